@@ -1,0 +1,44 @@
+// What the arch layer learns from the firmware and hands to the portable kernel.
+#pragma once
+
+#include <microkernel/types.hpp>
+
+namespace kernel {
+
+/// A fixed-capacity list: boot code runs before any allocator exists.
+template <class T, usize N>
+struct FixedList {
+    T items[N]{};
+    usize count = 0;
+    /// Returns false (and drops the item) when full; callers report that.
+    bool push(const T& t) {
+        if (count == N) return false;
+        items[count++] = t;
+        return true;
+    }
+    const T* begin() const { return items; }
+    const T* end() const { return items + count; }
+    T* begin() { return items; }
+    T* end() { return items + count; }
+};
+
+/// An MMIO window the kernel needs mapped (device memory type) in its address space.
+struct MmioRange {
+    PhysRange range;
+    const char* name = "";
+};
+
+struct BootInfo {
+    const char* arch = "";          ///< "x86_64", "aarch64", "riscv64"
+    char firmware[96] = {};         ///< how we were booted, from the firmware's own words
+    char cmdline[256] = {};         ///< kernel command line (copied; may be empty)
+    FixedList<PhysRange, 64> ram;   ///< usable RAM as the firmware reports it
+    FixedList<PhysRange, 64> reserved; ///< never handed out: kernel, initrd, dtb/mbi, firmware
+    FixedList<MmioRange, 16> mmio;  ///< device windows to keep mapped
+    PhysRange initrd;               ///< the cpio archive (size 0 if none)
+    PhysRange kernel_image;         ///< where the kernel image was loaded
+    u64 timer_hz = 0;               ///< counter frequency, when the arch has one
+    bool truncated = false;         ///< a FixedList overflowed: some firmware data was dropped
+};
+
+} // namespace kernel

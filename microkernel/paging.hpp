@@ -1,0 +1,132 @@
+// The page-table walking algorithm, written once. An arch supplies only the encoding of
+// its entries (a type satisfying PteFormat, in arch/<arch>/include/arch/<arch>/pte.hpp).
+//
+// Levels are numbered from the leaf: level 0 entries map 4 KiB pages, level 1 entries
+// 2 MiB, level 2 entries 1 GiB, level 3 512 GiB. The root is level F::kLevels - 1.
+// Every table is one 4 KiB frame of 512 entries on all three architectures.
+#pragma once
+
+#include <concepts>
+#include <microkernel/frame_allocator.hpp>
+#include <microkernel/result.hpp>
+#include <microkernel/types.hpp>
+
+namespace kernel {
+
+enum class MemType : u8 { Normal, Device };
+
+/// What a mapping allows and how memory behind it is treated.
+struct PageAttr {
+    bool write = false;
+    bool exec = false;
+    bool user = false;
+    bool global = true;
+    MemType type = MemType::Normal;
+    constexpr bool operator==(const PageAttr&) const = default;
+};
+
+template <class F>
+concept PteFormat = requires(u64 pte, PhysAddr pa, PageAttr attr, unsigned level) {
+    { F::kLevels } -> std::convertible_to<unsigned>;
+    { F::table(pa) } -> std::same_as<u64>;            ///< entry pointing at a next-level table
+    { F::leaf(pa, attr, level) } -> std::same_as<u64>; ///< entry mapping a page or block
+    { F::is_present(pte) } -> std::same_as<bool>;
+    { F::is_table(pte, level) } -> std::same_as<bool>;
+    { F::address(pte, level) } -> std::same_as<PhysAddr>;
+    { F::attr(pte, level) } -> std::same_as<PageAttr>;
+    { F::leaf_allowed(level) } -> std::same_as<bool>; ///< may a leaf sit at this level?
+};
+
+constexpr unsigned kEntriesPerTable = 512;
+constexpr unsigned level_shift(unsigned level) { return 12 + 9 * level; }
+constexpr u64 level_size(unsigned level) { return u64{1} << level_shift(level); }
+constexpr unsigned table_index(u64 va, unsigned level) {
+    return static_cast<unsigned>((va >> level_shift(level)) & (kEntriesPerTable - 1));
+}
+
+struct Translation {
+    PhysAddr pa;
+    PageAttr attr;
+    unsigned level; ///< level of the leaf that maps it
+};
+
+/// One address space's page tables, reached through a PhysWindow and grown from a
+/// FrameAllocator.
+template <PteFormat F>
+class PageTable {
+  public:
+    PageTable(PhysAddr root, PhysWindow window) : root_(root), window_(window) {}
+
+    /// A fresh, empty table tree: allocates the root.
+    static Result<PageTable> create(FrameAllocator& frames, PhysWindow window) {
+        PhysAddr root = TRY(frames.alloc_zeroed(window));
+        return PageTable(root, window);
+    }
+
+    PhysAddr root() const { return root_; }
+
+    /// Map [va, va + size) to [pa, pa + size). Uses the largest leaves the alignment
+    /// and the format allow. Fails without partial effect on misalignment or overlap
+    /// with an existing mapping; may leave empty intermediate tables on NoMemory.
+    Result<void> map(u64 va, PhysAddr pa, u64 size, PageAttr attr, FrameAllocator& frames) {
+        if (!is_aligned(va, kPageSize) || !is_aligned(pa.value, kPageSize) ||
+            !is_aligned(size, kPageSize) || size == 0 || va + size < va)
+            return Error::InvalidArgument;
+        for (u64 off = 0; off < size; off += kPageSize)
+            if (translate(va + off).ok()) return Error::Exists;
+        u64 off = 0;
+        while (off < size) {
+            unsigned level = pick_level(va + off, pa.value + off, size - off);
+            TRY(set_leaf(va + off, pa + off, attr, level, frames));
+            off += level_size(level);
+        }
+        return {};
+    }
+
+    /// Find the leaf that maps `va`.
+    Result<Translation> translate(u64 va) const {
+        u64* table = window_.at<u64>(root_);
+        for (unsigned level = F::kLevels - 1;; --level) {
+            u64 pte = table[table_index(va, level)];
+            if (!F::is_present(pte)) return Error::NotFound;
+            if (level > 0 && F::is_table(pte, level)) {
+                table = window_.at<u64>(F::address(pte, level));
+                continue;
+            }
+            u64 offset = va & (level_size(level) - 1);
+            return Translation{F::address(pte, level) + offset, F::attr(pte, level), level};
+        }
+    }
+
+  private:
+    unsigned pick_level(u64 va, u64 pa, u64 remaining) const {
+        for (unsigned level = F::kLevels - 1; level > 0; --level) {
+            u64 sz = level_size(level);
+            if (F::leaf_allowed(level) && is_aligned(va, sz) && is_aligned(pa, sz) && remaining >= sz)
+                return level;
+        }
+        return 0;
+    }
+
+    Result<void> set_leaf(u64 va, PhysAddr pa, PageAttr attr, unsigned leaf_level,
+                          FrameAllocator& frames) {
+        u64* table = window_.at<u64>(root_);
+        for (unsigned level = F::kLevels - 1; level > leaf_level; --level) {
+            u64& pte = table[table_index(va, level)];
+            if (!F::is_present(pte)) {
+                PhysAddr next = TRY(frames.alloc_zeroed(window_));
+                pte = F::table(next);
+            } else if (!F::is_table(pte, level)) {
+                return Error::Exists;
+            }
+            table = window_.at<u64>(F::address(pte, level));
+        }
+        table[table_index(va, leaf_level)] = F::leaf(pa, attr, leaf_level);
+        return {};
+    }
+
+    PhysAddr root_;
+    PhysWindow window_;
+};
+
+} // namespace kernel

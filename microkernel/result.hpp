@@ -1,0 +1,98 @@
+// Errors are values: one enum, one result type, one translation to the ABI (Linux errno).
+#pragma once
+
+#include <microkernel/types.hpp>
+#include <new>
+
+namespace kernel {
+
+enum class Error : u8 {
+    InvalidArgument, ///< a parameter is out of its domain
+    NoMemory,        ///< the caller's memory (or the pool) is exhausted
+    NotFound,        ///< no such object, node, file or entry
+    OutOfRange,      ///< an index, address or length is outside what is allowed
+    Malformed,       ///< input data (devicetree, archive, boot info) is not well formed
+    Truncated,       ///< input data ends before its own headers say it does
+    Exists,          ///< the slot, mapping or object is already there
+    Fault,           ///< a user pointer does not point at accessible memory
+    Unsupported,     ///< valid, but not something this kernel does
+};
+
+/// Translation to Linux errno values. Exhaustive: -Werror=switch catches a new Error.
+constexpr int to_errno(Error e) {
+    switch (e) {
+    case Error::InvalidArgument: return 22; // EINVAL
+    case Error::NoMemory: return 12;        // ENOMEM
+    case Error::NotFound: return 2;         // ENOENT
+    case Error::OutOfRange: return 34;      // ERANGE
+    case Error::Malformed: return 74;       // EBADMSG
+    case Error::Truncated: return 74;       // EBADMSG
+    case Error::Exists: return 17;          // EEXIST
+    case Error::Fault: return 14;           // EFAULT
+    case Error::Unsupported: return 95;     // EOPNOTSUPP
+    }
+    return 22;
+}
+
+constexpr const char* error_name(Error e) {
+    switch (e) {
+    case Error::InvalidArgument: return "invalid argument";
+    case Error::NoMemory: return "out of memory";
+    case Error::NotFound: return "not found";
+    case Error::OutOfRange: return "out of range";
+    case Error::Malformed: return "malformed";
+    case Error::Truncated: return "truncated";
+    case Error::Exists: return "already exists";
+    case Error::Fault: return "bad address";
+    case Error::Unsupported: return "unsupported";
+    }
+    return "?";
+}
+
+/// A value or an Error. Small in-house `expected`, usable without exceptions.
+template <class T>
+class [[nodiscard]] Result {
+  public:
+    constexpr Result(T v) : ok_(true) { new (&storage_.value) T(static_cast<T&&>(v)); }
+    constexpr Result(Error e) : ok_(false) { storage_.error = e; }
+    constexpr bool ok() const { return ok_; }
+    constexpr explicit operator bool() const { return ok_; }
+    constexpr Error error() const { return storage_.error; }
+    constexpr T& value() { return storage_.value; }
+    constexpr const T& value() const { return storage_.value; }
+    constexpr T* operator->() { return &storage_.value; }
+    constexpr T& operator*() { return storage_.value; }
+
+  private:
+    union Storage {
+        Storage() {}
+        T value;
+        Error error;
+    } storage_;
+    bool ok_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+  public:
+    constexpr Result() : ok_(true) {}
+    constexpr Result(Error e) : ok_(false), error_(e) {}
+    constexpr bool ok() const { return ok_; }
+    constexpr explicit operator bool() const { return ok_; }
+    constexpr Error error() const { return error_; }
+    constexpr void value() const {}
+
+  private:
+    bool ok_;
+    Error error_ = Error::InvalidArgument;
+};
+
+} // namespace kernel
+
+/// Propagate an error: `auto x = TRY(f());`
+#define TRY(expr)                                        \
+    __extension__({                                      \
+        auto _try_result = (expr);                       \
+        if (!_try_result.ok()) return _try_result.error(); \
+        static_cast<decltype(_try_result)&&>(_try_result).value(); \
+    })
