@@ -1,0 +1,13 @@
+// Kernel command line: space-separated `key=value` or bare `key` words.
+#pragma once
+
+#include <microkernel/types.hpp>
+
+namespace kernel {
+
+/// Copy the value of `key` into `out` (NUL-terminated, truncated to cap). Returns false
+/// when the key is absent. A bare `key` has the empty value.
+bool cmdline_get(const char* cmdline, const char* key, char* out, usize cap);
+bool cmdline_has(const char* cmdline, const char* key);
+
+} // namespace kernel

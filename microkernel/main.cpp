@@ -1,0 +1,110 @@
+// The portable kernel's boot path: report what the firmware gave us, take over physical
+// memory and the address space, prove interrupts work, then power off.
+#include <microkernel/arch.hpp>
+#include <microkernel/cmdline.hpp>
+#include <microkernel/cpio.hpp>
+#include <microkernel/format.hpp>
+#include <microkernel/frame_allocator.hpp>
+#include <microkernel/kernel_space.hpp>
+
+namespace kernel {
+namespace {
+
+volatile u64 g_ticks = 0;
+FrameAllocator g_frames;
+
+u64 total_ram(const BootInfo& info) {
+    u64 sum = 0;
+    for (const PhysRange& r : info.ram) sum += r.size;
+    return sum;
+}
+
+void list_initrd(const BootInfo& info, PhysWindow window) {
+    if (info.initrd.empty()) {
+        print("initrd: none\n");
+        return;
+    }
+    auto archive = cpio::Archive::open(window.at(PhysAddr{info.initrd.base}), info.initrd.size);
+    if (!archive) {
+        print("initrd: unreadable ({})\n", error_name(archive.error()));
+        return;
+    }
+    archive->for_each([](const cpio::Entry& e) {
+        if (e.is_file()) print("initrd: file {} ({} bytes)\n", e.name, e.size);
+    });
+}
+
+// Test boot mode: touch an address nothing maps, so the trap path must report it.
+constexpr u64 kTestFaultAddress = 0xdead0000;
+
+void run_test_mode(const char* mode) {
+    if (!*mode) return;
+    if (cmdline_has(mode, "fault")) {
+        print("test: reading unmapped address {:#x}\n", kTestFaultAddress);
+        (void)*reinterpret_cast<volatile u64*>(kTestFaultAddress);
+        panic("test: the bad access did not fault");
+    }
+    if (cmdline_has(mode, "undef")) {
+        print("test: executing an undefined instruction\n");
+        arch::trigger_undefined_instruction();
+        panic("test: the undefined instruction did not trap");
+    }
+    print("test: unknown test mode '{}'\n", mode);
+}
+
+} // namespace
+
+void on_timer_tick() { g_ticks = g_ticks + 1; }
+
+[[noreturn]] void panic(const char* why) {
+    arch::interrupts_disable();
+    print("PANIC: {}\n", why);
+    arch::poweroff(kPanicStatus);
+}
+
+[[noreturn]] void main(BootInfo& info) {
+    PhysWindow window{arch::kDirectMapBase};
+    u64 ram = total_ram(info);
+    print("microkernel {} booted by {}: RAM {} MiB ({} KiB usable), initrd {} bytes\n", info.arch,
+          info.firmware[0] ? info.firmware : "unknown firmware", (ram + (1 << 20) - 1) >> 20,
+          ram >> 10, info.initrd.size);
+    if (info.cmdline[0]) print("cmdline: {}\n", info.cmdline);
+    if (info.truncated) print("warning: firmware described more regions than the kernel keeps\n");
+    list_initrd(info, window);
+
+    auto frames = g_frames.init(info.ram.items, info.ram.count, info.reserved.items,
+                                info.reserved.count, window);
+    if (!frames) panic("no usable memory for the frame allocator");
+    print("frames: {} free of {} KiB RAM ({} reserved ranges)\n", g_frames.free_frames(),
+          ram >> 10, info.reserved.count);
+
+    auto space = build_kernel_space(info, g_frames, window);
+    if (!space) {
+        print("paging: {}\n", error_name(space.error()));
+        panic("cannot build the kernel address space");
+    }
+    arch::activate_page_table(space.value());
+    print("paging: kernel tables at {} active, {} frames free\n", space.value(),
+          g_frames.free_frames());
+
+    char test_mode[32] = {};
+    if (cmdline_get(info.cmdline, "test", test_mode, sizeof test_mode)) run_test_mode(test_mode);
+
+    constexpr u32 kHz = 100;
+    constexpr u64 kTicks = 5;
+    arch::timer_start(kHz);
+    arch::interrupts_enable();
+    u64 seen = 0;
+    while (seen < kTicks) {
+        arch::wait_for_interrupt();
+        if (g_ticks != seen) {
+            seen = g_ticks;
+            print("timer: tick {}\n", seen);
+        }
+    }
+    arch::interrupts_disable();
+    print("microkernel: powering off, status 0\n");
+    arch::poweroff(0);
+}
+
+} // namespace kernel
