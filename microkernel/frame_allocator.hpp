@@ -29,10 +29,14 @@ class FrameAllocator {
     PhysRange bitmap_range() const { return bitmap_range_; }
 
   private:
-    bool is_free(u64 index) const { return (bitmap_[index / 64] >> (index % 64)) & 1; }
-    void set_free(u64 index, bool f);
+    static bool test(const u64* bits, u64 i) { return (bits[i / 64] >> (i % 64)) & 1; }
+    static void assign(u64* bits, u64 i, bool v);
+    void mark_range(u64* bits, PhysRange r, bool value, bool round_out);
+    Result<u64> place_bitmap(const PhysRange* ram, usize ram_count, const PhysRange* reserved,
+                             usize reserved_count, u64 bytes) const;
 
-    u64* bitmap_ = nullptr; ///< bit set = frame free
+    u64* free_bits_ = nullptr;    ///< bit set = frame free
+    u64* managed_bits_ = nullptr; ///< bit set = frame is RAM the allocator may hand out
     u64 base_ = 0;          ///< physical address of frame 0
     u64 frames_ = 0;        ///< frames covered by the bitmap
     usize free_ = 0;

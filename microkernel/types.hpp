@@ -2,6 +2,7 @@
 // integer types so that one cannot be passed where the other is expected by accident.
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 

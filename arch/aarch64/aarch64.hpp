@@ -1,0 +1,57 @@
+// Internal interface between the aarch64 files (not seen by the portable kernel).
+#pragma once
+
+#include <microkernel/arch.hpp>
+#include <microkernel/fdt.hpp>
+
+// System register access; the register name must be a literal.
+#define AARCH64_READ_SYSREG(reg)                             \
+    __extension__({                                          \
+        kernel::u64 sysreg_value_;                           \
+        asm volatile("mrs %0, " #reg : "=r"(sysreg_value_)); \
+        sysreg_value_;                                       \
+    })
+#define AARCH64_WRITE_SYSREG(reg, v) \
+    asm volatile("msr " #reg ", %0" ::"r"(static_cast<kernel::u64>(v)) : "memory")
+
+extern "C" {
+// vectors.S / boot.S
+extern char aarch64_vectors[];
+extern char aarch64_semihost_hlt[];
+kernel::u64 aarch64_semihost(kernel::u64 op, const void* block);
+void aarch64_switch_ttbr1(kernel::u64 root_phys, kernel::u64 phys_minus_virt);
+}
+
+namespace arch::aarch64 {
+
+using kernel::u32;
+using kernel::u64;
+
+/// What vectors.S saves; field order is the assembly's.
+struct TrapFrame {
+    u64 x[31];
+    u64 sp, elr, spsr, esr, far;
+};
+static_assert(sizeof(TrapFrame) == 36 * 8);
+
+/// Device registers, reached through the direct map (early blocks, then BootInfo::mmio).
+inline volatile u32* mmio32(u64 phys) {
+    return reinterpret_cast<volatile u32*>(kDirectMapBase + phys);
+}
+
+/// PL011 from /chosen stdout-path or the first "arm,pl011"; returns its window.
+kernel::Result<kernel::PhysRange> console_init(const kernel::fdt::Tree& tree);
+
+/// GICv2 and the generic timer's interrupt from the devicetree; adds the GIC's windows
+/// to info.mmio and enables the distributor and CPU interface (everything masked).
+kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& info);
+/// Acknowledge, handle and end every pending interrupt (from the IRQ vector).
+void irq_handle();
+
+/// Physical minus virtual address of the kernel image (set once by aarch64_boot).
+extern u64 g_phys_minus_virt;
+
+/// Remember the PSCI conduit (/psci "method") for poweroff's fallback.
+void power_init(const kernel::fdt::Tree& tree);
+
+} // namespace arch::aarch64

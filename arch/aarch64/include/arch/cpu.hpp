@@ -1,0 +1,29 @@
+// Inline CPU primitives the portable kernel uses.
+#pragma once
+
+#include <microkernel/types.hpp>
+
+namespace arch {
+
+namespace aarch64 {
+/// Set once at boot when PMCCNTR_EL0 was found and started (cpu_init in init.cpp).
+extern bool g_cycle_counter_on;
+} // namespace aarch64
+
+/// Unmask IRQs (PSTATE.I). FIQs stay masked: nothing routes to them.
+inline void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
+inline void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory"); }
+inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
+
+/// PMCCNTR_EL0 when the PMU is there (under `-icount` it counts guest instructions),
+/// else the virtual counter, which runs at CNTFRQ_EL0 and is coarse.
+inline kernel::u64 read_cycle_counter() {
+    kernel::u64 v;
+    if (aarch64::g_cycle_counter_on)
+        asm volatile("isb; mrs %0, pmccntr_el0" : "=r"(v));
+    else
+        asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
+
+} // namespace arch

@@ -1,0 +1,105 @@
+// The C++ half of the boot path (boot.S calls aarch64_boot with the MMU on, running at
+// the link address on the boot stack): console, devicetree, BootInfo, kernel::main.
+#include "aarch64.hpp"
+
+#include <microkernel/format.hpp>
+
+extern "C" {
+using InitFn = void (*)();
+extern InitFn __init_array_start[], __init_array_end[];
+}
+
+namespace arch::aarch64 {
+
+bool g_cycle_counter_on = false;
+
+namespace {
+
+using kernel::BootInfo;
+using kernel::Error;
+using kernel::PhysAddr;
+using kernel::PhysRange;
+using kernel::print;
+
+BootInfo g_info;
+
+constexpr u64 kDirectMapLimit = u64{4} << 30; ///< what boot.S maps before kernel::main
+constexpr u32 kFdtMagic = 0xd00dfeed;
+
+[[noreturn]] void fail(const char* what, Error e) {
+    print("aarch64 boot: {}: {}\n", what, kernel::error_name(e));
+    kernel::panic("cannot boot");
+}
+
+u32 load_be32(const volatile kernel::u8* p) {
+    return u32(p[0]) << 24 | u32(p[1]) << 16 | u32(p[2]) << 8 | u32(p[3]);
+}
+
+/// The devicetree through the early direct map, or an error (before any console).
+kernel::Result<kernel::fdt::Tree> open_devicetree(u64 dtb_phys) {
+    if (dtb_phys == 0 || dtb_phys + 8 > kDirectMapLimit) return Error::OutOfRange;
+    const auto* blob = reinterpret_cast<const kernel::u8*>(kDirectMapBase + dtb_phys);
+    if (load_be32(blob) != kFdtMagic) return Error::Malformed;
+    u32 size = load_be32(blob + 4);
+    if (dtb_phys + size > kDirectMapLimit) return Error::OutOfRange;
+    return kernel::fdt::Tree::open(blob, size);
+}
+
+/// PMCCNTR_EL0 for read_cycle_counter, when the CPU has a PMU (ID_AA64DFR0_EL1.PMUVer).
+void start_cycle_counter() {
+    u64 pmuver = (AARCH64_READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf;
+    if (pmuver == 0 || pmuver == 0xf) return;
+    AARCH64_WRITE_SYSREG(pmccfiltr_el0, 0);                     // count at EL0 and EL1
+    AARCH64_WRITE_SYSREG(pmcr_el0, AARCH64_READ_SYSREG(pmcr_el0) | 1 | (1 << 6)); // E, LC
+    AARCH64_WRITE_SYSREG(pmcntenset_el0, u64{1} << 31);         // the cycle counter
+    asm volatile("isb");
+    g_cycle_counter_on = true;
+}
+
+void add_kernel_image(BootInfo& info, u64 load_phys) {
+    u64 size = reinterpret_cast<u64>(kernel::__kernel_end) - reinterpret_cast<u64>(kernel::__kernel_start);
+    info.kernel_image = PhysRange{load_phys, size};
+    if (!info.reserved.push(info.kernel_image)) info.truncated = true;
+}
+
+void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el, BootInfo& info);
+
+} // namespace
+} // namespace arch::aarch64
+
+extern "C" [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel::u64 load_phys, kernel::u64 entry_el) {
+    using namespace arch::aarch64;
+    g_phys_minus_virt = load_phys - reinterpret_cast<u64>(kernel::__kernel_start);
+    for (InitFn* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+
+    // Without a devicetree there is no console to complain on: exit with the panic
+    // status so that the harness still sees a failure.
+    auto tree = open_devicetree(dtb_phys);
+    if (!tree) arch::poweroff(kernel::kPanicStatus);
+    power_init(*tree);
+    auto uart = console_init(*tree);
+    if (!uart) arch::poweroff(kernel::kPanicStatus);
+
+    if (AARCH64_READ_SYSREG(mair_el1) != kMair) kernel::panic("MAIR_EL1 does not match pte.hpp");
+    g_info.arch = "aarch64";
+    if (auto r = kernel::fdt::collect_boot_info(*tree, kernel::PhysAddr{dtb_phys}, g_info); !r)
+        fail("devicetree", r.error());
+    add_kernel_image(g_info, load_phys);
+    if (!g_info.mmio.push({*uart, "PL011 UART"})) g_info.truncated = true;
+    if (auto r = irq_init(*tree, g_info); !r) fail("GICv2 or generic timer", r.error());
+    g_info.timer_hz = AARCH64_READ_SYSREG(cntfrq_el0);
+    start_cycle_counter();
+    describe_firmware(*tree, dtb_phys, entry_el, g_info);
+    kernel::main(g_info);
+}
+
+namespace arch::aarch64 {
+namespace {
+
+void describe_firmware(const kernel::fdt::Tree&, u64 dtb_phys, u64 entry_el, BootInfo& info) {
+    kernel::format_to(info.firmware, sizeof info.firmware, "devicetree at {:#x}, entered at EL{}", dtb_phys,
+                      entry_el);
+}
+
+} // namespace
+} // namespace arch::aarch64

@@ -1,0 +1,183 @@
+// riscv64 kernel entry: the RISC-V Image header, then early boot in S-mode.
+//
+// Entered from U-Boot's booti or directly from OpenSBI's fw_jump with a0 = hart id,
+// a1 = physical address of the devicetree, paging off, interrupts masked. We run at
+// whatever physical address we were loaded to, so until paging is on every address is
+// formed PC-relatively (lla) and nothing absolute is dereferenced.
+
+#define PTE_V (1 << 0)
+#define PTE_R (1 << 1)
+#define PTE_W (1 << 2)
+#define PTE_X (1 << 3)
+#define PTE_G (1 << 5)
+#define PTE_A (1 << 6)
+#define PTE_D (1 << 7)
+// A and D are preset: an implementation may fault instead of setting them (Svade).
+#define LEAF_RW (PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D)
+#define LEAF_RWX (LEAF_RW | PTE_X)
+#define LEAF_RX (PTE_V | PTE_R | PTE_X | PTE_A | PTE_D)
+#define SATP_SV39 (8 << 60)
+#define DIRECT_MAP_SLOT 256     // root index of kDirectMapBase = 0xffffffc000000000
+#define KERNEL_SLOT 510         // root index of kKernelBase = 0xffffffff80000000
+#define DIRECT_MAP_GIB 4        // RAM starts at 2 GiB on virt; MMIO lies below it
+
+    .section .text.head, "ax"
+    .globl _start
+_start:
+    // Image header (Linux Documentation/arch/riscv/boot-image-header.rst), 64 bytes.
+    .option push
+    .option norvc               // code0 must be one 4-byte instruction
+    j       real_start          // code0
+    nop                         // code1
+    .option pop
+    .dword  0x200000            // text_offset: booti puts us at RAM base + 2 MiB, past OpenSBI
+    .dword  __image_size        // image_size: the whole footprint, .bss included
+    .dword  0                   // flags: little-endian
+    .word   2                   // version 0.2
+    .word   0                   // res1
+    .dword  0                   // res2
+    .ascii  "RISCV\0\0\0"       // magic (deprecated, still checked by some loaders)
+    .ascii  "RSC\x05"           // magic2
+    .word   0                   // res3 (PE/COFF offset: none)
+
+real_start:
+    csrw    sie, zero
+    csrci   sstatus, 2
+    mv      s0, a0              // hart id
+    mv      s1, a1              // devicetree physical address
+
+    // Only one hart may boot. OpenSBI's HSM keeps the others stopped, but an SBI v0.1
+    // loader would send every hart here; the losers of this race park forever. The flag
+    // lives in .data, so it is 0 in every freshly loaded image.
+    lla     t0, boot_lottery
+    li      t1, 1
+    amoadd.w t1, t1, (t0)
+    bnez    t1, park
+
+    // The megapage mapping of the kernel needs a 2 MiB aligned load address (the header's
+    // text_offset asks loaders for it); say so through the SBI console if not.
+    lla     s2, __kernel_start  // runtime physical base of the image
+    slli    t0, s2, 64 - 21
+    bnez    t0, misaligned
+
+    lla     t0, __bss_start
+    lla     t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       1b
+2:
+    lla     s3, early_root
+
+    // Direct map: root[256 + i] = gigapage at i GiB, read/write, not executable.
+    li      t0, DIRECT_MAP_SLOT * 8
+    add     t0, s3, t0
+    li      t1, LEAF_RW         // PTE for physical address 0
+    li      t2, (1 << 30) >> 2  // one GiB in PPN-field units
+    li      t3, DIRECT_MAP_GIB
+3:  sd      t1, 0(t0)
+    add     t1, t1, t2
+    addi    t0, t0, 8
+    addi    t3, t3, -1
+    bnez    t3, 3b
+
+    // Kernel image: root[510] -> early_kernel_l1, whose entries are 2 MiB megapages of
+    // the image from its link address kKernelBase (index 0) on. RWX until kernel::main
+    // builds the final W^X tables.
+    lla     t0, early_kernel_l1
+    srli    t1, t0, 12
+    slli    t1, t1, 10
+    ori     t1, t1, PTE_V
+    li      t2, KERNEL_SLOT * 8
+    add     t2, s3, t2
+    sd      t1, 0(t2)
+    lla     t1, __kernel_end
+    sub     t1, t1, s2          // image size
+    li      t2, (1 << 21) - 1
+    add     t1, t1, t2
+    srli    t1, t1, 21          // number of megapages
+    srli    t2, s2, 2
+    ori     t2, t2, LEAF_RWX
+    li      t3, (1 << 21) >> 2
+4:  sd      t2, 0(t0)
+    add     t2, t2, t3
+    addi    t0, t0, 8
+    addi    t1, t1, -1
+    bnez    t1, 4b
+
+    // Identity gigapage around the running code, only for the instruction after the
+    // satp write; removed again from the high half.
+    srli    s4, s2, 30          // root index = GiB number (physical < 256 GiB)
+    slli    t0, s4, 30
+    srli    t0, t0, 2
+    ori     t0, t0, LEAF_RX
+    slli    t1, s4, 3
+    add     t1, s3, t1
+    sd      t0, 0(t1)
+
+    srli    t0, s3, 12
+    li      t1, SATP_SV39
+    or      t0, t0, t1
+    sfence.vma                  // order the table stores before the walks they enable
+    csrw    satp, t0
+    sfence.vma
+
+    lla     t0, high_entry_address
+    ld      t0, 0(t0)           // absolute: the link-time (high) address of high_entry
+    jr      t0
+
+high_entry:
+    // From here on lla yields high addresses: the PC is in the kernel's mapping.
+    lla     sp, boot_stack_top
+    lla     t0, early_root
+    slli    t1, s4, 3
+    add     t0, t0, t1
+    sd      zero, 0(t0)         // the identity gigapage is not needed any more
+    sfence.vma
+    lla     t0, riscv64_trap_entry
+    csrw    stvec, t0           // direct mode: the address is 4-byte aligned
+    csrw    sscratch, zero
+    mv      a0, s0
+    mv      a1, s1
+    mv      a2, s2
+    call    riscv64_init        // [[noreturn]]
+park:
+    wfi
+    j       park
+
+misaligned:
+    lla     s3, misaligned_msg
+5:  lbu     a0, 0(s3)
+    beqz    a0, park
+    li      a7, 1               // legacy SBI console_putchar
+    ecall
+    addi    s3, s3, 1
+    j       5b
+
+    .section .rodata
+    .balign 8
+high_entry_address:
+    .dword  high_entry
+misaligned_msg:
+    .asciz  "riscv64: kernel not loaded at a 2 MiB aligned address, halting\r\n"
+
+    .section .data
+    .balign 4
+boot_lottery:
+    .word   0
+
+    .section .bss.page_tables, "aw", @nobits
+    .balign 4096
+early_root:
+    .space  4096
+early_kernel_l1:
+    .space  4096
+
+    .section .bss.stack, "aw", @nobits
+    .balign 16
+boot_stack:
+    .space  32768
+    .globl boot_stack_top
+boot_stack_top:
+
+    .section .note.GNU-stack, "", @progbits

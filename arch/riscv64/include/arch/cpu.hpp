@@ -1,0 +1,24 @@
+// The few riscv64 instructions the portable kernel needs, inline.
+#pragma once
+
+#include <microkernel/types.hpp>
+
+namespace arch {
+
+/// sstatus.SIE gates every supervisor interrupt (the per-source enables are in sie).
+inline void interrupts_enable() { asm volatile("csrsi sstatus, 2" ::: "memory"); }
+inline void interrupts_disable() { asm volatile("csrci sstatus, 2" ::: "memory"); }
+
+/// wfi may return early (the spec allows it to be a no-op); callers loop.
+inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
+
+/// The cycle CSR (OpenSBI opens it to S-mode through mcounteren). Under QEMU
+/// `-icount shift=0` both cycle and instret count guest instructions, one per retired
+/// instruction; without -icount they follow host time and mean nothing (DESIGN.md).
+inline kernel::u64 read_cycle_counter() {
+    kernel::u64 v;
+    asm volatile("rdcycle %0" : "=r"(v));
+    return v;
+}
+
+} // namespace arch

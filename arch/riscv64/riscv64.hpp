@@ -1,0 +1,66 @@
+// Declarations shared by the riscv64 arch sources (not part of the portable contract).
+#pragma once
+
+#include <microkernel/arch.hpp>
+
+namespace arch::riscv64 {
+
+using kernel::u64;
+
+/// Supervisor CSRs by number, so that one typed accessor serves them all.
+enum class Csr : kernel::u16 {
+    sstatus = 0x100,
+    sie = 0x104,
+    stvec = 0x105,
+    sscratch = 0x140,
+    sepc = 0x141,
+    scause = 0x142,
+    stval = 0x143,
+    sip = 0x144,
+    satp = 0x180,
+    time = 0xc01,
+};
+
+template <Csr C>
+inline u64 csr_read() {
+    u64 v;
+    asm volatile("csrr %0, %1" : "=r"(v) : "i"(static_cast<unsigned>(C)) : "memory");
+    return v;
+}
+template <Csr C>
+inline void csr_write(u64 v) {
+    asm volatile("csrw %0, %1" ::"i"(static_cast<unsigned>(C)), "r"(v) : "memory");
+}
+template <Csr C>
+inline void csr_set(u64 bits) {
+    asm volatile("csrs %0, %1" ::"i"(static_cast<unsigned>(C)), "r"(bits) : "memory");
+}
+
+constexpr u64 kSieStie = u64{1} << 5; ///< supervisor timer interrupt enable
+constexpr u64 kCauseInterrupt = u64{1} << 63;
+constexpr u64 kIrqSupervisorTimer = 5;
+
+/// What trap_entry.S pushes, in its order.
+struct TrapFrame {
+    u64 x[31]; ///< x[i] holds register x(i + 1)
+    u64 sepc;
+    u64 sstatus;
+    u64 scause;
+    u64 stval;
+};
+static_assert(sizeof(TrapFrame) == 35 * 8);
+
+/// Devices and facts found at boot, used by the arch functions afterwards.
+struct Platform {
+    u64 test_device = 0;       ///< sifive_test physical address, 0 = none
+    u64 timebase_hz = 0;
+};
+extern Platform g_platform;
+
+/// Point the console at the NS16550 the devicetree describes.
+void console_use_uart(u64 phys, unsigned reg_shift);
+
+/// Called by riscv64_trap for the supervisor timer interrupt.
+void timer_interrupt();
+
+} // namespace arch::riscv64

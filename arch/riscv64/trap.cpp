@@ -1,0 +1,113 @@
+// Trap dispatch: the supervisor timer interrupt is handled; anything else in the kernel
+// is a bug (or a test boot mode), so it is reported in full and the kernel panics.
+#include "riscv64.hpp"
+#include "sbi.hpp"
+
+#include <microkernel/format.hpp>
+
+namespace arch::riscv64 {
+namespace {
+
+const char* exception_name(u64 code) {
+    switch (code) {
+    case 0: return "instruction address misaligned";
+    case 1: return "instruction access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    case 4: return "load address misaligned";
+    case 5: return "load access fault";
+    case 6: return "store/AMO address misaligned";
+    case 7: return "store/AMO access fault";
+    case 8: return "environment call from U-mode";
+    case 9: return "environment call from S-mode";
+    case 12: return "instruction page fault";
+    case 13: return "load page fault";
+    case 15: return "store/AMO page fault";
+    case 18: return "software check";
+    case 19: return "hardware error";
+    default: return "reserved exception";
+    }
+}
+
+const char* interrupt_name(u64 code) {
+    switch (code) {
+    case 1: return "supervisor software interrupt";
+    case 5: return "supervisor timer interrupt";
+    case 9: return "supervisor external interrupt";
+    case 13: return "counter overflow interrupt";
+    default: return "unexpected interrupt";
+    }
+}
+
+constexpr const char* kRegNames[31] = {
+    "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1",
+    "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6",
+    "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+};
+
+void report(const TrapFrame& f) {
+    using kernel::print;
+    bool irq = f.scause & kCauseInterrupt;
+    u64 code = f.scause & ~kCauseInterrupt;
+    print("TRAP: {} (scause {:#x}) stval {:#018x} sepc {:#018x}\n",
+          irq ? interrupt_name(code) : exception_name(code), f.scause, f.stval, f.sepc);
+    // SPP: the mode the trap came from; SPIE: whether interrupts were enabled there.
+    print("  sstatus {:#018x} (from {}-mode, SPIE {})\n", f.sstatus,
+          (f.sstatus >> 8) & 1 ? "S" : "U", (f.sstatus >> 5) & 1);
+    for (unsigned i = 0; i < 31; ++i) {
+        char name[8];
+        kernel::format_to(name, sizeof name, "x{}/{}", i + 1, kRegNames[i]);
+        print("  {:<7} {:016x}{}", name, f.x[i], (i % 4 == 3 || i == 30) ? "\n" : "");
+    }
+}
+
+u64 g_interval = 0;      // timebase ticks per kernel tick
+u64 g_next_deadline = 0;
+bool g_legacy_timer = false;
+
+void set_timer(u64 deadline) {
+    if (g_legacy_timer)
+        sbi::call(sbi::Eid::LegacySetTimer, 0, deadline);
+    else
+        sbi::call(sbi::Eid::Time, 0, deadline);
+}
+
+} // namespace
+
+// Re-arm from the previous deadline, not from "now", so that the period does not drift
+// with interrupt latency; if we fell more than a period behind, skip the missed ticks
+// rather than firing a burst of them.
+void timer_interrupt() {
+    u64 now = csr_read<Csr::time>();
+    g_next_deadline += g_interval;
+    if (g_next_deadline <= now) g_next_deadline = now + g_interval;
+    set_timer(g_next_deadline); // also clears sip.STIP
+    kernel::on_timer_tick();
+}
+
+extern "C" void riscv64_trap(TrapFrame* frame) {
+    if (frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)) {
+        timer_interrupt();
+        return;
+    }
+    report(*frame);
+    kernel::panic("kernel trap");
+}
+
+} // namespace arch::riscv64
+
+namespace arch {
+
+void timer_start(kernel::u32 hz) {
+    using namespace riscv64;
+    // QEMU virt's timebase is 10 MHz; the devicetree normally says so (BootInfo).
+    u64 timebase = g_platform.timebase_hz ? g_platform.timebase_hz : 10'000'000;
+    g_interval = hz ? timebase / hz : timebase;
+    if (g_interval == 0) g_interval = 1;
+    g_legacy_timer = !sbi::probe(sbi::Eid::Time);
+    g_next_deadline = csr_read<Csr::time>() + g_interval;
+    set_timer(g_next_deadline);
+    csr_set<Csr::sie>(kSieStie); // delivered once sstatus.SIE is set (interrupts_enable)
+}
+
+} // namespace arch

@@ -1,0 +1,106 @@
+// GDT with a TSS, and the IDT. Built at run time into the image's .data/.bss so that
+// they sit at high addresses and survive the switch to the kernel's page tables.
+#include "x86_64.hpp"
+
+namespace arch::x86_64 {
+namespace {
+
+/// 64-bit TSS (SDM vol. 3, 8.7): only the stack pointers matter in long mode.
+struct [[gnu::packed]] Tss {
+    u32 reserved0;
+    u64 rsp[3];  ///< stack for entries from ring 3 (rsp[0]), set per thread later
+    u64 reserved1;
+    u64 ist[7];  ///< interrupt stack table: IST n is ist[n - 1]
+    u64 reserved2;
+    u16 reserved3;
+    u16 iomap_base;
+};
+static_assert(sizeof(Tss) == 104);
+
+struct [[gnu::packed]] IdtGate {
+    u16 offset_low;
+    u16 selector;
+    u8 ist;
+    u8 type_attr;
+    u16 offset_mid;
+    u32 offset_high;
+    u32 reserved;
+};
+static_assert(sizeof(IdtGate) == 16);
+
+struct [[gnu::packed]] DescriptorTableRegister {
+    u16 limit;
+    u64 base;
+};
+
+/// A flat code or data segment; in long mode only the access byte and L matter.
+constexpr u64 segment(bool code, unsigned dpl) {
+    u64 access = 0x80 | (u64{dpl} << 5) | 0x10 | (code ? 0x0a : 0x02); // P, DPL, S, type
+    u64 flags = code ? 0xa : 0xc; // code: G | L (64-bit); data: G | D/B
+    return 0xffff | (access << 40) | (u64{0xf} << 48) | (flags << 52);
+}
+
+constexpr u8 kInterruptGate = 0x8e; // present, DPL 0, 64-bit interrupt gate (clears IF)
+constexpr u8 kTssAvailable = 0x89;  // present, 64-bit available TSS
+constexpr u8 kEmergencyIst = 1;     // own stack for #DF, NMI and #MC
+
+alignas(16) u64 g_gdt[8];
+Tss g_tss;
+alignas(16) IdtGate g_idt[256];
+// A double fault is often a kernel stack overflow: handle it on a known-good stack.
+alignas(16) u8 g_emergency_stack[8192];
+
+void set_gate(u8 vector, u64 handler, u8 ist) {
+    g_idt[vector] = IdtGate{static_cast<u16>(handler), kKernelCode, ist, kInterruptGate,
+                            static_cast<u16>(handler >> 16), static_cast<u32>(handler >> 32), 0};
+}
+
+void load_gdt() {
+    u64 tss = reinterpret_cast<kernel::uptr>(&g_tss);
+    u64 limit = sizeof(Tss) - 1;
+    g_gdt[0] = 0;
+    g_gdt[kKernelCode / 8] = segment(true, 0);
+    g_gdt[kKernelData / 8] = segment(false, 0);
+    g_gdt[3] = 0x00cffa000000ffff; // 32-bit user code: unused, keeps SYSRET's layout
+    g_gdt[kUserData / 8] = segment(false, 3);
+    g_gdt[kUserCode / 8] = segment(true, 3);
+    g_gdt[kTssSelector / 8] = (limit & 0xffff) | ((tss & 0xffffff) << 16) |
+                              (u64{kTssAvailable} << 40) | (((limit >> 16) & 0xf) << 48) |
+                              (((tss >> 24) & 0xff) << 56);
+    g_gdt[kTssSelector / 8 + 1] = tss >> 32;
+    g_tss.ist[kEmergencyIst - 1] = reinterpret_cast<kernel::uptr>(g_emergency_stack + sizeof g_emergency_stack);
+    g_tss.iomap_base = sizeof(Tss); // no I/O permission bitmap
+
+    DescriptorTableRegister gdtr{sizeof g_gdt - 1, reinterpret_cast<kernel::uptr>(g_gdt)};
+    // Reload CS with a far return, then the data segments and the task register.
+    asm volatile("lgdt %0\n\t"
+                 "pushq %1\n\t"
+                 "leaq 1f(%%rip), %%rax\n\t"
+                 "pushq %%rax\n\t"
+                 "lretq\n"
+                 "1:\n\t"
+                 "mov %2, %%ds\n\t"
+                 "mov %2, %%es\n\t"
+                 "mov %2, %%ss\n\t"
+                 "ltr %3"
+                 :
+                 : "m"(gdtr), "i"(kKernelCode), "r"(u32{kKernelData}), "r"(kTssSelector)
+                 : "rax", "memory");
+}
+
+} // namespace
+
+extern "C" const u64 trap_stubs[50]; // vectors.S: stubs for 0..48, then 255
+
+void descriptors_init() {
+    load_gdt();
+    for (unsigned v = 0; v <= kTimerVector; ++v) set_gate(static_cast<u8>(v), trap_stubs[v], 0);
+    set_gate(kSpuriousVector, trap_stubs[49], 0);
+    set_gate(2, trap_stubs[2], kEmergencyIst);  // NMI
+    set_gate(8, trap_stubs[8], kEmergencyIst);  // double fault
+    set_gate(18, trap_stubs[18], kEmergencyIst); // machine check
+    DescriptorTableRegister idtr{sizeof g_idt - 1, reinterpret_cast<kernel::uptr>(g_idt)};
+    asm volatile("lidt %0" ::"m"(idtr) : "memory");
+}
+
+} // namespace arch::x86_64

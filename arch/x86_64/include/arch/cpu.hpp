@@ -1,0 +1,20 @@
+// Tiny CPU primitives the portable kernel calls inline.
+#pragma once
+
+#include <microkernel/types.hpp>
+
+namespace arch {
+
+inline void interrupts_enable() { asm volatile("sti" ::: "memory"); }
+inline void interrupts_disable() { asm volatile("cli" ::: "memory"); }
+/// Sleep until the next interrupt (returns after it was handled).
+inline void wait_for_interrupt() { asm volatile("hlt" ::: "memory"); }
+
+/// The time-stamp counter; under QEMU -icount it counts guest instructions.
+inline kernel::u64 read_cycle_counter() {
+    kernel::u32 lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (kernel::u64{hi} << 32) | lo;
+}
+
+} // namespace arch

@@ -1,0 +1,152 @@
+// Multiboot (version 1) information, as QEMU's -kernel loader provides it. Only used for
+// the fast --no-firmware path; GRUB boots use multiboot2. Every pointer in the structure
+// is a physical address checked against `limit` before it is read.
+#include "x86_64.hpp"
+
+#include <microkernel/format.hpp>
+
+namespace arch::x86_64 {
+namespace {
+
+using kernel::Error;
+using kernel::PhysAddr;
+using kernel::PhysRange;
+using kernel::PhysWindow;
+using kernel::Result;
+
+// The fixed part of the structure up to boot_loader_name (multiboot spec 3.3).
+struct Info {
+    u32 flags;
+    u32 mem_lower, mem_upper; // KiB below 1 MiB / above 1 MiB
+    u32 boot_device;
+    u32 cmdline;
+    u32 mods_count, mods_addr;
+    u32 syms[4];
+    u32 mmap_length, mmap_addr;
+    u32 drives_length, drives_addr;
+    u32 config_table;
+    u32 boot_loader_name;
+};
+static_assert(sizeof(Info) == 68);
+
+struct Module {
+    u32 start, end; // [start, end)
+    u32 string;
+    u32 reserved;
+};
+
+enum Flag : u32 {
+    kMemInfo = 1 << 0,
+    kCmdline = 1 << 2,
+    kModules = 1 << 3,
+    kMmap = 1 << 6,
+    kLoaderName = 1 << 9,
+};
+
+constexpr u32 kMmapAvailable = 1;
+constexpr u32 kMaxModules = 64;
+constexpr u64 kMaxString = 4096; // a longer string is taken as a missing NUL
+
+// Memory-map entries are packed with 4-byte alignment: read fields byte by byte.
+u32 le32(const u8* p) { return u32{p[0]} | u32{p[1]} << 8 | u32{p[2]} << 16 | u32{p[3]} << 24; }
+u64 le64(const u8* p) { return le32(p) | u64{le32(p + 4)} << 32; }
+
+struct Reader {
+    PhysWindow window;
+    u64 limit;
+
+    bool fits(u64 pa, u64 n) const { return pa < limit && n <= limit - pa; }
+
+    /// Copy the NUL-terminated string at `pa` into out[cap] (truncating); returns the
+    /// bytes it occupies including the NUL, or 0 if it runs past `limit` or kMaxString.
+    u64 copy_string(u64 pa, char* out, usize cap) const {
+        const char* s = window.at<const char>(PhysAddr{pa});
+        for (u64 n = 0; n < kMaxString && pa + n < limit; ++n) {
+            if (n + 1 < cap) out[n] = s[n];
+            if (s[n] == '\0') {
+                if (n + 1 >= cap && cap) out[cap - 1] = '\0';
+                return n + 1;
+            }
+        }
+        return 0;
+    }
+};
+
+void reserve(kernel::BootInfo& info, u64 base, u64 size) {
+    if (size && !info.reserved.push(PhysRange{base, size})) info.truncated = true;
+}
+
+void add_ram(kernel::BootInfo& info, u64 base, u64 size) {
+    if (size && !info.ram.push(PhysRange{base, size})) info.truncated = true;
+}
+
+Result<void> collect_mmap(const Reader& rd, const Info& mbi, kernel::BootInfo& info) {
+    if (!rd.fits(mbi.mmap_addr, mbi.mmap_length)) return Error::OutOfRange;
+    const u8* p = rd.window.at<const u8>(PhysAddr{mbi.mmap_addr});
+    // Entries: u32 size (not counting itself), u64 base, u64 length, u32 type.
+    for (u32 off = 0; off < mbi.mmap_length;) {
+        if (mbi.mmap_length - off < 4) return Error::Malformed;
+        u32 size = le32(p + off);
+        if (size < 20 || size > mbi.mmap_length - off - 4) return Error::Malformed;
+        const u8* e = p + off + 4;
+        u64 base = le64(e);
+        u64 len = le64(e + 8);
+        u32 type = le32(e + 16);
+        if (type == kMmapAvailable && base + len >= base) add_ram(info, base, len);
+        off += size + 4;
+    }
+    return {};
+}
+
+Result<void> collect_modules(const Reader& rd, const Info& mbi, kernel::BootInfo& info) {
+    if (mbi.mods_count > kMaxModules) return Error::Malformed;
+    u64 bytes = u64{mbi.mods_count} * sizeof(Module);
+    if (!rd.fits(mbi.mods_addr, bytes)) return Error::OutOfRange;
+    reserve(info, mbi.mods_addr, bytes);
+    const Module* mods = rd.window.at<const Module>(PhysAddr{mbi.mods_addr});
+    for (u32 i = 0; i < mbi.mods_count; ++i) {
+        const Module& m = mods[i];
+        if (m.end < m.start || !rd.fits(m.start, m.end - m.start)) return Error::OutOfRange;
+        if (i == 0) info.initrd = PhysRange{m.start, u64{m.end} - m.start};
+        reserve(info, m.start, u64{m.end} - m.start);
+        char ignored[1];
+        if (m.string) reserve(info, m.string, rd.copy_string(m.string, ignored, 0));
+    }
+    return {};
+}
+
+} // namespace
+
+Result<void> collect_multiboot1(PhysAddr mbi_pa, PhysWindow window, u64 limit, kernel::BootInfo& info) {
+    Reader rd{window, limit};
+    if (!rd.fits(mbi_pa.value, sizeof(Info))) return Error::OutOfRange;
+    const Info mbi = *window.at<const Info>(mbi_pa);
+    reserve(info, mbi_pa.value, sizeof(Info));
+
+    if (mbi.flags & kMmap) {
+        TRY(collect_mmap(rd, mbi, info));
+        reserve(info, mbi.mmap_addr, mbi.mmap_length);
+    } else if (mbi.flags & kMemInfo) {
+        add_ram(info, 0, u64{mbi.mem_lower} << 10);
+        add_ram(info, 1 << 20, u64{mbi.mem_upper} << 10);
+    } else {
+        return Error::NotFound; // no idea where RAM is
+    }
+    if (mbi.flags & kCmdline) {
+        u64 n = rd.copy_string(mbi.cmdline, info.cmdline, sizeof info.cmdline);
+        if (n == 0) return Error::OutOfRange;
+        reserve(info, mbi.cmdline, n);
+    }
+    if (mbi.flags & kModules) TRY(collect_modules(rd, mbi, info));
+    char name[64] = {};
+    if (mbi.flags & kLoaderName) {
+        u64 n = rd.copy_string(mbi.boot_loader_name, name, sizeof name);
+        if (n == 0) return Error::OutOfRange;
+        reserve(info, mbi.boot_loader_name, n);
+    }
+    kernel::format_to(info.firmware, sizeof info.firmware, "{} (multiboot1)",
+                      name[0] ? name : "unknown loader");
+    return {};
+}
+
+} // namespace arch::x86_64

@@ -1,0 +1,129 @@
+// First C++ code: entered from entry.S in long mode on the boot stack, still on the early
+// page tables. Sets up the CPU, gathers BootInfo and hands over to kernel::main.
+#include "hw.hpp"
+#include "x86_64.hpp"
+
+#include <microkernel/arch.hpp>
+#include <microkernel/format.hpp>
+#include <microkernel/multiboot2.hpp>
+
+extern "C" void (*const __init_array_start[])(), (*const __init_array_end[])();
+extern "C" char __boot_start[];
+
+namespace arch::x86_64 {
+namespace {
+
+using kernel::BootInfo;
+using kernel::PhysAddr;
+using kernel::PhysRange;
+using kernel::PhysWindow;
+
+constexpr u32 kMultiboot1Magic = 0x2badb002;
+constexpr u64 kLowMemory = 1 << 20; // real-mode IVT, BDA, EBDA, VGA, BIOS ROM
+constexpr u64 kApicWindow = 0x1000;
+
+BootInfo g_info; // large: keep it off the 16 KiB boot stack
+
+u64 phys_of_image(const char* va) { return reinterpret_cast<kernel::uptr>(va) - kKernelBase; }
+
+void detect_cpu_features() {
+    // 1 GiB leaves are optional; the portable walker asks Pte::leaf_allowed(2).
+    if (cpuid(0x80000000).eax >= 0x80000001)
+        PteFormat::has_1g_pages = (cpuid(0x80000001).edx >> 26) & 1;
+}
+
+void reserve(BootInfo& info, PhysRange r) {
+    if (!info.reserved.push(r)) info.truncated = true;
+}
+
+void add_mmio(BootInfo& info, u64 base, const char* name) {
+    if (!info.mmio.push(kernel::MmioRange{PhysRange{base, kApicWindow}, name})) info.truncated = true;
+}
+
+/// The RSDP copy from the multiboot2 ACPI tags (the newer one preferred), if any.
+struct Rsdp {
+    const u8* data = nullptr;
+    usize size = 0;
+};
+Rsdp multiboot2_rsdp(const void* mbi, usize max) {
+    Rsdp found;
+    (void)kernel::multiboot2::for_each_tag(mbi, max, [&](const kernel::multiboot2::Tag& t) {
+        bool is_new = t.type == u32(kernel::multiboot2::TagType::AcpiNew);
+        if (is_new || (t.type == u32(kernel::multiboot2::TagType::AcpiOld) && !found.data))
+            found = Rsdp{t.data, t.size - 8u};
+    });
+    return found;
+}
+
+void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
+    PhysWindow window{kDirectMapBase};
+    const void* mbi = window.at(PhysAddr{info_pa});
+    usize max = kEarlyDirectMapLimit - info_pa; // what the early direct map reaches
+    Rsdp rsdp;
+    info.arch = "x86_64";
+    if (magic == kernel::multiboot2::kBootloaderMagic) {
+        auto r = kernel::multiboot2::collect_boot_info(mbi, max, PhysAddr{info_pa}, info);
+        if (!r) {
+            kernel::print("x86_64: bad multiboot2 information: {}\n", kernel::error_name(r.error()));
+            kernel::panic("cannot read the boot information");
+        }
+        rsdp = multiboot2_rsdp(mbi, max);
+    } else {
+        auto r = collect_multiboot1(PhysAddr{info_pa}, window, kEarlyDirectMapLimit, info);
+        if (!r) {
+            kernel::print("x86_64: bad multiboot1 information: {}\n", kernel::error_name(r.error()));
+            kernel::panic("cannot read the boot information");
+        }
+    }
+
+    // The image, from .boot (whose early page tables stay in use until the switch)
+    // to the end of .bss; the core maps [__kernel_start, __kernel_end).
+    u64 image = phys_of_image(kernel::__kernel_start);
+    info.kernel_image = PhysRange{image, phys_of_image(kernel::__kernel_end) - image};
+    u64 boot = reinterpret_cast<kernel::uptr>(__boot_start);
+    reserve(info, PhysRange{boot, phys_of_image(kernel::__kernel_end) - boot});
+    reserve(info, PhysRange{0, kLowMemory});
+
+    ApicInfo apics = find_apics(rsdp.data, rsdp.size);
+    if (!apics.from_madt) kernel::print("x86_64: no ACPI MADT, assuming the default LAPIC address\n");
+    lapic_set_base(apics.lapic);
+    add_mmio(info, apics.lapic, "local APIC");
+    for (unsigned i = 0; i < apics.ioapic_count; ++i) add_mmio(info, apics.ioapic[i], "I/O APIC");
+}
+
+} // namespace
+
+/// Called once by entry.S. `magic` says which multiboot version `info_pa` follows.
+extern "C" [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
+    // Nothing should need a constructor at run time, but if something ever does, run it
+    // before anyone can use it.
+    for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+    console_init();
+    descriptors_init();
+    pic_disable();
+    detect_cpu_features();
+    collect_boot_info(magic, info_pa, g_info);
+    kernel::main(g_info);
+}
+
+} // namespace arch::x86_64
+
+namespace arch {
+
+void activate_page_table(kernel::PhysAddr root) {
+    // The early tables set no global bits, so this write flushes all they translated.
+    asm volatile("mov %0, %%cr3" ::"r"(root.value) : "memory");
+}
+
+[[noreturn]] void poweroff(int status) {
+    // isa-debug-exit makes QEMU exit with (v << 1) | 1. Writing status + 1 makes the
+    // exit code 2 * status + 3, never 0 (triple fault under -no-reboot) or 1 (QEMU's
+    // own errors). Statuses outside 0..126 would not fit in an exit code: clamp them.
+    int v = (status < 0 || status > 126) ? 126 : status;
+    x86_64::outl(x86_64::kDebugExitPort, static_cast<kernel::u32>(v + 1));
+    for (;;) asm volatile("cli; hlt");
+}
+
+void trigger_undefined_instruction() { asm volatile("ud2"); }
+
+} // namespace arch

@@ -1,0 +1,86 @@
+// Trap dispatch: the timer and spurious interrupts are handled; every exception is a
+// kernel bug for now, reported in full before kernel::panic.
+#include "hw.hpp"
+#include "x86_64.hpp"
+
+#include <microkernel/arch.hpp>
+#include <microkernel/format.hpp>
+
+namespace arch::x86_64 {
+namespace {
+
+using kernel::print;
+
+constexpr const char* kExceptionNames[32] = {
+    "divide error", "debug", "non-maskable interrupt", "breakpoint", "overflow",
+    "bound range exceeded", "invalid opcode", "device not available", "double fault",
+    "coprocessor segment overrun", "invalid TSS", "segment not present",
+    "stack-segment fault", "general protection fault", "page fault", "reserved exception",
+    "x87 floating-point error", "alignment check", "machine check",
+    "SIMD floating-point error", "virtualization exception", "control protection exception",
+    "reserved exception", "reserved exception", "reserved exception", "reserved exception",
+    "reserved exception", "reserved exception", "hypervisor injection exception",
+    "VMM communication exception", "security exception", "reserved exception",
+};
+
+constexpr u8 kPageFault = 14;
+
+// Page-fault error code bits (SDM vol. 3, 4.7).
+constexpr u64 kPfPresent = 1 << 0;
+constexpr u64 kPfWrite = 1 << 1;
+constexpr u64 kPfUser = 1 << 2;
+constexpr u64 kPfReservedBit = 1 << 3;
+constexpr u64 kPfInstruction = 1 << 4;
+
+void print_page_fault(u64 error) {
+    print("  page fault: {} {} in {} mode, {} (P={} W={} U={} I={}{})\n",
+          (error & kPfPresent) ? "protection violation on" : "not-present page on",
+          (error & kPfInstruction) ? "instruction fetch" : ((error & kPfWrite) ? "write" : "read"),
+          (error & kPfUser) ? "user" : "kernel",
+          (error & kPfReservedBit) ? "reserved bit set in an entry" : "entry bits valid",
+          unsigned((error & kPfPresent) != 0), unsigned((error & kPfWrite) != 0),
+          unsigned((error & kPfUser) != 0), unsigned((error & kPfInstruction) != 0),
+          (error & kPfReservedBit) ? " R=1" : "");
+}
+
+void print_registers(const TrapFrame& f) {
+    print("  rip {:#018x}  cs {:#x}  rflags {:#x}  rsp {:#018x}  ss {:#x}\n", f.rip, f.cs,
+          f.rflags, f.rsp, f.ss);
+    print("  rax {:#018x}  rbx {:#018x}  rcx {:#018x}  rdx {:#018x}\n", f.rax, f.rbx, f.rcx, f.rdx);
+    print("  rsi {:#018x}  rdi {:#018x}  rbp {:#018x}  r8  {:#018x}\n", f.rsi, f.rdi, f.rbp, f.r8);
+    print("  r9  {:#018x}  r10 {:#018x}  r11 {:#018x}  r12 {:#018x}\n", f.r9, f.r10, f.r11, f.r12);
+    print("  r13 {:#018x}  r14 {:#018x}  r15 {:#018x}\n", f.r13, f.r14, f.r15);
+}
+
+[[noreturn]] void report_exception(const TrapFrame& f) {
+    const char* name = f.vector < 32 ? kExceptionNames[f.vector] : "unexpected interrupt";
+    if (f.vector == kPageFault) {
+        u64 address = read_cr2();
+        print("TRAP: {} (vector {}, error code {:#x}) at address {:#x}, rip {:#x}\n", name,
+              f.vector, f.error, address, f.rip);
+        print_page_fault(f.error);
+    } else {
+        print("TRAP: {} (vector {}, error code {:#x}) at rip {:#x}\n", name, f.vector, f.error,
+              f.rip);
+    }
+    print_registers(f);
+    kernel::panic("kernel trap");
+}
+
+} // namespace
+
+/// Called by trap_common (vectors.S) with interrupts disabled.
+extern "C" void x86_64_trap(TrapFrame* frame) {
+    if (frame->vector == kTimerVector) {
+        kernel::on_timer_tick();
+        lapic_eoi();
+        return;
+    }
+    // Spurious interrupts must not be acknowledged (no EOI): the LAPIC's own, and the
+    // 8259's IRQ 7/15, the only lines a fully masked 8259 still raises.
+    if (frame->vector == kSpuriousVector || (frame->vector >= kPicBase && frame->vector < kPicBase + 16))
+        return;
+    report_exception(*frame);
+}
+
+} // namespace arch::x86_64

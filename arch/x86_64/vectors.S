@@ -1,0 +1,81 @@
+// Interrupt and exception entry stubs. Each pushes a zero where the CPU pushed no error
+// code, then its vector, so that every trap reaches trap_common with the same frame
+// (struct TrapFrame in traps.hpp). The kernel is built with -mgeneral-regs-only, so the
+// general registers are all the state a handler can clobber.
+
+    .text
+    .altmacro
+
+// Exceptions that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX.
+.macro stub vector
+    .balign 8
+trap_stub_\vector:
+    .if !((\vector == 8) || (\vector == 10) || (\vector == 11) || (\vector == 12) || (\vector == 13) || (\vector == 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30))
+    pushq $0
+    .endif
+    pushq $\vector
+    jmp trap_common
+.endm
+
+// Stubs exist for the 32 exceptions, the 16 vectors the masked 8259s may still send
+// spuriously (32..47), the LAPIC timer (48) and the LAPIC spurious vector (255).
+.set v, 0
+.rept 49
+    stub %v
+    .set v, v + 1
+.endr
+    stub 255
+
+trap_common:
+    push %rax
+    push %rcx
+    push %rdx
+    push %rbx
+    push %rbp
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi          // 22 quadwords pushed: rsp is 16-byte aligned here
+    cld
+    call x86_64_trap
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rbp
+    pop %rbx
+    pop %rdx
+    pop %rcx
+    pop %rax
+    add $16, %rsp           // vector and error code
+    iretq
+
+.macro stub_address vector
+    .quad trap_stub_\vector
+.endm
+
+    .section .rodata
+    .balign 8
+    .global trap_stubs
+trap_stubs:                 // [0..48] then 255: read by descriptors.cpp
+.set v, 0
+.rept 49
+    stub_address %v
+    .set v, v + 1
+.endr
+    stub_address 255
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,90 @@
+// The portable walker, checked with a minimal format whose bits are easy to read, and
+// with each architecture's real encoding.
+#include "fake_memory.hpp"
+#include <catch2/catch.hpp>
+#include <microkernel/paging.hpp>
+
+using namespace kernel;
+
+namespace {
+// bit 0 present, bit 1 table, bit 2 write, bit 3 exec, bit 4 user, bit 5 device
+struct ToyPte {
+    static constexpr unsigned kLevels = 4;
+    static constexpr u64 table(PhysAddr pa) { return pa.value | 3; }
+    static constexpr u64 leaf(PhysAddr pa, PageAttr a, unsigned) {
+        return pa.value | 1 | (a.write ? 4 : 0) | (a.exec ? 8 : 0) | (a.user ? 16 : 0) |
+               (a.type == MemType::Device ? 32 : 0);
+    }
+    static constexpr bool is_present(u64 e) { return e & 1; }
+    static constexpr bool is_table(u64 e, unsigned) { return e & 2; }
+    static constexpr PhysAddr address(u64 e, unsigned) { return {e & ~u64(0xfff)}; }
+    static constexpr PageAttr attr(u64 e, unsigned) {
+        return PageAttr{.write = bool(e & 4), .exec = bool(e & 8), .user = bool(e & 16),
+                        .type = (e & 32) ? MemType::Device : MemType::Normal};
+    }
+    static constexpr bool leaf_allowed(unsigned level) { return level <= 1; }
+};
+static_assert(PteFormat<ToyPte>);
+
+struct Fixture {
+    FakeMemory mem{0x1000000, 1 << 20};
+    FrameAllocator frames;
+    Fixture() {
+        PhysRange ram[] = {mem.range()};
+        REQUIRE(frames.init(ram, 1, nullptr, 0, mem.window()).ok());
+    }
+};
+} // namespace
+
+TEST_CASE("paging: map, translate, and the largest leaf that fits") {
+    Fixture f;
+    auto pt = PageTable<ToyPte>::create(f.frames, f.mem.window());
+    REQUIRE(pt.ok());
+    u64 va = 0xffff800000000000;
+    REQUIRE(pt->map(va, PhysAddr{0x40000000}, 4 << 20, PageAttr{.write = true}, f.frames).ok());
+    auto t = pt->translate(va + 0x123456);
+    REQUIRE(t.ok());
+    CHECK(t->pa.value == 0x40123456);
+    CHECK(t->level == 1); // 2 MiB leaves: aligned and large enough
+    CHECK(t->attr.write);
+    CHECK_FALSE(t->attr.exec);
+
+    REQUIRE(pt->map(0x1000, PhysAddr{0x5000}, 0x3000, PageAttr{.exec = true, .user = true}, f.frames).ok());
+    auto small = pt->translate(0x2fff);
+    REQUIRE(small.ok());
+    CHECK(small->pa.value == 0x6fff);
+    CHECK(small->level == 0);
+    CHECK(small->attr.user);
+    CHECK(pt->translate(0x4000).error() == Error::NotFound);
+    CHECK(pt->translate(0).error() == Error::NotFound);
+}
+
+TEST_CASE("paging: misaligned, empty, wrapping and overlapping requests change nothing") {
+    Fixture f;
+    auto pt = PageTable<ToyPte>::create(f.frames, f.mem.window());
+    REQUIRE(pt.ok());
+    PageAttr rw{.write = true};
+    CHECK(pt->map(0x1001, PhysAddr{0x2000}, 0x1000, rw, f.frames).error() == Error::InvalidArgument);
+    CHECK(pt->map(0x1000, PhysAddr{0x2001}, 0x1000, rw, f.frames).error() == Error::InvalidArgument);
+    CHECK(pt->map(0x1000, PhysAddr{0x2000}, 0x800, rw, f.frames).error() == Error::InvalidArgument);
+    CHECK(pt->map(0x1000, PhysAddr{0x2000}, 0, rw, f.frames).error() == Error::InvalidArgument);
+    CHECK(pt->map(~u64(0xfff), PhysAddr{0x2000}, 0x2000, rw, f.frames).error() == Error::InvalidArgument);
+
+    REQUIRE(pt->map(0x200000, PhysAddr{0x400000}, 0x200000, rw, f.frames).ok()); // one 2 MiB leaf
+    usize free_before = f.frames.free_frames();
+    CHECK(pt->map(0x3ff000, PhysAddr{0x9000}, 0x2000, rw, f.frames).error() == Error::Exists);
+    CHECK(pt->map(0x201000, PhysAddr{0x9000}, 0x1000, rw, f.frames).error() == Error::Exists);
+    CHECK(f.frames.free_frames() == free_before);
+    CHECK(pt->translate(0x400000).error() == Error::NotFound); // the overlap was not half-done
+}
+
+TEST_CASE("paging: running out of table frames is an error") {
+    FakeMemory mem{0x1000000, 4 * 4096};
+    FrameAllocator frames;
+    PhysRange ram[] = {mem.range()};
+    REQUIRE(frames.init(ram, 1, nullptr, 0, mem.window()).ok()); // bitmap takes 1 frame
+    auto pt = PageTable<ToyPte>::create(frames, mem.window());
+    REQUIRE(pt.ok());
+    // needs 3 more tables (levels 2, 1, 0), only 2 frames remain
+    CHECK(pt->map(0x1000, PhysAddr{0x1000}, 0x1000, PageAttr{}, frames).error() == Error::NoMemory);
+}
