@@ -87,8 +87,9 @@ at_el1:
     orr x3, x2, #DESC_TABLE
     str x3, [x4, #510 * 8]
     ldr x5, =__image_size
-    add x5, x5, #0x1fffff
-    lsr x5, x5, #21                 // number of 2 MiB blocks
+    sub x5, x5, #1
+    lsr x5, x5, #21
+    add x5, x5, #1                  // number of 2 MiB blocks
     ldr x3, =BLOCK_CODE
     orr x3, x3, x20
 3:  str x3, [x2], #8

@@ -5,7 +5,7 @@
 namespace arch::aarch64 {
 namespace {
 
-enum class Conduit : u8 { None, Hvc, Smc };
+enum class Conduit : kernel::u8 { None, Hvc, Smc };
 Conduit g_psci = Conduit::None;
 
 constexpr u64 kSemihostExit = 0x18;                 // SYS_EXIT
@@ -23,8 +23,13 @@ void power_init(const kernel::fdt::Tree& tree) {
     auto method = tree.prop(*psci, "method");
     const char* m = method ? method->string() : nullptr;
     if (!m) return;
-    if (m[0] == 'h' && m[1] == 'v' && m[2] == 'c' && !m[3]) g_psci = Conduit::Hvc;
-    if (m[0] == 's' && m[1] == 'm' && m[2] == 'c' && !m[3]) g_psci = Conduit::Smc;
+    auto is = [m](const char* s) {
+        kernel::usize i = 0;
+        while (m[i] && m[i] == s[i]) ++i;
+        return m[i] == s[i];
+    };
+    if (is("hvc")) g_psci = Conduit::Hvc;
+    if (is("smc")) g_psci = Conduit::Smc;
 }
 
 } // namespace arch::aarch64

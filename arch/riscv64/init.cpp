@@ -114,6 +114,9 @@ extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_p
     g_platform.timebase_hz = info.timer_hz;
     if (!info.reserved.push(info.kernel_image)) info.truncated = true;
     describe_firmware(*tree, info);
+    for (auto& r : info.reserved) kernel::print("DEBUG reserved {:#x} +{:#x}\n", r.base, r.size);
+    for (auto& r : info.mmio) kernel::print("DEBUG mmio {} {:#x} +{:#x}\n", r.name, r.range.base, r.range.size);
+    kernel::print("DEBUG hart {} dtb {:#x} image {:#x} timebase {}\n", hart_id, dtb_phys, image_phys, info.timer_hz);
     kernel::main(info);
 }
 

@@ -72,6 +72,17 @@ struct Reader {
     }
 };
 
+/// Multiboot1 loaders (QEMU, GRUB legacy) start the command line with the image's file
+/// name; multiboot2 GRUB does not. Drop it so both paths give the kernel the same words.
+void drop_first_word(char* s) {
+    usize from = 0;
+    while (s[from] && s[from] != ' ') ++from;
+    while (s[from] == ' ') ++from;
+    usize to = 0;
+    while (s[from]) s[to++] = s[from++];
+    s[to] = '\0';
+}
+
 void reserve(kernel::BootInfo& info, u64 base, u64 size) {
     if (size && !info.reserved.push(PhysRange{base, size})) info.truncated = true;
 }
@@ -136,6 +147,7 @@ Result<void> collect_multiboot1(PhysAddr mbi_pa, PhysWindow window, u64 limit, k
         u64 n = rd.copy_string(mbi.cmdline, info.cmdline, sizeof info.cmdline);
         if (n == 0) return Error::OutOfRange;
         reserve(info, mbi.cmdline, n);
+        drop_first_word(info.cmdline);
     }
     if (mbi.flags & kModules) TRY(collect_modules(rd, mbi, info));
     char name[64] = {};

@@ -1,0 +1,18 @@
+// Boots an image with scripts/run and captures what happened.
+#pragma once
+
+#include <string>
+
+struct BootResult {
+    int status = -1;      ///< scripts/run's exit status (the guest's, or 124/125)
+    std::string output;   ///< serial console (firmware and kernel), escapes removed
+    bool contains(const std::string& s) const { return output.find(s) != std::string::npos; }
+    /// The integer following `prefix` in the first line that has it, or -1.
+    long long number_after(const std::string& prefix) const;
+};
+
+std::string env_or(const char* name, const char* fallback);
+
+/// Runs `scripts/run $MK_ARCH --no-build --build-dir $MK_BUILD <args>` with a hard
+/// timeout; the QEMU child never outlives the call.
+BootResult boot(const std::string& args, int timeout_seconds = 90);

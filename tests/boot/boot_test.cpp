@@ -1,0 +1,99 @@
+// What a user sees when the kernel boots through the real firmware of each arch.
+#include "boot_runner.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <vector>
+
+namespace {
+
+// The firmware's own words, as they appear on the serial console, per arch.
+const std::map<std::string, std::vector<std::string>> kFirmwareBanners = {
+    {"x86_64", {"GRUB"}},
+    {"aarch64", {"U-Boot 20"}},
+    {"riscv64", {"OpenSBI v", "U-Boot 20"}},
+};
+
+std::string arch() { return env_or("MK_ARCH", "x86_64"); }
+
+void show(const BootResult& r) {
+    UNSCOPED_INFO("exit status " << r.status << "; console:\n" << r.output);
+}
+
+long long ram_mib(const BootResult& r) {
+    size_t at = r.output.find("microkernel " + arch() + " booted by");
+    if (at == std::string::npos) return -1;
+    size_t ram = r.output.find("RAM ", at);
+    return ram == std::string::npos ? -1 : std::strtoll(r.output.c_str() + ram + 4, nullptr, 10);
+}
+
+} // namespace
+
+TEST_CASE("boots through its firmware, reports the machine and powers off cleanly") {
+    BootResult r = boot("--mem 256M");
+    show(r);
+    CHECK(r.status == 0);
+    for (const auto& banner : kFirmwareBanners.at(arch())) CHECK(r.contains(banner));
+    CHECK(r.contains("microkernel " + arch() + " booted by "));
+    long long mib = ram_mib(r);
+    CHECK(mib >= 250);
+    CHECK(mib <= 256);
+    CHECK(r.contains("initrd: file README ("));
+    CHECK(r.contains("initrd: file hello.txt (23 bytes)"));
+    CHECK(r.number_after("frames: ") > 50000);
+    CHECK(r.contains("paging: kernel tables at "));
+    CHECK(r.contains("timer: tick 5"));
+    CHECK(r.contains("microkernel: powering off, status 0"));
+    CHECK_FALSE(r.contains("PANIC"));
+}
+
+TEST_CASE("the memory size given with --mem is what the kernel finds") {
+    BootResult r = boot("--mem 512M");
+    show(r);
+    CHECK(r.status == 0);
+    long long mib = ram_mib(r);
+    CHECK(mib >= 506);
+    CHECK(mib <= 512);
+}
+
+TEST_CASE("a fault in the kernel produces a decoded report, not a hang") {
+    BootResult r = boot("--append test=fault");
+    show(r);
+    CHECK(r.status == 3);
+    CHECK(r.contains("test: reading unmapped address 0xdead0000"));
+    CHECK(r.contains("TRAP:"));
+    CHECK(r.contains("dead0000"));
+    CHECK(r.contains("PANIC: kernel trap"));
+    CHECK_FALSE(r.contains("timer: tick"));
+}
+
+TEST_CASE("an undefined instruction in the kernel is reported") {
+    BootResult r = boot("--append test=undef");
+    show(r);
+    CHECK(r.status == 3);
+    CHECK(r.contains("TRAP:"));
+    CHECK(r.contains("PANIC: kernel trap"));
+}
+
+TEST_CASE("the kernel command line reaches the kernel") {
+    BootResult r = boot("--append 'hello=world'");
+    show(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("cmdline: "));
+    CHECK(r.contains("hello=world"));
+}
+
+TEST_CASE("direct boot without firmware, for fast iteration") {
+    BootResult r = boot("--no-firmware");
+    show(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("microkernel " + arch() + " booted by "));
+    CHECK(r.contains("timer: tick 5"));
+}
+
+TEST_CASE("boots with more than one CPU present") {
+    BootResult r = boot("--smp 2");
+    show(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("timer: tick 5"));
+}
