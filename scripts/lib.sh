@@ -11,7 +11,9 @@ configure_build() {
   local target=$1 dir=$2
   [[ -f $dir/build.ninja ]] && return 0
   if [[ $target == host ]]; then
-    meson setup "$dir" "$ROOT" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    # UBSan must fail the test, not just print
+    meson setup "$dir" "$ROOT" -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dcpp_args=-fno-sanitize-recover=all -Dcpp_link_args=-fno-sanitize-recover=all >/dev/null
   else
     meson setup "$dir" "$ROOT" --cross-file "$ROOT/arch/$target/cross.ini" >/dev/null
   fi
