@@ -85,7 +85,10 @@ ApicInfo find_apics(const u8* rsdp, usize rsdp_size) {
     ApicInfo info;
     if (!rsdp || !rsdp_ok(rsdp, rsdp_size)) rsdp = scan_rsdp();
     const u8* madt = rsdp ? find_madt(rsdp) : nullptr;
-    if (!madt) return info;
+    if (!madt) {
+        info.ioapic[info.ioapic_count++] = 0xfec00000; // the usual PC address
+        return info;
+    }
     u32 len = le32(madt + 4);
     if (len < kSdtHeaderSize + 8) return info;
     info.from_madt = true;

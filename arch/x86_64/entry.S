@@ -60,17 +60,16 @@ _start:
     jne boot_fail
 1:
     // The kernel needs long mode and NX (it maps data non-executable).
-    lea msg_no_long_mode, %ebx
     mov $0x80000000, %eax
     cpuid
     cmp $0x80000001, %eax
-    jb boot_fail
+    jb no_long_mode
     mov $0x80000001, %eax
     cpuid
     bt $29, %edx
-    jnc boot_fail
+    jnc no_long_mode
     bt $20, %edx
-    jnc boot_fail
+    jnc no_long_mode
 
     // Zero .bss ourselves rather than trust every loader to do it: it holds the
     // stack and the early page tables.
@@ -80,7 +79,7 @@ _start:
     xor %eax, %eax
     rep stosb
 
-    mov $__bss_end_phys, %esp                // boot stack is the last thing in .bss
+    mov $PHYS(boot_stack_top), %esp
 
     // Early tables (7 pages): PML4, a PDPT for the low 4 GiB, a PDPT for the top
     // 1 GiB, and four page directories of 2 MiB pages covering 0..4 GiB. The low PDPT
@@ -123,6 +122,8 @@ _start:
     lgdt early_gdtr
     ljmp $0x08, $long_mode
 
+no_long_mode:
+    lea msg_no_long_mode, %ebx               // after cpuid, which clobbers ebx
     // Print the NUL-terminated message at ebx on COM1 (usable uninitialised under
     // QEMU) and exit QEMU with the panic status.
 boot_fail:
@@ -175,8 +176,8 @@ msg_no_long_mode:
 early_tables:
     .skip 7 * 4096
 
-    // Stack of the boot thread (x86_64_start and kernel::main). The linker script
-    // places .kstack last so that the 32-bit code finds its top as __bss_end_phys.
+    // Stack of the boot thread (x86_64_start and kernel::main), used from the 32-bit
+    // entry on (at its physical address, then at its link address).
     .section .kstack, "aw", @nobits
     .balign 16
 boot_stack:

@@ -76,8 +76,8 @@ void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
         }
     }
 
-    // The image, from .boot (whose early page tables stay in use until the switch)
-    // to the end of .bss; the core maps [__kernel_start, __kernel_end).
+    // Reserve the whole image, .boot to the end of .bss (the early page tables there
+    // stay in use until the switch); the core maps [__kernel_start, __kernel_end).
     u64 image = phys_of_image(kernel::__kernel_start);
     info.kernel_image = PhysRange{image, phys_of_image(kernel::__kernel_end) - image};
     u64 boot = reinterpret_cast<kernel::uptr>(__boot_start);
@@ -85,7 +85,7 @@ void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     reserve(info, PhysRange{0, kLowMemory});
 
     ApicInfo apics = find_apics(rsdp.data, rsdp.size);
-    if (!apics.from_madt) kernel::print("x86_64: no ACPI MADT, assuming the default LAPIC address\n");
+    if (!apics.from_madt) kernel::print("x86_64: no ACPI MADT, assuming the default APIC addresses\n");
     lapic_set_base(apics.lapic);
     add_mmio(info, apics.lapic, "local APIC");
     for (unsigned i = 0; i < apics.ioapic_count; ++i) add_mmio(info, apics.ioapic[i], "I/O APIC");

@@ -47,7 +47,8 @@ u32 calibrate() {
     outb(kPitChannel2, kPitCount & 0xff);
     outb(kPitChannel2, kPitCount >> 8); // counting starts now; OUT2 rises at zero
     lapic_write(kLapicInitialCount, 0xffffffff);
-    while (!(inb(kPitGatePort) & kOut2)) {
+    // Bounded by the LAPIC count too (about a minute), so a missing PIT cannot hang us.
+    while (!(inb(kPitGatePort) & kOut2) && lapic_read(kLapicCurrentCount) != 0) {
     }
     u32 elapsed = 0xffffffff - lapic_read(kLapicCurrentCount);
     lapic_write(kLapicInitialCount, 0);

@@ -44,7 +44,7 @@ void pic_disable();
 void lapic_set_base(u64 phys);
 void lapic_eoi();
 
-/// Interrupt controllers found in the ACPI MADT.
+/// Interrupt controllers found in the ACPI MADT (the PC defaults when there is none).
 struct ApicInfo {
     u64 lapic = 0xfee00000; ///< architectural default, overridden by the MADT
     u64 ioapic[4] = {};
