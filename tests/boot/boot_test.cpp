@@ -16,9 +16,9 @@ const std::map<std::string, std::vector<std::string>> kFirmwareBanners = {
 
 std::string arch() { return env_or("MK_ARCH", "x86_64"); }
 
-void show(const BootResult& r) {
-    UNSCOPED_INFO("exit status " << r.status << "; console:\n" << r.output);
-}
+// Every failed check shows the whole console and the exit status.
+#define SHOW(r) INFO("exit status " << (r).status << "; console:\n" << (r).output)
+
 
 long long ram_mib(const BootResult& r) {
     size_t at = r.output.find("microkernel " + arch() + " booted by");
@@ -31,7 +31,7 @@ long long ram_mib(const BootResult& r) {
 
 TEST_CASE("boots through its firmware, reports the machine and powers off cleanly") {
     BootResult r = boot("--mem 256M");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 0);
     for (const auto& banner : kFirmwareBanners.at(arch())) CHECK(r.contains(banner));
     CHECK(r.contains("microkernel " + arch() + " booted by "));
@@ -49,7 +49,7 @@ TEST_CASE("boots through its firmware, reports the machine and powers off cleanl
 
 TEST_CASE("the memory size given with --mem is what the kernel finds") {
     BootResult r = boot("--mem 512M");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 0);
     long long mib = ram_mib(r);
     CHECK(mib >= 506);
@@ -58,7 +58,7 @@ TEST_CASE("the memory size given with --mem is what the kernel finds") {
 
 TEST_CASE("a fault in the kernel produces a decoded report, not a hang") {
     BootResult r = boot("--append test=fault");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 3);
     CHECK(r.contains("test: reading unmapped address 0xdead0000"));
     CHECK(r.contains("TRAP:"));
@@ -69,7 +69,7 @@ TEST_CASE("a fault in the kernel produces a decoded report, not a hang") {
 
 TEST_CASE("an undefined instruction in the kernel is reported") {
     BootResult r = boot("--append test=undef");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 3);
     CHECK(r.contains("TRAP:"));
     CHECK(r.contains("PANIC: kernel trap"));
@@ -77,7 +77,7 @@ TEST_CASE("an undefined instruction in the kernel is reported") {
 
 TEST_CASE("the kernel command line reaches the kernel") {
     BootResult r = boot("--append 'hello=world'");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 0);
     CHECK(r.contains("cmdline: "));
     CHECK(r.contains("hello=world"));
@@ -85,7 +85,7 @@ TEST_CASE("the kernel command line reaches the kernel") {
 
 TEST_CASE("direct boot without firmware, for fast iteration") {
     BootResult r = boot("--no-firmware");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 0);
     CHECK(r.contains("microkernel " + arch() + " booted by "));
     CHECK(r.contains("timer: tick 5"));
@@ -93,7 +93,7 @@ TEST_CASE("direct boot without firmware, for fast iteration") {
 
 TEST_CASE("boots with more than one CPU present") {
     BootResult r = boot("--smp 2");
-    show(r);
+    SHOW(r);
     CHECK(r.status == 0);
     CHECK(r.contains("timer: tick 5"));
 }
