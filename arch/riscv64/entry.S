@@ -43,6 +43,13 @@ _start:
 real_start:
     csrw    sie, zero
     csrci   sstatus, 2
+    // The kernel is soft-float: with sstatus.FS = Off any FP instruction traps instead of
+    // silently using state nobody saves. gp and tp still hold the firmware's pointers
+    // (U-Boot's global data, OpenSBI's scratch); nothing of ours uses them.
+    li      t0, 3 << 13
+    csrc    sstatus, t0
+    mv      gp, zero
+    mv      tp, zero
     mv      s0, a0              // hart id
     mv      s1, a1              // devicetree physical address
 

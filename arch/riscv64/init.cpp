@@ -95,11 +95,13 @@ extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_p
     info.kernel_image = kernel::PhysRange{
         image_phys, static_cast<u64>(kernel::__kernel_end - kernel::__kernel_start)};
 
-    // The direct map covers the first 4 GiB; a blob beyond it cannot be read.
-    bool reachable = dtb_phys != 0 && dtb_phys < (u64{4} << 30) - kMaxDtbSize;
-    auto tree = reachable ? Tree::open(reinterpret_cast<const void*>(kDirectMapBase + dtb_phys),
-                                       kMaxDtbSize)
-                          : kernel::Result<Tree>(kernel::Error::OutOfRange);
+    // entry.S's direct map covers the first 4 GiB: the blob must lie in it.
+    constexpr u64 kEarlyMapEnd = u64{4} << 30;
+    auto tree = dtb_phys != 0 && dtb_phys < kEarlyMapEnd
+                    ? Tree::open(reinterpret_cast<const void*>(kDirectMapBase + dtb_phys),
+                                 kEarlyMapEnd - dtb_phys < kMaxDtbSize ? kEarlyMapEnd - dtb_phys
+                                                                       : kMaxDtbSize)
+                    : kernel::Result<Tree>(kernel::Error::OutOfRange);
     if (!tree) {
         g_platform.test_device = kDefaultTestDevice;
         kernel::print("riscv64: hart {}: no usable devicetree at {:#x} ({})\n", hart_id, dtb_phys,
@@ -114,9 +116,6 @@ extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_p
     g_platform.timebase_hz = info.timer_hz;
     if (!info.reserved.push(info.kernel_image)) info.truncated = true;
     describe_firmware(*tree, info);
-    for (auto& r : info.reserved) kernel::print("DEBUG reserved {:#x} +{:#x}\n", r.base, r.size);
-    for (auto& r : info.mmio) kernel::print("DEBUG mmio {} {:#x} +{:#x}\n", r.name, r.range.base, r.range.size);
-    kernel::print("DEBUG hart {} dtb {:#x} image {:#x} timebase {}\n", hart_id, dtb_phys, image_phys, info.timer_hz);
     kernel::main(info);
 }
 

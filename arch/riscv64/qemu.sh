@@ -8,36 +8,42 @@ RISCV64_OPENSBI=${RISCV64_OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw
 RISCV64_UBOOT=${RISCV64_UBOOT:-/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin}
 RISCV64_LOAD_ADDR=0x80200000    # kernel.ld's LMA; what booti and fw_jump both use
 
+ARCH_BOOT_TARGETS=(arch/riscv64/kernel.elf arch/riscv64/Image arch/riscv64/disk.img
+                   tests/programs/initrd.cpio)
+
 arch_qemu_cmd() {
     local out=$BUILD/arch/riscv64
     local initrd=$BUILD/tests/programs/initrd.cpio
     # The options that shape the devicetree; the dump below must use exactly these.
     local machine=(-M virt -m "$MEM" -smp "$SMP" -bios "$RISCV64_OPENSBI")
     QEMU_CMD=(qemu-system-riscv64)
-    if [[ $NO_FIRMWARE == 1 ]]; then
+    if [[ ${NO_FIRMWARE:-0} == 1 ]]; then
         QEMU_CMD+=("${machine[@]}" -kernel "$out/Image" -initrd "$initrd")
-        [[ -n $APPEND ]] && QEMU_CMD+=(-append "$APPEND")
+        if [[ -n ${APPEND:-} ]]; then QEMU_CMD+=(-append "$APPEND"); fi
     else
         local disk=$out/disk.img
-        if [[ -n $APPEND ]]; then
+        if [[ -n ${APPEND:-} ]]; then
+            # The command line lives in the disk's extlinux.conf: this run gets its own disk.
             disk=$RUNDIR/disk.img
             "$ROOT/arch/riscv64/mkimage.sh" "$disk" "$out/Image" "$initrd" "$APPEND" || return 1
         fi
+        machine+=(-kernel "$RISCV64_UBOOT"
+                  -drive "file=$disk,format=raw,if=none,id=hd0,snapshot=on"
+                  -device virtio-blk-device,drive=hd0)
         # Debian's U-Boot waits 2 s for a key and has no writable environment, but it
         # reads /config/bootdelay from its control devicetree, which is QEMU's: dump
         # QEMU's own tree for this very machine, set bootdelay = -2 (boot at once, do not
         # even poll the console) and hand it back with -dtb.
         local dtb=$RUNDIR/virt.dtb
-        qemu-system-riscv64 "${machine[@]}" -kernel "$RISCV64_UBOOT" -display none \
-            -machine dumpdtb="$dtb" >/dev/null 2>&1 || { echo "riscv64: dumpdtb failed" >&2; return 1; }
-        fdtput -c "$dtb" /config && fdtput -t i "$dtb" /config bootdelay -- -2 || return 1
-        QEMU_CMD+=("${machine[@]}" -kernel "$RISCV64_UBOOT" -dtb "$dtb"
-            -drive "file=$disk,format=raw,if=none,id=hd0,snapshot=on"
-            -device virtio-blk-device,drive=hd0)
+        qemu-system-riscv64 "${machine[@]}" -display none -machine "dumpdtb=$dtb" \
+            >/dev/null 2>&1 || { echo "riscv64: dumping QEMU's devicetree failed" >&2; return 1; }
+        fdtput -c "$dtb" /config || return 1
+        fdtput -t i "$dtb" /config bootdelay -- -2 || return 1
+        QEMU_CMD+=("${machine[@]}" -dtb "$dtb")
     fi
     QEMU_CMD+=(-serial stdio -display none -monitor none -no-reboot)
-    [[ $ICOUNT == 1 ]] && QEMU_CMD+=(-icount shift=0)
-    [[ -n $GDB_PORT ]] && QEMU_CMD+=(-S -gdb "tcp::$GDB_PORT")
+    if [[ ${ICOUNT:-0} == 1 ]]; then QEMU_CMD+=(-icount shift=0); fi
+    if [[ -n ${GDB_PORT:-} ]]; then QEMU_CMD+=(-S -gdb "tcp::$GDB_PORT"); fi
     return 0
 }
 
@@ -51,10 +57,10 @@ arch_qemu_cmd() {
 #    reported as the guest's status here and the serial output settles the rest.
 #  - exit 1 is also QEMU's own startup error (it then prints the reason on stderr
 #    before any guest output); the kernel itself uses 0 and 3.
-#  - 128 and above: QEMU was killed by a signal (timeout, ^C), never a guest status we use.
+#  - 128 and above: QEMU was killed by a signal (^C), never a status the kernel uses.
 arch_guest_status() {
     local rc=$1
-    if (( rc < 128 )); then
+    if (( rc >= 0 && rc < 128 )); then
         echo "$rc"
         return 0
     fi
