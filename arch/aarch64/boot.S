@@ -29,6 +29,7 @@
     add \reg, \reg, :lo12:\sym
 .endm
 
+.cfi_sections .debug_frame           // unwind info for gdb only, nothing loaded
 .section .text.head, "ax"
 .globl _start
 _start:
@@ -130,6 +131,10 @@ at_el1:
     msr mair_el1, x1
     ldr x1, =TCR_VALUE
     mrs x2, id_aa64mmfr0_el1
+    and x2, x2, #0xf                // PARange
+    cmp x2, #5
+    mov x3, #5
+    csel x2, x2, x3, lo             // at most 48 bits: 52 needs TCR.DS and LPA2 tables
     bfi x1, x2, #32, #3             // IPS = the physical address size the CPU has
     msr tcr_el1, x1
     adr_l x1, early_root0
@@ -148,6 +153,8 @@ at_el1:
     br x1
 
 high_entry:
+    .cfi_startproc
+    .cfi_undefined x30              // outermost frame: debuggers stop unwinding here
     adr_l x1, boot_stack_top
     mov sp, x1
     adr_l x1, aarch64_vectors
@@ -156,7 +163,9 @@ high_entry:
     mov x0, x19
     mov x1, x20
     mov x2, x21
+    mov x29, xzr                    // end of the frame chain for debuggers
     bl aarch64_boot                 // (dtb_phys, load_phys, entry_el), never returns
+    .cfi_endproc
 park:
     wfe
     b park

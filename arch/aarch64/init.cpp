@@ -31,7 +31,7 @@ constexpr u32 kFdtMagic = 0xd00dfeed;
     kernel::panic("cannot boot");
 }
 
-u32 load_be32(const volatile kernel::u8* p) {
+u32 load_be32(const kernel::u8* p) {
     return u32(p[0]) << 24 | u32(p[1]) << 16 | u32(p[2]) << 8 | u32(p[3]);
 }
 
@@ -62,7 +62,22 @@ void add_kernel_image(BootInfo& info, u64 load_phys) {
     if (!info.reserved.push(info.kernel_image)) info.truncated = true;
 }
 
-void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el, BootInfo& info);
+/// Who booted us, from evidence only. U-Boot's fdt fixups write /chosen/u-boot,version
+/// (verified: a direct QEMU -kernel boot leaves no such trace, nor any other loader
+/// name), so without it we say that we do not know.
+void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el, BootInfo& info) {
+    const char* uboot = nullptr;
+    if (auto chosen = tree.find_path("/chosen"))
+        if (auto version = tree.prop(*chosen, "u-boot,version")) uboot = version->string();
+    if (uboot)
+        kernel::format_to(info.firmware, sizeof info.firmware,
+                          "U-Boot {} (booti), devicetree at {:#x}, entered at EL{}", uboot, dtb_phys,
+                          entry_el);
+    else
+        kernel::format_to(info.firmware, sizeof info.firmware,
+                          "an unnamed loader (no /chosen/u-boot,version), devicetree at {:#x}, EL{}",
+                          dtb_phys, entry_el);
+}
 
 } // namespace
 } // namespace arch::aarch64
@@ -92,14 +107,3 @@ extern "C" [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel::u64 load
     describe_firmware(*tree, dtb_phys, entry_el, g_info);
     kernel::main(g_info);
 }
-
-namespace arch::aarch64 {
-namespace {
-
-void describe_firmware(const kernel::fdt::Tree&, u64 dtb_phys, u64 entry_el, BootInfo& info) {
-    kernel::format_to(info.firmware, sizeof info.firmware, "devicetree at {:#x}, entered at EL{}", dtb_phys,
-                      entry_el);
-}
-
-} // namespace
-} // namespace arch::aarch64

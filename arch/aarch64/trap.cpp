@@ -78,7 +78,11 @@ void report_abort(u64 ec, u64 esr) {
     print("\n");
 }
 
+bool g_reporting = false; ///< a trap while reporting one: give up at once
+
 [[noreturn]] void report_and_die(u64 kind, const TrapFrame& f) {
+    if (g_reporting) arch::poweroff(kernel::kPanicStatus);
+    g_reporting = true;
     u64 ec = (f.esr >> 26) & 0x3f;
     bool sync = (kind & 3) == kSync;
     if (sync)
