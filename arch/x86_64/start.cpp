@@ -5,6 +5,7 @@
 
 #include <microkernel/arch.hpp>
 #include <microkernel/format.hpp>
+#include <microkernel/multiboot1.hpp>
 #include <microkernel/multiboot2.hpp>
 
 extern "C" void (*const __init_array_start[])(), (*const __init_array_end[])();
@@ -18,7 +19,6 @@ using kernel::PhysAddr;
 using kernel::PhysRange;
 using kernel::PhysWindow;
 
-constexpr u32 kMultiboot1Magic = 0x2badb002;
 constexpr u64 kLowMemory = 1 << 20; // real-mode IVT, BDA, EBDA, VGA, BIOS ROM
 constexpr u64 kApicWindow = 0x1000;
 
@@ -69,7 +69,7 @@ void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
         }
         rsdp = multiboot2_rsdp(mbi, max);
     } else {
-        auto r = collect_multiboot1(PhysAddr{info_pa}, window, kEarlyDirectMapLimit, info);
+        auto r = kernel::multiboot1::collect_boot_info(PhysAddr{info_pa}, window, kEarlyDirectMapLimit, info);
         if (!r) {
             kernel::print("x86_64: bad multiboot1 information: {}\n", kernel::error_name(r.error()));
             kernel::panic("cannot read the boot information");

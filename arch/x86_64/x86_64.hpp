@@ -55,9 +55,4 @@ struct ApicInfo {
 /// areas for it. Tables are read through the early direct map.
 ApicInfo find_apics(const u8* rsdp, usize rsdp_size);
 
-/// Fill BootInfo from a multiboot1 information structure at physical `mbi`. Every
-/// pointer in it is checked against `limit` (the end of what `window` reaches).
-kernel::Result<void> collect_multiboot1(kernel::PhysAddr mbi, kernel::PhysWindow window, u64 limit,
-                                        kernel::BootInfo& info);
-
 } // namespace arch::x86_64

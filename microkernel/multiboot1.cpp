@@ -1,18 +1,12 @@
-// Multiboot (version 1) information, as QEMU's -kernel loader provides it. Only used for
-// the fast --no-firmware path; GRUB boots use multiboot2. Every pointer in the structure
-// is a physical address checked against `limit` before it is read.
-#include "x86_64.hpp"
-
+// Multiboot (version 1) information, as QEMU's -kernel loader provides it (x86_64's fast
+// --no-firmware path; GRUB boots use multiboot2). Every pointer in the structure is a
+// physical address checked against `limit` before it is read.
+#include <microkernel/bytes.hpp>
 #include <microkernel/format.hpp>
+#include <microkernel/multiboot1.hpp>
 
-namespace arch::x86_64 {
+namespace kernel::multiboot1 {
 namespace {
-
-using kernel::Error;
-using kernel::PhysAddr;
-using kernel::PhysRange;
-using kernel::PhysWindow;
-using kernel::Result;
 
 // The fixed part of the structure up to boot_loader_name (multiboot spec 3.3).
 struct Info {
@@ -47,9 +41,6 @@ constexpr u32 kMmapAvailable = 1;
 constexpr u32 kMaxModules = 64;
 constexpr u64 kMaxString = 4096; // a longer string is taken as a missing NUL
 
-// Memory-map entries are packed with 4-byte alignment: read fields byte by byte.
-u32 le32(const u8* p) { return u32{p[0]} | u32{p[1]} << 8 | u32{p[2]} << 16 | u32{p[3]} << 24; }
-u64 le64(const u8* p) { return le32(p) | u64{le32(p + 4)} << 32; }
 
 struct Reader {
     PhysWindow window;
@@ -83,40 +74,41 @@ void drop_first_word(char* s) {
     s[to] = '\0';
 }
 
-void reserve(kernel::BootInfo& info, u64 base, u64 size) {
+void reserve(BootInfo& info, u64 base, u64 size) {
     if (size && !info.reserved.push(PhysRange{base, size})) info.truncated = true;
 }
 
-void add_ram(kernel::BootInfo& info, u64 base, u64 size) {
+void add_ram(BootInfo& info, u64 base, u64 size) {
     if (size && !info.ram.push(PhysRange{base, size})) info.truncated = true;
 }
 
-Result<void> collect_mmap(const Reader& rd, const Info& mbi, kernel::BootInfo& info) {
+Result<void> collect_mmap(const Reader& rd, const Info& mbi, BootInfo& info) {
     if (!rd.fits(mbi.mmap_addr, mbi.mmap_length)) return Error::OutOfRange;
     const u8* p = rd.window.at<const u8>(PhysAddr{mbi.mmap_addr});
     // Entries: u32 size (not counting itself), u64 base, u64 length, u32 type.
     for (u32 off = 0; off < mbi.mmap_length;) {
         if (mbi.mmap_length - off < 4) return Error::Malformed;
-        u32 size = le32(p + off);
+        u32 size = load_le32(p + off);
         if (size < 20 || size > mbi.mmap_length - off - 4) return Error::Malformed;
         const u8* e = p + off + 4;
-        u64 base = le64(e);
-        u64 len = le64(e + 8);
-        u32 type = le32(e + 16);
+        u64 base = load_le64(e);
+        u64 len = load_le64(e + 8);
+        u32 type = load_le32(e + 16);
         if (type == kMmapAvailable && base + len >= base) add_ram(info, base, len);
         off += size + 4;
     }
     return {};
 }
 
-Result<void> collect_modules(const Reader& rd, const Info& mbi, kernel::BootInfo& info) {
+Result<void> collect_modules(const Reader& rd, const Info& mbi, BootInfo& info) {
     if (mbi.mods_count > kMaxModules) return Error::Malformed;
     u64 bytes = u64{mbi.mods_count} * sizeof(Module);
     if (!rd.fits(mbi.mods_addr, bytes)) return Error::OutOfRange;
     reserve(info, mbi.mods_addr, bytes);
-    const Module* mods = rd.window.at<const Module>(PhysAddr{mbi.mods_addr});
     for (u32 i = 0; i < mbi.mods_count; ++i) {
-        const Module& m = mods[i];
+        Module m;
+        __builtin_memcpy(&m, rd.window.at<const u8>(PhysAddr{mbi.mods_addr + u64{i} * sizeof(Module)}),
+                         sizeof m);
         if (m.end < m.start || !rd.fits(m.start, m.end - m.start)) return Error::OutOfRange;
         if (i == 0) info.initrd = PhysRange{m.start, u64{m.end} - m.start};
         reserve(info, m.start, u64{m.end} - m.start);
@@ -128,10 +120,11 @@ Result<void> collect_modules(const Reader& rd, const Info& mbi, kernel::BootInfo
 
 } // namespace
 
-Result<void> collect_multiboot1(PhysAddr mbi_pa, PhysWindow window, u64 limit, kernel::BootInfo& info) {
+Result<void> collect_boot_info(PhysAddr mbi_pa, PhysWindow window, u64 limit, BootInfo& info) {
     Reader rd{window, limit};
     if (!rd.fits(mbi_pa.value, sizeof(Info))) return Error::OutOfRange;
-    const Info mbi = *window.at<const Info>(mbi_pa);
+    Info mbi;
+    __builtin_memcpy(&mbi, window.at<const Info>(mbi_pa), sizeof mbi);
     reserve(info, mbi_pa.value, sizeof(Info));
 
     if (mbi.flags & kMmap) {
@@ -156,9 +149,9 @@ Result<void> collect_multiboot1(PhysAddr mbi_pa, PhysWindow window, u64 limit, k
         if (n == 0) return Error::OutOfRange;
         reserve(info, mbi.boot_loader_name, n);
     }
-    kernel::format_to(info.firmware, sizeof info.firmware, "{} (multiboot1)",
+    format_to(info.firmware, sizeof info.firmware, "{} (multiboot1)",
                       name[0] ? name : "unknown loader");
     return {};
 }
 
-} // namespace arch::x86_64
+} // namespace kernel::multiboot1
