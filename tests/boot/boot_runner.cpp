@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sys/wait.h>
+#include <unistd.h>
 
 std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
@@ -58,4 +59,68 @@ BootResult boot(const std::string& args, int timeout_seconds) {
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     r.output = strip_escapes(raw);
     return r;
+}
+
+namespace {
+std::string read_file(const std::string& path) {
+    std::string s;
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+        std::fclose(f);
+    }
+    return s;
+}
+
+std::string capture(const std::string& cmd) {
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+        pclose(p);
+    }
+    return out;
+}
+} // namespace
+
+GdbSession attach_gdb(const std::string& breakpoint) {
+    GdbSession s;
+    int port = 20000 + int(getpid() % 20000);
+    char dir_template[] = "/tmp/mk-gdb-test.XXXXXX";
+    std::string dir = mkdtemp(dir_template) ? dir_template : "/tmp";
+    std::string log = dir + "/run.log";
+    std::string root = env_or("MK_ROOT", ".");
+    std::string run = "timeout -k 5 90 '" + root + "/scripts/run' " + env_or("MK_ARCH", "x86_64") +
+                      " --no-build --build-dir '" + env_or("MK_BUILD", ".") + "' --timeout 60 --gdb=" +
+                      std::to_string(port) + " </dev/null >'" + log + "' 2>&1 & echo $!";
+    long pid = std::strtol(capture(run).c_str(), nullptr, 10);
+
+    // Wait (at most 20 s) for the hint, then take the ELF it names.
+    std::string elf;
+    for (int i = 0; i < 200 && elf.empty(); ++i) {
+        s.run_output = read_file(log);
+        size_t at = s.run_output.find("gdb-multiarch ");
+        if (at != std::string::npos) {
+            size_t start = at + 14, end = s.run_output.find(' ', start);
+            if (end != std::string::npos) elf = s.run_output.substr(start, end - start);
+        }
+        if (elf.empty()) usleep(100000);
+    }
+    s.hint_seen = !elf.empty();
+    if (s.hint_seen) {
+        usleep(500000); // QEMU opens its gdb port right after the hint is printed
+        s.gdb_output = capture("timeout -k 5 60 gdb-multiarch -nx -batch '" + elf +
+                               "' -ex 'target remote :" + std::to_string(port) + "' -ex '" +
+                               breakpoint + "' -ex continue -ex 'info symbol $pc' -ex kill 2>&1");
+    }
+    if (pid > 0) {
+        std::string kill_cmd = "pkill -P " + std::to_string(pid) + " 2>/dev/null; kill " +
+                               std::to_string(pid) + " 2>/dev/null; sleep 0.5";
+        (void)!system(kill_cmd.c_str());
+    }
+    s.run_output = read_file(log);
+    (void)!system(("rm -rf '" + dir + "'").c_str());
+    return s;
 }

@@ -16,3 +16,14 @@ std::string env_or(const char* name, const char* fallback);
 /// Runs `scripts/run $MK_ARCH --no-build --build-dir $MK_BUILD <args>` with a hard
 /// timeout; the QEMU child never outlives the call.
 BootResult boot(const std::string& args, int timeout_seconds = 90);
+
+struct GdbSession {
+    bool hint_seen = false;  ///< scripts/run printed a gdb-multiarch command
+    std::string run_output;  ///< what scripts/run printed
+    std::string gdb_output;  ///< what gdb printed
+};
+
+/// Starts `scripts/run --gdb=PORT` in the background, takes the kernel ELF from the
+/// gdb-multiarch command it prints, attaches gdb in batch mode with `breakpoint`, continues
+/// once, prints where it stopped, and kills the guest. Bounded by timeouts throughout.
+GdbSession attach_gdb(const std::string& breakpoint);

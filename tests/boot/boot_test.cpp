@@ -97,3 +97,18 @@ TEST_CASE("boots with more than one CPU present") {
     CHECK(r.status == 0);
     CHECK(r.contains("timer: tick 5"));
 }
+
+TEST_CASE("boots under deterministic instruction counting (--icount)") {
+    BootResult r = boot("--icount");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("timer: tick 5"));
+}
+
+TEST_CASE("--gdb waits for the debugger it names, which can stop in the kernel") {
+    GdbSession g = attach_gdb("hbreak kernel::main");
+    INFO("run output:\n" << g.run_output << "\ngdb output:\n" << g.gdb_output);
+    CHECK(g.hint_seen);
+    CHECK(g.gdb_output.find("kernel::main") != std::string::npos);
+    CHECK(g.gdb_output.find("Breakpoint 1, ") != std::string::npos);
+}
