@@ -44,6 +44,13 @@ constexpr unsigned table_index(u64 va, unsigned level) {
     return static_cast<unsigned>((va >> level_shift(level)) & (kEntriesPerTable - 1));
 }
 
+/// Where a page table gets its table frames: the boot FrameAllocator, or the table
+/// budget of an AddressSpace object (paid for by its creator).
+template <class A>
+concept TableAllocator = requires(A a, PhysWindow w) {
+    { a.alloc_zeroed(w) } -> std::same_as<Result<PhysAddr>>;
+};
+
 struct Translation {
     PhysAddr pa;
     PageAttr attr;
@@ -58,7 +65,8 @@ class PageTable {
     PageTable(PhysAddr root, PhysWindow window) : root_(root), window_(window) {}
 
     /// A fresh, empty table tree: allocates the root.
-    static Result<PageTable> create(FrameAllocator& frames, PhysWindow window) {
+    template <TableAllocator A>
+    static Result<PageTable> create(A& frames, PhysWindow window) {
         PhysAddr root = TRY(frames.alloc_zeroed(window));
         return PageTable(root, window);
     }
@@ -68,7 +76,8 @@ class PageTable {
     /// Map [va, va + size) to [pa, pa + size). Uses the largest leaves the alignment
     /// and the format allow. Fails without partial effect on misalignment or overlap
     /// with an existing mapping; may leave empty intermediate tables on NoMemory.
-    Result<void> map(u64 va, PhysAddr pa, u64 size, PageAttr attr, FrameAllocator& frames) {
+    template <TableAllocator A>
+    Result<void> map(u64 va, PhysAddr pa, u64 size, PageAttr attr, A& frames) {
         if (!is_aligned(va, kPageSize) || !is_aligned(pa.value, kPageSize) ||
             !is_aligned(size, kPageSize) || size == 0 || va + size < va)
             return Error::InvalidArgument;
@@ -81,6 +90,38 @@ class PageTable {
             off += level_size(level);
         }
         return {};
+    }
+
+    /// Remove the mappings of [va, va + size). Every page must be mapped and no leaf may
+    /// reach outside the range (a block is never split); otherwise nothing changes.
+    /// Tables that become empty stay (they are reused by later maps). The caller flushes
+    /// the TLB.
+    Result<void> unmap(u64 va, u64 size) {
+        TRY(check_leaves(va, size));
+        for_each_leaf(va, size, [](u64& pte, unsigned) { pte = 0; });
+        return {};
+    }
+
+    /// Give the mappings of [va, va + size) new attributes; same rules as unmap.
+    Result<void> protect(u64 va, u64 size, PageAttr attr) {
+        TRY(check_leaves(va, size));
+        for_each_leaf(va, size, [&](u64& pte, unsigned level) {
+            pte = F::leaf(F::address(pte, level), attr, level);
+        });
+        return {};
+    }
+
+    /// How many tables a 4 KiB mapping at `va` would have to allocate (so callers with a
+    /// fixed budget can check before they act).
+    unsigned missing_tables(u64 va) const {
+        u64* table = window_.at<u64>(root_);
+        for (unsigned level = F::kLevels - 1; level > 0; --level) {
+            u64 pte = table[table_index(va, level)];
+            if (!F::is_present(pte)) return level;
+            if (!F::is_table(pte, level)) return 0; // a block maps it: map() will refuse
+            table = window_.at<u64>(F::address(pte, level));
+        }
+        return 0;
     }
 
     /// Find the leaf that maps `va`.
@@ -99,6 +140,44 @@ class PageTable {
     }
 
   private:
+    /// The entry of the leaf mapping `va`, or null; `level` receives its level.
+    u64* leaf_entry(u64 va, unsigned& level) const {
+        u64* table = window_.at<u64>(root_);
+        for (level = F::kLevels - 1;; --level) {
+            u64& pte = table[table_index(va, level)];
+            if (!F::is_present(pte)) return nullptr;
+            if (level > 0 && F::is_table(pte, level)) {
+                table = window_.at<u64>(F::address(pte, level));
+                continue;
+            }
+            return &pte;
+        }
+    }
+
+    Result<void> check_leaves(u64 va, u64 size) const {
+        if (!is_aligned(va, kPageSize) || !is_aligned(size, kPageSize) || size == 0 ||
+            va + size < va)
+            return Error::InvalidArgument;
+        for (u64 off = 0; off < size;) {
+            unsigned level;
+            if (!leaf_entry(va + off, level)) return Error::NotFound;
+            u64 leaf = level_size(level);
+            if (!is_aligned(va + off, leaf) || size - off < leaf) return Error::InvalidArgument;
+            off += leaf;
+        }
+        return {};
+    }
+
+    template <class Fn>
+    void for_each_leaf(u64 va, u64 size, Fn fn) {
+        for (u64 off = 0; off < size;) {
+            unsigned level;
+            u64* pte = leaf_entry(va + off, level);
+            fn(*pte, level);
+            off += level_size(level);
+        }
+    }
+
     unsigned pick_level(u64 va, u64 pa, u64 remaining) const {
         for (unsigned level = F::kLevels - 1; level > 0; --level) {
             u64 sz = level_size(level);
@@ -108,8 +187,8 @@ class PageTable {
         return 0;
     }
 
-    Result<void> set_leaf(u64 va, PhysAddr pa, PageAttr attr, unsigned leaf_level,
-                          FrameAllocator& frames) {
+    template <TableAllocator A>
+    Result<void> set_leaf(u64 va, PhysAddr pa, PageAttr attr, unsigned leaf_level, A& frames) {
         u64* table = window_.at<u64>(root_);
         for (unsigned level = F::kLevels - 1; level > leaf_level; --level) {
             u64& pte = table[table_index(va, level)];

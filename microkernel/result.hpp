@@ -1,6 +1,7 @@
 // Errors are values: one enum, one result type, one translation to the ABI (Linux errno).
 #pragma once
 
+#include <microkernel/abi.hpp>
 #include <microkernel/types.hpp>
 #include <new>
 
@@ -16,20 +17,35 @@ enum class Error : u8 {
     Exists,          ///< the slot, mapping or object is already there
     Fault,           ///< a user pointer does not point at accessible memory
     Unsupported,     ///< valid, but not something this kernel does
+    BadCapability,   ///< the capability slot is empty
+    WrongType,       ///< the capability names an object of another type
+    AccessDenied,    ///< the capability lacks a right the operation needs
+    Busy,            ///< the object is in a state that does not allow this now
+    PeerGone,        ///< the partner of an IPC or the object waited on was destroyed
+    Interrupted,     ///< a blocking operation was cancelled (the thread was suspended)
+    WouldBlock,      ///< a non-blocking operation would have had to wait
 };
 
 /// Translation to Linux errno values. Exhaustive: -Werror=switch catches a new Error.
 constexpr int to_errno(Error e) {
+    using namespace abi::errc;
     switch (e) {
-    case Error::InvalidArgument: return 22; // EINVAL
-    case Error::NoMemory: return 12;        // ENOMEM
-    case Error::NotFound: return 2;         // ENOENT
-    case Error::OutOfRange: return 34;      // ERANGE
-    case Error::Malformed: return 74;       // EBADMSG
-    case Error::Truncated: return 74;       // EBADMSG
-    case Error::Exists: return 17;          // EEXIST
-    case Error::Fault: return 14;           // EFAULT
-    case Error::Unsupported: return 95;     // EOPNOTSUPP
+    case Error::InvalidArgument: return kInval;
+    case Error::NoMemory: return kNoMem;
+    case Error::NotFound: return kNoEnt;
+    case Error::OutOfRange: return kRange;
+    case Error::Malformed: return kBadMsg;
+    case Error::Truncated: return kBadMsg;
+    case Error::Exists: return kExist;
+    case Error::Fault: return kFault;
+    case Error::Unsupported: return kOpNotSupp;
+    case Error::BadCapability: return kBadF;
+    case Error::WrongType: return kNoTty; // as Linux answers an ioctl on the wrong file
+    case Error::AccessDenied: return kAcces;
+    case Error::Busy: return kBusy;
+    case Error::PeerGone: return kPipe;
+    case Error::Interrupted: return kIntr;
+    case Error::WouldBlock: return kAgain;
     }
     return 22;
 }
@@ -45,6 +61,13 @@ constexpr const char* error_name(Error e) {
     case Error::Exists: return "already exists";
     case Error::Fault: return "bad address";
     case Error::Unsupported: return "unsupported";
+    case Error::BadCapability: return "empty capability slot";
+    case Error::WrongType: return "wrong object type";
+    case Error::AccessDenied: return "missing right";
+    case Error::Busy: return "busy";
+    case Error::PeerGone: return "peer gone";
+    case Error::Interrupted: return "interrupted";
+    case Error::WouldBlock: return "would block";
     }
     return "?";
 }

@@ -1,30 +1,13 @@
 // The portable walker, checked with a minimal format whose bits are easy to read, and
 // with each architecture's real encoding.
 #include "fake_memory.hpp"
+#include "toy_pte.hpp"
 #include <catch2/catch.hpp>
 #include <microkernel/paging.hpp>
 
 using namespace kernel;
 
 namespace {
-// bit 0 present, bit 1 table, bit 2 write, bit 3 exec, bit 4 user, bit 5 device
-struct ToyPte {
-    static constexpr unsigned kLevels = 4;
-    static constexpr u64 table(PhysAddr pa) { return pa.value | 3; }
-    static constexpr u64 leaf(PhysAddr pa, PageAttr a, unsigned) {
-        return pa.value | 1 | (a.write ? 4 : 0) | (a.exec ? 8 : 0) | (a.user ? 16 : 0) |
-               (a.type == MemType::Device ? 32 : 0);
-    }
-    static constexpr bool is_present(u64 e) { return e & 1; }
-    static constexpr bool is_table(u64 e, unsigned) { return e & 2; }
-    static constexpr PhysAddr address(u64 e, unsigned) { return {e & ~u64(0xfff)}; }
-    static constexpr PageAttr attr(u64 e, unsigned) {
-        return PageAttr{.write = bool(e & 4), .exec = bool(e & 8), .user = bool(e & 16),
-                        .type = (e & 32) ? MemType::Device : MemType::Normal};
-    }
-    static constexpr bool leaf_allowed(unsigned level) { return level <= 1; }
-};
-static_assert(PteFormat<ToyPte>);
 
 struct Fixture {
     FakeMemory mem{0x1000000, 1 << 20};
@@ -87,4 +70,44 @@ TEST_CASE("paging: running out of table frames is an error") {
     REQUIRE(pt.ok());
     // needs 3 more tables (levels 2, 1, 0), only 2 frames remain
     CHECK(pt->map(0x1000, PhysAddr{0x1000}, 0x1000, PageAttr{}, frames).error() == Error::NoMemory);
+}
+
+TEST_CASE("paging: unmap and protect whole leaves, all or nothing") {
+    Fixture f;
+    auto pt = PageTable<ToyPte>::create(f.frames, f.mem.window());
+    REQUIRE(pt.ok());
+    PageAttr rw{.write = true, .user = true};
+    REQUIRE(pt->map(0x10000, PhysAddr{0x80000}, 0x4000, rw, f.frames).ok());
+    REQUIRE(pt->map(0x200000, PhysAddr{0x400000}, 0x200000, rw, f.frames).ok()); // 2 MiB leaf
+
+    // Bad ranges change nothing.
+    CHECK(pt->unmap(0x10001, 0x1000).error() == Error::InvalidArgument);
+    CHECK(pt->unmap(0x10000, 0).error() == Error::InvalidArgument);
+    CHECK(pt->unmap(0x10000, 0x5000).error() == Error::NotFound); // last page unmapped
+    CHECK(pt->unmap(0x201000, 0x1000).error() == Error::InvalidArgument); // would split the block
+    CHECK(pt->protect(0x200000, 0x1000, PageAttr{}).error() == Error::InvalidArgument);
+    CHECK(pt->protect(0xf000, 0x2000, PageAttr{}).error() == Error::NotFound);
+    CHECK(pt->translate(0x13000).ok());
+    CHECK(pt->translate(0x10000)->attr.write);
+
+    REQUIRE(pt->protect(0x11000, 0x2000, PageAttr{.exec = true, .user = true}).ok());
+    auto t = pt->translate(0x11800);
+    REQUIRE(t.ok());
+    CHECK(t->pa.value == 0x81800);
+    CHECK_FALSE(t->attr.write);
+    CHECK(t->attr.exec);
+    CHECK(pt->translate(0x10000)->attr.write); // neighbours untouched
+    CHECK(pt->translate(0x13000)->attr.write);
+
+    REQUIRE(pt->unmap(0x11000, 0x2000).ok());
+    CHECK(pt->translate(0x11000).error() == Error::NotFound);
+    CHECK(pt->translate(0x12fff).error() == Error::NotFound);
+    CHECK(pt->translate(0x13000).ok());
+    REQUIRE(pt->unmap(0x200000, 0x200000).ok());
+    CHECK(pt->translate(0x300000).error() == Error::NotFound);
+    // The space can be mapped again, with the tables that stayed.
+    usize free_before = f.frames.free_frames();
+    REQUIRE(pt->map(0x11000, PhysAddr{0x90000}, 0x1000, rw, f.frames).ok());
+    CHECK(f.frames.free_frames() == free_before);
+    CHECK(pt->translate(0x11000)->pa.value == 0x90000);
 }

@@ -1,0 +1,159 @@
+// The kernel's system-call ABI: the one source of truth for syscall numbers, object
+// types, method numbers, rights, message layout and error codes. The kernel's dispatch
+// and libsys both include this file, so the two sides cannot drift. docs/abi.md explains
+// it in prose; where they disagree, this file wins.
+//
+// Only <cstdint> here: user space includes it too.
+#pragma once
+
+#include <cstdint>
+
+namespace abi {
+
+using u64 = std::uint64_t;
+using u32 = std::uint32_t;
+
+/// System calls. The number goes in the portable register kRegSyscall.
+enum class Syscall : u64 {
+    Send = 0,         ///< send on an endpoint (blocks until a receiver takes it)
+    Receive = 1,      ///< wait for a message on an endpoint
+    Call = 2,         ///< send, then wait for the reply through a one-shot reply capability
+    Reply = 3,        ///< answer the caller this thread last received a call from
+    ReplyReceive = 4, ///< Reply (if a caller is pending), then Receive
+    Yield = 5,        ///< give up the rest of the time slice
+    Invoke = 6,       ///< call method `label` on the object a capability names
+    Count_ = 7,
+};
+
+/// Kernel object types, as a capability reports them.
+enum class ObjectType : u32 {
+    Untyped = 1,
+    CapSpace = 2,
+    Thread = 3,
+    Endpoint = 4,
+    Semaphore = 5,
+    Frame = 6,
+    AddressSpace = 7,
+};
+
+/// Rights carried by a capability. Read, Write and Grant mean the same for every object;
+/// the per-object bits start at kRightObject0 and are named per type below.
+namespace rights {
+constexpr u32 kRead = 1u << 0;  ///< endpoint: receive; semaphore: wait; thread: read registers
+constexpr u32 kWrite = 1u << 1; ///< endpoint: send/call; semaphore: signal; frame: map writable
+constexpr u32 kGrant = 1u << 2; ///< endpoint: transfer capabilities with a message
+constexpr u32 kObject0 = 1u << 3;
+constexpr u32 kRetype = kObject0;  ///< untyped: create objects from it
+constexpr u32 kControl = kObject0; ///< thread: configure, resume, suspend, priority...
+constexpr u32 kExecute = kObject0; ///< frame: map executable
+constexpr u32 kMap = kObject0;     ///< address space: map, unmap, protect
+constexpr u32 kEdit = kObject0;    ///< cap space: copy, mint, move, delete, revoke
+constexpr u32 kAll = (1u << 4) - 1;
+} // namespace rights
+
+/// Portable register file indices. The arch stores the user's registers in an array of
+/// kRegCount words; indices below kRegArchFirst have the meanings below, the rest are
+/// laid out by the arch (docs/abi.md lists each arch's mapping).
+enum Reg : u32 {
+    kRegIp = 0,
+    kRegSp = 1,
+    kRegSyscall = 2, ///< syscall number in; unchanged on return
+    kRegCap = 3,     ///< in: capability slot; out: 0 or a negative errno
+    kRegInfo = 4,    ///< in/out: MessageInfo
+    kRegMr0 = 5,     ///< message registers 0..3 (in and out)
+    kRegBadge = 9,   ///< out: badge of the sender (Receive, ReplyReceive)
+    kRegArchFirst = 10,
+    kRegCount = 48,
+};
+
+/// Message registers passed in CPU registers; the rest live in the IPC buffer.
+constexpr u32 kMsgRegsInRegisters = 4;
+/// Longest message, in 64-bit words.
+constexpr u32 kMaxMsgWords = 32;
+/// Most capabilities one message can carry.
+constexpr u32 kMaxMsgCaps = 3;
+
+/// The first word of every message: label (method number for Invoke), length in words
+/// and number of capabilities. Bits: [0,6) length, [6,8) caps, [8,64) label.
+struct MessageInfo {
+    u64 label = 0;
+    u32 length = 0;
+    u32 caps = 0;
+    static constexpr MessageInfo decode(u64 w) {
+        return {w >> 8, static_cast<u32>(w & 0x3f), static_cast<u32>((w >> 6) & 3)};
+    }
+    constexpr u64 encode() const {
+        return (label << 8) | (u64{caps & 3} << 6) | (length & 0x3f);
+    }
+};
+
+static_assert(MessageInfo::decode(MessageInfo{0xabc, 32, 3}.encode()).label == 0xabc);
+static_assert(MessageInfo::decode(MessageInfo{0xabc, 32, 3}.encode()).length == 32);
+static_assert(MessageInfo::decode(MessageInfo{0xabc, 32, 3}.encode()).caps == 3);
+
+/// The IPC buffer: one per thread, in a frame of its address space. Words below
+/// kMsgRegsInRegisters of `mr` are unused (they travel in registers).
+struct IpcBuffer {
+    u64 mr[kMaxMsgWords];
+    u64 send_caps[kMaxMsgCaps]; ///< slots in the sender's cap space to transfer
+    u64 receive_slot;           ///< first slot of the receiver's cap space for incoming caps
+    u64 received_badges[kMaxMsgCaps];
+};
+static_assert(sizeof(IpcBuffer) <= 4096);
+
+/// Sentinel for "no receive slot".
+constexpr u64 kNoSlot = ~u64{0};
+
+/// Methods, one enum per object type; the number travels as MessageInfo::label of an
+/// Invoke. Arguments are message registers mr[0..]; each method's comment lists them and
+/// the rights it needs. Results come back in mr[0..] of the reply.
+enum class UntypedMethod : u64 {
+    Retype = 1, ///< kRetype: (type, size_bits, cap space slot, first dest slot, count)
+};
+/// The invoked cap space is the source. An optional last argument names, in the
+/// caller's cap space, the destination cap space (needs kEdit); without it, or with
+/// kNoSlot, the destination is the invoked cap space itself.
+enum class CapSpaceMethod : u64 {
+    Copy = 1,   ///< kEdit: (src slot, dest slot[, dest cap space])
+    Mint = 2,   ///< kEdit: (src slot, dest slot, rights, badge[, dest cap space])
+    Move = 3,   ///< kEdit: (src slot, dest slot[, dest cap space])
+    Delete = 4, ///< kEdit: (slot)
+    Revoke = 5, ///< kEdit: (slot)
+    Identify = 6, ///< kRead: (slot) -> (type, rights, badge)
+};
+enum class ThreadMethod : u64 {
+    Configure = 1,     ///< kControl: (cap space slot, address space slot, ipc buffer frame slot, ipc buffer va, fault endpoint slot)
+    ReadRegisters = 2, ///< kRead: (first, count) -> registers
+    WriteRegisters = 3, ///< kWrite: (first, count, values...)
+    SetTls = 4,        ///< kControl: (base)
+    SetPriority = 5,   ///< kControl: (priority, time slice ticks)
+    SetAffinity = 6,   ///< kControl: (cpu mask)
+    Resume = 7,        ///< kControl
+    Suspend = 8,       ///< kControl
+};
+enum class SemaphoreMethod : u64 {
+    Signal = 1,  ///< kWrite
+    Wait = 2,    ///< kRead (blocks)
+    TryWait = 3, ///< kRead (EAGAIN when the count is zero)
+};
+enum class AddressSpaceMethod : u64 {
+    Map = 1,     ///< kMap: (frame slot, va, rights)
+    Unmap = 2,   ///< kMap: (va)
+    Protect = 3, ///< kMap: (va, rights)
+    Query = 4,   ///< kRead: (va) -> (physical address, rights)
+};
+
+/// Labels of the message the kernel sends to a thread's fault endpoint on its behalf.
+/// mr[0] = kind, mr[1] = faulting address, mr[2] = instruction pointer.
+enum class FaultKind : u64 { PageFault = 1, IllegalInstruction = 2, Other = 3 };
+/// Label of the handler's reply: resume (mr[0..1] optionally new ip, sp) or destroy.
+enum class FaultReply : u64 { Resume = 0, ResumeWithRegs = 1, Kill = 2 };
+
+/// Error codes returned in kRegCap are negated Linux errno values.
+namespace errc {
+constexpr int kPerm = 1, kNoEnt = 2, kIntr = 4, kBadF = 9, kAgain = 11, kNoMem = 12,
+              kAcces = 13, kFault = 14, kBusy = 16, kExist = 17, kInval = 22, kNoTty = 25,
+              kPipe = 32, kRange = 34, kBadMsg = 74, kOpNotSupp = 95;
+} // namespace errc
+
+} // namespace abi

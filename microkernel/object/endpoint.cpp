@@ -1,0 +1,166 @@
+#include <microkernel/object/endpoint.hpp>
+#include <microkernel/sched/scheduler.hpp>
+
+namespace kernel {
+
+void transfer_message(Thread& from, Thread& to, u64 badge, bool grant) {
+    auto info = abi::MessageInfo::decode(from.reg(abi::kRegInfo));
+    u32 length = info.length;
+    if (length > from.mr_capacity()) length = from.mr_capacity();
+    if (length > to.mr_capacity()) length = to.mr_capacity();
+    for (u32 i = 0; i < length; ++i) to.set_mr(i, from.mr(i));
+
+    u32 caps = 0;
+    abi::IpcBuffer* src_buf = from.ipc_buffer();
+    abi::IpcBuffer* dst_buf = to.ipc_buffer();
+    CapSpace* src_space = from.cap_space();
+    CapSpace* dst_space = to.cap_space();
+    if (grant && info.caps && src_buf && dst_buf && src_space && dst_space &&
+        dst_buf->receive_slot < dst_space->slot_count()) { // kNoSlot is never a slot
+        for (u32 i = 0; i < info.caps && i < abi::kMaxMsgCaps; ++i) {
+            auto src = src_space->lookup_any(src_buf->send_caps[i]);
+            auto dst = dst_space->lookup_empty(dst_buf->receive_slot + i);
+            if (!src || !dst || !(*src)->derivable()) break;
+            cap_derive(**src, **dst, (*src)->rights(), (*src)->badge());
+            dst_buf->received_badges[i] = (*src)->badge();
+            ++caps;
+        }
+    }
+    to.set_reg(abi::kRegInfo, abi::MessageInfo{info.label, length, caps}.encode());
+    to.set_reg(abi::kRegBadge, badge);
+    to.set_result({});
+}
+
+namespace {
+// The message a fault handler receives: label and mr0 the kind, mr1 the address, mr2
+// the instruction pointer.
+void transfer_fault(const Thread& from, Thread& to, u64 kind, u64 address, u64 badge) {
+    to.set_mr(0, kind);
+    to.set_mr(1, address);
+    to.set_mr(2, from.reg(abi::kRegIp));
+    to.set_reg(abi::kRegInfo, abi::MessageInfo{kind, 3, 0}.encode());
+    to.set_reg(abi::kRegBadge, badge);
+    to.set_result({});
+}
+} // namespace
+
+void Endpoint::deliver(Thread& sender, Thread& receiver, u64 badge, bool grant, bool is_call,
+                       Scheduler& scheduler) {
+    if (sender.fault_.pending)
+        transfer_fault(sender, receiver, sender.fault_.kind, sender.fault_.address, badge);
+    else
+        transfer_message(sender, receiver, badge, grant);
+    if (!is_call) {
+        sender.set_result({});
+        if (sender.state_ == ThreadState::BlockedSend) scheduler.make_ready(sender);
+        return;
+    }
+    // The receiver now holds the one-shot reply capability to the caller. A reply it
+    // still owed to an earlier caller can never be sent now: fail that caller.
+    if (Thread* old = receiver.reply_to_) {
+        old->replier_ = nullptr;
+        old->set_result(Error::PeerGone);
+        scheduler.make_ready(*old);
+    }
+    if (sender.state_ == ThreadState::Running || sender.state_ == ThreadState::Ready)
+        scheduler.make_unready(sender);
+    sender.state_ = ThreadState::BlockedReply;
+    sender.send_grant_ = grant; // a reply may carry caps only if the caller granted
+    sender.replier_ = &receiver;
+    receiver.reply_to_ = &sender;
+}
+
+void Endpoint::enqueue_sender(Thread& sender, SendOptions options, bool is_call,
+                              Scheduler& scheduler) {
+    scheduler.make_unready(sender);
+    sender.state_ = ThreadState::BlockedSend;
+    sender.blocked_on_ = this;
+    sender.send_badge_ = options.badge;
+    sender.send_grant_ = options.grant;
+    sender.send_is_call_ = is_call;
+    senders_.push_back(sender);
+}
+
+void Endpoint::send(Thread& sender, SendOptions options, Scheduler& scheduler) {
+    Thread* receiver = receivers_.pop_front();
+    if (!receiver) return enqueue_sender(sender, options, false, scheduler);
+    receiver->blocked_on_ = nullptr;
+    deliver(sender, *receiver, options.badge, options.grant, false, scheduler);
+    scheduler.make_ready(*receiver);
+}
+
+void Endpoint::call(Thread& caller, SendOptions options, Scheduler& scheduler) {
+    Thread* receiver = receivers_.pop_front();
+    if (!receiver) return enqueue_sender(caller, options, true, scheduler);
+    receiver->blocked_on_ = nullptr;
+    deliver(caller, *receiver, options.badge, options.grant, true, scheduler);
+    scheduler.make_ready(*receiver);
+}
+
+void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
+    Thread* sender = senders_.pop_front();
+    if (!sender) {
+        scheduler.make_unready(receiver);
+        receiver.state_ = ThreadState::BlockedReceive;
+        receiver.blocked_on_ = this;
+        receivers_.push_back(receiver);
+        return;
+    }
+    sender->blocked_on_ = nullptr;
+    deliver(*sender, receiver, sender->send_badge_, sender->send_grant_, sender->send_is_call_,
+            scheduler);
+}
+
+Result<void> Endpoint::reply(Thread& server, Scheduler& scheduler) {
+    Thread* caller = server.reply_to_;
+    if (!caller) return Error::NotFound;
+    auto info = abi::MessageInfo::decode(server.reg(abi::kRegInfo));
+    if (caller->fault_.pending) {
+        // Answer to a fault: the label says what becomes of the thread.
+        using abi::FaultReply;
+        auto how = static_cast<FaultReply>(info.label);
+        if (how != FaultReply::Resume && how != FaultReply::ResumeWithRegs && how != FaultReply::Kill)
+            return Error::InvalidArgument;
+        if (how == FaultReply::ResumeWithRegs && info.length < 2) return Error::InvalidArgument;
+        server.reply_to_ = nullptr;
+        caller->replier_ = nullptr;
+        caller->fault_.pending = false;
+        if (how == FaultReply::ResumeWithRegs) {
+            caller->set_reg(abi::kRegIp, server.mr(0));
+            caller->set_reg(abi::kRegSp, server.mr(1));
+        }
+        if (how == FaultReply::Kill) caller->state_ = ThreadState::Suspended;
+        else scheduler.make_ready(*caller);
+        return {};
+    }
+    transfer_message(server, *caller, 0, caller->send_grant_);
+    server.reply_to_ = nullptr;
+    caller->replier_ = nullptr;
+    scheduler.make_ready(*caller);
+    return {};
+}
+
+void Endpoint::reply_receive(Thread& server, Scheduler& scheduler) {
+    if (server.reply_to_) (void)reply(server, scheduler);
+    receive(server, scheduler);
+}
+
+void Endpoint::cancel(Thread& t) {
+    if (t.state_ == ThreadState::BlockedSend) senders_.remove(t);
+    else receivers_.remove(t);
+    t.blocked_on_ = nullptr;
+}
+
+void Endpoint::teardown(Scheduler& scheduler) {
+    auto wake_all = [&](ThreadList<&Thread::wait_link_>& queue) {
+        while (Thread* t = queue.pop_front()) {
+            t->blocked_on_ = nullptr;
+            t->set_result(Error::PeerGone);
+            scheduler.make_ready(*t);
+        }
+    };
+    wake_all(senders_);
+    wake_all(receivers_);
+}
+
+} // namespace kernel

@@ -1,0 +1,65 @@
+// Synchronous IPC. An endpoint has no buffer: a message goes from the sender's
+// registers and IPC buffer straight to the receiver's at the moment both are there, so
+// one of the two always waits in a FIFO queue. A call also links caller and receiver
+// through a one-shot reply capability (kept in the receiving thread, as classic seL4
+// kept it in the TCB's reply slot); the reply consumes it.
+//
+// Every partner that can disappear is accounted for: a queued thread that is suspended
+// or destroyed leaves the queue; a destroyed endpoint wakes all its queued threads with
+// PeerGone; a server destroyed while owing a reply wakes its caller with PeerGone; a
+// server that accepts a new call while still owing an older reply fails the older caller
+// the same way.
+#pragma once
+
+#include <microkernel/object/thread.hpp>
+
+namespace kernel {
+
+class Endpoint : public KernelObject {
+  public:
+    Endpoint() : KernelObject(ObjectType::Endpoint) {}
+
+    /// What the sender's capability allows, decided by the syscall layer.
+    struct SendOptions {
+        u64 badge = 0;      ///< the badge of the endpoint capability used
+        bool grant = false; ///< the capability has the Grant right: caps may travel
+    };
+
+    /// Send the message in `sender`'s registers; `sender` blocks until a receiver takes
+    /// it. The message (MessageInfo in kRegInfo) must already be validated.
+    void send(Thread& sender, SendOptions options, Scheduler& scheduler);
+    /// Send, then wait for the reply.
+    void call(Thread& caller, SendOptions options, Scheduler& scheduler);
+    /// Take the first queued message, or block until one comes.
+    void receive(Thread& receiver, Scheduler& scheduler);
+    /// Answer the caller `server` owes a reply to. NotFound if there is none (never
+    /// called, already replied, or the caller was suspended or destroyed meanwhile).
+    static Result<void> reply(Thread& server, Scheduler& scheduler);
+    /// Reply if a reply is owed, then receive.
+    void reply_receive(Thread& server, Scheduler& scheduler);
+
+    bool has_senders() const { return !senders_.empty(); }
+    bool has_receivers() const { return !receivers_.empty(); }
+
+    /// Take a queued thread off its queue (it was suspended or destroyed).
+    void cancel(Thread& t);
+    /// Part of destruction: every queued thread wakes with PeerGone.
+    void teardown(Scheduler& scheduler);
+
+  private:
+    void enqueue_sender(Thread& sender, SendOptions options, bool is_call, Scheduler& scheduler);
+    /// Deliver `sender`'s message to `receiver` (who is off every queue).
+    static void deliver(Thread& sender, Thread& receiver, u64 badge, bool grant, bool is_call,
+                        Scheduler& scheduler);
+
+    ThreadList<&Thread::wait_link_> senders_;
+    ThreadList<&Thread::wait_link_> receivers_;
+};
+
+/// Copy the message (info, message registers, granted capabilities) from one thread to
+/// another and complete the receiver's operation. Cannot fail: caps that cannot be
+/// transferred (no grant, no receive slot, slot taken) are left out and MessageInfo::caps
+/// says how many arrived; words beyond the receiver's capacity are cut off.
+void transfer_message(Thread& from, Thread& to, u64 badge, bool grant);
+
+} // namespace kernel

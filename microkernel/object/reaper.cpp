@@ -1,0 +1,42 @@
+#include <microkernel/object/address_space.hpp>
+#include <microkernel/object/endpoint.hpp>
+#include <microkernel/object/frame.hpp>
+#include <microkernel/object/reaper.hpp>
+#include <microkernel/object/semaphore.hpp>
+#include <microkernel/object/untyped.hpp>
+#include <microkernel/sched/scheduler.hpp>
+
+namespace kernel {
+
+void Reaper::retire(KernelObject& object) {
+    object.next_dead_ = nullptr;
+    if (tail_) tail_->next_dead_ = &object;
+    else head_ = &object;
+    tail_ = &object;
+}
+
+void Reaper::drain() {
+    if (held_) return;
+    while (KernelObject* object = head_) {
+        head_ = object->next_dead_;
+        if (!head_) tail_ = nullptr;
+        destroy(*object);
+    }
+}
+
+void Reaper::destroy(KernelObject& object) {
+    switch (object.type()) {
+    case ObjectType::Untyped: break; // its children are gone (see reaper.hpp)
+    case ObjectType::CapSpace: static_cast<CapSpace&>(object).clear(*this); break;
+    case ObjectType::Thread: static_cast<Thread&>(object).teardown(scheduler_, *this); break;
+    case ObjectType::Endpoint: static_cast<Endpoint&>(object).teardown(scheduler_); break;
+    case ObjectType::Semaphore: static_cast<Semaphore&>(object).teardown(scheduler_); break;
+    case ObjectType::Frame: break;
+    case ObjectType::AddressSpace: static_cast<AddressSpace&>(object).teardown(*this); break;
+    }
+    ++destroyed_;
+    // Boot-time objects (no source) are never returned anywhere.
+    if (object.source_) object.source_->release(object);
+}
+
+} // namespace kernel

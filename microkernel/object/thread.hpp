@@ -1,0 +1,156 @@
+// A thread: a register file the arch interprets, a scheduling state, and the
+// capabilities it runs with (cap space, address space, IPC buffer frame, fault
+// endpoint), which it holds as real capabilities in its own slots: the objects live as
+// long as the thread refers to them, and revoking the originals detaches them.
+#pragma once
+
+#include <microkernel/abi.hpp>
+#include <microkernel/object/cap_space.hpp>
+#include <microkernel/object/thread_list.hpp>
+#include <microkernel/result.hpp>
+
+namespace kernel {
+
+class Scheduler;
+class Reaper;
+class CapSpace;
+
+enum class ThreadState : u8 {
+    Created,          ///< never resumed
+    Ready,            ///< on a run queue
+    Running,          ///< current on its CPU
+    BlockedSend,      ///< queued on an endpoint to send or call
+    BlockedReceive,   ///< queued on an endpoint to receive
+    BlockedReply,     ///< called, waiting for the reply
+    BlockedSemaphore, ///< queued on a semaphore
+    Suspended,        ///< stopped by Suspend (or a fault) until Resume
+    Dead,             ///< destroyed; never seen by anyone holding a capability
+};
+
+constexpr bool is_blocked(ThreadState s) {
+    return s == ThreadState::BlockedSend || s == ThreadState::BlockedReceive ||
+           s == ThreadState::BlockedReply || s == ThreadState::BlockedSemaphore;
+}
+
+class Thread : public KernelObject {
+  public:
+    static constexpr u32 kMaxPriority = 255;
+    static constexpr u32 kDefaultPriority = 100;
+    static constexpr u32 kDefaultTimeSlice = 5; ///< ticks
+
+    Thread() : KernelObject(ObjectType::Thread) {}
+
+    ThreadState state() const { return state_; }
+    u32 priority() const { return priority_; }
+    u32 time_slice() const { return time_slice_; }
+    u32 remaining() const { return remaining_; }
+    u64 affinity() const { return affinity_; }
+    u32 cpu() const { return cpu_; }
+    u64 tls_base() const { return tls_base_; }
+
+    /// The portable register file (abi::Reg names the first few words).
+    u64 reg(u32 index) const { return regs_[index]; }
+    void set_reg(u32 index, u64 value) { regs_[index] = value; }
+    /// Registers [first, first + count) must lie inside the file.
+    static Result<void> check_register_range(u64 first, u64 count);
+
+    /// Message register `i`: the first few are CPU registers, the rest IPC buffer words.
+    u64 mr(u32 i) const;
+    void set_mr(u32 i, u64 value);
+    /// How many message registers this thread can hold (more with an IPC buffer).
+    u32 mr_capacity() const;
+
+    /// Finish the system call this thread made (now or when it was blocked): 0 or a
+    /// negated errno in kRegCap.
+    void set_result(Result<void> r);
+
+    /// Configuration: each copies (derives) the given capability into the thread's own
+    /// slot, replacing what was there. Validation is the caller's (syscall layer).
+    void set_cap_space(Capability& cap, Reaper& reaper);
+    void set_fault_endpoint(Capability& cap, Reaper& reaper);
+    void set_address_space(Capability& cap, Reaper& reaper);
+    /// `buffer` is the kernel's view of the IPC buffer inside the frame `frame` names.
+    void set_ipc_buffer(Capability& frame, abi::IpcBuffer* buffer, Reaper& reaper);
+    /// The IPC buffer without a frame capability (boot code and tests).
+    void set_ipc_buffer(abi::IpcBuffer* buffer) {
+        ipc_buffer_ = buffer;
+        buffer_from_frame_ = false;
+    }
+    CapSpace* cap_space() const;
+    Capability& fault_endpoint() { return fault_endpoint_cap_; }
+    /// The address space the thread runs in, or null.
+    KernelObject* address_space() const { return address_space_cap_.object(); }
+    /// The kernel's view of the IPC buffer, or null. A buffer set from a frame is gone
+    /// as soon as the thread's frame capability is (revoked, say): the pointer is never
+    /// used after the frame could have been freed.
+    abi::IpcBuffer* ipc_buffer() const {
+        return buffer_from_frame_ && ipc_buffer_cap_.empty() ? nullptr : ipc_buffer_;
+    }
+
+    void set_tls_base(u64 base) { tls_base_ = base; }
+    Result<void> set_priority(u32 priority, u32 time_slice, Scheduler& scheduler);
+    Result<void> set_affinity(u64 mask, Scheduler& scheduler);
+    /// Created or Suspended -> Ready. Busy in any other state.
+    Result<void> resume(Scheduler& scheduler);
+    /// Stop the thread. A blocked thread leaves its queue; the operation it was blocked
+    /// in ends with Interrupted, and a caller waiting for its reply gets PeerGone.
+    void suspend(Scheduler& scheduler);
+    /// The thread faulted (the arch decoded `kind` and `address`): it blocks and its
+    /// fault endpoint receives a message as if it had called. Without a usable fault
+    /// endpoint it is suspended. The handler's reply resumes it or leaves it suspended.
+    void fault(abi::FaultKind kind, u64 address, Scheduler& scheduler);
+    bool fault_pending() const { return fault_.pending; }
+
+    /// Part of destruction (the reaper calls it): leave every queue, fail partners,
+    /// drop the thread's capabilities.
+    void teardown(Scheduler& scheduler, Reaper& reaper);
+
+  private:
+    friend class Scheduler;
+    friend class Endpoint;
+    friend class Semaphore;
+
+    /// Leave whatever queue the thread is blocked in; it becomes Suspended or Dead
+    /// (the caller sets the state). Its own operation ends with `why`.
+    void cancel_blocking(Error why, Scheduler& scheduler);
+    /// Break the reply relationship in both directions.
+    void drop_reply_links(Scheduler& scheduler);
+
+    u64 regs_[abi::kRegCount] = {};
+    ThreadState state_ = ThreadState::Created;
+    u32 priority_ = kDefaultPriority;
+    u32 time_slice_ = kDefaultTimeSlice;
+    u32 remaining_ = kDefaultTimeSlice;
+    bool slice_expired_ = false; ///< on preemption: back to the tail, not the head
+    u32 cpu_ = 0;
+    u64 affinity_ = ~u64{0};
+    u64 tls_base_ = 0;
+    abi::IpcBuffer* ipc_buffer_ = nullptr;
+    bool buffer_from_frame_ = false;
+
+    Capability cap_space_cap_;
+    Capability address_space_cap_;
+    Capability ipc_buffer_cap_;
+    Capability fault_endpoint_cap_;
+
+    ThreadLinks run_link_;  ///< run queue
+    ThreadLinks wait_link_; ///< endpoint or semaphore queue
+    KernelObject* blocked_on_ = nullptr;
+
+    // A queued sender's pending message is in its registers; these say how to send it.
+    u64 send_badge_ = 0;
+    bool send_grant_ = false;
+    bool send_is_call_ = false;
+
+    /// A fault waiting to be delivered or answered (the thread is blocked meanwhile).
+    struct Fault {
+        bool pending = false;
+        u64 kind = 0;
+        u64 address = 0;
+    } fault_;
+
+    Thread* reply_to_ = nullptr; ///< server side: the caller waiting for our reply
+    Thread* replier_ = nullptr;  ///< caller side: the server that owes us a reply
+};
+
+} // namespace kernel

@@ -1,0 +1,136 @@
+#include <microkernel/sched/scheduler.hpp>
+
+namespace kernel {
+
+u32 Scheduler::pick_cpu(const Thread& t) const {
+    u64 allowed = t.affinity_ & cpu_mask();
+    if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;
+    // set_affinity guarantees at least one allowed CPU exists.
+    return static_cast<u32>(__builtin_ctzll(allowed));
+}
+
+int Scheduler::top_priority(const RunQueue& rq) {
+    for (int w = kPriorities / 64 - 1; w >= 0; --w)
+        if (rq.bitmap[w]) return w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
+    return -1;
+}
+
+void Scheduler::enqueue(RunQueue& rq, Thread& t, bool at_head) {
+    RunList& list = rq.lists[t.priority_];
+    if (at_head) list.push_front(t);
+    else list.push_back(t);
+    rq.bitmap[t.priority_ / 64] |= u64{1} << (t.priority_ % 64);
+    ++rq.ready;
+}
+
+void Scheduler::dequeue(RunQueue& rq, Thread& t) {
+    RunList& list = rq.lists[t.priority_];
+    list.remove(t);
+    if (list.empty()) rq.bitmap[t.priority_ / 64] &= ~(u64{1} << (t.priority_ % 64));
+    --rq.ready;
+}
+
+void Scheduler::make_ready(Thread& t) {
+    // Queueing a thread twice would corrupt its queue; every caller wakes a thread
+    // that is off the CPU, so this only guards against a future mistake.
+    if (t.state_ == ThreadState::Ready || t.state_ == ThreadState::Running) return;
+    place(t);
+}
+
+void Scheduler::place(Thread& t) {
+    t.cpu_ = pick_cpu(t);
+    t.state_ = ThreadState::Ready;
+    RunQueue& rq = rq_[t.cpu_];
+    enqueue(rq, t, false);
+    if (!rq.current || t.priority_ > rq.current->priority_) rq.resched = true;
+}
+
+void Scheduler::make_unready(Thread& t) {
+    RunQueue& rq = rq_[t.cpu_];
+    if (t.state_ == ThreadState::Running && rq.current == &t) {
+        rq.current = nullptr;
+        rq.resched = true;
+    } else if (t.state_ == ThreadState::Ready) {
+        dequeue(rq, t);
+    }
+}
+
+void Scheduler::set_priority(Thread& t, u32 priority) {
+    if (t.state_ == ThreadState::Ready) {
+        dequeue(rq_[t.cpu_], t);
+        t.priority_ = priority;
+        place(t);
+        return;
+    }
+    t.priority_ = priority;
+    if (t.state_ == ThreadState::Running) rq_[t.cpu_].resched = true;
+}
+
+void Scheduler::requeue(Thread& t) {
+    if (t.state_ == ThreadState::Ready) {
+        dequeue(rq_[t.cpu_], t);
+        place(t);
+    } else if (t.state_ == ThreadState::Running) {
+        RunQueue& rq = rq_[t.cpu_];
+        // A lower priority or a CPU it may no longer use: let schedule() decide.
+        rq.resched = true;
+        if (!((t.affinity_ >> t.cpu_) & 1)) {
+            rq.current = nullptr;
+            place(t);
+        }
+    }
+}
+
+Thread* Scheduler::schedule(u32 cpu) {
+    RunQueue& rq = rq_[cpu];
+    rq.resched = false;
+    Thread* cur = rq.current;
+    int top = top_priority(rq);
+    if (cur) {
+        int prio = static_cast<int>(cur->priority_);
+        bool keep = top < prio || (top == prio && !cur->slice_expired_);
+        if (keep) return cur;
+        // Preempted by a higher priority: keep its place and the rest of its slice.
+        // Out of time (or yielded): to the tail, where equal priorities take turns.
+        bool at_head = !cur->slice_expired_;
+        cur->slice_expired_ = false;
+        cur->state_ = ThreadState::Ready;
+        enqueue(rq, *cur, at_head);
+        rq.current = nullptr;
+    }
+    if (top < 0 && !cur) return nullptr;
+    top = top_priority(rq);
+    Thread* next = rq.lists[top].front();
+    dequeue(rq, *next);
+    next->state_ = ThreadState::Running;
+    rq.current = next;
+    return next;
+}
+
+bool Scheduler::tick(u32 cpu) {
+    RunQueue& rq = rq_[cpu];
+    Thread* cur = rq.current;
+    if (!cur) {
+        if (rq.ready) rq.resched = true;
+        return rq.resched;
+    }
+    if (cur->remaining_ > 0) --cur->remaining_;
+    if (cur->remaining_ == 0) {
+        cur->remaining_ = cur->time_slice_;
+        cur->slice_expired_ = true;
+        // Only worth a switch if someone of the same or higher priority waits.
+        if (top_priority(rq) >= static_cast<int>(cur->priority_)) rq.resched = true;
+        else cur->slice_expired_ = false;
+    }
+    return rq.resched;
+}
+
+void Scheduler::yield(u32 cpu) {
+    RunQueue& rq = rq_[cpu];
+    if (!rq.current) return;
+    rq.current->remaining_ = rq.current->time_slice_;
+    rq.current->slice_expired_ = true;
+    rq.resched = true;
+}
+
+} // namespace kernel

@@ -1,0 +1,79 @@
+// Preemptive priority round robin with time slices and per-CPU run queues.
+//
+// Each CPU has one FIFO per priority (0..255, higher runs first) and a bitmap of the
+// non-empty ones. The thread running on a CPU is `current` and is not on any queue.
+// A thread is queued on one CPU, chosen from its affinity mask (it stays where it was if
+// allowed, else goes to the lowest allowed CPU). Time: the arch calls tick(cpu) from its
+// timer interrupt; when a slice runs out the thread is refilled and goes to the tail of
+// its priority, so equal priorities share the CPU in turn. A thread preempted by a
+// higher priority goes back to the head, keeping the rest of its slice.
+//
+// The arch runs schedule(cpu) whenever need_resched(cpu) is set on the way back to user
+// space and switches to what it returns (null: idle). Cross-CPU wakeups only set the
+// flag; sending the IPI is the arch's business (issue 4).
+#pragma once
+
+#include <microkernel/object/thread.hpp>
+
+namespace kernel {
+
+class Scheduler {
+  public:
+    /// A Scheduler takes about 4 KiB per CPU: keep it in .bss, never on a stack.
+    static constexpr u32 kMaxCpus = 16;
+    static constexpr u32 kPriorities = Thread::kMaxPriority + 1;
+
+    explicit Scheduler(u32 cpus) : cpus_(cpus < 1 ? 1 : cpus > kMaxCpus ? kMaxCpus : cpus) {}
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    u32 cpus() const { return cpus_; }
+    u64 cpu_mask() const { return (u64{1} << cpus_) - 1; }
+
+    /// Thread running on `cpu`, or null.
+    Thread* current(u32 cpu) const { return rq_[cpu].current; }
+    /// Must the arch call schedule(cpu) before returning to user space?
+    bool need_resched(u32 cpu) const { return rq_[cpu].resched; }
+
+    /// Make a thread that is not running or queued Ready, at the tail of its priority.
+    void make_ready(Thread& t);
+    /// Take a Ready or Running thread off the CPU; the caller then sets its new state.
+    void make_unready(Thread& t);
+    /// Re-place a thread after its affinity changed.
+    void requeue(Thread& t);
+    /// Change a thread's priority, moving it between queues if it is Ready.
+    void set_priority(Thread& t, u32 priority);
+
+    /// Choose the thread to run on `cpu` (it becomes current and Running). Null = idle.
+    Thread* schedule(u32 cpu);
+    /// A timer tick on `cpu`. Returns need_resched(cpu).
+    bool tick(u32 cpu);
+    /// The current thread of `cpu` gives up the rest of its slice.
+    void yield(u32 cpu);
+
+    /// Number of Ready threads queued on `cpu`.
+    u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
+
+  private:
+    using RunList = ThreadList<&Thread::run_link_>;
+    struct RunQueue {
+        RunList lists[kPriorities];
+        u64 bitmap[kPriorities / 64] = {};
+        Thread* current = nullptr;
+        u32 ready = 0;
+        bool resched = false;
+    };
+
+    u32 pick_cpu(const Thread& t) const;
+    /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
+    void place(Thread& t);
+    void enqueue(RunQueue& rq, Thread& t, bool at_head);
+    void dequeue(RunQueue& rq, Thread& t);
+    /// Highest priority with a ready thread, or -1.
+    static int top_priority(const RunQueue& rq);
+
+    RunQueue rq_[kMaxCpus];
+    u32 cpus_;
+};
+
+} // namespace kernel

@@ -1,0 +1,67 @@
+// What a system-call handler works with: the calling thread, the kernel state it may
+// touch (passed in, never global), and a typed view of its arguments. Handlers never
+// index raw registers; they read words through Message and answer through done().
+#pragma once
+
+#include <microkernel/object/cap_space.hpp>
+#include <microkernel/object/reaper.hpp>
+#include <microkernel/object/thread.hpp>
+#include <microkernel/sched/scheduler.hpp>
+
+namespace kernel {
+
+struct SyscallContext {
+    Thread& caller;
+    u32 cpu;              ///< the CPU the caller runs on
+    Scheduler& scheduler;
+    Reaper& reaper;
+    PhysWindow window;    ///< how the kernel reaches physical memory (IPC buffers)
+
+    /// A capability of the caller's cap space, checked for type and rights.
+    Result<Capability*> lookup(u64 slot, ObjectType type, u32 rights) const {
+        CapSpace* cs = caller.cap_space();
+        if (!cs) return Error::BadCapability;
+        return cs->lookup(slot, type, rights);
+    }
+    Result<Capability*> lookup_any(u64 slot) const {
+        CapSpace* cs = caller.cap_space();
+        if (!cs) return Error::BadCapability;
+        return cs->lookup_any(slot);
+    }
+
+    /// Finish successfully, answering with `words` in the message registers.
+    template <class... Words>
+    void done(Words... words) {
+        u32 i = 0;
+        ((caller.set_mr(i++, static_cast<u64>(words))), ...);
+        caller.set_reg(abi::kRegInfo, abi::MessageInfo{0, i, 0}.encode());
+        caller.set_result({});
+    }
+};
+
+/// The caller's message as method arguments.
+class Message {
+  public:
+    explicit Message(const Thread& t)
+        : thread_(t), info_(abi::MessageInfo::decode(t.reg(abi::kRegInfo))) {}
+    u64 label() const { return info_.label; }
+    u32 length() const { return info_.length; }
+    /// At least `n` argument words, all of which the caller can actually hold.
+    Result<void> require(u32 n) const {
+        if (info_.length < n || n > thread_.mr_capacity()) return Error::InvalidArgument;
+        return {};
+    }
+    u64 word(u32 i) const { return thread_.mr(i); }
+    /// A word that must fit in 32 bits (so a huge value is not silently truncated).
+    Result<u32> word32(u32 i) const {
+        u64 w = word(i);
+        if (w > 0xffffffffu) return Error::InvalidArgument;
+        return static_cast<u32>(w);
+    }
+
+  private:
+    const Thread& thread_;
+    abi::MessageInfo info_;
+};
+
+} // namespace kernel

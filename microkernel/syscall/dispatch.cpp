@@ -1,0 +1,94 @@
+#include <microkernel/object/endpoint.hpp>
+#include <microkernel/syscall/dispatch.hpp>
+
+namespace kernel {
+namespace {
+
+/// The message the caller wants to send is one it can hold.
+Result<void> check_message(const Thread& t) {
+    auto info = abi::MessageInfo::decode(t.reg(abi::kRegInfo));
+    if (info.length > t.mr_capacity()) return Error::InvalidArgument;
+    if (info.caps > abi::kMaxMsgCaps || (info.caps && !t.ipc_buffer())) return Error::InvalidArgument;
+    return {};
+}
+
+Endpoint::SendOptions options(const Capability& cap) {
+    return {cap.badge(), cap.has(abi::rights::kGrant)};
+}
+
+u64 cap_slot(const Thread& t) { return t.reg(abi::kRegCap); }
+
+Result<void> sys_send(SyscallContext& ctx, bool is_call) {
+    Capability* cap = TRY(ctx.lookup(cap_slot(ctx.caller), ObjectType::Endpoint, abi::rights::kWrite));
+    TRY(check_message(ctx.caller));
+    auto& ep = cap->as<Endpoint>();
+    if (is_call) ep.call(ctx.caller, options(*cap), ctx.scheduler);
+    else ep.send(ctx.caller, options(*cap), ctx.scheduler);
+    return {};
+}
+
+Result<void> sys_receive(SyscallContext& ctx) {
+    Capability* cap = TRY(ctx.lookup(cap_slot(ctx.caller), ObjectType::Endpoint, abi::rights::kRead));
+    cap->as<Endpoint>().receive(ctx.caller, ctx.scheduler);
+    return {};
+}
+
+Result<void> sys_reply(SyscallContext& ctx) {
+    TRY(check_message(ctx.caller));
+    TRY(Endpoint::reply(ctx.caller, ctx.scheduler));
+    ctx.caller.set_result({});
+    return {};
+}
+
+Result<void> sys_reply_receive(SyscallContext& ctx) {
+    // Both halves are validated before the reply goes out.
+    Capability* cap = TRY(ctx.lookup(cap_slot(ctx.caller), ObjectType::Endpoint, abi::rights::kRead));
+    TRY(check_message(ctx.caller));
+    cap->as<Endpoint>().reply_receive(ctx.caller, ctx.scheduler);
+    return {};
+}
+
+Result<void> sys_invoke(SyscallContext& ctx) {
+    Capability* cap = TRY(ctx.lookup_any(cap_slot(ctx.caller)));
+    Message msg(ctx.caller);
+    switch (cap->type()) {
+    case ObjectType::Untyped: return invoke_untyped(ctx, *cap, msg);
+    case ObjectType::CapSpace: return invoke_cap_space(ctx, *cap, msg);
+    case ObjectType::Thread: return invoke_thread(ctx, *cap, msg);
+    case ObjectType::Semaphore: return invoke_semaphore(ctx, *cap, msg);
+    case ObjectType::AddressSpace: return invoke_address_space(ctx, *cap, msg);
+    case ObjectType::Endpoint: // used through Send/Call/Receive
+    case ObjectType::Frame: return Error::Unsupported; // used through AddressSpace.Map
+    }
+    return Error::Unsupported;
+}
+
+Result<void> dispatch(SyscallContext& ctx) {
+    switch (static_cast<abi::Syscall>(ctx.caller.reg(abi::kRegSyscall))) {
+    case abi::Syscall::Send: return sys_send(ctx, false);
+    case abi::Syscall::Call: return sys_send(ctx, true);
+    case abi::Syscall::Receive: return sys_receive(ctx);
+    case abi::Syscall::Reply: return sys_reply(ctx);
+    case abi::Syscall::ReplyReceive: return sys_reply_receive(ctx);
+    case abi::Syscall::Yield:
+        ctx.scheduler.yield(ctx.cpu);
+        ctx.caller.set_result({});
+        return {};
+    case abi::Syscall::Invoke: return sys_invoke(ctx);
+    case abi::Syscall::Count_: break;
+    }
+    return Error::Unsupported;
+}
+
+} // namespace
+
+void handle_syscall(SyscallContext& ctx) {
+    // Objects whose last capability goes during the call are destroyed after the
+    // result is written: the caller itself may be one of them.
+    ctx.reaper.hold();
+    Result<void> r = dispatch(ctx);
+    if (!r) ctx.caller.set_result(r.error());
+    ctx.reaper.release();
+}
+
+} // namespace kernel

@@ -1,0 +1,94 @@
+#include <microkernel/object/frame.hpp>
+#include <microkernel/syscall/dispatch.hpp>
+
+namespace kernel {
+namespace {
+
+namespace r = abi::rights;
+
+/// A capability argument that may be abi::kNoSlot ("leave as it is").
+Result<Capability*> optional_cap(SyscallContext& ctx, u64 slot, ObjectType type, u32 rights) {
+    if (slot == abi::kNoSlot) return static_cast<Capability*>(nullptr);
+    return ctx.lookup(slot, type, rights);
+}
+
+Result<void> configure(SyscallContext& ctx, Thread& t, const Message& msg) {
+    TRY(msg.require(5));
+    Capability* cs = TRY(optional_cap(ctx, msg.word(0), ObjectType::CapSpace, 0));
+    Capability* as = TRY(optional_cap(ctx, msg.word(1), ObjectType::AddressSpace, 0));
+    Capability* frame = TRY(optional_cap(ctx, msg.word(2), ObjectType::Frame, r::kRead | r::kWrite));
+    u64 buffer_va = msg.word(3);
+    Capability* fault = TRY(optional_cap(ctx, msg.word(4), ObjectType::Endpoint, r::kWrite));
+    u64 offset = buffer_va % kPageSize;
+    if (frame && (offset % alignof(abi::IpcBuffer) || offset + sizeof(abi::IpcBuffer) > kPageSize))
+        return Error::InvalidArgument;
+    // Everything is valid: install (each setter derives its own capability).
+    if (cs) t.set_cap_space(*cs, ctx.reaper);
+    if (as) t.set_address_space(*as, ctx.reaper);
+    if (frame) {
+        auto* buffer = reinterpret_cast<abi::IpcBuffer*>(
+            ctx.window.at(frame->as<Frame>().page()) + offset);
+        t.set_ipc_buffer(*frame, buffer, ctx.reaper);
+    }
+    if (fault) t.set_fault_endpoint(*fault, ctx.reaper);
+    return {};
+}
+
+Result<void> read_registers(SyscallContext& ctx, Thread& t, const Message& msg) {
+    TRY(msg.require(2));
+    u64 first = msg.word(0), count = msg.word(1);
+    TRY(Thread::check_register_range(first, count));
+    if (count > ctx.caller.mr_capacity()) return Error::OutOfRange;
+    u64 values[abi::kMaxMsgWords]; // copy first: t may be the caller itself
+    for (u64 i = 0; i < count; ++i) values[i] = t.reg(static_cast<u32>(first + i));
+    for (u32 i = 0; i < count; ++i) ctx.caller.set_mr(i, values[i]);
+    ctx.caller.set_reg(abi::kRegInfo, abi::MessageInfo{0, static_cast<u32>(count), 0}.encode());
+    ctx.caller.set_result({});
+    return {};
+}
+
+Result<void> write_registers(SyscallContext& ctx, Thread& t, const Message& msg) {
+    TRY(msg.require(2));
+    u64 first = msg.word(0), count = msg.word(1);
+    TRY(Thread::check_register_range(first, count));
+    if (count > abi::kMaxMsgWords - 2) return Error::OutOfRange;
+    TRY(msg.require(static_cast<u32>(2 + count)));
+    u64 values[abi::kMaxMsgWords];
+    for (u32 i = 0; i < count; ++i) values[i] = msg.word(2 + i);
+    for (u32 i = 0; i < count; ++i) t.set_reg(static_cast<u32>(first + i), values[i]);
+    ctx.done();
+    return {};
+}
+
+} // namespace
+
+Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& msg) {
+    using M = abi::ThreadMethod;
+    auto method = static_cast<M>(msg.label());
+    u32 need = method == M::ReadRegisters    ? r::kRead
+               : method == M::WriteRegisters ? r::kWrite
+                                             : r::kControl;
+    TRY(cap.check(ObjectType::Thread, need));
+    Thread& t = cap.as<Thread>();
+    switch (method) {
+    case M::Configure: TRY(configure(ctx, t, msg)); break;
+    case M::ReadRegisters: return read_registers(ctx, t, msg);
+    case M::WriteRegisters: return write_registers(ctx, t, msg);
+    case M::SetTls: TRY(msg.require(1)); t.set_tls_base(msg.word(0)); break;
+    case M::SetPriority: {
+        TRY(msg.require(2));
+        u32 priority = TRY(msg.word32(0));
+        u32 slice = TRY(msg.word32(1));
+        TRY(t.set_priority(priority, slice, ctx.scheduler));
+        break;
+    }
+    case M::SetAffinity: TRY(msg.require(1)); TRY(t.set_affinity(msg.word(0), ctx.scheduler)); break;
+    case M::Resume: TRY(t.resume(ctx.scheduler)); break;
+    case M::Suspend: t.suspend(ctx.scheduler); break;
+    default: return Error::Unsupported;
+    }
+    ctx.done();
+    return {};
+}
+
+} // namespace kernel

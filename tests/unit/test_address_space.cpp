@@ -1,0 +1,159 @@
+// Address spaces over the generic walker (ToyPte): map rules, budgets, and mappings that
+// follow their frame capabilities through the derivation tree.
+#include "kernel_world.hpp"
+#include "toy_pte.hpp"
+
+using namespace kernel;
+namespace r = abi::rights;
+
+namespace {
+constexpr PagingOps kToyOps = paging_ops_for<ToyPte>();
+
+struct Spaces : KernelWorld {
+    Spaces() : KernelWorld(2 << 20, 1, &kToyOps) {}
+    AddressSpace& space(u64 slot, u32 bits = 2) {
+        return make<AddressSpace>(ObjectType::AddressSpace, slot, bits);
+    }
+    Frame& frame(u64 slot) { return make<Frame>(ObjectType::Frame, slot); }
+};
+} // namespace
+
+TEST_CASE("aspace: the user range is the lower half of the format's VA space") {
+    CHECK(kToyOps.user_top == u64{1} << 47);
+    Spaces w;
+    CHECK(retype(w.ut_cap(), ObjectType::AddressSpace, 1, *w.cs, 2, 1).error() == Error::InvalidArgument);
+    CHECK(retype(w.ut_cap(), ObjectType::AddressSpace, 9, *w.cs, 2, 1).error() == Error::InvalidArgument);
+    AddressSpace& as = w.space(2);
+    CHECK(as.tables_left() == 3); // the root took one of four
+    CHECK(is_aligned(as.root().value, kPageSize));
+}
+
+TEST_CASE("aspace: map validates everything before acting") {
+    Spaces w;
+    AddressSpace& as = w.space(2);
+    Frame& f = w.frame(3);
+    w.endpoint(4);
+    REQUIRE(w.cs->mint(3, *w.cs, 5, r::kRead, 0).ok()); // a read-only frame capability
+    Capability& rw = w.cs->slot(3);
+    CHECK(as.map(w.cs->slot(4), 0x1000, r::kRead).error() == Error::WrongType);
+    CHECK(as.map(w.cs->slot(9), 0x1000, r::kRead).error() == Error::BadCapability);
+    CHECK(as.map(rw, 0x1001, r::kRead).error() == Error::InvalidArgument);          // misaligned
+    CHECK(as.map(rw, u64{1} << 47, r::kRead).error() == Error::OutOfRange);        // kernel half
+    CHECK(as.map(rw, ~u64{0xfff}, r::kRead).error() == Error::OutOfRange);
+    CHECK(as.map(rw, 0x1000, r::kWrite).error() == Error::InvalidArgument);        // no Read
+    CHECK(as.map(rw, 0x1000, r::kRead | r::kGrant).error() == Error::InvalidArgument);
+    CHECK(as.map(w.cs->slot(5), 0x1000, r::kRead | r::kWrite).error() == Error::AccessDenied);
+    CHECK(as.mapping_count() == 0);
+    CHECK(as.tables_left() == 3);
+
+    REQUIRE(as.map(rw, 0x1000, r::kRead | r::kWrite).ok());
+    CHECK(as.map(w.cs->slot(5), 0x1000, r::kRead).error() == Error::Exists); // overlap
+    auto q = as.query(0x1234);
+    REQUIRE(q.ok());
+    CHECK(q->pa.value == f.page().value + 0x234);
+    CHECK(q->rights == (r::kRead | r::kWrite));
+    CHECK(as.query(0x2000).error() == Error::NotFound);
+    CHECK(as.query(u64{1} << 47).error() == Error::OutOfRange);
+    CHECK(as.tables_left() == 0); // levels 2, 1, 0 for the first mapping
+    CHECK(f.cap_count() == 3);    // two capabilities + the mapping
+}
+
+TEST_CASE("aspace: the table budget is checked before anything changes") {
+    Spaces w;
+    AddressSpace& as = w.space(2);
+    w.frame(3);
+    REQUIRE(as.map(w.cs->slot(3), 0x1000, r::kRead).ok());
+    REQUIRE(as.map(w.cs->slot(3), 0x5000, r::kRead).ok()); // same tables
+    // A VA under another level-1 table needs one more table than the budget has.
+    CHECK(as.map(w.cs->slot(3), 0x40000000, r::kRead).error() == Error::NoMemory);
+    CHECK(as.query(0x40000000).error() == Error::NotFound);
+    CHECK(as.mapping_count() == 2);
+}
+
+TEST_CASE("aspace: unmap and protect") {
+    Spaces w;
+    AddressSpace& as = w.space(2);
+    w.frame(3);
+    REQUIRE(as.map(w.cs->slot(3), 0x7000, r::kRead | r::kWrite).ok());
+    REQUIRE(as.protect(0x7000, r::kRead).ok());
+    CHECK(as.query(0x7000)->rights == r::kRead);
+    CHECK(as.protect(0x7000, r::kRead | r::kExecute).error() == Error::AccessDenied); // beyond the mapping
+    REQUIRE(as.protect(0x7000, r::kRead | r::kWrite).ok());
+    CHECK(as.protect(0x8000, r::kRead).error() == Error::NotFound);
+    CHECK(as.unmap(0x8000, w.reaper).error() == Error::NotFound);
+    CHECK(as.unmap(0x7001, w.reaper).error() == Error::InvalidArgument);
+    REQUIRE(as.unmap(0x7000, w.reaper).ok());
+    CHECK(as.query(0x7000).error() == Error::NotFound);
+    CHECK(as.mapping_count() == 0);
+    CHECK(w.cs->slot(3).as<Frame>().cap_count() == 1);
+}
+
+TEST_CASE("aspace: deleting or revoking a frame capability removes its mappings first") {
+    Spaces w;
+    AddressSpace& as = w.space(2);
+    w.frame(3);
+    REQUIRE(as.map(w.cs->slot(3), 0x1000, r::kRead).ok());
+    REQUIRE(as.map(w.cs->slot(3), 0x2000, r::kRead).ok()); // one frame, two places
+    REQUIRE(w.cs->revoke(3, w.reaper).ok());
+    CHECK(as.query(0x1000).error() == Error::NotFound);
+    CHECK(as.query(0x2000).error() == Error::NotFound);
+    CHECK(as.mapping_count() == 0);
+
+    REQUIRE(as.map(w.cs->slot(3), 0x3000, r::kRead).ok());
+    u64 destroyed = w.reaper.destroyed();
+    w.remove(3); // the mapping keeps the frame alive: not destroyed yet
+    CHECK(w.reaper.destroyed() == destroyed);
+    CHECK(as.query(0x3000).ok());
+    REQUIRE(as.unmap(0x3000, w.reaper).ok()); // its last reference
+    CHECK(w.reaper.destroyed() == destroyed + 1);
+}
+
+TEST_CASE("aspace: destroying an address space drops its mappings; memory comes back") {
+    Spaces w;
+    u64 used0 = w.untyped->used_bytes();
+    for (int round = 0; round < 10; ++round) {
+        AddressSpace& as = w.space(2, 3);
+        w.frame(3);
+        REQUIRE(as.map(w.cs->slot(3), 0x1000, r::kRead).ok());
+        REQUIRE(as.map(w.cs->slot(3), 0x200000000, r::kRead).ok());
+        w.remove(2); // the address space first: the frame loses its mappings
+        CHECK(w.cs->slot(3).as<Frame>().cap_count() == 1);
+        w.remove(3);
+        CHECK(w.untyped->used_bytes() == used0);
+    }
+}
+
+// The same object over each architecture's real entry encoding.
+#include <arch/aarch64/pte.hpp>
+#include <arch/riscv64/pte.hpp>
+#include <arch/x86_64/pte.hpp>
+
+namespace {
+template <class F>
+struct ArchOps {
+    static constexpr PagingOps ops = paging_ops_for<F>();
+};
+} // namespace
+
+TEMPLATE_TEST_CASE("aspace: map, protect, query and unmap with each arch's entries", "",
+                   arch::x86_64::PteFormat, arch::aarch64::PteFormat, arch::riscv64::PteFormat) {
+    const PagingOps& ops = ArchOps<TestType>::ops;
+    CHECK(ops.user_top == (TestType::kLevels == 3 ? u64{1} << 38 : u64{1} << 47));
+    KernelWorld w(2 << 20, 1, &ops);
+    auto& as = w.make<AddressSpace>(ObjectType::AddressSpace, 2, 3); // two separate paths
+    auto& f = w.make<Frame>(ObjectType::Frame, 3);
+    u64 top_page = ops.user_top - kPageSize;
+    CHECK(as.map(w.cs->slot(3), ops.user_top, r::kRead).error() == Error::OutOfRange);
+    REQUIRE(as.map(w.cs->slot(3), top_page, r::kRead | r::kWrite).ok());
+    REQUIRE(as.map(w.cs->slot(3), 0x400000, r::kRead | r::kExecute).ok());
+    auto q = as.query(top_page + 8);
+    REQUIRE(q.ok());
+    CHECK(q->pa.value == f.page().value + 8);
+    CHECK(q->rights == (r::kRead | r::kWrite));
+    CHECK(as.query(0x400000)->rights == (r::kRead | r::kExecute));
+    REQUIRE(as.protect(top_page, r::kRead).ok());
+    CHECK(as.query(top_page)->rights == r::kRead);
+    REQUIRE(as.unmap(top_page, w.reaper).ok());
+    CHECK(as.query(top_page).error() == Error::NotFound);
+    CHECK(as.query(0x400000).ok());
+}

@@ -1,0 +1,192 @@
+// The real scheduler, driven by hand: ticks come from the test, as they will come from
+// the arch's timer interrupt.
+#include "kernel_world.hpp"
+#include <map>
+#include <vector>
+
+using namespace kernel;
+
+namespace {
+struct Threads : KernelWorld {
+    std::vector<Thread*> t;
+    explicit Threads(int n, u32 cpus = 2) : KernelWorld(1 << 20, cpus) {
+        for (int i = 0; i < n; ++i) t.push_back(&thread(static_cast<u64>(10 + i)));
+    }
+    void ready(int i, u32 prio) {
+        REQUIRE(t[i]->set_priority(prio, Thread::kDefaultTimeSlice, sched).ok());
+        REQUIRE(t[i]->resume(sched).ok());
+    }
+    int index(Thread* th) const {
+        for (size_t i = 0; i < t.size(); ++i)
+            if (t[i] == th) return static_cast<int>(i);
+        return -1;
+    }
+    /// Tick `n` times on `cpu`, rescheduling when asked; record who ran each tick.
+    std::vector<int> run(u32 cpu, int n) {
+        std::vector<int> trace;
+        if (!sched.current(cpu)) sched.schedule(cpu);
+        for (int i = 0; i < n; ++i) {
+            trace.push_back(index(sched.current(cpu)));
+            if (sched.tick(cpu)) sched.schedule(cpu);
+        }
+        return trace;
+    }
+};
+} // namespace
+
+TEST_CASE("sched: the highest priority runs; equal priorities in FIFO order") {
+    Threads w(4);
+    w.ready(0, 10);
+    w.ready(1, 50);
+    w.ready(2, 50);
+    w.ready(3, 5);
+    CHECK(w.sched.schedule(0) == w.t[1]);
+    CHECK(w.t[1]->state() == ThreadState::Running);
+    CHECK(w.sched.ready_count(0) == 3);
+    w.t[1]->suspend(w.sched);
+    CHECK(w.sched.need_resched(0));
+    CHECK(w.sched.schedule(0) == w.t[2]);
+    w.t[2]->suspend(w.sched);
+    CHECK(w.sched.schedule(0) == w.t[0]);
+    w.t[0]->suspend(w.sched);
+    CHECK(w.sched.schedule(0) == w.t[3]);
+    w.t[3]->suspend(w.sched);
+    CHECK(w.sched.schedule(0) == nullptr); // idle
+}
+
+TEST_CASE("sched: a higher priority preempts at once; the preempted keeps its place") {
+    Threads w(3);
+    w.ready(0, 10);
+    w.ready(1, 10);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    CHECK(w.sched.tick(0) == false); // 4 of 5 ticks left, nobody better
+    CHECK_FALSE(w.sched.need_resched(0));
+    w.ready(2, 20);
+    CHECK(w.sched.need_resched(0));
+    CHECK(w.sched.schedule(0) == w.t[2]);
+    w.t[2]->suspend(w.sched);
+    // t0 went back to the head of priority 10 (before t1), with its remaining slice.
+    CHECK(w.sched.schedule(0) == w.t[0]);
+    CHECK(w.t[0]->remaining() == Thread::kDefaultTimeSlice - 1);
+    // Equal priority never preempts.
+    w.ready(2, 10);
+    CHECK_FALSE(w.sched.need_resched(0));
+}
+
+TEST_CASE("sched: round robin shares the CPU fairly between equal priorities") {
+    Threads w(3);
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(w.t[i]->set_priority(7, 2, w.sched).ok());
+        REQUIRE(w.t[i]->resume(w.sched).ok());
+    }
+    auto trace = w.run(0, 60);
+    std::map<int, int> ticks;
+    for (int who : trace) ++ticks[who];
+    CHECK(ticks[0] == 20);
+    CHECK(ticks[1] == 20);
+    CHECK(ticks[2] == 20);
+    // Two ticks each, in turn.
+    CHECK(std::vector<int>(trace.begin(), trace.begin() + 8) == std::vector<int>{0, 0, 1, 1, 2, 2, 0, 0});
+}
+
+TEST_CASE("sched: a lone thread keeps running; yield goes to the back") {
+    Threads w(2);
+    w.ready(0, 3);
+    auto trace = w.run(0, 20);
+    for (int who : trace) CHECK(who == 0);
+    CHECK_FALSE(w.sched.need_resched(0));
+    w.ready(1, 3);
+    w.sched.yield(0);
+    CHECK(w.sched.need_resched(0));
+    CHECK(w.sched.schedule(0) == w.t[1]);
+    CHECK(w.t[0]->state() == ThreadState::Ready);
+}
+
+TEST_CASE("sched: per-CPU queues follow affinity masks") {
+    Threads w(4, 4);
+    REQUIRE(w.t[0]->set_affinity(0b0100, w.sched).ok());
+    REQUIRE(w.t[1]->set_affinity(0b1010, w.sched).ok());
+    CHECK(w.t[2]->set_affinity(0b110000, w.sched).error() == Error::InvalidArgument); // no such CPU
+    CHECK(w.t[2]->affinity() == ~u64{0});
+    w.ready(0, 5);
+    w.ready(1, 5);
+    w.ready(2, 5);
+    CHECK(w.t[0]->cpu() == 2);
+    CHECK(w.t[1]->cpu() == 1); // lowest allowed
+    CHECK(w.t[2]->cpu() == 0);
+    CHECK(w.sched.schedule(2) == w.t[0]);
+    CHECK(w.sched.schedule(1) == w.t[1]);
+    CHECK(w.sched.schedule(3) == nullptr);
+    // Moving a running thread: it leaves its CPU at the next schedule.
+    REQUIRE(w.t[1]->set_affinity(0b1000, w.sched).ok());
+    CHECK(w.sched.need_resched(1));
+    CHECK(w.sched.current(1) == nullptr);
+    CHECK(w.sched.schedule(3) == w.t[1]);
+    // A ready thread moves queues.
+    w.ready(3, 1);
+    CHECK(w.t[3]->cpu() == 0);
+    REQUIRE(w.t[3]->set_affinity(0b0010, w.sched).ok());
+    CHECK(w.t[3]->cpu() == 1);
+    CHECK(w.sched.ready_count(1) == 1);
+    CHECK(w.sched.schedule(1) == w.t[3]);
+}
+
+TEST_CASE("sched: priority changes re-place a thread; bad values are rejected") {
+    Threads w(2);
+    w.ready(0, 10);
+    w.ready(1, 10);
+    CHECK(w.t[0]->set_priority(256, 5, w.sched).error() == Error::InvalidArgument);
+    CHECK(w.t[0]->set_priority(10, 0, w.sched).error() == Error::InvalidArgument);
+    REQUIRE(w.t[1]->set_priority(11, 5, w.sched).ok());
+    CHECK(w.sched.schedule(0) == w.t[1]);
+    REQUIRE(w.t[1]->set_priority(9, 5, w.sched).ok()); // running, now lower than t0
+    CHECK(w.sched.need_resched(0));
+    CHECK(w.sched.schedule(0) == w.t[0]);
+}
+
+TEST_CASE("threads: resume, suspend and the register file") {
+    Threads w(1);
+    Thread& t = *w.t[0];
+    CHECK(t.state() == ThreadState::Created);
+    CHECK(t.resume(w.sched).ok());
+    CHECK(t.resume(w.sched).error() == Error::Busy);
+    w.sched.schedule(0);
+    t.suspend(w.sched);
+    CHECK(t.state() == ThreadState::Suspended);
+    CHECK(w.sched.current(0) == nullptr);
+    t.suspend(w.sched); // again: nothing changes
+    CHECK(t.resume(w.sched).ok());
+    CHECK(t.state() == ThreadState::Ready);
+
+    CHECK(Thread::check_register_range(0, abi::kRegCount).ok());
+    CHECK(Thread::check_register_range(abi::kRegCount, 0).ok());
+    CHECK(Thread::check_register_range(abi::kRegCount - 1, 2).error() == Error::OutOfRange);
+    CHECK(Thread::check_register_range(2, ~u64{0}).error() == Error::OutOfRange);
+    t.set_reg(abi::kRegIp, 0x401000);
+    CHECK(t.reg(abi::kRegIp) == 0x401000);
+    t.set_tls_base(0x7000);
+    CHECK(t.tls_base() == 0x7000);
+    // Message registers beyond the CPU registers need an IPC buffer.
+    CHECK(t.mr_capacity() == abi::kMsgRegsInRegisters);
+    t.set_mr(6, 99);
+    CHECK(t.mr(6) == 0);
+    abi::IpcBuffer buf{};
+    t.set_ipc_buffer(&buf);
+    t.set_mr(6, 99);
+    CHECK(buf.mr[6] == 99);
+    t.set_mr(1, 5);
+    CHECK(t.reg(abi::kRegMr0 + 1) == 5);
+}
+
+TEST_CASE("threads: destroying a running or ready thread takes it off the CPU") {
+    Threads w(2);
+    w.ready(0, 10);
+    w.ready(1, 10);
+    w.sched.schedule(0);
+    w.remove(10); // the running one
+    CHECK(w.sched.current(0) == nullptr);
+    w.remove(11); // the queued one
+    CHECK(w.sched.ready_count(0) == 0);
+    CHECK(w.sched.schedule(0) == nullptr);
+    CHECK(w.reaper.destroyed() == 2);
+}

@@ -1,0 +1,234 @@
+// The syscall layer end to end: arguments in a thread's registers, results back in
+// them, every handler rejecting bad input before it changes anything.
+#include "kernel_world.hpp"
+#include "toy_pte.hpp"
+#include <initializer_list>
+#include <microkernel/syscall/dispatch.hpp>
+
+using namespace kernel;
+namespace r = abi::rights;
+using abi::Syscall;
+
+namespace {
+constexpr PagingOps kToyOps = paging_ops_for<ToyPte>();
+
+struct Sys : KernelWorld {
+    Thread& me; ///< the calling thread, slot 2, running with the root cap space
+    abi::IpcBuffer buffer{};
+    Sys() : KernelWorld(2 << 20, 1, &kToyOps), me(thread(2)) {
+        me.set_cap_space(cs->slot(kSelfSlot), reaper);
+        me.set_ipc_buffer(&buffer);
+        REQUIRE(me.resume(sched).ok());
+        REQUIRE(sched.schedule(0) == &me);
+    }
+    /// Make a system call as `t`; returns 0 or -errno from its registers.
+    long long call(Thread& t, Syscall nr, u64 slot, u64 label = 0,
+                   std::initializer_list<u64> words = {}) {
+        u32 i = 0;
+        for (u64 w : words) t.set_mr(i++, w);
+        t.set_reg(abi::kRegSyscall, static_cast<u64>(nr));
+        t.set_reg(abi::kRegCap, slot);
+        t.set_reg(abi::kRegInfo, abi::MessageInfo{label, i, 0}.encode());
+        SyscallContext ctx{t, 0, sched, reaper, mem.window()};
+        handle_syscall(ctx);
+        return result(t);
+    }
+    long long invoke(u64 slot, u64 method, std::initializer_list<u64> words = {}) {
+        return call(me, Syscall::Invoke, slot, method, words);
+    }
+    template <class M>
+    long long invoke(u64 slot, M method, std::initializer_list<u64> words = {}) {
+        return invoke(slot, static_cast<u64>(method), words);
+    }
+};
+long long e(Error x) { return KernelWorld::err(x); }
+constexpr u64 kUt = KernelWorld::kUntypedSlot, kCs = KernelWorld::kSelfSlot;
+using UM = abi::UntypedMethod;
+using CM = abi::CapSpaceMethod;
+using TM = abi::ThreadMethod;
+using SM = abi::SemaphoreMethod;
+using AM = abi::AddressSpaceMethod;
+u64 ty(ObjectType t) { return static_cast<u64>(t); }
+} // namespace
+
+TEST_CASE("syscall: unknown numbers, methods and missing cap spaces are errors") {
+    Sys w;
+    CHECK(w.call(w.me, static_cast<Syscall>(99), 0) == e(Error::Unsupported));
+    CHECK(w.invoke(kUt, 42) == e(Error::Unsupported));
+    CHECK(w.invoke(63, 1) == e(Error::BadCapability));
+    CHECK(w.invoke(1000, 1) == e(Error::OutOfRange));
+    Thread& orphan = w.thread(3); // no cap space
+    CHECK(w.call(orphan, Syscall::Invoke, kUt, 1) == e(Error::BadCapability));
+    CHECK(w.call(w.me, Syscall::Yield, 0) == 0);
+}
+
+TEST_CASE("syscall: untyped retype through invoke") {
+    Sys w;
+    CHECK(w.invoke(kUt, UM::Retype, {ty(ObjectType::Endpoint), 0, kCs, 10}) == e(Error::InvalidArgument)); // 4 of 5 args
+    CHECK(w.invoke(kUt, UM::Retype, {ty(ObjectType::Endpoint), 0, kCs, 10, (u64{1} << 32) + 1}) ==
+          e(Error::InvalidArgument)); // a count that would truncate to 1
+    CHECK(w.invoke(kUt, UM::Retype, {ty(ObjectType::Endpoint), 0, 2, 10, 1}) == e(Error::WrongType));
+    CHECK(w.cs->slot(10).empty());
+    REQUIRE(w.invoke(kUt, UM::Retype, {ty(ObjectType::Endpoint), 0, kCs, 10, 3}) == 0);
+    CHECK(w.cs->slot(12).type() == ObjectType::Endpoint);
+    CHECK(w.invoke(10, UM::Retype, {ty(ObjectType::Endpoint), 0, kCs, 20, 1}) == e(Error::Unsupported)); // endpoints have no methods
+}
+
+TEST_CASE("syscall: cap space methods check the Edit right and report identities") {
+    Sys w;
+    w.endpoint(10);
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 11, r::kWrite, 5}) == 0);
+    REQUIRE(w.invoke(kCs, CM::Identify, {11}) == 0);
+    CHECK(w.me.mr(0) == ty(ObjectType::Endpoint));
+    CHECK(w.me.mr(1) == r::kWrite);
+    CHECK(w.me.mr(2) == 5);
+    CHECK(w.invoke(kCs, CM::Mint, {10, 12, u64{1} << 33, 0}) == e(Error::InvalidArgument));
+    // A cap space capability without Edit can only identify.
+    REQUIRE(w.invoke(kCs, CM::Mint, {kCs, 20, r::kRead, 0}) == 0);
+    CHECK(w.invoke(20, CM::Copy, {10, 12}) == e(Error::AccessDenied));
+    CHECK(w.invoke(20, CM::Identify, {10}) == 0);
+    REQUIRE(w.invoke(kCs, CM::Copy, {10, 12}) == 0);
+    REQUIRE(w.invoke(kCs, CM::Revoke, {10}) == 0);
+    CHECK(w.cs->slot(11).empty());
+    CHECK(w.cs->slot(12).empty());
+    REQUIRE(w.invoke(kCs, CM::Move, {10, 13}) == 0);
+    REQUIRE(w.invoke(kCs, CM::Delete, {13}) == 0);
+    CHECK(w.invoke(kCs, CM::Delete, {13}) == e(Error::BadCapability));
+}
+
+TEST_CASE("syscall: a thread that deletes its own last capability") {
+    Sys w;
+    u64 destroyed = w.reaper.destroyed();
+    REQUIRE(w.invoke(kCs, CM::Delete, {2}) == 0); // slot 2 is `me`
+    CHECK(w.reaper.destroyed() == destroyed + 1);
+    CHECK(w.sched.current(0) == nullptr);
+    CHECK(w.sched.need_resched(0));
+}
+
+TEST_CASE("syscall: thread configuration is all or nothing") {
+    Sys w;
+    Thread& t = w.thread(10);
+    w.endpoint(11);
+    w.make<Frame>(ObjectType::Frame, 12);
+    w.semaphore(13);
+    // A bad fault endpoint (a semaphore): nothing else may be installed either.
+    CHECK(w.invoke(10, TM::Configure, {kCs, abi::kNoSlot, 12, 0x1000, 13}) == e(Error::WrongType));
+    CHECK(t.cap_space() == nullptr);
+    CHECK(t.ipc_buffer() == nullptr);
+    CHECK(w.invoke(10, TM::Configure, {kCs, abi::kNoSlot, 12, 0x1ff8, 11}) == e(Error::InvalidArgument)); // buffer crosses the page
+    REQUIRE(w.invoke(10, TM::Configure, {kCs, abi::kNoSlot, 12, 0x1000, 11}) == 0);
+    CHECK(t.cap_space() == w.cs);
+    CHECK(t.ipc_buffer() != nullptr);
+    CHECK(t.fault_endpoint().type() == ObjectType::Endpoint);
+
+    REQUIRE(w.invoke(10, TM::WriteRegisters, {abi::kRegIp, 2, 0x401000, 0x7ff000}) == 0);
+    CHECK(t.reg(abi::kRegSp) == 0x7ff000);
+    CHECK(w.invoke(10, TM::WriteRegisters, {abi::kRegIp, 3, 1, 2}) == e(Error::InvalidArgument)); // values missing
+    CHECK(w.invoke(10, TM::WriteRegisters, {47, 2, 1, 2}) == e(Error::OutOfRange));
+    REQUIRE(w.invoke(10, TM::ReadRegisters, {abi::kRegIp, 2}) == 0);
+    CHECK(w.me.mr(0) == 0x401000);
+    CHECK(w.me.mr(1) == 0x7ff000);
+    CHECK(w.invoke(10, TM::ReadRegisters, {0, 40}) == e(Error::OutOfRange)); // more than I can hold
+    REQUIRE(w.invoke(10, TM::ReadRegisters, {0, 32}) == 0);
+    CHECK(w.buffer.mr[5] == t.reg(5));
+    REQUIRE(w.invoke(10, TM::SetTls, {0x9000}) == 0);
+    CHECK(t.tls_base() == 0x9000);
+    CHECK(w.invoke(10, TM::SetPriority, {300, 5}) == e(Error::InvalidArgument));
+    REQUIRE(w.invoke(10, TM::SetPriority, {200, 5}) == 0);
+    CHECK(w.invoke(10, TM::SetAffinity, {0b10}) == e(Error::InvalidArgument)); // one CPU only
+    REQUIRE(w.invoke(10, TM::Resume) == 0);
+    CHECK(w.sched.need_resched(0)); // priority 200 beats mine
+    CHECK(w.invoke(10, TM::Resume) == e(Error::Busy));
+    REQUIRE(w.invoke(10, TM::Suspend) == 0);
+    CHECK(t.state() == ThreadState::Suspended);
+    // Without the Control right.
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 14, r::kRead, 0}) == 0);
+    CHECK(w.invoke(14, TM::Resume) == e(Error::AccessDenied));
+    CHECK(w.invoke(14, TM::ReadRegisters, {0, 1}) == 0);
+}
+
+TEST_CASE("syscall: semaphores") {
+    Sys w;
+    w.semaphore(10);
+    CHECK(w.invoke(10, SM::TryWait) == e(Error::WouldBlock));
+    REQUIRE(w.invoke(10, SM::Signal) == 0);
+    REQUIRE(w.invoke(10, SM::Wait) == 0);
+    w.me.set_reg(abi::kRegCap, 123);
+    w.invoke(10, SM::Wait);
+    CHECK(w.me.state() == ThreadState::BlockedSemaphore);
+    Thread& other = w.thread(11);
+    other.set_cap_space(w.cs->slot(kCs), w.reaper);
+    CHECK(w.call(other, Syscall::Invoke, 10, static_cast<u64>(SM::Signal)) == 0);
+    CHECK(w.me.state() == ThreadState::Ready);
+    CHECK(KernelWorld::result(w.me) == 0);
+}
+
+TEST_CASE("syscall: send, receive, call and reply through the syscall layer") {
+    Sys w;
+    Thread& server = w.thread(10);
+    server.set_cap_space(w.cs->slot(kCs), w.reaper);
+    REQUIRE(server.resume(w.sched).ok());
+    w.endpoint(11);
+    REQUIRE(w.invoke(kCs, CM::Mint, {11, 12, r::kWrite, 77}) == 0); // client's: send only
+    REQUIRE(w.invoke(kCs, CM::Mint, {11, 13, r::kRead, 0}) == 0);   // server's: receive only
+
+    CHECK(w.call(w.me, Syscall::Call, 13, 1, {}) == e(Error::AccessDenied));
+    CHECK(w.call(server, Syscall::Receive, 12) == e(Error::AccessDenied));
+    CHECK(w.call(server, Syscall::Call, 12, 1, {1, 2, 3, 4, 5}) == e(Error::InvalidArgument)); // 5 words, no buffer
+    CHECK(w.call(server, Syscall::Reply, 0) == e(Error::NotFound));
+
+    w.call(server, Syscall::Receive, 13);
+    CHECK(server.state() == ThreadState::BlockedReceive);
+    w.call(w.me, Syscall::Call, 12, 9, {40, 2});
+    CHECK(w.me.state() == ThreadState::BlockedReply);
+    CHECK(server.reg(abi::kRegBadge) == 77);
+    CHECK(server.mr(0) + server.mr(1) == 42);
+    // A ReplyReceive on a bad endpoint must not send the reply.
+    CHECK(w.call(server, Syscall::ReplyReceive, 12, 0, {1}) == e(Error::AccessDenied));
+    CHECK(w.me.state() == ThreadState::BlockedReply);
+    w.call(server, Syscall::ReplyReceive, 13, 0, {42});
+    CHECK(w.me.state() == ThreadState::Ready);
+    CHECK(KernelWorld::result(w.me) == 0);
+    CHECK(w.me.mr(0) == 42);
+    CHECK(server.state() == ThreadState::BlockedReceive);
+}
+
+TEST_CASE("syscall: address space methods") {
+    Sys w;
+    w.make<AddressSpace>(ObjectType::AddressSpace, 10, 2);
+    w.make<Frame>(ObjectType::Frame, 11);
+    CHECK(w.invoke(10, AM::Map, {11, u64{1} << 47, r::kRead}) == e(Error::OutOfRange));
+    CHECK(w.invoke(10, AM::Map, {10, 0x1000, r::kRead}) == e(Error::WrongType));
+    REQUIRE(w.invoke(10, AM::Map, {11, 0x1000, r::kRead | r::kWrite}) == 0);
+    REQUIRE(w.invoke(10, AM::Query, {0x1000}) == 0);
+    CHECK(w.me.mr(0) == w.cs->slot(11).as<Frame>().page().value);
+    CHECK(w.me.mr(1) == (r::kRead | r::kWrite));
+    REQUIRE(w.invoke(10, AM::Protect, {0x1000, r::kRead}) == 0);
+    REQUIRE(w.invoke(10, AM::Unmap, {0x1000}) == 0);
+    CHECK(w.invoke(10, AM::Query, {0x1000}) == e(Error::NotFound));
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 12, r::kRead, 0}) == 0);
+    CHECK(w.invoke(12, AM::Map, {11, 0x1000, r::kRead}) == e(Error::AccessDenied));
+}
+
+TEST_CASE("syscall: copy, mint and move into another cap space") {
+    Sys w;
+    w.endpoint(10);
+    w.make<CapSpace>(ObjectType::CapSpace, 11, 3);
+    CapSpace& child = w.cs->slot(11).as<CapSpace>();
+    REQUIRE(w.invoke(kCs, CM::Copy, {10, 0, 11}) == 0);
+    CHECK(child.slot(0).type() == ObjectType::Endpoint);
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 1, r::kWrite, 9, 11}) == 0); // 5 words: IPC buffer
+    CHECK(child.slot(1).badge() == 9);
+    REQUIRE(w.invoke(kCs, CM::Copy, {10, 12, abi::kNoSlot}) == 0); // explicitly: same space
+    REQUIRE(w.invoke(kCs, CM::Move, {12, 2, 11}) == 0);
+    CHECK(w.cs->slot(12).empty());
+    CHECK(child.slot(2).type() == ObjectType::Endpoint);
+    CHECK(w.invoke(kCs, CM::Copy, {10, 3, 10}) == e(Error::WrongType)); // not a cap space
+    REQUIRE(w.invoke(kCs, CM::Mint, {11, 13, r::kRead, 0}) == 0);      // no Edit on it
+    CHECK(w.invoke(kCs, CM::Copy, {10, 3, 13}) == e(Error::AccessDenied));
+    CHECK(child.slot(3).empty());
+    REQUIRE(w.invoke(kCs, CM::Revoke, {10}) == 0); // reaches into the child's table
+    CHECK(child.slot(0).empty());
+    CHECK(child.slot(1).empty());
+    CHECK(child.slot(2).empty());
+}
