@@ -4,6 +4,7 @@
 //                      kDirectMapBase (VA of physical address 0), kKernelBase.
 //   <arch/cpu.hpp>     namespace arch, inline: interrupts_enable(), interrupts_disable(),
 //                      wait_for_interrupt(), read_cycle_counter().
+//   <arch/elf.hpp>     namespace arch: kElfMachine, the e_machine of user programs.
 // and defining, in its own .cpp/.S files, the functions declared below.
 //
 // Boot sequence every arch follows: firmware -> arch entry (assembly) -> early page

@@ -1,8 +1,10 @@
 // The portable kernel's boot path: report what the firmware gave us, take over physical
 // memory and the address space, prove interrupts work, then power off.
+#include <arch/elf.hpp>
 #include <microkernel/arch.hpp>
 #include <microkernel/cmdline.hpp>
 #include <microkernel/cpio.hpp>
+#include <microkernel/elf.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/frame_allocator.hpp>
 #include <microkernel/kernel_space.hpp>
@@ -19,6 +21,26 @@ u64 total_ram(const BootInfo& info) {
     return sum;
 }
 
+// User addresses are the lower half: the root table's first 256 entries (the same
+// bound as AddressSpace's user_top).
+constexpr u64 kUserSpaceEnd = u64{1} << (level_shift(arch::Pte::kLevels - 1) + 8);
+
+// Programs are validated by the loader at boot, so that a broken build or a corrupt
+// initrd shows here rather than when the first process is started.
+void describe_program(const cpio::Entry& e) {
+    auto image = elf::Image::open(e.data, e.size, elf::Machine(arch::kElfMachine), kUserSpaceEnd);
+    if (!image) {
+        print("initrd: program {} (ELF, invalid: {})\n", e.name, elf::error_name(image.error()));
+        return;
+    }
+    print("initrd: program {} (ELF, entry {:#x}, {} segments:", e.name, image->entry(),
+          image->segment_count());
+    image->for_each_segment([](const elf::Segment& s) {
+        print(" {} {:#x}+{:#x}", s.rights_name(), s.vaddr, s.memsz);
+    });
+    print(")\n");
+}
+
 void list_initrd(const BootInfo& info, PhysWindow window) {
     if (info.initrd.empty()) {
         print("initrd: none\n");
@@ -30,7 +52,9 @@ void list_initrd(const BootInfo& info, PhysWindow window) {
         return;
     }
     archive->for_each([](const cpio::Entry& e) {
-        if (e.is_file()) print("initrd: file {} ({} bytes)\n", e.name, e.size);
+        if (!e.is_file()) return;
+        if (e.size >= 4 && __builtin_memcmp(e.data, "\x7f" "ELF", 4) == 0) describe_program(e);
+        else print("initrd: file {} ({} bytes)\n", e.name, e.size);
     });
 }
 

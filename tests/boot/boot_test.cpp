@@ -40,6 +40,11 @@ TEST_CASE("boots through its firmware, reports the machine and powers off cleanl
     CHECK(mib <= 256);
     CHECK(r.contains("initrd: file README ("));
     CHECK(r.contains("initrd: file hello.txt (23 bytes)"));
+    // tests/programs/hello, checked by the kernel's ELF loader: the user.ld layout
+    CHECK(r.contains("initrd: program hello (ELF, entry 0x400000, 3 segments: r-x 0x400000+"));
+    CHECK(r.contains(" r-- 0x401000+"));
+    CHECK(r.contains(" rw- 0x402000+"));
+    CHECK_FALSE(r.contains("invalid:"));
     CHECK(r.number_after("frames: ") > 50000);
     CHECK(r.contains("paging: kernel tables at "));
     CHECK(r.contains("timer: tick 5"));

@@ -1,0 +1,22 @@
+// The entry of every aarch64 user program. The kernel starts it with sp pointing at
+// argc, followed by the argv pointers and a null (the System V initial stack).
+// There is no exit syscall yet, so when main returns the program traps (udf: an
+// undefined instruction, which becomes a fault message to the thread's fault endpoint)
+// and keeps trapping if resumed.
+    .section .text._start, "ax", %progbits
+    .globl _start
+    .type _start, %function
+_start:
+    mov x29, #0                 // the outermost frame record, for debuggers and unwinders
+    mov x30, #0
+    mov x9, sp                  // read through x9: sp-based loads fault unless sp is aligned
+    ldr x0, [x9]                // argc
+    add x1, x9, #8              // argv
+    and x9, x9, #~15            // the ABI wants sp 16-byte aligned, always
+    mov sp, x9
+    bl main
+1:  udf #0
+    b 1b
+    .size _start, . - _start
+
+    .section .note.GNU-stack, "", %progbits

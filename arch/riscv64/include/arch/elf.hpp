@@ -1,0 +1,12 @@
+// The ELF machine of riscv64 user programs: the kernel's loader refuses any other
+// (see microkernel/elf.hpp).
+#pragma once
+
+#include <microkernel/types.hpp>
+
+namespace arch {
+
+/// e_machine of riscv64 executables (EM_RISCV).
+constexpr kernel::u16 kElfMachine = 243;
+
+} // namespace arch

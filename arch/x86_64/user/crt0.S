@@ -1,0 +1,18 @@
+// The entry of every x86_64 user program. The kernel starts it with %rsp pointing at
+// argc, followed by the argv pointers and a null (the System V initial stack).
+// There is no exit syscall yet, so when main returns the program traps (ud2: #UD, which
+// becomes a fault message to the thread's fault endpoint) and keeps trapping if resumed.
+    .section .text._start, "ax", @progbits
+    .globl _start
+    .type _start, @function
+_start:
+    xor %ebp, %ebp              // the outermost frame, for debuggers and unwinders
+    mov (%rsp), %rdi            // argc
+    lea 8(%rsp), %rsi           // argv
+    and $-16, %rsp              // the ABI wants %rsp 16-byte aligned at a call
+    call main
+1:  ud2
+    jmp 1b
+    .size _start, . - _start
+
+    .section .note.GNU-stack, "", @progbits
