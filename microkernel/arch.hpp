@@ -58,6 +58,10 @@ void on_timer_tick();
 
 constexpr int kPanicStatus = 3;
 
+/// Run the kernel's global constructors (the .init_array every kernel.ld keeps between
+/// __init_array_start and __init_array_end). The arch calls it once, first thing in C++.
+void run_global_constructors();
+
 /// Linker-script symbols every arch's kernel.ld defines (virtual addresses).
 extern "C" char __kernel_start[], __text_start[], __text_end[], __rodata_start[],
     __rodata_end[], __data_start[], __kernel_end[];

@@ -8,12 +8,11 @@
 #include <microkernel/format.hpp>
 #include <microkernel/frame_allocator.hpp>
 #include <microkernel/kernel_space.hpp>
+#include <microkernel/kernel_state.hpp>
 
 namespace kernel {
 namespace {
 
-volatile u64 g_ticks = 0;
-FrameAllocator g_frames;
 
 u64 total_ram(const BootInfo& info) {
     u64 sum = 0;
@@ -21,9 +20,7 @@ u64 total_ram(const BootInfo& info) {
     return sum;
 }
 
-// User addresses are the lower half: the root table's first 256 entries (the same
-// bound as AddressSpace's user_top).
-constexpr u64 kUserSpaceEnd = u64{1} << (level_shift(arch::Pte::kLevels - 1) + 8);
+constexpr u64 kUserSpaceEnd = user_space_end<arch::Pte>();
 
 // Programs are validated by the loader at boot, so that a broken build or a corrupt
 // initrd shows here rather than when the first process is started.
@@ -78,7 +75,14 @@ void run_test_mode(const char* mode) {
 
 } // namespace
 
-void on_timer_tick() { g_ticks = g_ticks + 1; }
+KernelState g_kernel;
+
+// Every tick reaches the scheduler, which charges the running thread's time slice.
+// (Threads run once the root task is started: issue 4.)
+void on_timer_tick() {
+    g_kernel.ticks = g_kernel.ticks + 1;
+    g_kernel.scheduler.tick(0);
+}
 
 [[noreturn]] void panic(const char* why) {
     arch::interrupts_disable();
@@ -96,20 +100,20 @@ void on_timer_tick() { g_ticks = g_ticks + 1; }
     if (info.truncated) print("warning: firmware described more regions than the kernel keeps\n");
     list_initrd(info, window);
 
-    auto frames = g_frames.init(info.ram.items, info.ram.count, info.reserved.items,
+    auto frames = g_kernel.frames.init(info.ram.items, info.ram.count, info.reserved.items,
                                 info.reserved.count, window);
     if (!frames) panic("no usable memory for the frame allocator");
-    print("frames: {} free of {} KiB RAM ({} reserved ranges)\n", g_frames.free_frames(),
+    print("frames: {} free of {} KiB RAM ({} reserved ranges)\n", g_kernel.frames.free_frames(),
           ram >> 10, info.reserved.count);
 
-    auto space = build_kernel_space(info, g_frames, window);
+    auto space = build_kernel_space(info, g_kernel.frames, window);
     if (!space) {
         print("paging: {}\n", error_name(space.error()));
         panic("cannot build the kernel address space");
     }
     arch::activate_page_table(space.value());
     print("paging: kernel tables at {} active, {} frames free\n", space.value(),
-          g_frames.free_frames());
+          g_kernel.frames.free_frames());
 
     char test_mode[32] = {};
     if (cmdline_get(info.cmdline, "test", test_mode, sizeof test_mode)) run_test_mode(test_mode);
@@ -121,8 +125,8 @@ void on_timer_tick() { g_ticks = g_ticks + 1; }
     u64 seen = 0;
     while (seen < kTicks) {
         arch::wait_for_interrupt();
-        if (g_ticks != seen) {
-            seen = g_ticks;
+        if (g_kernel.ticks != seen) {
+            seen = g_kernel.ticks;
             print("timer: tick {}\n", seen);
         }
     }

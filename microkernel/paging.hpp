@@ -51,6 +51,13 @@ concept TableAllocator = requires(A a, PhysWindow w) {
     { a.alloc_zeroed(w) } -> std::same_as<Result<PhysAddr>>;
 };
 
+/// User addresses are the lower half of the format's VA space: the root table's first
+/// 256 entries. (The kernel lives in the upper half on all three architectures.)
+template <class F>
+constexpr u64 user_space_end() {
+    return u64{1} << (level_shift(F::kLevels - 1) + 8);
+}
+
 struct Translation {
     PhysAddr pa;
     PageAttr attr;

@@ -3,6 +3,14 @@
 #include <microkernel/arch.hpp>
 #include <microkernel/format.hpp>
 
+namespace kernel {
+extern "C" void (*const __init_array_start[])(), (*const __init_array_end[])();
+
+void run_global_constructors() {
+    for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+}
+} // namespace kernel
+
 extern "C" {
 
 void* memcpy(void* dst, const void* src, kernel::usize n) {

@@ -4,11 +4,6 @@
 
 #include <microkernel/format.hpp>
 
-extern "C" {
-using InitFn = void (*)();
-extern InitFn __init_array_start[], __init_array_end[];
-}
-
 namespace arch::aarch64 {
 
 bool g_cycle_counter_on = false;
@@ -85,7 +80,7 @@ void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el
 extern "C" [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel::u64 load_phys, kernel::u64 entry_el) {
     using namespace arch::aarch64;
     g_phys_minus_virt = load_phys - reinterpret_cast<u64>(kernel::__kernel_start);
-    for (InitFn* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+    kernel::run_global_constructors();
 
     // Without a devicetree there is no console to complain on: exit with the panic
     // status so that the harness still sees a failure.

@@ -23,13 +23,6 @@ constexpr u64 kDefaultTestDevice = 0x100000;
 using kernel::fdt::Node;
 using kernel::fdt::Tree;
 
-extern "C" void (*__init_array_start[])();
-extern "C" void (*__init_array_end[])();
-
-void run_constructors() {
-    for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
-}
-
 void add_mmio(kernel::BootInfo& info, kernel::PhysRange r, const char* name) {
     if (!info.mmio.push(kernel::MmioRange{r, name})) info.truncated = true;
 }
@@ -89,7 +82,7 @@ kernel::BootInfo g_info;
 } // namespace
 
 extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_phys) {
-    run_constructors();
+    kernel::run_global_constructors();
     kernel::BootInfo& info = g_info;
     info.arch = "riscv64";
     info.kernel_image = kernel::PhysRange{

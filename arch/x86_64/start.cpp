@@ -8,7 +8,6 @@
 #include <microkernel/multiboot1.hpp>
 #include <microkernel/multiboot2.hpp>
 
-extern "C" void (*const __init_array_start[])(), (*const __init_array_end[])();
 extern "C" char __boot_start[];
 
 namespace arch::x86_64 {
@@ -95,9 +94,7 @@ void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
 
 /// Called once by entry.S. `magic` says which multiboot version `info_pa` follows.
 extern "C" [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
-    // Nothing should need a constructor at run time, but if something ever does, run it
-    // before anyone can use it.
-    for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+    kernel::run_global_constructors();
     console_init();
     descriptors_init();
     pic_disable();

@@ -51,8 +51,7 @@ template <PteFormat F>
 constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = nullptr) {
     using PT = PageTable<F>;
     return PagingOps{
-        // The lower half of the VA space: the root's lower 256 entries.
-        .user_top = u64{1} << (level_shift(F::kLevels - 1) + 8),
+        .user_top = user_space_end<F>(),
         .missing_tables = [](PhysAddr r, PhysWindow w, u64 va) { return PT(r, w).missing_tables(va); },
         .map = [](PhysAddr r, PhysWindow w, u64 va, PhysAddr pa, PageAttr a, TablePool& p) {
             return PT(r, w).map(va, pa, kPageSize, a, p);
