@@ -41,6 +41,31 @@ void activate_page_table(kernel::PhysAddr root);
 /// Execute an instruction the CPU does not define (test boot mode `test=undef`).
 void trigger_undefined_instruction();
 
+// ---- User mode (docs/porting.md, "User mode") ----------------------------------------
+// A user thread's state is its portable register file (abi::kRegCount words, laid out
+// as docs/abi.md says) plus an FPU/SIMD area of kernel::kFpuAreaBytes bytes, 64-aligned.
+// The kernel is not preemptible: it runs with interrupts masked on one kernel stack per
+// CPU, and every entry from user mode starts afresh at the top of that stack.
+
+/// A fresh register file for a thread that starts at `ip` with stack pointer `sp` in
+/// user mode: everything else zero, status/flags the arch's user-mode defaults.
+void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp);
+/// A fresh FPU/SIMD area (the arch's reset state).
+void init_fpu_area(void* fpu_area);
+/// Fill a new, zeroed user root table so that the kernel stays mapped while it is
+/// active: x86_64 and riscv64 copy the kernel half of the kernel's root; aarch64 has
+/// nothing to do (the kernel lives in TTBR1).
+void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window);
+/// Make `root` the lower (user) half of this CPU's address space. `asid` 0 means "no
+/// identifier": every non-global translation is flushed.
+void activate_user_space(kernel::PhysAddr root, kernel::u16 asid);
+/// Leave the kernel: restore `regs` and `fpu_area` and continue in user mode. The
+/// register file is sanitized on the way (user mode forced in the saved status, IP and
+/// SP canonical), so no value in it can enter kernel mode. The next trap or interrupt
+/// from user mode saves into the same two buffers, switches to this CPU's kernel stack
+/// and calls kernel::on_user_trap; nothing returns here.
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area);
+
 } // namespace arch
 
 namespace kernel {
@@ -51,6 +76,29 @@ namespace kernel {
 
 /// Called by the arch's timer interrupt handler.
 void on_timer_tick();
+
+/// Why user mode was left.
+enum class TrapKind : u8 {
+    Syscall,            ///< the syscall instruction; number and arguments in the register file
+    PageFault,          ///< `address` is the faulting address; `write`, `exec` say the access
+    IllegalInstruction, ///< undefined, privileged or malformed instruction
+    Interrupt,          ///< a device interrupt (the arch has handled it, e.g. on_timer_tick)
+    OtherFault,         ///< alignment, breakpoint, arithmetic...: `code` is the arch's cause
+};
+
+struct UserTrap {
+    TrapKind kind;
+    u64 address = 0; ///< faulting data or instruction address (PageFault)
+    bool write = false;
+    bool exec = false;
+    u64 code = 0;    ///< the arch's raw cause (vector, ESR, scause), for reports
+};
+
+/// Every trap and interrupt from user mode ends here, on the CPU's kernel stack, with the
+/// thread's registers and FPU area already saved. Never returns: it resumes a thread with
+/// arch::return_to_user, or idles.
+[[noreturn]] void on_user_trap(const UserTrap& trap);
+
 
 /// Print `why` and power off with kPanicStatus. Used by trap handlers after their
 /// decoded report.

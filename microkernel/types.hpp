@@ -34,6 +34,10 @@ struct PhysRange {
 };
 
 constexpr u64 kPageSize = 4096;
+
+/// Size of a user thread's FPU/SIMD save area (64-aligned, in the Thread object); each
+/// arch static_asserts that its state fits.
+constexpr usize kFpuAreaBytes = 1024;
 constexpr u64 align_down(u64 v, u64 a) { return v & ~(a - 1); }
 constexpr u64 align_up(u64 v, u64 a) { return (v + a - 1) & ~(a - 1); }
 constexpr bool is_aligned(u64 v, u64 a) { return (v & (a - 1)) == 0; }

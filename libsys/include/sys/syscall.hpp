@@ -1,0 +1,27 @@
+// The raw system call: one structure in, the same structure out. Each arch's
+// arch/<arch>/user/syscall.S moves these words into the registers docs/abi.md assigns,
+// executes the syscall instruction, and stores the results back.
+#pragma once
+
+#include <microkernel/abi.hpp>
+
+extern "C" {
+
+/// Register words of one system call. Offsets are fixed (the assembly stubs use them).
+struct SysRegs {
+    abi::u64 nr;    ///< +0   abi::Syscall (in)
+    abi::u64 cap;   ///< +8   capability slot (in); 0 or -errno (out)
+    abi::u64 info;  ///< +16  MessageInfo (in and out)
+    abi::u64 mr[4]; ///< +24  message registers 0..3 (in and out)
+    abi::u64 badge; ///< +56  badge of the sender (out)
+};
+
+/// Perform the system call described by `r`, in place.
+void sys_trap(SysRegs* r);
+
+/// The thread's TLS base register (FS base / TPIDR_EL0 / tp), as the kernel set it.
+abi::u64 sys_read_tls();
+
+} // extern "C"
+
+static_assert(sizeof(SysRegs) == 64);
