@@ -22,7 +22,8 @@ enum class Syscall : u64 {
     ReplyReceive = 4, ///< Reply (if a caller is pending), then Receive
     Yield = 5,        ///< give up the rest of the time slice
     Invoke = 6,       ///< call method `label` on the object a capability names
-    Count_ = 7,
+    DebugPutChar = 7, ///< write the low byte of mr0 to the kernel's console (bring-up and tests)
+    Count_ = 8,
 };
 
 /// Kernel object types, as a capability reports them.
@@ -142,6 +143,23 @@ enum class AddressSpaceMethod : u64 {
     Protect = 3, ///< kMap: (va, rights)
     Query = 4,   ///< kRead: (va) -> (physical address, rights)
 };
+
+/// What the root task finds when it starts: capabilities in these slots of its cap
+/// space, its program mapped from the ELF file, a stack below kStackTop (argc = 0 at the
+/// stack pointer, System V style), and its IPC buffer mapped at kIpcBuffer.
+namespace root {
+constexpr u64 kUntyped = 0;      ///< the memory it may create objects from (Retype)
+constexpr u64 kCapSpace = 1;     ///< its own cap space (Edit)
+constexpr u64 kAddressSpace = 2; ///< its own address space (Map)
+constexpr u64 kThread = 3;       ///< its own thread (Control)
+constexpr u64 kIpcBufferFrame = 4;
+constexpr u64 kFirstFree = 5;    ///< slots [kFirstFree, kFirstFrame) are empty
+constexpr u64 kFirstFrame = 64;  ///< the program's, stack's frames, in address order
+constexpr u32 kCapSpaceBits = 8; ///< 256 slots
+constexpr u64 kStackTop = 0x7fff0000;
+constexpr u64 kStackPages = 4;
+constexpr u64 kIpcBuffer = 0x7fff1000;
+} // namespace root
 
 /// Labels of the message the kernel sends to a thread's fault endpoint on its behalf.
 /// mr[0] = kind, mr[1] = faulting address, mr[2] = instruction pointer.

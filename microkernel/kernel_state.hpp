@@ -4,6 +4,7 @@
 #pragma once
 
 #include <microkernel/frame_allocator.hpp>
+#include <microkernel/object/reaper.hpp>
 #include <microkernel/sched/scheduler.hpp>
 
 namespace kernel {
@@ -11,6 +12,9 @@ namespace kernel {
 struct KernelState {
     FrameAllocator frames;  ///< physical memory the kernel has not handed to anyone yet
     Scheduler scheduler{1}; ///< one CPU until the secondary CPUs are started
+    Reaper reaper{scheduler}; ///< destroys objects whose last capability went
+    PhysAddr active_root{};   ///< user root table loaded on CPU 0 (zero: none yet)
+    u64 user_interrupts = 0;  ///< interrupts that arrived while user code ran
     volatile u64 ticks = 0; ///< timer interrupts since the timer started (CPU 0)
 };
 

@@ -50,6 +50,9 @@ class Thread : public KernelObject {
 
     /// The portable register file (abi::Reg names the first few words).
     u64 reg(u32 index) const { return regs_[index]; }
+    /// The whole register file and the FPU/SIMD area, for the arch's entry and exit.
+    u64* register_file() { return regs_; }
+    void* fpu_area() { return fpu_; }
     void set_reg(u32 index, u64 value) { regs_[index] = value; }
     /// Registers [first, first + count) must lie inside the file.
     static Result<void> check_register_range(u64 first, u64 count);
@@ -117,6 +120,7 @@ class Thread : public KernelObject {
     void drop_reply_links(Scheduler& scheduler);
 
     u64 regs_[abi::kRegCount] = {};
+    alignas(64) u8 fpu_[kFpuAreaBytes] = {};
     ThreadState state_ = ThreadState::Created;
     u32 priority_ = kDefaultPriority;
     u32 time_slice_ = kDefaultTimeSlice;

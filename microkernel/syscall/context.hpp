@@ -6,6 +6,7 @@
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/reaper.hpp>
 #include <microkernel/object/thread.hpp>
+#include <microkernel/format.hpp>
 #include <microkernel/sched/scheduler.hpp>
 
 namespace kernel {
@@ -16,6 +17,7 @@ struct SyscallContext {
     Scheduler& scheduler;
     Reaper& reaper;
     PhysWindow window;    ///< how the kernel reaches physical memory (IPC buffers)
+    Sink console{};       ///< where DebugPutChar writes (nothing when put is null)
 
     /// A capability of the caller's cap space, checked for type and rights.
     Result<Capability*> lookup(u64 slot, ObjectType type, u32 rights) const {

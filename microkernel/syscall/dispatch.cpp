@@ -75,6 +75,10 @@ Result<void> dispatch(SyscallContext& ctx) {
         ctx.caller.set_result({});
         return {};
     case abi::Syscall::Invoke: return sys_invoke(ctx);
+    case abi::Syscall::DebugPutChar:
+        if (ctx.console.put) ctx.console.put(ctx.console.ctx, static_cast<char>(ctx.caller.mr(0)));
+        ctx.caller.set_result({});
+        return {};
     case abi::Syscall::Count_: break;
     }
     return Error::Unsupported;

@@ -1,6 +1,8 @@
 // The syscall layer end to end: arguments in a thread's registers, results back in
 // them, every handler rejecting bad input before it changes anything.
 #include "kernel_world.hpp"
+
+#include <string>
 #include "toy_pte.hpp"
 #include <initializer_list>
 #include <microkernel/syscall/dispatch.hpp>
@@ -231,4 +233,21 @@ TEST_CASE("syscall: copy, mint and move into another cap space") {
     CHECK(child.slot(0).empty());
     CHECK(child.slot(1).empty());
     CHECK(child.slot(2).empty());
+}
+
+TEST_CASE("syscall: DebugPutChar writes mr0's low byte to the kernel console, needing no capability") {
+    Sys s;
+    std::string out;
+    auto put = [](void* ctx, char c) { static_cast<std::string*>(ctx)->push_back(c); };
+    for (char c : std::string("ok\n")) {
+        s.me.set_mr(0, 0x100 | u64(static_cast<unsigned char>(c))); // high bits are ignored
+        s.me.set_reg(abi::kRegSyscall, static_cast<u64>(Syscall::DebugPutChar));
+        s.me.set_reg(abi::kRegCap, 999); // no capability involved: any slot value
+        SyscallContext ctx{s.me, 0, s.sched, s.reaper, s.mem.window(), Sink{put, &out}};
+        handle_syscall(ctx);
+        CHECK(KernelWorld::result(s.me) == 0);
+    }
+    CHECK(out == "ok\n");
+    // Without a console the call still succeeds (and writes nothing).
+    CHECK(s.call(s.me, Syscall::DebugPutChar, 0) == 0);
 }
