@@ -9,6 +9,7 @@
 #include <microkernel/frame_allocator.hpp>
 #include <microkernel/kernel_space.hpp>
 #include <microkernel/kernel_state.hpp>
+#include <microkernel/root_task.hpp>
 
 namespace kernel {
 namespace {
@@ -131,8 +132,16 @@ void on_timer_tick() {
         }
     }
     arch::interrupts_disable();
-    print("microkernel: powering off, status 0\n");
-    arch::poweroff(0);
+
+    // From here on the kernel only reacts: it starts the root task and runs threads.
+    constexpr const char* kRootProgram = "hello";
+    auto root = start_root_task(info, kRootProgram, g_kernel, window);
+    if (!root) {
+        print("root task: cannot start '{}': {}\n", kRootProgram, error_name(root.error()));
+        panic("no root task");
+    }
+    print("root task: started {} ({} frames free)\n", kRootProgram, g_kernel.frames.free_frames());
+    run_user_threads();
 }
 
 } // namespace kernel

@@ -54,4 +54,8 @@ extern u64 g_phys_minus_virt;
 /// Remember the PSCI conduit (/psci "method") for poweroff's fallback.
 void power_init(const kernel::fdt::Tree& tree);
 
+/// FP/SIMD access, ASID width, EL0 counter access (user_mode.cpp); after the PMU is set
+/// up, before any thread runs.
+void user_mode_init();
+
 } // namespace arch::aarch64

@@ -229,9 +229,13 @@ early_kernel_2m:    .skip 4096
 early_root0:        .skip 4096
 early_identity_1g:  .skip 4096
 
+// The boot stack is also the kernel stack of user mode: once kernel::main starts the
+// first thread, every entry from EL0 begins at its top again (user_entry.S).
 .section .bss.boot_stack, "aw", %nobits
 .balign 16
+.globl aarch64_kernel_stack_top
 boot_stack:         .skip 16384
 boot_stack_top:
+aarch64_kernel_stack_top:
 
 .section .note.GNU-stack, "", %progbits

@@ -99,6 +99,7 @@ extern "C" [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel::u64 load
     if (auto r = irq_init(*tree, g_info); !r) fail("GICv2 or generic timer", r.error());
     g_info.timer_hz = AARCH64_READ_SYSREG(cntfrq_el0);
     start_cycle_counter();
+    user_mode_init();
     describe_firmware(*tree, dtb_phys, entry_el, g_info);
     kernel::main(g_info);
 }

@@ -1,6 +1,7 @@
-// Exception vectors (VBAR_EL1) and the semihosting call. Every entry saves the whole
-// register file into a TrapFrame (trap.hpp) on the current stack and calls
+// Exception vectors (VBAR_EL1) and the semihosting call. Every entry from EL1 saves the
+// whole register file into a TrapFrame (aarch64.hpp) on the current stack and calls
 // aarch64_trap(kind, frame); if that returns, the frame is restored and we eret.
+// Entries from EL0 go to aarch64_user_entry (user_entry.S) instead.
 
 .equ FRAME_SIZE, 36 * 8     // x0..x30, sp, elr, spsr, esr, far (16-byte multiple)
 
@@ -12,14 +13,26 @@
     b trap_common
 .endm
 
+// From EL0 the kernel stack is empty (user_entry.S): park x0 and x1 at its top and let
+// aarch64_user_entry save the thread's state into its register file.
+.macro user_vector kind
+    .balign 0x80
+    stp x0, x1, [sp, #-16]!
+    mov x0, #\kind
+    b aarch64_user_entry
+.endm
+
 .section .text
 .balign 2048
 .globl aarch64_vectors
 aarch64_vectors:
     // kind = 4 * origin + type; origin: 0 EL1 with SP_EL0, 1 EL1 with SP_EL1,
     // 2 EL0 AArch64, 3 EL0 AArch32; type: 0 sync, 1 IRQ, 2 FIQ, 3 SError.
-    .irp kind, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    .irp kind, 0, 1, 2, 3, 4, 5, 6, 7
     vector \kind
+    .endr
+    .irp kind, 8, 9, 10, 11, 12, 13, 14, 15
+    user_vector \kind
     .endr
 
 trap_common:

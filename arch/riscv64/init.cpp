@@ -83,6 +83,10 @@ kernel::BootInfo g_info;
 
 extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_phys) {
     kernel::run_global_constructors();
+    // User code may read cycle, time and instret (rdcycle, rdtime, rdinstret), as on
+    // Linux: the in-guest benchmarks count instructions from user mode (DESIGN.md).
+    // OpenSBI's mcounteren already opens them to S-mode.
+    csr_write<Csr::scounteren>(0b111);
     kernel::BootInfo& info = g_info;
     info.arch = "riscv64";
     info.kernel_image = kernel::PhysRange{

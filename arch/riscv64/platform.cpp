@@ -12,6 +12,7 @@ void activate_page_table(kernel::PhysAddr root) {
     asm volatile("sfence.vma" ::: "memory");
     csr_write<Csr::satp>(kSatpModeSv39 | (root.value >> 12));
     asm volatile("sfence.vma" ::: "memory");
+    remember_kernel_root(root);
 }
 
 // QEMU's sifive_test device: 0x5555 = pass (QEMU exits 0), (code << 16) | 0x3333 = fail

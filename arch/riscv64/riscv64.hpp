@@ -17,6 +17,7 @@ enum class Csr : kernel::u16 {
     scause = 0x142,
     stval = 0x143,
     sip = 0x144,
+    scounteren = 0x106,
     satp = 0x180,
     time = 0xc01,
 };
@@ -60,7 +61,12 @@ extern Platform g_platform;
 /// Point the console at the NS16550 the devicetree describes.
 void console_use_uart(u64 phys, unsigned reg_shift);
 
-/// Called by riscv64_trap for the supervisor timer interrupt.
+/// Called for the supervisor timer interrupt, from S-mode (riscv64_trap) or U-mode
+/// (riscv64_user_trap): calls kernel::on_timer_tick and re-arms.
 void timer_interrupt();
+
+/// activate_page_table tells user_mode.cpp the kernel root, whose upper half every user
+/// root shares (prepare_user_root).
+void remember_kernel_root(kernel::PhysAddr root);
 
 } // namespace arch::riscv64

@@ -1,10 +1,21 @@
 // The supervisor trap vector (stvec, direct mode): every exception and interrupt lands
-// here. All 31 general registers are saved, because a fatal trap prints them and an
-// interrupt must return to code that never expected to be interrupted. Layout matches
-// struct TrapFrame in riscv64.hpp: x1..x31, then sepc, sstatus, scause, stval.
+// here, from S-mode (the kernel) or from U-mode (a user thread); riscv64_enter_user is
+// the way back to U-mode.
 //
-// Only the kernel runs for now, so the trap uses the interrupted kernel stack; entering
-// from user mode will need the sscratch stack swap (sscratch is kept 0 for that).
+// Telling the two apart: sscratch is 0 while the kernel runs and points at this CPU's
+// CpuLocal while a user thread runs (cpu_local.hpp). The first instruction swaps sp and
+// sscratch, so sp == 0 afterwards means a kernel trap.
+//
+// Kernel traps: all 31 general registers are saved on the interrupted kernel stack,
+// because a fatal trap prints them and an interrupt (taken only while the kernel idles)
+// must return to code that never expected to be interrupted. Layout matches struct
+// TrapFrame in riscv64.hpp: x1..x31, then sepc, sstatus, scause, stval.
+//
+// User traps: the registers go into the thread's register file (the layout of
+// <arch/context.hpp>) that return_to_user last installed, and riscv64_user_trap runs on
+// a fresh kernel stack; it never comes back here.
+#include <arch/context.hpp>
+#include "cpu_local.hpp"
 
 #define FRAME_SIZE (36 * 8)     // 35 slots, rounded up to keep sp 16-byte aligned
 #define SLOT(n) ((n) * 8)
@@ -13,10 +24,21 @@
 #define SCAUSE SLOT(33)
 #define STVAL SLOT(34)
 
+// Byte offsets in the register file of the two registers the user path saves last and
+// restores last (sp arrives through sscratch; t0 is the base register), and of the IP.
+#define FIND_SLOT(n, index) .if n == 2; .set SP_SLOT, index * 8; .elseif n == 5; .set T0_SLOT, index * 8; .endif;
+    RISCV64_USER_REG_LAYOUT(FIND_SLOT)
+    .set    IP_SLOT, RISCV64_USER_REG_IP * 8
+
     .section .text
     .balign 4
     .globl riscv64_trap_entry
 riscv64_trap_entry:
+    csrrw   sp, sscratch, sp
+    bnez    sp, from_user
+    // From S-mode: sp is 0 and sscratch holds the kernel sp; swap back, which also
+    // restores the sscratch == 0 invariant for a nested trap.
+    csrrw   sp, sscratch, sp
     addi    sp, sp, -FRAME_SIZE
     sd      x1, SLOT(0)(sp)
     .irp    n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
@@ -46,6 +68,49 @@ riscv64_trap_entry:
     ld      x\n, SLOT(\n - 1)(sp)
     .endr
     addi    sp, sp, FRAME_SIZE
+    sret
+
+from_user:
+    // sp = this CPU's CpuLocal, sscratch = the user's sp, every other register the
+    // user's. The trap cleared sstatus.SIE, so nothing interrupts this path, and the
+    // user's stack is never touched (it may be anything). t0 becomes the base register
+    // for the register file once its user value is parked in CpuLocal.
+    sd      t0, CPU_SCRATCH(sp)
+    ld      t0, CPU_REGS(sp)
+#define SAVE_PLAIN(n, index) .if (n != 2) && (n != 5); sd x##n, index * 8(t0); .endif;
+    RISCV64_USER_REG_LAYOUT(SAVE_PLAIN)
+    // Everything but sp and t0 is saved, so any register is free now. Reading sscratch
+    // also zeroes it: from here on the CPU is in the kernel (invariant above).
+    csrrw   t1, sscratch, zero
+    sd      t1, SP_SLOT(t0)
+    ld      t1, CPU_SCRATCH(sp)
+    sd      t1, T0_SLOT(t0)
+    csrr    t1, sepc
+    sd      t1, IP_SLOT(t0)
+    // The FPU area is not saved: user threads run with sstatus.FS = Off (context.hpp).
+    // gp and tp keep the user's values in the kernel, which never uses them (no linker
+    // relaxation, no thread-local storage).
+    // Each user entry starts at the top of the kernel stack: the kernel is not
+    // preemptible, so nothing of the kernel lives on it while a user thread runs.
+    ld      sp, CPU_KERNEL_SP(sp)
+    csrr    a0, scause
+    csrr    a1, stval
+    call    riscv64_user_trap   // [[noreturn]]
+    ebreak                      // a return would be a kernel bug: trap loudly
+
+// void riscv64_enter_user(u64* regs, CpuLocal* cpu): the last step of return_to_user,
+// which has masked interrupts, sanitized the register file and set sstatus for U-mode.
+// Interrupts stay masked until the sret: with sscratch already non-zero, an interrupt
+// taken here in S-mode would be mistaken for a user trap.
+    .globl riscv64_enter_user
+riscv64_enter_user:
+    mv      t0, a0
+    ld      t1, IP_SLOT(t0)
+    csrw    sepc, t1
+    csrw    sscratch, a1
+#define LOAD_PLAIN(n, index) .if n != 5; ld x##n, index * 8(t0); .endif;
+    RISCV64_USER_REG_LAYOUT(LOAD_PLAIN)
+    ld      t0, T0_SLOT(t0)     // the base register last
     sret
 
     .section .note.GNU-stack, "", @progbits

@@ -2,13 +2,15 @@
 // they sit at high addresses and survive the switch to the kernel's page tables.
 #include "x86_64.hpp"
 
+extern "C" char boot_stack_top[]; // entry.S: the top of the one kernel stack
+
 namespace arch::x86_64 {
 namespace {
 
 /// 64-bit TSS (SDM vol. 3, 8.7): only the stack pointers matter in long mode.
 struct [[gnu::packed]] Tss {
     u32 reserved0;
-    u64 rsp[3];  ///< stack for entries from ring 3 (rsp[0]), set per thread later
+    u64 rsp[3];  ///< rsp[0]: the stack for entries from ring 3 (the one kernel stack)
     u64 reserved1;
     u64 ist[7];  ///< interrupt stack table: IST n is ist[n - 1]
     u64 reserved2;
@@ -41,6 +43,9 @@ constexpr u64 segment(bool code, unsigned dpl) {
 }
 
 constexpr u8 kInterruptGate = 0x8e; // present, DPL 0, 64-bit interrupt gate (clears IF)
+// DPL 3: user code may raise it with int3 (a debugger's breakpoint). Every other gate
+// stays DPL 0, so `int $n` from user mode is a #GP, never a forged interrupt.
+constexpr u8 kUserInterruptGate = 0xee;
 constexpr u8 kTssAvailable = 0x89;  // present, 64-bit available TSS
 constexpr u8 kEmergencyIst = 1;     // own stack for #DF, NMI and #MC
 
@@ -50,8 +55,8 @@ alignas(16) IdtGate g_idt[256];
 // A double fault is often a kernel stack overflow: handle it on a known-good stack.
 alignas(16) u8 g_emergency_stack[8192];
 
-void set_gate(u8 vector, u64 handler, u8 ist) {
-    g_idt[vector] = IdtGate{static_cast<u16>(handler), kKernelCode, ist, kInterruptGate,
+void set_gate(u8 vector, u64 handler, u8 ist, u8 type = kInterruptGate) {
+    g_idt[vector] = IdtGate{static_cast<u16>(handler), kKernelCode, ist, type,
                             static_cast<u16>(handler >> 16), static_cast<u32>(handler >> 32), 0};
 }
 
@@ -61,7 +66,10 @@ void load_gdt() {
     g_gdt[0] = 0;
     g_gdt[kKernelCode / 8] = segment(true, 0);
     g_gdt[kKernelData / 8] = segment(false, 0);
-    g_gdt[3] = 0x00cffa000000ffff; // 32-bit user code: unused, keeps SYSRET's layout
+    // SYSRET's layout wants a 32-bit user code segment here; we never run 32-bit code, so
+    // the slot stays null: user code cannot far-jump into compatibility mode (whose
+    // syscall would enter through IA32_CSTAR, which is left unset).
+    g_gdt[3] = 0;
     g_gdt[kUserData / 8] = segment(false, 3);
     g_gdt[kUserCode / 8] = segment(true, 3);
     g_gdt[kTssSelector / 8] = (limit & 0xffff) | ((tss & 0xffffff) << 16) |
@@ -69,7 +77,10 @@ void load_gdt() {
                               (((tss >> 24) & 0xff) << 56);
     g_gdt[kTssSelector / 8 + 1] = tss >> 32;
     g_tss.ist[kEmergencyIst - 1] = reinterpret_cast<kernel::uptr>(g_emergency_stack + sizeof g_emergency_stack);
-    g_tss.iomap_base = sizeof(Tss); // no I/O permission bitmap
+    g_tss.iomap_base = sizeof(Tss); // no I/O permission bitmap: user port I/O is a #GP
+    // Every exception and interrupt from user mode starts at the top of the one kernel
+    // stack (user_entry.S): the kernel keeps nothing on it across a return to user mode.
+    g_tss.rsp[0] = reinterpret_cast<kernel::uptr>(boot_stack_top);
 
     DescriptorTableRegister gdtr{sizeof g_gdt - 1, reinterpret_cast<kernel::uptr>(g_gdt)};
     // Reload CS with a far return, then the data segments and the task register.
@@ -99,6 +110,7 @@ void descriptors_init() {
     set_gate(2, trap_stubs[2], kEmergencyIst);  // NMI
     set_gate(8, trap_stubs[8], kEmergencyIst);  // double fault
     set_gate(18, trap_stubs[18], kEmergencyIst); // machine check
+    set_gate(3, trap_stubs[3], 0, kUserInterruptGate);  // breakpoint (int3)
     DescriptorTableRegister idtr{sizeof g_idt - 1, reinterpret_cast<kernel::uptr>(g_idt)};
     asm volatile("lidt %0" ::"m"(idtr) : "memory");
 }

@@ -24,6 +24,24 @@ inline u64 rdmsr(u32 msr) {
     return (u64{hi} << 32) | lo;
 }
 
+inline void wrmsr(u32 msr, u64 v) {
+    asm volatile("wrmsr" ::"c"(msr), "a"(static_cast<u32>(v)), "d"(static_cast<u32>(v >> 32))
+                 : "memory");
+}
+
+inline u64 read_cr0() {
+    u64 v;
+    asm volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+inline void write_cr0(u64 v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+inline u64 read_cr4() {
+    u64 v;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+inline void write_cr4(u64 v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
 struct Cpuid {
     u32 eax, ebx, ecx, edx;
 };

@@ -11,7 +11,8 @@ arch_qemu_cmd() {
     kernel=$(x86_64_kernel)
     initrd=$(x86_64_initrd)
     # q35: its AHCI CD-ROM is far faster than -M pc's IDE under -icount.
-    QEMU_CMD=(qemu-system-x86_64 -M q35 -m "$MEM" -smp "$SMP"
+    # qemu64 plus FSGSBASE: user code reads its TLS base with rdfsbase (sys_read_tls).
+    QEMU_CMD=(qemu-system-x86_64 -M q35 -cpu qemu64,+fsgsbase -m "$MEM" -smp "$SMP"
               -display none -monitor none -serial stdio -no-reboot
               -device isa-debug-exit,iobase=0xf4,iosize=0x04)
     if [[ ${NO_FIRMWARE:-0} == 1 ]]; then

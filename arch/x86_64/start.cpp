@@ -97,6 +97,7 @@ extern "C" [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
     kernel::run_global_constructors();
     console_init();
     descriptors_init();
+    user_mode_init();
     pic_disable();
     detect_cpu_features();
     collect_boot_info(magic, info_pa, g_info);
@@ -106,11 +107,6 @@ extern "C" [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
 } // namespace arch::x86_64
 
 namespace arch {
-
-void activate_page_table(kernel::PhysAddr root) {
-    // The early tables set no global bits, so this write flushes all they translated.
-    asm volatile("mov %0, %%cr3" ::"r"(root.value) : "memory");
-}
 
 [[noreturn]] void poweroff(int status) {
     // isa-debug-exit makes QEMU exit with (v << 1) | 1. Writing status + 1 makes the

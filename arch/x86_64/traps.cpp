@@ -1,8 +1,11 @@
-// Trap dispatch: the timer and spurious interrupts are handled; every exception is a
-// kernel bug for now, reported in full before kernel::panic.
+// Trap dispatch. In kernel mode the timer and spurious interrupts are handled and every
+// exception is a kernel bug, reported in full before kernel::panic. From user mode
+// (user_entry.S has saved the thread) everything becomes a kernel::UserTrap.
 #include "hw.hpp"
+#include "user_frame.h"
 #include "x86_64.hpp"
 
+#include <arch/context.hpp>
 #include <microkernel/arch.hpp>
 #include <microkernel/format.hpp>
 
@@ -23,7 +26,7 @@ constexpr const char* kExceptionNames[32] = {
     "VMM communication exception", "security exception", "reserved exception",
 };
 
-constexpr u8 kPageFault = 14;
+constexpr u8 kNmi = 2, kInvalidOpcode = 6, kDoubleFault = 8, kPageFault = 14, kMachineCheck = 18;
 
 // Page-fault error code bits (SDM vol. 3, 4.7).
 constexpr u64 kPfPresent = 1 << 0;
@@ -67,7 +70,49 @@ void print_registers(const TrapFrame& f) {
     kernel::panic("kernel trap");
 }
 
+bool is_spurious(u64 vector) {
+    return vector == kSpuriousVector || (vector >= kPicBase && vector < kPicBase + 16);
+}
+
 } // namespace
+
+extern "C" u64* x86_64_user_regs; // user_entry.S: where the interrupted thread was saved
+extern "C" void* x86_64_user_fpu;
+
+/// Called by user_entry.S on the kernel stack, interrupts masked, the thread's registers
+/// and FPU state saved. `vector` is SYSCALL_VECTOR for the syscall instruction.
+extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
+    using kernel::TrapKind;
+    kernel::UserTrap trap{TrapKind::OtherFault};
+    trap.code = vector;
+    if (vector == SYSCALL_VECTOR) {
+        trap.kind = TrapKind::Syscall;
+    } else if (vector == kTimerVector) {
+        kernel::on_timer_tick();
+        lapic_eoi();
+        trap.kind = TrapKind::Interrupt;
+    } else if (is_spurious(vector)) {
+        // Nothing happened (and no EOI is owed): resume the same thread.
+        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu);
+    } else if (vector == kPageFault) {
+        trap.kind = TrapKind::PageFault;
+        trap.address = read_cr2();
+        trap.write = (error & kPfWrite) != 0;
+        trap.exec = (error & kPfInstruction) != 0;
+    } else if (vector == kInvalidOpcode) {
+        trap.kind = TrapKind::IllegalInstruction;
+    } else if (vector == kNmi || vector == kDoubleFault || vector == kMachineCheck || vector >= 32) {
+        // Not the thread's doing: a hardware problem or a kernel bug (a vector with no
+        // stub above 48 cannot arrive).
+        print("TRAP: {} (vector {}, error code {:#x}) while in user mode at rip {:#x}\n",
+              vector < 32 ? kExceptionNames[vector] : "unexpected interrupt", vector, error,
+              x86_64_user_regs[kRip]);
+        kernel::panic("kernel trap");
+    }
+    // Anything else (#DE, #DB, #BP, #GP, #SS, #NP, #AC, #MF, #XM...) is the thread's
+    // fault: OtherFault with the vector as the code.
+    kernel::on_user_trap(trap);
+}
 
 /// Called by trap_common (vectors.S) with interrupts disabled.
 extern "C" void x86_64_trap(TrapFrame* frame) {

@@ -1,6 +1,6 @@
 // Interrupt and exception entry stubs. Each pushes a zero where the CPU pushed no error
 // code, then its vector, so that every trap reaches trap_common with the same frame
-// (struct TrapFrame in traps.hpp). The kernel is built with -mgeneral-regs-only, so the
+// (struct TrapFrame in x86_64.hpp). The kernel is built with -mgeneral-regs-only, so the
 // general registers are all the state a handler can clobber.
 
     .text
@@ -26,7 +26,12 @@ trap_stub_\vector:
 .endr
     stub 255
 
+// Traps from user mode (RPL 3 in the saved CS) leave for user_entry.S: the kernel's
+// entry from CPL 3 saves into the thread's register file rather than onto this stack.
+// What stays here are traps taken in the kernel: the timer while idling, and bugs.
 trap_common:
+    testb $3, 24(%rsp)      // [0] vector [8] error [16] rip [24] cs
+    jnz x86_64_user_trap_entry
     push %rax
     push %rcx
     push %rdx

@@ -38,6 +38,9 @@ void console_init();
 /// Load the GDT (with the TSS) and the IDT. Everything lives in the image's .data/.bss,
 /// so it stays reachable after the switch to the kernel's own tables.
 void descriptors_init();
+/// Prepare the CPU for user mode: x87/SSE enabled (CR0, CR4), FSGSBASE when present, and
+/// the syscall MSRs pointing at user_entry.S.
+void user_mode_init();
 /// Remap both 8259s away from the exception vectors and mask all their lines.
 void pic_disable();
 /// Remember where the local APIC is (physical); the timer uses it via the direct map.

@@ -48,7 +48,7 @@ TEST_CASE("boots through its firmware, reports the machine and powers off cleanl
     CHECK(r.number_after("frames: ") > 50000);
     CHECK(r.contains("paging: kernel tables at "));
     CHECK(r.contains("timer: tick 5"));
-    CHECK(r.contains("microkernel: powering off, status 0"));
+    CHECK(r.contains("; powering off, status 0"));
     CHECK_FALSE(r.contains("PANIC"));
 }
 
@@ -116,4 +116,25 @@ TEST_CASE("--gdb waits for the debugger it names, which can stop in the kernel")
     CHECK(g.hint_seen);
     CHECK(g.gdb_output.find("kernel::main") != std::string::npos);
     CHECK(g.gdb_output.find("Breakpoint 1, ") != std::string::npos);
+}
+
+TEST_CASE("the root task runs in user mode: syscalls, TLS, preemption, a fault the kernel survives") {
+    BootResult r = boot("");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("root task: started hello"));
+    CHECK(r.contains("hello: running in user mode"));
+    for (const char* check : {"program loaded (data, bss, stack) ok", "yield returns 0 ok",
+                              "unknown system call fails with -EOPNOTSUPP ok",
+                              "empty capability slot fails with -EBADF ok",
+                              "identify: slot 3 is my thread ok",
+                              "TLS register set through my thread capability ok",
+                              "registers survive preemption ok"})
+        CHECK(r.contains(std::string("hello: ") + check));
+    CHECK(r.contains("hello: all checks passed"));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK(r.contains("user fault: page fault at 0xdead0000"));
+    CHECK(r.contains("no fault handler, thread suspended"));
+    CHECK(r.number_after("no thread can run (") > 0); // timer interrupts arrived in user mode
+    CHECK_FALSE(r.contains("PANIC"));
 }

@@ -1,0 +1,37 @@
+// The raw system call of aarch64 user programs (libsys/include/sys/syscall.hpp).
+// Registers (docs/abi.md): number in x8, capability/result in x0, MessageInfo in x1,
+// message registers 0..3 in x2..x5, badge out in x6; the instruction is `svc #0`.
+// The kernel saves and restores every register, so only x0..x6 come back changed.
+
+// SysRegs offsets: nr +0, cap +8, info +16, mr[0..3] +24..+48, badge +56.
+
+// void sys_trap(SysRegs* r)
+    .section .text.sys_trap, "ax", %progbits
+    .globl sys_trap
+    .type sys_trap, %function
+sys_trap:
+    str x19, [sp, #-16]!        // x19 (callee-saved) keeps `r` across the svc
+    mov x19, x0
+    ldp x8, x0, [x19, #0]       // nr, cap
+    ldp x1, x2, [x19, #16]      // info, mr0
+    ldp x3, x4, [x19, #32]      // mr1, mr2
+    ldr x5, [x19, #48]          // mr3
+    svc #0
+    stp x0, x1, [x19, #8]       // cap (0 or -errno), info
+    stp x2, x3, [x19, #24]      // mr0, mr1
+    stp x4, x5, [x19, #40]      // mr2, mr3
+    str x6, [x19, #56]          // badge
+    ldr x19, [sp], #16
+    ret
+    .size sys_trap, . - sys_trap
+
+// u64 sys_read_tls(): TPIDR_EL0, which the kernel restores from the register file.
+    .section .text.sys_read_tls, "ax", %progbits
+    .globl sys_read_tls
+    .type sys_read_tls, %function
+sys_read_tls:
+    mrs x0, tpidr_el0
+    ret
+    .size sys_read_tls, . - sys_read_tls
+
+    .section .note.GNU-stack, "", %progbits

@@ -1,0 +1,160 @@
+// The two crossings between EL1 and EL0: aarch64_enter_user (the tail of
+// arch::return_to_user) and aarch64_user_entry (every exception taken from EL0, reached
+// from the "lower EL, AArch64" slots of vectors.S).
+//
+// Invariants both sides rely on:
+// - The kernel runs at EL1h (SPSel = 1) with IRQs masked, on one kernel stack
+//   (aarch64_kernel_stack_top, boot.S). While EL0 runs, nothing of the kernel is on that
+//   stack: enter_user leaves SP_EL1 exactly at its top, so an exception from EL0 finds
+//   an empty stack and every entry starts afresh there.
+// - aarch64_user_regs / aarch64_user_fpu name the register file and FPU area that the
+//   last enter_user restored; the next entry saves into the same two buffers.
+// - Taking an exception masks D, A, I and F, so the entry path runs with everything
+//   masked until the kernel chooses to idle; enter_user masks them again itself, since
+//   an IRQ between writing ELR/SPSR and eret would overwrite them.
+// Register file indices and FPU area offsets: <arch/context.hpp>.
+#include <arch/context.hpp>
+
+#define REG(i) ((i) * 8)
+
+.macro adr_l reg, sym
+    adrp \reg, \sym
+    add \reg, \reg, :lo12:\sym
+.endm
+
+.section .text
+
+// [[noreturn]] void aarch64_enter_user(u64* regs (x0), void* fpu (x1))
+// Both already sanitized by arch::return_to_user (SPSR says EL0t, IRQs unmasked; ELR and
+// SP are lower-half addresses), so the eret below can only land in EL0.
+.globl aarch64_enter_user
+.type aarch64_enter_user, %function
+aarch64_enter_user:
+    msr daifset, #0xf
+    adrp x2, aarch64_user_regs
+    str x0, [x2, :lo12:aarch64_user_regs]
+    adrp x2, aarch64_user_fpu
+    str x1, [x2, :lo12:aarch64_user_fpu]
+
+    // FP/SIMD: CPACR_EL1.FPEN lets EL1 touch it (user_mode_init); the kernel's own C++
+    // is built -mgeneral-regs-only, so these are the only FP instructions it runs.
+    ldp q0, q1, [x1, #0]
+    ldp q2, q3, [x1, #32]
+    ldp q4, q5, [x1, #64]
+    ldp q6, q7, [x1, #96]
+    ldp q8, q9, [x1, #128]
+    ldp q10, q11, [x1, #160]
+    ldp q12, q13, [x1, #192]
+    ldp q14, q15, [x1, #224]
+    ldp q16, q17, [x1, #256]
+    ldp q18, q19, [x1, #288]
+    ldp q20, q21, [x1, #320]
+    ldp q22, q23, [x1, #352]
+    ldp q24, q25, [x1, #384]
+    ldp q26, q27, [x1, #416]
+    ldp q28, q29, [x1, #448]
+    ldp q30, q31, [x1, #480]
+    ldr x2, [x1, #AARCH64_FPU_FPSR]            // (ldp reaches only 504)
+    ldr x3, [x1, #AARCH64_FPU_FPCR]
+    msr fpsr, x2
+    msr fpcr, x3
+
+    ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
+    msr elr_el1, x2
+    msr sp_el0, x3
+    ldp x2, x3, [x0, #REG(AARCH64_REG_SPSR)]    // spsr, TPIDR_EL0
+    msr spsr_el1, x2
+    msr tpidr_el0, x3
+
+    // The kernel stack is empty from here on: the next entry from EL0 starts at its top.
+    adr_l x2, aarch64_kernel_stack_top
+    mov sp, x2
+    // Page-table writes of the kernel (map, unmap) reach the walker before EL0 runs.
+    dsb ishst
+
+    ldr x8, [x0, #REG(AARCH64_REG_X8)]
+    ldp x2, x3, [x0, #REG(AARCH64_REG_X0 + 2)]
+    ldp x4, x5, [x0, #REG(AARCH64_REG_X0 + 4)]
+    ldp x6, x7, [x0, #REG(AARCH64_REG_X0 + 6)]  // x6 and x7 (index 9, 10)
+    ldp x9, x10, [x0, #REG(AARCH64_REG_X9 + 0)]
+    ldp x11, x12, [x0, #REG(AARCH64_REG_X9 + 2)]
+    ldp x13, x14, [x0, #REG(AARCH64_REG_X9 + 4)]
+    ldp x15, x16, [x0, #REG(AARCH64_REG_X9 + 6)]
+    ldp x17, x18, [x0, #REG(AARCH64_REG_X9 + 8)]
+    ldp x19, x20, [x0, #REG(AARCH64_REG_X9 + 10)]
+    ldp x21, x22, [x0, #REG(AARCH64_REG_X9 + 12)]
+    ldp x23, x24, [x0, #REG(AARCH64_REG_X9 + 14)]
+    ldp x25, x26, [x0, #REG(AARCH64_REG_X9 + 16)]
+    ldp x27, x28, [x0, #REG(AARCH64_REG_X9 + 18)]
+    ldp x29, x30, [x0, #REG(AARCH64_REG_X9 + 20)]
+    ldp x0, x1, [x0, #REG(AARCH64_REG_X0)]      // the base last (no writeback: allowed)
+    eret
+    dsb nsh                                     // never executed: stops straight-line
+    isb                                         // speculation past the eret
+.size aarch64_enter_user, . - aarch64_enter_user
+
+// Every exception from EL0 (AArch64 or not) arrives here from its vector slot with
+//   x0 = the vector kind (4 * origin + type, as vectors.S numbers them),
+//   the user's x0 and x1 pushed at [sp] (sp = kernel stack top - 16),
+//   every other register still the user's, ELR/SPSR/ESR/FAR describing the exception.
+// It saves the whole user state and calls aarch64_user_trap(kind), which never returns.
+.globl aarch64_user_entry
+.type aarch64_user_entry, %function
+aarch64_user_entry:
+    adrp x1, aarch64_user_regs
+    ldr x1, [x1, :lo12:aarch64_user_regs]
+    str x8, [x1, #REG(AARCH64_REG_X8)]
+    stp x2, x3, [x1, #REG(AARCH64_REG_X0 + 2)]
+    stp x4, x5, [x1, #REG(AARCH64_REG_X0 + 4)]
+    stp x6, x7, [x1, #REG(AARCH64_REG_X0 + 6)]
+    stp x9, x10, [x1, #REG(AARCH64_REG_X9 + 0)]
+    stp x11, x12, [x1, #REG(AARCH64_REG_X9 + 2)]
+    stp x13, x14, [x1, #REG(AARCH64_REG_X9 + 4)]
+    stp x15, x16, [x1, #REG(AARCH64_REG_X9 + 6)]
+    stp x17, x18, [x1, #REG(AARCH64_REG_X9 + 8)]
+    stp x19, x20, [x1, #REG(AARCH64_REG_X9 + 10)]
+    stp x21, x22, [x1, #REG(AARCH64_REG_X9 + 12)]
+    stp x23, x24, [x1, #REG(AARCH64_REG_X9 + 14)]
+    stp x25, x26, [x1, #REG(AARCH64_REG_X9 + 16)]
+    stp x27, x28, [x1, #REG(AARCH64_REG_X9 + 18)]
+    stp x29, x30, [x1, #REG(AARCH64_REG_X9 + 20)]
+    // From here x2..x30 are free; x0 (kind) and x1 (regs) stay live.
+    ldp x2, x3, [sp], #16                       // the user's x0, x1; sp back at the top
+    stp x2, x3, [x1, #REG(AARCH64_REG_X0)]
+    mrs x2, elr_el1                             // after an svc: the next instruction
+    mrs x3, sp_el0
+    stp x2, x3, [x1, #REG(AARCH64_REG_IP)]
+    mrs x2, spsr_el1
+    mrs x3, tpidr_el0
+    stp x2, x3, [x1, #REG(AARCH64_REG_SPSR)]
+
+    adrp x1, aarch64_user_fpu
+    ldr x1, [x1, :lo12:aarch64_user_fpu]
+    stp q0, q1, [x1, #0]
+    stp q2, q3, [x1, #32]
+    stp q4, q5, [x1, #64]
+    stp q6, q7, [x1, #96]
+    stp q8, q9, [x1, #128]
+    stp q10, q11, [x1, #160]
+    stp q12, q13, [x1, #192]
+    stp q14, q15, [x1, #224]
+    stp q16, q17, [x1, #256]
+    stp q18, q19, [x1, #288]
+    stp q20, q21, [x1, #320]
+    stp q22, q23, [x1, #352]
+    stp q24, q25, [x1, #384]
+    stp q26, q27, [x1, #416]
+    stp q28, q29, [x1, #448]
+    stp q30, q31, [x1, #480]
+    mrs x2, fpsr
+    mrs x3, fpcr
+    str x2, [x1, #AARCH64_FPU_FPSR]            // (stp reaches only 504)
+    str x3, [x1, #AARCH64_FPU_FPCR]
+
+    mov x29, xzr                                // the outermost frame, for debuggers
+    mov x30, xzr
+    bl aarch64_user_trap                        // (kind), [[noreturn]]
+    brk #0x1                                    // it did return: stop here, not in EL0
+.size aarch64_user_entry, . - aarch64_user_entry
+
+.section .note.GNU-stack, "", %progbits

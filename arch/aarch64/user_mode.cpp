@@ -1,0 +1,164 @@
+// User mode (docs/porting.md, "User mode"): fresh thread state, switching the lower half
+// of the address space, leaving for EL0 (sanitize here, restore in user_entry.S) and
+// turning every exception from EL0 into a kernel::UserTrap.
+#include "aarch64.hpp"
+
+#include <arch/context.hpp>
+
+extern "C" {
+// user_entry.S: restore `regs` and `fpu` (already sanitized) and eret to EL0.
+[[noreturn]] void aarch64_enter_user(kernel::u64* regs, void* fpu);
+// Where the next entry from EL0 saves the thread (written by aarch64_enter_user).
+kernel::u64* aarch64_user_regs = nullptr;
+void* aarch64_user_fpu = nullptr;
+}
+
+namespace arch::aarch64 {
+namespace {
+
+using kernel::TrapKind;
+using kernel::UserTrap;
+
+// SPSR_EL1 bits a thread may keep: the condition flags. Everything else is forced to 0,
+// which means M[4:0] = EL0t in AArch64 state, D A I F clear (IRQs reach the kernel while
+// EL0 runs), and no SS, IL, PAN, UAO, TCO, SSBS or BTYPE left over from whatever value a
+// WriteRegisters call put in the file.
+constexpr u64 kSpsrUserMask = u64{0xf} << 28;
+
+constexpr u64 kCpacrFpenAll = u64{3} << 20; ///< FP/SIMD at EL0 and EL1 without trapping
+constexpr u64 kTcrEpd0 = u64{1} << 7;       ///< no table walks for TTBR0 (boot.S sets it)
+constexpr u64 kTcrAs = u64{1} << 36;        ///< 16-bit ASIDs
+constexpr u64 kTcrA1 = u64{1} << 22;        ///< the ASID comes from TTBR1 (we want TTBR0)
+constexpr u64 kCntkctlEl0Vcten = u64{1} << 1; ///< EL0 may read CNTVCT_EL0 (and CNTFRQ)
+constexpr u64 kPmuserenrCr = u64{1} << 2;   ///< EL0 may read PMCCNTR_EL0
+
+/// Widest ASID the CPU takes (8 or 16 bits); larger identifiers are treated as 0.
+unsigned g_asid_bits = 8;
+/// EPD0 cleared: boot.S closes the lower half, the first user space opens it for good.
+bool g_lower_half_open = false;
+
+/// Is an exception class's fault status one that a mapping could cure? Address size,
+/// translation, access flag and permission faults are; alignment, external aborts, TLB
+/// conflicts and the like are not and go to the fault handler as OtherFault.
+bool is_translation_fault(u64 esr) {
+    u64 fsc = esr & 0x3f;
+    return (fsc >> 2) <= 3;
+}
+
+UserTrap decode_sync(u64 esr) {
+    UserTrap trap{TrapKind::OtherFault};
+    trap.code = esr;
+    u64 ec = (esr >> 26) & 0x3f;
+    switch (ec) {
+    case 0x15: // SVC from AArch64; ELR already points past it
+        trap.kind = TrapKind::Syscall;
+        break;
+    case 0x20: // instruction abort from a lower EL
+    case 0x24: // data abort from a lower EL
+        if (!is_translation_fault(esr)) break;
+        trap.kind = TrapKind::PageFault;
+        trap.address = AARCH64_READ_SYSREG(far_el1);
+        trap.exec = ec == 0x20;
+        // WnR; cache maintenance (CM, bit 8) reports WnR = 1 but writes nothing.
+        trap.write = ec == 0x24 && ((esr >> 6) & 1) && !((esr >> 8) & 1);
+        break;
+    case 0x00: // unknown reason: undefined instructions and EL1-only system registers
+    case 0x0e: // illegal execution state
+    case 0x18: // trapped MSR/MRS/system instruction (DAIF, cache maintenance at EL0)
+        trap.kind = TrapKind::IllegalInstruction;
+        break;
+    default: // breakpoints, PC/SP alignment, WFI/WFE, FP exceptions...: code = ESR
+        break;
+    }
+    return trap;
+}
+
+} // namespace
+
+void user_mode_init() {
+    // FP/SIMD on for both ELs: EL0 programs use it freely, and EL1 runs only the save
+    // and restore in user_entry.S (its C++ is -mgeneral-regs-only).
+    AARCH64_WRITE_SYSREG(cpacr_el1, AARCH64_READ_SYSREG(cpacr_el1) | kCpacrFpenAll);
+    // 16-bit ASIDs when ID_AA64MMFR0_EL1.ASIDBits says so; no user translation exists yet,
+    // so no TLB entry was tagged under the old width.
+    u64 tcr = AARCH64_READ_SYSREG(tcr_el1) & ~kTcrA1;
+    if (((AARCH64_READ_SYSREG(id_aa64mmfr0_el1) >> 4) & 0xf) == 2) {
+        tcr |= kTcrAs;
+        g_asid_bits = 16;
+    }
+    AARCH64_WRITE_SYSREG(tcr_el1, tcr);
+    // Nothing from the firmware may leak into EL0 through its read-only TLS register.
+    AARCH64_WRITE_SYSREG(tpidrro_el0, 0);
+    AARCH64_WRITE_SYSREG(tpidr_el0, 0);
+    // User programs time themselves (benchmarks): the counters, read only.
+    AARCH64_WRITE_SYSREG(cntkctl_el1, AARCH64_READ_SYSREG(cntkctl_el1) | kCntkctlEl0Vcten);
+    if (g_cycle_counter_on) AARCH64_WRITE_SYSREG(pmuserenr_el0, kPmuserenrCr);
+    asm volatile("isb" ::: "memory");
+}
+
+} // namespace arch::aarch64
+
+void arch::init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp) {
+    for (kernel::u32 i = 0; i < abi::kRegCount; ++i) regs[i] = 0;
+    regs[abi::kRegIp] = ip;
+    regs[abi::kRegSp] = sp;
+    regs[aarch64::kRegSpsr] = 0; // EL0t, AArch64, D A I F clear, flags clear
+}
+
+void arch::init_fpu_area(void* fpu_area) {
+    // Zero is the reset state: all registers 0, FPCR round-to-nearest with no traps.
+    auto* p = static_cast<volatile kernel::u8*>(fpu_area);
+    for (kernel::usize i = 0; i < aarch64::kFpuBytes; ++i) p[i] = 0;
+}
+
+void arch::prepare_user_root(kernel::PhysAddr, kernel::PhysWindow) {
+    // Nothing to share: the kernel lives in TTBR1, a user root only ever holds user pages.
+}
+
+void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
+    using namespace arch::aarch64;
+    if (asid >> g_asid_bits) asid = 0; // no room for it: flush instead of aliasing
+    // The kernel's writes to the new tables complete before the walker may read them.
+    asm volatile("dsb ishst" ::: "memory");
+    AARCH64_WRITE_SYSREG(ttbr0_el1, root.value | u64{asid} << 48);
+    if (!g_lower_half_open) {
+        AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) & ~kTcrEpd0);
+        g_lower_half_open = true;
+    }
+    asm volatile("isb" ::: "memory");
+    // Without an identifier the previous space's entries carry the same (zero) ASID: drop
+    // every cached translation. Kernel entries are refetched from TTBR1 as needed.
+    if (asid == 0) asm volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+}
+
+[[noreturn]] void arch::return_to_user(kernel::u64* regs, void* fpu_area) {
+    using namespace arch::aarch64;
+    // Sanitize in the file itself, so that what the kernel reports later is what ran.
+    // Lower-half addresses have bits 63:48 clear (T0SZ = 16, no top-byte ignore); any
+    // other IP or SP becomes 0, so the first fetch or stack access faults in EL0.
+    regs[kRegSpsr] &= kSpsrUserMask;
+    if (regs[abi::kRegIp] >> 48) regs[abi::kRegIp] = 0;
+    if (regs[abi::kRegSp] >> 48) regs[abi::kRegSp] = 0;
+    aarch64_enter_user(regs, fpu_area);
+}
+
+// Called by aarch64_user_entry (user_entry.S) on the empty kernel stack, IRQs masked,
+// with the thread's registers and FPU area saved. `kind` is the vector number:
+// 4 * origin + type, origin 2 = EL0 AArch64, 3 = EL0 AArch32 (never entered: SPSR.M[4]
+// is forced to 0), type 0 sync, 1 IRQ, 2 FIQ, 3 SError.
+extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
+    using namespace arch::aarch64;
+    UserTrap trap{TrapKind::OtherFault};
+    if (kind == 8) {
+        trap = decode_sync(AARCH64_READ_SYSREG(esr_el1));
+    } else if (kind == 9) {
+        irq_handle(); // the timer: kernel::on_timer_tick, re-arm, EOI
+        trap.kind = TrapKind::Interrupt;
+    } else if (kind == 11) {
+        trap.code = AARCH64_READ_SYSREG(esr_el1); // SError: the syndrome says what
+    } else {
+        trap.code = kind; // FIQ (nothing routes one) or an AArch32 vector: no syndrome
+    }
+    kernel::on_user_trap(trap);
+}
+

@@ -1,0 +1,52 @@
+// The raw system call of riscv64 user programs (libsys/include/sys/syscall.hpp).
+// Registers as docs/abi.md assigns them: number a7, capability/result a0, info a1,
+// message registers a2..a5, badge a6 (out only); the instruction is ecall. The kernel
+// restores every other register as it was, so only the struct pointer needs keeping
+// across the ecall: in s0, callee-saved, saved on the stack first.
+
+// struct SysRegs offsets (syscall.hpp static_asserts the size; the fields are fixed).
+#define NR 0
+#define CAP 8
+#define INFO 16
+#define MR0 24
+#define BADGE 56
+
+    .section .text.sys_trap, "ax", @progbits
+    .globl sys_trap
+    .type sys_trap, @function
+// void sys_trap(SysRegs* r)
+sys_trap:
+    addi    sp, sp, -16         // keeps the 16-byte alignment the ABI requires
+    sd      s0, 0(sp)
+    mv      s0, a0
+    ld      a7, NR(s0)
+    ld      a0, CAP(s0)
+    ld      a1, INFO(s0)
+    ld      a2, MR0 + 0(s0)
+    ld      a3, MR0 + 8(s0)
+    ld      a4, MR0 + 16(s0)
+    ld      a5, MR0 + 24(s0)
+    ecall
+    sd      a0, CAP(s0)
+    sd      a1, INFO(s0)
+    sd      a2, MR0 + 0(s0)
+    sd      a3, MR0 + 8(s0)
+    sd      a4, MR0 + 16(s0)
+    sd      a5, MR0 + 24(s0)
+    sd      a6, BADGE(s0)
+    ld      s0, 0(sp)
+    addi    sp, sp, 16
+    ret
+    .size sys_trap, . - sys_trap
+
+    .section .text.sys_read_tls, "ax", @progbits
+    .globl sys_read_tls
+    .type sys_read_tls, @function
+// u64 sys_read_tls(void): the thread pointer, which the kernel sets (Thread.SetTls)
+// and user code never writes (the psABI reserves tp for the thread's TLS).
+sys_read_tls:
+    mv      a0, tp
+    ret
+    .size sys_read_tls, . - sys_read_tls
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,49 @@
+// The x86_64 system-call stubs of libsys/include/sys/syscall.hpp. Register use is
+// docs/abi.md's: number rax, cap/result rdi, info rsi, mr0..mr3 rdx r10 r8 r9, badge
+// r12 (out). The syscall instruction itself overwrites rcx (return RIP) and r11
+// (RFLAGS); the kernel restores every other register from the thread's register file,
+// so callee-saved registers survive except r12, which carries the badge back.
+//
+// SysRegs offsets (fixed, static_asserted in syscall.hpp): nr 0, cap 8, info 16,
+// mr[0..3] 24 32 40 48, badge 56.
+
+    .text
+
+// void sys_trap(SysRegs* r)
+    .globl sys_trap
+    .type sys_trap, @function
+sys_trap:
+    push %rbx                   // callee-saved: holds r across the syscall
+    push %r12                   // callee-saved for our caller, but the badge comes back in it
+    mov %rdi, %rbx
+    mov 0(%rbx), %rax
+    mov 8(%rbx), %rdi
+    mov 16(%rbx), %rsi
+    mov 24(%rbx), %rdx
+    mov 32(%rbx), %r10
+    mov 40(%rbx), %r8
+    mov 48(%rbx), %r9
+    syscall
+    mov %rdi, 8(%rbx)
+    mov %rsi, 16(%rbx)
+    mov %rdx, 24(%rbx)
+    mov %r10, 32(%rbx)
+    mov %r8, 40(%rbx)
+    mov %r9, 48(%rbx)
+    mov %r12, 56(%rbx)
+    pop %r12
+    pop %rbx
+    ret
+    .size sys_trap, . - sys_trap
+
+// u64 sys_read_tls(): FS base, read directly. The kernel enables CR4.FSGSBASE when the
+// CPU has it (scripts/run starts QEMU with +fsgsbase); on a CPU without it this
+// instruction raises #UD, which reaches the thread's fault handler.
+    .globl sys_read_tls
+    .type sys_read_tls, @function
+sys_read_tls:
+    rdfsbase %rax
+    ret
+    .size sys_read_tls, . - sys_read_tls
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,175 @@
+// The user/kernel boundary: entries from CPL 3 (the syscall instruction, and exceptions
+// and interrupts, which vectors.S hands over when the saved CS has RPL 3) and the one
+// way back (x86_64_enter_user, called by arch::return_to_user).
+//
+// Invariants of this path (docs/porting.md, "User mode"):
+// - One CPU, one kernel stack: the boot stack. The kernel is not preemptible and nothing
+//   returns to an entry, so every entry from user mode starts at boot_stack_top, whatever
+//   the kernel left below it (kernel::main's frame is dead once it returned to user).
+// - Interrupts are masked from the first instruction of an entry until the iretq that
+//   leaves: interrupt gates clear IF, SFMASK clears it for syscall. Only the kernel's
+//   idle loop sets IF, and it comes back here through return_to_user.
+// - The registers are saved into the buffers return_to_user was last given
+//   (x86_64_user_regs, x86_64_user_fpu), never onto the stack, so the portable kernel
+//   sees one register file per thread and can switch threads by returning with another.
+// - The kernel is built with -mgeneral-regs-only: between the FXSAVE on entry and the
+//   FXRSTOR on exit nothing touches x87/SSE state.
+#include "user_frame.h"
+
+    .text
+
+// Store every general register except rsp into the register file at \base (which must
+// itself be one of them: its own slot then receives the pointer, and the caller
+// overwrites that slot with the user's value).
+.macro save_gprs base
+    mov %rax, UREG_RAX(\base)
+    mov %rbx, UREG_RBX(\base)
+    mov %rcx, UREG_RCX(\base)
+    mov %rdx, UREG_RDX(\base)
+    mov %rsi, UREG_RSI(\base)
+    mov %rdi, UREG_RDI(\base)
+    mov %rbp, UREG_RBP(\base)
+    mov %r8, UREG_R8(\base)
+    mov %r9, UREG_R9(\base)
+    mov %r10, UREG_R10(\base)
+    mov %r11, UREG_R11(\base)
+    mov %r12, UREG_R12(\base)
+    mov %r13, UREG_R13(\base)
+    mov %r14, UREG_R14(\base)
+    mov %r15, UREG_R15(\base)
+.endm
+
+// The syscall instruction (IA32_LSTAR). The CPU has loaded CS/SS from STAR, put the
+// user's RIP after the instruction in rcx and its RFLAGS in r11, and cleared the
+// SFMASK bits (IF, DF, TF, AC...). It has NOT switched stacks: rsp is the user's, an
+// untrusted value, so nothing may be pushed until rsp is ours. Borrowing rsp as the base
+// register of the register file is safe: interrupts are masked, TF is clear, and the
+// only exceptions that could strike (NMI, #MC) run on their own IST stack.
+    .global x86_64_syscall_entry
+    .type x86_64_syscall_entry, @function
+x86_64_syscall_entry:
+    mov %rsp, x86_64_user_rsp_scratch(%rip)
+    mov x86_64_user_regs(%rip), %rsp
+    save_gprs %rsp                           // rcx, r11 keep what the CPU left (RIP, RFLAGS)
+    mov %rcx, UREG_RIP(%rsp)
+    mov %r11, UREG_RFLAGS(%rsp)
+    mov x86_64_user_rsp_scratch(%rip), %rax
+    mov %rax, UREG_RSP(%rsp)
+    mov %rsp, %rbx                           // callee-saved from here: the register file
+    mov $SYSCALL_VECTOR, %r12d
+    xor %r13d, %r13d
+    jmp enter_kernel
+    .size x86_64_syscall_entry, . - x86_64_syscall_entry
+
+// An exception or interrupt from CPL 3, jumped to by trap_common (vectors.S). The CPU
+// switched to TSS.rsp0 (boot_stack_top) and pushed ss, rsp, rflags, cs, rip (and maybe an
+// error code); the stub pushed the error code or 0 and the vector. Every general register
+// still holds the user's value.
+//   rsp -> [0] vector [8] error [16] rip [24] cs [32] rflags [40] rsp [48] ss
+// (NMI, #DF and #MC arrive on the IST stack instead; the same layout holds there.)
+    .global x86_64_user_trap_entry
+    .type x86_64_user_trap_entry, @function
+x86_64_user_trap_entry:
+    push %rax                                // a scratch register; the frame is now at 8(%rsp)
+    mov x86_64_user_regs(%rip), %rax
+    save_gprs %rax
+    pop %rbx                                 // the user's rax; the frame is back at 0(%rsp)
+    mov %rbx, UREG_RAX(%rax)
+    mov 16(%rsp), %rcx
+    mov %rcx, UREG_RIP(%rax)
+    mov 32(%rsp), %rcx
+    mov %rcx, UREG_RFLAGS(%rax)
+    mov 40(%rsp), %rcx
+    mov %rcx, UREG_RSP(%rax)
+    mov (%rsp), %r12                         // vector
+    mov 8(%rsp), %r13                        // error code
+    mov %rax, %rbx
+    // fall through
+
+// Common tail. rbx = register file, r12 = vector, r13 = error code; all three are
+// callee-saved, so they survive the rdmsr path and the FXSAVE below.
+enter_kernel:
+    lea boot_stack_top(%rip), %rsp           // afresh: nothing below it is live any more
+    cmpb $0, x86_64_has_fsgsbase(%rip)
+    je 1f
+    rdfsbase %rax
+    mov %rax, UREG_FS_BASE(%rbx)
+    rdgsbase %rax
+    mov %rax, UREG_GS_BASE(%rbx)
+    jmp 2f
+1:  mov $MSR_FS_BASE, %ecx                   // no FSGSBASE: the MSRs hold the same values
+    rdmsr
+    mov %eax, UREG_FS_BASE(%rbx)
+    mov %edx, UREG_FS_BASE + 4(%rbx)
+    mov $MSR_GS_BASE, %ecx
+    rdmsr
+    mov %eax, UREG_GS_BASE(%rbx)
+    mov %edx, UREG_GS_BASE + 4(%rbx)
+2:  mov x86_64_user_fpu(%rip), %rax
+    fxsave64 (%rax)
+    cld                                      // the C++ ABI wants DF clear; gates leave it as the user had it
+    mov %r12, %rdi
+    mov %r13, %rsi
+    call x86_64_user_trap                    // [[noreturn]]: rsp + 8 is 16-aligned here, as the ABI wants
+    ud2
+
+// x86_64_enter_user(u64* regs [rdi], void* fpu [rsi]): the last step of return_to_user,
+// which has sanitized RIP, RSP, RFLAGS, the FS/GS bases and MXCSR, so none of the
+// instructions below can fault. Builds an iretq frame on the current kernel stack (it
+// is abandoned: the next entry starts at the top again) and restores every register.
+    .global x86_64_enter_user
+    .type x86_64_enter_user, @function
+x86_64_enter_user:
+    cli                                      // the idle loop may have left IF set
+    fxrstor64 (%rsi)
+    cmpb $0, x86_64_has_fsgsbase(%rip)
+    je 1f
+    mov UREG_FS_BASE(%rdi), %rax
+    wrfsbase %rax
+    mov UREG_GS_BASE(%rdi), %rax
+    wrgsbase %rax
+    jmp 2f
+1:  mov $MSR_FS_BASE, %ecx
+    mov UREG_FS_BASE(%rdi), %eax
+    mov UREG_FS_BASE + 4(%rdi), %edx
+    wrmsr
+    mov $MSR_GS_BASE, %ecx
+    mov UREG_GS_BASE(%rdi), %eax
+    mov UREG_GS_BASE + 4(%rdi), %edx
+    wrmsr
+2:  pushq $USER_DS                           // ss
+    pushq UREG_RSP(%rdi)
+    pushq UREG_RFLAGS(%rdi)                  // IF set: interrupts come back with the user
+    pushq $USER_CS
+    pushq UREG_RIP(%rdi)
+    mov UREG_RAX(%rdi), %rax
+    mov UREG_RBX(%rdi), %rbx
+    mov UREG_RCX(%rdi), %rcx
+    mov UREG_RDX(%rdi), %rdx
+    mov UREG_RSI(%rdi), %rsi
+    mov UREG_RBP(%rdi), %rbp
+    mov UREG_R8(%rdi), %r8
+    mov UREG_R9(%rdi), %r9
+    mov UREG_R10(%rdi), %r10
+    mov UREG_R11(%rdi), %r11
+    mov UREG_R12(%rdi), %r12
+    mov UREG_R13(%rdi), %r13
+    mov UREG_R14(%rdi), %r14
+    mov UREG_R15(%rdi), %r15
+    mov UREG_RDI(%rdi), %rdi                 // last: it was the base register
+    iretq                                    // to CPL 3; DS/ES (kernel selectors) are nulled by the CPU
+    .size x86_64_enter_user, . - x86_64_enter_user
+
+    .bss
+    .balign 8
+    .global x86_64_user_regs, x86_64_user_fpu, x86_64_has_fsgsbase
+x86_64_user_regs:           // u64*: the register file of the thread in user mode
+    .skip 8
+x86_64_user_fpu:            // void*: its FXSAVE area (16-aligned)
+    .skip 8
+x86_64_user_rsp_scratch:    // the user's rsp, for the few instructions of syscall entry
+    .skip 8
+x86_64_has_fsgsbase:        // u8: CR4.FSGSBASE is on (set once by user_mode_init)
+    .skip 1
+
+    .section .note.GNU-stack, "", @progbits

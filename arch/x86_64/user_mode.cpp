@@ -1,0 +1,176 @@
+// User mode, the C++ half (the assembly half is user_entry.S): CPU setup for CPL 3 and
+// the syscall instruction, fresh thread state, user address spaces, and the sanitizing
+// return_to_user. See docs/porting.md, "User mode".
+#include "hw.hpp"
+#include "user_frame.h"
+#include "x86_64.hpp"
+
+#include <arch/context.hpp>
+#include <microkernel/arch.hpp>
+
+extern "C" {
+// user_entry.S. The entry path reads the first two to know where to save a trap.
+extern kernel::u64* x86_64_user_regs;
+extern void* x86_64_user_fpu;
+extern kernel::u8 x86_64_has_fsgsbase;
+void x86_64_syscall_entry();
+[[noreturn]] void x86_64_enter_user(kernel::u64* regs, void* fpu_area);
+}
+
+namespace arch::x86_64 {
+namespace {
+
+// The assembly addresses the register file with the offsets of user_frame.h.
+static_assert(UREG_RIP == kRip * 8 && UREG_RSP == kRsp * 8 && UREG_RAX == kRax * 8);
+static_assert(UREG_RDI == kRdi * 8 && UREG_RSI == kRsi * 8 && UREG_RDX == kRdx * 8);
+static_assert(UREG_R10 == kR10 * 8 && UREG_R8 == kR8 * 8 && UREG_R9 == kR9 * 8);
+static_assert(UREG_R12 == kR12 * 8 && UREG_RFLAGS == kRflags * 8 && UREG_RBX == kRbx * 8);
+static_assert(UREG_RCX == kRcx * 8 && UREG_RBP == kRbp * 8 && UREG_R11 == kR11 * 8);
+static_assert(UREG_R13 == kR13 * 8 && UREG_R14 == kR14 * 8 && UREG_R15 == kR15 * 8);
+static_assert(UREG_FS_BASE == kFsBase * 8 && UREG_GS_BASE == kGsBase * 8);
+static_assert(USER_DS == kUserData && USER_CS == kUserCode && SYSCALL_VECTOR > 255);
+
+constexpr u32 kMsrEfer = 0xc0000080;
+constexpr u32 kMsrStar = 0xc0000081;
+constexpr u32 kMsrLstar = 0xc0000082;
+constexpr u32 kMsrSfmask = 0xc0000084;
+constexpr u64 kEferSce = 1 << 0; // syscall/sysret enable
+
+constexpr u64 kCr0Mp = 1 << 1, kCr0Em = 1 << 2, kCr0Ts = 1 << 3, kCr0Ne = 1 << 5;
+constexpr u64 kCr4Osfxsr = 1 << 9, kCr4Osxmmexcpt = 1 << 10, kCr4Fsgsbase = 1 << 16;
+
+// RFLAGS bits (SDM vol. 1, 3.4.3).
+constexpr u64 kFlagCf = 1 << 0, kFlagReserved1 = 1 << 1, kFlagPf = 1 << 2, kFlagAf = 1 << 4,
+              kFlagZf = 1 << 6, kFlagSf = 1 << 7, kFlagTf = 1 << 8, kFlagIf = 1 << 9,
+              kFlagDf = 1 << 10, kFlagOf = 1 << 11, kFlagIopl = 3 << 12, kFlagNt = 1 << 14,
+              kFlagAc = 1 << 18;
+/// What a user thread may hold in RFLAGS: the arithmetic flags, DF and AC (inert: CR0.AM
+/// is clear). Everything else is forced: IF on, IOPL 0, and no TF/NT/RF/VM/VIF/VIP/ID.
+constexpr u64 kUserFlags = kFlagCf | kFlagPf | kFlagAf | kFlagZf | kFlagSf | kFlagDf | kFlagOf | kFlagAc;
+constexpr u64 kForcedFlags = kFlagIf | kFlagReserved1;
+/// Cleared by the syscall instruction on entry, so the kernel starts with interrupts
+/// masked, no single-stepping, string ops going up and no alignment checks.
+constexpr u64 kSyscallMask = kFlagIf | kFlagDf | kFlagTf | kFlagAc | kFlagIopl | kFlagNt;
+
+// FXSAVE image fields (SDM vol. 1, table 10-2) and their reset values.
+constexpr usize kFxFcw = 0, kFxMxcsr = 24, kFxMxcsrMask = 28;
+constexpr u16 kFcwReset = 0x37f;     // all x87 exceptions masked, 64-bit precision
+constexpr u32 kMxcsrReset = 0x1f80;  // all SSE exceptions masked, round to nearest
+constexpr u32 kMxcsrMaskDefault = 0xffbf; // when FXSAVE reports 0 (SDM 11.6.6)
+
+constexpr u64 kUserEnd = kernel::user_space_end<Pte>(); // 1 << 47
+/// Where a bad RIP or RSP is sent: canonical, so iretq accepts it, and never mapped by a
+/// program (user.ld starts at 0x400000), so the thread faults in user mode at once.
+constexpr u64 kBadUserAddress = 0;
+
+kernel::PhysAddr g_kernel_root{};
+u32 g_mxcsr_mask = kMxcsrMaskDefault;
+
+/// 48-bit canonical: bits 63..47 all equal (4-level paging; LA57 is never enabled).
+constexpr bool is_canonical(u64 v) { return v < kUserEnd || v >= ~(kUserEnd - 1); }
+static_assert(is_canonical(0x00007fffffffffff) && is_canonical(0xffff800000000000));
+static_assert(!is_canonical(0x0000800000000000) && !is_canonical(0xffff7fffffffffff));
+
+u32 load32(const void* p, usize off) {
+    u32 v;
+    __builtin_memcpy(&v, static_cast<const u8*>(p) + off, sizeof v);
+    return v;
+}
+void store32(void* p, usize off, u32 v) { __builtin_memcpy(static_cast<u8*>(p) + off, &v, sizeof v); }
+
+} // namespace
+
+void user_mode_init() {
+    // x87 and SSE for user code: native x87 errors (NE), no emulation (EM), no lazy
+    // switching (TS stays clear: every exit restores the full state anyway), and the
+    // OS-supports-FXSAVE/SSE-exceptions bits without which SSE instructions #UD.
+    write_cr0((read_cr0() | kCr0Mp | kCr0Ne) & ~(kCr0Em | kCr0Ts));
+    u64 cr4 = read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt;
+    // FSGSBASE lets user code read its TLS base (sys_read_tls) and the entry path save
+    // FS/GS bases without rdmsr. Without it the entry path falls back to the MSRs.
+    if (cpuid(0).eax >= 7 && (cpuid(7).ebx & 1)) {
+        cr4 |= kCr4Fsgsbase;
+        x86_64_has_fsgsbase = 1;
+    }
+    write_cr4(cr4);
+
+    // MXCSR bits outside this mask make FXRSTOR #GP; return_to_user clears them.
+    alignas(16) u8 image[kFxsaveBytes] = {};
+    asm volatile("fxsave64 (%0)" ::"r"(image) : "memory");
+    u32 mask = load32(image, kFxMxcsrMask);
+    g_mxcsr_mask = mask ? mask : kMxcsrMaskDefault;
+
+    // syscall: CS = STAR[47:32] (SS = +8) on entry; sysret would use STAR[63:48] + 16 / + 8
+    // (the GDT is laid out for it even though every exit is an iretq for now).
+    wrmsr(kMsrEfer, rdmsr(kMsrEfer) | kEferSce);
+    wrmsr(kMsrStar, (u64{(kUserData & ~3u) - 8} << 48) | (u64{kKernelCode} << 32));
+    wrmsr(kMsrLstar, reinterpret_cast<kernel::uptr>(&x86_64_syscall_entry));
+    wrmsr(kMsrSfmask, kSyscallMask);
+}
+
+} // namespace arch::x86_64
+
+namespace arch {
+
+using namespace x86_64;
+
+void activate_page_table(kernel::PhysAddr root) {
+    // The early tables set no global bits, so this write flushes all they translated.
+    asm volatile("mov %0, %%cr3" ::"r"(root.value) : "memory");
+    g_kernel_root = root; // prepare_user_root copies its kernel half
+}
+
+void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp) {
+    for (u32 i = 0; i < abi::kRegCount; ++i) regs[i] = 0;
+    regs[kRip] = ip;
+    regs[kRsp] = sp;
+    regs[kRflags] = kForcedFlags;
+    // CS and SS are not in the file: every exit uses the user selectors.
+}
+
+void init_fpu_area(void* fpu_area) {
+    __builtin_memset(fpu_area, 0, kernel::kFpuAreaBytes); // FTW 0: every x87 register empty
+    u16 fcw = kFcwReset;
+    __builtin_memcpy(static_cast<u8*>(fpu_area) + kFxFcw, &fcw, sizeof fcw);
+    store32(fpu_area, kFxMxcsr, kMxcsrReset);
+}
+
+void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window) {
+    if (g_kernel_root.value == 0) kernel::panic("prepare_user_root before activate_page_table");
+    // Entries 256..511 cover the kernel half. Sharing the kernel's level-3 tables means
+    // later changes below them show everywhere; a new PML4 entry would not (the kernel
+    // adds none after boot).
+    const u64* kernel_root = window.at<const u64>(g_kernel_root);
+    u64* user_root = window.at<u64>(root);
+    for (unsigned i = kernel::kEntriesPerTable / 2; i < kernel::kEntriesPerTable; ++i)
+        user_root[i] = kernel_root[i];
+}
+
+void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
+    // No PCID yet: asid is ignored and every CR3 write flushes all non-global (user)
+    // translations, even when `root` is already active. Kernel pages are global and
+    // stay cached.
+    (void)asid;
+    asm volatile("mov %0, %%cr3" ::"r"(root.value) : "memory");
+}
+
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area) {
+    // Masked until iretq: the idle loop may come here with interrupts on, and an
+    // interrupt halfway through would find the entry buffers half switched.
+    interrupts_disable();
+    if (reinterpret_cast<kernel::uptr>(fpu_area) % kFxsaveAlign)
+        kernel::panic("return_to_user: FPU area not 16-byte aligned");
+    // Sanitize everything iretq, wrfsbase/wrmsr and FXRSTOR would fault on in kernel
+    // mode, so that any bad value faults after the switch to CPL 3 instead.
+    if (regs[kRip] >= kUserEnd) regs[kRip] = kBadUserAddress;
+    if (regs[kRsp] >= kUserEnd) regs[kRsp] = kBadUserAddress;
+    regs[kRflags] = (regs[kRflags] & kUserFlags) | kForcedFlags;
+    if (!is_canonical(regs[kFsBase])) regs[kFsBase] = 0;
+    if (!is_canonical(regs[kGsBase])) regs[kGsBase] = 0;
+    store32(fpu_area, kFxMxcsr, load32(fpu_area, kFxMxcsr) & g_mxcsr_mask);
+    x86_64_user_regs = regs;
+    x86_64_user_fpu = fpu_area;
+    x86_64_enter_user(regs, fpu_area);
+}
+
+} // namespace arch

@@ -1,0 +1,110 @@
+// Where user mode comes back to the kernel, and how the kernel goes back to user mode.
+// The kernel is not preemptible and keeps no per-thread kernel stack: every entry starts
+// afresh on the CPU's kernel stack, handles one event, then resumes whichever thread
+// the scheduler picks (arch::return_to_user never returns here).
+#include <microkernel/arch.hpp>
+#include <microkernel/format.hpp>
+#include <microkernel/kernel_state.hpp>
+#include <microkernel/object/address_space.hpp>
+#include <microkernel/root_task.hpp>
+#include <microkernel/syscall/dispatch.hpp>
+#include <arch/context.hpp>
+
+namespace kernel {
+namespace {
+
+constexpr u32 kCpu = 0; // one CPU until the others are started
+
+void console_put(void*, char c) {
+    if (c == '\n') arch::console_putc('\r');
+    arch::console_putc(c);
+}
+
+const char* fault_name(TrapKind k) {
+    switch (k) {
+    case TrapKind::PageFault: return "page fault";
+    case TrapKind::IllegalInstruction: return "illegal instruction";
+    case TrapKind::OtherFault: return "fault";
+    case TrapKind::Syscall:
+    case TrapKind::Interrupt: break;
+    }
+    return "?";
+}
+
+abi::FaultKind fault_kind(TrapKind k) {
+    switch (k) {
+    case TrapKind::PageFault: return abi::FaultKind::PageFault;
+    case TrapKind::IllegalInstruction: return abi::FaultKind::IllegalInstruction;
+    case TrapKind::OtherFault:
+    case TrapKind::Syscall:
+    case TrapKind::Interrupt: break;
+    }
+    return abi::FaultKind::Other;
+}
+
+void handle_fault(Thread& t, const UserTrap& trap) {
+    // With a handler the fault is its business; without one the kernel says what
+    // happened, since nobody else will.
+    if (t.fault_endpoint().empty())
+        print("user fault: {} at {:#x} (ip {:#x}, {}{}cause {:#x}); no fault handler, thread suspended\n",
+              fault_name(trap.kind), trap.address, t.reg(abi::kRegIp), trap.write ? "write, " : "",
+              trap.exec ? "exec, " : "", trap.code);
+    u64 address = trap.kind == TrapKind::PageFault ? trap.address : t.reg(abi::kRegIp);
+    t.fault(fault_kind(trap.kind), address, g_kernel.scheduler);
+}
+
+// Resume `t` on this CPU: its address space, its TLS base, its registers.
+[[noreturn]] void resume(Thread& t) {
+    auto* as = static_cast<AddressSpace*>(t.address_space());
+    if (as && as->root() != g_kernel.active_root) {
+        arch::activate_user_space(as->root(), 0);
+        g_kernel.active_root = as->root();
+    }
+    t.set_reg(arch::kRegTls, t.tls_base());
+    arch::return_to_user(t.register_file(), t.fpu_area());
+}
+
+} // namespace
+
+[[noreturn]] void run_user_threads() {
+    Scheduler& s = g_kernel.scheduler;
+    for (;;) {
+        Thread* t = s.current(kCpu);
+        if (!t || t->state() != ThreadState::Running || s.need_resched(kCpu)) t = s.schedule(kCpu);
+        if (t && t->address_space()) resume(*t);
+        if (t) { // a thread without an address space cannot run: stop it, loudly
+            print("kernel: thread without an address space suspended\n");
+            t->suspend(s);
+            continue;
+        }
+        // Nothing is ready. Until devices can wake user threads, nothing ever will be.
+        print("microkernel: no thread can run ({} interrupts arrived in user mode); powering off, status 0\n",
+              g_kernel.user_interrupts);
+        arch::poweroff(0);
+    }
+}
+
+[[noreturn]] void on_user_trap(const UserTrap& trap) {
+    Thread* t = g_kernel.scheduler.current(kCpu);
+    if (!t) panic("trap from user mode with no current thread");
+    t->set_tls_base(t->reg(arch::kRegTls)); // the thread may have changed it itself
+    switch (trap.kind) {
+    case TrapKind::Syscall: {
+        SyscallContext ctx{*t, kCpu, g_kernel.scheduler, g_kernel.reaper,
+                           PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr}};
+        handle_syscall(ctx);
+        break;
+    }
+    case TrapKind::Interrupt:
+        ++g_kernel.user_interrupts; // the arch already handled the device
+        break;
+    case TrapKind::PageFault:
+    case TrapKind::IllegalInstruction:
+    case TrapKind::OtherFault:
+        handle_fault(*t, trap);
+        break;
+    }
+    run_user_threads();
+}
+
+} // namespace kernel
