@@ -59,6 +59,10 @@ void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window);
 /// Make `root` the lower (user) half of this CPU's address space. `asid` 0 means "no
 /// identifier": every non-global translation is flushed.
 void activate_user_space(kernel::PhysAddr root, kernel::u16 asid);
+/// Drop this CPU's cached translations of user address `va` (in the active user space).
+void flush_user_page(kernel::u64 va);
+/// Unload the user half (its root is about to be freed): only the kernel stays mapped.
+void deactivate_user_space();
 /// Leave the kernel: restore `regs` and `fpu_area` and continue in user mode. The
 /// register file is sanitized on the way (user mode forced in the saved status, IP and
 /// SP canonical), so no value in it can enter kernel mode. The next trap or interrupt

@@ -17,7 +17,19 @@ namespace {
 
 namespace r = abi::rights;
 
-constexpr PagingOps kPagingOps = paging_ops_for<arch::Pte>(arch::prepare_user_root);
+// TLB upkeep. Every switch between address spaces flushes all user translations (no
+// ASIDs yet, one CPU), so only the active space can hold stale ones.
+void flush_page(PhysAddr root, u64 va) {
+    if (root == g_kernel.active_root) arch::flush_user_page(va);
+}
+void retire_root(PhysAddr root) {
+    if (root != g_kernel.active_root) return;
+    arch::deactivate_user_space();
+    g_kernel.active_root = PhysAddr{};
+}
+
+constexpr PagingOps kPagingOps =
+    paging_ops_for<arch::Pte>(arch::prepare_user_root, flush_page, retire_root);
 constexpr u32 kAddressSpaceBits = 4;      // 16 table frames, 1024 mappings
 constexpr u64 kRootMemory = u64{32} << 20; // the root task's untyped
 

@@ -45,10 +45,14 @@ abi::FaultKind fault_kind(TrapKind k) {
 void handle_fault(Thread& t, const UserTrap& trap) {
     // With a handler the fault is its business; without one the kernel says what
     // happened, since nobody else will.
-    if (t.fault_endpoint().empty())
-        print("user fault: {} at {:#x} (ip {:#x}, {}{}cause {:#x}); no fault handler, thread suspended\n",
-              fault_name(trap.kind), trap.address, t.reg(abi::kRegIp), trap.write ? "write, " : "",
-              trap.exec ? "exec, " : "", trap.code);
+    if (t.fault_endpoint().empty()) {
+        if (trap.kind == TrapKind::PageFault)
+            print("user fault: page fault at {:#x} (ip {:#x}, {}cause {:#x})", trap.address,
+                  t.reg(abi::kRegIp), trap.write ? "write, " : trap.exec ? "exec, " : "read, ", trap.code);
+        else
+            print("user fault: {} (ip {:#x}, cause {:#x})", fault_name(trap.kind), t.reg(abi::kRegIp), trap.code);
+        print("; no fault handler, thread suspended\n");
+    }
     u64 address = trap.kind == TrapKind::PageFault ? trap.address : t.reg(abi::kRegIp);
     t.fault(fault_kind(trap.kind), address, g_kernel.scheduler);
 }

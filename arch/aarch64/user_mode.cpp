@@ -34,7 +34,8 @@ constexpr u64 kPmuserenrCr = u64{1} << 2;   ///< EL0 may read PMCCNTR_EL0
 
 /// Widest ASID the CPU takes (8 or 16 bits); larger identifiers are treated as 0.
 unsigned g_asid_bits = 8;
-/// EPD0 cleared: boot.S closes the lower half, the first user space opens it for good.
+/// EPD0 cleared: boot.S closes the lower half; activate_user_space opens it and
+/// deactivate_user_space closes it again when the loaded space is destroyed.
 bool g_lower_half_open = false;
 
 /// Is an exception class's fault status one that a mapping could cure? Address size,
@@ -162,3 +163,18 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
     kernel::on_user_trap(trap);
 }
 
+
+// Drop `va`'s translations for every ASID (nobody allocates ASIDs yet) on this CPU's
+// inner-shareable domain, and wait until the walker can no longer use them.
+void arch::flush_user_page(kernel::u64 va) {
+    asm volatile("dsb ishst\n tlbi vaae1is, %0\n dsb ish\n isb" ::"r"(va >> 12) : "memory");
+}
+
+// Close the lower half again (EPD0: no walks through TTBR0) and forget every cached user
+// translation, so the old root can be freed.
+void arch::deactivate_user_space() {
+    using namespace arch::aarch64;
+    AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) | kTcrEpd0);
+    g_lower_half_open = false;
+    asm volatile("isb\n tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+}

@@ -168,3 +168,14 @@ void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
 }
 
 } // namespace arch
+
+// sfence.vma with rs1 = va and rs2 = zero drops that address's translations for every
+// ASID: enough while nobody allocates ASIDs, and never too little.
+void arch::flush_user_page(kernel::u64 va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
+
+// Back to the kernel's own root, whose lower half is empty.
+void arch::deactivate_user_space() {
+    using namespace arch::riscv64;
+    csr_write<Csr::satp>(kSatpModeSv39 | (g_kernel_root.value >> 12));
+    asm volatile("sfence.vma" ::: "memory");
+}

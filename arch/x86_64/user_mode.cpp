@@ -173,4 +173,14 @@ void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     x86_64_enter_user(regs, fpu_area);
 }
 
+// invlpg drops the translation of the loaded CR3 only: the kernel calls this for the
+// active space, and every switch flushes the others (no PCIDs yet).
+void flush_user_page(kernel::u64 va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+// Back to the kernel's own root, which has an empty lower half; the write also drops
+// every non-global (user) translation.
+void deactivate_user_space() {
+    asm volatile("mov %0, %%cr3" ::"r"(g_kernel_root.value) : "memory");
+}
+
 } // namespace arch

@@ -76,6 +76,7 @@ Result<void> AddressSpace::protect(u64 va, u32 rights) {
         return Error::InvalidArgument;
     if (!mapping->has(rights)) return Error::AccessDenied; // never beyond the frame's rights
     (void)ops_.protect(root_, window_, va, attr_for(rights));
+    if (ops_.flush_page) ops_.flush_page(root_, va); // rights may have shrunk
     return {};
 }
 
@@ -87,13 +88,17 @@ Result<AddressSpace::Query> AddressSpace::query(u64 va) const {
 }
 
 void AddressSpace::mapping_deleted(Capability& mapping) {
-    // The caller (arch, issue 4) must flush this VA from the TLBs of every CPU that
-    // runs this address space before the frame is reused.
+    // Every way a mapping ends (unmap, deleting or revoking the frame capability,
+    // destroying the address space) comes through here, so this is the one place that
+    // must make CPUs forget the translation before the frame can be reused.
     (void)ops_.unmap(root_, window_, mapping.mapped_va_);
+    if (ops_.flush_page) ops_.flush_page(root_, mapping.mapped_va_);
     --mappings_;
 }
 
 void AddressSpace::teardown(Reaper& reaper) {
+    // The tables are freed after this: no CPU may still walk them.
+    if (ops_.retire_root) ops_.retire_root(root_);
     for (u64 i = 0; i < slot_count_; ++i)
         if (!slots()[i].empty()) cap_delete(slots()[i], reaper);
 }

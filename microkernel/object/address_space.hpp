@@ -45,10 +45,18 @@ struct PagingOps {
     Result<Translation> (*translate)(PhysAddr root, PhysWindow w, u64 va);
     /// Optional: fill a new root (e.g. share the kernel half on x86_64 and riscv64).
     void (*prepare_root)(PhysAddr root, PhysWindow w);
+    /// Optional (the kernel always sets it): a translation of `va` in the address space
+    /// with this root was removed or lost rights; no CPU may keep using the old one.
+    void (*flush_page)(PhysAddr root, u64 va);
+    /// Optional (the kernel always sets it): this root is about to be freed; no CPU may
+    /// keep it loaded.
+    void (*retire_root)(PhysAddr root);
 };
 
 template <PteFormat F>
-constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = nullptr) {
+constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = nullptr,
+                                   void (*flush_page)(PhysAddr, u64) = nullptr,
+                                   void (*retire_root)(PhysAddr) = nullptr) {
     using PT = PageTable<F>;
     return PagingOps{
         .user_top = user_space_end<F>(),
@@ -62,6 +70,8 @@ constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = 
         },
         .translate = [](PhysAddr r, PhysWindow w, u64 va) { return PT(r, w).translate(va); },
         .prepare_root = prepare_root,
+        .flush_page = flush_page,
+        .retire_root = retire_root,
     };
 }
 

@@ -129,11 +129,13 @@ TEST_CASE("the root task runs in user mode: syscalls, TLS, preemption, a fault t
                               "empty capability slot fails with -EBADF ok",
                               "identify: slot 3 is my thread ok",
                               "TLS register set through my thread capability ok",
-                              "registers survive preemption ok"})
+                              "registers survive preemption ok",
+                              "a frame retyped from my untyped, mapped and written ok", "unmap ok"})
         CHECK(r.contains(std::string("hello: ") + check));
     CHECK(r.contains("hello: all checks passed"));
     CHECK_FALSE(r.contains("FAILED"));
-    CHECK(r.contains("user fault: page fault at 0xdead0000"));
+    // the unmapped page must fault at once (regression: no TLB flush after Unmap)
+    CHECK(r.contains("user fault: page fault at 0x10000000"));
     CHECK(r.contains("no fault handler, thread suspended"));
     CHECK(r.number_after("no thread can run (") > 0); // timer interrupts arrived in user mode
     CHECK_FALSE(r.contains("PANIC"));

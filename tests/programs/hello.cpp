@@ -6,6 +6,8 @@
 #include <sys/string.hpp>
 #include <sys/syscall.hpp>
 
+#include <initializer_list>
+
 namespace {
 
 using abi::u64;
@@ -40,13 +42,20 @@ void check(bool ok, const char* what) {
 
 long long result(const SysRegs& r) { return static_cast<long long>(r.cap); }
 
-SysRegs invoke(u64 slot, u64 method, u64 len, u64 w0 = 0, u64 w1 = 0) {
+// Invoke `method` on the object in `slot` with message words `words`: the first four
+// travel in registers, the rest in my IPC buffer (abi::IpcBuffer::mr).
+SysRegs invoke(u64 slot, u64 method, std::initializer_list<u64> words = {}) {
     SysRegs r{};
     r.nr = u64(Syscall::Invoke);
     r.cap = slot;
-    r.info = abi::MessageInfo{method, static_cast<abi::u32>(len), 0}.encode();
-    r.mr[0] = w0;
-    r.mr[1] = w1;
+    r.info = abi::MessageInfo{method, static_cast<abi::u32>(words.size()), 0}.encode();
+    auto* buffer = reinterpret_cast<abi::IpcBuffer*>(abi::root::kIpcBuffer);
+    abi::u32 i = 0;
+    for (u64 w : words) {
+        if (i < abi::kMsgRegsInRegisters) r.mr[i] = w;
+        else buffer->mr[i] = w;
+        ++i;
+    }
     sys_trap(&r);
     return r;
 }
@@ -71,14 +80,14 @@ int main(int argc, char** argv) {
     bad.nr = 99;
     sys_trap(&bad);
     check(result(bad) == -abi::errc::kOpNotSupp, "unknown system call fails with -EOPNOTSUPP");
-    check(result(invoke(200, 1, 0)) == -abi::errc::kBadF, "empty capability slot fails with -EBADF");
+    check(result(invoke(200, 1)) == -abi::errc::kBadF, "empty capability slot fails with -EBADF");
 
     // Identify my own thread capability: the answer comes back in message registers.
-    SysRegs id = invoke(abi::root::kCapSpace, u64(abi::CapSpaceMethod::Identify), 1, abi::root::kThread);
+    SysRegs id = invoke(abi::root::kCapSpace, u64(abi::CapSpaceMethod::Identify), {abi::root::kThread});
     check(result(id) == 0 && id.mr[0] == u64(abi::ObjectType::Thread), "identify: slot 3 is my thread");
 
     const u64 tls = 0x7f00cafe0000;
-    SysRegs set = invoke(abi::root::kThread, u64(abi::ThreadMethod::SetTls), 1, tls);
+    SysRegs set = invoke(abi::root::kThread, u64(abi::ThreadMethod::SetTls), {tls});
     check(result(set) == 0 && sys_read_tls() == tls, "TLS register set through my thread capability");
 
     // Spin long enough for timer interrupts to arrive while user code runs: the kernel
@@ -87,9 +96,27 @@ int main(int argc, char** argv) {
     for (u64 i = 0; i < 30000000; ++i) spin = spin + 1;
     check(spin == 30000000, "registers survive preemption");
 
+    // A page of my own: a frame from my untyped, mapped, used, unmapped. After the unmap
+    // the translation must be gone at once (regression: no TLB flush after Unmap).
+    constexpr u64 kPage = 0x10000000, kFrameSlot = abi::root::kFirstFree;
+    namespace rt = abi::rights;
+    SysRegs made = invoke(abi::root::kUntyped, u64(abi::UntypedMethod::Retype),
+                          {u64(abi::ObjectType::Frame), 0, abi::root::kCapSpace, kFrameSlot, 1});
+    SysRegs mapped = invoke(abi::root::kAddressSpace, u64(abi::AddressSpaceMethod::Map),
+                            {kFrameSlot, kPage, rt::kRead | rt::kWrite});
+    volatile u64* page = reinterpret_cast<volatile u64*>(kPage);
+    bool used = false;
+    if (result(made) == 0 && result(mapped) == 0) {
+        page[0] = 42;
+        used = page[0] == 42;
+    }
+    check(used, "a frame retyped from my untyped, mapped and written");
+    SysRegs unmapped = invoke(abi::root::kAddressSpace, u64(abi::AddressSpaceMethod::Unmap), {kPage});
+    check(result(unmapped) == 0, "unmap");
+
     if (g_failures == 0) put("hello: all checks passed\n");
-    put("hello: now touching unmapped memory at 0xdead0000\n");
-    u64 value = *reinterpret_cast<volatile u64*>(0xdead0000);
+    put("hello: now touching the page I unmapped, at 0x10000000\n");
+    u64 value = page[0];
     put("hello: FAILED: the read returned ");
     put_hex(value);
     put("\n");

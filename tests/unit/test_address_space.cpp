@@ -3,6 +3,9 @@
 #include "kernel_world.hpp"
 #include "toy_pte.hpp"
 
+#include <utility>
+#include <vector>
+
 using namespace kernel;
 namespace r = abi::rights;
 
@@ -156,4 +159,40 @@ TEMPLATE_TEST_CASE("aspace: map, protect, query and unmap with each arch's entri
     REQUIRE(as.unmap(top_page, w.reaper).ok());
     CHECK(as.query(top_page).error() == Error::NotFound);
     CHECK(as.query(0x400000).ok());
+}
+
+namespace {
+// Records what the address space asks the kernel to make CPUs forget.
+struct FlushLog {
+    static inline std::vector<std::pair<u64, u64>> pages; // (root, va)
+    static inline std::vector<u64> roots;
+    static void flush(PhysAddr root, u64 va) { pages.emplace_back(root.value, va); }
+    static void retire(PhysAddr root) { roots.push_back(root.value); }
+    static void clear() { pages.clear(); roots.clear(); }
+};
+constexpr PagingOps kLoggedOps = paging_ops_for<ToyPte>(nullptr, FlushLog::flush, FlushLog::retire);
+} // namespace
+
+// Regression: unmap and protect left the old translation usable (no TLB flush), so a
+// thread could reach a page after it was unmapped and its frame reused.
+TEST_CASE("aspace: every end or weakening of a mapping flushes it; destruction retires the root") {
+    FlushLog::clear();
+    KernelWorld w(2 << 20, 1, &kLoggedOps);
+    auto& as = w.make<AddressSpace>(ObjectType::AddressSpace, 2, 2);
+    for (u64 slot : {3, 4, 5}) w.make<Frame>(ObjectType::Frame, slot);
+    const u64 root = as.root().value;
+    REQUIRE(as.map(w.cs->slot(3), 0x10000, r::kRead | r::kWrite).ok());
+    REQUIRE(as.map(w.cs->slot(4), 0x11000, r::kRead | r::kWrite).ok());
+    REQUIRE(as.map(w.cs->slot(5), 0x12000, r::kRead | r::kWrite).ok());
+    CHECK(FlushLog::pages.empty()); // a new mapping replaces nothing
+
+    REQUIRE(as.protect(0x10000, r::kRead).ok());
+    REQUIRE(as.unmap(0x11000, w.reaper).ok());
+    REQUIRE(w.cs->revoke(5, w.reaper).ok()); // revoking the frame capability removes its mapping
+    CHECK(FlushLog::pages == std::vector<std::pair<u64, u64>>{{root, 0x10000}, {root, 0x11000}, {root, 0x12000}});
+
+    FlushLog::clear();
+    w.remove(2); // the address space goes: its root first, then its last mapping
+    CHECK(FlushLog::roots == std::vector<u64>{root});
+    CHECK(FlushLog::pages == std::vector<std::pair<u64, u64>>{{root, 0x10000}});
 }
