@@ -134,13 +134,16 @@ void on_timer_tick() {
     arch::interrupts_disable();
 
     // From here on the kernel only reacts: it starts the root task and runs threads.
-    constexpr const char* kRootProgram = "hello";
-    auto root = start_root_task(info, kRootProgram, g_kernel, window);
+    // `init=NAME` on the command line picks another program of the initrd.
+    char program[64] = "hello";
+    if (cmdline_get(info.cmdline, "init", program, sizeof program) && !program[0])
+        panic("init= names no program");
+    auto root = start_root_task(info, program, g_kernel, window);
     if (!root) {
-        print("root task: cannot start '{}': {}\n", kRootProgram, error_name(root.error()));
+        print("root task: cannot start '{}': {}\n", program, error_name(root.error()));
         panic("no root task");
     }
-    print("root task: started {} ({} frames free)\n", kRootProgram, g_kernel.frames.free_frames());
+    print("root task: started {} ({} frames free)\n", program, g_kernel.frames.free_frames());
     run_user_threads();
 }
 

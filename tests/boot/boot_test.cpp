@@ -140,3 +140,11 @@ TEST_CASE("the root task runs in user mode: syscalls, TLS, preemption, a fault t
     CHECK(r.number_after("no thread can run (") > 0); // timer interrupts arrived in user mode
     CHECK_FALSE(r.contains("PANIC"));
 }
+
+TEST_CASE("init= picks the root task; a missing program is a clear error") {
+    BootResult r = boot("--append init=no-such-program");
+    SHOW(r);
+    CHECK(r.status == 3);
+    CHECK(r.contains("root task: cannot start 'no-such-program': not found"));
+    CHECK(r.contains("PANIC: no root task"));
+}

@@ -1,0 +1,130 @@
+// Typed wrappers over the kernel's system calls and object methods. Numbers, argument
+// order and rights come from microkernel/abi.hpp (the one source of truth), so a change
+// there is a compile error here rather than a silent mismatch.
+//
+// Every call returns 0 or a negated Linux errno (abi::errc), like the kernel does.
+#pragma once
+
+#include <initializer_list>
+#include <microkernel/abi.hpp>
+#include <microkernel/format.hpp>
+#include <sys/syscall.hpp>
+
+namespace sys {
+
+using abi::u32;
+using abi::u64;
+
+/// What came back from the kernel: status, and the message that arrived (replies,
+/// received messages, method results).
+struct Reply {
+    long long error = 0; ///< 0 or -errno
+    u64 label = 0;
+    u32 length = 0;      ///< words that arrived (the first four are in mr)
+    u32 caps = 0;        ///< capabilities that arrived
+    u64 mr[abi::kMsgRegsInRegisters] = {};
+    u64 badge = 0;       ///< Receive / ReplyReceive: the sender's badge
+    bool ok() const { return error == 0; }
+};
+
+/// The raw call: `nr` on `slot` with a message of `label` and `words` (the first four
+/// in registers, the rest in this thread's IPC buffer at `ipc_buffer()`).
+Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> words);
+
+/// Where this thread's IPC buffer is mapped (set_ipc_buffer; the root task's default).
+abi::IpcBuffer* ipc_buffer();
+void set_ipc_buffer(abi::IpcBuffer* buffer);
+
+inline Reply invoke(u64 slot, u64 method, std::initializer_list<u64> words = {}) {
+    return syscall(abi::Syscall::Invoke, slot, method, words);
+}
+template <class Method>
+Reply invoke(u64 slot, Method method, std::initializer_list<u64> words = {}) {
+    return invoke(slot, static_cast<u64>(method), words);
+}
+
+// ---- IPC -----------------------------------------------------------------------------
+inline Reply send(u64 ep, u64 label, std::initializer_list<u64> words = {}) {
+    return syscall(abi::Syscall::Send, ep, label, words);
+}
+inline Reply call(u64 ep, u64 label, std::initializer_list<u64> words = {}) {
+    return syscall(abi::Syscall::Call, ep, label, words);
+}
+inline Reply receive(u64 ep) { return syscall(abi::Syscall::Receive, ep, 0, {}); }
+inline Reply reply(u64 label, std::initializer_list<u64> words = {}) {
+    return syscall(abi::Syscall::Reply, 0, label, words);
+}
+inline Reply reply_receive(u64 ep, u64 label, std::initializer_list<u64> words = {}) {
+    return syscall(abi::Syscall::ReplyReceive, ep, label, words);
+}
+inline void yield() { (void)syscall(abi::Syscall::Yield, 0, 0, {}); }
+
+// ---- Objects -------------------------------------------------------------------------
+inline long long retype(u64 untyped, abi::ObjectType type, u32 size_bits, u64 cap_space, u64 first,
+                        u32 count = 1) {
+    return invoke(untyped, abi::UntypedMethod::Retype,
+                  {static_cast<u64>(type), size_bits, cap_space, first, count}).error;
+}
+
+inline long long cap_copy(u64 cs, u64 src, u64 dest) {
+    return invoke(cs, abi::CapSpaceMethod::Copy, {src, dest}).error;
+}
+/// Copy with fewer rights and/or a badge into `dest` of the cap space in `dest_cs`.
+inline long long cap_mint(u64 cs, u64 src, u64 dest, u32 rights, u64 badge, u64 dest_cs) {
+    return invoke(cs, abi::CapSpaceMethod::Mint, {src, dest, rights, badge, dest_cs}).error;
+}
+inline long long cap_copy_to(u64 cs, u64 src, u64 dest_cs, u64 dest) {
+    return invoke(cs, abi::CapSpaceMethod::Copy, {src, dest, dest_cs}).error;
+}
+inline long long cap_move(u64 cs, u64 src, u64 dest) {
+    return invoke(cs, abi::CapSpaceMethod::Move, {src, dest}).error;
+}
+inline long long cap_delete(u64 cs, u64 slot) { return invoke(cs, abi::CapSpaceMethod::Delete, {slot}).error; }
+inline long long cap_revoke(u64 cs, u64 slot) { return invoke(cs, abi::CapSpaceMethod::Revoke, {slot}).error; }
+
+/// Configure a thread; pass abi::kNoSlot for what it should not have.
+inline long long thread_configure(u64 t, u64 cs, u64 as, u64 ipc_frame, u64 ipc_va, u64 fault_ep) {
+    return invoke(t, abi::ThreadMethod::Configure, {cs, as, ipc_frame, ipc_va, fault_ep}).error;
+}
+/// Start a configured thread at `ip` with stack pointer `sp` (register file words 0, 1).
+inline long long thread_start(u64 t, u64 ip, u64 sp) {
+    long long e = invoke(t, abi::ThreadMethod::WriteRegisters, {abi::kRegIp, 2, ip, sp}).error;
+    return e ? e : invoke(t, abi::ThreadMethod::Resume).error;
+}
+inline long long thread_set_priority(u64 t, u32 priority, u32 time_slice) {
+    return invoke(t, abi::ThreadMethod::SetPriority, {priority, time_slice}).error;
+}
+inline long long thread_set_tls(u64 t, u64 base) { return invoke(t, abi::ThreadMethod::SetTls, {base}).error; }
+inline long long thread_resume(u64 t) { return invoke(t, abi::ThreadMethod::Resume).error; }
+inline long long thread_suspend(u64 t) { return invoke(t, abi::ThreadMethod::Suspend).error; }
+
+inline long long map(u64 as, u64 frame, u64 va, u32 rights) {
+    return invoke(as, abi::AddressSpaceMethod::Map, {frame, va, rights}).error;
+}
+inline long long unmap(u64 as, u64 va) { return invoke(as, abi::AddressSpaceMethod::Unmap, {va}).error; }
+inline long long protect(u64 as, u64 va, u32 rights) {
+    return invoke(as, abi::AddressSpaceMethod::Protect, {va, rights}).error;
+}
+
+inline long long sem_signal(u64 s) { return invoke(s, abi::SemaphoreMethod::Signal).error; }
+inline long long sem_wait(u64 s) { return invoke(s, abi::SemaphoreMethod::Wait).error; }
+inline long long sem_try_wait(u64 s) { return invoke(s, abi::SemaphoreMethod::TryWait).error; }
+
+// ---- Console -------------------------------------------------------------------------
+void debug_putc(char c);
+void debug_puts(const char* s);
+
+/// printf-style output on the kernel's debug console, with the kernel's formatter:
+/// "{}" decimal/text, "{:#x}" hex with prefix, "{:08x}" padded (microkernel/format.hpp).
+template <class... A>
+void print(const char* fmt, const A&... a) {
+    if constexpr (sizeof...(A) == 0) {
+        kernel::vformat(kernel::Sink{[](void*, char c) { debug_putc(c); }, nullptr}, fmt, nullptr, 0);
+    } else {
+        const kernel::FmtArg args[] = {kernel::FmtArg(a)...};
+        kernel::vformat(kernel::Sink{[](void*, char c) { debug_putc(c); }, nullptr}, fmt, args,
+                        sizeof...(A));
+    }
+}
+
+} // namespace sys
