@@ -37,7 +37,7 @@ constexpr u32 kMsrSfmask = 0xc0000084;
 constexpr u64 kEferSce = 1 << 0; // syscall/sysret enable
 
 constexpr u64 kCr0Mp = 1 << 1, kCr0Em = 1 << 2, kCr0Ts = 1 << 3, kCr0Ne = 1 << 5;
-constexpr u64 kCr4Osfxsr = 1 << 9, kCr4Osxmmexcpt = 1 << 10, kCr4Fsgsbase = 1 << 16;
+constexpr u64 kCr4Tsd = 1 << 2, kCr4Osfxsr = 1 << 9, kCr4Osxmmexcpt = 1 << 10, kCr4Fsgsbase = 1 << 16;
 
 // RFLAGS bits (SDM vol. 1, 3.4.3).
 constexpr u64 kFlagCf = 1 << 0, kFlagReserved1 = 1 << 1, kFlagPf = 1 << 2, kFlagAf = 1 << 4,
@@ -85,7 +85,9 @@ void user_mode_init() {
     // switching (TS stays clear: every exit restores the full state anyway), and the
     // OS-supports-FXSAVE/SSE-exceptions bits without which SSE instructions #UD.
     write_cr0((read_cr0() | kCr0Mp | kCr0Ne) & ~(kCr0Em | kCr0Ts));
-    u64 cr4 = read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt;
+    // TSD clear: user code may read the TSC (sys_read_counter; under QEMU -icount it
+    // counts guest instructions, which is how scripts/bench measures).
+    u64 cr4 = (read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt) & ~kCr4Tsd;
     // FSGSBASE lets user code read its TLS base (sys_read_tls) and the entry path save
     // FS/GS bases without rdmsr. Without it the entry path falls back to the MSRs.
     if (cpuid(0).eax >= 7 && (cpuid(7).ebx & 1)) {

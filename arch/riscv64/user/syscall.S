@@ -49,4 +49,14 @@ sys_read_tls:
     ret
     .size sys_read_tls, . - sys_read_tls
 
+    .section .text.sys_read_counter, "ax", @progbits
+    .globl sys_read_counter
+    .type sys_read_counter, @function
+// u64 sys_read_counter(void): instret (the kernel opens it to U mode through
+// scounteren); it counts retired instructions, with or without QEMU -icount.
+sys_read_counter:
+    rdinstret a0
+    ret
+    .size sys_read_counter, . - sys_read_counter
+
     .section .note.GNU-stack, "", @progbits

@@ -46,4 +46,16 @@ sys_read_tls:
     ret
     .size sys_read_tls, . - sys_read_tls
 
+// u64 sys_read_counter(): the TSC (user_mode.cpp keeps CR4.TSD clear). Under QEMU
+// -icount it counts guest instructions. No serialising fence: under QEMU rdtsc is not
+// reordered, and a fence would add its own cost to every measurement.
+    .globl sys_read_counter
+    .type sys_read_counter, @function
+sys_read_counter:
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    ret
+    .size sys_read_counter, . - sys_read_counter
+
     .section .note.GNU-stack, "", @progbits

@@ -22,6 +22,10 @@ void sys_trap(SysRegs* r);
 /// The thread's TLS base register (FS base / TPIDR_EL0 / tp), as the kernel set it.
 abi::u64 sys_read_tls();
 
+/// The user-readable counter: TSC (x86_64), PMCCNTR_EL0 (aarch64), instret (riscv64).
+/// Under QEMU -icount shift=0 all three count guest instructions (docs/performance.md).
+abi::u64 sys_read_counter();
+
 } // extern "C"
 
 static_assert(sizeof(SysRegs) == 64);
