@@ -148,3 +148,76 @@ TEST_CASE("init= picks the root task; a missing program is a clear error") {
     CHECK(r.contains("root task: cannot start 'no-such-program': not found"));
     CHECK(r.contains("PANIC: no root task"));
 }
+
+TEST_CASE("ipctest: call/reply between address spaces, capability transfer, fault handler, preemption") {
+    BootResult r = boot("--append init=ipctest");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("root task: started ipctest"));
+    for (const char* check : {"endpoints and semaphores retyped",
+                              "my program's pages found by querying my address space",
+                              "server and client started in address spaces of their own",
+                              "client: 10000 replies arrived intact (12 words each)",
+                              "server: 10000 requests arrived intact (12 words each)",
+                              "server: received a semaphore capability and signalled it",
+                              "client: the server used the capability I granted",
+                              "server and client finished without failures and were deleted",
+                              "fault message: page fault, address and ip", "fault handler killed the thread",
+                              "the killed thread did not run on", "a busy thread of equal priority is preempted",
+                              "the busy thread saw the stop flag", "busy thread deleted"})
+        CHECK(r.contains(std::string("ipctest: ") + check + " ok"));
+    CHECK(r.contains("ipctest: fault handler: kind 1 (page fault) at 0xdead0000, ip 0x4"));
+    CHECK(r.contains("ipctest: all checks passed"));
+    CHECK(r.contains("no thread can run ("));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK_FALSE(r.contains("PANIC"));
+}
+
+TEST_CASE("the benchmarks run and report every operation (init=bench)") {
+    // Without --icount the counters follow host time, so only the shape is checked here;
+    // scripts/bench runs them under --icount for the figures (docs/performance.md).
+    BootResult r = boot("--append init=bench");
+    SHOW(r);
+    CHECK(r.status == 0);
+    std::vector<std::string> operations = {"null_syscall", "yield_switch_same_as",
+                                           "ipc_call_reply_same_as_0w", "ipc_call_reply_same_as_10w",
+                                           "semaphore_signal_wake"};
+#if __has_include("../../libsys/include/sys/process.hpp") // bench.cpp's BENCH_CROSS_AS
+    operations.push_back("ipc_call_reply_cross_as_0w");
+    operations.push_back("ipc_call_reply_cross_as_10w");
+    operations.push_back("ipc_call_one_way_cross_as_0w");
+#endif
+    for (const auto& op : operations) {
+        INFO("operation " << op);
+        CHECK(r.number_after("bench: " + op + " ") > 0);
+    }
+    CHECK(r.contains("bench: done"));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK_FALSE(r.contains("PANIC"));
+}
+
+TEST_CASE("badargs: hostile system-call arguments fail with the documented errno, the kernel runs on") {
+    BootResult r = boot("--append init=badargs");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("root task: started badargs"));
+    for (const char* check : {"objects and reduced-rights copies made",
+                              "empty, out-of-range and huge capability slots",
+                              "wrong object types and unknown methods, every family",
+                              "missing rights (read-only and write-only copies)",
+                              "mapping: kernel addresses, misaligned, occupied, bad rights",
+                              "message lengths above kMaxMsgWords, missing arguments, bad syscall numbers",
+                              "register ranges for ReadRegisters/WriteRegisters",
+                              "retype with absurd sizes, counts and slots",
+                              "reply without a caller, thread and semaphore arguments",
+                              "threads with hostile registers, an unmapped IPC buffer, no address space",
+                              "capability transfer: bad send slots, bad receive slots, no Grant",
+                              "destroying objects in use: endpoint with a waiter, own thread, address space"})
+        CHECK(r.contains(std::string("badargs: ") + check + " ok"));
+    CHECK(r.contains("badargs: hostile thread faulted in user mode: kind 1 at "));
+    CHECK(r.contains("kernel: thread without an address space suspended"));
+    CHECK(r.contains("badargs: all checks passed"));
+    CHECK(r.contains("no thread can run ("));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK_FALSE(r.contains("PANIC"));
+}
