@@ -51,6 +51,8 @@ Result<void> sys_reply_receive(SyscallContext& ctx) {
 Result<void> sys_invoke(SyscallContext& ctx) {
     Capability* cap = TRY(ctx.lookup_any(cap_slot(ctx.caller)));
     Message msg(ctx.caller);
+    // A longer message cannot exist; reject it as the IPC calls do, whatever the method.
+    if (msg.length() > abi::kMaxMsgWords) return Error::InvalidArgument;
     switch (cap->type()) {
     case ObjectType::Untyped: return invoke_untyped(ctx, *cap, msg);
     case ObjectType::CapSpace: return invoke_cap_space(ctx, *cap, msg);

@@ -212,11 +212,12 @@ TEST_CASE("badargs: hostile system-call arguments fail with the documented errno
                               "reply without a caller, thread and semaphore arguments",
                               "threads with hostile registers, an unmapped IPC buffer, no address space",
                               "capability transfer: bad send slots, bad receive slots, no Grant",
-                              "destroying objects in use: endpoint with a waiter, own thread, address space"})
+                              "destroying objects in use: endpoint with a waiter, own thread, address space, IPC buffer"})
         CHECK(r.contains(std::string("badargs: ") + check + " ok"));
     CHECK(r.contains("badargs: hostile thread faulted in user mode: kind 1 at "));
     CHECK(r.contains("kernel: thread without an address space suspended"));
     CHECK(r.contains("badargs: all checks passed"));
+    CHECK(r.contains("badargs: revoking my untyped, which destroys me"));
     CHECK(r.contains("no thread can run ("));
     CHECK_FALSE(r.contains("FAILED"));
     CHECK_FALSE(r.contains("PANIC"));

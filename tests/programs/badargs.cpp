@@ -102,6 +102,12 @@ void doomed_receiver(u64) {
     for (;;) sys::yield();
 }
 
+/// Answers calls on kDoomedEp with the capabilities and words that arrived.
+void echo_on_doomed(u64) {
+    sys::Reply r = sys::receive(kDoomedEp);
+    for (;;) r = sys::reply_receive(kDoomedEp, 0, {r.caps, r.length});
+}
+
 /// Deletes the last capability to its own thread, which destroys it mid-call.
 void self_deleter(u64 my_slot) {
     sys::cap_delete(root::kCapSpace, my_slot);
@@ -256,9 +262,11 @@ int main() {
     expect(raw(abi::Syscall::Invoke, root::kAddressSpace, 1, 0), e::kInval, "map with no arguments");
     expect(raw(abi::Syscall::Invoke, root::kCapSpace, 2, 3), e::kInval, "mint with three of four arguments");
     expect(raw(abi::Syscall::Invoke, root::kThread, 1, 4), e::kInval, "configure with four of five arguments");
-    // Invoke reads only the words its method needs (each within what the caller can hold),
-    // so a 63-word length is harmless; the first bad argument is slot 0 as a cap space.
-    expect(raw(abi::Syscall::Invoke, root::kUntyped, 1, 63), e::kNoTty, "retype with zeros, 63 words");
+    // Invoke rejects a length no message can have, like the IPC calls (before anything
+    // else about the method is looked at).
+    expect(raw(abi::Syscall::Invoke, root::kUntyped, 1, 63), e::kInval, "invoke with 63 words");
+    expect(raw(abi::Syscall::Invoke, root::kUntyped, 1, abi::kMaxMsgWords + 1), e::kInval,
+           "invoke with kMaxMsgWords + 1 words");
     expect(raw(static_cast<abi::Syscall>(8), 0, 0, 0), e::kOpNotSupp, "syscall number 8");
     expect(raw(static_cast<abi::Syscall>(kHuge), 0, 0, 0), e::kOpNotSupp, "huge syscall number");
     group("message lengths above kMaxMsgWords, missing arguments, bad syscall numbers");
@@ -442,11 +450,33 @@ int main() {
             sys::yield();
             expect(sys::cap_delete(root::kCapSpace, t.thread), 0, "delete the thread");
         }
+        // The IPC buffer frame of a thread blocked in receive is revoked: the kernel must
+        // forget the buffer (the thread can then take four words and no capabilities).
+        ok = retype(ObjectType::Endpoint, 0, kDoomedEp, 1) == 0 &&
+             sys::start_thread(slots, {echo_on_doomed, 0, 0x6f000000}, t) == 0;
+        expect(ok ? 0 : -1, 0, "start an echo thread");
+        if (ok) {
+            sys::yield(); // it blocks in receive
+            u64 buffer_frame = t.thread + 1 + sys::kThreadStackPages; // start_thread's order
+            expect(sys::cap_revoke(root::kCapSpace, buffer_frame), 0, "revoke its IPC buffer frame");
+            expect(sys::cap_delete(root::kCapSpace, buffer_frame), 0, "and delete it");
+            sys::Reply r = call_with_caps(kDoomedEp, kSemaphore, 0, 0, 1, 12);
+            expect(r.error, 0, "a long call with a capability to it");
+            expect_eq(static_cast<long long>(r.mr[0]), 0, "no capability arrived");
+            expect_eq(static_cast<long long>(r.mr[1]), 4, "four words arrived");
+            expect(sys::cap_delete(root::kCapSpace, t.thread), 0, "delete it");
+        }
         u64 value = *reinterpret_cast<volatile u64*>(0x400000);
         expect(value != 0 ? 0 : -1, 0, "my code pages survived (shared frames)");
     }
-    group("destroying objects in use: endpoint with a waiter, own thread, address space");
+    group("destroying objects in use: endpoint with a waiter, own thread, address space, IPC buffer");
 
     if (g_failures == 0) sys::print("badargs: all checks passed\n");
+
+    // The last one: revoke my untyped, which destroys everything carved from it, this
+    // thread, its cap space and address space included, in the middle of the call.
+    sys::print("badargs: revoking my untyped, which destroys me\n");
+    long long r = sys::cap_revoke(root::kCapSpace, root::kUntyped);
+    sys::print("badargs: FAILED: still running after revoking my untyped ({})\n", r);
     for (;;) sys::thread_suspend(root::kThread); // nothing left: the kernel powers off
 }

@@ -251,3 +251,17 @@ TEST_CASE("syscall: DebugPutChar writes mr0's low byte to the kernel console, ne
     // Without a console the call still succeeds (and writes nothing).
     CHECK(s.call(s.me, Syscall::DebugPutChar, 0) == 0);
 }
+
+TEST_CASE("syscall: an Invoke longer than any message is refused before the method runs") {
+    Sys s;
+    // Regression: Invoke accepted lengths above kMaxMsgWords that Send/Call refuse.
+    s.me.set_reg(abi::kRegSyscall, static_cast<u64>(Syscall::Invoke));
+    s.me.set_reg(abi::kRegCap, kCs);
+    s.me.set_reg(abi::kRegInfo, abi::MessageInfo{u64(abi::CapSpaceMethod::Identify), abi::kMaxMsgWords + 1, 0}.encode());
+    s.me.set_mr(0, kUt);
+    SyscallContext ctx{s.me, 0, s.sched, s.reaper, s.mem.window()};
+    handle_syscall(ctx);
+    CHECK(KernelWorld::result(s.me) == e(Error::InvalidArgument));
+    // the same call with a proper length works
+    CHECK(s.invoke(kCs, abi::CapSpaceMethod::Identify, {kUt}) == 0);
+}
