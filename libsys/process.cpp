@@ -1,3 +1,4 @@
+#include <sys/arch_abi.hpp>
 #include <sys/process.hpp>
 #include <sys/string.hpp>
 
@@ -34,10 +35,7 @@ long long map_stack(Slots& slots, const Environment& env, u64 as, u64 region, u6
         TRY_SYS(new_frame(slots, env, frame));
         TRY_SYS(map(as, frame, region + i * kPageSize, rt::kRead | rt::kWrite));
     }
-    sp = region + (1 + kThreadStackPages) * kPageSize;
-#if defined(__x86_64__)
-    sp -= 8; // as if `call` had pushed a return address: entry sees rsp % 16 == 8
-#endif
+    sp = region + (1 + kThreadStackPages) * kPageSize - sys::arch_abi::kEntryStackBias;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 // the dozen instructions of the stub that load and store the registers.
 //
 // Output: one line per operation, `bench: NAME INSTRUCTIONS`, then `bench: done`.
+#include <sys/arch_abi.hpp>
 #include <sys/kernel.hpp>
 
 // Another address space comes from libsys's process helpers (sys::start_process); until
@@ -102,10 +103,7 @@ u64 start_thread(void (*entry)(), u32 priority) {
     long long e = sys::map(root::kAddressSpace, stack, stack_va, rt::kRead | rt::kWrite);
     if (!e) e = sys::thread_configure(thread, root::kCapSpace, root::kAddressSpace, ipc, ipc_va, abi::kNoSlot);
     if (!e) e = sys::thread_set_priority(thread, priority, 5);
-    u64 sp = stack_va + 0x1000;
-#if defined(__x86_64__)
-    sp -= 8; // as if `call` had pushed a return address: the ABI's alignment at entry
-#endif
+    u64 sp = stack_va + 0x1000 - sys::arch_abi::kEntryStackBias;
     if (!e) e = sys::thread_start(thread, reinterpret_cast<u64>(entry), sp);
     if (e) fail("start a thread", e);
     return thread;
@@ -160,13 +158,7 @@ constexpr u64 kStampLabel = 1;
 /// of their `n`: the check that the counter counts instructions (docs/performance.md).
 u64 counted_loop(u64 n) {
     u64 t0 = sys_read_counter();
-#if defined(__x86_64__)
-    asm volatile("1: dec %0; jnz 1b" : "+r"(n)::"cc");
-#elif defined(__aarch64__)
-    asm volatile("1: subs %0, %0, #1; b.ne 1b" : "+r"(n)::"cc");
-#else
-    asm volatile("1: addi %0, %0, -1; bnez %0, 1b" : "+r"(n));
-#endif
+    (void)sys_spin(n);
     return sys_read_counter() - t0;
 }
 

@@ -59,3 +59,15 @@ sys_read_counter:
     .size sys_read_counter, . - sys_read_counter
 
     .section .note.GNU-stack, "", @progbits
+
+// u64 sys_spin(u64 n): n iterations of exactly two instructions (benchmark calibration:
+// under -icount the counter must advance by 2n plus a constant).
+    .text
+    .globl sys_spin
+    .type sys_spin, @function
+sys_spin:
+    mov %rdi, %rax
+1:  dec %rax
+    jnz 1b
+    ret
+    .size sys_spin, . - sys_spin

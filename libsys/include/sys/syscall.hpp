@@ -19,6 +19,10 @@ struct SysRegs {
 /// Perform the system call described by `r`, in place.
 void sys_trap(SysRegs* r);
 
+/// `n` iterations of exactly two instructions, in assembly so that the count is the same
+/// on every compiler (benchmark calibration). Returns 0.
+abi::u64 sys_spin(abi::u64 n);
+
 /// The thread's TLS base register (FS base / TPIDR_EL0 / tp), as the kernel set it.
 abi::u64 sys_read_tls();
 
