@@ -3,12 +3,10 @@
 #include <microkernel/format.hpp>
 
 namespace kernel {
-namespace {
 void console_put(void*, char c) {
     if (c == '\n') arch::console_putc('\r');
     arch::console_putc(c);
 }
-} // namespace
 
 void vprint(const char* fmt, const FmtArg* args, usize nargs) {
     vformat(Sink{console_put, nullptr}, fmt, args, nargs);

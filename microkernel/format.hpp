@@ -60,6 +60,9 @@ usize format_to(char* buf, usize cap, const char* fmt, const A&... a) {
 
 /// Console output, defined by the kernel (console.cpp) on top of arch::console_putc.
 void vprint(const char* fmt, const FmtArg* args, usize nargs);
+/// One character to the console ('\n' becomes "\r\n"): the put function of a Sink,
+/// for code that takes one, like the syscall layer.
+void console_put(void* ctx, char c);
 
 template <class... A>
 void print(const char* fmt, const A&... a) {

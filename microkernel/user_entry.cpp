@@ -15,11 +15,6 @@ namespace {
 
 constexpr u32 kCpu = 0; // one CPU until the others are started
 
-void console_put(void*, char c) {
-    if (c == '\n') arch::console_putc('\r');
-    arch::console_putc(c);
-}
-
 const char* fault_name(TrapKind k) {
     switch (k) {
     case TrapKind::PageFault: return "page fault";
@@ -57,7 +52,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     t.fault(fault_kind(trap.kind), address, g_kernel.scheduler);
 }
 
-// Resume `t` on this CPU: its address space, its TLS base, its registers.
+// Resume `t` on this CPU: its address space, then its registers (TLS base included).
 [[noreturn]] void resume(Thread& t) {
     auto* as = static_cast<AddressSpace*>(t.address_space());
     if (as && as->root() != g_kernel.active_root) {
@@ -91,7 +86,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
     Thread* t = g_kernel.scheduler.current(kCpu);
     if (!t) panic("trap from user mode with no current thread");
-    t->set_tls_base(t->reg(arch::kRegTls)); // the thread may have changed it itself
+    t->set_tls_base(t->reg(arch::kRegTls));
     switch (trap.kind) {
     case TrapKind::Syscall: {
         SyscallContext ctx{*t, kCpu, g_kernel.scheduler, g_kernel.reaper,
