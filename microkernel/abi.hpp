@@ -35,6 +35,9 @@ enum class ObjectType : u32 {
     Semaphore = 5,
     Frame = 6,
     AddressSpace = 7,
+    Console = 8,    ///< the kernel's console (boot-time object, root task only)
+    Machine = 9,    ///< IRQ control and power (boot-time object, root task only)
+    IrqHandler = 10, ///< one interrupt line, issued by Machine
 };
 
 /// Rights carried by a capability. Read, Write and Grant mean the same for every object;
@@ -144,21 +147,67 @@ enum class AddressSpaceMethod : u64 {
     Query = 4,   ///< kRead: (va) -> (physical address, rights)
 };
 
+enum class ConsoleMethod : u64 {
+    Write = 1, ///< kWrite: (byte count n <= 8 * (kMaxMsgWords - 1), then the bytes packed
+               ///< little-endian into the following words)
+    Read = 2,  ///< kRead: () -> (byte); EAGAIN when none has arrived
+};
+enum class MachineMethod : u64 {
+    IssueIrqHandler = 1, ///< kControl: (line, dest slot) -> an IrqHandler capability in the
+                         ///< caller's cap space. EINVAL: no such line for user space;
+                         ///< EBUSY: a capability to that line's handler exists
+    PowerOff = 2,        ///< kControl: (status 0..255); QEMU exits with it (DESIGN.md)
+};
+enum class IrqHandlerMethod : u64 {
+    SetSemaphore = 1, ///< kControl: (semaphore slot, needs kWrite): signal it when the
+                      ///< line fires; unmasks the line
+    Ack = 2,          ///< kControl: the interrupt was handled, unmask the line
+};
+
 /// What the root task finds when it starts: capabilities in these slots of its cap
 /// space, its program mapped from the ELF file, a stack below kStackTop (argc = 0 at the
-/// stack pointer, System V style), and its IPC buffer mapped at kIpcBuffer.
+/// stack pointer, System V style), its IPC buffer mapped at kIpcBuffer, a read-only
+/// RootInfo at kInfo and the initrd mapped read-only at kInitrd. Besides these, every
+/// byte of RAM the kernel does not use itself is in the untyped capabilities RootInfo
+/// lists: from then on the kernel creates nothing on its own.
 namespace root {
-constexpr u64 kUntyped = 0;      ///< the memory it may create objects from (Retype)
+constexpr u64 kUntyped = 0;      ///< 32 MiB it may create objects from (Retype); paid for the root's own objects
 constexpr u64 kCapSpace = 1;     ///< its own cap space (Edit)
 constexpr u64 kAddressSpace = 2; ///< its own address space (Map)
 constexpr u64 kThread = 3;       ///< its own thread (Control)
 constexpr u64 kIpcBufferFrame = 4;
-constexpr u64 kFirstFree = 5;    ///< slots [kFirstFree, kFirstFrame) are empty
+constexpr u64 kConsole = 5;      ///< the kernel's console (Read, Write)
+constexpr u64 kMachine = 6;      ///< IRQ control and power (Control)
+constexpr u64 kInfoFrame = 7;    ///< the frame of RootInfo (Read)
+constexpr u64 kFirstFree = 8;    ///< slots [kFirstFree, kFirstFrame) are empty
 constexpr u64 kFirstFrame = 64;  ///< the program's, stack's frames, in address order
-constexpr u32 kCapSpaceBits = 8; ///< 256 slots
+constexpr u64 kFirstBootSlot = 8192; ///< the initrd's frames, then the untypeds (Info says how many)
+constexpr u32 kCapSpaceBits = 14; ///< 16384 slots
 constexpr u64 kStackTop = 0x7fff0000;
 constexpr u64 kStackPages = 4;
 constexpr u64 kIpcBuffer = 0x7fff1000;
+constexpr u64 kInfo = 0x7fff2000;
+constexpr u64 kInitrd = 0x40000000;
+constexpr u64 kMaxUntypeds = 32;
+constexpr u64 kInfoMagic = 0x6f666e49746f6f52; // "RootInfo"
+
+struct Info {
+    u64 magic;            ///< kInfoMagic
+    u64 first_free_slot;  ///< every slot from here on is empty
+    u64 program_frames;   ///< frames in [kFirstFrame, kFirstFrame + program_frames): program, then stack
+    u64 initrd_first_frame; ///< the initrd's frames (Read), mapped in order from kInitrd
+    u64 initrd_frames;
+    u64 initrd_va;        ///< where the cpio archive starts (kInitrd + its offset in its first page)
+    u64 initrd_size;      ///< its bytes
+    u64 untyped_first;    ///< untyped capabilities [untyped_first, + untyped_count)
+    u64 untyped_count;
+    u64 untyped_bytes[kMaxUntypeds]; ///< size of each (its first 64 bytes hold its header)
+    u64 untyped_phys[kMaxUntypeds];  ///< physical base of each (for DMA-minded servers)
+    u64 console_irq;      ///< the console's interrupt line, or ~0 when it has none
+    u64 asids;            ///< address-space identifiers the CPU has (0: none)
+    char cmdline[256];    ///< the kernel command line
+};
+static_assert(sizeof(Info) <= 4096);
 } // namespace root
 
 /// Labels of the message the kernel sends to a thread's fault endpoint on its behalf.

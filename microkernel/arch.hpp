@@ -56,13 +56,42 @@ void init_fpu_area(void* fpu_area);
 /// active: x86_64 and riscv64 copy the kernel half of the kernel's root; aarch64 has
 /// nothing to do (the kernel lives in TTBR1).
 void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window);
-/// Make `root` the lower (user) half of this CPU's address space. `asid` 0 means "no
-/// identifier": every non-global translation is flushed.
+/// How many address-space identifiers this CPU has (x86_64 PCIDs, aarch64 and riscv64
+/// ASIDs), found at boot; 0 if it has none. The kernel hands out 1..count-1.
+kernel::u32 asid_count();
+/// Make `root` the lower (user) half of this CPU's address space. With `asid` != 0 the
+/// CPU keeps the translations cached for that and every other identifier (the kernel
+/// flushes them whenever they go stale); `asid` 0 means "no identifier": every
+/// translation tagged 0 is flushed.
 void activate_user_space(kernel::PhysAddr root, kernel::u16 asid);
-/// Drop this CPU's cached translations of user address `va` (in the active user space).
-void flush_user_page(kernel::u64 va);
+/// Drop every CPU's cached translations of user address `va` tagged `asid` (for 0: of
+/// the active space, which is the only one that can hold untagged entries).
+void flush_user_page(kernel::u64 va, kernel::u16 asid);
+/// Drop every cached translation tagged `asid` (!= 0): its space is gone and the id
+/// will be given to another.
+void flush_asid(kernel::u16 asid);
 /// Unload the user half (its root is about to be freed): only the kernel stays mapped.
 void deactivate_user_space();
+// ---- Device interrupts (docs/porting.md, "Interrupts") -------------------------------
+// Lines are numbered as the interrupt controller numbers them: the I/O APIC's global
+// system interrupt (x86_64), the GIC's INTID (aarch64), the PLIC's source (riscv64).
+// Every line starts masked. When an unmasked line fires, the arch calls
+// kernel::on_device_interrupt(line) (from user mode and from the idle loop alike), with
+// interrupts masked, and completes it at the controller (EOI) after that returns; the
+// kernel masks the line there until user space acknowledges it, so a level-triggered
+// device cannot storm.
+
+/// Can user space own `line`? False for lines that do not exist and for the kernel's own
+/// (its timer).
+bool irq_line_valid(kernel::u32 line);
+/// Mask or unmask `line` at the interrupt controller (irq_line_valid(line) holds).
+void irq_set_masked(kernel::u32 line, bool masked);
+/// The console UART's line. Its driver enables the receive interrupt at the device, so
+/// the line fires when a byte arrives (once unmasked).
+kernel::u32 console_irq_line();
+/// One byte received by the console, or -1 when none is waiting. Never blocks.
+int console_getc();
+
 /// Leave the kernel: restore `regs` and `fpu_area` and continue in user mode. The
 /// register file is sanitized on the way (user mode forced in the saved status, IP and
 /// SP canonical), so no value in it can enter kernel mode. The next trap or interrupt
@@ -80,6 +109,10 @@ namespace kernel {
 
 /// Called by the arch's timer interrupt handler.
 void on_timer_tick();
+
+/// Called by the arch when unmasked device line `line` fired (see arch.hpp, "Device
+/// interrupts"); the arch sends the EOI after it returns.
+void on_device_interrupt(u32 line);
 
 /// Why user mode was left.
 enum class TrapKind : u8 {

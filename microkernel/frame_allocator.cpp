@@ -117,6 +117,16 @@ Result<PhysAddr> FrameAllocator::alloc_contiguous(usize count, u64 align) {
     return Error::NoMemory;
 }
 
+Result<PhysRange> FrameAllocator::take_run() {
+    u64 start = 0;
+    while (start < frames_ && !test(free_bits_, start)) ++start;
+    if (start == frames_) return Error::NoMemory;
+    u64 end = start;
+    while (end < frames_ && test(free_bits_, end)) assign(free_bits_, end++, false);
+    free_ -= end - start;
+    return PhysRange{base_ + start * kPageSize, (end - start) * kPageSize};
+}
+
 Result<PhysAddr> FrameAllocator::alloc_zeroed(PhysWindow window) {
     PhysAddr pa = TRY(alloc());
     u64* p = window.at<u64>(pa);

@@ -19,6 +19,9 @@ class FrameAllocator {
     Result<PhysAddr> alloc();
     /// `count` contiguous frames aligned to `align` bytes (a power of two >= 4 KiB).
     Result<PhysAddr> alloc_contiguous(usize count, u64 align);
+    /// The lowest run of free frames, all of it (the root task's untyped memory);
+    /// NoMemory when nothing is free.
+    Result<PhysRange> take_run();
     /// One frame filled with zeros through `window`.
     Result<PhysAddr> alloc_zeroed(PhysWindow window);
     /// Return a frame. Freeing a frame that is not allocated, or not RAM, is an error.

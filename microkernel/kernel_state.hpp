@@ -3,6 +3,7 @@
 // piece it uses; only the boot path and the arch's entry points reach g_kernel directly.
 #pragma once
 
+#include <microkernel/asid_pool.hpp>
 #include <microkernel/frame_allocator.hpp>
 #include <microkernel/object/reaper.hpp>
 #include <microkernel/sched/scheduler.hpp>
@@ -14,6 +15,7 @@ struct KernelState {
     Scheduler scheduler{1}; ///< one CPU until the secondary CPUs are started
     Reaper reaper{scheduler}; ///< destroys objects whose last capability went
     PhysAddr active_root{};   ///< user root table loaded on CPU 0 (zero: none yet)
+    AsidPool asids;           ///< address-space identifiers (init from arch::asid_count())
     u64 user_interrupts = 0;  ///< interrupts that arrived while user code ran
     volatile u64 ticks = 0; ///< timer interrupts since the timer started (CPU 0)
 };

@@ -135,9 +135,10 @@ void on_timer_tick() {
 
     // From here on the kernel only reacts: it starts the root task and runs threads.
     // `init=NAME` on the command line picks another program of the initrd.
-    char program[64] = "hello";
+    char program[64] = "procserv";
     if (cmdline_get(info.cmdline, "init", program, sizeof program) && !program[0])
         panic("init= names no program");
+    g_kernel.asids.init(arch::asid_count());
     auto root = start_root_task(info, program, g_kernel, window);
     if (!root) {
         print("root task: cannot start '{}': {}\n", program, error_name(root.error()));

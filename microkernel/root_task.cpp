@@ -8,6 +8,7 @@
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/frame.hpp>
+#include <microkernel/object/machine.hpp>
 #include <microkernel/object/untyped.hpp>
 #include <microkernel/root_task.hpp>
 #include <arch/elf.hpp>
@@ -17,20 +18,26 @@ namespace {
 
 namespace r = abi::rights;
 
-// TLB upkeep. Every switch between address spaces flushes all user translations (no
-// ASIDs yet, one CPU), so only the active space can hold stale ones.
-void flush_page(PhysAddr root, u64 va) {
-    if (root == g_kernel.active_root) arch::flush_user_page(va);
+// TLB upkeep. A space with an identifier keeps its translations cached while others run,
+// so its stale ones are flushed by tag wherever it is; a space without one is flushed
+// whole on every switch to it, so only while active can it hold stale entries.
+void flush_page(PhysAddr root, u16 asid, u64 va) {
+    if (asid || root == g_kernel.active_root) arch::flush_user_page(va, asid);
 }
-void retire_root(PhysAddr root) {
-    if (root != g_kernel.active_root) return;
-    arch::deactivate_user_space();
-    g_kernel.active_root = PhysAddr{};
+void retire_root(PhysAddr root, u16 asid) {
+    if (root == g_kernel.active_root) {
+        arch::deactivate_user_space();
+        g_kernel.active_root = PhysAddr{};
+    }
+    if (asid) {
+        arch::flush_asid(asid);
+        g_kernel.asids.release(asid);
+    }
 }
+u16 claim_asid() { return g_kernel.asids.claim(); }
 
 constexpr PagingOps kPagingOps =
-    paging_ops_for<arch::Pte>(arch::prepare_user_root, flush_page, retire_root);
-constexpr u32 kAddressSpaceBits = 4;      // 16 table frames, 1024 mappings
+    paging_ops_for<arch::Pte>(arch::prepare_user_root, flush_page, retire_root, claim_asid);
 constexpr u64 kRootMemory = u64{32} << 20; // the root task's untyped
 
 struct Builder {
@@ -66,7 +73,73 @@ Result<void> load_segment(Builder& b, const elf::Segment& s) {
     return {};
 }
 
+// The machine's objects (boot-time: no untyped paid for them, nothing frees them).
+constexpr MachineOps kMachineOps{
+    .line_valid = arch::irq_line_valid,
+    .set_masked = arch::irq_set_masked,
+    .console_put = arch::console_putc,
+    .console_get = arch::console_getc,
+    .power_off = arch::poweroff,
+};
+alignas(Machine) u8 g_machine_storage[sizeof(Machine)];
+alignas(Console) u8 g_console_storage[sizeof(Console)];
+Machine* g_machine = nullptr;
+
+/// Address-space size (abi: 2^bits tables, 64 * 2^bits mappings) for `pages` mappings.
+u32 address_space_bits(u64 pages) {
+    u32 bits = 4;
+    while (bits < AddressSpace::kMaxBits && (u64{64} << bits) < pages + 64) ++bits;
+    return bits;
+}
+
+// The initrd, read-only: boot-time frame objects over its pages (their headers in
+// frames the kernel keeps), capabilities from kFirstBootSlot, mapped in order at kInitrd.
+Result<void> give_initrd(const BootInfo& info, KernelState& k, Builder& b, abi::root::Info& out) {
+    u64 first = align_down(info.initrd.base, kPageSize);
+    u64 pages = (align_up(info.initrd.base + info.initrd.size, kPageSize) - first) / kPageSize;
+    if (abi::root::kFirstBootSlot + pages + abi::root::kMaxUntypeds > b.cs.slot_count())
+        return Error::NoMemory;
+    constexpr u64 kPerPage = kPageSize / sizeof(Frame);
+    Frame* headers = nullptr;
+    for (u64 i = 0; i < pages; ++i) {
+        if (i % kPerPage == 0) headers = b.window.at<Frame>(TRY(k.frames.alloc()));
+        Frame* f = new (&headers[i % kPerPage]) Frame(PhysAddr{first + i * kPageSize});
+        Capability& slot = b.cs.slot(abi::root::kFirstBootSlot + i);
+        cap_install_root(slot, *f, r::kRead);
+        TRY(b.as.map(slot, abi::root::kInitrd + i * kPageSize, r::kRead));
+    }
+    out.initrd_first_frame = abi::root::kFirstBootSlot;
+    out.initrd_frames = pages;
+    out.initrd_va = abi::root::kInitrd + (info.initrd.base - first);
+    out.initrd_size = info.initrd.size;
+    return {};
+}
+
+// Every frame still free becomes untyped memory of the root task. Nothing is kept back:
+// after this the kernel allocates nothing.
+void give_all_memory(KernelState& k, Builder& b, abi::root::Info& out) {
+    out.untyped_first = out.initrd_first_frame + out.initrd_frames;
+    out.untyped_count = 0;
+    while (out.untyped_count < abi::root::kMaxUntypeds) {
+        auto run = k.frames.take_run();
+        if (!run) break;
+        auto ut = Untyped::create(b.window, PhysAddr{run->base}, run->size, &kPagingOps);
+        if (!ut) continue; // too small to hold anything
+        u64 i = out.untyped_count++;
+        cap_install_root(b.cs.slot(out.untyped_first + i), **ut, r::kAll);
+        out.untyped_bytes[i] = run->size;
+        out.untyped_phys[i] = run->base;
+    }
+    out.first_free_slot = out.untyped_first + out.untyped_count;
+}
+
 } // namespace
+
+void on_device_interrupt(u32 line) {
+    if (g_machine) g_machine->interrupt(line, g_kernel.scheduler);
+}
+
+bool devices_can_wake() { return g_machine && g_machine->any_bound(); }
 
 Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelState& k,
                                 PhysWindow window) {
@@ -83,10 +156,16 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
     cap_install_root(cs.slot(abi::root::kUntyped), *ut, r::kAll);
     cap_insert_child(cs.slot(abi::root::kUntyped), cs.slot(abi::root::kCapSpace), cs, r::kAll, 0);
 
+    u64 pages = (info.initrd.size + 2 * kPageSize) / kPageSize + abi::root::kStackPages + 2;
+    image->for_each_segment([&](const elf::Segment& s) {
+        pages += (align_up(s.vaddr + s.memsz, kPageSize) - align_down(s.vaddr, kPageSize)) / kPageSize;
+    });
     Capability& untyped = cs.slot(abi::root::kUntyped);
-    TRY(retype(untyped, ObjectType::AddressSpace, kAddressSpaceBits, cs, abi::root::kAddressSpace, 1));
+    TRY(retype(untyped, ObjectType::AddressSpace, address_space_bits(pages), cs,
+               abi::root::kAddressSpace, 1));
     TRY(retype(untyped, ObjectType::Thread, 0, cs, abi::root::kThread, 1));
     TRY(retype(untyped, ObjectType::Frame, 0, cs, abi::root::kIpcBufferFrame, 1));
+    TRY(retype(untyped, ObjectType::Frame, 0, cs, abi::root::kInfoFrame, 1));
     auto& as = cs.slot(abi::root::kAddressSpace).as<AddressSpace>();
     auto& thread = cs.slot(abi::root::kThread).as<Thread>();
 
@@ -101,6 +180,29 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
     Capability& buffer_frame = cs.slot(abi::root::kIpcBufferFrame);
     TRY(as.map(buffer_frame, abi::root::kIpcBuffer, r::kRead | r::kWrite));
 
+    // RootInfo: filled through the kernel's window, mapped read-only; its capability
+    // can read it, never write it.
+    Capability& info_frame = cs.slot(abi::root::kInfoFrame);
+    auto* root_info = window.at<abi::root::Info>(info_frame.as<Frame>().page());
+    root_info->magic = abi::root::kInfoMagic;
+    root_info->program_frames = b.next_frame_slot - abi::root::kFirstFrame;
+    TRY(give_initrd(info, k, b, *root_info));
+    TRY(as.map(info_frame, abi::root::kInfo, r::kRead));
+    Capability demoted;
+    cap_derive(info_frame, demoted, r::kRead, 0);
+    cap_delete(info_frame, k.reaper);
+    cap_move(demoted, info_frame);
+
+    auto* machine = new (g_machine_storage) Machine(kMachineOps);
+    auto* console = new (g_console_storage) Console(kMachineOps);
+    cap_install_root(cs.slot(abi::root::kConsole), *console, r::kRead | r::kWrite);
+    cap_install_root(cs.slot(abi::root::kMachine), *machine, r::kAll);
+    g_machine = machine;
+    root_info->console_irq = arch::console_irq_line();
+    root_info->asids = k.asids.count();
+    for (usize i = 0; i + 1 < sizeof root_info->cmdline && info.cmdline[i]; ++i)
+        root_info->cmdline[i] = info.cmdline[i];
+
     thread.set_cap_space(cs.slot(abi::root::kCapSpace), k.reaper);
     thread.set_address_space(cs.slot(abi::root::kAddressSpace), k.reaper);
     thread.set_ipc_buffer(buffer_frame,
@@ -109,6 +211,8 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
     arch::init_user_registers(thread.register_file(), image->entry(), abi::root::kStackTop - 64);
     arch::init_fpu_area(thread.fpu_area());
     TRY(thread.resume(k.scheduler));
+    give_all_memory(k, b, *root_info);
+    k.reaper.drain();
     return &thread;
 }
 

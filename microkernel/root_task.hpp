@@ -18,4 +18,7 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
 /// Run user threads from now on; never returns (see user_entry.cpp).
 [[noreturn]] void run_user_threads();
 
+/// Is a device interrupt bound to a semaphore (so an idle kernel must wait, not stop)?
+bool devices_can_wake();
+
 } // namespace kernel

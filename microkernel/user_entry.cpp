@@ -56,7 +56,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 [[noreturn]] void resume(Thread& t) {
     auto* as = static_cast<AddressSpace*>(t.address_space());
     if (as && as->root() != g_kernel.active_root) {
-        arch::activate_user_space(as->root(), 0);
+        arch::activate_user_space(as->root(), as->asid());
         g_kernel.active_root = as->root();
     }
     t.set_reg(arch::kRegTls, t.tls_base());
@@ -76,7 +76,14 @@ void handle_fault(Thread& t, const UserTrap& trap) {
             t->suspend(s);
             continue;
         }
-        // Nothing is ready. Until devices can wake user threads, nothing ever will be.
+        // Nothing is ready. A device may still wake someone: wait for it (the timer
+        // keeps ticking meanwhile); otherwise nothing ever will run again.
+        if (devices_can_wake()) {
+            arch::interrupts_enable();
+            arch::wait_for_interrupt();
+            arch::interrupts_disable();
+            continue;
+        }
         print("microkernel: no thread can run ({} interrupts arrived in user mode); powering off, status 0\n",
               g_kernel.user_interrupts);
         arch::poweroff(0);

@@ -39,11 +39,19 @@ inline volatile u32* mmio32(u64 phys) {
     return reinterpret_cast<volatile u32*>(kDirectMapBase + phys);
 }
 
-/// PL011 from /chosen stdout-path or the first "arm,pl011"; returns its window.
+/// PL011 from /chosen stdout-path or the first "arm,pl011"; returns its window. Turns on
+/// its receive interrupts (the GIC line stays masked until user space claims it).
 kernel::Result<kernel::PhysRange> console_init(const kernel::fdt::Tree& tree);
 
+constexpr u32 kSpiBase = 32; ///< devicetree SPI n is GIC INTID 32 + n
+constexpr u32 kPpiBase = 16; ///< devicetree PPI n is GIC INTID 16 + n
+/// The INTID named by the `index`th specifier of a GIC "interrupts" property (three
+/// cells: 0 = SPI or 1 = PPI, number, flags).
+kernel::Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index);
+
 /// GICv2 and the generic timer's interrupt from the devicetree; adds the GIC's windows
-/// to info.mmio and enables the distributor and CPU interface (everything masked).
+/// to info.mmio and enables the distributor and CPU interface (everything masked, every
+/// SPI set up for irq_set_masked).
 kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& info);
 /// Acknowledge, handle and end every pending interrupt (from the IRQ vector).
 void irq_handle();

@@ -18,7 +18,8 @@
 .equ RAM_START_GB,   1      // QEMU virt: devices below 1 GiB, RAM from 0x40000000
 .equ DIRECT_MAP_GB,  4      // the early direct map covers physical [0, 4 GiB)
 
-// TCR_EL1: 48-bit VA in both halves, 4 KiB granule, walks inner shareable write-back.
+// TCR_EL1: 48-bit VA in both halves, 4 KiB granule, walks inner shareable write-back,
+// the ASID taken from TTBR0 (A1 = 0): it tags the user half's translations.
 .equ TCR_VALUE, (16 << 0) | (1 << 8) | (1 << 10) | (3 << 12) | (0 << 14) | (16 << 16) | (1 << 24) | (1 << 26) | (3 << 28) | (2 << 30)
 // SCTLR_EL1: RES1 bits, then M (MMU), C (D-cache), SA (SP alignment check), I (I-cache).
 .equ SCTLR_RES1,  0x30d00800
@@ -136,6 +137,11 @@ at_el1:
     mov x3, #5
     csel x2, x2, x3, lo             // at most 48 bits: 52 needs TCR.DS and LPA2 tables
     bfi x1, x2, #32, #3             // IPS = the physical address size the CPU has
+    mrs x2, id_aa64mmfr0_el1
+    ubfx x2, x2, #4, #4             // ASIDBits: 2 = 16 bits, 0 = 8 bits
+    cmp x2, #2
+    orr x3, x1, #(1 << 36)          // TCR.AS: 16-bit ASIDs, set before any TLB entry is
+    csel x1, x3, x1, eq             // tagged (the width must not change under them)
     msr tcr_el1, x1
     adr_l x1, early_root0
     msr ttbr0_el1, x1

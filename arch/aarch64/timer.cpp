@@ -1,6 +1,8 @@
 // GICv2 (QEMU virt's default "arm,cortex-a15-gic") and the EL1 virtual timer of the
 // Arm generic timer. The virtual timer is usable at EL1 whatever EL2 did (boot.S zeroes
-// CNTVOFF_EL2 when it passes through EL2), so it is the one we program.
+// CNTVOFF_EL2 when it passes through EL2), so it is the one we program. The timer is a
+// PPI, the kernel's own; the shared peripheral interrupts (SPIs) are the device lines
+// user space may claim (arch.hpp, "Device interrupts").
 #include "aarch64.hpp"
 
 namespace arch::aarch64 {
@@ -12,15 +14,20 @@ using kernel::fdt::Tree;
 
 // Distributor registers.
 constexpr u64 kGicdCtlr = 0x000;
+constexpr u64 kGicdTyper = 0x004;
 constexpr u64 kGicdIsenabler = 0x100;
+constexpr u64 kGicdIcenabler = 0x180;
+constexpr u64 kGicdIcpendr = 0x280;
 constexpr u64 kGicdIpriorityr = 0x400;
+constexpr u64 kGicdItargetsr = 0x800;
+constexpr u64 kGicdIcfgr = 0xc00;
 // CPU interface registers.
 constexpr u64 kGiccCtlr = 0x000;
 constexpr u64 kGiccPmr = 0x004;
 constexpr u64 kGiccIar = 0x00c;
 constexpr u64 kGiccEoir = 0x010;
-constexpr u32 kSpurious = 1023;
-constexpr u32 kPpiBase = 16; ///< devicetree PPI n is GIC INTID 16 + n
+constexpr u32 kFirstSpecial = 1020; ///< 1020..1023 are no interrupts (1023: spurious)
+constexpr u32 kPriority = 0xa0; ///< one priority for everything: no nesting anyway
 
 // CNTV_CTL_EL0 bits.
 constexpr u64 kTimerEnable = 1;
@@ -28,17 +35,53 @@ constexpr u64 kTimerEnable = 1;
 u64 g_gicd = 0;          ///< physical bases
 u64 g_gicc = 0;
 u32 g_timer_intid = 0;
+u32 g_line_count = 0;     ///< INTIDs below this exist (GICD_TYPER)
 u64 g_timer_interval = 0; ///< counter ticks per timer_start period
 
 void enable_interrupt(u32 intid) {
     // Priority bytes are packed four to a word; word accesses work on every GICv2.
     volatile u32* prio = mmio32(g_gicd + kGicdIpriorityr + (intid & ~3u));
     u32 shift = (intid & 3) * 8;
-    *prio = (*prio & ~(0xffu << shift)) | (0xa0u << shift);
+    *prio = (*prio & ~(0xffu << shift)) | (kPriority << shift);
     *mmio32(g_gicd + kGicdIsenabler + 4 * (intid / 32)) = 1u << (intid % 32);
 }
 
+/// Every SPI disabled, not pending, level-sensitive, routed to this CPU at kPriority,
+/// so that irq_set_masked has nothing left to set up. Level, because a line masked
+/// while its device still asserts it must come back when unmasked, not be lost.
+void spi_init() {
+    u32 typer = *mmio32(g_gicd + kGicdTyper);
+    g_line_count = 32 * ((typer & 0x1f) + 1); // ITLinesNumber
+    if (g_line_count > kFirstSpecial) g_line_count = kFirstSpecial;
+    // The banked GICD_ITARGETSR0..7 read as this CPU's own target bit; RAZ on a
+    // uniprocessor GIC, whose ITARGETSR writes are ignored anyway.
+    u32 self = *mmio32(g_gicd + kGicdItargetsr) & 0xff;
+    if (self == 0) self = 1;
+    for (u32 line = kSpiBase; line < g_line_count; line += 32) {
+        *mmio32(g_gicd + kGicdIcenabler + line / 8) = ~0u;
+        *mmio32(g_gicd + kGicdIcpendr + line / 8) = ~0u;
+    }
+    for (u32 line = kSpiBase; line < g_line_count; line += 4) {
+        *mmio32(g_gicd + kGicdIpriorityr + line) = kPriority * 0x01010101u;
+        *mmio32(g_gicd + kGicdItargetsr + line) = self * 0x01010101u;
+    }
+    // Two bits per line; the upper one is "edge". The lower one is reserved: kept.
+    for (u32 line = kSpiBase; line < g_line_count; line += 16) {
+        volatile u32* cfg = mmio32(g_gicd + kGicdIcfgr + line / 4);
+        *cfg = *cfg & 0x55555555u;
+    }
+}
+
 } // namespace
+
+Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index) {
+    if (interrupts.len < (index + 1) * 3 * 4) return Error::Malformed;
+    u32 type = interrupts.cell(index * 3);
+    u32 number = interrupts.cell(index * 3 + 1);
+    if (type == 0 && number < kFirstSpecial - kSpiBase) return kSpiBase + number;
+    if (type == 1 && number < kSpiBase - kPpiBase) return kPpiBase + number;
+    return Error::Malformed;
+}
 
 Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
     auto gic = tree.find_compatible("arm,cortex-a15-gic");
@@ -55,9 +98,12 @@ Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
     // three cells each (type 1 = PPI, number, flags).
     auto timer = TRY(tree.find_compatible("arm,armv8-timer"));
     kernel::fdt::Prop irqs = TRY(tree.prop(timer, "interrupts"));
-    if (irqs.len < 4 * 3 * 4 || irqs.cell(2 * 3) != 1) return Error::Malformed;
-    g_timer_intid = kPpiBase + irqs.cell(2 * 3 + 1);
+    g_timer_intid = TRY(gic_intid(irqs, 2));
+    if (g_timer_intid >= kSpiBase) return Error::Malformed; // a per-CPU timer is a PPI
 
+    // Configure while the distributor is still off (firmware may have left it on).
+    *mmio32(g_gicd + kGicdCtlr) = 0;
+    spi_init();
     // Without the security extensions (QEMU virt's GIC at EL1) every interrupt is in
     // group 0 and signalled as IRQ. Priority mask: let everything through.
     *mmio32(g_gicd + kGicdCtlr) = 1;
@@ -70,13 +116,19 @@ void irq_handle() {
     for (;;) {
         u32 iar = *mmio32(g_gicc + kGiccIar);
         u32 intid = iar & 0x3ff;
-        if (intid == kSpurious) return;
+        // Spurious (nothing pending any more): nothing was acknowledged, so no EOI.
+        if (intid >= kFirstSpecial) return;
         if (intid == g_timer_intid) {
             // Reload first: the next period counts from now, and the level-triggered
             // line drops before EOI.
             AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);
             kernel::on_timer_tick();
+        } else if (intid >= kSpiBase && intid < g_line_count) {
+            // The kernel masks the line before we complete it, so a device still
+            // asserting it does not bring us straight back here.
+            kernel::on_device_interrupt(intid);
         }
+        // Anything else (an SGI or PPI nobody enabled) is completed and forgotten.
         *mmio32(g_gicc + kGiccEoir) = iar;
     }
 }
@@ -92,4 +144,16 @@ void arch::timer_start(kernel::u32 hz) {
     AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);
     AARCH64_WRITE_SYSREG(cntv_ctl_el0, kTimerEnable);
     asm volatile("isb");
+}
+
+bool arch::irq_line_valid(kernel::u32 line) {
+    using namespace arch::aarch64;
+    return line >= kSpiBase && line < g_line_count && line != g_timer_intid;
+}
+
+void arch::irq_set_masked(kernel::u32 line, bool masked) {
+    using namespace arch::aarch64;
+    if (!irq_line_valid(line)) return; // never touch the timer or a line that is not there
+    u64 reg = (masked ? kGicdIcenabler : kGicdIsenabler) + 4 * (line / 32);
+    *mmio32(g_gicd + reg) = 1u << (line % 32);
 }

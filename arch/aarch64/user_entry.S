@@ -9,6 +9,9 @@
 //   an empty stack and every entry starts afresh there.
 // - aarch64_user_regs / aarch64_user_fpu name the register file and FPU area that the
 //   last enter_user restored; the next entry saves into the same two buffers.
+// - The kernel never touches FP/SIMD registers (-mgeneral-regs-only) and only arch code
+//   writes an FPU area (init_fpu_area forgets aarch64_user_fpu if it names that area), so
+//   while aarch64_user_fpu names an area, the registers hold exactly what it holds.
 // - Taking an exception masks D, A, I and F, so the entry path runs with everything
 //   masked until the kernel chooses to idle; enter_user masks them again itself, since
 //   an IRQ between writing ELR/SPSR and eret would overwrite them.
@@ -34,7 +37,10 @@ aarch64_enter_user:
     adrp x2, aarch64_user_regs
     str x0, [x2, :lo12:aarch64_user_regs]
     adrp x2, aarch64_user_fpu
-    str x1, [x2, :lo12:aarch64_user_fpu]
+    ldr x3, [x2, :lo12:aarch64_user_fpu]
+    cmp x3, x1
+    b.eq 1f                                     // back to the thread that trapped: its
+    str x1, [x2, :lo12:aarch64_user_fpu]        // FP state is still in the registers
 
     // FP/SIMD: CPACR_EL1.FPEN lets EL1 touch it (user_mode_init); the kernel's own C++
     // is built -mgeneral-regs-only, so these are the only FP instructions it runs.
@@ -59,7 +65,7 @@ aarch64_enter_user:
     msr fpsr, x2
     msr fpcr, x3
 
-    ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
+1:  ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
     msr elr_el1, x2
     msr sp_el0, x3
     ldp x2, x3, [x0, #REG(AARCH64_REG_SPSR)]    // spsr, TPIDR_EL0

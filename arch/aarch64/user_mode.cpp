@@ -27,13 +27,17 @@ constexpr u64 kSpsrUserMask = u64{0xf} << 28;
 
 constexpr u64 kCpacrFpenAll = u64{3} << 20; ///< FP/SIMD at EL0 and EL1 without trapping
 constexpr u64 kTcrEpd0 = u64{1} << 7;       ///< no table walks for TTBR0 (boot.S sets it)
-constexpr u64 kTcrAs = u64{1} << 36;        ///< 16-bit ASIDs
-constexpr u64 kTcrA1 = u64{1} << 22;        ///< the ASID comes from TTBR1 (we want TTBR0)
+constexpr u64 kTcrAs = u64{1} << 36;        ///< 16-bit ASIDs (boot.S sets it if it can)
 constexpr u64 kCntkctlEl0Vcten = u64{1} << 1; ///< EL0 may read CNTVCT_EL0 (and CNTFRQ)
 constexpr u64 kPmuserenrCr = u64{1} << 2;   ///< EL0 may read PMCCNTR_EL0
+constexpr u64 kEcSvc64 = 0x15;              ///< ESR_EL1.EC of an SVC from AArch64
 
 /// Widest ASID the CPU takes (8 or 16 bits); larger identifiers are treated as 0.
 unsigned g_asid_bits = 8;
+constexpr unsigned kTlbiAsidShift = 48; ///< TTBR0_EL1.ASID and a TLBI operand's ASID
+
+/// `asid` if the CPU can tag with it, else 0 (the kernel only hands out smaller ones).
+u64 usable_asid(kernel::u16 asid) { return asid >> g_asid_bits ? 0 : asid; }
 /// EPD0 cleared: boot.S closes the lower half; activate_user_space opens it and
 /// deactivate_user_space closes it again when the loaded space is destroyed.
 bool g_lower_half_open = false;
@@ -51,7 +55,7 @@ UserTrap decode_sync(u64 esr) {
     trap.code = esr;
     u64 ec = (esr >> 26) & 0x3f;
     switch (ec) {
-    case 0x15: // SVC from AArch64; ELR already points past it
+    case kEcSvc64: // ELR already points past the svc
         trap.kind = TrapKind::Syscall;
         break;
     case 0x20: // instruction abort from a lower EL
@@ -80,14 +84,9 @@ void user_mode_init() {
     // FP/SIMD on for both ELs: EL0 programs use it freely, and EL1 runs only the save
     // and restore in user_entry.S (its C++ is -mgeneral-regs-only).
     AARCH64_WRITE_SYSREG(cpacr_el1, AARCH64_READ_SYSREG(cpacr_el1) | kCpacrFpenAll);
-    // 16-bit ASIDs when ID_AA64MMFR0_EL1.ASIDBits says so; no user translation exists yet,
-    // so no TLB entry was tagged under the old width.
-    u64 tcr = AARCH64_READ_SYSREG(tcr_el1) & ~kTcrA1;
-    if (((AARCH64_READ_SYSREG(id_aa64mmfr0_el1) >> 4) & 0xf) == 2) {
-        tcr |= kTcrAs;
-        g_asid_bits = 16;
-    }
-    AARCH64_WRITE_SYSREG(tcr_el1, tcr);
+    // boot.S chose the ASID width (from ID_AA64MMFR0_EL1.ASIDBits) before the MMU went
+    // on; TCR says which.
+    g_asid_bits = AARCH64_READ_SYSREG(tcr_el1) & kTcrAs ? 16 : 8;
     // Nothing from the firmware may leak into EL0 through its read-only TLS register.
     AARCH64_WRITE_SYSREG(tpidrro_el0, 0);
     AARCH64_WRITE_SYSREG(tpidr_el0, 0);
@@ -110,26 +109,32 @@ void arch::init_fpu_area(void* fpu_area) {
     // Zero is the reset state: all registers 0, FPCR round-to-nearest with no traps.
     auto* p = static_cast<volatile kernel::u8*>(fpu_area);
     for (kernel::usize i = 0; i < aarch64::kFpuBytes; ++i) p[i] = 0;
+    // The registers no longer match it: the next aarch64_enter_user must load it.
+    if (aarch64_user_fpu == fpu_area) aarch64_user_fpu = nullptr;
 }
 
 void arch::prepare_user_root(kernel::PhysAddr, kernel::PhysWindow) {
     // Nothing to share: the kernel lives in TTBR1, a user root only ever holds user pages.
 }
 
+kernel::u32 arch::asid_count() { return kernel::u32{1} << arch::aarch64::g_asid_bits; }
+
 void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     using namespace arch::aarch64;
-    if (asid >> g_asid_bits) asid = 0; // no room for it: flush instead of aliasing
+    u64 tag = usable_asid(asid);
     // The kernel's writes to the new tables complete before the walker may read them.
     asm volatile("dsb ishst" ::: "memory");
-    AARCH64_WRITE_SYSREG(ttbr0_el1, root.value | u64{asid} << 48);
+    // Root and ASID change in one write, so no walk pairs the new table with the old tag.
+    AARCH64_WRITE_SYSREG(ttbr0_el1, root.value | tag << kTlbiAsidShift);
     if (!g_lower_half_open) {
         AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) & ~kTcrEpd0);
         g_lower_half_open = true;
     }
     asm volatile("isb" ::: "memory");
-    // Without an identifier the previous space's entries carry the same (zero) ASID: drop
-    // every cached translation. Kernel entries are refetched from TTBR1 as needed.
-    if (asid == 0) asm volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+    // A tagged space's entries stay cached: the kernel flushes them by tag when they go
+    // stale. Untagged spaces all share ASID 0, so whatever a previous one left under it
+    // goes (after the switch, so that no walk of the old root can refill it).
+    if (tag == 0) asm volatile("tlbi aside1, xzr\n dsb nsh\n isb" ::: "memory");
 }
 
 [[noreturn]] void arch::return_to_user(kernel::u64* regs, void* fpu_area) {
@@ -151,9 +156,13 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
     using namespace arch::aarch64;
     UserTrap trap{TrapKind::OtherFault};
     if (kind == 8) {
-        trap = decode_sync(AARCH64_READ_SYSREG(esr_el1));
+        u64 esr = AARCH64_READ_SYSREG(esr_el1);
+        // System calls first and without decoding: they are most of the traffic.
+        if (((esr >> 26) & 0x3f) == kEcSvc64)
+            kernel::on_user_trap(UserTrap{TrapKind::Syscall, 0, false, false, esr});
+        trap = decode_sync(esr);
     } else if (kind == 9) {
-        irq_handle(); // the timer: kernel::on_timer_tick, re-arm, EOI
+        irq_handle(); // the timer or a device line (kernel::on_device_interrupt), EOI
         trap.kind = TrapKind::Interrupt;
     } else if (kind == 11) {
         trap.code = AARCH64_READ_SYSREG(esr_el1); // SError: the syndrome says what
@@ -164,17 +173,30 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
 }
 
 
-// Drop `va`'s translations for every ASID (nobody allocates ASIDs yet) on this CPU's
-// inner-shareable domain, and wait until the walker can no longer use them.
-void arch::flush_user_page(kernel::u64 va) {
-    asm volatile("dsb ishst\n tlbi vaae1is, %0\n dsb ish\n isb" ::"r"(va >> 12) : "memory");
+// Drop `va`'s translations (leaf and the walk entries above it) tagged `asid` in the
+// inner-shareable domain, once the unmap itself is visible to every walker; the dsb ish
+// waits until no CPU can use them any more.
+void arch::flush_user_page(kernel::u64 va, kernel::u16 asid) {
+    using namespace arch::aarch64;
+    constexpr u64 kVaField = (u64{1} << 44) - 1; // VA[55:12] in operand bits 43:0
+    u64 op = ((va >> 12) & kVaField) | usable_asid(asid) << kTlbiAsidShift;
+    asm volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb" ::"r"(op) : "memory");
 }
 
-// Close the lower half again (EPD0: no walks through TTBR0) and forget every cached user
-// translation, so the old root can be freed.
+// Everything tagged `asid`, everywhere: its space is gone and the tag will be reused.
+void arch::flush_asid(kernel::u16 asid) {
+    using namespace arch::aarch64;
+    u64 op = usable_asid(asid) << kTlbiAsidShift;
+    asm volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb" ::"r"(op) : "memory");
+}
+
+// Close the lower half again (EPD0: no walks through TTBR0) and forget what this CPU
+// cached under the loaded tag, so the old root can be freed. Other tags belong to other,
+// live spaces and stay.
 void arch::deactivate_user_space() {
     using namespace arch::aarch64;
     AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) | kTcrEpd0);
     g_lower_half_open = false;
-    asm volatile("isb\n tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+    u64 op = AARCH64_READ_SYSREG(ttbr0_el1) >> kTlbiAsidShift << kTlbiAsidShift;
+    asm volatile("isb\n tlbi aside1, %0\n dsb nsh\n isb" ::"r"(op) : "memory");
 }

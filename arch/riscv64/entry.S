@@ -44,7 +44,8 @@ real_start:
     csrw    sie, zero
     csrci   sstatus, 2
     // The kernel is soft-float: with sstatus.FS = Off any FP instruction traps instead of
-    // silently using state nobody saves. gp and tp still hold the firmware's pointers
+    // silently using user state (only the user entry and exit turn it on, to save and
+    // restore that state). gp and tp still hold the firmware's pointers
     // (U-Boot's global data, OpenSBI's scratch); nothing of ours uses them.
     li      t0, 3 << 13
     csrc    sstatus, t0

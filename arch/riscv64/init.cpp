@@ -20,6 +20,7 @@ constexpr kernel::usize kMaxDtbSize = 2u << 20;
 // QEMU virt's sifive_test, for a poweroff before the devicetree could be read.
 constexpr u64 kDefaultTestDevice = 0x100000;
 
+using kernel::u32;
 using kernel::fdt::Node;
 using kernel::fdt::Tree;
 
@@ -35,12 +36,70 @@ kernel::Result<Node> find_any(const Tree& t, const char* const (&compats)[N]) {
     return kernel::Error::NotFound;
 }
 
-void find_devices(const Tree& t, kernel::BootInfo& info) {
+u32 phandle_of(const Tree& t, Node n) {
+    if (auto p = t.prop(n, "phandle")) return p->cell(0);
+    if (auto p = t.prop(n, "linux,phandle")) return p->cell(0);
+    return 0;
+}
+
+/// The phandle of the interrupt controller (riscv,cpu-intc) of hart `hart`, or 0.
+u32 hart_intc(const Tree& t, u64 hart) {
+    auto cpus = t.find_path("/cpus");
+    if (!cpus) return 0;
+    u32 found = 0;
+    t.for_each_child(*cpus, [&](Node cpu) {
+        auto reg = t.reg(cpu, 0);
+        if (found || !reg || reg->base != hart) return;
+        t.for_each_child(cpu, [&](Node c) {
+            auto compat = t.prop(c, "compatible");
+            if (!found && compat && compat->contains_string("riscv,cpu-intc"))
+                found = phandle_of(t, c);
+        });
+    });
+    return found;
+}
+
+/// The node's interrupt parent: its own or its nearest ancestor's interrupt-parent.
+u32 interrupt_parent(const Tree& t, Node n) {
+    for (;;) {
+        if (auto p = t.prop(n, "interrupt-parent")) return p->cell(0);
+        auto up = t.parent(n);
+        if (!up) return 0;
+        n = *up;
+    }
+}
+
+// The PLIC context of `hart`'s S-mode: interrupts-extended lists one (cpu-intc phandle,
+// interrupt) pair per context, and S-mode's is the supervisor external interrupt, 9
+// (M-mode's is 11). Returns the PLIC's phandle, or 0 if there is none the kernel can use.
+u32 find_plic(const Tree& t, kernel::BootInfo& info, u64 hart) {
+    auto plic = find_any(t, {"sifive,plic-1.0.0", "riscv,plic0"});
+    if (!plic) return 0;
+    auto reg = t.reg(*plic, 0);
+    auto ndev = t.prop(*plic, "riscv,ndev");
+    auto contexts = t.prop(*plic, "interrupts-extended");
+    u32 intc = hart_intc(t, hart);
+    if (!reg || !ndev || !contexts || intc == 0) return 0;
+    for (u32 i = 0; 2 * i + 1 < contexts->len / 4; ++i) {
+        if (contexts->cell(2 * i) != intc || contexts->cell(2 * i + 1) != kIrqSupervisorExternal)
+            continue;
+        add_mmio(info, *reg, "plic");
+        plic_init(reg->base, ndev->cell(0), i);
+        return phandle_of(t, *plic);
+    }
+    return 0;
+}
+
+void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
+    u32 plic = find_plic(t, info, hart);
     if (auto uart = find_any(t, {"ns16550a", "ns16550"})) {
         if (auto reg = t.reg(*uart, 0)) {
             auto shift = t.prop(*uart, "reg-shift");
             console_use_uart(reg->base, shift ? shift->cell(0) : 0);
             add_mmio(info, *reg, "ns16550a");
+            auto irq = t.prop(*uart, "interrupts");
+            if (plic && irq && interrupt_parent(t, *uart) == plic && plic_has_source(irq->cell(0)))
+                console_use_irq(irq->cell(0));
         }
     }
     // "syscon" alone is too generic to trust as a test device.
@@ -105,7 +164,7 @@ extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_p
                       kernel::error_name(tree.error()));
         kernel::panic("cannot boot without a devicetree");
     }
-    find_devices(*tree, info);
+    find_devices(*tree, info, hart_id);
     if (auto r = kernel::fdt::collect_boot_info(*tree, kernel::PhysAddr{dtb_phys}, info); !r) {
         kernel::print("riscv64: devicetree: {}\n", kernel::error_name(r.error()));
         kernel::panic("cannot read memory layout from the devicetree");

@@ -7,11 +7,21 @@ namespace arch {
 // ASID 0 for the kernel. The sfence.vma before the write orders earlier page-table
 // stores before the new walks; the one after drops every translation cached from the
 // boot tables (including their identity and 4 GiB direct-map gigapages).
+//
+// satp.ASID is WARL: the bits a hart does not implement read back as zero, so writing
+// all ones tells ASIDLEN. Running briefly under that ASID is harmless: same tables, and
+// the full fence afterwards drops whatever was cached under it.
 void activate_page_table(kernel::PhysAddr root) {
     using namespace riscv64;
+    constexpr u64 kAsidMask = 0xffff;
     asm volatile("sfence.vma" ::: "memory");
+    csr_write<Csr::satp>(kSatpModeSv39 | (kAsidMask << kSatpAsidShift) | (root.value >> 12));
+    u64 asid = (csr_read<Csr::satp>() >> kSatpAsidShift) & kAsidMask;
     csr_write<Csr::satp>(kSatpModeSv39 | (root.value >> 12));
     asm volatile("sfence.vma" ::: "memory");
+    unsigned bits = 0; // the implemented bits are the low ASIDLEN ones
+    while (asid >> bits & 1) ++bits;
+    g_platform.asid_bits = bits;
     remember_kernel_root(root);
 }
 

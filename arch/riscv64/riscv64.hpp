@@ -38,8 +38,10 @@ inline void csr_set(u64 bits) {
 }
 
 constexpr u64 kSieStie = u64{1} << 5; ///< supervisor timer interrupt enable
+constexpr u64 kSieSeie = u64{1} << 9; ///< supervisor external interrupt enable
 constexpr u64 kCauseInterrupt = u64{1} << 63;
 constexpr u64 kIrqSupervisorTimer = 5;
+constexpr u64 kIrqSupervisorExternal = 9;
 
 /// What trap_entry.S pushes, in its order.
 struct TrapFrame {
@@ -55,11 +57,24 @@ static_assert(sizeof(TrapFrame) == 35 * 8);
 struct Platform {
     u64 test_device = 0;       ///< sifive_test physical address, 0 = none
     u64 timebase_hz = 0;
+    unsigned asid_bits = 0;    ///< ASIDLEN, probed by activate_page_table
 };
 extern Platform g_platform;
 
-/// Point the console at the NS16550 the devicetree describes.
+/// Point the console at the NS16550 the devicetree describes; it enables the UART's
+/// receive interrupt, which reaches the CPU once the PLIC source is unmasked.
 void console_use_uart(u64 phys, unsigned reg_shift);
+/// The UART's PLIC source (from its `interrupts`), once the PLIC is known to have it.
+void console_use_irq(kernel::u32 source);
+
+/// Take over the PLIC at `phys` with `sources` sources, using `context` (the boot hart's
+/// S-mode one): every source masked, priority 1, threshold 0, sie.SEIE set.
+void plic_init(u64 phys, kernel::u32 sources, kernel::u32 context);
+/// True if `source` is a PLIC source user space can own (1..ndev).
+bool plic_has_source(kernel::u32 source);
+/// Called for the supervisor external interrupt, from S-mode (riscv64_trap) or U-mode
+/// (riscv64_user_trap): claims one source, calls kernel::on_device_interrupt, completes.
+void external_interrupt();
 
 /// Called for the supervisor timer interrupt, from S-mode (riscv64_trap) or U-mode
 /// (riscv64_user_trap): calls kernel::on_timer_tick and re-arms.

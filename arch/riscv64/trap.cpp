@@ -1,5 +1,6 @@
-// Trap dispatch: the supervisor timer interrupt is handled; anything else in the kernel
-// is a bug (or a test boot mode), so it is reported in full and the kernel panics.
+// Trap dispatch: the supervisor timer and external interrupts are handled; anything else
+// in the kernel is a bug (or a test boot mode), so it is reported in full and the kernel
+// panics.
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
@@ -88,6 +89,10 @@ void timer_interrupt() {
 extern "C" void riscv64_trap(TrapFrame* frame) {
     if (frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)) {
         timer_interrupt();
+        return;
+    }
+    if (frame->scause == (kCauseInterrupt | kIrqSupervisorExternal)) {
+        external_interrupt();
         return;
     }
     report(*frame);

@@ -23,6 +23,7 @@
 #define SSTATUS SLOT(32)
 #define SCAUSE SLOT(33)
 #define STVAL SLOT(34)
+#define SSTATUS_FS (3 << 13)    // FP state; both bits set = Dirty
 
 // Byte offsets in the register file of the two registers the user path saves last and
 // restores last (sp arrives through sscratch; t0 is the base register), and of the IP.
@@ -87,7 +88,33 @@ from_user:
     sd      t1, T0_SLOT(t0)
     csrr    t1, sepc
     sd      t1, IP_SLOT(t0)
-    // The FPU area is not saved: user threads run with sstatus.FS = Off (context.hpp).
+    // The FP registers go to the thread's FPU area only if user mode dirtied them since
+    // they were last loaded or saved (sstatus.FS = Dirty); otherwise the area already
+    // holds them (context.hpp, "FPU"). Either way the registers now match that area.
+    csrr    t1, sstatus
+    li      t2, SSTATUS_FS
+    and     t1, t1, t2
+    bne     t1, t2, 1f
+    ld      t2, CPU_FPU(sp)
+    .option push
+    .option arch, +d            // the kernel is built without F/D: only here and in fpu_load
+    .irp    n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    fsd     f\n, \n * 8(t2)
+    .endr
+    frcsr   t1
+    .option pop
+    sd      t1, RISCV64_FPU_FCSR(t2)
+    li      t1, 1
+    sd      t1, RISCV64_FPU_SAVED(t2)
+    ld      t1, CPU_FPU_TAG(sp)
+    addi    t1, t1, 1
+    sd      t1, CPU_FPU_TAG(sp)
+    sd      t1, RISCV64_FPU_TAG(t2)
+    sd      t2, CPU_FPU_LOADED(sp)
+1:  // The kernel runs with FS = Off, as since boot (entry.S); the registers keep their
+    // values meanwhile.
+    li      t1, SSTATUS_FS
+    csrc    sstatus, t1
     // gp and tp keep the user's values in the kernel, which never uses them (no linker
     // relaxation, no thread-local storage).
     // Each user entry starts at the top of the kernel stack: the kernel is not
@@ -97,6 +124,20 @@ from_user:
     csrr    a1, stval
     call    riscv64_user_trap   // [[noreturn]]
     ebreak                      // a return would be a kernel bug: trap loudly
+
+// void riscv64_fpu_load(const void* area): f0..f31 and fcsr from a thread's FPU area.
+// The caller has set sstatus.FS (not Off) so that these instructions do not trap.
+    .globl riscv64_fpu_load
+riscv64_fpu_load:
+    .option push
+    .option arch, +d
+    .irp    n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    fld     f\n, \n * 8(a0)
+    .endr
+    ld      t0, RISCV64_FPU_FCSR(a0)
+    fscsr   t0
+    .option pop
+    ret
 
 // void riscv64_enter_user(u64* regs, CpuLocal* cpu): the last step of return_to_user,
 // which has masked interrupts, sanitized the register file and set sstatus for U-mode.

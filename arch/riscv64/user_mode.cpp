@@ -12,7 +12,7 @@ namespace arch::riscv64 {
 
 // The boot stack is the kernel stack of CPU 0: kernel::main runs on it until the first
 // return_to_user abandons its frames, and every user entry starts again at its top.
-constinit CpuLocal g_cpu{boot_stack_top, nullptr, nullptr, 0};
+constinit CpuLocal g_cpu{boot_stack_top, nullptr, nullptr, 0, nullptr, 0};
 
 namespace {
 
@@ -20,11 +20,13 @@ namespace {
 constexpr u64 kSstatusSie = u64{1} << 1;   ///< interrupts enabled in S-mode
 constexpr u64 kSstatusSpie = u64{1} << 5;  ///< SIE after sret (irrelevant in U-mode)
 constexpr u64 kSstatusSpp = u64{1} << 8;   ///< sret goes to S-mode when set
-constexpr u64 kSstatusFs = u64{3} << 13;   ///< FPU state; 0 = Off, FP instructions trap
+constexpr u64 kSstatusVs = u64{3} << 9;    ///< vector state; 0 = Off, V instructions trap
+constexpr u64 kSstatusFs = u64{3} << 13;   ///< FPU state: Off, Initial, Clean, Dirty
+constexpr u64 kSstatusFsInitial = u64{1} << 13;
+constexpr u64 kSstatusFsClean = u64{2} << 13;
 constexpr u64 kSstatusSum = u64{1} << 18;  ///< S-mode may touch U pages
 constexpr u64 kSstatusMxr = u64{1} << 19;  ///< loads from execute-only pages
 
-constexpr u64 kSatpAsidShift = 44;
 constexpr unsigned kKernelRootFirst = kernel::kEntriesPerTable / 2; // Sv39 upper half
 
 // Sv39 user addresses are the lower half: below 2^38 (root entries 0..255).
@@ -61,6 +63,7 @@ static_assert(has_address(kExcStorePageFault) && has_address(5) &&
 void remember_kernel_root(kernel::PhysAddr root) { g_kernel_root = root; }
 
 extern "C" [[noreturn]] void riscv64_enter_user(u64* regs, CpuLocal* cpu);
+extern "C" void riscv64_fpu_load(const void* area);
 
 // Runs on the top of the kernel stack with interrupts masked and the user's registers in
 // g_cpu.regs. Turns scause/stval into the portable UserTrap.
@@ -68,14 +71,17 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
     kernel::UserTrap trap{.kind = kernel::TrapKind::OtherFault, .code = scause};
     u64 code = scause & ~kCauseInterrupt;
     if (scause & kCauseInterrupt) {
-        if (code != kIrqSupervisorTimer) {
-            // Only the timer is enabled in sie: anything else means the kernel enabled a
-            // source it cannot handle, which would fire again on every return.
+        if (code == kIrqSupervisorTimer) {
+            timer_interrupt(); // on_timer_tick and re-arm, as for a tick while idling
+        } else if (code == kIrqSupervisorExternal) {
+            external_interrupt(); // claim, on_device_interrupt, complete
+        } else {
+            // Only these two are enabled in sie: anything else means the kernel enabled
+            // a source it cannot handle, which would fire again on every return.
             kernel::print("TRAP: unexpected interrupt from U-mode (scause {:#x}), sepc {:#x}\n",
                           scause, g_cpu.regs[abi::kRegIp]);
             kernel::panic("kernel trap");
         }
-        timer_interrupt(); // on_timer_tick and re-arm, as for a tick while idling
         trap.kind = kernel::TrapKind::Interrupt;
         kernel::on_user_trap(trap);
     }
@@ -112,8 +118,12 @@ void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp) {
     regs[abi::kRegSp] = sp;
 }
 
-// Nothing to initialize: user threads run with FS = Off and never touch the area.
-void init_fpu_area(void*) {}
+// The reset state is all zero: f0..f31 = +0.0, fcsr = 0 (round to nearest, no flags),
+// never saved, tag 0 (context.hpp, "FPU").
+void init_fpu_area(void* fpu_area) {
+    auto* area = static_cast<kernel::u64*>(fpu_area);
+    for (unsigned i = 0; i * 8 < RISCV64_FPU_TAG + 8; ++i) area[i] = 0;
+}
 
 // The upper half (root entries 256..511: direct map and kernel image) points at the
 // kernel's own level-1 tables, so later kernel mappings below those entries are shared.
@@ -132,16 +142,41 @@ void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window) {
 
 // The kernel half is global in every root, so only non-global (user) translations need
 // dropping. sfence.vma with rs2 = a register holding the ASID flushes exactly the
-// non-global entries of that ASID (x0 would also flush the global kernel ones). The
-// fence before the write orders the new tables' stores before walks through them.
-// Nobody allocates ASIDs yet, and unmapping has no flush hook of its own, so the
-// entries of a non-zero ASID are flushed too: correct, if not yet fast.
+// non-global entries of that ASID (x0 would also flush the global kernel ones).
+// With an ASID the space's cached entries stay valid while others run: the kernel
+// flushes them by tag as they go stale (flush_user_page, flush_asid), so switching to it
+// costs only the satp write. ASID 0 is shared by every untagged space (and the kernel
+// root, whose lower half is empty), so its entries are flushed on every switch; the
+// fence before the write also orders the new tables' stores before walks through them.
 void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     using namespace riscv64;
     u64 id = asid;
+    u64 satp = kSatpModeSv39 | (id << kSatpAsidShift) | (root.value >> 12);
+    if (id != 0) {
+        csr_write<Csr::satp>(satp);
+        return;
+    }
     asm volatile("sfence.vma zero, %0" ::"r"(id) : "memory");
-    csr_write<Csr::satp>(kSatpModeSv39 | (id << kSatpAsidShift) | (root.value >> 12));
+    csr_write<Csr::satp>(satp);
     asm volatile("sfence.vma zero, %0" ::"r"(id) : "memory");
+}
+
+// One hart for now, so "every CPU" is this one. rs2 is a register even for ASID 0: x0
+// there would mean "every ASID, global entries included".
+void flush_user_page(kernel::u64 va, kernel::u16 asid) {
+    kernel::u64 id = asid;
+    asm volatile("sfence.vma %0, %1" ::"r"(va), "r"(id) : "memory");
+}
+
+void flush_asid(kernel::u16 asid) {
+    kernel::u64 id = asid;
+    asm volatile("sfence.vma zero, %0" ::"r"(id) : "memory");
+}
+
+// Found by activate_page_table, which runs before the kernel asks.
+kernel::u32 asid_count() {
+    unsigned bits = riscv64::g_platform.asid_bits;
+    return bits ? kernel::u32{1} << bits : 0;
 }
 
 [[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area) {
@@ -156,22 +191,28 @@ void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     if (regs[abi::kRegSp] >= kUserEnd) regs[abi::kRegSp] = 0;
     g_cpu.regs = regs;
     g_cpu.fpu = fpu_area;
+    // The FP registers: reloaded unless they hold this area already (context.hpp).
+    auto* area = static_cast<u64*>(fpu_area);
+    u64& tag = area[RISCV64_FPU_TAG / 8];
+    if (g_cpu.fpu_loaded != fpu_area || tag != g_cpu.fpu_tag) {
+        csr_set<Csr::sstatus>(kSstatusFs); // FS = Dirty for now: fld traps while Off
+        riscv64_fpu_load(area);
+        tag = ++g_cpu.fpu_tag;
+        g_cpu.fpu_loaded = fpu_area;
+    }
     // sret to U-mode (SPP = 0); SPIE = 1 leaves SIE set after sret, harmless in U-mode
-    // (S interrupts are always taken there) and cleared again by the next trap; FS = Off
-    // makes FP instructions trap; SUM = MXR = 0 so the kernel cannot touch user pages
-    // by accident.
+    // (S interrupts are always taken there) and cleared again by the next trap; FS =
+    // Initial or Clean, so the next entry saves the FP registers only if the thread
+    // writes one; VS = Off; SUM = MXR = 0 so the kernel cannot touch user pages by
+    // accident.
     u64 status = csr_read<Csr::sstatus>();
-    status &= ~(kSstatusSie | kSstatusSpp | kSstatusFs | kSstatusSum | kSstatusMxr);
-    status |= kSstatusSpie;
+    status &= ~(kSstatusSie | kSstatusSpp | kSstatusVs | kSstatusFs | kSstatusSum | kSstatusMxr);
+    status |= kSstatusSpie | (area[RISCV64_FPU_SAVED / 8] ? kSstatusFsClean : kSstatusFsInitial);
     csr_write<Csr::sstatus>(status);
     riscv64_enter_user(regs, &g_cpu);
 }
 
 } // namespace arch
-
-// sfence.vma with rs1 = va and rs2 = zero drops that address's translations for every
-// ASID: enough while nobody allocates ASIDs, and never too little.
-void arch::flush_user_page(kernel::u64 va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
 
 // Back to the kernel's own root, whose lower half is empty.
 void arch::deactivate_user_space() {

@@ -11,6 +11,7 @@ namespace {
 constexpr u32 kSdtHeaderSize = 36;
 constexpr u32 kMaxTableSize = 1 << 20; // sanity bound on a table's claimed length
 constexpr u8 kMadtIoApic = 1;
+constexpr u8 kMadtSourceOverride = 2;
 constexpr u8 kMadtLapicOverride = 5;
 
 // ACPI tables are byte-packed and may be unaligned: read fields byte by byte.
@@ -86,7 +87,7 @@ ApicInfo find_apics(const u8* rsdp, usize rsdp_size) {
     if (!rsdp || !rsdp_ok(rsdp, rsdp_size)) rsdp = scan_rsdp();
     const u8* madt = rsdp ? find_madt(rsdp) : nullptr;
     if (!madt) {
-        info.ioapic[info.ioapic_count++] = 0xfec00000; // the usual PC address
+        info.ioapic[info.ioapic_count++] = {0xfec00000, 0}; // the usual PC address
         return info;
     }
     u32 len = le32(madt + 4);
@@ -99,7 +100,11 @@ ApicInfo find_apics(const u8* rsdp, usize rsdp_size) {
         u8 type = e[0], elen = e[1];
         if (elen < 2 || off + elen > len) break;
         if (type == kMadtIoApic && elen >= 12 && info.ioapic_count < 4)
-            info.ioapic[info.ioapic_count++] = le32(e + 4);
+            info.ioapic[info.ioapic_count++] = {le32(e + 4), le32(e + 8)};
+        else if (type == kMadtSourceOverride && elen >= 10 && e[2] == 0 && e[3] < 16 &&
+                 info.override_count < 16) // bus 0 is ISA, the only one defined
+            info.overrides[info.override_count++] = {e[3], le32(e + 4),
+                                                     static_cast<u16>(e[8] | e[9] << 8)};
         else if (type == kMadtLapicOverride && elen >= 12)
             info.lapic = le64(e + 4);
         off += elen;

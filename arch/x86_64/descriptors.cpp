@@ -101,12 +101,11 @@ void load_gdt() {
 
 } // namespace
 
-extern "C" const u64 trap_stubs[50]; // vectors.S: stubs for 0..48, then 255
+extern "C" const u64 trap_stubs[256]; // vectors.S: a stub for every vector
 
 void descriptors_init() {
     load_gdt();
-    for (unsigned v = 0; v <= kTimerVector; ++v) set_gate(static_cast<u8>(v), trap_stubs[v], 0);
-    set_gate(kSpuriousVector, trap_stubs[49], 0);
+    for (unsigned v = 0; v < 256; ++v) set_gate(static_cast<u8>(v), trap_stubs[v], 0);
     set_gate(2, trap_stubs[2], kEmergencyIst);  // NMI
     set_gate(8, trap_stubs[8], kEmergencyIst);  // double fault
     set_gate(18, trap_stubs[18], kEmergencyIst); // machine check

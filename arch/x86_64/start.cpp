@@ -87,7 +87,10 @@ void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     if (!apics.from_madt) kernel::print("x86_64: no ACPI MADT, assuming the default APIC addresses\n");
     lapic_set_base(apics.lapic);
     add_mmio(info, apics.lapic, "local APIC");
-    for (unsigned i = 0; i < apics.ioapic_count; ++i) add_mmio(info, apics.ioapic[i], "I/O APIC");
+    for (unsigned i = 0; i < apics.ioapic_count; ++i) add_mmio(info, apics.ioapic[i].address, "I/O APIC");
+    // Through the early direct map; the kernel's tables map the same windows at the same
+    // addresses (BootInfo::mmio).
+    ioapic_init(apics);
 }
 
 } // namespace

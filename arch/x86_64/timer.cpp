@@ -14,6 +14,7 @@ constexpr u8 kIcw1Init = 0x11; // edge triggered, cascade, ICW4 follows
 constexpr u8 kIcw4_8086 = 0x01;
 
 // Local APIC registers (offsets in its 4 KiB window).
+constexpr u32 kLapicId = 0x20;
 constexpr u32 kLapicEoi = 0xb0;
 constexpr u32 kLapicSpurious = 0xf0;
 constexpr u32 kLapicLvtTimer = 0x320;
@@ -76,6 +77,8 @@ void pic_disable() {
 void lapic_set_base(u64 phys) { g_lapic = kDirectMapBase + phys; }
 
 void lapic_eoi() { lapic_write(kLapicEoi, 0); }
+
+u32 lapic_id() { return lapic_read(kLapicId) >> 24; }
 
 } // namespace arch::x86_64
 

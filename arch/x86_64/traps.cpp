@@ -1,6 +1,7 @@
-// Trap dispatch. In kernel mode the timer and spurious interrupts are handled and every
-// exception is a kernel bug, reported in full before kernel::panic. From user mode
-// (user_entry.S has saved the thread) everything becomes a kernel::UserTrap.
+// Trap dispatch. In kernel mode interrupts (timer, device lines, spurious and stray
+// vectors) are handled and every exception is a kernel bug, reported in full before
+// kernel::panic. From user mode (user_entry.S has saved the thread) everything becomes
+// a kernel::UserTrap.
 #include "hw.hpp"
 #include "user_frame.h"
 #include "x86_64.hpp"
@@ -91,8 +92,15 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
         kernel::on_timer_tick();
         lapic_eoi();
         trap.kind = TrapKind::Interrupt;
+    } else if (handle_device_interrupt(vector)) {
+        trap.kind = TrapKind::Interrupt;
     } else if (is_spurious(vector)) {
         // Nothing happened (and no EOI is owed): resume the same thread.
+        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu);
+    } else if (vector >= 32) {
+        // A vector nothing is routed to: acknowledge it, lest it block the lower ones, and
+        // resume. No panic: a misbehaving device must not bring the kernel down.
+        lapic_eoi();
         arch::return_to_user(x86_64_user_regs, x86_64_user_fpu);
     } else if (vector == kPageFault) {
         trap.kind = TrapKind::PageFault;
@@ -101,12 +109,10 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
         trap.exec = (error & kPfInstruction) != 0;
     } else if (vector == kInvalidOpcode) {
         trap.kind = TrapKind::IllegalInstruction;
-    } else if (vector == kNmi || vector == kDoubleFault || vector == kMachineCheck || vector >= 32) {
-        // Not the thread's doing: a hardware problem or a kernel bug (a vector with no
-        // stub above 48 cannot arrive).
+    } else if (vector == kNmi || vector == kDoubleFault || vector == kMachineCheck) {
+        // Not the thread's doing: a hardware problem or a kernel bug.
         print("TRAP: {} (vector {}, error code {:#x}) while in user mode at rip {:#x}\n",
-              vector < 32 ? kExceptionNames[vector] : "unexpected interrupt", vector, error,
-              x86_64_user_regs[kRip]);
+              kExceptionNames[vector], vector, error, x86_64_user_regs[kRip]);
         kernel::panic("kernel trap");
     }
     // Anything else (#DE, #DB, #BP, #GP, #SS, #NP, #AC, #MF, #XM...) is the thread's
@@ -121,10 +127,15 @@ extern "C" void x86_64_trap(TrapFrame* frame) {
         lapic_eoi();
         return;
     }
+    if (handle_device_interrupt(frame->vector)) return;
     // Spurious interrupts must not be acknowledged (no EOI): the LAPIC's own, and the
     // 8259's IRQ 7/15, the only lines a fully masked 8259 still raises.
-    if (frame->vector == kSpuriousVector || (frame->vector >= kPicBase && frame->vector < kPicBase + 16))
+    if (is_spurious(frame->vector)) return;
+    // Any other vector is stray: acknowledged, ignored (see x86_64_user_trap).
+    if (frame->vector >= 32) {
+        lapic_eoi();
         return;
+    }
     report_exception(*frame);
 }
 

@@ -6,8 +6,8 @@
 // - One CPU, one kernel stack: the boot stack. The kernel is not preemptible and nothing
 //   returns to an entry, so every entry from user mode starts at boot_stack_top, whatever
 //   the kernel left below it (kernel::main's frame is dead once it returned to user).
-// - Interrupts are masked from the first instruction of an entry until the iretq that
-//   leaves: interrupt gates clear IF, SFMASK clears it for syscall. Only the kernel's
+// - Interrupts are masked from the first instruction of an entry until the iretq or
+//   sysretq that leaves: interrupt gates clear IF, SFMASK clears it for syscall. Only the kernel's
 //   idle loop sets IF, and it comes back here through return_to_user.
 // - The registers are saved into the buffers return_to_user was last given
 //   (x86_64_user_regs, x86_64_user_fpu), never onto the stack, so the portable kernel
@@ -37,6 +37,22 @@
     mov %r13, UREG_R13(\base)
     mov %r14, UREG_R14(\base)
     mov %r15, UREG_R15(\base)
+.endm
+
+// Load the general registers but rsp, rdi, rcx and r11 from the register file at rdi.
+.macro load_gprs
+    mov UREG_RAX(%rdi), %rax
+    mov UREG_RBX(%rdi), %rbx
+    mov UREG_RDX(%rdi), %rdx
+    mov UREG_RSI(%rdi), %rsi
+    mov UREG_RBP(%rdi), %rbp
+    mov UREG_R8(%rdi), %r8
+    mov UREG_R9(%rdi), %r9
+    mov UREG_R10(%rdi), %r10
+    mov UREG_R12(%rdi), %r12
+    mov UREG_R13(%rdi), %r13
+    mov UREG_R14(%rdi), %r14
+    mov UREG_R15(%rdi), %r15
 .endm
 
 // The syscall instruction (IA32_LSTAR). The CPU has loaded CS/SS from STAR, put the
@@ -115,8 +131,19 @@ enter_kernel:
 
 // x86_64_enter_user(u64* regs [rdi], void* fpu [rsi]): the last step of return_to_user,
 // which has sanitized RIP, RSP, RFLAGS, the FS/GS bases and MXCSR, so none of the
-// instructions below can fault. Builds an iretq frame on the current kernel stack (it
-// is abandoned: the next entry starts at the top again) and restores every register.
+// instructions below can fault. Two ways out, and the user cannot tell them apart:
+// - sysretq, when rcx and r11 in the file hold exactly what it will load into RIP and
+//   RFLAGS (as they do after a syscall, unless the kernel or WriteRegisters changed one
+//   of the four). RIP is sanitized, so rcx is canonical: an Intel CPU raises the #GP of
+//   a non-canonical rcx in ring 0 with the user's rsp already loaded. The sanitized
+//   RFLAGS has no bit sysretq would drop (RF, VM), and IF only takes effect in user mode.
+//   No swapgs: the kernel keeps no per-CPU data in GS, the user's GS base is restored
+//   like FS's. DS/ES stay as they are: the kernel never loads them after boot, and the
+//   first exit of all is an iretq (a new thread's rcx is 0), which nulls the kernel's. Between loading the user's rsp and sysretq nothing can fault, and the
+//   NMI and #MC that still could strike run on their own IST stack.
+// - iretq, from a frame on the current kernel stack (abandoned: the next entry starts
+//   at the top again), for everything else: interrupted or faulting threads, whose
+//   rcx and r11 are ordinary user values.
     .global x86_64_enter_user
     .type x86_64_enter_user, @function
 x86_64_enter_user:
@@ -137,26 +164,23 @@ x86_64_enter_user:
     mov UREG_GS_BASE(%rdi), %eax
     mov UREG_GS_BASE + 4(%rdi), %edx
     wrmsr
-2:  pushq $USER_DS                           // ss
+2:  mov UREG_RCX(%rdi), %rcx                 // the user's rcx and r11 either way
+    mov UREG_R11(%rdi), %r11
+    cmp UREG_RIP(%rdi), %rcx
+    jne 3f
+    cmp UREG_RFLAGS(%rdi), %r11
+    jne 3f
+    load_gprs
+    mov UREG_RSP(%rdi), %rsp                 // the user's: nothing is pushed from here on
+    mov UREG_RDI(%rdi), %rdi                 // last: it was the base register
+    sysretq                                  // RIP = rcx, RFLAGS = r11, CS/SS from STAR[63:48]
+3:  pushq $USER_DS                           // ss
     pushq UREG_RSP(%rdi)
     pushq UREG_RFLAGS(%rdi)                  // IF set: interrupts come back with the user
     pushq $USER_CS
     pushq UREG_RIP(%rdi)
-    mov UREG_RAX(%rdi), %rax
-    mov UREG_RBX(%rdi), %rbx
-    mov UREG_RCX(%rdi), %rcx
-    mov UREG_RDX(%rdi), %rdx
-    mov UREG_RSI(%rdi), %rsi
-    mov UREG_RBP(%rdi), %rbp
-    mov UREG_R8(%rdi), %r8
-    mov UREG_R9(%rdi), %r9
-    mov UREG_R10(%rdi), %r10
-    mov UREG_R11(%rdi), %r11
-    mov UREG_R12(%rdi), %r12
-    mov UREG_R13(%rdi), %r13
-    mov UREG_R14(%rdi), %r14
-    mov UREG_R15(%rdi), %r15
-    mov UREG_RDI(%rdi), %rdi                 // last: it was the base register
+    load_gprs
+    mov UREG_RDI(%rdi), %rdi
     iretq                                    // to CPL 3; DS/ES (kernel selectors) are nulled by the CPU
     .size x86_64_enter_user, . - x86_64_enter_user
 

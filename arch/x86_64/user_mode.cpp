@@ -7,6 +7,7 @@
 
 #include <arch/context.hpp>
 #include <microkernel/arch.hpp>
+#include <microkernel/format.hpp>
 
 extern "C" {
 // user_entry.S. The entry path reads the first two to know where to save a trap.
@@ -37,7 +38,16 @@ constexpr u32 kMsrSfmask = 0xc0000084;
 constexpr u64 kEferSce = 1 << 0; // syscall/sysret enable
 
 constexpr u64 kCr0Mp = 1 << 1, kCr0Em = 1 << 2, kCr0Ts = 1 << 3, kCr0Ne = 1 << 5;
-constexpr u64 kCr4Tsd = 1 << 2, kCr4Osfxsr = 1 << 9, kCr4Osxmmexcpt = 1 << 10, kCr4Fsgsbase = 1 << 16;
+constexpr u64 kCr4Tsd = 1 << 2, kCr4Osfxsr = 1 << 9, kCr4Osxmmexcpt = 1 << 10, kCr4Fsgsbase = 1 << 16,
+              kCr4Pcide = 1 << 17;
+constexpr u32 kCpuid1EcxPcid = 1 << 17, kCpuid7EbxFsgsbase = 1 << 0, kCpuid7EbxInvpcid = 1 << 10;
+
+// CR3 with CR4.PCIDE (SDM vol. 3, 4.10.4.1): bits 11..0 are the PCID; bit 63 set means
+// "keep what is cached for that PCID", clear means "flush its non-global entries".
+constexpr u64 kCr3NoFlush = u64{1} << 63;
+constexpr u32 kPcidCount = 4096;
+// INVPCID types: one address of one PCID, and every entry of one PCID.
+constexpr u64 kInvpcidAddress = 0, kInvpcidContext = 1;
 
 // RFLAGS bits (SDM vol. 1, 3.4.3).
 constexpr u64 kFlagCf = 1 << 0, kFlagReserved1 = 1 << 1, kFlagPf = 1 << 2, kFlagAf = 1 << 4,
@@ -65,6 +75,9 @@ constexpr u64 kBadUserAddress = 0;
 
 kernel::PhysAddr g_kernel_root{};
 u32 g_mxcsr_mask = kMxcsrMaskDefault;
+bool g_pcid = false;    // CR4.PCIDE is on
+bool g_invpcid = false; // and INVPCID exists
+u16 g_active_pcid = 0;  // the PCID in CR3 (0 also without PCIDE)
 
 /// 48-bit canonical: bits 63..47 all equal (4-level paging; LA57 is never enabled).
 constexpr bool is_canonical(u64 v) { return v < kUserEnd || v >= ~(kUserEnd - 1); }
@@ -78,6 +91,40 @@ u32 load32(const void* p, usize off) {
 }
 void store32(void* p, usize off, u32 v) { __builtin_memcpy(static_cast<u8*>(p) + off, &v, sizeof v); }
 
+void write_cr3(u64 v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+u64 read_cr3() {
+    u64 v;
+    asm volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+void invpcid(u64 type, u16 pcid, u64 va) {
+    struct {
+        u64 pcid, va;
+    } descriptor{pcid, va};
+    asm volatile("invpcid %0, %1" ::"m"(descriptor), "r"(type) : "memory");
+}
+
+enum class PcidFlush { Page, Everything };
+
+/// Without INVPCID only a CR3 write reaches another PCID's entries: load the kernel's
+/// root (its user half is empty, so no user translation gets cached meanwhile) tagged
+/// `pcid`, flushing the whole tag or keeping it for one invlpg, then switch back without
+/// a flush. Interrupts stay masked so that no handler runs on the borrowed CR3.
+void flush_other_pcid(u16 pcid, PcidFlush what, u64 va) {
+    u64 flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    u64 saved = read_cr3();
+    if (what == PcidFlush::Page) {
+        write_cr3(g_kernel_root.value | pcid | kCr3NoFlush);
+        asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+    } else {
+        write_cr3(g_kernel_root.value | pcid);
+    }
+    write_cr3(saved | kCr3NoFlush);
+    if (flags & kFlagIf) interrupts_enable();
+}
+
 } // namespace
 
 void user_mode_init() {
@@ -90,11 +137,23 @@ void user_mode_init() {
     u64 cr4 = (read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt) & ~kCr4Tsd;
     // FSGSBASE lets user code read its TLS base (sys_read_tls) and the entry path save
     // FS/GS bases without rdmsr. Without it the entry path falls back to the MSRs.
-    if (cpuid(0).eax >= 7 && (cpuid(7).ebx & 1)) {
+    u32 leaf7_ebx = cpuid(0).eax >= 7 ? cpuid(7).ebx : 0;
+    if (leaf7_ebx & kCpuid7EbxFsgsbase) {
         cr4 |= kCr4Fsgsbase;
         x86_64_has_fsgsbase = 1;
     }
+    // PCIDs tag user translations, so switching spaces need not flush them. PCIDE may
+    // only be turned on with CR3[11:0] = 0, which holds for the early tables.
+    if ((cpuid(1).ecx & kCpuid1EcxPcid) && !(read_cr3() & 0xfff)) {
+        cr4 |= kCr4Pcide;
+        g_pcid = true;
+        g_invpcid = (leaf7_ebx & kCpuid7EbxInvpcid) != 0;
+    }
     write_cr4(cr4);
+    if (g_pcid)
+        kernel::print("x86_64: PCID on ({} ids), INVPCID {}\n", kPcidCount, g_invpcid ? "yes" : "no");
+    else
+        kernel::print("x86_64: no PCID: every address-space switch flushes the TLB\n");
 
     // MXCSR bits outside this mask make FXRSTOR #GP; return_to_user clears them.
     alignas(16) u8 image[kFxsaveBytes] = {};
@@ -102,8 +161,8 @@ void user_mode_init() {
     u32 mask = load32(image, kFxMxcsrMask);
     g_mxcsr_mask = mask ? mask : kMxcsrMaskDefault;
 
-    // syscall: CS = STAR[47:32] (SS = +8) on entry; sysret would use STAR[63:48] + 16 / + 8
-    // (the GDT is laid out for it even though every exit is an iretq for now).
+    // syscall: CS = STAR[47:32] (SS = +8) on entry; sysretq: CS = STAR[63:48] + 16, SS =
+    // + 8, RPL 3 (the GDT is laid out for it).
     wrmsr(kMsrEfer, rdmsr(kMsrEfer) | kEferSce);
     wrmsr(kMsrStar, (u64{(kUserData & ~3u) - 8} << 48) | (u64{kKernelCode} << 32));
     wrmsr(kMsrLstar, reinterpret_cast<kernel::uptr>(&x86_64_syscall_entry));
@@ -117,9 +176,11 @@ namespace arch {
 using namespace x86_64;
 
 void activate_page_table(kernel::PhysAddr root) {
-    // The early tables set no global bits, so this write flushes all they translated.
-    asm volatile("mov %0, %%cr3" ::"r"(root.value) : "memory");
+    // The early tables set no global bits, so this write (PCID 0, flushing) drops all
+    // they translated.
+    write_cr3(root.value);
     g_kernel_root = root; // prepare_user_root copies its kernel half
+    g_active_pcid = 0;
 }
 
 void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp) {
@@ -148,22 +209,55 @@ void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window) {
         user_root[i] = kernel_root[i];
 }
 
+kernel::u32 asid_count() { return g_pcid ? kPcidCount : 0; }
+
 void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
-    // No PCID yet: asid is ignored and every CR3 write flushes all non-global (user)
-    // translations, even when `root` is already active. Kernel pages are global and
-    // stay cached.
-    (void)asid;
-    asm volatile("mov %0, %%cr3" ::"r"(root.value) : "memory");
+    // Kernel pages are global and survive every CR3 write. A tagged space keeps its
+    // entries (the kernel flushes them by tag when they go stale); an untagged one runs
+    // as PCID 0, which this write flushes, so no other untagged space's entries leak in.
+    if (g_pcid && asid != 0 && asid < kPcidCount) {
+        write_cr3(root.value | asid | kCr3NoFlush);
+        g_active_pcid = asid;
+    } else {
+        write_cr3(root.value);
+        g_active_pcid = 0;
+    }
+}
+
+void flush_user_page(kernel::u64 va, kernel::u16 asid) {
+    // invlpg acts on the active PCID only (and on global entries, which user pages never
+    // are); asid 0 always means the active space.
+    if (!g_pcid || asid == 0 || asid == g_active_pcid)
+        asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+    else if (g_invpcid)
+        invpcid(kInvpcidAddress, asid, va);
+    else
+        flush_other_pcid(asid, PcidFlush::Page, va);
+}
+
+void flush_asid(kernel::u16 asid) {
+    if (!g_pcid || asid == 0) return; // untagged entries never outlive a switch
+    if (g_invpcid)
+        invpcid(kInvpcidContext, asid, 0);
+    else
+        flush_other_pcid(asid, PcidFlush::Everything, 0);
+}
+
+// Back to the kernel's own root, which has an empty lower half; as PCID 0 the write
+// also drops every untagged translation (tagged ones go with flush_asid).
+void deactivate_user_space() {
+    write_cr3(g_kernel_root.value);
+    g_active_pcid = 0;
 }
 
 [[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area) {
-    // Masked until iretq: the idle loop may come here with interrupts on, and an
+    // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
     // interrupt halfway through would find the entry buffers half switched.
     interrupts_disable();
     if (reinterpret_cast<kernel::uptr>(fpu_area) % kFxsaveAlign)
         kernel::panic("return_to_user: FPU area not 16-byte aligned");
-    // Sanitize everything iretq, wrfsbase/wrmsr and FXRSTOR would fault on in kernel
-    // mode, so that any bad value faults after the switch to CPL 3 instead.
+    // Sanitize everything iretq, sysretq, wrfsbase/wrmsr and FXRSTOR would fault on in
+    // kernel mode, so that any bad value faults after the switch to CPL 3 instead.
     if (regs[kRip] >= kUserEnd) regs[kRip] = kBadUserAddress;
     if (regs[kRsp] >= kUserEnd) regs[kRsp] = kBadUserAddress;
     regs[kRflags] = (regs[kRflags] & kUserFlags) | kForcedFlags;
@@ -173,16 +267,6 @@ void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     x86_64_user_regs = regs;
     x86_64_user_fpu = fpu_area;
     x86_64_enter_user(regs, fpu_area);
-}
-
-// invlpg drops the translation of the loaded CR3 only: the kernel calls this for the
-// active space, and every switch flushes the others (no PCIDs yet).
-void flush_user_page(kernel::u64 va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
-
-// Back to the kernel's own root, which has an empty lower half; the write also drops
-// every non-global (user) translation.
-void deactivate_user_space() {
-    asm volatile("mov %0, %%cr3" ::"r"(g_kernel_root.value) : "memory");
 }
 
 } // namespace arch

@@ -17,18 +17,18 @@ trap_stub_\vector:
     jmp trap_common
 .endm
 
-// Stubs exist for the 32 exceptions, the 16 vectors the masked 8259s may still send
-// spuriously (32..47), the LAPIC timer (48) and the LAPIC spurious vector (255).
+// A stub for every vector: besides the exceptions (0..31), the spurious 8259 vectors
+// (32..47), the LAPIC timer (48), device lines (64 up) and the LAPIC spurious vector
+// (255), a stray vector must reach a handler that ignores it rather than a #GP.
 .set v, 0
-.rept 49
+.rept 256
     stub %v
     .set v, v + 1
 .endr
-    stub 255
 
 // Traps from user mode (RPL 3 in the saved CS) leave for user_entry.S: the kernel's
 // entry from CPL 3 saves into the thread's register file rather than onto this stack.
-// What stays here are traps taken in the kernel: the timer while idling, and bugs.
+// What stays here are traps taken in the kernel: interrupts while idling, and bugs.
 trap_common:
     testb $3, 24(%rsp)      // [0] vector [8] error [16] rip [24] cs
     jnz x86_64_user_trap_entry
@@ -75,12 +75,11 @@ trap_common:
     .section .rodata
     .balign 8
     .global trap_stubs
-trap_stubs:                 // [0..48] then 255: read by descriptors.cpp
+trap_stubs:                 // [0..255]: read by descriptors.cpp
 .set v, 0
-.rept 49
+.rept 256
     stub_address %v
     .set v, v + 1
 .endr
-    stub_address 255
 
     .section .note.GNU-stack, "", @progbits

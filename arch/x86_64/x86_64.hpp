@@ -16,7 +16,11 @@ using kernel::usize;
 // still raise spurious IRQ 7/15, which arrive at kPicBase + 7 / + 15 and are ignored.
 constexpr u8 kPicBase = 32;
 constexpr u8 kTimerVector = 48;
+/// Device lines (I/O APIC GSIs) 0..kDeviceLines-1 arrive at kDeviceVectorBase + GSI.
+constexpr u8 kDeviceVectorBase = 64;
+constexpr u32 kDeviceLines = 160;
 constexpr u8 kSpuriousVector = 255;
+static_assert(kDeviceVectorBase + kDeviceLines <= kSpuriousVector);
 
 /// GDT selectors. The user ones are laid out as SYSRET expects (STAR[63:48] = 0x18:
 /// SS = 0x20, 64-bit CS = 0x28).
@@ -46,16 +50,40 @@ void pic_disable();
 /// Remember where the local APIC is (physical); the timer uses it via the direct map.
 void lapic_set_base(u64 phys);
 void lapic_eoi();
+/// This CPU's local APIC ID, the destination of device interrupts.
+u32 lapic_id();
 
 /// Interrupt controllers found in the ACPI MADT (the PC defaults when there is none).
 struct ApicInfo {
+    struct IoApic {
+        u64 address;
+        u32 gsi_base; ///< the GSI of its pin 0
+    };
+    /// An ISA IRQ that is not wired to the GSI of the same number, or not edge-triggered
+    /// active-high (MPS INTI flags: bits 1..0 polarity, 3..2 trigger mode).
+    struct IsaOverride {
+        u8 irq;
+        u32 gsi;
+        u16 flags;
+    };
     u64 lapic = 0xfee00000; ///< architectural default, overridden by the MADT
-    u64 ioapic[4] = {};
+    IoApic ioapic[4] = {};
     unsigned ioapic_count = 0;
+    IsaOverride overrides[16] = {};
+    unsigned override_count = 0;
     bool from_madt = false;
 };
 /// `rsdp` is a copy of the RSDP (multiboot2 ACPI tag) or nullptr to search the BIOS
 /// areas for it. Tables are read through the early direct map.
 ApicInfo find_apics(const u8* rsdp, usize rsdp_size);
+
+/// Device interrupts: every I/O APIC pin is routed, masked, to its own vector
+/// kDeviceVectorBase + GSI (ioapic.cpp). Called once with the local APIC base known.
+void ioapic_init(const ApicInfo& apics);
+/// The GSI ISA IRQ `irq` arrives at (the MADT's override, or the same number).
+u32 isa_irq_line(u8 irq);
+/// Handle interrupt `vector` if it is a device line's: call kernel::on_device_interrupt
+/// and EOI. False for every other vector.
+bool handle_device_interrupt(u64 vector);
 
 } // namespace arch::x86_64

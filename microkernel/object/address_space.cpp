@@ -19,6 +19,7 @@ AddressSpace::AddressSpace(u32 bits, PhysAddr tables, PhysWindow window, const P
     for (u64 i = 0; i < slot_count_; ++i) new (&slots()[i]) Capability();
     root_ = pool_.alloc_zeroed(window).value(); // the first table of the budget
     if (ops_.prepare_root) ops_.prepare_root(root_, window_);
+    if (ops_.claim_asid) asid_ = ops_.claim_asid();
 }
 
 PageAttr AddressSpace::attr_for(u32 rights) {
@@ -76,7 +77,7 @@ Result<void> AddressSpace::protect(u64 va, u32 rights) {
         return Error::InvalidArgument;
     if (!mapping->has(rights)) return Error::AccessDenied; // never beyond the frame's rights
     (void)ops_.protect(root_, window_, va, attr_for(rights));
-    if (ops_.flush_page) ops_.flush_page(root_, va); // rights may have shrunk
+    if (ops_.flush_page) ops_.flush_page(root_, asid_, va); // rights may have shrunk
     return {};
 }
 
@@ -92,13 +93,13 @@ void AddressSpace::mapping_deleted(Capability& mapping) {
     // destroying the address space) comes through here, so this is the one place that
     // must make CPUs forget the translation before the frame can be reused.
     (void)ops_.unmap(root_, window_, mapping.mapped_va_);
-    if (ops_.flush_page) ops_.flush_page(root_, mapping.mapped_va_);
+    if (ops_.flush_page) ops_.flush_page(root_, asid_, mapping.mapped_va_);
     --mappings_;
 }
 
 void AddressSpace::teardown(Reaper& reaper) {
     // The tables are freed after this: no CPU may still walk them.
-    if (ops_.retire_root) ops_.retire_root(root_);
+    if (ops_.retire_root) ops_.retire_root(root_, asid_);
     for (u64 i = 0; i < slot_count_; ++i)
         if (!slots()[i].empty()) cap_delete(slots()[i], reaper);
 }

@@ -46,17 +46,22 @@ struct PagingOps {
     /// Optional: fill a new root (e.g. share the kernel half on x86_64 and riscv64).
     void (*prepare_root)(PhysAddr root, PhysWindow w);
     /// Optional (the kernel always sets it): a translation of `va` in the address space
-    /// with this root was removed or lost rights; no CPU may keep using the old one.
-    void (*flush_page)(PhysAddr root, u64 va);
+    /// with this root and address-space identifier was removed or lost rights; no CPU
+    /// may keep using the old one.
+    void (*flush_page)(PhysAddr root, u16 asid, u64 va);
     /// Optional (the kernel always sets it): this root is about to be freed; no CPU may
-    /// keep it loaded.
-    void (*retire_root)(PhysAddr root);
+    /// keep it loaded, and its identifier (if any) may be given to another space.
+    void (*retire_root)(PhysAddr root, u16 asid);
+    /// Optional: an address-space identifier for a new space (0: none, so every switch
+    /// to it flushes). The kernel's hands out the arch's ASIDs / PCIDs.
+    u16 (*claim_asid)();
 };
 
 template <PteFormat F>
 constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = nullptr,
-                                   void (*flush_page)(PhysAddr, u64) = nullptr,
-                                   void (*retire_root)(PhysAddr) = nullptr) {
+                                   void (*flush_page)(PhysAddr, u16, u64) = nullptr,
+                                   void (*retire_root)(PhysAddr, u16) = nullptr,
+                                   u16 (*claim_asid)() = nullptr) {
     using PT = PageTable<F>;
     return PagingOps{
         .user_top = user_space_end<F>(),
@@ -72,6 +77,7 @@ constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = 
         .prepare_root = prepare_root,
         .flush_page = flush_page,
         .retire_root = retire_root,
+        .claim_asid = claim_asid,
     };
 }
 
@@ -88,6 +94,8 @@ class AddressSpace : public KernelObject {
     AddressSpace(u32 bits, PhysAddr tables, PhysWindow window, const PagingOps& ops);
 
     PhysAddr root() const { return root_; }
+    /// The arch's identifier for this space's translations (0: none).
+    u16 asid() const { return asid_; }
     u64 user_top() const { return ops_.user_top; }
     u32 tables_left() const { return pool_.remaining(); }
     u64 mapping_count() const { return mappings_; }
@@ -120,6 +128,7 @@ class AddressSpace : public KernelObject {
     PhysWindow window_;
     const PagingOps& ops_;
     PhysAddr root_;
+    u16 asid_ = 0;
     TablePool pool_;
     u64 slot_count_;
     u64 mappings_ = 0;

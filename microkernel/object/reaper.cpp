@@ -1,6 +1,7 @@
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/object/endpoint.hpp>
 #include <microkernel/object/frame.hpp>
+#include <microkernel/object/machine.hpp>
 #include <microkernel/object/reaper.hpp>
 #include <microkernel/object/semaphore.hpp>
 #include <microkernel/object/untyped.hpp>
@@ -33,6 +34,9 @@ void Reaper::destroy(KernelObject& object) {
     case ObjectType::Semaphore: static_cast<Semaphore&>(object).teardown(scheduler_); break;
     case ObjectType::Frame: break;
     case ObjectType::AddressSpace: static_cast<AddressSpace&>(object).teardown(*this); break;
+    case ObjectType::Console:
+    case ObjectType::Machine: break; // the kernel's own: nothing to undo
+    case ObjectType::IrqHandler: static_cast<IrqHandler&>(object).machine().reset(static_cast<IrqHandler&>(object), *this); break;
     }
     ++destroyed_;
     // Boot-time objects (no source) are never returned anywhere.

@@ -47,6 +47,9 @@ Result<void> Untyped::check_params(ObjectType type, u32 size_bits) const {
         if (size_bits < AddressSpace::kMinBits || size_bits > AddressSpace::kMaxBits)
             return Error::InvalidArgument;
         return {};
+    case ObjectType::Console:
+    case ObjectType::Machine:
+    case ObjectType::IrqHandler: return Error::InvalidArgument; // the kernel's own, never carved
     }
     return Error::InvalidArgument; // a number that is no ObjectType
 }
@@ -60,6 +63,9 @@ u64 Untyped::object_size(ObjectType type, u32 size_bits) {
     case ObjectType::Semaphore: return object_bytes(sizeof(Semaphore));
     case ObjectType::Frame: return object_bytes(sizeof(Frame));
     case ObjectType::AddressSpace: return object_bytes(AddressSpace::header_bytes(size_bits));
+    case ObjectType::Console:
+    case ObjectType::Machine:
+    case ObjectType::IrqHandler: break;
     }
     return 0;
 }
@@ -120,6 +126,9 @@ void Untyped::carve(ObjectType type, u32 size_bits, u32 count, KernelObject** ou
         case ObjectType::AddressSpace:
             object = new (mem) AddressSpace(size_bits, pages, window_, *paging_);
             break;
+        case ObjectType::Console:
+        case ObjectType::Machine:
+        case ObjectType::IrqHandler: __builtin_trap(); // check_params refused them
         }
         object->source_ = this;
         // Each object pays its own bytes; the first also pays the alignment gap, so the

@@ -59,6 +59,9 @@ Result<void> sys_invoke(SyscallContext& ctx) {
     case ObjectType::Thread: return invoke_thread(ctx, *cap, msg);
     case ObjectType::Semaphore: return invoke_semaphore(ctx, *cap, msg);
     case ObjectType::AddressSpace: return invoke_address_space(ctx, *cap, msg);
+    case ObjectType::Console:
+    case ObjectType::Machine:
+    case ObjectType::IrqHandler: return invoke_machine(ctx, *cap, msg);
     case ObjectType::Endpoint: // used through Send/Call/Receive
     case ObjectType::Frame: return Error::Unsupported; // used through AddressSpace.Map
     }

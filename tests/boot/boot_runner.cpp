@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,12 +43,62 @@ long long BootResult::number_after(const std::string& prefix) const {
     return std::strtoll(output.c_str() + at, nullptr, 10);
 }
 
-BootResult boot(const std::string& args, int timeout_seconds) {
+namespace {
+std::string run_command(const std::string& args, int timeout_seconds) {
     std::string root = env_or("MK_ROOT", ".");
-    std::string cmd = "timeout -k 5 " + std::to_string(timeout_seconds + 15) + " '" + root +
-                      "/scripts/run' " + env_or("MK_ARCH", "x86_64") + " --no-build --build-dir '" +
-                      env_or("MK_BUILD", ".") + "' --timeout " + std::to_string(timeout_seconds) +
-                      " " + args + " </dev/null 2>&1";
+    return "timeout -k 5 " + std::to_string(timeout_seconds + 15) + " '" + root +
+           "/scripts/run' " + env_or("MK_ARCH", "x86_64") + " --no-build --build-dir '" +
+           env_or("MK_BUILD", ".") + "' --timeout " + std::to_string(timeout_seconds) + " " + args;
+}
+} // namespace
+
+BootResult boot_typing(const std::string& args, const std::string& marker, const std::string& input,
+                       int timeout_seconds) {
+    BootResult r;
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0) return r;
+    if (pipe(from_child) != 0) return r;
+    pid_t pid = fork();
+    if (pid < 0) return r;
+    if (pid == 0) {
+        dup2(to_child[0], 0);
+        dup2(from_child[1], 1);
+        dup2(from_child[1], 2);
+        close(to_child[1]);
+        close(from_child[0]);
+        std::string cmd = "exec " + run_command(args, timeout_seconds);
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    std::string raw;
+    size_t typed = 0;
+    bool marker_seen = false;
+    for (;;) {
+        pollfd p{from_child[0], POLLIN, 0};
+        int ready = poll(&p, 1, marker_seen && typed < input.size() ? 50 : 1000);
+        if (ready > 0) {
+            char buf[4096];
+            ssize_t n = read(from_child[0], buf, sizeof buf);
+            if (n <= 0) break;
+            raw.append(buf, static_cast<size_t>(n));
+            if (!marker_seen && strip_escapes(raw).find(marker) != std::string::npos) marker_seen = true;
+        } else if (marker_seen && typed < input.size()) {
+            if (write(to_child[1], &input[typed], 1) == 1) ++typed;
+        }
+    }
+    close(to_child[1]);
+    close(from_child[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.output = strip_escapes(raw);
+    return r;
+}
+
+BootResult boot(const std::string& args, int timeout_seconds) {
+    std::string cmd = run_command(args, timeout_seconds) + " </dev/null 2>&1";
     BootResult r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;

@@ -17,6 +17,11 @@ std::string env_or(const char* name, const char* fallback);
 /// timeout; the QEMU child never outlives the call.
 BootResult boot(const std::string& args, int timeout_seconds = 90);
 
+/// Like boot(), but once the console has printed `marker`, types `input` into the guest's
+/// console (QEMU's stdin), one byte every 50 ms.
+BootResult boot_typing(const std::string& args, const std::string& marker, const std::string& input,
+                       int timeout_seconds = 90);
+
 struct GdbSession {
     bool hint_seen = false;  ///< scripts/run printed a gdb-multiarch command
     std::string run_output;  ///< what scripts/run printed

@@ -123,7 +123,7 @@ TEST_CASE("--gdb waits for the debugger it names, which can stop in the kernel")
 }
 
 TEST_CASE("the root task runs in user mode: syscalls, TLS, preemption, a fault the kernel survives") {
-    BootResult r = boot("");
+    BootResult r = boot("--append init=hello");
     SHOW(r);
     CHECK(r.status == 0);
     CHECK(r.contains("root task: started hello"));
@@ -225,4 +225,56 @@ TEST_CASE("badargs: hostile system-call arguments fail with the documented errno
     CHECK(r.contains("no thread can run ("));
     CHECK_FALSE(r.contains("FAILED"));
     CHECK_FALSE(r.contains("PANIC"));
+}
+
+TEST_CASE("the root task gets all memory, the initrd, the console and IRQ control; bytes typed arrive by interrupt") {
+    BootResult r = boot_typing("--append init=irqtest", "irqtest: waiting for 3 bytes", "abc");
+    SHOW(r);
+    CHECK(r.status == 42); // Machine.PowerOff(42)
+    CHECK(r.contains("root task: started irqtest"));
+    for (const char* check : {"RootInfo is mapped", "all free memory is given as untyped",
+                              "the untyped slots hold untyped capabilities",
+                              "the initrd is mapped (cpio newc magic)", "the initrd's frames are capabilities",
+                              "the initrd cannot be mapped writable", "console write",
+                              "console write of too many bytes fails with -EINVAL", "no such line: -EINVAL",
+                              "power off with status 256: -EINVAL", "IRQ handler for the console line",
+                              "a second handler for the same line: -EBUSY",
+                              "ack before a semaphore is bound: -EBUSY", "semaphore bound to the line",
+                              "three bytes arrived by interrupt",
+                              "deleting the handler frees the line for a new one"})
+        CHECK(r.contains(std::string("irqtest: ") + check + " ok"));
+    CHECK(r.contains("irqtest: console cap ok"));
+    CHECK(r.contains("irqtest: got 'abc'"));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK_FALSE(r.contains("PANIC"));
+}
+
+TEST_CASE("procserv is the root task: init reads the initrd, creates and joins threads, spawns and waits") {
+    BootResult r = boot("");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("root task: started procserv (0 frames free)"));
+    CHECK(r.contains("procserv: started init as pid 1"));
+    for (const char* check : {"read /etc/motd from the initrd", "close, and close again fails with -EBADF",
+                              "chdir /etc, getcwd", "4 threads created, ran and joined with their exit codes",
+                              "a second join fails", "a thread on an unmapped stack: -EFAULT",
+                              "spawned a child and waited for its exit status 7", "no more children: -ECHILD"})
+        CHECK(r.contains(std::string("init: ") + check + " ok"));
+    CHECK(r.contains("init: 0 failures"));
+    // every block procserv lent to init's threads and child came back
+    size_t at = r.output.find("procserv: init ended with status 0; ");
+    REQUIRE(at != std::string::npos);
+    long long free_after = std::strtoll(r.output.c_str() + at + 36, nullptr, 10);
+    size_t of = r.output.find(" of ", at);
+    CHECK(free_after == std::strtoll(r.output.c_str() + of + 4, nullptr, 10));
+    CHECK_FALSE(r.contains("FAILED"));
+}
+
+TEST_CASE("procserv: a program that faults is reported and killed; its status is the signal's") {
+    BootResult r = boot("--append exec=hello"); // a root-task program: it faults without root caps
+    SHOW(r);
+    CHECK(r.contains("procserv: pid 1 tid 1: bad memory access at "));
+    CHECK(r.contains("killed by signal 11"));
+    CHECK(r.contains("procserv: hello ended with status 139"));
+    CHECK(r.status != 0); // 139 where the exit path carries it (x86_64's debug exit keeps 0..126)
 }

@@ -17,11 +17,12 @@ int g_failures = 0;
 int g_group_failures = 0;
 
 // Slots of my cap space.
-constexpr u64 kEndpoint = 5, kSemaphore = 6, kThread = 7, kFrame = 8, kAddressSpace = 9;
-constexpr u64 kReadOnlyCs = 10, kReadOnlyThread = 11, kReadOnlyAs = 12, kReadOnlyFrame = 13;
-constexpr u64 kReadOnlyEp = 14, kWriteOnlyEp = 15, kWriteOnlySem = 16, kFaultEp = 17;
-constexpr u64 kVictim = 18, kScratch = 19;
+constexpr u64 kEndpoint = 25, kSemaphore = 26, kThread = 27, kFrame = 28, kAddressSpace = 29;
+constexpr u64 kReadOnlyCs = 30, kReadOnlyThread = 31, kReadOnlyAs = 32, kReadOnlyFrame = 33;
+constexpr u64 kReadOnlyEp = 34, kWriteOnlyEp = 35, kWriteOnlySem = 36, kFaultEp = 37;
+constexpr u64 kVictim = 38, kScratch = 39;
 constexpr u64 kEmpty = 60, kFirstHelperSlot = 120;
+constexpr u64 kSlotCount = u64{1} << abi::root::kCapSpaceBits, kLastSlot = kSlotCount - 1;
 
 constexpr u64 kHuge = 0x8000000000000000ull;
 constexpr u64 kKernelVa = 0xffffffff80000000ull;
@@ -91,7 +92,7 @@ sys::Reply call_with_caps(u64 ep, u64 s0, u64 s1, u64 s2, u32 caps, u32 length =
     return out;
 }
 
-constexpr u64 kDoomedEp = 21, kSignal = 22;
+constexpr u64 kDoomedEp = 41, kSignal = 42;
 volatile long long g_receive_result = 1;
 volatile bool g_ran_after_delete = false;
 
@@ -144,11 +145,11 @@ int main() {
     group("objects and reduced-rights copies made");
 
     // ---- capability slots ----------------------------------------------------------------
-    for (u64 slot : {kEmpty, u64{255}}) {
+    for (u64 slot : {kEmpty, kLastSlot}) {
         expect(err(sys::invoke(slot, 1)), e::kBadF, "invoke empty slot");
         expect(err(sys::call(slot, 0)), e::kBadF, "call empty slot");
     }
-    for (u64 slot : {u64{256}, u64{4096}, kHuge, abi::kNoSlot}) {
+    for (u64 slot : {kSlotCount, kSlotCount * 16, kHuge, abi::kNoSlot}) {
         expect(err(sys::invoke(slot, 1)), e::kRange, "invoke slot out of range");
         expect(err(sys::send(slot, 0)), e::kRange, "send slot out of range");
         expect(err(sys::receive(slot)), e::kRange, "receive slot out of range");
@@ -297,7 +298,7 @@ int main() {
     expect(retype(ObjectType::Frame, 0, kScratch, 65), e::kInval, "count 65");
     expect(retype(ObjectType::Frame, 0, kScratch, u64{1} << 32), e::kInval, "count 2^32 (truncation)");
     expect(retype(ObjectType::Frame, 0, kScratch, ~u64{0}), e::kInval, "count 2^64-1");
-    expect(retype(ObjectType::CapSpace, 13, kScratch, 1), e::kInval, "cap space of 2^13 slots");
+    expect(retype(ObjectType::CapSpace, 17, kScratch, 1), e::kInval, "cap space of 2^17 slots");
     expect(retype(ObjectType::CapSpace, 0, kScratch, 1), e::kInval, "cap space of one slot");
     expect(retype(ObjectType::AddressSpace, 9, kScratch, 1), e::kInval, "address space budget 2^9");
     expect(retype(ObjectType::Untyped, 63, kScratch, 1), e::kInval, "untyped of 2^63 bytes");
@@ -305,7 +306,7 @@ int main() {
     expect(retype(ObjectType::Untyped, u64{1} << 32, kScratch, 1), e::kInval, "size_bits 2^32 (truncation)");
     expect(retype(ObjectType::Untyped, 40, kScratch, 1), e::kNoMem, "untyped of 1 TiB");
     expect(retype(ObjectType::Untyped, 25, kScratch, 1), e::kNoMem, "all my memory again");
-    expect(retype(ObjectType::Frame, 0, 250, 10), e::kRange, "slots past the end of the table");
+    expect(retype(ObjectType::Frame, 0, kSlotCount - 6, 10), e::kRange, "slots past the end of the table");
     expect(retype(ObjectType::Frame, 0, kHuge, 1), e::kRange, "huge first slot");
     expect(retype(ObjectType::Frame, 0, ~u64{0} - 1, 4), e::kRange, "first slot + count wraps");
     expect(retype(ObjectType::Frame, 0, kEndpoint - 1, 2), e::kExist, "over occupied slots");
@@ -394,11 +395,11 @@ int main() {
                    "an empty slot first: none arrive");
             expect_eq(arrived(call_with_caps(kGrantEp, root::kUntyped, kSemaphore, kSemaphore, 3)), 0,
                    "an untyped first: none arrive");
-            theirs->receive_slot = 255;
+            theirs->receive_slot = kLastSlot;
             expect_eq(arrived(call_with_caps(kGrantEp, kSemaphore, kSemaphore, kSemaphore, 3)), 1,
-                   "receive slot 255: one arrives, the table ends");
-            expect(sys::cap_delete(root::kCapSpace, 255), 0, "delete it");
-            for (u64 slot : {u64{256}, kHuge, abi::kNoSlot - 1, abi::kNoSlot}) {
+                   "receive slot at the table's end: one arrives, the table ends");
+            expect(sys::cap_delete(root::kCapSpace, kLastSlot), 0, "delete it");
+            for (u64 slot : {kSlotCount, kHuge, abi::kNoSlot - 1, abi::kNoSlot}) {
                 theirs->receive_slot = slot;
                 expect_eq(arrived(call_with_caps(kGrantEp, kSemaphore, kSemaphore, kSemaphore, 3)), 0,
                        "receive slot out of range: none arrive");

@@ -20,13 +20,13 @@ constexpr u32 kWords = 12; // 4 in registers, 8 in the IPC buffer
 constexpr u64 kRequest = 1, kGrant = 2;
 
 // Slots of the shared cap space (every thread here uses the root task's).
-constexpr u64 kEndpoint = 5;       // server's: Read
-constexpr u64 kClientEndpoint = 6; // client's: Write | Grant
-constexpr u64 kDone = 7;           // workers report here
-constexpr u64 kGift = 8;           // the semaphore the client passes
-constexpr u64 kReceived = 9;       // where the server receives it
-constexpr u64 kFaultEndpoint = 10;
-constexpr u64 kSpinDone = 11;      // semaphore
+constexpr u64 kEndpoint = 20;       // server's: Read
+constexpr u64 kClientEndpoint = 21; // client's: Write | Grant
+constexpr u64 kDone = 22;           // workers report here
+constexpr u64 kGift = 23;           // the semaphore the client passes
+constexpr u64 kReceived = 24;       // where the server receives it
+constexpr u64 kFaultEndpoint = 25;
+constexpr u64 kSpinDone = 26;      // semaphore
 constexpr u64 kFirstHelperSlot = 100;
 
 constexpr u64 kFaultAddress = 0xdead0000;
@@ -194,7 +194,7 @@ int main() {
 
     // Preemption: a thread of my priority spins; I yield to it and must come back.
     sys::Started spin;
-    if (start(slots, {spinner, 0, 0x40000000}, spin, false)) {
+    if (start(slots, {spinner, 0, 0x48000000}, spin, false)) {
         sys::yield();
         u64 seen = g_spins;
         check(seen > 0 && !g_stop, "a busy thread of equal priority is preempted");

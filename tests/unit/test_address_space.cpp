@@ -166,8 +166,8 @@ namespace {
 struct FlushLog {
     static inline std::vector<std::pair<u64, u64>> pages; // (root, va)
     static inline std::vector<u64> roots;
-    static void flush(PhysAddr root, u64 va) { pages.emplace_back(root.value, va); }
-    static void retire(PhysAddr root) { roots.push_back(root.value); }
+    static void flush(PhysAddr root, u16, u64 va) { pages.emplace_back(root.value, va); }
+    static void retire(PhysAddr root, u16) { roots.push_back(root.value); }
     static void clear() { pages.clear(); roots.clear(); }
 };
 constexpr PagingOps kLoggedOps = paging_ops_for<ToyPte>(nullptr, FlushLog::flush, FlushLog::retire);

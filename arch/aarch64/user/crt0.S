@@ -1,6 +1,7 @@
 // The entry of every aarch64 user program. The kernel starts it with sp pointing at
 // argc, followed by the argv pointers and a null (the System V initial stack).
-// There is no exit syscall yet, so when main returns the program traps (udf: an
+// When main returns, libsys_main_returned ends the process through procserv (exit_group
+// with main's status); a root task has no procserv, so it returns and the program traps (udf: an
 // undefined instruction, which becomes a fault message to the thread's fault endpoint)
 // and keeps trapping if resumed.
     .section .text._start, "ax", %progbits
@@ -14,7 +15,8 @@ _start:
     add x1, x9, #8              // argv
     and x9, x9, #~15            // the ABI wants sp 16-byte aligned, always
     mov sp, x9
-    bl main
+    bl main                     // w0 = main's status
+    bl libsys_main_returned     // exit_group under procserv; returns for a root task
 1:  udf #0
     b 1b
     .size _start, . - _start

@@ -1,6 +1,7 @@
 // The entry of every riscv64 user program. The kernel starts it with sp pointing at
 // argc, followed by the argv pointers and a null (the System V initial stack).
-// There is no exit syscall yet, so when main returns the program traps (unimp: an
+// When main returns, libsys_main_returned ends the process through procserv (exit_group
+// with main's status); a root task has no procserv, so it returns and the program traps (unimp: an
 // illegal instruction, which becomes a fault message to the thread's fault endpoint)
 // and keeps trapping if resumed.
 // gp is left alone: user code is built with -mno-relax, so nothing is gp-relative.
@@ -13,7 +14,8 @@ _start:
     ld a0, 0(sp)                // argc
     addi a1, sp, 8              // argv
     andi sp, sp, -16            // the ABI wants sp 16-byte aligned
-    call main
+    call main                   // a0 = main's status
+    call libsys_main_returned   // exit_group under procserv; returns for a root task
 1:  unimp
     j 1b
     .size _start, . - _start

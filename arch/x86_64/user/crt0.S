@@ -1,6 +1,7 @@
 // The entry of every x86_64 user program. The kernel starts it with %rsp pointing at
 // argc, followed by the argv pointers and a null (the System V initial stack).
-// There is no exit syscall yet, so when main returns the program traps (ud2: #UD, which
+// When main returns, libsys_main_returned ends the process through procserv (exit_group
+// with main's status); a root task has no procserv, so it returns and the program traps (ud2: #UD, which
 // becomes a fault message to the thread's fault endpoint) and keeps trapping if resumed.
     .section .text._start, "ax", @progbits
     .globl _start
@@ -11,6 +12,8 @@ _start:
     lea 8(%rsp), %rsi           // argv
     and $-16, %rsp              // the ABI wants %rsp 16-byte aligned at a call
     call main
+    mov %eax, %edi              // main's status
+    call libsys_main_returned   // exit_group under procserv; returns for a root task
 1:  ud2
     jmp 1b
     .size _start, . - _start

@@ -84,5 +84,7 @@ struct PteFormat {
 
 /// satp.MODE value for Sv39, already shifted into place.
 constexpr kernel::u64 kSatpModeSv39 = kernel::u64{8} << 60;
+/// satp.ASID: bits 44..59 (up to 16 bits; a hart implements the low ASIDLEN of them).
+constexpr unsigned kSatpAsidShift = 44;
 
 } // namespace arch::riscv64

@@ -1,0 +1,109 @@
+// The process API: what programs ask the process server (servers/procserv) for, with
+// Linux's flag values, errno codes and wait-status encoding. docs/procserv.md documents
+// every call, its errors and the protocol behind it.
+//
+// The same declarations have two implementations:
+//   libsys/proc.cpp         in our system: each call is an IPC to procserv
+//   libsys/linux/proc.cpp   on a Linux host: raw Linux system calls, so the semantics
+//                           programs in tests/programs/ can be checked against a real
+//                           kernel (DESIGN.md, "Testing")
+// Every call returns a value >= 0 or a negated errno; none sets a global errno.
+#pragma once
+
+#include <cstddef>
+
+namespace sys {
+
+// ---- clone flags (Linux values) ------------------------------------------------------
+constexpr unsigned long CLONE_VM = 0x00000100;
+constexpr unsigned long CLONE_FS = 0x00000200;
+constexpr unsigned long CLONE_FILES = 0x00000400;
+constexpr unsigned long CLONE_SIGHAND = 0x00000800;
+constexpr unsigned long CLONE_THREAD = 0x00010000;
+constexpr unsigned long CLONE_NEWNS = 0x00020000;
+constexpr unsigned long CLONE_SYSVSEM = 0x00040000;
+constexpr unsigned long CLONE_SETTLS = 0x00080000;
+constexpr unsigned long CLONE_PARENT_SETTID = 0x00100000;
+constexpr unsigned long CLONE_CHILD_CLEARTID = 0x00200000;
+constexpr unsigned long CLONE_DETACHED = 0x00400000;
+constexpr unsigned long CLONE_CHILD_SETTID = 0x01000000;
+/// The low byte of Linux's flags is the exit signal; SIGCHLD (17) is accepted there.
+constexpr unsigned long kCloneSignalMask = 0xff;
+constexpr unsigned long SIGCHLD = 17;
+
+// ---- errno values used here (Linux) --------------------------------------------------
+constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kEBADF = 9, kECHILD = 10,
+              kEAGAIN = 11, kENOMEM = 12, kEFAULT = 14, kEBUSY = 16, kEEXIST = 17,
+              kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22, kEMFILE = 24, kERANGE = 34,
+              kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38;
+
+// ---- wait status (Linux encoding) ----------------------------------------------------
+constexpr int WNOHANG = 1;
+constexpr int SIGILL = 4, SIGSEGV = 11;
+constexpr bool wifexited(int s) { return (s & 0x7f) == 0; }
+constexpr int wexitstatus(int s) { return (s >> 8) & 0xff; }
+constexpr bool wifsignaled(int s) { return (s & 0x7f) != 0 && (s & 0x7f) != 0x7f; }
+constexpr int wtermsig(int s) { return s & 0x7f; }
+
+// ---- open flags ----------------------------------------------------------------------
+constexpr int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_DIRECTORY = 0200000;
+
+/// Linux's raw clone: the new thread's id in the caller, 0 in the child, -errno on
+/// error. `child_stack` null: the child continues on (a copy of) the caller's stack,
+/// which only makes sense without CLONE_VM (fork). With a new stack and CLONE_VM use
+/// clone_fn: C code cannot safely continue on a new stack after a raw clone.
+long clone(unsigned long flags, void* child_stack, int* parent_tid, int* child_tid, unsigned long tls);
+/// clone that runs fn(arg) in the child on `stack_top` and ends the child with
+/// exit(fn(arg)).
+long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags,
+              int* parent_tid = nullptr, int* child_tid = nullptr, unsigned long tls = 0);
+
+/// A thread of the calling process running start(arg) on `stack_top` (the top of a
+/// caller-owned stack, in mapped writable memory: otherwise -EFAULT and nothing is
+/// created). Returns its tid. Returning from start is exit() with the value returned
+/// (truncated to int). `name` is for reports (may be null).
+int thread_create(const char* name, void* stack_top, void* (*start)(void*), void* arg);
+/// Wait until thread `tid` of the caller's process has exited; its exit code goes to
+/// *retval (if not null). Only the first join of a thread gets it: every other one,
+/// concurrent or later, fails with -EINVAL. Self: -EDEADLK. Unknown tid or another
+/// process's thread: -ESRCH.
+int thread_join(int tid, int* retval);
+
+/// End the calling thread; the last thread's exit ends the process with `status`.
+[[noreturn]] void exit(int status);
+/// End every thread of the calling process; the first exit_group's status is the
+/// process's.
+[[noreturn]] void exit_group(int status);
+
+int getpid();
+int gettid();
+int getppid();
+
+int chdir(const char* path);
+/// The cwd into buf (NUL-terminated); returns the length including the NUL, -ERANGE if
+/// it does not fit, -EFAULT for a null buffer.
+long getcwd(char* buf, std::size_t size);
+/// Set the file mode creation mask; returns the previous one. Never fails.
+unsigned umask(unsigned mask);
+
+/// The read-only filesystem of the initrd's files (one directory level: "/", "/bin").
+int open(const char* path, int flags);
+long read(int fd, void* buf, std::size_t count);
+int close(int fd);
+int dup(int fd);
+
+/// Wait for a child process (pid > 0: that one; -1: any). Returns its pid, 0 with
+/// WNOHANG when none has ended yet, -ECHILD when there is no such child.
+int waitpid(int pid, int* status, int options);
+/// Start the program `path` of the initrd as a new process, child of the caller;
+/// returns its pid.
+int spawn(const char* path, const char* const argv[]);
+
+/// Block while *addr == val (-EAGAIN at once if it differs); wake up to n waiters.
+int futex_wait(int* addr, int val);
+int futex_wake(int* addr, int n);
+
+/// Write to the console (stdout on Linux). Returns bytes written or -errno.
+long write_console(const char* s, std::size_t n);
+
+} // namespace sys

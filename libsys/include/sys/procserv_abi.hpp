@@ -1,0 +1,54 @@
+// The protocol between libsys (libsys/proc.cpp) and the process server
+// (servers/procserv). docs/procserv.md explains it.
+//
+// Every thread procserv creates has its own small cap space:
+//   slot kEndpoint  procserv's endpoint, badged with the thread's id (Write)
+//   slot kWake      the thread's wake semaphore (Read): blocking calls wait on it
+//   slot kJoin      during a thread_join: the joined thread's join semaphore (Read)
+// A request is a Call on kEndpoint with label = Op (flags packed above it for Clone)
+// and up to four words; no IPC buffer is needed. Pointers are read and written by
+// procserv in the caller's memory, which it maps itself (it made every page of it).
+// The reply's label is kDone (mr0 = result, >= 0 or -errno, mr1.. extra results) or
+// kBlock: wait on the semaphore in slot mr0, then send the request again (Op::JoinCollect
+// for a join).
+#pragma once
+
+#include <microkernel/abi.hpp>
+
+namespace procserv {
+
+using abi::u64;
+
+constexpr u64 kEndpoint = 0, kWake = 1, kJoin = 2;
+constexpr unsigned kThreadCapSpaceBits = 3;
+
+enum class Op : u64 {
+    Exit = 0x100,       ///< (status): never answered
+    ExitGroup,          ///< (status): never answered
+    Clone,              ///< label | flags << 16: (stack, parent_tid ptr, child_tid ptr, tls)
+    ThreadCreate,       ///< (stack top, entry, arg, 0)
+    Join,               ///< (tid) -> code or kBlock on kJoin
+    JoinCollect,        ///< (tid) -> code
+    GetIds,             ///< () -> (pid, tid, ppid)
+    Chdir,              ///< (path ptr)
+    Getcwd,             ///< (buf ptr, size)
+    Umask,              ///< (mask) -> old
+    Open,               ///< (path ptr, flags)
+    Read,               ///< (fd, buf ptr, count)
+    Close,              ///< (fd)
+    Dup,                ///< (fd)
+    Waitpid,            ///< (pid, options) -> (pid, status) or kBlock on kWake
+    Spawn,              ///< (path ptr, argv ptr)
+    FutexWait,          ///< (addr, val) -> 0 / -EAGAIN, or kBlock on kWake (then 0)
+    FutexWake,          ///< (addr, n) -> woken
+    Write,              ///< (buf ptr, count) -> written (to the console)
+    Stats,              ///< () -> (free bytes of procserv's pools, live threads, live processes)
+};
+constexpr unsigned kCloneFlagsShift = 16;
+
+enum class Reply : u64 { kDone = 0, kBlock = 1 };
+
+/// Badges: the thread id; faults arrive with kFaultBadge added.
+constexpr u64 kFaultBadge = u64{1} << 40;
+
+} // namespace procserv

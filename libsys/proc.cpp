@@ -1,0 +1,139 @@
+// The process API in our system: each call is a Call to procserv on the endpoint in
+// slot procserv::kEndpoint of the thread's own cap space (docs/procserv.md).
+#include <sys/arch_abi.hpp>
+#include <sys/kernel.hpp>
+#include <sys/proc.hpp>
+#include <sys/procserv_abi.hpp>
+#include <sys/string.hpp>
+
+namespace sys {
+namespace {
+
+using procserv::Op;
+
+u64 label_of(Op op) { return static_cast<u64>(op); }
+
+/// One request; a kBlock answer waits on the semaphore it names and asks again with
+/// `again` (the same request unless given).
+Reply request(Op op, std::initializer_list<u64> words, Op again_op = Op{}) {
+    u64 label = label_of(op);
+    for (;;) {
+        Reply r = call(procserv::kEndpoint, label, words);
+        if (!r.ok()) return r;
+        if (r.label != static_cast<u64>(procserv::Reply::kBlock)) return r;
+        (void)sem_wait(r.mr[0]);
+        if (again_op != Op{}) label = label_of(again_op);
+    }
+}
+
+long result(const Reply& r) { return r.ok() ? static_cast<long>(r.mr[0]) : static_cast<long>(r.error); }
+
+u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
+
+// A new thread starts here with arg0 = the block procserv or clone_fn wrote below its
+// stack top: run the function, and its return value is the thread's exit status.
+struct StartBlock {
+    u64 entry; // clone_fn only: this function's address, read by procserv
+    u64 fn;
+    u64 arg;
+    u64 pad;
+};
+
+[[noreturn]] void thread_trampoline(StartBlock* b) {
+    auto start = reinterpret_cast<void* (*)(void*)>(b->fn);
+    exit(static_cast<int>(reinterpret_cast<long>(start(reinterpret_cast<void*>(b->arg)))));
+}
+
+[[noreturn]] void clone_trampoline(StartBlock* b) {
+    auto fn = reinterpret_cast<int (*)(void*)>(b->fn);
+    exit(fn(reinterpret_cast<void*>(b->arg)));
+}
+
+constexpr u64 kCloneStartBlock = u64{1} << 48; // label bit: start the child at block->entry
+
+} // namespace
+
+long clone(unsigned long flags, void* child_stack, int* parent_tid, int* child_tid, unsigned long tls) {
+    u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift);
+    return result(call(procserv::kEndpoint, label, {ptr(child_stack), ptr(parent_tid), ptr(child_tid), tls}));
+}
+
+long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags, int* parent_tid,
+              int* child_tid, unsigned long tls) {
+    if (!fn || !stack_top) return -kEINVAL;
+    auto* b = reinterpret_cast<StartBlock*>((ptr(stack_top) & ~u64{15}) - sizeof(StartBlock));
+    b->entry = ptr(reinterpret_cast<void*>(clone_trampoline));
+    b->fn = ptr(reinterpret_cast<void*>(fn));
+    b->arg = ptr(arg);
+    u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift) | kCloneStartBlock;
+    return result(call(procserv::kEndpoint, label, {ptr(b), ptr(parent_tid), ptr(child_tid), tls}));
+}
+
+int thread_create(const char*, void* stack_top, void* (*start)(void*), void* arg) {
+    if (!start) return -kEINVAL;
+    return static_cast<int>(result(request(Op::ThreadCreate,
+        {ptr(stack_top), ptr(reinterpret_cast<void*>(thread_trampoline)), ptr(reinterpret_cast<void*>(start)), ptr(arg)})));
+}
+
+int thread_join(int tid, int* retval) {
+    Reply r = request(Op::Join, {static_cast<u64>(static_cast<long>(tid))}, Op::JoinCollect);
+    if (!r.ok()) return static_cast<int>(r.error);
+    long code = static_cast<long>(r.mr[0]);
+    if (code < 0) return static_cast<int>(code);
+    if (retval) *retval = static_cast<int>(r.mr[1]);
+    return 0;
+}
+
+void exit(int status) {
+    for (;;) call(procserv::kEndpoint, label_of(Op::Exit), {static_cast<u64>(status & 0xff)});
+}
+
+void exit_group(int status) {
+    for (;;) call(procserv::kEndpoint, label_of(Op::ExitGroup), {static_cast<u64>(status & 0xff)});
+}
+
+int getpid() { return static_cast<int>(request(Op::GetIds, {}).mr[0]); }
+int gettid() { return static_cast<int>(request(Op::GetIds, {}).mr[1]); }
+int getppid() { return static_cast<int>(request(Op::GetIds, {}).mr[2]); }
+
+int chdir(const char* path) { return static_cast<int>(result(request(Op::Chdir, {ptr(path)}))); }
+long getcwd(char* buf, std::size_t size) { return result(request(Op::Getcwd, {ptr(buf), size})); }
+unsigned umask(unsigned mask) { return static_cast<unsigned>(result(request(Op::Umask, {mask & 0777u}))); }
+
+int open(const char* path, int flags) {
+    return static_cast<int>(result(request(Op::Open, {ptr(path), static_cast<u64>(flags)})));
+}
+long read(int fd, void* buf, std::size_t count) {
+    return result(request(Op::Read, {static_cast<u64>(static_cast<long>(fd)), ptr(buf), count}));
+}
+int close(int fd) { return static_cast<int>(result(request(Op::Close, {static_cast<u64>(static_cast<long>(fd))}))); }
+int dup(int fd) { return static_cast<int>(result(request(Op::Dup, {static_cast<u64>(static_cast<long>(fd))}))); }
+
+int waitpid(int pid, int* status, int options) {
+    Reply r = request(Op::Waitpid, {static_cast<u64>(static_cast<long>(pid)), static_cast<u64>(options)});
+    long got = result(r);
+    if (got > 0 && status) *status = static_cast<int>(r.mr[1]);
+    return static_cast<int>(got);
+}
+
+int spawn(const char* path, const char* const argv[]) {
+    return static_cast<int>(result(request(Op::Spawn, {ptr(path), ptr(argv)})));
+}
+
+int futex_wait(int* addr, int val) {
+    return static_cast<int>(result(request(Op::FutexWait, {ptr(addr), static_cast<u64>(static_cast<unsigned>(val))})));
+}
+int futex_wake(int* addr, int n) {
+    return static_cast<int>(result(request(Op::FutexWake, {ptr(addr), static_cast<u64>(n)})));
+}
+
+long write_console(const char* s, std::size_t n) { return result(request(Op::Write, {ptr(s), n})); }
+
+} // namespace sys
+
+// crt0 calls this when main returns: the process ends with main's status. A root task
+// has no procserv: its slot 0 holds its untyped, the Call fails, and crt0 traps.
+extern "C" void libsys_main_returned(int status) {
+    (void)sys::call(procserv::kEndpoint, static_cast<abi::u64>(procserv::Op::ExitGroup),
+                    {static_cast<abi::u64>(status & 0xff)});
+}

@@ -1,0 +1,957 @@
+// procserv: the process server and the system's root task. It owns every process and
+// thread and builds them only through capability calls to the kernel; programs reach it
+// through libsys (sys/proc.hpp) with the protocol of sys/procserv_abi.hpp.
+// docs/procserv.md describes the design; the short version:
+//
+// Memory. At start the kernel's untyped memory is cut into blocks: 4 KiB thread blocks
+// (a thread, its 8-slot cap space and two semaphores fit in one) and 1 MiB process
+// blocks (address spaces and frames). The kernel's untyped reuses memory only when
+// everything carved from it is gone, so each block belongs to one thread or one address
+// space, and revoking the block's capability ends everything carved from it at once:
+// that is how every byte comes back.
+//
+// Client memory. procserv made every page of every address space, so it knows which
+// frame backs each user address; it reads and writes a client's memory by mapping that
+// frame into its own window page.
+//
+// Blocking. procserv never waits for a client. A call that must wait (join, waitpid,
+// futex_wait) is answered with kBlock naming a semaphore in the caller's cap space; the
+// caller waits there and asks again.
+#include <microkernel/cpio.hpp>
+#include <microkernel/elf.hpp>
+#include <arch/elf.hpp>
+#include <sys/arch_abi.hpp>
+#include <sys/kernel.hpp>
+#include <sys/proc.hpp>
+#include <sys/procserv_abi.hpp>
+#include <sys/string.hpp>
+
+namespace {
+
+using abi::u64;
+using abi::u32;
+using procserv::Op;
+namespace root = abi::root;
+namespace rt = abi::rights;
+using OT = abi::ObjectType;
+
+constexpr u64 kPage = 4096;
+constexpr u64 kUserEnd = u64{1} << 38; // the smallest user half of the three arches (Sv39)
+constexpr u64 kEndpointSlot = root::kFirstFree; // procserv's endpoint
+constexpr u64 kScratch = root::kFirstFree + 1;  // transient capabilities
+constexpr u64 kWindow = 0x20000000;             // where procserv maps a client page
+constexpr u64 kStackTop = root::kStackTop, kStackPages = 16;
+constexpr u32 kAsBits = 5;                      // 32 tables, 2048 mappings per space
+constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024;
+constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
+constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
+
+const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
+
+// ---- cap slots -------------------------------------------------------------------------
+u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
+u64 g_slot_hint = 0;
+
+void mark_slot(u64 s, bool used) {
+    if (used) g_slot_used[s / 64] |= u64{1} << (s % 64);
+    else g_slot_used[s / 64] &= ~(u64{1} << (s % 64));
+}
+u64 alloc_slot() {
+    constexpr u64 n = u64{1} << root::kCapSpaceBits;
+    for (u64 k = 0; k < n; ++k) {
+        u64 s = (g_slot_hint + k) % n;
+        if (!(g_slot_used[s / 64] >> (s % 64) & 1)) {
+            mark_slot(s, true);
+            g_slot_hint = s + 1;
+            return s;
+        }
+    }
+    return abi::kNoSlot;
+}
+void free_slot(u64 s) {
+    if (s != abi::kNoSlot) mark_slot(s, false);
+}
+
+// ---- blocks ----------------------------------------------------------------------------
+struct Pool {
+    u64 slots[1024]; // static storage: everything starts at zero
+    u64 count;
+    u64 total;
+    u64 bits;
+    u64 take() { return count ? slots[--count] : abi::kNoSlot; }
+    void give(u64 s) { slots[count++] = s; }
+};
+Pool g_thread_blocks, g_proc_blocks;
+
+// Cut the kernel's untypeds into blocks. Thread blocks first (few), then process blocks.
+void make_pools() {
+    const auto& in = info();
+    g_thread_blocks.bits = kThreadBlockBits;
+    g_proc_blocks.bits = kProcBlockBits;
+    for (u64 i = 0; i < in.untyped_count; ++i) {
+        u64 ut = in.untyped_first + i;
+        for (Pool* p : {&g_thread_blocks, &g_proc_blocks}) {
+            u64 want = p == &g_thread_blocks ? 768 : 1024;
+            while (p->total < want) {
+                u64 s = alloc_slot();
+                if (sys::retype(ut, OT::Untyped, static_cast<u32>(p->bits), root::kCapSpace, s) != 0) {
+                    free_slot(s);
+                    break;
+                }
+                p->give(s);
+                ++p->total;
+            }
+        }
+    }
+}
+
+// ---- processes and threads -------------------------------------------------------------
+struct Mapping {
+    u64 va;
+    u64 frame; // slot in procserv's cap space
+    u32 rights;
+};
+
+struct Mm { // an address space and the memory in it
+    bool used;
+    int refs;
+    u64 as;             // slot
+    u64 blocks[64];     // process blocks paying for it
+    u64 nblocks;
+    Mapping maps[kMaxMaps];
+    u64 nmaps;
+    u64 next_ipc;       // unused: threads here have no IPC buffer
+};
+
+struct Fs {
+    int refs;
+    char cwd[128];
+    unsigned umask;
+};
+
+struct OpenFile {
+    int refs;
+    const unsigned char* data;
+    u64 size;
+    u64 offset;
+    bool dir;
+};
+
+struct Files {
+    int refs;
+    OpenFile* fd[kMaxFds];
+};
+
+struct Process;
+
+enum class Wait : unsigned char { None, Join, Waitpid, Futex };
+
+struct ThreadRec {
+    bool used;
+    int tid;
+    Process* proc;
+    u64 block, thread, cs, wake, join; // slots
+    Fs* fs;
+    Files* files;
+    u64 clear_tid;
+    bool exited;
+    int code;
+    bool join_claimed;
+    Wait wait;
+    u64 futex_addr;
+};
+
+struct Process {
+    bool used;
+    int pid, ppid;
+    Mm* mm;
+    int alive;      // threads not yet exited
+    bool group_exit;
+    int status;     // wait status once ended
+    bool ended;     // zombie until reaped
+};
+
+ThreadRec g_threads[kMaxThreads];
+Process g_procs[kMaxProcs];
+Mm g_mms[kMaxMms];
+Fs g_fs[kMaxFs];
+Files g_files[kMaxFs];
+OpenFile g_open[kMaxFiles];
+int g_next_tid = 1;
+int g_first_pid = 0, g_first_status = -1; // the first program: its end powers off
+kernel::cpio::Archive* g_initrd = nullptr;
+alignas(kernel::cpio::Archive) unsigned char g_initrd_storage[sizeof(kernel::cpio::Archive)];
+
+template <class T, u64 N>
+T* alloc_in(T (&table)[N]) {
+    for (T& t : table)
+        if (!t.used) {
+            memset(&t, 0, sizeof t);
+            t.used = true;
+            return &t;
+        }
+    return nullptr;
+}
+template <class T, u64 N>
+T* alloc_ref(T (&table)[N]) {
+    for (T& t : table)
+        if (t.refs == 0) {
+            memset(&t, 0, sizeof t);
+            t.refs = 1;
+            return &t;
+        }
+    return nullptr;
+}
+
+ThreadRec* find_thread(long tid) {
+    for (ThreadRec& t : g_threads)
+        if (t.used && t.tid == tid) return &t;
+    return nullptr;
+}
+
+// ---- memory of an Mm -------------------------------------------------------------------
+/// Retype one object of `type` into a new slot, paid by the mm's blocks (a new block when
+/// the last one is full).
+long long mm_retype(Mm& mm, OT type, u32 bits, u64& out) {
+    out = alloc_slot();
+    if (out == abi::kNoSlot) return -sys::kENOMEM;
+    for (;;) {
+        if (mm.nblocks && sys::retype(mm.blocks[mm.nblocks - 1], type, bits, root::kCapSpace, out) == 0)
+            return 0;
+        if (mm.nblocks == 64) break;
+        u64 b = g_proc_blocks.take();
+        if (b == abi::kNoSlot) break;
+        mm.blocks[mm.nblocks++] = b;
+    }
+    free_slot(out);
+    out = abi::kNoSlot;
+    return -sys::kENOMEM;
+}
+
+Mapping* find_map(Mm& mm, u64 va) {
+    va &= ~(kPage - 1);
+    for (u64 i = 0; i < mm.nmaps; ++i)
+        if (mm.maps[i].va == va) return &mm.maps[i];
+    return nullptr;
+}
+
+/// A fresh zeroed frame mapped at `va` of `mm`.
+long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out = nullptr) {
+    if (mm.nmaps == kMaxMaps) return -sys::kENOMEM;
+    u64 frame;
+    if (long long e = mm_retype(mm, OT::Frame, 0, frame)) return e;
+    if (long long e = sys::map(mm.as, frame, va, rights)) return e;
+    mm.maps[mm.nmaps++] = {va, frame, rights};
+    if (frame_out) *frame_out = frame;
+    return 0;
+}
+
+/// Give the blocks back: revoking a block's capability destroys everything carved from it.
+void mm_release(Mm& mm) {
+    if (--mm.refs > 0) return;
+    for (u64 i = 0; i < mm.nmaps; ++i) free_slot(mm.maps[i].frame);
+    free_slot(mm.as);
+    for (u64 i = 0; i < mm.nblocks; ++i) {
+        sys::cap_revoke(root::kCapSpace, mm.blocks[i]);
+        g_proc_blocks.give(mm.blocks[i]);
+    }
+    mm.used = false;
+}
+
+Mm* mm_create() {
+    Mm* mm = alloc_in(g_mms);
+    if (!mm) return nullptr;
+    mm->refs = 1;
+    if (mm_retype(*mm, OT::AddressSpace, kAsBits, mm->as) != 0) {
+        mm_release(*mm);
+        return nullptr;
+    }
+    return mm;
+}
+
+// Client memory through the window page.
+template <class F>
+bool with_page(Mm& mm, u64 va, bool write, F&& f) {
+    Mapping* m = find_map(mm, va);
+    if (!m || (write && !(m->rights & rt::kWrite))) return false;
+    if (sys::map(root::kAddressSpace, m->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
+    f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
+    sys::unmap(root::kAddressSpace, kWindow);
+    return true;
+}
+
+bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    while (n) {
+        u64 chunk = kPage - (va & (kPage - 1));
+        if (chunk > n) chunk = n;
+        if (!with_page(mm, va, false, [&](unsigned char* p) { memcpy(d, p, chunk); })) return false;
+        va += chunk, d += chunk, n -= chunk;
+    }
+    return true;
+}
+
+bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
+    auto* s = static_cast<const unsigned char*>(src);
+    while (n) {
+        u64 chunk = kPage - (va & (kPage - 1));
+        if (chunk > n) chunk = n;
+        if (!with_page(mm, va, true, [&](unsigned char* p) { memcpy(p, s, chunk); })) return false;
+        va += chunk, s += chunk, n -= chunk;
+    }
+    return true;
+}
+
+/// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG.
+long copy_string(Mm& mm, u64 va, char* out, u64 max) {
+    for (u64 i = 0; i < max; ++i) {
+        if (!copy_in(mm, va + i, &out[i], 1)) return -sys::kEFAULT;
+        if (!out[i]) return static_cast<long>(i);
+    }
+    return -sys::kENAMETOOLONG;
+}
+
+// ---- threads ---------------------------------------------------------------------------
+void release_thread(ThreadRec& t) {
+    // Everything of the thread was carved from its block: revoke ends it all (including
+    // copies of its join semaphore in other threads' cap spaces).
+    sys::cap_revoke(root::kCapSpace, t.block);
+    g_thread_blocks.give(t.block);
+    for (u64 s : {t.thread, t.cs, t.wake, t.join}) free_slot(s);
+    if (t.fs && --t.fs->refs == 0) {}
+    if (t.files && --t.files->refs == 0)
+        for (OpenFile*& f : t.files->fd)
+            if (f) --f->refs, f = nullptr;
+    t.used = false;
+}
+
+/// A thread of `proc` on the client's registers: entry, stack, arg0 (kRegCap).
+ThreadRec* new_thread(Process& proc, long long& err) {
+    ThreadRec* t = alloc_in(g_threads);
+    err = -sys::kEAGAIN;
+    if (!t) return nullptr;
+    t->block = g_thread_blocks.take();
+    if (t->block == abi::kNoSlot) {
+        t->used = false;
+        return nullptr;
+    }
+    t->thread = alloc_slot(), t->cs = alloc_slot(), t->wake = alloc_slot(), t->join = alloc_slot();
+    t->tid = g_next_tid++;
+    t->proc = &proc;
+    bool ok = sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
+              sys::retype(t->block, OT::CapSpace, procserv::kThreadCapSpaceBits, root::kCapSpace, t->cs) == 0 &&
+              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->wake) == 0 &&
+              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->join) == 0 &&
+              sys::cap_mint(root::kCapSpace, kEndpointSlot, procserv::kEndpoint, rt::kWrite,
+                            static_cast<u64>(t->tid), t->cs) == 0 &&
+              sys::cap_mint(root::kCapSpace, t->wake, procserv::kWake, rt::kRead, 0, t->cs) == 0 &&
+              sys::cap_mint(root::kCapSpace, kEndpointSlot, kScratch, rt::kWrite,
+                            static_cast<u64>(t->tid) | procserv::kFaultBadge, root::kCapSpace) == 0 &&
+              sys::thread_configure(t->thread, t->cs, proc.mm->as, abi::kNoSlot, 0, kScratch) == 0;
+    sys::cap_delete(root::kCapSpace, kScratch);
+    if (!ok) {
+        release_thread(*t);
+        err = -sys::kENOMEM;
+        return nullptr;
+    }
+    ++proc.alive;
+    return t;
+}
+
+long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0) {
+    long long e = sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
+                              {abi::kRegIp, 4, ip, sp, 0, arg0}).error;
+    return e ? e : sys::thread_resume(t.thread);
+}
+
+void wake(ThreadRec& t) {
+    t.wait = Wait::None;
+    sys::sem_signal(t.wake);
+}
+
+void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
+    for (ThreadRec& w : g_threads)
+        if (woken < n && w.used && !w.exited && w.wait == Wait::Futex && w.proc->mm == mm && w.futex_addr == addr) {
+            wake(w);
+            ++woken;
+        }
+}
+
+void end_process(Process& p);
+
+/// The thread is gone from the CPU for good: the kernel thread is destroyed first, then
+/// what Linux does at that point (CLONE_CHILD_CLEARTID), then joiners may go.
+void end_thread(ThreadRec& t, int code) {
+    if (t.exited) return;
+    sys::cap_delete(root::kCapSpace, t.thread);
+    t.exited = true;
+    t.code = code;
+    t.wait = Wait::None;
+    Process& p = *t.proc;
+    if (t.clear_tid) {
+        int zero = 0;
+        if (copy_out(*p.mm, t.clear_tid, &zero, sizeof zero)) {
+            long woken = 0;
+            futex_wake_at(p.mm, t.clear_tid, 1, woken);
+        }
+    }
+    sys::sem_signal(t.join); // exactly once: the join semaphore
+    if (--p.alive == 0) {
+        if (!p.group_exit) p.status = (code & 0xff) << 8;
+        end_process(p);
+    }
+}
+
+void end_process(Process& p) {
+    p.ended = true;
+    if (p.pid == g_first_pid) g_first_status = p.status;
+    for (ThreadRec& t : g_threads)
+        if (t.used && t.proc == &p) release_thread(t);
+    mm_release(*p.mm);
+    p.mm = nullptr;
+    // Children lose their parent: nobody will wait for them.
+    for (Process& c : g_procs)
+        if (c.used && c.ppid == p.pid) {
+            c.ppid = 0;
+            if (c.ended) c.used = false;
+        }
+    // The parent's waitpid callers look again.
+    for (ThreadRec& w : g_threads)
+        if (w.used && !w.exited && w.wait == Wait::Waitpid && w.proc->pid == p.ppid) wake(w);
+    if (p.ppid == 0 && p.pid != g_first_pid) p.used = false; // an orphan is reaped at once
+}
+
+void kill_group(Process& p, int status, ThreadRec* except) {
+    if (!p.group_exit) {
+        p.group_exit = true;
+        p.status = status;
+    }
+    for (ThreadRec& t : g_threads)
+        if (t.used && t.proc == &p && !t.exited && &t != except) end_thread(t, 0);
+}
+
+// ---- programs --------------------------------------------------------------------------
+/// Load `path` from the initrd into a new process (child of `parent`), with argv.
+long spawn_program(const char* path, const char* const* argv, int argc, int parent_pid,
+                   ThreadRec* parent) {
+    while (*path == '/') ++path;
+    auto file = g_initrd->find(path);
+    if (!file) return -sys::kENOENT;
+    auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kUserEnd);
+    if (!image) return -sys::kEINVAL;
+    Process* p = alloc_in(g_procs);
+    if (!p) return -sys::kEAGAIN;
+    p->mm = mm_create();
+    if (!p->mm) {
+        p->used = false;
+        return -sys::kENOMEM;
+    }
+    Mm& mm = *p->mm;
+    long long err = 0;
+    image->for_each_segment([&](const kernel::elf::Segment& s) {
+        if (err) return;
+        u32 rights = rt::kRead | (s.writable ? rt::kWrite : 0) | (s.executable ? rt::kExecute : 0);
+        for (u64 va = s.vaddr & ~(kPage - 1); va < s.vaddr + s.memsz && !err; va += kPage) {
+            if (!find_map(mm, va)) err = mm_map_new(mm, va, rights | rt::kWrite);
+            if (err) break;
+            with_page(mm, va, true, [&](unsigned char* page) {
+                for (u64 off = 0; off < kPage; ++off) {
+                    u64 at = va + off;
+                    if (at >= s.vaddr && at - s.vaddr < s.filesz) page[off] = s.data[at - s.vaddr];
+                }
+            });
+            if (!(rights & rt::kWrite)) sys::protect(mm.as, va, rights), find_map(mm, va)->rights = rights;
+        }
+    });
+    for (u64 i = 1; i <= kStackPages && !err; ++i) err = mm_map_new(mm, kStackTop - i * kPage, rt::kRead | rt::kWrite);
+    // argc, argv[], NULL, envp NULL, then the strings, at the top of the stack.
+    u64 strings = kStackTop - 1024, words[20] = {}, nw = 0;
+    words[nw++] = static_cast<u64>(argc);
+    u64 at = strings;
+    for (int i = 0; i < argc && !err; ++i) {
+        u64 n = strlen(argv[i]) + 1;
+        if (at + n > kStackTop) break;
+        copy_out(mm, at, argv[i], n);
+        words[nw++] = at;
+        at += n;
+    }
+    words[nw++] = 0, words[nw++] = 0;
+    u64 sp = strings - 256;
+    if (!err) copy_out(mm, sp, words, nw * 8);
+    p->pid = 0;
+    p->ppid = parent_pid;
+    ThreadRec* t = err ? nullptr : new_thread(*p, err);
+    if (!t) {
+        mm_release(mm);
+        p->used = false;
+        return err ? err : -sys::kENOMEM;
+    }
+    p->pid = t->tid;
+    // The new process starts with the parent's fs state copied, and fresh descriptors.
+    t->fs = alloc_ref(g_fs);
+    t->files = alloc_ref(g_files);
+    if (parent && parent->fs) memcpy(t->fs->cwd, parent->fs->cwd, sizeof t->fs->cwd), t->fs->umask = parent->fs->umask;
+    else t->fs->cwd[0] = '/', t->fs->umask = 022;
+    start(*t, image->entry(), sp, 0);
+    return p->pid;
+}
+
+// ---- the filesystem: the initrd, read-only -----------------------------------------
+/// Normalise `path` (relative to `cwd`) into `out` ("/a/b", no "." or ".."); false if too long.
+bool resolve(const char* cwd, const char* path, char* out, u64 max) {
+    char buf[256];
+    u64 n = 0;
+    auto append = [&](const char* s) {
+        while (*s && n + 1 < sizeof buf) buf[n++] = *s++;
+    };
+    if (path[0] != '/') append(cwd), append("/");
+    append(path);
+    buf[n] = 0;
+    u64 o = 0;
+    for (u64 i = 0; i < n;) {
+        while (i < n && buf[i] == '/') ++i;
+        u64 j = i;
+        while (j < n && buf[j] != '/') ++j;
+        u64 len = j - i;
+        if (len == 1 && buf[i] == '.') {
+        } else if (len == 2 && buf[i] == '.' && buf[i + 1] == '.') {
+            while (o > 0 && out[o - 1] != '/') --o;
+            if (o > 0) --o;
+        } else if (len) {
+            if (o + 1 + len + 1 > max) return false;
+            out[o++] = '/';
+            memcpy(out + o, buf + i, len);
+            o += len;
+        }
+        i = j;
+    }
+    if (o == 0) out[o++] = '/';
+    out[o] = 0;
+    return true;
+}
+
+enum class Kind { None, File, Dir };
+/// What the initrd has at absolute `path`: a file, a directory (its entry, or a prefix
+/// of other names), or nothing.
+Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
+    if (path[0] == '/' && path[1] == 0) return Kind::Dir;
+    const char* rel = path + 1;
+    u64 len = strlen(rel);
+    Kind kind = Kind::None;
+    g_initrd->for_each([&](const kernel::cpio::Entry& e) {
+        u64 n = strlen(e.name);
+        if (n > len && memcmp(e.name, rel, len) == 0 && e.name[len] == '/') {
+            kind = Kind::Dir; // a prefix of other names (cpio also has the directory's own entry)
+        } else if (kind == Kind::None && n == len && memcmp(e.name, rel, len) == 0) {
+            kind = Kind::File;
+            if (out) *out = e;
+        }
+    });
+    return kind;
+}
+
+long do_chdir(ThreadRec& t, u64 path_va) {
+    char path[128], abs[128];
+    if (!path_va) return -sys::kEFAULT;
+    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
+    if (n < 0) return n;
+    if (n == 0) return -sys::kENOENT;
+    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
+    Kind k = lookup(abs);
+    if (k == Kind::None) return -sys::kENOENT;
+    if (k == Kind::File) return -sys::kENOTDIR;
+    memcpy(t.fs->cwd, abs, sizeof abs);
+    return 0;
+}
+
+long do_open(ThreadRec& t, u64 path_va, u64 flags) {
+    char path[128], abs[128];
+    if (!path_va) return -sys::kEFAULT;
+    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
+    if (n < 0) return n;
+    if (n == 0) return -sys::kENOENT;
+    if ((flags & 3) != sys::O_RDONLY) return -13; // EACCES: the filesystem is read-only
+    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
+    kernel::cpio::Entry e{};
+    Kind k = lookup(abs, &e);
+    if (k == Kind::None) return -sys::kENOENT;
+    if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return -sys::kENOTDIR;
+    int fd = -1;
+    for (u64 i = 0; i < kMaxFds && fd < 0; ++i)
+        if (!t.files->fd[i]) fd = static_cast<int>(i);
+    if (fd < 0) return -sys::kEMFILE;
+    OpenFile* f = alloc_ref(g_open);
+    if (!f) return -23; // ENFILE
+    f->dir = k == Kind::Dir;
+    f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
+    f->size = k == Kind::File ? e.size : 0;
+    t.files->fd[fd] = f;
+    return fd;
+}
+
+OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < kMaxFds ? t.files->fd[fd] : nullptr; }
+
+long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return -sys::kEBADF;
+    if (f->dir) return -sys::kEISDIR;
+    u64 n = f->offset >= f->size ? 0 : f->size - f->offset;
+    if (n > count) n = count;
+    if (n && !copy_out(*t.proc->mm, buf, f->data + f->offset, n)) return -sys::kEFAULT;
+    f->offset += n;
+    return static_cast<long>(n);
+}
+
+// ---- clone -----------------------------------------------------------------------------
+constexpr unsigned long kKnownFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE_FILES | sys::CLONE_SIGHAND |
+    sys::CLONE_THREAD | sys::CLONE_NEWNS | sys::CLONE_SYSVSEM | sys::CLONE_SETTLS | sys::CLONE_PARENT_SETTID |
+    sys::CLONE_CHILD_CLEARTID | sys::CLONE_DETACHED | sys::CLONE_CHILD_SETTID | sys::kCloneSignalMask;
+constexpr u64 kCloneStartBlock = u64{1} << 48; // libsys: start the child at the block's entry
+
+/// A copy of every page of `from` into a new mm (fork without CLONE_VM: eager copy).
+Mm* copy_mm(Mm& from) {
+    Mm* mm = mm_create();
+    if (!mm) return nullptr;
+    for (u64 i = 0; i < from.nmaps; ++i) {
+        const Mapping m = from.maps[i];
+        u64 frame;
+        if (mm_map_new(*mm, m.va, m.rights, &frame) != 0) {
+            mm_release(*mm);
+            return nullptr;
+        }
+        // Both pages side by side in procserv's window: the source at kWindow, the copy next.
+        if (sys::map(root::kAddressSpace, m.frame, kWindow, rt::kRead) == 0) {
+            if (sys::map(root::kAddressSpace, frame, kWindow + kPage, rt::kRead | rt::kWrite) == 0) {
+                memcpy(reinterpret_cast<void*>(kWindow + kPage), reinterpret_cast<void*>(kWindow), kPage);
+                sys::unmap(root::kAddressSpace, kWindow + kPage);
+            }
+            sys::unmap(root::kAddressSpace, kWindow);
+        }
+    }
+    return mm;
+}
+
+long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
+    unsigned long flags = (label >> procserv::kCloneFlagsShift) & 0xffffffffu;
+    bool start_block = label & kCloneStartBlock;
+    u64 stack = r.mr[0], ptid = r.mr[1], ctid = r.mr[2], tls = r.mr[3];
+    if (flags & ~kKnownFlags) return -sys::kEINVAL;
+    if ((flags & sys::CLONE_THREAD) && !(flags & sys::CLONE_SIGHAND)) return -sys::kEINVAL;
+    if ((flags & sys::CLONE_SIGHAND) && !(flags & sys::CLONE_VM)) return -sys::kEINVAL;
+    if ((flags & sys::CLONE_FS) && (flags & sys::CLONE_NEWNS)) return -sys::kEINVAL;
+    Process& parent = *t.proc;
+    Mm& pmm = *parent.mm;
+    u64 entry = 0;
+    if (start_block && !copy_in(pmm, stack, &entry, sizeof entry)) return -sys::kEFAULT;
+    if ((flags & sys::CLONE_PARENT_SETTID) && !find_map(pmm, ptid)) return -sys::kEFAULT;
+
+    // The child's registers: the caller's as they were at the call (a raw clone returns
+    // 0 in the child), or the start block's entry.
+    u64 regs[abi::kRegCount];
+    for (u32 first = 0; first < abi::kRegCount; first += 24) {
+        u32 n = abi::kRegCount - first < 24 ? abi::kRegCount - first : 24;
+        sys::Reply rr = sys::invoke(t.thread, abi::ThreadMethod::ReadRegisters, {first, n});
+        if (!rr.ok()) return rr.error;
+        for (u32 i = 0; i < n; ++i) regs[first + i] = i < 4 ? rr.mr[i] : sys::ipc_buffer()->mr[i];
+    }
+
+    Process* proc = &parent;
+    if (!(flags & sys::CLONE_THREAD)) {
+        proc = alloc_in(g_procs);
+        if (!proc) return -sys::kEAGAIN;
+        proc->ppid = parent.pid;
+        if (flags & sys::CLONE_VM) {
+            proc->mm = &pmm;
+            ++pmm.refs;
+        } else {
+            proc->mm = copy_mm(pmm);
+        }
+        if (!proc->mm) {
+            proc->used = false;
+            return -sys::kENOMEM;
+        }
+    }
+    long long err = 0;
+    ThreadRec* c = new_thread(*proc, err);
+    if (!c) {
+        if (proc != &parent) mm_release(*proc->mm), proc->used = false;
+        return err;
+    }
+    if (proc != &parent) proc->pid = c->tid;
+    if (flags & sys::CLONE_FS) c->fs = t.fs, ++t.fs->refs;
+    else if ((c->fs = alloc_ref(g_fs))) *c->fs = *t.fs, c->fs->refs = 1;
+    if (flags & sys::CLONE_FILES) c->files = t.files, ++t.files->refs;
+    else if ((c->files = alloc_ref(g_files))) {
+        for (u64 i = 0; i < kMaxFds; ++i)
+            if ((c->files->fd[i] = t.files->fd[i])) ++c->files->fd[i]->refs;
+    }
+    if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
+    int tid = c->tid;
+    if (flags & sys::CLONE_PARENT_SETTID) copy_out(pmm, ptid, &tid, sizeof tid);
+    if (flags & sys::CLONE_CHILD_SETTID) copy_out(*proc->mm, ctid, &tid, sizeof tid);
+    if (flags & sys::CLONE_SETTLS) sys::thread_set_tls(c->thread, tls);
+    if (start_block) {
+        start(*c, entry, stack - sys::arch_abi::kEntryStackBias, stack);
+    } else {
+        regs[abi::kRegCap] = 0;                          // the call succeeded...
+        regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();
+        regs[abi::kRegMr0] = 0;                          // ...and returned 0
+        if (stack) regs[abi::kRegSp] = stack;
+        for (u32 i = 0; i < abi::kRegCount; i += 2)
+            sys::invoke(c->thread, abi::ThreadMethod::WriteRegisters, {i, 2, regs[i], regs[i + 1]});
+        sys::thread_resume(c->thread);
+    }
+    return tid;
+}
+
+// ---- requests --------------------------------------------------------------------------
+struct Answer {
+    bool reply = true;
+    u64 label = static_cast<u64>(procserv::Reply::kDone);
+    u64 w[4] = {};
+};
+Answer done(long v, u64 a = 0, u64 b = 0) {
+    Answer x;
+    x.w[0] = static_cast<u64>(v), x.w[1] = a, x.w[2] = b;
+    return x;
+}
+Answer block_on(u64 slot) {
+    Answer x;
+    x.label = static_cast<u64>(procserv::Reply::kBlock);
+    x.w[0] = slot;
+    return x;
+}
+Answer no_reply() {
+    Answer x;
+    x.reply = false;
+    return x;
+}
+
+Answer join(ThreadRec& t, long tid, bool collect) {
+    ThreadRec* x = find_thread(tid);
+    if (!x || x->proc != t.proc) return done(-sys::kESRCH);
+    if (x == &t) return done(-sys::kEDEADLK);
+    if (collect) {
+        if (!x->exited) return block_on(procserv::kJoin); // woken early: wait on
+        int code = x->code;
+        sys::cap_delete(t.cs, procserv::kJoin);
+        release_thread(*x);
+        return done(0, static_cast<u64>(code));
+    }
+    if (x->join_claimed) return done(-sys::kEINVAL);
+    x->join_claimed = true;
+    if (x->exited) {
+        int code = x->code;
+        release_thread(*x);
+        return done(0, static_cast<u64>(code));
+    }
+    // Wait on x's join semaphore, signalled exactly once when x has exited.
+    sys::cap_delete(t.cs, procserv::kJoin);
+    sys::cap_mint(root::kCapSpace, x->join, procserv::kJoin, rt::kRead, 0, t.cs);
+    return block_on(procserv::kJoin);
+}
+
+Answer waitpid(ThreadRec& t, long pid, u64 options) {
+    bool any_child = false;
+    for (Process& c : g_procs) {
+        if (!c.used || c.ppid != t.proc->pid || c.pid == 0) continue;
+        if (pid > 0 && c.pid != pid) continue;
+        any_child = true;
+        if (c.ended) {
+            int cpid = c.pid, status = c.status;
+            c.used = false;
+            return done(cpid, static_cast<u64>(status));
+        }
+    }
+    if (!any_child) return done(-sys::kECHILD);
+    if (options & sys::WNOHANG) return done(0);
+    t.wait = Wait::Waitpid;
+    return block_on(procserv::kWake);
+}
+
+u64 pool_free_bytes() {
+    return g_thread_blocks.count * (u64{1} << kThreadBlockBits) + g_proc_blocks.count * (u64{1} << kProcBlockBits);
+}
+
+Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
+    Process& p = *t.proc;
+    switch (static_cast<Op>(label & 0xffff)) {
+    case Op::Exit:
+        end_thread(t, static_cast<int>(r.mr[0] & 0xff));
+        return no_reply();
+    case Op::ExitGroup:
+        kill_group(p, static_cast<int>((r.mr[0] & 0xff) << 8), &t);
+        end_thread(t, static_cast<int>(r.mr[0] & 0xff));
+        return no_reply();
+    case Op::Clone: return done(do_clone(t, label, r));
+    case Op::ThreadCreate: {
+        u64 top = r.mr[0] & ~u64{15};
+        u64 block[2] = {r.mr[2], r.mr[3]};
+        // The stack must be mapped and writable: procserv writes the start block there.
+        if (top < 64 || !copy_out(*p.mm, top - 16, block, sizeof block)) return done(-sys::kEFAULT);
+        long long err = 0;
+        ThreadRec* c = new_thread(p, err);
+        if (!c) return done(err);
+        c->fs = t.fs, ++t.fs->refs;
+        c->files = t.files, ++t.files->refs;
+        start(*c, r.mr[1], top - 32 - sys::arch_abi::kEntryStackBias, top - 32);
+        // the block starts with `entry` (unused here): fn and arg follow it
+        copy_out(*p.mm, top - 32 + 8, block, sizeof block);
+        return done(c->tid);
+    }
+    case Op::Join: return join(t, static_cast<long>(r.mr[0]), false);
+    case Op::JoinCollect: return join(t, static_cast<long>(r.mr[0]), true);
+    case Op::GetIds: return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.ppid));
+    case Op::Chdir: return done(do_chdir(t, r.mr[0]));
+    case Op::Getcwd: {
+        u64 n = strlen(t.fs->cwd) + 1;
+        if (!r.mr[0]) return done(-sys::kEFAULT);
+        if (r.mr[1] < n) return done(-sys::kERANGE);
+        return done(copy_out(*p.mm, r.mr[0], t.fs->cwd, n) ? static_cast<long>(n) : -sys::kEFAULT);
+    }
+    case Op::Umask: {
+        unsigned old = t.fs->umask;
+        t.fs->umask = static_cast<unsigned>(r.mr[0]) & 0777;
+        return done(old);
+    }
+    case Op::Open: return done(do_open(t, r.mr[0], r.mr[1]));
+    case Op::Read: return done(do_read(t, r.mr[0], r.mr[1], r.mr[2]));
+    case Op::Close: {
+        OpenFile* f = fd_of(t, r.mr[0]);
+        if (!f) return done(-sys::kEBADF);
+        --f->refs;
+        t.files->fd[r.mr[0]] = nullptr;
+        return done(0);
+    }
+    case Op::Dup: {
+        OpenFile* f = fd_of(t, r.mr[0]);
+        if (!f) return done(-sys::kEBADF);
+        for (u64 i = 0; i < kMaxFds; ++i)
+            if (!t.files->fd[i]) {
+                t.files->fd[i] = f;
+                ++f->refs;
+                return done(static_cast<long>(i));
+            }
+        return done(-sys::kEMFILE);
+    }
+    case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1]);
+    case Op::Spawn: {
+        char path[128], args[8][64];
+        const char* argv[8];
+        long n = r.mr[0] ? copy_string(*p.mm, r.mr[0], path, sizeof path) : -sys::kEFAULT;
+        if (n < 0) return done(n);
+        int argc = 0;
+        for (; r.mr[1] && argc < 8; ++argc) {
+            u64 ptr = 0;
+            if (!copy_in(*p.mm, r.mr[1] + 8 * static_cast<u64>(argc), &ptr, 8)) return done(-sys::kEFAULT);
+            if (!ptr) break;
+            if (copy_string(*p.mm, ptr, args[argc], sizeof args[argc]) < 0) return done(-sys::kEFAULT);
+            argv[argc] = args[argc];
+        }
+        if (argc == 0) argv[argc++] = path;
+        return done(spawn_program(path, argv, argc, p.pid, &t));
+    }
+    case Op::FutexWait: {
+        int now = 0;
+        if (r.mr[0] % 4 || !copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
+        if (static_cast<u32>(now) != static_cast<u32>(r.mr[1])) return done(-sys::kEAGAIN);
+        if (t.wait == Wait::Futex) { // the retry after a wake
+            t.wait = Wait::None;
+            return done(0);
+        }
+        t.wait = Wait::Futex;
+        t.futex_addr = r.mr[0];
+        return block_on(procserv::kWake);
+    }
+    case Op::FutexWake: {
+        long woken = 0;
+        futex_wake_at(p.mm, r.mr[0], static_cast<long>(r.mr[1]), woken);
+        return done(woken);
+    }
+    case Op::Write: {
+        char buf[256];
+        u64 n = r.mr[1] < sizeof buf ? r.mr[1] : sizeof buf;
+        if (!copy_in(*p.mm, r.mr[0], buf, n)) return done(-sys::kEFAULT);
+        for (u64 i = 0; i < n; ++i) sys::debug_putc(buf[i]);
+        return done(static_cast<long>(n));
+    }
+    case Op::Stats: {
+        int threads = 0, procs = 0;
+        for (ThreadRec& x : g_threads) threads += x.used && !x.exited;
+        for (Process& x : g_procs) procs += x.used && !x.ended;
+        return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(threads), static_cast<u64>(procs));
+    }
+    }
+    return done(-sys::kENOSYS);
+}
+
+void on_fault(ThreadRec& t, const sys::Reply& r) {
+    int sig = r.mr[0] == static_cast<u64>(abi::FaultKind::IllegalInstruction) ? sys::SIGILL : sys::SIGSEGV;
+    sys::print("procserv: pid {} tid {}: {} at {:#x} (ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
+               sig == sys::SIGILL ? "illegal instruction" : "bad memory access", r.mr[1], r.mr[2], sig);
+    kill_group(*t.proc, sig, nullptr);
+}
+
+} // namespace
+
+int main() {
+    const auto& in = info();
+    if (in.magic != root::kInfoMagic) {
+        sys::print("procserv: no RootInfo\n");
+        return 1;
+    }
+    for (u64 s = 0; s < root::kFirstFree + 2; ++s) mark_slot(s, true);
+    for (u64 s = root::kFirstFrame; s < root::kFirstFrame + in.program_frames; ++s) mark_slot(s, true);
+    for (u64 s = root::kFirstBootSlot; s < in.first_free_slot; ++s) mark_slot(s, true);
+    g_initrd = new (g_initrd_storage) kernel::cpio::Archive(
+        kernel::cpio::Archive::open(reinterpret_cast<const void*>(in.initrd_va), in.initrd_size).value());
+    if (sys::retype(root::kUntyped, OT::Endpoint, 0, root::kCapSpace, kEndpointSlot) != 0) {
+        sys::print("procserv: cannot make its endpoint\n");
+        return 1;
+    }
+    make_pools();
+    const u64 start_free = pool_free_bytes();
+    sys::print("procserv: {} thread blocks, {} process blocks ({} MiB)\n", g_thread_blocks.count,
+               g_proc_blocks.count, start_free >> 20);
+
+    // The first program: `exec=NAME [args]` on the kernel command line (scripts/run
+    // --exec), else init.
+    char first[64] = "init";
+    const char* cmd = in.cmdline;
+    for (const char* c = cmd; *c; ++c)
+        if ((c == cmd || c[-1] == ' ') && memcmp(c, "exec=", 5) == 0) {
+            u64 n = 0;
+            for (c += 5; *c && *c != ' ' && n + 1 < sizeof first; ++c) first[n++] = *c;
+            first[n] = 0;
+            break;
+        }
+    const char* argv[1] = {first};
+    long pid = spawn_program(first, argv, 1, 0, nullptr);
+    if (pid < 0) {
+        sys::print("procserv: cannot start '{}': error {}\n", static_cast<const char*>(first), pid);
+        sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {127});
+    }
+    g_first_pid = static_cast<int>(pid);
+    sys::print("procserv: started {} as pid {}\n", static_cast<const char*>(first), pid);
+
+    Answer a = no_reply();
+    for (;;) {
+        sys::Reply r = a.reply ? sys::reply_receive(kEndpointSlot, a.label, {a.w[0], a.w[1], a.w[2], a.w[3]})
+                               : sys::receive(kEndpointSlot);
+        a = no_reply();
+        if (!r.ok()) continue;
+        u64 tid = r.badge & (procserv::kFaultBadge - 1);
+        ThreadRec* t = find_thread(static_cast<long>(tid));
+        if (!t || t->exited) continue; // a request from a thread that is going: no answer
+        if (r.badge & procserv::kFaultBadge) on_fault(*t, r);
+        else a = handle(*t, r.label, r);
+        // The first program ended: the machine powers off with its status.
+        if (g_first_status >= 0) {
+            int st = g_first_status;
+            int code = sys::wifexited(st) ? sys::wexitstatus(st) : 128 + sys::wtermsig(st);
+            sys::print("procserv: {} ended with status {}; {} of {} KiB free again; powering off, status {}\n",
+                       static_cast<const char*>(first), code, pool_free_bytes() >> 10, start_free >> 10, code);
+            sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {static_cast<u64>(code)});
+        }
+    }
+}
