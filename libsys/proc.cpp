@@ -30,14 +30,9 @@ long result(const Reply& r) { return r.ok() ? static_cast<long>(r.mr[0]) : stati
 
 u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
 
-// A new thread starts here with arg0 = the block procserv or clone_fn wrote below its
-// stack top: run the function, and its return value is the thread's exit status.
-struct StartBlock {
-    u64 entry; // clone_fn only: this function's address, read by procserv
-    u64 fn;
-    u64 arg;
-    u64 pad;
-};
+// A new thread starts here with arg0 = the start block below its stack top: run the
+// function, and its return value is the thread's exit status.
+using procserv::StartBlock;
 
 [[noreturn]] void thread_trampoline(StartBlock* b) {
     auto start = reinterpret_cast<void* (*)(void*)>(b->fn);
@@ -48,8 +43,6 @@ struct StartBlock {
     auto fn = reinterpret_cast<int (*)(void*)>(b->fn);
     exit(fn(reinterpret_cast<void*>(b->arg)));
 }
-
-constexpr u64 kCloneStartBlock = u64{1} << 48; // label bit: start the child at block->entry
 
 } // namespace
 
@@ -65,7 +58,7 @@ long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags,
     b->entry = ptr(reinterpret_cast<void*>(clone_trampoline));
     b->fn = ptr(reinterpret_cast<void*>(fn));
     b->arg = ptr(arg);
-    u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift) | kCloneStartBlock;
+    u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift) | procserv::kCloneStartBlock;
     return result(call(procserv::kEndpoint, label, {ptr(b), ptr(parent_tid), ptr(child_tid), tls}));
 }
 

@@ -17,159 +17,13 @@
 // Blocking. procserv never waits for a client. A call that must wait (join, waitpid,
 // futex_wait) is answered with kBlock naming a semaphore in the caller's cap space; the
 // caller waits there and asks again.
-#include <microkernel/cpio.hpp>
+#include "procserv.hpp"
+
 #include <microkernel/elf.hpp>
 #include <arch/elf.hpp>
 #include <sys/arch_abi.hpp>
-#include <sys/kernel.hpp>
-#include <sys/proc.hpp>
-#include <sys/procserv_abi.hpp>
-#include <sys/string.hpp>
 
-namespace {
-
-using abi::u64;
-using abi::u32;
-using procserv::Op;
-namespace root = abi::root;
-namespace rt = abi::rights;
-using OT = abi::ObjectType;
-
-constexpr u64 kPage = 4096;
-constexpr u64 kUserEnd = u64{1} << 38; // the smallest user half of the three arches (Sv39)
-constexpr u64 kEndpointSlot = root::kFirstFree; // procserv's endpoint
-constexpr u64 kScratch = root::kFirstFree + 1;  // transient capabilities
-constexpr u64 kWindow = 0x20000000;             // where procserv maps a client page
-constexpr u64 kStackTop = root::kStackTop, kStackPages = 16;
-constexpr u32 kAsBits = 5;                      // 32 tables, 2048 mappings per space
-constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024;
-constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
-constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
-
-const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
-
-// ---- cap slots -------------------------------------------------------------------------
-u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
-u64 g_slot_hint = 0;
-
-void mark_slot(u64 s, bool used) {
-    if (used) g_slot_used[s / 64] |= u64{1} << (s % 64);
-    else g_slot_used[s / 64] &= ~(u64{1} << (s % 64));
-}
-u64 alloc_slot() {
-    constexpr u64 n = u64{1} << root::kCapSpaceBits;
-    for (u64 k = 0; k < n; ++k) {
-        u64 s = (g_slot_hint + k) % n;
-        if (!(g_slot_used[s / 64] >> (s % 64) & 1)) {
-            mark_slot(s, true);
-            g_slot_hint = s + 1;
-            return s;
-        }
-    }
-    return abi::kNoSlot;
-}
-void free_slot(u64 s) {
-    if (s != abi::kNoSlot) mark_slot(s, false);
-}
-
-// ---- blocks ----------------------------------------------------------------------------
-struct Pool {
-    u64 slots[1024]; // static storage: everything starts at zero
-    u64 count;
-    u64 total;
-    u64 bits;
-    u64 take() { return count ? slots[--count] : abi::kNoSlot; }
-    void give(u64 s) { slots[count++] = s; }
-};
-Pool g_thread_blocks, g_proc_blocks;
-
-// Cut the kernel's untypeds into blocks. Thread blocks first (few), then process blocks.
-void make_pools() {
-    const auto& in = info();
-    g_thread_blocks.bits = kThreadBlockBits;
-    g_proc_blocks.bits = kProcBlockBits;
-    for (u64 i = 0; i < in.untyped_count; ++i) {
-        u64 ut = in.untyped_first + i;
-        for (Pool* p : {&g_thread_blocks, &g_proc_blocks}) {
-            u64 want = p == &g_thread_blocks ? 768 : 1024;
-            while (p->total < want) {
-                u64 s = alloc_slot();
-                if (sys::retype(ut, OT::Untyped, static_cast<u32>(p->bits), root::kCapSpace, s) != 0) {
-                    free_slot(s);
-                    break;
-                }
-                p->give(s);
-                ++p->total;
-            }
-        }
-    }
-}
-
-// ---- processes and threads -------------------------------------------------------------
-struct Mapping {
-    u64 va;
-    u64 frame; // slot in procserv's cap space
-    u32 rights;
-};
-
-struct Mm { // an address space and the memory in it
-    bool used;
-    int refs;
-    u64 as;             // slot
-    u64 blocks[64];     // process blocks paying for it
-    u64 nblocks;
-    Mapping maps[kMaxMaps];
-    u64 nmaps;
-    u64 next_ipc;       // unused: threads here have no IPC buffer
-};
-
-struct Fs {
-    int refs;
-    char cwd[128];
-    unsigned umask;
-};
-
-struct OpenFile {
-    int refs;
-    const unsigned char* data;
-    u64 size;
-    u64 offset;
-    bool dir;
-};
-
-struct Files {
-    int refs;
-    OpenFile* fd[kMaxFds];
-};
-
-struct Process;
-
-enum class Wait : unsigned char { None, Join, Waitpid, Futex };
-
-struct ThreadRec {
-    bool used;
-    int tid;
-    Process* proc;
-    u64 block, thread, cs, wake, join; // slots
-    Fs* fs;
-    Files* files;
-    u64 clear_tid;
-    bool exited;
-    int code;
-    bool join_claimed;
-    Wait wait;
-    u64 futex_addr;
-};
-
-struct Process {
-    bool used;
-    int pid, ppid;
-    Mm* mm;
-    int alive;      // threads not yet exited
-    bool group_exit;
-    int status;     // wait status once ended
-    bool ended;     // zombie until reaped
-};
+namespace procserv {
 
 ThreadRec g_threads[kMaxThreads];
 Process g_procs[kMaxProcs];
@@ -182,134 +36,13 @@ int g_first_pid = 0, g_first_status = -1; // the first program: its end powers o
 kernel::cpio::Archive* g_initrd = nullptr;
 alignas(kernel::cpio::Archive) unsigned char g_initrd_storage[sizeof(kernel::cpio::Archive)];
 
-template <class T, u64 N>
-T* alloc_in(T (&table)[N]) {
-    for (T& t : table)
-        if (!t.used) {
-            memset(&t, 0, sizeof t);
-            t.used = true;
-            return &t;
-        }
-    return nullptr;
-}
-template <class T, u64 N>
-T* alloc_ref(T (&table)[N]) {
-    for (T& t : table)
-        if (t.refs == 0) {
-            memset(&t, 0, sizeof t);
-            t.refs = 1;
-            return &t;
-        }
-    return nullptr;
-}
-
 ThreadRec* find_thread(long tid) {
     for (ThreadRec& t : g_threads)
         if (t.used && t.tid == tid) return &t;
     return nullptr;
 }
 
-// ---- memory of an Mm -------------------------------------------------------------------
-/// Retype one object of `type` into a new slot, paid by the mm's blocks (a new block when
-/// the last one is full).
-long long mm_retype(Mm& mm, OT type, u32 bits, u64& out) {
-    out = alloc_slot();
-    if (out == abi::kNoSlot) return -sys::kENOMEM;
-    for (;;) {
-        if (mm.nblocks && sys::retype(mm.blocks[mm.nblocks - 1], type, bits, root::kCapSpace, out) == 0)
-            return 0;
-        if (mm.nblocks == 64) break;
-        u64 b = g_proc_blocks.take();
-        if (b == abi::kNoSlot) break;
-        mm.blocks[mm.nblocks++] = b;
-    }
-    free_slot(out);
-    out = abi::kNoSlot;
-    return -sys::kENOMEM;
-}
-
-Mapping* find_map(Mm& mm, u64 va) {
-    va &= ~(kPage - 1);
-    for (u64 i = 0; i < mm.nmaps; ++i)
-        if (mm.maps[i].va == va) return &mm.maps[i];
-    return nullptr;
-}
-
-/// A fresh zeroed frame mapped at `va` of `mm`.
-long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out = nullptr) {
-    if (mm.nmaps == kMaxMaps) return -sys::kENOMEM;
-    u64 frame;
-    if (long long e = mm_retype(mm, OT::Frame, 0, frame)) return e;
-    if (long long e = sys::map(mm.as, frame, va, rights)) return e;
-    mm.maps[mm.nmaps++] = {va, frame, rights};
-    if (frame_out) *frame_out = frame;
-    return 0;
-}
-
-/// Give the blocks back: revoking a block's capability destroys everything carved from it.
-void mm_release(Mm& mm) {
-    if (--mm.refs > 0) return;
-    for (u64 i = 0; i < mm.nmaps; ++i) free_slot(mm.maps[i].frame);
-    free_slot(mm.as);
-    for (u64 i = 0; i < mm.nblocks; ++i) {
-        sys::cap_revoke(root::kCapSpace, mm.blocks[i]);
-        g_proc_blocks.give(mm.blocks[i]);
-    }
-    mm.used = false;
-}
-
-Mm* mm_create() {
-    Mm* mm = alloc_in(g_mms);
-    if (!mm) return nullptr;
-    mm->refs = 1;
-    if (mm_retype(*mm, OT::AddressSpace, kAsBits, mm->as) != 0) {
-        mm_release(*mm);
-        return nullptr;
-    }
-    return mm;
-}
-
-// Client memory through the window page.
-template <class F>
-bool with_page(Mm& mm, u64 va, bool write, F&& f) {
-    Mapping* m = find_map(mm, va);
-    if (!m || (write && !(m->rights & rt::kWrite))) return false;
-    if (sys::map(root::kAddressSpace, m->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
-    f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
-    sys::unmap(root::kAddressSpace, kWindow);
-    return true;
-}
-
-bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
-    auto* d = static_cast<unsigned char*>(dst);
-    while (n) {
-        u64 chunk = kPage - (va & (kPage - 1));
-        if (chunk > n) chunk = n;
-        if (!with_page(mm, va, false, [&](unsigned char* p) { memcpy(d, p, chunk); })) return false;
-        va += chunk, d += chunk, n -= chunk;
-    }
-    return true;
-}
-
-bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
-    auto* s = static_cast<const unsigned char*>(src);
-    while (n) {
-        u64 chunk = kPage - (va & (kPage - 1));
-        if (chunk > n) chunk = n;
-        if (!with_page(mm, va, true, [&](unsigned char* p) { memcpy(p, s, chunk); })) return false;
-        va += chunk, s += chunk, n -= chunk;
-    }
-    return true;
-}
-
-/// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG.
-long copy_string(Mm& mm, u64 va, char* out, u64 max) {
-    for (u64 i = 0; i < max; ++i) {
-        if (!copy_in(mm, va + i, &out[i], 1)) return -sys::kEFAULT;
-        if (!out[i]) return static_cast<long>(i);
-    }
-    return -sys::kENAMETOOLONG;
-}
+namespace {
 
 // ---- threads ---------------------------------------------------------------------------
 void release_thread(ThreadRec& t) {
@@ -318,7 +51,7 @@ void release_thread(ThreadRec& t) {
     sys::cap_revoke(root::kCapSpace, t.block);
     g_thread_blocks.give(t.block);
     for (u64 s : {t.thread, t.cs, t.wake, t.join}) free_slot(s);
-    if (t.fs && --t.fs->refs == 0) {}
+    if (t.fs) --t.fs->refs; // a Fs with no references is free again (alloc_ref)
     if (t.files && --t.files->refs == 0)
         for (OpenFile*& f : t.files->fd)
             if (f) --f->refs, f = nullptr;
@@ -496,144 +229,14 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
     return p->pid;
 }
 
-// ---- the filesystem: the initrd, read-only -----------------------------------------
-/// Normalise `path` (relative to `cwd`) into `out` ("/a/b", no "." or ".."); false if too long.
-bool resolve(const char* cwd, const char* path, char* out, u64 max) {
-    char buf[256];
-    u64 n = 0;
-    auto append = [&](const char* s) {
-        while (*s && n + 1 < sizeof buf) buf[n++] = *s++;
-    };
-    if (path[0] != '/') append(cwd), append("/");
-    append(path);
-    buf[n] = 0;
-    u64 o = 0;
-    for (u64 i = 0; i < n;) {
-        while (i < n && buf[i] == '/') ++i;
-        u64 j = i;
-        while (j < n && buf[j] != '/') ++j;
-        u64 len = j - i;
-        if (len == 1 && buf[i] == '.') {
-        } else if (len == 2 && buf[i] == '.' && buf[i + 1] == '.') {
-            while (o > 0 && out[o - 1] != '/') --o;
-            if (o > 0) --o;
-        } else if (len) {
-            if (o + 1 + len + 1 > max) return false;
-            out[o++] = '/';
-            memcpy(out + o, buf + i, len);
-            o += len;
-        }
-        i = j;
-    }
-    if (o == 0) out[o++] = '/';
-    out[o] = 0;
-    return true;
-}
-
-enum class Kind { None, File, Dir };
-/// What the initrd has at absolute `path`: a file, a directory (its entry, or a prefix
-/// of other names), or nothing.
-Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
-    if (path[0] == '/' && path[1] == 0) return Kind::Dir;
-    const char* rel = path + 1;
-    u64 len = strlen(rel);
-    Kind kind = Kind::None;
-    g_initrd->for_each([&](const kernel::cpio::Entry& e) {
-        u64 n = strlen(e.name);
-        if (n > len && memcmp(e.name, rel, len) == 0 && e.name[len] == '/') {
-            kind = Kind::Dir; // a prefix of other names (cpio also has the directory's own entry)
-        } else if (kind == Kind::None && n == len && memcmp(e.name, rel, len) == 0) {
-            kind = Kind::File;
-            if (out) *out = e;
-        }
-    });
-    return kind;
-}
-
-long do_chdir(ThreadRec& t, u64 path_va) {
-    char path[128], abs[128];
-    if (!path_va) return -sys::kEFAULT;
-    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
-    if (n < 0) return n;
-    if (n == 0) return -sys::kENOENT;
-    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
-    Kind k = lookup(abs);
-    if (k == Kind::None) return -sys::kENOENT;
-    if (k == Kind::File) return -sys::kENOTDIR;
-    memcpy(t.fs->cwd, abs, sizeof abs);
-    return 0;
-}
-
-long do_open(ThreadRec& t, u64 path_va, u64 flags) {
-    char path[128], abs[128];
-    if (!path_va) return -sys::kEFAULT;
-    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
-    if (n < 0) return n;
-    if (n == 0) return -sys::kENOENT;
-    if ((flags & 3) != sys::O_RDONLY) return -13; // EACCES: the filesystem is read-only
-    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
-    kernel::cpio::Entry e{};
-    Kind k = lookup(abs, &e);
-    if (k == Kind::None) return -sys::kENOENT;
-    if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return -sys::kENOTDIR;
-    int fd = -1;
-    for (u64 i = 0; i < kMaxFds && fd < 0; ++i)
-        if (!t.files->fd[i]) fd = static_cast<int>(i);
-    if (fd < 0) return -sys::kEMFILE;
-    OpenFile* f = alloc_ref(g_open);
-    if (!f) return -23; // ENFILE
-    f->dir = k == Kind::Dir;
-    f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
-    f->size = k == Kind::File ? e.size : 0;
-    t.files->fd[fd] = f;
-    return fd;
-}
-
-OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < kMaxFds ? t.files->fd[fd] : nullptr; }
-
-long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
-    OpenFile* f = fd_of(t, fd);
-    if (!f) return -sys::kEBADF;
-    if (f->dir) return -sys::kEISDIR;
-    u64 n = f->offset >= f->size ? 0 : f->size - f->offset;
-    if (n > count) n = count;
-    if (n && !copy_out(*t.proc->mm, buf, f->data + f->offset, n)) return -sys::kEFAULT;
-    f->offset += n;
-    return static_cast<long>(n);
-}
-
 // ---- clone -----------------------------------------------------------------------------
 constexpr unsigned long kKnownFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE_FILES | sys::CLONE_SIGHAND |
     sys::CLONE_THREAD | sys::CLONE_NEWNS | sys::CLONE_SYSVSEM | sys::CLONE_SETTLS | sys::CLONE_PARENT_SETTID |
     sys::CLONE_CHILD_CLEARTID | sys::CLONE_DETACHED | sys::CLONE_CHILD_SETTID | sys::kCloneSignalMask;
-constexpr u64 kCloneStartBlock = u64{1} << 48; // libsys: start the child at the block's entry
-
-/// A copy of every page of `from` into a new mm (fork without CLONE_VM: eager copy).
-Mm* copy_mm(Mm& from) {
-    Mm* mm = mm_create();
-    if (!mm) return nullptr;
-    for (u64 i = 0; i < from.nmaps; ++i) {
-        const Mapping m = from.maps[i];
-        u64 frame;
-        if (mm_map_new(*mm, m.va, m.rights, &frame) != 0) {
-            mm_release(*mm);
-            return nullptr;
-        }
-        // Both pages side by side in procserv's window: the source at kWindow, the copy next.
-        if (sys::map(root::kAddressSpace, m.frame, kWindow, rt::kRead) == 0) {
-            if (sys::map(root::kAddressSpace, frame, kWindow + kPage, rt::kRead | rt::kWrite) == 0) {
-                memcpy(reinterpret_cast<void*>(kWindow + kPage), reinterpret_cast<void*>(kWindow), kPage);
-                sys::unmap(root::kAddressSpace, kWindow + kPage);
-            }
-            sys::unmap(root::kAddressSpace, kWindow);
-        }
-    }
-    return mm;
-}
 
 long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     unsigned long flags = (label >> procserv::kCloneFlagsShift) & 0xffffffffu;
-    bool start_block = label & kCloneStartBlock;
+    bool start_block = label & procserv::kCloneStartBlock;
     u64 stack = r.mr[0], ptid = r.mr[1], ctid = r.mr[2], tls = r.mr[3];
     if (flags & ~kKnownFlags) return -sys::kEINVAL;
     if ((flags & sys::CLONE_THREAD) && !(flags & sys::CLONE_SIGHAND)) return -sys::kEINVAL;
@@ -769,10 +372,6 @@ Answer waitpid(ThreadRec& t, long pid, u64 options) {
     return block_on(procserv::kWake);
 }
 
-u64 pool_free_bytes() {
-    return g_thread_blocks.count * (u64{1} << kThreadBlockBits) + g_proc_blocks.count * (u64{1} << kProcBlockBits);
-}
-
 Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     Process& p = *t.proc;
     switch (static_cast<Op>(label & 0xffff)) {
@@ -785,18 +384,18 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         return no_reply();
     case Op::Clone: return done(do_clone(t, label, r));
     case Op::ThreadCreate: {
+        // The start block goes below the stack top; writing it is also the check that the
+        // stack is mapped and writable, before anything is created.
         u64 top = r.mr[0] & ~u64{15};
-        u64 block[2] = {r.mr[2], r.mr[3]};
-        // The stack must be mapped and writable: procserv writes the start block there.
-        if (top < 64 || !copy_out(*p.mm, top - 16, block, sizeof block)) return done(-sys::kEFAULT);
+        u64 at = top - sizeof(procserv::StartBlock);
+        procserv::StartBlock b{0, r.mr[2], r.mr[3], 0};
+        if (top < 64 || !copy_out(*p.mm, at, &b, sizeof b)) return done(-sys::kEFAULT);
         long long err = 0;
         ThreadRec* c = new_thread(p, err);
         if (!c) return done(err);
         c->fs = t.fs, ++t.fs->refs;
         c->files = t.files, ++t.files->refs;
-        start(*c, r.mr[1], top - 32 - sys::arch_abi::kEntryStackBias, top - 32);
-        // the block starts with `entry` (unused here): fn and arg follow it
-        copy_out(*p.mm, top - 32 + 8, block, sizeof block);
+        start(*c, r.mr[1], at - sys::arch_abi::kEntryStackBias, at);
         return done(c->tid);
     }
     case Op::Join: return join(t, static_cast<long>(r.mr[0]), false);
@@ -816,24 +415,8 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     }
     case Op::Open: return done(do_open(t, r.mr[0], r.mr[1]));
     case Op::Read: return done(do_read(t, r.mr[0], r.mr[1], r.mr[2]));
-    case Op::Close: {
-        OpenFile* f = fd_of(t, r.mr[0]);
-        if (!f) return done(-sys::kEBADF);
-        --f->refs;
-        t.files->fd[r.mr[0]] = nullptr;
-        return done(0);
-    }
-    case Op::Dup: {
-        OpenFile* f = fd_of(t, r.mr[0]);
-        if (!f) return done(-sys::kEBADF);
-        for (u64 i = 0; i < kMaxFds; ++i)
-            if (!t.files->fd[i]) {
-                t.files->fd[i] = f;
-                ++f->refs;
-                return done(static_cast<long>(i));
-            }
-        return done(-sys::kEMFILE);
-    }
+    case Op::Close: return done(do_close(t, r.mr[0]));
+    case Op::Dup: return done(do_dup(t, r.mr[0]));
     case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1]);
     case Op::Spawn: {
         char path[128], args[8][64];
@@ -893,6 +476,9 @@ void on_fault(ThreadRec& t, const sys::Reply& r) {
 }
 
 } // namespace
+} // namespace procserv
+
+using namespace procserv;
 
 int main() {
     const auto& in = info();

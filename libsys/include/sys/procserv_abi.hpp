@@ -45,6 +45,20 @@ enum class Op : u64 {
     Stats,              ///< () -> (free bytes of procserv's pools, live threads, live processes)
 };
 constexpr unsigned kCloneFlagsShift = 16;
+/// Clone label bit (libsys' clone_fn): start the child at StartBlock::entry, with the
+/// block's address as its argument, instead of on a copy of the caller's registers.
+constexpr u64 kCloneStartBlock = u64{1} << 48;
+
+/// What a new thread finds just below its stack top (16-byte aligned): written by
+/// clone_fn itself, and by procserv for ThreadCreate (entry unused there). The thread
+/// starts with sp = the block - the arch's entry bias and the block's address as arg0.
+struct StartBlock {
+    u64 entry;
+    u64 fn;
+    u64 arg;
+    u64 pad; // keeps the block, and so the stack, 16-byte aligned
+};
+static_assert(sizeof(StartBlock) % 16 == 0);
 
 enum class Reply : u64 { kDone = 0, kBlock = 1 };
 

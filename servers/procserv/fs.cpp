@@ -1,0 +1,133 @@
+// The filesystem procserv serves: the initrd's files, read-only, with per-thread cwd
+// (Fs, shared under CLONE_FS) and descriptor tables (Files, shared under CLONE_FILES).
+#include "procserv.hpp"
+
+namespace procserv {
+
+// ---- the filesystem: the initrd, read-only -----------------------------------------
+/// Normalise `path` (relative to `cwd`) into `out` ("/a/b", no "." or ".."); false if too long.
+bool resolve(const char* cwd, const char* path, char* out, u64 max) {
+    char buf[256];
+    u64 n = 0;
+    auto append = [&](const char* s) {
+        while (*s && n + 1 < sizeof buf) buf[n++] = *s++;
+    };
+    if (path[0] != '/') append(cwd), append("/");
+    append(path);
+    buf[n] = 0;
+    u64 o = 0;
+    for (u64 i = 0; i < n;) {
+        while (i < n && buf[i] == '/') ++i;
+        u64 j = i;
+        while (j < n && buf[j] != '/') ++j;
+        u64 len = j - i;
+        if (len == 1 && buf[i] == '.') {
+        } else if (len == 2 && buf[i] == '.' && buf[i + 1] == '.') {
+            while (o > 0 && out[o - 1] != '/') --o;
+            if (o > 0) --o;
+        } else if (len) {
+            if (o + 1 + len + 1 > max) return false;
+            out[o++] = '/';
+            memcpy(out + o, buf + i, len);
+            o += len;
+        }
+        i = j;
+    }
+    if (o == 0) out[o++] = '/';
+    out[o] = 0;
+    return true;
+}
+
+enum class Kind { None, File, Dir };
+/// What the initrd has at absolute `path`: a file, a directory (its entry, or a prefix
+/// of other names), or nothing.
+Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
+    if (path[0] == '/' && path[1] == 0) return Kind::Dir;
+    const char* rel = path + 1;
+    u64 len = strlen(rel);
+    Kind kind = Kind::None;
+    g_initrd->for_each([&](const kernel::cpio::Entry& e) {
+        u64 n = strlen(e.name);
+        if (n > len && memcmp(e.name, rel, len) == 0 && e.name[len] == '/') {
+            kind = Kind::Dir; // a prefix of other names (cpio also has the directory's own entry)
+        } else if (kind == Kind::None && n == len && memcmp(e.name, rel, len) == 0) {
+            kind = Kind::File;
+            if (out) *out = e;
+        }
+    });
+    return kind;
+}
+
+long do_chdir(ThreadRec& t, u64 path_va) {
+    char path[128], abs[128];
+    if (!path_va) return -sys::kEFAULT;
+    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
+    if (n < 0) return n;
+    if (n == 0) return -sys::kENOENT;
+    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
+    Kind k = lookup(abs);
+    if (k == Kind::None) return -sys::kENOENT;
+    if (k == Kind::File) return -sys::kENOTDIR;
+    memcpy(t.fs->cwd, abs, sizeof abs);
+    return 0;
+}
+
+long do_open(ThreadRec& t, u64 path_va, u64 flags) {
+    char path[128], abs[128];
+    if (!path_va) return -sys::kEFAULT;
+    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
+    if (n < 0) return n;
+    if (n == 0) return -sys::kENOENT;
+    if ((flags & 3) != sys::O_RDONLY) return -13; // EACCES: the filesystem is read-only
+    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
+    kernel::cpio::Entry e{};
+    Kind k = lookup(abs, &e);
+    if (k == Kind::None) return -sys::kENOENT;
+    if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return -sys::kENOTDIR;
+    int fd = -1;
+    for (u64 i = 0; i < kMaxFds && fd < 0; ++i)
+        if (!t.files->fd[i]) fd = static_cast<int>(i);
+    if (fd < 0) return -sys::kEMFILE;
+    OpenFile* f = alloc_ref(g_open);
+    if (!f) return -23; // ENFILE
+    f->dir = k == Kind::Dir;
+    f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
+    f->size = k == Kind::File ? e.size : 0;
+    t.files->fd[fd] = f;
+    return fd;
+}
+
+OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < kMaxFds ? t.files->fd[fd] : nullptr; }
+
+long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return -sys::kEBADF;
+    if (f->dir) return -sys::kEISDIR;
+    u64 n = f->offset >= f->size ? 0 : f->size - f->offset;
+    if (n > count) n = count;
+    if (n && !copy_out(*t.proc->mm, buf, f->data + f->offset, n)) return -sys::kEFAULT;
+    f->offset += n;
+    return static_cast<long>(n);
+}
+
+long do_close(ThreadRec& t, u64 fd) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return -sys::kEBADF;
+    --f->refs;
+    t.files->fd[fd] = nullptr;
+    return 0;
+}
+
+long do_dup(ThreadRec& t, u64 fd) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return -sys::kEBADF;
+    for (u64 i = 0; i < kMaxFds; ++i)
+        if (!t.files->fd[i]) {
+            t.files->fd[i] = f;
+            ++f->refs;
+            return static_cast<long>(i);
+        }
+    return -sys::kEMFILE;
+}
+
+} // namespace procserv

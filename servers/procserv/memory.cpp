@@ -1,0 +1,173 @@
+// procserv's memory: its own cap slots, the blocks of untyped memory it lends, the
+// address spaces it builds, and its access to client memory through a window page.
+#include "procserv.hpp"
+
+namespace procserv {
+
+Pool g_thread_blocks, g_proc_blocks;
+
+// ---- cap slots -------------------------------------------------------------------------
+u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
+u64 g_slot_hint = 0;
+
+void mark_slot(u64 s, bool used) {
+    if (used) g_slot_used[s / 64] |= u64{1} << (s % 64);
+    else g_slot_used[s / 64] &= ~(u64{1} << (s % 64));
+}
+u64 alloc_slot() {
+    constexpr u64 n = u64{1} << root::kCapSpaceBits;
+    for (u64 k = 0; k < n; ++k) {
+        u64 s = (g_slot_hint + k) % n;
+        if (!(g_slot_used[s / 64] >> (s % 64) & 1)) {
+            mark_slot(s, true);
+            g_slot_hint = s + 1;
+            return s;
+        }
+    }
+    return abi::kNoSlot;
+}
+void free_slot(u64 s) {
+    if (s != abi::kNoSlot) mark_slot(s, false);
+}
+
+// Cut the kernel's untypeds into blocks. Thread blocks first (few), then process blocks.
+void make_pools() {
+    const auto& in = info();
+    g_thread_blocks.bits = kThreadBlockBits;
+    g_proc_blocks.bits = kProcBlockBits;
+    for (u64 i = 0; i < in.untyped_count; ++i) {
+        u64 ut = in.untyped_first + i;
+        for (Pool* p : {&g_thread_blocks, &g_proc_blocks}) {
+            u64 want = p == &g_thread_blocks ? 768 : 1024;
+            while (p->total < want) {
+                u64 s = alloc_slot();
+                if (sys::retype(ut, OT::Untyped, static_cast<u32>(p->bits), root::kCapSpace, s) != 0) {
+                    free_slot(s);
+                    break;
+                }
+                p->give(s);
+                ++p->total;
+            }
+        }
+    }
+}
+
+u64 pool_free_bytes() {
+    return g_thread_blocks.count * (u64{1} << kThreadBlockBits) + g_proc_blocks.count * (u64{1} << kProcBlockBits);
+}
+
+// ---- memory of an Mm -------------------------------------------------------------------
+/// Retype one object of `type` into a new slot, paid by the mm's blocks (a new block when
+/// the last one is full).
+long long mm_retype(Mm& mm, OT type, u32 bits, u64& out) {
+    out = alloc_slot();
+    if (out == abi::kNoSlot) return -sys::kENOMEM;
+    for (;;) {
+        if (mm.nblocks && sys::retype(mm.blocks[mm.nblocks - 1], type, bits, root::kCapSpace, out) == 0)
+            return 0;
+        if (mm.nblocks == 64) break;
+        u64 b = g_proc_blocks.take();
+        if (b == abi::kNoSlot) break;
+        mm.blocks[mm.nblocks++] = b;
+    }
+    free_slot(out);
+    out = abi::kNoSlot;
+    return -sys::kENOMEM;
+}
+
+Mapping* find_map(Mm& mm, u64 va) {
+    va &= ~(kPage - 1);
+    for (u64 i = 0; i < mm.nmaps; ++i)
+        if (mm.maps[i].va == va) return &mm.maps[i];
+    return nullptr;
+}
+
+/// A fresh zeroed frame mapped at `va` of `mm`.
+long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out) {
+    if (mm.nmaps == kMaxMaps) return -sys::kENOMEM;
+    u64 frame;
+    if (long long e = mm_retype(mm, OT::Frame, 0, frame)) return e;
+    if (long long e = sys::map(mm.as, frame, va, rights)) return e;
+    mm.maps[mm.nmaps++] = {va, frame, rights};
+    if (frame_out) *frame_out = frame;
+    return 0;
+}
+
+/// Give the blocks back: revoking a block's capability destroys everything carved from it.
+void mm_release(Mm& mm) {
+    if (--mm.refs > 0) return;
+    for (u64 i = 0; i < mm.nmaps; ++i) free_slot(mm.maps[i].frame);
+    free_slot(mm.as);
+    for (u64 i = 0; i < mm.nblocks; ++i) {
+        sys::cap_revoke(root::kCapSpace, mm.blocks[i]);
+        g_proc_blocks.give(mm.blocks[i]);
+    }
+    mm.used = false;
+}
+
+Mm* mm_create() {
+    Mm* mm = alloc_in(g_mms);
+    if (!mm) return nullptr;
+    mm->refs = 1;
+    if (mm_retype(*mm, OT::AddressSpace, kAsBits, mm->as) != 0) {
+        mm_release(*mm);
+        return nullptr;
+    }
+    return mm;
+}
+
+bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    while (n) {
+        u64 chunk = kPage - (va & (kPage - 1));
+        if (chunk > n) chunk = n;
+        if (!with_page(mm, va, false, [&](unsigned char* p) { memcpy(d, p, chunk); })) return false;
+        va += chunk, d += chunk, n -= chunk;
+    }
+    return true;
+}
+
+bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
+    auto* s = static_cast<const unsigned char*>(src);
+    while (n) {
+        u64 chunk = kPage - (va & (kPage - 1));
+        if (chunk > n) chunk = n;
+        if (!with_page(mm, va, true, [&](unsigned char* p) { memcpy(p, s, chunk); })) return false;
+        va += chunk, s += chunk, n -= chunk;
+    }
+    return true;
+}
+
+/// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG.
+long copy_string(Mm& mm, u64 va, char* out, u64 max) {
+    for (u64 i = 0; i < max; ++i) {
+        if (!copy_in(mm, va + i, &out[i], 1)) return -sys::kEFAULT;
+        if (!out[i]) return static_cast<long>(i);
+    }
+    return -sys::kENAMETOOLONG;
+}
+
+/// A copy of every page of `from` into a new mm (fork without CLONE_VM: eager copy).
+Mm* copy_mm(Mm& from) {
+    Mm* mm = mm_create();
+    if (!mm) return nullptr;
+    for (u64 i = 0; i < from.nmaps; ++i) {
+        const Mapping m = from.maps[i];
+        u64 frame;
+        if (mm_map_new(*mm, m.va, m.rights, &frame) != 0) {
+            mm_release(*mm);
+            return nullptr;
+        }
+        // Both pages side by side in procserv's window: the source at kWindow, the copy next.
+        if (sys::map(root::kAddressSpace, m.frame, kWindow, rt::kRead) == 0) {
+            if (sys::map(root::kAddressSpace, frame, kWindow + kPage, rt::kRead | rt::kWrite) == 0) {
+                memcpy(reinterpret_cast<void*>(kWindow + kPage), reinterpret_cast<void*>(kWindow), kPage);
+                sys::unmap(root::kAddressSpace, kWindow + kPage);
+            }
+            sys::unmap(root::kAddressSpace, kWindow);
+        }
+    }
+    return mm;
+}
+
+} // namespace procserv
