@@ -44,16 +44,21 @@ using procserv::StartBlock;
     exit(fn(reinterpret_cast<void*>(b->arg)));
 }
 
+// The message label carries the flags' low 32 bits, where every clone flag lives; a flag
+// above them is unknown, and is refused here because procserv would never see it.
+bool flags_fit(unsigned long flags) { return (flags >> 32) == 0; }
+
 } // namespace
 
 long clone(unsigned long flags, void* child_stack, int* parent_tid, int* child_tid, unsigned long tls) {
+    if (!flags_fit(flags)) return -kEINVAL;
     u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift);
     return result(call(procserv::kEndpoint, label, {ptr(child_stack), ptr(parent_tid), ptr(child_tid), tls}));
 }
 
 long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags, int* parent_tid,
               int* child_tid, unsigned long tls) {
-    if (!fn || !stack_top) return -kEINVAL;
+    if (!fn || !stack_top || !flags_fit(flags)) return -kEINVAL;
     auto* b = reinterpret_cast<StartBlock*>((ptr(stack_top) & ~u64{15}) - sizeof(StartBlock));
     b->entry = ptr(reinterpret_cast<void*>(clone_trampoline));
     b->fn = ptr(reinterpret_cast<void*>(fn));
@@ -78,7 +83,7 @@ int thread_join(int tid, int* retval) {
 }
 
 void exit(int status) {
-    for (;;) call(procserv::kEndpoint, label_of(Op::Exit), {static_cast<u64>(status & 0xff)});
+    for (;;) call(procserv::kEndpoint, label_of(Op::Exit), {static_cast<u64>(static_cast<long>(status))});
 }
 
 void exit_group(int status) {

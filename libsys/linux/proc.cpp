@@ -9,7 +9,7 @@
 //   - the filesystem root: the directory named by $PROC_ROOT. Absolute paths are resolved
 //     under it and getcwd presents the cwd relative to it (no chroot without privilege);
 //   - spawn: fork + execve of the host build of the program with the path's base name,
-//     from the directory of the running program;
+//     from the directory of the running program; another file of the root: ENOEXEC;
 //   - clone flags outside the API's set are rejected with EINVAL (Linux's legacy clone
 //     ignores some of them).
 #include <sys/proc.hpp>
@@ -301,7 +301,13 @@ int spawn(const char* path, const char* const argv[]) {
     if (bn == 0) return -kENOENT;
     if (static_cast<std::size_t>(n) + bn + 1 > PATH_MAX) return -kENAMETOOLONG;
     memcpy(exe + n, base, bn + 1);
-    if (long r = sc(SYS_access, L(exe), 1 /* X_OK */); r < 0) return static_cast<int>(r);
+    if (long r = sc(SYS_access, L(exe), 1 /* X_OK */); r < 0) {
+        // Not one of the programs: a file that exists in the root is not a program for
+        // this machine (procserv's answer to a file that is not an ELF executable).
+        char file[PATH_MAX];
+        if (host_path(path, file) == 0 && sc(SYS_access, L(file), 0 /* F_OK */) == 0) return -kENOEXEC;
+        return static_cast<int>(r);
+    }
     const char* fallback[] = {path, nullptr};
     const char* const* args = argv != nullptr ? argv : fallback;
     long pid = sc(SYS_clone, SIGCHLD, 0, 0, 0, 0);

@@ -5,39 +5,6 @@
 namespace procserv {
 
 // ---- the filesystem: the initrd, read-only -----------------------------------------
-/// Normalise `path` (relative to `cwd`) into `out` ("/a/b", no "." or ".."); false if too long.
-bool resolve(const char* cwd, const char* path, char* out, u64 max) {
-    char buf[256];
-    u64 n = 0;
-    auto append = [&](const char* s) {
-        while (*s && n + 1 < sizeof buf) buf[n++] = *s++;
-    };
-    if (path[0] != '/') append(cwd), append("/");
-    append(path);
-    buf[n] = 0;
-    u64 o = 0;
-    for (u64 i = 0; i < n;) {
-        while (i < n && buf[i] == '/') ++i;
-        u64 j = i;
-        while (j < n && buf[j] != '/') ++j;
-        u64 len = j - i;
-        if (len == 1 && buf[i] == '.') {
-        } else if (len == 2 && buf[i] == '.' && buf[i + 1] == '.') {
-            while (o > 0 && out[o - 1] != '/') --o;
-            if (o > 0) --o;
-        } else if (len) {
-            if (o + 1 + len + 1 > max) return false;
-            out[o++] = '/';
-            memcpy(out + o, buf + i, len);
-            o += len;
-        }
-        i = j;
-    }
-    if (o == 0) out[o++] = '/';
-    out[o] = 0;
-    return true;
-}
-
 enum class Kind { None, File, Dir };
 /// What the initrd has at absolute `path`: a file, a directory (its entry, or a prefix
 /// of other names), or nothing.
@@ -58,13 +25,52 @@ Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
     return kind;
 }
 
+/// Walk `path` (relative to `cwd`, which is a directory) into the absolute name `out`
+/// ("/a/b", no "." or ".."), as Linux walks it: every name the walk passes through must
+/// be a directory (-ENOENT if missing, -ENOTDIR if a file, also for "file/" and
+/// "file/.."); the last name itself need not exist. 0, or -ENAMETOOLONG.
+long resolve(const char* cwd, const char* path, char* out, u64 max) {
+    u64 o = 0;
+    if (path[0] != '/')
+        for (; cwd[o] && o + 1 < max; ++o) out[o] = cwd[o];
+    if (o == 1) o = 0; // the cwd "/" is the empty prefix
+    out[o] = 0;
+    for (u64 i = 0; path[i];) {
+        while (path[i] == '/') ++i;
+        u64 j = i;
+        while (path[j] && path[j] != '/') ++j;
+        u64 len = j - i;
+        if (len == 0) break;
+        if (len == 2 && path[i] == '.' && path[i + 1] == '.') {
+            while (o > 0 && out[o - 1] != '/') --o;
+            if (o > 0) --o;
+        } else if (!(len == 1 && path[i] == '.')) {
+            if (o + 1 + len + 1 > max) return -sys::kENAMETOOLONG;
+            out[o++] = '/';
+            memcpy(out + o, path + i, len);
+            o += len;
+        }
+        out[o] = 0;
+        // Something follows this name (a '/', maybe then more names): it must be a directory.
+        if (path[j] == '/' && o > 0) {
+            Kind k = lookup(out);
+            if (k == Kind::None) return -sys::kENOENT;
+            if (k == Kind::File) return -sys::kENOTDIR;
+        }
+        i = j;
+    }
+    if (o == 0) out[o++] = '/';
+    out[o] = 0;
+    return 0;
+}
+
 long do_chdir(ThreadRec& t, u64 path_va) {
     char path[128], abs[128];
     if (!path_va) return -sys::kEFAULT;
     long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
     if (n < 0) return n;
     if (n == 0) return -sys::kENOENT;
-    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
+    if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return e;
     Kind k = lookup(abs);
     if (k == Kind::None) return -sys::kENOENT;
     if (k == Kind::File) return -sys::kENOTDIR;
@@ -78,8 +84,8 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags) {
     long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
     if (n < 0) return n;
     if (n == 0) return -sys::kENOENT;
-    if ((flags & 3) != sys::O_RDONLY) return -13; // EACCES: the filesystem is read-only
-    if (!resolve(t.fs->cwd, path, abs, sizeof abs)) return -sys::kENAMETOOLONG;
+    if ((flags & 3) != sys::O_RDONLY) return -sys::kEACCES; // the filesystem is read-only
+    if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return e;
     kernel::cpio::Entry e{};
     Kind k = lookup(abs, &e);
     if (k == Kind::None) return -sys::kENOENT;
@@ -89,7 +95,7 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags) {
         if (!t.files->fd[i]) fd = static_cast<int>(i);
     if (fd < 0) return -sys::kEMFILE;
     OpenFile* f = alloc_ref(g_open);
-    if (!f) return -23; // ENFILE
+    if (!f) return -sys::kENFILE;
     f->dir = k == Kind::Dir;
     f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
     f->size = k == Kind::File ? e.size : 0;

@@ -36,6 +36,34 @@ int g_first_pid = 0, g_first_status = -1; // the first program: its end powers o
 kernel::cpio::Archive* g_initrd = nullptr;
 alignas(kernel::cpio::Archive) unsigned char g_initrd_storage[sizeof(kernel::cpio::Archive)];
 
+/// A thread that has exited: all its kernel objects and memory are gone, and this is
+/// what thread_join still needs. Kept until its process ends; a record whose code was
+/// claimed by a join is kept only to answer later joins with -EINVAL, and gives way first
+/// when the table is full. new_thread keeps room for every live thread to end.
+struct Ended {
+    int tid, pid, code;
+    int joiner; // the claiming join's tid, 0 while unclaimed
+};
+constexpr int kMaxEnded = 2048;
+Ended g_ended[kMaxEnded]; // tid 0: free
+int g_live_threads, g_unclaimed_ended;
+
+Ended* find_ended(long tid) {
+    for (Ended& e : g_ended)
+        if (e.tid != 0 && e.tid == tid) return &e;
+    return nullptr;
+}
+
+/// A free record, evicting the oldest claimed one if none is free.
+Ended& new_ended() {
+    Ended* oldest = nullptr;
+    for (Ended& e : g_ended) {
+        if (e.tid == 0) return e;
+        if (e.joiner && (!oldest || e.tid < oldest->tid)) oldest = &e;
+    }
+    return *oldest; // new_thread's reserve guarantees one
+}
+
 ThreadRec* find_thread(long tid) {
     for (ThreadRec& t : g_threads)
         if (t.used && t.tid == tid) return &t;
@@ -60,8 +88,9 @@ void release_thread(ThreadRec& t) {
 
 /// A thread of `proc` on the client's registers: entry, stack, arg0 (kRegCap).
 ThreadRec* new_thread(Process& proc, long long& err) {
-    ThreadRec* t = alloc_in(g_threads);
     err = -sys::kEAGAIN;
+    if (g_live_threads + g_unclaimed_ended >= kMaxEnded) return nullptr; // room to end
+    ThreadRec* t = alloc_in(g_threads);
     if (!t) return nullptr;
     t->block = g_thread_blocks.take();
     if (t->block == abi::kNoSlot) {
@@ -88,6 +117,7 @@ ThreadRec* new_thread(Process& proc, long long& err) {
         return nullptr;
     }
     ++proc.alive;
+    ++g_live_threads;
     return t;
 }
 
@@ -104,8 +134,9 @@ void wake(ThreadRec& t) {
 
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
     for (ThreadRec& w : g_threads)
-        if (woken < n && w.used && !w.exited && w.wait == Wait::Futex && w.proc->mm == mm && w.futex_addr == addr) {
+        if (woken < n && w.used && w.wait == Wait::Futex && w.proc->mm == mm && w.futex_addr == addr) {
             wake(w);
+            w.wait = Wait::FutexWoken;
             ++woken;
         }
 }
@@ -113,13 +144,10 @@ void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
 void end_process(Process& p);
 
 /// The thread is gone from the CPU for good: the kernel thread is destroyed first, then
-/// what Linux does at that point (CLONE_CHILD_CLEARTID), then joiners may go.
+/// what Linux does at that point (CLONE_CHILD_CLEARTID), then joiners may go, and all the
+/// thread held is returned; an Ended record keeps its code for thread_join.
 void end_thread(ThreadRec& t, int code) {
-    if (t.exited) return;
     sys::cap_delete(root::kCapSpace, t.thread);
-    t.exited = true;
-    t.code = code;
-    t.wait = Wait::None;
     Process& p = *t.proc;
     if (t.clear_tid) {
         int zero = 0;
@@ -129,6 +157,11 @@ void end_thread(ThreadRec& t, int code) {
         }
     }
     sys::sem_signal(t.join); // exactly once: the join semaphore
+    Ended& e = new_ended();
+    e = Ended{t.tid, p.pid, code, t.joiner};
+    if (!e.joiner) ++g_unclaimed_ended;
+    release_thread(t);
+    --g_live_threads;
     if (--p.alive == 0) {
         if (!p.group_exit) p.status = (code & 0xff) << 8;
         end_process(p);
@@ -138,8 +171,11 @@ void end_thread(ThreadRec& t, int code) {
 void end_process(Process& p) {
     p.ended = true;
     if (p.pid == g_first_pid) g_first_status = p.status;
-    for (ThreadRec& t : g_threads)
-        if (t.used && t.proc == &p) release_thread(t);
+    for (Ended& e : g_ended)
+        if (e.tid != 0 && e.pid == p.pid) {
+            if (!e.joiner) --g_unclaimed_ended;
+            e = Ended{};
+        }
     mm_release(*p.mm);
     p.mm = nullptr;
     // Children lose their parent: nobody will wait for them.
@@ -150,7 +186,7 @@ void end_process(Process& p) {
         }
     // The parent's waitpid callers look again.
     for (ThreadRec& w : g_threads)
-        if (w.used && !w.exited && w.wait == Wait::Waitpid && w.proc->pid == p.ppid) wake(w);
+        if (w.used && w.wait == Wait::Waitpid && w.proc->pid == p.ppid) wake(w);
     if (p.ppid == 0 && p.pid != g_first_pid) p.used = false; // an orphan is reaped at once
 }
 
@@ -160,7 +196,7 @@ void kill_group(Process& p, int status, ThreadRec* except) {
         p.status = status;
     }
     for (ThreadRec& t : g_threads)
-        if (t.used && t.proc == &p && !t.exited && &t != except) end_thread(t, 0);
+        if (t.used && t.proc == &p && &t != except) end_thread(t, 0);
 }
 
 // ---- programs --------------------------------------------------------------------------
@@ -171,7 +207,7 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
     auto file = g_initrd->find(path);
     if (!file) return -sys::kENOENT;
     auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kUserEnd);
-    if (!image) return -sys::kEINVAL;
+    if (!image) return -sys::kENOEXEC;
     Process* p = alloc_in(g_procs);
     if (!p) return -sys::kEAGAIN;
     p->mm = mm_create();
@@ -330,28 +366,25 @@ Answer no_reply() {
     return x;
 }
 
+/// thread_join: Join claims the exit code (the first call of any), then waits on the
+/// thread's join semaphore; JoinCollect, asked after the wait, takes the code.
 Answer join(ThreadRec& t, long tid, bool collect) {
-    ThreadRec* x = find_thread(tid);
-    if (!x || x->proc != t.proc) return done(-sys::kESRCH);
-    if (x == &t) return done(-sys::kEDEADLK);
-    if (collect) {
-        if (!x->exited) return block_on(procserv::kJoin); // woken early: wait on
-        int code = x->code;
+    if (tid == t.tid) return done(-sys::kEDEADLK);
+    if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc) {
+        if (collect) return block_on(procserv::kJoin); // woken early: wait on
+        if (x->joiner) return done(-sys::kEINVAL);
+        x->joiner = t.tid;
+        // Wait on x's join semaphore, signalled exactly once when x has exited.
         sys::cap_delete(t.cs, procserv::kJoin);
-        release_thread(*x);
-        return done(0, static_cast<u64>(code));
+        sys::cap_mint(root::kCapSpace, x->join, procserv::kJoin, rt::kRead, 0, t.cs);
+        return block_on(procserv::kJoin);
     }
-    if (x->join_claimed) return done(-sys::kEINVAL);
-    x->join_claimed = true;
-    if (x->exited) {
-        int code = x->code;
-        release_thread(*x);
-        return done(0, static_cast<u64>(code));
-    }
-    // Wait on x's join semaphore, signalled exactly once when x has exited.
-    sys::cap_delete(t.cs, procserv::kJoin);
-    sys::cap_mint(root::kCapSpace, x->join, procserv::kJoin, rt::kRead, 0, t.cs);
-    return block_on(procserv::kJoin);
+    Ended* e = find_ended(tid);
+    if (!e || e->pid != t.proc->pid) return done(-sys::kESRCH);
+    if (collect ? e->joiner != t.tid : e->joiner != 0) return done(-sys::kEINVAL);
+    if (!e->joiner) --g_unclaimed_ended;
+    e->joiner = -1; // collected: later joins are -EINVAL
+    return done(0, static_cast<u64>(static_cast<long>(e->code)));
 }
 
 Answer waitpid(ThreadRec& t, long pid, u64 options) {
@@ -375,12 +408,12 @@ Answer waitpid(ThreadRec& t, long pid, u64 options) {
 Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     Process& p = *t.proc;
     switch (static_cast<Op>(label & 0xffff)) {
-    case Op::Exit:
-        end_thread(t, static_cast<int>(r.mr[0] & 0xff));
+    case Op::Exit: // the whole int is the join code; its low 8 bits the process status
+        end_thread(t, static_cast<int>(r.mr[0]));
         return no_reply();
     case Op::ExitGroup:
         kill_group(p, static_cast<int>((r.mr[0] & 0xff) << 8), &t);
-        end_thread(t, static_cast<int>(r.mr[0] & 0xff));
+        end_thread(t, static_cast<int>(r.mr[0]));
         return no_reply();
     case Op::Clone: return done(do_clone(t, label, r));
     case Op::ThreadCreate: {
@@ -432,16 +465,18 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
             argv[argc] = args[argc];
         }
         if (argc == 0) argv[argc++] = path;
-        return done(spawn_program(path, argv, argc, p.pid, &t));
+        char abs[128];
+        if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return done(e);
+        return done(spawn_program(abs, argv, argc, p.pid, &t));
     }
     case Op::FutexWait: {
-        int now = 0;
-        if (r.mr[0] % 4 || !copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
-        if (static_cast<u32>(now) != static_cast<u32>(r.mr[1])) return done(-sys::kEAGAIN);
-        if (t.wait == Wait::Futex) { // the retry after a wake
+        if (t.wait == Wait::FutexWoken) { // the retry after a wake: woken, whatever the word holds now
             t.wait = Wait::None;
             return done(0);
         }
+        int now = 0;
+        if (r.mr[0] % 4 || !copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
+        if (static_cast<u32>(now) != static_cast<u32>(r.mr[1])) return done(-sys::kEAGAIN);
         t.wait = Wait::Futex;
         t.futex_addr = r.mr[0];
         return block_on(procserv::kWake);
@@ -460,7 +495,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     }
     case Op::Stats: {
         int threads = 0, procs = 0;
-        for (ThreadRec& x : g_threads) threads += x.used && !x.exited;
+        for (ThreadRec& x : g_threads) threads += x.used;
         for (Process& x : g_procs) procs += x.used && !x.ended;
         return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(threads), static_cast<u64>(procs));
     }
@@ -528,7 +563,7 @@ int main() {
         if (!r.ok()) continue;
         u64 tid = r.badge & (procserv::kFaultBadge - 1);
         ThreadRec* t = find_thread(static_cast<long>(tid));
-        if (!t || t->exited) continue; // a request from a thread that is going: no answer
+        if (!t) continue; // a request from a thread that is gone: no answer
         if (r.badge & procserv::kFaultBadge) on_fault(*t, r);
         else a = handle(*t, r.label, r);
         // The first program ended: the machine powers off with its status.

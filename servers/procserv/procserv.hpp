@@ -79,7 +79,9 @@ struct Files {
 
 struct Process;
 
-enum class Wait : unsigned char { None, Waitpid, Futex }; // joins wait on the join semaphore
+// What a thread blocked in procserv waits for; joins wait on the join semaphore instead.
+// FutexWoken: a futex_wake chose it, and its retry must answer 0 whatever the word holds.
+enum class Wait : unsigned char { None, Waitpid, Futex, FutexWoken };
 
 struct ThreadRec {
     bool used;
@@ -89,9 +91,7 @@ struct ThreadRec {
     Fs* fs;
     Files* files;
     u64 clear_tid;
-    bool exited;
-    int code;
-    bool join_claimed;
+    int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
     Wait wait;
     u64 futex_addr;
 };
@@ -166,6 +166,7 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
 }
 
 // fs.cpp
+long resolve(const char* cwd, const char* path, char* out, u64 max);
 long do_chdir(ThreadRec& t, u64 path_va);
 long do_open(ThreadRec& t, u64 path_va, u64 flags);
 long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);

@@ -59,3 +59,13 @@ sys_spin:
     b.ne 1b
     ret
     .size sys_spin, . - sys_spin
+
+// [[noreturn]] void sys_illegal_instruction(): udf, permanently undefined, so the thread
+// takes an Undefined Instruction exception and procserv reports SIGILL.
+    .section .text.sys_illegal_instruction, "ax", %progbits
+    .globl sys_illegal_instruction
+    .type sys_illegal_instruction, %function
+sys_illegal_instruction:
+    udf #0
+    b sys_illegal_instruction
+    .size sys_illegal_instruction, . - sys_illegal_instruction

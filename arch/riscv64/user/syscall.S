@@ -71,3 +71,14 @@ sys_spin:
     bnez a0, 1b
     ret
     .size sys_spin, . - sys_spin
+
+// [[noreturn]] void sys_illegal_instruction(): the all-zero instruction, which the ISA
+// defines as illegal, so the thread takes an illegal-instruction exception and procserv
+// reports SIGILL.
+    .section .text.sys_illegal_instruction, "ax", @progbits
+    .globl sys_illegal_instruction
+    .type sys_illegal_instruction, @function
+sys_illegal_instruction:
+    .4byte 0
+    j sys_illegal_instruction
+    .size sys_illegal_instruction, . - sys_illegal_instruction

@@ -71,3 +71,13 @@ sys_spin:
     jnz 1b
     ret
     .size sys_spin, . - sys_spin
+
+// [[noreturn]] void sys_illegal_instruction(): ud2, the architecturally undefined
+// opcode, so the thread takes #UD and procserv reports SIGILL (tests/programs/proc).
+    .text
+    .globl sys_illegal_instruction
+    .type sys_illegal_instruction, @function
+sys_illegal_instruction:
+    ud2
+    jmp sys_illegal_instruction
+    .size sys_illegal_instruction, . - sys_illegal_instruction

@@ -19,8 +19,12 @@ int fork_child(int (*body)()) {
     return static_cast<int>(pid);
 }
 
-int slow_seven() {
-    pt::spin(50'000'000);
+// A CLONE_VM child that ends with 7 only when the parent opens the gate, so that "before
+// the child ends" does not depend on the scheduler (a spinning fork child may well end
+// before its parent runs again).
+int g_gate;
+int gated_seven(void*) {
+    pt::wait_change(&g_gate, 0);
     return 7;
 }
 int zero() { return 0; }
@@ -51,6 +55,19 @@ int call_null() {
 }
 
 int illegal() { sys_illegal_instruction(); }
+
+// A chain of fork-style processes, each waiting for the next: at the deepest level every
+// one of them is alive at once, each in its own copy of the address space. Returns how
+// many levels ran, counting this one (the exit status carries it up).
+constexpr int kChain = 64;
+int chain(int level) {
+    if (level == kChain) return 1;
+    long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+    if (pid == 0) sys::exit_group(chain(level + 1));
+    int status = -1;
+    if (pid < 0 || sys::waitpid(static_cast<int>(pid), &status, 0) != pid || !sys::wifexited(status)) return 0;
+    return sys::wexitstatus(status) + 1;
+}
 
 void* thread_fault(void*) {
     pt::spin(1'000'000);
@@ -86,10 +103,11 @@ int main(int argc, char** argv) {
     check_eq(sys::waitpid(0x3ffffff0, &status, 0), -sys::kECHILD, "waitpid of an unknown pid: -ECHILD");
 
     // ---- WNOHANG, one pid ----
-    int pid = fork_child(slow_seven);
-    check(pid > 0, "fork a child", pid);
+    int pid = static_cast<int>(sys::clone_fn(gated_seven, nullptr, g_stack.top(), sys::CLONE_VM | sys::SIGCHLD));
+    check(pid > 0, "start a child", pid);
     check_eq(sys::waitpid(pid, &status, sys::WNOHANG), 0, "WNOHANG before the child ends: 0");
     check_eq(sys::waitpid(-1, &status, sys::WNOHANG), 0, "WNOHANG for any child before it ends: 0");
+    pt::release(&g_gate, 1);
     check_eq(sys::waitpid(pid, &status, 0), pid, "waitpid returns the child's pid");
     pt::check_exited(status, 7, "WIFEXITED and WEXITSTATUS 7");
     check(!sys::wifsignaled(status), "an exit is not WIFSIGNALED");
@@ -146,6 +164,11 @@ int main(int argc, char** argv) {
     pid = sys::spawn("/proc_wait", ppid);
     pt::check_exited(pt::reap(pid, "reap the spawned child"), 0, "the spawned child's getppid is its spawner");
     check_eq(sys::spawn("/no-such-program", exit7), -sys::kENOENT, "spawn a missing program: -ENOENT");
+    check_eq(sys::spawn("/hello.txt", exit7), -sys::kENOEXEC, "spawn a file that is not a program: -ENOEXEC");
+
+    // ---- scale ----
+    pt::check_exited(pt::reap(fork_child([] { return chain(1); }), "reap the chain"), kChain,
+                     "64 processes alive at once, a chain of fork children each waiting for the next");
     check_eq(sys::waitpid(-1, &s, sys::WNOHANG), -sys::kECHILD, "no child left");
 
     sys::exit_group(pt::finish());
