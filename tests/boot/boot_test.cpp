@@ -20,6 +20,33 @@ std::string arch() { return env_or("MK_ARCH", "x86_64"); }
 #define SHOW(r) INFO("exit status " << (r).status << "; console:\n" << (r).output)
 
 
+/// procserv's last words for the first program: "... ended with status S; F of T KiB free
+/// again": every block it lent to the program's threads and processes came back (F == T).
+bool memory_returned(const BootResult& r, const std::string& program) {
+    std::string prefix = "procserv: " + program + " ended with status ";
+    size_t at = r.output.find(prefix);
+    if (at == std::string::npos) return false;
+    size_t semi = r.output.find("; ", at);
+    size_t of = r.output.find(" of ", at);
+    if (semi == std::string::npos || of == std::string::npos) return false;
+    long long free_after = std::strtoll(r.output.c_str() + semi + 2, nullptr, 10);
+    return free_after > 0 && free_after == std::strtoll(r.output.c_str() + of + 4, nullptr, 10);
+}
+
+/// A process semantics program (tests/programs/proc/, the same source that passes on
+/// Linux in tests/linux) as the first process: every check passes, it ends with status 0
+/// and procserv has all its memory back.
+BootResult run_semantics(const std::string& program) {
+    BootResult r = boot("--append exec=" + program, 300);
+    SHOW(r);
+    CHECK(r.contains("procserv: started " + program + " as pid 1"));
+    CHECK(r.contains(program + ": done, 0 failures"));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK(memory_returned(r, program));
+    CHECK(r.status == 0);
+    return r;
+}
+
 long long ram_mib(const BootResult& r) {
     size_t at = r.output.find("microkernel " + arch() + " booted by");
     if (at == std::string::npos) return -1;
@@ -261,12 +288,7 @@ TEST_CASE("procserv is the root task: init reads the initrd, creates and joins t
                               "spawned a child and waited for its exit status 7", "no more children: -ECHILD"})
         CHECK(r.contains(std::string("init: ") + check + " ok"));
     CHECK(r.contains("init: 0 failures"));
-    // every block procserv lent to init's threads and child came back
-    size_t at = r.output.find("procserv: init ended with status 0; ");
-    REQUIRE(at != std::string::npos);
-    long long free_after = std::strtoll(r.output.c_str() + at + 36, nullptr, 10);
-    size_t of = r.output.find(" of ", at);
-    CHECK(free_after == std::strtoll(r.output.c_str() + of + 4, nullptr, 10));
+    CHECK(memory_returned(r, "init"));
     CHECK_FALSE(r.contains("FAILED"));
 }
 
@@ -277,4 +299,37 @@ TEST_CASE("procserv: a program that faults is reported and killed; its status is
     CHECK(r.contains("killed by signal 11"));
     CHECK(r.contains("procserv: hello ended with status 139"));
     CHECK(r.status != 0); // 139 where the exit path carries it (x86_64's debug exit keeps 0..126)
+}
+
+// ---- the process semantics programs (docs/procserv.md) ----
+TEST_CASE("procserv semantics: clone flags and their errors, TLS, PARENT/CHILD_SETTID, CHILD_CLEARTID") {
+    run_semantics("proc_clone");
+}
+
+TEST_CASE("procserv semantics: CLONE_FS shares cwd and umask, without it they are copied; path errors") {
+    run_semantics("proc_fs");
+}
+
+TEST_CASE("procserv semantics: CLONE_FILES shares the descriptor table, without it it is copied; fd errors") {
+    run_semantics("proc_files");
+}
+
+TEST_CASE("procserv semantics: thread_create on good and bad stacks, join in every order and error, 256 threads") {
+    run_semantics("proc_thread");
+}
+
+TEST_CASE("procserv semantics: exit vs exit_group from main and other threads, running, blocked, joining") {
+    run_semantics("proc_exit");
+}
+
+TEST_CASE("procserv semantics: waitpid, wait statuses, faults as SIGSEGV/SIGILL, spawn, 64 processes") {
+    BootResult r = run_semantics("proc_wait");
+    CHECK(r.contains(": bad memory access at 0x10 (ip "));
+    CHECK(r.contains("killed by signal 11"));
+    CHECK(r.contains(": illegal instruction at "));
+    CHECK(r.contains("killed by signal 4"));
+}
+
+TEST_CASE("procserv semantics: thousands of threads and processes end in every way; all memory returns") {
+    run_semantics("proc_res");
 }
