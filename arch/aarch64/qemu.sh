@@ -1,11 +1,12 @@
 # aarch64 QEMU recipe, sourced by scripts/run (contract in docs/porting.md).
-# Inputs: ROOT BUILD MEM SMP GDB_PORT ICOUNT NO_FIRMWARE APPEND RUNDIR.
+# Inputs: ROOT BUILD MEM SMP GDB_PORT ICOUNT NO_FIRMWARE APPEND RUNDIR, and INITRD when
+# scripts/run --exec made its own initrd.
 
 ARCH_BOOT_TARGETS=(arch/aarch64/kernel.elf arch/aarch64/Image arch/aarch64/disk.img
                    tests/programs/initrd.cpio)
 
 aarch64_out() { echo "$BUILD/arch/aarch64/$1"; }
-aarch64_initrd() { echo "$BUILD/tests/programs/initrd.cpio"; }
+aarch64_initrd() { echo "${INITRD:-$BUILD/tests/programs/initrd.cpio}"; }
 
 arch_qemu_cmd() {
     local disk machine

@@ -13,7 +13,7 @@ ARCH_BOOT_TARGETS=(arch/riscv64/kernel.elf arch/riscv64/Image arch/riscv64/disk.
 
 arch_qemu_cmd() {
     local out=$BUILD/arch/riscv64
-    local initrd=$BUILD/tests/programs/initrd.cpio
+    local initrd=${INITRD:-$BUILD/tests/programs/initrd.cpio}
     # The options that shape the devicetree; the dump below must use exactly these.
     local machine=(-M virt -m "$MEM" -smp "$SMP" -bios "$RISCV64_OPENSBI")
     QEMU_CMD=(qemu-system-riscv64)

@@ -1,10 +1,11 @@
 # x86_64 QEMU recipe, sourced by scripts/run (contract in docs/porting.md).
-# Inputs: ROOT BUILD MEM SMP GDB_PORT ICOUNT NO_FIRMWARE APPEND RUNDIR.
+# Inputs: ROOT BUILD MEM SMP GDB_PORT ICOUNT NO_FIRMWARE APPEND RUNDIR, and INITRD when
+# scripts/run --exec made its own initrd.
 
 ARCH_BOOT_TARGETS=(arch/x86_64/kernel.elf arch/x86_64/boot.iso tests/programs/initrd.cpio)
 
 x86_64_kernel() { echo "$BUILD/arch/x86_64/kernel.elf"; }
-x86_64_initrd() { echo "$BUILD/tests/programs/initrd.cpio"; }
+x86_64_initrd() { echo "${INITRD:-$BUILD/tests/programs/initrd.cpio}"; }
 
 arch_qemu_cmd() {
     local kernel initrd iso

@@ -535,19 +535,28 @@ int main() {
     sys::print("procserv: {} thread blocks, {} process blocks ({} MiB)\n", g_thread_blocks.count,
                g_proc_blocks.count, start_free >> 20);
 
-    // The first program: `exec=NAME [args]` on the kernel command line (scripts/run
-    // --exec), else init.
-    char first[64] = "init";
+    // The first program: `exec=NAME ARGS...` ending the kernel command line (scripts/run
+    // --exec), else init. The words after NAME are its argv[1..].
+    char words[8][64] = {"init"};
+    const char* argv[8] = {words[0]};
+    int argc = 1;
     const char* cmd = in.cmdline;
     for (const char* c = cmd; *c; ++c)
         if ((c == cmd || c[-1] == ' ') && memcmp(c, "exec=", 5) == 0) {
-            u64 n = 0;
-            for (c += 5; *c && *c != ' ' && n + 1 < sizeof first; ++c) first[n++] = *c;
-            first[n] = 0;
+            c += 5;
+            for (argc = 0; argc < 8;) {
+                u64 n = 0;
+                while (*c && *c != ' ' && n + 1 < sizeof words[argc]) words[argc][n++] = *c++;
+                words[argc][n] = 0;
+                if (n) argv[argc] = words[argc], ++argc;
+                while (*c && *c != ' ') ++c; // (the rest of a word too long for its buffer)
+                while (*c == ' ') ++c;
+                if (!*c) break;
+            }
             break;
         }
-    const char* argv[1] = {first};
-    long pid = spawn_program(first, argv, 1, 0, nullptr);
+    const char* first = words[0];
+    long pid = spawn_program(first, argv, argc, 0, nullptr);
     if (pid < 0) {
         sys::print("procserv: cannot start '{}': error {}\n", static_cast<const char*>(first), pid);
         sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {127});

@@ -112,6 +112,28 @@ BootResult boot(const std::string& args, int timeout_seconds) {
     return r;
 }
 
+CommandResult compile_program(const std::string& sources, const std::string& out) {
+    std::string root = env_or("MK_ROOT", ".");
+    std::string cmd = "cd '" + root + "' && timeout -k 5 300 scripts/cc " + env_or("MK_ARCH", "x86_64") +
+                      " --build-dir '" + env_or("MK_BUILD", ".") + "' -o '" + out + "' " + sources +
+                      " </dev/null 2>&1";
+    CommandResult r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+    int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+std::string temp_dir() {
+    std::string tmpl = env_or("TMPDIR", "/tmp") + std::string("/mk-boot-test.XXXXXX");
+    char* made = mkdtemp(tmpl.data());
+    return made ? std::string(made) : std::string();
+}
+
 namespace {
 std::string read_file(const std::string& path) {
     std::string s;

@@ -22,6 +22,18 @@ BootResult boot(const std::string& args, int timeout_seconds = 90);
 BootResult boot_typing(const std::string& args, const std::string& marker, const std::string& input,
                        int timeout_seconds = 90);
 
+struct CommandResult {
+    int status = -1;
+    std::string output;  ///< stdout and stderr
+};
+
+/// Runs `scripts/cc $MK_ARCH --build-dir $MK_BUILD -o out <sources>` (sources relative to
+/// the source tree), bounded by a timeout.
+CommandResult compile_program(const std::string& sources, const std::string& out);
+
+/// A fresh, empty directory under $TMPDIR (or /tmp).
+std::string temp_dir();
+
 struct GdbSession {
     bool hint_seen = false;  ///< scripts/run printed a gdb-multiarch command
     std::string run_output;  ///< what scripts/run printed

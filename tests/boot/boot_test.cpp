@@ -2,6 +2,8 @@
 #include "boot_runner.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <unistd.h>
 #include <map>
 #include <vector>
 
@@ -332,4 +334,51 @@ TEST_CASE("procserv semantics: waitpid, wait statuses, faults as SIGSEGV/SIGILL,
 
 TEST_CASE("procserv semantics: thousands of threads and processes end in every way; all memory returns") {
     run_semantics("proc_res");
+}
+
+// ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
+TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    CommandResult cc = compile_program("docs/examples/hello.c", dir + "/hello.elf");
+    INFO("scripts/cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    BootResult r = boot("--exec '" + dir + "/hello.elf' big world");
+    SHOW(r);
+    CHECK(r.contains("procserv: started hello as pid 1"));
+    CHECK(r.contains("hello, big world\n"));
+    CHECK(r.contains("hello from a thread"));
+    CHECK(r.contains("the child exited with 7"));
+    CHECK(memory_returned(r, "hello"));
+    CHECK(r.status == 42); // QEMU's exit status is the program's
+    std::remove((dir + "/hello.elf").c_str());
+    rmdir(dir.c_str());
+}
+
+TEST_CASE("scripts/cc builds C++ against libsys too: a semantics program run with --exec passes") {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    CommandResult cc = compile_program("tests/programs/proc/proc_thread.cpp", dir + "/mythreads.elf");
+    INFO("scripts/cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    BootResult r = boot("--exec '" + dir + "/mythreads.elf'", 300);
+    SHOW(r);
+    CHECK(r.contains("procserv: started mythreads as pid 1"));
+    CHECK(r.contains("proc_thread: done, 0 failures"));
+    CHECK(r.status == 0);
+    std::remove((dir + "/mythreads.elf").c_str());
+    rmdir(dir.c_str());
+}
+
+TEST_CASE("scripts/run --exec and scripts/cc refuse bad input with a clear message") {
+    BootResult r = boot("--exec /no/such/program.elf");
+    CHECK(r.status == 2);
+    CHECK(r.contains("run: --exec /no/such/program.elf: no such file"));
+    std::string root = env_or("MK_ROOT", ".");
+    r = boot("--exec '" + root + "/README.md'");
+    CHECK(r.status == 2);
+    CHECK(r.contains("not an ELF file"));
+    CommandResult cc = compile_program("no-such-file.c", "/tmp/never.elf");
+    CHECK(cc.status != 0);
+    CHECK(cc.output.find("no-such-file.c: no such file") != std::string::npos);
 }

@@ -1,0 +1,97 @@
+/* The process API for C programs: the same calls as <sys/proc.hpp> (namespace sys, for
+ * C++), with Linux's names, flag values, errno codes and wait-status macros. Every call
+ * returns a value >= 0 or a negated errno (-EINVAL); there is no global errno.
+ * docs/procserv.md documents each call and its errors; libsys/proc_c.cpp implements
+ * these by calling the C++ API, and checks at compile time that every constant here has
+ * the C++ header's value. */
+#ifndef SYS_PROC_H
+#define SYS_PROC_H
+
+#include <stddef.h>
+
+/* clone flags; the low byte is the exit signal (0 or SIGCHLD) */
+#define CLONE_VM 0x00000100ul
+#define CLONE_FS 0x00000200ul
+#define CLONE_FILES 0x00000400ul
+#define CLONE_SIGHAND 0x00000800ul
+#define CLONE_THREAD 0x00010000ul
+#define CLONE_NEWNS 0x00020000ul
+#define CLONE_SYSVSEM 0x00040000ul
+#define CLONE_SETTLS 0x00080000ul
+#define CLONE_PARENT_SETTID 0x00100000ul
+#define CLONE_CHILD_CLEARTID 0x00200000ul
+#define CLONE_DETACHED 0x00400000ul
+#define CLONE_CHILD_SETTID 0x01000000ul
+#define SIGCHLD 17
+#define SIGILL 4
+#define SIGSEGV 11
+
+/* errno values the calls return, negated */
+#define EPERM 1
+#define ENOENT 2
+#define ESRCH 3
+#define EINTR 4
+#define E2BIG 7
+#define ENOEXEC 8
+#define EBADF 9
+#define ECHILD 10
+#define EAGAIN 11
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define ENOTDIR 20
+#define EISDIR 21
+#define EINVAL 22
+#define ENFILE 23
+#define EMFILE 24
+#define ERANGE 34
+#define EDEADLK 35
+#define ENAMETOOLONG 36
+#define ENOSYS 38
+
+/* open flags and waitpid */
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_DIRECTORY 0200000
+#define WNOHANG 1
+#define WIFEXITED(s) (((s) & 0x7f) == 0)
+#define WEXITSTATUS(s) (((s) >> 8) & 0xff)
+#define WIFSIGNALED(s) (((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
+#define WTERMSIG(s) ((s) & 0x7f)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+long clone(unsigned long flags, void *child_stack, int *parent_tid, int *child_tid, unsigned long tls);
+long clone_fn(int (*fn)(void *), void *arg, void *stack_top, unsigned long flags, int *parent_tid,
+              int *child_tid, unsigned long tls);
+int thread_create(const char *name, void *stack_top, void *(*start)(void *), void *arg);
+int thread_join(int tid, int *retval);
+__attribute__((noreturn)) void exit(int status);
+__attribute__((noreturn)) void exit_group(int status);
+int getpid(void);
+int gettid(void);
+int getppid(void);
+int chdir(const char *path);
+long getcwd(char *buf, size_t size);
+unsigned umask(unsigned mask);
+int open(const char *path, int flags);
+long read(int fd, void *buf, size_t count);
+int close(int fd);
+int dup(int fd);
+int waitpid(int pid, int *status, int options);
+int spawn(const char *path, const char *const argv[]);
+int futex_wait(int *addr, int val);
+int futex_wake(int *addr, int n);
+/* Writes n bytes to the console; returns n or -errno. */
+long write_console(const char *s, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYS_PROC_H */
