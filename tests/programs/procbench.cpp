@@ -1,0 +1,111 @@
+// The process server's benchmarks (scripts/bench boots this with exec=procbench, under
+// QEMU -icount): guest instructions per operation, from the counter read just before the
+// first call to just after the operation is observed complete by the caller, median of
+// kSamples after kWarmup. Everything in between is counted: the IPC to procserv, its
+// work, the kernel's, the child's own instructions and the scheduler's.
+//
+//   thread_create_join           thread_create of a thread that returns at once + thread_join
+//   clone_thread_exit_wake       clone(VM|FS|FILES|SIGHAND|THREAD|SETTLS|PARENT_SETTID|
+//                                CHILD_CLEARTID) of a thread that exits at once, until the
+//                                creator, blocked in futex_wait on the tid word, is woken
+//   clone_fork_exit_waitpid      fork-style clone (a copy of the address space) + exit_group
+//                                in the child + waitpid
+//   spawn_waitpid                spawn of this program from the initrd + waitpid
+#include "proc/check.hpp"
+
+#include <sys/syscall.hpp>
+
+namespace {
+
+constexpr int kWarmup = 2, kSamples = 11;
+pt::Stack<16384> g_stack;
+alignas(64) unsigned char g_tls[64];
+unsigned long long g_samples[kSamples];
+unsigned long long g_overhead;
+int g_failures;
+
+void report(const char* name, unsigned long long v) {
+    pt::Line l;
+    l.str("bench: ").str(name).str(" ").num(static_cast<long>(v)).print();
+}
+
+void fail(const char* what, long error) {
+    pt::Line l;
+    l.str("bench: FAILED: ").str(what).str(" (").num(error).str(")").print();
+    ++g_failures;
+}
+
+template <class Op>
+unsigned long long measure(Op op) {
+    for (int i = 0; i < kWarmup; ++i) (void)op();
+    for (int i = 0; i < kSamples; ++i) {
+        unsigned long long d = op();
+        g_samples[i] = d > g_overhead ? d - g_overhead : 0;
+    }
+    for (int i = 1; i < kSamples; ++i)
+        for (int j = i; j > 0 && g_samples[j - 1] > g_samples[j]; --j) {
+            unsigned long long t = g_samples[j];
+            g_samples[j] = g_samples[j - 1];
+            g_samples[j - 1] = t;
+        }
+    return g_samples[kSamples / 2];
+}
+
+void* nothing(void*) { return nullptr; }
+int exit_at_once(void*) { return 0; }
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && pt::streq(argv[1], "child")) return 0;
+    unsigned long long a = sys_read_counter(), b = sys_read_counter();
+    g_overhead = b - a;
+
+    report("thread_create_join", measure([] {
+        unsigned long long t0 = sys_read_counter();
+        int tid = sys::thread_create("bench", g_stack.top(), nothing, nullptr);
+        int r = tid > 0 ? sys::thread_join(tid, nullptr) : tid;
+        unsigned long long t1 = sys_read_counter();
+        if (r != 0) fail("thread_create + join", r);
+        return t1 - t0;
+    }));
+
+    report("clone_thread_exit_wake", measure([] {
+        constexpr unsigned long kFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE_FILES | sys::CLONE_SIGHAND |
+            sys::CLONE_THREAD | sys::CLONE_SETTLS | sys::CLONE_PARENT_SETTID | sys::CLONE_CHILD_CLEARTID;
+        int ptid = 0, ctid = -1;
+        unsigned long long t0 = sys_read_counter();
+        long tid = sys::clone_fn(exit_at_once, nullptr, g_stack.top(), kFlags, &ptid, &ctid,
+                                 reinterpret_cast<unsigned long>(g_tls));
+        if (tid > 0)
+            while (pt::load(&ctid) != 0) sys::futex_wait(&ctid, -1);
+        unsigned long long t1 = sys_read_counter();
+        if (tid <= 0 || ptid != tid) fail("clone of a thread", tid);
+        return t1 - t0;
+    }));
+
+    report("clone_fork_exit_waitpid", measure([] {
+        unsigned long long t0 = sys_read_counter();
+        long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+        if (pid == 0) sys::exit_group(0);
+        int status = -1;
+        long r = pid > 0 ? sys::waitpid(static_cast<int>(pid), &status, 0) : pid;
+        unsigned long long t1 = sys_read_counter();
+        if (r != pid || status != 0) fail("fork-style clone + waitpid", r);
+        return t1 - t0;
+    }));
+
+    report("spawn_waitpid", measure([argv] {
+        const char* args[] = {argv[0], "child", nullptr};
+        unsigned long long t0 = sys_read_counter();
+        int pid = sys::spawn("/procbench", args);
+        int status = -1;
+        int r = pid > 0 ? sys::waitpid(pid, &status, 0) : pid;
+        unsigned long long t1 = sys_read_counter();
+        if (r != pid || status != 0) fail("spawn + waitpid", r);
+        return t1 - t0;
+    }));
+
+    if (g_failures == 0) pt::Line().str("bench: done").print();
+    return g_failures == 0 ? 0 : 1;
+}
