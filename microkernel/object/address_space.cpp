@@ -33,8 +33,14 @@ Result<void> AddressSpace::check_va(u64 va) const {
     return {};
 }
 
+// A mapping's slot is found by scanning from the page number's home slot onwards, with
+// wrap-around: a mapping is stored in the first free slot from its home, so lookups and
+// free-slot searches usually end at once, even in a root task's space of thousands of
+// mappings. (An absent address still costs a full scan: only error paths ask for one.)
+u64 AddressSpace::home_slot(u64 va) const { return (va / kPageSize) % slot_count_; }
+
 Capability* AddressSpace::find(u64 va) {
-    for (u64 i = 0; i < slot_count_; ++i)
+    for (u64 k = 0, i = home_slot(va); k < slot_count_; ++k, i = i + 1 == slot_count_ ? 0 : i + 1)
         if (!slots()[i].empty() && slots()[i].mapped_va_ == va) return &slots()[i];
     return nullptr;
 }
@@ -47,7 +53,7 @@ Result<void> AddressSpace::map(Capability& frame, u64 va, u32 rights) {
     if (!frame.has(rights)) return Error::AccessDenied;
     if (ops_.translate(root_, window_, va).ok()) return Error::Exists;
     Capability* slot = nullptr;
-    for (u64 i = 0; i < slot_count_ && !slot; ++i)
+    for (u64 k = 0, i = home_slot(va); k < slot_count_ && !slot; ++k, i = i + 1 == slot_count_ ? 0 : i + 1)
         if (slots()[i].empty()) slot = &slots()[i];
     if (!slot) return Error::NoMemory;
     if (ops_.missing_tables(root_, window_, va) > pool_.remaining()) return Error::NoMemory;

@@ -122,6 +122,7 @@ class AddressSpace : public KernelObject {
   private:
     Capability* slots() { return reinterpret_cast<Capability*>(this + 1); }
     Capability* find(u64 va);
+    u64 home_slot(u64 va) const;
     Result<void> check_va(u64 va) const;
     static PageAttr attr_for(u32 rights);
 

@@ -138,11 +138,19 @@ bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
     return true;
 }
 
-/// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG.
+/// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG. Read a
+/// page at a time, up to the NUL.
 long copy_string(Mm& mm, u64 va, char* out, u64 max) {
-    for (u64 i = 0; i < max; ++i) {
-        if (!copy_in(mm, va + i, &out[i], 1)) return -sys::kEFAULT;
-        if (!out[i]) return static_cast<long>(i);
+    u64 n = 0;
+    while (n < max) {
+        u64 chunk = kPage - ((va + n) & (kPage - 1));
+        if (chunk > max - n) chunk = max - n;
+        bool nul = false;
+        if (!with_page(mm, va + n, false, [&](unsigned char* p) {
+                for (u64 i = 0; i < chunk && !nul; ++i) nul = (out[n++] = static_cast<char>(p[i])) == 0;
+            }))
+            return -sys::kEFAULT;
+        if (nul) return static_cast<long>(n - 1);
     }
     return -sys::kENAMETOOLONG;
 }

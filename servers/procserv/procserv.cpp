@@ -223,12 +223,10 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
         for (u64 va = s.vaddr & ~(kPage - 1); va < s.vaddr + s.memsz && !err; va += kPage) {
             if (!find_map(mm, va)) err = mm_map_new(mm, va, rights | rt::kWrite);
             if (err) break;
-            with_page(mm, va, true, [&](unsigned char* page) {
-                for (u64 off = 0; off < kPage; ++off) {
-                    u64 at = va + off;
-                    if (at >= s.vaddr && at - s.vaddr < s.filesz) page[off] = s.data[at - s.vaddr];
-                }
-            });
+            // The file's bytes that fall in this page; the rest stays as it is (zero when new).
+            u64 from = va > s.vaddr ? va : s.vaddr, to = va + kPage < s.vaddr + s.filesz ? va + kPage : s.vaddr + s.filesz;
+            if (from < to)
+                with_page(mm, va, true, [&](unsigned char* page) { memcpy(page + (from - va), s.data + (from - s.vaddr), to - from); });
             if (!(rights & rt::kWrite)) sys::protect(mm.as, va, rights), find_map(mm, va)->rights = rights;
         }
     });

@@ -1,4 +1,5 @@
-// The C memory and string functions user programs get from libsys. They are the C
+// The C memory and string functions user programs get from libsys (microkernel/cstring.cpp,
+// shared with the kernel). They are the C
 // library's names with C linkage because the compiler itself emits calls to memcpy,
 // memset, memmove and memcmp (struct copies, zeroing), even in freestanding code.
 #pragma once
@@ -17,5 +18,7 @@ void* memset(void* dst, int value, size_t n);
 int memcmp(const void* a, const void* b, size_t n);
 /// The length of a NUL-terminated string.
 size_t strlen(const char* s);
+/// Compare two NUL-terminated strings as unsigned char: <0, 0 or >0.
+int strcmp(const char* a, const char* b);
 
 }
