@@ -37,7 +37,12 @@ Result<void> AddressSpace::check_va(u64 va) const {
 // wrap-around: a mapping is stored in the first free slot from its home, so lookups and
 // free-slot searches usually end at once, even in a root task's space of thousands of
 // mappings. (An absent address still costs a full scan: only error paths ask for one.)
-u64 AddressSpace::home_slot(u64 va) const { return (va / kPageSize) % slot_count_; }
+// The home is a Fibonacci hash of the page number, so that regions at aligned addresses
+// (0x20000000, 0x40000000, ...) do not all start at the same slot.
+u64 AddressSpace::home_slot(u64 va) const {
+    const u32 bits = static_cast<u32>(__builtin_ctzll(slot_count_)); // slot_count_ is 64 << n
+    return ((va / kPageSize) * 0x9e3779b97f4a7c15ull) >> (64 - bits);
+}
 
 Capability* AddressSpace::find(u64 va) {
     for (u64 k = 0, i = home_slot(va); k < slot_count_; ++k, i = i + 1 == slot_count_ ? 0 : i + 1)
