@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/limits.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <cstdlib>
@@ -275,6 +276,7 @@ long getcwd(char* buf, std::size_t size) {
 unsigned umask(unsigned mask) { return static_cast<unsigned>(sc(SYS_umask, mask & 0777)); }
 
 int open(const char* path, int flags) {
+    if ((flags & 3) != O_RDONLY) return -kEROFS; // the API's filesystem is read-only
     char p[PATH_MAX];
     if (int r = host_path(path, p); r < 0) return r;
     return static_cast<int>(sc(SYS_openat, AT_FDCWD, L(p), flags, 0));
@@ -285,12 +287,16 @@ int close(int fd) { return static_cast<int>(sc(SYS_close, fd)); }
 int dup(int fd) { return static_cast<int>(sc(SYS_dup, fd)); }
 
 int waitpid(int pid, int* status, int options) {
+    // The API's rules, stricter than Linux: WNOHANG only, and no process groups.
+    if ((options & ~WNOHANG) != 0 || pid == 0 || pid < -1) return -kEINVAL;
     // __WALL: a child made by clone without SIGCHLD is still a child to wait for.
     return static_cast<int>(sc(SYS_wait4, pid, L(status), options | kWall, 0));
 }
 
 int spawn(const char* path, const char* const argv[]) {
     if (path == nullptr) return -kEFAULT;
+    for (int i = 0; argv != nullptr && argv[i] != nullptr; ++i) // the API's limits (proc.hpp)
+        if (i == kSpawnMaxArgs || strlen(argv[i]) > static_cast<std::size_t>(kSpawnMaxArgLen)) return -kE2BIG;
     char exe[PATH_MAX];
     long n = sc(SYS_readlink, L("/proc/self/exe"), L(exe), PATH_MAX - 1);
     if (n < 0) return static_cast<int>(n);
@@ -305,7 +311,10 @@ int spawn(const char* path, const char* const argv[]) {
         // Not one of the programs: a file that exists in the root is not a program for
         // this machine (procserv's answer to a file that is not an ELF executable).
         char file[PATH_MAX];
-        if (host_path(path, file) == 0 && sc(SYS_access, L(file), 0 /* F_OK */) == 0) return -kENOEXEC;
+        if (host_path(path, file) == 0 && sc(SYS_access, L(file), 0 /* F_OK */) == 0) {
+            struct stat st {};
+            return sc(SYS_stat, L(file), L(&st)) == 0 && S_ISDIR(st.st_mode) ? -kEACCES : -kENOEXEC;
+        }
         return static_cast<int>(r);
     }
     const char* fallback[] = {path, nullptr};

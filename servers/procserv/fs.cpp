@@ -64,6 +64,8 @@ long resolve(const char* cwd, const char* path, char* out, u64 max) {
     return 0;
 }
 
+bool is_directory(const char* abs) { return lookup(abs) == Kind::Dir; }
+
 long do_chdir(ThreadRec& t, u64 path_va) {
     char path[128], abs[128];
     if (!path_va) return -sys::kEFAULT;
@@ -84,7 +86,7 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags) {
     long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
     if (n < 0) return n;
     if (n == 0) return -sys::kENOENT;
-    if ((flags & 3) != sys::O_RDONLY) return -sys::kEACCES; // the filesystem is read-only
+    if ((flags & 3) != sys::O_RDONLY) return -sys::kEROFS; // the filesystem is read-only
     if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return e;
     kernel::cpio::Entry e{};
     Kind k = lookup(abs, &e);

@@ -273,6 +273,7 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     bool start_block = label & procserv::kCloneStartBlock;
     u64 stack = r.mr[0], ptid = r.mr[1], ctid = r.mr[2], tls = r.mr[3];
     if (flags & ~kKnownFlags) return -sys::kEINVAL;
+    if (unsigned sig = flags & sys::kCloneSignalMask; sig != 0 && sig != sys::SIGCHLD) return -sys::kEINVAL;
     if ((flags & sys::CLONE_THREAD) && !(flags & sys::CLONE_SIGHAND)) return -sys::kEINVAL;
     if ((flags & sys::CLONE_SIGHAND) && !(flags & sys::CLONE_VM)) return -sys::kEINVAL;
     if ((flags & sys::CLONE_FS) && (flags & sys::CLONE_NEWNS)) return -sys::kEINVAL;
@@ -386,6 +387,8 @@ Answer join(ThreadRec& t, long tid, bool collect) {
 }
 
 Answer waitpid(ThreadRec& t, long pid, u64 options) {
+    if (options & ~u64{sys::WNOHANG}) return done(-sys::kEINVAL);
+    if (pid == 0 || pid < -1) return done(-sys::kEINVAL); // process groups: there are none
     bool any_child = false;
     for (Process& c : g_procs) {
         if (!c.used || c.ppid != t.proc->pid || c.pid == 0) continue;
@@ -450,21 +453,24 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Dup: return done(do_dup(t, r.mr[0]));
     case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1]);
     case Op::Spawn: {
-        char path[128], args[8][64];
-        const char* argv[8];
+        char path[128], args[sys::kSpawnMaxArgs][sys::kSpawnMaxArgLen + 1];
+        const char* argv[sys::kSpawnMaxArgs];
         long n = r.mr[0] ? copy_string(*p.mm, r.mr[0], path, sizeof path) : -sys::kEFAULT;
         if (n < 0) return done(n);
         int argc = 0;
-        for (; r.mr[1] && argc < 8; ++argc) {
+        for (; r.mr[1]; ++argc) {
             u64 ptr = 0;
             if (!copy_in(*p.mm, r.mr[1] + 8 * static_cast<u64>(argc), &ptr, 8)) return done(-sys::kEFAULT);
             if (!ptr) break;
-            if (copy_string(*p.mm, ptr, args[argc], sizeof args[argc]) < 0) return done(-sys::kEFAULT);
+            if (argc == sys::kSpawnMaxArgs) return done(-sys::kE2BIG);
+            long len = copy_string(*p.mm, ptr, args[argc], sizeof args[argc]);
+            if (len < 0) return done(len == -sys::kENAMETOOLONG ? -sys::kE2BIG : len);
             argv[argc] = args[argc];
         }
         if (argc == 0) argv[argc++] = path;
         char abs[128];
         if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return done(e);
+        if (is_directory(abs)) return done(-sys::kEACCES); // as execve of a directory
         return done(spawn_program(abs, argv, argc, p.pid, &t));
     }
     case Op::FutexWait: {
@@ -473,13 +479,17 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
             return done(0);
         }
         int now = 0;
-        if (r.mr[0] % 4 || !copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
+        if (r.mr[0] % 4) return done(-sys::kEINVAL);
+        if (!copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
         if (static_cast<u32>(now) != static_cast<u32>(r.mr[1])) return done(-sys::kEAGAIN);
         t.wait = Wait::Futex;
         t.futex_addr = r.mr[0];
         return block_on(procserv::kWake);
     }
     case Op::FutexWake: {
+        int now = 0;
+        if (r.mr[0] % 4) return done(-sys::kEINVAL);
+        if (!copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
         long woken = 0;
         futex_wake_at(p.mm, r.mr[0], static_cast<long>(r.mr[1]), woken);
         return done(woken);

@@ -167,6 +167,7 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
 
 // fs.cpp
 long resolve(const char* cwd, const char* path, char* out, u64 max);
+bool is_directory(const char* abs);
 long do_chdir(ThreadRec& t, u64 path_va);
 long do_open(ThreadRec& t, u64 path_va, u64 flags);
 long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);

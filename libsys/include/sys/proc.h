@@ -46,6 +46,7 @@
 #define EINVAL 22
 #define ENFILE 23
 #define EMFILE 24
+#define EROFS 30
 #define ERANGE 34
 #define EDEADLK 35
 #define ENAMETOOLONG 36

@@ -34,7 +34,7 @@ constexpr unsigned long SIGCHLD = 17;
 // ---- errno values used here (Linux) --------------------------------------------------
 constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
               kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16,
-              kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22, kENFILE = 23, kEMFILE = 24, kERANGE = 34,
+              kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22, kENFILE = 23, kEMFILE = 24, kEROFS = 30, kERANGE = 34,
               kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38;
 
 // ---- wait status (Linux encoding) ----------------------------------------------------
@@ -47,6 +47,8 @@ constexpr int wtermsig(int s) { return s & 0x7f; }
 
 // ---- open flags ----------------------------------------------------------------------
 constexpr int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_DIRECTORY = 0200000;
+/// spawn's limits: argv[0] and at most 7 more arguments, each at most 63 bytes (-E2BIG).
+constexpr int kSpawnMaxArgs = 8, kSpawnMaxArgLen = 63;
 
 /// Linux's raw clone: the new thread's id in the caller, 0 in the child, -errno on
 /// error. `child_stack` null: the child continues on (a copy of) the caller's stack,

@@ -104,6 +104,22 @@ int main(int, char**) {
     check_rejected(kThread | 0x2000ul, "an unknown flag (0x2000): -EINVAL, nothing created");
     check_rejected(kThread | (1ul << 40), "an unknown flag (bit 40): -EINVAL, nothing created");
     check_rejected(sys::SIGCHLD | 0x80000000ul, "an unknown flag (bit 31) on a fork: -EINVAL, nothing created");
+    check_rejected(sys::CLONE_VM | 9, "an exit signal other than SIGCHLD: -EINVAL, nothing created");
+
+    // futex: the word must be aligned (-EINVAL) and mapped (-EFAULT); a value that differs
+    // is -EAGAIN at once; a wake with nobody waiting wakes 0.
+    {
+        alignas(4) static int words[2];
+        int* odd = reinterpret_cast<int*>(reinterpret_cast<char*>(words) + 1);
+        int* unmapped = reinterpret_cast<int*>(16);
+        check_eq(sys::futex_wait(odd, 0), -sys::kEINVAL, "futex_wait on an unaligned word: -EINVAL");
+        check_eq(sys::futex_wake(odd, 1), -sys::kEINVAL, "futex_wake on an unaligned word: -EINVAL");
+        check_eq(sys::futex_wait(unmapped, 0), -sys::kEFAULT, "futex_wait on unmapped memory: -EFAULT");
+        check_eq(sys::futex_wake(unmapped, 1), -sys::kEFAULT, "futex_wake on unmapped memory: -EFAULT");
+        words[0] = 5;
+        check_eq(sys::futex_wait(&words[0], 4), -sys::kEAGAIN, "futex_wait when the word differs: -EAGAIN");
+        check_eq(sys::futex_wake(&words[0], 1), 0, "futex_wake with nobody waiting: 0");
+    }
 
     // Accepted legacy flags.
     g_ran = 0;

@@ -117,6 +117,8 @@ int main(int, char**) {
     check_eq(sys::open("/hello.txt", sys::O_RDONLY | sys::O_DIRECTORY), -sys::kENOTDIR,
              "open a file with O_DIRECTORY: -ENOTDIR");
     check_eq(sys::open(nullptr, sys::O_RDONLY), -sys::kEFAULT, "open a null path: -EFAULT");
+    check_eq(sys::open("/hello.txt", sys::O_WRONLY), -sys::kEROFS, "open for writing: -EROFS (read-only)");
+    check_eq(sys::open("/etc/motd", sys::O_RDWR), -sys::kEROFS, "open for reading and writing: -EROFS");
     fd = sys::open("/etc", sys::O_RDONLY | sys::O_DIRECTORY);
     check(fd >= 0, "open a directory with O_DIRECTORY", fd);
     check_eq(sys::read(fd, &c, 1), -sys::kEISDIR, "read a directory: -EISDIR");

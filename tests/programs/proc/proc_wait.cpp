@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
              "waitpid(-1, WNOHANG) without children: -ECHILD");
     check_eq(sys::waitpid(g_parent, &status, 0), -sys::kECHILD, "waitpid of myself: -ECHILD");
     check_eq(sys::waitpid(0x3ffffff0, &status, 0), -sys::kECHILD, "waitpid of an unknown pid: -ECHILD");
+    check_eq(sys::waitpid(0, &status, sys::WNOHANG), -sys::kEINVAL, "waitpid of a process group (0): -EINVAL");
+    check_eq(sys::waitpid(-5, &status, sys::WNOHANG), -sys::kEINVAL, "waitpid of a process group (-5): -EINVAL");
+    check_eq(sys::waitpid(-1, &status, 2), -sys::kEINVAL, "waitpid with an option other than WNOHANG: -EINVAL");
 
     // ---- WNOHANG, one pid ----
     int pid = static_cast<int>(sys::clone_fn(gated_seven, nullptr, g_stack.top(), sys::CLONE_VM | sys::SIGCHLD));
@@ -165,6 +168,12 @@ int main(int argc, char** argv) {
     pt::check_exited(pt::reap(pid, "reap the spawned child"), 0, "the spawned child's getppid is its spawner");
     check_eq(sys::spawn("/no-such-program", exit7), -sys::kENOENT, "spawn a missing program: -ENOENT");
     check_eq(sys::spawn("/hello.txt", exit7), -sys::kENOEXEC, "spawn a file that is not a program: -ENOEXEC");
+    const char* nine[] = {"proc_wait", "exit7", "3", "4", "5", "6", "7", "8", "9", nullptr};
+    check_eq(sys::spawn("/proc_wait", nine), -sys::kE2BIG, "spawn with 9 arguments: -E2BIG");
+    const char* longarg[] = {"proc_wait", "exit7",
+                             "0123456789012345678901234567890123456789012345678901234567890123", nullptr};
+    check_eq(sys::spawn("/proc_wait", longarg), -sys::kE2BIG, "spawn with a 64-byte argument: -E2BIG");
+    check_eq(sys::spawn("/etc", exit7), -sys::kEACCES, "spawn a directory: -EACCES");
 
     // ---- scale ----
     pt::check_exited(pt::reap(fork_child([] { return chain(1); }), "reap the chain"), kChain,
