@@ -125,7 +125,16 @@ int futex_wake(int* addr, int n) {
     return static_cast<int>(result(request(Op::FutexWake, {ptr(addr), static_cast<u64>(n)})));
 }
 
-long write_console(const char* s, std::size_t n) { return result(request(Op::Write, {ptr(s), n})); }
+long write_console(const char* s, std::size_t n) {
+    // procserv writes up to 256 bytes per request: ask until all is written.
+    std::size_t done = 0;
+    while (done < n) {
+        long r = result(request(Op::Write, {ptr(s + done), n - done}));
+        if (r <= 0) return done > 0 ? static_cast<long>(done) : r;
+        done += static_cast<std::size_t>(r);
+    }
+    return static_cast<long>(done);
+}
 
 } // namespace sys
 

@@ -117,6 +117,14 @@ int main(int, char**) {
     check_eq(sys::open("/hello.txt", sys::O_RDONLY | sys::O_DIRECTORY), -sys::kENOTDIR,
              "open a file with O_DIRECTORY: -ENOTDIR");
     check_eq(sys::open(nullptr, sys::O_RDONLY), -sys::kEFAULT, "open a null path: -EFAULT");
+    {
+        // The console takes a long write whole (procserv moves 256 bytes per request).
+        static char dots[600];
+        for (char& c : dots) c = '.';
+        dots[sizeof dots - 1] = '\n';
+        check_eq(sys::write_console(dots, sizeof dots), static_cast<long>(sizeof dots),
+                 "write_console of 600 bytes writes them all");
+    }
     check_eq(sys::open("/hello.txt", sys::O_WRONLY), -sys::kEROFS, "open for writing: -EROFS (read-only)");
     check_eq(sys::open("/etc/motd", sys::O_RDWR), -sys::kEROFS, "open for reading and writing: -EROFS");
     fd = sys::open("/etc", sys::O_RDONLY | sys::O_DIRECTORY);
