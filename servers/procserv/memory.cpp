@@ -93,6 +93,29 @@ long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out) {
     return 0;
 }
 
+/// A page of `mm` at `va` that reads as zeros and is given a frame only when it is first
+/// touched (by the program: a page fault procserv answers, or by procserv writing to it):
+/// stacks and a fork's copies of zero pages cost nothing until used.
+long long mm_reserve(Mm& mm, u64 va, u32 rights) {
+    if (mm.nmaps == kMaxMaps) return -sys::kENOMEM;
+    mm.maps[mm.nmaps++] = {va, abi::kNoSlot, rights};
+    return 0;
+}
+
+/// Back a reserved zero page with a fresh (zeroed) frame.
+long long mm_back(Mm& mm, Mapping& m) {
+    u64 frame;
+    if (long long e = mm_retype(mm, OT::Frame, 0, frame)) return e;
+    if (long long e = sys::map(mm.as, frame, m.va, m.rights)) {
+        free_slot(frame); // its memory stays with the mm's blocks until they are revoked
+        return e;
+    }
+    m.frame = frame;
+    return 0;
+}
+
+alignas(4096) const unsigned char g_zero_page[kPage] = {};
+
 /// Give the blocks back: revoking a block's capability destroys everything carved from it.
 void mm_release(Mm& mm) {
     if (--mm.refs > 0) return;
@@ -156,23 +179,37 @@ long copy_string(Mm& mm, u64 va, char* out, u64 max) {
 }
 
 /// A copy of every page of `from` into a new mm (fork without CLONE_VM: eager copy).
+/// Pages that are zero, backed or not, stay zero pages in the copy: no frame, no copy.
 Mm* copy_mm(Mm& from) {
     Mm* mm = mm_create();
     if (!mm) return nullptr;
     for (u64 i = 0; i < from.nmaps; ++i) {
         const Mapping m = from.maps[i];
-        u64 frame;
-        if (mm_map_new(*mm, m.va, m.rights, &frame) != 0) {
-            mm_release(*mm);
-            return nullptr;
-        }
-        // Both pages side by side in procserv's window: the source at kWindow, the copy next.
-        if (sys::map(root::kAddressSpace, m.frame, kWindow, rt::kRead) == 0) {
-            if (sys::map(root::kAddressSpace, frame, kWindow + kPage, rt::kRead | rt::kWrite) == 0) {
-                memcpy(reinterpret_cast<void*>(kWindow + kPage), reinterpret_cast<void*>(kWindow), kPage);
-                sys::unmap(root::kAddressSpace, kWindow + kPage);
+        long long err = 0;
+        if (m.frame == abi::kNoSlot) {
+            err = mm_reserve(*mm, m.va, m.rights);
+        } else if (sys::map(root::kAddressSpace, m.frame, kWindow, rt::kRead) != 0) {
+            err = -sys::kENOMEM;
+        } else {
+            const auto* src = reinterpret_cast<const u64*>(kWindow);
+            bool zero = true;
+            for (u64 w = 0; w < kPage / 8 && zero; ++w) zero = src[w] == 0;
+            u64 frame;
+            if (zero) {
+                err = mm_reserve(*mm, m.va, m.rights);
+            } else if ((err = mm_map_new(*mm, m.va, m.rights, &frame)) == 0) {
+                // Both pages side by side in procserv's window: the source at kWindow, the copy next.
+                err = sys::map(root::kAddressSpace, frame, kWindow + kPage, rt::kRead | rt::kWrite);
+                if (!err) {
+                    memcpy(reinterpret_cast<void*>(kWindow + kPage), src, kPage);
+                    sys::unmap(root::kAddressSpace, kWindow + kPage);
+                }
             }
             sys::unmap(root::kAddressSpace, kWindow);
+        }
+        if (err) {
+            mm_release(*mm);
+            return nullptr;
         }
     }
     return mm;

@@ -61,7 +61,9 @@ Ended& new_ended() {
         if (e.tid == 0) return e;
         if (e.joiner && (!oldest || e.tid < oldest->tid)) oldest = &e;
     }
-    return *oldest; // new_thread's reserve guarantees one
+    for (Process& p : g_procs) // new_thread's reserve guarantees that there is one
+        if (p.used && p.pid == oldest->pid) --p.ended_records;
+    return *oldest;
 }
 
 ThreadRec* find_thread(long tid) {
@@ -86,6 +88,20 @@ void release_thread(ThreadRec& t) {
     t.used = false;
 }
 
+/// A thread's badge on its endpoint capability: its tid, and its record's index above
+/// kFaultBadge so that a request finds the record at once (thread_of_badge).
+constexpr unsigned kRecordShift = 41;
+static_assert(procserv::kFaultBadge < (u64{1} << kRecordShift));
+u64 badge_of(const ThreadRec& t) {
+    return static_cast<u64>(t.tid) | (static_cast<u64>(&t - g_threads) << kRecordShift);
+}
+ThreadRec* thread_of_badge(u64 badge) {
+    u64 index = badge >> kRecordShift;
+    long tid = static_cast<long>(badge & (procserv::kFaultBadge - 1));
+    if (index >= kMaxThreads || !g_threads[index].used || g_threads[index].tid != tid) return nullptr;
+    return &g_threads[index];
+}
+
 /// A thread of `proc` on the client's registers: entry, stack, arg0 (kRegCap).
 ThreadRec* new_thread(Process& proc, long long& err) {
     err = -sys::kEAGAIN;
@@ -105,10 +121,10 @@ ThreadRec* new_thread(Process& proc, long long& err) {
               sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->wake) == 0 &&
               sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->join) == 0 &&
               sys::cap_mint(root::kCapSpace, kEndpointSlot, procserv::kEndpoint, rt::kWrite,
-                            static_cast<u64>(t->tid), t->cs) == 0 &&
+                            badge_of(*t), t->cs) == 0 &&
               sys::cap_mint(root::kCapSpace, t->wake, procserv::kWake, rt::kRead, 0, t->cs) == 0 &&
               sys::cap_mint(root::kCapSpace, kEndpointSlot, kScratch, rt::kWrite,
-                            static_cast<u64>(t->tid) | procserv::kFaultBadge, root::kCapSpace) == 0 &&
+                            badge_of(*t) | procserv::kFaultBadge, root::kCapSpace) == 0 &&
               sys::thread_configure(t->thread, t->cs, proc.mm->as, abi::kNoSlot, 0, kScratch) == 0;
     sys::cap_delete(root::kCapSpace, kScratch);
     if (!ok) {
@@ -159,6 +175,7 @@ void end_thread(ThreadRec& t, int code) {
     sys::sem_signal(t.join); // exactly once: the join semaphore
     Ended& e = new_ended();
     e = Ended{t.tid, p.pid, code, t.joiner};
+    ++p.ended_records;
     if (!e.joiner) ++g_unclaimed_ended;
     release_thread(t);
     --g_live_threads;
@@ -171,11 +188,14 @@ void end_thread(ThreadRec& t, int code) {
 void end_process(Process& p) {
     p.ended = true;
     if (p.pid == g_first_pid) g_first_status = p.status;
-    for (Ended& e : g_ended)
+    for (Ended& e : g_ended) {
+        if (p.ended_records == 0) break;
         if (e.tid != 0 && e.pid == p.pid) {
             if (!e.joiner) --g_unclaimed_ended;
             e = Ended{};
+            --p.ended_records;
         }
+    }
     mm_release(*p.mm);
     p.mm = nullptr;
     // Children lose their parent: nobody will wait for them.
@@ -230,7 +250,10 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
             if (!(rights & rt::kWrite)) sys::protect(mm.as, va, rights), find_map(mm, va)->rights = rights;
         }
     });
-    for (u64 i = 1; i <= kStackPages && !err; ++i) err = mm_map_new(mm, kStackTop - i * kPage, rt::kRead | rt::kWrite);
+    // The stack: its top page now (argv goes there), the rest as zero pages backed on use.
+    for (u64 i = 1; i <= kStackPages && !err; ++i)
+        err = i == 1 ? mm_map_new(mm, kStackTop - i * kPage, rt::kRead | rt::kWrite)
+                     : mm_reserve(mm, kStackTop - i * kPage, rt::kRead | rt::kWrite);
     // argc, argv[], NULL, envp NULL, then the strings, at the top of the stack.
     u64 strings = kStackTop - 1024, words[20] = {}, nw = 0;
     words[nw++] = static_cast<u64>(argc);
@@ -511,11 +534,27 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     return done(-sys::kENOSYS);
 }
 
-void on_fault(ThreadRec& t, const sys::Reply& r) {
+/// A fault of thread t. A page fault on a zero page not yet backed gets its frame and the
+/// thread resumes. So does one on a page that is there now (another thread of the space
+/// backed it in the meantime), once: the same page faulting again without another fault
+/// in between is a real one. Anything else ends the process with SIGSEGV or SIGILL.
+Answer on_fault(ThreadRec& t, const sys::Reply& r) {
+    bool page_fault = r.mr[0] == static_cast<u64>(abi::FaultKind::PageFault);
+    u64 page = r.mr[1] & ~(kPage - 1);
+    if (page_fault && page != t.last_fault) {
+        Mapping* m = find_map(*t.proc->mm, page);
+        if (m && (m->frame != abi::kNoSlot || mm_back(*t.proc->mm, *m) == 0)) {
+            t.last_fault = page;
+            Answer x;
+            x.label = static_cast<u64>(abi::FaultReply::Resume);
+            return x;
+        }
+    }
     int sig = r.mr[0] == static_cast<u64>(abi::FaultKind::IllegalInstruction) ? sys::SIGILL : sys::SIGSEGV;
     sys::print("procserv: pid {} tid {}: {} at {:#x} (ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
                sig == sys::SIGILL ? "illegal instruction" : "bad memory access", r.mr[1], r.mr[2], sig);
     kill_group(*t.proc, sig, nullptr);
+    return no_reply();
 }
 
 } // namespace
@@ -578,10 +617,9 @@ int main() {
                                : sys::receive(kEndpointSlot);
         a = no_reply();
         if (!r.ok()) continue;
-        u64 tid = r.badge & (procserv::kFaultBadge - 1);
-        ThreadRec* t = find_thread(static_cast<long>(tid));
+        ThreadRec* t = thread_of_badge(r.badge);
         if (!t) continue; // a request from a thread that is gone: no answer
-        if (r.badge & procserv::kFaultBadge) on_fault(*t, r);
+        if (r.badge & procserv::kFaultBadge) a = on_fault(*t, r);
         else a = handle(*t, r.label, r);
         // The first program ended: the machine powers off with its status.
         if (g_first_status >= 0) {

@@ -23,10 +23,11 @@ constexpr u64 kEndpointSlot = root::kFirstFree; // procserv's endpoint
 constexpr u64 kScratch = root::kFirstFree + 1;  // transient capabilities
 constexpr u64 kWindow = 0x20000000;             // where procserv maps a client page
 constexpr u64 kStackTop = root::kStackTop, kStackPages = 16;
-constexpr u32 kAsBits = 5;                      // 32 tables, 2048 mappings per space
+constexpr u32 kAsBits = 4;                      // 16 tables, 1024 mappings per space (kMaxMaps)
 constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024;
 constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
+static_assert(kMaxMaps <= (u64{64} << kAsBits), "an address space holds 64 << bits mappings");
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
 
@@ -44,7 +45,7 @@ extern Pool g_thread_blocks, g_proc_blocks;
 
 struct Mapping {
     u64 va;
-    u64 frame; // slot in procserv's cap space
+    u64 frame; // slot in procserv's cap space; abi::kNoSlot: a zero page not yet backed
     u32 rights;
 };
 
@@ -92,6 +93,7 @@ struct ThreadRec {
     Files* files;
     u64 clear_tid;
     int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
+    u64 last_fault; // the page of its last page fault answered with Resume
     Wait wait;
     u64 futex_addr;
 };
@@ -104,6 +106,7 @@ struct Process {
     bool group_exit;
     int status;     // wait status once ended
     bool ended;     // zombie until reaped
+    int ended_records; // its threads' Ended records (procserv.cpp)
 };
 
 extern ThreadRec g_threads[kMaxThreads];
@@ -149,16 +152,27 @@ Mm* mm_create();
 void mm_release(Mm& mm);
 Mapping* find_map(Mm& mm, u64 va);
 long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out = nullptr);
+long long mm_reserve(Mm& mm, u64 va, u32 rights);
+long long mm_back(Mm& mm, Mapping& m);
 Mm* copy_mm(Mm& from);
+extern const unsigned char g_zero_page[kPage];
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n);
 bool copy_out(Mm& mm, u64 va, const void* src, u64 n);
 long copy_string(Mm& mm, u64 va, char* out, u64 max);
 /// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if it
-/// is not mapped (or not writable when `write`).
+/// is not mapped (or not writable when `write`). A zero page not yet backed reads as
+/// zeros and gets its frame when written.
 template <class F>
 bool with_page(Mm& mm, u64 va, bool write, F&& f) {
     Mapping* m = find_map(mm, va);
     if (!m || (write && !(m->rights & rt::kWrite))) return false;
+    if (m->frame == abi::kNoSlot) {
+        if (!write) {
+            f(const_cast<unsigned char*>(g_zero_page) + (va & (kPage - 1))); // f only reads
+            return true;
+        }
+        if (mm_back(mm, *m) != 0) return false;
+    }
     if (sys::map(root::kAddressSpace, m->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
     f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
     sys::unmap(root::kAddressSpace, kWindow);

@@ -87,6 +87,25 @@ void* clear_waiter(void*) {
     return nullptr;
 }
 
+/// Fill 40 KiB of this thread's stack (most of procserv's 64 KiB stack, backed page by
+/// page as it is first touched), fork, and check the pattern in the child and the parent.
+/// 0 when both see it whole.
+[[gnu::noinline]] int fork_with_stack_buffer() {
+    volatile unsigned char buf[40 * 1024];
+    for (unsigned i = 0; i < sizeof buf; ++i) buf[i] = static_cast<unsigned char>(i * 13 + 7);
+    long child = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+    if (child == 0) {
+        for (unsigned i = 0; i < sizeof buf; ++i)
+            if (buf[i] != static_cast<unsigned char>(i * 13 + 7)) sys::exit_group(1);
+        sys::exit_group(0);
+    }
+    int status = -1;
+    if (child < 0 || sys::waitpid(static_cast<int>(child), &status, 0) != child) return 2;
+    for (unsigned i = 0; i < sizeof buf; ++i)
+        if (buf[i] != static_cast<unsigned char>(i * 13 + 7)) return 3;
+    return sys::wifexited(status) ? sys::wexitstatus(status) : 4;
+}
+
 } // namespace
 
 int main(int, char**) {
@@ -156,6 +175,7 @@ int main(int, char**) {
     status = pt::reap(static_cast<int>(child), "reap the fork child");
     pt::check_exited(status, 0, "the fork child sees a copy of memory and its own ids");
     check_eq(g_shared, 5, "the fork child's store is not seen by the parent");
+    check_eq(fork_with_stack_buffer(), 0, "a 40 KiB stack buffer filled before a fork is the same in the child");
 
     // ---- CLONE_SETTLS ----
     const unsigned long my_tls = sys_read_tls();

@@ -56,6 +56,11 @@ int call_null() {
 
 int illegal() { sys_illegal_instruction(); }
 
+int write_code() {
+    *reinterpret_cast<volatile unsigned char*>(reinterpret_cast<unsigned long>(&write_code)) = 0;
+    return 100;
+}
+
 // A chain of fork-style processes, each waiting for the next: at the deepest level every
 // one of them is alive at once, each in its own copy of the address space. Returns how
 // many levels ran, counting this one (the exit status carries it up).
@@ -146,6 +151,7 @@ int main(int argc, char** argv) {
     pt::check_signaled(pt::reap(fork_child(call_null), "reap"), sys::SIGSEGV,
                        "a jump to unmapped memory: SIGSEGV");
     pt::check_signaled(pt::reap(fork_child(illegal), "reap"), sys::SIGILL, "an illegal instruction: SIGILL");
+    pt::check_signaled(pt::reap(fork_child(write_code), "reap"), sys::SIGSEGV, "a write to the program's code: SIGSEGV");
     pt::check_signaled(pt::reap(fork_child(fault_in_thread), "reap"), sys::SIGSEGV,
                        "a fault in a thread while main joins it: the process dies of SIGSEGV");
     s = pt::reap(fork_child(write_bad), "reap");
