@@ -30,14 +30,14 @@ long result(const Reply& r) { return r.ok() ? static_cast<long>(r.mr[0]) : stati
 
 u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
 
-// A new thread starts here with arg0 = the start block below its stack top: run the
-// function, and its return value is the thread's exit status.
-using procserv::StartBlock;
-
-[[noreturn]] void thread_trampoline(StartBlock* b) {
-    auto start = reinterpret_cast<void* (*)(void*)>(b->fn);
-    exit(static_cast<int>(reinterpret_cast<long>(start(reinterpret_cast<void*>(b->arg)))));
+// A thread_create thread starts here with its function and argument in the first two
+// argument registers: its return value is the thread's exit status.
+[[noreturn]] void thread_trampoline(void* (*start)(void*), void* arg) {
+    exit(static_cast<int>(reinterpret_cast<long>(start(arg))));
 }
+
+// A clone_fn child starts here with arg0 = the start block below its stack top.
+using procserv::StartBlock;
 
 [[noreturn]] void clone_trampoline(StartBlock* b) {
     auto fn = reinterpret_cast<int (*)(void*)>(b->fn);
@@ -74,8 +74,15 @@ int thread_create(const char*, void* stack_top, void* (*start)(void*), void* arg
 }
 
 int thread_join(int tid, int* retval) {
-    Reply r = request(Op::Join, {static_cast<u64>(static_cast<long>(tid))}, Op::JoinCollect);
+    Reply r = call(procserv::kEndpoint, label_of(Op::Join), {static_cast<u64>(static_cast<long>(tid)), ptr(retval)});
     if (!r.ok()) return static_cast<int>(r.error);
+    if (r.label == static_cast<u64>(procserv::Reply::kBlock)) {
+        // The join semaphore is signalled once, when the thread has exited and procserv
+        // has stored its code at retval. (If the wait fails, the semaphore is already
+        // gone with the thread: the same answer.)
+        (void)sem_wait(r.mr[0]);
+        return 0;
+    }
     long code = static_cast<long>(r.mr[0]);
     if (code < 0) return static_cast<int>(code);
     if (retval) *retval = static_cast<int>(r.mr[1]);

@@ -26,6 +26,21 @@ u64 alloc_slot() {
     }
     return abi::kNoSlot;
 }
+/// Two consecutive free slots (one retype can fill both); the first of them.
+u64 alloc_slot_pair() {
+    constexpr u64 n = u64{1} << root::kCapSpaceBits;
+    auto used = [](u64 s) { return g_slot_used[s / 64] >> (s % 64) & 1; };
+    for (u64 k = 0; k < n; ++k) {
+        u64 s = (g_slot_hint + k) % (n - 1);
+        if (!used(s) && !used(s + 1)) {
+            mark_slot(s, true), mark_slot(s + 1, true);
+            g_slot_hint = s + 2;
+            return s;
+        }
+    }
+    return abi::kNoSlot;
+}
+
 void free_slot(u64 s) {
     if (s != abi::kNoSlot) mark_slot(s, false);
 }

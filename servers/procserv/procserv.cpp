@@ -113,13 +113,13 @@ ThreadRec* new_thread(Process& proc, long long& err) {
         t->used = false;
         return nullptr;
     }
-    t->thread = alloc_slot(), t->cs = alloc_slot(), t->wake = alloc_slot(), t->join = alloc_slot();
+    t->thread = alloc_slot(), t->cs = alloc_slot(), t->wake = alloc_slot_pair();
+    t->join = t->wake == abi::kNoSlot ? abi::kNoSlot : t->wake + 1;
     t->tid = g_next_tid++;
     t->proc = &proc;
     bool ok = sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
               sys::retype(t->block, OT::CapSpace, procserv::kThreadCapSpaceBits, root::kCapSpace, t->cs) == 0 &&
-              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->wake) == 0 &&
-              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->join) == 0 &&
+              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->wake, 2) == 0 && // wake, join
               sys::cap_mint(root::kCapSpace, kEndpointSlot, procserv::kEndpoint, rt::kWrite,
                             badge_of(*t), t->cs) == 0 &&
               sys::cap_mint(root::kCapSpace, t->wake, procserv::kWake, rt::kRead, 0, t->cs) == 0 &&
@@ -137,9 +137,12 @@ ThreadRec* new_thread(Process& proc, long long& err) {
     return t;
 }
 
-long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0) {
+/// Start thread t at ip on sp, with the first two C arguments arg0, arg1 (the registers
+/// that carry a system call's cap and info words: rdi/rsi, x0/x1, a0/a1).
+long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0) {
+    static_assert(abi::kRegSp == abi::kRegIp + 1 && abi::kRegCap == abi::kRegIp + 3 && abi::kRegInfo == abi::kRegIp + 4);
     long long e = sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
-                              {abi::kRegIp, 4, ip, sp, 0, arg0}).error;
+                              {abi::kRegIp, 5, ip, sp, 0, arg0, arg1}).error;
     return e ? e : sys::thread_resume(t.thread);
 }
 
@@ -172,9 +175,15 @@ void end_thread(ThreadRec& t, int code) {
             futex_wake_at(p.mm, t.clear_tid, 1, woken);
         }
     }
-    sys::sem_signal(t.join); // exactly once: the join semaphore
+    // A waiting joiner gets the code at its retval before the join semaphore (signalled
+    // exactly once, here) lets it go; its record is then collected.
+    int joiner = t.joiner;
+    if (joiner > 0)
+        if (ThreadRec* j = find_thread(joiner); j && j->join_retval) copy_out(*p.mm, j->join_retval, &code, sizeof code);
+    if (joiner > 0) joiner = -1;
+    sys::sem_signal(t.join);
     Ended& e = new_ended();
-    e = Ended{t.tid, p.pid, code, t.joiner};
+    e = Ended{t.tid, p.pid, code, joiner};
     ++p.ended_records;
     if (!e.joiner) ++g_unclaimed_ended;
     release_thread(t);
@@ -388,23 +397,26 @@ Answer no_reply() {
     return x;
 }
 
-/// thread_join: Join claims the exit code (the first call of any), then waits on the
-/// thread's join semaphore; JoinCollect, asked after the wait, takes the code.
-Answer join(ThreadRec& t, long tid, bool collect) {
+/// thread_join: the first join of a thread claims its exit code. If the thread has ended,
+/// the answer carries the code; otherwise the joiner waits on the thread's join semaphore,
+/// and end_thread stores the code at the joiner's retval before signalling it.
+Answer join(ThreadRec& t, long tid, u64 retval) {
     if (tid == t.tid) return done(-sys::kEDEADLK);
     if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc) {
-        if (collect) return block_on(procserv::kJoin); // woken early: wait on
         if (x->joiner) return done(-sys::kEINVAL);
+        // The code will be stored there: it must be writable now (both ends of the int).
+        auto writable = [&](u64 va) { return with_page(*t.proc->mm, va, true, [](unsigned char*) {}); };
+        if (retval && (!writable(retval) || !writable(retval + sizeof(int) - 1))) return done(-sys::kEFAULT);
         x->joiner = t.tid;
-        // Wait on x's join semaphore, signalled exactly once when x has exited.
+        t.join_retval = retval;
         sys::cap_delete(t.cs, procserv::kJoin);
         sys::cap_mint(root::kCapSpace, x->join, procserv::kJoin, rt::kRead, 0, t.cs);
         return block_on(procserv::kJoin);
     }
     Ended* e = find_ended(tid);
     if (!e || e->pid != t.proc->pid) return done(-sys::kESRCH);
-    if (collect ? e->joiner != t.tid : e->joiner != 0) return done(-sys::kEINVAL);
-    if (!e->joiner) --g_unclaimed_ended;
+    if (e->joiner != 0) return done(-sys::kEINVAL);
+    --g_unclaimed_ended;
     e->joiner = -1; // collected: later joins are -EINVAL
     return done(0, static_cast<u64>(static_cast<long>(e->code)));
 }
@@ -441,22 +453,21 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         return no_reply();
     case Op::Clone: return done(do_clone(t, label, r));
     case Op::ThreadCreate: {
-        // The start block goes below the stack top; writing it is also the check that the
-        // stack is mapped and writable, before anything is created.
+        // The stack's top page must be mapped writable memory of the process (procserv
+        // made every page, so its table says so), before anything is created. The thread
+        // starts at the libsys entry with (function, argument) as its two arguments.
         u64 top = r.mr[0] & ~u64{15};
-        u64 at = top - sizeof(procserv::StartBlock);
-        procserv::StartBlock b{0, r.mr[2], r.mr[3], 0};
-        if (top < 64 || !copy_out(*p.mm, at, &b, sizeof b)) return done(-sys::kEFAULT);
+        Mapping* m = top >= 64 ? find_map(*p.mm, top - 1) : nullptr;
+        if (!m || !(m->rights & rt::kWrite)) return done(-sys::kEFAULT);
         long long err = 0;
         ThreadRec* c = new_thread(p, err);
         if (!c) return done(err);
         c->fs = t.fs, ++t.fs->refs;
         c->files = t.files, ++t.files->refs;
-        start(*c, r.mr[1], at - sys::arch_abi::kEntryStackBias, at);
+        start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
         return done(c->tid);
     }
-    case Op::Join: return join(t, static_cast<long>(r.mr[0]), false);
-    case Op::JoinCollect: return join(t, static_cast<long>(r.mr[0]), true);
+    case Op::Join: return join(t, static_cast<long>(r.mr[0]), r.mr[1]);
     case Op::GetIds: return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.ppid));
     case Op::Chdir: return done(do_chdir(t, r.mr[0]));
     case Op::Getcwd: {

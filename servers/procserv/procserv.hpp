@@ -94,6 +94,7 @@ struct ThreadRec {
     u64 clear_tid;
     int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
     u64 last_fault; // the page of its last page fault answered with Resume
+    u64 join_retval; // while it waits in thread_join: where the code goes (0: nowhere)
     Wait wait;
     u64 futex_addr;
 };
@@ -144,6 +145,7 @@ ThreadRec* find_thread(long tid);
 
 // memory.cpp
 u64 alloc_slot();
+u64 alloc_slot_pair();
 void free_slot(u64 s);
 void mark_slot(u64 s, bool used);
 void make_pools();

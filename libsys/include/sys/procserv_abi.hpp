@@ -9,8 +9,8 @@
 // and up to four words; no IPC buffer is needed. Pointers are read and written by
 // procserv in the caller's memory, which it maps itself (it made every page of it).
 // The reply's label is kDone (mr0 = result, >= 0 or -errno, mr1.. extra results) or
-// kBlock: wait on the semaphore in slot mr0, then send the request again (Op::JoinCollect
-// for a join).
+// kBlock: wait on the semaphore in slot mr0, then send the request again; for a join,
+// the wait is the end: procserv has stored the code at the retval address by then.
 #pragma once
 
 #include <microkernel/abi.hpp>
@@ -26,9 +26,8 @@ enum class Op : u64 {
     Exit = 0x100,       ///< (status): never answered
     ExitGroup,          ///< (status): never answered
     Clone,              ///< label | flags << 16: (stack, parent_tid ptr, child_tid ptr, tls)
-    ThreadCreate,       ///< (stack top, entry, arg, 0)
-    Join,               ///< (tid) -> code or kBlock on kJoin
-    JoinCollect,        ///< (tid) -> code
+    ThreadCreate,       ///< (stack top, entry, fn, arg): the thread runs entry(fn, arg)
+    Join,               ///< (tid, retval ptr) -> (0, code), or kBlock on kJoin (the code is stored at retval)
     GetIds,             ///< () -> (pid, tid, ppid)
     Chdir,              ///< (path ptr)
     Getcwd,             ///< (buf ptr, size)
@@ -49,9 +48,9 @@ constexpr unsigned kCloneFlagsShift = 16;
 /// block's address as its argument, instead of on a copy of the caller's registers.
 constexpr u64 kCloneStartBlock = u64{1} << 48;
 
-/// What a new thread finds just below its stack top (16-byte aligned): written by
-/// clone_fn itself, and by procserv for ThreadCreate (entry unused there). The thread
-/// starts with sp = the block - the arch's entry bias and the block's address as arg0.
+/// What a clone_fn child finds just below its stack top (16-byte aligned), written by
+/// clone_fn itself. The child starts at `entry` with sp = the block - the arch's entry
+/// bias and the block's address as arg0.
 struct StartBlock {
     u64 entry;
     u64 fn;
