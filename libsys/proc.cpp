@@ -13,16 +13,13 @@ using procserv::Op;
 
 u64 label_of(Op op) { return static_cast<u64>(op); }
 
-/// One request; a kBlock answer waits on the semaphore it names and asks again with
-/// `again` (the same request unless given).
-Reply request(Op op, std::initializer_list<u64> words, Op again_op = Op{}) {
-    u64 label = label_of(op);
+/// One request; a kBlock answer waits on the semaphore it names and asks again.
+Reply request(Op op, std::initializer_list<u64> words) {
     for (;;) {
-        Reply r = call(procserv::kEndpoint, label, words);
+        Reply r = call(procserv::kEndpoint, label_of(op), words);
         if (!r.ok()) return r;
         if (r.label != static_cast<u64>(procserv::Reply::kBlock)) return r;
         (void)sem_wait(r.mr[0]);
-        if (again_op != Op{}) label = label_of(again_op);
     }
 }
 

@@ -14,27 +14,16 @@ void mark_slot(u64 s, bool used) {
     if (used) g_slot_used[s / 64] |= u64{1} << (s % 64);
     else g_slot_used[s / 64] &= ~(u64{1} << (s % 64));
 }
-u64 alloc_slot() {
-    constexpr u64 n = u64{1} << root::kCapSpaceBits;
-    for (u64 k = 0; k < n; ++k) {
-        u64 s = (g_slot_hint + k) % n;
-        if (!(g_slot_used[s / 64] >> (s % 64) & 1)) {
-            mark_slot(s, true);
-            g_slot_hint = s + 1;
-            return s;
-        }
-    }
-    return abi::kNoSlot;
-}
-/// Two consecutive free slots (one retype can fill both); the first of them.
-u64 alloc_slot_pair() {
+/// `count` consecutive free slots (one retype can fill them all); the first of them.
+u64 alloc_slots(u64 count) {
     constexpr u64 n = u64{1} << root::kCapSpaceBits;
     auto used = [](u64 s) { return g_slot_used[s / 64] >> (s % 64) & 1; };
     for (u64 k = 0; k < n; ++k) {
-        u64 s = (g_slot_hint + k) % (n - 1);
-        if (!used(s) && !used(s + 1)) {
-            mark_slot(s, true), mark_slot(s + 1, true);
-            g_slot_hint = s + 2;
+        u64 s = (g_slot_hint + k) % (n - count + 1), i = 0;
+        while (i < count && !used(s + i)) ++i;
+        if (i == count) {
+            for (i = 0; i < count; ++i) mark_slot(s + i, true);
+            g_slot_hint = s + count;
             return s;
         }
     }

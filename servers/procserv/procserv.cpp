@@ -113,7 +113,7 @@ ThreadRec* new_thread(Process& proc, long long& err) {
         t->used = false;
         return nullptr;
     }
-    t->thread = alloc_slot(), t->cs = alloc_slot(), t->wake = alloc_slot_pair();
+    t->thread = alloc_slot(), t->cs = alloc_slot(), t->wake = alloc_slots(2);
     t->join = t->wake == abi::kNoSlot ? abi::kNoSlot : t->wake + 1;
     t->tid = g_next_tid++;
     t->proc = &proc;
@@ -178,9 +178,10 @@ void end_thread(ThreadRec& t, int code) {
     // A waiting joiner gets the code at its retval before the join semaphore (signalled
     // exactly once, here) lets it go; its record is then collected.
     int joiner = t.joiner;
-    if (joiner > 0)
+    if (joiner > 0) {
         if (ThreadRec* j = find_thread(joiner); j && j->join_retval) copy_out(*p.mm, j->join_retval, &code, sizeof code);
-    if (joiner > 0) joiner = -1;
+        joiner = -1;
+    }
     sys::sem_signal(t.join);
     Ended& e = new_ended();
     e = Ended{t.tid, p.pid, code, joiner};

@@ -144,8 +144,8 @@ T* alloc_ref(T (&table)[N]) {
 ThreadRec* find_thread(long tid);
 
 // memory.cpp
-u64 alloc_slot();
-u64 alloc_slot_pair();
+u64 alloc_slots(u64 count);
+inline u64 alloc_slot() { return alloc_slots(1); }
 void free_slot(u64 s);
 void mark_slot(u64 s, bool used);
 void make_pools();
