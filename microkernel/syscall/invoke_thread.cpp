@@ -14,8 +14,11 @@ Result<Capability*> optional_cap(SyscallContext& ctx, u64 slot, ObjectType type,
 
 Result<void> configure(SyscallContext& ctx, Thread& t, const Message& msg) {
     TRY(msg.require(5));
-    Capability* cs = TRY(optional_cap(ctx, msg.word(0), ObjectType::CapSpace, 0));
-    Capability* as = TRY(optional_cap(ctx, msg.word(1), ObjectType::AddressSpace, 0));
+    // A thread acts with every capability of its cap space and can change every page of
+    // its address space: configuring it needs the rights that already allow that, Edit
+    // (which can copy any capability out) and Map (which can replace any page).
+    Capability* cs = TRY(optional_cap(ctx, msg.word(0), ObjectType::CapSpace, r::kEdit));
+    Capability* as = TRY(optional_cap(ctx, msg.word(1), ObjectType::AddressSpace, r::kMap));
     Capability* frame = TRY(optional_cap(ctx, msg.word(2), ObjectType::Frame, r::kRead | r::kWrite));
     u64 buffer_va = msg.word(3);
     Capability* fault = TRY(optional_cap(ctx, msg.word(4), ObjectType::Endpoint, r::kWrite));

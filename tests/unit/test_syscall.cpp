@@ -98,6 +98,25 @@ TEST_CASE("syscall: cap space methods check the Edit right and report identities
     CHECK(w.invoke(kCs, CM::Delete, {13}) == e(Error::BadCapability));
 }
 
+TEST_CASE("syscall: configuring a thread needs Edit on its cap space and Map on its address space") {
+    // Regression: a rights-0 cap space capability (which refuses Identify and Copy) could
+    // be given to a thread, which then used every capability in it with full rights.
+    Sys w;
+    Thread& t = w.thread(10);
+    w.make<AddressSpace>(ObjectType::AddressSpace, 11, 2);
+    REQUIRE(w.invoke(kCs, CM::Mint, {kCs, 12, 0, 0}) == 0);                 // cap space, no rights
+    REQUIRE(w.invoke(kCs, CM::Mint, {kCs, 13, r::kAll & ~r::kEdit, 0}) == 0); // all but Edit
+    REQUIRE(w.invoke(kCs, CM::Mint, {11, 14, r::kRead, 0}) == 0);            // address space, no Map
+    CHECK(w.invoke(10, TM::Configure, {12, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot}) == e(Error::AccessDenied));
+    CHECK(w.invoke(10, TM::Configure, {13, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot}) == e(Error::AccessDenied));
+    CHECK(w.invoke(10, TM::Configure, {abi::kNoSlot, 14, abi::kNoSlot, 0, abi::kNoSlot}) == e(Error::AccessDenied));
+    CHECK(t.cap_space() == nullptr);
+    CHECK(t.address_space() == nullptr);
+    CHECK(w.invoke(10, TM::Configure, {kCs, 11, abi::kNoSlot, 0, abi::kNoSlot}) == 0);
+    CHECK(t.cap_space() == w.cs);
+    CHECK(t.address_space() != nullptr);
+}
+
 TEST_CASE("syscall: a thread that deletes its own last capability") {
     Sys w;
     u64 destroyed = w.reaper.destroyed();
