@@ -143,8 +143,11 @@ long write_console(const char* s, std::size_t n) {
 } // namespace sys
 
 // crt0 calls this when main returns: the process ends with main's status. A root task
-// has no procserv: its slot 0 holds its untyped, the Call fails, and crt0 traps.
+// has no procserv (its slot 0 holds its untyped, so the Call fails): it powers the
+// machine off with that status through its Machine capability instead. If both fail,
+// this returns and crt0 traps.
 extern "C" void libsys_main_returned(int status) {
     (void)sys::call(procserv::kEndpoint, static_cast<abi::u64>(procserv::Op::ExitGroup),
                     {static_cast<abi::u64>(status & 0xff)});
+    (void)sys::invoke(abi::root::kMachine, abi::MachineMethod::PowerOff, {static_cast<abi::u64>(status & 0xff)});
 }

@@ -38,6 +38,7 @@ enum class ObjectType : u32 {
     Console = 8,    ///< the kernel's console (boot-time object, root task only)
     Machine = 9,    ///< IRQ control and power (boot-time object, root task only)
     IrqHandler = 10, ///< one interrupt line, issued by Machine
+    Reply = 11,     ///< holds a caller's reply so a server can answer it later (kept replies)
 };
 
 /// Rights carried by a capability. Read, Write and Grant mean the same for every object;
@@ -147,6 +148,15 @@ enum class AddressSpaceMethod : u64 {
     Query = 4,   ///< kRead: (va) -> (physical address, rights)
 };
 
+/// A kept reply (docs/abi.md, "Kept replies"). The server keeps the reply of the Call it
+/// received last, then answers it once, whenever it likes.
+enum class ReplyMethod : u64 {
+    Keep = 1, ///< kWrite: () take the reply the invoking thread owes. ENOENT: it owes none;
+              ///< EBUSY: this object holds a caller already
+    Send = 2, ///< kWrite: (label, words...) answer the kept caller with that label and
+              ///< words (a fault's answer: an abi::FaultReply label). ENOENT: nothing
+              ///< kept; EPIPE: the caller was suspended or destroyed since it was kept
+};
 enum class ConsoleMethod : u64 {
     Write = 1, ///< kWrite: (byte count n <= 8 * (kMaxMsgWords - 1), then the bytes packed
                ///< little-endian into the following words)

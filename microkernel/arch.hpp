@@ -142,6 +142,9 @@ struct UserTrap {
 [[noreturn]] void panic(const char* why);
 
 constexpr int kPanicStatus = 3;
+/// The root task died (a fault with no handler), or no thread can ever run again: the
+/// system cannot go on, and that is never a success.
+constexpr int kRootTaskLostStatus = 4;
 
 /// Run the kernel's global constructors (the .init_array every kernel.ld keeps between
 /// __init_array_start and __init_array_end). The arch calls it once, first thing in C++.

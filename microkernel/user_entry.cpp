@@ -50,6 +50,13 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
     u64 address = trap.kind == TrapKind::PageFault ? trap.address : t.reg(abi::kRegIp);
     t.fault(fault_kind(trap.kind), address, g_kernel.scheduler);
+    // The root task (procserv, normally) suspended for good: nothing manages the system
+    // any more, every process would hang. Say so and fail, never pass for a clean end.
+    if (t.is_root_task() && t.state() == ThreadState::Suspended) {
+        print("microkernel: the root task died of a fault it has no handler for ({} interrupts arrived in "
+              "user mode); powering off, status {}\n", g_kernel.user_interrupts, kRootTaskLostStatus);
+        arch::poweroff(kRootTaskLostStatus);
+    }
 }
 
 // Resume `t` on this CPU: its address space, then its registers (TLS base included).
@@ -84,9 +91,11 @@ void handle_fault(Thread& t, const UserTrap& trap) {
             arch::interrupts_disable();
             continue;
         }
-        print("microkernel: no thread can run ({} interrupts arrived in user mode); powering off, status 0\n",
-              g_kernel.user_interrupts);
-        arch::poweroff(0);
+        // A system ends well only when its root task powers it off (Machine.PowerOff):
+        // here the root task is gone or waits for what can never come.
+        print("microkernel: no thread can run ({} interrupts arrived in user mode); the root task has "
+              "ended or waits forever; powering off, status {}\n", g_kernel.user_interrupts, kRootTaskLostStatus);
+        arch::poweroff(kRootTaskLostStatus);
     }
 }
 

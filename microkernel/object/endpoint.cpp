@@ -111,26 +111,36 @@ void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
             scheduler);
 }
 
+Result<void> Endpoint::check_fault_answer(u64 label, u32 length) {
+    using abi::FaultReply;
+    auto how = static_cast<FaultReply>(label);
+    if (how != FaultReply::Resume && how != FaultReply::ResumeWithRegs && how != FaultReply::Kill)
+        return Error::InvalidArgument;
+    if (how == FaultReply::ResumeWithRegs && length < 2) return Error::InvalidArgument;
+    return {};
+}
+
+void Endpoint::finish_fault(Thread& caller, u64 label, u64 ip, u64 sp, Scheduler& scheduler) {
+    using abi::FaultReply;
+    auto how = static_cast<FaultReply>(label);
+    caller.fault_.pending = false;
+    if (how == FaultReply::ResumeWithRegs) {
+        caller.set_reg(abi::kRegIp, ip);
+        caller.set_reg(abi::kRegSp, sp);
+    }
+    if (how == FaultReply::Kill) caller.state_ = ThreadState::Suspended;
+    else scheduler.make_ready(caller);
+}
+
 Result<void> Endpoint::reply(Thread& server, Scheduler& scheduler) {
     Thread* caller = server.reply_to_;
     if (!caller) return Error::NotFound;
     auto info = abi::MessageInfo::decode(server.reg(abi::kRegInfo));
     if (caller->fault_.pending) {
-        // Answer to a fault: the label says what becomes of the thread.
-        using abi::FaultReply;
-        auto how = static_cast<FaultReply>(info.label);
-        if (how != FaultReply::Resume && how != FaultReply::ResumeWithRegs && how != FaultReply::Kill)
-            return Error::InvalidArgument;
-        if (how == FaultReply::ResumeWithRegs && info.length < 2) return Error::InvalidArgument;
+        TRY(check_fault_answer(info.label, info.length));
         server.reply_to_ = nullptr;
         caller->replier_ = nullptr;
-        caller->fault_.pending = false;
-        if (how == FaultReply::ResumeWithRegs) {
-            caller->set_reg(abi::kRegIp, server.mr(0));
-            caller->set_reg(abi::kRegSp, server.mr(1));
-        }
-        if (how == FaultReply::Kill) caller->state_ = ThreadState::Suspended;
-        else scheduler.make_ready(*caller);
+        finish_fault(*caller, info.label, server.mr(0), server.mr(1), scheduler);
         return {};
     }
     transfer_message(server, *caller, 0, caller->send_grant_);

@@ -38,6 +38,13 @@ class Endpoint : public KernelObject {
     /// Reply if a reply is owed, then receive.
     void reply_receive(Thread& server, Scheduler& scheduler);
 
+    /// The answer to a fault: the label (an abi::FaultReply) says what becomes of the
+    /// thread, ip and sp are its new registers for ResumeWithRegs. check_fault_answer
+    /// validates before anything changes; finish_fault acts on a caller already unlinked
+    /// from whoever owed it the answer. Shared by reply() and kept replies (reply.cpp).
+    static Result<void> check_fault_answer(u64 label, u32 length);
+    static void finish_fault(Thread& caller, u64 label, u64 ip, u64 sp, Scheduler& scheduler);
+
     bool has_senders() const { return !senders_.empty(); }
     bool has_receivers() const { return !receivers_.empty(); }
 

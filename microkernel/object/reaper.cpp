@@ -3,6 +3,7 @@
 #include <microkernel/object/frame.hpp>
 #include <microkernel/object/machine.hpp>
 #include <microkernel/object/reaper.hpp>
+#include <microkernel/object/reply.hpp>
 #include <microkernel/object/semaphore.hpp>
 #include <microkernel/object/untyped.hpp>
 #include <microkernel/sched/scheduler.hpp>
@@ -32,6 +33,7 @@ void Reaper::destroy(KernelObject& object) {
     case ObjectType::Thread: static_cast<Thread&>(object).teardown(scheduler_, *this); break;
     case ObjectType::Endpoint: static_cast<Endpoint&>(object).teardown(scheduler_); break;
     case ObjectType::Semaphore: static_cast<Semaphore&>(object).teardown(scheduler_); break;
+    case ObjectType::Reply: static_cast<Reply&>(object).teardown(scheduler_); break;
     case ObjectType::Frame: break;
     case ObjectType::AddressSpace: static_cast<AddressSpace&>(object).teardown(*this); break;
     case ObjectType::Console:

@@ -1,5 +1,6 @@
 #include <microkernel/object/endpoint.hpp>
 #include <microkernel/object/reaper.hpp>
+#include <microkernel/object/reply.hpp>
 #include <microkernel/object/semaphore.hpp>
 #include <microkernel/object/thread.hpp>
 #include <microkernel/sched/scheduler.hpp>
@@ -95,6 +96,8 @@ void Thread::cancel_blocking(Error why, Scheduler&) {
         // The server's reply capability to us is gone; its Reply will say NotFound.
         if (replier_) replier_->reply_to_ = nullptr;
         replier_ = nullptr;
+        if (kept_in_) kept_in_->forget_caller(); // its Send will say PeerGone
+        kept_in_ = nullptr;
         break;
     case ThreadState::Created:
     case ThreadState::Ready:

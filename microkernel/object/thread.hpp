@@ -14,6 +14,7 @@ namespace kernel {
 class Scheduler;
 class Reaper;
 class CapSpace;
+class Reply;
 
 enum class ThreadState : u8 {
     Created,          ///< never resumed
@@ -104,6 +105,10 @@ class Thread : public KernelObject {
     void fault(abi::FaultKind kind, u64 address, Scheduler& scheduler);
     bool fault_pending() const { return fault_.pending; }
 
+    /// The root task's thread: the kernel powers off when it dies (user_entry.cpp).
+    void mark_root_task() { root_task_ = true; }
+    bool is_root_task() const { return root_task_; }
+
     /// Part of destruction (the reaper calls it): leave every queue, fail partners,
     /// drop the thread's capabilities.
     void teardown(Scheduler& scheduler, Reaper& reaper);
@@ -112,6 +117,7 @@ class Thread : public KernelObject {
     friend class Scheduler;
     friend class Endpoint;
     friend class Semaphore;
+    friend class Reply;
 
     /// Leave whatever queue the thread is blocked in; it becomes Suspended or Dead
     /// (the caller sets the state). Its own operation ends with `why`.
@@ -153,8 +159,10 @@ class Thread : public KernelObject {
         u64 address = 0;
     } fault_;
 
+    bool root_task_ = false;
     Thread* reply_to_ = nullptr; ///< server side: the caller waiting for our reply
     Thread* replier_ = nullptr;  ///< caller side: the server that owes us a reply
+    Reply* kept_in_ = nullptr;   ///< caller side: the kept reply that will answer us
 };
 
 } // namespace kernel

@@ -1,6 +1,7 @@
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/object/endpoint.hpp>
 #include <microkernel/object/frame.hpp>
+#include <microkernel/object/reply.hpp>
 #include <microkernel/object/semaphore.hpp>
 #include <microkernel/object/untyped.hpp>
 
@@ -39,6 +40,7 @@ Result<void> Untyped::check_params(ObjectType type, u32 size_bits) const {
     case ObjectType::Thread:
     case ObjectType::Endpoint:
     case ObjectType::Semaphore:
+    case ObjectType::Reply:
     case ObjectType::Frame:
         if (size_bits != 0) return Error::InvalidArgument;
         return {};
@@ -61,6 +63,7 @@ u64 Untyped::object_size(ObjectType type, u32 size_bits) {
     case ObjectType::Thread: return object_bytes(sizeof(Thread));
     case ObjectType::Endpoint: return object_bytes(sizeof(Endpoint));
     case ObjectType::Semaphore: return object_bytes(sizeof(Semaphore));
+    case ObjectType::Reply: return object_bytes(sizeof(Reply));
     case ObjectType::Frame: return object_bytes(sizeof(Frame));
     case ObjectType::AddressSpace: return object_bytes(AddressSpace::header_bytes(size_bits));
     case ObjectType::Console:
@@ -119,6 +122,7 @@ void Untyped::carve(ObjectType type, u32 size_bits, u32 count, KernelObject** ou
         case ObjectType::Thread: object = new (mem) Thread(); break;
         case ObjectType::Endpoint: object = new (mem) Endpoint(); break;
         case ObjectType::Semaphore: object = new (mem) Semaphore(); break;
+        case ObjectType::Reply: object = new (mem) Reply(); break;
         case ObjectType::Frame:
             __builtin_memset(window_.at(pages), 0, Frame::kSize); // nothing of a past owner
             object = new (mem) Frame(pages);

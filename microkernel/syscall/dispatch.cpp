@@ -58,6 +58,7 @@ Result<void> sys_invoke(SyscallContext& ctx) {
     case ObjectType::CapSpace: return invoke_cap_space(ctx, *cap, msg);
     case ObjectType::Thread: return invoke_thread(ctx, *cap, msg);
     case ObjectType::Semaphore: return invoke_semaphore(ctx, *cap, msg);
+    case ObjectType::Reply: return invoke_reply(ctx, *cap, msg);
     case ObjectType::AddressSpace: return invoke_address_space(ctx, *cap, msg);
     case ObjectType::Console:
     case ObjectType::Machine:

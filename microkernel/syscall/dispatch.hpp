@@ -19,6 +19,7 @@ Result<void> invoke_untyped(SyscallContext& ctx, Capability& cap, const Message&
 Result<void> invoke_cap_space(SyscallContext& ctx, Capability& cap, const Message& msg);
 Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& msg);
 Result<void> invoke_semaphore(SyscallContext& ctx, Capability& cap, const Message& msg);
+Result<void> invoke_reply(SyscallContext& ctx, Capability& cap, const Message& msg);
 Result<void> invoke_address_space(SyscallContext& ctx, Capability& cap, const Message& msg);
 /// Console, Machine and IrqHandler.
 Result<void> invoke_machine(SyscallContext& ctx, Capability& cap, const Message& msg);

@@ -10,6 +10,7 @@
 #include <microkernel/object/endpoint.hpp>
 #include <microkernel/object/frame.hpp>
 #include <microkernel/object/reaper.hpp>
+#include <microkernel/object/reply.hpp>
 #include <microkernel/object/semaphore.hpp>
 #include <microkernel/object/untyped.hpp>
 #include <microkernel/sched/scheduler.hpp>

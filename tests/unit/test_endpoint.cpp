@@ -233,3 +233,132 @@ TEST_CASE("ipc: an IPC buffer disappears with the thread's frame capability") {
     CHECK(t.mr(10) == 0);
     w.remove(3); // the frame can go now: nothing points at it
 }
+
+// ---- kept replies (microkernel/object/reply.hpp) ------------------------------------
+namespace {
+struct Kept : Ipc {
+    Reply& r1;
+    Reply& r2;
+    Kept() : r1(make<Reply>(ObjectType::Reply, 8)), r2(make<Reply>(ObjectType::Reply, 9)) {}
+    u64 words[2] = {77, 88};
+};
+} // namespace
+
+TEST_CASE("kept replies: a server keeps two callers, serves a third, answers the two later in any order") {
+    Kept w;
+    w.ep.call(w.a, {}, w.sched);
+    w.ep.call(w.c, {}, w.sched);
+    w.ep.receive(w.b, w.sched); // a's call
+    CHECK(w.r1.send(0, w.words, 2, w.sched).error() == Error::NotFound); // nothing kept yet
+    REQUIRE(w.r1.keep(w.b).ok());
+    CHECK(w.r1.caller() == &w.a);
+    CHECK(w.r1.keep(w.b).error() == Error::Busy);            // holds a caller already
+    CHECK(w.r2.keep(w.b).error() == Error::NotFound);        // b owes nothing now
+    CHECK(Endpoint::reply(w.b, w.sched).error() == Error::NotFound);
+    w.ep.receive(w.b, w.sched); // c's call: taking it does not fail the kept a
+    CHECK(w.a.state() == ThreadState::BlockedReply);
+    REQUIRE(w.r2.keep(w.b).ok());
+    // A third caller, served at once, while a and c wait.
+    Thread& d = w.thread(10);
+    REQUIRE(d.resume(w.sched).ok());
+    w.ep.receive(w.b, w.sched);
+    load(d, 3, {});
+    w.ep.call(d, {}, w.sched);
+    load(w.b, 0, {5});
+    REQUIRE(Endpoint::reply(w.b, w.sched).ok());
+    CHECK(d.state() == ThreadState::Ready);
+    CHECK(w.a.state() == ThreadState::BlockedReply);
+    CHECK(w.c.state() == ThreadState::BlockedReply);
+    // c first, then a: each gets its own label and words, exactly once.
+    REQUIRE(w.r2.send(9, w.words, 1, w.sched).ok());
+    CHECK(w.c.state() == ThreadState::Ready);
+    CHECK(KernelWorld::result(w.c) == 0);
+    CHECK(info(w.c).label == 9);
+    CHECK(info(w.c).length == 1);
+    CHECK(w.c.mr(0) == 77);
+    REQUIRE(w.r1.send(4, w.words, 2, w.sched).ok());
+    CHECK(w.a.state() == ThreadState::Ready);
+    CHECK(info(w.a).label == 4);
+    CHECK(w.a.mr(1) == 88);
+    CHECK(w.r1.send(4, w.words, 2, w.sched).error() == Error::NotFound); // replying twice
+    CHECK(w.r1.caller() == nullptr);
+}
+
+TEST_CASE("kept replies: a kept caller that is suspended or destroyed fails the Send cleanly") {
+    Kept w;
+    w.ep.receive(w.b, w.sched);
+    w.ep.call(w.a, {}, w.sched);
+    REQUIRE(w.r1.keep(w.b).ok());
+    w.a.suspend(w.sched);
+    CHECK(KernelWorld::result(w.a) == KernelWorld::err(Error::Interrupted));
+    CHECK(w.r1.caller() == nullptr);
+    CHECK(w.r1.send(0, w.words, 0, w.sched).error() == Error::PeerGone);
+    CHECK(w.r1.send(0, w.words, 0, w.sched).error() == Error::NotFound); // said once
+    REQUIRE(w.a.resume(w.sched).ok());
+    // Destroyed: the object is empty again and can keep the next caller.
+    w.ep.receive(w.b, w.sched);
+    w.ep.call(w.c, {}, w.sched);
+    REQUIRE(w.r1.keep(w.b).ok());
+    w.remove(5); // c
+    CHECK(w.r1.send(0, w.words, 0, w.sched).error() == Error::PeerGone);
+    w.ep.receive(w.b, w.sched);
+    w.ep.call(w.a, {}, w.sched);
+    CHECK(w.r1.keep(w.b).ok());
+}
+
+TEST_CASE("kept replies: destroying the Reply object or the server leaves no caller hanging") {
+    Kept w;
+    w.ep.receive(w.b, w.sched);
+    w.ep.call(w.a, {}, w.sched);
+    REQUIRE(w.r1.keep(w.b).ok());
+    w.remove(8); // the Reply object holding a
+    CHECK(w.a.state() == ThreadState::Ready);
+    CHECK(KernelWorld::result(w.a) == KernelWorld::err(Error::PeerGone));
+    // The server dies: its kept replies live in its cap space, not in it, and still answer.
+    w.ep.receive(w.b, w.sched);
+    w.ep.call(w.c, {}, w.sched);
+    REQUIRE(w.r2.keep(w.b).ok());
+    w.remove(4); // b
+    CHECK(w.c.state() == ThreadState::BlockedReply);
+    REQUIRE(w.r2.send(1, w.words, 1, w.sched).ok());
+    CHECK(w.c.state() == ThreadState::Ready);
+    CHECK(w.c.mr(0) == 77);
+}
+
+TEST_CASE("kept replies: the answer to a kept fault resumes, moves or kills the thread") {
+    Kept w;
+    w.ep.receive(w.b, w.sched);
+    w.a.set_reg(abi::kRegIp, 0x1000);
+    Capability& fault_ep = w.cs->slot(2);
+    w.a.set_fault_endpoint(fault_ep, w.reaper);
+    w.a.fault(abi::FaultKind::PageFault, 0xdead000, w.sched);
+    REQUIRE(w.a.state() == ThreadState::BlockedReply);
+    CHECK(w.b.mr(1) == 0xdead000);
+    REQUIRE(w.r1.keep(w.b).ok());
+    CHECK(w.r1.send(7, w.words, 0, w.sched).error() == Error::InvalidArgument); // no such FaultReply
+    CHECK(w.r1.send(static_cast<u64>(abi::FaultReply::ResumeWithRegs), w.words, 1, w.sched).error() ==
+          Error::InvalidArgument); // needs ip and sp
+    CHECK(w.a.state() == ThreadState::BlockedReply); // still kept after the refusals
+    REQUIRE(w.r1.send(static_cast<u64>(abi::FaultReply::ResumeWithRegs), w.words, 2, w.sched).ok());
+    CHECK(w.a.state() == ThreadState::Ready);
+    CHECK_FALSE(w.a.fault_pending());
+    CHECK(w.a.reg(abi::kRegIp) == 77);
+    CHECK(w.a.reg(abi::kRegSp) == 88);
+}
+
+TEST_CASE("kept replies: a Reply object holding a caller is destroyed and every byte comes back") {
+    KernelWorld w;
+    u64 used0 = w.untyped->used_bytes();
+    Endpoint& ep = w.endpoint(2);
+    Thread& caller = w.thread(3);
+    Thread& server = w.thread(4);
+    Reply& kept = w.make<Reply>(ObjectType::Reply, 5);
+    CHECK(w.untyped->used_bytes() > used0);
+    REQUIRE(caller.resume(w.sched).ok());
+    REQUIRE(server.resume(w.sched).ok());
+    ep.receive(server, w.sched);
+    ep.call(caller, {}, w.sched);
+    REQUIRE(kept.keep(server).ok());
+    for (u64 s : {5, 4, 2, 3}) w.remove(s); // the Reply object first: it wakes the caller
+    CHECK(w.untyped->used_bytes() == used0);
+}

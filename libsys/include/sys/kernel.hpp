@@ -59,6 +59,15 @@ inline Reply reply_receive(u64 ep, u64 label, std::initializer_list<u64> words =
 }
 inline void yield() { (void)syscall(abi::Syscall::Yield, 0, 0, {}); }
 
+/// Kept replies (docs/abi.md): move the reply this thread owes (to the Call it received
+/// last) into the Reply object in `reply_slot`, serve others, answer it later, once.
+inline long long reply_keep(u64 reply_slot) { return invoke(reply_slot, abi::ReplyMethod::Keep).error; }
+/// Answer the caller kept in `reply_slot` with `label` and up to 3 words (more with an
+/// IPC buffer). -ENOENT: nothing kept; -EPIPE: the caller is gone.
+inline long long reply_send(u64 reply_slot, u64 label, u64 w0 = 0, u64 w1 = 0, u64 w2 = 0) {
+    return invoke(reply_slot, abi::ReplyMethod::Send, {label, w0, w1, w2}).error;
+}
+
 // ---- Objects -------------------------------------------------------------------------
 inline long long retype(u64 untyped, abi::ObjectType type, u32 size_bits, u64 cap_space, u64 first,
                         u32 count = 1) {
