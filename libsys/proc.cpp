@@ -13,15 +13,8 @@ using procserv::Op;
 
 u64 label_of(Op op) { return static_cast<u64>(op); }
 
-/// One request; a kBlock answer waits on the semaphore it names and asks again.
-Reply request(Op op, std::initializer_list<u64> words) {
-    for (;;) {
-        Reply r = call(procserv::kEndpoint, label_of(op), words);
-        if (!r.ok()) return r;
-        if (r.label != static_cast<u64>(procserv::Reply::kBlock)) return r;
-        (void)sem_wait(r.mr[0]);
-    }
-}
+/// One request, one Call: a request that must wait is answered when the wait is over.
+Reply request(Op op, std::initializer_list<u64> words) { return call(procserv::kEndpoint, label_of(op), words); }
 
 long result(const Reply& r) { return r.ok() ? static_cast<long>(r.mr[0]) : static_cast<long>(r.error); }
 
@@ -33,13 +26,9 @@ u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
     exit(static_cast<int>(reinterpret_cast<long>(start(arg))));
 }
 
-// A clone_fn child starts here with arg0 = the start block below its stack top.
-using procserv::StartBlock;
-
-[[noreturn]] void clone_trampoline(StartBlock* b) {
-    auto fn = reinterpret_cast<int (*)(void*)>(b->fn);
-    exit(fn(reinterpret_cast<void*>(b->arg)));
-}
+// A clone_fn child starts here with its function and argument in the first two
+// argument registers.
+[[noreturn]] void clone_trampoline(int (*fn)(void*), void* arg) { exit(fn(arg)); }
 
 // The message label carries the flags' low 32 bits, where every clone flag lives; a flag
 // above them is unknown, and is refused here because procserv would never see it.
@@ -55,11 +44,12 @@ long clone(unsigned long flags, void* child_stack, int* parent_tid, int* child_t
 
 long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags, int* parent_tid,
               int* child_tid, unsigned long tls) {
-    if (!fn || !stack_top || !flags_fit(flags)) return -kEINVAL;
-    auto* b = reinterpret_cast<StartBlock*>((ptr(stack_top) & ~u64{15}) - sizeof(StartBlock));
-    b->entry = ptr(reinterpret_cast<void*>(clone_trampoline));
-    b->fn = ptr(reinterpret_cast<void*>(fn));
-    b->arg = ptr(arg);
+    if (!fn || !flags_fit(flags)) return -kEINVAL;
+    // The block stays on this thread's stack: procserv reads it, and checks the child's
+    // stack before anything is created.
+    procserv::StartBlock block{ptr(reinterpret_cast<void*>(clone_trampoline)), ptr(reinterpret_cast<void*>(fn)),
+                               ptr(arg), ptr(stack_top)};
+    auto* b = &block;
     u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift) | procserv::kCloneStartBlock;
     return result(call(procserv::kEndpoint, label, {ptr(b), ptr(parent_tid), ptr(child_tid), tls}));
 }
@@ -71,19 +61,17 @@ int thread_create(const char*, void* stack_top, void* (*start)(void*), void* arg
 }
 
 int thread_join(int tid, int* retval) {
+    // procserv stores the code at retval itself (-EFAULT if it cannot, and the code stays
+    // unclaimed), now or, for a thread still running, before it signals the join semaphore.
     Reply r = call(procserv::kEndpoint, label_of(Op::Join), {static_cast<u64>(static_cast<long>(tid)), ptr(retval)});
     if (!r.ok()) return static_cast<int>(r.error);
     if (r.label == static_cast<u64>(procserv::Reply::kBlock)) {
-        // The join semaphore is signalled once, when the thread has exited and procserv
-        // has stored its code at retval. (If the wait fails, the semaphore is already
-        // gone with the thread: the same answer.)
+        // Signalled once, when the thread has exited and its code is stored. (If the
+        // wait fails, the semaphore is already gone with the thread: the same answer.)
         (void)sem_wait(r.mr[0]);
         return 0;
     }
-    long code = static_cast<long>(r.mr[0]);
-    if (code < 0) return static_cast<int>(code);
-    if (retval) *retval = static_cast<int>(r.mr[1]);
-    return 0;
+    return static_cast<int>(result(r));
 }
 
 void exit(int status) {
@@ -112,10 +100,9 @@ int close(int fd) { return static_cast<int>(result(request(Op::Close, {static_ca
 int dup(int fd) { return static_cast<int>(result(request(Op::Dup, {static_cast<u64>(static_cast<long>(fd))}))); }
 
 int waitpid(int pid, int* status, int options) {
-    Reply r = request(Op::Waitpid, {static_cast<u64>(static_cast<long>(pid)), static_cast<u64>(options)});
-    long got = result(r);
-    if (got > 0 && status) *status = static_cast<int>(r.mr[1]);
-    return static_cast<int>(got);
+    // procserv stores the status (-EFAULT if it cannot: the child then stays waitable).
+    return static_cast<int>(result(request(Op::Waitpid, {static_cast<u64>(static_cast<long>(pid)),
+                                                         static_cast<u64>(options), ptr(status)})));
 }
 
 int spawn(const char* path, const char* const argv[]) {

@@ -11,7 +11,10 @@
 //   - spawn: fork + execve of the host build of the program with the path's base name,
 //     from the directory of the running program; another file of the root: ENOEXEC;
 //   - clone flags outside the API's set are rejected with EINVAL (Linux's legacy clone
-//     ignores some of them).
+//     ignores some of them);
+//   - an unwritable status (waitpid) or retval (thread_join) is -EFAULT and loses
+//     nothing: the child stays waitable, the code stays unclaimed (Linux's wait4 would
+//     reap the child and then fail).
 #include <sys/proc.hpp>
 #include <sys/syscall.hpp>
 
@@ -67,6 +70,11 @@ int check_stack(void* stack_top) {
     if (top < 16) return -sys::kEFAULT;
     long r = sc(SYS_getcpu, L(top - 8), 0, 0);
     return r < 0 ? -sys::kEFAULT : 0;
+}
+
+/// -EFAULT unless the int at p is writable (getcpu stores an unsigned there).
+int check_int_writable(int* p) {
+    return sc(SYS_getcpu, L(p), 0, 0) < 0 ? -sys::kEFAULT : 0;
 }
 
 // ---- joinable threads -----------------------------------------------------------------
@@ -229,6 +237,10 @@ int thread_join(int tid, int* retval) {
     Slot* s = find_slot(tid, pid, false);
     if (s == nullptr && tid > 0) s = find_slot(tid, pid, true);
     if (s == nullptr) return -kESRCH;
+    if (retval != nullptr && check_int_writable(retval) < 0) {
+        // Only a join that could claim the code says -EFAULT; a claimed one is -EINVAL.
+        return load(&s->state) == kRunning ? -kEFAULT : -kEINVAL;
+    }
     int expected = kRunning;
     if (!__atomic_compare_exchange_n(&s->state, &expected, kJoined, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE))
@@ -290,6 +302,17 @@ int waitpid(int pid, int* status, int options) {
     // The API's rules, stricter than Linux: WNOHANG only, and no process groups.
     if ((options & ~WNOHANG) != 0 || pid == 0 || pid < -1) return -kEINVAL;
     // __WALL: a child made by clone without SIGCHLD is still a child to wait for.
+    if (status != nullptr && check_int_writable(status) < 0) {
+        // -EFAULT only when a child's status would be stored: look without reaping.
+        constexpr int kPAll = 0, kPPid = 1, kWExited = 4, kWNoWait = 0x01000000;
+        unsigned char info[128] = {};
+        long r = sc(SYS_waitid, pid == -1 ? kPAll : kPPid, pid == -1 ? 0 : pid, L(info),
+                    kWExited | kWNoWait | kWall | (options & WNOHANG), 0);
+        if (r < 0) return static_cast<int>(r);
+        int found;
+        memcpy(&found, info + 16, sizeof found); // siginfo_t's si_pid; 0 when none has ended
+        return found != 0 ? -kEFAULT : 0;
+    }
     return static_cast<int>(sc(SYS_wait4, pid, L(status), options | kWall, 0));
 }
 

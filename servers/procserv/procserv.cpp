@@ -14,9 +14,10 @@
 // frame backs each user address; it reads and writes a client's memory by mapping that
 // frame into its own window page.
 //
-// Blocking. procserv never waits for a client. A call that must wait (join, waitpid,
-// futex_wait) is answered with kBlock naming a semaphore in the caller's cap space; the
-// caller waits there and asks again.
+// Blocking. procserv never waits for a client. A call that must wait (waitpid,
+// futex_wait) has its reply kept in the caller's own kernel Reply object (made with the
+// thread) and is answered when the wait is over: one Call per request. thread_join waits
+// on the joined thread's join semaphore, signalled once when it ends.
 #include "procserv.hpp"
 
 #include <microkernel/elf.hpp>
@@ -75,16 +76,41 @@ ThreadRec* find_thread(long tid) {
 namespace {
 
 // ---- threads ---------------------------------------------------------------------------
+void drop_fs(Fs* fs) {
+    if (fs) --fs->refs; // a Fs with no references is free again (alloc_ref)
+}
+void drop_files(Files* files) {
+    if (files && --files->refs == 0)
+        for (OpenFile*& f : files->fd)
+            if (f) --f->refs, f = nullptr;
+}
+
+/// The fs state of a new thread of `t`: shared (CLONE_FS) or a copy. Null when the
+/// table is full: the caller's request fails with EAGAIN, procserv goes on.
+Fs* fs_for_child(ThreadRec& t, bool share) {
+    if (share) return ++t.fs->refs, t.fs;
+    Fs* fs = alloc_ref(g_fs);
+    if (fs) *fs = *t.fs, fs->refs = 1;
+    return fs;
+}
+/// The descriptor table of a new thread of `t`: shared (CLONE_FILES) or a copy.
+Files* files_for_child(ThreadRec& t, bool share) {
+    if (share) return ++t.files->refs, t.files;
+    Files* files = alloc_ref(g_files);
+    if (files)
+        for (u64 i = 0; i < kMaxFds; ++i)
+            if ((files->fd[i] = t.files->fd[i])) ++files->fd[i]->refs;
+    return files;
+}
+
 void release_thread(ThreadRec& t) {
     // Everything of the thread was carved from its block: revoke ends it all (including
-    // copies of its join semaphore in other threads' cap spaces).
+    // copies of its join semaphore in other threads' cap spaces, and its Reply object).
     sys::cap_revoke(root::kCapSpace, t.block);
     g_thread_blocks.give(t.block);
-    for (u64 s : {t.thread, t.cs, t.wake, t.join}) free_slot(s);
-    if (t.fs) --t.fs->refs; // a Fs with no references is free again (alloc_ref)
-    if (t.files && --t.files->refs == 0)
-        for (OpenFile*& f : t.files->fd)
-            if (f) --f->refs, f = nullptr;
+    for (u64 s : {t.thread, t.cs, t.join, t.reply}) free_slot(s);
+    drop_fs(t.fs);
+    drop_files(t.files);
     t.used = false;
 }
 
@@ -113,16 +139,16 @@ ThreadRec* new_thread(Process& proc, long long& err) {
         t->used = false;
         return nullptr;
     }
-    t->thread = alloc_slot(), t->cs = alloc_slot(), t->wake = alloc_slots(2);
-    t->join = t->wake == abi::kNoSlot ? abi::kNoSlot : t->wake + 1;
+    t->thread = alloc_slot(), t->cs = alloc_slot(), t->join = alloc_slots(2);
+    t->reply = t->join == abi::kNoSlot ? abi::kNoSlot : t->join + 1;
     t->tid = g_next_tid++;
     t->proc = &proc;
     bool ok = sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
               sys::retype(t->block, OT::CapSpace, procserv::kThreadCapSpaceBits, root::kCapSpace, t->cs) == 0 &&
-              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->wake, 2) == 0 && // wake, join
+              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->join) == 0 &&
+              sys::retype(t->block, OT::Reply, 0, root::kCapSpace, t->reply) == 0 &&
               sys::cap_mint(root::kCapSpace, kEndpointSlot, procserv::kEndpoint, rt::kWrite,
                             badge_of(*t), t->cs) == 0 &&
-              sys::cap_mint(root::kCapSpace, t->wake, procserv::kWake, rt::kRead, 0, t->cs) == 0 &&
               sys::cap_mint(root::kCapSpace, kEndpointSlot, kScratch, rt::kWrite,
                             badge_of(*t) | procserv::kFaultBadge, root::kCapSpace) == 0 &&
               sys::thread_configure(t->thread, t->cs, proc.mm->as, abi::kNoSlot, 0, kScratch) == 0;
@@ -146,17 +172,60 @@ long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0) {
     return e ? e : sys::thread_resume(t.thread);
 }
 
-void wake(ThreadRec& t) {
+/// Answer the call of `t` whose reply procserv kept (Wait::*): its wait is over.
+void answer(ThreadRec& t, long result) {
     t.wait = Wait::None;
-    sys::sem_signal(t.wake);
+    sys::reply_send(t.reply, static_cast<u64>(procserv::Reply::kDone), static_cast<u64>(result));
+}
+
+/// Keep the reply to the call `t` just made, until answer(): the call waits for `why`.
+bool keep_reply(ThreadRec& t, Wait why) {
+    if (sys::reply_keep(t.reply) != 0) return false;
+    t.wait = why;
+    return true;
+}
+
+/// Store an int in `mm` at `va`, all or nothing (both ends are checked first).
+bool store_int(Mm& mm, u64 va, int value) {
+    auto writable = [&](u64 a) { return with_page(mm, a, true, [](unsigned char*) {}); };
+    return writable(va) && writable(va + sizeof(int) - 1) && copy_out(mm, va, &value, sizeof value);
 }
 
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
     for (ThreadRec& w : g_threads)
         if (woken < n && w.used && w.wait == Wait::Futex && w.proc->mm == mm && w.futex_addr == addr) {
-            wake(w);
-            w.wait = Wait::FutexWoken;
+            answer(w, 0);
             ++woken;
+        }
+}
+
+/// waitpid for `t` without waiting: a child's pid (reaped, its status stored at
+/// `status_va` unless 0), -ECHILD / -EFAULT (the child stays waitable), or 0 with
+/// `must_wait` set when a matching child exists but none has ended yet.
+long try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait) {
+    bool any_child = false;
+    for (Process& c : g_procs) {
+        if (!c.used || c.ppid != t.proc->pid || c.pid == 0) continue;
+        if (pid > 0 && c.pid != pid) continue;
+        any_child = true;
+        if (c.ended) {
+            if (status_va && !store_int(*t.proc->mm, status_va, c.status)) return -sys::kEFAULT;
+            c.used = false;
+            return c.pid;
+        }
+    }
+    if (!any_child) return -sys::kECHILD;
+    must_wait = true;
+    return 0;
+}
+
+/// A child of process `parent_pid` ended or was reaped: its waitpid callers look again.
+void recheck_waiters(int parent_pid) {
+    for (ThreadRec& w : g_threads)
+        if (w.used && w.wait == Wait::Waitpid && w.proc->pid == parent_pid) {
+            bool must_wait = false;
+            long r = try_waitpid(w, w.wait_pid, w.wait_status, must_wait);
+            if (!must_wait) answer(w, r);
         }
 }
 
@@ -215,8 +284,7 @@ void end_process(Process& p) {
             if (c.ended) c.used = false;
         }
     // The parent's waitpid callers look again.
-    for (ThreadRec& w : g_threads)
-        if (w.used && w.wait == Wait::Waitpid && w.proc->pid == p.ppid) wake(w);
+    if (p.ppid != 0) recheck_waiters(p.ppid);
     if (p.ppid == 0 && p.pid != g_first_pid) p.used = false; // an orphan is reaped at once
 }
 
@@ -280,16 +348,21 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
     if (!err) copy_out(mm, sp, words, nw * 8);
     p->pid = 0;
     p->ppid = parent_pid;
+    // The new process starts with the parent's fs state copied, and fresh descriptors.
+    Fs* fs = err ? nullptr : alloc_ref(g_fs);
+    Files* files = fs ? alloc_ref(g_files) : nullptr;
+    if (!err && !files) err = -sys::kEAGAIN;
     ThreadRec* t = err ? nullptr : new_thread(*p, err);
     if (!t) {
+        drop_fs(fs);
+        drop_files(files);
         mm_release(mm);
         p->used = false;
         return err ? err : -sys::kENOMEM;
     }
     p->pid = t->tid;
-    // The new process starts with the parent's fs state copied, and fresh descriptors.
-    t->fs = alloc_ref(g_fs);
-    t->files = alloc_ref(g_files);
+    t->fs = fs;
+    t->files = files;
     if (parent && parent->fs) memcpy(t->fs->cwd, parent->fs->cwd, sizeof t->fs->cwd), t->fs->umask = parent->fs->umask;
     else t->fs->cwd[0] = '/', t->fs->umask = 022;
     start(*t, image->entry(), sp, 0);
@@ -305,6 +378,7 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     unsigned long flags = (label >> procserv::kCloneFlagsShift) & 0xffffffffu;
     bool start_block = label & procserv::kCloneStartBlock;
     u64 stack = r.mr[0], ptid = r.mr[1], ctid = r.mr[2], tls = r.mr[3];
+    procserv::StartBlock block{};
     if (flags & ~kKnownFlags) return -sys::kEINVAL;
     if (unsigned sig = flags & sys::kCloneSignalMask; sig != 0 && sig != sys::SIGCHLD) return -sys::kEINVAL;
     if ((flags & sys::CLONE_THREAD) && !(flags & sys::CLONE_SIGHAND)) return -sys::kEINVAL;
@@ -312,8 +386,15 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     if ((flags & sys::CLONE_FS) && (flags & sys::CLONE_NEWNS)) return -sys::kEINVAL;
     Process& parent = *t.proc;
     Mm& pmm = *parent.mm;
-    u64 entry = 0;
-    if (start_block && !copy_in(pmm, stack, &entry, sizeof entry)) return -sys::kEFAULT;
+    if (start_block) {
+        // clone_fn: the block is in the caller's memory; the child's stack top must be
+        // writable memory of the process (as for thread_create), checked here, before
+        // anything is created.
+        if (!copy_in(pmm, stack, &block, sizeof block)) return -sys::kEFAULT;
+        stack = block.stack_top & ~u64{15};
+        Mapping* m = stack >= 64 ? find_map(pmm, stack - 1) : nullptr;
+        if (!m || !(m->rights & rt::kWrite)) return -sys::kEFAULT;
+    }
     if ((flags & sys::CLONE_PARENT_SETTID) && !find_map(pmm, ptid)) return -sys::kEFAULT;
 
     // The child's registers: the caller's as they were at the call (a raw clone returns
@@ -342,27 +423,28 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
             return -sys::kENOMEM;
         }
     }
-    long long err = 0;
-    ThreadRec* c = new_thread(*proc, err);
+    // Everything the child needs before it exists: a full table is EAGAIN for this
+    // caller, never a thread with missing state (regression: procserv faulted on it).
+    Fs* fs = fs_for_child(t, flags & sys::CLONE_FS);
+    Files* files = fs ? files_for_child(t, flags & sys::CLONE_FILES) : nullptr;
+    long long err = -sys::kEAGAIN;
+    ThreadRec* c = files ? new_thread(*proc, err) : nullptr;
     if (!c) {
+        drop_fs(fs);
+        drop_files(files);
         if (proc != &parent) mm_release(*proc->mm), proc->used = false;
         return err;
     }
     if (proc != &parent) proc->pid = c->tid;
-    if (flags & sys::CLONE_FS) c->fs = t.fs, ++t.fs->refs;
-    else if ((c->fs = alloc_ref(g_fs))) *c->fs = *t.fs, c->fs->refs = 1;
-    if (flags & sys::CLONE_FILES) c->files = t.files, ++t.files->refs;
-    else if ((c->files = alloc_ref(g_files))) {
-        for (u64 i = 0; i < kMaxFds; ++i)
-            if ((c->files->fd[i] = t.files->fd[i])) ++c->files->fd[i]->refs;
-    }
+    c->fs = fs;
+    c->files = files;
     if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
     int tid = c->tid;
     if (flags & sys::CLONE_PARENT_SETTID) copy_out(pmm, ptid, &tid, sizeof tid);
     if (flags & sys::CLONE_CHILD_SETTID) copy_out(*proc->mm, ctid, &tid, sizeof tid);
     if (flags & sys::CLONE_SETTLS) sys::thread_set_tls(c->thread, tls);
     if (start_block) {
-        start(*c, entry, stack - sys::arch_abi::kEntryStackBias, stack);
+        start(*c, block.entry, stack - sys::arch_abi::kEntryStackBias, block.fn, block.arg);
     } else {
         regs[abi::kRegCap] = 0;                          // the call succeeded...
         regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();
@@ -417,29 +499,23 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
     Ended* e = find_ended(tid);
     if (!e || e->pid != t.proc->pid) return done(-sys::kESRCH);
     if (e->joiner != 0) return done(-sys::kEINVAL);
+    // The code is stored before it is claimed: an unwritable retval leaves it unclaimed.
+    if (retval && !store_int(*t.proc->mm, retval, e->code)) return done(-sys::kEFAULT);
     --g_unclaimed_ended;
     e->joiner = -1; // collected: later joins are -EINVAL
-    return done(0, static_cast<u64>(static_cast<long>(e->code)));
+    return done(0);
 }
 
-Answer waitpid(ThreadRec& t, long pid, u64 options) {
+Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va) {
     if (options & ~u64{sys::WNOHANG}) return done(-sys::kEINVAL);
     if (pid == 0 || pid < -1) return done(-sys::kEINVAL); // process groups: there are none
-    bool any_child = false;
-    for (Process& c : g_procs) {
-        if (!c.used || c.ppid != t.proc->pid || c.pid == 0) continue;
-        if (pid > 0 && c.pid != pid) continue;
-        any_child = true;
-        if (c.ended) {
-            int cpid = c.pid, status = c.status;
-            c.used = false;
-            return done(cpid, static_cast<u64>(status));
-        }
-    }
-    if (!any_child) return done(-sys::kECHILD);
-    if (options & sys::WNOHANG) return done(0);
-    t.wait = Wait::Waitpid;
-    return block_on(procserv::kWake);
+    bool must_wait = false;
+    long r = try_waitpid(t, pid, status_va, must_wait);
+    if (!must_wait || (options & sys::WNOHANG)) return done(r);
+    if (!keep_reply(t, Wait::Waitpid)) return done(-sys::kENOMEM);
+    t.wait_pid = pid;
+    t.wait_status = status_va;
+    return no_reply(); // end_process answers
 }
 
 Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
@@ -486,7 +562,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Read: return done(do_read(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Close: return done(do_close(t, r.mr[0]));
     case Op::Dup: return done(do_dup(t, r.mr[0]));
-    case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1]);
+    case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1], r.mr[2]);
     case Op::Spawn: {
         char path[128], args[sys::kSpawnMaxArgs][sys::kSpawnMaxArgLen + 1];
         const char* argv[sys::kSpawnMaxArgs];
@@ -509,17 +585,13 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         return done(spawn_program(abs, argv, argc, p.pid, &t));
     }
     case Op::FutexWait: {
-        if (t.wait == Wait::FutexWoken) { // the retry after a wake: woken, whatever the word holds now
-            t.wait = Wait::None;
-            return done(0);
-        }
         int now = 0;
         if (r.mr[0] % 4) return done(-sys::kEINVAL);
         if (!copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
         if (static_cast<u32>(now) != static_cast<u32>(r.mr[1])) return done(-sys::kEAGAIN);
-        t.wait = Wait::Futex;
+        if (!keep_reply(t, Wait::Futex)) return done(-sys::kENOMEM);
         t.futex_addr = r.mr[0];
-        return block_on(procserv::kWake);
+        return no_reply(); // futex_wake answers
     }
     case Op::FutexWake: {
         int now = 0;

@@ -80,15 +80,15 @@ struct Files {
 
 struct Process;
 
-// What a thread blocked in procserv waits for; joins wait on the join semaphore instead.
-// FutexWoken: a futex_wake chose it, and its retry must answer 0 whatever the word holds.
-enum class Wait : unsigned char { None, Waitpid, Futex, FutexWoken };
+// What a thread whose reply procserv keeps waits for; joins wait on the join semaphore
+// instead.
+enum class Wait : unsigned char { None, Waitpid, Futex };
 
 struct ThreadRec {
     bool used;
     int tid;
     Process* proc;
-    u64 block, thread, cs, wake, join; // slots
+    u64 block, thread, cs, join, reply; // slots: reply is the Reply object that keeps its waiting call
     Fs* fs;
     Files* files;
     u64 clear_tid;
@@ -96,7 +96,9 @@ struct ThreadRec {
     u64 last_fault; // the page of its last page fault answered with Resume
     u64 join_retval; // while it waits in thread_join: where the code goes (0: nowhere)
     Wait wait;
-    u64 futex_addr;
+    u64 futex_addr;  // Wait::Futex: the word
+    long wait_pid;   // Wait::Waitpid: the pid asked for (-1: any child)
+    u64 wait_status; // Wait::Waitpid: where the status goes (0: nowhere)
 };
 
 struct Process {

@@ -3,14 +3,15 @@
 //
 // Every thread procserv creates has its own small cap space:
 //   slot kEndpoint  procserv's endpoint, badged with the thread's id (Write)
-//   slot kWake      the thread's wake semaphore (Read): blocking calls wait on it
 //   slot kJoin      during a thread_join: the joined thread's join semaphore (Read)
 // A request is a Call on kEndpoint with label = Op (flags packed above it for Clone)
 // and up to four words; no IPC buffer is needed. Pointers are read and written by
 // procserv in the caller's memory, which it maps itself (it made every page of it).
-// The reply's label is kDone (mr0 = result, >= 0 or -errno, mr1.. extra results) or
-// kBlock: wait on the semaphore in slot mr0, then send the request again; for a join,
-// the wait is the end: procserv has stored the code at the retval address by then.
+// The reply's label is kDone: mr0 = result (>= 0 or -errno), mr1.. extra results. A
+// call that must wait (waitpid, futex_wait) is one Call all the same: procserv keeps
+// its reply (a kernel Reply object per thread) and answers when the wait is over. Only
+// thread_join may answer kBlock: wait on the join semaphore in slot mr0, which is
+// signalled once, when the thread has ended and procserv has stored its code.
 #pragma once
 
 #include <microkernel/abi.hpp>
@@ -19,7 +20,7 @@ namespace procserv {
 
 using abi::u64;
 
-constexpr u64 kEndpoint = 0, kWake = 1, kJoin = 2;
+constexpr u64 kEndpoint = 0, kJoin = 1;
 constexpr unsigned kThreadCapSpaceBits = 3;
 
 enum class Op : u64 {
@@ -27,7 +28,7 @@ enum class Op : u64 {
     ExitGroup,          ///< (status): never answered
     Clone,              ///< label | flags << 16: (stack, parent_tid ptr, child_tid ptr, tls)
     ThreadCreate,       ///< (stack top, entry, fn, arg): the thread runs entry(fn, arg)
-    Join,               ///< (tid, retval ptr) -> (0, code), or kBlock on kJoin (the code is stored at retval)
+    Join,               ///< (tid, retval ptr) -> 0 with the code stored at retval, or kBlock on kJoin
     GetIds,             ///< () -> (pid, tid, ppid)
     Chdir,              ///< (path ptr)
     Getcwd,             ///< (buf ptr, size)
@@ -36,28 +37,27 @@ enum class Op : u64 {
     Read,               ///< (fd, buf ptr, count)
     Close,              ///< (fd)
     Dup,                ///< (fd)
-    Waitpid,            ///< (pid, options) -> (pid, status) or kBlock on kWake
+    Waitpid,            ///< (pid, options, status ptr) -> pid with the status stored (answered when a child ends)
     Spawn,              ///< (path ptr, argv ptr)
-    FutexWait,          ///< (addr, val) -> 0 / -EAGAIN, or kBlock on kWake (then 0)
+    FutexWait,          ///< (addr, val) -> 0 / -EAGAIN (answered when woken)
     FutexWake,          ///< (addr, n) -> woken
     Write,              ///< (buf ptr, count) -> written (to the console)
     Stats,              ///< () -> (free bytes of procserv's pools, live threads, live processes)
 };
 constexpr unsigned kCloneFlagsShift = 16;
-/// Clone label bit (libsys' clone_fn): start the child at StartBlock::entry, with the
-/// block's address as its argument, instead of on a copy of the caller's registers.
+/// Clone label bit (libsys' clone_fn): mr0 is the address of a StartBlock in the
+/// caller's memory (clone_fn keeps it on its own stack); the child starts at the
+/// block's entry on the block's stack, with (fn, arg) as its two arguments, instead of
+/// on a copy of the caller's registers. procserv reads the block and checks the stack
+/// itself: a bad one is -EFAULT, and nothing is written to it.
 constexpr u64 kCloneStartBlock = u64{1} << 48;
 
-/// What a clone_fn child finds just below its stack top (16-byte aligned), written by
-/// clone_fn itself. The child starts at `entry` with sp = the block - the arch's entry
-/// bias and the block's address as arg0.
 struct StartBlock {
     u64 entry;
     u64 fn;
     u64 arg;
-    u64 pad; // keeps the block, and so the stack, 16-byte aligned
+    u64 stack_top;
 };
-static_assert(sizeof(StartBlock) % 16 == 0);
 
 enum class Reply : u64 { kDone = 0, kBlock = 1 };
 

@@ -125,6 +125,23 @@ int main(int, char**) {
     check_rejected(sys::SIGCHLD | 0x80000000ul, "an unknown flag (bit 31) on a fork: -EINVAL, nothing created");
     check_rejected(sys::CLONE_VM | 9, "an exit signal other than SIGCHLD: -EINVAL, nothing created");
 
+    // clone_fn on a stack that is not writable memory: -EFAULT, nothing created, the
+    // caller lives (regression: libsys wrote below the stack top first and died).
+    {
+        static const unsigned char readonly[64] = {1};
+        auto bad = [](void* top) { // the error, if nothing ran
+            g_ran = 0;
+            long r = sys::clone_fn(mark_ran, nullptr, top, kThread);
+            pt::spin(1'000'000);
+            return pt::load(&g_ran) == 0 ? r : 1;
+        };
+        check_eq(bad(reinterpret_cast<void*>(16)), -sys::kEFAULT, "clone_fn with stack top 16: -EFAULT");
+        check_eq(bad(nullptr), -sys::kEFAULT, "clone_fn with a null stack: -EFAULT");
+        check_eq(bad(const_cast<unsigned char*>(readonly) + sizeof readonly), -sys::kEFAULT,
+                 "clone_fn with a stack in read-only memory: -EFAULT");
+        check(no_children(), "no child after the bad stacks");
+    }
+
     // futex: the word must be aligned (-EINVAL) and mapped (-EFAULT); a value that differs
     // is -EAGAIN at once; a wake with nobody waiting wakes 0.
     {

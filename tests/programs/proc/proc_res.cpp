@@ -22,6 +22,18 @@ void* block_forever(void*) {
     for (;;) sys::futex_wait(&g_never, 0);
 }
 
+// Threads that share the address space but not the fs state or the descriptors (as
+// Linux allows), all alive at once.
+constexpr int kLoners = 600;
+Stack<2048> g_loner_stacks[kLoners];
+int g_loner_ctid[kLoners];
+int g_loners_go;
+
+int loner(void*) {
+    pt::wait_change(&g_loners_go, 0);
+    return 0;
+}
+
 /// A process with threads blocked in futex_wait, ended by exit_group.
 int group_with_threads() {
     for (int i = 0; i < 4; ++i) sys::thread_create("blocked", g_stacks[i].top(), block_forever, nullptr);
@@ -66,6 +78,40 @@ int main(int argc, char** argv) {
         }
     }
     check_eq(good, 1000, "1000 clone_fn threads ended by exit");
+
+    // Threads cloned without CLONE_FS and CLONE_FILES, all alive at once: each is created
+    // or refused with EAGAIN, and the process server lives on. Regression: past 512 of
+    // them procserv gave a thread no fs state, then faulted on its next getcwd, and the
+    // whole system hung.
+    int made = 0, refused = 0, other = 0;
+    for (int i = 0; i < kLoners; ++i) {
+        g_loner_ctid[i] = -1;
+        long tid = sys::clone_fn(loner, nullptr, g_loner_stacks[i].top(),
+                                 sys::CLONE_VM | sys::CLONE_SIGHAND | sys::CLONE_THREAD | sys::CLONE_CHILD_CLEARTID,
+                                 nullptr, &g_loner_ctid[i]);
+        if (tid > 0) ++made;
+        else if (tid == -sys::kEAGAIN) ++refused, g_loner_ctid[i] = 0;
+        else ++other, g_loner_ctid[i] = 0;
+    }
+    check(other == 0 && made >= 256 && made + refused == kLoners,
+          "600 threads without CLONE_FS/CLONE_FILES: created, or refused with -EAGAIN", made);
+    char cwd[64];
+    check_eq(sys::getcwd(cwd, sizeof cwd), 2l, "getcwd while they are all alive");
+    int fd2 = sys::open("/hello.txt", sys::O_RDONLY);
+    check(fd2 >= 0 && sys::close(fd2) == 0, "open and close while they are all alive", fd2);
+    pt::release(&g_loners_go, 1);
+    for (int i = 0; i < kLoners; ++i) {
+        pt::wait_change(&g_loner_ctid[i], -1);
+        pt::wait_zero(&g_loner_ctid[i]);
+    }
+    check(true, "and all of them end");
+    {
+        const char* args[] = {"proc_res", "child", nullptr};
+        int pid = sys::spawn("/proc_res", args);
+        int status = -1;
+        check(pid > 0 && sys::waitpid(pid, &status, 0) == pid && sys::wexitstatus(status) == 4,
+              "a process spawned after they ended", pid);
+    }
 
     // Processes: fork-style, CLONE_VM, with threads ended by exit_group, spawned.
     good = 0;

@@ -124,6 +124,19 @@ int main(int, char**) {
     check(sys::thread_join(t, &code) == 0 && code == 9, "join after the thread ended", code);
     check_eq(sys::thread_join(t, nullptr), -sys::kEINVAL, "a later join of a joined thread: -EINVAL");
 
+    // An ended thread joined with an unwritable retval: -EFAULT, and the code is still
+    // there for a join that can take it (regression: libsys stored it and died of SIGSEGV).
+    g_gate = 0;
+    g_arrived = 0;
+    t = sys::thread_create("gate", g_stacks[0].top(), wait_gate, reinterpret_cast<void*>(10l));
+    pt::release(&g_gate, 1);
+    while (pt::load(&g_arrived) < 1) pt::spin(1000);
+    pt::spin(5'000'000);
+    check_eq(sys::thread_join(t, const_cast<int*>(reinterpret_cast<const int*>(g_readonly))), -sys::kEFAULT,
+             "join into read-only memory: -EFAULT");
+    code = -1;
+    check(sys::thread_join(t, &code) == 0 && code == 10, "the code is still there after -EFAULT", code);
+
     // Two joins at once: exactly one gets the code.
     g_gate = 0;
     g_arrived = 0;

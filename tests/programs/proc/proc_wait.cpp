@@ -123,6 +123,18 @@ int main(int argc, char** argv) {
 
     pid = fork_child(zero);
     check_eq(sys::waitpid(pid, nullptr, 0), pid, "waitpid with a null status pointer");
+
+    // An unwritable status pointer: -EFAULT, and the child's status is not lost (it
+    // stays waitable). Regression: libsys stored the status itself and died of SIGSEGV
+    // after procserv had reaped the child.
+    pid = fork_child(big);
+    alignas(4) static const int readonly_status = 0;
+    check_eq(sys::waitpid(pid, const_cast<int*>(&readonly_status), 0), -sys::kEFAULT,
+             "waitpid into read-only memory: -EFAULT");
+    check_eq(sys::waitpid(pid, reinterpret_cast<int*>(16), 0), -sys::kEFAULT, "waitpid into unmapped memory: -EFAULT");
+    status = -1;
+    check_eq(sys::waitpid(pid, &status, 0), pid, "the child stays waitable after -EFAULT");
+    pt::check_exited(status, 255, "and its status is still there");
     pt::check_exited(pt::reap(fork_child(check_parent), "reap"), 0, "the child's getppid is its parent");
     pid = fork_child(big);
     pt::check_exited(pt::reap(pid, "reap"), 255, "exit status 255");
