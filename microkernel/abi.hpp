@@ -221,8 +221,12 @@ static_assert(sizeof(Info) <= 4096);
 } // namespace root
 
 /// Labels of the message the kernel sends to a thread's fault endpoint on its behalf.
-/// mr[0] = kind, mr[1] = faulting address, mr[2] = instruction pointer.
+/// mr[0] = kind, mr[1] = faulting address, mr[2] = instruction pointer, mr[3] = the
+/// access that faulted (FaultAccess; None for faults other than page faults).
 enum class FaultKind : u64 { PageFault = 1, IllegalInstruction = 2, Other = 3 };
+/// What a page fault tried to do, with Linux's PROT_* values: a read, a write, or an
+/// instruction fetch (a missing page and a page without the right look alike).
+enum class FaultAccess : u64 { None = 0, Read = 1, Write = 2, Execute = 4 };
 /// Label of the handler's reply: resume (mr[0..1] optionally new ip, sp) or destroy.
 enum class FaultReply : u64 { Resume = 0, ResumeWithRegs = 1, Kill = 2 };
 

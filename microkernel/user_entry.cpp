@@ -49,7 +49,9 @@ void handle_fault(Thread& t, const UserTrap& trap) {
         print("; no fault handler, thread suspended\n");
     }
     u64 address = trap.kind == TrapKind::PageFault ? trap.address : t.reg(abi::kRegIp);
-    t.fault(fault_kind(trap.kind), address, g_kernel.scheduler);
+    using A = abi::FaultAccess;
+    A access = trap.kind != TrapKind::PageFault ? A::None : trap.exec ? A::Execute : trap.write ? A::Write : A::Read;
+    t.fault(fault_kind(trap.kind), address, access, g_kernel.scheduler);
     // The root task (procserv, normally) suspended for good: nothing manages the system
     // any more, every process would hang. Say so and fail, never pass for a clean end.
     if (t.is_root_task() && t.state() == ThreadState::Suspended) {

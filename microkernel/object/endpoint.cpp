@@ -33,12 +33,13 @@ void transfer_message(Thread& from, Thread& to, u64 badge, bool grant) {
 
 namespace {
 // The message a fault handler receives: label and mr0 the kind, mr1 the address, mr2
-// the instruction pointer.
-void transfer_fault(const Thread& from, Thread& to, u64 kind, u64 address, u64 badge) {
+// the instruction pointer, mr3 the access (abi::FaultAccess).
+void transfer_fault(const Thread& from, Thread& to, u64 kind, u64 address, u64 access, u64 badge) {
     to.set_mr(0, kind);
     to.set_mr(1, address);
     to.set_mr(2, from.reg(abi::kRegIp));
-    to.set_reg(abi::kRegInfo, abi::MessageInfo{kind, 3, 0}.encode());
+    to.set_mr(3, access);
+    to.set_reg(abi::kRegInfo, abi::MessageInfo{kind, 4, 0}.encode());
     to.set_reg(abi::kRegBadge, badge);
     to.set_result({});
 }
@@ -47,7 +48,7 @@ void transfer_fault(const Thread& from, Thread& to, u64 kind, u64 address, u64 b
 void Endpoint::deliver(Thread& sender, Thread& receiver, u64 badge, bool grant, bool is_call,
                        Scheduler& scheduler) {
     if (sender.fault_.pending)
-        transfer_fault(sender, receiver, sender.fault_.kind, sender.fault_.address, badge);
+        transfer_fault(sender, receiver, sender.fault_.kind, sender.fault_.address, sender.fault_.access, badge);
     else
         transfer_message(sender, receiver, badge, grant);
     if (!is_call) {

@@ -116,14 +116,14 @@ void Thread::suspend(Scheduler& scheduler) {
     state_ = ThreadState::Suspended;
 }
 
-void Thread::fault(abi::FaultKind kind, u64 address, Scheduler& scheduler) {
+void Thread::fault(abi::FaultKind kind, u64 address, abi::FaultAccess access, Scheduler& scheduler) {
     Capability& ep = fault_endpoint_cap_;
     if (ep.empty() || !ep.has(abi::rights::kWrite)) {
         // Nobody to tell: stop the thread, never the kernel.
         suspend(scheduler);
         return;
     }
-    fault_ = {true, static_cast<u64>(kind), address};
+    fault_ = {true, static_cast<u64>(kind), address, static_cast<u64>(access)};
     static_cast<Endpoint&>(*ep.object()).call(*this, {ep.badge(), false}, scheduler);
 }
 

@@ -99,10 +99,11 @@ class Thread : public KernelObject {
     /// Stop the thread. A blocked thread leaves its queue; the operation it was blocked
     /// in ends with Interrupted, and a caller waiting for its reply gets PeerGone.
     void suspend(Scheduler& scheduler);
-    /// The thread faulted (the arch decoded `kind` and `address`): it blocks and its
-    /// fault endpoint receives a message as if it had called. Without a usable fault
-    /// endpoint it is suspended. The handler's reply resumes it or leaves it suspended.
-    void fault(abi::FaultKind kind, u64 address, Scheduler& scheduler);
+    /// The thread faulted (the arch decoded `kind`, `address` and, for a page fault, the
+    /// `access`): it blocks and its fault endpoint receives a message as if it had called.
+    /// Without a usable fault endpoint it is suspended. The handler's reply resumes it or
+    /// leaves it suspended.
+    void fault(abi::FaultKind kind, u64 address, abi::FaultAccess access, Scheduler& scheduler);
     bool fault_pending() const { return fault_.pending; }
 
     /// The root task's thread: the kernel powers off when it dies (user_entry.cpp).
@@ -157,6 +158,7 @@ class Thread : public KernelObject {
         bool pending = false;
         u64 kind = 0;
         u64 address = 0;
+        u64 access = 0; ///< abi::FaultAccess
     } fault_;
 
     bool root_task_ = false;

@@ -635,8 +635,11 @@ Answer on_fault(ThreadRec& t, const sys::Reply& r) {
         }
     }
     int sig = r.mr[0] == static_cast<u64>(abi::FaultKind::IllegalInstruction) ? sys::SIGILL : sys::SIGSEGV;
-    sys::print("procserv: pid {} tid {}: {} at {:#x} (ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
-               sig == sys::SIGILL ? "illegal instruction" : "bad memory access", r.mr[1], r.mr[2], sig);
+    using A = abi::FaultAccess;
+    auto access = static_cast<A>(r.mr[3]);
+    const char* how = !page_fault ? "" : access == A::Write ? "write, " : access == A::Execute ? "execute, " : "read, ";
+    sys::print("procserv: pid {} tid {}: {} at {:#x} ({}ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
+               sig == sys::SIGILL ? "illegal instruction" : "bad memory access", r.mr[1], how, r.mr[2], sig);
     kill_group(*t.proc, sig, nullptr);
     return no_reply();
 }

@@ -196,7 +196,7 @@ TEST_CASE("ipctest: call/reply between address spaces, capability transfer, faul
                               "server: received a semaphore capability and signalled it",
                               "client: the server used the capability I granted",
                               "server and client finished without failures and were deleted",
-                              "fault message: page fault, address and ip", "fault handler killed the thread",
+                              "fault message: page fault, address, ip and a read access", "fault handler killed the thread",
                               "the killed thread did not run on", "a busy thread of equal priority is preempted",
                               "the busy thread saw the stop flag", "busy thread deleted"})
         CHECK(r.contains(std::string("ipctest: ") + check + " ok"));
@@ -328,7 +328,9 @@ TEST_CASE("procserv semantics: exit vs exit_group from main and other threads, r
 
 TEST_CASE("procserv semantics: waitpid, wait statuses, faults as SIGSEGV/SIGILL, spawn, 64 processes") {
     BootResult r = run_semantics("proc_wait");
-    CHECK(r.contains(": bad memory access at 0x10 (ip "));
+    CHECK(r.contains(": bad memory access at 0x10 (write, ip ")); // the kernel's fault message says which access
+    CHECK(r.contains(": bad memory access at 0x10 (execute, ip 0x10)")); // call_null jumps to 16
+    CHECK(r.contains("(read, ip "));
     CHECK(r.contains("killed by signal 11"));
     CHECK(r.contains(": illegal instruction at "));
     CHECK(r.contains("killed by signal 4"));

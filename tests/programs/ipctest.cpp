@@ -179,10 +179,11 @@ int main() {
         sys::Reply f = sys::receive(kFaultEndpoint);
         bool page_fault = f.ok() && f.label == u64(abi::FaultKind::PageFault) &&
                           f.mr[0] == u64(abi::FaultKind::PageFault) && f.mr[1] == kFaultAddress &&
-                          f.mr[2] >= 0x400000 && f.mr[2] < 0x400000 + program.pages * sys::kPageSize;
+                          f.mr[2] >= 0x400000 && f.mr[2] < 0x400000 + program.pages * sys::kPageSize &&
+                          f.length == 4 && f.mr[3] == u64(abi::FaultAccess::Read);
         sys::print("ipctest: fault handler: kind {} ({}) at {:#x}, ip {:#x}\n", f.mr[0],
                    f.mr[0] == u64(abi::FaultKind::PageFault) ? "page fault" : "other", f.mr[1], f.mr[2]);
-        check(page_fault, "fault message: page fault, address and ip");
+        check(page_fault, "fault message: page fault, address, ip and a read access");
         check(sys::reply(u64(abi::FaultReply::Kill), {}).error == 0 &&
                   sys::cap_delete(root::kCapSpace, bad.thread) == 0,
               "fault handler killed the thread");

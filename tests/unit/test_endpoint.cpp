@@ -331,7 +331,7 @@ TEST_CASE("kept replies: the answer to a kept fault resumes, moves or kills the 
     w.a.set_reg(abi::kRegIp, 0x1000);
     Capability& fault_ep = w.cs->slot(2);
     w.a.set_fault_endpoint(fault_ep, w.reaper);
-    w.a.fault(abi::FaultKind::PageFault, 0xdead000, w.sched);
+    w.a.fault(abi::FaultKind::PageFault, 0xdead000, abi::FaultAccess::Write, w.sched);
     REQUIRE(w.a.state() == ThreadState::BlockedReply);
     CHECK(w.b.mr(1) == 0xdead000);
     REQUIRE(w.r1.keep(w.b).ok());

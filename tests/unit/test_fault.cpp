@@ -28,16 +28,18 @@ struct Faults : KernelWorld {
 };
 } // namespace
 
-TEST_CASE("fault: the handler gets kind, address and IP; Resume continues the thread") {
+TEST_CASE("fault: the handler gets kind, address, IP and access; Resume continues the thread") {
     Faults w;
     w.ep.receive(w.handler, w.sched);
-    w.t.fault(FaultKind::PageFault, 0xdead000, w.sched);
+    w.t.fault(FaultKind::PageFault, 0xdead000, abi::FaultAccess::Write, w.sched);
     CHECK(w.t.state() == ThreadState::BlockedReply);
     auto info = abi::MessageInfo::decode(w.handler.reg(abi::kRegInfo));
     CHECK(info.label == static_cast<u64>(FaultKind::PageFault));
     CHECK(w.handler.mr(0) == static_cast<u64>(FaultKind::PageFault));
     CHECK(w.handler.mr(1) == 0xdead000);
     CHECK(w.handler.mr(2) == 0x400123);
+    CHECK(w.handler.mr(3) == static_cast<u64>(abi::FaultAccess::Write));
+    CHECK(info.length == 4);
     CHECK(w.handler.reg(abi::kRegBadge) == 0xf00);
     w.reply(FaultReply::Resume);
     CHECK(w.t.state() == ThreadState::Ready);
@@ -48,7 +50,7 @@ TEST_CASE("fault: the handler gets kind, address and IP; Resume continues the th
 
 TEST_CASE("fault: resume with new registers, or kill") {
     Faults w;
-    w.t.fault(FaultKind::IllegalInstruction, 0, w.sched); // queued: no handler waiting yet
+    w.t.fault(FaultKind::IllegalInstruction, 0, abi::FaultAccess::None, w.sched); // queued: no handler waiting yet
     CHECK(w.t.state() == ThreadState::BlockedSend);
     w.ep.receive(w.handler, w.sched);
     CHECK(w.t.state() == ThreadState::BlockedReply);
@@ -58,7 +60,7 @@ TEST_CASE("fault: resume with new registers, or kill") {
     CHECK(w.t.state() == ThreadState::Ready);
 
     w.ep.receive(w.handler, w.sched);
-    w.t.fault(FaultKind::Other, 0, w.sched);
+    w.t.fault(FaultKind::Other, 0, abi::FaultAccess::None, w.sched);
     w.reply(FaultReply::Kill);
     CHECK(w.t.state() == ThreadState::Suspended);
     w.remove(3); // the handler may now destroy it
@@ -67,7 +69,7 @@ TEST_CASE("fault: resume with new registers, or kill") {
 TEST_CASE("fault: a bad answer is rejected and the fault stays pending") {
     Faults w;
     w.ep.receive(w.handler, w.sched);
-    w.t.fault(FaultKind::PageFault, 0x10, w.sched);
+    w.t.fault(FaultKind::PageFault, 0x10, abi::FaultAccess::Read, w.sched);
     w.handler.set_reg(abi::kRegInfo, abi::MessageInfo{9, 0, 0}.encode());
     CHECK(Endpoint::reply(w.handler, w.sched).error() == Error::InvalidArgument);
     w.handler.set_reg(abi::kRegInfo, abi::MessageInfo{1, 1, 0}.encode()); // regs missing
@@ -81,11 +83,11 @@ TEST_CASE("fault: no handler, or a handler that dies, never hangs or corrupts th
     Faults w;
     Thread& lone = w.thread(6);
     REQUIRE(lone.resume(w.sched).ok());
-    lone.fault(FaultKind::PageFault, 0, w.sched);
+    lone.fault(FaultKind::PageFault, 0, abi::FaultAccess::Read, w.sched);
     CHECK(lone.state() == ThreadState::Suspended);
 
     w.ep.receive(w.handler, w.sched);
-    w.t.fault(FaultKind::PageFault, 0x20, w.sched);
+    w.t.fault(FaultKind::PageFault, 0x20, abi::FaultAccess::Read, w.sched);
     w.remove(4); // the handler dies owing the answer
     CHECK(w.t.state() == ThreadState::Ready); // it will retry the instruction
     CHECK(w.t.reg(abi::kRegCap) == 0x1111);
