@@ -116,6 +116,21 @@ int futex_wake(int* addr, int n) {
     return static_cast<int>(result(request(Op::FutexWake, {ptr(addr), static_cast<u64>(n)})));
 }
 
+long mmap(void* addr, std::size_t length, int prot, int flags, int fd, long offset) {
+    u64 label = label_of(Op::Mmap) | (u64{static_cast<unsigned>(fd)} << procserv::kMmapFdShift);
+    return result(call(procserv::kEndpoint, label,
+                       {ptr(addr), length, u64{static_cast<unsigned>(prot)} | u64{static_cast<unsigned>(flags)} << 32,
+                        static_cast<u64>(offset)}));
+}
+int munmap(void* addr, std::size_t length) { return static_cast<int>(result(request(Op::Munmap, {ptr(addr), length}))); }
+int mprotect(void* addr, std::size_t length, int prot) {
+    return static_cast<int>(result(request(Op::Mprotect, {ptr(addr), length, static_cast<u64>(static_cast<unsigned>(prot))})));
+}
+int madvise(void* addr, std::size_t length, int advice) {
+    return static_cast<int>(result(request(Op::Madvise, {ptr(addr), length, static_cast<u64>(static_cast<unsigned>(advice))})));
+}
+long brk(void* addr) { return result(request(Op::Brk, {ptr(addr)})); }
+
 long write_console(const char* s, std::size_t n) {
     // procserv writes up to 256 bytes per request: ask until all is written.
     std::size_t done = 0;

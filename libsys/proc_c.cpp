@@ -7,11 +7,14 @@ namespace {
 #define PROC_CONSTANTS(X)                                                                                  \
     X(CLONE_VM) X(CLONE_FS) X(CLONE_FILES) X(CLONE_SIGHAND) X(CLONE_THREAD) X(CLONE_NEWNS) X(CLONE_SYSVSEM)  \
     X(CLONE_SETTLS) X(CLONE_PARENT_SETTID) X(CLONE_CHILD_CLEARTID) X(CLONE_DETACHED) X(CLONE_CHILD_SETTID)   \
-    X(SIGCHLD) X(SIGILL) X(SIGSEGV) X(O_RDONLY) X(O_WRONLY) X(O_RDWR) X(O_DIRECTORY) X(WNOHANG)
+    X(SIGCHLD) X(SIGILL) X(SIGSEGV) X(SIGBUS) X(SIGKILL) X(O_RDONLY) X(O_WRONLY) X(O_RDWR) X(O_DIRECTORY)    \
+    X(WNOHANG) X(PROT_NONE) X(PROT_READ) X(PROT_WRITE) X(PROT_EXEC) X(MAP_SHARED) X(MAP_PRIVATE) X(MAP_FIXED)  \
+    X(MAP_ANONYMOUS) X(MAP_NORESERVE) X(MAP_FIXED_NOREPLACE) X(MADV_NORMAL) X(MADV_RANDOM) X(MADV_SEQUENTIAL) \
+    X(MADV_WILLNEED) X(MADV_DONTNEED)
 #define PROC_ERRNOS(X)                                                                                     \
     X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) \
     X(EFAULT) X(EBUSY) X(EEXIST) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(EROFS) X(ERANGE) X(EDEADLK)      \
-    X(ENAMETOOLONG) X(ENOSYS)
+    X(ENAMETOOLONG) X(ENOSYS) X(ENODEV) X(EOPNOTSUPP)
 // Before <sys/proc.h> the names are not macros yet: take the C++ values.
 #define CPP_VALUE(name) constexpr long long cpp_##name = static_cast<long long>(sys::name);
 #define CPP_ERRNO(name) constexpr long long cpp_##name = sys::k##name;
@@ -57,6 +60,13 @@ int waitpid(int pid, int* status, int options) { return sys::waitpid(pid, status
 int spawn(const char* path, const char* const argv[]) { return sys::spawn(path, argv); }
 int futex_wait(int* addr, int val) { return sys::futex_wait(addr, val); }
 int futex_wake(int* addr, int n) { return sys::futex_wake(addr, n); }
+long mmap(void* addr, size_t length, int prot, int flags, int fd, long offset) {
+    return sys::mmap(addr, length, prot, flags, fd, offset);
+}
+int munmap(void* addr, size_t length) { return sys::munmap(addr, length); }
+int mprotect(void* addr, size_t length, int prot) { return sys::mprotect(addr, length, prot); }
+int madvise(void* addr, size_t length, int advice) { return sys::madvise(addr, length, advice); }
+long brk(void* addr) { return sys::brk(addr); }
 long write_console(const char* s, size_t n) { return sys::write_console(s, n); }
 
 } // extern "C"

@@ -316,6 +316,18 @@ int waitpid(int pid, int* status, int options) {
     return static_cast<int>(sc(SYS_wait4, pid, L(status), options | kWall, 0));
 }
 
+long mmap(void* addr, std::size_t length, int prot, int flags, int fd, long offset) {
+    return sc(SYS_mmap, L(addr), L(length), prot, flags, fd, offset);
+}
+int munmap(void* addr, std::size_t length) { return static_cast<int>(sc(SYS_munmap, L(addr), L(length))); }
+int mprotect(void* addr, std::size_t length, int prot) {
+    return static_cast<int>(sc(SYS_mprotect, L(addr), L(length), prot));
+}
+int madvise(void* addr, std::size_t length, int advice) {
+    return static_cast<int>(sc(SYS_madvise, L(addr), L(length), advice));
+}
+long brk(void* addr) { return sc(SYS_brk, L(addr)); }
+
 int spawn(const char* path, const char* const argv[]) {
     if (path == nullptr) return -kEFAULT;
     for (int i = 0; argv != nullptr && argv[i] != nullptr; ++i) // the API's limits (proc.hpp)

@@ -1,10 +1,12 @@
 // procserv's memory: its own cap slots, the blocks of untyped memory it lends, the
-// address spaces it builds, and its access to client memory through a window page.
+// address spaces it builds (regions, pages backed on first touch, mmap and friends), and
+// its access to client memory through a window page.
 #include "procserv.hpp"
 
 namespace procserv {
 
 Pool g_thread_blocks, g_proc_blocks;
+Shared g_shared[kMaxShared];
 
 // ---- cap slots -------------------------------------------------------------------------
 u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
@@ -60,75 +62,261 @@ u64 pool_free_bytes() {
     return g_thread_blocks.count * (u64{1} << kThreadBlockBits) + g_proc_blocks.count * (u64{1} << kProcBlockBits);
 }
 
-// ---- memory of an Mm -------------------------------------------------------------------
-/// Retype one object of `type` into a new slot, paid by the mm's blocks (a new block when
-/// the last one is full).
-long long mm_retype(Mm& mm, OT type, u32 bits, u64& out) {
+// ---- frames of an Mm -------------------------------------------------------------------
+/// Retype one object of `type` into a new slot, paid by `blocks` (a new block when the
+/// last one is full).
+long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
     out = alloc_slot();
     if (out == abi::kNoSlot) return -sys::kENOMEM;
     for (;;) {
-        if (mm.nblocks && sys::retype(mm.blocks[mm.nblocks - 1], type, bits, root::kCapSpace, out) == 0)
+        if (blocks.count && sys::retype(blocks.slot[blocks.count - 1], type, bits, root::kCapSpace, out) == 0)
             return 0;
-        if (mm.nblocks == 64) break;
+        if (blocks.count == kMaxBlocks) break;
         u64 b = g_proc_blocks.take();
         if (b == abi::kNoSlot) break;
-        mm.blocks[mm.nblocks++] = b;
+        blocks.slot[blocks.count++] = b;
     }
     free_slot(out);
     out = abi::kNoSlot;
     return -sys::kENOMEM;
 }
 
-Mapping* find_map(Mm& mm, u64 va) {
-    va &= ~(kPage - 1);
-    for (u64 i = 0; i < mm.nmaps; ++i)
-        if (mm.maps[i].va == va) return &mm.maps[i];
-    return nullptr;
-}
-
-/// A fresh zeroed frame mapped at `va` of `mm`.
-long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out) {
-    if (mm.nmaps == kMaxMaps) return -sys::kENOMEM;
-    u64 frame;
-    if (long long e = mm_retype(mm, OT::Frame, 0, frame)) return e;
-    if (long long e = sys::map(mm.as, frame, va, rights)) return e;
-    mm.maps[mm.nmaps++] = {va, frame, rights};
-    if (frame_out) *frame_out = frame;
-    return 0;
-}
-
-/// A page of `mm` at `va` that reads as zeros and is given a frame only when it is first
-/// touched (by the program: a page fault procserv answers, or by procserv writing to it):
-/// stacks and a fork's copies of zero pages cost nothing until used.
-long long mm_reserve(Mm& mm, u64 va, u32 rights) {
-    if (mm.nmaps == kMaxMaps) return -sys::kENOMEM;
-    mm.maps[mm.nmaps++] = {va, abi::kNoSlot, rights};
-    return 0;
-}
-
-/// Back a reserved zero page with a fresh (zeroed) frame.
-long long mm_back(Mm& mm, Mapping& m) {
-    u64 frame;
-    if (long long e = mm_retype(mm, OT::Frame, 0, frame)) return e;
-    if (long long e = sys::map(mm.as, frame, m.va, m.rights)) {
-        free_slot(frame); // its memory stays with the mm's blocks until they are revoked
-        return e;
+/// Revoking a block's capability destroys everything carved from it: give them back.
+void blocks_release(Blocks& blocks) {
+    for (u64 i = 0; i < blocks.count; ++i) {
+        sys::cap_revoke(root::kCapSpace, blocks.slot[i]);
+        g_proc_blocks.give(blocks.slot[i]);
     }
-    m.frame = frame;
-    return 0;
+    blocks.count = 0;
+}
+
+Shared* shared_create() {
+    Shared* s = alloc_in(g_shared);
+    if (!s) return nullptr;
+    s->refs = 1;
+    s->pages.init(s->page_storage, sizeof s->page_storage / sizeof s->page_storage[0]);
+    return s;
+}
+
+void shared_release(Shared& s) {
+    if (--s.refs > 0) return;
+    s.pages.for_each([](PageMap::Page& p) { free_slot(p.frame); });
+    blocks_release(s.blocks);
+    s.used = false;
 }
 
 alignas(4096) const unsigned char g_zero_page[kPage] = {};
 
+namespace {
+
+/// Run f(pointer) with `frame` mapped at procserv's window (`slot` 0 or 1: two pages can
+/// be there at once, for copies).
+template <class F>
+bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
+    u64 at = kWindow + slot * kPage;
+    if (sys::map(root::kAddressSpace, frame, at, write ? rt::kRead | rt::kWrite : rt::kRead) != 0) return false;
+    f(reinterpret_cast<unsigned char*>(at));
+    sys::unmap(root::kAddressSpace, at);
+    return true;
+}
+
+/// A zeroed frame for `mm`: one it gave back earlier (cleared here), or a new one (the
+/// kernel clears those).
+long long new_frame(Mm& mm, u64& frame) {
+    if (mm.nfree) {
+        frame = mm.free_frames[--mm.nfree];
+        if (with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return 0;
+        mm.free_frames[mm.nfree++] = frame;
+        return -sys::kENOMEM;
+    }
+    return blocks_retype(mm.blocks, OT::Frame, 0, frame);
+}
+
+/// A present page's frame goes back to its mm (munmap, MADV_DONTNEED, MAP_FIXED): unmapped
+/// here, kept for the mm's next page (memory returns to the system when the mm ends).
+void drop_page(Mm& mm, PageMap::Page& p) {
+    if (p.rights) sys::unmap(mm.as, p.va);
+    if (!p.borrowed) mm.free_frames[mm.nfree++] = p.frame; // at most one per page of the map: never overflows
+}
+
+/// After regions went: a shared object that none of mm's regions maps any more loses mm's
+/// reference. `gone` lists the objects the removed regions mapped.
+void release_unmapped_shared(Mm& mm, Shared* const* gone, u32 n) {
+    for (u32 i = 0; i < n; ++i) {
+        bool seen = false;
+        for (u32 j = 0; j < i && !seen; ++j) seen = gone[j] == gone[i];
+        for (u32 k = 0; k < mm.regions.count() && !seen; ++k) seen = mm.regions.at(k).shm == gone[i];
+        if (!seen) shared_release(*gone[i]);
+    }
+}
+
+/// Remove [start, end) from mm's regions with their pages (the frames go back to mm,
+/// shared objects lose mm's reference when no region of mm maps them any more).
+long remove_range(Mm& mm, u64 start, u64 end) {
+    Shared* gone[RegionSet::kMaxRegions];
+    u32 n = 0;
+    long e = mm.regions.remove(start, end, [&](const Region& r) {
+        mm.pages.erase_range(r.start, r.end, [&](PageMap::Page& p) { drop_page(mm, p); });
+        if (r.shm) gone[n++] = r.shm;
+    });
+    release_unmapped_shared(mm, gone, n);
+    return e;
+}
+
+/// The frame of page `va` of shared region `r`: the object's, made (zeroed) on first use.
+long long shared_frame(const Region& r, u64 va, u64& frame) {
+    Shared& s = *r.shm;
+    u64 key = va - r.shm_va;
+    if (PageMap::Page* p = s.pages.find(key)) {
+        frame = p->frame;
+        return 0;
+    }
+    if (s.pages.size() >= s.pages.limit()) return -sys::kENOMEM;
+    if (long long e = blocks_retype(s.blocks, OT::Frame, 0, frame)) return e;
+    s.pages.add(key, frame, 0);
+    return 0;
+}
+
+/// The bytes `r` gives the page at `va` (a fresh zeroed frame holds them when this
+/// returns): nothing for anonymous memory, the file's bytes for a file region.
+void fill_page(const Region& r, u64 va, unsigned char* page) {
+    if (!r.is_file()) return;
+    u64 from = va > r.file_va ? va : r.file_va;
+    u64 file_end = r.file_va + r.file_len, to = va + kPage < file_end ? va + kPage : file_end;
+    if (from < to) memcpy(page + (from - va), r.file + (from - r.file_va), to - from);
+}
+
+} // namespace
+
+/// Give a present page the rights `rights` (0: no mapping, its frame kept). The kernel's
+/// Protect only lowers rights below those a page was mapped with: raising them maps again.
+long long set_rights(Mm& mm, PageMap::Page& p, u32 rights) {
+    long long e = 0;
+    if (rights == p.rights) return 0;
+    if (!rights) e = sys::unmap(mm.as, p.va);
+    else if (p.rights && (rights & ~p.rights) == 0) e = sys::protect(mm.as, p.va, rights);
+    else {
+        if (p.rights) sys::unmap(mm.as, p.va);
+        e = sys::map(mm.as, p.frame, p.va, rights);
+        if (e) rights = 0; // it stays as a frame without a mapping
+    }
+    p.rights = rights;
+    return e;
+}
+
+u32 rights_of(u32 prot) {
+    if (!(prot & kProtMask)) return 0;
+    return rt::kRead | (prot & kProtWrite ? rt::kWrite : 0) | (prot & kProtExec ? rt::kExecute : 0);
+}
+
+bool allows(const Region& r, u32 access) {
+    u32 prot = r.prot;
+    if (prot & kProtWrite) prot |= kProtRead; // no CPU here maps a page writable but not readable
+    return (prot & access) == access;
+}
+
+Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
+    const Region* r = mm.regions.find(va);
+    if (!r || !allows(*r, access)) return Touch::Segv;
+    u64 page = va & ~(kPage - 1);
+    if (PageMap::Page* p = mm.pages.find(page)) {
+        if (out) *out = p;
+        return Touch::Present;
+    }
+    if (r->beyond_file(page)) return Touch::Bus;
+    if (mm.pages.size() >= mm.pages.limit()) return Touch::NoMem;
+    u32 rights = rights_of(r->prot);
+    u64 frame;
+    if (r->shm) { // the shared object's frame, mapped here too
+        if (shared_frame(*r, page, frame) != 0 || (rights && sys::map(mm.as, frame, page, rights) != 0))
+            return Touch::NoMem;
+        PageMap::Page* p = mm.pages.add(page, frame, rights);
+        p->borrowed = true;
+        if (out) *out = p;
+        return Touch::Ok;
+    }
+    if (new_frame(mm, frame) != 0) return Touch::NoMem;
+    bool filled = !r->is_file() || with_frame(frame, 0, true, [&](unsigned char* p) { fill_page(*r, page, p); });
+    if (!filled || sys::map(mm.as, frame, page, rights) != 0) {
+        mm.free_frames[mm.nfree++] = frame;
+        return Touch::NoMem;
+    }
+    PageMap::Page* p = mm.pages.add(page, frame, rights);
+    if (out) *out = p;
+    return Touch::Ok;
+}
+
+long mm_add_region(Mm& mm, const Region& r) {
+    if (long e = remove_range(mm, r.start, r.end)) return e;
+    return mm.regions.insert(r);
+}
+
+long mm_unmap(Mm& mm, u64 start, u64 end) { return remove_range(mm, start, end); }
+
+long mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
+    if (!mm.regions.covered(start, end)) return -sys::kENOMEM;
+    if (long e = mm.regions.protect(start, end, prot)) return e;
+    u32 rights = rights_of(prot);
+    long err = 0;
+    mm.pages.for_range(start, end, [&](PageMap::Page& p) { // PROT_NONE keeps the frame and its bytes
+        if (set_rights(mm, p, rights) != 0 && !err) err = -sys::kENOMEM;
+    });
+    return err;
+}
+
+long mm_dontneed(Mm& mm, u64 start, u64 end) {
+    // The next touch sees zeros, or the file again; or, for shared memory, what the
+    // object holds (only this mapping of it goes).
+    mm.pages.erase_range(start, end, [&](PageMap::Page& p) { drop_page(mm, p); });
+    return mm.regions.covered(start, end) ? 0 : -sys::kENOMEM;
+}
+
+long mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
+    u32 prot = (s.readable ? kProtRead : 0) | (s.writable ? kProtWrite : 0) | (s.executable ? kProtExec : 0);
+    u64 start = page_down(s.vaddr), end = page_up(s.vaddr + s.memsz);
+    Region r{};
+    r.prot = prot;
+    r.file = s.data, r.file_va = s.vaddr, r.file_len = s.filesz;
+    r.zero_tail = true; // memsz beyond filesz: the bss
+    if (start >= end) return 0;
+    if (const Region* before = mm.regions.find(start)) {
+        // The page is shared with the segment before (a linker may pack them so): it gets
+        // both segments' bytes now, and the rights of both.
+        Region joint = *before;
+        joint.start = start, joint.end = start + kPage;
+        PageMap::Page* p = nullptr;
+        Touch got = mm_touch(mm, start, 0, &p);
+        if ((got != Touch::Ok && got != Touch::Present) || !p) return -sys::kENOMEM;
+        if (!with_frame(p->frame, 0, true, [&](unsigned char* page) { fill_page(r, start, page); }))
+            return -sys::kENOMEM;
+        // The page's region: its own, anonymous now (its bytes are in the frame already).
+        if (long e = mm.regions.remove(start, start + kPage, [](const Region&) {})) return e;
+        joint.prot |= prot;
+        joint.file = nullptr;
+        if (long e = mm.regions.insert(joint)) return e;
+        if (set_rights(mm, *mm.pages.find(start), rights_of(joint.prot)) != 0) return -sys::kENOMEM;
+        start += kPage;
+        if (start >= end) return 0;
+    }
+    r.start = start, r.end = end;
+    return mm.regions.insert(r);
+}
+
 /// Give the blocks back: revoking a block's capability destroys everything carved from it.
 void mm_release(Mm& mm) {
     if (--mm.refs > 0) return;
-    for (u64 i = 0; i < mm.nmaps; ++i) free_slot(mm.maps[i].frame);
+    mm.pages.for_each([](PageMap::Page& p) {
+        if (!p.borrowed) free_slot(p.frame);
+    });
+    for (u64 i = 0; i < mm.nfree; ++i) free_slot(mm.free_frames[i]);
     free_slot(mm.as);
-    for (u64 i = 0; i < mm.nblocks; ++i) {
-        sys::cap_revoke(root::kCapSpace, mm.blocks[i]);
-        g_proc_blocks.give(mm.blocks[i]);
-    }
+    blocks_release(mm.blocks); // the address space, with every mapping in it, and the frames
+    Shared* shared[RegionSet::kMaxRegions];
+    u32 n = 0;
+    for (u32 i = 0; i < mm.regions.count(); ++i)
+        if (mm.regions.at(i).shm) shared[n++] = mm.regions.at(i).shm;
+    mm.regions = RegionSet{};
+    release_unmapped_shared(mm, shared, n);
     mm.used = false;
 }
 
@@ -136,7 +324,9 @@ Mm* mm_create() {
     Mm* mm = alloc_in(g_mms);
     if (!mm) return nullptr;
     mm->refs = 1;
-    if (mm_retype(*mm, OT::AddressSpace, kAsBits, mm->as) != 0) {
+    mm->regions = RegionSet{};
+    mm->pages.init(mm->page_storage, sizeof mm->page_storage / sizeof mm->page_storage[0]);
+    if (blocks_retype(mm->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
         mm_release(*mm);
         return nullptr;
     }
@@ -182,39 +372,52 @@ long copy_string(Mm& mm, u64 va, char* out, u64 max) {
     return -sys::kENAMETOOLONG;
 }
 
-/// A copy of every page of `from` into a new mm (fork without CLONE_VM: eager copy).
-/// Pages that are zero, backed or not, stay zero pages in the copy: no frame, no copy.
+/// fork without CLONE_VM: the same regions, and a copy of every present page. An
+/// anonymous page that is all zeros is left out: the child's first touch makes it again.
 Mm* copy_mm(Mm& from) {
     Mm* mm = mm_create();
     if (!mm) return nullptr;
-    for (u64 i = 0; i < from.nmaps; ++i) {
-        const Mapping m = from.maps[i];
-        long long err = 0;
-        if (m.frame == abi::kNoSlot) {
-            err = mm_reserve(*mm, m.va, m.rights);
-        } else if (sys::map(root::kAddressSpace, m.frame, kWindow, rt::kRead) != 0) {
-            err = -sys::kENOMEM;
-        } else {
-            const auto* src = reinterpret_cast<const u64*>(kWindow);
-            bool zero = true;
-            for (u64 w = 0; w < kPage / 8 && zero; ++w) zero = src[w] == 0;
-            u64 frame;
-            if (zero) {
-                err = mm_reserve(*mm, m.va, m.rights);
-            } else if ((err = mm_map_new(*mm, m.va, m.rights, &frame)) == 0) {
-                // Both pages side by side in procserv's window: the source at kWindow, the copy next.
-                err = sys::map(root::kAddressSpace, frame, kWindow + kPage, rt::kRead | rt::kWrite);
-                if (!err) {
-                    memcpy(reinterpret_cast<void*>(kWindow + kPage), src, kPage);
-                    sys::unmap(root::kAddressSpace, kWindow + kPage);
+    mm->regions = from.regions;
+    mm->brk_start = from.brk_start, mm->brk = from.brk;
+    for (u32 i = 0; i < mm->regions.count(); ++i) { // the child maps the same shared objects
+        Shared* s = mm->regions.at(i).shm;
+        bool seen = false;
+        for (u32 j = 0; j < i && !seen; ++j) seen = mm->regions.at(j).shm == s;
+        if (s && !seen) ++s->refs;
+    }
+    long long err = 0;
+    from.pages.for_each([&](PageMap::Page& src) {
+        if (err) return;
+        if (src.borrowed) { // shared: the same frame
+            PageMap::Page* p = nullptr;
+            if ((src.rights && sys::map(mm->as, src.frame, src.va, src.rights) != 0) ||
+                !(p = mm->pages.add(src.va, src.frame, src.rights)))
+                err = -sys::kENOMEM;
+            else p->borrowed = true;
+            return;
+        }
+        const Region* r = from.regions.find(src.va);
+        bool zero = false;
+        if (!with_frame(src.frame, 0, false, [&](unsigned char* p) {
+                if (r && r->is_private_anon()) {
+                    const auto* w = reinterpret_cast<const u64*>(p);
+                    zero = true;
+                    for (u64 i = 0; i < kPage / 8 && zero; ++i) zero = w[i] == 0;
                 }
-            }
-            sys::unmap(root::kAddressSpace, kWindow);
-        }
-        if (err) {
-            mm_release(*mm);
-            return nullptr;
-        }
+                if (zero) return;
+                u64 frame;
+                if ((err = new_frame(*mm, frame)) != 0) return;
+                // Both pages side by side in the window: the source, and the copy next to it.
+                if (!with_frame(frame, 1, true, [&](unsigned char* q) { memcpy(q, p, kPage); })) err = -sys::kENOMEM;
+                else if (src.rights && sys::map(mm->as, frame, src.va, src.rights) != 0) err = -sys::kENOMEM;
+                else if (!mm->pages.add(src.va, frame, src.rights)) err = -sys::kENOMEM;
+                if (err) mm->free_frames[mm->nfree++] = frame;
+            }))
+            err = -sys::kENOMEM;
+    });
+    if (err) {
+        mm_release(*mm);
+        return nullptr;
     }
     return mm;
 }

@@ -315,23 +315,19 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
     }
     Mm& mm = *p->mm;
     long long err = 0;
+    // The segments are regions backed by the file's bytes, copied in page by page as the
+    // program touches them; the break starts after the last one.
     image->for_each_segment([&](const kernel::elf::Segment& s) {
-        if (err) return;
-        u32 rights = rt::kRead | (s.writable ? rt::kWrite : 0) | (s.executable ? rt::kExecute : 0);
-        for (u64 va = s.vaddr & ~(kPage - 1); va < s.vaddr + s.memsz && !err; va += kPage) {
-            if (!find_map(mm, va)) err = mm_map_new(mm, va, rights | rt::kWrite);
-            if (err) break;
-            // The file's bytes that fall in this page; the rest stays as it is (zero when new).
-            u64 from = va > s.vaddr ? va : s.vaddr, to = va + kPage < s.vaddr + s.filesz ? va + kPage : s.vaddr + s.filesz;
-            if (from < to)
-                with_page(mm, va, true, [&](unsigned char* page) { memcpy(page + (from - va), s.data + (from - s.vaddr), to - from); });
-            if (!(rights & rt::kWrite)) sys::protect(mm.as, va, rights), find_map(mm, va)->rights = rights;
-        }
+        if (!err) err = mm_load_segment(mm, s);
+        u64 end = page_up(s.vaddr + s.memsz);
+        if (end > mm.brk_start) mm.brk_start = mm.brk = end;
     });
-    // The stack: its top page now (argv goes there), the rest as zero pages backed on use.
-    for (u64 i = 1; i <= kStackPages && !err; ++i)
-        err = i == 1 ? mm_map_new(mm, kStackTop - i * kPage, rt::kRead | rt::kWrite)
-                     : mm_reserve(mm, kStackTop - i * kPage, rt::kRead | rt::kWrite);
+    // The stack: zero pages backed on first touch (argv's page at once, below).
+    if (!err) {
+        Region stack{};
+        stack.start = kStackTop - kStackSize, stack.end = kStackTop, stack.prot = kProtRead | kProtWrite;
+        err = mm_add_region(mm, stack);
+    }
     // argc, argv[], NULL, envp NULL, then the strings, at the top of the stack.
     u64 strings = kStackTop - 1024, words[20] = {}, nw = 0;
     words[nw++] = static_cast<u64>(argc);
@@ -392,10 +388,9 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
         // anything is created.
         if (!copy_in(pmm, stack, &block, sizeof block)) return -sys::kEFAULT;
         stack = block.stack_top & ~u64{15};
-        Mapping* m = stack >= 64 ? find_map(pmm, stack - 1) : nullptr;
-        if (!m || !(m->rights & rt::kWrite)) return -sys::kEFAULT;
+        if (stack < 64 || !user_writable(pmm, stack - 1)) return -sys::kEFAULT;
     }
-    if ((flags & sys::CLONE_PARENT_SETTID) && !find_map(pmm, ptid)) return -sys::kEFAULT;
+    if ((flags & sys::CLONE_PARENT_SETTID) && !user_writable(pmm, ptid)) return -sys::kEFAULT;
 
     // The child's registers: the caller's as they were at the call (a raw clone returns
     // 0 in the child), or the start block's entry.
@@ -534,8 +529,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         // made every page, so its table says so), before anything is created. The thread
         // starts at the libsys entry with (function, argument) as its two arguments.
         u64 top = r.mr[0] & ~u64{15};
-        Mapping* m = top >= 64 ? find_map(*p.mm, top - 1) : nullptr;
-        if (!m || !(m->rights & rt::kWrite)) return done(-sys::kEFAULT);
+        if (top < 64 || !user_writable(*p.mm, top - 1)) return done(-sys::kEFAULT);
         long long err = 0;
         ThreadRec* c = new_thread(p, err);
         if (!c) return done(err);
@@ -608,6 +602,13 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         for (u64 i = 0; i < n; ++i) sys::debug_putc(buf[i]);
         return done(static_cast<long>(n));
     }
+    case Op::Mmap:
+        return done(do_mmap(t, static_cast<int>(label >> procserv::kMmapFdShift), r.mr[0], r.mr[1],
+                            static_cast<u32>(r.mr[2]), static_cast<u32>(r.mr[2] >> 32), r.mr[3]));
+    case Op::Munmap: return done(do_munmap(t, r.mr[0], r.mr[1]));
+    case Op::Mprotect: return done(do_mprotect(t, r.mr[0], r.mr[1], r.mr[2]));
+    case Op::Madvise: return done(do_madvise(t, r.mr[0], r.mr[1], r.mr[2]));
+    case Op::Brk: return done(do_brk(t, r.mr[0]));
     case Op::Stats: {
         int threads = 0, procs = 0;
         for (ThreadRec& x : g_threads) threads += x.used;
@@ -625,21 +626,27 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
 Answer on_fault(ThreadRec& t, const sys::Reply& r) {
     bool page_fault = r.mr[0] == static_cast<u64>(abi::FaultKind::PageFault);
     u64 page = r.mr[1] & ~(kPage - 1);
-    if (page_fault && page != t.last_fault) {
-        Mapping* m = find_map(*t.proc->mm, page);
-        if (m && (m->frame != abi::kNoSlot || mm_back(*t.proc->mm, *m) == 0)) {
+    using A = abi::FaultAccess;
+    auto access = static_cast<A>(r.mr[3]);
+    int sig = r.mr[0] == static_cast<u64>(abi::FaultKind::IllegalInstruction) ? sys::SIGILL : sys::SIGSEGV;
+    const char* what = sig == sys::SIGILL ? "illegal instruction" : "bad memory access";
+    if (page_fault) {
+        u32 need = access == A::Write ? kProtWrite : access == A::Execute ? kProtExec : kProtRead;
+        Touch got = mm_touch(*t.proc->mm, r.mr[1], need);
+        // A page that is there already (another thread of the space backed it meanwhile)
+        // resumes once: the same page faulting again with nothing between is a real fault.
+        if (got == Touch::Ok || (got == Touch::Present && page != t.last_fault)) {
             t.last_fault = page;
             Answer x;
             x.label = static_cast<u64>(abi::FaultReply::Resume);
             return x;
         }
+        if (got == Touch::Bus) sig = sys::SIGBUS, what = "access beyond the end of the mapped file";
+        if (got == Touch::NoMem) sig = sys::SIGKILL, what = "page fault with no memory left";
     }
-    int sig = r.mr[0] == static_cast<u64>(abi::FaultKind::IllegalInstruction) ? sys::SIGILL : sys::SIGSEGV;
-    using A = abi::FaultAccess;
-    auto access = static_cast<A>(r.mr[3]);
     const char* how = !page_fault ? "" : access == A::Write ? "write, " : access == A::Execute ? "execute, " : "read, ";
     sys::print("procserv: pid {} tid {}: {} at {:#x} ({}ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
-               sig == sys::SIGILL ? "illegal instruction" : "bad memory access", r.mr[1], how, r.mr[2], sig);
+               what, r.mr[1], how, r.mr[2], sig);
     kill_group(*t.proc, sig, nullptr);
     return no_reply();
 }

@@ -4,7 +4,10 @@
 // comment explains the design.
 #pragma once
 
+#include "regions.hpp"
+
 #include <microkernel/cpio.hpp>
+#include <microkernel/elf.hpp>
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
 #include <sys/procserv_abi.hpp>
@@ -22,9 +25,14 @@ constexpr u64 kUserEnd = u64{1} << 38; // the smallest user half of the three ar
 constexpr u64 kEndpointSlot = root::kFirstFree; // procserv's endpoint
 constexpr u64 kScratch = root::kFirstFree + 1;  // transient capabilities
 constexpr u64 kWindow = 0x20000000;             // where procserv maps a client page
-constexpr u64 kStackTop = root::kStackTop, kStackPages = 16;
+// A process's layout: its program from 0x400000 (the ELF says), the break right after it,
+// mmap's area below the stack (top down, from kMmapTop), the stack's 8 MiB below
+// kStackTop. Nothing below kMmapMin (Linux's mmap_min_addr), nothing above kUserEnd.
+constexpr u64 kStackTop = root::kStackTop, kStackSize = 8 << 20;
+constexpr u64 kMmapMin = 0x10000, kMmapTop = kStackTop - kStackSize - (64 << 20);
 constexpr u32 kAsBits = 4;                      // 16 tables, 1024 mappings per space (kMaxMaps)
-constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024;
+constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024, kMaxBlocks = 64;
+constexpr u64 kMaxShared = 32; // anonymous MAP_SHARED objects alive at once
 constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
 static_assert(kMaxMaps <= (u64{64} << kAsBits), "an address space holds 64 << bits mappings");
@@ -43,21 +51,36 @@ struct Pool {
 };
 extern Pool g_thread_blocks, g_proc_blocks;
 
-struct Mapping {
-    u64 va;
-    u64 frame; // slot in procserv's cap space; abi::kNoSlot: a zero page not yet backed
-    u32 rights;
+/// Process blocks lent to one owner (an address space, a shared object): everything
+/// carved from them goes when they are revoked.
+struct Blocks {
+    u64 slot[kMaxBlocks];
+    u64 count;
 };
 
 struct Mm { // an address space and the memory in it
     bool used;
     int refs;
-    u64 as;             // slot
-    u64 blocks[64];     // process blocks paying for it
-    u64 nblocks;
-    Mapping maps[kMaxMaps];
-    u64 nmaps;
+    u64 as;                 // slot
+    Blocks blocks;          // pay for it and its frames
+    RegionSet regions;      // what may be touched, and how
+    PageMap pages;          // what has been touched: its frames
+    PageMap::Page page_storage[2 * kMaxMaps];
+    u64 free_frames[kMaxMaps]; // frames given back (munmap...), kept for its next pages
+    u64 nfree;
+    u64 brk_start, brk;     // the program break: brk() moves it within [brk_start, ...)
 };
+
+/// Anonymous MAP_SHARED memory: its own frames, mapped into every address space that
+/// maps it (a fork's child too), released when the last one unmaps it or ends.
+struct Shared {
+    bool used;
+    int refs;     // address spaces with a region of it
+    Blocks blocks;
+    PageMap pages; // keyed by offset in the object: the frames made so far
+    PageMap::Page page_storage[2 * kMaxMaps];
+};
+extern Shared g_shared[kMaxShared];
 
 struct Fs {
     int refs;
@@ -146,6 +169,9 @@ T* alloc_ref(T (&table)[N]) {
 ThreadRec* find_thread(long tid);
 
 // memory.cpp
+/// What touching a page came to: backed now, there already, or the process must die
+/// (SIGSEGV: no region or not that access; SIGBUS: beyond its file), or no memory.
+enum class Touch { Ok, Present, Segv, Bus, NoMem };
 u64 alloc_slots(u64 count);
 inline u64 alloc_slot() { return alloc_slots(1); }
 void free_slot(u64 s);
@@ -154,33 +180,49 @@ void make_pools();
 u64 pool_free_bytes();
 Mm* mm_create();
 void mm_release(Mm& mm);
-Mapping* find_map(Mm& mm, u64 va);
-long long mm_map_new(Mm& mm, u64 va, u32 rights, u64* frame_out = nullptr);
-long long mm_reserve(Mm& mm, u64 va, u32 rights);
-long long mm_back(Mm& mm, Mapping& m);
 Mm* copy_mm(Mm& from);
+u32 rights_of(u32 prot);
+bool allows(const Region& r, u32 access);
+/// Make the page at `va` present for `access` (kProt* bits; 0: any) as a fault would.
+Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out = nullptr);
+/// Map `r`, replacing whatever was in its range (MAP_FIXED). 0 or -ENOMEM.
+long mm_add_region(Mm& mm, const Region& r);
+long mm_unmap(Mm& mm, u64 start, u64 end);
+long mm_protect(Mm& mm, u64 start, u64 end, u32 prot);
+long mm_dontneed(Mm& mm, u64 start, u64 end);
+long mm_load_segment(Mm& mm, const kernel::elf::Segment& s);
+/// A new anonymous shared object (one reference, the caller's), or null.
+Shared* shared_create();
+void shared_release(Shared& s);
 extern const unsigned char g_zero_page[kPage];
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n);
 bool copy_out(Mm& mm, u64 va, const void* src, u64 n);
 long copy_string(Mm& mm, u64 va, char* out, u64 max);
-/// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if it
-/// is not mapped (or not writable when `write`). A zero page not yet backed reads as
-/// zeros and gets its frame when written.
+/// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if the
+/// program itself could not read it (write: write it) there. An anonymous page not yet
+/// touched reads as zeros; anything else is backed first, as the program's touch would.
 template <class F>
 bool with_page(Mm& mm, u64 va, bool write, F&& f) {
-    Mapping* m = find_map(mm, va);
-    if (!m || (write && !(m->rights & rt::kWrite))) return false;
-    if (m->frame == abi::kNoSlot) {
-        if (!write) {
-            f(const_cast<unsigned char*>(g_zero_page) + (va & (kPage - 1))); // f only reads
-            return true;
-        }
-        if (mm_back(mm, *m) != 0) return false;
+    const Region* r = mm.regions.find(va);
+    if (!r || !allows(*r, write ? kProtWrite : kProtRead)) return false;
+    PageMap::Page* p = mm.pages.find(va);
+    if (!p && !write && r->is_private_anon()) {
+        f(const_cast<unsigned char*>(g_zero_page) + (va & (kPage - 1))); // f only reads
+        return true;
     }
-    if (sys::map(root::kAddressSpace, m->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
+    if (!p) {
+        Touch got = mm_touch(mm, va, write ? kProtWrite : kProtRead, &p);
+        if (got != Touch::Ok && got != Touch::Present) return false;
+    }
+    if (sys::map(root::kAddressSpace, p->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
     f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
     sys::unmap(root::kAddressSpace, kWindow);
     return true;
+}
+/// Is `va` in memory the program may write (a stack for a new thread, say)?
+inline bool user_writable(Mm& mm, u64 va) {
+    const Region* r = mm.regions.find(va);
+    return r && allows(*r, kProtWrite);
 }
 
 // fs.cpp
@@ -191,5 +233,13 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags);
 long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);
 long do_close(ThreadRec& t, u64 fd);
 long do_dup(ThreadRec& t, u64 fd);
+OpenFile* fd_of(ThreadRec& t, u64 fd);
+
+// mman.cpp
+long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);
+long do_munmap(ThreadRec& t, u64 addr, u64 length);
+long do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot);
+long do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice);
+long do_brk(ThreadRec& t, u64 addr);
 
 } // namespace procserv

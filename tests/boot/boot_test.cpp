@@ -340,6 +340,12 @@ TEST_CASE("procserv semantics: thousands of threads and processes end in every w
     run_semantics("proc_res");
 }
 
+TEST_CASE("procserv semantics: mmap, munmap, mprotect, madvise, brk; pages backed on first touch; fork's copies") {
+    BootResult r = run_semantics("proc_mem");
+    CHECK(r.contains("killed by signal 7")); // the page past the end of the mapped file
+    CHECK(r.contains(": access beyond the end of the mapped file at "));
+}
+
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
 TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
     std::string dir = temp_dir();

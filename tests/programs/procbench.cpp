@@ -11,6 +11,10 @@
 //   clone_fork_exit_waitpid      fork-style clone (a copy of the address space) + exit_group
 //                                in the child + waitpid
 //   spawn_waitpid                spawn of this program from the initrd + waitpid
+//   page_fault_first_touch       the first write to a page of an anonymous mapping: the
+//                                fault, procserv backing it with a frame, the resume
+//   mmap_touch_munmap_1mib       mmap of 1 MiB, a write to each of its 256 pages, munmap
+//   fork_1mib_exit_waitpid       clone_fork_exit_waitpid with 1 MiB more touched memory
 #include "proc/check.hpp"
 
 #include <sys/syscall.hpp>
@@ -105,6 +109,44 @@ int main(int argc, char** argv) {
         if (r != pid || status != 0) fail("spawn + waitpid", r);
         return t1 - t0;
     }));
+
+    constexpr long kPage = 4096, kMiB = 1 << 20;
+    constexpr int kRW = sys::PROT_READ | sys::PROT_WRITE, kAnon = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS;
+    report("page_fault_first_touch", measure([] {
+        long a = sys::mmap(nullptr, kPage, kRW, kAnon, -1, 0);
+        if (a < 0) fail("mmap of a page", a);
+        auto* p = reinterpret_cast<volatile unsigned char*>(a);
+        unsigned long long t0 = sys_read_counter();
+        if (a > 0) p[0] = 1;
+        unsigned long long t1 = sys_read_counter();
+        if (a > 0) sys::munmap(reinterpret_cast<void*>(a), kPage);
+        return t1 - t0;
+    }));
+
+    report("mmap_touch_munmap_1mib", measure([] {
+        unsigned long long t0 = sys_read_counter();
+        long a = sys::mmap(nullptr, kMiB, kRW, kAnon, -1, 0);
+        auto* p = reinterpret_cast<volatile unsigned char*>(a);
+        for (long i = 0; a > 0 && i < kMiB; i += kPage) p[i] = 1;
+        long r = a > 0 ? sys::munmap(reinterpret_cast<void*>(a), kMiB) : a;
+        unsigned long long t1 = sys_read_counter();
+        if (r != 0) fail("mmap, touch and munmap of 1 MiB", r);
+        return t1 - t0;
+    }));
+
+    long mib = sys::mmap(nullptr, kMiB, kRW, kAnon, -1, 0);
+    for (long i = 0; mib > 0 && i < kMiB; i += kPage) reinterpret_cast<volatile unsigned char*>(mib)[i] = 1;
+    report("fork_1mib_exit_waitpid", measure([] {
+        unsigned long long t0 = sys_read_counter();
+        long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+        if (pid == 0) sys::exit_group(0);
+        int status = -1;
+        long r = pid > 0 ? sys::waitpid(static_cast<int>(pid), &status, 0) : pid;
+        unsigned long long t1 = sys_read_counter();
+        if (r != pid || status != 0) fail("fork with 1 MiB touched + waitpid", r);
+        return t1 - t0;
+    }));
+    if (mib > 0) sys::munmap(reinterpret_cast<void*>(mib), kMiB);
 
     if (g_failures == 0) pt::Line().str("bench: done").print();
     return g_failures == 0 ? 0 : 1;

@@ -25,6 +25,8 @@
 #define SIGCHLD 17
 #define SIGILL 4
 #define SIGSEGV 11
+#define SIGBUS 7
+#define SIGKILL 9
 
 /* errno values the calls return, negated */
 #define EPERM 1
@@ -51,6 +53,25 @@
 #define EDEADLK 35
 #define ENAMETOOLONG 36
 #define ENOSYS 38
+#define ENODEV 19
+#define EOPNOTSUPP 95
+
+/* memory: mmap's protections and flags, madvise's advice */
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_NORESERVE 0x4000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
 
 /* open flags and waitpid */
 #define O_RDONLY 0
@@ -88,6 +109,13 @@ int waitpid(int pid, int *status, int options);
 int spawn(const char *path, const char *const argv[]);
 int futex_wait(int *addr, int val);
 int futex_wake(int *addr, int n);
+/* Memory: the new mapping's address (mmap), 0 (munmap, mprotect, madvise), or -errno;
+ * brk returns the new break, or the current one on failure. */
+long mmap(void *addr, size_t length, int prot, int flags, int fd, long offset);
+int munmap(void *addr, size_t length);
+int mprotect(void *addr, size_t length, int prot);
+int madvise(void *addr, size_t length, int advice);
+long brk(void *addr);
 /* Writes n bytes to the console; returns n or -errno. */
 long write_console(const char *s, size_t n);
 

@@ -35,11 +35,11 @@ constexpr unsigned long SIGCHLD = 17;
 constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
               kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16,
               kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22, kENFILE = 23, kEMFILE = 24, kEROFS = 30, kERANGE = 34,
-              kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38;
+              kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38, kENODEV = 19, kEOPNOTSUPP = 95;
 
 // ---- wait status (Linux encoding) ----------------------------------------------------
 constexpr int WNOHANG = 1;
-constexpr int SIGILL = 4, SIGSEGV = 11;
+constexpr int SIGILL = 4, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
 constexpr bool wifexited(int s) { return (s & 0x7f) == 0; }
 constexpr int wexitstatus(int s) { return (s >> 8) & 0xff; }
 constexpr bool wifsignaled(int s) { return (s & 0x7f) != 0 && (s & 0x7f) != 0x7f; }
@@ -104,6 +104,29 @@ int spawn(const char* path, const char* const argv[]);
 /// Block while *addr == val (-EAGAIN at once if it differs); wake up to n waiters.
 int futex_wait(int* addr, int val);
 int futex_wake(int* addr, int n);
+
+// ---- memory (Linux values, the same on x86_64, aarch64 and riscv64) ----------------
+constexpr int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+constexpr int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
+              MAP_NORESERVE = 0x4000, MAP_FIXED_NOREPLACE = 0x100000;
+constexpr int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4;
+
+/// Linux's mmap: the address of the new mapping, or -errno. Pages are backed when first
+/// touched. Anonymous memory reads as zeros; a file of the initrd (fd from open) is
+/// copied in page by page (MAP_PRIVATE; MAP_SHARED only without PROT_WRITE, the files
+/// being read-only), and a page wholly beyond its end is SIGBUS when touched.
+long mmap(void* addr, std::size_t length, int prot, int flags, int fd, long offset);
+/// Remove the mappings in [addr, addr + length) (rounded up to pages; nothing mapped is
+/// fine). 0 or -errno.
+int munmap(void* addr, std::size_t length);
+/// Change the protection of [addr, addr + length), which must be mapped (ENOMEM).
+int mprotect(void* addr, std::size_t length, int prot);
+/// MADV_DONTNEED drops the pages of a private mapping (the next touch reads zeros, or
+/// the file again); NORMAL, RANDOM, SEQUENTIAL and WILLNEED are accepted and do nothing.
+int madvise(void* addr, std::size_t length, int advice);
+/// Linux's brk system call: move the end of the data segment (the "break") to `addr`
+/// and return the new break; on failure (and for a null addr) the current one.
+long brk(void* addr);
 
 /// Write to the console (stdout on Linux). Returns bytes written or -errno.
 long write_console(const char* s, std::size_t n);

@@ -43,8 +43,14 @@ enum class Op : u64 {
     FutexWake,          ///< (addr, n) -> woken
     Write,              ///< (buf ptr, count) -> written (to the console)
     Stats,              ///< () -> (free bytes of procserv's pools, live threads, live processes)
+    Mmap,               ///< label | fd << 16: (addr, length, prot | flags << 32, offset) -> address
+    Munmap,             ///< (addr, length)
+    Mprotect,           ///< (addr, length, prot)
+    Madvise,            ///< (addr, length, advice)
+    Brk,                ///< (addr) -> the break
 };
 constexpr unsigned kCloneFlagsShift = 16;
+constexpr unsigned kMmapFdShift = 16; ///< Mmap's label carries the fd (32 bits) above the Op
 /// Clone label bit (libsys' clone_fn): mr0 is the address of a StartBlock in the
 /// caller's memory (clone_fn keeps it on its own stack); the child starts at the
 /// block's entry on the block's stack, with (fn, arg) as its two arguments, instead of

@@ -1,0 +1,121 @@
+// The memory calls: mmap, munmap, mprotect, madvise and brk, with Linux's arguments,
+// rules and errors. They check their input and shape the request; memory.cpp does the
+// work on the address space (regions, pages, frames).
+#include "procserv.hpp"
+
+namespace procserv {
+namespace {
+
+constexpr u32 kMapShared = 0x01, kMapPrivate = 0x02, kMapSharedValidate = 0x03, kMapType = 0x0f;
+constexpr u32 kMapFixed = 0x10, kMapAnonymous = 0x20, kMapFixedNoreplace = 0x100000;
+constexpr u32 kProtSem = 0x8; // accepted and ignored, as Linux does on these arches
+constexpr u64 kMadvDontneed = 4, kMadvLast = 4;
+
+/// [addr, addr + length) rounded up to whole pages, inside the user half. False when it
+/// is not (too long, wrapping, or past the end).
+bool user_range(u64 addr, u64 length, u64& end) {
+    if (length > kUserEnd || addr > kUserEnd) return false;
+    end = addr + page_up(length);
+    return end <= kUserEnd;
+}
+
+} // namespace
+
+long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset) {
+    Mm& mm = *t.proc->mm;
+    u32 type = flags & kMapType;
+    if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return -sys::kEINVAL;
+    if (length == 0 || offset % kPage) return -sys::kEINVAL;
+    bool fixed = flags & (kMapFixed | kMapFixedNoreplace);
+    if (fixed && addr % kPage) return -sys::kEINVAL;
+    if (length > kUserEnd) return -sys::kENOMEM;
+    const u64 len = page_up(length);
+
+    Region r{};
+    r.prot = prot & kProtMask;
+    r.shared = type != kMapPrivate;
+    if (!(flags & kMapAnonymous)) {
+        OpenFile* f = fd_of(t, static_cast<u64>(static_cast<long>(fd)));
+        if (!f) return -sys::kEBADF;
+        if (f->dir) return -sys::kENODEV;
+        // Every file is open read-only (the filesystem is): a shared mapping cannot write.
+        if (r.shared && (prot & kProtWrite)) return -sys::kEACCES;
+        static const unsigned char kNothing[1] = {};
+        bool inside = offset < f->size;
+        r.file = inside ? f->data + offset : kNothing; // past the end: every page is SIGBUS
+        r.file_len = inside ? f->size - offset : 0;
+    }
+
+    u64 start = 0;
+    if (fixed) {
+        if (addr < kMmapMin) return -sys::kEPERM; // as Linux's mmap_min_addr
+        if (addr + len > kUserEnd) return -sys::kENOMEM;
+        if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return -sys::kEEXIST;
+        start = addr;
+    } else {
+        // The hint, if that range is free; otherwise the highest free range below kMmapTop.
+        u64 hint = page_down(addr);
+        if (hint >= kMmapMin && hint + len <= kUserEnd && !mm.regions.overlaps(hint, hint + len)) start = hint;
+        else start = mm.regions.find_free(len, kMmapMin, kMmapTop);
+        if (!start) return -sys::kENOMEM;
+    }
+    r.start = start, r.end = start + len;
+    r.file_va = start;
+    if (r.shared && !r.is_file()) { // its own object, which a fork's child will share
+        if (!(r.shm = shared_create())) return -sys::kENOMEM;
+        r.shm_va = start;
+    }
+    if (long e = mm_add_region(mm, r)) {
+        if (r.shm) shared_release(*r.shm);
+        return e;
+    }
+    return static_cast<long>(start);
+}
+
+long do_munmap(ThreadRec& t, u64 addr, u64 length) {
+    u64 end;
+    if (addr % kPage || length == 0 || !user_range(addr, length, end)) return -sys::kEINVAL;
+    return mm_unmap(*t.proc->mm, addr, end);
+}
+
+long do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot) {
+    Mm& mm = *t.proc->mm;
+    if (addr % kPage || (prot & ~u64{kProtMask | kProtSem})) return -sys::kEINVAL;
+    if (length == 0) return 0;
+    u64 end;
+    if (!user_range(addr, length, end) || !mm.regions.covered(addr, end)) return -sys::kENOMEM;
+    for (u64 va = addr; va < end;) { // a shared file mapping can never be written
+        const Region* r = mm.regions.find(va);
+        if (r->shared && r->is_file() && (prot & kProtWrite)) return -sys::kEACCES;
+        va = r->end;
+    }
+    return mm_protect(mm, addr, end, static_cast<u32>(prot) & kProtMask);
+}
+
+long do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice) {
+    Mm& mm = *t.proc->mm;
+    if (addr % kPage || advice > kMadvLast) return -sys::kEINVAL;
+    if (length == 0) return 0;
+    u64 end;
+    if (!user_range(addr, length, end)) return -sys::kEINVAL;
+    if (advice != kMadvDontneed) return mm.regions.covered(addr, end) ? 0 : -sys::kENOMEM;
+    return mm_dontneed(mm, addr, end);
+}
+
+long do_brk(ThreadRec& t, u64 addr) {
+    Mm& mm = *t.proc->mm;
+    if (addr < mm.brk_start || addr > kUserEnd) return static_cast<long>(mm.brk);
+    u64 old_end = page_up(mm.brk), new_end = page_up(addr);
+    if (new_end > old_end) {
+        // Growing never moves another mapping out of the way: it fails instead.
+        Region heap{};
+        heap.start = old_end, heap.end = new_end, heap.prot = kProtRead | kProtWrite;
+        if (mm.regions.overlaps(old_end, new_end) || mm.regions.insert(heap) != 0) return static_cast<long>(mm.brk);
+    } else if (new_end < old_end && mm_unmap(mm, new_end, old_end) != 0) {
+        return static_cast<long>(mm.brk);
+    }
+    mm.brk = addr;
+    return static_cast<long>(addr);
+}
+
+} // namespace procserv

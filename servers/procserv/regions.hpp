@@ -1,0 +1,172 @@
+// The regions of an address space and the pages present in it: procserv's pure memory
+// bookkeeping, with no kernel calls, so that the host's unit tests (ASan/UBSan) check
+// it as they check the kernel core (tests/unit/test_regions.cpp).
+//
+// A region is a page-aligned range [start, end) with Linux's protection bits and a
+// backing: zero-filled anonymous memory, or a private copy of bytes of a file of the
+// initrd (pages beyond the file's last page are not backed at all: an access there is
+// SIGBUS, as on Linux). Regions never overlap and are kept sorted, and neighbours that
+// could be one region are merged, so a search is a binary search.
+//
+// A page is present when procserv has given it a frame. PageMap records the frame (a
+// slot of procserv's cap space) of each present page: open addressing on the page
+// number with backward-shift deletion, so lookups stay O(1) whatever is unmapped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace procserv {
+
+using u64 = std::uint64_t;
+using u32 = std::uint32_t;
+
+struct Shared; // anonymous MAP_SHARED memory (procserv.hpp); only its address matters here
+
+constexpr u64 kPageSize = 4096;
+constexpr u64 page_down(u64 v) { return v & ~(kPageSize - 1); }
+constexpr u64 page_up(u64 v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
+
+/// Linux's protection bits.
+constexpr u32 kProtRead = 1, kProtWrite = 2, kProtExec = 4, kProtMask = 7;
+
+// Every type here is trivial (all zeros is empty), so procserv's static tables of them
+// need no constructors and cost nothing until used: write `Region r{}` for a fresh one.
+struct Region {
+    u64 start, end; ///< page aligned, start < end
+    u32 prot;       ///< kProt* bits
+    bool shared;    ///< MAP_SHARED: a fork's child shares it instead of copying it
+    // File backing (file != nullptr): the byte at va comes from file[va - file_va] for
+    // va in [file_va, file_va + file_len); other bytes of a page that holds some of the
+    // file are zero; a page that holds none of it is beyond the end (SIGBUS), unless
+    // zero_tail says such pages are zeros (an ELF segment's bss).
+    const unsigned char* file;
+    u64 file_va;
+    u64 file_len;
+    bool zero_tail;
+    // Shared anonymous memory (shm != nullptr): the page at va is page (va - shm_va) of
+    // the object, which outlives any one address space (a fork's child shares it).
+    Shared* shm;
+    u64 shm_va;
+
+    bool contains(u64 va) const { return va >= start && va < end; }
+    bool is_file() const { return file != nullptr; }
+    bool is_private_anon() const { return !file && !shm; }
+    /// Is the page at `page` (inside the region) beyond the end of its file?
+    bool beyond_file(u64 page) const { return file && !zero_tail && page >= page_up(file_va + file_len); }
+    /// Could `next` (which starts where this ends) be part of this region?
+    bool mergeable(const Region& next) const;
+};
+
+/// The sorted regions of one address space. Every change checks first that it can be
+/// made whole (room for the regions a split creates) and fails with -ENOMEM otherwise,
+/// changing nothing.
+class RegionSet {
+  public:
+    static constexpr u32 kMaxRegions = 256; ///< as Linux's vm.max_map_count: ENOMEM beyond
+
+    u32 count() const { return count_; }
+    const Region& at(u32 i) const { return regions_[i]; }
+    /// The region holding `va`, or null.
+    const Region* find(u64 va) const;
+    /// Does any region touch [start, end)?
+    bool overlaps(u64 start, u64 end) const;
+    /// Is every page of [start, end) inside some region?
+    bool covered(u64 start, u64 end) const;
+
+    /// Add `r`, which must not overlap anything (remove() first). 0 or -ENOMEM.
+    long insert(const Region& r);
+    /// Take [start, end) out of every region, splitting those that straddle it; for each
+    /// piece removed, `removed(piece)` is called before it goes. 0 or -ENOMEM.
+    template <class F>
+    long remove(u64 start, u64 end, F&& removed) {
+        long e = prepare_split(start, end);
+        if (e) return e;
+        for (u32 i = first_at_or_after(start); i < count_ && regions_[i].start < end;) {
+            removed(regions_[i]);
+            erase(i);
+        }
+        return 0;
+    }
+    /// Give every page of [start, end) the protection `prot` (the range must be
+    /// covered()). 0 or -ENOMEM.
+    long protect(u64 start, u64 end, u32 prot);
+    /// The highest free range of `length` bytes in [low, high), or 0 if there is none.
+    u64 find_free(u64 length, u64 low, u64 high) const;
+
+  private:
+    /// Split the regions straddling start and end so that [start, end) is made of whole
+    /// regions.
+    long prepare_split(u64 start, u64 end);
+    long split_at(u64 va);
+    u32 first_at_or_after(u64 va) const; ///< index of the first region with end > va
+    void erase(u32 i);
+    void merge_around(u32 i);
+
+    Region regions_[kMaxRegions];
+    u32 count_;
+};
+
+/// The frames of the present pages of one address space.
+class PageMap {
+  public:
+    struct Page {
+        u64 va;     ///< page address
+        u64 frame;  ///< slot of procserv's cap space
+        u32 rights; ///< as mapped (abi rights); 0 while the page's region is PROT_NONE
+        bool used;
+        bool borrowed; ///< the frame belongs to a Shared object, not to this address space
+    };
+
+    /// `storage` holds `capacity` entries (a power of two); at most capacity / 2 pages
+    /// are kept, so that probes stay short.
+    void init(Page* storage, u64 capacity);
+    u64 size() const { return size_; }
+    u64 limit() const { return capacity_ / 2; }
+
+    Page* find(u64 va);
+    /// Record a page (not present yet); null when the map is at its limit.
+    Page* add(u64 va, u64 frame, u32 rights);
+    void remove(Page* p);
+    /// Call f(page) for every present page in [start, end); f must not remove pages.
+    template <class F>
+    void for_range(u64 start, u64 end, F&& f) {
+        if ((end - start) / kPageSize <= capacity_) {
+            for (u64 va = start; va < end; va += kPageSize)
+                if (Page* p = find(va)) f(*p);
+        } else {
+            for (u64 i = 0; i < capacity_; ++i)
+                if (pages_[i].used && pages_[i].va >= start && pages_[i].va < end) f(pages_[i]);
+        }
+    }
+    /// Call f(page) for every present page in [start, end), then forget it.
+    template <class F>
+    void erase_range(u64 start, u64 end, F&& f) {
+        if ((end - start) / kPageSize <= capacity_) {
+            for (u64 va = start; va < end; va += kPageSize)
+                if (Page* p = find(va)) f(*p), remove(p);
+            return;
+        }
+        // A deletion shifts later entries of the cluster back into the hole: look at the
+        // same index again. (What wraps around to the end was looked at already.)
+        for (u64 i = 0; i < capacity_;) {
+            Page& p = pages_[i];
+            if (p.used && p.va >= start && p.va < end) f(p), remove(&p);
+            else ++i;
+        }
+    }
+    template <class F>
+    void for_each(F&& f) {
+        for (u64 i = 0; i < capacity_; ++i)
+            if (pages_[i].used) f(pages_[i]);
+    }
+
+  private:
+    u64 home(u64 va) const { return ((va / kPageSize) * 0x9e3779b97f4a7c15ull) >> shift_; }
+    Page* pages_;
+    u64 capacity_;
+    u64 size_;
+    unsigned shift_;
+};
+
+} // namespace procserv

@@ -1,0 +1,215 @@
+// procserv's memory bookkeeping (servers/procserv/regions.hpp): regions split, merge and
+// protect exactly like Linux's mappings, never half-change when they run out of room, and
+// the page map finds every page after any sequence of additions and removals.
+#include <catch2/catch.hpp>
+#include <servers/procserv/regions.hpp>
+
+#include <map>
+#include <random>
+#include <vector>
+
+using namespace procserv;
+
+namespace {
+constexpr u64 P = kPageSize;
+Region anon(u64 start, u64 end, u32 prot = kProtRead | kProtWrite) {
+    Region r{};
+    r.start = start, r.end = end, r.prot = prot;
+    return r;
+}
+/// The regions as (start, end, prot) triples, for comparisons.
+std::vector<std::vector<u64>> dump(const RegionSet& s) {
+    std::vector<std::vector<u64>> out;
+    for (u32 i = 0; i < s.count(); ++i) out.push_back({s.at(i).start, s.at(i).end, s.at(i).prot});
+    return out;
+}
+} // namespace
+
+TEST_CASE("regions: insert keeps order, merges equal neighbours, finds by address") {
+    RegionSet s{};
+    REQUIRE(s.insert(anon(10 * P, 12 * P)) == 0);
+    REQUIRE(s.insert(anon(2 * P, 4 * P)) == 0);
+    REQUIRE(s.insert(anon(4 * P, 6 * P)) == 0); // joins [2, 4)
+    REQUIRE(s.insert(anon(6 * P, 8 * P, kProtRead)) == 0); // other rights: a region of its own
+    CHECK(dump(s) == std::vector<std::vector<u64>>{{2 * P, 6 * P, 3}, {6 * P, 8 * P, 1}, {10 * P, 12 * P, 3}});
+    CHECK(s.find(5 * P + 7)->start == 2 * P);
+    CHECK(s.find(8 * P) == nullptr);
+    CHECK(s.find(12 * P) == nullptr);
+    CHECK(s.find(P) == nullptr);
+    CHECK(s.overlaps(7 * P, 11 * P));
+    CHECK_FALSE(s.overlaps(8 * P, 10 * P));
+    CHECK(s.covered(3 * P, 8 * P));
+    CHECK_FALSE(s.covered(3 * P, 9 * P));
+    CHECK(s.insert(anon(3 * P, 5 * P)) == -22); // overlap: refused, nothing changes
+    CHECK(s.count() == 3);
+}
+
+TEST_CASE("regions: remove splits what it cuts and reports every piece") {
+    RegionSet s{};
+    REQUIRE(s.insert(anon(0x10 * P, 0x20 * P)) == 0);
+    std::vector<std::pair<u64, u64>> removed;
+    auto note = [&](const Region& r) { removed.push_back({r.start, r.end}); };
+    REQUIRE(s.remove(0x14 * P, 0x16 * P, note) == 0); // a hole in the middle
+    CHECK(removed == std::vector<std::pair<u64, u64>>{{0x14 * P, 0x16 * P}});
+    CHECK(dump(s) == std::vector<std::vector<u64>>{{0x10 * P, 0x14 * P, 3}, {0x16 * P, 0x20 * P, 3}});
+    removed.clear();
+    REQUIRE(s.remove(0x12 * P, 0x18 * P, note) == 0); // across the hole: two pieces
+    CHECK(removed == std::vector<std::pair<u64, u64>>{{0x12 * P, 0x14 * P}, {0x16 * P, 0x18 * P}});
+    removed.clear();
+    REQUIRE(s.remove(0, 0x100 * P, note) == 0); // everything
+    CHECK(removed.size() == 2);
+    CHECK(s.count() == 0);
+    REQUIRE(s.remove(0, P, note) == 0); // nothing there: fine
+}
+
+TEST_CASE("regions: protect splits and merges back") {
+    RegionSet s{};
+    REQUIRE(s.insert(anon(0, 8 * P)) == 0);
+    REQUIRE(s.protect(2 * P, 3 * P, kProtRead) == 0);
+    CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 2 * P, 3}, {2 * P, 3 * P, 1}, {3 * P, 8 * P, 3}});
+    REQUIRE(s.protect(2 * P, 3 * P, kProtRead | kProtWrite) == 0);
+    CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 8 * P, 3}});
+    REQUIRE(s.protect(0, 8 * P, 0) == 0);
+    CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 8 * P, 0}});
+}
+
+TEST_CASE("regions: a file region merges only with the same file continued") {
+    static const unsigned char file[3 * P] = {};
+    RegionSet s{};
+    Region a = anon(P, 2 * P, kProtRead);
+    a.file = file, a.file_va = P, a.file_len = sizeof file;
+    Region b = a;
+    b.start = 2 * P, b.end = 3 * P;
+    REQUIRE(s.insert(a) == 0);
+    REQUIRE(s.insert(b) == 0);
+    CHECK(s.count() == 1);
+    Region c = anon(3 * P, 4 * P, kProtRead); // anonymous after it
+    REQUIRE(s.insert(c) == 0);
+    CHECK(s.count() == 2);
+    CHECK_FALSE(s.at(0).beyond_file(3 * P));
+    Region d = a;
+    d.file_len = 10; // one page of file: the page after it is beyond the end
+    CHECK(d.beyond_file(2 * P));
+    CHECK_FALSE(d.beyond_file(P));
+}
+
+TEST_CASE("regions: shared memory merges only with the same object at the same anchor") {
+    Shared* one = reinterpret_cast<Shared*>(0x1000); // only the address matters here
+    Shared* two = reinterpret_cast<Shared*>(0x2000);
+    Region a = anon(0, P);
+    a.shared = true, a.shm = one, a.shm_va = 0;
+    Region b = a;
+    b.start = P, b.end = 2 * P;
+    CHECK(a.mergeable(b));
+    b.shm_va = P; // another part of the object: not a continuation
+    CHECK_FALSE(a.mergeable(b));
+    b.shm_va = 0, b.shm = two;
+    CHECK_FALSE(a.mergeable(b));
+    RegionSet s{};
+    REQUIRE(s.insert(a) == 0);
+    REQUIRE(s.protect(0, P, kProtRead) == 0);
+    CHECK(s.at(0).shm == one);
+    CHECK_FALSE(a.is_private_anon());
+}
+
+TEST_CASE("regions: a full set refuses what would need room, and changes nothing") {
+    RegionSet s{};
+    for (u32 i = 0; i < RegionSet::kMaxRegions; ++i) // one-page regions with gaps: none merge
+        REQUIRE(s.insert(anon(2 * i * P, (2 * i + 1) * P)) == 0);
+    CHECK(s.insert(anon(0x10000 * P, 0x10001 * P, kProtExec)) == -12);
+    CHECK(s.insert(anon(P, 2 * P)) == 0); // fills a gap and merges both neighbours: room
+    CHECK(s.count() == RegionSet::kMaxRegions - 1);
+    REQUIRE(s.insert(anon(0x10000 * P, 0x10004 * P, kProtExec)) == 0);
+    auto full = dump(s);
+    CHECK(s.protect(0x10001 * P, 0x10002 * P, kProtRead) == -12); // needs two more regions
+    CHECK(s.remove(0x10001 * P, 0x10002 * P, [](const Region&) {}) == -12);
+    CHECK(dump(s) == full);
+    CHECK(s.protect(0x10000 * P, 0x10004 * P, kProtRead) == 0); // a whole region: no split
+    CHECK(s.remove(0x10000 * P, 0x10004 * P, [](const Region&) {}) == 0);
+}
+
+TEST_CASE("regions: find_free takes the highest gap that fits") {
+    RegionSet s{};
+    CHECK(s.find_free(4 * P, 0x10 * P, 0x100 * P) == 0xfc * P);
+    REQUIRE(s.insert(anon(0xf0 * P, 0x100 * P)) == 0);
+    REQUIRE(s.insert(anon(0x80 * P, 0xee * P)) == 0);
+    CHECK(s.find_free(2 * P, 0x10 * P, 0x100 * P) == 0xee * P);   // the 2-page gap
+    CHECK(s.find_free(3 * P, 0x10 * P, 0x100 * P) == 0x7d * P);   // too small: below
+    CHECK(s.find_free(0x70 * P, 0x10 * P, 0x100 * P) == 0x10 * P); // exactly the bottom gap
+    CHECK(s.find_free(0x71 * P, 0x10 * P, 0x100 * P) == 0);       // nothing
+    CHECK(s.find_free(P, 0x10 * P, 0x80 * P) == 0x7f * P);       // a lower limit of the search
+}
+
+TEST_CASE("regions: random operations agree with a page-by-page model") {
+    std::mt19937_64 rng(7);
+    RegionSet s{};
+    std::map<u64, u32> model; // page -> prot, for mapped pages
+    for (int step = 0; step < 4000; ++step) {
+        u64 a = rng() % 64, b = a + 1 + rng() % 8;
+        u32 prot = static_cast<u32>(rng() % 4);
+        switch (rng() % 3) {
+        case 0: // map (MAP_FIXED: remove, then insert)
+            if (s.remove(a * P, b * P, [](const Region&) {}) == 0 && s.insert(anon(a * P, b * P, prot)) == 0)
+                for (u64 p = a; p < b; ++p) model[p] = prot;
+            break;
+        case 1:
+            if (s.remove(a * P, b * P, [](const Region&) {}) == 0)
+                for (u64 p = a; p < b; ++p) model.erase(p);
+            break;
+        case 2:
+            if (s.covered(a * P, b * P) && s.protect(a * P, b * P, prot) == 0)
+                for (u64 p = a; p < b; ++p) model[p] = prot;
+            break;
+        }
+        for (u64 p = 0; p < 80; ++p) {
+            const Region* r = s.find(p * P);
+            auto m = model.find(p);
+            REQUIRE((r != nullptr) == (m != model.end()));
+            if (r) REQUIRE(r->prot == m->second);
+        }
+        for (u32 i = 0; i + 1 < s.count(); ++i) { // sorted, disjoint and merged
+            REQUIRE(s.at(i).end <= s.at(i + 1).start);
+            REQUIRE_FALSE(s.at(i).mergeable(s.at(i + 1)));
+        }
+    }
+}
+
+TEST_CASE("page map: pages are found after any mix of additions and removals") {
+    std::vector<PageMap::Page> storage(256);
+    PageMap m{};
+    m.init(storage.data(), storage.size());
+    CHECK(m.limit() == 128);
+    std::mt19937_64 rng(11);
+    std::map<u64, u64> model;
+    for (int step = 0; step < 20000; ++step) {
+        u64 va = (rng() % 300) * P;
+        if (rng() % 2) {
+            if (!m.find(va)) {
+                PageMap::Page* p = m.add(va, step, 3);
+                if (model.size() < m.limit()) {
+                    REQUIRE(p != nullptr);
+                    model[va] = static_cast<u64>(step);
+                } else {
+                    REQUIRE(p == nullptr);
+                }
+            }
+        } else if (PageMap::Page* p = m.find(va)) {
+            m.remove(p);
+            model.erase(va);
+        }
+        REQUIRE(m.size() == model.size());
+    }
+    for (u64 p = 0; p < 300; ++p) {
+        PageMap::Page* x = m.find(p * P);
+        auto y = model.find(p * P);
+        REQUIRE((x != nullptr) == (y != model.end()));
+        if (x) CHECK(x->frame == y->second);
+    }
+    // erase_range, both ways it walks: page by page, and over the whole table.
+    u64 seen = 0;
+    m.erase_range(0, 100 * P, [&](PageMap::Page&) { ++seen; });
+    u64 rest = 0;
+    m.erase_range(0, ~u64{0} & ~(P - 1), [&](PageMap::Page& p) { REQUIRE(p.va >= 100 * P); ++rest; });
+    CHECK(seen + rest == model.size());
+    CHECK(m.size() == 0);
+}
