@@ -91,16 +91,21 @@ void blocks_release(Blocks& blocks) {
 }
 
 Shared* shared_create() {
-    Shared* s = alloc_in(g_shared);
-    if (!s) return nullptr;
-    s->refs = 1;
-    s->pages.init(s->page_storage, sizeof s->page_storage / sizeof s->page_storage[0]);
-    return s;
+    for (Shared& s : g_shared)
+        if (!s.used) { // its page table is all zeros already (shared_release cleared it)
+            s.used = true;
+            s.refs = 1;
+            s.blocks.count = 0;
+            s.pages.init(s.page_storage, s.page_order, sizeof s.page_storage / sizeof s.page_storage[0]);
+            return &s;
+        }
+    return nullptr;
 }
 
 void shared_release(Shared& s) {
     if (--s.refs > 0) return;
     s.pages.for_each([](PageMap::Page& p) { free_slot(p.frame); });
+    s.pages.clear();
     blocks_release(s.blocks);
     s.used = false;
 }
@@ -308,6 +313,7 @@ void mm_release(Mm& mm) {
     mm.pages.for_each([](PageMap::Page& p) {
         if (!p.borrowed) free_slot(p.frame);
     });
+    mm.pages.clear(); // all zeros again, for the next mm
     for (u64 i = 0; i < mm.nfree; ++i) free_slot(mm.free_frames[i]);
     free_slot(mm.as);
     blocks_release(mm.blocks); // the address space, with every mapping in it, and the frames
@@ -315,17 +321,28 @@ void mm_release(Mm& mm) {
     u32 n = 0;
     for (u32 i = 0; i < mm.regions.count(); ++i)
         if (mm.regions.at(i).shm) shared[n++] = mm.regions.at(i).shm;
-    mm.regions = RegionSet{};
+    mm.regions.clear();
     release_unmapped_shared(mm, shared, n);
     mm.used = false;
 }
 
 Mm* mm_create() {
-    Mm* mm = alloc_in(g_mms);
+    Mm* mm = nullptr;
+    for (Mm& m : g_mms)
+        if (!m.used) {
+            mm = &m;
+            break;
+        }
     if (!mm) return nullptr;
+    // Field by field: the page table (most of an Mm) is all zeros already (mm_release).
+    mm->used = true;
     mm->refs = 1;
-    mm->regions = RegionSet{};
-    mm->pages.init(mm->page_storage, sizeof mm->page_storage / sizeof mm->page_storage[0]);
+    mm->as = abi::kNoSlot;
+    mm->blocks.count = 0;
+    mm->regions.clear();
+    mm->pages.init(mm->page_storage, mm->page_order, sizeof mm->page_storage / sizeof mm->page_storage[0]);
+    mm->nfree = 0;
+    mm->brk_start = mm->brk = 0;
     if (blocks_retype(mm->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
         mm_release(*mm);
         return nullptr;

@@ -65,7 +65,8 @@ struct Mm { // an address space and the memory in it
     Blocks blocks;          // pay for it and its frames
     RegionSet regions;      // what may be touched, and how
     PageMap pages;          // what has been touched: its frames
-    PageMap::Page page_storage[2 * kMaxMaps];
+    PageMap::Page page_storage[2 * kMaxMaps]; // all zeros while the mm is free (pages.clear())
+    u32 page_order[kMaxMaps];
     u64 free_frames[kMaxMaps]; // frames given back (munmap...), kept for its next pages
     u64 nfree;
     u64 brk_start, brk;     // the program break: brk() moves it within [brk_start, ...)
@@ -78,7 +79,8 @@ struct Shared {
     int refs;     // address spaces with a region of it
     Blocks blocks;
     PageMap pages; // keyed by offset in the object: the frames made so far
-    PageMap::Page page_storage[2 * kMaxMaps];
+    PageMap::Page page_storage[2 * kMaxMaps]; // all zeros while it is free
+    u32 page_order[kMaxMaps];
 };
 extern Shared g_shared[kMaxShared];
 

@@ -128,13 +128,18 @@ u64 RegionSet::find_free(u64 length, u64 low, u64 high) const {
     return top - low >= length ? top - length : 0;
 }
 
-void PageMap::init(Page* storage, u64 capacity) {
+void PageMap::init(Page* storage, u32* order, u64 capacity) {
     pages_ = storage;
+    order_ = order;
     capacity_ = capacity;
     size_ = 0;
     shift_ = 64;
     for (u64 c = capacity; c > 1; c >>= 1) --shift_;
-    for (u64 i = 0; i < capacity; ++i) pages_[i] = Page{};
+}
+
+void PageMap::clear() {
+    for (u64 i = 0; i < size_; ++i) pages_[order_[i]] = Page{}, order_[i] = 0;
+    size_ = 0;
 }
 
 PageMap::Page* PageMap::find(u64 va) {
@@ -146,12 +151,17 @@ PageMap::Page* PageMap::find(u64 va) {
     }
 }
 
+void PageMap::place(u64 index, const Page& p) {
+    pages_[index] = p;
+    order_[p.dense] = static_cast<u32>(index);
+}
+
 PageMap::Page* PageMap::add(u64 va, u64 frame, u32 rights) {
     if (size_ >= limit()) return nullptr;
     va = page_down(va);
     u64 i = home(va);
     while (pages_[i].used) i = (i + 1) & (capacity_ - 1);
-    pages_[i] = Page{va, frame, rights, true, false};
+    place(i, Page{va, frame, rights, static_cast<u32>(size_), true, false});
     ++size_;
     return &pages_[i];
 }
@@ -159,15 +169,22 @@ PageMap::Page* PageMap::add(u64 va, u64 frame, u32 rights) {
 void PageMap::remove(Page* p) {
     const u64 mask = capacity_ - 1;
     u64 hole = static_cast<u64>(p - pages_);
-    pages_[hole] = Page{};
+    // The dense list: its last entry takes the removed one's place.
+    u32 d = p->dense;
     --size_;
+    if (d != size_) {
+        order_[d] = order_[size_];
+        pages_[order_[d]].dense = d;
+    }
+    order_[size_] = 0;
+    pages_[hole] = Page{};
     // Backward shift: move later entries of the cluster into the hole when the hole lies
     // between their home and where they are, so that no probe sequence is broken.
     for (u64 j = (hole + 1) & mask; pages_[j].used; j = (j + 1) & mask) {
         u64 h = home(pages_[j].va);
         bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
         if (movable) {
-            pages_[hole] = pages_[j];
+            place(hole, pages_[j]);
             pages_[j] = Page{};
             hole = j;
         }

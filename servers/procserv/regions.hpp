@@ -65,6 +65,13 @@ class RegionSet {
   public:
     static constexpr u32 kMaxRegions = 256; ///< as Linux's vm.max_map_count: ENOMEM beyond
 
+    /// Only the regions in use are copied or cleared: O(count), never the whole table.
+    RegionSet& operator=(const RegionSet& other) {
+        count_ = other.count_;
+        for (u32 i = 0; i < count_; ++i) regions_[i] = other.regions_[i];
+        return *this;
+    }
+    void clear() { count_ = 0; }
     u32 count() const { return count_; }
     const Region& at(u32 i) const { return regions_[i]; }
     /// The region holding `va`, or null.
@@ -107,22 +114,28 @@ class RegionSet {
     u32 count_;
 };
 
-/// The frames of the present pages of one address space.
+/// The frames of the present pages of one address space. Besides the hash table, a dense
+/// list of the entries in use makes walking every page O(pages present), and removing
+/// every page (clear) leaves the table all zeros, ready for reuse without being cleared.
 class PageMap {
   public:
     struct Page {
         u64 va;     ///< page address
         u64 frame;  ///< slot of procserv's cap space
         u32 rights; ///< as mapped (abi rights); 0 while the page's region is PROT_NONE
+        u32 dense;  ///< its index in the dense list
         bool used;
         bool borrowed; ///< the frame belongs to a Shared object, not to this address space
     };
 
-    /// `storage` holds `capacity` entries (a power of two); at most capacity / 2 pages
-    /// are kept, so that probes stay short.
-    void init(Page* storage, u64 capacity);
+    /// `storage` holds `capacity` entries (a power of two), `order` capacity / 2 indices:
+    /// at most capacity / 2 pages are kept, so that probes stay short. Both must be all
+    /// zeros (as static storage is, and as clear() leaves them).
+    void init(Page* storage, u32* order, u64 capacity);
     u64 size() const { return size_; }
     u64 limit() const { return capacity_ / 2; }
+    /// Forget every page.
+    void clear();
 
     Page* find(u64 va);
     /// Record a page (not present yet); null when the map is at its limit.
@@ -131,39 +144,40 @@ class PageMap {
     /// Call f(page) for every present page in [start, end); f must not remove pages.
     template <class F>
     void for_range(u64 start, u64 end, F&& f) {
-        if ((end - start) / kPageSize <= capacity_) {
+        if ((end - start) / kPageSize <= size_) {
             for (u64 va = start; va < end; va += kPageSize)
                 if (Page* p = find(va)) f(*p);
         } else {
-            for (u64 i = 0; i < capacity_; ++i)
-                if (pages_[i].used && pages_[i].va >= start && pages_[i].va < end) f(pages_[i]);
+            for (u64 i = 0; i < size_; ++i)
+                if (Page& p = pages_[order_[i]]; p.va >= start && p.va < end) f(p);
         }
     }
     /// Call f(page) for every present page in [start, end), then forget it.
     template <class F>
     void erase_range(u64 start, u64 end, F&& f) {
-        if ((end - start) / kPageSize <= capacity_) {
+        if ((end - start) / kPageSize <= size_) {
             for (u64 va = start; va < end; va += kPageSize)
                 if (Page* p = find(va)) f(*p), remove(p);
             return;
         }
-        // A deletion shifts later entries of the cluster back into the hole: look at the
-        // same index again. (What wraps around to the end was looked at already.)
-        for (u64 i = 0; i < capacity_;) {
-            Page& p = pages_[i];
-            if (p.used && p.va >= start && p.va < end) f(p), remove(&p);
+        // A removal moves the last entry of the dense list into the place it frees: look
+        // at the same place again.
+        for (u64 i = 0; i < size_;) {
+            Page& p = pages_[order_[i]];
+            if (p.va >= start && p.va < end) f(p), remove(&p);
             else ++i;
         }
     }
     template <class F>
     void for_each(F&& f) {
-        for (u64 i = 0; i < capacity_; ++i)
-            if (pages_[i].used) f(pages_[i]);
+        for (u64 i = 0; i < size_; ++i) f(pages_[order_[i]]);
     }
 
   private:
     u64 home(u64 va) const { return ((va / kPageSize) * 0x9e3779b97f4a7c15ull) >> shift_; }
+    void place(u64 index, const Page& p); ///< put p at index, and keep the dense list right
     Page* pages_;
+    u32* order_;
     u64 capacity_;
     u64 size_;
     unsigned shift_;

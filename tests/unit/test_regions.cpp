@@ -176,8 +176,9 @@ TEST_CASE("regions: random operations agree with a page-by-page model") {
 
 TEST_CASE("page map: pages are found after any mix of additions and removals") {
     std::vector<PageMap::Page> storage(256);
+    std::vector<u32> order(128);
     PageMap m{};
-    m.init(storage.data(), storage.size());
+    m.init(storage.data(), order.data(), storage.size());
     CHECK(m.limit() == 128);
     std::mt19937_64 rng(11);
     std::map<u64, u64> model;
@@ -199,6 +200,13 @@ TEST_CASE("page map: pages are found after any mix of additions and removals") {
         }
         REQUIRE(m.size() == model.size());
     }
+    u64 listed = 0;
+    m.for_each([&](PageMap::Page& p) {
+        ++listed;
+        REQUIRE(model.count(p.va) == 1);
+        REQUIRE(model[p.va] == p.frame);
+    });
+    CHECK(listed == model.size());
     for (u64 p = 0; p < 300; ++p) {
         PageMap::Page* x = m.find(p * P);
         auto y = model.find(p * P);
@@ -212,4 +220,13 @@ TEST_CASE("page map: pages are found after any mix of additions and removals") {
     m.erase_range(0, ~u64{0} & ~(P - 1), [&](PageMap::Page& p) { REQUIRE(p.va >= 100 * P); ++rest; });
     CHECK(seen + rest == model.size());
     CHECK(m.size() == 0);
+    // Emptied, the table is all zeros again: ready for reuse without clearing.
+    for (const PageMap::Page& p : storage) REQUIRE_FALSE(p.used);
+    for (u64 i = 0; i < 100; ++i) REQUIRE(m.add(i * P, i, 1) != nullptr);
+    u64 walked = 0;
+    m.for_each([&](PageMap::Page& p) { walked += p.frame; });
+    CHECK(walked == 99 * 100 / 2);
+    m.clear();
+    for (const PageMap::Page& p : storage) REQUIRE(p.va == 0);
+    for (u32 o : order) REQUIRE(o == 0);
 }
