@@ -7,6 +7,14 @@ namespace procserv {
 
 Pool g_thread_blocks, g_proc_blocks;
 Shared g_shared[kMaxShared];
+Store g_stores[kMaxStores];
+// Per frame, by its slot in procserv's cap space: how many pages map it, its store, and
+// the next frame of its store's free list.
+constexpr u64 kSlots = u64{1} << root::kCapSpaceBits;
+unsigned short g_frame_refs[kSlots];
+unsigned char g_frame_store[kSlots];
+unsigned short g_frame_next[kSlots];
+static_assert(kMaxStores < 256 && kSlots <= 65536);
 
 // ---- cap slots -------------------------------------------------------------------------
 u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
@@ -114,6 +122,41 @@ alignas(4096) const unsigned char g_zero_page[kPage] = {};
 
 namespace {
 
+Store* store_create() {
+    for (Store& s : g_stores)
+        if (!s.used) {
+            s.used = true;
+            s.users = 1; // the address space that will allocate from it
+            s.blocks.count = 0;
+            s.free_head = abi::kNoSlot;
+            return &s;
+        }
+    return nullptr;
+}
+
+/// One user fewer; with none left, every frame of it is free: the blocks go back.
+void store_unuse(Store& s) {
+    if (--s.users > 0) return;
+    for (u64 f = s.free_head; f != abi::kNoSlot;) {
+        u64 next = g_frame_next[f] == 0xffff ? abi::kNoSlot : g_frame_next[f];
+        free_slot(f);
+        f = next;
+    }
+    blocks_release(s.blocks);
+    s.used = false;
+}
+
+void frame_ref(u64 f) { ++g_frame_refs[f]; }
+
+/// A page no longer maps frame f: with no page left it joins its store's free list.
+void frame_unref(u64 f) {
+    if (--g_frame_refs[f] > 0) return;
+    Store& s = g_stores[g_frame_store[f]];
+    g_frame_next[f] = s.free_head == abi::kNoSlot ? 0xffff : static_cast<unsigned short>(s.free_head);
+    s.free_head = f;
+    store_unuse(s);
+}
+
 /// Run f(pointer) with `frame` mapped at procserv's window (`slot` 0 or 1: two pages can
 /// be there at once, for copies).
 template <class F>
@@ -125,23 +168,28 @@ bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
     return true;
 }
 
-/// A zeroed frame for `mm`: one it gave back earlier (cleared here), or a new one (the
-/// kernel clears those).
+/// A zeroed frame from mm's store, mapped by one page (the caller's): one that was
+/// given back (cleared here), or a new one (the kernel clears those).
 long long new_frame(Mm& mm, u64& frame) {
-    if (mm.nfree) {
-        frame = mm.free_frames[--mm.nfree];
-        if (with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return 0;
-        mm.free_frames[mm.nfree++] = frame;
-        return -sys::kENOMEM;
+    Store& s = *mm.store;
+    if (s.free_head != abi::kNoSlot) {
+        frame = s.free_head;
+        if (!with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return -sys::kENOMEM;
+        s.free_head = g_frame_next[frame] == 0xffff ? abi::kNoSlot : g_frame_next[frame];
+    } else if (long long e = blocks_retype(s.blocks, OT::Frame, 0, frame)) {
+        return e;
     }
-    return blocks_retype(mm.blocks, OT::Frame, 0, frame);
+    g_frame_refs[frame] = 1;
+    g_frame_store[frame] = static_cast<unsigned char>(&s - g_stores);
+    ++s.users;
+    return 0;
 }
 
-/// A present page's frame goes back to its mm (munmap, MADV_DONTNEED, MAP_FIXED): unmapped
-/// here, kept for the mm's next page (memory returns to the system when the mm ends).
+/// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
+/// reused once no page maps it (memory returns to the system when its store ends).
 void drop_page(Mm& mm, PageMap::Page& p) {
     if (p.rights) sys::unmap(mm.as, p.va);
-    if (!p.borrowed) mm.free_frames[mm.nfree++] = p.frame; // at most one per page of the map: never overflows
+    if (!p.borrowed) frame_unref(p.frame);
 }
 
 /// After regions went: a shared object that none of mm's regions maps any more loses mm's
@@ -197,6 +245,7 @@ void fill_page(const Region& r, u64 va, unsigned char* page) {
 /// Protect only lowers rights below those a page was mapped with: raising them maps again.
 long long set_rights(Mm& mm, PageMap::Page& p, u32 rights) {
     long long e = 0;
+    if (p.cow) rights &= ~rt::kWrite; // a write must come to procserv first (mm_touch)
     if (rights == p.rights) return 0;
     if (!rights) e = sys::unmap(mm.as, p.va);
     else if (p.rights && (rights & ~p.rights) == 0) e = sys::protect(mm.as, p.va, rights);
@@ -226,7 +275,27 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
     u64 page = va & ~(kPage - 1);
     if (PageMap::Page* p = mm.pages.find(page)) {
         if (out) *out = p;
-        return Touch::Present;
+        if (!(access & kProtWrite) || !p->cow) return Touch::Present;
+        // Copy-on-write: the last page mapping the frame takes it over; otherwise the
+        // page gets a copy of its own.
+        u32 rights = rights_of(r->prot);
+        if (g_frame_refs[p->frame] > 1) {
+            u64 frame;
+            if (new_frame(mm, frame) != 0) return Touch::NoMem;
+            bool copied = with_frame(p->frame, 0, false, [&](unsigned char* from) {
+                with_frame(frame, 1, true, [&](unsigned char* to) { memcpy(to, from, kPage); });
+            });
+            if (!copied) {
+                frame_unref(frame);
+                return Touch::NoMem;
+            }
+            if (p->rights) sys::unmap(mm.as, page);
+            frame_unref(p->frame);
+            p->frame = frame;
+            p->rights = 0;
+        }
+        p->cow = false;
+        return set_rights(mm, *p, rights) == 0 ? Touch::Ok : Touch::NoMem;
     }
     if (r->beyond_file(page)) return Touch::Bus;
     if (mm.pages.size() >= mm.pages.limit()) return Touch::NoMem;
@@ -243,7 +312,7 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
     if (new_frame(mm, frame) != 0) return Touch::NoMem;
     bool filled = !r->is_file() || with_frame(frame, 0, true, [&](unsigned char* p) { fill_page(*r, page, p); });
     if (!filled || sys::map(mm.as, frame, page, rights) != 0) {
-        mm.free_frames[mm.nfree++] = frame;
+        frame_unref(frame);
         return Touch::NoMem;
     }
     PageMap::Page* p = mm.pages.add(page, frame, rights);
@@ -310,13 +379,14 @@ long mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
 /// Give the blocks back: revoking a block's capability destroys everything carved from it.
 void mm_release(Mm& mm) {
     if (--mm.refs > 0) return;
+    // The address space goes, and every mapping in it; then its frames, unless a fork
+    // left them to another address space too; then the store, once nothing uses it.
+    if (mm.as != abi::kNoSlot) sys::cap_delete(root::kCapSpace, mm.as), free_slot(mm.as);
     mm.pages.for_each([](PageMap::Page& p) {
-        if (!p.borrowed) free_slot(p.frame);
+        if (!p.borrowed) frame_unref(p.frame);
     });
     mm.pages.clear(); // all zeros again, for the next mm
-    for (u64 i = 0; i < mm.nfree; ++i) free_slot(mm.free_frames[i]);
-    free_slot(mm.as);
-    blocks_release(mm.blocks); // the address space, with every mapping in it, and the frames
+    if (mm.store) store_unuse(*mm.store);
     Shared* shared[RegionSet::kMaxRegions];
     u32 n = 0;
     for (u32 i = 0; i < mm.regions.count(); ++i)
@@ -338,12 +408,11 @@ Mm* mm_create() {
     mm->used = true;
     mm->refs = 1;
     mm->as = abi::kNoSlot;
-    mm->blocks.count = 0;
     mm->regions.clear();
     mm->pages.init(mm->page_storage, mm->page_order, sizeof mm->page_storage / sizeof mm->page_storage[0]);
-    mm->nfree = 0;
     mm->brk_start = mm->brk = 0;
-    if (blocks_retype(mm->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
+    mm->store = store_create();
+    if (!mm->store || blocks_retype(mm->store->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
         mm_release(*mm);
         return nullptr;
     }
@@ -389,8 +458,10 @@ long copy_string(Mm& mm, u64 va, char* out, u64 max) {
     return -sys::kENAMETOOLONG;
 }
 
-/// fork without CLONE_VM: the same regions, and a copy of every present page. An
-/// anonymous page that is all zeros is left out: the child's first touch makes it again.
+/// fork without CLONE_VM: the same regions and the same pages, copy-on-write. Every
+/// private page present in `from` is mapped in the copy too, without write access in
+/// either: the first write in one of them copies it (mm_touch). Shared memory stays
+/// shared.
 Mm* copy_mm(Mm& from) {
     Mm* mm = mm_create();
     if (!mm) return nullptr;
@@ -405,32 +476,20 @@ Mm* copy_mm(Mm& from) {
     long long err = 0;
     from.pages.for_each([&](PageMap::Page& src) {
         if (err) return;
-        if (src.borrowed) { // shared: the same frame
-            PageMap::Page* p = nullptr;
-            if ((src.rights && sys::map(mm->as, src.frame, src.va, src.rights) != 0) ||
-                !(p = mm->pages.add(src.va, src.frame, src.rights)))
-                err = -sys::kENOMEM;
-            else p->borrowed = true;
+        if (!src.borrowed && !src.cow) {
+            src.cow = true; // the parent's page stops being writable until it copies
+            if (set_rights(from, src, src.rights) != 0) err = -sys::kENOMEM;
+        }
+        u32 rights = src.borrowed ? src.rights : src.rights & ~rt::kWrite;
+        PageMap::Page* p = nullptr;
+        if (err || (rights && sys::map(mm->as, src.frame, src.va, rights) != 0) ||
+            !(p = mm->pages.add(src.va, src.frame, rights))) {
+            err = -sys::kENOMEM;
             return;
         }
-        const Region* r = from.regions.find(src.va);
-        bool zero = false;
-        if (!with_frame(src.frame, 0, false, [&](unsigned char* p) {
-                if (r && r->is_private_anon()) {
-                    const auto* w = reinterpret_cast<const u64*>(p);
-                    zero = true;
-                    for (u64 i = 0; i < kPage / 8 && zero; ++i) zero = w[i] == 0;
-                }
-                if (zero) return;
-                u64 frame;
-                if ((err = new_frame(*mm, frame)) != 0) return;
-                // Both pages side by side in the window: the source, and the copy next to it.
-                if (!with_frame(frame, 1, true, [&](unsigned char* q) { memcpy(q, p, kPage); })) err = -sys::kENOMEM;
-                else if (src.rights && sys::map(mm->as, frame, src.va, src.rights) != 0) err = -sys::kENOMEM;
-                else if (!mm->pages.add(src.va, frame, src.rights)) err = -sys::kENOMEM;
-                if (err) mm->free_frames[mm->nfree++] = frame;
-            }))
-            err = -sys::kENOMEM;
+        p->borrowed = src.borrowed;
+        p->cow = !src.borrowed;
+        if (p->cow) frame_ref(src.frame);
     });
     if (err) {
         mm_release(*mm);

@@ -33,6 +33,7 @@ constexpr u64 kMmapMin = 0x10000, kMmapTop = kStackTop - kStackSize - (64 << 20)
 constexpr u32 kAsBits = 4;                      // 16 tables, 1024 mappings per space (kMaxMaps)
 constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024, kMaxBlocks = 64;
 constexpr u64 kMaxShared = 32; // anonymous MAP_SHARED objects alive at once
+constexpr u64 kMaxStores = 160; // frame stores alive at once (an address space's, and those a fork left behind)
 constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
 static_assert(kMaxMaps <= (u64{64} << kAsBits), "an address space holds 64 << bits mappings");
@@ -58,17 +59,26 @@ struct Blocks {
     u64 count;
 };
 
+/// Where an address space's frames come from: its own blocks. A frame may be mapped by
+/// several address spaces after a fork (copy-on-write), so it counts its pages, and the
+/// store goes back to the pools only when no address space allocates from it and none
+/// of its frames is mapped any more. Frames whose last page went are kept for reuse.
+struct Store {
+    bool used;
+    u64 users;     // the address space allocating from it, plus every frame of it in use
+    Blocks blocks; // pay for that address space's own object and the frames
+    u64 free_head; // frames not in use: a list through g_frame_next (kNoSlot ends it)
+};
+
 struct Mm { // an address space and the memory in it
     bool used;
     int refs;
     u64 as;                 // slot
-    Blocks blocks;          // pay for it and its frames
+    Store* store;           // pays for it and its frames
     RegionSet regions;      // what may be touched, and how
     PageMap pages;          // what has been touched: its frames
     PageMap::Page page_storage[2 * kMaxMaps]; // all zeros while the mm is free (pages.clear())
     u32 page_order[kMaxMaps];
-    u64 free_frames[kMaxMaps]; // frames given back (munmap...), kept for its next pages
-    u64 nfree;
     u64 brk_start, brk;     // the program break: brk() moves it within [brk_start, ...)
 };
 
@@ -212,7 +222,7 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
         f(const_cast<unsigned char*>(g_zero_page) + (va & (kPage - 1))); // f only reads
         return true;
     }
-    if (!p) {
+    if (!p || (write && p->cow)) { // (a write to a copy-on-write page copies it first)
         Touch got = mm_touch(mm, va, write ? kProtWrite : kProtRead, &p);
         if (got != Touch::Ok && got != Touch::Present) return false;
     }

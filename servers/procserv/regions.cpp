@@ -161,7 +161,7 @@ PageMap::Page* PageMap::add(u64 va, u64 frame, u32 rights) {
     va = page_down(va);
     u64 i = home(va);
     while (pages_[i].used) i = (i + 1) & (capacity_ - 1);
-    place(i, Page{va, frame, rights, static_cast<u32>(size_), true, false});
+    place(i, Page{va, frame, rights, static_cast<u32>(size_), true, false, false});
     ++size_;
     return &pages_[i];
 }

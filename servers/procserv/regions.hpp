@@ -126,6 +126,7 @@ class PageMap {
         u32 dense;  ///< its index in the dense list
         bool used;
         bool borrowed; ///< the frame belongs to a Shared object, not to this address space
+        bool cow;      ///< the frame may be another address space's too: a write copies it first
     };
 
     /// `storage` holds `capacity` entries (a power of two), `order` capacity / 2 indices:

@@ -51,6 +51,39 @@ long addr(const void* p) { return reinterpret_cast<long>(p); }
 
 unsigned char* g_shared;
 unsigned char* g_private;
+
+// Copy-on-write, as a user sees it: after a fork each side's writes are its own.
+constexpr long kCowPages = 64;
+unsigned char* g_cow;
+bool cow_pattern(long from) { // page i holds i (from page `from` on)
+    for (long i = from; i < kCowPages; ++i)
+        if (g_cow[i * P] != static_cast<unsigned char>(i)) return false;
+    return true;
+}
+int cow_child() {
+    // Wait for the parent to write page 0 after the fork: this copy must not see it.
+    while (pt::load(reinterpret_cast<int*>(g_shared + 64)) == 0) pt::spin(1000);
+    bool before = g_cow[0] == 0 && cow_pattern(1);
+    // A system call that stores into a shared page (the process server writes it): the
+    // parent's page must not change either.
+    bool stored = sys::getcwd(reinterpret_cast<char*>(g_cow + 5 * P), 64) == 2 && g_cow[5 * P] == '/';
+    for (long i = 0; i < kCowPages; ++i) g_cow[i * P] = 0x55;
+    before = before && stored;
+    return before && g_cow[(kCowPages - 1) * P] == 0x55 ? 0 : 1;
+}
+int cow_writer() { // even pages written; odd ones must still hold the pattern
+    for (long i = 0; i < kCowPages; i += 2) g_cow[i * P] = 0x66;
+    for (long i = 0; i < kCowPages; ++i)
+        if (g_cow[i * P] != (i % 2 ? static_cast<unsigned char>(i) : 0x66)) return 1;
+    return 0;
+}
+int cow_grandparent() {
+    // A child of a fork forks again: three address spaces share the pages.
+    g_cow[2 * P] = 0x77;
+    int status = pt::reap(fork_child(cow_writer), "reap");
+    bool ok = sys::wifexited(status) && sys::wexitstatus(status) == 0;
+    return ok && g_cow[2 * P] == 0x77 && g_cow[4 * P] == 4 && g_cow[P] == 1 ? 0 : 1;
+}
 int write_both() {
     g_shared[0] = 42;
     g_private[0] = 43;
@@ -217,6 +250,28 @@ int main(int, char**) {
         pt::check_exited(status, 0, "a fork child writes to both");
         check_eq(g_private[0], 1, "private memory: the parent keeps its own copy");
         check_eq(g_shared[0], 42, "MAP_SHARED memory: the parent sees the child's write");
+    }
+
+    // ---- copy-on-write: after a fork, every write is its writer's own ----
+    g_cow = map(kCowPages * P);
+    if (g_cow && g_shared) {
+        for (long i = 0; i < kCowPages; ++i) g_cow[i * P] = static_cast<unsigned char>(i);
+        pt::store(reinterpret_cast<int*>(g_shared + 64), 0);
+        int pid = fork_child(cow_child);
+        g_cow[0] = 0xee; // after the fork: the child keeps page 0 as it was
+        pt::store(reinterpret_cast<int*>(g_shared + 64), 1);
+        pt::check_exited(pt::reap(pid, "reap"), 0, "a fork child sees the memory as it was at the fork, then writes all of it");
+        check(g_cow[0] == 0xee && cow_pattern(1), "the parent's pages are still its own (also the one a getcwd filled in the child)");
+        int good = 0;
+        for (int k = 0; k < 8; ++k) {
+            int st = pt::reap(fork_child(cow_writer), "reap");
+            good += sys::wifexited(st) && sys::wexitstatus(st) == 0 && cow_pattern(1) && g_cow[0] == 0xee;
+        }
+        check_eq(good, 8, "8 children writing half the pages: each sees its own, the parent's copy never changes");
+        pt::check_exited(pt::reap(fork_child(cow_grandparent), "reap"), 0,
+                         "a grandchild's writes stay its own, its parent's too");
+        check(g_cow[2 * P] == 2 && g_cow[0] == 0xee, "and the first parent's bytes are unchanged");
+        sys::munmap(g_cow, kCowPages * P);
     }
     return pt::finish();
 }
