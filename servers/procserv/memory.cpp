@@ -44,30 +44,54 @@ void free_slot(u64 s) {
     if (s != abi::kNoSlot) mark_slot(s, false);
 }
 
-// Cut the kernel's untypeds into blocks. Thread blocks first (few), then process blocks.
+// ---- blocks ----------------------------------------------------------------------------
+unsigned short g_block_next[u64{1} << root::kCapSpaceBits];
+// Bytes of each of the kernel's untypeds carved so far, as the kernel counts them: its
+// header's page, then each child untyped page-aligned after the one before.
+u64 g_untyped_used[root::kMaxUntypeds];
+
 void make_pools() {
-    const auto& in = info();
     g_thread_blocks.bits = kThreadBlockBits;
     g_proc_blocks.bits = kProcBlockBits;
-    for (u64 i = 0; i < in.untyped_count; ++i) {
-        u64 ut = in.untyped_first + i;
-        for (Pool* p : {&g_thread_blocks, &g_proc_blocks}) {
-            u64 want = p == &g_thread_blocks ? 768 : 1024;
-            while (p->total < want) {
-                u64 s = alloc_slot();
-                if (sys::retype(ut, OT::Untyped, static_cast<u32>(p->bits), root::kCapSpace, s) != 0) {
-                    free_slot(s);
-                    break;
-                }
-                p->give(s);
-                ++p->total;
-            }
-        }
+    for (u64 i = 0; i < info().untyped_count; ++i) g_untyped_used[i] = kPage;
+}
+
+u64 pool_take(Pool& p) {
+    if (p.free_count) {
+        u64 b = p.free_head;
+        p.free_head = g_block_next[b];
+        --p.free_count;
+        return b;
     }
+    const auto& in = info();
+    const u64 size = u64{1} << p.bits;
+    for (; p.cursor < in.untyped_count; ++p.cursor) {
+        u64 i = p.cursor, at = page_up(g_untyped_used[i]);
+        if (at + size > in.untyped_bytes[i]) continue; // this one is full (for this size)
+        u64 s = alloc_slot();
+        if (s == abi::kNoSlot) return abi::kNoSlot;
+        if (sys::retype(in.untyped_first + i, OT::Untyped, static_cast<u32>(p.bits), root::kCapSpace, s) != 0) {
+            free_slot(s);
+            g_untyped_used[i] = in.untyped_bytes[i]; // not as counted: use it no more
+            continue;
+        }
+        g_untyped_used[i] = at + size;
+        return s;
+    }
+    return abi::kNoSlot;
+}
+
+void pool_give(Pool& p, u64 block) {
+    g_block_next[block] = static_cast<unsigned short>(p.free_head);
+    p.free_head = block;
+    ++p.free_count;
 }
 
 u64 pool_free_bytes() {
-    return g_thread_blocks.count * (u64{1} << kThreadBlockBits) + g_proc_blocks.count * (u64{1} << kProcBlockBits);
+    const auto& in = info();
+    u64 free = (g_thread_blocks.free_count << kThreadBlockBits) + (g_proc_blocks.free_count << kProcBlockBits);
+    for (u64 i = 0; i < in.untyped_count; ++i) free += in.untyped_bytes[i] - g_untyped_used[i];
+    return free;
 }
 
 // ---- frames of an Mm -------------------------------------------------------------------
@@ -80,7 +104,7 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
         if (blocks.count && sys::retype(blocks.slot[blocks.count - 1], type, bits, root::kCapSpace, out) == 0)
             return 0;
         if (blocks.count == kMaxBlocks) break;
-        u64 b = g_proc_blocks.take();
+        u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
         blocks.slot[blocks.count++] = b;
     }
@@ -93,7 +117,7 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
 void blocks_release(Blocks& blocks) {
     for (u64 i = 0; i < blocks.count; ++i) {
         sys::cap_revoke(root::kCapSpace, blocks.slot[i]);
-        g_proc_blocks.give(blocks.slot[i]);
+        pool_give(g_proc_blocks, blocks.slot[i]);
     }
     blocks.count = 0;
 }

@@ -3,9 +3,9 @@
 // through libsys (sys/proc.hpp) with the protocol of sys/procserv_abi.hpp.
 // docs/procserv.md describes the design; the short version:
 //
-// Memory. At start the kernel's untyped memory is cut into blocks: 4 KiB thread blocks
-// (a thread, its 8-slot cap space and two semaphores fit in one) and 1 MiB process
-// blocks (address spaces and frames). The kernel's untyped reuses memory only when
+// Memory. The kernel's untyped memory is cut into blocks as they are needed: 4 KiB thread
+// blocks (a thread, its 8-slot cap space, its join semaphore and its Reply object fit in
+// one) and 1 MiB process blocks (address spaces and frames, shared objects). The kernel's untyped reuses memory only when
 // everything carved from it is gone, so each block belongs to one thread or one address
 // space, and revoking the block's capability ends everything carved from it at once:
 // that is how every byte comes back.
@@ -107,7 +107,7 @@ void release_thread(ThreadRec& t) {
     // Everything of the thread was carved from its block: revoke ends it all (including
     // copies of its join semaphore in other threads' cap spaces, and its Reply object).
     sys::cap_revoke(root::kCapSpace, t.block);
-    g_thread_blocks.give(t.block);
+    pool_give(g_thread_blocks, t.block);
     for (u64 s : {t.thread, t.cs, t.join, t.reply}) free_slot(s);
     drop_fs(t.fs);
     drop_files(t.files);
@@ -134,7 +134,7 @@ ThreadRec* new_thread(Process& proc, long long& err) {
     if (g_live_threads + g_unclaimed_ended >= kMaxEnded) return nullptr; // room to end
     ThreadRec* t = alloc_in(g_threads);
     if (!t) return nullptr;
-    t->block = g_thread_blocks.take();
+    t->block = pool_take(g_thread_blocks);
     if (t->block == abi::kNoSlot) {
         t->used = false;
         return nullptr;
@@ -673,8 +673,7 @@ int main() {
     }
     make_pools();
     const u64 start_free = pool_free_bytes();
-    sys::print("procserv: {} thread blocks, {} process blocks ({} MiB)\n", g_thread_blocks.count,
-               g_proc_blocks.count, start_free >> 20);
+    sys::print("procserv: {} MiB of memory to lend, carved into blocks as needed\n", start_free >> 20);
 
     // The first program: `exec=NAME ARGS...` ending the kernel command line (scripts/run
     // --exec), else init. The words after NAME are its argv[1..].

@@ -40,17 +40,20 @@ static_assert(kMaxMaps <= (u64{64} << kAsBits), "an address space holds 64 << bi
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
 
-// Blocks of untyped memory, all of one size: each is lent to one thread or one address
-// space at a time and revoked whole when its owner ends.
+// Blocks of untyped memory, all of one size: each is lent to one thread or one store at
+// a time and revoked whole when its owner ends. They are carved from the kernel's
+// untypeds when first needed (so start-up takes the same time whatever the RAM, and all
+// of it can be used), and kept on a free list once given back.
 struct Pool {
-    u64 slots[1024]; // static storage: everything starts at zero
-    u64 count;
-    u64 total;
     u64 bits;
-    u64 take() { return count ? slots[--count] : abi::kNoSlot; }
-    void give(u64 s) { slots[count++] = s; }
+    u64 free_head;  // the free blocks: a list through g_block_next
+    u64 free_count;
+    u64 cursor;     // the untyped it carves from now
 };
 extern Pool g_thread_blocks, g_proc_blocks;
+/// A block of the pool's size, or abi::kNoSlot when memory is exhausted.
+u64 pool_take(Pool& p);
+void pool_give(Pool& p, u64 block);
 
 /// Process blocks lent to one owner (an address space, a shared object): everything
 /// carved from them goes when they are revoked.

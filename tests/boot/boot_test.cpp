@@ -296,6 +296,17 @@ TEST_CASE("procserv is the root task: init reads the initrd, creates and joins t
     CHECK_FALSE(r.contains("FAILED"));
 }
 
+TEST_CASE("procserv offers all of a 2 GiB machine's memory, carved only as it is used") {
+    // Regression: procserv cut 1024 blocks of 1 MiB at start, which offered half of 2 GiB
+    // and took seconds of QEMU time that grew with the RAM.
+    BootResult r = boot("--mem 2G");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.number_after("procserv: ") >= 1900); // MiB of memory it can lend
+    CHECK(r.contains("init: 0 failures"));
+    CHECK(memory_returned(r, "init"));
+}
+
 TEST_CASE("procserv: a program that faults is reported and killed; its status is the signal's") {
     BootResult r = boot("--append exec=hello"); // a root-task program: it faults without root caps
     SHOW(r);
