@@ -132,6 +132,7 @@ ThreadRec* thread_of_badge(u64 badge) {
 ThreadRec* new_thread(Process& proc, long long& err) {
     err = -sys::kEAGAIN;
     if (g_live_threads + g_unclaimed_ended >= kMaxEnded) return nullptr; // room to end
+    if (proc.alive + proc.unclaimed >= kMaxThreadsPerProcess) return nullptr; // its share
     ThreadRec* t = alloc_in(g_threads);
     if (!t) return nullptr;
     t->block = pool_take(g_thread_blocks);
@@ -191,9 +192,22 @@ bool store_int(Mm& mm, u64 va, int value) {
     return writable(va) && writable(va + sizeof(int) - 1) && copy_out(mm, va, &value, sizeof value);
 }
 
+/// What names the futex word at `addr` of `mm`: the address in the address space, or, in
+/// shared memory, the offset in the shared object (so processes sharing it meet there).
+struct FutexKey {
+    const void* space;
+    u64 at;
+};
+FutexKey futex_key(Mm& mm, u64 addr) {
+    const Region* r = mm.regions.find(addr);
+    if (r && r->shm) return {r->shm, addr - r->shm_va};
+    return {&mm, addr};
+}
+
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
+    FutexKey k = futex_key(*mm, addr);
     for (ThreadRec& w : g_threads)
-        if (woken < n && w.used && w.wait == Wait::Futex && w.proc->mm == mm && w.futex_addr == addr) {
+        if (woken < n && w.used && w.wait == Wait::Futex && w.futex_space == k.space && w.futex_addr == k.at) {
             answer(w, 0);
             ++woken;
         }
@@ -252,10 +266,14 @@ void end_thread(ThreadRec& t, int code) {
         joiner = -1;
     }
     sys::sem_signal(t.join);
-    Ended& e = new_ended();
-    e = Ended{t.tid, p.pid, code, joiner};
-    ++p.ended_records;
-    if (!e.joiner) ++g_unclaimed_ended;
+    // Only a thread_create thread leaves a record for joins to come (a clone'd thread or
+    // a process's first thread is gone without a trace, as Linux reaps them).
+    if (t.joinable) {
+        Ended& e = new_ended();
+        e = Ended{t.tid, p.pid, code, joiner};
+        ++p.ended_records;
+        if (!e.joiner) ++g_unclaimed_ended, ++p.unclaimed;
+    }
     release_thread(t);
     --g_live_threads;
     if (--p.alive == 0) {
@@ -270,7 +288,7 @@ void end_process(Process& p) {
     for (Ended& e : g_ended) {
         if (p.ended_records == 0) break;
         if (e.tid != 0 && e.pid == p.pid) {
-            if (!e.joiner) --g_unclaimed_ended;
+            if (!e.joiner) --g_unclaimed_ended, --p.unclaimed;
             e = Ended{};
             --p.ended_records;
         }
@@ -480,7 +498,7 @@ Answer no_reply() {
 /// and end_thread stores the code at the joiner's retval before signalling it.
 Answer join(ThreadRec& t, long tid, u64 retval) {
     if (tid == t.tid) return done(-sys::kEDEADLK);
-    if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc) {
+    if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc && x->joinable) {
         if (x->joiner) return done(-sys::kEINVAL);
         // The code will be stored there: it must be writable now (both ends of the int).
         auto writable = [&](u64 va) { return with_page(*t.proc->mm, va, true, [](unsigned char*) {}); };
@@ -496,7 +514,7 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
     if (e->joiner != 0) return done(-sys::kEINVAL);
     // The code is stored before it is claimed: an unwritable retval leaves it unclaimed.
     if (retval && !store_int(*t.proc->mm, retval, e->code)) return done(-sys::kEFAULT);
-    --g_unclaimed_ended;
+    --g_unclaimed_ended, --t.proc->unclaimed;
     e->joiner = -1; // collected: later joins are -EINVAL
     return done(0);
 }
@@ -533,6 +551,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         long long err = 0;
         ThreadRec* c = new_thread(p, err);
         if (!c) return done(err);
+        c->joinable = true;
         c->fs = t.fs, ++t.fs->refs;
         c->files = t.files, ++t.files->refs;
         start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
@@ -584,7 +603,8 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         if (!copy_in(*p.mm, r.mr[0], &now, sizeof now)) return done(-sys::kEFAULT);
         if (static_cast<u32>(now) != static_cast<u32>(r.mr[1])) return done(-sys::kEAGAIN);
         if (!keep_reply(t, Wait::Futex)) return done(-sys::kENOMEM);
-        t.futex_addr = r.mr[0];
+        FutexKey k = futex_key(*p.mm, r.mr[0]);
+        t.futex_space = k.space, t.futex_addr = k.at;
         return no_reply(); // futex_wake answers
     }
     case Op::FutexWake: {

@@ -32,6 +32,10 @@ constexpr u64 kStackTop = root::kStackTop, kStackSize = 8 << 20;
 constexpr u64 kMmapMin = 0x10000, kMmapTop = kStackTop - kStackSize - (64 << 20);
 constexpr u32 kAsBits = 4;                      // 16 tables, 1024 mappings per space (kMaxMaps)
 constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024, kMaxBlocks = 64;
+/// A process's share of the thread tables: its live threads plus its ended threads whose
+/// code nobody has claimed (as RLIMIT_NPROC, per process). Beyond it thread_create and
+/// clone are EAGAIN for that process only: no process can take the records another needs.
+constexpr int kMaxThreadsPerProcess = 512;
 constexpr u64 kMaxShared = 32; // anonymous MAP_SHARED objects alive at once
 constexpr u64 kMaxStores = 160; // frame stores alive at once (an address space's, and those a fork left behind)
 constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
@@ -130,11 +134,13 @@ struct ThreadRec {
     Fs* fs;
     Files* files;
     u64 clear_tid;
+    bool joinable;  // made by thread_create: thread_join may wait for it (as for a pthread)
     int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
     u64 last_fault; // the page of its last page fault answered with Resume
     u64 join_retval; // while it waits in thread_join: where the code goes (0: nowhere)
     Wait wait;
-    u64 futex_addr;  // Wait::Futex: the word
+    const void* futex_space; // Wait::Futex: the word is at futex_addr of this (an Mm, or a
+    u64 futex_addr;          // Shared object: a futex in shared memory is the same for all)
     long wait_pid;   // Wait::Waitpid: the pid asked for (-1: any child)
     u64 wait_status; // Wait::Waitpid: where the status goes (0: nowhere)
 };
@@ -148,6 +154,7 @@ struct Process {
     int status;     // wait status once ended
     bool ended;     // zombie until reaped
     int ended_records; // its threads' Ended records (procserv.cpp)
+    int unclaimed;     // of those, the ones whose code no join has claimed yet
 };
 
 extern ThreadRec g_threads[kMaxThreads];

@@ -65,10 +65,13 @@ long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags,
 /// created). Returns its tid. Returning from start is exit() with the value returned
 /// (truncated to int). `name` is for reports (may be null).
 int thread_create(const char* name, void* stack_top, void* (*start)(void*), void* arg);
-/// Wait until thread `tid` of the caller's process has exited; its exit code goes to
-/// *retval (if not null). Only the first join of a thread gets it: every other one,
-/// concurrent or later, fails with -EINVAL. Self: -EDEADLK. Unknown tid or another
-/// process's thread: -ESRCH.
+/// Wait until thread `tid` of the caller's process, made by thread_create, has exited;
+/// its exit code goes to *retval (if not null). Only the first join of a thread gets it:
+/// every other one, concurrent or later, fails with -EINVAL. Self: -EDEADLK. Unknown
+/// tid, another process's thread, or a thread made by clone (Linux reaps those by
+/// itself; wait on CLONE_CHILD_CLEARTID's word instead): -ESRCH. A thread that is never
+/// joined keeps a small record until its process ends, counted in the process's share of
+/// threads (EAGAIN beyond it).
 int thread_join(int tid, int* retval);
 
 /// End the calling thread; the last thread's exit ends the process with `status`.

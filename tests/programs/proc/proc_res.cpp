@@ -34,6 +34,22 @@ int loner(void*) {
     return 0;
 }
 
+// A hog: a process that leaves thousands of ended threads unjoined. Their records are its
+// own to pay for: it may be refused (EAGAIN), everyone else must go on working.
+constexpr int kHogThreads = 2100;
+int* g_hog; // MAP_SHARED between the hog and its parent: [0] made, [1] refused, [2] ready, [3] go
+Stack<1024> g_hog_stacks[kHogThreads]; // a stack each: nobody waits for them to end
+int hog() {
+    for (int i = 0; i < kHogThreads; ++i) {
+        int tid = sys::thread_create("hog", g_hog_stacks[i].top(), return_arg, nullptr);
+        if (tid > 0) ++g_hog[0];
+        else if (tid == -sys::kEAGAIN) ++g_hog[1];
+    }
+    pt::release(&g_hog[2], 1); // (a futex in shared memory: the parent waits on it)
+    pt::wait_change(&g_hog[3], 0);
+    return 0;
+}
+
 /// A process with threads blocked in futex_wait, ended by exit_group.
 int group_with_threads() {
     for (int i = 0; i < 4; ++i) sys::thread_create("blocked", g_stacks[i].top(), block_forever, nullptr);
@@ -111,6 +127,33 @@ int main(int argc, char** argv) {
         int status = -1;
         check(pid > 0 && sys::waitpid(pid, &status, 0) == pid && sys::wexitstatus(status) == 4,
               "a process spawned after they ended", pid);
+    }
+
+    // A hog process holds thousands of unjoined threads' records: it may be refused, the
+    // rest of the system may not. Regression: 2045 of them made every other process's
+    // thread_create and fork fail with EAGAIN.
+    long shared = sys::mmap(nullptr, 4096, sys::PROT_READ | sys::PROT_WRITE, sys::MAP_SHARED | sys::MAP_ANONYMOUS, -1, 0);
+    if (shared > 0) {
+        g_hog = reinterpret_cast<int*>(shared);
+        long hog_pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+        if (hog_pid == 0) sys::exit_group(hog());
+        pt::wait_change(&g_hog[2], 0);
+        check(g_hog[0] >= 256 && g_hog[0] + g_hog[1] == kHogThreads,
+              "a hog leaves 2100 ended threads unjoined: created, or refused with -EAGAIN", g_hog[0]);
+        check(g_hog[1] > 0, "the hog is refused once it holds its share", g_hog[1]);
+        int t = sys::thread_create("other", g_stacks[1].top(), return_arg, reinterpret_cast<void*>(3l));
+        int code = -1;
+        check(t > 0 && sys::thread_join(t, &code) == 0 && code == 3, "meanwhile another process creates and joins a thread", t);
+        long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+        if (pid == 0) sys::exit_group(6);
+        int status = -1;
+        check(pid > 0 && sys::waitpid(static_cast<int>(pid), &status, 0) == pid && sys::wexitstatus(status) == 6,
+              "and forks", pid);
+        pt::release(&g_hog[3], 1);
+        pt::check_exited(pt::reap(static_cast<int>(hog_pid), "reap"), 0, "the hog ends, its records with it");
+        sys::munmap(g_hog, 4096);
+    } else {
+        check(false, "a shared page for the hog", shared);
     }
 
     // Processes: fork-style, CLONE_VM, with threads ended by exit_group, spawned.
