@@ -138,4 +138,45 @@ long do_dup(ThreadRec& t, u64 fd) {
     return -sys::kEMFILE;
 }
 
+// ---- fs state and descriptor tables of threads --------------------------------------
+void drop_fs(Fs* fs) {
+    if (fs) --fs->refs; // a Fs with no references is free again (alloc_ref)
+}
+void drop_files(Files* files) {
+    if (files && --files->refs == 0)
+        for (OpenFile*& f : files->fd)
+            if (f) --f->refs, f = nullptr;
+}
+
+/// The fs state of a new thread of `t`: shared (CLONE_FS) or a copy. Null when the
+/// table is full: the caller's request fails with EAGAIN, procserv goes on.
+Fs* fs_for_child(ThreadRec& t, bool share) {
+    if (share) return ++t.fs->refs, t.fs;
+    Fs* fs = alloc_ref(g_fs);
+    if (fs) *fs = *t.fs, fs->refs = 1;
+    return fs;
+}
+/// The descriptor table of a new thread of `t`: shared (CLONE_FILES) or a copy.
+Files* files_for_child(ThreadRec& t, bool share) {
+    if (share) return ++t.files->refs, t.files;
+    Files* files = alloc_ref(g_files);
+    if (files)
+        for (u64 i = 0; i < kMaxFds; ++i)
+            if ((files->fd[i] = t.files->fd[i])) ++files->fd[i]->refs;
+    return files;
+}
+
+long do_getcwd(ThreadRec& t, u64 buf, u64 size) {
+    u64 n = strlen(t.fs->cwd) + 1;
+    if (!buf) return (-sys::kEFAULT);
+    if (size < n) return (-sys::kERANGE);
+    return (copy_out(*t.proc->mm, buf, t.fs->cwd, n) ? static_cast<long>(n) : -sys::kEFAULT);
+}
+
+long do_umask(ThreadRec& t, u64 mask) {
+    unsigned old = t.fs->umask;
+    t.fs->umask = static_cast<unsigned>(mask) & 0777;
+    return (old);
+}
+
 } // namespace procserv

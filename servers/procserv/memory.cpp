@@ -443,6 +443,12 @@ Mm* mm_create() {
     return mm;
 }
 
+/// Store an int in `mm` at `va`, all or nothing (both ends are checked first).
+bool store_int(Mm& mm, u64 va, int value) {
+    auto writable = [&](u64 a) { return with_page(mm, a, true, [](unsigned char*) {}); };
+    return writable(va) && writable(va + sizeof(int) - 1) && copy_out(mm, va, &value, sizeof value);
+}
+
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
     auto* d = static_cast<unsigned char*>(dst);
     while (n) {

@@ -1,7 +1,5 @@
-// procserv's shared state and the helpers its parts use: memory.cpp (cap slots, blocks,
-// address spaces and client memory), fs.cpp (the initrd's read-only filesystem) and
-// procserv.cpp (threads, processes, clone, the request loop). procserv.cpp's head
-// comment explains the design.
+// procserv's shared state, and what each of its files offers the others (procserv.cpp's
+// head comment lists the files and explains the design).
 #pragma once
 
 #include "regions.hpp"
@@ -188,7 +186,58 @@ T* alloc_ref(T (&table)[N]) {
     return nullptr;
 }
 
+extern int g_first_status; // the first program's wait status once it has ended, else -1
+
+/// What a request gets back: a reply (label kDone and words, or kBlock), or none yet.
+struct Answer {
+    bool reply = true;
+    u64 label = static_cast<u64>(procserv::Reply::kDone);
+    u64 w[4] = {};
+};
+inline Answer done(long v, u64 a = 0, u64 b = 0) {
+    Answer x;
+    x.w[0] = static_cast<u64>(v), x.w[1] = a, x.w[2] = b;
+    return x;
+}
+inline Answer block_on(u64 slot) {
+    Answer x;
+    x.label = static_cast<u64>(procserv::Reply::kBlock);
+    x.w[0] = slot;
+    return x;
+}
+inline Answer no_reply() {
+    Answer x;
+    x.reply = false;
+    return x;
+}
+
+// thread.cpp
 ThreadRec* find_thread(long tid);
+ThreadRec* thread_of_badge(u64 badge);
+/// A thread of `proc`, not started yet; null with err = -EAGAIN / -ENOMEM.
+ThreadRec* new_thread(Process& proc, long long& err);
+long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0);
+void end_thread(ThreadRec& t, int code);
+void drop_ended_records(Process& p);
+Answer join(ThreadRec& t, long tid, u64 retval);
+Answer thread_create(ThreadRec& t, const sys::Reply& r);
+
+// process.cpp
+long spawn_program(const char* path, const char* const* argv, int argc, int parent_pid, ThreadRec* parent);
+long do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
+long do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
+void end_process(Process& p);
+void kill_group(Process& p, int status, ThreadRec* except);
+Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va);
+
+// wait.cpp
+/// Answer the call of `t` whose reply procserv kept (Wait::*): its wait is over.
+void answer(ThreadRec& t, long result);
+/// Keep the reply to the call `t` just made, until answer(): the call waits for `why`.
+bool keep_reply(ThreadRec& t, Wait why);
+void futex_wake_at(Mm* mm, u64 addr, long n, long& woken);
+Answer futex_wait(ThreadRec& t, u64 addr, u64 val);
+long futex_wake(ThreadRec& t, u64 addr, u64 n);
 
 // memory.cpp
 /// What touching a page came to: backed now, there already, or the process must die
@@ -204,6 +253,8 @@ Mm* mm_create();
 void mm_release(Mm& mm);
 Mm* copy_mm(Mm& from);
 u32 rights_of(u32 prot);
+/// Store an int in `mm` at `va`, all or nothing (both ends are checked first).
+bool store_int(Mm& mm, u64 va, int value);
 bool allows(const Region& r, u32 access);
 /// Make the page at `va` present for `access` (kProt* bits; 0: any) as a fault would.
 Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out = nullptr);
@@ -256,6 +307,13 @@ long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);
 long do_close(ThreadRec& t, u64 fd);
 long do_dup(ThreadRec& t, u64 fd);
 OpenFile* fd_of(ThreadRec& t, u64 fd);
+long do_getcwd(ThreadRec& t, u64 buf, u64 size);
+long do_umask(ThreadRec& t, u64 mask);
+void drop_fs(Fs* fs);
+void drop_files(Files* files);
+/// A new thread's fs state and descriptor table: shared, or copies (null: table full).
+Fs* fs_for_child(ThreadRec& t, bool share);
+Files* files_for_child(ThreadRec& t, bool share);
 
 // mman.cpp
 long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);

@@ -1,0 +1,210 @@
+// Threads: creating them (each in a 4 KiB block of its own, with its cap space, its
+// join semaphore and its Reply object), starting, ending and joining them, and the small
+// records ended threads leave for thread_join.
+#include "procserv.hpp"
+
+#include <sys/arch_abi.hpp>
+
+namespace procserv {
+
+/// A thread that has exited: all its kernel objects and memory are gone, and this is
+/// what thread_join still needs. Kept until its process ends; a record whose code was
+/// claimed by a join is kept only to answer later joins with -EINVAL, and gives way first
+/// when the table is full. new_thread keeps room for every live thread to end.
+struct Ended {
+    int tid, pid, code;
+    int joiner; // the claiming join's tid, 0 while unclaimed
+};
+constexpr int kMaxEnded = 2048;
+Ended g_ended[kMaxEnded]; // tid 0: free
+int g_live_threads, g_unclaimed_ended;
+
+Ended* find_ended(long tid) {
+    for (Ended& e : g_ended)
+        if (e.tid != 0 && e.tid == tid) return &e;
+    return nullptr;
+}
+
+/// A free record, evicting the oldest claimed one if none is free.
+Ended& new_ended() {
+    Ended* oldest = nullptr;
+    for (Ended& e : g_ended) {
+        if (e.tid == 0) return e;
+        if (e.joiner && (!oldest || e.tid < oldest->tid)) oldest = &e;
+    }
+    for (Process& p : g_procs) // new_thread's reserve guarantees that there is one
+        if (p.used && p.pid == oldest->pid) --p.ended_records;
+    return *oldest;
+}
+
+ThreadRec* find_thread(long tid) {
+    for (ThreadRec& t : g_threads)
+        if (t.used && t.tid == tid) return &t;
+    return nullptr;
+}
+
+void release_thread(ThreadRec& t) {
+    // Everything of the thread was carved from its block: revoke ends it all (including
+    // copies of its join semaphore in other threads' cap spaces, and its Reply object).
+    sys::cap_revoke(root::kCapSpace, t.block);
+    pool_give(g_thread_blocks, t.block);
+    for (u64 s : {t.thread, t.cs, t.join, t.reply}) free_slot(s);
+    drop_fs(t.fs);
+    drop_files(t.files);
+    t.used = false;
+}
+
+/// A thread's badge on its endpoint capability: its tid, and its record's index above
+/// kFaultBadge so that a request finds the record at once (thread_of_badge).
+constexpr unsigned kRecordShift = 41;
+static_assert(procserv::kFaultBadge < (u64{1} << kRecordShift));
+u64 badge_of(const ThreadRec& t) {
+    return static_cast<u64>(t.tid) | (static_cast<u64>(&t - g_threads) << kRecordShift);
+}
+ThreadRec* thread_of_badge(u64 badge) {
+    u64 index = badge >> kRecordShift;
+    long tid = static_cast<long>(badge & (procserv::kFaultBadge - 1));
+    if (index >= kMaxThreads || !g_threads[index].used || g_threads[index].tid != tid) return nullptr;
+    return &g_threads[index];
+}
+
+/// A thread of `proc` on the client's registers: entry, stack, arg0 (kRegCap).
+ThreadRec* new_thread(Process& proc, long long& err) {
+    err = -sys::kEAGAIN;
+    if (g_live_threads + g_unclaimed_ended >= kMaxEnded) return nullptr; // room to end
+    if (proc.alive + proc.unclaimed >= kMaxThreadsPerProcess) return nullptr; // its share
+    ThreadRec* t = alloc_in(g_threads);
+    if (!t) return nullptr;
+    t->block = pool_take(g_thread_blocks);
+    if (t->block == abi::kNoSlot) {
+        t->used = false;
+        return nullptr;
+    }
+    t->thread = alloc_slot(), t->cs = alloc_slot(), t->join = alloc_slots(2);
+    t->reply = t->join == abi::kNoSlot ? abi::kNoSlot : t->join + 1;
+    t->tid = g_next_tid++;
+    t->proc = &proc;
+    bool ok = sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
+              sys::retype(t->block, OT::CapSpace, procserv::kThreadCapSpaceBits, root::kCapSpace, t->cs) == 0 &&
+              sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->join) == 0 &&
+              sys::retype(t->block, OT::Reply, 0, root::kCapSpace, t->reply) == 0 &&
+              sys::cap_mint(root::kCapSpace, kEndpointSlot, procserv::kEndpoint, rt::kWrite,
+                            badge_of(*t), t->cs) == 0 &&
+              sys::cap_mint(root::kCapSpace, kEndpointSlot, kScratch, rt::kWrite,
+                            badge_of(*t) | procserv::kFaultBadge, root::kCapSpace) == 0 &&
+              sys::thread_configure(t->thread, t->cs, proc.mm->as, abi::kNoSlot, 0, kScratch) == 0;
+    sys::cap_delete(root::kCapSpace, kScratch);
+    if (!ok) {
+        release_thread(*t);
+        err = -sys::kENOMEM;
+        return nullptr;
+    }
+    ++proc.alive;
+    ++g_live_threads;
+    return t;
+}
+
+/// Start thread t at ip on sp, with the first two C arguments arg0, arg1 (the registers
+/// that carry a system call's cap and info words: rdi/rsi, x0/x1, a0/a1).
+long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
+    static_assert(abi::kRegSp == abi::kRegIp + 1 && abi::kRegCap == abi::kRegIp + 3 && abi::kRegInfo == abi::kRegIp + 4);
+    long long e = sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
+                              {abi::kRegIp, 5, ip, sp, 0, arg0, arg1}).error;
+    return e ? e : sys::thread_resume(t.thread);
+}
+
+/// The thread is gone from the CPU for good: the kernel thread is destroyed first, then
+/// what Linux does at that point (CLONE_CHILD_CLEARTID), then joiners may go, and all the
+/// thread held is returned; an Ended record keeps its code for thread_join.
+void end_thread(ThreadRec& t, int code) {
+    sys::cap_delete(root::kCapSpace, t.thread);
+    Process& p = *t.proc;
+    if (t.clear_tid) {
+        int zero = 0;
+        if (copy_out(*p.mm, t.clear_tid, &zero, sizeof zero)) {
+            long woken = 0;
+            futex_wake_at(p.mm, t.clear_tid, 1, woken);
+        }
+    }
+    // A waiting joiner gets the code at its retval before the join semaphore (signalled
+    // exactly once, here) lets it go; its record is then collected.
+    int joiner = t.joiner;
+    if (joiner > 0) {
+        if (ThreadRec* j = find_thread(joiner); j && j->join_retval) copy_out(*p.mm, j->join_retval, &code, sizeof code);
+        joiner = -1;
+    }
+    sys::sem_signal(t.join);
+    // Only a thread_create thread leaves a record for joins to come (a clone'd thread or
+    // a process's first thread is gone without a trace, as Linux reaps them).
+    if (t.joinable) {
+        Ended& e = new_ended();
+        e = Ended{t.tid, p.pid, code, joiner};
+        ++p.ended_records;
+        if (!e.joiner) ++g_unclaimed_ended, ++p.unclaimed;
+    }
+    release_thread(t);
+    --g_live_threads;
+    if (--p.alive == 0) {
+        if (!p.group_exit) p.status = (code & 0xff) << 8;
+        end_process(p);
+    }
+}
+
+/// thread_join: the first join of a thread claims its exit code. If the thread has ended,
+/// the answer carries the code; otherwise the joiner waits on the thread's join semaphore,
+/// and end_thread stores the code at the joiner's retval before signalling it.
+Answer join(ThreadRec& t, long tid, u64 retval) {
+    if (tid == t.tid) return done(-sys::kEDEADLK);
+    if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc && x->joinable) {
+        if (x->joiner) return done(-sys::kEINVAL);
+        // The code will be stored there: it must be writable now (both ends of the int).
+        auto writable = [&](u64 va) { return with_page(*t.proc->mm, va, true, [](unsigned char*) {}); };
+        if (retval && (!writable(retval) || !writable(retval + sizeof(int) - 1))) return done(-sys::kEFAULT);
+        x->joiner = t.tid;
+        t.join_retval = retval;
+        sys::cap_delete(t.cs, procserv::kJoin);
+        sys::cap_mint(root::kCapSpace, x->join, procserv::kJoin, rt::kRead, 0, t.cs);
+        return block_on(procserv::kJoin);
+    }
+    Ended* e = find_ended(tid);
+    if (!e || e->pid != t.proc->pid) return done(-sys::kESRCH);
+    if (e->joiner != 0) return done(-sys::kEINVAL);
+    // The code is stored before it is claimed: an unwritable retval leaves it unclaimed.
+    if (retval && !store_int(*t.proc->mm, retval, e->code)) return done(-sys::kEFAULT);
+    --g_unclaimed_ended, --t.proc->unclaimed;
+    e->joiner = -1; // collected: later joins are -EINVAL
+    return done(0);
+}
+
+/// The process has ended: its threads' records go (nobody can join them any more).
+void drop_ended_records(Process& p) {
+    for (Ended& e : g_ended) {
+        if (p.ended_records == 0) break;
+        if (e.tid != 0 && e.pid == p.pid) {
+            if (!e.joiner) --g_unclaimed_ended, --p.unclaimed;
+            e = Ended{};
+            --p.ended_records;
+        }
+    }
+}
+
+/// thread_create: a thread of the caller's process on a stack of its own, starting at
+/// the libsys entry with (function, argument) as its two arguments.
+Answer thread_create(ThreadRec& t, const sys::Reply& r) {
+    Process& p = *t.proc;
+    // The stack's top page must be mapped writable memory of the process (procserv
+    // made every page, so its table says so), before anything is created. The thread
+    // starts at the libsys entry with (function, argument) as its two arguments.
+    u64 top = r.mr[0] & ~u64{15};
+    if (top < 64 || !user_writable(*p.mm, top - 1)) return done(-sys::kEFAULT);
+    long long err = 0;
+    ThreadRec* c = new_thread(p, err);
+    if (!c) return done(err);
+    c->joinable = true;
+    c->fs = t.fs, ++t.fs->refs;
+    c->files = t.files, ++t.files->refs;
+    start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
+    return done(c->tid);
+}
+
+} // namespace procserv
