@@ -15,6 +15,8 @@
 //                                fault, procserv backing it with a frame, the resume
 //   mmap_touch_munmap_1mib       mmap of 1 MiB, a write to each of its 256 pages, munmap
 //   fork_1mib_exit_waitpid       clone_fork_exit_waitpid with 1 MiB more touched memory
+//   cow_write_fault              the parent's first write to a private page after a fork,
+//                                while the child still maps it: the fault and the copy
 #include "proc/check.hpp"
 
 #include <sys/syscall.hpp>
@@ -56,6 +58,18 @@ unsigned long long measure(Op op) {
 }
 
 void* nothing(void*) { return nullptr; }
+
+/// A fork-style clone whose child ends at once, and the parent's waitpid for it.
+unsigned long long fork_exit_waitpid(const char* what) {
+    unsigned long long t0 = sys_read_counter();
+    long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
+    if (pid == 0) sys::exit_group(0);
+    int status = -1;
+    long r = pid > 0 ? sys::waitpid(static_cast<int>(pid), &status, 0) : pid;
+    unsigned long long t1 = sys_read_counter();
+    if (r != pid || status != 0) fail(what, r);
+    return t1 - t0;
+}
 int exit_at_once(void*) { return 0; }
 
 } // namespace
@@ -88,16 +102,7 @@ int main(int argc, char** argv) {
         return t1 - t0;
     }));
 
-    report("clone_fork_exit_waitpid", measure([] {
-        unsigned long long t0 = sys_read_counter();
-        long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
-        if (pid == 0) sys::exit_group(0);
-        int status = -1;
-        long r = pid > 0 ? sys::waitpid(static_cast<int>(pid), &status, 0) : pid;
-        unsigned long long t1 = sys_read_counter();
-        if (r != pid || status != 0) fail("fork-style clone + waitpid", r);
-        return t1 - t0;
-    }));
+    report("clone_fork_exit_waitpid", measure([] { return fork_exit_waitpid("fork-style clone + waitpid"); }));
 
     report("spawn_waitpid", measure([argv] {
         const char* args[] = {argv[0], "child", nullptr};
@@ -136,17 +141,31 @@ int main(int argc, char** argv) {
 
     long mib = sys::mmap(nullptr, kMiB, kRW, kAnon, -1, 0);
     for (long i = 0; mib > 0 && i < kMiB; i += kPage) reinterpret_cast<volatile unsigned char*>(mib)[i] = 1;
-    report("fork_1mib_exit_waitpid", measure([] {
-        unsigned long long t0 = sys_read_counter();
+    report("fork_1mib_exit_waitpid", measure([] { return fork_exit_waitpid("fork with 1 MiB touched + waitpid"); }));
+    if (mib > 0) sys::munmap(reinterpret_cast<void*>(mib), kMiB);
+
+    // A child that waits (on a futex in shared memory) while the parent writes.
+    static int* gate;
+    static volatile unsigned char* page;
+    gate = reinterpret_cast<int*>(sys::mmap(nullptr, kPage, kRW, sys::MAP_SHARED | sys::MAP_ANONYMOUS, -1, 0));
+    page = reinterpret_cast<volatile unsigned char*>(sys::mmap(nullptr, kPage, kRW, kAnon, -1, 0));
+    report("cow_write_fault", measure([] {
+        page[0] = 1; // present before the fork
+        pt::store(gate, 0);
         long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
-        if (pid == 0) sys::exit_group(0);
+        if (pid == 0) {
+            pt::wait_change(gate, 0);
+            sys::exit_group(page[0] == 1 ? 0 : 1);
+        }
+        unsigned long long t0 = sys_read_counter();
+        page[0] = 2;
+        unsigned long long t1 = sys_read_counter();
+        pt::release(gate, 1);
         int status = -1;
         long r = pid > 0 ? sys::waitpid(static_cast<int>(pid), &status, 0) : pid;
-        unsigned long long t1 = sys_read_counter();
-        if (r != pid || status != 0) fail("fork with 1 MiB touched + waitpid", r);
+        if (r != pid || status != 0) fail("a write after a fork while the child runs", r);
         return t1 - t0;
     }));
-    if (mib > 0) sys::munmap(reinterpret_cast<void*>(mib), kMiB);
 
     if (g_failures == 0) pt::Line().str("bench: done").print();
     return g_failures == 0 ? 0 : 1;
