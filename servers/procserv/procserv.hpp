@@ -133,6 +133,7 @@ struct ThreadRec {
     Files* files;
     u64 clear_tid;
     bool joinable;  // made by thread_create: thread_join may wait for it (as for a pthread)
+    ThreadRec* tid_next; // in its tid's hash chain (thread.cpp)
     int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
     u64 last_fault; // the page of its last page fault answered with Resume
     u64 join_retval; // while it waits in thread_join: where the code goes (0: nowhere)

@@ -14,32 +14,56 @@ namespace procserv {
 struct Ended {
     int tid, pid, code;
     int joiner; // the claiming join's tid, 0 while unclaimed
+    Ended* next; // in its tid's hash chain, or in the free list
 };
 constexpr int kMaxEnded = 2048;
 Ended g_ended[kMaxEnded]; // tid 0: free
 int g_live_threads, g_unclaimed_ended;
 
+// Lookups by tid are O(1): live threads and ended records hang in hash chains by tid.
+constexpr u64 kTidBuckets = 1024;
+ThreadRec* g_thread_by_tid[kTidBuckets];
+Ended* g_ended_by_tid[kTidBuckets];
+Ended* g_ended_free;  // records given back
+int g_ended_fresh;    // records never used: [g_ended_fresh, kMaxEnded)
+u64 bucket(long tid) { return static_cast<u64>(tid) % kTidBuckets; }
+
 Ended* find_ended(long tid) {
-    for (Ended& e : g_ended)
-        if (e.tid != 0 && e.tid == tid) return &e;
+    for (Ended* e = g_ended_by_tid[bucket(tid)]; e; e = e->next)
+        if (e->tid == tid) return e;
     return nullptr;
 }
 
-/// A free record, evicting the oldest claimed one if none is free.
-Ended& new_ended() {
-    Ended* oldest = nullptr;
-    for (Ended& e : g_ended) {
-        if (e.tid == 0) return e;
-        if (e.joiner && (!oldest || e.tid < oldest->tid)) oldest = &e;
+void unlink_ended(Ended& e) {
+    for (Ended** link = &g_ended_by_tid[bucket(e.tid)]; *link; link = &(*link)->next)
+        if (*link == &e) {
+            *link = e.next;
+            break;
+        }
+    e = Ended{};
+}
+
+/// A record for `tid` of `pid`: a free one, or, when none is left, the oldest one whose
+/// code a join has collected already (new_thread's reserve guarantees there is one).
+Ended& new_ended(int tid, int pid) {
+    Ended* e = nullptr;
+    if (g_ended_free) e = g_ended_free, g_ended_free = e->next;
+    else if (g_ended_fresh < kMaxEnded) e = &g_ended[g_ended_fresh++];
+    else { // rare: a scan
+        for (Ended& x : g_ended)
+            if (x.joiner && (!e || x.tid < e->tid)) e = &x;
+        for (Process& p : g_procs)
+            if (p.used && p.pid == e->pid) --p.ended_records;
+        unlink_ended(*e);
     }
-    for (Process& p : g_procs) // new_thread's reserve guarantees that there is one
-        if (p.used && p.pid == oldest->pid) --p.ended_records;
-    return *oldest;
+    *e = Ended{tid, pid, 0, 0, g_ended_by_tid[bucket(tid)]};
+    g_ended_by_tid[bucket(tid)] = e;
+    return *e;
 }
 
 ThreadRec* find_thread(long tid) {
-    for (ThreadRec& t : g_threads)
-        if (t.used && t.tid == tid) return &t;
+    for (ThreadRec* t = g_thread_by_tid[bucket(tid)]; t; t = t->tid_next)
+        if (t->tid == tid) return t;
     return nullptr;
 }
 
@@ -51,6 +75,11 @@ void release_thread(ThreadRec& t) {
     for (u64 s : {t.thread, t.cs, t.join, t.reply}) free_slot(s);
     drop_fs(t.fs);
     drop_files(t.files);
+    for (ThreadRec** link = &g_thread_by_tid[bucket(t.tid)]; *link; link = &(*link)->tid_next)
+        if (*link == &t) {
+            *link = t.tid_next;
+            break;
+        }
     t.used = false;
 }
 
@@ -83,6 +112,8 @@ ThreadRec* new_thread(Process& proc, long long& err) {
     t->thread = alloc_slot(), t->cs = alloc_slot(), t->join = alloc_slots(2);
     t->reply = t->join == abi::kNoSlot ? abi::kNoSlot : t->join + 1;
     t->tid = g_next_tid++;
+    t->tid_next = g_thread_by_tid[bucket(t->tid)];
+    g_thread_by_tid[bucket(t->tid)] = t;
     t->proc = &proc;
     bool ok = sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
               sys::retype(t->block, OT::CapSpace, procserv::kThreadCapSpaceBits, root::kCapSpace, t->cs) == 0 &&
@@ -137,8 +168,8 @@ void end_thread(ThreadRec& t, int code) {
     // Only a thread_create thread leaves a record for joins to come (a clone'd thread or
     // a process's first thread is gone without a trace, as Linux reaps them).
     if (t.joinable) {
-        Ended& e = new_ended();
-        e = Ended{t.tid, p.pid, code, joiner};
+        Ended& e = new_ended(t.tid, p.pid);
+        e.code = code, e.joiner = joiner;
         ++p.ended_records;
         if (!e.joiner) ++g_unclaimed_ended, ++p.unclaimed;
     }
@@ -178,11 +209,12 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
 
 /// The process has ended: its threads' records go (nobody can join them any more).
 void drop_ended_records(Process& p) {
-    for (Ended& e : g_ended) {
-        if (p.ended_records == 0) break;
+    for (int i = 0; i < g_ended_fresh && p.ended_records > 0; ++i) {
+        Ended& e = g_ended[i];
         if (e.tid != 0 && e.pid == p.pid) {
             if (!e.joiner) --g_unclaimed_ended, --p.unclaimed;
-            e = Ended{};
+            unlink_ended(e);
+            e.next = g_ended_free, g_ended_free = &e;
             --p.ended_records;
         }
     }
