@@ -63,18 +63,17 @@ int check_flags(unsigned long flags) {
     return 0;  // the combination rules are Linux's own, checked by the kernel
 }
 
-/// -EFAULT unless the word just below stack_top is mapped and writable: getcpu stores
-/// into it through the kernel, so a bad address fails instead of faulting here.
+/// -EFAULT unless the int at p is writable: getcpu stores an unsigned there through the
+/// kernel, so a bad address fails instead of faulting here.
+int check_int_writable(void* p) {
+    return sc(SYS_getcpu, L(p), 0, 0) < 0 ? -sys::kEFAULT : 0;
+}
+
+/// -EFAULT unless the word just below stack_top is mapped and writable.
 int check_stack(void* stack_top) {
     auto top = reinterpret_cast<unsigned long>(stack_top) & ~15ul;
     if (top < 16) return -sys::kEFAULT;
-    long r = sc(SYS_getcpu, L(top - 8), 0, 0);
-    return r < 0 ? -sys::kEFAULT : 0;
-}
-
-/// -EFAULT unless the int at p is writable (getcpu stores an unsigned there).
-int check_int_writable(int* p) {
-    return sc(SYS_getcpu, L(p), 0, 0) < 0 ? -sys::kEFAULT : 0;
+    return check_int_writable(reinterpret_cast<void*>(top - 8));
 }
 
 // ---- joinable threads -----------------------------------------------------------------

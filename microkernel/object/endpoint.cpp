@@ -58,11 +58,7 @@ void Endpoint::deliver(Thread& sender, Thread& receiver, u64 badge, bool grant, 
     }
     // The receiver now holds the one-shot reply capability to the caller. A reply it
     // still owed to an earlier caller can never be sent now: fail that caller.
-    if (Thread* old = receiver.reply_to_) {
-        old->replier_ = nullptr;
-        old->set_result(Error::PeerGone);
-        scheduler.make_ready(*old);
-    }
+    if (Thread* old = receiver.reply_to_) old->reply_lost(scheduler);
     if (sender.state_ == ThreadState::Running || sender.state_ == ThreadState::Ready)
         scheduler.make_unready(sender);
     sender.state_ = ThreadState::BlockedReply;

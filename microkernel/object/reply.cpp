@@ -49,9 +49,7 @@ void Reply::forget_caller() {
 void Reply::teardown(Scheduler& scheduler) {
     if (Thread* caller = caller_) {
         caller_ = nullptr;
-        caller->kept_in_ = nullptr;
-        caller->set_result(Error::PeerGone);
-        scheduler.make_ready(*caller);
+        caller->reply_lost(scheduler);
     }
 }
 

@@ -128,13 +128,17 @@ void Thread::fault(abi::FaultKind kind, u64 address, abi::FaultAccess access, Sc
 }
 
 void Thread::drop_reply_links(Scheduler& scheduler) {
-    if (Thread* caller = reply_to_) {
-        // We owed a reply and will never send it: the caller must not hang.
+    if (Thread* caller = reply_to_) { // we owed a reply and will never send it
         reply_to_ = nullptr;
-        caller->replier_ = nullptr;
-        caller->set_result(Error::PeerGone);
-        scheduler.make_ready(*caller);
+        caller->reply_lost(scheduler);
     }
+}
+
+void Thread::reply_lost(Scheduler& scheduler) {
+    replier_ = nullptr;
+    kept_in_ = nullptr;
+    set_result(Error::PeerGone);
+    scheduler.make_ready(*this);
 }
 
 void Thread::teardown(Scheduler& scheduler, Reaper& reaper) {

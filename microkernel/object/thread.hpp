@@ -125,6 +125,9 @@ class Thread : public KernelObject {
     void cancel_blocking(Error why, Scheduler& scheduler);
     /// Break the reply relationship in both directions.
     void drop_reply_links(Scheduler& scheduler);
+    /// This thread waits for a reply that can never come (the server died, took a new
+    /// call, or the kept reply was destroyed): forget who owed it, wake it with PeerGone.
+    void reply_lost(Scheduler& scheduler);
 
     u64 regs_[abi::kRegCount] = {};
     alignas(64) u8 fpu_[kFpuAreaBytes] = {};

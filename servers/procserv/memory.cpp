@@ -152,7 +152,7 @@ Store* store_create() {
             s.used = true;
             s.users = 1; // the address space that will allocate from it
             s.blocks.count = 0;
-            s.free_head = abi::kNoSlot;
+            s.free_head = 0;
             return &s;
         }
     return nullptr;
@@ -161,10 +161,9 @@ Store* store_create() {
 /// One user fewer; with none left, every frame of it is free: the blocks go back.
 void store_unuse(Store& s) {
     if (--s.users > 0) return;
-    for (u64 f = s.free_head; f != abi::kNoSlot;) {
-        u64 next = g_frame_next[f] == 0xffff ? abi::kNoSlot : g_frame_next[f];
+    for (u64 f = s.free_head, next; f != 0; f = next) {
+        next = g_frame_next[f];
         free_slot(f);
-        f = next;
     }
     blocks_release(s.blocks);
     s.used = false;
@@ -176,7 +175,7 @@ void frame_ref(u64 f) { ++g_frame_refs[f]; }
 void frame_unref(u64 f) {
     if (--g_frame_refs[f] > 0) return;
     Store& s = g_stores[g_frame_store[f]];
-    g_frame_next[f] = s.free_head == abi::kNoSlot ? 0xffff : static_cast<unsigned short>(s.free_head);
+    g_frame_next[f] = static_cast<unsigned short>(s.free_head);
     s.free_head = f;
     store_unuse(s);
 }
@@ -196,10 +195,10 @@ bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
 /// given back (cleared here), or a new one (the kernel clears those).
 long long new_frame(Mm& mm, u64& frame) {
     Store& s = *mm.store;
-    if (s.free_head != abi::kNoSlot) {
+    if (s.free_head != 0) {
         frame = s.free_head;
         if (!with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return -sys::kENOMEM;
-        s.free_head = g_frame_next[frame] == 0xffff ? abi::kNoSlot : g_frame_next[frame];
+        s.free_head = g_frame_next[frame];
     } else if (long long e = blocks_retype(s.blocks, OT::Frame, 0, frame)) {
         return e;
     }
@@ -445,8 +444,7 @@ Mm* mm_create() {
 
 /// Store an int in `mm` at `va`, all or nothing (both ends are checked first).
 bool store_int(Mm& mm, u64 va, int value) {
-    auto writable = [&](u64 a) { return with_page(mm, a, true, [](unsigned char*) {}); };
-    return writable(va) && writable(va + sizeof(int) - 1) && copy_out(mm, va, &value, sizeof value);
+    return int_writable(mm, va) && copy_out(mm, va, &value, sizeof value);
 }
 
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {

@@ -72,7 +72,8 @@ struct Store {
     bool used;
     u64 users;     // the address space allocating from it, plus every frame of it in use
     Blocks blocks; // pay for that address space's own object and the frames
-    u64 free_head; // frames not in use: a list through g_frame_next (kNoSlot ends it)
+    u64 free_head; // frames not in use: a list through g_frame_next; slot 0 (procserv's
+                   // own untyped, never a frame) ends it
 };
 
 struct Mm { // an address space and the memory in it
@@ -292,6 +293,11 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
     f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
     sys::unmap(root::kAddressSpace, kWindow);
     return true;
+}
+/// Could procserv store an int at `va` for the program (both of its ends writable)?
+inline bool int_writable(Mm& mm, u64 va) {
+    auto writable = [&](u64 a) { return with_page(mm, a, true, [](unsigned char*) {}); };
+    return writable(va) && writable(va + sizeof(int) - 1);
 }
 /// Is `va` in memory the program may write (a stack for a new thread, say)?
 inline bool user_writable(Mm& mm, u64 va) {

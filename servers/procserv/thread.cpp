@@ -188,9 +188,8 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
     if (tid == t.tid) return done(-sys::kEDEADLK);
     if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc && x->joinable) {
         if (x->joiner) return done(-sys::kEINVAL);
-        // The code will be stored there: it must be writable now (both ends of the int).
-        auto writable = [&](u64 va) { return with_page(*t.proc->mm, va, true, [](unsigned char*) {}); };
-        if (retval && (!writable(retval) || !writable(retval + sizeof(int) - 1))) return done(-sys::kEFAULT);
+        // The code will be stored there: it must be writable now.
+        if (retval && !int_writable(*t.proc->mm, retval)) return done(-sys::kEFAULT);
         x->joiner = t.tid;
         t.join_retval = retval;
         sys::cap_delete(t.cs, procserv::kJoin);
