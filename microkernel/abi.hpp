@@ -39,6 +39,7 @@ enum class ObjectType : u32 {
     Machine = 9,    ///< IRQ control and power (boot-time object, root task only)
     IrqHandler = 10, ///< one interrupt line, issued by Machine
     Reply = 11,     ///< holds a caller's reply so a server can answer it later (kept replies)
+    MapBudget = 12, ///< page-table frames and mapping slots an address space grows by
 };
 
 /// Rights carried by a capability. Read, Write and Grant mean the same for every object;
@@ -146,6 +147,7 @@ enum class AddressSpaceMethod : u64 {
     Unmap = 2,   ///< kMap: (va)
     Protect = 3, ///< kMap: (va, rights)
     Query = 4,   ///< kRead: (va) -> (physical address, rights)
+    Grow = 5,    ///< kMap: (map budget slot): the budget moves into the space
 };
 
 /// A kept reply (docs/abi.md, "Kept replies"). The server keeps the reply of the Call it
@@ -192,7 +194,7 @@ constexpr u64 kInfoFrame = 7;    ///< the frame of RootInfo (Read)
 constexpr u64 kFirstFree = 8;    ///< slots [kFirstFree, kFirstFrame) are empty
 constexpr u64 kFirstFrame = 64;  ///< the program's, stack's frames, in address order
 constexpr u64 kFirstBootSlot = 8192; ///< the initrd's frames, then the untypeds (Info says how many)
-constexpr u32 kCapSpaceBits = 14; ///< 16384 slots
+constexpr u32 kCapSpaceBits = 16; ///< 65536 slots
 constexpr u64 kStackTop = 0x7fff0000;
 constexpr u64 kStackPages = 4;
 constexpr u64 kIpcBuffer = 0x7fff1000;

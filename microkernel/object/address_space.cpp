@@ -6,18 +6,54 @@ namespace kernel {
 
 namespace r = abi::rights;
 
+// A slot's home is a Fibonacci hash of the page number, so that regions at aligned
+// addresses (0x20000000, 0x40000000, ...) do not all start at the same slot. Slot counts
+// are powers of two.
+u64 MapStore::home(u64 va) const {
+    const u32 bits = static_cast<u32>(__builtin_ctzll(slot_count));
+    return bits ? ((va / kPageSize) * 0x9e3779b97f4a7c15ull) >> (64 - bits) : 0;
+}
+
 Result<PhysAddr> TablePool::alloc_zeroed(PhysWindow window) {
-    if (used_ == count_) return Error::NoMemory;
-    PhysAddr frame = base_ + u64{used_++} * kPageSize;
-    __builtin_memset(window.at(frame), 0, kPageSize);
-    return frame;
+    for (u32 i = 0; i < count_; ++i) {
+        MapStore& s = *stores_[i];
+        if (s.tables_used == s.table_count) continue;
+        PhysAddr frame = s.tables + u64{s.tables_used++} * kPageSize;
+        __builtin_memset(window.at(frame), 0, kPageSize);
+        return frame;
+    }
+    return Error::NoMemory;
+}
+
+u32 TablePool::remaining() const {
+    u32 n = 0;
+    for (u32 i = 0; i < count_; ++i) n += stores_[i]->tables_left();
+    return n;
+}
+
+MapBudget::MapBudget(u32 bits, PhysAddr tables) : KernelObject(ObjectType::MapBudget) {
+    auto* slots = reinterpret_cast<Capability*>(this + 1);
+    for (u64 i = 0; i < slots_for(bits); ++i) new (&slots[i]) Capability();
+    store_ = MapStore{.tables = tables,
+                      .table_count = static_cast<u32>(tables_for(bits)),
+                      .slots = slots,
+                      .slot_count = slots_for(bits)};
+}
+
+void MapBudget::teardown(Reaper& reaper) {
+    if (owner_) owner_->budget_lost(*this, reaper);
 }
 
 AddressSpace::AddressSpace(u32 bits, PhysAddr tables, PhysWindow window, const PagingOps& ops)
-    : KernelObject(ObjectType::AddressSpace), window_(window), ops_(ops), root_(tables),
-      pool_(tables, static_cast<u32>(tables_for(bits))), slot_count_(slots_for(bits)) {
-    for (u64 i = 0; i < slot_count_; ++i) new (&slots()[i]) Capability();
-    root_ = pool_.alloc_zeroed(window).value(); // the first table of the budget
+    : KernelObject(ObjectType::AddressSpace), window_(window), ops_(ops), root_(tables) {
+    auto* slots = reinterpret_cast<Capability*>(this + 1);
+    for (u64 i = 0; i < slots_for(bits); ++i) new (&slots[i]) Capability();
+    own_ = MapStore{.tables = tables,
+                    .table_count = static_cast<u32>(tables_for(bits)),
+                    .slots = slots,
+                    .slot_count = slots_for(bits)};
+    stores_[0] = &own_;
+    root_ = pool().alloc_zeroed(window).value(); // the first table of the budget
     if (ops_.prepare_root) ops_.prepare_root(root_, window_);
     if (ops_.claim_asid) asid_ = ops_.claim_asid();
 }
@@ -33,20 +69,43 @@ Result<void> AddressSpace::check_va(u64 va) const {
     return {};
 }
 
-// A mapping's slot is found by scanning from the page number's home slot onwards, with
-// wrap-around: a mapping is stored in the first free slot from its home, so lookups and
-// free-slot searches usually end at once, even in a root task's space of thousands of
-// mappings. (An absent address still costs a full scan: only error paths ask for one.)
-// The home is a Fibonacci hash of the page number, so that regions at aligned addresses
-// (0x20000000, 0x40000000, ...) do not all start at the same slot.
-u64 AddressSpace::home_slot(u64 va) const {
-    const u32 bits = static_cast<u32>(__builtin_ctzll(slot_count_)); // slot_count_ is 64 << n
-    return ((va / kPageSize) * 0x9e3779b97f4a7c15ull) >> (64 - bits);
+u64 AddressSpace::slots_left() const {
+    u64 n = 0;
+    for (u32 i = 0; i < store_count_; ++i) n += stores_[i]->slot_count - stores_[i]->slots_used;
+    return n;
 }
 
+// A mapping is in one of the stores, in the run of full slots that starts at its home.
 Capability* AddressSpace::find(u64 va) {
-    for (u64 k = 0, i = home_slot(va); k < slot_count_; ++k, i = i + 1 == slot_count_ ? 0 : i + 1)
-        if (!slots()[i].empty() && slots()[i].mapped_va_ == va) return &slots()[i];
+    for (u32 s = 0; s < store_count_; ++s) {
+        MapStore& st = *stores_[s];
+        u64 i = st.home(va);
+        for (u64 k = 0; k < st.slot_count && !st.slots[i].empty(); ++k, i = st.after(i))
+            if (st.slots[i].mapped_va_ == va) return &st.slots[i];
+    }
+    return nullptr;
+}
+
+// A new mapping goes to the first store less than 3/4 full (short runs), else to any
+// store with room.
+Capability* AddressSpace::free_slot(u64 va) {
+    for (int pass = 0; pass < 2; ++pass) {
+        for (u32 s = 0; s < store_count_; ++s) {
+            MapStore& st = *stores_[s];
+            u64 limit = pass == 0 ? st.slot_count / 4 * 3 : st.slot_count;
+            if (st.slots_used >= limit) continue;
+            u64 i = st.home(va);
+            while (!st.slots[i].empty()) i = st.after(i);
+            ++st.slots_used;
+            return &st.slots[i];
+        }
+    }
+    return nullptr;
+}
+
+MapStore* AddressSpace::store_of(const Capability& slot) {
+    for (u32 s = 0; s < store_count_; ++s)
+        if (stores_[s]->contains(slot)) return stores_[s];
     return nullptr;
 }
 
@@ -57,13 +116,12 @@ Result<void> AddressSpace::map(Capability& frame, u64 va, u32 rights) {
     if ((rights & ~kMappable) || !(rights & r::kRead)) return Error::InvalidArgument;
     if (!frame.has(rights)) return Error::AccessDenied;
     if (ops_.translate(root_, window_, va).ok()) return Error::Exists;
-    Capability* slot = nullptr;
-    for (u64 k = 0, i = home_slot(va); k < slot_count_ && !slot; ++k, i = i + 1 == slot_count_ ? 0 : i + 1)
-        if (slots()[i].empty()) slot = &slots()[i];
-    if (!slot) return Error::NoMemory;
-    if (ops_.missing_tables(root_, window_, va) > pool_.remaining()) return Error::NoMemory;
-    // Validated: the walker cannot fail now (aligned, unmapped, enough tables).
-    (void)ops_.map(root_, window_, va, frame.as<Frame>().page(), attr_for(rights), pool_);
+    TablePool tables = pool();
+    if (slots_left() == 0 || ops_.missing_tables(root_, window_, va) > tables.remaining())
+        return Error::NoMemory;
+    // Validated: the walker cannot fail now (aligned, unmapped, enough tables and slots).
+    (void)ops_.map(root_, window_, va, frame.as<Frame>().page(), attr_for(rights), tables);
+    Capability* slot = free_slot(va);
     cap_derive(frame, *slot, rights, 0);
     slot->mapped_in_ = this;
     slot->mapped_va_ = va;
@@ -99,6 +157,20 @@ Result<AddressSpace::Query> AddressSpace::query(u64 va) const {
     return Query{t.pa, rights};
 }
 
+Result<void> AddressSpace::grow(Capability& budget) {
+    TRY(budget.check(ObjectType::MapBudget, 0));
+    MapBudget& b = budget.as<MapBudget>();
+    if (b.owner_) return Error::Exists; // cannot happen: its only capability moved in
+    if (store_count_ == 1 + kMaxBudgets) return Error::OutOfRange;
+    u32 i = 0;
+    while (budgets_[i]) ++i; // a free place exists: one per budget beside own_
+    cap_move(budget, budget_caps_[i]);
+    budgets_[i] = &b;
+    b.owner_ = this;
+    stores_[store_count_++] = &b.store_;
+    return {};
+}
+
 void AddressSpace::mapping_deleted(Capability& mapping) {
     // Every way a mapping ends (unmap, deleting or revoking the frame capability,
     // destroying the address space) comes through here, so this is the one place that
@@ -108,11 +180,67 @@ void AddressSpace::mapping_deleted(Capability& mapping) {
     --mappings_;
 }
 
+// Deletion in linear probing: walk the run after the hole; an entry whose home is not
+// cyclically within (hole, entry] could not be found past the hole any more, so it
+// moves into it (keeping its place in the derivation tree) and leaves a new hole.
+void AddressSpace::slot_emptied(Capability& slot) {
+    if (deleting_all_) return;
+    MapStore* st = store_of(slot);
+    if (!st) return; // not a mapping slot (cannot happen)
+    --st->slots_used;
+    u64 hole = static_cast<u64>(&slot - st->slots);
+    for (u64 j = st->after(hole); !st->slots[j].empty(); j = st->after(j)) {
+        u64 home = st->home(st->slots[j].mapped_va_);
+        bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+        if (stays) continue;
+        cap_move(st->slots[j], st->slots[hole]);
+        hole = j;
+    }
+}
+
+void AddressSpace::delete_mappings(Reaper& reaper) {
+    deleting_all_ = true;
+    for (u32 s = 0; s < store_count_; ++s) {
+        MapStore& st = *stores_[s];
+        for (u64 i = 0; i < st.slot_count; ++i)
+            if (!st.slots[i].empty()) cap_delete(st.slots[i], reaper);
+        st.slots_used = 0;
+    }
+    deleting_all_ = false;
+}
+
 void AddressSpace::teardown(Reaper& reaper) {
     // The tables are freed after this: no CPU may still walk them.
     if (ops_.retire_root) ops_.retire_root(root_, asid_);
-    for (u64 i = 0; i < slot_count_; ++i)
-        if (!slots()[i].empty()) cap_delete(slots()[i], reaper);
+    delete_mappings(reaper);
+    // The budgets go with the space (their memory returns to their untypeds). A budget
+    // whose capability is already gone (its untyped is being revoked with this space)
+    // must not come back to a space that no longer exists.
+    for (u32 i = 0; i < kMaxBudgets; ++i) {
+        if (budgets_[i]) budgets_[i]->owner_ = nullptr;
+        budgets_[i] = nullptr;
+        if (!budget_caps_[i].empty()) cap_delete(budget_caps_[i], reaper);
+    }
+    store_count_ = 1;
+}
+
+void AddressSpace::budget_lost(MapBudget& budget, Reaper& reaper) {
+    // Its tables may be anywhere in the tree and its slots may hold any mapping: the space
+    // starts again, empty, from the stores it still has.
+    if (ops_.retire_root) ops_.retire_root(root_, asid_);
+    delete_mappings(reaper);
+    u32 kept = 0;
+    for (u32 s = 0; s < store_count_; ++s)
+        if (stores_[s] != &budget.store_) stores_[kept++] = stores_[s];
+    store_count_ = kept;
+    for (u32 i = 0; i < kMaxBudgets; ++i)
+        if (budgets_[i] == &budget) budgets_[i] = nullptr;
+    budget.owner_ = nullptr;
+    for (u32 s = 0; s < store_count_; ++s) stores_[s]->tables_used = 0;
+    own_.tables_used = 1; // the root (the first table of the space's own budget)
+    // Only the user half of the root is ours; the kernel half stays as prepare_root made it.
+    __builtin_memset(window_.at(root_), 0, kEntriesPerTable / 2 * sizeof(u64));
+    if (ops_.claim_asid) asid_ = ops_.claim_asid();
 }
 
 } // namespace kernel

@@ -1,10 +1,14 @@
 // An address space: a page-table tree for user space, built by the generic walker
 // (microkernel/paging.hpp) over the arch's entry format.
 //
-// Accounting: an address space is created with a fixed budget, paid at retype: 2^n
-// table frames (the root included) and 64 * 2^n mapping slots. A map that needs more
-// tables than are left fails with NoMemory before touching anything; destroying the
-// address space gives the whole budget back.
+// Accounting: an address space is created with a budget paid at retype: 2^n table frames
+// (the root included) and 64 * 2^n mapping slots. It grows by MapBudget objects, carved
+// from untyped memory like any other object and handed over with grow(): each brings
+// 2^m table frames and 512 * 2^m mapping slots. A map that needs more tables or slots
+// than are left fails with NoMemory before touching anything; destroying the address
+// space gives everything back. If the memory of a budget it grew by is taken back
+// (its untyped revoked), the address space loses every mapping and starts again from
+// what it still has: no table or slot of a budget can outlive the budget.
 //
 // Each mapping holds a capability: mapping a frame derives a child of the frame
 // capability into one of the address space's mapping slots (marked with this address
@@ -23,17 +27,35 @@ namespace kernel {
 
 class Reaper;
 
-/// The table frames an address space paid for, handed out in order.
+/// Table frames and mapping slots: those an address space was created with, or those of
+/// a MapBudget it grew by. Table frames are handed out in order and come back only with
+/// the whole store. The slots are an open-addressed hash table keyed by page number with
+/// linear probing; a freed slot pulls the later entries of its run back (no tombstones),
+/// so every lookup ends at the first empty slot.
+struct MapStore {
+    PhysAddr tables;
+    u32 table_count = 0;
+    u32 tables_used = 0;
+    Capability* slots = nullptr;
+    u64 slot_count = 0;
+    u64 slots_used = 0;
+
+    u32 tables_left() const { return table_count - tables_used; }
+    u64 home(u64 va) const;
+    u64 after(u64 i) const { return i + 1 == slot_count ? 0 : i + 1; }
+    bool contains(const Capability& c) const { return &c >= slots && &c < slots + slot_count; }
+};
+
+/// The walker's view of an address space's stores: table frames from each in turn.
 class TablePool {
   public:
-    TablePool(PhysAddr base, u32 count) : base_(base), count_(count) {}
+    TablePool(MapStore* const* stores, u32 count) : stores_(stores), count_(count) {}
     Result<PhysAddr> alloc_zeroed(PhysWindow window);
-    u32 remaining() const { return count_ - used_; }
+    u32 remaining() const;
 
   private:
-    PhysAddr base_;
+    MapStore* const* stores_;
     u32 count_;
-    u32 used_ = 0;
 };
 
 struct PagingOps {
@@ -81,9 +103,34 @@ constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = 
     };
 }
 
+class AddressSpace;
+
+/// Table frames and mapping slots an address space can grow by (AddressSpace.Grow).
+/// It has exactly one capability (as an untyped): the one grow() moves into the space.
+class MapBudget : public KernelObject {
+  public:
+    static constexpr u32 kMaxBits = 8;
+    static constexpr u64 tables_for(u32 bits) { return u64{1} << bits; }
+    static constexpr u64 slots_for(u32 bits) { return u64{512} << bits; }
+    static constexpr u64 header_bytes(u32 bits) {
+        return sizeof(MapBudget) + slots_for(bits) * sizeof(Capability);
+    }
+
+    /// `tables` is the first of tables_for(bits) contiguous frames.
+    MapBudget(u32 bits, PhysAddr tables);
+    /// Part of destruction: the address space it was given to (if any) loses it.
+    void teardown(Reaper& reaper);
+
+  private:
+    friend class AddressSpace;
+    MapStore store_;
+    AddressSpace* owner_ = nullptr;
+};
+
 class AddressSpace : public KernelObject {
   public:
     static constexpr u32 kMinBits = 2, kMaxBits = 8;
+    static constexpr u32 kMaxBudgets = 31; ///< MapBudgets one space can grow by
     static constexpr u64 tables_for(u32 bits) { return u64{1} << bits; }
     static constexpr u64 slots_for(u32 bits) { return u64{64} << bits; }
     static constexpr u64 header_bytes(u32 bits) {
@@ -97,7 +144,9 @@ class AddressSpace : public KernelObject {
     /// The arch's identifier for this space's translations (0: none).
     u16 asid() const { return asid_; }
     u64 user_top() const { return ops_.user_top; }
-    u32 tables_left() const { return pool_.remaining(); }
+    u32 tables_left() const { return pool().remaining(); }
+    /// Mappings that can still be made (slots left, ignoring tables).
+    u64 slots_left() const;
     u64 mapping_count() const { return mappings_; }
 
     struct Query {
@@ -113,16 +162,24 @@ class AddressSpace : public KernelObject {
     /// Change the rights of the mapping at `va` (within the rights it was mapped with).
     Result<void> protect(u64 va, u32 rights);
     Result<Query> query(u64 va) const;
+    /// Take over the budget `budget` names (its only capability moves into the space).
+    Result<void> grow(Capability& budget);
 
     /// A mapping capability of this address space is being deleted: remove its PTE.
     void mapping_deleted(Capability& mapping);
-    /// Part of destruction: remove every mapping.
+    /// The mapping slot `slot` was emptied: close the gap in its probe run.
+    void slot_emptied(Capability& slot);
+    /// Part of destruction: remove every mapping, give the budgets back.
     void teardown(Reaper& reaper);
+    /// Part of a budget's destruction: remove every mapping and start again without it.
+    void budget_lost(MapBudget& budget, Reaper& reaper);
 
   private:
-    Capability* slots() { return reinterpret_cast<Capability*>(this + 1); }
+    TablePool pool() const { return TablePool(stores_, store_count_); }
     Capability* find(u64 va);
-    u64 home_slot(u64 va) const;
+    Capability* free_slot(u64 va);
+    MapStore* store_of(const Capability& slot);
+    void delete_mappings(Reaper& reaper);
     Result<void> check_va(u64 va) const;
     static PageAttr attr_for(u32 rights);
 
@@ -130,9 +187,14 @@ class AddressSpace : public KernelObject {
     const PagingOps& ops_;
     PhysAddr root_;
     u16 asid_ = 0;
-    TablePool pool_;
-    u64 slot_count_;
+    bool deleting_all_ = false; ///< slots are being emptied in order: no gap closing
     u64 mappings_ = 0;
+    MapStore own_;
+    MapStore* stores_[1 + kMaxBudgets]; ///< own_ first, then each budget's
+    u32 store_count_ = 1;
+    MapBudget* budgets_[kMaxBudgets] = {};
+    Capability budget_caps_[kMaxBudgets]; ///< the budgets' capabilities, moved in by grow()
+    // The own store's slots follow the object (header_bytes).
 };
 
 } // namespace kernel

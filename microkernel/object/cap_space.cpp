@@ -60,7 +60,8 @@ void cap_move(Capability& src, Capability& dest) {
 
 void cap_unlink(Capability& cap, Reaper& reaper, bool fix_depth) {
     // A mapping goes with its capability, before the frame can be destroyed.
-    if (cap.mapped_in_) static_cast<AddressSpace*>(cap.mapped_in_)->mapping_deleted(cap);
+    auto* space = static_cast<AddressSpace*>(cap.mapped_in_);
+    if (space) space->mapping_deleted(cap);
     cap.mapped_in_ = nullptr;
     cap.mapped_va_ = 0;
     if (fix_depth) {
@@ -76,6 +77,7 @@ void cap_unlink(Capability& cap, Reaper& reaper, bool fix_depth) {
     cap.badge_ = 0;
     cap.depth_ = 0;
     if (Capability::unref(*object)) reaper.retire(*object);
+    if (space) space->slot_emptied(cap); // its hash run closes up
 }
 
 void cap_revoke(Capability& cap, Reaper& reaper) {

@@ -35,8 +35,11 @@ class Capability {
     const Capability* mdb_next() const { return next_; }
     /// May copies be made? Not of an untyped: it has exactly one capability, so that
     /// every capability to something carved from it descends from that one (it can
-    /// still be moved).
-    bool derivable() const { return object_->type() != ObjectType::Untyped; }
+    /// still be moved). Nor of a map budget: its one capability moves into the address
+    /// space it is given to.
+    bool derivable() const {
+        return object_->type() != ObjectType::Untyped && object_->type() != ObjectType::MapBudget;
+    }
     /// Is this the only capability naming its object?
     bool is_final() const { return object_->caps_ == 1; }
     template <class T>

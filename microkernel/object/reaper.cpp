@@ -36,6 +36,7 @@ void Reaper::destroy(KernelObject& object) {
     case ObjectType::Reply: static_cast<Reply&>(object).teardown(scheduler_); break;
     case ObjectType::Frame: break;
     case ObjectType::AddressSpace: static_cast<AddressSpace&>(object).teardown(*this); break;
+    case ObjectType::MapBudget: static_cast<MapBudget&>(object).teardown(*this); break;
     case ObjectType::Console:
     case ObjectType::Machine: break; // the kernel's own: nothing to undo
     case ObjectType::IrqHandler: static_cast<IrqHandler&>(object).machine().reset(static_cast<IrqHandler&>(object), *this); break;

@@ -49,6 +49,9 @@ Result<void> Untyped::check_params(ObjectType type, u32 size_bits) const {
         if (size_bits < AddressSpace::kMinBits || size_bits > AddressSpace::kMaxBits)
             return Error::InvalidArgument;
         return {};
+    case ObjectType::MapBudget:
+        if (size_bits > MapBudget::kMaxBits) return Error::InvalidArgument;
+        return {};
     case ObjectType::Console:
     case ObjectType::Machine:
     case ObjectType::IrqHandler: return Error::InvalidArgument; // the kernel's own, never carved
@@ -66,6 +69,7 @@ u64 Untyped::object_size(ObjectType type, u32 size_bits) {
     case ObjectType::Reply: return object_bytes(sizeof(Reply));
     case ObjectType::Frame: return object_bytes(sizeof(Frame));
     case ObjectType::AddressSpace: return object_bytes(AddressSpace::header_bytes(size_bits));
+    case ObjectType::MapBudget: return object_bytes(MapBudget::header_bytes(size_bits));
     case ObjectType::Console:
     case ObjectType::Machine:
     case ObjectType::IrqHandler: break;
@@ -76,6 +80,7 @@ u64 Untyped::object_size(ObjectType type, u32 size_bits) {
 u64 Untyped::pages_of(ObjectType type, u32 size_bits) {
     if (type == ObjectType::Frame) return 1;
     if (type == ObjectType::AddressSpace) return AddressSpace::tables_for(size_bits);
+    if (type == ObjectType::MapBudget) return MapBudget::tables_for(size_bits);
     return 0;
 }
 
@@ -130,6 +135,7 @@ void Untyped::carve(ObjectType type, u32 size_bits, u32 count, KernelObject** ou
         case ObjectType::AddressSpace:
             object = new (mem) AddressSpace(size_bits, pages, window_, *paging_);
             break;
+        case ObjectType::MapBudget: object = new (mem) MapBudget(size_bits, pages); break;
         case ObjectType::Console:
         case ObjectType::Machine:
         case ObjectType::IrqHandler: __builtin_trap(); // check_params refused them

@@ -65,6 +65,7 @@ Result<void> sys_invoke(SyscallContext& ctx) {
     case ObjectType::IrqHandler: return invoke_machine(ctx, *cap, msg);
     case ObjectType::Endpoint: // used through Send/Call/Receive
     case ObjectType::Frame: return Error::Unsupported; // used through AddressSpace.Map
+    case ObjectType::MapBudget: return Error::Unsupported; // used through AddressSpace.Grow
     }
     return Error::Unsupported;
 }

@@ -23,6 +23,12 @@ Result<void> invoke_address_space(SyscallContext& ctx, Capability& cap, const Me
         TRY(as.protect(msg.word(0), rights));
         break;
     }
+    case M::Grow: {
+        TRY(msg.require(1));
+        Capability* budget = TRY(ctx.lookup(msg.word(0), ObjectType::MapBudget, 0));
+        TRY(as.grow(*budget));
+        break;
+    }
     case M::Query: {
         TRY(msg.require(1));
         auto q = TRY(as.query(msg.word(0)));

@@ -101,12 +101,12 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
     out = alloc_slot();
     if (out == abi::kNoSlot) return -sys::kENOMEM;
     for (;;) {
-        if (blocks.count && sys::retype(blocks.slot[blocks.count - 1], type, bits, root::kCapSpace, out) == 0)
-            return 0;
-        if (blocks.count == kMaxBlocks) break;
+        if (blocks.count && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0) return 0;
         u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
-        blocks.slot[blocks.count++] = b;
+        g_block_next[b] = static_cast<unsigned short>(blocks.count ? blocks.head : 0);
+        blocks.head = b;
+        ++blocks.count;
     }
     free_slot(out);
     out = abi::kNoSlot;
@@ -115,11 +115,13 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
 
 /// Revoking a block's capability destroys everything carved from it: give them back.
 void blocks_release(Blocks& blocks) {
-    for (u64 i = 0; i < blocks.count; ++i) {
-        sys::cap_revoke(root::kCapSpace, blocks.slot[i]);
-        pool_give(g_proc_blocks, blocks.slot[i]);
+    for (u64 b = blocks.count ? blocks.head : 0, next; b != 0; b = next) {
+        next = g_block_next[b];
+        sys::cap_revoke(root::kCapSpace, b);
+        pool_give(g_proc_blocks, b);
     }
     blocks.count = 0;
+    blocks.head = 0;
 }
 
 Shared* shared_create() {
@@ -144,6 +146,21 @@ void shared_release(Shared& s) {
 
 alignas(4096) const unsigned char g_zero_page[kPage] = {};
 
+/// Map in procserv's own address space, growing it (from procserv's own untyped) when it
+/// has no table or mapping slot left.
+long long self_map(u64 frame, u64 va, u32 rights) {
+    long long e = sys::map(root::kAddressSpace, frame, va, rights);
+    if (e != -sys::kENOMEM) return e;
+    u64 slot = alloc_slot();
+    if (slot == abi::kNoSlot) return e;
+    bool grown = sys::retype(root::kUntyped, OT::MapBudget, kBudgetBits, root::kCapSpace, slot) == 0 &&
+                 sys::grow(root::kAddressSpace, slot) == 0;
+    if (!grown) sys::cap_delete(root::kCapSpace, slot);
+    free_slot(slot);
+    return grown ? sys::map(root::kAddressSpace, frame, va, rights) : e;
+}
+
+
 namespace {
 
 Store* store_create() {
@@ -153,6 +170,7 @@ Store* store_create() {
             s.users = 1; // the address space that will allocate from it
             s.blocks.count = 0;
             s.free_head = 0;
+            s.fresh_head = 0;
             return &s;
         }
     return nullptr;
@@ -161,10 +179,11 @@ Store* store_create() {
 /// One user fewer; with none left, every frame of it is free: the blocks go back.
 void store_unuse(Store& s) {
     if (--s.users > 0) return;
-    for (u64 f = s.free_head, next; f != 0; f = next) {
-        next = g_frame_next[f];
-        free_slot(f);
-    }
+    for (u64 list : {s.free_head, s.fresh_head})
+        for (u64 f = list, next; f != 0; f = next) {
+            next = g_frame_next[f];
+            free_slot(f);
+        }
     blocks_release(s.blocks);
     s.used = false;
 }
@@ -185,27 +204,127 @@ void frame_unref(u64 f) {
 template <class F>
 bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
     u64 at = kWindow + slot * kPage;
-    if (sys::map(root::kAddressSpace, frame, at, write ? rt::kRead | rt::kWrite : rt::kRead) != 0) return false;
+    if (self_map(frame, at, write ? rt::kRead | rt::kWrite : rt::kRead) != 0) return false;
     f(reinterpret_cast<unsigned char*>(at));
     sys::unmap(root::kAddressSpace, at);
     return true;
 }
 
-/// A zeroed frame from mm's store, mapped by one page (the caller's): one that was
-/// given back (cleared here), or a new one (the kernel clears those).
+/// Carve fresh frames for store `s`: as large a batch as its newest block still holds
+/// (64, 16, 4 or 1), else 64 from a new block. One at a time, each frame would cost two
+/// pages: the kernel lays out page-owning objects pages first, headers after, so only a
+/// batch packs its headers together.
+long long refill_frames(Store& s) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        for (u32 n = 64; n >= 1 && s.blocks.count; n /= 4) {
+            u64 first = alloc_slots(n);
+            if (first == abi::kNoSlot) continue;
+            if (sys::retype(s.blocks.head, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
+                for (u64 f = first + n; f-- > first;) {
+                    g_frame_next[f] = static_cast<unsigned short>(s.fresh_head);
+                    s.fresh_head = f;
+                }
+                return 0;
+            }
+            for (u64 f = first; f < first + n; ++f) free_slot(f);
+        }
+        u64 b = pool_take(g_proc_blocks);
+        if (b == abi::kNoSlot) break;
+        g_block_next[b] = static_cast<unsigned short>(s.blocks.count ? s.blocks.head : 0);
+        s.blocks.head = b;
+        ++s.blocks.count;
+    }
+    return -sys::kENOMEM;
+}
+
+/// A zeroed frame from mm's store, mapped by one page (the caller's): a fresh one (the
+/// kernel clears those), or one that was given back (cleared here).
 long long new_frame(Mm& mm, u64& frame) {
     Store& s = *mm.store;
-    if (s.free_head != 0) {
+    if (s.fresh_head == 0 && s.free_head == 0)
+        if (long long e = refill_frames(s)) return e;
+    if (s.fresh_head != 0) {
+        frame = s.fresh_head;
+        s.fresh_head = g_frame_next[frame];
+    } else {
         frame = s.free_head;
         if (!with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return -sys::kENOMEM;
         s.free_head = g_frame_next[frame];
-    } else if (long long e = blocks_retype(s.blocks, OT::Frame, 0, frame)) {
-        return e;
     }
     g_frame_refs[frame] = 1;
     g_frame_store[frame] = static_cast<unsigned char>(&s - g_stores);
     ++s.users;
     return 0;
+}
+
+/// Map in mm's address space, growing it by a map budget paid from mm's store when it has
+/// no table or mapping slot left (small ones first: most programs never need one).
+long long mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
+    long long e = sys::map(mm.as, frame, va, rights);
+    if (e != -sys::kENOMEM) return e;
+    u32 bits = mm.budgets < kBudgetBits ? mm.budgets : kBudgetBits;
+    u64 slot;
+    if (blocks_retype(mm.store->blocks, OT::MapBudget, bits, slot) != 0) return e;
+    bool grown = sys::grow(mm.as, slot) == 0;
+    if (!grown) sys::cap_delete(root::kCapSpace, slot);
+    free_slot(slot);
+    if (!grown) return e;
+    ++mm.budgets;
+    return sys::map(mm.as, frame, va, rights);
+}
+
+// ---- page maps that grow -------------------------------------------------------------------
+// An mm's page map starts in the Mm itself (kMaxMaps pages). When that is full it moves
+// to twice the room in frames of the mm's store, mapped into procserv's own address space
+// in one half of the mm's window; the next move goes to the other half, and so on. The
+// frames go back to the store when the map moves on or the mm ends.
+constexpr u64 kPageMapBase = u64{1} << 36, kPageMapWindow = u64{64} << 20;
+
+u64 map_half_base(const Mm& mm, int half) {
+    return kPageMapBase + static_cast<u64>(&mm - g_mms) * kPageMapWindow +
+           static_cast<u64>(half) * (kPageMapWindow / 2);
+}
+
+/// Unmap the `count` frames of a page map's storage at `base` (the list from `head`
+/// holds them last page first) and give them back to mm's store.
+void drop_map_storage(u64 head, u64 count, u64 base) {
+    for (u64 i = 0, f = head, next; i < count; ++i, f = next) {
+        next = g_frame_next[f];
+        sys::unmap(root::kAddressSpace, base + (count - 1 - i) * kPage);
+        frame_unref(f);
+    }
+}
+
+/// Room for one more page in mm's page map (moving it to bigger storage if needed).
+bool page_map_room(Mm& mm) {
+    if (mm.pages.size() < mm.pages.limit()) return true;
+    const u64 capacity = mm.pages.capacity() * 2;
+    const u64 bytes = page_up(capacity * sizeof(PageMap::Page) + capacity / 2 * sizeof(u32));
+    if (bytes > kPageMapWindow / 2) return false; // 2^19 entries: 1 GiB touched
+    const int half = mm.map_half == 0 ? 1 : 0;
+    const u64 base = map_half_base(mm, half);
+    u64 head = 0, count = 0;
+    for (; count < bytes / kPage; ++count) {
+        u64 f;
+        if (new_frame(mm, f) != 0) break;
+        if (self_map(f, base + count * kPage, rt::kRead | rt::kWrite) != 0) {
+            frame_unref(f);
+            break;
+        }
+        g_frame_next[f] = static_cast<unsigned short>(head);
+        head = f;
+    }
+    if (count < bytes / kPage) {
+        drop_map_storage(head, count, base);
+        return false;
+    }
+    mm.pages.move_to(reinterpret_cast<PageMap::Page*>(base),
+                     reinterpret_cast<u32*>(base + capacity * sizeof(PageMap::Page)), capacity);
+    if (mm.map_half >= 0) drop_map_storage(mm.map_frames, mm.map_frame_count, map_half_base(mm, mm.map_half));
+    mm.map_half = half;
+    mm.map_frames = head;
+    mm.map_frame_count = count;
+    return true;
 }
 
 /// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
@@ -274,7 +393,7 @@ long long set_rights(Mm& mm, PageMap::Page& p, u32 rights) {
     else if (p.rights && (rights & ~p.rights) == 0) e = sys::protect(mm.as, p.va, rights);
     else {
         if (p.rights) sys::unmap(mm.as, p.va);
-        e = sys::map(mm.as, p.frame, p.va, rights);
+        e = mm_map(mm, p.frame, p.va, rights);
         if (e) rights = 0; // it stays as a frame without a mapping
     }
     p.rights = rights;
@@ -321,11 +440,11 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
         return set_rights(mm, *p, rights) == 0 ? Touch::Ok : Touch::NoMem;
     }
     if (r->beyond_file(page)) return Touch::Bus;
-    if (mm.pages.size() >= mm.pages.limit()) return Touch::NoMem;
+    if (!page_map_room(mm)) return Touch::NoMem;
     u32 rights = rights_of(r->prot);
     u64 frame;
     if (r->shm) { // the shared object's frame, mapped here too
-        if (shared_frame(*r, page, frame) != 0 || (rights && sys::map(mm.as, frame, page, rights) != 0))
+        if (shared_frame(*r, page, frame) != 0 || (rights && mm_map(mm, frame, page, rights) != 0))
             return Touch::NoMem;
         PageMap::Page* p = mm.pages.add(page, frame, rights);
         p->borrowed = true;
@@ -334,7 +453,7 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
     }
     if (new_frame(mm, frame) != 0) return Touch::NoMem;
     bool filled = !r->is_file() || with_frame(frame, 0, true, [&](unsigned char* p) { fill_page(*r, page, p); });
-    if (!filled || sys::map(mm.as, frame, page, rights) != 0) {
+    if (!filled || mm_map(mm, frame, page, rights) != 0) {
         frame_unref(frame);
         return Touch::NoMem;
     }
@@ -408,7 +527,12 @@ void mm_release(Mm& mm) {
     mm.pages.for_each([](PageMap::Page& p) {
         if (!p.borrowed) frame_unref(p.frame);
     });
-    mm.pages.clear(); // all zeros again, for the next mm
+    if (mm.map_half >= 0) { // its storage goes back to the store; page_storage is all zeros
+        drop_map_storage(mm.map_frames, mm.map_frame_count, map_half_base(mm, mm.map_half));
+        mm.map_half = -1;
+    } else {
+        mm.pages.clear(); // all zeros again, for the next mm
+    }
     if (mm.store) store_unuse(*mm.store);
     Shared* shared[RegionSet::kMaxRegions];
     u32 n = 0;
@@ -434,6 +558,8 @@ Mm* mm_create() {
     mm->regions.clear();
     mm->pages.init(mm->page_storage, mm->page_order, sizeof mm->page_storage / sizeof mm->page_storage[0]);
     mm->brk_start = mm->brk = 0;
+    mm->map_half = -1;
+    mm->budgets = 0;
     mm->store = store_create();
     if (!mm->store || blocks_retype(mm->store->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
         mm_release(*mm);
@@ -510,7 +636,7 @@ Mm* copy_mm(Mm& from) {
         }
         u32 rights = src.borrowed ? src.rights : src.rights & ~rt::kWrite;
         PageMap::Page* p = nullptr;
-        if (err || (rights && sys::map(mm->as, src.frame, src.va, rights) != 0) ||
+        if (err || !page_map_room(*mm) || (rights && mm_map(*mm, src.frame, src.va, rights) != 0) ||
             !(p = mm->pages.add(src.va, src.frame, rights))) {
             err = -sys::kENOMEM;
             return;

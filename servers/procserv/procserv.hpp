@@ -28,8 +28,9 @@ constexpr u64 kWindow = 0x20000000;             // where procserv maps a client 
 // kStackTop. Nothing below kMmapMin (Linux's mmap_min_addr), nothing above kUserEnd.
 constexpr u64 kStackTop = root::kStackTop, kStackSize = 8 << 20;
 constexpr u64 kMmapMin = 0x10000, kMmapTop = kStackTop - kStackSize - (64 << 20);
-constexpr u32 kAsBits = 4;                      // 16 tables, 1024 mappings per space (kMaxMaps)
-constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024, kMaxBlocks = 64;
+constexpr u32 kAsBits = 4;      // 16 tables, 1024 mappings per space at first (kMaxMaps) ...
+constexpr u32 kBudgetBits = 4;  // ... then map budgets of up to 16 tables, 8192 mappings
+constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024;
 /// A process's share of the thread tables: its live threads plus its ended threads whose
 /// code nobody has claimed (as RLIMIT_NPROC, per process). Beyond it thread_create and
 /// clone are EAGAIN for that process only: no process can take the records another needs.
@@ -58,9 +59,11 @@ u64 pool_take(Pool& p);
 void pool_give(Pool& p, u64 block);
 
 /// Process blocks lent to one owner (an address space, a shared object): everything
-/// carved from them goes when they are revoked.
+/// carved from them goes when they are revoked. As many as the owner needs: a list
+/// through g_block_next (a block lent out is on no pool's free list), newest first;
+/// slot 0 (procserv's own untyped, never a block) ends it.
 struct Blocks {
-    u64 slot[kMaxBlocks];
+    u64 head;
     u64 count;
 };
 
@@ -72,6 +75,8 @@ struct Store {
     bool used;
     u64 users;     // the address space allocating from it, plus every frame of it in use
     Blocks blocks; // pay for that address space's own object and the frames
+    u64 fresh_head; // frames carved in a batch and never used (zeros): a list through
+                    // g_frame_next, as free_head's
     u64 free_head; // frames not in use: a list through g_frame_next; slot 0 (procserv's
                    // own untyped, never a frame) ends it
 };
@@ -85,6 +90,12 @@ struct Mm { // an address space and the memory in it
     PageMap pages;          // what has been touched: its frames
     PageMap::Page page_storage[2 * kMaxMaps]; // all zeros while the mm is free (pages.clear())
     u32 page_order[kMaxMaps];
+    // Beyond kMaxMaps pages the page map moves to frames of the store mapped in procserv's
+    // own address space (memory.cpp, grow_page_map): which half of the mm's window holds
+    // it (-1: page_storage), its frames (a list through g_frame_next) and their count.
+    int map_half;
+    u64 map_frames, map_frame_count;
+    u32 budgets;            // map budgets the address space grew by
     u64 brk_start, brk;     // the program break: brk() moves it within [brk_start, ...)
 };
 
@@ -273,6 +284,9 @@ extern const unsigned char g_zero_page[kPage];
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n);
 bool copy_out(Mm& mm, u64 va, const void* src, u64 n);
 long copy_string(Mm& mm, u64 va, char* out, u64 max);
+/// Map `frame` at `va` in procserv's own address space (growing it when it is full).
+long long self_map(u64 frame, u64 va, u32 rights);
+
 /// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if the
 /// program itself could not read it (write: write it) there. An anonymous page not yet
 /// touched reads as zeros; anything else is backed first, as the program's touch would.
@@ -289,7 +303,7 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
         Touch got = mm_touch(mm, va, write ? kProtWrite : kProtRead, &p);
         if (got != Touch::Ok && got != Touch::Present) return false;
     }
-    if (sys::map(root::kAddressSpace, p->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
+    if (self_map(p->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
     f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
     sys::unmap(root::kAddressSpace, kWindow);
     return true;

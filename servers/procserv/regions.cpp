@@ -137,6 +137,21 @@ void PageMap::init(Page* storage, u32* order, u64 capacity) {
     for (u64 c = capacity; c > 1; c >>= 1) --shift_;
 }
 
+void PageMap::move_to(Page* storage, u32* order, u64 capacity) {
+    Page* old_pages = pages_;
+    u32* old_order = order_;
+    const u64 n = size_;
+    init(storage, order, capacity);
+    for (u64 i = 0; i < n; ++i) {
+        Page p = old_pages[old_order[i]];
+        old_pages[old_order[i]] = Page{};
+        old_order[i] = 0;
+        Page* q = add(p.va, p.frame, p.rights);
+        q->borrowed = p.borrowed;
+        q->cow = p.cow;
+    }
+}
+
 void PageMap::clear() {
     for (u64 i = 0; i < size_; ++i) pages_[order_[i]] = Page{}, order_[i] = 0;
     size_ = 0;

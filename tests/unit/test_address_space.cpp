@@ -3,6 +3,8 @@
 #include "kernel_world.hpp"
 #include "toy_pte.hpp"
 
+#include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -195,4 +197,122 @@ TEST_CASE("aspace: every end or weakening of a mapping flushes it; destruction r
     w.remove(2); // the address space goes: its root first, then its last mapping
     CHECK(FlushLog::roots == std::vector<u64>{root});
     CHECK(FlushLog::pages == std::vector<std::pair<u64, u64>>{{root, 0x10000}});
+}
+
+TEST_CASE("aspace: a space grows by map budgets; a budget has one capability") {
+    Spaces w;
+    AddressSpace& as = w.space(2); // 4 tables, 256 slots
+    w.frame(3);
+    for (u64 i = 0; i < 256; ++i) REQUIRE(as.map(w.cs->slot(3), 0x10000000 + i * kPageSize, r::kRead).ok());
+    CHECK(as.slots_left() == 0);
+    CHECK(as.map(w.cs->slot(3), 0x10100000, r::kRead).error() == Error::NoMemory); // no slot
+    CHECK(as.query(0x10100000).error() == Error::NotFound);
+
+    CHECK(retype(w.ut_cap(), ObjectType::MapBudget, MapBudget::kMaxBits + 1, *w.cs, 4, 1).error() ==
+          Error::InvalidArgument);
+    w.make<MapBudget>(ObjectType::MapBudget, 4, 0); // 1 table, 512 slots
+    CHECK(w.cs->copy(4, *w.cs, 5).error() == Error::Unsupported);
+    CHECK(w.cs->mint(4, *w.cs, 5, r::kRead, 0).error() == Error::Unsupported);
+    w.endpoint(6);
+    CHECK(as.grow(w.cs->slot(6)).error() == Error::WrongType);
+    CHECK(as.grow(w.cs->slot(7)).error() == Error::BadCapability);
+    REQUIRE(as.grow(w.cs->slot(4)).ok());
+    CHECK(w.cs->slot(4).empty()); // moved into the space
+    CHECK(as.slots_left() == 512);
+    CHECK(as.tables_left() == 1);
+
+    // A new level-0 table (the budget's one), then a mapping that needs two: refused.
+    REQUIRE(as.map(w.cs->slot(3), 0x10200000, r::kRead).ok());
+    CHECK(as.map(w.cs->slot(3), 0x80000000, r::kRead).error() == Error::NoMemory);
+    for (u64 i = 1; i < 512; ++i) REQUIRE(as.map(w.cs->slot(3), 0x10200000 + i * kPageSize, r::kRead).ok());
+    CHECK(as.mapping_count() == 768);
+    CHECK(as.slots_left() == 0);
+    for (u64 i = 0; i < 256; ++i) CHECK(as.query(0x10000000 + i * kPageSize).ok());
+    REQUIRE(as.unmap(0x10000000, w.reaper).ok());
+    REQUIRE(as.unmap(0x10200000 + 511 * kPageSize, w.reaper).ok());
+    CHECK(as.slots_left() == 2);
+    CHECK(w.cs->slot(3).as<Frame>().cap_count() == 767);
+}
+
+// Regression guard for the hash table of mapping slots: deleting entries must keep every
+// other one findable (runs close up, nothing is left behind a hole).
+TEST_CASE("aspace: mappings stay findable through any order of maps and unmaps") {
+    Spaces w;
+    AddressSpace& as = w.space(2, 3); // 512 slots: runs are long when it is nearly full
+    w.frame(3);
+    std::mt19937_64 rng(7);
+    std::set<u64> model;
+    for (int step = 0; step < 6000; ++step) {
+        u64 va = 0x40000000 + (rng() % 600) * kPageSize;
+        if (model.count(va)) {
+            REQUIRE(as.unmap(va, w.reaper).ok());
+            model.erase(va);
+        } else if (model.size() < 512) {
+            REQUIRE(as.map(w.cs->slot(3), va, r::kRead | r::kWrite).ok());
+            model.insert(va);
+        }
+        if (step % 500 == 0 || step == 5999) {
+            for (u64 i = 0; i < 600; ++i) {
+                u64 v = 0x40000000 + i * kPageSize;
+                CHECK(as.protect(v, r::kRead).ok() == (model.count(v) == 1));
+            }
+        }
+    }
+    CHECK(as.mapping_count() == model.size());
+    CHECK(as.slots_left() == 512 - model.size());
+}
+
+TEST_CASE("aspace: taking a budget's memory back empties the space, which stays usable") {
+    Spaces w;
+    u64 used0 = w.untyped->used_bytes();
+    AddressSpace& as = w.space(2);
+    w.frame(3);
+    w.make<Untyped>(ObjectType::Untyped, 4, 17); // 128 KiB to pay for the budget
+    REQUIRE(retype(w.cs->slot(4), ObjectType::MapBudget, 1, *w.cs, 5, 1).ok());
+    REQUIRE(as.grow(w.cs->slot(5)).ok());
+    REQUIRE(as.map(w.cs->slot(3), 0x1000, r::kRead).ok());             // own tables
+    REQUIRE(as.map(w.cs->slot(3), 0x40000000, r::kRead).ok());         // the budget's two
+    CHECK(as.tables_left() == 0);
+    const u64 with_budget = w.untyped->used_bytes();
+
+    REQUIRE(w.cs->revoke(4, w.reaper).ok()); // the budget goes: so does every mapping
+    CHECK(as.mapping_count() == 0);
+    CHECK(as.query(0x1000).error() == Error::NotFound);
+    CHECK(as.query(0x40000000).error() == Error::NotFound);
+    CHECK(as.tables_left() == 3);
+    CHECK(as.slots_left() == 256);
+    CHECK(w.cs->slot(3).as<Frame>().cap_count() == 1);
+    REQUIRE(as.map(w.cs->slot(3), 0x40000000, r::kRead).ok());
+    CHECK(as.query(0x40000000).ok());
+
+    // Destroying the space gives back its budgets too.
+    REQUIRE(retype(w.cs->slot(4), ObjectType::MapBudget, 1, *w.cs, 5, 1).ok());
+    REQUIRE(as.grow(w.cs->slot(5)).ok());
+    CHECK(w.untyped->used_bytes() == with_budget);
+    w.remove(2);
+    w.remove(4);
+    w.remove(3);
+    CHECK(w.untyped->used_bytes() == used0);
+}
+
+TEST_CASE("aspace: a space and its budget may go in one revoke, in either order") {
+    for (int order = 0; order < 2; ++order) {
+        Spaces w;
+        u64 used0 = w.untyped->used_bytes();
+        w.frame(3);
+        w.make<Untyped>(ObjectType::Untyped, 4, 18);
+        // Retype order decides the order of the untyped's children in the revoke walk.
+        if (order == 0) REQUIRE(retype(w.cs->slot(4), ObjectType::AddressSpace, 2, *w.cs, 2, 1).ok());
+        REQUIRE(retype(w.cs->slot(4), ObjectType::MapBudget, 1, *w.cs, 5, 1).ok());
+        if (order == 1) REQUIRE(retype(w.cs->slot(4), ObjectType::AddressSpace, 2, *w.cs, 2, 1).ok());
+        AddressSpace& as = w.cs->slot(2).as<AddressSpace>();
+        REQUIRE(as.grow(w.cs->slot(5)).ok());
+        REQUIRE(as.map(w.cs->slot(3), 0x40000000, r::kRead).ok());
+        REQUIRE(w.cs->revoke(4, w.reaper).ok());
+        CHECK(w.cs->slot(2).empty());
+        CHECK(w.cs->slot(3).as<Frame>().cap_count() == 1);
+        w.remove(4);
+        w.remove(3);
+        CHECK(w.untyped->used_bytes() == used0);
+    }
 }

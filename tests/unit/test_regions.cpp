@@ -230,3 +230,31 @@ TEST_CASE("page map: pages are found after any mix of additions and removals") {
     for (const PageMap::Page& p : storage) REQUIRE(p.va == 0);
     for (u32 o : order) REQUIRE(o == 0);
 }
+
+TEST_CASE("page map: moving to bigger storage keeps every page and leaves the old storage zeroed") {
+    std::vector<PageMap::Page> small(64), big(256);
+    std::vector<u32> small_order(32), big_order(128);
+    PageMap m{};
+    m.init(small.data(), small_order.data(), small.size());
+    for (u64 i = 0; i < 32; ++i) {
+        PageMap::Page* p = m.add(i * 3 * P, 100 + i, 1);
+        REQUIRE(p);
+        p->cow = i % 2;
+        p->borrowed = i % 3 == 0;
+    }
+    CHECK(m.add(1000 * P, 1, 1) == nullptr); // full
+    m.move_to(big.data(), big_order.data(), big.size());
+    CHECK(m.capacity() == 256);
+    CHECK(m.size() == 32);
+    for (u64 i = 0; i < 32; ++i) {
+        PageMap::Page* p = m.find(i * 3 * P);
+        REQUIRE(p);
+        CHECK(p->frame == 100 + i);
+        CHECK(p->cow == (i % 2 == 1));
+        CHECK(p->borrowed == (i % 3 == 0));
+    }
+    for (const PageMap::Page& p : small) REQUIRE_FALSE(p.used);
+    for (u32 o : small_order) REQUIRE(o == 0);
+    for (u64 i = 0; i < 96; ++i) REQUIRE(m.add((2000 + i) * P, i, 1) != nullptr);
+    CHECK(m.size() == m.limit());
+}

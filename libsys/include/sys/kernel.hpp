@@ -110,6 +110,9 @@ inline long long thread_suspend(u64 t) { return invoke(t, abi::ThreadMethod::Sus
 inline long long map(u64 as, u64 frame, u64 va, u32 rights) {
     return invoke(as, abi::AddressSpaceMethod::Map, {frame, va, rights}).error;
 }
+/// Give the address space `as` the table frames and mapping slots of the map budget in
+/// `budget` (its capability moves into the space: the slot is empty afterwards).
+inline long long grow(u64 as, u64 budget) { return invoke(as, abi::AddressSpaceMethod::Grow, {budget}).error; }
 inline long long unmap(u64 as, u64 va) { return invoke(as, abi::AddressSpaceMethod::Unmap, {va}).error; }
 inline long long protect(u64 as, u64 va, u32 rights) {
     return invoke(as, abi::AddressSpaceMethod::Protect, {va, rights}).error;

@@ -60,6 +60,23 @@ bool cow_pattern(long from) { // page i holds i (from page `from` on)
         if (g_cow[i * P] != static_cast<unsigned char>(i)) return false;
     return true;
 }
+unsigned char* g_huge; // 128 MiB
+
+/// Does every page of g_huge hold its pattern (every `stride`-th page written with +1)?
+bool huge_pattern(unsigned bump) {
+    for (long i = 0; i < (128l << 20); i += P) {
+        unsigned want = static_cast<unsigned>(i / P) * 7 + 1 + (bump && (i / P) % 64 == 0 ? bump : 0);
+        if (*reinterpret_cast<unsigned*>(g_huge + i) != want) return false;
+    }
+    return true;
+}
+
+int huge_child() {
+    if (!huge_pattern(0)) return 1;
+    for (long i = 0; i < (128l << 20); i += 64 * P) *reinterpret_cast<unsigned*>(g_huge + i) += 5;
+    return huge_pattern(5) ? 0 : 2;
+}
+
 int cow_child() {
     // Wait for the parent to write page 0 after the fork: this copy must not see it.
     while (pt::load(reinterpret_cast<int*>(g_shared + 64)) == 0) pt::spin(1000);
@@ -174,6 +191,18 @@ int main(int, char**) {
         check(same, "every page of that MiB written and read back");
         check_eq(signal_of(read_target, big + P), sys::SIGSEGV, "the rest stays PROT_NONE: SIGSEGV");
         check_eq(sys::munmap(big, 64 << 20), 0, "munmap of all 64 MiB");
+    }
+    // ---- 128 MiB touched: the address space and procserv's page map grow ----
+    constexpr long kHuge = 128l << 20;
+    g_huge = map(kHuge);
+    check(g_huge != nullptr, "mmap of 128 MiB");
+    if (g_huge) {
+        for (long i = 0; i < kHuge; i += P) *reinterpret_cast<unsigned*>(g_huge + i) = static_cast<unsigned>(i / P) * 7 + 1;
+        check(huge_pattern(0), "every page of 128 MiB written and read back");
+        pt::check_exited(pt::reap(fork_child(huge_child), "reap"), 0,
+                         "a fork child of a 128 MiB process sees every page, and its writes are its own");
+        check(huge_pattern(0), "the parent's 128 MiB are unchanged");
+        check_eq(sys::munmap(g_huge, kHuge), 0, "munmap of the 128 MiB");
     }
     g_big_bss[0] = 1, g_big_bss[sizeof g_big_bss - 1] = 2;
     check(g_big_bss[0] == 1 && g_big_bss[sizeof g_big_bss - 1] == 2 && g_big_bss[sizeof g_big_bss / 2] == 0,
