@@ -88,7 +88,7 @@ Machine* g_machine = nullptr;
 /// Address-space size (abi: 2^bits tables, 64 * 2^bits mappings) for `pages` mappings.
 u32 address_space_bits(u64 pages) {
     u32 bits = 4;
-    while (bits < AddressSpace::kMaxBits && (u64{64} << bits) < pages + 64) ++bits;
+    while (bits < AddressSpace::kMaxBits && MapStore::mappings_for(u64{64} << bits) < pages + 64) ++bits;
     return bits;
 }
 

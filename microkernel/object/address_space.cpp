@@ -71,7 +71,7 @@ Result<void> AddressSpace::check_va(u64 va) const {
 
 u64 AddressSpace::slots_left() const {
     u64 n = 0;
-    for (u32 i = 0; i < store_count_; ++i) n += stores_[i]->slot_count - stores_[i]->slots_used;
+    for (u32 i = 0; i < store_count_; ++i) n += stores_[i]->room();
     return n;
 }
 
@@ -86,19 +86,15 @@ Capability* AddressSpace::find(u64 va) {
     return nullptr;
 }
 
-// A new mapping goes to the first store less than 3/4 full (short runs), else to any
-// store with room.
+// A new mapping goes to the first store with room.
 Capability* AddressSpace::free_slot(u64 va) {
-    for (int pass = 0; pass < 2; ++pass) {
-        for (u32 s = 0; s < store_count_; ++s) {
-            MapStore& st = *stores_[s];
-            u64 limit = pass == 0 ? st.slot_count / 4 * 3 : st.slot_count;
-            if (st.slots_used >= limit) continue;
-            u64 i = st.home(va);
-            while (!st.slots[i].empty()) i = st.after(i);
-            ++st.slots_used;
-            return &st.slots[i];
-        }
+    for (u32 s = 0; s < store_count_; ++s) {
+        MapStore& st = *stores_[s];
+        if (!st.room()) continue;
+        u64 i = st.home(va);
+        while (!st.slots[i].empty()) i = st.after(i);
+        ++st.slots_used;
+        return &st.slots[i];
     }
     return nullptr;
 }

@@ -2,9 +2,10 @@
 // (microkernel/paging.hpp) over the arch's entry format.
 //
 // Accounting: an address space is created with a budget paid at retype: 2^n table frames
-// (the root included) and 64 * 2^n mapping slots. It grows by MapBudget objects, carved
-// from untyped memory like any other object and handed over with grow(): each brings
-// 2^m table frames and 512 * 2^m mapping slots. A map that needs more tables or slots
+// (the root included) and 64 * 2^n mapping slots, for 48 * 2^n mappings (a hash table 3/4
+// full at most). It grows by MapBudget objects, carved from untyped memory like any other
+// object and handed over with grow(): each brings 2^m table frames and 512 * 2^m mapping
+// slots (384 * 2^m mappings). A map that needs more tables or slots
 // than are left fails with NoMemory before touching anything; destroying the address
 // space gives everything back. If the memory of a budget it grew by is taken back
 // (its untyped revoked), the address space loses every mapping and starts again from
@@ -30,8 +31,8 @@ class Reaper;
 /// Table frames and mapping slots: those an address space was created with, or those of
 /// a MapBudget it grew by. Table frames are handed out in order and come back only with
 /// the whole store. The slots are an open-addressed hash table keyed by page number with
-/// linear probing; a freed slot pulls the later entries of its run back (no tombstones),
-/// so every lookup ends at the first empty slot.
+/// linear probing, at most 3/4 full so that runs stay short; a freed slot pulls the later
+/// entries of its run back (no tombstones), so every lookup ends at the first empty slot.
 struct MapStore {
     PhysAddr tables;
     u32 table_count = 0;
@@ -41,6 +42,9 @@ struct MapStore {
     u64 slots_used = 0;
 
     u32 tables_left() const { return table_count - tables_used; }
+    /// Mappings it can still take.
+    u64 room() const { return slot_count / 4 * 3 - slots_used; }
+    static constexpr u64 mappings_for(u64 slots) { return slots / 4 * 3; }
     u64 home(u64 va) const;
     u64 after(u64 i) const { return i + 1 == slot_count ? 0 : i + 1; }
     bool contains(const Capability& c) const { return &c >= slots && &c < slots + slot_count; }

@@ -171,6 +171,7 @@ Store* store_create() {
             s.blocks.count = 0;
             s.free_head = 0;
             s.fresh_head = 0;
+            s.carved = 0;
             return &s;
         }
     return nullptr;
@@ -210,13 +211,16 @@ bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
     return true;
 }
 
-/// Carve fresh frames for store `s`: as large a batch as its newest block still holds
-/// (64, 16, 4 or 1), else 64 from a new block. One at a time, each frame would cost two
-/// pages: the kernel lays out page-owning objects pages first, headers after, so only a
-/// batch packs its headers together.
+/// Carve fresh frames for store `s`: a batch as large as the store has carved so far
+/// (4 to 64: a short-lived fork child needs few) that its newest block still holds, else
+/// one from a new block. One at a time, each frame would cost two pages: the kernel lays
+/// out page-owning objects pages first, headers after, so only a batch packs its headers
+/// together.
 long long refill_frames(Store& s) {
+    u32 batch = 4;
+    while (batch < 64 && batch * 4 <= s.carved) batch *= 4;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        for (u32 n = 64; n >= 1 && s.blocks.count; n /= 4) {
+        for (u32 n = batch; n >= 1 && s.blocks.count; n /= 4) {
             u64 first = alloc_slots(n);
             if (first == abi::kNoSlot) continue;
             if (sys::retype(s.blocks.head, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
@@ -224,6 +228,7 @@ long long refill_frames(Store& s) {
                     g_frame_next[f] = static_cast<unsigned short>(s.fresh_head);
                     s.fresh_head = f;
                 }
+                s.carved += n;
                 return 0;
             }
             for (u64 f = first; f < first + n; ++f) free_slot(f);
@@ -295,10 +300,11 @@ void drop_map_storage(u64 head, u64 count, u64 base) {
     }
 }
 
-/// Room for one more page in mm's page map (moving it to bigger storage if needed).
-bool page_map_room(Mm& mm) {
-    if (mm.pages.size() < mm.pages.limit()) return true;
-    const u64 capacity = mm.pages.capacity() * 2;
+/// Room for `pages` pages in mm's page map (moving it to bigger storage if needed).
+bool page_map_reserve(Mm& mm, u64 pages) {
+    if (pages <= mm.pages.limit()) return true;
+    u64 capacity = mm.pages.capacity() * 2;
+    while (capacity / 2 < pages) capacity *= 2;
     const u64 bytes = page_up(capacity * sizeof(PageMap::Page) + capacity / 2 * sizeof(u32));
     if (bytes > kPageMapWindow / 2) return false; // 2^19 entries: 1 GiB touched
     const int half = mm.map_half == 0 ? 1 : 0;
@@ -326,6 +332,9 @@ bool page_map_room(Mm& mm) {
     mm.map_frame_count = count;
     return true;
 }
+
+/// Room for one more page in mm's page map.
+bool page_map_room(Mm& mm) { return page_map_reserve(mm, mm.pages.size() + 1); }
 
 /// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
 /// reused once no page maps it (memory returns to the system when its store ends).
@@ -417,7 +426,13 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
     u64 page = va & ~(kPage - 1);
     if (PageMap::Page* p = mm.pages.find(page)) {
         if (out) *out = p;
-        if (!(access & kProtWrite) || !p->cow) return Touch::Present;
+        if (!(access & kProtWrite) || !p->cow) {
+            // A page with its frame but no mapping (a fork child's, or one a failed map
+            // left) is mapped now.
+            if (p->rights == 0 && rights_of(r->prot))
+                return set_rights(mm, *p, rights_of(r->prot)) == 0 ? Touch::Ok : Touch::NoMem;
+            return Touch::Present;
+        }
         // Copy-on-write: the last page mapping the frame takes it over; otherwise the
         // page gets a copy of its own.
         u32 rights = rights_of(r->prot);
@@ -544,6 +559,7 @@ void mm_release(Mm& mm) {
 }
 
 Mm* mm_create() {
+
     Mm* mm = nullptr;
     for (Mm& m : g_mms)
         if (!m.used) {
@@ -613,9 +629,10 @@ long copy_string(Mm& mm, u64 va, char* out, u64 max) {
 }
 
 /// fork without CLONE_VM: the same regions and the same pages, copy-on-write. Every
-/// private page present in `from` is mapped in the copy too, without write access in
-/// either: the first write in one of them copies it (mm_touch). Shared memory stays
-/// shared.
+/// private page present in `from` loses write access there and is the copy's too; the
+/// first write in either copies it (mm_touch). Writable pages are mapped in the copy only
+/// when it first touches them, so a fork costs little per page of data (most children
+/// touch few pages before they exec or exit). Shared memory stays shared.
 Mm* copy_mm(Mm& from) {
     Mm* mm = mm_create();
     if (!mm) return nullptr;
@@ -627,16 +644,20 @@ Mm* copy_mm(Mm& from) {
         for (u32 j = 0; j < i && !seen; ++j) seen = mm->regions.at(j).shm == s;
         if (s && !seen) ++s->refs;
     }
-    long long err = 0;
+    long long err = page_map_reserve(*mm, from.pages.size()) ? 0 : -sys::kENOMEM;
     from.pages.for_each([&](PageMap::Page& src) {
         if (err) return;
         if (!src.borrowed && !src.cow) {
             src.cow = true; // the parent's page stops being writable until it copies
             if (set_rights(from, src, src.rights) != 0) err = -sys::kENOMEM;
         }
-        u32 rights = src.borrowed ? src.rights : src.rights & ~rt::kWrite;
+        // Pages that will never be copied (code, read-only data) and shared memory are
+        // mapped at once, as they are: a fault costs ten times a map. Writable private
+        // pages wait for the child's first touch (a write would fault anyway).
+        const Region* r = src.borrowed ? nullptr : from.regions.find(src.va);
+        u32 rights = src.borrowed || (r && !(r->prot & kProtWrite)) ? src.rights : 0;
         PageMap::Page* p = nullptr;
-        if (err || !page_map_room(*mm) || (rights && mm_map(*mm, src.frame, src.va, rights) != 0) ||
+        if (err || (rights && mm_map(*mm, src.frame, src.va, rights) != 0) ||
             !(p = mm->pages.add(src.va, src.frame, rights))) {
             err = -sys::kENOMEM;
             return;

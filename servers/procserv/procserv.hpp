@@ -39,7 +39,6 @@ constexpr u64 kMaxShared = 32; // anonymous MAP_SHARED objects alive at once
 constexpr u64 kMaxStores = 160; // frame stores alive at once (an address space's, and those a fork left behind)
 constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
-static_assert(kMaxMaps <= (u64{64} << kAsBits), "an address space holds 64 << bits mappings");
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
 
@@ -77,6 +76,7 @@ struct Store {
     Blocks blocks; // pay for that address space's own object and the frames
     u64 fresh_head; // frames carved in a batch and never used (zeros): a list through
                     // g_frame_next, as free_head's
+    u64 carved;     // frames carved for it so far
     u64 free_head; // frames not in use: a list through g_frame_next; slot 0 (procserv's
                    // own untyped, never a frame) ends it
 };

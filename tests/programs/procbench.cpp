@@ -15,6 +15,7 @@
 //                                fault, procserv backing it with a frame, the resume
 //   mmap_touch_munmap_1mib       mmap of 1 MiB, a write to each of its 256 pages, munmap
 //   fork_1mib_exit_waitpid       clone_fork_exit_waitpid with 1 MiB more touched memory
+//   fork_64mib_exit_waitpid      the same with 64 MiB
 //   cow_write_fault              the parent's first write to a private page after a fork,
 //                                while the child still maps it: the fault and the copy
 #include "proc/check.hpp"
@@ -143,6 +144,10 @@ int main(int argc, char** argv) {
     for (long i = 0; mib > 0 && i < kMiB; i += kPage) reinterpret_cast<volatile unsigned char*>(mib)[i] = 1;
     report("fork_1mib_exit_waitpid", measure([] { return fork_exit_waitpid("fork with 1 MiB touched + waitpid"); }));
     if (mib > 0) sys::munmap(reinterpret_cast<void*>(mib), kMiB);
+    long big = sys::mmap(nullptr, 64 * kMiB, kRW, kAnon, -1, 0);
+    for (long i = 0; big > 0 && i < 64 * kMiB; i += kPage) reinterpret_cast<volatile unsigned char*>(big)[i] = 1;
+    report("fork_64mib_exit_waitpid", measure([] { return fork_exit_waitpid("fork with 64 MiB touched + waitpid"); }));
+    if (big > 0) sys::munmap(reinterpret_cast<void*>(big), 64 * kMiB);
 
     // A child that waits (on a futex in shared memory) while the parent writes.
     static int* gate;

@@ -201,16 +201,16 @@ TEST_CASE("aspace: every end or weakening of a mapping flushes it; destruction r
 
 TEST_CASE("aspace: a space grows by map budgets; a budget has one capability") {
     Spaces w;
-    AddressSpace& as = w.space(2); // 4 tables, 256 slots
+    AddressSpace& as = w.space(2); // 4 tables, 256 slots: 192 mappings
     w.frame(3);
-    for (u64 i = 0; i < 256; ++i) REQUIRE(as.map(w.cs->slot(3), 0x10000000 + i * kPageSize, r::kRead).ok());
+    for (u64 i = 0; i < 192; ++i) REQUIRE(as.map(w.cs->slot(3), 0x10000000 + i * kPageSize, r::kRead).ok());
     CHECK(as.slots_left() == 0);
     CHECK(as.map(w.cs->slot(3), 0x10100000, r::kRead).error() == Error::NoMemory); // no slot
     CHECK(as.query(0x10100000).error() == Error::NotFound);
 
     CHECK(retype(w.ut_cap(), ObjectType::MapBudget, MapBudget::kMaxBits + 1, *w.cs, 4, 1).error() ==
           Error::InvalidArgument);
-    w.make<MapBudget>(ObjectType::MapBudget, 4, 0); // 1 table, 512 slots
+    w.make<MapBudget>(ObjectType::MapBudget, 4, 0); // 1 table, 512 slots: 384 mappings
     CHECK(w.cs->copy(4, *w.cs, 5).error() == Error::Unsupported);
     CHECK(w.cs->mint(4, *w.cs, 5, r::kRead, 0).error() == Error::Unsupported);
     w.endpoint(6);
@@ -218,27 +218,27 @@ TEST_CASE("aspace: a space grows by map budgets; a budget has one capability") {
     CHECK(as.grow(w.cs->slot(7)).error() == Error::BadCapability);
     REQUIRE(as.grow(w.cs->slot(4)).ok());
     CHECK(w.cs->slot(4).empty()); // moved into the space
-    CHECK(as.slots_left() == 512);
+    CHECK(as.slots_left() == 384);
     CHECK(as.tables_left() == 1);
 
     // A new level-0 table (the budget's one), then a mapping that needs two: refused.
     REQUIRE(as.map(w.cs->slot(3), 0x10200000, r::kRead).ok());
     CHECK(as.map(w.cs->slot(3), 0x80000000, r::kRead).error() == Error::NoMemory);
-    for (u64 i = 1; i < 512; ++i) REQUIRE(as.map(w.cs->slot(3), 0x10200000 + i * kPageSize, r::kRead).ok());
-    CHECK(as.mapping_count() == 768);
+    for (u64 i = 1; i < 384; ++i) REQUIRE(as.map(w.cs->slot(3), 0x10200000 + i * kPageSize, r::kRead).ok());
+    CHECK(as.mapping_count() == 576);
     CHECK(as.slots_left() == 0);
-    for (u64 i = 0; i < 256; ++i) CHECK(as.query(0x10000000 + i * kPageSize).ok());
+    for (u64 i = 0; i < 192; ++i) CHECK(as.query(0x10000000 + i * kPageSize).ok());
     REQUIRE(as.unmap(0x10000000, w.reaper).ok());
-    REQUIRE(as.unmap(0x10200000 + 511 * kPageSize, w.reaper).ok());
+    REQUIRE(as.unmap(0x10200000 + 383 * kPageSize, w.reaper).ok());
     CHECK(as.slots_left() == 2);
-    CHECK(w.cs->slot(3).as<Frame>().cap_count() == 767);
+    CHECK(w.cs->slot(3).as<Frame>().cap_count() == 575);
 }
 
 // Regression guard for the hash table of mapping slots: deleting entries must keep every
 // other one findable (runs close up, nothing is left behind a hole).
 TEST_CASE("aspace: mappings stay findable through any order of maps and unmaps") {
     Spaces w;
-    AddressSpace& as = w.space(2, 3); // 512 slots: runs are long when it is nearly full
+    AddressSpace& as = w.space(2, 3); // 512 slots, 384 mappings: long runs when it is full
     w.frame(3);
     std::mt19937_64 rng(7);
     std::set<u64> model;
@@ -247,7 +247,7 @@ TEST_CASE("aspace: mappings stay findable through any order of maps and unmaps")
         if (model.count(va)) {
             REQUIRE(as.unmap(va, w.reaper).ok());
             model.erase(va);
-        } else if (model.size() < 512) {
+        } else if (model.size() < 384) {
             REQUIRE(as.map(w.cs->slot(3), va, r::kRead | r::kWrite).ok());
             model.insert(va);
         }
@@ -259,7 +259,7 @@ TEST_CASE("aspace: mappings stay findable through any order of maps and unmaps")
         }
     }
     CHECK(as.mapping_count() == model.size());
-    CHECK(as.slots_left() == 512 - model.size());
+    CHECK(as.slots_left() == 384 - model.size());
 }
 
 TEST_CASE("aspace: taking a budget's memory back empties the space, which stays usable") {
@@ -280,7 +280,7 @@ TEST_CASE("aspace: taking a budget's memory back empties the space, which stays 
     CHECK(as.query(0x1000).error() == Error::NotFound);
     CHECK(as.query(0x40000000).error() == Error::NotFound);
     CHECK(as.tables_left() == 3);
-    CHECK(as.slots_left() == 256);
+    CHECK(as.slots_left() == 192);
     CHECK(w.cs->slot(3).as<Frame>().cap_count() == 1);
     REQUIRE(as.map(w.cs->slot(3), 0x40000000, r::kRead).ok());
     CHECK(as.query(0x40000000).ok());
