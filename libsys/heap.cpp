@@ -73,6 +73,20 @@ bool Heap::release(void* p) {
     return true;
 }
 
+bool Heap::extend(void* at, std::size_t size) {
+    auto start = reinterpret_cast<std::uintptr_t>(at);
+    if (begin_ == end_ && !free_list_) { // empty: as init
+        init(at, size);
+        return end_ > begin_;
+    }
+    size = align_down(size, kAlign);
+    if (start != end_ || size < 2 * kHeader || start + size < start) return false;
+    auto* b = reinterpret_cast<Block*>(start);
+    b->size = size | kUsed;
+    end_ += size;
+    return release(reinterpret_cast<char*>(b) + kHeader); // merges with a free tail
+}
+
 Heap& default_heap() {
     alignas(Heap::kAlign) static unsigned char arena[kDefaultHeapBytes];
     static Heap heap;

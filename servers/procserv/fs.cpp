@@ -92,12 +92,11 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags) {
     Kind k = lookup(abs, &e);
     if (k == Kind::None) return -sys::kENOENT;
     if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return -sys::kENOTDIR;
-    int fd = -1;
-    for (u64 i = 0; i < kMaxFds && fd < 0; ++i)
-        if (!t.files->fd[i]) fd = static_cast<int>(i);
-    if (fd < 0) return -sys::kEMFILE;
-    OpenFile* f = alloc_ref(g_open);
-    if (!f) return -sys::kENFILE;
+    long fd = free_fd(*t.files);
+    if (fd < 0) return fd;
+    OpenFile* f = heap_new<OpenFile>();
+    if (!f) return -sys::kENOMEM;
+    f->refs = 1;
     f->dir = k == Kind::Dir;
     f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
     f->size = k == Kind::File ? e.size : 0;
@@ -105,7 +104,7 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags) {
     return fd;
 }
 
-OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < kMaxFds ? t.files->fd[fd] : nullptr; }
+OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < t.files->size ? t.files->fd[fd] : nullptr; }
 
 long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
     OpenFile* f = fd_of(t, fd);
@@ -118,50 +117,96 @@ long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
     return static_cast<long>(n);
 }
 
+void drop_file(OpenFile* f) {
+    if (f && --f->refs == 0) heap_free(f);
+}
+
 long do_close(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
     if (!f) return -sys::kEBADF;
-    --f->refs;
     t.files->fd[fd] = nullptr;
+    if (fd < t.files->low) t.files->low = fd;
+    drop_file(f);
     return 0;
 }
 
 long do_dup(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
     if (!f) return -sys::kEBADF;
-    for (u64 i = 0; i < kMaxFds; ++i)
-        if (!t.files->fd[i]) {
-            t.files->fd[i] = f;
-            ++f->refs;
-            return static_cast<long>(i);
-        }
-    return -sys::kEMFILE;
+    long nfd = free_fd(*t.files);
+    if (nfd < 0) return nfd;
+    t.files->fd[nfd] = f;
+    ++f->refs;
+    return nfd;
 }
 
 // ---- fs state and descriptor tables of threads --------------------------------------
-void drop_fs(Fs* fs) {
-    if (fs) --fs->refs; // a Fs with no references is free again (alloc_ref)
-}
-void drop_files(Files* files) {
-    if (files && --files->refs == 0)
-        for (OpenFile*& f : files->fd)
-            if (f) --f->refs, f = nullptr;
+// Both live in the heap: a descriptor table starts with kFirstFds entries and doubles
+// when full, up to kMaxFds (beyond: EMFILE, as RLIMIT_NOFILE).
+constexpr u64 kFirstFds = 16;
+
+/// Make `files` hold at least `size` entries.
+bool fds_reserve(Files& files, u64 size) {
+    if (size <= files.size) return true;
+    u64 n = files.size ? files.size : kFirstFds;
+    while (n < size) n *= 2;
+    auto* fd = static_cast<OpenFile**>(heap_alloc(n * sizeof(OpenFile*)));
+    if (!fd) return false;
+    if (files.fd) memcpy(fd, files.fd, files.size * sizeof(OpenFile*));
+    heap_free(files.fd);
+    files.fd = fd;
+    files.size = n;
+    return true;
 }
 
-/// The fs state of a new thread of `t`: shared (CLONE_FS) or a copy. Null when the
-/// table is full: the caller's request fails with EAGAIN, procserv goes on.
+/// The lowest free descriptor of `files` (the table grows if needed), -EMFILE or -ENOMEM.
+long free_fd(Files& files) {
+    for (; files.low < files.size; ++files.low)
+        if (!files.fd[files.low]) return static_cast<long>(files.low);
+    if (files.size >= kMaxFds) return -sys::kEMFILE;
+    long fd = static_cast<long>(files.size);
+    return fds_reserve(files, files.size + 1) ? fd : -sys::kENOMEM;
+}
+
+Fs* new_fs() {
+    Fs* fs = heap_new<Fs>();
+    if (fs) fs->refs = 1;
+    return fs;
+}
+
+Files* new_files() {
+    Files* files = heap_new<Files>();
+    if (files && !fds_reserve(*files, kFirstFds)) heap_free(files), files = nullptr;
+    if (files) files->refs = 1;
+    return files;
+}
+
+void drop_fs(Fs* fs) {
+    if (fs && --fs->refs == 0) heap_free(fs);
+}
+
+void drop_files(Files* files) {
+    if (!files || --files->refs > 0) return;
+    for (u64 i = 0; i < files->size; ++i) drop_file(files->fd[i]);
+    heap_free(files->fd);
+    heap_free(files);
+}
+
+/// The fs state of a new thread of `t`: shared (CLONE_FS) or a copy. Null when memory
+/// is exhausted: the caller's request fails, procserv goes on.
 Fs* fs_for_child(ThreadRec& t, bool share) {
     if (share) return ++t.fs->refs, t.fs;
-    Fs* fs = alloc_ref(g_fs);
+    Fs* fs = new_fs();
     if (fs) *fs = *t.fs, fs->refs = 1;
     return fs;
 }
 /// The descriptor table of a new thread of `t`: shared (CLONE_FILES) or a copy.
 Files* files_for_child(ThreadRec& t, bool share) {
     if (share) return ++t.files->refs, t.files;
-    Files* files = alloc_ref(g_files);
+    Files* files = new_files();
+    if (files && !fds_reserve(*files, t.files->size)) drop_files(files), files = nullptr;
     if (files)
-        for (u64 i = 0; i < kMaxFds; ++i)
+        for (u64 i = 0; i < t.files->size; ++i)
             if ((files->fd[i] = t.files->fd[i])) ++files->fd[i]->refs;
     return files;
 }

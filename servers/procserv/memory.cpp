@@ -3,18 +3,18 @@
 // its access to client memory through a window page.
 #include "procserv.hpp"
 
+#include <sys/heap.hpp>
+
 namespace procserv {
 
 Pool g_thread_blocks, g_proc_blocks;
-Shared g_shared[kMaxShared];
-Store g_stores[kMaxStores];
 // Per frame, by its slot in procserv's cap space: how many pages map it, its store, and
 // the next frame of its store's free list.
 constexpr u64 kSlots = u64{1} << root::kCapSpaceBits;
 unsigned short g_frame_refs[kSlots];
-unsigned char g_frame_store[kSlots];
+Store* g_frame_store[kSlots];
 unsigned short g_frame_next[kSlots];
-static_assert(kMaxStores < 256 && kSlots <= 65536);
+static_assert(kSlots <= 65536);
 
 // ---- cap slots -------------------------------------------------------------------------
 u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
@@ -87,11 +87,86 @@ void pool_give(Pool& p, u64 block) {
     ++p.free_count;
 }
 
+// ---- procserv's heap --------------------------------------------------------------------
+// Every record (threads, processes, address spaces, descriptor tables, page maps ...)
+// lives in one heap in procserv's own address space from kHeapBase. It grows by process
+// blocks: all the frames of a block, mapped one after the other at its end. It never
+// shrinks, but its unused bytes count as free memory (pool_free_bytes), so that "every
+// byte back" still means every record freed.
+constexpr u64 kHeapBase = u64{1} << 35;
+sys::Heap g_heap;
+u64 g_heap_top = kHeapBase, g_heap_blocks;
+
+/// Add at least `bytes` to the heap (contiguous with its end). False when memory is
+/// exhausted.
+bool heap_grow(u64 bytes) {
+    const u64 from = g_heap_top;
+    while (g_heap_top - from < bytes) {
+        u64 b = pool_take(g_proc_blocks);
+        if (b == abi::kNoSlot) break;
+        ++g_heap_blocks;
+        // Frames in batches (a lone frame would cost two pages), as many as fit.
+        for (u32 n = 64; n >= 1;) {
+            u64 first = alloc_slots(n);
+            if (first != abi::kNoSlot && sys::retype(b, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
+                for (u64 f = first; f < first + n; ++f, g_heap_top += kPage)
+                    if (self_map(f, g_heap_top, rt::kRead | rt::kWrite) != 0) return false; // (slots: never)
+                continue;
+            }
+            for (u64 f = first; first != abi::kNoSlot && f < first + n; ++f) free_slot(f);
+            n /= 4;
+        }
+    }
+    if (g_heap_top == from) return false;
+    if (!g_heap.extend(reinterpret_cast<void*>(from), g_heap_top - from)) return false;
+    return g_heap_top - from >= bytes;
+}
+
+void* heap_alloc(u64 bytes) {
+    void* p = g_heap.alloc(bytes);
+    while (!p && heap_grow(bytes + 64)) p = g_heap.alloc(bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+void heap_free(void* p) {
+    if (p) g_heap.release(p);
+}
+
 u64 pool_free_bytes() {
     const auto& in = info();
     u64 free = (g_thread_blocks.free_count << kThreadBlockBits) + (g_proc_blocks.free_count << kProcBlockBits);
     for (u64 i = 0; i < in.untyped_count; ++i) free += in.untyped_bytes[i] - g_untyped_used[i];
-    return free;
+    // The heap's blocks, less what is in use there.
+    return free + (g_heap_blocks << kProcBlockBits) - (g_heap.capacity() - g_heap.free_bytes());
+}
+
+/// Room for `pages` pages in `map`: its storage moves to a bigger one in the heap if
+/// needed (capacities are powers of two, at most half used).
+bool page_map_reserve(PageMap& map, u64 pages) {
+    if (pages <= map.limit()) return true;
+    u64 capacity = map.capacity() ? map.capacity() * 2 : 64;
+    while (capacity / 2 < pages) capacity *= 2;
+    if (capacity > (u64{1} << 31)) return false; // (dense indices are 32 bits)
+    auto* storage = static_cast<PageMap::Page*>(heap_alloc(capacity * sizeof(PageMap::Page)));
+    auto* order = static_cast<u32*>(heap_alloc(capacity / 2 * sizeof(u32)));
+    if (!storage || !order) {
+        heap_free(storage);
+        heap_free(order);
+        return false;
+    }
+    PageMap::Page* old_storage = map.storage();
+    u32* old_order = map.order();
+    map.move_to(storage, order, capacity);
+    heap_free(old_storage);
+    heap_free(old_order);
+    return true;
+}
+
+void page_map_free(PageMap& map) {
+    heap_free(map.storage());
+    heap_free(map.order());
+    map.init(nullptr, nullptr, 0);
 }
 
 // ---- frames of an Mm -------------------------------------------------------------------
@@ -125,23 +200,17 @@ void blocks_release(Blocks& blocks) {
 }
 
 Shared* shared_create() {
-    for (Shared& s : g_shared)
-        if (!s.used) { // its page table is all zeros already (shared_release cleared it)
-            s.used = true;
-            s.refs = 1;
-            s.blocks.count = 0;
-            s.pages.init(s.page_storage, s.page_order, sizeof s.page_storage / sizeof s.page_storage[0]);
-            return &s;
-        }
-    return nullptr;
+    Shared* s = heap_new<Shared>();
+    if (s) s->refs = 1;
+    return s;
 }
 
 void shared_release(Shared& s) {
     if (--s.refs > 0) return;
     s.pages.for_each([](PageMap::Page& p) { free_slot(p.frame); });
-    s.pages.clear();
+    page_map_free(s.pages);
     blocks_release(s.blocks);
-    s.used = false;
+    heap_free(&s);
 }
 
 alignas(4096) const unsigned char g_zero_page[kPage] = {};
@@ -164,17 +233,9 @@ long long self_map(u64 frame, u64 va, u32 rights) {
 namespace {
 
 Store* store_create() {
-    for (Store& s : g_stores)
-        if (!s.used) {
-            s.used = true;
-            s.users = 1; // the address space that will allocate from it
-            s.blocks.count = 0;
-            s.free_head = 0;
-            s.fresh_head = 0;
-            s.carved = 0;
-            return &s;
-        }
-    return nullptr;
+    Store* s = heap_new<Store>();
+    if (s) s->users = 1; // the address space that will allocate from it
+    return s;
 }
 
 /// One user fewer; with none left, every frame of it is free: the blocks go back.
@@ -186,7 +247,7 @@ void store_unuse(Store& s) {
             free_slot(f);
         }
     blocks_release(s.blocks);
-    s.used = false;
+    heap_free(&s);
 }
 
 void frame_ref(u64 f) { ++g_frame_refs[f]; }
@@ -194,7 +255,7 @@ void frame_ref(u64 f) { ++g_frame_refs[f]; }
 /// A page no longer maps frame f: with no page left it joins its store's free list.
 void frame_unref(u64 f) {
     if (--g_frame_refs[f] > 0) return;
-    Store& s = g_stores[g_frame_store[f]];
+    Store& s = *g_frame_store[f];
     g_frame_next[f] = static_cast<unsigned short>(s.free_head);
     s.free_head = f;
     store_unuse(s);
@@ -257,7 +318,7 @@ long long new_frame(Mm& mm, u64& frame) {
         s.free_head = g_frame_next[frame];
     }
     g_frame_refs[frame] = 1;
-    g_frame_store[frame] = static_cast<unsigned char>(&s - g_stores);
+    g_frame_store[frame] = &s;
     ++s.users;
     return 0;
 }
@@ -278,63 +339,8 @@ long long mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
     return sys::map(mm.as, frame, va, rights);
 }
 
-// ---- page maps that grow -------------------------------------------------------------------
-// An mm's page map starts in the Mm itself (kMaxMaps pages). When that is full it moves
-// to twice the room in frames of the mm's store, mapped into procserv's own address space
-// in one half of the mm's window; the next move goes to the other half, and so on. The
-// frames go back to the store when the map moves on or the mm ends.
-constexpr u64 kPageMapBase = u64{1} << 36, kPageMapWindow = u64{64} << 20;
-
-u64 map_half_base(const Mm& mm, int half) {
-    return kPageMapBase + static_cast<u64>(&mm - g_mms) * kPageMapWindow +
-           static_cast<u64>(half) * (kPageMapWindow / 2);
-}
-
-/// Unmap the `count` frames of a page map's storage at `base` (the list from `head`
-/// holds them last page first) and give them back to mm's store.
-void drop_map_storage(u64 head, u64 count, u64 base) {
-    for (u64 i = 0, f = head, next; i < count; ++i, f = next) {
-        next = g_frame_next[f];
-        sys::unmap(root::kAddressSpace, base + (count - 1 - i) * kPage);
-        frame_unref(f);
-    }
-}
-
-/// Room for `pages` pages in mm's page map (moving it to bigger storage if needed).
-bool page_map_reserve(Mm& mm, u64 pages) {
-    if (pages <= mm.pages.limit()) return true;
-    u64 capacity = mm.pages.capacity() * 2;
-    while (capacity / 2 < pages) capacity *= 2;
-    const u64 bytes = page_up(capacity * sizeof(PageMap::Page) + capacity / 2 * sizeof(u32));
-    if (bytes > kPageMapWindow / 2) return false; // 2^19 entries: 1 GiB touched
-    const int half = mm.map_half == 0 ? 1 : 0;
-    const u64 base = map_half_base(mm, half);
-    u64 head = 0, count = 0;
-    for (; count < bytes / kPage; ++count) {
-        u64 f;
-        if (new_frame(mm, f) != 0) break;
-        if (self_map(f, base + count * kPage, rt::kRead | rt::kWrite) != 0) {
-            frame_unref(f);
-            break;
-        }
-        g_frame_next[f] = static_cast<unsigned short>(head);
-        head = f;
-    }
-    if (count < bytes / kPage) {
-        drop_map_storage(head, count, base);
-        return false;
-    }
-    mm.pages.move_to(reinterpret_cast<PageMap::Page*>(base),
-                     reinterpret_cast<u32*>(base + capacity * sizeof(PageMap::Page)), capacity);
-    if (mm.map_half >= 0) drop_map_storage(mm.map_frames, mm.map_frame_count, map_half_base(mm, mm.map_half));
-    mm.map_half = half;
-    mm.map_frames = head;
-    mm.map_frame_count = count;
-    return true;
-}
-
 /// Room for one more page in mm's page map.
-bool page_map_room(Mm& mm) { return page_map_reserve(mm, mm.pages.size() + 1); }
+bool page_map_room(Mm& mm) { return page_map_reserve(mm.pages, mm.pages.size() + 1); }
 
 /// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
 /// reused once no page maps it (memory returns to the system when its store ends).
@@ -375,7 +381,7 @@ long long shared_frame(const Region& r, u64 va, u64& frame) {
         frame = p->frame;
         return 0;
     }
-    if (s.pages.size() >= s.pages.limit()) return -sys::kENOMEM;
+    if (!page_map_reserve(s.pages, s.pages.size() + 1)) return -sys::kENOMEM;
     if (long long e = blocks_retype(s.blocks, OT::Frame, 0, frame)) return e;
     s.pages.add(key, frame, 0);
     return 0;
@@ -542,12 +548,7 @@ void mm_release(Mm& mm) {
     mm.pages.for_each([](PageMap::Page& p) {
         if (!p.borrowed) frame_unref(p.frame);
     });
-    if (mm.map_half >= 0) { // its storage goes back to the store; page_storage is all zeros
-        drop_map_storage(mm.map_frames, mm.map_frame_count, map_half_base(mm, mm.map_half));
-        mm.map_half = -1;
-    } else {
-        mm.pages.clear(); // all zeros again, for the next mm
-    }
+    page_map_free(mm.pages);
     if (mm.store) store_unuse(*mm.store);
     Shared* shared[RegionSet::kMaxRegions];
     u32 n = 0;
@@ -555,27 +556,14 @@ void mm_release(Mm& mm) {
         if (mm.regions.at(i).shm) shared[n++] = mm.regions.at(i).shm;
     mm.regions.clear();
     release_unmapped_shared(mm, shared, n);
-    mm.used = false;
+    heap_free(&mm);
 }
 
 Mm* mm_create() {
-
-    Mm* mm = nullptr;
-    for (Mm& m : g_mms)
-        if (!m.used) {
-            mm = &m;
-            break;
-        }
+    Mm* mm = heap_new<Mm>();
     if (!mm) return nullptr;
-    // Field by field: the page table (most of an Mm) is all zeros already (mm_release).
-    mm->used = true;
     mm->refs = 1;
     mm->as = abi::kNoSlot;
-    mm->regions.clear();
-    mm->pages.init(mm->page_storage, mm->page_order, sizeof mm->page_storage / sizeof mm->page_storage[0]);
-    mm->brk_start = mm->brk = 0;
-    mm->map_half = -1;
-    mm->budgets = 0;
     mm->store = store_create();
     if (!mm->store || blocks_retype(mm->store->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
         mm_release(*mm);
@@ -644,7 +632,7 @@ Mm* copy_mm(Mm& from) {
         for (u32 j = 0; j < i && !seen; ++j) seen = mm->regions.at(j).shm == s;
         if (s && !seen) ++s->refs;
     }
-    long long err = page_map_reserve(*mm, from.pages.size()) ? 0 : -sys::kENOMEM;
+    long long err = page_map_reserve(mm->pages, from.pages.size()) ? 0 : -sys::kENOMEM;
     from.pages.for_each([&](PageMap::Page& src) {
         if (err) return;
         if (!src.borrowed && !src.cow) {

@@ -8,51 +8,117 @@
 
 namespace procserv {
 
+// ---- process records -------------------------------------------------------------------
+// Records live in the heap: found by pid through hash chains, and each process lists its
+// children (alive or waiting to be reaped) and its threads.
+constexpr u64 kPidBuckets = 1024;
+Process* g_proc_by_pid[kPidBuckets];
+long g_live_procs, g_procs_total;
+
+Process* find_process(long pid) {
+    for (Process* p = g_proc_by_pid[static_cast<u64>(pid) % kPidBuckets]; p; p = p->pid_next)
+        if (p->pid == pid) return p;
+    return nullptr;
+}
+
+/// A new process record, child of `parent` (null: none); its pid is set later
+/// (set_pid). Null: EAGAIN beyond kMaxProcesses, or no memory.
+Process* new_process(Process* parent, long& err) {
+    err = -sys::kEAGAIN;
+    if (g_procs_total >= kMaxProcesses) return nullptr;
+    err = -sys::kENOMEM;
+    Process* p = heap_new<Process>();
+    if (!p) return nullptr;
+    ++g_procs_total;
+    p->parent = parent;
+    if (parent) {
+        p->ppid = parent->pid;
+        p->sibling_next = parent->children;
+        if (parent->children) parent->children->sibling_prev = p;
+        parent->children = p;
+    }
+    return p;
+}
+
+void set_pid(Process& p, int pid) {
+    p.pid = pid;
+    Process*& head = g_proc_by_pid[static_cast<u64>(pid) % kPidBuckets];
+    p.pid_next = head;
+    head = &p;
+}
+
+/// The record goes (reaped, an orphan that ended, or a process that never started).
+void free_process(Process& p) {
+    if (p.pid)
+        for (Process** link = &g_proc_by_pid[static_cast<u64>(p.pid) % kPidBuckets]; *link; link = &(*link)->pid_next)
+            if (*link == &p) {
+                *link = p.pid_next;
+                break;
+            }
+    if (p.parent) {
+        if (p.sibling_prev) p.sibling_prev->sibling_next = p.sibling_next;
+        else p.parent->children = p.sibling_next;
+        if (p.sibling_next) p.sibling_next->sibling_prev = p.sibling_prev;
+    }
+    --g_procs_total;
+    heap_free(&p);
+}
+
 /// waitpid for `t` without waiting: a child's pid (reaped, its status stored at
 /// `status_va` unless 0), -ECHILD / -EFAULT (the child stays waitable), or 0 with
 /// `must_wait` set when a matching child exists but none has ended yet.
 long try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait) {
-    bool any_child = false;
-    for (Process& c : g_procs) {
-        if (!c.used || c.ppid != t.proc->pid || c.pid == 0) continue;
-        if (pid > 0 && c.pid != pid) continue;
-        any_child = true;
-        if (c.ended) {
-            if (status_va && !store_int(*t.proc->mm, status_va, c.status)) return -sys::kEFAULT;
-            c.used = false;
-            return c.pid;
-        }
+    Process& parent = *t.proc;
+    Process* found = nullptr;
+    if (pid > 0) {
+        Process* c = find_process(pid);
+        if (c && c->parent == &parent) found = c;
+    } else {
+        for (Process* c = parent.children; c && !found; c = c->sibling_next)
+            if (c->ended) found = c;
+        if (!found && parent.children) found = parent.children; // one to wait for
     }
-    if (!any_child) return -sys::kECHILD;
-    must_wait = true;
-    return 0;
+    if (!found) return -sys::kECHILD;
+    if (!found->ended) {
+        must_wait = true;
+        return 0;
+    }
+    if (status_va && !store_int(*parent.mm, status_va, found->status)) return -sys::kEFAULT;
+    int reaped = found->pid;
+    free_process(*found);
+    return reaped;
 }
 
-/// A child of process `parent_pid` ended or was reaped: its waitpid callers look again.
-void recheck_waiters(int parent_pid) {
-    for (ThreadRec& w : g_threads)
-        if (w.used && w.wait == Wait::Waitpid && w.proc->pid == parent_pid) {
-            bool must_wait = false;
-            long r = try_waitpid(w, w.wait_pid, w.wait_status, must_wait);
-            if (!must_wait) answer(w, r);
-        }
+/// A child of `parent` ended: its waitpid callers look again.
+void recheck_waiters(Process& parent) {
+    for (ThreadRec *w = parent.threads, *next; w; w = next) {
+        next = w->proc_next;
+        if (w->wait != Wait::Waitpid) continue;
+        bool must_wait = false;
+        long r = try_waitpid(*w, w->wait_pid, w->wait_status, must_wait);
+        if (!must_wait) answer(*w, r);
+    }
 }
 
 void end_process(Process& p) {
     p.ended = true;
+    --g_live_procs;
     if (p.pid == g_first_pid) g_first_status = p.status;
     drop_ended_records(p);
     mm_release(*p.mm);
     p.mm = nullptr;
-    // Children lose their parent: nobody will wait for them.
-    for (Process& c : g_procs)
-        if (c.used && c.ppid == p.pid) {
-            c.ppid = 0;
-            if (c.ended) c.used = false;
-        }
-    // The parent's waitpid callers look again.
-    if (p.ppid != 0) recheck_waiters(p.ppid);
-    if (p.ppid == 0 && p.pid != g_first_pid) p.used = false; // an orphan is reaped at once
+    // Children lose their parent: nobody will wait for them; those that ended go.
+    while (Process* c = p.children) {
+        p.children = c->sibling_next;
+        c->parent = nullptr;
+        c->ppid = 0;
+        c->sibling_prev = c->sibling_next = nullptr;
+        if (c->ended) free_process(*c);
+    }
+    // The parent's waitpid callers look again; an orphan (the first program too: it
+    // powers the machine off) is reaped at once.
+    if (p.parent) recheck_waiters(*p.parent);
+    else free_process(p);
 }
 
 void kill_group(Process& p, int status, ThreadRec* except) {
@@ -60,24 +126,31 @@ void kill_group(Process& p, int status, ThreadRec* except) {
         p.group_exit = true;
         p.status = status;
     }
-    for (ThreadRec& t : g_threads)
-        if (t.used && t.proc == &p && &t != except) end_thread(t, 0);
+    // The last thread's end may free the record: stop before looking at it again.
+    for (;;) {
+        ThreadRec* t = p.threads;
+        if (t == except) t = t->proc_next;
+        if (!t) break;
+        bool last = !except && !t->proc_next && p.threads == t;
+        end_thread(*t, 0);
+        if (last) break;
+    }
 }
 
 // ---- programs --------------------------------------------------------------------------
 /// Load `path` from the initrd into a new process (child of `parent`), with argv.
-long spawn_program(const char* path, const char* const* argv, int argc, int parent_pid,
-                   ThreadRec* parent) {
+long spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent) {
     while (*path == '/') ++path;
     auto file = g_initrd->find(path);
     if (!file) return -sys::kENOENT;
     auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kUserEnd);
     if (!image) return -sys::kENOEXEC;
-    Process* p = alloc_in(g_procs);
-    if (!p) return -sys::kEAGAIN;
+    long perr = 0;
+    Process* p = new_process(parent ? parent->proc : nullptr, perr);
+    if (!p) return perr;
     p->mm = mm_create();
     if (!p->mm) {
-        p->used = false;
+        free_process(*p);
         return -sys::kENOMEM;
     }
     Mm& mm = *p->mm;
@@ -109,21 +182,20 @@ long spawn_program(const char* path, const char* const* argv, int argc, int pare
     words[nw++] = 0, words[nw++] = 0;
     u64 sp = strings - 256;
     if (!err) copy_out(mm, sp, words, nw * 8);
-    p->pid = 0;
-    p->ppid = parent_pid;
     // The new process starts with the parent's fs state copied, and fresh descriptors.
-    Fs* fs = err ? nullptr : alloc_ref(g_fs);
-    Files* files = fs ? alloc_ref(g_files) : nullptr;
+    Fs* fs = err ? nullptr : new_fs();
+    Files* files = fs ? new_files() : nullptr;
     if (!err && !files) err = -sys::kEAGAIN;
     ThreadRec* t = err ? nullptr : new_thread(*p, err);
     if (!t) {
         drop_fs(fs);
         drop_files(files);
         mm_release(mm);
-        p->used = false;
+        free_process(*p);
         return err ? err : -sys::kENOMEM;
     }
-    p->pid = t->tid;
+    set_pid(*p, t->tid);
+    ++g_live_procs;
     t->fs = fs;
     t->files = files;
     if (parent && parent->fs) memcpy(t->fs->cwd, parent->fs->cwd, sizeof t->fs->cwd), t->fs->umask = parent->fs->umask;
@@ -171,9 +243,9 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
 
     Process* proc = &parent;
     if (!(flags & sys::CLONE_THREAD)) {
-        proc = alloc_in(g_procs);
-        if (!proc) return -sys::kEAGAIN;
-        proc->ppid = parent.pid;
+        long perr = 0;
+        proc = new_process(&parent, perr);
+        if (!proc) return perr;
         if (flags & sys::CLONE_VM) {
             proc->mm = &pmm;
             ++pmm.refs;
@@ -181,7 +253,7 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
             proc->mm = copy_mm(pmm);
         }
         if (!proc->mm) {
-            proc->used = false;
+            free_process(*proc);
             return -sys::kENOMEM;
         }
     }
@@ -194,10 +266,10 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     if (!c) {
         drop_fs(fs);
         drop_files(files);
-        if (proc != &parent) mm_release(*proc->mm), proc->used = false;
+        if (proc != &parent) mm_release(*proc->mm), free_process(*proc);
         return err;
     }
-    if (proc != &parent) proc->pid = c->tid;
+    if (proc != &parent) set_pid(*proc, c->tid), ++g_live_procs;
     c->fs = fs;
     c->files = files;
     if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
@@ -253,7 +325,7 @@ long do_spawn(ThreadRec& t, u64 path_va, u64 argv_va) {
     char abs[128];
     if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return (e);
     if (is_directory(abs)) return (-sys::kEACCES); // as execve of a directory
-    return (spawn_program(abs, argv, argc, p.pid, &t));
+    return (spawn_program(abs, argv, argc, &t));
 }
 
 } // namespace procserv

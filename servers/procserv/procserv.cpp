@@ -28,12 +28,6 @@
 
 namespace procserv {
 
-ThreadRec g_threads[kMaxThreads];
-Process g_procs[kMaxProcs];
-Mm g_mms[kMaxMms];
-Fs g_fs[kMaxFs];
-Files g_files[kMaxFs];
-OpenFile g_open[kMaxFiles];
 int g_next_tid = 1;
 int g_first_pid = 0, g_first_status = -1; // the first program: its end powers off
 kernel::cpio::Archive* g_initrd = nullptr;
@@ -83,12 +77,9 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Mprotect: return done(do_mprotect(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Madvise: return done(do_madvise(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Brk: return done(do_brk(t, r.mr[0]));
-    case Op::Stats: {
-        int threads = 0, procs = 0;
-        for (ThreadRec& x : g_threads) threads += x.used;
-        for (Process& x : g_procs) procs += x.used && !x.ended;
-        return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(threads), static_cast<u64>(procs));
-    }
+    case Op::Stats:
+        return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
+                    static_cast<u64>(g_live_procs));
     }
     return done(-sys::kENOSYS);
 }
@@ -170,7 +161,7 @@ int main() {
             break;
         }
     const char* first = words[0];
-    long pid = spawn_program(first, argv, argc, 0, nullptr);
+    long pid = spawn_program(first, argv, argc, nullptr);
     if (pid < 0) {
         sys::print("procserv: cannot start '{}': error {}\n", static_cast<const char*>(first), pid);
         sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {127});

@@ -28,16 +28,16 @@ constexpr u64 kWindow = 0x20000000;             // where procserv maps a client 
 // kStackTop. Nothing below kMmapMin (Linux's mmap_min_addr), nothing above kUserEnd.
 constexpr u64 kStackTop = root::kStackTop, kStackSize = 8 << 20;
 constexpr u64 kMmapMin = 0x10000, kMmapTop = kStackTop - kStackSize - (64 << 20);
-constexpr u32 kAsBits = 4;      // 16 tables, 1024 mappings per space at first (kMaxMaps) ...
-constexpr u32 kBudgetBits = 4;  // ... then map budgets of up to 16 tables, 8192 mappings
-constexpr u64 kMaxThreads = 768, kMaxProcs = 96, kMaxMms = 80, kMaxMaps = 1024;
-/// A process's share of the thread tables: its live threads plus its ended threads whose
-/// code nobody has claimed (as RLIMIT_NPROC, per process). Beyond it thread_create and
-/// clone are EAGAIN for that process only: no process can take the records another needs.
-constexpr int kMaxThreadsPerProcess = 512;
-constexpr u64 kMaxShared = 32; // anonymous MAP_SHARED objects alive at once
-constexpr u64 kMaxStores = 160; // frame stores alive at once (an address space's, and those a fork left behind)
-constexpr u64 kMaxFds = 32, kMaxFiles = 512, kMaxFs = 512;
+constexpr u32 kAsBits = 4;      // 16 tables, 768 mappings per space at first ...
+constexpr u32 kBudgetBits = 4;  // ... then map budgets of up to 16 tables, 6144 mappings
+// Limits, each checked where it applies (as Linux's rlimits): beyond them the call is
+// EAGAIN (threads, processes) or EMFILE (descriptors), for that process only. Records
+// live in procserv's heap, which grows with memory: there are no tables to fill.
+/// A process's threads: its live ones plus its ended ones whose code nobody has claimed
+/// (as RLIMIT_NPROC, per process): no process can take the memory another needs.
+constexpr int kMaxThreadsPerProcess = 4096;
+constexpr long kMaxProcesses = 8192; ///< alive or waiting to be reaped (one user: RLIMIT_NPROC)
+constexpr u64 kMaxFds = 4096;        ///< per descriptor table (RLIMIT_NOFILE)
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
@@ -71,7 +71,6 @@ struct Blocks {
 /// store goes back to the pools only when no address space allocates from it and none
 /// of its frames is mapped any more. Frames whose last page went are kept for reuse.
 struct Store {
-    bool used;
     u64 users;     // the address space allocating from it, plus every frame of it in use
     Blocks blocks; // pay for that address space's own object and the frames
     u64 fresh_head; // frames carved in a batch and never used (zeros): a list through
@@ -82,19 +81,11 @@ struct Store {
 };
 
 struct Mm { // an address space and the memory in it
-    bool used;
     int refs;
     u64 as;                 // slot
     Store* store;           // pays for it and its frames
     RegionSet regions;      // what may be touched, and how
-    PageMap pages;          // what has been touched: its frames
-    PageMap::Page page_storage[2 * kMaxMaps]; // all zeros while the mm is free (pages.clear())
-    u32 page_order[kMaxMaps];
-    // Beyond kMaxMaps pages the page map moves to frames of the store mapped in procserv's
-    // own address space (memory.cpp, grow_page_map): which half of the mm's window holds
-    // it (-1: page_storage), its frames (a list through g_frame_next) and their count.
-    int map_half;
-    u64 map_frames, map_frame_count;
+    PageMap pages;          // what has been touched: its frames (storage in the heap)
     u32 budgets;            // map budgets the address space grew by
     u64 brk_start, brk;     // the program break: brk() moves it within [brk_start, ...)
 };
@@ -102,16 +93,12 @@ struct Mm { // an address space and the memory in it
 /// Anonymous MAP_SHARED memory: its own frames, mapped into every address space that
 /// maps it (a fork's child too), released when the last one unmaps it or ends.
 struct Shared {
-    bool used;
     int refs;     // address spaces with a region of it
     Blocks blocks;
-    PageMap pages; // keyed by offset in the object: the frames made so far
-    PageMap::Page page_storage[2 * kMaxMaps]; // all zeros while it is free
-    u32 page_order[kMaxMaps];
+    PageMap pages; // keyed by offset in the object: the frames made so far (storage in the heap)
 };
-extern Shared g_shared[kMaxShared];
 
-struct Fs {
+struct Fs { // a thread's fs state: shared under CLONE_FS
     int refs;
     char cwd[128];
     unsigned umask;
@@ -125,9 +112,11 @@ struct OpenFile {
     bool dir;
 };
 
-struct Files {
+struct Files { // a descriptor table: shared under CLONE_FILES
     int refs;
-    OpenFile* fd[kMaxFds];
+    u64 size;     // entries of fd (grows by doubling up to kMaxFds)
+    u64 low;      // no descriptor below it is free
+    OpenFile** fd; // in the heap
 };
 
 struct Process;
@@ -136,8 +125,9 @@ struct Process;
 // instead.
 enum class Wait : unsigned char { None, Waitpid, Futex };
 
+struct Ended;
+
 struct ThreadRec {
-    bool used;
     int tid;
     Process* proc;
     u64 block, thread, cs, join, reply; // slots: reply is the Reply object that keeps its waiting call
@@ -146,6 +136,9 @@ struct ThreadRec {
     u64 clear_tid;
     bool joinable;  // made by thread_create: thread_join may wait for it (as for a pthread)
     ThreadRec* tid_next; // in its tid's hash chain (thread.cpp)
+    ThreadRec *proc_prev, *proc_next; // in its process's list of threads
+    ThreadRec *futex_prev, *futex_next; // Wait::Futex: in its futex's wait queue (wait.cpp)
+    Ended* ended;   // a joinable thread's record-to-be, made with it: its end cannot fail
     int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
     u64 last_fault; // the page of its last page fault answered with Resume
     u64 join_retval; // while it waits in thread_join: where the code goes (0: nowhere)
@@ -157,8 +150,13 @@ struct ThreadRec {
 };
 
 struct Process {
-    bool used;
     int pid, ppid;
+    Process* pid_next;                 // in its pid's hash chain (process.cpp)
+    Process* parent;                   // null once it is an orphan (ppid 0)
+    Process* children;                 // its children (alive or waiting to be reaped)
+    Process *sibling_prev, *sibling_next;
+    ThreadRec* threads;                // its threads, alive and not yet ended
+    Ended* ended_list;                 // its threads' Ended records
     Mm* mm;
     int alive;      // threads not yet exited
     bool group_exit;
@@ -168,35 +166,19 @@ struct Process {
     int unclaimed;     // of those, the ones whose code no join has claimed yet
 };
 
-extern ThreadRec g_threads[kMaxThreads];
-extern Process g_procs[kMaxProcs];
-extern Mm g_mms[kMaxMms];
-extern Fs g_fs[kMaxFs];
-extern Files g_files[kMaxFs];
-extern OpenFile g_open[kMaxFiles];
 extern int g_next_tid;
+extern long g_live_threads, g_live_procs, g_procs_total; // for Stats and the limits
 extern int g_first_pid; // the first program: its end powers off
 extern kernel::cpio::Archive* g_initrd;
 
-template <class T, u64 N>
-T* alloc_in(T (&table)[N]) {
-    for (T& t : table)
-        if (!t.used) {
-            memset(&t, 0, sizeof t);
-            t.used = true;
-            return &t;
-        }
-    return nullptr;
-}
-template <class T, u64 N>
-T* alloc_ref(T (&table)[N]) {
-    for (T& t : table)
-        if (t.refs == 0) {
-            memset(&t, 0, sizeof t);
-            t.refs = 1;
-            return &t;
-        }
-    return nullptr;
+// ---- procserv's heap (memory.cpp) -------------------------------------------------------
+/// `bytes` of zeros from procserv's heap, or null when memory is exhausted.
+void* heap_alloc(u64 bytes);
+void heap_free(void* p);
+/// A new T (all zeros, as every record type here is trivial), or null.
+template <class T>
+T* heap_new() {
+    return static_cast<T*>(heap_alloc(sizeof(T)));
 }
 
 extern int g_first_status; // the first program's wait status once it has ended, else -1
@@ -228,7 +210,7 @@ inline Answer no_reply() {
 ThreadRec* find_thread(long tid);
 ThreadRec* thread_of_badge(u64 badge);
 /// A thread of `proc`, not started yet; null with err = -EAGAIN / -ENOMEM.
-ThreadRec* new_thread(Process& proc, long long& err);
+ThreadRec* new_thread(Process& proc, long long& err, bool joinable = false);
 long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0);
 void end_thread(ThreadRec& t, int code);
 void drop_ended_records(Process& p);
@@ -236,7 +218,7 @@ Answer join(ThreadRec& t, long tid, u64 retval);
 Answer thread_create(ThreadRec& t, const sys::Reply& r);
 
 // process.cpp
-long spawn_program(const char* path, const char* const* argv, int argc, int parent_pid, ThreadRec* parent);
+long spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
 long do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
 long do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
 void end_process(Process& p);
@@ -249,6 +231,8 @@ void answer(ThreadRec& t, long result);
 /// Keep the reply to the call `t` just made, until answer(): the call waits for `why`.
 bool keep_reply(ThreadRec& t, Wait why);
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken);
+/// A thread waiting on a futex leaves its queue (it is answered, or it ends).
+void futex_unqueue(ThreadRec& t);
 Answer futex_wait(ThreadRec& t, u64 addr, u64 val);
 long futex_wake(ThreadRec& t, u64 addr, u64 n);
 
@@ -330,6 +314,9 @@ long do_dup(ThreadRec& t, u64 fd);
 OpenFile* fd_of(ThreadRec& t, u64 fd);
 long do_getcwd(ThreadRec& t, u64 buf, u64 size);
 long do_umask(ThreadRec& t, u64 mask);
+Fs* new_fs();
+Files* new_files();
+long free_fd(Files& files);
 void drop_fs(Fs* fs);
 void drop_files(Files* files);
 /// A new thread's fs state and descriptor table: shared, or copies (null: table full).

@@ -136,6 +136,8 @@ class PageMap {
     u64 size() const { return size_; }
     u64 limit() const { return capacity_ / 2; }
     u64 capacity() const { return capacity_; }
+    Page* storage() const { return pages_; }
+    u32* order() const { return order_; }
     /// Move every page to new storage (as init() wants it); the old storage is left all
     /// zeros. Page pointers from before are stale afterwards.
     void move_to(Page* storage, u32* order, u64 capacity);

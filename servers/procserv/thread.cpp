@@ -7,25 +7,23 @@
 
 namespace procserv {
 
-/// A thread that has exited: all its kernel objects and memory are gone, and this is
-/// what thread_join still needs. Kept until its process ends; a record whose code was
-/// claimed by a join is kept only to answer later joins with -EINVAL, and gives way first
-/// when the table is full. new_thread keeps room for every live thread to end.
+/// A thread_create thread that has exited: all its kernel objects and memory are gone,
+/// and this is what thread_join still needs. Made with the thread (so that its end cannot
+/// fail for want of memory) and kept until its process ends; a record whose code was
+/// claimed by a join is kept only to answer later joins with -EINVAL.
 struct Ended {
     int tid, pid, code;
-    int joiner; // the claiming join's tid, 0 while unclaimed
-    Ended* next; // in its tid's hash chain, or in the free list
+    int joiner;      // the claiming join's tid, 0 while unclaimed
+    Ended* next;     // in its tid's hash chain
+    Ended* proc_next; // in its process's list
 };
-constexpr int kMaxEnded = 2048;
-Ended g_ended[kMaxEnded]; // tid 0: free
-int g_live_threads, g_unclaimed_ended;
+long g_live_threads, g_unclaimed_ended;
 
-// Lookups by tid are O(1): live threads and ended records hang in hash chains by tid.
-constexpr u64 kTidBuckets = 1024;
+// Lookups by tid are O(1) (as long as the buckets are not too crowded: 4096 chains):
+// live threads and ended records hang in hash chains by tid.
+constexpr u64 kTidBuckets = 4096;
 ThreadRec* g_thread_by_tid[kTidBuckets];
 Ended* g_ended_by_tid[kTidBuckets];
-Ended* g_ended_free;  // records given back
-int g_ended_fresh;    // records never used: [g_ended_fresh, kMaxEnded)
 u64 bucket(long tid) { return static_cast<u64>(tid) % kTidBuckets; }
 
 Ended* find_ended(long tid) {
@@ -40,25 +38,6 @@ void unlink_ended(Ended& e) {
             *link = e.next;
             break;
         }
-    e = Ended{};
-}
-
-/// A record for `tid` of `pid`: a free one, or, when none is left, the oldest one whose
-/// code a join has collected already (new_thread's reserve guarantees there is one).
-Ended& new_ended(int tid, int pid) {
-    Ended* e = nullptr;
-    if (g_ended_free) e = g_ended_free, g_ended_free = e->next;
-    else if (g_ended_fresh < kMaxEnded) e = &g_ended[g_ended_fresh++];
-    else { // rare: a scan
-        for (Ended& x : g_ended)
-            if (x.joiner && (!e || x.tid < e->tid)) e = &x;
-        for (Process& p : g_procs)
-            if (p.used && p.pid == e->pid) --p.ended_records;
-        unlink_ended(*e);
-    }
-    *e = Ended{tid, pid, 0, 0, g_ended_by_tid[bucket(tid)]};
-    g_ended_by_tid[bucket(tid)] = e;
-    return *e;
 }
 
 ThreadRec* find_thread(long tid) {
@@ -70,52 +49,55 @@ ThreadRec* find_thread(long tid) {
 void release_thread(ThreadRec& t) {
     // Everything of the thread was carved from its block: revoke ends it all (including
     // copies of its join semaphore in other threads' cap spaces, and its Reply object).
-    sys::cap_revoke(root::kCapSpace, t.block);
-    pool_give(g_thread_blocks, t.block);
-    for (u64 s : {t.thread, t.cs, t.join, t.reply}) free_slot(s);
+    if (t.block != abi::kNoSlot) {
+        sys::cap_revoke(root::kCapSpace, t.block);
+        pool_give(g_thread_blocks, t.block);
+    }
+    for (u64 s : {t.thread, t.cs, t.join}) free_slot(s); // (reply is join's neighbour)
+    if (t.join != abi::kNoSlot) free_slot(t.reply);
     drop_fs(t.fs);
     drop_files(t.files);
+    if (t.wait == Wait::Futex) futex_unqueue(t);
     for (ThreadRec** link = &g_thread_by_tid[bucket(t.tid)]; *link; link = &(*link)->tid_next)
         if (*link == &t) {
             *link = t.tid_next;
             break;
         }
-    t.used = false;
+    Process& p = *t.proc;
+    if (t.proc_prev) t.proc_prev->proc_next = t.proc_next;
+    else p.threads = t.proc_next;
+    if (t.proc_next) t.proc_next->proc_prev = t.proc_prev;
+    heap_free(t.ended); // a record never needed (null once the thread ended)
+    heap_free(&t);
 }
 
-/// A thread's badge on its endpoint capability: its tid, and its record's index above
-/// kFaultBadge so that a request finds the record at once (thread_of_badge).
-constexpr unsigned kRecordShift = 41;
-static_assert(procserv::kFaultBadge < (u64{1} << kRecordShift));
-u64 badge_of(const ThreadRec& t) {
-    return static_cast<u64>(t.tid) | (static_cast<u64>(&t - g_threads) << kRecordShift);
-}
+/// A thread's badge on its endpoint capability: its tid (thread_of_badge finds the
+/// record by it; a tid is never reused, so a stale badge finds nothing).
+u64 badge_of(const ThreadRec& t) { return static_cast<u64>(t.tid); }
 ThreadRec* thread_of_badge(u64 badge) {
-    u64 index = badge >> kRecordShift;
-    long tid = static_cast<long>(badge & (procserv::kFaultBadge - 1));
-    if (index >= kMaxThreads || !g_threads[index].used || g_threads[index].tid != tid) return nullptr;
-    return &g_threads[index];
+    return find_thread(static_cast<long>(badge & (procserv::kFaultBadge - 1)));
 }
 
 /// A thread of `proc` on the client's registers: entry, stack, arg0 (kRegCap).
-ThreadRec* new_thread(Process& proc, long long& err) {
+ThreadRec* new_thread(Process& proc, long long& err, bool joinable) {
     err = -sys::kEAGAIN;
-    if (g_live_threads + g_unclaimed_ended >= kMaxEnded) return nullptr; // room to end
     if (proc.alive + proc.unclaimed >= kMaxThreadsPerProcess) return nullptr; // its share
-    ThreadRec* t = alloc_in(g_threads);
+    err = -sys::kENOMEM;
+    ThreadRec* t = heap_new<ThreadRec>();
     if (!t) return nullptr;
-    t->block = pool_take(g_thread_blocks);
-    if (t->block == abi::kNoSlot) {
-        t->used = false;
-        return nullptr;
-    }
-    t->thread = alloc_slot(), t->cs = alloc_slot(), t->join = alloc_slots(2);
-    t->reply = t->join == abi::kNoSlot ? abi::kNoSlot : t->join + 1;
     t->tid = g_next_tid++;
     t->tid_next = g_thread_by_tid[bucket(t->tid)];
     g_thread_by_tid[bucket(t->tid)] = t;
     t->proc = &proc;
-    bool ok = sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
+    t->proc_next = proc.threads;
+    if (proc.threads) proc.threads->proc_prev = t;
+    proc.threads = t;
+    t->joinable = joinable;
+    t->block = pool_take(g_thread_blocks);
+    t->thread = alloc_slot(), t->cs = alloc_slot(), t->join = alloc_slots(2);
+    t->reply = t->join == abi::kNoSlot ? abi::kNoSlot : t->join + 1;
+    bool ok = t->block != abi::kNoSlot && (!joinable || (t->ended = heap_new<Ended>())) &&
+              sys::retype(t->block, OT::Thread, 0, root::kCapSpace, t->thread) == 0 &&
               sys::retype(t->block, OT::CapSpace, procserv::kThreadCapSpaceBits, root::kCapSpace, t->cs) == 0 &&
               sys::retype(t->block, OT::Semaphore, 0, root::kCapSpace, t->join) == 0 &&
               sys::retype(t->block, OT::Reply, 0, root::kCapSpace, t->reply) == 0 &&
@@ -127,7 +109,6 @@ ThreadRec* new_thread(Process& proc, long long& err) {
     sys::cap_delete(root::kCapSpace, kScratch);
     if (!ok) {
         release_thread(*t);
-        err = -sys::kENOMEM;
         return nullptr;
     }
     ++proc.alive;
@@ -168,8 +149,13 @@ void end_thread(ThreadRec& t, int code) {
     // Only a thread_create thread leaves a record for joins to come (a clone'd thread or
     // a process's first thread is gone without a trace, as Linux reaps them).
     if (t.joinable) {
-        Ended& e = new_ended(t.tid, p.pid);
-        e.code = code, e.joiner = joiner;
+        Ended& e = *t.ended;
+        t.ended = nullptr;
+        e.tid = t.tid, e.pid = p.pid, e.code = code, e.joiner = joiner;
+        e.next = g_ended_by_tid[bucket(e.tid)];
+        g_ended_by_tid[bucket(e.tid)] = &e;
+        e.proc_next = p.ended_list;
+        p.ended_list = &e;
         ++p.ended_records;
         if (!e.joiner) ++g_unclaimed_ended, ++p.unclaimed;
     }
@@ -208,14 +194,12 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
 
 /// The process has ended: its threads' records go (nobody can join them any more).
 void drop_ended_records(Process& p) {
-    for (int i = 0; i < g_ended_fresh && p.ended_records > 0; ++i) {
-        Ended& e = g_ended[i];
-        if (e.tid != 0 && e.pid == p.pid) {
-            if (!e.joiner) --g_unclaimed_ended, --p.unclaimed;
-            unlink_ended(e);
-            e.next = g_ended_free, g_ended_free = &e;
-            --p.ended_records;
-        }
+    while (Ended* e = p.ended_list) {
+        p.ended_list = e->proc_next;
+        if (!e->joiner) --g_unclaimed_ended, --p.unclaimed;
+        unlink_ended(*e);
+        heap_free(e);
+        --p.ended_records;
     }
 }
 
@@ -229,9 +213,8 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r) {
     u64 top = r.mr[0] & ~u64{15};
     if (top < 64 || !user_writable(*p.mm, top - 1)) return done(-sys::kEFAULT);
     long long err = 0;
-    ThreadRec* c = new_thread(p, err);
+    ThreadRec* c = new_thread(p, err, true);
     if (!c) return done(err);
-    c->joinable = true;
     c->fs = t.fs, ++t.fs->refs;
     c->files = t.files, ++t.files->refs;
     start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);

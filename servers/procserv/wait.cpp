@@ -5,8 +5,36 @@
 
 namespace procserv {
 
+// Futex waiters queue by key (FutexKey below) in hash buckets, oldest first.
+constexpr u64 kFutexBuckets = 1024;
+ThreadRec* g_futex_head[kFutexBuckets];
+ThreadRec* g_futex_tail[kFutexBuckets];
+u64 futex_bucket(const void* space, u64 at) {
+    u64 k = reinterpret_cast<u64>(space) ^ (at * 0x9e3779b97f4a7c15ull);
+    return (k ^ (k >> 29)) % kFutexBuckets;
+}
+
+void futex_unqueue(ThreadRec& t) {
+    u64 b = futex_bucket(t.futex_space, t.futex_addr);
+    if (t.futex_prev) t.futex_prev->futex_next = t.futex_next;
+    else g_futex_head[b] = t.futex_next;
+    if (t.futex_next) t.futex_next->futex_prev = t.futex_prev;
+    else g_futex_tail[b] = t.futex_prev;
+    t.futex_prev = t.futex_next = nullptr;
+}
+
+void futex_enqueue(ThreadRec& t) {
+    u64 b = futex_bucket(t.futex_space, t.futex_addr);
+    t.futex_next = nullptr;
+    t.futex_prev = g_futex_tail[b];
+    if (g_futex_tail[b]) g_futex_tail[b]->futex_next = &t;
+    else g_futex_head[b] = &t;
+    g_futex_tail[b] = &t;
+}
+
 /// Answer the call of `t` whose reply procserv kept (Wait::*): its wait is over.
 void answer(ThreadRec& t, long result) {
+    if (t.wait == Wait::Futex) futex_unqueue(t);
     t.wait = Wait::None;
     sys::reply_send(t.reply, static_cast<u64>(procserv::Reply::kDone), static_cast<u64>(result));
 }
@@ -32,11 +60,13 @@ FutexKey futex_key(Mm& mm, u64 addr) {
 
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
     FutexKey k = futex_key(*mm, addr);
-    for (ThreadRec& w : g_threads)
-        if (woken < n && w.used && w.wait == Wait::Futex && w.futex_space == k.space && w.futex_addr == k.at) {
-            answer(w, 0);
+    for (ThreadRec *w = g_futex_head[futex_bucket(k.space, k.at)], *next; w && woken < n; w = next) {
+        next = w->futex_next;
+        if (w->futex_space == k.space && w->futex_addr == k.at) {
+            answer(*w, 0);
             ++woken;
         }
+    }
 }
 
 /// futex_wait: the caller waits (its reply kept) while the word holds `val`.
@@ -49,6 +79,7 @@ Answer futex_wait(ThreadRec& t, u64 addr, u64 val) {
     if (!keep_reply(t, Wait::Futex)) return done(-sys::kENOMEM);
     FutexKey k = futex_key(*p.mm, addr);
     t.futex_space = k.space, t.futex_addr = k.at;
+    futex_enqueue(t);
     return no_reply(); // futex_wake answers
 }
 

@@ -78,3 +78,29 @@ TEST_CASE("heap: malloc, calloc and free on the default heap") {
     libsys_free(z);
     CHECK(sys::default_heap().free_bytes() == sys::default_heap().capacity());
 }
+
+TEST_CASE("heap: extend grows it at its end only; the new room merges with a free tail") {
+    alignas(16) static unsigned char arena[16 * 1024];
+    sys::Heap h;
+    REQUIRE(h.extend(arena, 4096)); // an empty heap: as init
+    CHECK(h.capacity() == 4096);
+    void* a = h.alloc(4000);
+    REQUIRE(a);
+    CHECK(h.alloc(4000) == nullptr);
+    CHECK_FALSE(h.extend(arena + 8192, 4096)); // not at the end: refused
+    CHECK(h.capacity() == 4096);
+    REQUIRE(h.extend(arena + 4096, 4096));
+    CHECK(h.capacity() == 8192);
+    void* b = h.alloc(4000);
+    REQUIRE(b);
+    CHECK(b > a);
+    REQUIRE(h.release(b));
+    REQUIRE(h.extend(arena + 8192, 8192)); // merges with the free block before it
+    void* c = h.alloc(12000);
+    REQUIRE(c);
+    CHECK(c == b);
+    REQUIRE(h.release(c));
+    REQUIRE(h.release(a));
+    CHECK(h.free_bytes() == h.capacity());
+    CHECK(h.alloc(16 * 1024 - 16) != nullptr); // one block again
+}

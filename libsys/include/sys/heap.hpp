@@ -21,6 +21,11 @@ class Heap {
     /// Return a block from alloc(). A pointer that is not one (outside the heap,
     /// misaligned, or already free) is refused: false, and nothing changes.
     bool release(void* p);
+    /// Grow by [end, end + size), which must start where the heap ends now (end() after
+    /// init(), or any address for a heap never initialised); size is rounded down to
+    /// kAlign. False, and nothing changes, if it does not.
+    bool extend(void* end, std::size_t size);
+    void* end() const { return reinterpret_cast<void*>(end_); }
 
     std::size_t free_bytes() const { return free_bytes_; }
     std::size_t capacity() const { return end_ - begin_; }
