@@ -183,7 +183,7 @@ enum class IrqHandlerMethod : u64 {
 /// byte of RAM the kernel does not use itself is in the untyped capabilities RootInfo
 /// lists: from then on the kernel creates nothing on its own.
 namespace root {
-constexpr u64 kUntyped = 0;      ///< 32 MiB it may create objects from (Retype); paid for the root's own objects
+constexpr u64 kUntyped = 0;      ///< 32 MiB (besides its cap space) to create objects from (Retype); paid for the root's own objects
 constexpr u64 kCapSpace = 1;     ///< its own cap space (Edit)
 constexpr u64 kAddressSpace = 2; ///< its own address space (Map)
 constexpr u64 kThread = 3;       ///< its own thread (Control)
@@ -194,7 +194,9 @@ constexpr u64 kInfoFrame = 7;    ///< the frame of RootInfo (Read)
 constexpr u64 kFirstFree = 8;    ///< slots [kFirstFree, kFirstFrame) are empty
 constexpr u64 kFirstFrame = 64;  ///< the program's, stack's frames, in address order
 constexpr u64 kFirstBootSlot = 8192; ///< the initrd's frames, then the untypeds (Info says how many)
-constexpr u32 kCapSpaceBits = 16; ///< 65536 slots
+/// Its cap space has a slot for every page of RAM (a process server holds a capability
+/// per frame it lends): 2^Info::cap_space_bits slots, at least 2^kMinCapSpaceBits.
+constexpr u32 kMinCapSpaceBits = 16;
 constexpr u64 kStackTop = 0x7fff0000;
 constexpr u64 kStackPages = 4;
 constexpr u64 kIpcBuffer = 0x7fff1000;
@@ -217,6 +219,7 @@ struct Info {
     u64 untyped_phys[kMaxUntypeds];  ///< physical base of each (for DMA-minded servers)
     u64 console_irq;      ///< the console's interrupt line, or ~0 when it has none
     u64 asids;            ///< address-space identifiers the CPU has (0: none)
+    u64 cap_space_bits;   ///< its cap space has 2^cap_space_bits slots
     char cmdline[256];    ///< the kernel command line
 };
 static_assert(sizeof(Info) <= 4096);

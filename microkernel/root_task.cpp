@@ -38,7 +38,17 @@ u16 claim_asid() { return g_kernel.asids.claim(); }
 
 constexpr PagingOps kPagingOps =
     paging_ops_for<arch::Pte>(arch::prepare_user_root, flush_page, retire_root, claim_asid);
-constexpr u64 kRootMemory = u64{32} << 20; // the root task's untyped
+constexpr u64 kRootMemory = u64{32} << 20; // the root task's untyped, besides its cap space
+
+/// The root task's cap space: a slot per page of RAM (a process server holds a capability
+/// for every frame it lends), at least 2^16 and at most 2^20 (4 GiB).
+u32 root_cap_space_bits(const BootInfo& info) {
+    u64 pages = 0;
+    for (const PhysRange& r : info.ram) pages += r.size / kPageSize;
+    u32 bits = abi::root::kMinCapSpaceBits;
+    while (bits < CapSpace::kMaxBits && (u64{1} << bits) < pages) ++bits;
+    return bits;
+}
 
 struct Builder {
     CapSpace& cs;
@@ -149,10 +159,12 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
                                   user_space_end<arch::Pte>());
     if (!image) return elf::to_kernel_error(image.error());
 
-    PhysAddr base = TRY(k.frames.alloc_contiguous(kRootMemory / kPageSize, kPageSize));
-    Untyped* ut = TRY(Untyped::create(window, base, kRootMemory, &kPagingOps));
-    TRY(ut->check_retype(ObjectType::CapSpace, abi::root::kCapSpaceBits, 1));
-    auto& cs = static_cast<CapSpace&>(ut->carve(ObjectType::CapSpace, abi::root::kCapSpaceBits));
+    const u32 cs_bits = root_cap_space_bits(info);
+    const u64 memory = kRootMemory + align_up(CapSpace::bytes_for(cs_bits), kPageSize);
+    PhysAddr base = TRY(k.frames.alloc_contiguous(memory / kPageSize, kPageSize));
+    Untyped* ut = TRY(Untyped::create(window, base, memory, &kPagingOps));
+    TRY(ut->check_retype(ObjectType::CapSpace, cs_bits, 1));
+    auto& cs = static_cast<CapSpace&>(ut->carve(ObjectType::CapSpace, cs_bits));
     cap_install_root(cs.slot(abi::root::kUntyped), *ut, r::kAll);
     cap_insert_child(cs.slot(abi::root::kUntyped), cs.slot(abi::root::kCapSpace), cs, r::kAll, 0);
 
@@ -200,6 +212,7 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
     g_machine = machine;
     root_info->console_irq = arch::console_irq_line();
     root_info->asids = k.asids.count();
+    root_info->cap_space_bits = cs_bits;
     for (usize i = 0; i + 1 < sizeof root_info->cmdline && info.cmdline[i]; ++i)
         root_info->cmdline[i] = info.cmdline[i];
 

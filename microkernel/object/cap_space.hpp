@@ -99,7 +99,7 @@ void cap_unlink(Capability& cap, Reaper& reaper, bool fix_depth);
 class CapSpace : public KernelObject {
   public:
     explicit CapSpace(u32 size_bits);
-    static constexpr u32 kMinBits = 1, kMaxBits = 16;
+    static constexpr u32 kMinBits = 1, kMaxBits = 20;
     static constexpr u64 bytes_for(u32 size_bits) {
         return sizeof(CapSpace) + (u64{1} << size_bits) * sizeof(Capability);
     }

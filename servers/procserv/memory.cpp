@@ -9,33 +9,44 @@ namespace procserv {
 
 Pool g_thread_blocks, g_proc_blocks;
 // Per frame, by its slot in procserv's cap space: how many pages map it, its store, and
-// the next frame of its store's free list.
-constexpr u64 kSlots = u64{1} << root::kCapSpaceBits;
-unsigned short g_frame_refs[kSlots];
-Store* g_frame_store[kSlots];
-unsigned short g_frame_next[kSlots];
-static_assert(kSlots <= 65536);
+// the next frame of its store's free list (in the heap: the cap space has a slot per page
+// of RAM, so they are sized at start-up).
+unsigned short* g_frame_refs;
+Store** g_frame_store;
+u32* g_frame_next;
 
 // ---- cap slots -------------------------------------------------------------------------
-u64 g_slot_used[(u64{1} << root::kCapSpaceBits) / 64];
-u64 g_slot_hint = 0;
+constexpr u64 kMaxSlots = u64{1} << 20;
+u64 g_slot_used[kMaxSlots / 64];
+u64 g_slot_count, g_slot_hint;
 
 void mark_slot(u64 s, bool used) {
     if (used) g_slot_used[s / 64] |= u64{1} << (s % 64);
     else g_slot_used[s / 64] &= ~(u64{1} << (s % 64));
 }
-/// `count` consecutive free slots (one retype can fill them all); the first of them.
+/// `count` consecutive free slots (one retype can fill them all); the first of them. The
+/// search goes on from where the last one ended, skipping full words of the bitmap.
 u64 alloc_slots(u64 count) {
-    constexpr u64 n = u64{1} << root::kCapSpaceBits;
+    const u64 n = g_slot_count;
+    if (count == 0 || count > n) return abi::kNoSlot;
     auto used = [](u64 s) { return g_slot_used[s / 64] >> (s % 64) & 1; };
-    for (u64 k = 0; k < n; ++k) {
-        u64 s = (g_slot_hint + k) % (n - count + 1), i = 0;
+    for (u64 s = g_slot_hint % n, scanned = 0; scanned < n + count;) {
+        if (s + count > n) {
+            scanned += n - s, s = 0;
+            continue;
+        }
+        if (s % 64 == 0 && g_slot_used[s / 64] == ~u64{0}) {
+            s += 64, scanned += 64;
+            continue;
+        }
+        u64 i = 0;
         while (i < count && !used(s + i)) ++i;
         if (i == count) {
             for (i = 0; i < count; ++i) mark_slot(s + i, true);
             g_slot_hint = s + count;
             return s;
         }
+        s += i + 1, scanned += i + 1;
     }
     return abi::kNoSlot;
 }
@@ -45,7 +56,7 @@ void free_slot(u64 s) {
 }
 
 // ---- blocks ----------------------------------------------------------------------------
-unsigned short g_block_next[u64{1} << root::kCapSpaceBits];
+u32* g_block_next; // by slot: the next block of a pool's free list or of an owner's list
 // Bytes of each of the kernel's untypeds carved so far, as the kernel counts them: its
 // header's page, then each child untyped page-aligned after the one before.
 u64 g_untyped_used[root::kMaxUntypeds];
@@ -54,6 +65,15 @@ void make_pools() {
     g_thread_blocks.bits = kThreadBlockBits;
     g_proc_blocks.bits = kProcBlockBits;
     for (u64 i = 0; i < info().untyped_count; ++i) g_untyped_used[i] = kPage;
+}
+
+bool make_slot_tables() {
+    const u64 n = g_slot_count;
+    g_frame_refs = static_cast<unsigned short*>(heap_alloc(n * sizeof *g_frame_refs));
+    g_frame_store = static_cast<Store**>(heap_alloc(n * sizeof *g_frame_store));
+    g_frame_next = static_cast<u32*>(heap_alloc(n * sizeof *g_frame_next));
+    g_block_next = static_cast<u32*>(heap_alloc(n * sizeof *g_block_next));
+    return g_frame_refs && g_frame_store && g_frame_next && g_block_next;
 }
 
 u64 pool_take(Pool& p) {
@@ -82,7 +102,7 @@ u64 pool_take(Pool& p) {
 }
 
 void pool_give(Pool& p, u64 block) {
-    g_block_next[block] = static_cast<unsigned short>(p.free_head);
+    g_block_next[block] = static_cast<u32>(p.free_head);
     p.free_head = block;
     ++p.free_count;
 }
@@ -179,7 +199,7 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
         if (blocks.count && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0) return 0;
         u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
-        g_block_next[b] = static_cast<unsigned short>(blocks.count ? blocks.head : 0);
+        g_block_next[b] = static_cast<u32>(blocks.count ? blocks.head : 0);
         blocks.head = b;
         ++blocks.count;
     }
@@ -256,7 +276,7 @@ void frame_ref(u64 f) { ++g_frame_refs[f]; }
 void frame_unref(u64 f) {
     if (--g_frame_refs[f] > 0) return;
     Store& s = *g_frame_store[f];
-    g_frame_next[f] = static_cast<unsigned short>(s.free_head);
+    g_frame_next[f] = static_cast<u32>(s.free_head);
     s.free_head = f;
     store_unuse(s);
 }
@@ -286,7 +306,7 @@ long long refill_frames(Store& s) {
             if (first == abi::kNoSlot) continue;
             if (sys::retype(s.blocks.head, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
                 for (u64 f = first + n; f-- > first;) {
-                    g_frame_next[f] = static_cast<unsigned short>(s.fresh_head);
+                    g_frame_next[f] = static_cast<u32>(s.fresh_head);
                     s.fresh_head = f;
                 }
                 s.carved += n;
@@ -296,7 +316,7 @@ long long refill_frames(Store& s) {
         }
         u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
-        g_block_next[b] = static_cast<unsigned short>(s.blocks.count ? s.blocks.head : 0);
+        g_block_next[b] = static_cast<u32>(s.blocks.count ? s.blocks.head : 0);
         s.blocks.head = b;
         ++s.blocks.count;
     }

@@ -127,6 +127,7 @@ int main() {
         sys::print("procserv: no RootInfo\n");
         return 1;
     }
+    g_slot_count = u64{1} << in.cap_space_bits;
     for (u64 s = 0; s < root::kFirstFree + 2; ++s) mark_slot(s, true);
     for (u64 s = root::kFirstFrame; s < root::kFirstFrame + in.program_frames; ++s) mark_slot(s, true);
     for (u64 s = root::kFirstBootSlot; s < in.first_free_slot; ++s) mark_slot(s, true);
@@ -137,6 +138,10 @@ int main() {
         return 1;
     }
     make_pools();
+    if (!make_slot_tables()) {
+        sys::print("procserv: no memory for its tables\n");
+        return 1;
+    }
     const u64 start_free = pool_free_bytes();
     sys::print("procserv: {} MiB of memory to lend, carved into blocks as needed\n", start_free >> 20);
 

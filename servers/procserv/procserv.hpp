@@ -245,6 +245,9 @@ inline u64 alloc_slot() { return alloc_slots(1); }
 void free_slot(u64 s);
 void mark_slot(u64 s, bool used);
 void make_pools();
+/// The per-slot tables (frames' counts, stores and lists; blocks' lists), in the heap.
+bool make_slot_tables();
+extern u64 g_slot_count; // slots of procserv's cap space (RootInfo)
 u64 pool_free_bytes();
 Mm* mm_create();
 void mm_release(Mm& mm);

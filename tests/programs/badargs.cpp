@@ -22,7 +22,8 @@ constexpr u64 kReadOnlyCs = 30, kReadOnlyThread = 31, kReadOnlyAs = 32, kReadOnl
 constexpr u64 kReadOnlyEp = 34, kWriteOnlyEp = 35, kWriteOnlySem = 36, kFaultEp = 37;
 constexpr u64 kVictim = 38, kScratch = 39;
 constexpr u64 kEmpty = 60, kFirstHelperSlot = 120;
-constexpr u64 kSlotCount = u64{1} << abi::root::kCapSpaceBits, kLastSlot = kSlotCount - 1;
+// The root cap space's size, from RootInfo (a slot per page of RAM).
+u64 g_slot_count, g_last_slot;
 
 constexpr u64 kHuge = 0x8000000000000000ull;
 constexpr u64 kKernelVa = 0xffffffff80000000ull;
@@ -126,6 +127,8 @@ void spin_forever(u64) {
 
 int main() {
     sys::print("badargs: running\n");
+    g_slot_count = u64{1} << reinterpret_cast<const abi::root::Info*>(abi::root::kInfo)->cap_space_bits;
+    g_last_slot = g_slot_count - 1;
     namespace e = abi::errc;
 
     // Objects to aim at, and copies with fewer rights.
@@ -145,11 +148,11 @@ int main() {
     group("objects and reduced-rights copies made");
 
     // ---- capability slots ----------------------------------------------------------------
-    for (u64 slot : {kEmpty, kLastSlot}) {
+    for (u64 slot : {kEmpty, g_last_slot}) {
         expect(err(sys::invoke(slot, 1)), e::kBadF, "invoke empty slot");
         expect(err(sys::call(slot, 0)), e::kBadF, "call empty slot");
     }
-    for (u64 slot : {kSlotCount, kSlotCount * 16, kHuge, abi::kNoSlot}) {
+    for (u64 slot : {g_slot_count, g_slot_count * 16, kHuge, abi::kNoSlot}) {
         expect(err(sys::invoke(slot, 1)), e::kRange, "invoke slot out of range");
         expect(err(sys::send(slot, 0)), e::kRange, "send slot out of range");
         expect(err(sys::receive(slot)), e::kRange, "receive slot out of range");
@@ -298,7 +301,7 @@ int main() {
     expect(retype(ObjectType::Frame, 0, kScratch, 65), e::kInval, "count 65");
     expect(retype(ObjectType::Frame, 0, kScratch, u64{1} << 32), e::kInval, "count 2^32 (truncation)");
     expect(retype(ObjectType::Frame, 0, kScratch, ~u64{0}), e::kInval, "count 2^64-1");
-    expect(retype(ObjectType::CapSpace, 17, kScratch, 1), e::kInval, "cap space of 2^17 slots");
+    expect(retype(ObjectType::CapSpace, 21, kScratch, 1), e::kInval, "cap space of 2^21 slots");
     expect(retype(ObjectType::CapSpace, 0, kScratch, 1), e::kInval, "cap space of one slot");
     expect(retype(ObjectType::AddressSpace, 9, kScratch, 1), e::kInval, "address space budget 2^9");
     expect(retype(ObjectType::Untyped, 63, kScratch, 1), e::kInval, "untyped of 2^63 bytes");
@@ -306,7 +309,7 @@ int main() {
     expect(retype(ObjectType::Untyped, u64{1} << 32, kScratch, 1), e::kInval, "size_bits 2^32 (truncation)");
     expect(retype(ObjectType::Untyped, 40, kScratch, 1), e::kNoMem, "untyped of 1 TiB");
     expect(retype(ObjectType::Untyped, 25, kScratch, 1), e::kNoMem, "all my memory again");
-    expect(retype(ObjectType::Frame, 0, kSlotCount - 6, 10), e::kRange, "slots past the end of the table");
+    expect(retype(ObjectType::Frame, 0, g_slot_count - 6, 10), e::kRange, "slots past the end of the table");
     expect(retype(ObjectType::Frame, 0, kHuge, 1), e::kRange, "huge first slot");
     expect(retype(ObjectType::Frame, 0, ~u64{0} - 1, 4), e::kRange, "first slot + count wraps");
     expect(retype(ObjectType::Frame, 0, kEndpoint - 1, 2), e::kExist, "over occupied slots");
@@ -395,11 +398,11 @@ int main() {
                    "an empty slot first: none arrive");
             expect_eq(arrived(call_with_caps(kGrantEp, root::kUntyped, kSemaphore, kSemaphore, 3)), 0,
                    "an untyped first: none arrive");
-            theirs->receive_slot = kLastSlot;
+            theirs->receive_slot = g_last_slot;
             expect_eq(arrived(call_with_caps(kGrantEp, kSemaphore, kSemaphore, kSemaphore, 3)), 1,
                    "receive slot at the table's end: one arrives, the table ends");
-            expect(sys::cap_delete(root::kCapSpace, kLastSlot), 0, "delete it");
-            for (u64 slot : {kSlotCount, kHuge, abi::kNoSlot - 1, abi::kNoSlot}) {
+            expect(sys::cap_delete(root::kCapSpace, g_last_slot), 0, "delete it");
+            for (u64 slot : {g_slot_count, kHuge, abi::kNoSlot - 1, abi::kNoSlot}) {
                 theirs->receive_slot = slot;
                 expect_eq(arrived(call_with_caps(kGrantEp, kSemaphore, kSemaphore, kSemaphore, 3)), 0,
                        "receive slot out of range: none arrive");

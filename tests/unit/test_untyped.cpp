@@ -32,7 +32,7 @@ TEST_CASE("untyped: retype validates type, size, count, right and slots before a
     CHECK(retype_into(static_cast<ObjectType>(99), 0, 2, 1).error() == Error::InvalidArgument);
     CHECK(retype_into(ObjectType::Endpoint, 3, 2, 1).error() == Error::InvalidArgument);
     CHECK(retype_into(ObjectType::CapSpace, 0, 2, 1).error() == Error::InvalidArgument);
-    CHECK(retype_into(ObjectType::CapSpace, 17, 2, 1).error() == Error::InvalidArgument);
+    CHECK(retype_into(ObjectType::CapSpace, 21, 2, 1).error() == Error::InvalidArgument);
     CHECK(retype_into(ObjectType::Untyped, 11, 2, 1).error() == Error::InvalidArgument);
     CHECK(retype_into(ObjectType::Endpoint, 0, 2, 0).error() == Error::InvalidArgument);
     CHECK(retype_into(ObjectType::Endpoint, 0, 2, 65).error() == Error::InvalidArgument);

@@ -1,6 +1,7 @@
 // Scale: what procserv holds is bounded by memory and per-process limits, not by tables.
 // 10,000 threads alive at once across four processes, 1,000 processes alive at once,
-// 4,096 descriptors open in one process (then EMFILE). On Linux the same program runs
+// 4,096 descriptors open in one process (then EMFILE), 320 MiB touched by one process
+// (more frames than a 65,536-slot cap space could name). On Linux the same program runs
 // with `ulimit -n 4099` (tests/linux): 0, 1 and 2 are open there already. In the guest
 // the boot suite runs it with 2 GiB (a process's memory comes in 1 MiB blocks) and checks
 // that procserv's free memory is back at its starting value afterwards.
@@ -100,6 +101,19 @@ int main() {
         reaped += sys::wifexited(st) && sys::wexitstatus(st) == (i & 0x7f);
     }
     check_eq(reaped, kProcesses, "and all of them reaped, each with its status");
+
+    // ---- 320 MiB touched ----
+    constexpr long kBig = 320l << 20;
+    long big = sys::mmap(nullptr, kBig, sys::PROT_READ | sys::PROT_WRITE, sys::MAP_PRIVATE | sys::MAP_ANONYMOUS, -1, 0);
+    check(big > 0, "mmap of 320 MiB", big);
+    if (big > 0) {
+        auto* p = reinterpret_cast<unsigned char*>(big);
+        for (long i = 0; i < kBig; i += 4096) p[i] = static_cast<unsigned char>(i >> 12);
+        bool same = true;
+        for (long i = 0; i < kBig; i += 4096) same = same && p[i] == static_cast<unsigned char>(i >> 12);
+        check(same, "every page of 320 MiB written and read back");
+        check_eq(sys::munmap(p, kBig), 0, "munmap of the 320 MiB");
+    }
 
     // ---- 4,096 descriptors in one process ----
     static int fds[kFds + 8];
