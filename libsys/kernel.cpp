@@ -9,15 +9,17 @@ abi::IpcBuffer* ipc_buffer() { return g_ipc_buffer; }
 void set_ipc_buffer(abi::IpcBuffer* buffer) { g_ipc_buffer = buffer; }
 
 Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> words) {
+    return syscall(nr, slot, label, words.begin(), static_cast<u32>(words.size()));
+}
+
+Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count) {
     SysRegs r{};
     r.nr = static_cast<u64>(nr);
     r.cap = slot;
-    r.info = abi::MessageInfo{label, static_cast<u32>(words.size()), 0}.encode();
-    u32 i = 0;
-    for (u64 w : words) {
-        if (i < abi::kMsgRegsInRegisters) r.mr[i] = w;
-        else if (i < abi::kMaxMsgWords) g_ipc_buffer->mr[i] = w;
-        ++i;
+    r.info = abi::MessageInfo{label, count, 0}.encode();
+    for (u32 i = 0; i < count; ++i) {
+        if (i < abi::kMsgRegsInRegisters) r.mr[i] = words[i];
+        else if (i < abi::kMaxMsgWords) g_ipc_buffer->mr[i] = words[i];
     }
     sys_trap(&r);
     abi::MessageInfo info = abi::MessageInfo::decode(r.info);

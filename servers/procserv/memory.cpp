@@ -142,9 +142,14 @@ bool heap_grow(u64 bytes) {
     return g_heap_top - from >= bytes;
 }
 
-void* heap_alloc(u64 bytes) {
+void* heap_alloc_raw(u64 bytes) {
     void* p = g_heap.alloc(bytes);
     while (!p && heap_grow(bytes + 64)) p = g_heap.alloc(bytes);
+    return p;
+}
+
+void* heap_alloc(u64 bytes) {
+    void* p = heap_alloc_raw(bytes);
     if (p) memset(p, 0, bytes);
     return p;
 }
@@ -580,10 +585,15 @@ void mm_release(Mm& mm) {
 }
 
 Mm* mm_create() {
-    Mm* mm = heap_new<Mm>();
+    // Field by field: the region table (20 KiB) is read only up to its count.
+    auto* mm = static_cast<Mm*>(heap_alloc_raw(sizeof(Mm)));
     if (!mm) return nullptr;
     mm->refs = 1;
     mm->as = abi::kNoSlot;
+    mm->regions.clear();
+    mm->pages = PageMap{};
+    mm->budgets = 0;
+    mm->brk_start = mm->brk = 0;
     mm->store = store_create();
     if (!mm->store || blocks_retype(mm->store->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
         mm_release(*mm);

@@ -284,8 +284,14 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
         regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();
         regs[abi::kRegMr0] = 0;                          // ...and returned 0
         if (stack) regs[abi::kRegSp] = stack;
-        for (u32 i = 0; i < abi::kRegCount; i += 2)
-            sys::invoke(c->thread, abi::ThreadMethod::WriteRegisters, {i, 2, regs[i], regs[i + 1]});
+        // As many registers per call as a message holds (first, count, then the values).
+        constexpr u32 kPerCall = abi::kMaxMsgWords - 2;
+        for (u32 first = 0; first < abi::kRegCount; first += kPerCall) {
+            u32 n = abi::kRegCount - first < kPerCall ? abi::kRegCount - first : kPerCall;
+            u64 words[abi::kMaxMsgWords] = {first, n};
+            for (u32 i = 0; i < n; ++i) words[2 + i] = regs[first + i];
+            sys::invoke(c->thread, abi::ThreadMethod::WriteRegisters, words, n + 2);
+        }
         sys::thread_resume(c->thread);
     }
     return tid;

@@ -28,7 +28,7 @@ constexpr u64 kWindow = 0x20000000;             // where procserv maps a client 
 // kStackTop. Nothing below kMmapMin (Linux's mmap_min_addr), nothing above kUserEnd.
 constexpr u64 kStackTop = root::kStackTop, kStackSize = 8 << 20;
 constexpr u64 kMmapMin = 0x10000, kMmapTop = kStackTop - kStackSize - (64 << 20);
-constexpr u32 kAsBits = 4;      // 16 tables, 768 mappings per space at first ...
+constexpr u32 kAsBits = 3;      // 8 tables, 384 mappings per space at first (small: a fork is cheap) ...
 constexpr u32 kBudgetBits = 4;  // ... then map budgets of up to 16 tables, 6144 mappings
 // Limits, each checked where it applies (as Linux's rlimits): beyond them the call is
 // EAGAIN (threads, processes) or EMFILE (descriptors), for that process only. Records
@@ -174,6 +174,8 @@ extern kernel::cpio::Archive* g_initrd;
 // ---- procserv's heap (memory.cpp) -------------------------------------------------------
 /// `bytes` of zeros from procserv's heap, or null when memory is exhausted.
 void* heap_alloc(u64 bytes);
+/// The same, not cleared (for a record whose big parts need no clearing: mm_create).
+void* heap_alloc_raw(u64 bytes);
 void heap_free(void* p);
 /// A new T (all zeros, as every record type here is trivial), or null.
 template <class T>

@@ -30,6 +30,8 @@ struct Reply {
 /// The raw call: `nr` on `slot` with a message of `label` and `words` (the first four
 /// in registers, the rest in this thread's IPC buffer at `ipc_buffer()`).
 Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> words);
+/// The same with `count` words from an array (beyond four they travel in the IPC buffer).
+Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count);
 
 /// Where this thread's IPC buffer is mapped (set_ipc_buffer; the root task's default).
 abi::IpcBuffer* ipc_buffer();
@@ -41,6 +43,10 @@ inline Reply invoke(u64 slot, u64 method, std::initializer_list<u64> words = {})
 template <class Method>
 Reply invoke(u64 slot, Method method, std::initializer_list<u64> words = {}) {
     return invoke(slot, static_cast<u64>(method), words);
+}
+template <class Method>
+Reply invoke(u64 slot, Method method, const u64* words, u32 count) {
+    return syscall(abi::Syscall::Invoke, slot, static_cast<u64>(method), words, count);
 }
 
 // ---- IPC -----------------------------------------------------------------------------
