@@ -8,17 +8,30 @@
 namespace procserv {
 
 Pool g_thread_blocks, g_proc_blocks;
-// Per frame, by its slot in procserv's cap space: how many pages map it, its store, and
-// the next frame of its store's free list (in the heap: the cap space has a slot per page
-// of RAM, so they are sized at start-up).
-unsigned short* g_frame_refs;
-Store** g_frame_store;
-u32* g_frame_next;
-
 // ---- cap slots -------------------------------------------------------------------------
 constexpr u64 kMaxSlots = u64{1} << 20;
 u64 g_slot_used[kMaxSlots / 64];
 u64 g_slot_count, g_slot_hint;
+
+// What procserv knows of a slot holding a frame or a block (SlotInfo), in chunks of 4096
+// slots made in the heap when a slot of theirs is first handed out: the cap space has a
+// slot per page of RAM, and start-up must not take longer on a bigger machine.
+constexpr u64 kChunkSlots = 4096;
+SlotInfo* g_slot_chunks[kMaxSlots / kChunkSlots];
+u64 g_slot_chunk_bytes; // heap bytes they take (kept for good, as the slots are)
+
+SlotInfo& slot_info(u64 s) { return g_slot_chunks[s / kChunkSlots][s % kChunkSlots]; }
+
+/// The chunks of [first, first + count) exist (made, all zeros, if not).
+bool slot_chunks_ready(u64 first, u64 count) {
+    for (u64 c = first / kChunkSlots; c <= (first + count - 1) / kChunkSlots; ++c)
+        if (!g_slot_chunks[c]) {
+            g_slot_chunks[c] = static_cast<SlotInfo*>(heap_alloc(kChunkSlots * sizeof(SlotInfo)));
+            if (!g_slot_chunks[c]) return false;
+            g_slot_chunk_bytes += sys::Heap::footprint(g_slot_chunks[c]);
+        }
+    return true;
+}
 
 void mark_slot(u64 s, bool used) {
     if (used) g_slot_used[s / 64] |= u64{1} << (s % 64);
@@ -26,7 +39,8 @@ void mark_slot(u64 s, bool used) {
 }
 /// `count` consecutive free slots (one retype can fill them all); the first of them. The
 /// search goes on from where the last one ended, skipping full words of the bitmap.
-u64 alloc_slots(u64 count) {
+/// `info`: their SlotInfo is made ready too (the heap's own frames need none).
+u64 alloc_slots(u64 count, bool info) {
     const u64 n = g_slot_count;
     if (count == 0 || count > n) return abi::kNoSlot;
     auto used = [](u64 s) { return g_slot_used[s / 64] >> (s % 64) & 1; };
@@ -44,6 +58,10 @@ u64 alloc_slots(u64 count) {
         if (i == count) {
             for (i = 0; i < count; ++i) mark_slot(s + i, true);
             g_slot_hint = s + count;
+            if (info && !slot_chunks_ready(s, count)) {
+                for (i = 0; i < count; ++i) mark_slot(s + i, false);
+                return abi::kNoSlot;
+            }
             return s;
         }
         s += i + 1, scanned += i + 1;
@@ -56,7 +74,6 @@ void free_slot(u64 s) {
 }
 
 // ---- blocks ----------------------------------------------------------------------------
-u32* g_block_next; // by slot: the next block of a pool's free list or of an owner's list
 // Bytes of each of the kernel's untypeds carved so far, as the kernel counts them: its
 // header's page, then each child untyped page-aligned after the one before.
 u64 g_untyped_used[root::kMaxUntypeds];
@@ -67,42 +84,35 @@ void make_pools() {
     for (u64 i = 0; i < info().untyped_count; ++i) g_untyped_used[i] = kPage;
 }
 
-bool make_slot_tables() {
-    const u64 n = g_slot_count;
-    g_frame_refs = static_cast<unsigned short*>(heap_alloc(n * sizeof *g_frame_refs));
-    g_frame_store = static_cast<Store**>(heap_alloc(n * sizeof *g_frame_store));
-    g_frame_next = static_cast<u32*>(heap_alloc(n * sizeof *g_frame_next));
-    g_block_next = static_cast<u32*>(heap_alloc(n * sizeof *g_block_next));
-    return g_frame_refs && g_frame_store && g_frame_next && g_block_next;
-}
 
-u64 pool_take(Pool& p) {
+u64 pool_take(Pool& p, bool slot_info_ready) {
     if (p.free_count) {
         u64 b = p.free_head;
-        p.free_head = g_block_next[b];
+        p.free_head = slot_info(b).block_next;
         --p.free_count;
         return b;
     }
+    // The slot first: making its SlotInfo may grow the heap, which takes blocks itself.
+    u64 s = alloc_slots(1, slot_info_ready);
+    if (s == abi::kNoSlot) return abi::kNoSlot;
     const auto& in = info();
     const u64 size = u64{1} << p.bits;
     for (; p.cursor < in.untyped_count; ++p.cursor) {
         u64 i = p.cursor, at = page_up(g_untyped_used[i]);
         if (at + size > in.untyped_bytes[i]) continue; // this one is full (for this size)
-        u64 s = alloc_slot();
-        if (s == abi::kNoSlot) return abi::kNoSlot;
         if (sys::retype(in.untyped_first + i, OT::Untyped, static_cast<u32>(p.bits), root::kCapSpace, s) != 0) {
-            free_slot(s);
             g_untyped_used[i] = in.untyped_bytes[i]; // not as counted: use it no more
             continue;
         }
         g_untyped_used[i] = at + size;
         return s;
     }
+    free_slot(s);
     return abi::kNoSlot;
 }
 
 void pool_give(Pool& p, u64 block) {
-    g_block_next[block] = static_cast<u32>(p.free_head);
+    slot_info(block).block_next = static_cast<u32>(p.free_head);
     p.free_head = block;
     ++p.free_count;
 }
@@ -122,12 +132,12 @@ u64 g_heap_top = kHeapBase, g_heap_blocks;
 bool heap_grow(u64 bytes) {
     const u64 from = g_heap_top;
     while (g_heap_top - from < bytes) {
-        u64 b = pool_take(g_proc_blocks);
+        u64 b = pool_take(g_proc_blocks, false); // (the heap's blocks are never given back)
         if (b == abi::kNoSlot) break;
         ++g_heap_blocks;
         // Frames in batches (a lone frame would cost two pages), as many as fit.
         for (u32 n = 64; n >= 1;) {
-            u64 first = alloc_slots(n);
+            u64 first = alloc_slots(n, false);
             if (first != abi::kNoSlot && sys::retype(b, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
                 for (u64 f = first; f < first + n; ++f, g_heap_top += kPage)
                     if (self_map(f, g_heap_top, rt::kRead | rt::kWrite) != 0) return false; // (slots: never)
@@ -162,8 +172,10 @@ u64 pool_free_bytes() {
     const auto& in = info();
     u64 free = (g_thread_blocks.free_count << kThreadBlockBits) + (g_proc_blocks.free_count << kProcBlockBits);
     for (u64 i = 0; i < in.untyped_count; ++i) free += in.untyped_bytes[i] - g_untyped_used[i];
-    // The heap's blocks, less what is in use there.
-    return free + (g_heap_blocks << kProcBlockBits) - (g_heap.capacity() - g_heap.free_bytes());
+    // The heap's blocks, less what records use there. The slots' SlotInfo chunks are
+    // bookkeeping of the cap space (made as slots are first used, kept as the slots are):
+    // not counted, so that the figure is what processes can still get.
+    return free + (g_heap_blocks << kProcBlockBits) - (g_heap.capacity() - g_heap.free_bytes() - g_slot_chunk_bytes);
 }
 
 /// Room for `pages` pages in `map`: its storage moves to a bigger one in the heap if
@@ -204,7 +216,7 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
         if (blocks.count && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0) return 0;
         u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
-        g_block_next[b] = static_cast<u32>(blocks.count ? blocks.head : 0);
+        slot_info(b).block_next = static_cast<u32>(blocks.count ? blocks.head : 0);
         blocks.head = b;
         ++blocks.count;
     }
@@ -216,7 +228,7 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
 /// Revoking a block's capability destroys everything carved from it: give them back.
 void blocks_release(Blocks& blocks) {
     for (u64 b = blocks.count ? blocks.head : 0, next; b != 0; b = next) {
-        next = g_block_next[b];
+        next = slot_info(b).block_next;
         sys::cap_revoke(root::kCapSpace, b);
         pool_give(g_proc_blocks, b);
     }
@@ -245,7 +257,7 @@ alignas(4096) const unsigned char g_zero_page[kPage] = {};
 long long self_map(u64 frame, u64 va, u32 rights) {
     long long e = sys::map(root::kAddressSpace, frame, va, rights);
     if (e != -sys::kENOMEM) return e;
-    u64 slot = alloc_slot();
+    u64 slot = alloc_slots(1, false); // (no SlotInfo: making one may come here)
     if (slot == abi::kNoSlot) return e;
     bool grown = sys::retype(root::kUntyped, OT::MapBudget, kBudgetBits, root::kCapSpace, slot) == 0 &&
                  sys::grow(root::kAddressSpace, slot) == 0;
@@ -268,20 +280,20 @@ void store_unuse(Store& s) {
     if (--s.users > 0) return;
     for (u64 list : {s.free_head, s.fresh_head})
         for (u64 f = list, next; f != 0; f = next) {
-            next = g_frame_next[f];
+            next = slot_info(f).frame_next;
             free_slot(f);
         }
     blocks_release(s.blocks);
     heap_free(&s);
 }
 
-void frame_ref(u64 f) { ++g_frame_refs[f]; }
+void frame_ref(u64 f) { ++slot_info(f).refs; }
 
 /// A page no longer maps frame f: with no page left it joins its store's free list.
 void frame_unref(u64 f) {
-    if (--g_frame_refs[f] > 0) return;
-    Store& s = *g_frame_store[f];
-    g_frame_next[f] = static_cast<u32>(s.free_head);
+    if (--slot_info(f).refs > 0) return;
+    Store& s = *slot_info(f).store;
+    slot_info(f).frame_next = static_cast<u32>(s.free_head);
     s.free_head = f;
     store_unuse(s);
 }
@@ -311,7 +323,7 @@ long long refill_frames(Store& s) {
             if (first == abi::kNoSlot) continue;
             if (sys::retype(s.blocks.head, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
                 for (u64 f = first + n; f-- > first;) {
-                    g_frame_next[f] = static_cast<u32>(s.fresh_head);
+                    slot_info(f).frame_next = static_cast<u32>(s.fresh_head);
                     s.fresh_head = f;
                 }
                 s.carved += n;
@@ -321,7 +333,7 @@ long long refill_frames(Store& s) {
         }
         u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
-        g_block_next[b] = static_cast<u32>(s.blocks.count ? s.blocks.head : 0);
+        slot_info(b).block_next = static_cast<u32>(s.blocks.count ? s.blocks.head : 0);
         s.blocks.head = b;
         ++s.blocks.count;
     }
@@ -336,14 +348,14 @@ long long new_frame(Mm& mm, u64& frame) {
         if (long long e = refill_frames(s)) return e;
     if (s.fresh_head != 0) {
         frame = s.fresh_head;
-        s.fresh_head = g_frame_next[frame];
+        s.fresh_head = slot_info(frame).frame_next;
     } else {
         frame = s.free_head;
         if (!with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return -sys::kENOMEM;
-        s.free_head = g_frame_next[frame];
+        s.free_head = slot_info(frame).frame_next;
     }
-    g_frame_refs[frame] = 1;
-    g_frame_store[frame] = &s;
+    slot_info(frame).refs = 1;
+    slot_info(frame).store = &s;
     ++s.users;
     return 0;
 }
@@ -467,7 +479,7 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
         // Copy-on-write: the last page mapping the frame takes it over; otherwise the
         // page gets a copy of its own.
         u32 rights = rights_of(r->prot);
-        if (g_frame_refs[p->frame] > 1) {
+        if (slot_info(p->frame).refs > 1) {
             u64 frame;
             if (new_frame(mm, frame) != 0) return Touch::NoMem;
             bool copied = with_frame(p->frame, 0, false, [&](unsigned char* from) {

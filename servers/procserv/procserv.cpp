@@ -138,10 +138,6 @@ int main() {
         return 1;
     }
     make_pools();
-    if (!make_slot_tables()) {
-        sys::print("procserv: no memory for its tables\n");
-        return 1;
-    }
     const u64 start_free = pool_free_bytes();
     sys::print("procserv: {} MiB of memory to lend, carved into blocks as needed\n", start_free >> 20);
 

@@ -42,24 +42,35 @@ constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
 
+struct Store;
+/// What procserv keeps per slot of a frame or a block (memory.cpp, slot_info()).
+struct SlotInfo {
+    u32 frame_next; // a frame: the next of its store's free (or fresh) list; 0 ends it
+    u32 block_next; // a block: the next of its pool's free list or of its owner's list
+    Store* store;   // a frame: the store it belongs to
+    unsigned short refs; // a frame: how many pages map it
+};
+SlotInfo& slot_info(u64 slot);
+
 // Blocks of untyped memory, all of one size: each is lent to one thread or one store at
 // a time and revoked whole when its owner ends. They are carved from the kernel's
 // untypeds when first needed (so start-up takes the same time whatever the RAM, and all
 // of it can be used), and kept on a free list once given back.
 struct Pool {
     u64 bits;
-    u64 free_head;  // the free blocks: a list through g_block_next
+    u64 free_head;  // the free blocks: a list through SlotInfo::block_next
     u64 free_count;
     u64 cursor;     // the untyped it carves from now
 };
 extern Pool g_thread_blocks, g_proc_blocks;
-/// A block of the pool's size, or abi::kNoSlot when memory is exhausted.
-u64 pool_take(Pool& p);
+/// A block of the pool's size, or abi::kNoSlot when memory is exhausted. `info`: its
+/// SlotInfo is made ready (for blocks that will be given back or listed).
+u64 pool_take(Pool& p, bool info = true);
 void pool_give(Pool& p, u64 block);
 
 /// Process blocks lent to one owner (an address space, a shared object): everything
 /// carved from them goes when they are revoked. As many as the owner needs: a list
-/// through g_block_next (a block lent out is on no pool's free list), newest first;
+/// through SlotInfo::block_next (a block lent out is on no pool's free list), newest first;
 /// slot 0 (procserv's own untyped, never a block) ends it.
 struct Blocks {
     u64 head;
@@ -74,9 +85,9 @@ struct Store {
     u64 users;     // the address space allocating from it, plus every frame of it in use
     Blocks blocks; // pay for that address space's own object and the frames
     u64 fresh_head; // frames carved in a batch and never used (zeros): a list through
-                    // g_frame_next, as free_head's
+                    // SlotInfo::frame_next, as free_head's
     u64 carved;     // frames carved for it so far
-    u64 free_head; // frames not in use: a list through g_frame_next; slot 0 (procserv's
+    u64 free_head; // frames not in use: a list through SlotInfo::frame_next; slot 0 (procserv's
                    // own untyped, never a frame) ends it
 };
 
@@ -242,13 +253,11 @@ long futex_wake(ThreadRec& t, u64 addr, u64 n);
 /// What touching a page came to: backed now, there already, or the process must die
 /// (SIGSEGV: no region or not that access; SIGBUS: beyond its file), or no memory.
 enum class Touch { Ok, Present, Segv, Bus, NoMem };
-u64 alloc_slots(u64 count);
+u64 alloc_slots(u64 count, bool info = true);
 inline u64 alloc_slot() { return alloc_slots(1); }
 void free_slot(u64 s);
 void mark_slot(u64 s, bool used);
 void make_pools();
-/// The per-slot tables (frames' counts, stores and lists; blocks' lists), in the heap.
-bool make_slot_tables();
 extern u64 g_slot_count; // slots of procserv's cap space (RootInfo)
 u64 pool_free_bytes();
 Mm* mm_create();

@@ -28,6 +28,10 @@ class Heap {
     void* end() const { return reinterpret_cast<void*>(end_); }
 
     std::size_t free_bytes() const { return free_bytes_; }
+    /// The bytes a block from alloc() takes, its header included (what release gives back).
+    static std::size_t footprint(const void* p) {
+        return reinterpret_cast<const Block*>(static_cast<const char*>(p) - kHeader)->size & ~kUsed;
+    }
     std::size_t capacity() const { return end_ - begin_; }
 
   private:
