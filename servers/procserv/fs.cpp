@@ -27,9 +27,9 @@ Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
 
 /// Walk `path` (relative to `cwd`, which is a directory) into the absolute name `out`
 /// ("/a/b", no "." or ".."), as Linux walks it: every name the walk passes through must
-/// be a directory (-ENOENT if missing, -ENOTDIR if a file, also for "file/" and
-/// "file/.."); the last name itself need not exist. 0, or -ENAMETOOLONG.
-long resolve(const char* cwd, const char* path, char* out, u64 max) {
+/// be a directory (ENOENT if missing, ENOTDIR if a file, also for "file/" and
+/// "file/.."); the last name itself need not exist. ENAMETOOLONG.
+Result<void> resolve(const char* cwd, const char* path, char* out, u64 max) {
     u64 o = 0;
     if (path[0] != '/')
         for (; cwd[o] && o + 1 < max; ++o) out[o] = cwd[o];
@@ -45,7 +45,7 @@ long resolve(const char* cwd, const char* path, char* out, u64 max) {
             while (o > 0 && out[o - 1] != '/') --o;
             if (o > 0) --o;
         } else if (!(len == 1 && path[i] == '.')) {
-            if (o + 1 + len + 1 > max) return -sys::kENAMETOOLONG;
+            if (o + 1 + len + 1 > max) return Errno{sys::kENAMETOOLONG};
             out[o++] = '/';
             memcpy(out + o, path + i, len);
             o += len;
@@ -54,48 +54,43 @@ long resolve(const char* cwd, const char* path, char* out, u64 max) {
         // Something follows this name (a '/', maybe then more names): it must be a directory.
         if (path[j] == '/' && o > 0) {
             Kind k = lookup(out);
-            if (k == Kind::None) return -sys::kENOENT;
-            if (k == Kind::File) return -sys::kENOTDIR;
+            if (k == Kind::None) return Errno{sys::kENOENT};
+            if (k == Kind::File) return Errno{sys::kENOTDIR};
         }
         i = j;
     }
     if (o == 0) out[o++] = '/';
     out[o] = 0;
-    return 0;
+    return {};
 }
 
 bool is_directory(const char* abs) { return lookup(abs) == Kind::Dir; }
 
-long do_chdir(ThreadRec& t, u64 path_va) {
+Result<void> do_chdir(ThreadRec& t, u64 path_va) {
     char path[128], abs[128];
-    if (!path_va) return -sys::kEFAULT;
-    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
-    if (n < 0) return n;
-    if (n == 0) return -sys::kENOENT;
-    if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return e;
+    if (!path_va) return Errno{sys::kEFAULT};
+    if (TRY(copy_string(*t.proc->mm, path_va, path, sizeof path)) == 0) return Errno{sys::kENOENT};
+    TRY(resolve(t.fs->cwd, path, abs, sizeof abs));
     Kind k = lookup(abs);
-    if (k == Kind::None) return -sys::kENOENT;
-    if (k == Kind::File) return -sys::kENOTDIR;
+    if (k == Kind::None) return Errno{sys::kENOENT};
+    if (k == Kind::File) return Errno{sys::kENOTDIR};
     memcpy(t.fs->cwd, abs, sizeof abs);
-    return 0;
+    return {};
 }
 
-long do_open(ThreadRec& t, u64 path_va, u64 flags) {
+Result<long> do_open(ThreadRec& t, u64 path_va, u64 flags) {
     char path[128], abs[128];
-    if (!path_va) return -sys::kEFAULT;
-    long n = copy_string(*t.proc->mm, path_va, path, sizeof path);
-    if (n < 0) return n;
-    if (n == 0) return -sys::kENOENT;
-    if ((flags & 3) != sys::O_RDONLY) return -sys::kEROFS; // the filesystem is read-only
-    if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return e;
+    if (!path_va) return Errno{sys::kEFAULT};
+    if (TRY(copy_string(*t.proc->mm, path_va, path, sizeof path)) == 0) return Errno{sys::kENOENT};
+    if ((flags & 3) != sys::O_RDONLY) return Errno{sys::kEROFS}; // the filesystem is read-only
+    TRY(resolve(t.fs->cwd, path, abs, sizeof abs));
     kernel::cpio::Entry e{};
     Kind k = lookup(abs, &e);
-    if (k == Kind::None) return -sys::kENOENT;
-    if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return -sys::kENOTDIR;
-    long fd = free_fd(*t.files);
-    if (fd < 0) return fd;
+    if (k == Kind::None) return Errno{sys::kENOENT};
+    if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return Errno{sys::kENOTDIR};
+    long fd = TRY(free_fd(*t.files));
     OpenFile* f = heap_new<OpenFile>();
-    if (!f) return -sys::kENOMEM;
+    if (!f) return kNoMemory;
     f->refs = 1;
     f->dir = k == Kind::Dir;
     f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
@@ -106,13 +101,13 @@ long do_open(ThreadRec& t, u64 path_va, u64 flags) {
 
 OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < t.files->size ? t.files->fd[fd] : nullptr; }
 
-long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
+Result<long> do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
     OpenFile* f = fd_of(t, fd);
-    if (!f) return -sys::kEBADF;
-    if (f->dir) return -sys::kEISDIR;
+    if (!f) return Errno{sys::kEBADF};
+    if (f->dir) return Errno{sys::kEISDIR};
     u64 n = f->offset >= f->size ? 0 : f->size - f->offset;
     if (n > count) n = count;
-    if (n && !copy_out(*t.proc->mm, buf, f->data + f->offset, n)) return -sys::kEFAULT;
+    if (n && !copy_out(*t.proc->mm, buf, f->data + f->offset, n)) return Errno{sys::kEFAULT};
     f->offset += n;
     return static_cast<long>(n);
 }
@@ -121,20 +116,19 @@ void drop_file(OpenFile* f) {
     if (f && --f->refs == 0) heap_free(f);
 }
 
-long do_close(ThreadRec& t, u64 fd) {
+Result<void> do_close(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
-    if (!f) return -sys::kEBADF;
+    if (!f) return Errno{sys::kEBADF};
     t.files->fd[fd] = nullptr;
     if (fd < t.files->low) t.files->low = fd;
     drop_file(f);
-    return 0;
+    return {};
 }
 
-long do_dup(ThreadRec& t, u64 fd) {
+Result<long> do_dup(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
-    if (!f) return -sys::kEBADF;
-    long nfd = free_fd(*t.files);
-    if (nfd < 0) return nfd;
+    if (!f) return Errno{sys::kEBADF};
+    long nfd = TRY(free_fd(*t.files));
     t.files->fd[nfd] = f;
     ++f->refs;
     return nfd;
@@ -159,13 +153,14 @@ bool fds_reserve(Files& files, u64 size) {
     return true;
 }
 
-/// The lowest free descriptor of `files` (the table grows if needed), -EMFILE or -ENOMEM.
-long free_fd(Files& files) {
+/// The lowest free descriptor of `files` (the table grows if needed). EMFILE; ENOMEM.
+Result<long> free_fd(Files& files) {
     for (; files.low < files.size; ++files.low)
         if (!files.fd[files.low]) return static_cast<long>(files.low);
-    if (files.size >= kMaxFds) return -sys::kEMFILE;
+    if (files.size >= kMaxFds) return Errno{sys::kEMFILE};
     long fd = static_cast<long>(files.size);
-    return fds_reserve(files, files.size + 1) ? fd : -sys::kENOMEM;
+    if (!fds_reserve(files, files.size + 1)) return kNoMemory;
+    return fd;
 }
 
 Fs* new_fs() {
@@ -211,17 +206,18 @@ Files* files_for_child(ThreadRec& t, bool share) {
     return files;
 }
 
-long do_getcwd(ThreadRec& t, u64 buf, u64 size) {
+Result<long> do_getcwd(ThreadRec& t, u64 buf, u64 size) {
     u64 n = strlen(t.fs->cwd) + 1;
-    if (!buf) return (-sys::kEFAULT);
-    if (size < n) return (-sys::kERANGE);
-    return (copy_out(*t.proc->mm, buf, t.fs->cwd, n) ? static_cast<long>(n) : -sys::kEFAULT);
+    if (!buf) return Errno{sys::kEFAULT};
+    if (size < n) return Errno{sys::kERANGE};
+    if (!copy_out(*t.proc->mm, buf, t.fs->cwd, n)) return Errno{sys::kEFAULT};
+    return static_cast<long>(n);
 }
 
-long do_umask(ThreadRec& t, u64 mask) {
+long do_umask(ThreadRec& t, u64 mask) { // (it cannot fail)
     unsigned old = t.fs->umask;
     t.fs->umask = static_cast<unsigned>(mask) & 0777;
-    return (old);
+    return old;
 }
 
 } // namespace procserv

@@ -140,7 +140,7 @@ bool heap_grow(u64 bytes) {
             u64 first = alloc_slots(n, false);
             if (first != abi::kNoSlot && sys::retype(b, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
                 for (u64 f = first; f < first + n; ++f, g_heap_top += kPage)
-                    if (self_map(f, g_heap_top, rt::kRead | rt::kWrite) != 0) return false; // (slots: never)
+                    if (!self_map(f, g_heap_top, rt::kRead | rt::kWrite).ok()) return false; // (slots: never)
                 continue;
             }
             for (u64 f = first; first != abi::kNoSlot && f < first + n; ++f) free_slot(f);
@@ -208,12 +208,12 @@ void page_map_free(PageMap& map) {
 
 // ---- frames of an Mm -------------------------------------------------------------------
 /// Retype one object of `type` into a new slot, paid by `blocks` (a new block when the
-/// last one is full).
-long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
-    out = alloc_slot();
-    if (out == abi::kNoSlot) return -sys::kENOMEM;
+/// last one is full); the slot.
+Result<u64> blocks_retype(Blocks& blocks, OT type, u32 bits) {
+    u64 out = alloc_slot();
+    if (out == abi::kNoSlot) return kNoMemory;
     for (;;) {
-        if (blocks.count && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0) return 0;
+        if (blocks.count && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0) return out;
         u64 b = pool_take(g_proc_blocks);
         if (b == abi::kNoSlot) break;
         slot_info(b).block_next = static_cast<u32>(blocks.count ? blocks.head : 0);
@@ -221,8 +221,7 @@ long long blocks_retype(Blocks& blocks, OT type, u32 bits, u64& out) {
         ++blocks.count;
     }
     free_slot(out);
-    out = abi::kNoSlot;
-    return -sys::kENOMEM;
+    return kNoMemory;
 }
 
 /// Revoking a block's capability destroys everything carved from it: give them back.
@@ -254,16 +253,17 @@ alignas(4096) const unsigned char g_zero_page[kPage] = {};
 
 /// Map in procserv's own address space, growing it (from procserv's own untyped) when it
 /// has no table or mapping slot left.
-long long self_map(u64 frame, u64 va, u32 rights) {
+Result<void> self_map(u64 frame, u64 va, u32 rights) {
     long long e = sys::map(root::kAddressSpace, frame, va, rights);
-    if (e != -sys::kENOMEM) return e;
+    if (e != -sys::kENOMEM) return kernel_answer(e);
     u64 slot = alloc_slots(1, false); // (no SlotInfo: making one may come here)
-    if (slot == abi::kNoSlot) return e;
+    if (slot == abi::kNoSlot) return kNoMemory;
     bool grown = sys::retype(root::kUntyped, OT::MapBudget, kBudgetBits, root::kCapSpace, slot) == 0 &&
                  sys::grow(root::kAddressSpace, slot) == 0;
     if (!grown) sys::cap_delete(root::kCapSpace, slot);
     free_slot(slot);
-    return grown ? sys::map(root::kAddressSpace, frame, va, rights) : e;
+    if (!grown) return kNoMemory;
+    return kernel_answer(sys::map(root::kAddressSpace, frame, va, rights));
 }
 
 
@@ -303,7 +303,7 @@ void frame_unref(u64 f) {
 template <class F>
 bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
     u64 at = kWindow + slot * kPage;
-    if (self_map(frame, at, write ? rt::kRead | rt::kWrite : rt::kRead) != 0) return false;
+    if (!self_map(frame, at, write ? rt::kRead | rt::kWrite : rt::kRead).ok()) return false;
     f(reinterpret_cast<unsigned char*>(at));
     sys::unmap(root::kAddressSpace, at);
     return true;
@@ -314,7 +314,7 @@ bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
 /// one from a new block. One at a time, each frame would cost two pages: the kernel lays
 /// out page-owning objects pages first, headers after, so only a batch packs its headers
 /// together.
-long long refill_frames(Store& s) {
+Result<void> refill_frames(Store& s) {
     u32 batch = 4;
     while (batch < 64 && batch * 4 <= s.carved) batch *= 4;
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -327,7 +327,7 @@ long long refill_frames(Store& s) {
                     s.fresh_head = f;
                 }
                 s.carved += n;
-                return 0;
+                return {};
             }
             for (u64 f = first; f < first + n; ++f) free_slot(f);
         }
@@ -337,43 +337,42 @@ long long refill_frames(Store& s) {
         s.blocks.head = b;
         ++s.blocks.count;
     }
-    return -sys::kENOMEM;
+    return kNoMemory;
 }
 
 /// A zeroed frame from mm's store, mapped by one page (the caller's): a fresh one (the
 /// kernel clears those), or one that was given back (cleared here).
-long long new_frame(Mm& mm, u64& frame) {
+Result<u64> new_frame(Mm& mm) {
     Store& s = *mm.store;
-    if (s.fresh_head == 0 && s.free_head == 0)
-        if (long long e = refill_frames(s)) return e;
+    if (s.fresh_head == 0 && s.free_head == 0) TRY(refill_frames(s));
+    u64 frame;
     if (s.fresh_head != 0) {
         frame = s.fresh_head;
         s.fresh_head = slot_info(frame).frame_next;
     } else {
         frame = s.free_head;
-        if (!with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return -sys::kENOMEM;
+        if (!with_frame(frame, 0, true, [](unsigned char* p) { memset(p, 0, kPage); })) return kNoMemory;
         s.free_head = slot_info(frame).frame_next;
     }
     slot_info(frame).refs = 1;
     slot_info(frame).store = &s;
     ++s.users;
-    return 0;
+    return frame;
 }
 
 /// Map in mm's address space, growing it by a map budget paid from mm's store when it has
 /// no table or mapping slot left (small ones first: most programs never need one).
-long long mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
+Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
     long long e = sys::map(mm.as, frame, va, rights);
-    if (e != -sys::kENOMEM) return e;
+    if (e != -sys::kENOMEM) return kernel_answer(e);
     u32 bits = mm.budgets < kBudgetBits ? mm.budgets : kBudgetBits;
-    u64 slot;
-    if (blocks_retype(mm.store->blocks, OT::MapBudget, bits, slot) != 0) return e;
+    u64 slot = TRY(blocks_retype(mm.store->blocks, OT::MapBudget, bits));
     bool grown = sys::grow(mm.as, slot) == 0;
     if (!grown) sys::cap_delete(root::kCapSpace, slot);
     free_slot(slot);
-    if (!grown) return e;
+    if (!grown) return kNoMemory;
     ++mm.budgets;
-    return sys::map(mm.as, frame, va, rights);
+    return kernel_answer(sys::map(mm.as, frame, va, rights));
 }
 
 /// Room for one more page in mm's page map.
@@ -399,10 +398,10 @@ void release_unmapped_shared(Mm& mm, Shared* const* gone, u32 n) {
 
 /// Remove [start, end) from mm's regions with their pages (the frames go back to mm,
 /// shared objects lose mm's reference when no region of mm maps them any more).
-long remove_range(Mm& mm, u64 start, u64 end) {
+Result<void> remove_range(Mm& mm, u64 start, u64 end) {
     Shared* gone[RegionSet::kMaxRegions];
     u32 n = 0;
-    long e = mm.regions.remove(start, end, [&](const Region& r) {
+    Result<void> e = mm.regions.remove(start, end, [&](const Region& r) {
         mm.pages.erase_range(r.start, r.end, [&](PageMap::Page& p) { drop_page(mm, p); });
         if (r.shm) gone[n++] = r.shm;
     });
@@ -411,17 +410,14 @@ long remove_range(Mm& mm, u64 start, u64 end) {
 }
 
 /// The frame of page `va` of shared region `r`: the object's, made (zeroed) on first use.
-long long shared_frame(const Region& r, u64 va, u64& frame) {
+Result<u64> shared_frame(const Region& r, u64 va) {
     Shared& s = *r.shm;
     u64 key = va - r.shm_va;
-    if (PageMap::Page* p = s.pages.find(key)) {
-        frame = p->frame;
-        return 0;
-    }
-    if (!page_map_reserve(s.pages, s.pages.size() + 1)) return -sys::kENOMEM;
-    if (long long e = blocks_retype(s.blocks, OT::Frame, 0, frame)) return e;
+    if (PageMap::Page* p = s.pages.find(key)) return p->frame;
+    if (!page_map_reserve(s.pages, s.pages.size() + 1)) return kNoMemory;
+    u64 frame = TRY(blocks_retype(s.blocks, OT::Frame, 0));
     s.pages.add(key, frame, 0);
-    return 0;
+    return frame;
 }
 
 /// The bytes `r` gives the page at `va` (a fresh zeroed frame holds them when this
@@ -437,16 +433,16 @@ void fill_page(const Region& r, u64 va, unsigned char* page) {
 
 /// Give a present page the rights `rights` (0: no mapping, its frame kept). The kernel's
 /// Protect only lowers rights below those a page was mapped with: raising them maps again.
-long long set_rights(Mm& mm, PageMap::Page& p, u32 rights) {
-    long long e = 0;
+Result<void> set_rights(Mm& mm, PageMap::Page& p, u32 rights) {
+    Result<void> e;
     if (p.cow) rights &= ~rt::kWrite; // a write must come to procserv first (mm_touch)
-    if (rights == p.rights) return 0;
-    if (!rights) e = sys::unmap(mm.as, p.va);
-    else if (p.rights && (rights & ~p.rights) == 0) e = sys::protect(mm.as, p.va, rights);
+    if (rights == p.rights) return {};
+    if (!rights) e = kernel_answer(sys::unmap(mm.as, p.va));
+    else if (p.rights && (rights & ~p.rights) == 0) e = kernel_answer(sys::protect(mm.as, p.va, rights));
     else {
         if (p.rights) sys::unmap(mm.as, p.va);
         e = mm_map(mm, p.frame, p.va, rights);
-        if (e) rights = 0; // it stays as a frame without a mapping
+        if (!e.ok()) rights = 0; // it stays as a frame without a mapping
     }
     p.rights = rights;
     return e;
@@ -473,15 +469,16 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
             // A page with its frame but no mapping (a fork child's, or one a failed map
             // left) is mapped now.
             if (p->rights == 0 && rights_of(r->prot))
-                return set_rights(mm, *p, rights_of(r->prot)) == 0 ? Touch::Ok : Touch::NoMem;
+                return set_rights(mm, *p, rights_of(r->prot)).ok() ? Touch::Ok : Touch::NoMem;
             return Touch::Present;
         }
         // Copy-on-write: the last page mapping the frame takes it over; otherwise the
         // page gets a copy of its own.
         u32 rights = rights_of(r->prot);
         if (slot_info(p->frame).refs > 1) {
-            u64 frame;
-            if (new_frame(mm, frame) != 0) return Touch::NoMem;
+            Result<u64> got = new_frame(mm);
+            if (!got.ok()) return Touch::NoMem;
+            u64 frame = got.value();
             bool copied = with_frame(p->frame, 0, false, [&](unsigned char* from) {
                 with_frame(frame, 1, true, [&](unsigned char* to) { memcpy(to, from, kPage); });
             });
@@ -495,23 +492,24 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
             p->rights = 0;
         }
         p->cow = false;
-        return set_rights(mm, *p, rights) == 0 ? Touch::Ok : Touch::NoMem;
+        return set_rights(mm, *p, rights).ok() ? Touch::Ok : Touch::NoMem;
     }
     if (r->beyond_file(page)) return Touch::Bus;
     if (!page_map_room(mm)) return Touch::NoMem;
     u32 rights = rights_of(r->prot);
-    u64 frame;
     if (r->shm) { // the shared object's frame, mapped here too
-        if (shared_frame(*r, page, frame) != 0 || (rights && mm_map(mm, frame, page, rights) != 0))
-            return Touch::NoMem;
-        PageMap::Page* p = mm.pages.add(page, frame, rights);
+        Result<u64> frame = shared_frame(*r, page);
+        if (!frame.ok() || (rights && !mm_map(mm, frame.value(), page, rights).ok())) return Touch::NoMem;
+        PageMap::Page* p = mm.pages.add(page, frame.value(), rights);
         p->borrowed = true;
         if (out) *out = p;
         return Touch::Ok;
     }
-    if (new_frame(mm, frame) != 0) return Touch::NoMem;
+    Result<u64> got = new_frame(mm);
+    if (!got.ok()) return Touch::NoMem;
+    u64 frame = got.value();
     bool filled = !r->is_file() || with_frame(frame, 0, true, [&](unsigned char* p) { fill_page(*r, page, p); });
-    if (!filled || mm_map(mm, frame, page, rights) != 0) {
+    if (!filled || !mm_map(mm, frame, page, rights).ok()) {
         frame_unref(frame);
         return Touch::NoMem;
     }
@@ -520,39 +518,41 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
     return Touch::Ok;
 }
 
-long mm_add_region(Mm& mm, const Region& r) {
-    if (long e = remove_range(mm, r.start, r.end)) return e;
+Result<void> mm_add_region(Mm& mm, const Region& r) {
+    TRY(remove_range(mm, r.start, r.end));
     return mm.regions.insert(r);
 }
 
-long mm_unmap(Mm& mm, u64 start, u64 end) { return remove_range(mm, start, end); }
+Result<void> mm_unmap(Mm& mm, u64 start, u64 end) { return remove_range(mm, start, end); }
 
-long mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
-    if (!mm.regions.covered(start, end)) return -sys::kENOMEM;
-    if (long e = mm.regions.protect(start, end, prot)) return e;
+Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
+    if (!mm.regions.covered(start, end)) return kNoMemory;
+    TRY(mm.regions.protect(start, end, prot));
     u32 rights = rights_of(prot);
-    long err = 0;
+    bool ok = true;
     mm.pages.for_range(start, end, [&](PageMap::Page& p) { // PROT_NONE keeps the frame and its bytes
-        if (set_rights(mm, p, rights) != 0 && !err) err = -sys::kENOMEM;
+        ok = set_rights(mm, p, rights).ok() && ok;
     });
-    return err;
+    if (!ok) return kNoMemory;
+    return {};
 }
 
-long mm_dontneed(Mm& mm, u64 start, u64 end) {
+Result<void> mm_dontneed(Mm& mm, u64 start, u64 end) {
     // The next touch sees zeros, or the file again; or, for shared memory, what the
     // object holds (only this mapping of it goes).
     mm.pages.erase_range(start, end, [&](PageMap::Page& p) { drop_page(mm, p); });
-    return mm.regions.covered(start, end) ? 0 : -sys::kENOMEM;
+    if (!mm.regions.covered(start, end)) return kNoMemory;
+    return {};
 }
 
-long mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
+Result<void> mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
     u32 prot = (s.readable ? kProtRead : 0) | (s.writable ? kProtWrite : 0) | (s.executable ? kProtExec : 0);
     u64 start = page_down(s.vaddr), end = page_up(s.vaddr + s.memsz);
     Region r{};
     r.prot = prot;
     r.file = s.data, r.file_va = s.vaddr, r.file_len = s.filesz;
     r.zero_tail = true; // memsz beyond filesz: the bss
-    if (start >= end) return 0;
+    if (start >= end) return {};
     if (const Region* before = mm.regions.find(start)) {
         // The page is shared with the segment before (a linker may pack them so): it gets
         // both segments' bytes now, and the rights of both.
@@ -560,17 +560,17 @@ long mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
         joint.start = start, joint.end = start + kPage;
         PageMap::Page* p = nullptr;
         Touch got = mm_touch(mm, start, 0, &p);
-        if ((got != Touch::Ok && got != Touch::Present) || !p) return -sys::kENOMEM;
+        if ((got != Touch::Ok && got != Touch::Present) || !p) return kNoMemory;
         if (!with_frame(p->frame, 0, true, [&](unsigned char* page) { fill_page(r, start, page); }))
-            return -sys::kENOMEM;
+            return kNoMemory;
         // The page's region: its own, anonymous now (its bytes are in the frame already).
-        if (long e = mm.regions.remove(start, start + kPage, [](const Region&) {})) return e;
+        TRY(mm.regions.remove(start, start + kPage, [](const Region&) {}));
         joint.prot |= prot;
         joint.file = nullptr;
-        if (long e = mm.regions.insert(joint)) return e;
-        if (set_rights(mm, *mm.pages.find(start), rights_of(joint.prot)) != 0) return -sys::kENOMEM;
+        TRY(mm.regions.insert(joint));
+        TRY(set_rights(mm, *mm.pages.find(start), rights_of(joint.prot)));
         start += kPage;
-        if (start >= end) return 0;
+        if (start >= end) return {};
     }
     r.start = start, r.end = end;
     return mm.regions.insert(r);
@@ -607,7 +607,9 @@ Mm* mm_create() {
     mm->budgets = 0;
     mm->brk_start = mm->brk = 0;
     mm->store = store_create();
-    if (!mm->store || blocks_retype(mm->store->blocks, OT::AddressSpace, kAsBits, mm->as) != 0) {
+    Result<u64> as = mm->store ? blocks_retype(mm->store->blocks, OT::AddressSpace, kAsBits) : kNoMemory;
+    if (as.ok()) mm->as = as.value();
+    if (!as.ok()) {
         mm_release(*mm);
         return nullptr;
     }
@@ -643,7 +645,7 @@ bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
 
 /// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG. Read a
 /// page at a time, up to the NUL.
-long copy_string(Mm& mm, u64 va, char* out, u64 max) {
+Result<long> copy_string(Mm& mm, u64 va, char* out, u64 max) {
     u64 n = 0;
     while (n < max) {
         u64 chunk = kPage - ((va + n) & (kPage - 1));
@@ -652,10 +654,10 @@ long copy_string(Mm& mm, u64 va, char* out, u64 max) {
         if (!with_page(mm, va + n, false, [&](unsigned char* p) {
                 for (u64 i = 0; i < chunk && !nul; ++i) nul = (out[n++] = static_cast<char>(p[i])) == 0;
             }))
-            return -sys::kEFAULT;
+            return Errno{sys::kEFAULT};
         if (nul) return static_cast<long>(n - 1);
     }
-    return -sys::kENAMETOOLONG;
+    return Errno{sys::kENAMETOOLONG};
 }
 
 /// fork without CLONE_VM: the same regions and the same pages, copy-on-write. Every
@@ -674,12 +676,12 @@ Mm* copy_mm(Mm& from) {
         for (u32 j = 0; j < i && !seen; ++j) seen = mm->regions.at(j).shm == s;
         if (s && !seen) ++s->refs;
     }
-    long long err = page_map_reserve(mm->pages, from.pages.size()) ? 0 : -sys::kENOMEM;
+    bool err = !page_map_reserve(mm->pages, from.pages.size());
     from.pages.for_each([&](PageMap::Page& src) {
         if (err) return;
         if (!src.borrowed && !src.cow) {
             src.cow = true; // the parent's page stops being writable until it copies
-            if (set_rights(from, src, src.rights) != 0) err = -sys::kENOMEM;
+            if (!set_rights(from, src, src.rights).ok()) err = true;
         }
         // Pages that will never be copied (code, read-only data) and shared memory are
         // mapped at once, as they are: a fault costs ten times a map. Writable private
@@ -687,9 +689,9 @@ Mm* copy_mm(Mm& from) {
         const Region* r = src.borrowed ? nullptr : from.regions.find(src.va);
         u32 rights = src.borrowed || (r && !(r->prot & kProtWrite)) ? src.rights : 0;
         PageMap::Page* p = nullptr;
-        if (err || (rights && mm_map(*mm, src.frame, src.va, rights) != 0) ||
+        if (err || (rights && !mm_map(*mm, src.frame, src.va, rights).ok()) ||
             !(p = mm->pages.add(src.va, src.frame, rights))) {
-            err = -sys::kENOMEM;
+            err = true;
             return;
         }
         p->borrowed = src.borrowed;

@@ -21,14 +21,14 @@ bool user_range(u64 addr, u64 length, u64& end) {
 
 } // namespace
 
-long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset) {
+Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset) {
     Mm& mm = *t.proc->mm;
     u32 type = flags & kMapType;
-    if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return -sys::kEINVAL;
-    if (length == 0 || offset % kPage) return -sys::kEINVAL;
+    if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return Errno{sys::kEINVAL};
+    if (length == 0 || offset % kPage) return Errno{sys::kEINVAL};
     bool fixed = flags & (kMapFixed | kMapFixedNoreplace);
-    if (fixed && addr % kPage) return -sys::kEINVAL;
-    if (length > kUserEnd) return -sys::kENOMEM;
+    if (fixed && addr % kPage) return Errno{sys::kEINVAL};
+    if (length > kUserEnd) return Errno{sys::kENOMEM};
     const u64 len = page_up(length);
 
     Region r{};
@@ -36,10 +36,10 @@ long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u6
     r.shared = type != kMapPrivate;
     if (!(flags & kMapAnonymous)) {
         OpenFile* f = fd_of(t, static_cast<u64>(static_cast<long>(fd)));
-        if (!f) return -sys::kEBADF;
-        if (f->dir) return -sys::kENODEV;
+        if (!f) return Errno{sys::kEBADF};
+        if (f->dir) return Errno{sys::kENODEV};
         // Every file is open read-only (the filesystem is): a shared mapping cannot write.
-        if (r.shared && (prot & kProtWrite)) return -sys::kEACCES;
+        if (r.shared && (prot & kProtWrite)) return Errno{sys::kEACCES};
         static const unsigned char kNothing[1] = {};
         bool inside = offset < f->size;
         r.file = inside ? f->data + offset : kNothing; // past the end: every page is SIGBUS
@@ -48,57 +48,60 @@ long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u6
 
     u64 start = 0;
     if (fixed) {
-        if (addr < kMmapMin) return -sys::kEPERM; // as Linux's mmap_min_addr
-        if (addr + len > kUserEnd) return -sys::kENOMEM;
-        if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return -sys::kEEXIST;
+        if (addr < kMmapMin) return Errno{sys::kEPERM}; // as Linux's mmap_min_addr
+        if (addr + len > kUserEnd) return Errno{sys::kENOMEM};
+        if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return Errno{sys::kEEXIST};
         start = addr;
     } else {
         // The hint, if that range is free; otherwise the highest free range below kMmapTop.
         u64 hint = page_down(addr);
         if (hint >= kMmapMin && hint + len <= kUserEnd && !mm.regions.overlaps(hint, hint + len)) start = hint;
         else start = mm.regions.find_free(len, kMmapMin, kMmapTop);
-        if (!start) return -sys::kENOMEM;
+        if (!start) return Errno{sys::kENOMEM};
     }
     r.start = start, r.end = start + len;
     r.file_va = start;
     if (r.shared && !r.is_file()) { // its own object, which a fork's child will share
-        if (!(r.shm = shared_create())) return -sys::kENOMEM;
+        if (!(r.shm = shared_create())) return Errno{sys::kENOMEM};
         r.shm_va = start;
     }
-    if (long e = mm_add_region(mm, r)) {
+    if (Result<void> e = mm_add_region(mm, r); !e.ok()) {
         if (r.shm) shared_release(*r.shm);
-        return e;
+        return e.error();
     }
     return static_cast<long>(start);
 }
 
-long do_munmap(ThreadRec& t, u64 addr, u64 length) {
+Result<void> do_munmap(ThreadRec& t, u64 addr, u64 length) {
     u64 end;
-    if (addr % kPage || length == 0 || !user_range(addr, length, end)) return -sys::kEINVAL;
+    if (addr % kPage || length == 0 || !user_range(addr, length, end)) return Errno{sys::kEINVAL};
     return mm_unmap(*t.proc->mm, addr, end);
 }
 
-long do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot) {
+Result<void> do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot) {
     Mm& mm = *t.proc->mm;
-    if (addr % kPage || (prot & ~u64{kProtMask | kProtSem})) return -sys::kEINVAL;
-    if (length == 0) return 0;
+    if (addr % kPage || (prot & ~u64{kProtMask | kProtSem})) return Errno{sys::kEINVAL};
+    if (length == 0) return {};
     u64 end;
-    if (!user_range(addr, length, end) || !mm.regions.covered(addr, end)) return -sys::kENOMEM;
+    if (!user_range(addr, length, end) || !mm.regions.covered(addr, end)) return Errno{sys::kENOMEM};
     for (u64 va = addr; va < end;) { // a shared file mapping can never be written
         const Region* r = mm.regions.find(va);
-        if (r->shared && r->is_file() && (prot & kProtWrite)) return -sys::kEACCES;
+        if (r->shared && r->is_file() && (prot & kProtWrite)) return Errno{sys::kEACCES};
         va = r->end;
     }
     return mm_protect(mm, addr, end, static_cast<u32>(prot) & kProtMask);
 }
 
-long do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice) {
+Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice) {
     Mm& mm = *t.proc->mm;
-    if (addr % kPage || advice > kMadvLast) return -sys::kEINVAL;
-    if (length == 0) return 0;
+    if (addr % kPage || advice > kMadvLast) return Errno{sys::kEINVAL};
+    if (length == 0) return {};
     u64 end;
-    if (!user_range(addr, length, end)) return -sys::kEINVAL;
-    if (advice != kMadvDontneed) return mm.regions.covered(addr, end) ? 0 : -sys::kENOMEM;
+    if (!user_range(addr, length, end)) return Errno{sys::kEINVAL};
+    if (advice != kMadvDontneed) {
+        if (!mm.regions.covered(addr, end)) return kNoMemory;
+        return {};
+    }
     return mm_dontneed(mm, addr, end);
 }
 
@@ -110,8 +113,8 @@ long do_brk(ThreadRec& t, u64 addr) {
         // Growing never moves another mapping out of the way: it fails instead.
         Region heap{};
         heap.start = old_end, heap.end = new_end, heap.prot = kProtRead | kProtWrite;
-        if (mm.regions.overlaps(old_end, new_end) || mm.regions.insert(heap) != 0) return static_cast<long>(mm.brk);
-    } else if (new_end < old_end && mm_unmap(mm, new_end, old_end) != 0) {
+        if (mm.regions.overlaps(old_end, new_end) || !mm.regions.insert(heap).ok()) return static_cast<long>(mm.brk);
+    } else if (new_end < old_end && !mm_unmap(mm, new_end, old_end).ok()) {
         return static_cast<long>(mm.brk);
     }
     mm.brk = addr;

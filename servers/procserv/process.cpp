@@ -22,13 +22,11 @@ Process* find_process(long pid) {
 }
 
 /// A new process record, child of `parent` (null: none); its pid is set later
-/// (set_pid). Null: EAGAIN beyond kMaxProcesses, or no memory.
-Process* new_process(Process* parent, long& err) {
-    err = -sys::kEAGAIN;
-    if (g_procs_total >= kMaxProcesses) return nullptr;
-    err = -sys::kENOMEM;
+/// (set_pid). EAGAIN beyond kMaxProcesses; ENOMEM.
+Result<Process*> new_process(Process* parent) {
+    if (g_procs_total >= kMaxProcesses) return Errno{sys::kEAGAIN};
     Process* p = heap_new<Process>();
-    if (!p) return nullptr;
+    if (!p) return kNoMemory;
     ++g_procs_total;
     p->parent = parent;
     if (parent) {
@@ -65,9 +63,9 @@ void free_process(Process& p) {
 }
 
 /// waitpid for `t` without waiting: a child's pid (reaped, its status stored at
-/// `status_va` unless 0), -ECHILD / -EFAULT (the child stays waitable), or 0 with
+/// `status_va` unless 0), ECHILD / EFAULT (the child stays waitable), or 0 with
 /// `must_wait` set when a matching child exists but none has ended yet.
-long try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait) {
+Result<long> try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait) {
     Process& parent = *t.proc;
     Process* found = nullptr;
     if (pid > 0) {
@@ -78,12 +76,12 @@ long try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait) {
             if (c->ended) found = c;
         if (!found && parent.children) found = parent.children; // one to wait for
     }
-    if (!found) return -sys::kECHILD;
+    if (!found) return Errno{sys::kECHILD};
     if (!found->ended) {
         must_wait = true;
         return 0;
     }
-    if (status_va && !store_int(*parent.mm, status_va, found->status)) return -sys::kEFAULT;
+    if (status_va && !store_int(*parent.mm, status_va, found->status)) return Errno{sys::kEFAULT};
     int reaped = found->pid;
     free_process(*found);
     return reaped;
@@ -95,8 +93,8 @@ void recheck_waiters(Process& parent) {
         next = w->proc_next;
         if (w->wait != Wait::Waitpid) continue;
         bool must_wait = false;
-        long r = try_waitpid(*w, w->wait_pid, w->wait_status, must_wait);
-        if (!must_wait) answer(*w, r);
+        Result<long> r = try_waitpid(*w, w->wait_pid, w->wait_status, must_wait);
+        if (!must_wait) answer(*w, wire(r));
     }
 }
 
@@ -138,41 +136,39 @@ void kill_group(Process& p, int status, ThreadRec* except) {
 }
 
 // ---- programs --------------------------------------------------------------------------
-/// Load `path` from the initrd into a new process (child of `parent`), with argv.
-long spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent) {
+/// Load `path` from the initrd into a new process (child of `parent`), with argv; its pid.
+Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent) {
     while (*path == '/') ++path;
     auto file = g_initrd->find(path);
-    if (!file) return -sys::kENOENT;
+    if (!file) return Errno{sys::kENOENT};
     auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kUserEnd);
-    if (!image) return -sys::kENOEXEC;
-    long perr = 0;
-    Process* p = new_process(parent ? parent->proc : nullptr, perr);
-    if (!p) return perr;
+    if (!image) return Errno{sys::kENOEXEC};
+    Process* p = TRY(new_process(parent ? parent->proc : nullptr));
     p->mm = mm_create();
     if (!p->mm) {
         free_process(*p);
-        return -sys::kENOMEM;
+        return kNoMemory;
     }
     Mm& mm = *p->mm;
-    long long err = 0;
+    Result<void> made;
     // The segments are regions backed by the file's bytes, copied in page by page as the
     // program touches them; the break starts after the last one.
     image->for_each_segment([&](const kernel::elf::Segment& s) {
-        if (!err) err = mm_load_segment(mm, s);
+        if (made.ok()) made = mm_load_segment(mm, s);
         u64 end = page_up(s.vaddr + s.memsz);
         if (end > mm.brk_start) mm.brk_start = mm.brk = end;
     });
     // The stack: zero pages backed on first touch (argv's page at once, below).
-    if (!err) {
+    if (made.ok()) {
         Region stack{};
         stack.start = kStackTop - kStackSize, stack.end = kStackTop, stack.prot = kProtRead | kProtWrite;
-        err = mm_add_region(mm, stack);
+        made = mm_add_region(mm, stack);
     }
     // argc, argv[], NULL, envp NULL, then the strings, at the top of the stack.
     u64 strings = kStackTop - 1024, words[20] = {}, nw = 0;
     words[nw++] = static_cast<u64>(argc);
     u64 at = strings;
-    for (int i = 0; i < argc && !err; ++i) {
+    for (int i = 0; i < argc && made.ok(); ++i) {
         u64 n = strlen(argv[i]) + 1;
         if (at + n > kStackTop) break;
         copy_out(mm, at, argv[i], n);
@@ -181,26 +177,27 @@ long spawn_program(const char* path, const char* const* argv, int argc, ThreadRe
     }
     words[nw++] = 0, words[nw++] = 0;
     u64 sp = strings - 256;
-    if (!err) copy_out(mm, sp, words, nw * 8);
+    if (made.ok() && !copy_out(mm, sp, words, nw * 8)) made = kNoMemory;
     // The new process starts with the parent's fs state copied, and fresh descriptors.
-    Fs* fs = err ? nullptr : new_fs();
+    Fs* fs = made.ok() ? new_fs() : nullptr;
     Files* files = fs ? new_files() : nullptr;
-    if (!err && !files) err = -sys::kEAGAIN;
-    ThreadRec* t = err ? nullptr : new_thread(*p, err);
-    if (!t) {
+    if (made.ok() && !files) made = kNoMemory;
+    Result<ThreadRec*> t = made.ok() ? new_thread(*p) : Result<ThreadRec*>(made.error());
+    if (!t.ok()) {
         drop_fs(fs);
         drop_files(files);
         mm_release(mm);
         free_process(*p);
-        return err ? err : -sys::kENOMEM;
+        return t.error();
     }
-    set_pid(*p, t->tid);
+    set_pid(*p, t.value()->tid);
     ++g_live_procs;
-    t->fs = fs;
-    t->files = files;
-    if (parent && parent->fs) memcpy(t->fs->cwd, parent->fs->cwd, sizeof t->fs->cwd), t->fs->umask = parent->fs->umask;
-    else t->fs->cwd[0] = '/', t->fs->umask = 022;
-    start(*t, image->entry(), sp, 0);
+    ThreadRec& th = *t.value();
+    th.fs = fs;
+    th.files = files;
+    if (parent && parent->fs) memcpy(th.fs->cwd, parent->fs->cwd, sizeof th.fs->cwd), th.fs->umask = parent->fs->umask;
+    else th.fs->cwd[0] = '/', th.fs->umask = 022;
+    (void)start(th, image->entry(), sp, 0);
     return p->pid;
 }
 
@@ -209,27 +206,27 @@ constexpr unsigned long kKnownFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE
     sys::CLONE_THREAD | sys::CLONE_NEWNS | sys::CLONE_SYSVSEM | sys::CLONE_SETTLS | sys::CLONE_PARENT_SETTID |
     sys::CLONE_CHILD_CLEARTID | sys::CLONE_DETACHED | sys::CLONE_CHILD_SETTID | sys::kCloneSignalMask;
 
-long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
+Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     unsigned long flags = (label >> procserv::kCloneFlagsShift) & 0xffffffffu;
     bool start_block = label & procserv::kCloneStartBlock;
     u64 stack = r.mr[0], ptid = r.mr[1], ctid = r.mr[2], tls = r.mr[3];
     procserv::StartBlock block{};
-    if (flags & ~kKnownFlags) return -sys::kEINVAL;
-    if (unsigned sig = flags & sys::kCloneSignalMask; sig != 0 && sig != sys::SIGCHLD) return -sys::kEINVAL;
-    if ((flags & sys::CLONE_THREAD) && !(flags & sys::CLONE_SIGHAND)) return -sys::kEINVAL;
-    if ((flags & sys::CLONE_SIGHAND) && !(flags & sys::CLONE_VM)) return -sys::kEINVAL;
-    if ((flags & sys::CLONE_FS) && (flags & sys::CLONE_NEWNS)) return -sys::kEINVAL;
+    if (flags & ~kKnownFlags) return Errno{sys::kEINVAL};
+    if (unsigned sig = flags & sys::kCloneSignalMask; sig != 0 && sig != sys::SIGCHLD) return Errno{sys::kEINVAL};
+    if ((flags & sys::CLONE_THREAD) && !(flags & sys::CLONE_SIGHAND)) return Errno{sys::kEINVAL};
+    if ((flags & sys::CLONE_SIGHAND) && !(flags & sys::CLONE_VM)) return Errno{sys::kEINVAL};
+    if ((flags & sys::CLONE_FS) && (flags & sys::CLONE_NEWNS)) return Errno{sys::kEINVAL};
     Process& parent = *t.proc;
     Mm& pmm = *parent.mm;
     if (start_block) {
         // clone_fn: the block is in the caller's memory; the child's stack top must be
         // writable memory of the process (as for thread_create), checked here, before
         // anything is created.
-        if (!copy_in(pmm, stack, &block, sizeof block)) return -sys::kEFAULT;
+        if (!copy_in(pmm, stack, &block, sizeof block)) return Errno{sys::kEFAULT};
         stack = block.stack_top & ~u64{15};
-        if (stack < 64 || !user_writable(pmm, stack - 1)) return -sys::kEFAULT;
+        if (stack < 64 || !user_writable(pmm, stack - 1)) return Errno{sys::kEFAULT};
     }
-    if ((flags & sys::CLONE_PARENT_SETTID) && !user_writable(pmm, ptid)) return -sys::kEFAULT;
+    if ((flags & sys::CLONE_PARENT_SETTID) && !user_writable(pmm, ptid)) return Errno{sys::kEFAULT};
 
     // The child's registers: the caller's as they were at the call (a raw clone returns
     // 0 in the child), or the start block's entry.
@@ -237,15 +234,13 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     for (u32 first = 0; first < abi::kRegCount; first += 24) {
         u32 n = abi::kRegCount - first < 24 ? abi::kRegCount - first : 24;
         sys::Reply rr = sys::invoke(t.thread, abi::ThreadMethod::ReadRegisters, {first, n});
-        if (!rr.ok()) return rr.error;
+        if (!rr.ok()) return Errno{static_cast<int>(-rr.error)};
         for (u32 i = 0; i < n; ++i) regs[first + i] = i < 4 ? rr.mr[i] : sys::ipc_buffer()->mr[i];
     }
 
     Process* proc = &parent;
     if (!(flags & sys::CLONE_THREAD)) {
-        long perr = 0;
-        proc = new_process(&parent, perr);
-        if (!proc) return perr;
+        proc = TRY(new_process(&parent));
         if (flags & sys::CLONE_VM) {
             proc->mm = &pmm;
             ++pmm.refs;
@@ -254,21 +249,21 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
         }
         if (!proc->mm) {
             free_process(*proc);
-            return -sys::kENOMEM;
+            return kNoMemory;
         }
     }
-    // Everything the child needs before it exists: a full table is EAGAIN for this
-    // caller, never a thread with missing state (regression: procserv faulted on it).
+    // Everything the child needs before it exists: an error for this caller, never a
+    // thread with missing state (regression: procserv faulted on it).
     Fs* fs = fs_for_child(t, flags & sys::CLONE_FS);
     Files* files = fs ? files_for_child(t, flags & sys::CLONE_FILES) : nullptr;
-    long long err = -sys::kEAGAIN;
-    ThreadRec* c = files ? new_thread(*proc, err) : nullptr;
-    if (!c) {
+    Result<ThreadRec*> made = files ? new_thread(*proc) : Result<ThreadRec*>(kNoMemory);
+    if (!made.ok()) {
         drop_fs(fs);
         drop_files(files);
         if (proc != &parent) mm_release(*proc->mm), free_process(*proc);
-        return err;
+        return made.error();
     }
+    ThreadRec* c = made.value();
     if (proc != &parent) set_pid(*proc, c->tid), ++g_live_procs;
     c->fs = fs;
     c->files = files;
@@ -278,7 +273,7 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     if (flags & sys::CLONE_CHILD_SETTID) copy_out(*proc->mm, ctid, &tid, sizeof tid);
     if (flags & sys::CLONE_SETTLS) sys::thread_set_tls(c->thread, tls);
     if (start_block) {
-        start(*c, block.entry, stack - sys::arch_abi::kEntryStackBias, block.fn, block.arg);
+        (void)start(*c, block.entry, stack - sys::arch_abi::kEntryStackBias, block.fn, block.arg);
     } else {
         regs[abi::kRegCap] = 0;                          // the call succeeded...
         regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();
@@ -298,12 +293,12 @@ long do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
 }
 
 Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va) {
-    if (options & ~u64{sys::WNOHANG}) return done(-sys::kEINVAL);
-    if (pid == 0 || pid < -1) return done(-sys::kEINVAL); // process groups: there are none
+    if (options & ~u64{sys::WNOHANG}) return done(Errno{sys::kEINVAL});
+    if (pid == 0 || pid < -1) return done(Errno{sys::kEINVAL}); // process groups: there are none
     bool must_wait = false;
-    long r = try_waitpid(t, pid, status_va, must_wait);
-    if (!must_wait || (options & sys::WNOHANG)) return done(r);
-    if (!keep_reply(t, Wait::Waitpid)) return done(-sys::kENOMEM);
+    Result<long> r = try_waitpid(t, pid, status_va, must_wait);
+    if (!must_wait || (options & sys::WNOHANG)) return done(wire(r));
+    if (!keep_reply(t, Wait::Waitpid)) return done(Errno{sys::kENOMEM});
     t.wait_pid = pid;
     t.wait_status = status_va;
     return no_reply(); // end_process answers
@@ -311,27 +306,27 @@ Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va) {
 
 /// spawn: the program at `path` (resolved from the caller's cwd) as a new child process,
 /// with the argv the caller gives.
-long do_spawn(ThreadRec& t, u64 path_va, u64 argv_va) {
+Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va) {
     Process& p = *t.proc;
     char path[128], args[sys::kSpawnMaxArgs][sys::kSpawnMaxArgLen + 1];
     const char* argv[sys::kSpawnMaxArgs];
-    long n = path_va ? copy_string(*p.mm, path_va, path, sizeof path) : -sys::kEFAULT;
-    if (n < 0) return (n);
+    if (!path_va) return Errno{sys::kEFAULT};
+    TRY(copy_string(*p.mm, path_va, path, sizeof path));
     int argc = 0;
     for (; argv_va; ++argc) {
         u64 ptr = 0;
-        if (!copy_in(*p.mm, argv_va + 8 * static_cast<u64>(argc), &ptr, 8)) return (-sys::kEFAULT);
+        if (!copy_in(*p.mm, argv_va + 8 * static_cast<u64>(argc), &ptr, 8)) return Errno{sys::kEFAULT};
         if (!ptr) break;
-        if (argc == sys::kSpawnMaxArgs) return (-sys::kE2BIG);
-        long len = copy_string(*p.mm, ptr, args[argc], sizeof args[argc]);
-        if (len < 0) return (len == -sys::kENAMETOOLONG ? -sys::kE2BIG : len);
+        if (argc == sys::kSpawnMaxArgs) return Errno{sys::kE2BIG};
+        Result<long> len = copy_string(*p.mm, ptr, args[argc], sizeof args[argc]);
+        if (!len.ok()) return len.error().code == sys::kENAMETOOLONG ? Errno{sys::kE2BIG} : len.error();
         argv[argc] = args[argc];
     }
     if (argc == 0) argv[argc++] = path;
     char abs[128];
-    if (long e = resolve(t.fs->cwd, path, abs, sizeof abs)) return (e);
-    if (is_directory(abs)) return (-sys::kEACCES); // as execve of a directory
-    return (spawn_program(abs, argv, argc, &t));
+    TRY(resolve(t.fs->cwd, path, abs, sizeof abs));
+    if (is_directory(abs)) return Errno{sys::kEACCES}; // as execve of a directory
+    return spawn_program(abs, argv, argc, &t);
 }
 
 } // namespace procserv

@@ -66,7 +66,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Write: {
         char buf[256];
         u64 n = r.mr[1] < sizeof buf ? r.mr[1] : sizeof buf;
-        if (!copy_in(*p.mm, r.mr[0], buf, n)) return done(-sys::kEFAULT);
+        if (!copy_in(*p.mm, r.mr[0], buf, n)) return done(Errno{sys::kEFAULT});
         for (u64 i = 0; i < n; ++i) sys::debug_putc(buf[i]);
         return done(static_cast<long>(n));
     }
@@ -81,7 +81,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
         return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
                     static_cast<u64>(g_live_procs));
     }
-    return done(-sys::kENOSYS);
+    return done(Errno{sys::kENOSYS});
 }
 
 /// A fault of thread t. A page fault on a zero page not yet backed gets its frame and the
@@ -162,7 +162,7 @@ int main() {
             break;
         }
     const char* first = words[0];
-    long pid = spawn_program(first, argv, argc, nullptr);
+    long pid = wire(spawn_program(first, argv, argc, nullptr));
     if (pid < 0) {
         sys::print("procserv: cannot start '{}': error {}\n", static_cast<const char*>(first), pid);
         sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {127});

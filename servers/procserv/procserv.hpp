@@ -14,6 +14,13 @@
 namespace procserv {
 
 using abi::u32;
+
+constexpr Errno kNoMemory{sys::kENOMEM};
+/// A kernel call's answer (0 or a negated errno) as a Result.
+inline Result<void> kernel_answer(long long e) {
+    if (e) return Errno{static_cast<int>(-e)};
+    return {};
+}
 using OT = abi::ObjectType;
 namespace root = abi::root;
 namespace rt = abi::rights;
@@ -207,6 +214,12 @@ inline Answer done(long v, u64 a = 0, u64 b = 0) {
     x.w[0] = static_cast<u64>(v), x.w[1] = a, x.w[2] = b;
     return x;
 }
+/// A handler's result as the reply carries it: the value, or the negated errno.
+template <class T>
+Answer done(const Result<T>& r) {
+    return done(wire(r));
+}
+inline Answer done(Errno e) { return done(wire(e)); }
 inline Answer block_on(u64 slot) {
     Answer x;
     x.label = static_cast<u64>(procserv::Reply::kBlock);
@@ -222,18 +235,18 @@ inline Answer no_reply() {
 // thread.cpp
 ThreadRec* find_thread(long tid);
 ThreadRec* thread_of_badge(u64 badge);
-/// A thread of `proc`, not started yet; null with err = -EAGAIN / -ENOMEM.
-ThreadRec* new_thread(Process& proc, long long& err, bool joinable = false);
-long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0);
+/// A thread of `proc`, not started yet. EAGAIN: the process holds its share; ENOMEM.
+Result<ThreadRec*> new_thread(Process& proc, bool joinable = false);
+Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0);
 void end_thread(ThreadRec& t, int code);
 void drop_ended_records(Process& p);
 Answer join(ThreadRec& t, long tid, u64 retval);
 Answer thread_create(ThreadRec& t, const sys::Reply& r);
 
 // process.cpp
-long spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
-long do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
-long do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
+Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
+Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
+Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
 void end_process(Process& p);
 void kill_group(Process& p, int status, ThreadRec* except);
 Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va);
@@ -247,7 +260,7 @@ void futex_wake_at(Mm* mm, u64 addr, long n, long& woken);
 /// A thread waiting on a futex leaves its queue (it is answered, or it ends).
 void futex_unqueue(ThreadRec& t);
 Answer futex_wait(ThreadRec& t, u64 addr, u64 val);
-long futex_wake(ThreadRec& t, u64 addr, u64 n);
+Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n);
 
 // memory.cpp
 /// What touching a page came to: backed now, there already, or the process must die
@@ -269,21 +282,21 @@ bool store_int(Mm& mm, u64 va, int value);
 bool allows(const Region& r, u32 access);
 /// Make the page at `va` present for `access` (kProt* bits; 0: any) as a fault would.
 Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out = nullptr);
-/// Map `r`, replacing whatever was in its range (MAP_FIXED). 0 or -ENOMEM.
-long mm_add_region(Mm& mm, const Region& r);
-long mm_unmap(Mm& mm, u64 start, u64 end);
-long mm_protect(Mm& mm, u64 start, u64 end, u32 prot);
-long mm_dontneed(Mm& mm, u64 start, u64 end);
-long mm_load_segment(Mm& mm, const kernel::elf::Segment& s);
+/// Map `r`, replacing whatever was in its range (MAP_FIXED). ENOMEM: no room for regions.
+Result<void> mm_add_region(Mm& mm, const Region& r);
+Result<void> mm_unmap(Mm& mm, u64 start, u64 end);
+Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot);
+Result<void> mm_dontneed(Mm& mm, u64 start, u64 end);
+Result<void> mm_load_segment(Mm& mm, const kernel::elf::Segment& s);
 /// A new anonymous shared object (one reference, the caller's), or null.
 Shared* shared_create();
 void shared_release(Shared& s);
 extern const unsigned char g_zero_page[kPage];
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n);
 bool copy_out(Mm& mm, u64 va, const void* src, u64 n);
-long copy_string(Mm& mm, u64 va, char* out, u64 max);
+Result<long> copy_string(Mm& mm, u64 va, char* out, u64 max);
 /// Map `frame` at `va` in procserv's own address space (growing it when it is full).
-long long self_map(u64 frame, u64 va, u32 rights);
+Result<void> self_map(u64 frame, u64 va, u32 rights);
 
 /// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if the
 /// program itself could not read it (write: write it) there. An anonymous page not yet
@@ -301,7 +314,7 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
         Touch got = mm_touch(mm, va, write ? kProtWrite : kProtRead, &p);
         if (got != Touch::Ok && got != Touch::Present) return false;
     }
-    if (self_map(p->frame, kWindow, rt::kRead | rt::kWrite) != 0) return false;
+    if (!self_map(p->frame, kWindow, rt::kRead | rt::kWrite).ok()) return false;
     f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
     sys::unmap(root::kAddressSpace, kWindow);
     return true;
@@ -318,19 +331,19 @@ inline bool user_writable(Mm& mm, u64 va) {
 }
 
 // fs.cpp
-long resolve(const char* cwd, const char* path, char* out, u64 max);
+Result<void> resolve(const char* cwd, const char* path, char* out, u64 max);
 bool is_directory(const char* abs);
-long do_chdir(ThreadRec& t, u64 path_va);
-long do_open(ThreadRec& t, u64 path_va, u64 flags);
-long do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);
-long do_close(ThreadRec& t, u64 fd);
-long do_dup(ThreadRec& t, u64 fd);
+Result<void> do_chdir(ThreadRec& t, u64 path_va);
+Result<long> do_open(ThreadRec& t, u64 path_va, u64 flags);
+Result<long> do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);
+Result<void> do_close(ThreadRec& t, u64 fd);
+Result<long> do_dup(ThreadRec& t, u64 fd);
 OpenFile* fd_of(ThreadRec& t, u64 fd);
-long do_getcwd(ThreadRec& t, u64 buf, u64 size);
+Result<long> do_getcwd(ThreadRec& t, u64 buf, u64 size);
 long do_umask(ThreadRec& t, u64 mask);
 Fs* new_fs();
 Files* new_files();
-long free_fd(Files& files);
+Result<long> free_fd(Files& files);
 void drop_fs(Fs* fs);
 void drop_files(Files* files);
 /// A new thread's fs state and descriptor table: shared, or copies (null: table full).
@@ -338,10 +351,10 @@ Fs* fs_for_child(ThreadRec& t, bool share);
 Files* files_for_child(ThreadRec& t, bool share);
 
 // mman.cpp
-long do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);
-long do_munmap(ThreadRec& t, u64 addr, u64 length);
-long do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot);
-long do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice);
+Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);
+Result<void> do_munmap(ThreadRec& t, u64 addr, u64 length);
+Result<void> do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot);
+Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice);
 long do_brk(ThreadRec& t, u64 addr);
 
 } // namespace procserv

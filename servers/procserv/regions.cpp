@@ -2,7 +2,7 @@
 
 namespace procserv {
 namespace {
-constexpr long kENOMEM = 12;
+constexpr Errno kNoRoom{12}; // ENOMEM, as Linux past vm.max_map_count
 } // namespace
 
 bool Region::mergeable(const Region& next) const {
@@ -58,57 +58,57 @@ void RegionSet::merge_around(u32 i) {
     }
 }
 
-long RegionSet::insert(const Region& r) {
+Result<void> RegionSet::insert(const Region& r) {
     u32 i = first_at_or_after(r.start);
-    if (i < count_ && regions_[i].start < r.end) return -22; // overlaps: the caller's bug, never user input
+    if (i < count_ && regions_[i].start < r.end) return Errno{22}; // overlaps: the caller's bug, never user input
     if (i > 0 && regions_[i - 1].mergeable(r)) { // grows the region before it, with no room needed
         regions_[i - 1].end = r.end;
         merge_around(i - 1);
-        return 0;
+        return {};
     }
     if (i < count_ && r.mergeable(regions_[i])) {
         regions_[i].start = r.start;
-        return 0;
+        return {};
     }
-    if (count_ == kMaxRegions) return -kENOMEM;
+    if (count_ == kMaxRegions) return kNoRoom;
     for (u32 j = count_; j > i; --j) regions_[j] = regions_[j - 1];
     regions_[i] = r;
     ++count_;
-    return 0;
+    return {};
 }
 
-long RegionSet::split_at(u64 va) {
+Result<void> RegionSet::split_at(u64 va) {
     u32 i = first_at_or_after(va);
-    if (i >= count_ || regions_[i].start >= va) return 0; // a boundary already, or no region there
-    if (count_ == kMaxRegions) return -kENOMEM;
+    if (i >= count_ || regions_[i].start >= va) return {}; // a boundary already, or no region there
+    if (count_ == kMaxRegions) return kNoRoom;
     for (u32 j = count_; j > i + 1; --j) regions_[j] = regions_[j - 1];
     regions_[i + 1] = regions_[i];
     regions_[i].end = va;
     regions_[i + 1].start = va;
     ++count_;
-    return 0;
+    return {};
 }
 
-long RegionSet::prepare_split(u64 start, u64 end) {
+Result<void> RegionSet::prepare_split(u64 start, u64 end) {
     // Both splits or neither: count the regions they need before making either.
     u32 need = 0;
     const Region* a = find(start);
     const Region* b = find(end);
     if (a && a->start < start) ++need;
     if (b && b->start < end) ++need;
-    if (count_ + need > kMaxRegions) return -kENOMEM;
-    split_at(start);
-    split_at(end);
-    return 0;
+    if (count_ + need > kMaxRegions) return kNoRoom;
+    (void)split_at(start); // (room counted above)
+    (void)split_at(end);
+    return {};
 }
 
-long RegionSet::protect(u64 start, u64 end, u32 prot) {
-    if (long e = prepare_split(start, end)) return e;
+Result<void> RegionSet::protect(u64 start, u64 end, u32 prot) {
+    if (Result<void> e = prepare_split(start, end); !e.ok()) return e;
     u32 first = first_at_or_after(start), last = first;
     for (; last < count_ && regions_[last].start < end; ++last) regions_[last].prot = prot;
     // Merge from the end back, so indices below stay valid.
     for (u32 i = last; i-- > first;) merge_around(i);
-    return 0;
+    return {};
 }
 
 u64 RegionSet::find_free(u64 length, u64 low, u64 high) const {

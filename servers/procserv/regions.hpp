@@ -13,6 +13,8 @@
 // number with backward-shift deletion, so lookups stay O(1) whatever is unmapped.
 #pragma once
 
+#include "result.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -81,31 +83,30 @@ class RegionSet {
     /// Is every page of [start, end) inside some region?
     bool covered(u64 start, u64 end) const;
 
-    /// Add `r`, which must not overlap anything (remove() first). 0 or -ENOMEM.
-    long insert(const Region& r);
+    /// Add `r`, which must not overlap anything (remove() first). ENOMEM: no room.
+    Result<void> insert(const Region& r);
     /// Take [start, end) out of every region, splitting those that straddle it; for each
-    /// piece removed, `removed(piece)` is called before it goes. 0 or -ENOMEM.
+    /// piece removed, `removed(piece)` is called before it goes. ENOMEM: no room to split.
     template <class F>
-    long remove(u64 start, u64 end, F&& removed) {
-        long e = prepare_split(start, end);
-        if (e) return e;
+    Result<void> remove(u64 start, u64 end, F&& removed) {
+        if (Result<void> e = prepare_split(start, end); !e.ok()) return e;
         for (u32 i = first_at_or_after(start); i < count_ && regions_[i].start < end;) {
             removed(regions_[i]);
             erase(i);
         }
-        return 0;
+        return {};
     }
     /// Give every page of [start, end) the protection `prot` (the range must be
     /// covered()). 0 or -ENOMEM.
-    long protect(u64 start, u64 end, u32 prot);
+    Result<void> protect(u64 start, u64 end, u32 prot);
     /// The highest free range of `length` bytes in [low, high), or 0 if there is none.
     u64 find_free(u64 length, u64 low, u64 high) const;
 
   private:
     /// Split the regions straddling start and end so that [start, end) is made of whole
     /// regions.
-    long prepare_split(u64 start, u64 end);
-    long split_at(u64 va);
+    Result<void> prepare_split(u64 start, u64 end);
+    Result<void> split_at(u64 va);
     u32 first_at_or_after(u64 va) const; ///< index of the first region with end > va
     void erase(u32 i);
     void merge_around(u32 i);

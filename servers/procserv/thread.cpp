@@ -78,13 +78,11 @@ ThreadRec* thread_of_badge(u64 badge) {
     return find_thread(static_cast<long>(badge & (procserv::kFaultBadge - 1)));
 }
 
-/// A thread of `proc` on the client's registers: entry, stack, arg0 (kRegCap).
-ThreadRec* new_thread(Process& proc, long long& err, bool joinable) {
-    err = -sys::kEAGAIN;
-    if (proc.alive + proc.unclaimed >= kMaxThreadsPerProcess) return nullptr; // its share
-    err = -sys::kENOMEM;
+/// A thread of `proc`, not started yet. EAGAIN: the process holds its share; ENOMEM.
+Result<ThreadRec*> new_thread(Process& proc, bool joinable) {
+    if (proc.alive + proc.unclaimed >= kMaxThreadsPerProcess) return Errno{sys::kEAGAIN}; // its share
     ThreadRec* t = heap_new<ThreadRec>();
-    if (!t) return nullptr;
+    if (!t) return kNoMemory;
     t->tid = g_next_tid++;
     t->tid_next = g_thread_by_tid[bucket(t->tid)];
     g_thread_by_tid[bucket(t->tid)] = t;
@@ -109,7 +107,7 @@ ThreadRec* new_thread(Process& proc, long long& err, bool joinable) {
     sys::cap_delete(root::kCapSpace, kScratch);
     if (!ok) {
         release_thread(*t);
-        return nullptr;
+        return kNoMemory;
     }
     ++proc.alive;
     ++g_live_threads;
@@ -118,11 +116,11 @@ ThreadRec* new_thread(Process& proc, long long& err, bool joinable) {
 
 /// Start thread t at ip on sp, with the first two C arguments arg0, arg1 (the registers
 /// that carry a system call's cap and info words: rdi/rsi, x0/x1, a0/a1).
-long long start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
+Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
     static_assert(abi::kRegSp == abi::kRegIp + 1 && abi::kRegCap == abi::kRegIp + 3 && abi::kRegInfo == abi::kRegIp + 4);
-    long long e = sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
-                              {abi::kRegIp, 5, ip, sp, 0, arg0, arg1}).error;
-    return e ? e : sys::thread_resume(t.thread);
+    TRY(kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
+                                  {abi::kRegIp, 5, ip, sp, 0, arg0, arg1}).error));
+    return kernel_answer(sys::thread_resume(t.thread));
 }
 
 /// The thread is gone from the CPU for good: the kernel thread is destroyed first, then
@@ -171,11 +169,11 @@ void end_thread(ThreadRec& t, int code) {
 /// the answer carries the code; otherwise the joiner waits on the thread's join semaphore,
 /// and end_thread stores the code at the joiner's retval before signalling it.
 Answer join(ThreadRec& t, long tid, u64 retval) {
-    if (tid == t.tid) return done(-sys::kEDEADLK);
+    if (tid == t.tid) return done(Errno{sys::kEDEADLK});
     if (ThreadRec* x = find_thread(tid); x && x->proc == t.proc && x->joinable) {
-        if (x->joiner) return done(-sys::kEINVAL);
+        if (x->joiner) return done(Errno{sys::kEINVAL});
         // The code will be stored there: it must be writable now.
-        if (retval && !int_writable(*t.proc->mm, retval)) return done(-sys::kEFAULT);
+        if (retval && !int_writable(*t.proc->mm, retval)) return done(Errno{sys::kEFAULT});
         x->joiner = t.tid;
         t.join_retval = retval;
         sys::cap_delete(t.cs, procserv::kJoin);
@@ -183,10 +181,10 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
         return block_on(procserv::kJoin);
     }
     Ended* e = find_ended(tid);
-    if (!e || e->pid != t.proc->pid) return done(-sys::kESRCH);
-    if (e->joiner != 0) return done(-sys::kEINVAL);
+    if (!e || e->pid != t.proc->pid) return done(Errno{sys::kESRCH});
+    if (e->joiner != 0) return done(Errno{sys::kEINVAL});
     // The code is stored before it is claimed: an unwritable retval leaves it unclaimed.
-    if (retval && !store_int(*t.proc->mm, retval, e->code)) return done(-sys::kEFAULT);
+    if (retval && !store_int(*t.proc->mm, retval, e->code)) return done(Errno{sys::kEFAULT});
     --g_unclaimed_ended, --t.proc->unclaimed;
     e->joiner = -1; // collected: later joins are -EINVAL
     return done(0);
@@ -211,13 +209,13 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r) {
     // made every page, so its table says so), before anything is created. The thread
     // starts at the libsys entry with (function, argument) as its two arguments.
     u64 top = r.mr[0] & ~u64{15};
-    if (top < 64 || !user_writable(*p.mm, top - 1)) return done(-sys::kEFAULT);
-    long long err = 0;
-    ThreadRec* c = new_thread(p, err, true);
-    if (!c) return done(err);
+    if (top < 64 || !user_writable(*p.mm, top - 1)) return done(Errno{sys::kEFAULT});
+    Result<ThreadRec*> made = new_thread(p, true);
+    if (!made.ok()) return done(made.error());
+    ThreadRec* c = made.value();
     c->fs = t.fs, ++t.fs->refs;
     c->files = t.files, ++t.files->refs;
-    start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
+    (void)start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
     return done(c->tid);
 }
 

@@ -73,24 +73,24 @@ void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
 Answer futex_wait(ThreadRec& t, u64 addr, u64 val) {
     Process& p = *t.proc;
     int now = 0;
-    if (addr % 4) return done(-sys::kEINVAL);
-    if (!copy_in(*p.mm, addr, &now, sizeof now)) return done(-sys::kEFAULT);
-    if (static_cast<u32>(now) != static_cast<u32>(val)) return done(-sys::kEAGAIN);
-    if (!keep_reply(t, Wait::Futex)) return done(-sys::kENOMEM);
+    if (addr % 4) return done(Errno{sys::kEINVAL});
+    if (!copy_in(*p.mm, addr, &now, sizeof now)) return done(Errno{sys::kEFAULT});
+    if (static_cast<u32>(now) != static_cast<u32>(val)) return done(Errno{sys::kEAGAIN});
+    if (!keep_reply(t, Wait::Futex)) return done(Errno{sys::kENOMEM});
     FutexKey k = futex_key(*p.mm, addr);
     t.futex_space = k.space, t.futex_addr = k.at;
     futex_enqueue(t);
     return no_reply(); // futex_wake answers
 }
 
-long futex_wake(ThreadRec& t, u64 addr, u64 n) {
+Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n) {
     Process& p = *t.proc;
     int now = 0;
-    if (addr % 4) return (-sys::kEINVAL);
-    if (!copy_in(*p.mm, addr, &now, sizeof now)) return (-sys::kEFAULT);
+    if (addr % 4) return Errno{sys::kEINVAL};
+    if (!copy_in(*p.mm, addr, &now, sizeof now)) return Errno{sys::kEFAULT};
     long woken = 0;
     futex_wake_at(p.mm, addr, static_cast<long>(n), woken);
-    return (woken);
+    return woken;
 }
 
 } // namespace procserv

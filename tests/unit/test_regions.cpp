@@ -27,10 +27,10 @@ std::vector<std::vector<u64>> dump(const RegionSet& s) {
 
 TEST_CASE("regions: insert keeps order, merges equal neighbours, finds by address") {
     RegionSet s{};
-    REQUIRE(s.insert(anon(10 * P, 12 * P)) == 0);
-    REQUIRE(s.insert(anon(2 * P, 4 * P)) == 0);
-    REQUIRE(s.insert(anon(4 * P, 6 * P)) == 0); // joins [2, 4)
-    REQUIRE(s.insert(anon(6 * P, 8 * P, kProtRead)) == 0); // other rights: a region of its own
+    REQUIRE(s.insert(anon(10 * P, 12 * P)).ok());
+    REQUIRE(s.insert(anon(2 * P, 4 * P)).ok());
+    REQUIRE(s.insert(anon(4 * P, 6 * P)).ok()); // joins [2, 4)
+    REQUIRE(s.insert(anon(6 * P, 8 * P, kProtRead)).ok()); // other rights: a region of its own
     CHECK(dump(s) == std::vector<std::vector<u64>>{{2 * P, 6 * P, 3}, {6 * P, 8 * P, 1}, {10 * P, 12 * P, 3}});
     CHECK(s.find(5 * P + 7)->start == 2 * P);
     CHECK(s.find(8 * P) == nullptr);
@@ -40,36 +40,36 @@ TEST_CASE("regions: insert keeps order, merges equal neighbours, finds by addres
     CHECK_FALSE(s.overlaps(8 * P, 10 * P));
     CHECK(s.covered(3 * P, 8 * P));
     CHECK_FALSE(s.covered(3 * P, 9 * P));
-    CHECK(s.insert(anon(3 * P, 5 * P)) == -22); // overlap: refused, nothing changes
+    CHECK(s.insert(anon(3 * P, 5 * P)).error().code == 22); // overlap: refused, nothing changes
     CHECK(s.count() == 3);
 }
 
 TEST_CASE("regions: remove splits what it cuts and reports every piece") {
     RegionSet s{};
-    REQUIRE(s.insert(anon(0x10 * P, 0x20 * P)) == 0);
+    REQUIRE(s.insert(anon(0x10 * P, 0x20 * P)).ok());
     std::vector<std::pair<u64, u64>> removed;
     auto note = [&](const Region& r) { removed.push_back({r.start, r.end}); };
-    REQUIRE(s.remove(0x14 * P, 0x16 * P, note) == 0); // a hole in the middle
+    REQUIRE(s.remove(0x14 * P, 0x16 * P, note).ok()); // a hole in the middle
     CHECK(removed == std::vector<std::pair<u64, u64>>{{0x14 * P, 0x16 * P}});
     CHECK(dump(s) == std::vector<std::vector<u64>>{{0x10 * P, 0x14 * P, 3}, {0x16 * P, 0x20 * P, 3}});
     removed.clear();
-    REQUIRE(s.remove(0x12 * P, 0x18 * P, note) == 0); // across the hole: two pieces
+    REQUIRE(s.remove(0x12 * P, 0x18 * P, note).ok()); // across the hole: two pieces
     CHECK(removed == std::vector<std::pair<u64, u64>>{{0x12 * P, 0x14 * P}, {0x16 * P, 0x18 * P}});
     removed.clear();
-    REQUIRE(s.remove(0, 0x100 * P, note) == 0); // everything
+    REQUIRE(s.remove(0, 0x100 * P, note).ok()); // everything
     CHECK(removed.size() == 2);
     CHECK(s.count() == 0);
-    REQUIRE(s.remove(0, P, note) == 0); // nothing there: fine
+    REQUIRE(s.remove(0, P, note).ok()); // nothing there: fine
 }
 
 TEST_CASE("regions: protect splits and merges back") {
     RegionSet s{};
-    REQUIRE(s.insert(anon(0, 8 * P)) == 0);
-    REQUIRE(s.protect(2 * P, 3 * P, kProtRead) == 0);
+    REQUIRE(s.insert(anon(0, 8 * P)).ok());
+    REQUIRE(s.protect(2 * P, 3 * P, kProtRead).ok());
     CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 2 * P, 3}, {2 * P, 3 * P, 1}, {3 * P, 8 * P, 3}});
-    REQUIRE(s.protect(2 * P, 3 * P, kProtRead | kProtWrite) == 0);
+    REQUIRE(s.protect(2 * P, 3 * P, kProtRead | kProtWrite).ok());
     CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 8 * P, 3}});
-    REQUIRE(s.protect(0, 8 * P, 0) == 0);
+    REQUIRE(s.protect(0, 8 * P, 0).ok());
     CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 8 * P, 0}});
 }
 
@@ -80,11 +80,11 @@ TEST_CASE("regions: a file region merges only with the same file continued") {
     a.file = file, a.file_va = P, a.file_len = sizeof file;
     Region b = a;
     b.start = 2 * P, b.end = 3 * P;
-    REQUIRE(s.insert(a) == 0);
-    REQUIRE(s.insert(b) == 0);
+    REQUIRE(s.insert(a).ok());
+    REQUIRE(s.insert(b).ok());
     CHECK(s.count() == 1);
     Region c = anon(3 * P, 4 * P, kProtRead); // anonymous after it
-    REQUIRE(s.insert(c) == 0);
+    REQUIRE(s.insert(c).ok());
     CHECK(s.count() == 2);
     CHECK_FALSE(s.at(0).beyond_file(3 * P));
     Region d = a;
@@ -106,8 +106,8 @@ TEST_CASE("regions: shared memory merges only with the same object at the same a
     b.shm_va = 0, b.shm = two;
     CHECK_FALSE(a.mergeable(b));
     RegionSet s{};
-    REQUIRE(s.insert(a) == 0);
-    REQUIRE(s.protect(0, P, kProtRead) == 0);
+    REQUIRE(s.insert(a).ok());
+    REQUIRE(s.protect(0, P, kProtRead).ok());
     CHECK(s.at(0).shm == one);
     CHECK_FALSE(a.is_private_anon());
 }
@@ -115,24 +115,24 @@ TEST_CASE("regions: shared memory merges only with the same object at the same a
 TEST_CASE("regions: a full set refuses what would need room, and changes nothing") {
     RegionSet s{};
     for (u32 i = 0; i < RegionSet::kMaxRegions; ++i) // one-page regions with gaps: none merge
-        REQUIRE(s.insert(anon(2 * i * P, (2 * i + 1) * P)) == 0);
-    CHECK(s.insert(anon(0x10000 * P, 0x10001 * P, kProtExec)) == -12);
-    CHECK(s.insert(anon(P, 2 * P)) == 0); // fills a gap and merges both neighbours: room
+        REQUIRE(s.insert(anon(2 * i * P, (2 * i + 1) * P)).ok());
+    CHECK(s.insert(anon(0x10000 * P, 0x10001 * P, kProtExec)).error().code == 12);
+    CHECK(s.insert(anon(P, 2 * P)).ok()); // fills a gap and merges both neighbours: room
     CHECK(s.count() == RegionSet::kMaxRegions - 1);
-    REQUIRE(s.insert(anon(0x10000 * P, 0x10004 * P, kProtExec)) == 0);
+    REQUIRE(s.insert(anon(0x10000 * P, 0x10004 * P, kProtExec)).ok());
     auto full = dump(s);
-    CHECK(s.protect(0x10001 * P, 0x10002 * P, kProtRead) == -12); // needs two more regions
-    CHECK(s.remove(0x10001 * P, 0x10002 * P, [](const Region&) {}) == -12);
+    CHECK(s.protect(0x10001 * P, 0x10002 * P, kProtRead).error().code == 12); // needs two more regions
+    CHECK(s.remove(0x10001 * P, 0x10002 * P, [](const Region&) {}).error().code == 12);
     CHECK(dump(s) == full);
-    CHECK(s.protect(0x10000 * P, 0x10004 * P, kProtRead) == 0); // a whole region: no split
-    CHECK(s.remove(0x10000 * P, 0x10004 * P, [](const Region&) {}) == 0);
+    CHECK(s.protect(0x10000 * P, 0x10004 * P, kProtRead).ok()); // a whole region: no split
+    CHECK(s.remove(0x10000 * P, 0x10004 * P, [](const Region&) {}).ok());
 }
 
 TEST_CASE("regions: find_free takes the highest gap that fits") {
     RegionSet s{};
     CHECK(s.find_free(4 * P, 0x10 * P, 0x100 * P) == 0xfc * P);
-    REQUIRE(s.insert(anon(0xf0 * P, 0x100 * P)) == 0);
-    REQUIRE(s.insert(anon(0x80 * P, 0xee * P)) == 0);
+    REQUIRE(s.insert(anon(0xf0 * P, 0x100 * P)).ok());
+    REQUIRE(s.insert(anon(0x80 * P, 0xee * P)).ok());
     CHECK(s.find_free(2 * P, 0x10 * P, 0x100 * P) == 0xee * P);   // the 2-page gap
     CHECK(s.find_free(3 * P, 0x10 * P, 0x100 * P) == 0x7d * P);   // too small: below
     CHECK(s.find_free(0x70 * P, 0x10 * P, 0x100 * P) == 0x10 * P); // exactly the bottom gap
@@ -149,15 +149,15 @@ TEST_CASE("regions: random operations agree with a page-by-page model") {
         u32 prot = static_cast<u32>(rng() % 4);
         switch (rng() % 3) {
         case 0: // map (MAP_FIXED: remove, then insert)
-            if (s.remove(a * P, b * P, [](const Region&) {}) == 0 && s.insert(anon(a * P, b * P, prot)) == 0)
+            if (s.remove(a * P, b * P, [](const Region&) {}).ok() && s.insert(anon(a * P, b * P, prot)).ok())
                 for (u64 p = a; p < b; ++p) model[p] = prot;
             break;
         case 1:
-            if (s.remove(a * P, b * P, [](const Region&) {}) == 0)
+            if (s.remove(a * P, b * P, [](const Region&) {}).ok())
                 for (u64 p = a; p < b; ++p) model.erase(p);
             break;
         case 2:
-            if (s.covered(a * P, b * P) && s.protect(a * P, b * P, prot) == 0)
+            if (s.covered(a * P, b * P) && s.protect(a * P, b * P, prot).ok())
                 for (u64 p = a; p < b; ++p) model[p] = prot;
             break;
         }
