@@ -385,27 +385,42 @@ void drop_page(Mm& mm, PageMap::Page& p) {
     if (!p.borrowed) frame_unref(p.frame);
 }
 
+/// A new mark for Shared::mark: walks over regions visit each shared object once with it.
+u64 new_mark() {
+    static u64 mark;
+    return ++mark;
+}
+
 /// After regions went: a shared object that none of mm's regions maps any more loses mm's
-/// reference. `gone` lists the objects the removed regions mapped.
+/// reference. `gone` lists the objects the removed regions mapped (maybe twice). O(regions).
 void release_unmapped_shared(Mm& mm, Shared* const* gone, u32 n) {
-    for (u32 i = 0; i < n; ++i) {
-        bool seen = false;
-        for (u32 j = 0; j < i && !seen; ++j) seen = gone[j] == gone[i];
-        for (u32 k = 0; k < mm.regions.count() && !seen; ++k) seen = mm.regions.at(k).shm == gone[i];
-        if (!seen) shared_release(*gone[i]);
-    }
+    if (n == 0) return;
+    const u64 mark = new_mark();
+    for (u32 k = 0; k < mm.regions.count(); ++k)
+        if (Shared* s = mm.regions.at(k).shm) s->mark = mark; // still mapped
+    Shared* release = nullptr; // the others, once each (listed first: releasing may free)
+    for (u32 i = 0; i < n; ++i)
+        if (gone[i]->mark != mark) gone[i]->mark = mark, gone[i]->next = release, release = gone[i];
+    for (Shared *s = release, *next; s; s = next) next = s->next, shared_release(*s);
 }
 
 /// Remove [start, end) from mm's regions with their pages (the frames go back to mm,
 /// shared objects lose mm's reference when no region of mm maps them any more).
 Result<void> remove_range(Mm& mm, u64 start, u64 end) {
-    Shared* gone[RegionSet::kMaxRegions];
+    if (!regions_room(mm.regions, 1)) return kNoMemory; // (a region may split in two)
+    // The shared objects the range maps, listed before anything changes.
+    u32 k = 0;
+    mm.regions.for_range(start, end, [&](const Region& r) { k += r.shm != nullptr; });
+    Shared* few[16];
+    Shared** gone = k <= 16 ? few : static_cast<Shared**>(heap_alloc_raw(k * sizeof(Shared*)));
+    if (!gone) return kNoMemory;
     u32 n = 0;
     Result<void> e = mm.regions.remove(start, end, [&](const Region& r) {
         mm.pages.erase_range(r.start, r.end, [&](PageMap::Page& p) { drop_page(mm, p); });
         if (r.shm) gone[n++] = r.shm;
     });
     release_unmapped_shared(mm, gone, n);
+    if (gone != few) heap_free(gone);
     return e;
 }
 
@@ -430,6 +445,23 @@ void fill_page(const Region& r, u64 va, unsigned char* page) {
 }
 
 } // namespace
+
+/// Room in `set` for `more` regions beyond its count: its storage doubles in the heap (up
+/// to RegionSet::kMaxRegions, as Linux's vm.max_map_count).
+bool regions_room(RegionSet& set, u32 more) {
+    const u64 need = u64{set.count()} + more;
+    if (need <= set.capacity()) return true;
+    if (need > RegionSet::kMaxRegions) return false;
+    u64 capacity = set.capacity() ? set.capacity() * 2 : 8;
+    while (capacity < need) capacity *= 2;
+    if (capacity > RegionSet::kMaxRegions) capacity = RegionSet::kMaxRegions;
+    auto* storage = static_cast<Region*>(heap_alloc_raw(capacity * sizeof(Region)));
+    if (!storage) return false;
+    Region* old = set.storage();
+    set.set_storage(storage, static_cast<u32>(capacity));
+    heap_free(old);
+    return true;
+}
 
 /// Give a present page the rights `rights` (0: no mapping, its frame kept). The kernel's
 /// Protect only lowers rights below those a page was mapped with: raising them maps again.
@@ -520,13 +552,14 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
 
 Result<void> mm_add_region(Mm& mm, const Region& r) {
     TRY(remove_range(mm, r.start, r.end));
+    if (!regions_room(mm.regions, 1)) return kNoMemory;
     return mm.regions.insert(r);
 }
 
 Result<void> mm_unmap(Mm& mm, u64 start, u64 end) { return remove_range(mm, start, end); }
 
 Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
-    if (!mm.regions.covered(start, end)) return kNoMemory;
+    if (!mm.regions.covered(start, end) || !regions_room(mm.regions, 2)) return kNoMemory;
     TRY(mm.regions.protect(start, end, prot));
     u32 rights = rights_of(prot);
     bool ok = true;
@@ -553,6 +586,7 @@ Result<void> mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
     r.file = s.data, r.file_va = s.vaddr, r.file_len = s.filesz;
     r.zero_tail = true; // memsz beyond filesz: the bss
     if (start >= end) return {};
+    if (!regions_room(mm.regions, 3)) return kNoMemory;
     if (const Region* before = mm.regions.find(start)) {
         // The page is shared with the segment before (a linker may pack them so): it gets
         // both segments' bytes now, and the rights of both.
@@ -587,12 +621,13 @@ void mm_release(Mm& mm) {
     });
     page_map_free(mm.pages);
     if (mm.store) store_unuse(*mm.store);
-    Shared* shared[RegionSet::kMaxRegions];
-    u32 n = 0;
+    // Each shared object it maps loses its reference, once.
+    const u64 mark = new_mark();
+    Shared* release = nullptr;
     for (u32 i = 0; i < mm.regions.count(); ++i)
-        if (mm.regions.at(i).shm) shared[n++] = mm.regions.at(i).shm;
-    mm.regions.clear();
-    release_unmapped_shared(mm, shared, n);
+        if (Shared* s = mm.regions.at(i).shm; s && s->mark != mark) s->mark = mark, s->next = release, release = s;
+    for (Shared *s = release, *next; s; s = next) next = s->next, shared_release(*s);
+    heap_free(mm.regions.storage());
     heap_free(&mm);
 }
 
@@ -602,7 +637,7 @@ Mm* mm_create() {
     if (!mm) return nullptr;
     mm->refs = 1;
     mm->as = abi::kNoSlot;
-    mm->regions.clear();
+    mm->regions = RegionSet{};
     mm->pages = PageMap{};
     mm->budgets = 0;
     mm->brk_start = mm->brk = 0;
@@ -668,14 +703,15 @@ Result<long> copy_string(Mm& mm, u64 va, char* out, u64 max) {
 Mm* copy_mm(Mm& from) {
     Mm* mm = mm_create();
     if (!mm) return nullptr;
-    mm->regions = from.regions;
-    mm->brk_start = from.brk_start, mm->brk = from.brk;
-    for (u32 i = 0; i < mm->regions.count(); ++i) { // the child maps the same shared objects
-        Shared* s = mm->regions.at(i).shm;
-        bool seen = false;
-        for (u32 j = 0; j < i && !seen; ++j) seen = mm->regions.at(j).shm == s;
-        if (s && !seen) ++s->refs;
+    if (!regions_room(mm->regions, from.regions.count())) {
+        mm_release(*mm);
+        return nullptr;
     }
+    mm->regions.copy_from(from.regions);
+    mm->brk_start = from.brk_start, mm->brk = from.brk;
+    const u64 mark = new_mark();
+    for (u32 i = 0; i < mm->regions.count(); ++i) // the child maps the same shared objects
+        if (Shared* s = mm->regions.at(i).shm; s && s->mark != mark) s->mark = mark, ++s->refs;
     bool err = !page_map_reserve(mm->pages, from.pages.size());
     from.pages.for_each([&](PageMap::Page& src) {
         if (err) return;

@@ -112,6 +112,8 @@ struct Mm { // an address space and the memory in it
 /// maps it (a fork's child too), released when the last one unmaps it or ends.
 struct Shared {
     int refs;     // address spaces with a region of it
+    u64 mark;     // visited by the walk with this mark (memory.cpp, new_mark)
+    Shared* next; // in a walk's list
     Blocks blocks;
     PageMap pages; // keyed by offset in the object: the frames made so far (storage in the heap)
 };
@@ -277,6 +279,8 @@ Mm* mm_create();
 void mm_release(Mm& mm);
 Mm* copy_mm(Mm& from);
 u32 rights_of(u32 prot);
+/// Room in `set` for `more` regions beyond its count (its storage grows in the heap).
+bool regions_room(RegionSet& set, u32 more);
 /// Store an int in `mm` at `va`, all or nothing (both ends are checked first).
 bool store_int(Mm& mm, u64 va, int value);
 bool allows(const Region& r, u32 access);

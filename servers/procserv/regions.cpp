@@ -2,7 +2,7 @@
 
 namespace procserv {
 namespace {
-constexpr Errno kNoRoom{12}; // ENOMEM, as Linux past vm.max_map_count
+constexpr Errno kNoRoom{12}; // ENOMEM: no room in the storage (procserv grows it first)
 } // namespace
 
 bool Region::mergeable(const Region& next) const {
@@ -70,7 +70,7 @@ Result<void> RegionSet::insert(const Region& r) {
         regions_[i].start = r.start;
         return {};
     }
-    if (count_ == kMaxRegions) return kNoRoom;
+    if (count_ == capacity_) return kNoRoom;
     for (u32 j = count_; j > i; --j) regions_[j] = regions_[j - 1];
     regions_[i] = r;
     ++count_;
@@ -80,7 +80,7 @@ Result<void> RegionSet::insert(const Region& r) {
 Result<void> RegionSet::split_at(u64 va) {
     u32 i = first_at_or_after(va);
     if (i >= count_ || regions_[i].start >= va) return {}; // a boundary already, or no region there
-    if (count_ == kMaxRegions) return kNoRoom;
+    if (count_ == capacity_) return kNoRoom;
     for (u32 j = count_; j > i + 1; --j) regions_[j] = regions_[j - 1];
     regions_[i + 1] = regions_[i];
     regions_[i].end = va;
@@ -96,7 +96,7 @@ Result<void> RegionSet::prepare_split(u64 start, u64 end) {
     const Region* b = find(end);
     if (a && a->start < start) ++need;
     if (b && b->start < end) ++need;
-    if (count_ + need > kMaxRegions) return kNoRoom;
+    if (count_ + need > capacity_) return kNoRoom;
     (void)split_at(start); // (room counted above)
     (void)split_at(end);
     return {};

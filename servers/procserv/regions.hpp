@@ -60,18 +60,26 @@ struct Region {
     bool mergeable(const Region& next) const;
 };
 
-/// The sorted regions of one address space. Every change checks first that it can be
-/// made whole (room for the regions a split creates) and fails with -ENOMEM otherwise,
-/// changing nothing.
+/// The sorted regions of one address space, in storage its owner gives it (and grows:
+/// procserv doubles it in its heap). Every change checks first that it can be made whole
+/// (room for the regions a split creates) and fails with ENOMEM otherwise, changing
+/// nothing. All zeros is an empty set with no storage.
 class RegionSet {
   public:
-    static constexpr u32 kMaxRegions = 256; ///< as Linux's vm.max_map_count: ENOMEM beyond
+    static constexpr u32 kMaxRegions = 65530; ///< as Linux's default vm.max_map_count
 
-    /// Only the regions in use are copied or cleared: O(count), never the whole table.
-    RegionSet& operator=(const RegionSet& other) {
+    /// Move the regions to `storage` of `capacity` entries (at least count()).
+    void set_storage(Region* storage, u32 capacity) {
+        for (u32 i = 0; i < count_; ++i) storage[i] = regions_[i];
+        regions_ = storage;
+        capacity_ = capacity;
+    }
+    Region* storage() const { return regions_; }
+    u32 capacity() const { return capacity_; }
+    /// Copy `other`'s regions (capacity() must hold them): O(count).
+    void copy_from(const RegionSet& other) {
         count_ = other.count_;
         for (u32 i = 0; i < count_; ++i) regions_[i] = other.regions_[i];
-        return *this;
     }
     void clear() { count_ = 0; }
     u32 count() const { return count_; }
@@ -101,6 +109,11 @@ class RegionSet {
     Result<void> protect(u64 start, u64 end, u32 prot);
     /// The highest free range of `length` bytes in [low, high), or 0 if there is none.
     u64 find_free(u64 length, u64 low, u64 high) const;
+    /// Call f(region) for every region that meets [start, end).
+    template <class F>
+    void for_range(u64 start, u64 end, F&& f) const {
+        for (u32 i = first_at_or_after(start); i < count_ && regions_[i].start < end; ++i) f(regions_[i]);
+    }
 
   private:
     /// Split the regions straddling start and end so that [start, end) is made of whole
@@ -111,8 +124,9 @@ class RegionSet {
     void erase(u32 i);
     void merge_around(u32 i);
 
-    Region regions_[kMaxRegions];
+    Region* regions_;
     u32 count_;
+    u32 capacity_;
 };
 
 /// The frames of the present pages of one address space. Besides the hash table, a dense

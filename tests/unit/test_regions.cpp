@@ -17,6 +17,11 @@ Region anon(u64 start, u64 end, u32 prot = kProtRead | kProtWrite) {
     r.start = start, r.end = end, r.prot = prot;
     return r;
 }
+/// A region set with storage for `capacity` regions (procserv gives it heap memory).
+struct Set : RegionSet {
+    std::vector<Region> store;
+    explicit Set(u32 capacity = 512) : RegionSet{}, store(capacity) { set_storage(store.data(), capacity); }
+};
 /// The regions as (start, end, prot) triples, for comparisons.
 std::vector<std::vector<u64>> dump(const RegionSet& s) {
     std::vector<std::vector<u64>> out;
@@ -26,7 +31,7 @@ std::vector<std::vector<u64>> dump(const RegionSet& s) {
 } // namespace
 
 TEST_CASE("regions: insert keeps order, merges equal neighbours, finds by address") {
-    RegionSet s{};
+    Set s;
     REQUIRE(s.insert(anon(10 * P, 12 * P)).ok());
     REQUIRE(s.insert(anon(2 * P, 4 * P)).ok());
     REQUIRE(s.insert(anon(4 * P, 6 * P)).ok()); // joins [2, 4)
@@ -45,7 +50,7 @@ TEST_CASE("regions: insert keeps order, merges equal neighbours, finds by addres
 }
 
 TEST_CASE("regions: remove splits what it cuts and reports every piece") {
-    RegionSet s{};
+    Set s;
     REQUIRE(s.insert(anon(0x10 * P, 0x20 * P)).ok());
     std::vector<std::pair<u64, u64>> removed;
     auto note = [&](const Region& r) { removed.push_back({r.start, r.end}); };
@@ -63,7 +68,7 @@ TEST_CASE("regions: remove splits what it cuts and reports every piece") {
 }
 
 TEST_CASE("regions: protect splits and merges back") {
-    RegionSet s{};
+    Set s;
     REQUIRE(s.insert(anon(0, 8 * P)).ok());
     REQUIRE(s.protect(2 * P, 3 * P, kProtRead).ok());
     CHECK(dump(s) == std::vector<std::vector<u64>>{{0, 2 * P, 3}, {2 * P, 3 * P, 1}, {3 * P, 8 * P, 3}});
@@ -75,7 +80,7 @@ TEST_CASE("regions: protect splits and merges back") {
 
 TEST_CASE("regions: a file region merges only with the same file continued") {
     static const unsigned char file[3 * P] = {};
-    RegionSet s{};
+    Set s;
     Region a = anon(P, 2 * P, kProtRead);
     a.file = file, a.file_va = P, a.file_len = sizeof file;
     Region b = a;
@@ -105,7 +110,7 @@ TEST_CASE("regions: shared memory merges only with the same object at the same a
     CHECK_FALSE(a.mergeable(b));
     b.shm_va = 0, b.shm = two;
     CHECK_FALSE(a.mergeable(b));
-    RegionSet s{};
+    Set s;
     REQUIRE(s.insert(a).ok());
     REQUIRE(s.protect(0, P, kProtRead).ok());
     CHECK(s.at(0).shm == one);
@@ -113,12 +118,13 @@ TEST_CASE("regions: shared memory merges only with the same object at the same a
 }
 
 TEST_CASE("regions: a full set refuses what would need room, and changes nothing") {
-    RegionSet s{};
-    for (u32 i = 0; i < RegionSet::kMaxRegions; ++i) // one-page regions with gaps: none merge
+    constexpr u32 kCap = 256;
+    Set s(kCap);
+    for (u32 i = 0; i < kCap; ++i) // one-page regions with gaps: none merge
         REQUIRE(s.insert(anon(2 * i * P, (2 * i + 1) * P)).ok());
     CHECK(s.insert(anon(0x10000 * P, 0x10001 * P, kProtExec)).error().code == 12);
     CHECK(s.insert(anon(P, 2 * P)).ok()); // fills a gap and merges both neighbours: room
-    CHECK(s.count() == RegionSet::kMaxRegions - 1);
+    CHECK(s.count() == kCap - 1);
     REQUIRE(s.insert(anon(0x10000 * P, 0x10004 * P, kProtExec)).ok());
     auto full = dump(s);
     CHECK(s.protect(0x10001 * P, 0x10002 * P, kProtRead).error().code == 12); // needs two more regions
@@ -129,7 +135,7 @@ TEST_CASE("regions: a full set refuses what would need room, and changes nothing
 }
 
 TEST_CASE("regions: find_free takes the highest gap that fits") {
-    RegionSet s{};
+    Set s;
     CHECK(s.find_free(4 * P, 0x10 * P, 0x100 * P) == 0xfc * P);
     REQUIRE(s.insert(anon(0xf0 * P, 0x100 * P)).ok());
     REQUIRE(s.insert(anon(0x80 * P, 0xee * P)).ok());
@@ -142,7 +148,7 @@ TEST_CASE("regions: find_free takes the highest gap that fits") {
 
 TEST_CASE("regions: random operations agree with a page-by-page model") {
     std::mt19937_64 rng(7);
-    RegionSet s{};
+    Set s;
     std::map<u64, u32> model; // page -> prot, for mapped pages
     for (int step = 0; step < 4000; ++step) {
         u64 a = rng() % 64, b = a + 1 + rng() % 8;
@@ -257,4 +263,21 @@ TEST_CASE("page map: moving to bigger storage keeps every page and leaves the ol
     for (u32 o : small_order) REQUIRE(o == 0);
     for (u64 i = 0; i < 96; ++i) REQUIRE(m.add((2000 + i) * P, i, 1) != nullptr);
     CHECK(m.size() == m.limit());
+}
+
+TEST_CASE("regions: storage can move and grow; a copy takes only the regions in use") {
+    Set s(4);
+    for (u32 i = 0; i < 4; ++i) REQUIRE(s.insert(anon(2 * i * P, (2 * i + 1) * P)).ok());
+    CHECK(s.insert(anon(100 * P, 101 * P)).error().code == 12); // full
+    auto before = dump(s);
+    std::vector<Region> bigger(16);
+    s.set_storage(bigger.data(), 16);
+    CHECK(dump(s) == before);
+    CHECK(s.insert(anon(100 * P, 101 * P)).ok());
+    Set copy(8);
+    copy.copy_from(s);
+    CHECK(dump(copy) == dump(s));
+    std::vector<std::vector<u64>> in_range;
+    s.for_range(P, 5 * P, [&](const Region& r) { in_range.push_back({r.start, r.end}); });
+    CHECK(in_range == std::vector<std::vector<u64>>{{2 * P, 3 * P}, {4 * P, 5 * P}});
 }

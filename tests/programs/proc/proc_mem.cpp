@@ -204,6 +204,18 @@ int main(int, char**) {
         check(huge_pattern(0), "the parent's 128 MiB are unchanged");
         check_eq(sys::munmap(g_huge, kHuge), 0, "munmap of the 128 MiB");
     }
+    // ---- thousands of regions (Linux allows 65,530 by default) ----
+    constexpr long kSplit = 2000;
+    unsigned char* many = map(kSplit * P);
+    check(many != nullptr, "mmap of 2000 pages");
+    if (many) {
+        int ok = 0;
+        for (long i = 0; i < kSplit; i += 2) ok += sys::mprotect(many + i * P, P, sys::PROT_READ) == 0;
+        check_eq(ok, kSplit / 2, "every other page made read-only: 2000 regions");
+        many[P] = 7; // a writable one between two read-only ones
+        check_eq(signal_of(write_target, many), sys::SIGSEGV, "a read-only one still refuses a write");
+        check_eq(sys::munmap(many, kSplit * P), 0, "munmap of all 2000 regions at once");
+    }
     g_big_bss[0] = 1, g_big_bss[sizeof g_big_bss - 1] = 2;
     check(g_big_bss[0] == 1 && g_big_bss[sizeof g_big_bss - 1] == 2 && g_big_bss[sizeof g_big_bss / 2] == 0,
           "a 5 MiB array in .bss: touched at both ends");
