@@ -1,11 +1,11 @@
 // The filesystem procserv serves: the initrd's files, read-only, with per-thread cwd
 // (Fs, shared under CLONE_FS) and descriptor tables (Files, shared under CLONE_FILES).
+#include "path.hpp"
 #include "procserv.hpp"
 
 namespace procserv {
 
 // ---- the filesystem: the initrd, read-only -----------------------------------------
-enum class Kind { None, File, Dir };
 /// What the initrd has at absolute `path`: a file, a directory (its entry, or a prefix
 /// of other names), or nothing.
 Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
@@ -25,43 +25,9 @@ Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
     return kind;
 }
 
-/// Walk `path` (relative to `cwd`, which is a directory) into the absolute name `out`
-/// ("/a/b", no "." or ".."), as Linux walks it: every name the walk passes through must
-/// be a directory (ENOENT if missing, ENOTDIR if a file, also for "file/" and
-/// "file/.."); the last name itself need not exist. ENAMETOOLONG.
+/// Walk `path` from `cwd` into the absolute name `out` over the initrd (path.hpp).
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max) {
-    u64 o = 0;
-    if (path[0] != '/')
-        for (; cwd[o] && o + 1 < max; ++o) out[o] = cwd[o];
-    if (o == 1) o = 0; // the cwd "/" is the empty prefix
-    out[o] = 0;
-    for (u64 i = 0; path[i];) {
-        while (path[i] == '/') ++i;
-        u64 j = i;
-        while (path[j] && path[j] != '/') ++j;
-        u64 len = j - i;
-        if (len == 0) break;
-        if (len == 2 && path[i] == '.' && path[i + 1] == '.') {
-            while (o > 0 && out[o - 1] != '/') --o;
-            if (o > 0) --o;
-        } else if (!(len == 1 && path[i] == '.')) {
-            if (o + 1 + len + 1 > max) return Errno{sys::kENAMETOOLONG};
-            out[o++] = '/';
-            memcpy(out + o, path + i, len);
-            o += len;
-        }
-        out[o] = 0;
-        // Something follows this name (a '/', maybe then more names): it must be a directory.
-        if (path[j] == '/' && o > 0) {
-            Kind k = lookup(out);
-            if (k == Kind::None) return Errno{sys::kENOENT};
-            if (k == Kind::File) return Errno{sys::kENOTDIR};
-        }
-        i = j;
-    }
-    if (o == 0) out[o++] = '/';
-    out[o] = 0;
-    return {};
+    return walk_path(cwd, path, out, max, [](const char* abs, void*) { return lookup(abs); }, nullptr);
 }
 
 bool is_directory(const char* abs) { return lookup(abs) == Kind::Dir; }
