@@ -31,27 +31,25 @@ u32 TablePool::remaining() const {
     return n;
 }
 
-MapBudget::MapBudget(u32 bits, PhysAddr tables) : KernelObject(ObjectType::MapBudget) {
-    auto* slots = reinterpret_cast<Capability*>(this + 1);
-    for (u64 i = 0; i < slots_for(bits); ++i) new (&slots[i]) Capability();
-    store_ = MapStore{.tables = tables,
-                      .table_count = static_cast<u32>(tables_for(bits)),
-                      .slots = slots,
-                      .slot_count = slots_for(bits)};
+MapStore MapStore::make(PhysAddr tables, u64 table_count, Capability* slots, u64 slot_count) {
+    for (u64 i = 0; i < slot_count; ++i) new (&slots[i]) Capability();
+    return MapStore{.tables = tables,
+                    .table_count = static_cast<u32>(table_count),
+                    .slots = slots,
+                    .slot_count = slot_count};
 }
+
+MapBudget::MapBudget(u32 bits, PhysAddr tables)
+    : KernelObject(ObjectType::MapBudget),
+      store_(MapStore::make(tables, tables_for(bits), reinterpret_cast<Capability*>(this + 1), slots_for(bits))) {}
 
 void MapBudget::teardown(Reaper& reaper) {
     if (owner_) owner_->budget_lost(*this, reaper);
 }
 
 AddressSpace::AddressSpace(u32 bits, PhysAddr tables, PhysWindow window, const PagingOps& ops)
-    : KernelObject(ObjectType::AddressSpace), window_(window), ops_(ops), root_(tables) {
-    auto* slots = reinterpret_cast<Capability*>(this + 1);
-    for (u64 i = 0; i < slots_for(bits); ++i) new (&slots[i]) Capability();
-    own_ = MapStore{.tables = tables,
-                    .table_count = static_cast<u32>(tables_for(bits)),
-                    .slots = slots,
-                    .slot_count = slots_for(bits)};
+    : KernelObject(ObjectType::AddressSpace), window_(window), ops_(ops), root_(tables),
+      own_(MapStore::make(tables, tables_for(bits), reinterpret_cast<Capability*>(this + 1), slots_for(bits))) {
     stores_[0] = &own_;
     root_ = pool().alloc_zeroed(window).value(); // the first table of the budget
     if (ops_.prepare_root) ops_.prepare_root(root_, window_);

@@ -41,6 +41,9 @@ struct MapStore {
     u64 slot_count = 0;
     u64 slots_used = 0;
 
+    /// A store over `table_count` frames from `tables` and `slot_count` slots at `slots`
+    /// (constructed here, empty).
+    static MapStore make(PhysAddr tables, u64 table_count, Capability* slots, u64 slot_count);
     u32 tables_left() const { return table_count - tables_used; }
     /// Mappings it can still take.
     u64 room() const { return slot_count / 4 * 3 - slots_used; }
