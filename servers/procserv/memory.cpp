@@ -200,6 +200,20 @@ bool page_map_reserve(PageMap& map, u64 pages) {
     return true;
 }
 
+/// Make `map` (empty, no storage) a copy of `other`, storage and all.
+bool page_map_clone(PageMap& map, const PageMap& other) {
+    if (!other.capacity()) return true;
+    auto* storage = static_cast<PageMap::Page*>(heap_alloc_raw(other.capacity() * sizeof(PageMap::Page)));
+    auto* order = static_cast<u32*>(heap_alloc_raw(other.capacity() / 2 * sizeof(u32)));
+    if (!storage || !order) {
+        heap_free(storage);
+        heap_free(order);
+        return false;
+    }
+    map.copy_of(other, storage, order);
+    return true;
+}
+
 void page_map_free(PageMap& map) {
     heap_free(map.storage());
     heap_free(map.order());
@@ -712,32 +726,32 @@ Mm* copy_mm(Mm& from) {
     const u64 mark = new_mark();
     for (u32 i = 0; i < mm->regions.count(); ++i) // the child maps the same shared objects
         if (Shared* s = mm->regions.at(i).shm; s && s->mark != mark) s->mark = mark, ++s->refs;
-    bool err = !page_map_reserve(mm->pages, from.pages.size());
+    // The parent's private pages stop being writable until they copy (a page already
+    // copy-on-write from an earlier fork costs nothing here).
+    bool err = false;
     from.pages.for_each([&](PageMap::Page& src) {
-        if (err) return;
-        if (!src.borrowed && !src.cow) {
-            src.cow = true; // the parent's page stops being writable until it copies
+        if (!err && !src.borrowed && !src.cow) {
+            src.cow = true;
             if (!set_rights(from, src, src.rights).ok()) err = true;
         }
-        // Pages that will never be copied (code, read-only data) and shared memory are
-        // mapped at once, as they are: a fault costs ten times a map. Writable private
-        // pages wait for the child's first touch (a write would fault anyway).
-        const Region* r = src.borrowed ? nullptr : from.regions.find(src.va);
-        u32 rights = src.borrowed || (r && !(r->prot & kProtWrite)) ? src.rights : 0;
-        PageMap::Page* p = nullptr;
-        if (err || (rights && !mm_map(*mm, src.frame, src.va, rights).ok()) ||
-            !(p = mm->pages.add(src.va, src.frame, rights))) {
-            err = true;
-            return;
-        }
-        p->borrowed = src.borrowed;
-        p->cow = !src.borrowed;
-        if (p->cow) frame_ref(src.frame);
     });
-    if (err) {
+    // The child's page map is a copy of the parent's (two block copies); each private
+    // frame gains the child's reference.
+    if (err || !page_map_clone(mm->pages, from.pages)) {
         mm_release(*mm);
         return nullptr;
     }
+    // Pages that will never be copied (code, read-only data) and shared memory are mapped
+    // at once, as they are: a fault costs ten times a map. Writable private pages wait for
+    // the child's first touch (a write would fault anyway); so does a page whose map fails.
+    const Region* r = nullptr;
+    mm->pages.for_each([&](PageMap::Page& p) {
+        if (!p.borrowed) frame_ref(p.frame);
+        if (!p.borrowed && !(r && r->contains(p.va))) r = mm->regions.find(p.va);
+        u32 rights = p.borrowed || (r && !(r->prot & kProtWrite)) ? p.rights : 0;
+        p.rights = 0;
+        if (rights && mm_map(*mm, p.frame, p.va, rights).ok()) p.rights = rights;
+    });
     return mm;
 }
 

@@ -152,6 +152,16 @@ void PageMap::move_to(Page* storage, u32* order, u64 capacity) {
     }
 }
 
+void PageMap::copy_of(const PageMap& other, Page* storage, u32* order) {
+    pages_ = storage;
+    order_ = order;
+    capacity_ = other.capacity_;
+    size_ = other.size_;
+    shift_ = other.shift_;
+    __builtin_memcpy(pages_, other.pages_, capacity_ * sizeof(Page));
+    __builtin_memcpy(order_, other.order_, capacity_ / 2 * sizeof(u32));
+}
+
 void PageMap::clear() {
     for (u64 i = 0; i < size_; ++i) pages_[order_[i]] = Page{}, order_[i] = 0;
     size_ = 0;

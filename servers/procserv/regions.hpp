@@ -156,6 +156,9 @@ class PageMap {
     /// Move every page to new storage (as init() wants it); the old storage is left all
     /// zeros. Page pointers from before are stale afterwards.
     void move_to(Page* storage, u32* order, u64 capacity);
+    /// Become a copy of `other` (empty before), in `storage` and `order` of other's
+    /// capacity: two block copies, no rehashing.
+    void copy_of(const PageMap& other, Page* storage, u32* order);
     /// Forget every page.
     void clear();
 

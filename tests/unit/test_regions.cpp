@@ -281,3 +281,20 @@ TEST_CASE("regions: storage can move and grow; a copy takes only the regions in 
     s.for_range(P, 5 * P, [&](const Region& r) { in_range.push_back({r.start, r.end}); });
     CHECK(in_range == std::vector<std::vector<u64>>{{2 * P, 3 * P}, {4 * P, 5 * P}});
 }
+
+TEST_CASE("page map: a copy finds every page and is independent of the original") {
+    std::vector<PageMap::Page> a_store(128), b_store(128);
+    std::vector<u32> a_order(64), b_order(64);
+    PageMap a{}, b{};
+    a.init(a_store.data(), a_order.data(), a_store.size());
+    for (u64 i = 0; i < 50; ++i) REQUIRE(a.add(i * 7 * P, 1000 + i, 3));
+    a.remove(a.find(14 * P));
+    b.copy_of(a, b_store.data(), b_order.data());
+    CHECK(b.size() == 49);
+    for (u64 i = 0; i < 50; ++i) CHECK((b.find(i * 7 * P) != nullptr) == (i != 2));
+    b.remove(b.find(0));
+    CHECK(a.find(0) != nullptr); // the original is untouched
+    u64 walked = 0;
+    b.for_each([&](PageMap::Page&) { ++walked; });
+    CHECK(walked == 48);
+}
