@@ -54,18 +54,18 @@ Result<long> do_open(ThreadRec& t, u64 path_va, u64 flags) {
     Kind k = lookup(abs, &e);
     if (k == Kind::None) return Errno{sys::kENOENT};
     if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return Errno{sys::kENOTDIR};
-    long fd = TRY(free_fd(*t.files));
+    long fd = TRY(t.files->fds.lowest_free(heap_alloc, heap_free));
     OpenFile* f = heap_new<OpenFile>();
     if (!f) return kNoMemory;
     f->refs = 1;
     f->dir = k == Kind::Dir;
     f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
     f->size = k == Kind::File ? e.size : 0;
-    t.files->fd[fd] = f;
+    t.files->fds.put(static_cast<u64>(fd), f);
     return fd;
 }
 
-OpenFile* fd_of(ThreadRec& t, u64 fd) { return fd < t.files->size ? t.files->fd[fd] : nullptr; }
+OpenFile* fd_of(ThreadRec& t, u64 fd) { return t.files->fds.at(fd); }
 
 Result<long> do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
     OpenFile* f = fd_of(t, fd);
@@ -85,8 +85,7 @@ void drop_file(OpenFile* f) {
 Result<void> do_close(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
     if (!f) return Errno{sys::kEBADF};
-    t.files->fd[fd] = nullptr;
-    if (fd < t.files->low) t.files->low = fd;
+    t.files->fds.take(fd);
     drop_file(f);
     return {};
 }
@@ -94,40 +93,15 @@ Result<void> do_close(ThreadRec& t, u64 fd) {
 Result<long> do_dup(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
     if (!f) return Errno{sys::kEBADF};
-    long nfd = TRY(free_fd(*t.files));
-    t.files->fd[nfd] = f;
+    long nfd = TRY(t.files->fds.lowest_free(heap_alloc, heap_free));
+    t.files->fds.put(static_cast<u64>(nfd), f);
     ++f->refs;
     return nfd;
 }
 
 // ---- fs state and descriptor tables of threads --------------------------------------
-// Both live in the heap: a descriptor table starts with kFirstFds entries and doubles
-// when full, up to kMaxFds (beyond: EMFILE, as RLIMIT_NOFILE).
-constexpr u64 kFirstFds = 16;
-
-/// Make `files` hold at least `size` entries.
-bool fds_reserve(Files& files, u64 size) {
-    if (size <= files.size) return true;
-    u64 n = files.size ? files.size : kFirstFds;
-    while (n < size) n *= 2;
-    auto* fd = static_cast<OpenFile**>(heap_alloc(n * sizeof(OpenFile*)));
-    if (!fd) return false;
-    if (files.fd) memcpy(fd, files.fd, files.size * sizeof(OpenFile*));
-    heap_free(files.fd);
-    files.fd = fd;
-    files.size = n;
-    return true;
-}
-
-/// The lowest free descriptor of `files` (the table grows if needed). EMFILE; ENOMEM.
-Result<long> free_fd(Files& files) {
-    for (; files.low < files.size; ++files.low)
-        if (!files.fd[files.low]) return static_cast<long>(files.low);
-    if (files.size >= kMaxFds) return Errno{sys::kEMFILE};
-    long fd = static_cast<long>(files.size);
-    if (!fds_reserve(files, files.size + 1)) return kNoMemory;
-    return fd;
-}
+// Both live in the heap; a descriptor table (fdtable.hpp) starts with 16 entries and
+// doubles when full, up to 4096 (beyond: EMFILE, as RLIMIT_NOFILE).
 
 Fs* new_fs() {
     Fs* fs = heap_new<Fs>();
@@ -137,7 +111,7 @@ Fs* new_fs() {
 
 Files* new_files() {
     Files* files = heap_new<Files>();
-    if (files && !fds_reserve(*files, kFirstFds)) heap_free(files), files = nullptr;
+    if (files && !files->fds.reserve(FdTable::kFirst, heap_alloc, heap_free).ok()) heap_free(files), files = nullptr;
     if (files) files->refs = 1;
     return files;
 }
@@ -148,8 +122,8 @@ void drop_fs(Fs* fs) {
 
 void drop_files(Files* files) {
     if (!files || --files->refs > 0) return;
-    for (u64 i = 0; i < files->size; ++i) drop_file(files->fd[i]);
-    heap_free(files->fd);
+    for (u64 i = 0; i < files->fds.size(); ++i) drop_file(files->fds.at(i));
+    files->fds.release(heap_free);
     heap_free(files);
 }
 
@@ -165,10 +139,11 @@ Fs* fs_for_child(ThreadRec& t, bool share) {
 Files* files_for_child(ThreadRec& t, bool share) {
     if (share) return ++t.files->refs, t.files;
     Files* files = new_files();
-    if (files && !fds_reserve(*files, t.files->size)) drop_files(files), files = nullptr;
+    const FdTable& from = t.files->fds;
+    if (files && !files->fds.reserve(from.size(), heap_alloc, heap_free).ok()) drop_files(files), files = nullptr;
     if (files)
-        for (u64 i = 0; i < t.files->size; ++i)
-            if ((files->fd[i] = t.files->fd[i])) ++files->fd[i]->refs;
+        for (u64 i = 0; i < from.size(); ++i)
+            if (OpenFile* f = from.at(i)) files->fds.put(i, f), ++f->refs;
     return files;
 }
 

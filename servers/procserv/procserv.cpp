@@ -10,7 +10,10 @@
 //   memory.cpp    cap slots, blocks, stores of frames, address spaces (regions, pages,
 //                 copy-on-write), shared objects, client memory through a window page
 //   mman.cpp      mmap, munmap, mprotect, madvise, brk
-//   regions.cpp   the pure bookkeeping of regions and pages (unit-tested on the host)
+//   regions.cpp   the pure bookkeeping of regions and pages   } pure logic, unit-tested
+//   path.cpp      Linux's path walk                             } on the host
+//   fdtable.cpp   descriptor tables                             }
+//   result.hpp    errors: Result<T> with a Linux errno
 //
 // Memory. The kernel's untyped memory is lent in blocks carved as they are needed: 4 KiB
 // thread blocks (a thread, its 8-slot cap space, its join semaphore and its Reply object

@@ -2,6 +2,7 @@
 // head comment lists the files and explains the design).
 #pragma once
 
+#include "fdtable.hpp"
 #include "regions.hpp"
 
 #include <microkernel/cpio.hpp>
@@ -44,7 +45,7 @@ constexpr u32 kBudgetBits = 4;  // ... then map budgets of up to 16 tables, 6144
 /// (as RLIMIT_NPROC, per process): no process can take the memory another needs.
 constexpr int kMaxThreadsPerProcess = 4096;
 constexpr long kMaxProcesses = 8192; ///< alive or waiting to be reaped (one user: RLIMIT_NPROC)
-constexpr u64 kMaxFds = 4096;        ///< per descriptor table (RLIMIT_NOFILE)
+// (4096 descriptors per table: FdTable::kMax, fdtable.hpp)
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
@@ -134,9 +135,7 @@ struct OpenFile {
 
 struct Files { // a descriptor table: shared under CLONE_FILES
     int refs;
-    u64 size;     // entries of fd (grows by doubling up to kMaxFds)
-    u64 low;      // no descriptor below it is free
-    OpenFile** fd; // in the heap
+    FdTable fds; // its entries in the heap
 };
 
 struct Process;
@@ -347,7 +346,6 @@ Result<long> do_getcwd(ThreadRec& t, u64 buf, u64 size);
 long do_umask(ThreadRec& t, u64 mask);
 Fs* new_fs();
 Files* new_files();
-Result<long> free_fd(Files& files);
 void drop_fs(Fs* fs);
 void drop_files(Files* files);
 /// A new thread's fs state and descriptor table: shared, or copies (null: table full).
