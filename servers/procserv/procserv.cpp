@@ -20,7 +20,10 @@
 // fit in one) and 1 MiB process blocks (an address space's store of frames, a shared
 // object). The kernel reuses an untyped's memory only when everything carved from it is
 // gone, so each block belongs to one owner, and revoking the block's capability ends
-// everything carved from it at once: that is how every byte comes back.
+// everything carved from it at once: that is how every byte comes back. procserv's own
+// records (threads, processes, address spaces, page maps, descriptor tables ...) live in
+// its heap, which grows by process blocks: there is no table to fill, only per-process
+// limits (procserv.hpp).
 //
 // Blocking. procserv never waits for a client. A call that must wait (waitpid,
 // futex_wait) has its reply kept in the caller's own kernel Reply object (made with the
