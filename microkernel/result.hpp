@@ -72,15 +72,16 @@ constexpr const char* error_name(Error e) {
     return "?";
 }
 
-/// A value or an Error. Small in-house `expected`, usable without exceptions.
-template <class T>
+/// A value or an error (the kernel's Error unless the user picks another type, as procserv
+/// does with Linux errno values). Small in-house `expected`, usable without exceptions.
+template <class T, class E = Error>
 class [[nodiscard]] Result {
   public:
     constexpr Result(T v) : ok_(true) { new (&storage_.value) T(static_cast<T&&>(v)); }
-    constexpr Result(Error e) : ok_(false) { storage_.error = e; }
+    constexpr Result(E e) : ok_(false) { storage_.error = e; }
     constexpr bool ok() const { return ok_; }
     constexpr explicit operator bool() const { return ok_; }
-    constexpr Error error() const { return storage_.error; }
+    constexpr E error() const { return storage_.error; }
     constexpr T& value() { return storage_.value; }
     constexpr const T& value() const { return storage_.value; }
     constexpr T* operator->() { return &storage_.value; }
@@ -90,24 +91,24 @@ class [[nodiscard]] Result {
     union Storage {
         Storage() {}
         T value;
-        Error error;
+        E error;
     } storage_;
     bool ok_;
 };
 
-template <>
-class [[nodiscard]] Result<void> {
+template <class E>
+class [[nodiscard]] Result<void, E> {
   public:
     constexpr Result() : ok_(true) {}
-    constexpr Result(Error e) : ok_(false), error_(e) {}
+    constexpr Result(E e) : ok_(false), error_(e) {}
     constexpr bool ok() const { return ok_; }
     constexpr explicit operator bool() const { return ok_; }
-    constexpr Error error() const { return error_; }
+    constexpr E error() const { return error_; }
     constexpr void value() const {}
 
   private:
     bool ok_;
-    Error error_ = Error::InvalidArgument;
+    E error_{};
 };
 
 } // namespace kernel

@@ -84,7 +84,6 @@ void make_pools() {
     for (u64 i = 0; i < info().untyped_count; ++i) g_untyped_used[i] = kPage;
 }
 
-
 u64 pool_take(Pool& p, bool slot_info_ready) {
     if (p.free_count) {
         u64 b = p.free_head;
@@ -117,6 +116,23 @@ void pool_give(Pool& p, u64 block) {
     ++p.free_count;
 }
 
+/// Frames carved from `block` at once: the largest batch of `most`, most/4, ... 1 that
+/// it still holds (a frame alone costs two pages of its block: the kernel lays out
+/// page-owning objects pages first, headers after, so only a batch packs its headers).
+/// The first slot, `count` of them, or kNoSlot. `info`: as alloc_slots.
+u64 carve_frames(u64 block, u32 most, bool info, u32& count) {
+    for (u32 n = most; n >= 1; n /= 4) {
+        u64 first = alloc_slots(n, info);
+        if (first == abi::kNoSlot) continue;
+        if (sys::retype(block, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
+            count = n;
+            return first;
+        }
+        for (u64 f = first; f < first + n; ++f) free_slot(f);
+    }
+    return abi::kNoSlot;
+}
+
 // ---- procserv's heap --------------------------------------------------------------------
 // Every record (threads, processes, address spaces, descriptor tables, page maps ...)
 // lives in one heap in procserv's own address space from kHeapBase. It grows by process
@@ -135,17 +151,10 @@ bool heap_grow(u64 bytes) {
         u64 b = pool_take(g_proc_blocks, false); // (the heap's blocks are never given back)
         if (b == abi::kNoSlot) break;
         ++g_heap_blocks;
-        // Frames in batches (a lone frame would cost two pages), as many as fit.
-        for (u32 n = 64; n >= 1;) {
-            u64 first = alloc_slots(n, false);
-            if (first != abi::kNoSlot && sys::retype(b, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
-                for (u64 f = first; f < first + n; ++f, g_heap_top += kPage)
-                    if (!self_map(f, g_heap_top, rt::kRead | rt::kWrite).ok()) return false; // (slots: never)
-                continue;
-            }
-            for (u64 f = first; first != abi::kNoSlot && f < first + n; ++f) free_slot(f);
-            n /= 4;
-        }
+        u32 n = 0;
+        for (u64 first; (first = carve_frames(b, 64, false, n)) != abi::kNoSlot;) // all it holds
+            for (u64 f = first; f < first + n; ++f, g_heap_top += kPage)
+                if (!self_map(f, g_heap_top, rt::kRead | rt::kWrite).ok()) return false; // (slots: never)
     }
     if (g_heap_top == from) return false;
     if (!g_heap.extend(reinterpret_cast<void*>(from), g_heap_top - from)) return false;
@@ -221,31 +230,33 @@ void page_map_free(PageMap& map) {
 }
 
 // ---- frames of an Mm -------------------------------------------------------------------
+/// One more process block for `blocks` (at its head). False when memory is exhausted.
+bool blocks_grow(Blocks& blocks) {
+    u64 b = pool_take(g_proc_blocks);
+    if (b == abi::kNoSlot) return false;
+    slot_info(b).block_next = static_cast<u32>(blocks.head);
+    blocks.head = b;
+    return true;
+}
+
 /// Retype one object of `type` into a new slot, paid by `blocks` (a new block when the
 /// last one is full); the slot.
 Result<u64> blocks_retype(Blocks& blocks, OT type, u32 bits) {
     u64 out = alloc_slot();
     if (out == abi::kNoSlot) return kNoMemory;
-    for (;;) {
-        if (blocks.count && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0) return out;
-        u64 b = pool_take(g_proc_blocks);
-        if (b == abi::kNoSlot) break;
-        slot_info(b).block_next = static_cast<u32>(blocks.count ? blocks.head : 0);
-        blocks.head = b;
-        ++blocks.count;
-    }
+    auto fits = [&] { return blocks.head && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0; };
+    if (fits() || (blocks_grow(blocks) && fits())) return out;
     free_slot(out);
     return kNoMemory;
 }
 
 /// Revoking a block's capability destroys everything carved from it: give them back.
 void blocks_release(Blocks& blocks) {
-    for (u64 b = blocks.count ? blocks.head : 0, next; b != 0; b = next) {
+    for (u64 b = blocks.head, next; b != 0; b = next) {
         next = slot_info(b).block_next;
         sys::cap_revoke(root::kCapSpace, b);
         pool_give(g_proc_blocks, b);
     }
-    blocks.count = 0;
     blocks.head = 0;
 }
 
@@ -267,19 +278,28 @@ alignas(4096) const unsigned char g_zero_page[kPage] = {};
 
 /// Map in procserv's own address space, growing it (from procserv's own untyped) when it
 /// has no table or mapping slot left.
+/// Hand the map budget in `slot` to address space `as` (the budget is deleted if the space
+/// refuses it); the slot is free again either way. ENOMEM when refused.
+Result<void> give_budget(u64 as, u64 slot) {
+    bool grown = sys::grow(as, slot) == 0;
+    if (!grown) sys::cap_delete(root::kCapSpace, slot);
+    free_slot(slot);
+    if (!grown) return kNoMemory;
+    return {};
+}
+
 Result<void> self_map(u64 frame, u64 va, u32 rights) {
     long long e = sys::map(root::kAddressSpace, frame, va, rights);
     if (e != -sys::kENOMEM) return kernel_answer(e);
     u64 slot = alloc_slots(1, false); // (no SlotInfo: making one may come here)
     if (slot == abi::kNoSlot) return kNoMemory;
-    bool grown = sys::retype(root::kUntyped, OT::MapBudget, kBudgetBits, root::kCapSpace, slot) == 0 &&
-                 sys::grow(root::kAddressSpace, slot) == 0;
-    if (!grown) sys::cap_delete(root::kCapSpace, slot);
-    free_slot(slot);
-    if (!grown) return kNoMemory;
+    if (sys::retype(root::kUntyped, OT::MapBudget, kBudgetBits, root::kCapSpace, slot) != 0) {
+        free_slot(slot);
+        return kNoMemory;
+    }
+    TRY(give_budget(root::kAddressSpace, slot));
     return kernel_answer(sys::map(root::kAddressSpace, frame, va, rights));
 }
-
 
 namespace {
 
@@ -325,33 +345,20 @@ bool with_frame(u64 frame, u64 slot, bool write, F&& f) {
 
 /// Carve fresh frames for store `s`: a batch as large as the store has carved so far
 /// (4 to 64: a short-lived fork child needs few) that its newest block still holds, else
-/// one from a new block. One at a time, each frame would cost two pages: the kernel lays
-/// out page-owning objects pages first, headers after, so only a batch packs its headers
-/// together.
+/// one from a new block.
 Result<void> refill_frames(Store& s) {
     u32 batch = 4;
     while (batch < 64 && batch * 4 <= s.carved) batch *= 4;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        for (u32 n = batch; n >= 1 && s.blocks.count; n /= 4) {
-            u64 first = alloc_slots(n);
-            if (first == abi::kNoSlot) continue;
-            if (sys::retype(s.blocks.head, OT::Frame, 0, root::kCapSpace, first, n) == 0) {
-                for (u64 f = first + n; f-- > first;) {
-                    slot_info(f).frame_next = static_cast<u32>(s.fresh_head);
-                    s.fresh_head = f;
-                }
-                s.carved += n;
-                return {};
-            }
-            for (u64 f = first; f < first + n; ++f) free_slot(f);
-        }
-        u64 b = pool_take(g_proc_blocks);
-        if (b == abi::kNoSlot) break;
-        slot_info(b).block_next = static_cast<u32>(s.blocks.count ? s.blocks.head : 0);
-        s.blocks.head = b;
-        ++s.blocks.count;
+    u32 n = 0;
+    u64 first = s.blocks.head ? carve_frames(s.blocks.head, batch, true, n) : abi::kNoSlot;
+    if (first == abi::kNoSlot && blocks_grow(s.blocks)) first = carve_frames(s.blocks.head, batch, true, n);
+    if (first == abi::kNoSlot) return kNoMemory;
+    for (u64 f = first + n; f-- > first;) {
+        slot_info(f).frame_next = static_cast<u32>(s.fresh_head);
+        s.fresh_head = f;
     }
-    return kNoMemory;
+    s.carved += n;
+    return {};
 }
 
 /// A zeroed frame from mm's store, mapped by one page (the caller's): a fresh one (the
@@ -381,16 +388,10 @@ Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
     if (e != -sys::kENOMEM) return kernel_answer(e);
     u32 bits = mm.budgets < kBudgetBits ? mm.budgets : kBudgetBits;
     u64 slot = TRY(blocks_retype(mm.store->blocks, OT::MapBudget, bits));
-    bool grown = sys::grow(mm.as, slot) == 0;
-    if (!grown) sys::cap_delete(root::kCapSpace, slot);
-    free_slot(slot);
-    if (!grown) return kNoMemory;
+    TRY(give_budget(mm.as, slot));
     ++mm.budgets;
     return kernel_answer(sys::map(mm.as, frame, va, rights));
 }
-
-/// Room for one more page in mm's page map.
-bool page_map_room(Mm& mm) { return page_map_reserve(mm.pages, mm.pages.size() + 1); }
 
 /// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
 /// reused once no page maps it (memory returns to the system when its store ends).
@@ -541,7 +542,7 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
         return set_rights(mm, *p, rights).ok() ? Touch::Ok : Touch::NoMem;
     }
     if (r->beyond_file(page)) return Touch::Bus;
-    if (!page_map_room(mm)) return Touch::NoMem;
+    if (!page_map_reserve(mm.pages, mm.pages.size() + 1)) return Touch::NoMem;
     u32 rights = rights_of(r->prot);
     if (r->shm) { // the shared object's frame, mapped here too
         Result<u64> frame = shared_frame(*r, page);

@@ -30,7 +30,6 @@ Result<Process*> new_process(Process* parent) {
     ++g_procs_total;
     p->parent = parent;
     if (parent) {
-        p->ppid = parent->pid;
         p->sibling_next = parent->children;
         if (parent->children) parent->children->sibling_prev = p;
         parent->children = p;
@@ -109,7 +108,6 @@ void end_process(Process& p) {
     while (Process* c = p.children) {
         p.children = c->sibling_next;
         c->parent = nullptr;
-        c->ppid = 0;
         c->sibling_prev = c->sibling_next = nullptr;
         if (c->ended) free_process(*c);
     }

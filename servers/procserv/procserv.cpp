@@ -57,7 +57,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Clone: return done(do_clone(t, label, r));
     case Op::ThreadCreate: return thread_create(t, r);
     case Op::Join: return join(t, static_cast<long>(r.mr[0]), r.mr[1]);
-    case Op::GetIds: return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.ppid));
+    case Op::GetIds: return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.parent ? p.parent->pid : 0));
     case Op::Chdir: return done(do_chdir(t, r.mr[0]));
     case Op::Getcwd: return done(do_getcwd(t, r.mr[0], r.mr[1]));
     case Op::Umask: return done(do_umask(t, r.mr[0]));

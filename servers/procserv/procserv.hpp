@@ -81,8 +81,7 @@ void pool_give(Pool& p, u64 block);
 /// through SlotInfo::block_next (a block lent out is on no pool's free list), newest first;
 /// slot 0 (procserv's own untyped, never a block) ends it.
 struct Blocks {
-    u64 head;
-    u64 count;
+    u64 head; // 0: none
 };
 
 /// Where an address space's frames come from: its own blocks. A frame may be mapped by
@@ -169,9 +168,9 @@ struct ThreadRec {
 };
 
 struct Process {
-    int pid, ppid;
+    int pid;
     Process* pid_next;                 // in its pid's hash chain (process.cpp)
-    Process* parent;                   // null once it is an orphan (ppid 0)
+    Process* parent;                   // null once it is an orphan (its ppid is then 0)
     Process* children;                 // its children (alive or waiting to be reaped)
     Process *sibling_prev, *sibling_next;
     ThreadRec* threads;                // its threads, alive and not yet ended
@@ -181,7 +180,6 @@ struct Process {
     bool group_exit;
     int status;     // wait status once ended
     bool ended;     // zombie until reaped
-    int ended_records; // its threads' Ended records (procserv.cpp)
     int unclaimed;     // of those, the ones whose code no join has claimed yet
 };
 

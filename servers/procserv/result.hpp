@@ -1,8 +1,9 @@
 // How procserv's functions fail: a Linux errno value (what the caller finally gets, as a
-// negated number in the reply), carried in a Result next to the value on success.
-// kernel::Result (microkernel/result.hpp) is the same idea over the kernel's Error; TRY
-// works with both.
+// negated number in the reply), carried in the kernel's Result template
+// (microkernel/result.hpp) next to the value on success; TRY works with it.
 #pragma once
+
+#include <microkernel/result.hpp>
 
 namespace procserv {
 
@@ -12,35 +13,7 @@ struct Errno {
 };
 
 template <class T>
-class [[nodiscard]] Result {
-  public:
-    constexpr Result(T v) : ok_(true), value_(v) {}
-    constexpr Result(Errno e) : ok_(false), value_(), error_(e) {}
-    constexpr bool ok() const { return ok_; }
-    constexpr Errno error() const { return error_; }
-    constexpr T& value() { return value_; }
-    constexpr const T& value() const { return value_; }
-    constexpr T* operator->() { return &value_; }
-
-  private:
-    bool ok_;
-    T value_;
-    Errno error_{0};
-};
-
-template <>
-class [[nodiscard]] Result<void> {
-  public:
-    constexpr Result() : ok_(true) {}
-    constexpr Result(Errno e) : ok_(false), error_(e) {}
-    constexpr bool ok() const { return ok_; }
-    constexpr Errno error() const { return error_; }
-    constexpr void value() const {}
-
-  private:
-    bool ok_;
-    Errno error_{0};
-};
+using Result = kernel::Result<T, Errno>;
 
 /// A result as the protocol carries it: the value, or the negated errno.
 template <class T>

@@ -154,7 +154,6 @@ void end_thread(ThreadRec& t, int code) {
         g_ended_by_tid[bucket(e.tid)] = &e;
         e.proc_next = p.ended_list;
         p.ended_list = &e;
-        ++p.ended_records;
         if (!e.joiner) ++g_unclaimed_ended, ++p.unclaimed;
     }
     release_thread(t);
@@ -197,7 +196,6 @@ void drop_ended_records(Process& p) {
         if (!e->joiner) --g_unclaimed_ended, --p.unclaimed;
         unlink_ended(*e);
         heap_free(e);
-        --p.ended_records;
     }
 }
 
