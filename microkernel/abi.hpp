@@ -128,7 +128,7 @@ enum class CapSpaceMethod : u64 {
     Identify = 6, ///< kRead: (slot) -> (type, rights, badge)
 };
 enum class ThreadMethod : u64 {
-    Configure = 1,     ///< kControl: (cap space slot, address space slot, ipc buffer frame slot, ipc buffer va, fault endpoint slot)
+    Configure = 1,     ///< kControl: (cap space slot, address space slot, ipc buffer frame slot, ipc buffer va, fault endpoint slot[, shared cap space slot])
     ReadRegisters = 2, ///< kRead: (first, count) -> registers
     WriteRegisters = 3, ///< kWrite: (first, count, values...)
     SetTls = 4,        ///< kControl: (base)

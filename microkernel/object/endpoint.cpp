@@ -13,13 +13,16 @@ void transfer_message(Thread& from, Thread& to, u64 badge, bool grant) {
     u32 caps = 0;
     abi::IpcBuffer* src_buf = from.ipc_buffer();
     abi::IpcBuffer* dst_buf = to.ipc_buffer();
-    CapSpace* src_space = from.cap_space();
-    CapSpace* dst_space = to.cap_space();
-    if (grant && info.caps && src_buf && dst_buf && src_space && dst_space &&
-        dst_buf->receive_slot < dst_space->slot_count()) { // kNoSlot is never a slot
+    if (grant && info.caps && src_buf && dst_buf && dst_buf->receive_slot != abi::kNoSlot) {
         for (u32 i = 0; i < info.caps && i < abi::kMaxMsgCaps; ++i) {
-            auto src = src_space->lookup_any(src_buf->send_caps[i]);
-            auto dst = dst_space->lookup_empty(dst_buf->receive_slot + i);
+            // Each address names a slot of its thread's own or shared cap space.
+            u64 from_slot = src_buf->send_caps[i], to_slot = dst_buf->receive_slot + i;
+            if (to_slot < dst_buf->receive_slot) break; // wrapped around
+            CapSpace* src_space = from.space_for(from_slot);
+            CapSpace* dst_space = to.space_for(to_slot);
+            if (!src_space || !dst_space) break;
+            auto src = src_space->lookup_any(from_slot);
+            auto dst = dst_space->lookup_empty(to_slot);
             if (!src || !dst || !(*src)->derivable()) break;
             cap_derive(**src, **dst, (*src)->rights(), (*src)->badge());
             dst_buf->received_badges[i] = (*src)->badge();

@@ -42,6 +42,17 @@ CapSpace* Thread::cap_space() const {
     return cap_space_cap_.empty() ? nullptr : &cap_space_cap_.as<CapSpace>();
 }
 
+CapSpace* Thread::shared_cap_space() const {
+    return shared_cap_space_cap_.empty() ? nullptr : &shared_cap_space_cap_.as<CapSpace>();
+}
+
+CapSpace* Thread::space_for(u64 slot) const {
+    CapSpace* own = cap_space();
+    if (own && slot < own->slot_count()) return own;
+    CapSpace* shared = shared_cap_space();
+    return shared ? shared : own;
+}
+
 namespace {
 void replace(Capability& slot, Capability& source, Reaper& reaper) {
     // Derive first: if `source` names the object `slot` holds, deleting first could
@@ -54,6 +65,9 @@ void replace(Capability& slot, Capability& source, Reaper& reaper) {
 } // namespace
 
 void Thread::set_cap_space(Capability& cap, Reaper& reaper) { replace(cap_space_cap_, cap, reaper); }
+void Thread::set_shared_cap_space(Capability& cap, Reaper& reaper) {
+    replace(shared_cap_space_cap_, cap, reaper);
+}
 void Thread::set_fault_endpoint(Capability& cap, Reaper& reaper) {
     replace(fault_endpoint_cap_, cap, reaper);
 }
@@ -146,7 +160,7 @@ void Thread::teardown(Scheduler& scheduler, Reaper& reaper) {
     else scheduler.make_unready(*this);
     drop_reply_links(scheduler);
     state_ = ThreadState::Dead;
-    Capability* held[] = {&cap_space_cap_, &address_space_cap_, &ipc_buffer_cap_,
+    Capability* held[] = {&cap_space_cap_, &shared_cap_space_cap_, &address_space_cap_, &ipc_buffer_cap_,
                           &fault_endpoint_cap_};
     for (Capability* c : held)
         if (!c->empty()) cap_delete(*c, reaper);

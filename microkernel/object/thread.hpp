@@ -71,6 +71,9 @@ class Thread : public KernelObject {
     /// Configuration: each copies (derives) the given capability into the thread's own
     /// slot, replacing what was there. Validation is the caller's (syscall layer).
     void set_cap_space(Capability& cap, Reaper& reaper);
+    /// The cap space the thread shares with others (a process's): capability addresses
+    /// beyond its own cap space's slots name slots of this one.
+    void set_shared_cap_space(Capability& cap, Reaper& reaper);
     void set_fault_endpoint(Capability& cap, Reaper& reaper);
     void set_address_space(Capability& cap, Reaper& reaper);
     /// `buffer` is the kernel's view of the IPC buffer inside the frame `frame` names.
@@ -81,6 +84,11 @@ class Thread : public KernelObject {
         buffer_from_frame_ = false;
     }
     CapSpace* cap_space() const;
+    CapSpace* shared_cap_space() const;
+    /// The cap space a capability address of this thread names (docs/abi.md, "Capability
+    /// addresses"): its own below its own's size, else the shared one (if any), at the
+    /// same index. Null when the thread has neither.
+    CapSpace* space_for(u64 slot) const;
     Capability& fault_endpoint() { return fault_endpoint_cap_; }
     /// The address space the thread runs in, or null.
     KernelObject* address_space() const { return address_space_cap_.object(); }
@@ -143,6 +151,7 @@ class Thread : public KernelObject {
     bool buffer_from_frame_ = false;
 
     Capability cap_space_cap_;
+    Capability shared_cap_space_cap_;
     Capability address_space_cap_;
     Capability ipc_buffer_cap_;
     Capability fault_endpoint_cap_;

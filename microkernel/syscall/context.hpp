@@ -19,16 +19,23 @@ struct SyscallContext {
     PhysWindow window;    ///< how the kernel reaches physical memory (IPC buffers)
     Sink console{};       ///< where DebugPutChar writes (nothing when put is null)
 
-    /// A capability of the caller's cap space, checked for type and rights.
+    /// A capability the caller names (its own cap space or the shared one: Thread::space_for),
+    /// checked for type and rights.
     Result<Capability*> lookup(u64 slot, ObjectType type, u32 rights) const {
-        CapSpace* cs = caller.cap_space();
+        CapSpace* cs = caller.space_for(slot);
         if (!cs) return Error::BadCapability;
         return cs->lookup(slot, type, rights);
     }
     Result<Capability*> lookup_any(u64 slot) const {
-        CapSpace* cs = caller.cap_space();
+        CapSpace* cs = caller.space_for(slot);
         if (!cs) return Error::BadCapability;
         return cs->lookup_any(slot);
+    }
+    /// An empty slot the caller names, to put a new capability in.
+    Result<Capability*> lookup_empty(u64 slot) const {
+        CapSpace* cs = caller.space_for(slot);
+        if (!cs) return Error::BadCapability;
+        return cs->lookup_empty(slot);
     }
 
     /// Finish successfully, answering with `words` in the message registers.

@@ -44,9 +44,7 @@ Result<void> invoke_machine_object(SyscallContext& ctx, Capability& cap, const M
         TRY(cap.check(ObjectType::Machine, r::kControl));
         TRY(msg.require(2));
         u32 line = TRY(msg.word32(0));
-        CapSpace* cs = ctx.caller.cap_space();
-        if (!cs) return Error::BadCapability;
-        Capability& dest = *TRY(cs->lookup_empty(msg.word(1)));
+        Capability& dest = *TRY(ctx.lookup_empty(msg.word(1)));
         IrqHandler* h = TRY(machine.issue(line));
         cap_install_root(dest, *h, r::kAll);
         ctx.done();

@@ -22,11 +22,16 @@ Result<void> configure(SyscallContext& ctx, Thread& t, const Message& msg) {
     Capability* frame = TRY(optional_cap(ctx, msg.word(2), ObjectType::Frame, r::kRead | r::kWrite));
     u64 buffer_va = msg.word(3);
     Capability* fault = TRY(optional_cap(ctx, msg.word(4), ObjectType::Endpoint, r::kWrite));
+    // Optional sixth word: the shared cap space (a process's), with Edit as the own one.
+    Capability* shared = nullptr;
+    if (msg.length() > 5)
+        shared = TRY(optional_cap(ctx, msg.word(5), ObjectType::CapSpace, r::kEdit));
     u64 offset = buffer_va % kPageSize;
     if (frame && (offset % alignof(abi::IpcBuffer) || offset + sizeof(abi::IpcBuffer) > kPageSize))
         return Error::InvalidArgument;
     // Everything is valid: install (each setter derives its own capability).
     if (cs) t.set_cap_space(*cs, ctx.reaper);
+    if (shared) t.set_shared_cap_space(*shared, ctx.reaper);
     if (as) t.set_address_space(*as, ctx.reaper);
     if (frame) {
         auto* buffer = reinterpret_cast<abi::IpcBuffer*>(

@@ -117,6 +117,40 @@ TEST_CASE("syscall: configuring a thread needs Edit on its cap space and Map on 
     CHECK(t.address_space() != nullptr);
 }
 
+TEST_CASE("syscall: addresses beyond a thread's own cap space name its shared cap space") {
+    Sys w;
+    Thread& t = w.thread(10);
+    w.make<CapSpace>(ObjectType::CapSpace, 11, 1); // the thread's own: 2 slots
+    CapSpace& own = w.cs->slot(11).as<CapSpace>();
+    w.semaphore(12);                                  // in the shared one (the root's)
+    w.semaphore(13);
+    REQUIRE(w.invoke(kCs, CM::Copy, {13, 0, 11}) == 0); // own slot 0: the second semaphore
+    REQUIRE(w.invoke(kCs, CM::Mint, {kCs, 14, r::kAll & ~r::kEdit, 0}) == 0);
+    // The shared cap space needs Edit, as the own one does; nothing changes on refusal.
+    CHECK(w.invoke(10, TM::Configure, {11, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, 14}) ==
+          e(Error::AccessDenied));
+    CHECK(t.cap_space() == nullptr);
+    REQUIRE(w.invoke(10, TM::Configure, {11, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, kCs}) == 0);
+    CHECK(t.cap_space() == &own);
+    CHECK(t.shared_cap_space() == w.cs);
+    REQUIRE(w.sched.schedule(0) == &w.me);
+    // Slot 0 is the thread's own (its semaphore, not the root's slot 0); slot 1 is its
+    // own and empty; 12 and 13 are beyond its own 2 slots: the shared space's.
+    REQUIRE(w.invoke(13, abi::SemaphoreMethod::Signal) == 0);
+    CHECK(w.call(t, Syscall::Invoke, 0, static_cast<u64>(SM::TryWait)) == 0); // took the signal
+    CHECK(w.call(t, Syscall::Invoke, 1, static_cast<u64>(SM::TryWait)) == e(Error::BadCapability));
+    CHECK(w.call(t, Syscall::Invoke, 12, static_cast<u64>(SM::TryWait)) == e(Error::WouldBlock));
+    REQUIRE(w.call(t, Syscall::Invoke, 12, static_cast<u64>(SM::Signal)) == 0);
+    REQUIRE(w.invoke(12, SM::TryWait) == 0);
+    // Without an own cap space every address names the shared one.
+    Thread& u = w.thread(15);
+    REQUIRE(w.invoke(15, TM::Configure, {abi::kNoSlot, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, kCs}) == 0);
+    CHECK(u.space_for(0) == w.cs);
+    // Gone with the thread: destroying it drops its capability to the shared space.
+    u64 before = w.cs->slot(kCs).as<CapSpace>().slot_count();
+    CHECK(before == w.cs->slot_count());
+}
+
 TEST_CASE("syscall: a thread that deletes its own last capability") {
     Sys w;
     u64 destroyed = w.reaper.destroyed();

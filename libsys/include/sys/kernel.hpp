@@ -97,9 +97,12 @@ inline long long cap_move(u64 cs, u64 src, u64 dest) {
 inline long long cap_delete(u64 cs, u64 slot) { return invoke(cs, abi::CapSpaceMethod::Delete, {slot}).error; }
 inline long long cap_revoke(u64 cs, u64 slot) { return invoke(cs, abi::CapSpaceMethod::Revoke, {slot}).error; }
 
-/// Configure a thread; pass abi::kNoSlot for what it should not have.
-inline long long thread_configure(u64 t, u64 cs, u64 as, u64 ipc_frame, u64 ipc_va, u64 fault_ep) {
-    return invoke(t, abi::ThreadMethod::Configure, {cs, as, ipc_frame, ipc_va, fault_ep}).error;
+/// Configure a thread; pass abi::kNoSlot for what it should not have (or keep what it
+/// has). `shared_cs`: the cap space that capability addresses beyond its own cap space's
+/// slots name (docs/abi.md, "Capability addresses").
+inline long long thread_configure(u64 t, u64 cs, u64 as, u64 ipc_frame, u64 ipc_va, u64 fault_ep,
+                                  u64 shared_cs = abi::kNoSlot) {
+    return invoke(t, abi::ThreadMethod::Configure, {cs, as, ipc_frame, ipc_va, fault_ep, shared_cs}).error;
 }
 /// Start a configured thread at `ip` with stack pointer `sp` (register file words 0, 1).
 inline long long thread_start(u64 t, u64 ip, u64 sp) {
