@@ -381,6 +381,8 @@ Result<u64> new_frame(Mm& mm) {
     return frame;
 }
 
+} // namespace
+
 /// Map in mm's address space, growing it by a map budget paid from mm's store when it has
 /// no table or mapping slot left (small ones first: most programs never need one).
 Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
@@ -392,6 +394,8 @@ Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
     ++mm.budgets;
     return kernel_answer(sys::map(mm.as, frame, va, rights));
 }
+
+namespace {
 
 /// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
 /// reused once no page maps it (memory returns to the system when its store ends).

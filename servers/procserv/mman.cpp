@@ -28,7 +28,7 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     if (length == 0 || offset % kPage) return Errno{sys::kEINVAL};
     bool fixed = flags & (kMapFixed | kMapFixedNoreplace);
     if (fixed && addr % kPage) return Errno{sys::kEINVAL};
-    if (length > kUserEnd) return Errno{sys::kENOMEM};
+    if (length > kMapEnd) return Errno{sys::kENOMEM};
     const u64 len = page_up(length);
 
     Region r{};
@@ -49,13 +49,13 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     u64 start = 0;
     if (fixed) {
         if (addr < kMmapMin) return Errno{sys::kEPERM}; // as Linux's mmap_min_addr
-        if (addr + len > kUserEnd) return Errno{sys::kENOMEM};
+        if (addr + len > kMapEnd) return Errno{sys::kENOMEM}; // (the IPC area is above it)
         if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return Errno{sys::kEEXIST};
         start = addr;
     } else {
         // The hint, if that range is free; otherwise the highest free range below kMmapTop.
         u64 hint = page_down(addr);
-        if (hint >= kMmapMin && hint + len <= kUserEnd && !mm.regions.overlaps(hint, hint + len)) start = hint;
+        if (hint >= kMmapMin && hint + len <= kMapEnd && !mm.regions.overlaps(hint, hint + len)) start = hint;
         else start = mm.regions.find_free(len, kMmapMin, kMmapTop);
         if (!start) return Errno{sys::kENOMEM};
     }
@@ -107,7 +107,7 @@ Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice) {
 
 long do_brk(ThreadRec& t, u64 addr) {
     Mm& mm = *t.proc->mm;
-    if (addr < mm.brk_start || addr > kUserEnd) return static_cast<long>(mm.brk);
+    if (addr < mm.brk_start || addr > kMapEnd) return static_cast<long>(mm.brk);
     u64 old_end = page_up(mm.brk), new_end = page_up(addr);
     if (new_end > old_end) {
         // Growing never moves another mapping out of the way: it fails instead.

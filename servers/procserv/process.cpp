@@ -102,6 +102,7 @@ void end_process(Process& p) {
     --g_live_procs;
     if (p.pid == g_first_pid) g_first_status = p.status;
     drop_ended_records(p);
+    caps_release(p);
     mm_release(*p.mm);
     p.mm = nullptr;
     // Children lose their parent: nobody will wait for them; those that ended go.
@@ -139,7 +140,7 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     while (*path == '/') ++path;
     auto file = g_initrd->find(path);
     if (!file) return Errno{sys::kENOENT};
-    auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kUserEnd);
+    auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kMapEnd);
     if (!image) return Errno{sys::kENOEXEC};
     Process* p = TRY(new_process(parent ? parent->proc : nullptr));
     p->mm = mm_create();

@@ -6,6 +6,8 @@
 //   thread.cpp    threads: create, start, end, join, the records ended threads leave
 //   process.cpp   processes: spawn, clone, the end of a process or a group, waitpid
 //   wait.cpp      calls that wait (kept replies) and futexes
+//   caps.cpp      processes' cap spaces, the objects they ask for, IPC buffers, the
+//                 name service
 //   fs.cpp        the initrd's read-only filesystem, cwd/umask, descriptor tables
 //   memory.cpp    cap slots, blocks, stores of frames, address spaces (regions, pages,
 //                 copy-on-write), shared objects, client memory through a window page
@@ -13,6 +15,7 @@
 //   regions.cpp   the pure bookkeeping of regions and pages   } pure logic, unit-tested
 //   path.cpp      Linux's path walk                             } on the host
 //   fdtable.cpp   descriptor tables                             }
+//   names.cpp     the name service's table                      }
 //   result.hpp    errors: Result<T> with a Linux errno
 //
 // Memory. The kernel's untyped memory is lent in blocks carved as they are needed: 4 KiB
@@ -83,6 +86,11 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Mprotect: return done(do_mprotect(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Madvise: return done(do_madvise(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Brk: return done(do_brk(t, r.mr[0]));
+    case Op::CapCreate: return done(cap_create(t, r.mr[0]));
+    case Op::IpcBuffer: return done(ipc_buffer(t));
+    case Op::ServiceRegister: return done(service_register(t, r.mr[0], r.mr[1]));
+    case Op::ServiceLookup: return done(service_lookup(t, r.mr[0]));
+    case Op::ServiceUnregister: return done(service_unregister(t, r.mr[0]));
     case Op::Stats:
         return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
                     static_cast<u64>(g_live_procs));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fdtable.hpp"
+#include "names.hpp"
 #include "regions.hpp"
 
 #include <microkernel/cpio.hpp>
@@ -47,6 +48,14 @@ constexpr int kMaxThreadsPerProcess = 4096;
 constexpr long kMaxProcesses = 8192; ///< alive or waiting to be reaped (one user: RLIMIT_NPROC)
 // (4096 descriptors per table: FdTable::kMax, fdtable.hpp)
 constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
+/// A process's kernel objects (its cap space, the endpoints, semaphores and Reply objects
+/// it asked for, its threads' IPC buffers) are carved from at most this many process
+/// blocks of its own: ENOMEM beyond, for that process only.
+constexpr u32 kObjectBlocks = 4;
+constexpr int kMaxServicesPerProcess = 64; ///< names one process may register (ENOSPC beyond)
+/// Threads' IPC buffers go in the top 64 MiB of the user half, which mmap never gives out.
+constexpr u64 kIpcArea = kUserEnd - (u64{64} << 20);
+constexpr u64 kMapEnd = kIpcArea; ///< the end of what mmap, brk and programs may use
 
 inline const root::Info& info() { return *reinterpret_cast<const root::Info*>(root::kInfo); }
 
@@ -98,6 +107,25 @@ struct Store {
                    // own untyped, never a frame) ends it
 };
 
+/// A thread's IPC buffer: a frame of its process's object memory, mapped at `va` (in the
+/// IPC area, above everything mmap can reach); kept by the process for its next thread
+/// once the thread ends.
+struct IpcBuffer {
+    u64 frame, va;
+    IpcBuffer* next; // in its process's list of spare buffers
+};
+
+/// A process's capabilities (caps.cpp): its shared cap space, made at its first request
+/// for one, and the memory its objects and its threads' IPC buffers are carved from.
+struct Caps {
+    u64 cs;           // procserv's slot of the process cap space; 0 until it has one
+    u64 next;         // where the search for a free slot starts
+    Blocks blocks;    // process blocks its objects are carved from (its quota: kObjectBlocks)
+    u32 block_count;
+    int services;     // names it registered (at most kMaxServicesPerProcess)
+    IpcBuffer* spare; // IPC buffers of its ended threads
+};
+
 struct Mm { // an address space and the memory in it
     int refs;
     u64 as;                 // slot
@@ -106,6 +134,7 @@ struct Mm { // an address space and the memory in it
     PageMap pages;          // what has been touched: its frames (storage in the heap)
     u32 budgets;            // map budgets the address space grew by
     u64 brk_start, brk;     // the program break: brk() moves it within [brk_start, ...)
+    u64 ipc_buffers;        // IPC buffers placed in it so far (the next one's page in the area)
 };
 
 /// Anonymous MAP_SHARED memory: its own frames, mapped into every address space that
@@ -160,6 +189,7 @@ struct ThreadRec {
     int joiner;     // tid of the thread_join call that claimed the exit code, 0 if none
     u64 last_fault; // the page of its last page fault answered with Resume
     u64 join_retval; // while it waits in thread_join: where the code goes (0: nowhere)
+    IpcBuffer* ipc;  // its IPC buffer, once it asked for one
     Wait wait;
     const void* futex_space; // Wait::Futex: the word is at futex_addr of this (an Mm, or a
     u64 futex_addr;          // Shared object: a futex in shared memory is the same for all)
@@ -176,6 +206,7 @@ struct Process {
     ThreadRec* threads;                // its threads, alive and not yet ended
     Ended* ended_list;                 // its threads' Ended records
     Mm* mm;
+    Caps caps;
     int alive;      // threads not yet exited
     bool group_exit;
     int status;     // wait status once ended
@@ -298,6 +329,10 @@ bool copy_out(Mm& mm, u64 va, const void* src, u64 n);
 Result<long> copy_string(Mm& mm, u64 va, char* out, u64 max);
 /// Map `frame` at `va` in procserv's own address space (growing it when it is full).
 Result<void> self_map(u64 frame, u64 va, u32 rights);
+/// Map `frame` at `va` in mm's address space (growing it when it is full).
+Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights);
+bool blocks_grow(Blocks& blocks);
+void blocks_release(Blocks& blocks);
 
 /// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if the
 /// program itself could not read it (write: write it) there. An anonymous page not yet
@@ -349,6 +384,22 @@ void drop_files(Files* files);
 /// A new thread's fs state and descriptor table: shared, or copies (null: table full).
 Fs* fs_for_child(ThreadRec& t, bool share);
 Files* files_for_child(ThreadRec& t, bool share);
+
+// caps.cpp
+Result<long> cap_create(ThreadRec& t, u64 type);
+Result<long> ipc_buffer(ThreadRec& t);
+Result<void> service_register(ThreadRec& t, u64 name_va, u64 slot);
+Result<long> service_lookup(ThreadRec& t, u64 name_va);
+Result<void> service_unregister(ThreadRec& t, u64 name_va);
+/// The slot of the process's shared cap space for a new thread of it, or abi::kNoSlot.
+inline u64 shared_caps(const Process& p) { return p.caps.cs ? p.caps.cs : abi::kNoSlot; }
+/// Make the process cap space in procserv's slot `cs` thread t's shared cap space.
+void configure_shared(ThreadRec& t, u64 cs);
+/// The thread is gone: its IPC buffer waits for the next thread of its process.
+void caps_thread_gone(ThreadRec& t);
+/// The process has ended: its names go, and every object it made (every copy of them,
+/// wherever they are) with the memory they were carved from.
+void caps_release(Process& p);
 
 // mman.cpp
 Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);

@@ -55,6 +55,7 @@ void release_thread(ThreadRec& t) {
     }
     for (u64 s : {t.thread, t.cs, t.join}) free_slot(s); // (reply is join's neighbour)
     if (t.join != abi::kNoSlot) free_slot(t.reply);
+    caps_thread_gone(t);
     drop_fs(t.fs);
     drop_files(t.files);
     if (t.wait == Wait::Futex) futex_unqueue(t);
@@ -103,7 +104,7 @@ Result<ThreadRec*> new_thread(Process& proc, bool joinable) {
                             badge_of(*t), t->cs) == 0 &&
               sys::cap_mint(root::kCapSpace, kEndpointSlot, kScratch, rt::kWrite,
                             badge_of(*t) | procserv::kFaultBadge, root::kCapSpace) == 0 &&
-              sys::thread_configure(t->thread, t->cs, proc.mm->as, abi::kNoSlot, 0, kScratch) == 0;
+              sys::thread_configure(t->thread, t->cs, proc.mm->as, abi::kNoSlot, 0, kScratch, shared_caps(proc)) == 0;
     sys::cap_delete(root::kCapSpace, kScratch);
     if (!ok) {
         release_thread(*t);

@@ -35,7 +35,8 @@ constexpr unsigned long SIGCHLD = 17;
 constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kE2BIG = 7, kENOEXEC = 8, kEBADF = 9,
               kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16,
               kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22, kENFILE = 23, kEMFILE = 24, kEROFS = 30, kERANGE = 34,
-              kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38, kENODEV = 19, kEOPNOTSUPP = 95;
+              kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38, kENODEV = 19, kEOPNOTSUPP = 95,
+              kENOSPC = 28, kEPIPE = 32;
 
 // ---- wait status (Linux encoding) ----------------------------------------------------
 constexpr int WNOHANG = 1;

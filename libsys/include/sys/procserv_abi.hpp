@@ -21,7 +21,7 @@ namespace procserv {
 using abi::u64;
 
 constexpr u64 kEndpoint = 0, kJoin = 1;
-constexpr unsigned kThreadCapSpaceBits = 3;
+constexpr unsigned kThreadCapSpaceBits = 3; // kThreadCapSpaceSlots
 
 enum class Op : u64 {
     Exit = 0x100,       ///< (status): never answered
@@ -48,7 +48,29 @@ enum class Op : u64 {
     Mprotect,           ///< (addr, length, prot)
     Madvise,            ///< (addr, length, advice)
     Brk,                ///< (addr) -> the break
+    CapCreate,          ///< (type: CapType) -> the new object's slot in the process cap space
+    IpcBuffer,          ///< () -> the address of the calling thread's IPC buffer (made on first use)
+    ServiceRegister,    ///< (name ptr, endpoint slot)
+    ServiceLookup,      ///< (name ptr) -> slot of a badged copy of the service's endpoint
+    ServiceUnregister,  ///< (name ptr)
 };
+
+/// The objects a process can ask for (Op::CapCreate); each is carved from the process's
+/// own memory (kObjectQuota) and ends with the process.
+enum class CapType : u64 { Endpoint = 1, Semaphore = 2, Reply = 3 };
+
+// A process's capability addresses (docs/procserv.md, "Capabilities and servers"). Each
+// thread has its own small cap space (kEndpoint, kJoin above); the process's shared cap
+// space, made at its first capability request, answers every address from
+// kThreadCapSpaceSlots up. Its slot kSelfCapSpace holds a capability to itself (Edit and
+// Read: copy, mint, move, delete, revoke and identify within it); procserv puts new
+// objects and looked-up services in free slots from kFirstCapSlot on.
+constexpr u64 kThreadCapSpaceSlots = 8;
+constexpr u64 kSelfCapSpace = 8;
+constexpr u64 kFirstCapSlot = 16;
+static_assert(u64{1} << kThreadCapSpaceBits == kThreadCapSpaceSlots);
+constexpr unsigned kProcessCapSpaceBits = 10; ///< 1024 slots: EMFILE when none is free
+constexpr u64 kMaxServiceName = 63;           ///< bytes of a service name, without its NUL
 constexpr unsigned kCloneFlagsShift = 16;
 constexpr unsigned kMmapFdShift = 16; ///< Mmap's label carries the fd (32 bits) above the Op
 /// Clone label bit (libsys' clone_fn): mr0 is the address of a StartBlock in the

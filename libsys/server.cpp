@@ -1,0 +1,106 @@
+// Capabilities, IPC and servers (sys/server.hpp): the procserv requests, the process's
+// own cap space through its capability in slot kSelfCapSpace, and the Server's kept replies.
+#include <sys/server.hpp>
+
+namespace sys {
+namespace {
+
+using procserv::Op;
+
+long request(Op op, std::initializer_list<u64> words) {
+    Reply r = call(procserv::kEndpoint, static_cast<u64>(op), words);
+    return r.ok() ? static_cast<long>(r.mr[0]) : static_cast<long>(r.error);
+}
+u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
+constexpr u64 kSelf = procserv::kSelfCapSpace;
+constexpr u64 kSlots = u64{1} << procserv::kProcessCapSpaceBits;
+
+} // namespace
+
+long cap_create(CapType type) { return request(Op::CapCreate, {static_cast<u64>(type)}); }
+
+abi::IpcBuffer* ipc_buffer_setup() {
+    long va = request(Op::IpcBuffer, {});
+    if (va < 0) return nullptr;
+    auto* b = reinterpret_cast<abi::IpcBuffer*>(va);
+    set_ipc_buffer(b);
+    return b;
+}
+
+long service_register(const char* name, u64 endpoint_slot) {
+    return request(Op::ServiceRegister, {ptr(name), endpoint_slot});
+}
+long service_lookup(const char* name) { return request(Op::ServiceLookup, {ptr(name)}); }
+long service_unregister(const char* name) { return request(Op::ServiceUnregister, {ptr(name)}); }
+
+long cap_delete(u64 slot) { return static_cast<long>(sys::cap_delete(kSelf, slot)); }
+
+long cap_identify(u64 slot, abi::ObjectType& type, u32& rights, u64& badge) {
+    Reply r = invoke(kSelf, abi::CapSpaceMethod::Identify, {slot});
+    if (!r.ok()) return static_cast<long>(r.error);
+    type = static_cast<abi::ObjectType>(r.mr[0]);
+    rights = static_cast<u32>(r.mr[1]);
+    badge = r.mr[2];
+    return 0;
+}
+
+long cap_free_slot() {
+    for (u64 s = kSlots - 1; s >= procserv::kFirstCapSlot; --s)
+        if (invoke(kSelf, abi::CapSpaceMethod::Identify, {s}).error == -kEBADF) return static_cast<long>(s);
+    return -kEMFILE;
+}
+
+long cap_mint(u64 src, u32 rights, u64 badge) {
+    long dest = cap_free_slot();
+    if (dest < 0) return dest;
+    // Four words (the destination space is the same one): no IPC buffer needed.
+    long long e = invoke(kSelf, abi::CapSpaceMethod::Mint, {src, static_cast<u64>(dest), rights, badge}).error;
+    return e ? static_cast<long>(e) : dest;
+}
+
+Reply Endpoint::call_with_caps(abi::IpcBuffer* buffer, u64 label, std::initializer_list<u64> words,
+                               u32 count) const {
+    abi::IpcBuffer* previous = sys::ipc_buffer();
+    set_ipc_buffer(buffer);
+    SysRegs r{};
+    r.nr = static_cast<u64>(abi::Syscall::Call);
+    r.cap = slot_;
+    u32 n = 0;
+    for (u64 w : words)
+        if (n < abi::kMsgRegsInRegisters) r.mr[n++] = w;
+    r.info = abi::MessageInfo{label, n, count}.encode();
+    sys_trap(&r);
+    set_ipc_buffer(previous);
+    abi::MessageInfo info = abi::MessageInfo::decode(r.info);
+    Reply out;
+    out.error = static_cast<long long>(r.cap);
+    out.label = info.label;
+    out.length = info.length;
+    out.caps = info.caps;
+    for (u32 k = 0; k < abi::kMsgRegsInRegisters; ++k) out.mr[k] = r.mr[k];
+    out.badge = r.badge;
+    return out;
+}
+
+long Server::keep() {
+    int i = 0;
+    while (i < kMaxKept && kept_busy_[i]) ++i;
+    if (i == kMaxKept) return -kENOSPC;
+    if (!kept_slot_[i]) {
+        long s = cap_create(CapType::Reply);
+        if (s < 0) return s;
+        kept_slot_[i] = static_cast<u64>(s);
+    }
+    long long e = reply_keep(kept_slot_[i]);
+    if (e) return static_cast<long>(e);
+    kept_busy_[i] = true;
+    return i;
+}
+
+long Server::answer(long kept, const Message& m) {
+    if (kept < 0 || kept >= kMaxKept || !kept_busy_[kept]) return -kEINVAL;
+    kept_busy_[kept] = false;
+    return static_cast<long>(reply_send(kept_slot_[kept], m.label, m.w[0], m.w[1], m.w[2]));
+}
+
+} // namespace sys

@@ -1,0 +1,209 @@
+// Capabilities for processes: each process's shared cap space, the kernel objects it asks
+// for, its threads' IPC buffers, and the name service through which servers are found.
+//
+// A process has no cap space of its own until its first request that needs one. Then
+// procserv carves one of 2^kProcessCapSpaceBits slots from a process block lent to the
+// process (its object memory, at most kObjectBlocks of them) and configures every thread
+// of the process with it as their shared cap space: each thread keeps its own small cap
+// space for procserv's endpoint (slots below kThreadCapSpaceSlots), and every address from
+// there up names a slot of the shared one (the kernel's Thread::space_for). Objects are
+// carved from the same blocks, so revoking them when the process ends destroys every
+// object it made and every copy of them, wherever they are: a client holding a dead
+// server's endpoint finds an empty slot (EBADF), one blocked on it is woken with EPIPE.
+#include "procserv.hpp"
+
+namespace procserv {
+namespace {
+
+NameTable g_names;
+constexpr u64 kProcessSlots = u64{1} << procserv::kProcessCapSpaceBits;
+
+/// Carve one object of `type` from the process's object memory into `slot` of the cap
+/// space in procserv's slot `cs`: a new block when the last one is full, within the quota.
+/// EEXIST: the slot is taken.
+Result<void> carve(Caps& c, OT type, u32 bits, u64 cs, u64 slot) {
+    for (;;) {
+        if (c.blocks.head) {
+            long long e = sys::retype(c.blocks.head, type, bits, cs, slot);
+            if (e != -sys::kENOMEM) return kernel_answer(e);
+        }
+        if (c.block_count >= kObjectBlocks || !blocks_grow(c.blocks)) return kNoMemory;
+        ++c.block_count;
+    }
+}
+
+/// Put a capability in the first free slot of the process cap space from c.next on, with
+/// put(slot) (0, or a negated errno: -EEXIST means the slot is taken, try the next).
+/// EMFILE: no slot is free.
+template <class F>
+Result<long> place(Caps& c, F&& put) {
+    for (u64 tries = kFirstCapSlot; tries < kProcessSlots; ++tries) {
+        u64 s = c.next;
+        c.next = s + 1 < kProcessSlots ? s + 1 : kFirstCapSlot;
+        long long e = put(s);
+        if (e == 0) return static_cast<long>(s);
+        if (e != -sys::kEEXIST) return Errno{static_cast<int>(-e)};
+    }
+    return Errno{sys::kEMFILE};
+}
+
+/// The process's cap space, made at the first request that needs one: every thread of
+/// the process gets it as its shared cap space.
+Result<void> ensure_caps(Process& p) {
+    Caps& c = p.caps;
+    if (c.cs) return {};
+    u64 cs = alloc_slot();
+    if (cs == abi::kNoSlot) return kNoMemory;
+    if (Result<void> r = carve(c, OT::CapSpace, procserv::kProcessCapSpaceBits, root::kCapSpace, cs); !r.ok()) {
+        free_slot(cs);
+        return r.error();
+    }
+    c.cs = cs;
+    c.next = kFirstCapSlot;
+    // Its own slot kSelfCapSpace: the process may arrange its capabilities itself.
+    sys::cap_mint(root::kCapSpace, cs, procserv::kSelfCapSpace, rt::kEdit | rt::kRead, 0, cs);
+    for (ThreadRec* t = p.threads; t; t = t->proc_next) configure_shared(*t, cs);
+    return {};
+}
+
+Result<void> read_name(ThreadRec& t, u64 va, char (&name)[procserv::kMaxServiceName + 1]) {
+    long n = TRY(copy_string(*t.proc->mm, va, name, sizeof name));
+    if (n == 0) return Errno{sys::kEINVAL};
+    return {};
+}
+
+} // namespace
+
+void configure_shared(ThreadRec& t, u64 cs) {
+    sys::invoke(t.thread, abi::ThreadMethod::Configure,
+                {abi::kNoSlot, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, cs});
+}
+
+Result<long> cap_create(ThreadRec& t, u64 type) {
+    OT ot;
+    switch (static_cast<CapType>(type)) {
+    case CapType::Endpoint: ot = OT::Endpoint; break;
+    case CapType::Semaphore: ot = OT::Semaphore; break;
+    case CapType::Reply: ot = OT::Reply; break;
+    default: return Errno{sys::kEINVAL};
+    }
+    Process& p = *t.proc;
+    TRY(ensure_caps(p));
+    Caps& c = p.caps;
+    return place(c, [&](u64 slot) -> long long {
+        Result<void> r = carve(c, ot, 0, c.cs, slot);
+        return r.ok() ? 0 : -r.error().code;
+    });
+}
+
+Result<long> ipc_buffer(ThreadRec& t) {
+    if (t.ipc) return static_cast<long>(t.ipc->va);
+    Process& p = *t.proc;
+    Caps& c = p.caps;
+    IpcBuffer* b = c.spare;
+    if (b) {
+        c.spare = b->next;
+    } else {
+        Mm& mm = *p.mm;
+        if (mm.ipc_buffers >= (kUserEnd - kIpcArea) / kPage) return kNoMemory;
+        b = heap_new<IpcBuffer>();
+        if (!b) return kNoMemory;
+        b->frame = alloc_slot();
+        b->va = kIpcArea + mm.ipc_buffers * kPage;
+        Result<void> made = b->frame == abi::kNoSlot ? Result<void>(kNoMemory)
+                                                     : carve(c, OT::Frame, 0, root::kCapSpace, b->frame);
+        if (made.ok()) made = mm_map(mm, b->frame, b->va, rt::kRead | rt::kWrite);
+        if (!made.ok()) {
+            if (b->frame != abi::kNoSlot) {
+                sys::cap_delete(root::kCapSpace, b->frame);
+                free_slot(b->frame);
+            }
+            heap_free(b);
+            return made.error();
+        }
+        ++mm.ipc_buffers;
+    }
+    b->next = nullptr;
+    t.ipc = b;
+    sys::invoke(t.thread, abi::ThreadMethod::Configure, {abi::kNoSlot, abi::kNoSlot, b->frame, b->va, abi::kNoSlot});
+    return static_cast<long>(b->va);
+}
+
+Result<void> service_register(ThreadRec& t, u64 name_va, u64 slot) {
+    char name[procserv::kMaxServiceName + 1];
+    TRY(read_name(t, name_va, name));
+    Process& p = *t.proc;
+    if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= kProcessSlots) return Errno{sys::kEBADF};
+    sys::Reply id = sys::invoke(p.caps.cs, abi::CapSpaceMethod::Identify, {slot});
+    if (!id.ok()) return Errno{sys::kEBADF};
+    // Only an endpoint the process can serve on: unbadged (procserv mints each client
+    // a badge of its own), with Read (to receive), Write and Grant (which clients get).
+    constexpr u64 kServe = rt::kRead | rt::kWrite | rt::kGrant;
+    if (id.mr[0] != static_cast<u64>(OT::Endpoint) || (id.mr[1] & kServe) != kServe || id.mr[2] != 0)
+        return Errno{sys::kEACCES};
+    if (g_names.find(name)) return Errno{sys::kEEXIST};
+    if (p.caps.services >= kMaxServicesPerProcess) return Errno{sys::kENOSPC};
+    u64 copy = alloc_slot();
+    if (copy == abi::kNoSlot) return kNoMemory;
+    Result<void> r = kernel_answer(sys::cap_copy_to(p.caps.cs, slot, root::kCapSpace, copy));
+    if (r.ok()) r = g_names.add(name, p.pid, copy, heap_alloc);
+    if (!r.ok()) {
+        sys::cap_delete(root::kCapSpace, copy);
+        free_slot(copy);
+        return r.error();
+    }
+    ++p.caps.services;
+    return {};
+}
+
+Result<long> service_lookup(ThreadRec& t, u64 name_va) {
+    char name[procserv::kMaxServiceName + 1];
+    TRY(read_name(t, name_va, name));
+    const NameTable::Entry* e = g_names.find(name);
+    if (!e) return Errno{sys::kENOENT};
+    Process& p = *t.proc;
+    TRY(ensure_caps(p));
+    // The client's own copy, badged with its pid: the server knows who calls.
+    Result<long> slot = place(p.caps, [&](u64 s) {
+        return sys::cap_mint(root::kCapSpace, e->slot, s, rt::kWrite | rt::kGrant, static_cast<u64>(p.pid), p.caps.cs);
+    });
+    if (!slot.ok() && slot.error().code == sys::kEBADF) return Errno{sys::kENOENT}; // its endpoint is gone
+    return slot;
+}
+
+Result<void> service_unregister(ThreadRec& t, u64 name_va) {
+    char name[procserv::kMaxServiceName + 1];
+    TRY(read_name(t, name_va, name));
+    u64 slot = TRY(g_names.remove(name, t.proc->pid, heap_free));
+    sys::cap_delete(root::kCapSpace, slot);
+    free_slot(slot);
+    --t.proc->caps.services;
+    return {};
+}
+
+void caps_thread_gone(ThreadRec& t) {
+    if (!t.ipc) return;
+    t.ipc->next = t.proc->caps.spare;
+    t.proc->caps.spare = t.ipc;
+    t.ipc = nullptr;
+}
+
+void caps_release(Process& p) {
+    Caps& c = p.caps;
+    g_names.remove_owner(p.pid, heap_free, [](u64 slot) {
+        sys::cap_delete(root::kCapSpace, slot);
+        free_slot(slot);
+    });
+    // Revoking the blocks destroys every object carved from them (the cap space, the IPC
+    // buffers' frames, the objects and all their copies); the slots are free again.
+    blocks_release(c.blocks);
+    while (IpcBuffer* b = c.spare) {
+        c.spare = b->next;
+        free_slot(b->frame);
+        heap_free(b);
+    }
+    if (c.cs) free_slot(c.cs);
+    c = Caps{};
+}
+
+} // namespace procserv

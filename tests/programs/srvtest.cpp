@@ -1,0 +1,221 @@
+// User servers end to end (docs/procserv.md, "Capabilities and servers"): an echo server
+// found by name, eight clients in their own processes making 10,000 calls each, the name
+// service's errors, a semaphore handed over with a message, a client that ends while the
+// server keeps its reply, a process that fills its cap space, and a server that dies in
+// the middle of a call. Started as `srvtest`, it plays the driver and spawns itself in
+// the other roles (argv[1]).
+#include "proc/check.hpp"
+
+#include <sys/server.hpp>
+
+namespace {
+
+using namespace pt;
+using sys::Request;
+using sys::Response;
+using sys::Server;
+
+constexpr int kClients = 8;
+constexpr long kCalls = 10000;
+enum Label : abi::u64 { kEcho = 1, kCrash, kHold, kRelease, kTakeCap, kHeld };
+
+// ---- the echo server -------------------------------------------------------------------
+struct EchoState {
+    long held[8];
+    int nheld;
+    abi::IpcBuffer* buffer;
+};
+
+Response echo(EchoState&, Server&, const Request& r) { return Response::with(0, {r.w[0], r.w[1], r.badge}); }
+Response crash(EchoState&, Server&, const Request&) {
+    sys_illegal_instruction(); // procserv kills it with SIGILL, mid-call
+}
+Response hold(EchoState& s, Server& server, const Request&) {
+    if (s.nheld == 8) return Response::result(-sys::kENOSPC);
+    long k = server.keep();
+    if (k < 0) return Response::result(k);
+    s.held[s.nheld++] = k;
+    return Response::later();
+}
+Response held(EchoState& s, Server&, const Request&) { return Response::result(s.nheld); }
+// Answer every kept request; how many of their clients had gone (EPIPE).
+Response release(EchoState& s, Server& server, const Request&) {
+    long gone = 0;
+    for (int i = 0; i < s.nheld; ++i)
+        if (server.answer(s.held[i], 0) == -sys::kEPIPE) ++gone;
+    s.nheld = 0;
+    return Response::result(gone);
+}
+// The request brought a semaphore: signal it, and free the slot for the next.
+Response take_cap(EchoState& s, Server&, const Request& r) {
+    if (r.caps != 1) return Response::result(-sys::kEINVAL);
+    abi::u64 slot = s.buffer->receive_slot;
+    long e = sys::Semaphore(slot).signal();
+    sys::cap_delete(slot);
+    return Response::result(e < 0 ? e : 1);
+}
+
+int echo_server() {
+    long ep = sys::cap_create(sys::CapType::Endpoint);
+    EchoState state{};
+    state.buffer = sys::ipc_buffer_setup();
+    if (ep < 0 || !state.buffer) return 1;
+    state.buffer->receive_slot = static_cast<abi::u64>(sys::cap_free_slot());
+    if (sys::service_register("echo", static_cast<abi::u64>(ep)) != 0) return 2;
+    static const Server::Handler<EchoState> table[] = {
+        {kEcho, echo}, {kCrash, crash}, {kHold, hold}, {kRelease, release}, {kTakeCap, take_cap}, {kHeld, held},
+    };
+    Server server{sys::Endpoint(static_cast<abi::u64>(ep))};
+    server.serve(state, table);
+    return 3;
+}
+
+/// The echo service, once the server has registered it.
+sys::Endpoint find_echo() {
+    for (;;) {
+        long s = sys::service_lookup("echo");
+        if (s >= 0) return sys::Endpoint(static_cast<abi::u64>(s));
+        sys::yield();
+    }
+}
+
+// ---- clients ---------------------------------------------------------------------------
+int echo_client(long n) {
+    sys::Endpoint echo = find_echo();
+    const long pid = sys::getpid();
+    for (long i = 0; i < kCalls; ++i) {
+        abi::u64 a = static_cast<abi::u64>(i), b = static_cast<abi::u64>(i * 7 + n);
+        sys::Reply r = echo.call(kEcho, {a, b});
+        if (!r.ok() || r.label != 0 || r.length != 3 || r.mr[0] != a || r.mr[1] != b ||
+            r.mr[2] != static_cast<abi::u64>(pid))
+            return 1;
+    }
+    return 0;
+}
+
+// A client that ends while the server keeps its reply: one thread waits in a call the
+// server holds; the main thread ends the process once the server says it holds it.
+alignas(16) unsigned char g_stack[16384];
+void* hold_call(void*) {
+    find_echo().call(kHold, {});
+    return nullptr;
+}
+int holder() {
+    sys::Endpoint echo = find_echo();
+    if (sys::thread_create("hold", g_stack + sizeof g_stack, hold_call, nullptr) < 0) return 1;
+    while (echo.call(kHeld, {}).mr[0] == 0) sys::yield();
+    sys::exit_group(3);
+}
+
+// Fill the cap space: EMFILE, and nothing else breaks.
+int hog() {
+    long e = 0;
+    for (int i = 0; i < 2000 && e >= 0; ++i) e = sys::cap_create(sys::CapType::Semaphore);
+    return e == -sys::kEMFILE ? 0 : 1;
+}
+
+int spawn_self(const char* role, const char* arg = nullptr) {
+    const char* argv[] = {"srvtest", role, arg, nullptr};
+    return sys::spawn("/srvtest", argv);
+}
+
+int wait_for(int pid) {
+    int status = -1;
+    sys::waitpid(pid, &status, 0);
+    return status;
+}
+
+// ---- the driver ------------------------------------------------------------------------
+int driver() {
+    start("srvtest");
+    // The name service's errors, before any server runs.
+    check_eq(sys::service_lookup("echo"), -sys::kENOENT, "lookup of a name nobody registered is ENOENT");
+    check_eq(sys::cap_create(static_cast<sys::CapType>(99)), -sys::kEINVAL, "cap_create of an unknown type is EINVAL");
+    long sem = sys::cap_create(sys::CapType::Semaphore);
+    check(sem >= static_cast<long>(procserv::kFirstCapSlot), "cap_create makes a semaphore", sem);
+    long mine = sys::cap_create(sys::CapType::Endpoint);
+    check(mine > sem, "cap_create makes an endpoint in the next slot", mine);
+    check_eq(sys::service_register("", static_cast<abi::u64>(mine)), -sys::kEINVAL, "register: an empty name is EINVAL");
+    char longname[80];
+    for (int i = 0; i < 79; ++i) longname[i] = 'n';
+    longname[79] = 0;
+    check_eq(sys::service_register(longname, static_cast<abi::u64>(mine)), -sys::kENAMETOOLONG,
+             "register: a 79-byte name is ENAMETOOLONG");
+    check_eq(sys::service_register(reinterpret_cast<const char*>(16), static_cast<abi::u64>(mine)), -sys::kEFAULT,
+             "register: a bad name pointer is EFAULT");
+    check_eq(sys::service_register("x", 1000), -sys::kEBADF, "register: an empty slot is EBADF");
+    check_eq(sys::service_register("x", static_cast<abi::u64>(sem)), -sys::kEACCES, "register: a semaphore is EACCES");
+    long badged = sys::cap_mint(static_cast<abi::u64>(mine), abi::rights::kAll, 5);
+    check(badged > 0, "cap_mint makes a badged copy", badged);
+    check_eq(sys::service_register("x", static_cast<abi::u64>(badged)), -sys::kEACCES,
+             "register: a badged endpoint is EACCES");
+
+    int server = spawn_self("echo-server");
+    check(server > 0, "the echo server starts", server);
+    sys::Endpoint echo = find_echo();
+    check(true, "the echo server registered 'echo'");
+    check_eq(sys::service_register("echo", static_cast<abi::u64>(mine)), -sys::kEEXIST,
+             "register: a name taken by another process is EEXIST");
+    check_eq(sys::service_unregister("echo"), -sys::kEACCES, "unregister: another process's name is EACCES");
+    sys::Reply r = echo.call(kEcho, {41, 42});
+    check(r.ok() && r.mr[0] == 41 && r.mr[1] == 42 && r.mr[2] == static_cast<abi::u64>(sys::getpid()),
+          "a call is answered, and the server sees the caller's pid as its badge");
+    check_eq(static_cast<long>(echo.call(99, {}).mr[0]), -sys::kENOSYS, "a label no handler takes is ENOSYS");
+
+    int clients[kClients];
+    for (int i = 0; i < kClients; ++i) clients[i] = spawn_self("echo-client", i % 2 ? "1" : "2");
+    int exact = 0;
+    for (int i = 0; i < kClients; ++i) exact += clients[i] > 0 && wait_for(clients[i]) == 0;
+    check_eq(exact, kClients, "8 clients in their own processes: 10,000 calls each, every reply exact");
+
+    // A capability handed over with a message: the server signals the semaphore.
+    abi::IpcBuffer* buffer = sys::ipc_buffer_setup();
+    check(buffer != nullptr, "ipc_buffer_setup gives the thread an IPC buffer");
+    check(sys::ipc_buffer_setup() == buffer, "and the same one when asked again");
+    if (buffer) {
+        buffer->send_caps[0] = static_cast<abi::u64>(sem);
+        buffer->receive_slot = abi::kNoSlot;
+        r = echo.call_with_caps(buffer, kTakeCap, {}, 1);
+        check(r.ok() && r.mr[0] == 1, "a semaphore travels to the server with a call", static_cast<long>(r.mr[0]));
+        check_eq(sys::Semaphore(static_cast<abi::u64>(sem)).try_wait(), 0, "the server signalled it");
+    }
+
+    // A client ends while the server keeps its reply: answering it later says EPIPE.
+    int h = spawn_self("holder");
+    int status = wait_for(h);
+    check_exited(status, 3, "a client ends while the server keeps its reply");
+    r = echo.call(kRelease, {});
+    check_eq(static_cast<long>(r.mr[0]), 1, "the server's late answer to it is EPIPE, and it serves on");
+
+    int hg = spawn_self("hog");
+    check_exited(wait_for(hg), 0, "a process that fills its cap space gets EMFILE");
+    r = echo.call(kEcho, {7, 8});
+    check(r.ok() && r.mr[0] == 7, "and the server and its other clients keep working");
+
+    // The server dies in the middle of a call: the caller is woken with EPIPE, its
+    // capability is gone afterwards, and so is the name.
+    r = echo.call(kCrash, {});
+    check_eq(static_cast<long>(r.error), -sys::kEPIPE, "a server that dies mid-call: the caller gets EPIPE");
+    check_signaled(wait_for(server), sys::SIGILL, "the server died of SIGILL");
+    check_eq(static_cast<long>(echo.call(kEcho, {1, 2}).error), -sys::kEBADF,
+             "its endpoint is gone from the client's cap space: EBADF");
+    check_eq(sys::service_lookup("echo"), -sys::kENOENT, "its name is gone");
+    check_eq(sys::service_register("echo", static_cast<abi::u64>(mine)), 0, "the name can be registered again");
+    check_eq(sys::service_unregister("echo"), 0, "and withdrawn");
+    check_eq(sys::service_unregister("echo"), -sys::kENOENT, "withdrawn twice: ENOENT");
+    check_eq(sys::cap_delete(static_cast<abi::u64>(badged)), 0, "cap_delete");
+    check_eq(sys::cap_delete(static_cast<abi::u64>(badged)), -sys::kEBADF, "cap_delete of an empty slot: EBADF");
+    return finish();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return driver();
+    const char* role = argv[1];
+    if (streq(role, "echo-server")) return echo_server();
+    if (streq(role, "echo-client")) return echo_client(argc > 2 ? argv[2][0] - '0' : 0);
+    if (streq(role, "holder")) return holder();
+    if (streq(role, "hog")) return hog();
+    return 100;
+}
