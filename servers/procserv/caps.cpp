@@ -190,6 +190,7 @@ void caps_thread_gone(ThreadRec& t) {
 
 void caps_release(Process& p) {
     Caps& c = p.caps;
+    if (!c.services && !c.blocks.head) return; // (most processes never asked for anything)
     g_names.remove_owner(p.pid, heap_free, [](u64 slot) {
         sys::cap_delete(root::kCapSpace, slot);
         free_slot(slot);

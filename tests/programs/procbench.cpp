@@ -18,8 +18,13 @@
 //   fork_64mib_exit_waitpid      the same with 64 MiB
 //   cow_write_fault              the parent's first write to a private page after a fork,
 //                                while the child still maps it: the fault and the copy
+//   server_call_reply_cross_process  a Call with no words to a server started by procserv
+//                                (sys::Server's loop, found with service_lookup) and its
+//                                reply with no words: procserv is not on the path
+//   service_lookup               a lookup of that server's name (a new badged capability)
 #include "proc/check.hpp"
 
+#include <sys/server.hpp>
 #include <sys/syscall.hpp>
 
 namespace {
@@ -73,10 +78,23 @@ unsigned long long fork_exit_waitpid(const char* what) {
 }
 int exit_at_once(void*) { return 0; }
 
+/// The benchmark's server: label 1 answers with no words, label 2 ends it.
+int bench_server() {
+    long ep = sys::cap_create(sys::CapType::Endpoint);
+    if (ep < 0 || sys::service_register("bench", static_cast<abi::u64>(ep)) != 0) return 1;
+    sys::Server server{sys::Endpoint(static_cast<abi::u64>(ep))};
+    server.run([](const sys::Request& r) {
+        if (r.label == 2) sys::exit_group(0);
+        return sys::Response::with(0);
+    });
+    return 2;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc > 1 && pt::streq(argv[1], "child")) return 0;
+    if (argc > 1 && pt::streq(argv[1], "server")) return bench_server();
     unsigned long long a = sys_read_counter(), b = sys_read_counter();
     g_overhead = b - a;
 
@@ -171,6 +189,31 @@ int main(int argc, char** argv) {
         if (r != pid || status != 0) fail("a write after a fork while the child runs", r);
         return t1 - t0;
     }));
+
+    const char* server_args[] = {argv[0], "server", nullptr};
+    int server = sys::spawn("/procbench", server_args);
+    long slot = -sys::kENOENT;
+    while (server > 0 && (slot = sys::service_lookup("bench")) == -sys::kENOENT) sys::yield();
+    if (slot < 0) fail("the bench server", slot);
+    sys::Endpoint bench(static_cast<abi::u64>(slot));
+    report("server_call_reply_cross_process", measure([bench] {
+        unsigned long long t0 = sys_read_counter();
+        sys::Reply r = bench.call(1);
+        unsigned long long t1 = sys_read_counter();
+        if (!r.ok() || r.length != 0) fail("a call to a server", static_cast<long>(r.error));
+        return t1 - t0;
+    }));
+    report("service_lookup", measure([] {
+        unsigned long long t0 = sys_read_counter();
+        long s = sys::service_lookup("bench");
+        unsigned long long t1 = sys_read_counter();
+        if (s < 0) fail("service_lookup", s);
+        sys::cap_delete(static_cast<abi::u64>(s));
+        return t1 - t0;
+    }));
+    bench.call(2);
+    int status = -1;
+    if (server <= 0 || sys::waitpid(server, &status, 0) != server || status != 0) fail("the bench server's end", status);
 
     if (g_failures == 0) pt::Line().str("bench: done").print();
     return g_failures == 0 ? 0 : 1;

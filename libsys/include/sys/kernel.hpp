@@ -102,6 +102,8 @@ inline long long cap_revoke(u64 cs, u64 slot) { return invoke(cs, abi::CapSpaceM
 /// slots name (docs/abi.md, "Capability addresses").
 inline long long thread_configure(u64 t, u64 cs, u64 as, u64 ipc_frame, u64 ipc_va, u64 fault_ep,
                                   u64 shared_cs = abi::kNoSlot) {
+    if (shared_cs == abi::kNoSlot) // (five words travel in fewer registers and buffer words)
+        return invoke(t, abi::ThreadMethod::Configure, {cs, as, ipc_frame, ipc_va, fault_ep}).error;
     return invoke(t, abi::ThreadMethod::Configure, {cs, as, ipc_frame, ipc_va, fault_ep, shared_cs}).error;
 }
 /// Start a configured thread at `ip` with stack pointer `sp` (register file words 0, 1).
