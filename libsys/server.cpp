@@ -17,7 +17,12 @@ constexpr u64 kSlots = u64{1} << procserv::kProcessCapSpaceBits;
 
 } // namespace
 
-long cap_create(CapType type) { return request(Op::CapCreate, {static_cast<u64>(type)}); }
+long cap_create(CapType type, u64 bytes) { return request(Op::CapCreate, {static_cast<u64>(type), bytes}); }
+
+long mmap_memory(u64 slot, void* addr, std::size_t length, int prot, int flags) {
+    u64 pf = static_cast<u64>(static_cast<u32>(prot)) | static_cast<u64>(static_cast<u32>(flags)) << 32;
+    return request(Op::MmapMemory, {slot, ptr(addr), length, pf});
+}
 
 abi::IpcBuffer* ipc_buffer_setup() {
     long va = request(Op::IpcBuffer, {});

@@ -125,7 +125,7 @@ enum class CapSpaceMethod : u64 {
     Move = 3,   ///< kEdit: (src slot, dest slot[, dest cap space])
     Delete = 4, ///< kEdit: (slot)
     Revoke = 5, ///< kEdit: (slot)
-    Identify = 6, ///< kRead: (slot) -> (type, rights, badge)
+    Identify = 6, ///< kRead: (slot) -> (type, rights, badge, a frame's physical address or 0)
 };
 enum class ThreadMethod : u64 {
     Configure = 1,     ///< kControl: (cap space slot, address space slot, ipc buffer frame slot, ipc buffer va, fault endpoint slot[, shared cap space slot])

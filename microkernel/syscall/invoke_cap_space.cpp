@@ -1,3 +1,4 @@
+#include <microkernel/object/frame.hpp>
 #include <microkernel/syscall/dispatch.hpp>
 
 namespace kernel {
@@ -45,7 +46,10 @@ Result<void> invoke_cap_space(SyscallContext& ctx, Capability& cap, const Messag
     case M::Identify: {
         TRY(msg.require(1));
         Capability* c = TRY(cs.lookup_any(msg.word(0)));
-        ctx.done(static_cast<u64>(c->type()), c->rights(), c->badge());
+        // A frame's physical address tells frames apart (a pager recognizes its own) and
+        // is what a driver programs a device's DMA with; no other object shows an address.
+        u64 address = c->type() == ObjectType::Frame ? c->as<Frame>().page().value : 0;
+        ctx.done(static_cast<u64>(c->type()), c->rights(), c->badge(), address);
         return {};
     }
     default: return Error::Unsupported;

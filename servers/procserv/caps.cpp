@@ -79,16 +79,85 @@ void configure_shared(ThreadRec& t, u64 cs) {
                 {abi::kNoSlot, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, cs});
 }
 
-Result<long> cap_create(ThreadRec& t, u64 type) {
+namespace {
+
+// Memory objects by id (their first frame's physical address): a capability's Identify
+// gives the id, and only a frame of a live object can have it.
+constexpr u64 kMemoryBuckets = 256;
+Shared* g_memory_by_id[kMemoryBuckets];
+u64 memory_bucket(u64 id) { return (id / kPage) % kMemoryBuckets; }
+
+/// A memory object of `size` bytes (pages made when first touched, by any process that
+/// maps it), held by its maker until it ends; its capability is a Frame capability to
+/// its first page.
+Result<long> create_memory(Process& p, u64 size) {
+    Caps& c = p.caps;
+    if (size == 0) return Errno{sys::kEINVAL};
+    if (size > kMemoryQuota || c.memory + page_up(size) > kMemoryQuota) return kNoMemory; // its quota
+    size = page_up(size);
+    auto* made = heap_new<Caps::Made>();
+    Shared* s = made ? shared_create(size) : nullptr;
+    if (!s) {
+        heap_free(made);
+        return kNoMemory;
+    }
+    made->object = s;
+    Result<u64> first = shared_page(*s, 0);
+    sys::Reply id = first.ok() ? sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {first.value()}) : sys::Reply{};
+    Result<long> slot = first.ok() && id.ok() ? place(c, [&](u64 at) {
+        return sys::cap_mint(root::kCapSpace, first.value(), at, rt::kRead | rt::kWrite, 0, c.cs);
+    }) : Result<long>(kNoMemory);
+    if (!slot.ok()) {
+        shared_release(*s);
+        heap_free(made);
+        return slot.error();
+    }
+    s->id = id.mr[3];
+    s->id_next = g_memory_by_id[memory_bucket(s->id)];
+    g_memory_by_id[memory_bucket(s->id)] = s;
+    made->next = c.made;
+    c.made = made;
+    c.memory += size;
+    return slot;
+}
+
+} // namespace
+
+void memory_forget(Shared& s) {
+    for (Shared** link = &g_memory_by_id[memory_bucket(s.id)]; *link; link = &(*link)->id_next)
+        if (*link == &s) {
+            *link = s.id_next;
+            break;
+        }
+    s.id = 0;
+}
+
+Result<Shared*> memory_of(ThreadRec& t, u64 slot, bool& writable) {
+    Process& p = *t.proc;
+    if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= kProcessSlots) return Errno{sys::kEBADF};
+    sys::Reply id = sys::invoke(p.caps.cs, abi::CapSpaceMethod::Identify, {slot});
+    if (!id.ok()) return Errno{sys::kEBADF};
+    if (id.mr[0] != static_cast<u64>(OT::Frame)) return Errno{sys::kEINVAL};
+    for (Shared* s = g_memory_by_id[memory_bucket(id.mr[3])]; s; s = s->id_next)
+        if (s->id == id.mr[3]) {
+            writable = id.mr[1] & rt::kWrite;
+            return s;
+        }
+    return Errno{sys::kEINVAL}; // a frame, but no memory object's
+}
+
+Result<long> cap_create(ThreadRec& t, u64 type, u64 size) {
     OT ot;
     switch (static_cast<CapType>(type)) {
     case CapType::Endpoint: ot = OT::Endpoint; break;
     case CapType::Semaphore: ot = OT::Semaphore; break;
     case CapType::Reply: ot = OT::Reply; break;
+    case CapType::Memory: break;
     default: return Errno{sys::kEINVAL};
     }
     Process& p = *t.proc;
     TRY(ensure_caps(p));
+    if (static_cast<CapType>(type) == CapType::Memory) return create_memory(p, size);
     Caps& c = p.caps;
     return place(c, [&](u64 slot) -> long long {
         Result<void> r = carve(c, ot, 0, c.cs, slot);
@@ -191,6 +260,11 @@ void caps_thread_gone(ThreadRec& t) {
 void caps_release(Process& p) {
     Caps& c = p.caps;
     if (!c.services && !c.blocks.head) return; // (most processes never asked for anything)
+    while (Caps::Made* m = c.made) { // its memory objects live on while others map them
+        c.made = m->next;
+        shared_release(*m->object);
+        heap_free(m);
+    }
     g_names.remove_owner(p.pid, heap_free, [](u64 slot) {
         sys::cap_delete(root::kCapSpace, slot);
         free_slot(slot);

@@ -260,14 +260,15 @@ void blocks_release(Blocks& blocks) {
     blocks.head = 0;
 }
 
-Shared* shared_create() {
+Shared* shared_create(u64 size) {
     Shared* s = heap_new<Shared>();
-    if (s) s->refs = 1;
+    if (s) s->refs = 1, s->size = size;
     return s;
 }
 
 void shared_release(Shared& s) {
     if (--s.refs > 0) return;
+    if (s.id) memory_forget(s);
     s.pages.for_each([](PageMap::Page& p) { free_slot(p.frame); });
     page_map_free(s.pages);
     blocks_release(s.blocks);
@@ -444,15 +445,19 @@ Result<void> remove_range(Mm& mm, u64 start, u64 end) {
 }
 
 /// The frame of page `va` of shared region `r`: the object's, made (zeroed) on first use.
-Result<u64> shared_frame(const Region& r, u64 va) {
-    Shared& s = *r.shm;
-    u64 key = va - r.shm_va;
+Result<u64> shared_frame(const Region& r, u64 va) { return shared_page(*r.shm, va - r.shm_va); }
+
+} // namespace
+
+Result<u64> shared_page(Shared& s, u64 key) {
     if (PageMap::Page* p = s.pages.find(key)) return p->frame;
     if (!page_map_reserve(s.pages, s.pages.size() + 1)) return kNoMemory;
     u64 frame = TRY(blocks_retype(s.blocks, OT::Frame, 0));
     s.pages.add(key, frame, 0);
     return frame;
 }
+
+namespace {
 
 /// The bytes `r` gives the page at `va` (a fresh zeroed frame holds them when this
 /// returns): nothing for anonymous memory, the file's bytes for a file region.

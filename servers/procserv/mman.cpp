@@ -19,7 +19,54 @@ bool user_range(u64 addr, u64 length, u64& end) {
     return end <= kUserEnd;
 }
 
+/// Where a new mapping of `len` bytes goes: `addr` itself (MAP_FIXED, MAP_FIXED_NOREPLACE),
+/// else the hint if that range is free, else the highest free range below kMmapTop.
+Result<u64> place(Mm& mm, u64 addr, u64 len, u32 flags) {
+    if (flags & (kMapFixed | kMapFixedNoreplace)) {
+        if (addr < kMmapMin) return Errno{sys::kEPERM}; // as Linux's mmap_min_addr
+        if (addr + len > kMapEnd) return Errno{sys::kENOMEM}; // (the IPC area is above it)
+        if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return Errno{sys::kEEXIST};
+        return addr;
+    }
+    u64 hint = page_down(addr);
+    if (hint >= kMmapMin && hint + len <= kMapEnd && !mm.regions.overlaps(hint, hint + len)) return hint;
+    u64 start = mm.regions.find_free(len, kMmapMin, kMmapTop);
+    if (!start) return Errno{sys::kENOMEM};
+    return start;
+}
+
 } // namespace
+
+Result<long> do_mmap_memory(ThreadRec& t, u64 slot, u64 addr, u64 length, u32 prot, u32 flags) {
+    bool writable = false;
+    Shared* obj = TRY(memory_of(t, slot, writable));
+    if (prot & ~kProtMask || flags & ~(kMapFixed | kMapFixedNoreplace)) return Errno{sys::kEINVAL};
+    if (length > obj->size) return Errno{sys::kEINVAL}; // no further than the object
+    if ((prot & kProtWrite) && !writable) return Errno{sys::kEACCES}; // a read-only capability
+    if ((flags & (kMapFixed | kMapFixedNoreplace)) && addr % kPage) return Errno{sys::kEINVAL};
+    const u64 len = length ? page_up(length) : obj->size;
+    Mm& mm = *t.proc->mm;
+    Region r{};
+    r.start = TRY(place(mm, addr, len, flags));
+    r.end = r.start + len;
+    r.prot = prot;
+    r.shared = true;
+    r.shm = obj;
+    r.shm_va = r.start;
+    // The object counts the address spaces that map it, once each (memory.cpp's walks):
+    // this one's reference, unless another region here holds one already.
+    ++obj->refs;
+    if (Result<void> e = mm_add_region(mm, r); !e.ok()) {
+        shared_release(*obj);
+        return e.error();
+    }
+    for (u32 i = 0; i < mm.regions.count(); ++i)
+        if (const Region& o = mm.regions.at(i); o.shm == obj && o.start != r.start) {
+            --obj->refs;
+            break;
+        }
+    return static_cast<long>(r.start);
+}
 
 Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset) {
     Mm& mm = *t.proc->mm;
@@ -46,23 +93,11 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
         r.file_len = inside ? f->size - offset : 0;
     }
 
-    u64 start = 0;
-    if (fixed) {
-        if (addr < kMmapMin) return Errno{sys::kEPERM}; // as Linux's mmap_min_addr
-        if (addr + len > kMapEnd) return Errno{sys::kENOMEM}; // (the IPC area is above it)
-        if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return Errno{sys::kEEXIST};
-        start = addr;
-    } else {
-        // The hint, if that range is free; otherwise the highest free range below kMmapTop.
-        u64 hint = page_down(addr);
-        if (hint >= kMmapMin && hint + len <= kMapEnd && !mm.regions.overlaps(hint, hint + len)) start = hint;
-        else start = mm.regions.find_free(len, kMmapMin, kMmapTop);
-        if (!start) return Errno{sys::kENOMEM};
-    }
+    u64 start = TRY(place(mm, addr, len, flags));
     r.start = start, r.end = start + len;
     r.file_va = start;
     if (r.shared && !r.is_file()) { // its own object, which a fork's child will share
-        if (!(r.shm = shared_create())) return Errno{sys::kENOMEM};
+        if (!(r.shm = shared_create(len))) return Errno{sys::kENOMEM};
         r.shm_va = start;
     }
     if (Result<void> e = mm_add_region(mm, r); !e.ok()) {

@@ -86,7 +86,10 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Mprotect: return done(do_mprotect(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Madvise: return done(do_madvise(t, r.mr[0], r.mr[1], r.mr[2]));
     case Op::Brk: return done(do_brk(t, r.mr[0]));
-    case Op::CapCreate: return done(cap_create(t, r.mr[0]));
+    case Op::CapCreate: return done(cap_create(t, r.mr[0], r.mr[1]));
+    case Op::MmapMemory:
+        return done(do_mmap_memory(t, r.mr[0], r.mr[1], r.mr[2], static_cast<u32>(r.mr[3]),
+                                   static_cast<u32>(r.mr[3] >> 32)));
     case Op::IpcBuffer: return done(ipc_buffer(t));
     case Op::ServiceRegister: return done(service_register(t, r.mr[0], r.mr[1]));
     case Op::ServiceLookup: return done(service_lookup(t, r.mr[0]));

@@ -53,6 +53,8 @@ constexpr u64 kThreadBlockBits = 12, kProcBlockBits = 20;
 /// blocks of its own: ENOMEM beyond, for that process only.
 constexpr u32 kObjectBlocks = 4;
 constexpr int kMaxServicesPerProcess = 64; ///< names one process may register (ENOSPC beyond)
+/// Memory objects (cap_create(Memory)) one process may make, in bytes (ENOMEM beyond).
+constexpr u64 kMemoryQuota = u64{64} << 20;
 /// Threads' IPC buffers go in the top 64 MiB of the user half, which mmap never gives out.
 constexpr u64 kIpcArea = kUserEnd - (u64{64} << 20);
 constexpr u64 kMapEnd = kIpcArea; ///< the end of what mmap, brk and programs may use
@@ -123,6 +125,8 @@ struct Caps {
     Blocks blocks;    // process blocks its objects are carved from (its quota: kObjectBlocks)
     u32 block_count;
     int services;     // names it registered (at most kMaxServicesPerProcess)
+    u64 memory;       // bytes of the memory objects it made (at most kMemoryQuota)
+    struct Made { Shared* object; Made* next; }* made; // those objects, which it holds
     IpcBuffer* spare; // IPC buffers of its ended threads
 };
 
@@ -140,7 +144,11 @@ struct Mm { // an address space and the memory in it
 /// Anonymous MAP_SHARED memory: its own frames, mapped into every address space that
 /// maps it (a fork's child too), released when the last one unmaps it or ends.
 struct Shared {
-    int refs;     // address spaces with a region of it
+    int refs;     // address spaces with a region of it, and the process that made it as a
+                  // memory capability (cap_create(Memory)) until it ends
+    u64 size;     // bytes: no mapping of it reaches further
+    u64 id;       // a memory capability's: its first frame's physical address (0: none)
+    Shared* id_next; // in its id's hash chain (caps.cpp)
     u64 mark;     // visited by the walk with this mark (memory.cpp, new_mark)
     Shared* next; // in a walk's list
     Blocks blocks;
@@ -320,8 +328,10 @@ Result<void> mm_unmap(Mm& mm, u64 start, u64 end);
 Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot);
 Result<void> mm_dontneed(Mm& mm, u64 start, u64 end);
 Result<void> mm_load_segment(Mm& mm, const kernel::elf::Segment& s);
-/// A new anonymous shared object (one reference, the caller's), or null.
-Shared* shared_create();
+/// A new anonymous shared object of `size` bytes (one reference, the caller's), or null.
+Shared* shared_create(u64 size);
+/// The frame of page `offset` of `s` (made, zeroed, at its first use).
+Result<u64> shared_page(Shared& s, u64 offset);
 void shared_release(Shared& s);
 extern const unsigned char g_zero_page[kPage];
 bool copy_in(Mm& mm, u64 va, void* dst, u64 n);
@@ -386,7 +396,12 @@ Fs* fs_for_child(ThreadRec& t, bool share);
 Files* files_for_child(ThreadRec& t, bool share);
 
 // caps.cpp
-Result<long> cap_create(ThreadRec& t, u64 type);
+Result<long> cap_create(ThreadRec& t, u64 type, u64 size);
+/// The memory object a capability of t's process names, and whether it allows writing.
+/// EBADF: no capability there; EINVAL: not a memory object's.
+Result<Shared*> memory_of(ThreadRec& t, u64 slot, bool& writable);
+/// A memory object goes (shared_release): it is no longer found by its capability.
+void memory_forget(Shared& s);
 Result<long> ipc_buffer(ThreadRec& t);
 Result<void> service_register(ThreadRec& t, u64 name_va, u64 slot);
 Result<long> service_lookup(ThreadRec& t, u64 name_va);
@@ -403,6 +418,8 @@ void caps_release(Process& p);
 
 // mman.cpp
 Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);
+/// mmap of the memory object a capability names (MAP_SHARED; length 0: all of it).
+Result<long> do_mmap_memory(ThreadRec& t, u64 slot, u64 addr, u64 length, u32 prot, u32 flags);
 Result<void> do_munmap(ThreadRec& t, u64 addr, u64 length);
 Result<void> do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot);
 Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice);

@@ -17,7 +17,8 @@ using sys::Server;
 
 constexpr int kClients = 8;
 constexpr long kCalls = 10000;
-enum Label : abi::u64 { kEcho = 1, kCrash, kHold, kRelease, kTakeCap, kHeld };
+enum Label : abi::u64 { kEcho = 1, kCrash, kHold, kRelease, kTakeCap, kHeld, kTakeMemory };
+constexpr long kMemPages = 16, kPage = 4096;
 
 // ---- the echo server -------------------------------------------------------------------
 struct EchoState {
@@ -55,6 +56,34 @@ Response take_cap(EchoState& s, Server&, const Request& r) {
     return Response::result(e < 0 ? e : 1);
 }
 
+/// The bytes a memory object's pages start with, as the driver wrote them.
+long page_sum(const unsigned char* m) {
+    long sum = 0;
+    for (long i = 0; i < kMemPages; ++i) sum += m[i * kPage];
+    return sum;
+}
+
+// The request brought a memory capability: map it and read it (w0 = 1: it is read-only,
+// and mapping it writable must fail), write back into page 5 when it is writable.
+Response take_memory(EchoState& s, Server&, const Request& r) {
+    if (r.caps != 1) return Response::result(-sys::kEINVAL);
+    abi::u64 slot = s.buffer->receive_slot;
+    long rw = sys::mmap_memory(slot, nullptr, 0, sys::PROT_READ | sys::PROT_WRITE);
+    long out;
+    if (r.w[0]) {
+        long ro = sys::mmap_memory(slot, nullptr, 0, sys::PROT_READ);
+        out = rw != -sys::kEACCES ? -1000 : ro < 0 ? ro : page_sum(reinterpret_cast<unsigned char*>(ro));
+    } else if (rw < 0) {
+        out = rw;
+    } else {
+        auto* m = reinterpret_cast<unsigned char*>(rw);
+        out = page_sum(m);
+        m[5 * kPage + 100] = 0x5a;
+    }
+    sys::cap_delete(slot); // the mapping stays
+    return Response::result(out);
+}
+
 int echo_server() {
     long ep = sys::cap_create(sys::CapType::Endpoint);
     EchoState state{};
@@ -64,6 +93,7 @@ int echo_server() {
     if (sys::service_register("echo", static_cast<abi::u64>(ep)) != 0) return 2;
     static const Server::Handler<EchoState> table[] = {
         {kEcho, echo}, {kCrash, crash}, {kHold, hold}, {kRelease, release}, {kTakeCap, take_cap}, {kHeld, held},
+        {kTakeMemory, take_memory},
     };
     Server server{sys::Endpoint(static_cast<abi::u64>(ep))};
     server.serve(state, table);
@@ -112,6 +142,14 @@ int hog() {
     long e = 0;
     for (int i = 0; i < 2000 && e >= 0; ++i) e = sys::cap_create(sys::CapType::Semaphore);
     return e == -sys::kEMFILE ? 0 : 1;
+}
+
+// Make 1 MiB memory objects until the quota says no: exactly 64 fit.
+int memory_hog() {
+    int made = 0;
+    long e = 0;
+    while (made <= 64 && (e = sys::cap_create(sys::CapType::Memory, 1 << 20)) >= 0) ++made;
+    return made == 64 && e == -sys::kENOMEM ? 0 : 1;
 }
 
 int spawn_self(const char* role, const char* arg = nullptr) {
@@ -180,6 +218,34 @@ int driver() {
         check_eq(sys::Semaphore(static_cast<abi::u64>(sem)).try_wait(), 0, "the server signalled it");
     }
 
+    // Memory shared through a capability: the server maps what the driver wrote, and the
+    // driver sees what the server wrote; a read-only copy cannot be mapped writable.
+    check_eq(sys::cap_create(sys::CapType::Memory, 0), -sys::kEINVAL, "a memory object of 0 bytes is EINVAL");
+    long mem = sys::cap_create(sys::CapType::Memory, kMemPages * kPage);
+    long at = mem < 0 ? mem : sys::mmap_memory(static_cast<abi::u64>(mem), nullptr, 0, sys::PROT_READ | sys::PROT_WRITE);
+    check(at > 0, "cap_create makes a memory object, mmap_memory maps it", at);
+    check_eq(sys::mmap_memory(static_cast<abi::u64>(sem), nullptr, 0, sys::PROT_READ), -sys::kEINVAL,
+             "mmap_memory of a semaphore is EINVAL");
+    check_eq(sys::mmap_memory(1000, nullptr, 0, sys::PROT_READ), -sys::kEBADF, "mmap_memory of an empty slot is EBADF");
+    check_eq(sys::mmap_memory(static_cast<abi::u64>(mem), nullptr, (kMemPages + 1) * kPage, sys::PROT_READ),
+             -sys::kEINVAL, "mmap_memory longer than the object is EINVAL");
+    if (at > 0 && buffer) {
+        auto* m = reinterpret_cast<unsigned char*>(at);
+        long want = 0;
+        for (long i = 0; i < kMemPages; ++i) want += (m[i * kPage] = static_cast<unsigned char>(i * 3 + 1));
+        buffer->send_caps[0] = static_cast<abi::u64>(mem);
+        r = echo.call_with_caps(buffer, kTakeMemory, {0}, 1);
+        check_eq(static_cast<long>(r.mr[0]), want, "a memory capability travels to the server, which reads what was written");
+        check_eq(m[5 * kPage + 100], 0x5a, "and the driver reads what the server wrote");
+        long ro = sys::cap_mint(static_cast<abi::u64>(mem), abi::rights::kRead, 0);
+        buffer->send_caps[0] = static_cast<abi::u64>(ro);
+        r = echo.call_with_caps(buffer, kTakeMemory, {1}, 1);
+        check_eq(static_cast<long>(r.mr[0]), want, "a read-only copy maps read-only (EACCES for PROT_WRITE)");
+        sys::cap_delete(static_cast<abi::u64>(ro));
+    }
+    int mh = spawn_self("memory-hog");
+    check_exited(wait_for(mh), 0, "a process that uses its 64 MiB of memory objects gets ENOMEM");
+
     // A client ends while the server keeps its reply: answering it later says EPIPE.
     int h = spawn_self("holder");
     int status = wait_for(h);
@@ -200,6 +266,10 @@ int driver() {
     check_eq(static_cast<long>(echo.call(kEcho, {1, 2}).error), -sys::kEBADF,
              "its endpoint is gone from the client's cap space: EBADF");
     check_eq(sys::service_lookup("echo"), -sys::kENOENT, "its name is gone");
+    if (at > 0) {
+        auto* m = reinterpret_cast<unsigned char*>(at);
+        check(m[5 * kPage + 100] == 0x5a && m[3 * kPage] == 10, "the shared memory outlives the server that mapped it");
+    }
     check_eq(sys::service_register("echo", static_cast<abi::u64>(mine)), 0, "the name can be registered again");
     check_eq(sys::service_unregister("echo"), 0, "and withdrawn");
     check_eq(sys::service_unregister("echo"), -sys::kENOENT, "withdrawn twice: ENOENT");
@@ -217,5 +287,6 @@ int main(int argc, char** argv) {
     if (streq(role, "echo-client")) return echo_client(argc > 2 ? argv[2][0] - '0' : 0);
     if (streq(role, "holder")) return holder();
     if (streq(role, "hog")) return hog();
+    if (streq(role, "memory-hog")) return memory_hog();
     return 100;
 }

@@ -84,6 +84,12 @@ TEST_CASE("syscall: cap space methods check the Edit right and report identities
     CHECK(w.me.mr(0) == ty(ObjectType::Endpoint));
     CHECK(w.me.mr(1) == r::kWrite);
     CHECK(w.me.mr(2) == 5);
+    CHECK(w.me.mr(3) == 0);
+    w.make<Frame>(ObjectType::Frame, 14); // a frame shows its physical address
+    REQUIRE(w.invoke(kCs, CM::Identify, {14}) == 0);
+    CHECK(w.me.mr(0) == ty(ObjectType::Frame));
+    CHECK(w.me.mr(3) == w.cs->slot(14).as<Frame>().page().value);
+    REQUIRE(w.invoke(kCs, CM::Delete, {14}) == 0);
     CHECK(w.invoke(kCs, CM::Mint, {10, 12, u64{1} << 33, 0}) == e(Error::InvalidArgument));
     // A cap space capability without Edit can only identify.
     REQUIRE(w.invoke(kCs, CM::Mint, {kCs, 20, r::kRead, 0}) == 0);

@@ -48,16 +48,17 @@ enum class Op : u64 {
     Mprotect,           ///< (addr, length, prot)
     Madvise,            ///< (addr, length, advice)
     Brk,                ///< (addr) -> the break
-    CapCreate,          ///< (type: CapType) -> the new object's slot in the process cap space
+    CapCreate,          ///< (type: CapType, bytes for Memory) -> the new object's slot in the process cap space
     IpcBuffer,          ///< () -> the address of the calling thread's IPC buffer (made on first use)
     ServiceRegister,    ///< (name ptr, endpoint slot)
     ServiceLookup,      ///< (name ptr) -> slot of a badged copy of the service's endpoint
     ServiceUnregister,  ///< (name ptr)
+    MmapMemory,         ///< (slot, addr, length, prot | flags << 32) -> address: map a memory object
 };
 
 /// The objects a process can ask for (Op::CapCreate); each is carved from the process's
 /// own memory (kObjectQuota) and ends with the process.
-enum class CapType : u64 { Endpoint = 1, Semaphore = 2, Reply = 3 };
+enum class CapType : u64 { Endpoint = 1, Semaphore = 2, Reply = 3, Memory = 4 };
 
 // A process's capability addresses (docs/procserv.md, "Capabilities and servers"). Each
 // thread has its own small cap space (kEndpoint, kJoin above); the process's shared cap

@@ -20,7 +20,18 @@ using CapType = procserv::CapType;
 /// A new endpoint, semaphore or Reply object, carved from the process's own memory; the
 /// slot of its capability (all rights) in the process's cap space. ENOMEM: the process has
 /// used its quota (or the machine's memory is gone); EMFILE: its cap space is full.
-long cap_create(CapType type);
+/// CapType::Memory: `bytes` (rounded up to pages) of memory to share, zeros, its pages
+/// made when first touched; the capability is a Frame capability (Read, Write) that
+/// mmap_memory maps, in this process or any it is passed to. The object lives while its
+/// maker lives or any process maps it. EINVAL: 0 bytes; ENOMEM: beyond the process's
+/// 64 MiB of memory objects.
+long cap_create(CapType type, abi::u64 bytes = 0);
+/// Map the memory object a capability names (MAP_SHARED: every process that maps it
+/// sees the same bytes) with Linux's mmap rules for `addr`, `prot` and `flags` (0,
+/// MAP_FIXED or MAP_FIXED_NOREPLACE); `length` 0 maps all of it. The mapping's address.
+/// EBADF: no capability there; EINVAL: not a memory object's, longer than the object, bad
+/// prot or flags; EACCES: PROT_WRITE through a capability without Write.
+long mmap_memory(abi::u64 slot, void* addr, std::size_t length, int prot, int flags = 0);
 /// This thread's IPC buffer (made at its first call; the same address afterwards), needed
 /// for messages longer than four words and for capability transfer. It also becomes
 /// libsys's buffer for such messages (sys::ipc_buffer()); a thread other than the one
