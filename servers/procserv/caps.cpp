@@ -250,6 +250,22 @@ Result<void> service_unregister(ThreadRec& t, u64 name_va) {
     return {};
 }
 
+char g_console_driver[32];
+
+void give_console(Process& p) {
+    u64 line = info().console_irq, handler = alloc_slot();
+    if (line == ~u64{0} || handler == abi::kNoSlot || !ensure_caps(p).ok() ||
+        sys::invoke(root::kMachine, abi::MachineMethod::IssueIrqHandler, {line, handler}).error) {
+        if (handler != abi::kNoSlot) free_slot(handler);
+        return;
+    }
+    // Moved into the process's cap space: when the process ends, the handler goes with it
+    // and the line is free for the next driver.
+    sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Move, {handler, procserv::kConsoleIrqSlot, p.caps.cs});
+    free_slot(handler);
+    sys::cap_mint(root::kCapSpace, root::kConsole, procserv::kConsoleSlot, rt::kRead | rt::kWrite, 0, p.caps.cs);
+}
+
 void caps_thread_gone(ThreadRec& t) {
     if (!t.ipc) return;
     t.ipc->next = t.proc->caps.spare;

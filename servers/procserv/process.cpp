@@ -196,6 +196,7 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     th.files = files;
     if (parent && parent->fs) memcpy(th.fs->cwd, parent->fs->cwd, sizeof th.fs->cwd), th.fs->umask = parent->fs->umask;
     else th.fs->cwd[0] = '/', th.fs->umask = 022;
+    if (g_console_driver[0] && strcmp(path, g_console_driver) == 0) give_console(*p);
     (void)start(th, image->entry(), sp, 0);
     return p->pid;
 }

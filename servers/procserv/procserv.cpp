@@ -164,6 +164,13 @@ int main() {
     const char* argv[8] = {words[0]};
     int argc = 1;
     const char* cmd = in.cmdline;
+    // `console=NAME`: the program that drives the console when it is started.
+    for (const char* c = cmd; *c; ++c)
+        if ((c == cmd || c[-1] == ' ') && memcmp(c, "console=", 8) == 0) {
+            c += 8;
+            for (u64 n = 0; *c && *c != ' ' && n + 1 < sizeof g_console_driver; ++n) g_console_driver[n] = *c++;
+            break;
+        }
     for (const char* c = cmd; *c; ++c)
         if ((c == cmd || c[-1] == ' ') && memcmp(c, "exec=", 5) == 0) {
             c += 5;

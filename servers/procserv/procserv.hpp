@@ -410,6 +410,12 @@ Result<void> service_unregister(ThreadRec& t, u64 name_va);
 inline u64 shared_caps(const Process& p) { return p.caps.cs ? p.caps.cs : abi::kNoSlot; }
 /// Make the process cap space in procserv's slot `cs` thread t's shared cap space.
 void configure_shared(ThreadRec& t, u64 cs);
+/// The program `console=NAME` names (empty: none).
+extern char g_console_driver[32];
+/// Give process p (the console driver) the console and its interrupt line's handler, in
+/// its cap space's kConsoleSlot and kConsoleIrqSlot; nothing if another process holds the
+/// line (the kernel issues a line's handler once at a time).
+void give_console(Process& p);
 /// The thread is gone: its IPC buffer waits for the next thread of its process.
 void caps_thread_gone(ThreadRec& t);
 /// The process has ended: its names go, and every object it made (every copy of them,

@@ -369,6 +369,21 @@ TEST_CASE("user servers: an echo server found by name serves 8 client processes 
     CHECK(r.contains(": illegal instruction at ")); // the server killed in the middle of a call
 }
 
+TEST_CASE("user servers: a console driver outside procserv owns the interrupt (console=consrv); typed input "
+          "reaches its client") {
+    BootResult r = boot_typing("--append 'console=consrv exec=srvtest console'", "srvtest: waiting for 3 bytes", "abc");
+    SHOW(r);
+    for (const char* check : {"the console server starts", "it offers the service 'console'",
+                              "writes go through the console server",
+                              "three typed bytes arrive through the console server's interrupt",
+                              "the console server ends when asked"})
+        CHECK(r.contains(std::string("srvtest: ") + check + " ok"));
+    CHECK(r.contains("srvtest: waiting for 3 bytes, written through consrv"));
+    CHECK(r.contains("srvtest: done, 0 failures"));
+    CHECK(memory_returned(r, "srvtest"));
+    CHECK(r.status == 0);
+}
+
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
 TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
     std::string dir = temp_dir();

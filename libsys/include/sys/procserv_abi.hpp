@@ -69,6 +69,9 @@ enum class CapType : u64 { Endpoint = 1, Semaphore = 2, Reply = 3, Memory = 4 };
 constexpr u64 kThreadCapSpaceSlots = 8;
 constexpr u64 kSelfCapSpace = 8;
 constexpr u64 kFirstCapSlot = 16;
+/// The console driver (the program `console=NAME` on the kernel command line names) finds
+/// the kernel's console (Read, Write) and the handler of its interrupt line here.
+constexpr u64 kConsoleSlot = 9, kConsoleIrqSlot = 10;
 static_assert(u64{1} << kThreadCapSpaceBits == kThreadCapSpaceSlots);
 constexpr unsigned kProcessCapSpaceBits = 10; ///< 1024 slots: EMFILE when none is free
 constexpr u64 kMaxServiceName = 63;           ///< bytes of a service name, without its NUL
