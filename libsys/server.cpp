@@ -13,7 +13,15 @@ long request(Op op, std::initializer_list<u64> words) {
 }
 u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
 constexpr u64 kSelf = procserv::kSelfCapSpace;
-constexpr u64 kSlots = u64{1} << procserv::kProcessCapSpaceBits;
+
+/// How many slots the process's cap space has now (it grows): a slot past the end is ERANGE.
+u64 slot_count() {
+    u64 n = u64{1} << procserv::kProcessCapSpaceMinBits;
+    while (n < (u64{1} << procserv::kProcessCapSpaceMaxBits) &&
+           invoke(kSelf, abi::CapSpaceMethod::Identify, {2 * n - 1}).error != -kERANGE)
+        n *= 2;
+    return n;
+}
 
 } // namespace
 
@@ -50,7 +58,7 @@ long cap_identify(u64 slot, abi::ObjectType& type, u32& rights, u64& badge) {
 }
 
 long cap_free_slot() {
-    for (u64 s = kSlots - 1; s >= procserv::kFirstCapSlot; --s)
+    for (u64 s = slot_count() - 1; s >= procserv::kFirstCapSlot; --s)
         if (invoke(kSelf, abi::CapSpaceMethod::Identify, {s}).error == -kEBADF) return static_cast<long>(s);
     return -kEMFILE;
 }

@@ -2,8 +2,9 @@
 // for, its threads' IPC buffers, and the name service through which servers are found.
 //
 // A process has no cap space of its own until its first request that needs one. Then
-// procserv carves one of 2^kProcessCapSpaceBits slots from a process block lent to the
-// process (its object memory, at most kObjectBlocks of them) and configures every thread
+// procserv carves one of 2^kProcessCapSpaceMinBits slots from a process block lent to the
+// process (its object memory, at most kObjectBlocks of them), doubles it whenever it is
+// full (up to 2^kProcessCapSpaceMaxBits slots, then EMFILE), and configures every thread
 // of the process with it as their shared cap space: each thread keeps its own small cap
 // space for procserv's endpoint (slots below kThreadCapSpaceSlots), and every address from
 // there up names a slot of the shared one (the kernel's Thread::space_for). Objects are
@@ -16,7 +17,7 @@ namespace procserv {
 namespace {
 
 NameTable g_names;
-constexpr u64 kProcessSlots = u64{1} << procserv::kProcessCapSpaceBits;
+u64 slots_of(const Caps& c) { return u64{1} << c.bits; }
 
 /// Carve one object of `type` from the process's object memory into `slot` of the cap
 /// space in procserv's slot `cs`: a new block when the last one is full, within the quota.
@@ -32,19 +33,48 @@ Result<void> carve(Caps& c, OT type, u32 bits, u64 cs, u64 slot) {
     }
 }
 
-/// Put a capability in the first free slot of the process cap space from c.next on, with
-/// put(slot) (0, or a negated errno: -EEXIST means the slot is taken, try the next).
-/// EMFILE: no slot is free.
-template <class F>
-Result<long> place(Caps& c, F&& put) {
-    for (u64 tries = kFirstCapSlot; tries < kProcessSlots; ++tries) {
-        u64 s = c.next;
-        c.next = s + 1 < kProcessSlots ? s + 1 : kFirstCapSlot;
-        long long e = put(s);
-        if (e == 0) return static_cast<long>(s);
-        if (e != -sys::kEEXIST) return Errno{static_cast<int>(-e)};
+/// A cap space twice the size for the process: every capability moves over (keeping its
+/// place in the derivation tree, so every copy and revocation works as before), slot
+/// kSelfCapSpace names the new space, and every thread uses it. The old space's memory
+/// stays carved until the process ends. EMFILE: it has the most slots already; ENOMEM.
+Result<void> grow_caps(Process& p) {
+    Caps& c = p.caps;
+    if (c.bits >= procserv::kProcessCapSpaceMaxBits) return Errno{sys::kEMFILE};
+    u64 cs = alloc_slot();
+    if (cs == abi::kNoSlot) return kNoMemory;
+    if (Result<void> r = carve(c, OT::CapSpace, c.bits + 1, root::kCapSpace, cs); !r.ok()) {
+        free_slot(cs);
+        return r.error();
     }
-    return Errno{sys::kEMFILE};
+    sys::cap_delete(c.cs, procserv::kSelfCapSpace);
+    for (u64 s = procserv::kThreadCapSpaceSlots; s < slots_of(c); ++s)
+        sys::invoke(c.cs, abi::CapSpaceMethod::Move, {s, s, cs}); // (an empty slot: an error, nothing moves)
+    sys::cap_mint(root::kCapSpace, cs, procserv::kSelfCapSpace, rt::kEdit | rt::kRead, 0, cs);
+    for (ThreadRec* t = p.threads; t; t = t->proc_next) configure_shared(*t, cs);
+    sys::cap_delete(root::kCapSpace, c.cs);
+    free_slot(c.cs);
+    c.next = slots_of(c); // the new half is free
+    c.cs = cs;
+    ++c.bits;
+    return {};
+}
+
+/// Put a capability in the first free slot of the process cap space from c.next on, with
+/// put(slot) (0, or a negated errno: -EEXIST means the slot is taken, try the next); the
+/// space doubles when it is full. EMFILE: no slot is free, and it cannot grow.
+template <class F>
+Result<long> place(Process& p, F&& put) {
+    Caps& c = p.caps;
+    for (;;) {
+        for (u64 tries = kFirstCapSlot; tries < slots_of(c); ++tries) {
+            u64 s = c.next;
+            c.next = s + 1 < slots_of(c) ? s + 1 : kFirstCapSlot;
+            long long e = put(s);
+            if (e == 0) return static_cast<long>(s);
+            if (e != -sys::kEEXIST) return Errno{static_cast<int>(-e)};
+        }
+        TRY(grow_caps(p));
+    }
 }
 
 /// The process's cap space, made at the first request that needs one: every thread of
@@ -54,11 +84,12 @@ Result<void> ensure_caps(Process& p) {
     if (c.cs) return {};
     u64 cs = alloc_slot();
     if (cs == abi::kNoSlot) return kNoMemory;
-    if (Result<void> r = carve(c, OT::CapSpace, procserv::kProcessCapSpaceBits, root::kCapSpace, cs); !r.ok()) {
+    if (Result<void> r = carve(c, OT::CapSpace, procserv::kProcessCapSpaceMinBits, root::kCapSpace, cs); !r.ok()) {
         free_slot(cs);
         return r.error();
     }
     c.cs = cs;
+    c.bits = procserv::kProcessCapSpaceMinBits;
     c.next = kFirstCapSlot;
     // Its own slot kSelfCapSpace: the process may arrange its capabilities itself.
     sys::cap_mint(root::kCapSpace, cs, procserv::kSelfCapSpace, rt::kEdit | rt::kRead, 0, cs);
@@ -104,7 +135,7 @@ Result<long> create_memory(Process& p, u64 size) {
     made->object = s;
     Result<u64> first = shared_page(*s, 0);
     sys::Reply id = first.ok() ? sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {first.value()}) : sys::Reply{};
-    Result<long> slot = first.ok() && id.ok() ? place(c, [&](u64 at) {
+    Result<long> slot = first.ok() && id.ok() ? place(p, [&](u64 at) {
         return sys::cap_mint(root::kCapSpace, first.value(), at, rt::kRead | rt::kWrite, 0, c.cs);
     }) : Result<long>(kNoMemory);
     if (!slot.ok()) {
@@ -134,7 +165,7 @@ void memory_forget(Shared& s) {
 
 Result<Shared*> memory_of(ThreadRec& t, u64 slot, bool& writable) {
     Process& p = *t.proc;
-    if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= kProcessSlots) return Errno{sys::kEBADF};
+    if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= slots_of(p.caps)) return Errno{sys::kEBADF};
     sys::Reply id = sys::invoke(p.caps.cs, abi::CapSpaceMethod::Identify, {slot});
     if (!id.ok()) return Errno{sys::kEBADF};
     if (id.mr[0] != static_cast<u64>(OT::Frame)) return Errno{sys::kEINVAL};
@@ -159,7 +190,7 @@ Result<long> cap_create(ThreadRec& t, u64 type, u64 size) {
     TRY(ensure_caps(p));
     if (static_cast<CapType>(type) == CapType::Memory) return create_memory(p, size);
     Caps& c = p.caps;
-    return place(c, [&](u64 slot) -> long long {
+    return place(p, [&](u64 slot) -> long long {
         Result<void> r = carve(c, ot, 0, c.cs, slot);
         return r.ok() ? 0 : -r.error().code;
     });
@@ -202,7 +233,7 @@ Result<void> service_register(ThreadRec& t, u64 name_va, u64 slot) {
     char name[procserv::kMaxServiceName + 1];
     TRY(read_name(t, name_va, name));
     Process& p = *t.proc;
-    if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= kProcessSlots) return Errno{sys::kEBADF};
+    if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= slots_of(p.caps)) return Errno{sys::kEBADF};
     sys::Reply id = sys::invoke(p.caps.cs, abi::CapSpaceMethod::Identify, {slot});
     if (!id.ok()) return Errno{sys::kEBADF};
     // Only an endpoint the process can serve on: unbadged (procserv mints each client
@@ -233,7 +264,7 @@ Result<long> service_lookup(ThreadRec& t, u64 name_va) {
     Process& p = *t.proc;
     TRY(ensure_caps(p));
     // The client's own copy, badged with its pid: the server knows who calls.
-    Result<long> slot = place(p.caps, [&](u64 s) {
+    Result<long> slot = place(p, [&](u64 s) {
         return sys::cap_mint(root::kCapSpace, e->slot, s, rt::kWrite | rt::kGrant, static_cast<u64>(p.pid), p.caps.cs);
     });
     if (!slot.ok() && slot.error().code == sys::kEBADF) return Errno{sys::kENOENT}; // its endpoint is gone

@@ -121,6 +121,7 @@ struct IpcBuffer {
 /// for one, and the memory its objects and its threads' IPC buffers are carved from.
 struct Caps {
     u64 cs;           // procserv's slot of the process cap space; 0 until it has one
+    u32 bits;         // it has 2^bits slots
     u64 next;         // where the search for a free slot starts
     Blocks blocks;    // process blocks its objects are carved from (its quota: kObjectBlocks)
     u32 block_count;

@@ -137,11 +137,17 @@ int holder() {
     sys::exit_group(3);
 }
 
-// Fill the cap space: EMFILE, and nothing else breaks.
+// Fill the cap space as it grows from 256 slots to 4096: EMFILE, and nothing else breaks.
+// The capabilities made before it grew work in the grown one.
 int hog() {
-    long e = 0;
-    for (int i = 0; i < 2000 && e >= 0; ++i) e = sys::cap_create(sys::CapType::Semaphore);
-    return e == -sys::kEMFILE ? 0 : 1;
+    long first = sys::cap_create(sys::CapType::Semaphore), last = first, e = first;
+    int made = 0;
+    while (made < 5000 && (e = sys::cap_create(sys::CapType::Semaphore)) >= 0) last = e, ++made;
+    bool grown = made > 4000 && last > 4000 && e == -sys::kEMFILE;
+    bool first_works = sys::Semaphore(static_cast<abi::u64>(first)).signal() == 0 &&
+                       sys::Semaphore(static_cast<abi::u64>(first)).try_wait() == 0;
+    bool self_works = sys::cap_delete(static_cast<abi::u64>(last)) == 0 && sys::cap_free_slot() == last;
+    return grown && first_works && self_works ? 0 : 1;
 }
 
 // Make 1 MiB memory objects until the quota says no: exactly 64 fit.
@@ -305,7 +311,7 @@ int driver() {
                  "the console server without console=consrv finds no interrupt line and ends");
 
     int hg = spawn_self("hog");
-    check_exited(wait_for(hg), 0, "a process that fills its cap space gets EMFILE");
+    check_exited(wait_for(hg), 0, "a cap space grows from 256 to 4096 slots, its capabilities intact; then EMFILE");
     r = echo.call(kEcho, {7, 8});
     check(r.ok() && r.mr[0] == 7, "and the server and its other clients keep working");
 

@@ -73,7 +73,9 @@ constexpr u64 kFirstCapSlot = 16;
 /// the kernel's console (Read, Write) and the handler of its interrupt line here.
 constexpr u64 kConsoleSlot = 9, kConsoleIrqSlot = 10;
 static_assert(u64{1} << kThreadCapSpaceBits == kThreadCapSpaceSlots);
-constexpr unsigned kProcessCapSpaceBits = 10; ///< 1024 slots: EMFILE when none is free
+/// A process's cap space has 256 slots at first, doubled whenever one more is needed,
+/// up to 4096 (then EMFILE).
+constexpr unsigned kProcessCapSpaceMinBits = 8, kProcessCapSpaceMaxBits = 12;
 constexpr u64 kMaxServiceName = 63;           ///< bytes of a service name, without its NUL
 constexpr unsigned kCloneFlagsShift = 16;
 constexpr unsigned kMmapFdShift = 16; ///< Mmap's label carries the fd (32 bits) above the Op
