@@ -14,7 +14,7 @@ namespace {
 #define PROC_ERRNOS(X)                                                                                     \
     X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) \
     X(EFAULT) X(EBUSY) X(EEXIST) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(EROFS) X(ERANGE) X(EDEADLK)      \
-    X(ENAMETOOLONG) X(ENOSYS) X(ENODEV) X(EOPNOTSUPP)
+    X(ENAMETOOLONG) X(ENOSYS) X(ENODEV) X(EOPNOTSUPP) X(ENOSPC) X(EPIPE)
 // Before <sys/proc.h> the names are not macros yet: take the C++ values.
 #define CPP_VALUE(name) constexpr long long cpp_##name = static_cast<long long>(sys::name);
 #define CPP_ERRNO(name) constexpr long long cpp_##name = sys::k##name;

@@ -403,26 +403,30 @@ TEST_CASE("write your first program: scripts/cc builds a C program, run --exec b
     rmdir(dir.c_str());
 }
 
-TEST_CASE("write your first server: the echo and key-value examples build with scripts/cc and serve their clients") {
+TEST_CASE("write your first server: the echo, key-value (C++) and counter (C) examples build with scripts/cc "
+          "and serve their clients") {
     std::string dir = temp_dir();
     REQUIRE_FALSE(dir.empty());
-    for (const char* name : {"echo", "kv"}) {
+    for (const char* file : {"echo.cpp", "kv.cpp", "counter.c"}) {
+        std::string name = std::string(file).substr(0, std::string(file).find('.'));
         std::string elf = dir + "/" + name + ".elf";
-        CommandResult cc = compile_program(std::string("docs/examples/") + name + ".cpp", elf);
+        CommandResult cc = compile_program(std::string("docs/examples/") + file, elf);
         INFO("scripts/cc: " << cc.output);
         REQUIRE(cc.status == 0);
         BootResult r = boot("--exec '" + elf + "'");
         SHOW(r);
-        if (std::string(name) == "echo") {
+        if (name == "echo") {
             for (int pid : {3, 4, 5})
                 CHECK(r.contains("client " + std::to_string(pid) + ": 1000 calls echoed, the server saw me as " +
                                  std::to_string(pid)));
             CHECK(r.contains("echo: 3 clients done, 0 failed"));
             CHECK(r.contains("server: 3003 calls served, quitting"));
-        } else {
+        } else if (name == "kv") {
             CHECK(r.contains(": key 1 is 10"));
             CHECK(r.contains(": key 3 is 30"));
             CHECK(r.contains("kv: get(2) = 20; 0 failures"));
+        } else {
+            CHECK(r.contains("counter: two clients added 1..100 each: 10100"));
         }
         CHECK(memory_returned(r, name)); // the server ended too: its objects and memory went
         CHECK(r.status == 0);

@@ -55,6 +55,8 @@
 #define ENOSYS 38
 #define ENODEV 19
 #define EOPNOTSUPP 95
+#define ENOSPC 28
+#define EPIPE 32
 
 /* memory: mmap's protections and flags, madvise's advice */
 #define PROT_NONE 0
@@ -118,6 +120,37 @@ int madvise(void *addr, size_t length, int advice);
 long brk(void *addr);
 /* Writes n bytes to the console; returns n or -errno. */
 long write_console(const char *s, size_t n);
+
+/* Capabilities and servers (docs/procserv.md, "Capabilities and servers"; C++ programs
+ * have the same and a server loop in <sys/server.hpp>). Capabilities are slot numbers of
+ * the process's cap space. */
+#define CAP_ENDPOINT 1
+#define CAP_SEMAPHORE 2
+#define CAP_REPLY 3
+#define CAP_MEMORY 4 /* `bytes` of memory to share, mapped with mmap_memory */
+long cap_create(int type, unsigned long bytes);
+long cap_delete(long slot);
+long service_register(const char *name, long endpoint);
+long service_lookup(const char *name); /* a copy badged with the caller's pid */
+long service_unregister(const char *name);
+long mmap_memory(long slot, void *addr, size_t length, int prot, int flags);
+
+/* A message of up to four words; `badge` is the sender's, on receipt. */
+struct ipc_message {
+    unsigned long label;
+    unsigned long length; /* words in w */
+    unsigned long w[4];
+    unsigned long badge;
+};
+/* Send *m on the endpoint and wait for the reply, which replaces *m. 0 or -errno: EPIPE,
+ * the server went away during the call; EBADF, the capability is gone. */
+long ipc_call(long endpoint, struct ipc_message *m);
+/* Wait for a message on the endpoint; it replaces *m. */
+long ipc_receive(long endpoint, struct ipc_message *m);
+/* Reply with *m to the caller received last, then wait for the next message into *m. */
+long ipc_reply_receive(long endpoint, struct ipc_message *m);
+long sem_signal(long semaphore);
+long sem_wait(long semaphore);
 
 #ifdef __cplusplus
 }
