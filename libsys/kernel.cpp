@@ -12,11 +12,11 @@ Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> w
     return syscall(nr, slot, label, words.begin(), static_cast<u32>(words.size()));
 }
 
-Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count) {
+Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count, u32 caps) {
     SysRegs r{};
     r.nr = static_cast<u64>(nr);
     r.cap = slot;
-    r.info = abi::MessageInfo{label, count, 0}.encode();
+    r.info = abi::MessageInfo{label, count, caps}.encode();
     for (u32 i = 0; i < count; ++i) {
         if (i < abi::kMsgRegsInRegisters) r.mr[i] = words[i];
         else if (i < abi::kMaxMsgWords) g_ipc_buffer->mr[i] = words[i];

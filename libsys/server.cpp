@@ -75,23 +75,8 @@ Reply Endpoint::call_with_caps(abi::IpcBuffer* buffer, u64 label, std::initializ
                                u32 count) const {
     abi::IpcBuffer* previous = sys::ipc_buffer();
     set_ipc_buffer(buffer);
-    SysRegs r{};
-    r.nr = static_cast<u64>(abi::Syscall::Call);
-    r.cap = slot_;
-    u32 n = 0;
-    for (u64 w : words)
-        if (n < abi::kMsgRegsInRegisters) r.mr[n++] = w;
-    r.info = abi::MessageInfo{label, n, count}.encode();
-    sys_trap(&r);
+    Reply out = syscall(abi::Syscall::Call, slot_, label, words.begin(), static_cast<u32>(words.size()), count);
     set_ipc_buffer(previous);
-    abi::MessageInfo info = abi::MessageInfo::decode(r.info);
-    Reply out;
-    out.error = static_cast<long long>(r.cap);
-    out.label = info.label;
-    out.length = info.length;
-    out.caps = info.caps;
-    for (u32 k = 0; k < abi::kMsgRegsInRegisters; ++k) out.mr[k] = r.mr[k];
-    out.badge = r.badge;
     return out;
 }
 

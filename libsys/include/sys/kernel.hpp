@@ -30,8 +30,9 @@ struct Reply {
 /// The raw call: `nr` on `slot` with a message of `label` and `words` (the first four
 /// in registers, the rest in this thread's IPC buffer at `ipc_buffer()`).
 Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> words);
-/// The same with `count` words from an array (beyond four they travel in the IPC buffer).
-Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count);
+/// The same with `count` words from an array (beyond four they travel in the IPC buffer)
+/// and `caps` capabilities (their slots in the IPC buffer's send_caps).
+Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count, u32 caps = 0);
 
 /// Where this thread's IPC buffer is mapped (set_ipc_buffer; the root task's default).
 abi::IpcBuffer* ipc_buffer();
