@@ -136,6 +136,8 @@ enum class ThreadMethod : u64 {
     SetAffinity = 6,   ///< kControl: (cpu mask)
     Resume = 7,        ///< kControl
     Suspend = 8,       ///< kControl
+    SetLinuxAbi = 9,   ///< kControl: (1: on, 0: off) every syscall instruction of the thread
+                       ///< becomes a LinuxSyscall message to its fault endpoint (docs/abi.md)
 };
 enum class SemaphoreMethod : u64 {
     Signal = 1,  ///< kWrite
@@ -228,12 +230,18 @@ static_assert(sizeof(Info) <= 4096);
 /// Labels of the message the kernel sends to a thread's fault endpoint on its behalf.
 /// mr[0] = kind, mr[1] = faulting address, mr[2] = instruction pointer, mr[3] = the
 /// access that faulted (FaultAccess; None for faults other than page faults).
-enum class FaultKind : u64 { PageFault = 1, IllegalInstruction = 2, Other = 3 };
+enum class FaultKind : u64 { PageFault = 1, IllegalInstruction = 2, Other = 3, LinuxSyscall = 4 };
 /// What a page fault tried to do, with Linux's PROT_* values: a read, a write, or an
 /// instruction fetch (a missing page and a page without the right look alike).
 enum class FaultAccess : u64 { None = 0, Read = 1, Write = 2, Execute = 4 };
-/// Label of the handler's reply: resume (mr[0..1] optionally new ip, sp) or destroy.
-enum class FaultReply : u64 { Resume = 0, ResumeWithRegs = 1, Kill = 2 };
+/// Label of the handler's reply: resume (mr[0..1] optionally new ip, sp) or destroy. To a
+/// LinuxSyscall, Resume writes mr0 into the Linux result register (rax / x0 / a0) first;
+/// ResumeAsIs resumes any fault with the registers as they are (after WriteRegisters).
+enum class FaultReply : u64 { Resume = 0, ResumeWithRegs = 1, Kill = 2, ResumeAsIs = 3 };
+/// A LinuxSyscall message: mr0 the number, mr1..mr6 the six arguments, mr7 the address
+/// after the syscall instruction, mr8 the stack pointer (words past the fourth only with
+/// the handler's IPC buffer).
+constexpr u32 kLinuxSyscallWords = 9;
 
 /// Error codes returned in kRegCap are negated Linux errno values.
 namespace errc {

@@ -107,6 +107,12 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     t->set_tls_base(t->reg(arch::kRegTls));
     switch (trap.kind) {
     case TrapKind::Syscall: {
+        if (t->linux_abi()) { // a Linux program's system call: its handler's business
+            if (t->fault_endpoint().empty()) print("user fault: Linux system call {} with no handler; thread suspended\n",
+                                                   t->reg(abi::kRegSyscall));
+            t->linux_syscall(arch::kRegLinuxResult, g_kernel.scheduler);
+            break;
+        }
         SyscallContext ctx{*t, kCpu, g_kernel.scheduler, g_kernel.reaper,
                            PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr}};
         handle_syscall(ctx);

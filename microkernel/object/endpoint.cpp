@@ -38,6 +38,19 @@ namespace {
 // The message a fault handler receives: label and mr0 the kind, mr1 the address, mr2
 // the instruction pointer, mr3 the access (abi::FaultAccess).
 void transfer_fault(const Thread& from, Thread& to, u64 kind, u64 address, u64 access, u64 badge) {
+    if (kind == static_cast<u64>(abi::FaultKind::LinuxSyscall)) {
+        // The number and six arguments are where Linux's ABI puts them, which the portable
+        // indices follow: kRegSyscall, then kRegCap .. kRegMr3 (docs/abi.md).
+        u64 words[abi::kLinuxSyscallWords] = {from.reg(abi::kRegSyscall)};
+        for (u32 i = 0; i < 6; ++i) words[1 + i] = from.reg(abi::kRegCap + i);
+        words[7] = from.reg(abi::kRegIp), words[8] = from.reg(abi::kRegSp);
+        u32 n = to.mr_capacity() < abi::kLinuxSyscallWords ? to.mr_capacity() : abi::kLinuxSyscallWords;
+        for (u32 i = 0; i < n; ++i) to.set_mr(i, words[i]);
+        to.set_reg(abi::kRegInfo, abi::MessageInfo{kind, n, 0}.encode());
+        to.set_reg(abi::kRegBadge, badge);
+        to.set_result({});
+        return;
+    }
     to.set_mr(0, kind);
     to.set_mr(1, address);
     to.set_mr(2, from.reg(abi::kRegIp));
@@ -114,7 +127,8 @@ void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
 Result<void> Endpoint::check_fault_answer(u64 label, u32 length) {
     using abi::FaultReply;
     auto how = static_cast<FaultReply>(label);
-    if (how != FaultReply::Resume && how != FaultReply::ResumeWithRegs && how != FaultReply::Kill)
+    if (how != FaultReply::Resume && how != FaultReply::ResumeWithRegs && how != FaultReply::Kill &&
+        how != FaultReply::ResumeAsIs)
         return Error::InvalidArgument;
     if (how == FaultReply::ResumeWithRegs && length < 2) return Error::InvalidArgument;
     return {};
@@ -124,6 +138,8 @@ void Endpoint::finish_fault(Thread& caller, u64 label, u64 ip, u64 sp, Scheduler
     using abi::FaultReply;
     auto how = static_cast<FaultReply>(label);
     caller.fault_.pending = false;
+    if (how == FaultReply::Resume && caller.fault_.kind == static_cast<u64>(abi::FaultKind::LinuxSyscall))
+        caller.set_reg(static_cast<u32>(caller.fault_.access), ip); // the result, in mr0
     if (how == FaultReply::ResumeWithRegs) {
         caller.set_reg(abi::kRegIp, ip);
         caller.set_reg(abi::kRegSp, sp);

@@ -141,6 +141,16 @@ void Thread::fault(abi::FaultKind kind, u64 address, abi::FaultAccess access, Sc
     static_cast<Endpoint&>(*ep.object()).call(*this, {ep.badge(), false}, scheduler);
 }
 
+void Thread::linux_syscall(u32 result_reg, Scheduler& scheduler) {
+    Capability& ep = fault_endpoint_cap_;
+    if (ep.empty() || !ep.has(abi::rights::kWrite)) {
+        suspend(scheduler);
+        return;
+    }
+    fault_ = {true, static_cast<u64>(abi::FaultKind::LinuxSyscall), 0, result_reg};
+    static_cast<Endpoint&>(*ep.object()).call(*this, {ep.badge(), false}, scheduler);
+}
+
 void Thread::drop_reply_links(Scheduler& scheduler) {
     if (Thread* caller = reply_to_) { // we owed a reply and will never send it
         reply_to_ = nullptr;

@@ -113,6 +113,14 @@ class Thread : public KernelObject {
     /// leaves it suspended.
     void fault(abi::FaultKind kind, u64 address, abi::FaultAccess access, Scheduler& scheduler);
     bool fault_pending() const { return fault_.pending; }
+    /// Linux-ABI mode (ThreadMethod::SetLinuxAbi): its syscalls go to its fault endpoint.
+    void set_linux_abi(bool on) { linux_abi_ = on; }
+    bool linux_abi() const { return linux_abi_; }
+    /// The thread executed a syscall instruction in Linux-ABI mode: it blocks, and its fault
+    /// endpoint receives the call (abi::FaultKind::LinuxSyscall) as if the thread had called;
+    /// the answer goes to register `result_reg` (the arch's Linux result register). Without
+    /// a usable fault endpoint it is suspended.
+    void linux_syscall(u32 result_reg, Scheduler& scheduler);
 
     /// The root task's thread: the kernel powers off when it dies (user_entry.cpp).
     void mark_root_task() { root_task_ = true; }
@@ -170,8 +178,9 @@ class Thread : public KernelObject {
         bool pending = false;
         u64 kind = 0;
         u64 address = 0;
-        u64 access = 0; ///< abi::FaultAccess
+        u64 access = 0; ///< abi::FaultAccess; for a LinuxSyscall, the result register
     } fault_;
+    bool linux_abi_ = false;
 
     bool root_task_ = false;
     Thread* reply_to_ = nullptr; ///< server side: the caller waiting for our reply

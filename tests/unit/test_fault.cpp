@@ -93,3 +93,45 @@ TEST_CASE("fault: no handler, or a handler that dies, never hangs or corrupts th
     CHECK(w.t.reg(abi::kRegCap) == 0x1111);
     CHECK_FALSE(w.t.fault_pending());
 }
+
+TEST_CASE("fault: a Linux-ABI thread's syscall reaches its handler as a message; Resume sets the result register") {
+    Faults w;
+    abi::IpcBuffer buffer{};
+    w.handler.set_ipc_buffer(&buffer); // nine words: the handler needs its buffer
+    w.ep.receive(w.handler, w.sched);
+    constexpr u32 kResult = 20; // the arch's Linux result register (user_entry.cpp passes it)
+    w.t.set_reg(abi::kRegSyscall, 64); // write(1, buf, 5) in the generic table
+    for (u32 i = 0; i < 6; ++i) w.t.set_reg(abi::kRegCap + i, 100 + i);
+    w.t.set_reg(kResult, 7);
+    w.t.linux_syscall(kResult, w.sched);
+    CHECK(w.t.state() == ThreadState::BlockedReply);
+    auto info = abi::MessageInfo::decode(w.handler.reg(abi::kRegInfo));
+    CHECK(info.label == static_cast<u64>(FaultKind::LinuxSyscall));
+    CHECK(info.length == abi::kLinuxSyscallWords);
+    CHECK(w.handler.mr(0) == 64);
+    for (u32 i = 0; i < 6; ++i) CHECK(w.handler.mr(1 + i) == 100 + i);
+    CHECK(w.handler.mr(7) == 0x400123);
+    CHECK(w.handler.mr(8) == 0x7fff0000);
+    CHECK(w.handler.reg(abi::kRegBadge) == 0xf00);
+    w.reply(FaultReply::Resume, static_cast<u64>(-9)); // -EBADF
+    CHECK(w.t.state() == ThreadState::Ready);
+    CHECK(w.t.reg(kResult) == static_cast<u64>(-9));
+    CHECK(w.t.reg(abi::kRegCap + 1) == 101); // the arguments stay, as Linux keeps them
+    CHECK_FALSE(w.t.fault_pending());
+
+    // ResumeAsIs: the handler has set the registers itself (an execve, a sigreturn).
+    w.ep.receive(w.handler, w.sched);
+    w.t.linux_syscall(kResult, w.sched);
+    w.reply(FaultReply::ResumeAsIs, 12345);
+    CHECK(w.t.reg(kResult) == static_cast<u64>(-9));
+    CHECK(w.t.state() == ThreadState::Ready);
+
+    // Without a buffer the handler gets what fits: the number and three arguments.
+    w.handler.set_ipc_buffer(nullptr);
+    w.ep.receive(w.handler, w.sched);
+    w.t.linux_syscall(kResult, w.sched);
+    CHECK(abi::MessageInfo::decode(w.handler.reg(abi::kRegInfo)).length == abi::kMsgRegsInRegisters);
+    w.reply(FaultReply::Kill);
+    CHECK(w.t.state() == ThreadState::Suspended);
+    w.remove(3);
+}

@@ -194,6 +194,12 @@ TEST_CASE("syscall: thread configuration is all or nothing") {
     CHECK(w.buffer.mr[5] == t.reg(5));
     REQUIRE(w.invoke(10, TM::SetTls, {0x9000}) == 0);
     CHECK(t.tls_base() == 0x9000);
+    CHECK(w.invoke(10, TM::SetLinuxAbi, {2}) == e(Error::InvalidArgument));
+    CHECK_FALSE(t.linux_abi());
+    REQUIRE(w.invoke(10, TM::SetLinuxAbi, {1}) == 0);
+    CHECK(t.linux_abi());
+    REQUIRE(w.invoke(10, TM::SetLinuxAbi, {0}) == 0);
+    CHECK_FALSE(t.linux_abi());
     CHECK(w.invoke(10, TM::SetPriority, {300, 5}) == e(Error::InvalidArgument));
     REQUIRE(w.invoke(10, TM::SetPriority, {200, 5}) == 0);
     CHECK(w.invoke(10, TM::SetAffinity, {0b10}) == e(Error::InvalidArgument)); // one CPU only

@@ -84,6 +84,8 @@ static_assert(64 % kFpuAlign == 0, "the 64-aligned FPU area satisfies ldp/stp of
 /// The TLS base of a thread: TPIDR_EL0, as the AArch64 ELF ABI uses it.
 constexpr kernel::u32 kRegTls = AARCH64_REG_TLS;
 static_assert(kRegTls >= abi::kRegArchFirst && kRegTls < abi::kRegCount);
+/// Where a Linux system call's result goes (Linux-ABI threads): x0.
+constexpr kernel::u32 kRegLinuxResult = AARCH64_REG_X0;
 
 } // namespace arch
 

@@ -48,5 +48,7 @@ static_assert(64 % kFxsaveAlign == 0, "the 64-aligned FPU area satisfies FXSAVE'
 /// The TLS base of a thread: FS base, as the System V x86_64 ABI uses it.
 constexpr kernel::u32 kRegTls = x86_64::kFsBase;
 static_assert(kRegTls >= abi::kRegArchFirst && kRegTls < abi::kRegCount);
+/// Where a Linux system call's result goes (Linux-ABI threads): rax, the number's register.
+constexpr kernel::u32 kRegLinuxResult = x86_64::kRax;
 
 } // namespace arch
