@@ -19,7 +19,7 @@ enum PhdrOffset : usize {
 };
 constexpr u8 kClass64 = 2, kDataLsb = 1, kVersionCurrent = 1;
 constexpr u16 kTypeExec = 2;
-constexpr u32 kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3;
+constexpr u32 kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3, kPtNote = 4;
 constexpr u32 kPfX = 1, kPfW = 2, kPfR = 4;
 
 u16 load_le16(const u8* p) { return u16(p[0] | p[1] << 8); }
@@ -141,11 +141,44 @@ OpenResult Image::open(const void* data, usize size, Machine expected, u64 user_
 
     Image image;
     image.data_ = p;
+    image.size_ = size;
     image.phoff_ = phoff;
     image.phnum_ = phnum;
     image.segments_ = loadable;
     image.entry_ = entry;
     return image;
+}
+
+bool Image::has_note(const char* name, u32 type) const {
+    u32 namesz = 0;
+    while (name[namesz]) ++namesz;
+    ++namesz; // with its NUL, as notes count it
+    for (u16 i = 0; i < phnum_; ++i) {
+        Phdr ph = read_phdr(data_ + phoff_ + u64(i) * kPhdrSize);
+        if (ph.type != kPtNote || ph.offset > size_ || ph.filesz > size_ - ph.offset) continue;
+        // Notes: namesz, descsz, type (4 bytes each), then name and desc, each padded to 4.
+        for (u64 at = 0; ph.filesz - at >= 12;) {
+            const u8* n = data_ + ph.offset + at;
+            u64 nsz = load_le32(n), dsz = load_le32(n + 4), size = 12 + align_up(nsz, 4) + align_up(dsz, 4);
+            if (size > ph.filesz - at) break;
+            if (nsz == namesz && load_le32(n + 8) == type) {
+                bool same = true;
+                for (u32 k = 0; k < namesz && same; ++k) same = n[12 + k] == static_cast<u8>(name[k]);
+                if (same) return true;
+            }
+            at += size;
+        }
+    }
+    return false;
+}
+
+u64 Image::phdr_address() const {
+    for (u16 i = 0; i < phnum_; ++i) {
+        Phdr ph = read_phdr(data_ + phoff_ + u64(i) * kPhdrSize);
+        if (occupies_memory(ph) && phoff_ >= ph.offset && phoff_ + u64(phnum_) * kPhdrSize <= ph.offset + ph.filesz)
+            return ph.vaddr + (phoff_ - ph.offset);
+    }
+    return 0;
 }
 
 bool Image::segment(u16 index, Segment& out) const {

@@ -96,6 +96,14 @@ class Image {
     /// Loadable segments with memory in them (PT_LOAD with p_memsz > 0), in file order.
     usize segment_count() const { return segments_; }
 
+    /// Does a PT_NOTE segment hold a note named `name` (NUL included in the size) of `type`?
+    /// (libsys marks its programs with one: procserv tells them from Linux programs.)
+    bool has_note(const char* name, u32 type) const;
+    /// Where the program headers are in the program's memory (a loadable segment holds
+    /// them), or 0; their count. Linux programs read them through the auxv's AT_PHDR.
+    u64 phdr_address() const;
+    u16 phdr_count() const { return phnum_; }
+
     /// Call f(const Segment&) for each loadable segment, in file order.
     template <class F>
     void for_each_segment(F&& f) const {
@@ -108,6 +116,7 @@ class Image {
   private:
     bool segment(u16 index, Segment& out) const; // only valid after open() validated
     const u8* data_ = nullptr;
+    usize size_ = 0;
     u64 phoff_ = 0;
     u16 phnum_ = 0;
     usize segments_ = 0;

@@ -163,20 +163,36 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
         stack.start = kStackTop - kStackSize, stack.end = kStackTop, stack.prot = kProtRead | kProtWrite;
         made = mm_add_region(mm, stack);
     }
-    // argc, argv[], NULL, envp NULL, then the strings, at the top of the stack.
-    u64 strings = kStackTop - 1024, words[20] = {}, nw = 0;
+    // Linux's start: argc, argv[], NULL, envp NULL, the auxv (what glibc and musl read),
+    // then the strings and AT_RANDOM's 16 bytes at the top of the stack. A libsys
+    // program reads argc and argv the same way.
+    const bool linux_program = !image->has_note("microkernel", 1);
+    u64 strings = kStackTop - 1024, random = kStackTop - 64, words[48] = {}, nw = 0;
     words[nw++] = static_cast<u64>(argc);
     u64 at = strings;
     for (int i = 0; i < argc && made.ok(); ++i) {
         u64 n = strlen(argv[i]) + 1;
-        if (at + n > kStackTop) break;
+        if (at + n > random) break;
         copy_out(mm, at, argv[i], n);
         words[nw++] = at;
         at += n;
     }
-    words[nw++] = 0, words[nw++] = 0;
-    u64 sp = strings - 256;
-    if (made.ok() && !copy_out(mm, sp, words, nw * 8)) made = kNoMemory;
+    const u64 execfn = argc > 0 ? words[1] : 0;
+    words[nw++] = 0, words[nw++] = 0; // argv's end; envp: empty
+    enum : u64 { kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9, kAtUid = 11,
+                 kAtEuid = 12, kAtGid = 13, kAtEgid = 14, kAtHwcap = 16, kAtClktck = 17, kAtSecure = 23,
+                 kAtRandom = 25, kAtExecfn = 31 };
+    const u64 auxv[][2] = {{kAtPhdr, image->phdr_address()}, {kAtPhent, 56}, {kAtPhnum, image->phdr_count()},
+                           {kAtPagesz, kPage}, {kAtEntry, image->entry()}, {kAtUid, 0}, {kAtEuid, 0},
+                           {kAtGid, 0}, {kAtEgid, 0}, {kAtHwcap, 0}, {kAtClktck, 100}, {kAtSecure, 0},
+                           {kAtRandom, random}, {kAtExecfn, execfn}, {kAtNull, 0}};
+    for (const auto& e : auxv) words[nw++] = e[0], words[nw++] = e[1];
+    // AT_RANDOM's bytes seed glibc's stack protector and pointer guard: different for every
+    // process (there is no entropy source yet: a mix of the pid-to-be and a counter).
+    static u64 s_seed = 0x9e3779b97f4a7c15ull;
+    u64 seed[2] = {s_seed += 0x632be59bd9b4e019ull, s_seed * 0xbf58476d1ce4e5b9ull ^ static_cast<u64>(g_next_tid)};
+    u64 sp = strings - sizeof words;
+    if (made.ok() && (!copy_out(mm, sp, words, nw * 8) || !copy_out(mm, random, seed, sizeof seed))) made = kNoMemory;
     // The new process starts with the parent's fs state copied, and fresh descriptors.
     Fs* fs = made.ok() ? new_fs() : nullptr;
     Files* files = fs ? new_files() : nullptr;
@@ -197,6 +213,7 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     if (parent && parent->fs) memcpy(th.fs->cwd, parent->fs->cwd, sizeof th.fs->cwd), th.fs->umask = parent->fs->umask;
     else th.fs->cwd[0] = '/', th.fs->umask = 022;
     if (g_console_driver[0] && strcmp(path, g_console_driver) == 0) give_console(*p);
+    if (linux_program) sys::invoke(th.thread, abi::ThreadMethod::SetLinuxAbi, {1});
     (void)start(th, image->entry(), sp, 0);
     return p->pid;
 }

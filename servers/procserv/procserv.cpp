@@ -12,6 +12,7 @@
 //   memory.cpp    cap slots, blocks, stores of frames, address spaces (regions, pages,
 //                 copy-on-write), shared objects, client memory through a window page
 //   mman.cpp      mmap, munmap, mprotect, madvise, brk
+//   linux.cpp     the Linux front end: Linux programs' system calls
 //   regions.cpp   the pure bookkeeping of regions and pages   } pure logic, unit-tested
 //   path.cpp      Linux's path walk                             } on the host
 //   fdtable.cpp   descriptor tables                             }
@@ -106,6 +107,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
 /// backed it in the meantime), once: the same page faulting again without another fault
 /// in between is a real one. Anything else ends the process with SIGSEGV or SIGILL.
 Answer on_fault(ThreadRec& t, const sys::Reply& r) {
+    if (r.label == static_cast<u64>(abi::FaultKind::LinuxSyscall)) return linux_syscall(t, r);
     bool page_fault = r.mr[0] == static_cast<u64>(abi::FaultKind::PageFault);
     u64 page = r.mr[1] & ~(kPage - 1);
     using A = abi::FaultAccess;

@@ -423,6 +423,10 @@ void caps_thread_gone(ThreadRec& t);
 /// wherever they are) with the memory they were carved from.
 void caps_release(Process& p);
 
+// linux.cpp
+/// A Linux program's system call (a LinuxSyscall fault message): its answer.
+Answer linux_syscall(ThreadRec& t, const sys::Reply& r);
+
 // mman.cpp
 Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);
 /// mmap of the memory object a capability names (MAP_SHARED; length 0: all of it).

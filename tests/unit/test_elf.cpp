@@ -245,3 +245,34 @@ TEST_CASE("elf: single-byte corruption of the headers never crashes") {
     }
     SUCCEED("no crash, no sanitizer report");
 }
+
+TEST_CASE("elf: a static glibc program opens; its notes and program headers are found") {
+    struct Linux {
+        const char* file;
+        elf::Machine machine;
+    };
+    for (Linux l : {Linux{"linux-hello-x86_64.elf", elf::Machine::X86_64},
+                    Linux{"linux-hello-aarch64.elf", elf::Machine::AArch64},
+                    Linux{"linux-hello-riscv64.elf", elf::Machine::RiscV64}}) {
+        INFO(l.file);
+        std::vector<unsigned char> d = read_fixture(l.file);
+        REQUIRE_FALSE(d.empty());
+        auto image = open(d, l.machine);
+        REQUIRE(image.ok());
+        CHECK(image->has_note("GNU", 1)); // NT_GNU_ABI_TAG: glibc's
+        CHECK_FALSE(image->has_note("GNU", 99));
+        CHECK_FALSE(image->has_note("microkernel", 1)); // libsys's mark
+        // AT_PHDR: the headers sit in the first loadable segment, at its start + e_phoff.
+        u64 first = 0;
+        image->for_each_segment([&](const elf::Segment& s) { first = first ? first : s.vaddr; });
+        CHECK(image->phdr_address() == first + get<u64>(d, 32));
+        CHECK(image->phdr_count() == get<u16>(d, 56));
+    }
+    // A program linked with user.ld keeps no notes: it is not marked native by itself
+    // (libsys adds the mark), nor does it look like glibc's.
+    std::vector<unsigned char> u = read_fixture("user-x86_64.elf");
+    REQUIRE_FALSE(u.empty());
+    auto image = open(u, elf::Machine::X86_64);
+    REQUIRE(image.ok());
+    CHECK_FALSE(image->has_note("GNU", 1));
+}

@@ -22,3 +22,11 @@ _start:
     .size _start, . - _start
 
     .section .note.GNU-stack, "", %progbits
+
+    // The mark of a libsys program: procserv runs an ELF without it as a Linux program
+    // (docs/procserv.md, "Linux programs"). A note "microkernel", type 1, no descriptor.
+    .section .note.microkernel, "a", %note
+    .balign 4
+    .long 12, 0, 1
+    .asciz "microkernel"
+    .balign 4

@@ -1,0 +1,12 @@
+// Linux's system-call numbers on riscv64: the generic table (include/uapi/asm-generic/unistd.h),
+// for procserv's Linux front end (servers/procserv/linux.cpp). A call this arch does not
+// have is -1, which no system call number is.
+#pragma once
+
+namespace arch::linux_nr {
+constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprotect = 226, munmap = 215, brk = 214,
+               rt_sigaction = 134, rt_sigprocmask = 135, ioctl = 29, writev = 66, madvise = 233, getpid = 172,
+               exit = 93, uname = 160, readlink = -1, getppid = 173, arch_prctl = -1, gettid = 178,
+               set_tid_address = 96, exit_group = 94, newfstatat = 79, readlinkat = 78,
+               set_robust_list = 99, prlimit64 = 261, getrandom = 278, rseq = 293;
+} // namespace arch::linux_nr

@@ -1,0 +1,12 @@
+// Linux's system-call numbers on x86_64 (arch/x86/entry/syscalls/syscall_64.tbl), for
+// procserv's Linux front end (servers/procserv/linux.cpp). A call this arch does not have
+// is -1, which no system call number is.
+#pragma once
+
+namespace arch::linux_nr {
+constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 10, munmap = 11, brk = 12,
+               rt_sigaction = 13, rt_sigprocmask = 14, ioctl = 16, writev = 20, madvise = 28, getpid = 39,
+               exit = 60, uname = 63, readlink = 89, getppid = 110, arch_prctl = 158, gettid = 186,
+               set_tid_address = 218, exit_group = 231, newfstatat = 262, readlinkat = 267,
+               set_robust_list = 273, prlimit64 = 302, getrandom = 318, rseq = 334;
+} // namespace arch::linux_nr
