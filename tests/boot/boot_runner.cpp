@@ -113,10 +113,18 @@ BootResult boot(const std::string& args, int timeout_seconds) {
 }
 
 CommandResult compile_program(const std::string& sources, const std::string& out) {
-    std::string root = env_or("MK_ROOT", ".");
-    std::string cmd = "cd '" + root + "' && timeout -k 5 300 scripts/cc " + env_or("MK_ARCH", "x86_64") +
-                      " --build-dir '" + env_or("MK_BUILD", ".") + "' -o '" + out + "' " + sources +
-                      " </dev/null 2>&1";
+    return run_command("scripts/cc " + env_or("MK_ARCH", "x86_64") + " --build-dir '" + env_or("MK_BUILD", ".") +
+                       "' -o '" + out + "' " + sources);
+}
+
+CommandResult compile_linux_program(const std::string& source, const std::string& out) {
+    std::string arch = env_or("MK_ARCH", "x86_64");
+    std::string cc = arch == "x86_64" ? "gcc" : arch + "-linux-gnu-gcc";
+    return run_command(cc + " -static -O2 -o '" + out + "' " + source);
+}
+
+CommandResult run_command(const std::string& command) {
+    std::string cmd = "cd '" + env_or("MK_ROOT", ".") + "' && timeout -k 5 300 " + command + " </dev/null 2>&1";
     CommandResult r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;

@@ -30,6 +30,11 @@ struct CommandResult {
 /// Runs `scripts/cc $MK_ARCH --build-dir $MK_BUILD -o out <sources>` (sources relative to
 /// the source tree), bounded by a timeout.
 CommandResult compile_program(const std::string& sources, const std::string& out);
+/// Runs a shell command in the source tree (stdout and stderr captured), bounded by a timeout.
+CommandResult run_command(const std::string& command);
+/// Builds a C program of the source tree as Debian's compiler for $MK_ARCH builds static
+/// Linux programs (gcc -static; aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc).
+CommandResult compile_linux_program(const std::string& source, const std::string& out);
 
 /// A fresh, empty directory under $TMPDIR (or /tmp).
 std::string temp_dir();

@@ -384,6 +384,33 @@ TEST_CASE("user servers: a console driver outside procserv owns the interrupt (c
     CHECK(r.status == 0);
 }
 
+// ---- unmodified static Linux programs (docs/linux-abi.md) ----
+TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it does on Linux") {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    std::string elf = dir + "/glibc-hello";
+    CommandResult cc = compile_linux_program("tests/linux-abi/hello.c", elf);
+    INFO("cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    BootResult r = boot("--exec '" + elf + "' seven");
+    SHOW(r);
+    CHECK(r.contains("procserv: started glibc-hello as pid 1"));
+    CHECK(r.contains("hello from glibc: 2 arguments: glibc-hello seven\n"));
+    CHECK(r.contains("malloc'd 1 MiB, pid 1\n"));
+    CHECK(memory_returned(r, "glibc-hello"));
+    CHECK(r.status == 7);
+    // The same binary on this Linux machine (natively, or under qemu-user), the oracle.
+    std::string arch = env_or("MK_ARCH", "x86_64");
+    std::string runner = arch == "x86_64" ? "" : "qemu-" + arch + " ";
+    CommandResult linux_run = run_command(runner + "'" + elf + "' seven");
+    INFO("on Linux: " << linux_run.output);
+    CHECK(linux_run.status == 7);
+    CHECK(linux_run.output.find("hello from glibc: 2 arguments: " + elf + " seven\n") != std::string::npos);
+    CHECK(linux_run.output.find("malloc'd 1 MiB, pid ") != std::string::npos);
+    std::remove(elf.c_str());
+    rmdir(dir.c_str());
+}
+
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
 TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
     std::string dir = temp_dir();
