@@ -68,7 +68,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
         arch::activate_user_space(as->root(), as->asid());
         g_kernel.active_root = as->root();
     }
-    t.set_reg(arch::kRegTls, t.tls_base());
+    if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
     arch::return_to_user(t.register_file(), t.fpu_area());
 }
 
@@ -104,7 +104,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
     Thread* t = g_kernel.scheduler.current(kCpu);
     if (!t) panic("trap from user mode with no current thread");
-    t->set_tls_base(t->reg(arch::kRegTls));
+    t->saw_tls_base(t->reg(arch::kRegTls));
     switch (trap.kind) {
     case TrapKind::Syscall: {
         if (t->linux_abi()) { // a Linux program's system call: its handler's business

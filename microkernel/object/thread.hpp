@@ -99,7 +99,22 @@ class Thread : public KernelObject {
         return buffer_from_frame_ && ipc_buffer_cap_.empty() ? nullptr : ipc_buffer_;
     }
 
-    void set_tls_base(u64 base) { tls_base_ = base; }
+    /// ThreadMethod::SetTls: the TLS register takes `base` when the thread next runs.
+    void set_tls_base(u64 base) {
+        tls_base_ = base;
+        tls_pending_ = true;
+    }
+    /// The TLS base set with SetTls since the thread last ran, if any (taken: once).
+    /// Otherwise the register file holds it, as the thread left it or as WriteRegisters
+    /// wrote it (a fork's child gets its parent's that way).
+    bool take_pending_tls(u64& base) {
+        base = tls_base_;
+        bool was = tls_pending_;
+        tls_pending_ = false;
+        return was;
+    }
+    /// The thread entered the kernel with this TLS base (the arch's register).
+    void saw_tls_base(u64 base) { tls_base_ = base; }
     Result<void> set_priority(u32 priority, u32 time_slice, Scheduler& scheduler);
     Result<void> set_affinity(u64 mask, Scheduler& scheduler);
     /// Created or Suspended -> Ready. Busy in any other state.
@@ -155,6 +170,7 @@ class Thread : public KernelObject {
     u32 cpu_ = 0;
     u64 affinity_ = ~u64{0};
     u64 tls_base_ = 0;
+    bool tls_pending_ = false;
     abi::IpcBuffer* ipc_buffer_ = nullptr;
     bool buffer_from_frame_ = false;
 

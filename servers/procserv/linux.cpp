@@ -106,6 +106,28 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         return result(a0 == kArchGetFs ? not_yet(static_cast<u64>(n)) : -sys::kEINVAL);
     }
     if (n == nr::ioctl) return result(a0 <= 2 ? -kENOTTY : -sys::kEBADF); // no terminal yet
+    if (n == nr::clone) {
+        const u64 args[6] = {a0, a1, a2, a3, a4, a5};
+        return result(clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
+                                   nr::result_register));
+    }
+    if (n == nr::fork) return result(clone_thread(t, sys::SIGCHLD, 0, 0, 0, 0, false, nr::result_register));
+    if (n == nr::wait4) { // (pid, status, options, rusage): no resource usage is kept
+        Answer x = waitpid(t, static_cast<long>(a0), a2, a1);
+        x.label = static_cast<u64>(abi::FaultReply::Resume); // (kDone is Resume: the same 0)
+        return x;
+    }
+    if (n == nr::futex) {
+        constexpr u64 kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10, kPrivate = 128, kRealtime = 256;
+        const u64 op = a1 & ~(kPrivate | kRealtime);
+        // Every futex is keyed by what it is (an address space's or a shared object's word),
+        // so private and shared ones are the same here. Timeouts are not kept yet (a3).
+        if (op == kWait || (op == kWaitBitset && static_cast<u32>(a5) == ~0u)) return futex_wait(t, a0, static_cast<u32>(a2));
+        if (op == kWake || (op == kWakeBitset && static_cast<u32>(a5) == ~0u))
+            return result(futex_wake(t, a0, a2 > 0x7fffffff ? 0x7fffffff : a2));
+        return result(not_yet(static_cast<u64>(n)));
+    }
+    if (n == nr::sched_yield) return result(0); // (its call was the yield: others ran meanwhile)
     return result(not_yet(static_cast<u64>(n)));
 }
 

@@ -225,8 +225,11 @@ constexpr unsigned long kKnownFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE
 
 Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     unsigned long flags = (label >> procserv::kCloneFlagsShift) & 0xffffffffu;
-    bool start_block = label & procserv::kCloneStartBlock;
-    u64 stack = r.mr[0], ptid = r.mr[1], ctid = r.mr[2], tls = r.mr[3];
+    return clone_thread(t, flags, r.mr[0], r.mr[1], r.mr[2], r.mr[3], label & procserv::kCloneStartBlock, abi::kNoSlot);
+}
+
+Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid, u64 ctid, u64 tls, bool start_block,
+                          u64 linux_result) {
     procserv::StartBlock block{};
     if (flags & ~kKnownFlags) return Errno{sys::kEINVAL};
     if (unsigned sig = flags & sys::kCloneSignalMask; sig != 0 && sig != sys::SIGCHLD) return Errno{sys::kEINVAL};
@@ -292,9 +295,14 @@ Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     if (start_block) {
         (void)start(*c, block.entry, stack - sys::arch_abi::kEntryStackBias, block.fn, block.arg);
     } else {
-        regs[abi::kRegCap] = 0;                          // the call succeeded...
-        regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();
-        regs[abi::kRegMr0] = 0;                          // ...and returned 0
+        if (linux_result != abi::kNoSlot) { // a Linux program's clone: 0 in its result register
+            regs[linux_result] = 0;
+            sys::invoke(c->thread, abi::ThreadMethod::SetLinuxAbi, {1});
+        } else {
+            regs[abi::kRegCap] = 0; // the call succeeded...
+            regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();
+            regs[abi::kRegMr0] = 0; // ...and returned 0
+        }
         if (stack) regs[abi::kRegSp] = stack;
         // As many registers per call as a message holds (first, count, then the values).
         constexpr u32 kPerCall = abi::kMaxMsgWords - 2;

@@ -286,6 +286,12 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r);
 Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
 Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
 Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
+/// clone with Linux's flags (do_clone's rules); the child continues on a copy of the
+/// caller's registers (on `stack` if not 0) returning 0, or, with `start_block`, at the
+/// StartBlock at `stack`. `linux_result`: for a Linux program, the index of its result
+/// register (the child is put in Linux-ABI mode); abi::kNoSlot for a libsys one.
+Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid, u64 ctid, u64 tls,
+                          bool start_block, u64 linux_result);
 void end_process(Process& p);
 void kill_group(Process& p, int status, ThreadRec* except);
 Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va);

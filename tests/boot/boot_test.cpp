@@ -411,6 +411,29 @@ TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it do
     rmdir(dir.c_str());
 }
 
+TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins) and fork + wait4, as on Linux") {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    std::string elf = dir + "/glibc-threads";
+    CommandResult cc = compile_linux_program("tests/linux-abi/threads.c", elf);
+    INFO("cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    const std::string lines[] = {"64 threads joined: counter 2080000, sum of their results 2080\n",
+                                 "fork: the child exited with 5; the parent's counter is still 2080000\n"};
+    BootResult r = boot("--exec '" + elf + "'");
+    SHOW(r);
+    for (const std::string& line : lines) CHECK(r.contains(line));
+    CHECK(memory_returned(r, "glibc-threads"));
+    CHECK(r.status == 0);
+    std::string arch = env_or("MK_ARCH", "x86_64");
+    CommandResult linux_run = run_command((arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "'");
+    INFO("on Linux: " << linux_run.output);
+    CHECK(linux_run.status == 0);
+    for (const std::string& line : lines) CHECK(linux_run.output.find(line) != std::string::npos);
+    std::remove(elf.c_str());
+    rmdir(dir.c_str());
+}
+
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
 TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
     std::string dir = temp_dir();

@@ -166,6 +166,15 @@ TEST_CASE("threads: resume, suspend and the register file") {
     CHECK(t.reg(abi::kRegIp) == 0x401000);
     t.set_tls_base(0x7000);
     CHECK(t.tls_base() == 0x7000);
+    // SetTls reaches the register once, when the thread next runs; otherwise the register
+    // file holds the TLS base (WriteRegisters sets it: a fork's child gets its parent's).
+    u64 base = 0;
+    CHECK(t.take_pending_tls(base));
+    CHECK(base == 0x7000);
+    CHECK_FALSE(t.take_pending_tls(base));
+    t.saw_tls_base(0x8000);
+    CHECK(t.tls_base() == 0x8000);
+    CHECK_FALSE(t.take_pending_tls(base));
     // Message registers beyond the CPU registers need an IPC buffer.
     CHECK(t.mr_capacity() == abi::kMsgRegsInRegisters);
     t.set_mr(6, 99);

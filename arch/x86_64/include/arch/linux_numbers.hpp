@@ -8,5 +8,10 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                rt_sigaction = 13, rt_sigprocmask = 14, ioctl = 16, writev = 20, madvise = 28, getpid = 39,
                exit = 60, uname = 63, readlink = 89, getppid = 110, arch_prctl = 158, gettid = 186,
                set_tid_address = 218, exit_group = 231, newfstatat = 262, readlinkat = 267,
-               set_robust_list = 273, prlimit64 = 302, getrandom = 318, rseq = 334;
+               set_robust_list = 273, prlimit64 = 302, getrandom = 318, rseq = 334, clone = 56, fork = 57,
+               vfork = 58, wait4 = 61, futex = 202, sched_yield = 24, clone3 = 435;
+/// Where clone(2) takes the child's tid address and the TLS: (flags, stack, ptid, ctid, tls).
+constexpr int clone_ctid_arg = 3, clone_tls_arg = 4;
+/// The register (portable index) a Linux call's result goes in: rax, the number's.
+constexpr unsigned result_register = 2;
 } // namespace arch::linux_nr
