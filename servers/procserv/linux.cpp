@@ -31,9 +31,11 @@ Answer result(const Result<T>& r) {
     return result(wire(r));
 }
 
-/// write(2) to the console (descriptors 1 and 2: stdout and stderr).
-long console_write(Mm& mm, u64 fd, u64 buf, u64 n) {
-    if (fd != 1 && fd != 2) return -sys::kEBADF;
+/// write(2): the console's descriptors write to it; the files are all read-only.
+long console_write(ThreadRec& t, u64 fd, u64 buf, u64 n) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f || !f->console) return -sys::kEBADF;
+    Mm& mm = *t.proc->mm;
     char chunk[256];
     for (u64 done = 0; done < n;) {
         u64 k = n - done < sizeof chunk ? n - done : sizeof chunk;
@@ -44,17 +46,56 @@ long console_write(Mm& mm, u64 fd, u64 buf, u64 n) {
     return static_cast<long>(n);
 }
 
-long console_writev(Mm& mm, u64 fd, u64 iov, u64 count) {
+long console_writev(ThreadRec& t, u64 fd, u64 iov, u64 count) {
+    Mm& mm = *t.proc->mm;
     if (count > 1024) return -sys::kEINVAL;
     long total = 0;
     for (u64 i = 0; i < count; ++i) {
         u64 v[2];
         if (!copy_in(mm, iov + 16 * i, v, sizeof v)) return total ? total : -sys::kEFAULT;
-        long w = console_write(mm, fd, v[0], v[1]);
+        long w = console_write(t, fd, v[0], v[1]);
         if (w < 0) return total ? total : w;
         total += w;
     }
     return total;
+}
+
+/// struct stat of an open file, in this arch's layout: a character device (the console),
+/// a directory or a regular read-only file.
+long stat_file(ThreadRec& t, u64 fd, u64 buf) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return -sys::kEBADF;
+    unsigned char st[nr::stat_size] = {};
+    auto put32 = [&](unsigned long at, u32 v) { memcpy(st + at, &v, sizeof v); };
+    auto put64 = [&](unsigned long at, u64 v) { memcpy(st + at, &v, sizeof v); };
+    constexpr u32 kIfChr = 0020000, kIfDir = 0040000, kIfReg = 0100000;
+    put32(nr::stat_mode_at, f->console ? kIfChr | 0620 : f->dir ? kIfDir | 0555 : kIfReg | 0444);
+    put32(nr::stat_nlink_at, 1);
+    put64(48, f->size);             // st_size: at 48 in both layouts
+    put32(56, 4096);                // st_blksize
+    put64(64, (f->size + 511) / 512); // st_blocks
+    return copy_out(*t.proc->mm, buf, st, sizeof st) ? 0 : -sys::kEFAULT;
+}
+
+long seek(ThreadRec& t, u64 fd, u64 offset, u64 whence) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return -sys::kEBADF;
+    if (f->console) return -29; // ESPIPE
+    const long base = whence == 0 ? 0 : whence == 1 ? static_cast<long>(f->offset) : whence == 2 ? static_cast<long>(f->size) : -1;
+    const long to = base + static_cast<long>(offset);
+    if (base < 0 || to < 0) return -sys::kEINVAL;
+    f->offset = static_cast<u64>(to);
+    return to;
+}
+
+/// openat(2) relative to the cwd (AT_FDCWD) or with an absolute path: the native open,
+/// with this arch's O_DIRECTORY.
+Result<long> open_at(ThreadRec& t, u64 dirfd, u64 path, u64 flags) {
+    constexpr u64 kAtFdcwd = static_cast<u64>(-100);
+    char first = 0;
+    if (dirfd != kAtFdcwd && (!copy_in(*t.proc->mm, path, &first, 1) || first != '/')) return Errno{sys::kEBADF};
+    u64 native = (flags & 3) | ((flags & nr::o_directory) ? static_cast<u64>(sys::O_DIRECTORY) : 0);
+    return do_open(t, path, native);
 }
 
 /// A number not served yet: -ENOSYS, and one line on the console the first time.
@@ -69,6 +110,15 @@ long not_yet(u64 number) {
 
 } // namespace
 
+Result<void> linux_std_files(Files& files) {
+    OpenFile* f = heap_new<OpenFile>();
+    if (!f) return kNoMemory;
+    f->console = true;
+    f->refs = 3;
+    for (u64 fd = 0; fd < 3; ++fd) files.fds.put(fd, f);
+    return {};
+}
+
 Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     // The number and the first three arguments came in registers, the rest in procserv's
     // IPC buffer (abi::kLinuxSyscallWords).
@@ -77,8 +127,27 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     const u64 a0 = r.mr[1], a1 = r.mr[2], a2 = r.mr[3], a3 = b.mr[4], a4 = b.mr[5], a5 = b.mr[6];
     Process& p = *t.proc;
     Mm& mm = *p.mm;
-    if (n == nr::write) return result(console_write(mm, a0, a1, a2));
-    if (n == nr::writev) return result(console_writev(mm, a0, a1, a2));
+    if (n == nr::write) return result(console_write(t, a0, a1, a2));
+    if (n == nr::writev) return result(console_writev(t, a0, a1, a2));
+    if (n == nr::read) {
+        OpenFile* f = fd_of(t, a0);
+        if (f && f->console) return result(0); // no input for Linux programs yet: end of file
+        return result(do_read(t, a0, a1, a2));
+    }
+    if (n == nr::openat) return result(open_at(t, a0, a1, a2));
+    if (n == nr::close) return result(do_close(t, a0));
+    if (n == nr::lseek) return result(seek(t, a0, a1, a2));
+    if (n == nr::fstat) return result(stat_file(t, a0, a1));
+    if (n == nr::newfstatat) { // fstat through AT_EMPTY_PATH; a path: open, stat, close
+        constexpr u64 kAtEmptyPath = 0x1000;
+        char c = 0;
+        if ((a3 & kAtEmptyPath) && copy_in(mm, a1, &c, 1) && c == 0) return result(stat_file(t, a0, a2));
+        Result<long> fd = open_at(t, a0, a1, 0);
+        if (!fd.ok()) return result(fd);
+        long e = stat_file(t, static_cast<u64>(fd.value()), a2);
+        (void)do_close(t, static_cast<u64>(fd.value()));
+        return result(e);
+    }
     if (n == nr::exit) {
         end_thread(t, static_cast<int>(a0));
         return no_reply();
@@ -105,7 +174,7 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         if (a0 == kArchSetFs) return result(sys::thread_set_tls(t.thread, a1) ? -sys::kEINVAL : 0);
         return result(a0 == kArchGetFs ? not_yet(static_cast<u64>(n)) : -sys::kEINVAL);
     }
-    if (n == nr::ioctl) return result(a0 <= 2 ? -kENOTTY : -sys::kEBADF); // no terminal yet
+    if (n == nr::ioctl) return result(fd_of(t, a0) ? -kENOTTY : -sys::kEBADF); // no terminal yet
     if (n == nr::clone) {
         const u64 args[6] = {a0, a1, a2, a3, a4, a5};
         return result(clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,

@@ -197,6 +197,7 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     Fs* fs = made.ok() ? new_fs() : nullptr;
     Files* files = fs ? new_files() : nullptr;
     if (made.ok() && !files) made = kNoMemory;
+    if (made.ok() && linux_program) made = linux_std_files(*files);
     Result<ThreadRec*> t = made.ok() ? new_thread(*p) : Result<ThreadRec*>(made.error());
     if (!t.ok()) {
         drop_fs(fs);

@@ -168,6 +168,7 @@ struct OpenFile {
     u64 size;
     u64 offset;
     bool dir;
+    bool console; // a Linux program's stdin, stdout and stderr
 };
 
 struct Files { // a descriptor table: shared under CLONE_FILES
@@ -432,6 +433,8 @@ void caps_release(Process& p);
 // linux.cpp
 /// A Linux program's system call (a LinuxSyscall fault message): its answer.
 Answer linux_syscall(ThreadRec& t, const sys::Reply& r);
+/// Descriptors 0, 1 and 2 of a new Linux program: the console. ENOMEM.
+Result<void> linux_std_files(Files& files);
 
 // mman.cpp
 Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 flags, u64 offset);

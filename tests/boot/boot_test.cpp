@@ -385,53 +385,55 @@ TEST_CASE("user servers: a console driver outside procserv owns the interrupt (c
 }
 
 // ---- unmodified static Linux programs (docs/linux-abi.md) ----
-TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it does on Linux") {
+namespace {
+/// Builds tests/linux-abi/SOURCE with the arch's Debian gcc -static, boots it as the first
+/// process with `args`, and runs the same binary on this Linux host (natively, or under
+/// qemu-user) with `host_args`: both must print every line of `lines` and exit with
+/// `status`, and procserv must get all its memory back.
+void run_linux_program(const std::string& source, const std::string& args, const std::string& host_args,
+                       const std::vector<std::string>& lines, int status) {
     std::string dir = temp_dir();
     REQUIRE_FALSE(dir.empty());
-    std::string elf = dir + "/glibc-hello";
-    CommandResult cc = compile_linux_program("tests/linux-abi/hello.c", elf);
+    std::string name = "glibc-" + source.substr(0, source.find('.'));
+    std::string elf = dir + "/" + name;
+    CommandResult cc = compile_linux_program("tests/linux-abi/" + source, elf);
     INFO("cc: " << cc.output);
     REQUIRE(cc.status == 0);
-    BootResult r = boot("--exec '" + elf + "' seven");
+    BootResult r = boot("--exec '" + elf + "'" + (args.empty() ? "" : " " + args));
     SHOW(r);
-    CHECK(r.contains("procserv: started glibc-hello as pid 1"));
-    CHECK(r.contains("hello from glibc: 2 arguments: glibc-hello seven\n"));
-    CHECK(r.contains("malloc'd 1 MiB, pid 1\n"));
-    CHECK(memory_returned(r, "glibc-hello"));
-    CHECK(r.status == 7);
-    // The same binary on this Linux machine (natively, or under qemu-user), the oracle.
+    CHECK(r.contains("procserv: started " + name + " as pid 1"));
+    for (const std::string& line : lines) CHECK(r.contains(line));
+    CHECK(memory_returned(r, name));
+    CHECK(r.status == status);
     std::string arch = env_or("MK_ARCH", "x86_64");
-    std::string runner = arch == "x86_64" ? "" : "qemu-" + arch + " ";
-    CommandResult linux_run = run_command(runner + "'" + elf + "' seven");
-    INFO("on Linux: " << linux_run.output);
-    CHECK(linux_run.status == 7);
-    CHECK(linux_run.output.find("hello from glibc: 2 arguments: " + elf + " seven\n") != std::string::npos);
-    CHECK(linux_run.output.find("malloc'd 1 MiB, pid ") != std::string::npos);
+    CommandResult host = run_command((arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "' " + host_args);
+    INFO("on Linux: " << host.output);
+    CHECK(host.status == status);
+    for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
     std::remove(elf.c_str());
     rmdir(dir.c_str());
 }
+} // namespace
+
+TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it does on Linux") {
+    run_linux_program("hello.c", "seven", "seven",
+                      {"hello from glibc: 2 arguments: ", " seven\n", "malloc'd 1 MiB, pid "}, 7);
+}
 
 TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins) and fork + wait4, as on Linux") {
-    std::string dir = temp_dir();
-    REQUIRE_FALSE(dir.empty());
-    std::string elf = dir + "/glibc-threads";
-    CommandResult cc = compile_linux_program("tests/linux-abi/threads.c", elf);
-    INFO("cc: " << cc.output);
-    REQUIRE(cc.status == 0);
-    const std::string lines[] = {"64 threads joined: counter 2080000, sum of their results 2080\n",
-                                 "fork: the child exited with 5; the parent's counter is still 2080000\n"};
-    BootResult r = boot("--exec '" + elf + "'");
-    SHOW(r);
-    for (const std::string& line : lines) CHECK(r.contains(line));
-    CHECK(memory_returned(r, "glibc-threads"));
-    CHECK(r.status == 0);
-    std::string arch = env_or("MK_ARCH", "x86_64");
-    CommandResult linux_run = run_command((arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "'");
-    INFO("on Linux: " << linux_run.output);
-    CHECK(linux_run.status == 0);
-    for (const std::string& line : lines) CHECK(linux_run.output.find(line) != std::string::npos);
-    std::remove(elf.c_str());
-    rmdir(dir.c_str());
+    run_linux_program("threads.c", "", "",
+                      {"64 threads joined: counter 2080000, sum of their results 2080\n",
+                       "fork: the child exited with 5; the parent's counter is still 2080000\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: stdio on the console; open, fstat, read, lseek, close of an initrd file; their errors") {
+    run_linux_program("files.c", "", "tests/programs/initrd/hello.txt",
+                      {"read 23 of 23 bytes (a regular file: 1): Hello from the initrd.\n",
+                       "lseek to 6, read 4: 'from'; the end at 23, read there: 0\n",
+                       "close: 0, again: -1 (EBADF 1)\n", "open of a missing file: -1 (ENOENT 1)\n",
+                       "open of a file as a directory: -1 (ENOTDIR 1)\n", "stderr works too\n"},
+                      0);
 }
 
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----

@@ -9,7 +9,12 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                exit = 60, uname = 63, readlink = 89, getppid = 110, arch_prctl = 158, gettid = 186,
                set_tid_address = 218, exit_group = 231, newfstatat = 262, readlinkat = 267,
                set_robust_list = 273, prlimit64 = 302, getrandom = 318, rseq = 334, clone = 56, fork = 57,
-               vfork = 58, wait4 = 61, futex = 202, sched_yield = 24, clone3 = 435;
+               vfork = 58, wait4 = 61, futex = 202, sched_yield = 24, clone3 = 435,
+               openat = 257, lseek = 8;
+/// struct stat (x86_64's own layout, 144 bytes): where st_mode and st_nlink are.
+constexpr unsigned long stat_size = 144, stat_mode_at = 24, stat_nlink_at = 16;
+/// open(2)'s O_DIRECTORY here (the native API uses x86_64's values).
+constexpr unsigned long o_directory = 0200000;
 /// Where clone(2) takes the child's tid address and the TLS: (flags, stack, ptid, ctid, tls).
 constexpr int clone_ctid_arg = 3, clone_tls_arg = 4;
 /// The register (portable index) a Linux call's result goes in: rax, the number's.
