@@ -19,18 +19,10 @@ namespace {
 NameTable g_names;
 u64 slots_of(const Caps& c) { return u64{1} << c.bits; }
 
-/// Carve one object of `type` from the process's object memory into `slot` of the cap
-/// space in procserv's slot `cs`: a new block when the last one is full, within the quota.
-/// EEXIST: the slot is taken.
+/// Carve one object of `type` from the process's object memory (its quota: kObjectBlocks)
+/// into `slot` of the cap space in procserv's slot `cs`. EEXIST: the slot is taken.
 Result<void> carve(Caps& c, OT type, u32 bits, u64 cs, u64 slot) {
-    for (;;) {
-        if (c.blocks.head) {
-            long long e = sys::retype(c.blocks.head, type, bits, cs, slot);
-            if (e != -sys::kENOMEM) return kernel_answer(e);
-        }
-        if (c.block_count >= kObjectBlocks || !blocks_grow(c.blocks)) return kNoMemory;
-        ++c.block_count;
-    }
+    return blocks_carve(c.blocks, type, bits, cs, slot, &c.block_count, kObjectBlocks);
 }
 
 /// A cap space twice the size for the process: every capability moves over (keeping its

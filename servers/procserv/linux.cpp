@@ -20,16 +20,10 @@ namespace nr = arch::linux_nr;
 constexpr long kENOTTY = 25;
 constexpr u64 kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 
-Answer result(long v) {
-    Answer x;
-    x.label = static_cast<u64>(abi::FaultReply::Resume);
-    x.w[0] = static_cast<u64>(v);
-    return x;
-}
-template <class T>
-Answer result(const Result<T>& r) {
-    return result(wire(r));
-}
+// A Linux call is answered as any request is (done(): label kDone, the value or -errno in
+// the first word): the kernel reads kDone as FaultReply::Resume and writes the value into
+// the result register.
+static_assert(static_cast<u64>(Reply::kDone) == static_cast<u64>(abi::FaultReply::Resume));
 
 /// write(2): the console's descriptors write to it; the files are all read-only.
 long console_write(ThreadRec& t, u64 fd, u64 buf, u64 n) {
@@ -127,26 +121,26 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     const u64 a0 = r.mr[1], a1 = r.mr[2], a2 = r.mr[3], a3 = b.mr[4], a4 = b.mr[5], a5 = b.mr[6];
     Process& p = *t.proc;
     Mm& mm = *p.mm;
-    if (n == nr::write) return result(console_write(t, a0, a1, a2));
-    if (n == nr::writev) return result(console_writev(t, a0, a1, a2));
+    if (n == nr::write) return done(console_write(t, a0, a1, a2));
+    if (n == nr::writev) return done(console_writev(t, a0, a1, a2));
     if (n == nr::read) {
         OpenFile* f = fd_of(t, a0);
-        if (f && f->console) return result(0); // no input for Linux programs yet: end of file
-        return result(do_read(t, a0, a1, a2));
+        if (f && f->console) return done(0); // no input for Linux programs yet: end of file
+        return done(do_read(t, a0, a1, a2));
     }
-    if (n == nr::openat) return result(open_at(t, a0, a1, a2));
-    if (n == nr::close) return result(do_close(t, a0));
-    if (n == nr::lseek) return result(seek(t, a0, a1, a2));
-    if (n == nr::fstat) return result(stat_file(t, a0, a1));
+    if (n == nr::openat) return done(open_at(t, a0, a1, a2));
+    if (n == nr::close) return done(do_close(t, a0));
+    if (n == nr::lseek) return done(seek(t, a0, a1, a2));
+    if (n == nr::fstat) return done(stat_file(t, a0, a1));
     if (n == nr::newfstatat) { // fstat through AT_EMPTY_PATH; a path: open, stat, close
         constexpr u64 kAtEmptyPath = 0x1000;
         char c = 0;
-        if ((a3 & kAtEmptyPath) && copy_in(mm, a1, &c, 1) && c == 0) return result(stat_file(t, a0, a2));
+        if ((a3 & kAtEmptyPath) && copy_in(mm, a1, &c, 1) && c == 0) return done(stat_file(t, a0, a2));
         Result<long> fd = open_at(t, a0, a1, 0);
-        if (!fd.ok()) return result(fd);
+        if (!fd.ok()) return done(fd);
         long e = stat_file(t, static_cast<u64>(fd.value()), a2);
         (void)do_close(t, static_cast<u64>(fd.value()));
-        return result(e);
+        return done(e);
     }
     if (n == nr::exit) {
         end_thread(t, static_cast<int>(a0));
@@ -157,35 +151,31 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         end_thread(t, static_cast<int>(a0));
         return no_reply();
     }
-    if (n == nr::brk) return result(do_brk(t, a0));
+    if (n == nr::brk) return done(do_brk(t, a0));
     if (n == nr::mmap)
-        return result(do_mmap(t, static_cast<int>(a4), a0, a1, static_cast<u32>(a2), static_cast<u32>(a3), a5));
-    if (n == nr::munmap) return result(do_munmap(t, a0, a1));
-    if (n == nr::mprotect) return result(do_mprotect(t, a0, a1, a2));
-    if (n == nr::madvise) return result(do_madvise(t, a0, a1, a2));
-    if (n == nr::getpid) return result(p.pid);
-    if (n == nr::gettid) return result(t.tid);
-    if (n == nr::getppid) return result(p.parent ? p.parent->pid : 0);
+        return done(do_mmap(t, static_cast<int>(a4), a0, a1, static_cast<u32>(a2), static_cast<u32>(a3), a5));
+    if (n == nr::munmap) return done(do_munmap(t, a0, a1));
+    if (n == nr::mprotect) return done(do_mprotect(t, a0, a1, a2));
+    if (n == nr::madvise) return done(do_madvise(t, a0, a1, a2));
+    if (n == nr::getpid) return done(p.pid);
+    if (n == nr::gettid) return done(t.tid);
+    if (n == nr::getppid) return done(p.parent ? p.parent->pid : 0);
     if (n == nr::set_tid_address) {
         t.clear_tid = a0;
-        return result(t.tid);
+        return done(t.tid);
     }
     if (n == nr::arch_prctl) { // x86_64's TLS base (aarch64 and riscv64 write their register)
-        if (a0 == kArchSetFs) return result(sys::thread_set_tls(t.thread, a1) ? -sys::kEINVAL : 0);
-        return result(a0 == kArchGetFs ? not_yet(static_cast<u64>(n)) : -sys::kEINVAL);
+        if (a0 == kArchSetFs) return done(sys::thread_set_tls(t.thread, a1) ? -sys::kEINVAL : 0);
+        return done(a0 == kArchGetFs ? not_yet(static_cast<u64>(n)) : -sys::kEINVAL);
     }
-    if (n == nr::ioctl) return result(fd_of(t, a0) ? -kENOTTY : -sys::kEBADF); // no terminal yet
+    if (n == nr::ioctl) return done(fd_of(t, a0) ? -kENOTTY : -sys::kEBADF); // no terminal yet
     if (n == nr::clone) {
         const u64 args[6] = {a0, a1, a2, a3, a4, a5};
-        return result(clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
+        return done(clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
                                    nr::result_register));
     }
-    if (n == nr::fork) return result(clone_thread(t, sys::SIGCHLD, 0, 0, 0, 0, false, nr::result_register));
-    if (n == nr::wait4) { // (pid, status, options, rusage): no resource usage is kept
-        Answer x = waitpid(t, static_cast<long>(a0), a2, a1);
-        x.label = static_cast<u64>(abi::FaultReply::Resume); // (kDone is Resume: the same 0)
-        return x;
-    }
+    if (n == nr::fork) return done(clone_thread(t, sys::SIGCHLD, 0, 0, 0, 0, false, nr::result_register));
+    if (n == nr::wait4) return waitpid(t, static_cast<long>(a0), a2, a1); // (rusage is not kept)
     if (n == nr::futex) {
         constexpr u64 kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10, kPrivate = 128, kRealtime = 256;
         const u64 op = a1 & ~(kPrivate | kRealtime);
@@ -193,11 +183,11 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         // so private and shared ones are the same here. Timeouts are not kept yet (a3).
         if (op == kWait || (op == kWaitBitset && static_cast<u32>(a5) == ~0u)) return futex_wait(t, a0, static_cast<u32>(a2));
         if (op == kWake || (op == kWakeBitset && static_cast<u32>(a5) == ~0u))
-            return result(futex_wake(t, a0, a2 > 0x7fffffff ? 0x7fffffff : a2));
-        return result(not_yet(static_cast<u64>(n)));
+            return done(futex_wake(t, a0, a2 > 0x7fffffff ? 0x7fffffff : a2));
+        return done(not_yet(static_cast<u64>(n)));
     }
-    if (n == nr::sched_yield) return result(0); // (its call was the yield: others ran meanwhile)
-    return result(not_yet(static_cast<u64>(n)));
+    if (n == nr::sched_yield) return done(0); // (its call was the yield: others ran meanwhile)
+    return done(not_yet(static_cast<u64>(n)));
 }
 
 } // namespace procserv

@@ -239,15 +239,26 @@ bool blocks_grow(Blocks& blocks) {
     return true;
 }
 
-/// Retype one object of `type` into a new slot, paid by `blocks` (a new block when the
-/// last one is full); the slot.
+Result<void> blocks_carve(Blocks& blocks, OT type, u32 bits, u64 cs, u64 slot, u32* count, u32 most) {
+    for (bool grown = false;; grown = true) {
+        if (blocks.head) {
+            long long e = sys::retype(blocks.head, type, bits, cs, slot);
+            if (e != -sys::kENOMEM || grown) return kernel_answer(e); // (too big for a fresh block too)
+        }
+        if ((count && *count >= most) || !blocks_grow(blocks)) return kNoMemory;
+        if (count) ++*count;
+    }
+}
+
+/// Retype one object of `type` into a new slot of procserv's, paid by `blocks`; the slot.
 Result<u64> blocks_retype(Blocks& blocks, OT type, u32 bits) {
     u64 out = alloc_slot();
     if (out == abi::kNoSlot) return kNoMemory;
-    auto fits = [&] { return blocks.head && sys::retype(blocks.head, type, bits, root::kCapSpace, out) == 0; };
-    if (fits() || (blocks_grow(blocks) && fits())) return out;
-    free_slot(out);
-    return kNoMemory;
+    if (Result<void> r = blocks_carve(blocks, type, bits, root::kCapSpace, out); !r.ok()) {
+        free_slot(out);
+        return r.error();
+    }
+    return out;
 }
 
 /// Revoking a block's capability destroys everything carved from it: give them back.

@@ -1,12 +1,8 @@
 #include "names.hpp"
 
+#include <microkernel/bytes.hpp>
+
 namespace procserv {
-namespace {
-bool same(const char* a, const char* b) {
-    while (*a && *a == *b) ++a, ++b;
-    return *a == *b;
-}
-} // namespace
 
 NameTable::u64 NameTable::bucket(const char* name) {
     u64 h = 14695981039346656037ull; // FNV-1a
@@ -33,14 +29,14 @@ Result<void> NameTable::add(const char* name, int owner, u64 slot, Alloc alloc) 
 
 const NameTable::Entry* NameTable::find(const char* name) const {
     for (const Entry* e = buckets_[bucket(name)]; e; e = e->next)
-        if (same(e->name, name)) return e;
+        if (kernel::str_equal(e->name, name)) return e;
     return nullptr;
 }
 
 Result<NameTable::u64> NameTable::remove(const char* name, int owner, Free free) {
     for (Entry** link = &buckets_[bucket(name)]; *link; link = &(*link)->next) {
         Entry* e = *link;
-        if (!same(e->name, name)) continue;
+        if (!kernel::str_equal(e->name, name)) continue;
         if (e->owner != owner) return Errno{13}; // EACCES
         u64 slot = e->slot;
         *link = e->next;

@@ -350,6 +350,10 @@ Result<void> self_map(u64 frame, u64 va, u32 rights);
 /// Map `frame` at `va` in mm's address space (growing it when it is full).
 Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights);
 bool blocks_grow(Blocks& blocks);
+/// Carve one object of `type` into `slot` of the cap space in procserv's slot `cs`, paid by
+/// `blocks`: a new block when the last one is full, at most `most` of them counted in
+/// `*count` (no limit without `count`). EEXIST: the slot is taken; ENOMEM.
+Result<void> blocks_carve(Blocks& blocks, OT type, u32 bits, u64 cs, u64 slot, u32* count = nullptr, u32 most = 0);
 void blocks_release(Blocks& blocks);
 
 /// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if the

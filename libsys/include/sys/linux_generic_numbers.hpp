@@ -1,0 +1,21 @@
+// Linux's generic system-call table (include/uapi/asm-generic/unistd.h), which aarch64 and
+// riscv64 share, with the generic struct stat layout and clone(2) argument order: included
+// by those arches' <arch/linux_numbers.hpp> for procserv's Linux front end. A call the
+// generic table does not have is -1, which no system call number is.
+#pragma once
+
+namespace linux_generic {
+constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprotect = 226, munmap = 215, brk = 214,
+               rt_sigaction = 134, rt_sigprocmask = 135, ioctl = 29, writev = 66, madvise = 233, getpid = 172,
+               exit = 93, uname = 160, readlink = -1, getppid = 173, arch_prctl = -1, gettid = 178,
+               set_tid_address = 96, exit_group = 94, newfstatat = 79, readlinkat = 78,
+               set_robust_list = 99, prlimit64 = 261, getrandom = 278, rseq = 293, clone = 220, fork = -1,
+               vfork = -1, wait4 = 260, futex = 98, sched_yield = 124, clone3 = 435,
+               openat = 56, lseek = 62;
+/// struct stat (the generic layout, 128 bytes): where st_mode and st_nlink are.
+constexpr unsigned long stat_size = 128, stat_mode_at = 16, stat_nlink_at = 20;
+/// Where clone(2) takes the child's tid address and the TLS: (flags, stack, ptid, tls, ctid).
+constexpr int clone_ctid_arg = 4, clone_tls_arg = 3;
+/// The register (portable index) a Linux call's result goes in: x0 / a0, the first argument's.
+constexpr unsigned result_register = 3;
+} // namespace linux_generic
