@@ -6,11 +6,13 @@ Result<void> FdTable::reserve(u64 size, Alloc alloc, Free free) {
     if (size <= size_) return {};
     u64 n = size_ ? size_ : kFirst;
     while (n < size) n *= 2;
-    auto* fd = static_cast<OpenFile**>(alloc(n * sizeof(OpenFile*)));
+    auto* fd = static_cast<OpenFile**>(alloc(n * (sizeof(OpenFile*) + sizeof(bool))));
     if (!fd) return Errno{12}; // ENOMEM
-    for (u64 i = 0; i < size_; ++i) fd[i] = fd_[i];
+    auto* cloexec = reinterpret_cast<bool*>(fd + n);
+    for (u64 i = 0; i < size_; ++i) fd[i] = fd_[i], cloexec[i] = cloexec_[i];
     free(fd_);
     fd_ = fd;
+    cloexec_ = cloexec;
     size_ = n;
     return {};
 }
@@ -27,6 +29,7 @@ Result<long> FdTable::lowest_free(Alloc alloc, Free free) {
 void FdTable::release(Free free) {
     free(fd_);
     fd_ = nullptr;
+    cloexec_ = nullptr;
     size_ = low_ = 0;
 }
 

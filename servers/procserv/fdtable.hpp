@@ -25,8 +25,14 @@ class FdTable {
     Result<long> lowest_free(Alloc alloc, Free free);
     /// The open file at `fd`, or null (not open, or past the table).
     OpenFile* at(u64 fd) const { return fd < size_ ? fd_[fd] : nullptr; }
-    /// Put `f` at `fd`, which lowest_free() gave or reserve() made room for.
-    void put(u64 fd, OpenFile* f) { fd_[fd] = f; }
+    /// Put `f` at `fd`, which lowest_free() gave or reserve() made room for, with its
+    /// close-on-exec flag.
+    void put(u64 fd, OpenFile* f, bool cloexec = false) {
+        fd_[fd] = f;
+        cloexec_[fd] = cloexec;
+    }
+    bool cloexec(u64 fd) const { return fd < size_ && cloexec_[fd]; }
+    void set_cloexec(u64 fd, bool on) { cloexec_[fd] = on; }
     /// Empty `fd`: it is the lowest free one again if it is below the others.
     void take(u64 fd) {
         fd_[fd] = nullptr;
@@ -38,6 +44,7 @@ class FdTable {
 
   private:
     OpenFile** fd_;
+    bool* cloexec_; // after the entries, in the same allocation
     u64 size_;
     u64 low_; ///< no descriptor below it is free
 };

@@ -1,85 +1,291 @@
-// The filesystem procserv serves: the initrd's files, read-only, with per-thread cwd
-// (Fs, shared under CLONE_FS) and descriptor tables (Files, shared under CLONE_FILES).
+// The filesystem procserv serves, with per-thread cwd (Fs, shared under CLONE_FS) and
+// descriptor tables (Files, shared under CLONE_FILES). The namespace:
+//   /          the initrd's files and directories, read-only (EROFS), plus dev and tmp
+//   /tmp       a RAM filesystem (ramfs.hpp): files and directories anyone may make
+//   /dev       null (reads nothing, swallows everything) and shm
+//   /dev/shm   a second RAM filesystem (shm_open's home)
+// A name is served by the longest of these prefixes it starts with.
 #include "path.hpp"
 #include "procserv.hpp"
 
 namespace procserv {
+namespace {
 
-// ---- the filesystem: the initrd, read-only -----------------------------------------
-/// What the initrd has at absolute `path`: a file, a directory (its entry, or a prefix
-/// of other names), or nothing.
-Kind lookup(const char* path, kernel::cpio::Entry* out = nullptr) {
-    if (path[0] == '/' && path[1] == 0) return Kind::Dir;
-    const char* rel = path + 1;
-    u64 len = strlen(rel);
+RamFs g_tmp, g_shm;
+
+/// What an absolute, normalised name is.
+struct Place {
     Kind kind = Kind::None;
+    FileKind as = FileKind::Dir;  // what opening it makes (Initrd, Dir, Null or Ram)
+    kernel::cpio::Entry entry{};  // an initrd file
+    RamFs* fs = nullptr;          // in a RAM filesystem: the node (null: not there) in
+    RamNode* node = nullptr;      // its directory `parent` (null: neither is there) under
+    RamNode* parent = nullptr;    // the name `last`
+    const char* last = nullptr;
+    u64 last_len = 0;
+};
+
+/// `abs` is `prefix` or below it: the rest ("" or "/...").
+const char* below(const char* abs, const char* prefix) {
+    u64 n = strlen(prefix);
+    if (memcmp(abs, prefix, n) != 0 || (abs[n] != 0 && abs[n] != '/')) return nullptr;
+    return abs + n;
+}
+
+/// Walk `rel` ("" or "/a/b") in a RAM filesystem.
+Place ram_place(RamFs& fs, const char* rel) {
+    Place p;
+    p.fs = &fs;
+    p.as = FileKind::Ram;
+    RamNode* dir = fs.root();
+    p.node = dir;
+    for (const char* s = rel; *s;) {
+        ++s; // the '/'
+        u64 len = 0;
+        while (s[len] && s[len] != '/') ++len;
+        if (!dir || !dir->dir) { // a name below a file, or below nothing
+            p.parent = nullptr, p.node = nullptr;
+            break;
+        }
+        p.parent = dir, p.last = s, p.last_len = len;
+        p.node = dir = fs.find(dir, s, len);
+        s += len;
+    }
+    p.kind = !p.node ? Kind::None : p.node->dir ? Kind::Dir : Kind::File;
+    return p;
+}
+
+Place place_of(const char* abs) {
+    if (const char* rel = below(abs, "/dev/shm")) return ram_place(g_shm, rel);
+    if (const char* rel = below(abs, "/tmp")) return ram_place(g_tmp, rel);
+    Place p;
+    if (const char* rel = below(abs, "/dev")) {
+        if (!*rel) p.kind = Kind::Dir;
+        else if (strcmp(rel, "/null") == 0) p.kind = Kind::File, p.as = FileKind::Null;
+        return p;
+    }
+    if (abs[0] == '/' && abs[1] == 0) return p.kind = Kind::Dir, p;
+    const char* rel = abs + 1;
+    u64 len = strlen(rel);
     g_initrd->for_each([&](const kernel::cpio::Entry& e) {
         u64 n = strlen(e.name);
         if (n > len && memcmp(e.name, rel, len) == 0 && e.name[len] == '/') {
-            kind = Kind::Dir; // a prefix of other names (cpio also has the directory's own entry)
-        } else if (kind == Kind::None && n == len && memcmp(e.name, rel, len) == 0) {
-            kind = Kind::File;
-            if (out) *out = e;
+            p.kind = Kind::Dir; // a prefix of other names (cpio also has the directory's own entry)
+        } else if (p.kind == Kind::None && n == len && memcmp(e.name, rel, len) == 0) {
+            p.kind = e.is_dir() ? Kind::Dir : Kind::File;
+            p.as = e.is_dir() ? FileKind::Dir : FileKind::Initrd;
+            p.entry = e;
         }
     });
-    return kind;
+    return p;
 }
 
-/// Walk `path` from `cwd` into the absolute name `out` over the initrd (path.hpp).
+Kind kind_of(const char* abs, void*) { return place_of(abs).kind; }
+
+/// The absolute name of the path at `va` (relative to `base`).
+Result<void> name_of(ThreadRec& t, const char* base, u64 va, char (&abs)[kPathMax]) {
+    char path[kPathMax];
+    if (!va) return Errno{sys::kEFAULT};
+    if (TRY(copy_string(*t.proc->mm, va, path, sizeof path)) == 0) return Errno{sys::kENOENT};
+    return walk_path(base, path, abs, sizeof abs, kind_of, nullptr);
+}
+
+char* copy_name(const char* abs) {
+    u64 n = strlen(abs) + 1;
+    char* s = static_cast<char*>(heap_alloc(n));
+    if (s) memcpy(s, abs, n);
+    return s;
+}
+
+/// An inode number for what is not in a RAM filesystem: a hash of its name (RAM
+/// filesystems number theirs from 1 << 32 on).
+u64 name_ino(const char* abs) {
+    u64 h = 0xcbf29ce484222325ull;
+    for (; *abs; ++abs) h = (h ^ static_cast<unsigned char>(*abs)) * 0x100000001b3ull;
+    return (h & 0xffffffffull) | 1;
+}
+
+} // namespace
+
+Result<void> fs_init(u64 capacity) {
+    TRY(g_tmp.init(heap_alloc, heap_free, capacity, u64{1} << 32));
+    return g_shm.init(heap_alloc, heap_free, capacity, u64{2} << 32);
+}
+
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max) {
-    return walk_path(cwd, path, out, max, [](const char* abs, void*) { return lookup(abs); }, nullptr);
+    return walk_path(cwd, path, out, max, kind_of, nullptr);
 }
 
-bool is_directory(const char* abs) { return lookup(abs) == Kind::Dir; }
+bool is_directory(const char* abs) { return place_of(abs).kind == Kind::Dir; }
+
+OpenFile* fd_of(ThreadRec& t, u64 fd) { return t.files->fds.at(fd); }
+
+Result<const char*> base_dir(ThreadRec& t, u64 dirfd) {
+    constexpr u64 kAtFdcwd = static_cast<u64>(-100);
+    if (dirfd == kAtFdcwd || static_cast<u32>(dirfd) == static_cast<u32>(kAtFdcwd)) return t.fs->cwd;
+    OpenFile* f = fd_of(t, dirfd);
+    if (!f) return Errno{sys::kEBADF};
+    if (!f->is_dir() || !f->path) return Errno{sys::kENOTDIR};
+    return f->path;
+}
 
 Result<void> do_chdir(ThreadRec& t, u64 path_va) {
-    char path[128], abs[128];
-    if (!path_va) return Errno{sys::kEFAULT};
-    if (TRY(copy_string(*t.proc->mm, path_va, path, sizeof path)) == 0) return Errno{sys::kENOENT};
-    TRY(resolve(t.fs->cwd, path, abs, sizeof abs));
-    Kind k = lookup(abs);
+    char abs[kPathMax];
+    TRY(name_of(t, t.fs->cwd, path_va, abs));
+    Kind k = place_of(abs).kind;
     if (k == Kind::None) return Errno{sys::kENOENT};
     if (k == Kind::File) return Errno{sys::kENOTDIR};
     memcpy(t.fs->cwd, abs, sizeof abs);
     return {};
 }
 
-Result<long> do_open(ThreadRec& t, u64 path_va, u64 flags) {
-    char path[128], abs[128];
-    if (!path_va) return Errno{sys::kEFAULT};
-    if (TRY(copy_string(*t.proc->mm, path_va, path, sizeof path)) == 0) return Errno{sys::kENOENT};
-    if ((flags & 3) != sys::O_RDONLY) return Errno{sys::kEROFS}; // the filesystem is read-only
-    TRY(resolve(t.fs->cwd, path, abs, sizeof abs));
-    kernel::cpio::Entry e{};
-    Kind k = lookup(abs, &e);
-    if (k == Kind::None) return Errno{sys::kENOENT};
-    if ((flags & sys::O_DIRECTORY) && k != Kind::Dir) return Errno{sys::kENOTDIR};
-    long fd = TRY(t.files->fds.lowest_free(heap_alloc, heap_free));
+Result<void> do_fchdir(ThreadRec& t, u64 fd) {
+    const char* dir = TRY(base_dir(t, fd));
+    if (fd_of(t, fd)->kind == FileKind::Ram && !fd_of(t, fd)->node->linked) return Errno{sys::kENOENT};
+    memcpy(t.fs->cwd, dir, strlen(dir) + 1);
+    return {};
+}
+
+OpenFile* new_file(FileKind kind, u32 flags) {
     OpenFile* f = heap_new<OpenFile>();
-    if (!f) return kNoMemory;
-    f->refs = 1;
-    f->dir = k == Kind::Dir;
-    f->data = k == Kind::File ? static_cast<const unsigned char*>(e.data) : nullptr;
-    f->size = k == Kind::File ? e.size : 0;
-    t.files->fds.put(static_cast<u64>(fd), f);
+    if (f) f->refs = 1, f->kind = kind, f->flags = flags & (kOAccess | kOAppend | kONonblock);
+    return f;
+}
+
+Result<long> install_file(ThreadRec& t, OpenFile* f, bool cloexec) {
+    Result<long> fd = t.files->fds.lowest_free(heap_alloc, heap_free);
+    if (!fd.ok()) {
+        drop_file(f);
+        return fd;
+    }
+    t.files->fds.put(static_cast<u64>(fd.value()), f, cloexec);
     return fd;
 }
 
-OpenFile* fd_of(ThreadRec& t, u64 fd) { return t.files->fds.at(fd); }
+Result<long> do_open(ThreadRec& t, const char* base, u64 path_va, u64 flags, u64 mode, u64 o_directory) {
+    char abs[kPathMax];
+    TRY(name_of(t, base, path_va, abs));
+    const u32 access = flags & kOAccess;
+    if (access == 3) return Errno{sys::kEINVAL};
+    Place p = place_of(abs);
+    if (p.kind == Kind::None) {
+        if (!(flags & kOCreat)) return Errno{sys::kENOENT};
+        if (!p.fs) return Errno{sys::kEROFS}; // the initrd and /dev are made once
+        if (!p.parent) return Errno{sys::kENOENT};
+        p.node = TRY(p.fs->create(p.parent, p.last, p.last_len, false, static_cast<u32>(mode) & ~t.fs->umask));
+        p.kind = Kind::File;
+    } else if ((flags & kOCreat) && (flags & kOExcl)) {
+        return Errno{sys::kEEXIST};
+    }
+    if ((flags & o_directory) && p.kind != Kind::Dir) return Errno{sys::kENOTDIR};
+    if (p.kind == Kind::Dir && access != 0) return Errno{sys::kEISDIR};
+    if (access != 0 && p.as == FileKind::Initrd) return Errno{sys::kEROFS};
+    OpenFile* f = new_file(p.kind == Kind::Dir && !p.fs ? FileKind::Dir : p.as, static_cast<u32>(flags));
+    if (!f) return kNoMemory;
+    f->data = static_cast<const unsigned char*>(p.entry.data);
+    f->size = p.entry.size;
+    f->fs = p.fs, f->node = p.node;
+    if (f->is_dir() && !(f->path = copy_name(abs))) return heap_free(f), kNoMemory;
+    if (p.fs) {
+        p.fs->open(p.node);
+        if ((flags & kOTrunc) && access != 0 && !p.node->dir) (void)p.fs->truncate(p.node, 0);
+    }
+    return install_file(t, f, flags & kOCloexec);
+}
 
-Result<long> do_read(ThreadRec& t, u64 fd, u64 buf, u64 count) {
+namespace {
+/// Copy between a RAM file at `at` and the caller's memory: out (read) or in (write).
+/// Bytes moved; an error only if none moved.
+Result<long> ram_io(ThreadRec& t, OpenFile& f, u64 buf, u64 count, u64 at, bool write) {
+    RamFs& fs = *f.fs;
+    RamNode* n = f.node;
+    Mm& mm = *t.proc->mm;
+    if (!write) count = at >= n->size ? 0 : (n->size - at < count ? n->size - at : count);
+    u64 done = 0;
+    while (done < count) {
+        u64 pos = at + done, in_page = pos % RamFs::kPage;
+        u64 k = RamFs::kPage - in_page < count - done ? RamFs::kPage - in_page : count - done;
+        bool ok;
+        if (write) {
+            Result<unsigned char*> page = fs.page_for_write(n, pos / RamFs::kPage);
+            if (!page.ok()) return done ? Result<long>(static_cast<long>(done)) : Result<long>(page.error());
+            ok = copy_in(mm, buf + done, page.value() + in_page, k);
+            if (ok) fs.written(n, pos + k);
+        } else {
+            const unsigned char* page = fs.page(n, pos / RamFs::kPage);
+            ok = copy_out(mm, buf + done, (page ? page : g_zero_page) + in_page, k);
+        }
+        if (!ok) return done ? Result<long>(static_cast<long>(done)) : Result<long>(Errno{sys::kEFAULT});
+        done += k;
+    }
+    return static_cast<long>(done);
+}
+} // namespace
+
+Answer do_read(ThreadRec& t, u64 fd, u64 buf, u64 count, long at) {
     OpenFile* f = fd_of(t, fd);
-    if (!f) return Errno{sys::kEBADF};
-    if (f->dir) return Errno{sys::kEISDIR};
-    u64 n = f->offset >= f->size ? 0 : f->size - f->offset;
-    if (n > count) n = count;
-    if (n && !copy_out(*t.proc->mm, buf, f->data + f->offset, n)) return Errno{sys::kEFAULT};
-    f->offset += n;
-    return static_cast<long>(n);
+    if (!f || !f->readable()) return done(Errno{sys::kEBADF});
+    if (f->is_dir()) return done(Errno{sys::kEISDIR});
+    if (count > (u64{1} << 31)) count = u64{1} << 31; // as Linux: at most 2 GiB a call
+    const bool positioned = at >= 0;
+    switch (f->kind) {
+    case FileKind::Console: // no input for programs yet: end of file
+    case FileKind::Null: return done(positioned && f->kind == FileKind::Console ? wire(Errno{sys::kESPIPE}) : 0);
+    case FileKind::PipeRead: return positioned ? done(Errno{sys::kESPIPE}) : pipe_read(t, *f, buf, count);
+    case FileKind::Ram: {
+        Result<long> n = ram_io(t, *f, buf, count, positioned ? static_cast<u64>(at) : f->offset, false);
+        if (n.ok() && !positioned) f->offset += static_cast<u64>(n.value());
+        return done(n);
+    }
+    case FileKind::Initrd: {
+        u64 from = positioned ? static_cast<u64>(at) : f->offset;
+        u64 n = from >= f->size ? 0 : f->size - from;
+        if (n > count) n = count;
+        if (n && !copy_out(*t.proc->mm, buf, f->data + from, n)) return done(Errno{sys::kEFAULT});
+        if (!positioned) f->offset += n;
+        return done(static_cast<long>(n));
+    }
+    default: return done(Errno{sys::kEBADF});
+    }
+}
+
+Answer do_write(ThreadRec& t, u64 fd, u64 buf, u64 count, long at) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f || !f->writable()) return done(Errno{sys::kEBADF});
+    if (count > (u64{1} << 31)) count = u64{1} << 31;
+    const bool positioned = at >= 0;
+    switch (f->kind) {
+    case FileKind::Console: {
+        if (positioned) return done(Errno{sys::kESPIPE});
+        char chunk[256];
+        for (u64 n = 0; n < count;) {
+            u64 k = count - n < sizeof chunk ? count - n : sizeof chunk;
+            if (!copy_in(*t.proc->mm, buf + n, chunk, k)) return done(n ? static_cast<long>(n) : wire(Errno{sys::kEFAULT}));
+            for (u64 i = 0; i < k; ++i) sys::debug_putc(chunk[i]);
+            n += k;
+        }
+        return done(static_cast<long>(count));
+    }
+    case FileKind::Null: return done(static_cast<long>(count));
+    case FileKind::PipeWrite: return positioned ? done(Errno{sys::kESPIPE}) : pipe_write(t, *f, buf, count);
+    case FileKind::Ram: {
+        // (O_APPEND: at the end, even for pwrite64, as Linux does)
+        u64 where = (f->flags & kOAppend) ? f->node->size : positioned ? static_cast<u64>(at) : f->offset;
+        Result<long> n = ram_io(t, *f, buf, count, where, true);
+        if (n.ok() && !positioned) f->offset = where + static_cast<u64>(n.value());
+        return done(n);
+    }
+    default: return done(Errno{sys::kEBADF});
+    }
 }
 
 void drop_file(OpenFile* f) {
-    if (f && --f->refs == 0) heap_free(f);
+    if (!f || --f->refs > 0) return;
+    if (f->kind == FileKind::Ram) f->fs->close(f->node);
+    if (f->kind == FileKind::PipeRead || f->kind == FileKind::PipeWrite)
+        pipe_end_closed(f->pipe, f->kind == FileKind::PipeWrite);
+    heap_free(f->path);
+    heap_free(f);
 }
 
 Result<void> do_close(ThreadRec& t, u64 fd) {
@@ -93,10 +299,262 @@ Result<void> do_close(ThreadRec& t, u64 fd) {
 Result<long> do_dup(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
     if (!f) return Errno{sys::kEBADF};
-    long nfd = TRY(t.files->fds.lowest_free(heap_alloc, heap_free));
-    t.files->fds.put(static_cast<u64>(nfd), f);
     ++f->refs;
-    return nfd;
+    return install_file(t, f, false);
+}
+
+Result<long> do_dup_to(ThreadRec& t, u64 fd, u64 to, bool cloexec, bool dup3) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return Errno{sys::kEBADF};
+    if (to >= FdTable::kMax) return Errno{sys::kEBADF};
+    if (fd == to) return dup3 ? Errno{sys::kEINVAL} : Result<long>(static_cast<long>(to));
+    TRY(t.files->fds.reserve(to + 1, heap_alloc, heap_free));
+    OpenFile* old = fd_of(t, to);
+    ++f->refs;
+    t.files->fds.put(to, f, cloexec);
+    drop_file(old);
+    return static_cast<long>(to);
+}
+
+Result<long> do_fcntl(ThreadRec& t, u64 fd, u64 cmd, u64 arg) {
+    constexpr u64 kDupfd = 0, kGetfd = 1, kSetfd = 2, kGetfl = 3, kSetfl = 4, kDupfdCloexec = 1030;
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return Errno{sys::kEBADF};
+    FdTable& fds = t.files->fds;
+    switch (cmd) {
+    case kDupfd:
+    case kDupfdCloexec: { // the lowest free descriptor at or above arg
+        if (arg >= FdTable::kMax) return Errno{sys::kEINVAL};
+        u64 to = arg;
+        while (to < FdTable::kMax && fds.at(to)) ++to;
+        if (to >= FdTable::kMax) return Errno{sys::kEMFILE};
+        TRY(fds.reserve(to + 1, heap_alloc, heap_free));
+        ++f->refs;
+        fds.put(to, f, cmd == kDupfdCloexec);
+        return static_cast<long>(to);
+    }
+    case kGetfd: return fds.cloexec(fd) ? 1 : 0;
+    case kSetfd: fds.set_cloexec(fd, arg & 1); return 0;
+    case kGetfl: return static_cast<long>(f->flags);
+    case kSetfl: // O_APPEND and O_NONBLOCK change; the rest stays
+        f->flags = (f->flags & ~(kOAppend | kONonblock)) | (static_cast<u32>(arg) & (kOAppend | kONonblock));
+        return 0;
+    default: return Errno{sys::kEINVAL};
+    }
+}
+
+Result<long> do_lseek(ThreadRec& t, u64 fd, u64 offset, u64 whence) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return Errno{sys::kEBADF};
+    if (f->kind == FileKind::Console || f->kind == FileKind::PipeRead || f->kind == FileKind::PipeWrite)
+        return Errno{sys::kESPIPE};
+    if (f->is_dir()) { // rewinddir: only back to the start
+        if (whence != 0 || offset != 0) return Errno{sys::kEINVAL};
+        f->offset = 0;
+        return 0;
+    }
+    const u64 size = f->kind == FileKind::Ram ? f->node->size : f->size;
+    const long base = whence == 0 ? 0 : whence == 1 ? static_cast<long>(f->offset) : whence == 2 ? static_cast<long>(size) : -1;
+    const long to = base + static_cast<long>(offset);
+    if (base < 0 || to < 0) return Errno{sys::kEINVAL};
+    f->offset = static_cast<u64>(to);
+    return to;
+}
+
+Result<void> do_ftruncate(ThreadRec& t, u64 fd, u64 size) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return Errno{sys::kEBADF};
+    if (static_cast<long>(size) < 0) return Errno{sys::kEINVAL};
+    if (f->kind != FileKind::Ram || f->node->dir || !f->writable()) return Errno{sys::kEINVAL};
+    return f->fs->truncate(f->node, size);
+}
+
+Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& l) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return Errno{sys::kEBADF};
+    constexpr u32 kIfChr = 0020000, kIfDir = 0040000, kIfReg = 0100000, kIfIfo = 0010000;
+    u32 mode = 0;
+    u64 size = 0, ino = 0, dev = 1, rdev = 0, nlink = 1;
+    switch (f->kind) {
+    case FileKind::Console: mode = kIfChr | 0620, rdev = (5 << 8) | 1, ino = 2; break; // as /dev/console
+    case FileKind::Null: mode = kIfChr | 0666, rdev = (1 << 8) | 3, ino = 3; break;
+    case FileKind::PipeRead:
+    case FileKind::PipeWrite: mode = kIfIfo | 0600, dev = 3, ino = reinterpret_cast<u64>(f->pipe) >> 4; break;
+    case FileKind::Dir: mode = kIfDir | 0555, ino = name_ino(f->path), nlink = 2; break;
+    case FileKind::Initrd: mode = kIfReg | 0444, size = f->size, ino = reinterpret_cast<u64>(f->data) >> 4; break;
+    case FileKind::Ram:
+        mode = (f->node->dir ? kIfDir : kIfReg) | f->node->mode, size = f->node->size, ino = f->node->ino,
+        dev = f->fs == &g_tmp ? 4 : 5, nlink = f->node->linked ? (f->node->dir ? 2 : 1) : 0;
+        break;
+    }
+    unsigned char st[144] = {}; // (the larger of the two layouts)
+    auto put32 = [&](u64 at, u32 v) { memcpy(st + at, &v, sizeof v); };
+    auto put64 = [&](u64 at, u64 v) { memcpy(st + at, &v, sizeof v); };
+    put64(0, dev);
+    put64(8, ino);
+    put32(static_cast<u32>(l.mode_at), mode);
+    if (l.nlink_at == 16) put64(16, nlink); // x86_64's st_nlink is 8 bytes wide
+    else put32(static_cast<u32>(l.nlink_at), static_cast<u32>(nlink));
+    put64(l.size == 144 ? 40 : 32, rdev); // st_rdev
+    put64(48, size);                        // st_size: at 48 in both layouts
+    put32(56, 4096);                        // st_blksize
+    put64(64, (size + 511) / 512);          // st_blocks
+    return copy_out(*t.proc->mm, buf, st, l.size) ? Result<void>{} : Errno{sys::kEFAULT};
+}
+
+// ---- directories --------------------------------------------------------------------
+namespace {
+/// One linux_dirent64 at `at` of `out` (of `room` bytes): its size, or 0 if it does not fit.
+u64 put_dirent(unsigned char* out, u64 room, u64 ino, u64 next, unsigned char type, const char* name, u64 len) {
+    u64 reclen = (19 + len + 1 + 7) & ~u64{7};
+    if (reclen > room) return 0;
+    memset(out, 0, reclen);
+    memcpy(out, &ino, 8);
+    memcpy(out + 8, &next, 8);
+    unsigned short r = static_cast<unsigned short>(reclen);
+    memcpy(out + 16, &r, 2);
+    out[18] = type;
+    memcpy(out + 19, name, len);
+    return reclen;
+}
+constexpr unsigned char kDtChr = 2, kDtDir = 4, kDtReg = 8;
+
+/// Call f(name, len, type) for entry `index` of directory `dir` (an absolute name, not
+/// in a RAM filesystem): ".", "..", then its entries in the initrd (each name once), then
+/// those the namespace adds. False past the last.
+template <class F>
+bool static_entry(const char* dir, u64 index, F&& f) {
+    if (index == 0) return f(".", 1, kDtDir), true;
+    if (index == 1) return f("..", 2, kDtDir), true;
+    index -= 2;
+    if (strcmp(dir, "/dev") == 0) {
+        if (index == 0) return f("null", 4, kDtChr), true;
+        if (index == 1) return f("shm", 3, kDtDir), true;
+        return false;
+    }
+    const bool root = dir[1] == 0;
+    const char* prefix = root ? "" : dir + 1; // as the initrd names it
+    const u64 plen = strlen(prefix);
+    u64 seen = 0;
+    bool found = false;
+    // The child name an entry gives, if any: the component after the prefix.
+    auto child = [&](const char* name, u64& len) -> const char* {
+        if (plen && (memcmp(name, prefix, plen) != 0 || name[plen] != '/')) return nullptr;
+        const char* c = name + (plen ? plen + 1 : 0);
+        for (len = 0; c[len] && c[len] != '/'; ++len) {}
+        return len ? c : nullptr;
+    };
+    u64 at = 0; // entries looked at, to tell a name's first appearance
+    g_initrd->for_each([&](const kernel::cpio::Entry& e) {
+        ++at;
+        u64 len = 0;
+        const char* c = child(e.name, len);
+        if (found || !c) return;
+        if (root && len == 3 && (memcmp(c, "dev", 3) == 0 || memcmp(c, "tmp", 3) == 0))
+            return; // the namespace's own (listed below), whatever the initrd has there
+        bool first = true; // not given by an earlier entry
+        u64 before = 0;
+        g_initrd->for_each([&](const kernel::cpio::Entry& o) {
+            u64 olen = 0;
+            const char* oc = ++before < at ? child(o.name, olen) : nullptr;
+            if (oc && olen == len && memcmp(oc, c, len) == 0) first = false;
+        });
+        if (!first) return;
+        if (seen++ == index) {
+            found = true;
+            bool is_dir = c[len] == '/' || e.is_dir();
+            f(c, len, is_dir ? kDtDir : kDtReg);
+        }
+    });
+    if (found) return true;
+    if (root && index == seen) return f("dev", 3, kDtDir), true;
+    if (root && index == seen + 1) return f("tmp", 3, kDtDir), true;
+    return false;
+}
+} // namespace
+
+Result<long> do_getdents(ThreadRec& t, u64 fd, u64 buf, u64 size) {
+    OpenFile* f = fd_of(t, fd);
+    if (!f) return Errno{sys::kEBADF};
+    if (!f->is_dir()) return Errno{sys::kENOTDIR};
+    unsigned char out[1024];
+    u64 room = size < sizeof out ? size : sizeof out, used = 0;
+    for (;;) {
+        u64 put = 0;
+        const u64 next = f->offset + 1;
+        auto emit = [&](const char* name, u64 len, unsigned char type, u64 ino) {
+            put = put_dirent(out + used, room - used, ino, next, type, name, len);
+        };
+        bool more;
+        if (f->kind == FileKind::Ram) {
+            RamNode* n = f->node;
+            more = true;
+            if (!n->linked && f->offset >= 2) more = false; // a removed directory is empty
+            else if (f->offset == 0) emit(".", 1, kDtDir, n->ino);
+            else if (f->offset == 1) emit("..", 2, kDtDir, n->parent->ino);
+            else if (RamNode* e = f->fs->entry_at(n, f->offset - 2)) emit(e->name, strlen(e->name), e->dir ? kDtDir : kDtReg, e->ino);
+            else more = false;
+        } else {
+            more = static_entry(f->path, f->offset, [&](const char* name, u64 len, unsigned char type) {
+                emit(name, len, type, name_ino(name));
+            });
+        }
+        if (!more) break;
+        if (!put) {
+            if (used == 0) return Errno{sys::kEINVAL}; // the buffer is too small for one entry
+            break;
+        }
+        used += put;
+        ++f->offset;
+    }
+    if (used && !copy_out(*t.proc->mm, buf, out, used)) return Errno{sys::kEFAULT};
+    return static_cast<long>(used);
+}
+
+Result<void> do_mkdir(ThreadRec& t, const char* base, u64 path_va, u64 mode) {
+    char abs[kPathMax];
+    TRY(name_of(t, base, path_va, abs));
+    Place p = place_of(abs);
+    if (p.kind != Kind::None) return Errno{sys::kEEXIST};
+    if (!p.fs) return Errno{sys::kEROFS};
+    if (!p.parent) return Errno{sys::kENOENT};
+    TRY(p.fs->create(p.parent, p.last, p.last_len, true, static_cast<u32>(mode) & ~t.fs->umask & 07777));
+    return {};
+}
+
+Result<void> do_unlink(ThreadRec& t, const char* base, u64 path_va, bool dir) {
+    char abs[kPathMax];
+    TRY(name_of(t, base, path_va, abs));
+    Place p = place_of(abs);
+    if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    if (!p.fs) return Errno{sys::kEROFS};
+    if (!p.parent) return Errno{sys::kEBUSY}; // the filesystem's root
+    return p.fs->remove(p.parent, p.last, p.last_len, dir);
+}
+
+Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const char* to_base, u64 to_va) {
+    char from[kPathMax], to[kPathMax];
+    TRY(name_of(t, from_base, from_va, from));
+    TRY(name_of(t, to_base, to_va, to));
+    Place a = place_of(from), b = place_of(to);
+    if (a.kind == Kind::None) return Errno{sys::kENOENT};
+    if (!a.fs || !b.fs) return Errno{sys::kEROFS};
+    if (a.fs != b.fs) return Errno{18}; // EXDEV: two filesystems
+    if (!a.parent || !b.parent) return Errno{sys::kEBUSY};
+    return a.fs->rename(a.parent, a.last, a.last_len, b.parent, b.last, b.last_len);
+}
+
+Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode) {
+    constexpr u64 kX = 1, kW = 2;
+    char abs[kPathMax];
+    TRY(name_of(t, base, path_va, abs));
+    Place p = place_of(abs);
+    if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    if (mode & ~u64{7}) return Errno{sys::kEINVAL};
+    if ((mode & kW) && !p.fs && p.as != FileKind::Null) return Errno{sys::kEROFS};
+    const u32 bits = p.fs ? p.node->mode : p.kind == Kind::Dir ? 0555 : p.as == FileKind::Null ? 0666 : 0444;
+    if ((mode & kX) && !(bits & 0111)) return Errno{sys::kEACCES}; // root, too, needs one x bit
+    return {};
 }
 
 // ---- fs state and descriptor tables of threads --------------------------------------
@@ -143,7 +601,7 @@ Files* files_for_child(ThreadRec& t, bool share) {
     if (files && !files->fds.reserve(from.size(), heap_alloc, heap_free).ok()) drop_files(files), files = nullptr;
     if (files)
         for (u64 i = 0; i < from.size(); ++i)
-            if (OpenFile* f = from.at(i)) files->fds.put(i, f), ++f->refs;
+            if (OpenFile* f = from.at(i)) files->fds.put(i, f, from.cloexec(i)), ++f->refs;
     return files;
 }
 

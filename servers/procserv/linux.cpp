@@ -17,7 +17,7 @@ namespace procserv {
 namespace {
 
 namespace nr = arch::linux_nr;
-constexpr long kENOTTY = 25;
+constexpr u64 kAtFdcwd = static_cast<u64>(-100);
 constexpr u64 kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 
 // A Linux call is answered as any request is (done(): label kDone, the value or -errno in
@@ -25,71 +25,63 @@ constexpr u64 kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 // the result register.
 static_assert(static_cast<u64>(Reply::kDone) == static_cast<u64>(abi::FaultReply::Resume));
 
-/// write(2): the console's descriptors write to it; the files are all read-only.
-long console_write(ThreadRec& t, u64 fd, u64 buf, u64 n) {
+/// readv / writev: each piece in turn, stopping at a short one. A pipe moves one piece a
+/// call (the first that is not empty, which may wait), which Linux allows as a short count.
+Answer vector_io(ThreadRec& t, u64 fd, u64 iov, u64 count, bool write) {
+    if (count > 1024) return done(Errno{sys::kEINVAL});
     OpenFile* f = fd_of(t, fd);
-    if (!f || !f->console) return -sys::kEBADF;
-    Mm& mm = *t.proc->mm;
-    char chunk[256];
-    for (u64 done = 0; done < n;) {
-        u64 k = n - done < sizeof chunk ? n - done : sizeof chunk;
-        if (!copy_in(mm, buf + done, chunk, k)) return done ? static_cast<long>(done) : -sys::kEFAULT;
-        for (u64 i = 0; i < k; ++i) sys::debug_putc(chunk[i]);
-        done += k;
-    }
-    return static_cast<long>(n);
-}
-
-long console_writev(ThreadRec& t, u64 fd, u64 iov, u64 count) {
-    Mm& mm = *t.proc->mm;
-    if (count > 1024) return -sys::kEINVAL;
+    if (!f) return done(Errno{sys::kEBADF});
+    const bool pipe = f->kind == FileKind::PipeRead || f->kind == FileKind::PipeWrite;
     long total = 0;
     for (u64 i = 0; i < count; ++i) {
         u64 v[2];
-        if (!copy_in(mm, iov + 16 * i, v, sizeof v)) return total ? total : -sys::kEFAULT;
-        long w = console_write(t, fd, v[0], v[1]);
-        if (w < 0) return total ? total : w;
-        total += w;
+        if (!copy_in(*t.proc->mm, iov + 16 * i, v, sizeof v)) return done(total ? total : wire(Errno{sys::kEFAULT}));
+        if (v[1] == 0) continue;
+        Answer a = write ? do_write(t, fd, v[0], v[1]) : do_read(t, fd, v[0], v[1]);
+        if (pipe) return a;
+        const long n = static_cast<long>(a.w[0]);
+        if (n < 0) return done(total ? total : n);
+        total += n;
+        if (static_cast<u64>(n) < v[1]) break;
     }
-    return total;
+    return done(total);
 }
 
-/// struct stat of an open file, in this arch's layout: a character device (the console),
-/// a directory or a regular read-only file.
-long stat_file(ThreadRec& t, u64 fd, u64 buf) {
-    OpenFile* f = fd_of(t, fd);
-    if (!f) return -sys::kEBADF;
-    unsigned char st[nr::stat_size] = {};
-    auto put32 = [&](unsigned long at, u32 v) { memcpy(st + at, &v, sizeof v); };
-    auto put64 = [&](unsigned long at, u64 v) { memcpy(st + at, &v, sizeof v); };
-    constexpr u32 kIfChr = 0020000, kIfDir = 0040000, kIfReg = 0100000;
-    put32(nr::stat_mode_at, f->console ? kIfChr | 0620 : f->dir ? kIfDir | 0555 : kIfReg | 0444);
-    put32(nr::stat_nlink_at, 1);
-    put64(48, f->size);             // st_size: at 48 in both layouts
-    put32(56, 4096);                // st_blksize
-    put64(64, (f->size + 511) / 512); // st_blocks
-    return copy_out(*t.proc->mm, buf, st, sizeof st) ? 0 : -sys::kEFAULT;
+constexpr StatLayout kStat{nr::stat_size, nr::stat_mode_at, nr::stat_nlink_at};
+
+/// fstatat(2): the descriptor itself with AT_EMPTY_PATH and an empty path; else the path
+/// (opened, stat'ed and closed).
+Result<void> stat_at(ThreadRec& t, u64 dirfd, u64 path, u64 buf, u64 flags) {
+    constexpr u64 kAtEmptyPath = 0x1000;
+    char c = 0;
+    if ((flags & kAtEmptyPath) && copy_in(*t.proc->mm, path, &c, 1) && c == 0) return do_fstat(t, dirfd, buf, kStat);
+    const char* base = TRY(base_dir(t, dirfd));
+    long fd = TRY(do_open(t, base, path, 0, 0, 0));
+    Result<void> e = do_fstat(t, static_cast<u64>(fd), buf, kStat);
+    (void)do_close(t, static_cast<u64>(fd));
+    return e;
 }
 
-long seek(ThreadRec& t, u64 fd, u64 offset, u64 whence) {
-    OpenFile* f = fd_of(t, fd);
-    if (!f) return -sys::kEBADF;
-    if (f->console) return -29; // ESPIPE
-    const long base = whence == 0 ? 0 : whence == 1 ? static_cast<long>(f->offset) : whence == 2 ? static_cast<long>(f->size) : -1;
-    const long to = base + static_cast<long>(offset);
-    if (base < 0 || to < 0) return -sys::kEINVAL;
-    f->offset = static_cast<u64>(to);
-    return to;
+/// getrlimit / prlimit64 of the caller's own process: the limits procserv keeps (none
+/// can be changed: EPERM).
+Result<void> rlimit(ThreadRec& t, u64 pid, u64 resource, u64 new_va, u64 old_va) {
+    constexpr u64 kInfinity = ~u64{0};
+    if (pid != 0 && pid != static_cast<u64>(t.proc->pid)) return Errno{sys::kESRCH};
+    if (resource >= 16) return Errno{sys::kEINVAL};
+    if (new_va) return Errno{sys::kEPERM};
+    u64 lim[2] = {kInfinity, kInfinity};
+    if (resource == 3) lim[0] = kStackSize;                      // RLIMIT_STACK (soft: as mapped)
+    if (resource == 6) lim[0] = lim[1] = kMaxThreadsPerProcess; // RLIMIT_NPROC
+    if (resource == 7) lim[0] = lim[1] = FdTable::kMax;         // RLIMIT_NOFILE
+    if (old_va && !copy_out(*t.proc->mm, old_va, lim, sizeof lim)) return Errno{sys::kEFAULT};
+    return {};
 }
 
-/// openat(2) relative to the cwd (AT_FDCWD) or with an absolute path: the native open,
-/// with this arch's O_DIRECTORY.
-Result<long> open_at(ThreadRec& t, u64 dirfd, u64 path, u64 flags) {
-    constexpr u64 kAtFdcwd = static_cast<u64>(-100);
-    char first = 0;
-    if (dirfd != kAtFdcwd && (!copy_in(*t.proc->mm, path, &first, 1) || first != '/')) return Errno{sys::kEBADF};
-    u64 native = (flags & 3) | ((flags & nr::o_directory) ? static_cast<u64>(sys::O_DIRECTORY) : 0);
-    return do_open(t, path, native);
+/// uname(2): what answers is procserv's Linux front end, on this arch.
+Result<void> uname(ThreadRec& t, u64 buf) {
+    char u[6][65] = {"Linux", "microkernel", "6.1.0-procserv", "#1 (procserv's Linux front end)", "", "(none)"};
+    memcpy(u[4], nr::machine, strlen(nr::machine) + 1);
+    return copy_out(*t.proc->mm, buf, u, sizeof u) ? Result<void>{} : Errno{sys::kEFAULT};
 }
 
 /// A number not served yet: -ENOSYS, and one line on the console the first time.
@@ -105,9 +97,8 @@ long not_yet(u64 number) {
 } // namespace
 
 Result<void> linux_std_files(Files& files) {
-    OpenFile* f = heap_new<OpenFile>();
+    OpenFile* f = new_file(FileKind::Console, 2); // (O_RDWR)
     if (!f) return kNoMemory;
-    f->console = true;
     f->refs = 3;
     for (u64 fd = 0; fd < 3; ++fd) files.fds.put(fd, f);
     return {};
@@ -121,27 +112,76 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     const u64 a0 = r.mr[1], a1 = r.mr[2], a2 = r.mr[3], a3 = b.mr[4], a4 = b.mr[5], a5 = b.mr[6];
     Process& p = *t.proc;
     Mm& mm = *p.mm;
-    if (n == nr::write) return done(console_write(t, a0, a1, a2));
-    if (n == nr::writev) return done(console_writev(t, a0, a1, a2));
-    if (n == nr::read) {
-        OpenFile* f = fd_of(t, a0);
-        if (f && f->console) return done(0); // no input for Linux programs yet: end of file
-        return done(do_read(t, a0, a1, a2));
+    // ---- files (fs.cpp, pipe.cpp) ----
+    if (n == nr::read) return do_read(t, a0, a1, a2);
+    if (n == nr::write) return do_write(t, a0, a1, a2);
+    if (n == nr::pread64 || n == nr::pwrite64) {
+        if (static_cast<long>(a3) < 0) return done(Errno{sys::kEINVAL});
+        return n == nr::pread64 ? do_read(t, a0, a1, a2, static_cast<long>(a3)) : do_write(t, a0, a1, a2, static_cast<long>(a3));
     }
-    if (n == nr::openat) return done(open_at(t, a0, a1, a2));
+    if (n == nr::readv || n == nr::writev) return vector_io(t, a0, a1, a2, n == nr::writev);
+    if (n == nr::openat) {
+        Result<const char*> base = base_dir(t, a0);
+        return done(base.ok() ? do_open(t, base.value(), a1, a2, a3, nr::o_directory) : Result<long>(base.error()));
+    }
+    if (n == nr::open) return done(do_open(t, t.fs->cwd, a0, a1, a2, nr::o_directory));
+    if (n == nr::creat) return done(do_open(t, t.fs->cwd, a0, 01 | kOCreat | kOTrunc, a1, nr::o_directory));
     if (n == nr::close) return done(do_close(t, a0));
-    if (n == nr::lseek) return done(seek(t, a0, a1, a2));
-    if (n == nr::fstat) return done(stat_file(t, a0, a1));
-    if (n == nr::newfstatat) { // fstat through AT_EMPTY_PATH; a path: open, stat, close
-        constexpr u64 kAtEmptyPath = 0x1000;
-        char c = 0;
-        if ((a3 & kAtEmptyPath) && copy_in(mm, a1, &c, 1) && c == 0) return done(stat_file(t, a0, a2));
-        Result<long> fd = open_at(t, a0, a1, 0);
-        if (!fd.ok()) return done(fd);
-        long e = stat_file(t, static_cast<u64>(fd.value()), a2);
-        (void)do_close(t, static_cast<u64>(fd.value()));
-        return done(e);
+    if (n == nr::lseek) return done(do_lseek(t, a0, a1, a2));
+    if (n == nr::fstat) return done(do_fstat(t, a0, a1, kStat));
+    if (n == nr::newfstatat) return done(stat_at(t, a0, a1, a2, a3));
+    if (n == nr::stat || n == nr::lstat) return done(stat_at(t, kAtFdcwd, a0, a1, 0));
+    if (n == nr::getdents64) return done(do_getdents(t, a0, a1, a2));
+    if (n == nr::ftruncate) return done(do_ftruncate(t, a0, a1));
+    if (n == nr::dup) return done(do_dup(t, a0));
+    if (n == nr::dup2) return done(do_dup_to(t, a0, a1, false, false));
+    if (n == nr::dup3) {
+        if (a2 & ~u64{kOCloexec}) return done(Errno{sys::kEINVAL});
+        return done(do_dup_to(t, a0, a1, a2 & kOCloexec, true));
     }
+    if (n == nr::fcntl) return done(do_fcntl(t, a0, a1, a2));
+    if (n == nr::pipe || n == nr::pipe2) return done(do_pipe(t, a0, n == nr::pipe2 ? a1 : 0));
+    if (n == nr::getcwd) return done(do_getcwd(t, a0, a1));
+    if (n == nr::chdir) return done(do_chdir(t, a0));
+    if (n == nr::fchdir) return done(do_fchdir(t, a0));
+    if (n == nr::umask) return done(do_umask(t, a0));
+    if (n == nr::mkdirat || n == nr::mkdir) {
+        const bool at = n == nr::mkdirat;
+        Result<const char*> base = base_dir(t, at ? a0 : kAtFdcwd);
+        return done(base.ok() ? do_mkdir(t, base.value(), at ? a1 : a0, at ? a2 : a1) : Result<void>(base.error()));
+    }
+    if (n == nr::unlinkat || n == nr::unlink || n == nr::rmdir) {
+        constexpr u64 kAtRemovedir = 0x200;
+        const bool at = n == nr::unlinkat;
+        if (at && (a2 & ~kAtRemovedir)) return done(Errno{sys::kEINVAL});
+        Result<const char*> base = base_dir(t, at ? a0 : kAtFdcwd);
+        const bool dir = at ? (a2 & kAtRemovedir) != 0 : n == nr::rmdir;
+        return done(base.ok() ? do_unlink(t, base.value(), at ? a1 : a0, dir) : Result<void>(base.error()));
+    }
+    if (n == nr::renameat || n == nr::renameat2 || n == nr::rename) {
+        if (n == nr::rename) return done(do_rename(t, t.fs->cwd, a0, t.fs->cwd, a1));
+        if (n == nr::renameat2 && a4 != 0) return done(Errno{sys::kEINVAL}); // (no RENAME_NOREPLACE, EXCHANGE yet)
+        Result<const char*> from = base_dir(t, a0), to = base_dir(t, a2);
+        if (!from.ok() || !to.ok()) return done(Errno{sys::kEBADF});
+        return done(do_rename(t, from.value(), a1, to.value(), a3));
+    }
+    if (n == nr::faccessat || n == nr::faccessat2 || n == nr::access) {
+        if (n == nr::access) return done(do_access(t, t.fs->cwd, a0, a1));
+        Result<const char*> base = base_dir(t, a0);
+        return done(base.ok() ? do_access(t, base.value(), a1, a2) : Result<void>(base.error()));
+    }
+    if (n == nr::ioctl) { // no terminal yet: isatty says no
+        constexpr u64 kFionread = 0x541b;
+        OpenFile* f = fd_of(t, a0);
+        if (!f) return done(Errno{sys::kEBADF});
+        if (a1 == kFionread && f->kind == FileKind::PipeRead) {
+            int ready = static_cast<int>(pipe_ready(f->pipe));
+            return done(copy_out(mm, a2, &ready, sizeof ready) ? 0 : wire(Errno{sys::kEFAULT}));
+        }
+        return done(Errno{sys::kENOTTY});
+    }
+
+    // ---- processes and threads (process.cpp, thread.cpp, wait.cpp) ----
     if (n == nr::exit) {
         end_thread(t, static_cast<int>(a0));
         return no_reply();
@@ -168,7 +208,6 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         if (a0 == kArchSetFs) return done(sys::thread_set_tls(t.thread, a1) ? -sys::kEINVAL : 0);
         return done(a0 == kArchGetFs ? not_yet(static_cast<u64>(n)) : -sys::kEINVAL);
     }
-    if (n == nr::ioctl) return done(fd_of(t, a0) ? -kENOTTY : -sys::kEBADF); // no terminal yet
     if (n == nr::clone) {
         const u64 args[6] = {a0, a1, a2, a3, a4, a5};
         return done(clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
@@ -187,6 +226,18 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         return done(not_yet(static_cast<u64>(n)));
     }
     if (n == nr::sched_yield) return done(0); // (its call was the yield: others ran meanwhile)
+
+    // ---- identity and limits ----
+    if (n == nr::getuid || n == nr::geteuid || n == nr::getgid || n == nr::getegid) return done(0); // root
+    if (n == nr::uname) return done(uname(t, a0));
+    if (n == nr::prlimit64) return done(rlimit(t, a0, a1, a2, a3));
+    if (n == nr::getrlimit) return done(rlimit(t, 0, a0, 0, a1));
+    if (n == nr::sched_getaffinity) { // one CPU (issue 14 brings more)
+        if (a0 != 0 && a0 != static_cast<u64>(p.pid) && !find_thread(static_cast<long>(a0))) return done(Errno{sys::kESRCH});
+        if (a1 < 8 || a1 % 8) return done(Errno{sys::kEINVAL});
+        const u64 mask = 1;
+        return done(copy_out(mm, a2, &mask, sizeof mask) ? 8 : wire(Errno{sys::kEFAULT}));
+    }
     return done(not_yet(static_cast<u64>(n)));
 }
 

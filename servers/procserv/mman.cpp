@@ -84,8 +84,9 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     if (!(flags & kMapAnonymous)) {
         OpenFile* f = fd_of(t, static_cast<u64>(static_cast<long>(fd)));
         if (!f) return Errno{sys::kEBADF};
-        if (f->dir) return Errno{sys::kENODEV};
-        // Every file is open read-only (the filesystem is): a shared mapping cannot write.
+        // Only the initrd's files can be mapped yet (not /tmp's, not pipes or devices); they
+        // are read-only: a shared mapping cannot write.
+        if (f->kind != FileKind::Initrd) return Errno{sys::kENODEV};
         if (r.shared && (prot & kProtWrite)) return Errno{sys::kEACCES};
         static const unsigned char kNothing[1] = {};
         bool inside = offset < f->size;

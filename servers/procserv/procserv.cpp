@@ -65,8 +65,8 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Chdir: return done(do_chdir(t, r.mr[0]));
     case Op::Getcwd: return done(do_getcwd(t, r.mr[0], r.mr[1]));
     case Op::Umask: return done(do_umask(t, r.mr[0]));
-    case Op::Open: return done(do_open(t, r.mr[0], r.mr[1]));
-    case Op::Read: return done(do_read(t, r.mr[0], r.mr[1], r.mr[2]));
+    case Op::Open: return done(do_open(t, t.fs->cwd, r.mr[0], r.mr[1], 0666, sys::O_DIRECTORY));
+    case Op::Read: return do_read(t, r.mr[0], r.mr[1], r.mr[2]);
     case Op::Close: return done(do_close(t, r.mr[0]));
     case Op::Dup: return done(do_dup(t, r.mr[0]));
     case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1], r.mr[2]);
@@ -157,6 +157,11 @@ int main() {
         return 1;
     }
     make_pools();
+    // /tmp and /dev/shm may each hold half of the memory (as Linux's tmpfs by default).
+    if (!fs_init(pool_free_bytes() / 2).ok()) {
+        sys::print("procserv: cannot make /tmp\n");
+        return 1;
+    }
     const u64 start_free = pool_free_bytes();
     sys::print("procserv: {} MiB of memory to lend, carved into blocks as needed\n", start_free >> 20);
 

@@ -4,6 +4,7 @@
 
 #include "fdtable.hpp"
 #include "names.hpp"
+#include "ramfs.hpp"
 #include "regions.hpp"
 
 #include <microkernel/cpio.hpp>
@@ -162,13 +163,37 @@ struct Fs { // a thread's fs state: shared under CLONE_FS
     unsigned umask;
 };
 
+// What an open file is (fs.cpp's head comment has the namespace).
+enum class FileKind : unsigned char {
+    Initrd,    // a file of the initrd (read-only): data, size
+    Dir,       // a directory outside the RAM filesystems (the initrd's, /dev): path
+    Console,   // a Linux program's stdin, stdout and stderr
+    Null,      // /dev/null
+    Ram,       // a file or directory of a RAM filesystem: fs, node (and path for a directory)
+    PipeRead,  // the ends of a pipe (pipe.cpp)
+    PipeWrite,
+};
+struct Pipe;
+
+// Open flags as Linux has them on every arch (the native API's are the same); only
+// O_DIRECTORY differs between arches (arch/linux_numbers.hpp).
+constexpr u32 kOAccess = 3, kOCreat = 0100, kOExcl = 0200, kOTrunc = 01000, kOAppend = 02000,
+              kONonblock = 04000, kOCloexec = 02000000;
+
 struct OpenFile {
     int refs;
-    const unsigned char* data;
-    u64 size;
-    u64 offset;
-    bool dir;
-    bool console; // a Linux program's stdin, stdout and stderr
+    FileKind kind;
+    u32 flags;      // the access mode, O_APPEND and O_NONBLOCK
+    u64 offset;     // (a directory: entries listed so far)
+    const unsigned char* data; // Initrd
+    u64 size;                  // Initrd
+    RamFs* fs;                 // Ram
+    RamNode* node;             // Ram
+    Pipe* pipe;                // PipeRead, PipeWrite
+    char* path;                // Dir, and Ram directories: the absolute name (getdents, fchdir)
+    bool readable() const { return (flags & kOAccess) != 1; }
+    bool writable() const { return (flags & kOAccess) != 0; }
+    bool is_dir() const { return kind == FileKind::Dir || (kind == FileKind::Ram && node->dir); }
 };
 
 struct Files { // a descriptor table: shared under CLONE_FILES
@@ -180,7 +205,7 @@ struct Process;
 
 // What a thread whose reply procserv keeps waits for; joins wait on the join semaphore
 // instead.
-enum class Wait : unsigned char { None, Waitpid, Futex };
+enum class Wait : unsigned char { None, Waitpid, Futex, Pipe };
 
 struct Ended;
 
@@ -205,6 +230,12 @@ struct ThreadRec {
     u64 futex_addr;          // Shared object: a futex in shared memory is the same for all)
     long wait_pid;   // Wait::Waitpid: the pid asked for (-1: any child)
     u64 wait_status; // Wait::Waitpid: where the status goes (0: nowhere)
+    // Wait::Pipe: a read or write of `io_file` (one reference held) at io_buf, io_len bytes
+    // of which io_done are done; in its pipe's queue.
+    OpenFile* io_file;
+    u64 io_buf, io_len, io_done;
+    ThreadRec* io_next;
+    bool io_sigpipe; // a writer that found no reader: its process ends by SIGPIPE
 };
 
 struct Process {
@@ -284,6 +315,7 @@ Answer join(ThreadRec& t, long tid, u64 retval);
 Answer thread_create(ThreadRec& t, const sys::Reply& r);
 
 // process.cpp
+Process* find_process(long pid);
 Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
 Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
 Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
@@ -389,14 +421,48 @@ inline bool user_writable(Mm& mm, u64 va) {
 }
 
 // fs.cpp
+constexpr u64 kPathMax = 128; ///< bytes of a path with its NUL (ENAMETOOLONG beyond)
+/// Make /tmp and /dev/shm (each may hold up to `capacity` bytes of data). ENOMEM.
+Result<void> fs_init(u64 capacity);
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max);
 bool is_directory(const char* abs);
+/// The directory a *at call's relative path starts from: the cwd (AT_FDCWD) or an open
+/// directory's name. EBADF; ENOTDIR.
+Result<const char*> base_dir(ThreadRec& t, u64 dirfd);
 Result<void> do_chdir(ThreadRec& t, u64 path_va);
-Result<long> do_open(ThreadRec& t, u64 path_va, u64 flags);
-Result<long> do_read(ThreadRec& t, u64 fd, u64 buf, u64 count);
+Result<void> do_fchdir(ThreadRec& t, u64 fd);
+/// open(2) with Linux's flags (`o_directory`: this caller's O_DIRECTORY bit) and mode.
+Result<long> do_open(ThreadRec& t, const char* base, u64 path_va, u64 flags, u64 mode, u64 o_directory);
+/// read(2) and write(2) (a pipe's may wait); at >= 0: pread64 / pwrite64 there.
+Answer do_read(ThreadRec& t, u64 fd, u64 buf, u64 count, long at = -1);
+Answer do_write(ThreadRec& t, u64 fd, u64 buf, u64 count, long at = -1);
 Result<void> do_close(ThreadRec& t, u64 fd);
 Result<long> do_dup(ThreadRec& t, u64 fd);
+/// dup3 / dup2: `fd` at `to`, closing what was there. EBADF; EINVAL (dup3 to itself).
+Result<long> do_dup_to(ThreadRec& t, u64 fd, u64 to, bool cloexec, bool dup3);
+Result<long> do_fcntl(ThreadRec& t, u64 fd, u64 cmd, u64 arg);
+Result<long> do_lseek(ThreadRec& t, u64 fd, u64 offset, u64 whence);
+Result<void> do_ftruncate(ThreadRec& t, u64 fd, u64 size);
+Result<long> do_getdents(ThreadRec& t, u64 fd, u64 buf, u64 size);
+Result<void> do_mkdir(ThreadRec& t, const char* base, u64 path_va, u64 mode);
+/// unlink (dir false) and rmdir (true).
+Result<void> do_unlink(ThreadRec& t, const char* base, u64 path_va, bool dir);
+Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const char* to_base, u64 to_va);
+/// access(2): F_OK or R/W/X_OK as the file's mode bits say (everyone is root: W_OK fails
+/// only on the read-only initrd, with EROFS).
+Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode);
+/// struct stat of an open file in the caller's layout, as stat_layout says where.
+struct StatLayout {
+    u64 size, mode_at, nlink_at;
+};
+Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& layout);
 OpenFile* fd_of(ThreadRec& t, u64 fd);
+/// A new open file of `kind` (one reference), or null.
+OpenFile* new_file(FileKind kind, u32 flags);
+/// Put `f` at the lowest free descriptor of t's table (its reference goes there).
+/// EMFILE; ENOMEM (f is dropped then).
+Result<long> install_file(ThreadRec& t, OpenFile* f, bool cloexec);
+void drop_file(OpenFile* f);
 Result<long> do_getcwd(ThreadRec& t, u64 buf, u64 size);
 long do_umask(ThreadRec& t, u64 mask);
 Fs* new_fs();
@@ -433,6 +499,18 @@ void caps_thread_gone(ThreadRec& t);
 /// The process has ended: its names go, and every object it made (every copy of them,
 /// wherever they are) with the memory they were carved from.
 void caps_release(Process& p);
+
+// pipe.cpp
+/// pipe2(2): two descriptors stored at `fds_va` (flags O_CLOEXEC, O_NONBLOCK).
+Result<void> do_pipe(ThreadRec& t, u64 fds_va, u64 flags);
+Answer pipe_read(ThreadRec& t, OpenFile& f, u64 buf, u64 count);
+Answer pipe_write(ThreadRec& t, OpenFile& f, u64 buf, u64 count);
+/// One end of the pipe has no open file left (drop_file).
+void pipe_end_closed(Pipe* p, bool write_end);
+/// Bytes ready to read (FIONREAD, stat).
+u64 pipe_ready(const Pipe* p);
+/// A thread waiting on a pipe leaves its queue (it ends); its reference to the file goes.
+void pipe_unqueue(ThreadRec& t);
 
 // linux.cpp
 /// A Linux program's system call (a LinuxSyscall fault message): its answer.

@@ -56,6 +56,7 @@ void release_thread(ThreadRec& t) {
     for (u64 s : {t.thread, t.cs, t.join}) free_slot(s); // (reply is join's neighbour)
     if (t.join != abi::kNoSlot) free_slot(t.reply);
     caps_thread_gone(t);
+    if (t.wait == Wait::Pipe) pipe_unqueue(t); // (before its files: it holds one of them)
     drop_fs(t.fs);
     drop_files(t.files);
     if (t.wait == Wait::Futex) futex_unqueue(t);

@@ -436,6 +436,40 @@ TEST_CASE("Linux programs: stdio on the console; open, fstat, read, lseek, close
                       0);
 }
 
+TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename, unlink while open), dup/dup2/fcntl, /dev/null; their errors") {
+    run_linux_program("tmpfs.c", "", "",
+                      {"/tmp is a directory: 1\n", "getcwd is it: 1\n", "lseek: 0, read 18: hello, tmpfs\nmore\n",
+                       "fstat: size 18, regular 1, mode 644, links 1\n",
+                       "pwrite at 100: 3; pread of the hole: 10, zeros 1; size 103; the offset is still 0\n",
+                       "ftruncate to 5: 0; read 5: 'hello'\n", "dup shares the offset: 2\n",
+                       "FD_CLOEXEC: 0, set: 1; F_DUPFD_CLOEXEC from 10: >= 10 1, cloexec 1; O_RDWR 1; O_APPEND set 1\n",
+                       "stdout.txt holds: this went into a file\n", "its mode: 600\n",
+                       ". holds: . .. stdout.txt sub\n", "sub holds: . .. b c.txt\n",
+                       "access(\"nope\", F_OK): -1 (ENOENT 1)\n", "open(\"nope\", O_RDONLY): -1 (ENOENT 1)\n",
+                       "mkdir(\"sub\", 0700): -1 (EEXIST 1)\n",
+                       "open(\"sub/b\", O_CREAT | O_EXCL | O_WRONLY, 0644): -1 (EEXIST 1)\n",
+                       "rmdir(\"sub\"): -1 (ENOTEMPTY 1)\n", "unlink(\"sub\"): -1 (EISDIR 1)\n",
+                       "rmdir(\"stdout.txt\"): -1 (ENOTDIR 1)\n",
+                       "open(\"sub/b/x\", O_CREAT | O_WRONLY, 0644): -1 (ENOTDIR 1)\n",
+                       "rename(\"sub\", \"sub/inner\"): -1 (EINVAL 1)\n", "open(\".\", O_WRONLY): -1 (EISDIR 1)\n",
+                       "read(out + 100, buf, 1): -1 (EBADF 1)\n", "dup2(out, -1): -1 (EBADF 1)\n",
+                       "unlink stdout.txt while open: 0; still reads 9 bytes, links 0\n",
+                       "/dev/null: write 4, read 0\n", "cleanup: 0 0 0 0 0\n", "the directory is gone: 1\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, end of file, SIGPIPE, stdout through a pipe, O_NONBLOCK") {
+    run_linux_program("pipes.c", "", "",
+                      {"read 200000 bytes through a pipe, checksum 4635803727602808992; then 0 (end of file); the "
+                       "child exited with 0\n",
+                       "a write with no reader: killed by signal 13 (SIGPIPE 13)\n",
+                       "the parent read: hello from the child's stdout\n",
+                       "an empty non-blocking pipe: -1 (EAGAIN 1); a 70000-byte write: 65536, FIONREAD 65536, then -1 "
+                       "(EAGAIN 1); close-on-exec 1\n",
+                       "the waiting thread read 7 bytes\n"},
+                      0);
+}
+
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
 TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
     std::string dir = temp_dir();

@@ -48,3 +48,22 @@ TEST_CASE("fd table: a failed growth changes nothing") {
     CHECK(t.at(15) == file(1));
     t.release(release);
 }
+
+TEST_CASE("fd table: close-on-exec flags are per descriptor, kept through growth, cleared by put") {
+    FdTable t{};
+    REQUIRE(t.reserve(FdTable::kFirst, zeroed, release).ok());
+    t.put(0, file(1), true);
+    t.put(1, file(1));
+    CHECK(t.cloexec(0));
+    CHECK_FALSE(t.cloexec(1));
+    REQUIRE(t.reserve(100, zeroed, release).ok());
+    CHECK(t.size() == 128);
+    CHECK(t.cloexec(0));
+    CHECK(t.at(0) == file(1));
+    t.set_cloexec(1, true);
+    CHECK(t.cloexec(1));
+    t.put(1, file(2)); // a new file there: not close-on-exec unless said
+    CHECK_FALSE(t.cloexec(1));
+    CHECK_FALSE(t.cloexec(5000)); // past the table
+    t.release(release);
+}

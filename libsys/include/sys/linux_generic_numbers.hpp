@@ -11,7 +11,16 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                set_tid_address = 96, exit_group = 94, newfstatat = 79, readlinkat = 78,
                set_robust_list = 99, prlimit64 = 261, getrandom = 278, rseq = 293, clone = 220, fork = -1,
                vfork = -1, wait4 = 260, futex = 98, sched_yield = 124, clone3 = 435,
-               openat = 56, lseek = 62;
+               openat = 56, lseek = 62,
+               // files (the generic table has only the *at forms)
+               open = -1, stat = -1, lstat = -1, pread64 = 67, pwrite64 = 68, readv = 65, access = -1, pipe = -1,
+               dup = 23, dup2 = -1, fcntl = 25, ftruncate = 46, getcwd = 17, chdir = 49, fchdir = 50,
+               rename = -1, mkdir = -1, rmdir = -1, creat = -1, unlink = -1, umask = 166, getdents64 = 61,
+               mkdirat = 34, unlinkat = 35, renameat = 38, faccessat = 48, dup3 = 24, pipe2 = 59,
+               renameat2 = 276, faccessat2 = 439,
+               // identity and limits
+               getuid = 174, getgid = 176, geteuid = 175, getegid = 177, getrlimit = 163,
+               sched_getaffinity = 123;
 /// struct stat (the generic layout, 128 bytes): where st_mode and st_nlink are.
 constexpr unsigned long stat_size = 128, stat_mode_at = 16, stat_nlink_at = 20;
 /// Where clone(2) takes the child's tid address and the TLS: (flags, stack, ptid, tls, ctid).

@@ -36,11 +36,11 @@ constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kE2BIG = 7, kENOE
               kECHILD = 10, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14, kEBUSY = 16,
               kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22, kENFILE = 23, kEMFILE = 24, kEROFS = 30, kERANGE = 34,
               kEDEADLK = 35, kENAMETOOLONG = 36, kENOSYS = 38, kENODEV = 19, kEOPNOTSUPP = 95,
-              kENOSPC = 28, kEPIPE = 32;
+              kENOSPC = 28, kEPIPE = 32, kENOTTY = 25, kEFBIG = 27, kESPIPE = 29, kENOTEMPTY = 39;
 
 // ---- wait status (Linux encoding) ----------------------------------------------------
 constexpr int WNOHANG = 1;
-constexpr int SIGILL = 4, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
+constexpr int SIGILL = 4, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13;
 constexpr bool wifexited(int s) { return (s & 0x7f) == 0; }
 constexpr int wexitstatus(int s) { return (s >> 8) & 0xff; }
 constexpr bool wifsignaled(int s) { return (s & 0x7f) != 0 && (s & 0x7f) != 0x7f; }

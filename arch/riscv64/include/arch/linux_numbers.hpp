@@ -8,4 +8,6 @@ namespace arch::linux_nr {
 using namespace ::linux_generic;
 /// open(2)'s O_DIRECTORY here (the native API uses x86_64's values).
 constexpr unsigned long o_directory = 0200000;
+/// uname(2)'s machine.
+constexpr const char* machine = "riscv64";
 } // namespace arch::linux_nr

@@ -10,7 +10,16 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                set_tid_address = 218, exit_group = 231, newfstatat = 262, readlinkat = 267,
                set_robust_list = 273, prlimit64 = 302, getrandom = 318, rseq = 334, clone = 56, fork = 57,
                vfork = 58, wait4 = 61, futex = 202, sched_yield = 24, clone3 = 435,
-               openat = 257, lseek = 8;
+               openat = 257, lseek = 8,
+               // files
+               open = 2, stat = 4, lstat = 6, pread64 = 17, pwrite64 = 18, readv = 19, access = 21, pipe = 22,
+               dup = 32, dup2 = 33, fcntl = 72, ftruncate = 77, getcwd = 79, chdir = 80, fchdir = 81,
+               rename = 82, mkdir = 83, rmdir = 84, creat = 85, unlink = 87, umask = 95, getdents64 = 217,
+               mkdirat = 258, unlinkat = 263, renameat = 264, faccessat = 269, dup3 = 292, pipe2 = 293,
+               renameat2 = 316, faccessat2 = 439,
+               // identity and limits
+               getuid = 102, getgid = 104, geteuid = 107, getegid = 108, getrlimit = 97,
+               sched_getaffinity = 204;
 /// struct stat (x86_64's own layout, 144 bytes): where st_mode and st_nlink are.
 constexpr unsigned long stat_size = 144, stat_mode_at = 24, stat_nlink_at = 16;
 /// open(2)'s O_DIRECTORY here (the native API uses x86_64's values).
@@ -19,4 +28,6 @@ constexpr unsigned long o_directory = 0200000;
 constexpr int clone_ctid_arg = 3, clone_tls_arg = 4;
 /// The register (portable index) a Linux call's result goes in: rax, the number's.
 constexpr unsigned result_register = 2;
+/// uname(2)'s machine.
+constexpr const char* machine = "x86_64";
 } // namespace arch::linux_nr
