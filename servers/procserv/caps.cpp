@@ -289,6 +289,14 @@ void give_console(Process& p) {
     sys::cap_mint(root::kCapSpace, root::kConsole, procserv::kConsoleSlot, rt::kRead | rt::kWrite, 0, p.caps.cs);
 }
 
+Result<void> caps_exec(Process& p, Mm& fresh) {
+    fresh.ipc_buffers = p.mm->ipc_buffers; // (new ones go above them)
+    auto keep = [&](IpcBuffer* b) { return b ? mm_map(fresh, b->frame, b->va, rt::kRead | rt::kWrite) : Result<void>{}; };
+    for (ThreadRec* t = p.threads; t; t = t->proc_next) TRY(keep(t->ipc));
+    for (IpcBuffer* b = p.caps.spare; b; b = b->next) TRY(keep(b));
+    return {};
+}
+
 void caps_thread_gone(ThreadRec& t) {
     if (!t.ipc) return;
     t.ipc->next = t.proc->caps.spare;

@@ -146,6 +146,24 @@ Result<void> do_fchdir(ThreadRec& t, u64 fd) {
     return {};
 }
 
+Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&abs)[kPathMax]) {
+    TRY(walk_path(t.fs->cwd, path, abs, sizeof abs, kind_of, nullptr));
+    Place p = place_of(abs);
+    if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    if (p.kind == Kind::Dir || p.as == FileKind::Null) return Errno{sys::kEACCES};
+    if (p.fs) return Errno{(p.node->mode & 0111) ? sys::kENOEXEC : sys::kEACCES};
+    return p.entry;
+}
+
+void exec_files(ThreadRec& t) {
+    if (t.files->refs > 1) { // shared (CLONE_FILES): the thread gets its own copy
+        if (Files* own = files_for_child(t, false)) drop_files(t.files), t.files = own;
+    }
+    FdTable& fds = t.files->fds;
+    for (u64 fd = 0; fd < fds.size(); ++fd)
+        if (fds.at(fd) && fds.cloexec(fd)) (void)do_close(t, fd);
+}
+
 OpenFile* new_file(FileKind kind, u32 flags) {
     OpenFile* f = heap_new<OpenFile>();
     if (f) f->refs = 1, f->kind = kind, f->flags = flags & (kOAccess | kOAppend | kONonblock);
@@ -542,6 +560,24 @@ Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const c
     if (a.fs != b.fs) return Errno{18}; // EXDEV: two filesystems
     if (!a.parent || !b.parent) return Errno{sys::kEBUSY};
     return a.fs->rename(a.parent, a.last, a.last_len, b.parent, b.last, b.last_len);
+}
+
+Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode) {
+    Place p;
+    if (path_va) {
+        char abs[kPathMax];
+        TRY(name_of(t, base, path_va, abs));
+        p = place_of(abs);
+    } else if (OpenFile* f = fd_of(t, fd)) { // fchmod
+        p.kind = Kind::File, p.fs = f->fs, p.node = f->node;
+        if (f->kind != FileKind::Ram) p.as = f->kind;
+    } else {
+        return Errno{sys::kEBADF};
+    }
+    if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    if (!p.fs) return Errno{p.as == FileKind::Null || p.as == FileKind::Console ? sys::kEPERM : sys::kEROFS};
+    p.node->mode = static_cast<u32>(mode) & 07777;
+    return {};
 }
 
 Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode) {

@@ -84,6 +84,17 @@ Result<void> uname(ThreadRec& t, u64 buf) {
     return copy_out(*t.proc->mm, buf, u, sizeof u) ? Result<void>{} : Errno{sys::kEFAULT};
 }
 
+/// A vfork's caller: it waits (its reply kept) until the child execs or ends.
+Answer vfork_wait(ThreadRec& t, Result<long> tid) {
+    if (!tid.ok()) return done(tid);
+    ThreadRec* child = find_thread(tid.value());
+    if (!child || !keep_reply(t, Wait::Vfork)) { // (the child is not waited for then)
+        if (child) child->vfork_parent = 0;
+        return done(tid);
+    }
+    return no_reply();
+}
+
 /// A number not served yet: -ENOSYS, and one line on the console the first time.
 long not_yet(u64 number) {
     static unsigned char said[1024 / 8];
@@ -165,6 +176,12 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         if (!from.ok() || !to.ok()) return done(Errno{sys::kEBADF});
         return done(do_rename(t, from.value(), a1, to.value(), a3));
     }
+    if (n == nr::chmod) return done(do_chmod(t, t.fs->cwd, a0, 0, a1));
+    if (n == nr::fchmod) return done(do_chmod(t, nullptr, 0, a0, a1));
+    if (n == nr::fchmodat) {
+        Result<const char*> base = base_dir(t, a0);
+        return done(base.ok() ? do_chmod(t, base.value(), a1, 0, a2) : Result<void>(base.error()));
+    }
     if (n == nr::faccessat || n == nr::faccessat2 || n == nr::access) {
         if (n == nr::access) return done(do_access(t, t.fs->cwd, a0, a1));
         Result<const char*> base = base_dir(t, a0);
@@ -210,10 +227,14 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     }
     if (n == nr::clone) {
         const u64 args[6] = {a0, a1, a2, a3, a4, a5};
-        return done(clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
-                                   nr::result_register));
+        Result<long> tid = clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
+                                        nr::result_register);
+        return (a0 & sys::CLONE_VFORK) ? vfork_wait(t, tid) : done(tid);
     }
     if (n == nr::fork) return done(clone_thread(t, sys::SIGCHLD, 0, 0, 0, 0, false, nr::result_register));
+    if (n == nr::vfork) return vfork_wait(t, clone_thread(t, sys::CLONE_VM | sys::CLONE_VFORK | sys::SIGCHLD, 0, 0, 0, 0,
+                                                          false, nr::result_register));
+    if (n == nr::execve) return do_execve(t, a0, a1, a2);
     if (n == nr::wait4) return waitpid(t, static_cast<long>(a0), a2, a1); // (rusage is not kept)
     if (n == nr::futex) {
         constexpr u64 kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10, kPrivate = 128, kRealtime = 256;

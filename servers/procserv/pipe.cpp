@@ -54,7 +54,7 @@ u64 transfer(Pipe& p, Mm& mm, u64 buf, u64 n, bool read, bool& fault) {
 }
 
 void enqueue(Pipe& p, ThreadRec& t, OpenFile& f, u64 buf, u64 len, u64 done) {
-    t.io_file = &f, t.io_buf = buf, t.io_len = len, t.io_done = done, t.io_next = nullptr, t.io_sigpipe = false;
+    t.io_file = &f, t.io_buf = buf, t.io_len = len, t.io_done = done, t.io_next = nullptr;
     ++f.refs; // the file stays open while the call waits
     if (p.wait_tail) p.wait_tail->io_next = &t;
     else p.wait_head = &t;
@@ -87,14 +87,14 @@ void finish(Pipe& p, ThreadRec& w, long result) {
 /// waiter's file was its last): callers do not touch it afterwards.
 void pump(Pipe& p) {
     // The writers that found no reader end by SIGPIPE once the pipe is left alone (their
-    // processes' ends close files of this pipe too).
+    // processes' ends close files of this pipe too); should there be more than 16 of
+    // them, the others get EPIPE only (as if they ignored SIGPIPE).
     long doomed[16];
     int ndoomed = 0;
     ++p.pumping;
     for (bool moved = true; moved;) {
         moved = false;
         for (ThreadRec* w = p.wait_head; w; w = w->io_next) {
-            if (w->io_sigpipe) continue;
             Mm& mm = *w->proc->mm;
             bool fault = false;
             if (w->io_file->kind == FileKind::PipeRead) {
@@ -102,10 +102,11 @@ void pump(Pipe& p) {
                 u64 n = transfer(p, mm, w->io_buf, w->io_len, true, fault);
                 finish(p, *w, fault && !n ? wire(Errno{sys::kEFAULT}) : static_cast<long>(n));
             } else {
-                if (p.readers == 0) { // nobody will read
+                if (p.readers == 0) { // nobody will read: EPIPE, and SIGPIPE's default action below
                     if (ndoomed < 16) doomed[ndoomed++] = w->proc->pid;
-                    w->io_sigpipe = true;
-                    continue;
+                    finish(p, *w, w->io_done ? static_cast<long>(w->io_done) : wire(Errno{sys::kEPIPE}));
+                    moved = true;
+                    break;
                 }
                 const u64 left = w->io_len - w->io_done, room = kPipeSize - p.count;
                 if (room == 0 || (w->io_len <= kPipeBuf && room < left)) continue; // (PIPE_BUF: whole)

@@ -135,74 +135,133 @@ void kill_group(Process& p, int status, ThreadRec* except) {
 }
 
 // ---- programs --------------------------------------------------------------------------
+namespace {
+
+/// What a program is started from: its file, and the strings it gets (argc arguments, then
+/// envc environment strings, each with its NUL, one after another in `text`: procserv's
+/// heap, at most kArgMax bytes, as Linux's ARG_MAX) and the name it was started by.
+struct Program {
+    const kernel::cpio::Entry* file;
+    const char* text;
+    u64 size, argc, envc;
+    const char* execfn;
+};
+constexpr u64 kArgMax = 128 << 10;
+
+struct Loaded {
+    Mm* mm;
+    u64 entry, sp;
+    bool linux_program;
+};
+
+/// A new address space holding the program and its stack as Linux makes it: argc, argv[],
+/// NULL, envp[], NULL, the auxv (what glibc and musl read), then the strings and
+/// AT_RANDOM's 16 bytes at the top. A libsys program reads argc and argv the same way.
+/// ENOEXEC: not an ELF executable of this arch; ENOMEM.
+Result<Loaded> load_program(const Program& prog) {
+    auto image = kernel::elf::Image::open(prog.file->data, prog.file->size, kernel::elf::Machine(arch::kElfMachine),
+                                          kMapEnd);
+    if (!image) return Errno{sys::kENOEXEC};
+    Mm* mm = mm_create();
+    if (!mm) return kNoMemory;
+    Result<void> made;
+    // The segments are regions backed by the file's bytes, copied in page by page as the
+    // program touches them; the break starts after the last one.
+    image->for_each_segment([&](const kernel::elf::Segment& s) {
+        if (made.ok()) made = mm_load_segment(*mm, s);
+        u64 end = page_up(s.vaddr + s.memsz);
+        if (end > mm->brk_start) mm->brk_start = mm->brk = end;
+    });
+    // The stack: zero pages backed on first touch (the top ones at once, below).
+    if (made.ok()) {
+        Region stack{};
+        stack.start = kStackTop - kStackSize, stack.end = kStackTop, stack.prot = kProtRead | kProtWrite;
+        made = mm_add_region(*mm, stack);
+    }
+    enum : u64 { kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9, kAtUid = 11,
+                 kAtEuid = 12, kAtGid = 13, kAtEgid = 14, kAtHwcap = 16, kAtClktck = 17, kAtSecure = 23,
+                 kAtRandom = 25, kAtExecfn = 31 };
+    const u64 random = kStackTop - 32, execfn_len = strlen(prog.execfn) + 1;
+    const u64 strings = (random - prog.size - execfn_len) & ~u64{15}, execfn = strings + prog.size;
+    const u64 auxv[][2] = {{kAtPhdr, image->phdr_address()}, {kAtPhent, 56}, {kAtPhnum, image->phdr_count()},
+                           {kAtPagesz, kPage}, {kAtEntry, image->entry()}, {kAtUid, 0}, {kAtEuid, 0},
+                           {kAtGid, 0}, {kAtEgid, 0}, {kAtHwcap, 0}, {kAtClktck, 100}, {kAtSecure, 0},
+                           {kAtRandom, random}, {kAtExecfn, execfn}, {kAtNull, 0}};
+    const u64 nwords = 1 + prog.argc + 1 + prog.envc + 1 + 2 * (sizeof auxv / sizeof auxv[0]);
+    const u64 sp = (strings - nwords * 8) & ~u64{15};
+    u64* words = made.ok() ? static_cast<u64*>(heap_alloc_raw(nwords * 8)) : nullptr;
+    if (made.ok() && !words) made = kNoMemory;
+    if (made.ok()) {
+        u64 w = 0, at = 0;
+        words[w++] = prog.argc;
+        for (u64 i = 0; i < prog.argc + prog.envc; ++i) {
+            words[w++] = strings + at;
+            at += strlen(prog.text + at) + 1;
+            if (i + 1 == prog.argc) words[w++] = 0; // argv's end
+        }
+        if (prog.argc == 0) words[w++] = 0;
+        words[w++] = 0; // envp's end
+        for (const auto& e : auxv) words[w++] = e[0], words[w++] = e[1];
+        // AT_RANDOM's bytes seed glibc's stack protector and pointer guard: different for
+        // every process (no entropy source yet: a counter mixed with the next tid).
+        static u64 s_seed = 0x9e3779b97f4a7c15ull;
+        u64 seed[2] = {s_seed += 0x632be59bd9b4e019ull, s_seed * 0xbf58476d1ce4e5b9ull ^ static_cast<u64>(g_next_tid)};
+        if (!copy_out(*mm, sp, words, nwords * 8) || !copy_out(*mm, strings, prog.text, prog.size) ||
+            !copy_out(*mm, execfn, prog.execfn, execfn_len) || !copy_out(*mm, random, seed, sizeof seed))
+            made = kNoMemory;
+    }
+    heap_free(words);
+    if (!made.ok()) {
+        mm_release(*mm);
+        return made.error();
+    }
+    return Loaded{mm, image->entry(), sp, !image->has_note("microkernel", 1)};
+}
+
+/// Registers for a program's first instruction: all zero but its ip and sp.
+Result<void> start_program(ThreadRec& t, const Loaded& l) {
+    u64 regs[abi::kRegCount] = {};
+    regs[abi::kRegIp] = l.entry, regs[abi::kRegSp] = l.sp;
+    TRY(set_registers(t, regs));
+    return kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::SetLinuxAbi, {l.linux_program ? 1u : 0u}).error);
+}
+
+} // namespace
+
 /// Load `path` from the initrd into a new process (child of `parent`), with argv; its pid.
 Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent) {
     while (*path == '/') ++path;
     auto file = g_initrd->find(path);
     if (!file) return Errno{sys::kENOENT};
-    auto image = kernel::elf::Image::open(file->data, file->size, kernel::elf::Machine(arch::kElfMachine), kMapEnd);
-    if (!image) return Errno{sys::kENOEXEC};
-    Process* p = TRY(new_process(parent ? parent->proc : nullptr));
-    p->mm = mm_create();
-    if (!p->mm) {
-        free_process(*p);
-        return kNoMemory;
-    }
-    Mm& mm = *p->mm;
-    Result<void> made;
-    // The segments are regions backed by the file's bytes, copied in page by page as the
-    // program touches them; the break starts after the last one.
-    image->for_each_segment([&](const kernel::elf::Segment& s) {
-        if (made.ok()) made = mm_load_segment(mm, s);
-        u64 end = page_up(s.vaddr + s.memsz);
-        if (end > mm.brk_start) mm.brk_start = mm.brk = end;
-    });
-    // The stack: zero pages backed on first touch (argv's page at once, below).
-    if (made.ok()) {
-        Region stack{};
-        stack.start = kStackTop - kStackSize, stack.end = kStackTop, stack.prot = kProtRead | kProtWrite;
-        made = mm_add_region(mm, stack);
-    }
-    // Linux's start: argc, argv[], NULL, envp NULL, the auxv (what glibc and musl read),
-    // then the strings and AT_RANDOM's 16 bytes at the top of the stack. A libsys
-    // program reads argc and argv the same way.
-    const bool linux_program = !image->has_note("microkernel", 1);
-    u64 strings = kStackTop - 1024, random = kStackTop - 64, words[48] = {}, nw = 0;
-    words[nw++] = static_cast<u64>(argc);
-    u64 at = strings;
-    for (int i = 0; i < argc && made.ok(); ++i) {
+    // The arguments, packed as a Program has them.
+    u64 size = 0;
+    for (int i = 0; i < argc; ++i) size += strlen(argv[i]) + 1;
+    if (size > kArgMax) return Errno{sys::kE2BIG};
+    char* text = static_cast<char*>(heap_alloc_raw(size ? size : 1));
+    if (!text) return kNoMemory;
+    for (u64 i = 0, at = 0; i < static_cast<u64>(argc); ++i) {
         u64 n = strlen(argv[i]) + 1;
-        if (at + n > random) break;
-        copy_out(mm, at, argv[i], n);
-        words[nw++] = at;
+        memcpy(text + at, argv[i], n);
         at += n;
     }
-    const u64 execfn = argc > 0 ? words[1] : 0;
-    words[nw++] = 0, words[nw++] = 0; // argv's end; envp: empty
-    enum : u64 { kAtNull = 0, kAtPhdr = 3, kAtPhent = 4, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9, kAtUid = 11,
-                 kAtEuid = 12, kAtGid = 13, kAtEgid = 14, kAtHwcap = 16, kAtClktck = 17, kAtSecure = 23,
-                 kAtRandom = 25, kAtExecfn = 31 };
-    const u64 auxv[][2] = {{kAtPhdr, image->phdr_address()}, {kAtPhent, 56}, {kAtPhnum, image->phdr_count()},
-                           {kAtPagesz, kPage}, {kAtEntry, image->entry()}, {kAtUid, 0}, {kAtEuid, 0},
-                           {kAtGid, 0}, {kAtEgid, 0}, {kAtHwcap, 0}, {kAtClktck, 100}, {kAtSecure, 0},
-                           {kAtRandom, random}, {kAtExecfn, execfn}, {kAtNull, 0}};
-    for (const auto& e : auxv) words[nw++] = e[0], words[nw++] = e[1];
-    // AT_RANDOM's bytes seed glibc's stack protector and pointer guard: different for every
-    // process (there is no entropy source yet: a mix of the pid-to-be and a counter).
-    static u64 s_seed = 0x9e3779b97f4a7c15ull;
-    u64 seed[2] = {s_seed += 0x632be59bd9b4e019ull, s_seed * 0xbf58476d1ce4e5b9ull ^ static_cast<u64>(g_next_tid)};
-    u64 sp = strings - sizeof words;
-    if (made.ok() && (!copy_out(mm, sp, words, nw * 8) || !copy_out(mm, random, seed, sizeof seed))) made = kNoMemory;
-    // The new process starts with the parent's fs state copied, and fresh descriptors.
-    Fs* fs = made.ok() ? new_fs() : nullptr;
+    Result<Loaded> loaded = load_program({&*file, text, size, static_cast<u64>(argc), 0, argc > 0 ? argv[0] : ""});
+    heap_free(text);
+    const Loaded l = TRY(loaded);
+    Process* p = nullptr;
+    if (Result<Process*> made = new_process(parent ? parent->proc : nullptr); made.ok()) p = made.value();
+    else return mm_release(*l.mm), made.error();
+    p->mm = l.mm;
+    // The new process starts with the parent's fs state copied, and fresh descriptors
+    // (a Linux program's 0, 1 and 2: the console).
+    Fs* fs = new_fs();
     Files* files = fs ? new_files() : nullptr;
-    if (made.ok() && !files) made = kNoMemory;
-    if (made.ok() && linux_program) made = linux_std_files(*files);
+    Result<void> made = files ? Result<void>{} : Result<void>(kNoMemory);
+    if (made.ok() && l.linux_program) made = linux_std_files(*files);
     Result<ThreadRec*> t = made.ok() ? new_thread(*p) : Result<ThreadRec*>(made.error());
     if (!t.ok()) {
         drop_fs(fs);
         drop_files(files);
-        mm_release(mm);
+        mm_release(*l.mm);
         free_process(*p);
         return t.error();
     }
@@ -214,15 +273,94 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     if (parent && parent->fs) memcpy(th.fs->cwd, parent->fs->cwd, sizeof th.fs->cwd), th.fs->umask = parent->fs->umask;
     else th.fs->cwd[0] = '/', th.fs->umask = 022;
     if (g_console_driver[0] && strcmp(path, g_console_driver) == 0) give_console(*p);
-    if (linux_program) sys::invoke(th.thread, abi::ThreadMethod::SetLinuxAbi, {1});
-    (void)start(th, image->entry(), sp, 0);
+    if (start_program(th, l).ok()) (void)sys::thread_resume(th.thread);
     return p->pid;
+}
+
+namespace {
+/// The strings of a NULL-terminated array of string pointers at `va` in `mm` (none if
+/// `va` is 0), appended to text[*size..]; their count. E2BIG beyond kArgMax; EFAULT.
+Result<u64> gather_strings(Mm& mm, u64 va, char* text, u64& size) {
+    u64 count = 0;
+    for (; va; ++count, va += 8) {
+        u64 ptr = 0;
+        if (!copy_in(mm, va, &ptr, sizeof ptr)) return Errno{sys::kEFAULT};
+        if (!ptr) break;
+        Result<long> n = copy_string(mm, ptr, text + size, kArgMax - size);
+        if (!n.ok()) return n.error().code == sys::kENAMETOOLONG ? Errno{sys::kE2BIG} : n.error();
+        size += static_cast<u64>(n.value()) + 1;
+    }
+    return count;
+}
+} // namespace
+
+/// vfork's parent goes on (the child called execve, or ended).
+void vfork_release(ThreadRec& child) {
+    if (!child.vfork_parent) return;
+    if (ThreadRec* parent = find_thread(child.vfork_parent); parent && parent->wait == Wait::Vfork)
+        answer(*parent, child.tid);
+    child.vfork_parent = 0;
+}
+
+Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va) {
+    Process& p = *t.proc;
+    char abs[kPathMax], path[kPathMax];
+    if (!path_va) return done(Errno{sys::kEFAULT});
+    Result<long> len = copy_string(*p.mm, path_va, path, sizeof path);
+    if (!len.ok()) return done(len.error());
+    if (len.value() == 0) return done(Errno{sys::kENOENT});
+    Result<kernel::cpio::Entry> file = program_file(t, path, abs);
+    if (!file.ok()) return done(file.error());
+    char* text = static_cast<char*>(heap_alloc_raw(kArgMax));
+    if (!text) return done(kNoMemory);
+    u64 size = 0;
+    Result<u64> argc = gather_strings(*p.mm, argv_va, text, size);
+    Result<u64> envc = argc.ok() ? gather_strings(*p.mm, envp_va, text, size) : argc;
+    Result<Loaded> loaded = envc.ok() ? load_program({&file.value(), text, size, argc.value(), envc.value(), path})
+                                      : Result<Loaded>(envc.error());
+    heap_free(text);
+    if (!loaded.ok()) return done(loaded.error());
+    const Loaded l = loaded.value();
+    // Every IPC buffer of the process stays where it was, in the new address space too.
+    if (Result<void> kept = caps_exec(p, *l.mm); !kept.ok()) {
+        mm_release(*l.mm);
+        return done(kept.error());
+    }
+    // No way back from here: the other threads end (as Linux's exec kills them), the old
+    // address space goes (after CLONE_CHILD_CLEARTID's word in it), and the descriptors
+    // marked close-on-exec close. The caller's thread runs the new program.
+    for (;;) {
+        ThreadRec* o = p.threads;
+        if (o == &t) o = o->proc_next;
+        if (!o) break;
+        end_thread(*o, 0);
+    }
+    if (t.clear_tid) {
+        int zero = 0;
+        long woken = 0;
+        if (copy_out(*p.mm, t.clear_tid, &zero, sizeof zero)) futex_wake_at(p.mm, t.clear_tid, 1, woken);
+        t.clear_tid = 0;
+    }
+    Mm* old = p.mm;
+    p.mm = l.mm;
+    sys::thread_configure(t.thread, abi::kNoSlot, l.mm->as, abi::kNoSlot, 0, abi::kNoSlot, abi::kNoSlot);
+    mm_release(*old);
+    t.last_fault = 0;
+    exec_files(t);
+    vfork_release(t);
+    if (!start_program(t, l).ok()) { // (registers of a thread procserv holds cannot fail to be written)
+        kill_group(p, sys::SIGKILL, nullptr);
+        return no_reply();
+    }
+    Answer x;
+    x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
+    return x;
 }
 
 // ---- clone -----------------------------------------------------------------------------
 constexpr unsigned long kKnownFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE_FILES | sys::CLONE_SIGHAND |
     sys::CLONE_THREAD | sys::CLONE_NEWNS | sys::CLONE_SYSVSEM | sys::CLONE_SETTLS | sys::CLONE_PARENT_SETTID |
-    sys::CLONE_CHILD_CLEARTID | sys::CLONE_DETACHED | sys::CLONE_CHILD_SETTID | sys::kCloneSignalMask;
+    sys::CLONE_CHILD_CLEARTID | sys::CLONE_DETACHED | sys::CLONE_CHILD_SETTID | sys::CLONE_VFORK | sys::kCloneSignalMask;
 
 Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r) {
     unsigned long flags = (label >> procserv::kCloneFlagsShift) & 0xffffffffu;
@@ -252,12 +390,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     // The child's registers: the caller's as they were at the call (a raw clone returns
     // 0 in the child), or the start block's entry.
     u64 regs[abi::kRegCount];
-    for (u32 first = 0; first < abi::kRegCount; first += 24) {
-        u32 n = abi::kRegCount - first < 24 ? abi::kRegCount - first : 24;
-        sys::Reply rr = sys::invoke(t.thread, abi::ThreadMethod::ReadRegisters, {first, n});
-        if (!rr.ok()) return Errno{static_cast<int>(-rr.error)};
-        for (u32 i = 0; i < n; ++i) regs[first + i] = i < 4 ? rr.mr[i] : sys::ipc_buffer()->mr[i];
-    }
+    TRY(get_registers(t, regs));
 
     Process* proc = &parent;
     if (!(flags & sys::CLONE_THREAD)) {
@@ -289,6 +422,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     c->fs = fs;
     c->files = files;
     if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
+    if (flags & sys::CLONE_VFORK) c->vfork_parent = t.tid; // (the caller keeps its reply: vfork_wait)
     int tid = c->tid;
     if (flags & sys::CLONE_PARENT_SETTID) copy_out(pmm, ptid, &tid, sizeof tid);
     if (flags & sys::CLONE_CHILD_SETTID) copy_out(*proc->mm, ctid, &tid, sizeof tid);
@@ -305,14 +439,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
             regs[abi::kRegMr0] = 0; // ...and returned 0
         }
         if (stack) regs[abi::kRegSp] = stack;
-        // As many registers per call as a message holds (first, count, then the values).
-        constexpr u32 kPerCall = abi::kMaxMsgWords - 2;
-        for (u32 first = 0; first < abi::kRegCount; first += kPerCall) {
-            u32 n = abi::kRegCount - first < kPerCall ? abi::kRegCount - first : kPerCall;
-            u64 words[abi::kMaxMsgWords] = {first, n};
-            for (u32 i = 0; i < n; ++i) words[2 + i] = regs[first + i];
-            sys::invoke(c->thread, abi::ThreadMethod::WriteRegisters, words, n + 2);
-        }
+        (void)set_registers(*c, regs);
         sys::thread_resume(c->thread);
     }
     return tid;

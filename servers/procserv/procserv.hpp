@@ -205,7 +205,7 @@ struct Process;
 
 // What a thread whose reply procserv keeps waits for; joins wait on the join semaphore
 // instead.
-enum class Wait : unsigned char { None, Waitpid, Futex, Pipe };
+enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork };
 
 struct Ended;
 
@@ -235,7 +235,7 @@ struct ThreadRec {
     OpenFile* io_file;
     u64 io_buf, io_len, io_done;
     ThreadRec* io_next;
-    bool io_sigpipe; // a writer that found no reader: its process ends by SIGPIPE
+    int vfork_parent; // a vfork child: the tid waiting (Wait::Vfork) until it execs or ends
 };
 
 struct Process {
@@ -313,6 +313,9 @@ void end_thread(ThreadRec& t, int code);
 void drop_ended_records(Process& p);
 Answer join(ThreadRec& t, long tid, u64 retval);
 Answer thread_create(ThreadRec& t, const sys::Reply& r);
+/// All of a thread's registers (abi::kRegCount), read or written.
+Result<void> get_registers(ThreadRec& t, u64* regs);
+Result<void> set_registers(ThreadRec& t, const u64* regs);
 
 // process.cpp
 Process* find_process(long pid);
@@ -328,6 +331,11 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
 void end_process(Process& p);
 void kill_group(Process& p, int status, ThreadRec* except);
 Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va);
+/// execve(2) of a Linux program's thread: the process runs the initrd program at path
+/// (argv, envp); the answer resumes the thread at its entry, or is the error.
+Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va);
+/// A vfork child execs or ends: its parent's clone returns.
+void vfork_release(ThreadRec& child);
 
 // wait.cpp
 /// Answer the call of `t` whose reply procserv kept (Wait::*): its wait is over.
@@ -448,6 +456,9 @@ Result<void> do_mkdir(ThreadRec& t, const char* base, u64 path_va, u64 mode);
 /// unlink (dir false) and rmdir (true).
 Result<void> do_unlink(ThreadRec& t, const char* base, u64 path_va, bool dir);
 Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const char* to_base, u64 to_va);
+/// chmod(2) of the path at `path_va`, or fchmod(2) of `fd` when it is 0: the mode bits
+/// of a RAM file; EROFS on the initrd.
+Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode);
 /// access(2): F_OK or R/W/X_OK as the file's mode bits say (everyone is root: W_OK fails
 /// only on the read-only initrd, with EROFS).
 Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode);
@@ -457,6 +468,12 @@ struct StatLayout {
 };
 Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& layout);
 OpenFile* fd_of(ThreadRec& t, u64 fd);
+/// The initrd program execve names by `path` (abs: its absolute name). ENOENT; EACCES
+/// (a directory, a device, a file of /tmp without an x bit); ENOEXEC (a /tmp file: only
+/// the initrd's programs can run yet).
+Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&abs)[kPathMax]);
+/// At execve: the descriptor table becomes the thread's own, less close-on-exec ones.
+void exec_files(ThreadRec& t);
 /// A new open file of `kind` (one reference), or null.
 OpenFile* new_file(FileKind kind, u32 flags);
 /// Put `f` at the lowest free descriptor of t's table (its reference goes there).
@@ -494,6 +511,9 @@ extern char g_console_driver[32];
 /// its cap space's kConsoleSlot and kConsoleIrqSlot; nothing if another process holds the
 /// line (the kernel issues a line's handler once at a time).
 void give_console(Process& p);
+/// At execve: every IPC buffer of the process (its threads' and the spare ones) is mapped
+/// in `fresh`, the new address space, where it was. ENOMEM.
+Result<void> caps_exec(Process& p, Mm& fresh);
 /// The thread is gone: its IPC buffer waits for the next thread of its process.
 void caps_thread_gone(ThreadRec& t);
 /// The process has ended: its names go, and every object it made (every copy of them,

@@ -131,6 +131,7 @@ Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
 void end_thread(ThreadRec& t, int code) {
     sys::cap_delete(root::kCapSpace, t.thread);
     Process& p = *t.proc;
+    vfork_release(t);
     if (t.clear_tid) {
         int zero = 0;
         if (copy_out(*p.mm, t.clear_tid, &zero, sizeof zero)) {
@@ -189,6 +190,30 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
     --g_unclaimed_ended, --t.proc->unclaimed;
     e->joiner = -1; // collected: later joins are -EINVAL
     return done(0);
+}
+
+Result<void> get_registers(ThreadRec& t, u64* regs) {
+    // As many per call as a reply holds: the first four in registers, the rest in
+    // procserv's IPC buffer.
+    for (u32 first = 0; first < abi::kRegCount; first += 24) {
+        u32 n = abi::kRegCount - first < 24 ? abi::kRegCount - first : 24;
+        sys::Reply r = sys::invoke(t.thread, abi::ThreadMethod::ReadRegisters, {first, n});
+        if (!r.ok()) return Errno{static_cast<int>(-r.error)};
+        for (u32 i = 0; i < n; ++i) regs[first + i] = i < 4 ? r.mr[i] : sys::ipc_buffer()->mr[i];
+    }
+    return {};
+}
+
+Result<void> set_registers(ThreadRec& t, const u64* regs) {
+    // As many per call as a message holds (first, count, then the values).
+    constexpr u32 kPerCall = abi::kMaxMsgWords - 2;
+    for (u32 first = 0; first < abi::kRegCount; first += kPerCall) {
+        u32 n = abi::kRegCount - first < kPerCall ? abi::kRegCount - first : kPerCall;
+        u64 words[abi::kMaxMsgWords] = {first, n};
+        for (u32 i = 0; i < n; ++i) words[2 + i] = regs[first + i];
+        TRY(kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters, words, n + 2).error));
+    }
+    return {};
 }
 
 /// The process has ended: its threads' records go (nobody can join them any more).

@@ -64,6 +64,22 @@ int main(void) {
     printf("a write with no reader: killed by signal %d (SIGPIPE %d)\n", WIFSIGNALED(status) ? WTERMSIG(status) : 0,
            SIGPIPE);
 
+    /* A writer waiting for room when the last reader goes: SIGPIPE too. */
+    pipe(p);
+    pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        static char lots[100000];
+        write(p[1], lots, sizeof lots);
+        _exit(4);
+    }
+    close(p[1]);
+    n = read(p[0], buf, 1); /* the child is writing: it waits for room once the pipe is full */
+    for (int i = 0; i < 200; ++i) sched_yield();
+    close(p[0]);
+    waitpid(pid, &status, 0);
+    printf("a waiting writer whose reader goes: killed by signal %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+
     /* A child's stdout through a pipe. */
     pipe(p);
     pid = fork();

@@ -27,6 +27,8 @@ constexpr unsigned long CLONE_PARENT_SETTID = 0x00100000;
 constexpr unsigned long CLONE_CHILD_CLEARTID = 0x00200000;
 constexpr unsigned long CLONE_DETACHED = 0x00400000;
 constexpr unsigned long CLONE_CHILD_SETTID = 0x01000000;
+/// The caller waits until the child calls execve or ends (vfork; procserv's Linux front end).
+constexpr unsigned long CLONE_VFORK = 0x00004000;
 /// The low byte of Linux's flags is the exit signal; SIGCHLD (17) is accepted there.
 constexpr unsigned long kCloneSignalMask = 0xff;
 constexpr unsigned long SIGCHLD = 17;
