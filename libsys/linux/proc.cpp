@@ -298,14 +298,15 @@ int close(int fd) { return static_cast<int>(sc(SYS_close, fd)); }
 int dup(int fd) { return static_cast<int>(sc(SYS_dup, fd)); }
 
 int waitpid(int pid, int* status, int options) {
-    // The API's rules, stricter than Linux: WNOHANG only, and no process groups.
-    if ((options & ~WNOHANG) != 0 || pid == 0 || pid < -1) return -kEINVAL;
+    // The API's options (Linux also takes its own __W* flags).
+    if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED)) != 0) return -kEINVAL;
     // __WALL: a child made by clone without SIGCHLD is still a child to wait for.
     if (status != nullptr && check_int_writable(status) < 0) {
         // -EFAULT only when a child's status would be stored: look without reaping.
-        constexpr int kPAll = 0, kPPid = 1, kWExited = 4, kWNoWait = 0x01000000;
+        constexpr int kPAll = 0, kPPid = 1, kPPgid = 2, kWExited = 4, kWNoWait = 0x01000000;
         unsigned char info[128] = {};
-        long r = sc(SYS_waitid, pid == -1 ? kPAll : kPPid, pid == -1 ? 0 : pid, L(info),
+        // (P_PGID 0: the caller's own group)
+        long r = sc(SYS_waitid, pid == -1 ? kPAll : pid > 0 ? kPPid : kPPgid, pid == -1 ? 0 : pid > 0 ? pid : -pid, L(info),
                     kWExited | kWNoWait | kWall | (options & WNOHANG), 0);
         if (r < 0) return static_cast<int>(r);
         int found;

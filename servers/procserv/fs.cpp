@@ -12,6 +12,7 @@ namespace procserv {
 namespace {
 
 RamFs g_tmp, g_shm;
+constexpr const char* kSelfExe = "/proc/self/exe"; // the one name of /proc: the caller's program
 
 /// What an absolute, normalised name is.
 struct Place {
@@ -147,12 +148,24 @@ Result<void> do_fchdir(ThreadRec& t, u64 fd) {
 }
 
 Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&abs)[kPathMax]) {
+    if (strcmp(path, kSelfExe) == 0) path = t.proc->exe; // (BusyBox runs its applets so)
     TRY(walk_path(t.fs->cwd, path, abs, sizeof abs, kind_of, nullptr));
     Place p = place_of(abs);
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
     if (p.kind == Kind::Dir || p.as == FileKind::Null) return Errno{sys::kEACCES};
     if (p.fs) return Errno{(p.node->mode & 0111) ? sys::kENOEXEC : sys::kEACCES};
     return p.entry;
+}
+
+Result<long> do_readlink(ThreadRec& t, const char* base, u64 path_va, u64 buf, u64 size) {
+    char abs[kPathMax];
+    TRY(name_of(t, base, path_va, abs));
+    if (static_cast<long>(size) <= 0) return Errno{sys::kEINVAL};
+    if (strcmp(abs, kSelfExe) != 0) return Errno{place_of(abs).kind == Kind::None ? sys::kENOENT : sys::kEINVAL};
+    u64 n = strlen(t.proc->exe); // (no NUL, cut at size, as Linux)
+    if (n > size) n = size;
+    if (!copy_out(*t.proc->mm, buf, t.proc->exe, n)) return Errno{sys::kEFAULT};
+    return static_cast<long>(n);
 }
 
 void exec_files(ThreadRec& t) {
@@ -417,6 +430,9 @@ Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& l) {
     put64(48, size);                        // st_size: at 48 in both layouts
     put32(56, 4096);                        // st_blksize
     put64(64, (size + 511) / 512);          // st_blocks
+    if (f->kind == FileKind::Ram) // st_atim, st_mtim (at 72 and 88 in both layouts)
+        for (int i = 0; i < 2; ++i) put64(72 + 16 * i, static_cast<u64>(f->node->times[i][0])),
+                                    put64(80 + 16 * i, static_cast<u64>(f->node->times[i][1]));
     return copy_out(*t.proc->mm, buf, st, l.size) ? Result<void>{} : Errno{sys::kEFAULT};
 }
 
@@ -577,6 +593,34 @@ Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 m
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
     if (!p.fs) return Errno{p.as == FileKind::Null || p.as == FileKind::Console ? sys::kEPERM : sys::kEROFS};
     p.node->mode = static_cast<u32>(mode) & 07777;
+    return {};
+}
+
+Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 times_va) {
+    constexpr long kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;
+    long times[2][2] = {{0, kNow}, {0, kNow}};
+    if (times_va && !copy_in(*t.proc->mm, times_va, times, sizeof times)) return Errno{sys::kEFAULT};
+    for (auto& ts : times)
+        if (ts[1] != kNow && ts[1] != kOmit && (ts[1] < 0 || ts[1] > 999999999)) return Errno{sys::kEINVAL};
+    Place p;
+    if (path_va) {
+        char abs[kPathMax];
+        TRY(name_of(t, base, path_va, abs));
+        p = place_of(abs);
+    } else if (OpenFile* f = fd_of(t, fd)) { // futimens
+        p.kind = Kind::File, p.fs = f->fs, p.node = f->node;
+        if (f->kind != FileKind::Ram) p.as = f->kind;
+    } else {
+        return Errno{sys::kEBADF};
+    }
+    if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    if (!p.fs) return p.as == FileKind::Null || p.as == FileKind::Console ? Result<void>{} : Errno{sys::kEROFS};
+    for (int i = 0; i < 2; ++i) {
+        if (times[i][1] == kOmit) continue;
+        // (UTIME_NOW: there is no clock for procserv yet: the epoch)
+        p.node->times[i][0] = times[i][1] == kNow ? 0 : times[i][0];
+        p.node->times[i][1] = times[i][1] == kNow ? 0 : times[i][1];
+    }
     return {};
 }
 

@@ -176,6 +176,16 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         if (!from.ok() || !to.ok()) return done(Errno{sys::kEBADF});
         return done(do_rename(t, from.value(), a1, to.value(), a3));
     }
+    if (n == nr::readlink) return done(do_readlink(t, t.fs->cwd, a0, a1, a2));
+    if (n == nr::readlinkat) {
+        Result<const char*> base = base_dir(t, a0);
+        return done(base.ok() ? do_readlink(t, base.value(), a1, a2, a3) : Result<long>(base.error()));
+    }
+    if (n == nr::utimensat) {
+        if (!a1) return done(do_utimens(t, nullptr, 0, a0, a2));
+        Result<const char*> base = base_dir(t, a0);
+        return done(base.ok() ? do_utimens(t, base.value(), a1, 0, a2) : Result<void>(base.error()));
+    }
     if (n == nr::chmod) return done(do_chmod(t, t.fs->cwd, a0, 0, a1));
     if (n == nr::fchmod) return done(do_chmod(t, nullptr, 0, a0, a1));
     if (n == nr::fchmodat) {
@@ -235,7 +245,15 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     if (n == nr::vfork) return vfork_wait(t, clone_thread(t, sys::CLONE_VM | sys::CLONE_VFORK | sys::SIGCHLD, 0, 0, 0, 0,
                                                           false, nr::result_register));
     if (n == nr::execve) return do_execve(t, a0, a1, a2);
-    if (n == nr::wait4) return waitpid(t, static_cast<long>(a0), a2, a1); // (rusage is not kept)
+    if (n == nr::wait4) { // (rusage is not kept: zeros)
+        if (a3 && !copy_out(mm, a3, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
+        return waitpid(t, static_cast<int>(a0), a2, a1, true);
+    }
+    if (n == nr::setpgid) return done(do_setpgid(t, static_cast<int>(a0), static_cast<int>(a1)));
+    if (n == nr::getpgid) return done(do_getpgid(t, static_cast<int>(a0), false));
+    if (n == nr::getpgrp) return done(do_getpgid(t, 0, false));
+    if (n == nr::getsid) return done(do_getpgid(t, static_cast<int>(a0), true));
+    if (n == nr::setsid) return done(do_setsid(t));
     if (n == nr::futex) {
         constexpr u64 kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10, kPrivate = 128, kRealtime = 256;
         const u64 op = a1 & ~(kPrivate | kRealtime);

@@ -39,6 +39,9 @@ Result<Process*> new_process(Process* parent) {
 
 void set_pid(Process& p, int pid) {
     p.pid = pid;
+    // A new process is in its parent's process group and session (the first: its own).
+    p.pgid = p.parent ? p.parent->pgid : pid;
+    p.sid = p.parent ? p.parent->sid : pid;
     Process*& head = g_proc_by_pid[static_cast<u64>(pid) % kPidBuckets];
     p.pid_next = head;
     head = &p;
@@ -70,10 +73,16 @@ Result<long> try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait)
     if (pid > 0) {
         Process* c = find_process(pid);
         if (c && c->parent == &parent) found = c;
-    } else {
+    } else { // -1: any child; 0: any of the caller's group; < -1: any of group -pid
+        const long group = pid == 0 ? parent.pgid : -pid;
+        auto matches = [&](const Process* c) { return pid == -1 || c->pgid == group; };
+        Process* alive = nullptr; // one to wait for
         for (Process* c = parent.children; c && !found; c = c->sibling_next)
-            if (c->ended) found = c;
-        if (!found && parent.children) found = parent.children; // one to wait for
+            if (matches(c)) {
+                if (c->ended) found = c;
+                else if (!alive) alive = c;
+            }
+        if (!found) found = alive;
     }
     if (!found) return Errno{sys::kECHILD};
     if (!found->ended) {
@@ -251,6 +260,9 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     if (Result<Process*> made = new_process(parent ? parent->proc : nullptr); made.ok()) p = made.value();
     else return mm_release(*l.mm), made.error();
     p->mm = l.mm;
+    p->exe[0] = '/';
+    memcpy(p->exe + 1, path, strlen(path) + 1 < kPathMax - 1 ? strlen(path) + 1 : kPathMax - 1);
+    p->exe[kPathMax - 1] = 0;
     // The new process starts with the parent's fs state copied, and fresh descriptors
     // (a Linux program's 0, 1 and 2: the console).
     Fs* fs = new_fs();
@@ -343,6 +355,7 @@ Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va) {
     }
     Mm* old = p.mm;
     p.mm = l.mm;
+    memcpy(p.exe, abs, sizeof abs);
     sys::thread_configure(t.thread, abi::kNoSlot, l.mm->as, abi::kNoSlot, 0, abi::kNoSlot, abi::kNoSlot);
     mm_release(*old);
     t.last_fault = 0;
@@ -418,7 +431,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
         return made.error();
     }
     ThreadRec* c = made.value();
-    if (proc != &parent) set_pid(*proc, c->tid), ++g_live_procs;
+    if (proc != &parent) set_pid(*proc, c->tid), ++g_live_procs, memcpy(proc->exe, parent.exe, sizeof parent.exe);
     c->fs = fs;
     c->files = files;
     if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
@@ -445,9 +458,11 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     return tid;
 }
 
-Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va) {
-    if (options & ~u64{sys::WNOHANG}) return done(Errno{sys::kEINVAL});
-    if (pid == 0 || pid < -1) return done(Errno{sys::kEINVAL}); // process groups: there are none
+Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux) {
+    constexpr u64 kLinuxOnly = 0xe0000000; // __WNOTHREAD, __WALL, __WCLONE: every child is waited for alike
+    if (options & ~u64{sys::WNOHANG | sys::WUNTRACED | sys::WCONTINUED | (linux ? kLinuxOnly : 0)})
+        return done(Errno{sys::kEINVAL});
+    if (pid == -2147483648L) return done(Errno{sys::kESRCH}); // INT_MIN: no group is -INT_MIN (as Linux)
     bool must_wait = false;
     Result<long> r = try_waitpid(t, pid, status_va, must_wait);
     if (!must_wait || (options & sys::WNOHANG)) return done(wire(r));
@@ -459,6 +474,42 @@ Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va) {
 
 /// spawn: the program at `path` (resolved from the caller's cwd) as a new child process,
 /// with the argv the caller gives.
+// ---- process groups and sessions ----------------------------------------------------------
+namespace {
+/// Is there a process of group `pgid` in session `sid`?
+bool group_exists(long pgid, long sid) {
+    for (Process* bucket : g_proc_by_pid)
+        for (Process* p = bucket; p; p = p->pid_next)
+            if (p->pgid == pgid && p->sid == sid && !p->ended) return true;
+    return false;
+}
+} // namespace
+
+Result<long> do_setpgid(ThreadRec& t, long pid, long pgid) {
+    Process& self = *t.proc;
+    if (pgid < 0) return Errno{sys::kEINVAL};
+    Process* p = pid == 0 ? &self : find_process(pid);
+    if (!p || p->ended || (p != &self && p->parent != &self)) return Errno{sys::kESRCH};
+    if (p->sid != self.sid || p->sid == p->pid) return Errno{sys::kEPERM}; // another session; a session leader
+    if (pgid == 0) pgid = p->pid;
+    if (pgid != p->pid && !group_exists(pgid, self.sid)) return Errno{sys::kEPERM};
+    p->pgid = static_cast<int>(pgid);
+    return 0;
+}
+
+Result<long> do_getpgid(ThreadRec& t, long pid, bool session) {
+    Process* p = pid == 0 ? t.proc : find_process(pid);
+    if (!p || p->ended) return Errno{sys::kESRCH};
+    return session ? p->sid : p->pgid;
+}
+
+Result<long> do_setsid(ThreadRec& t) {
+    Process& p = *t.proc;
+    if (p.pgid == p.pid || group_exists(p.pid, p.sid)) return Errno{sys::kEPERM}; // a group leader already
+    p.sid = p.pgid = p.pid;
+    return p.pid;
+}
+
 Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va) {
     Process& p = *t.proc;
     char path[128], args[sys::kSpawnMaxArgs][sys::kSpawnMaxArgLen + 1];

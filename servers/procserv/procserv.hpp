@@ -157,6 +157,8 @@ struct Shared {
     PageMap pages; // keyed by offset in the object: the frames made so far (storage in the heap)
 };
 
+constexpr u64 kPathMax = 128; ///< bytes of a path with its NUL (ENAMETOOLONG beyond)
+
 struct Fs { // a thread's fs state: shared under CLONE_FS
     int refs;
     char cwd[128];
@@ -240,6 +242,8 @@ struct ThreadRec {
 
 struct Process {
     int pid;
+    int pgid, sid;                     // its process group and session (inherited; setpgid, setsid)
+    char exe[kPathMax];                // the program's absolute name (/proc/self/exe)
     Process* pid_next;                 // in its pid's hash chain (process.cpp)
     Process* parent;                   // null once it is an orphan (its ppid is then 0)
     Process* children;                 // its children (alive or waiting to be reaped)
@@ -330,7 +334,14 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
                           bool start_block, u64 linux_result);
 void end_process(Process& p);
 void kill_group(Process& p, int status, ThreadRec* except);
-Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va);
+/// waitpid / wait4: pid > 0 that child, -1 any, 0 any of the caller's process group, < -1
+/// any of group -pid. Options WNOHANG, WUNTRACED and WCONTINUED (nothing stops yet),
+/// and for Linux programs also __WALL, __WCLONE, __WNOTHREAD (`linux`).
+Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux = false);
+/// setpgid(2), getpgid(2), setsid(2), getsid(2): ESRCH, EPERM, EINVAL as Linux.
+Result<long> do_setpgid(ThreadRec& t, long pid, long pgid);
+Result<long> do_getpgid(ThreadRec& t, long pid, bool session);
+Result<long> do_setsid(ThreadRec& t);
 /// execve(2) of a Linux program's thread: the process runs the initrd program at path
 /// (argv, envp); the answer resumes the thread at its entry, or is the error.
 Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va);
@@ -429,7 +440,6 @@ inline bool user_writable(Mm& mm, u64 va) {
 }
 
 // fs.cpp
-constexpr u64 kPathMax = 128; ///< bytes of a path with its NUL (ENAMETOOLONG beyond)
 /// Make /tmp and /dev/shm (each may hold up to `capacity` bytes of data). ENOMEM.
 Result<void> fs_init(u64 capacity);
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max);
@@ -459,6 +469,10 @@ Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const c
 /// chmod(2) of the path at `path_va`, or fchmod(2) of `fd` when it is 0: the mode bits
 /// of a RAM file; EROFS on the initrd.
 Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode);
+/// utimensat(2) of the path at `path_va`, or of `fd` when it is 0 (futimens): the times
+/// a RAM file reports in stat (UTIME_NOW: 0 until procserv has a clock); EROFS on the
+/// initrd.
+Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 times_va);
 /// access(2): F_OK or R/W/X_OK as the file's mode bits say (everyone is root: W_OK fails
 /// only on the read-only initrd, with EROFS).
 Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode);
@@ -472,6 +486,9 @@ OpenFile* fd_of(ThreadRec& t, u64 fd);
 /// (a directory, a device, a file of /tmp without an x bit); ENOEXEC (a /tmp file: only
 /// the initrd's programs can run yet).
 Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&abs)[kPathMax]);
+/// readlink(2): /proc/self/exe names the caller's program; nothing else is a link
+/// (EINVAL; ENOENT if it is not there).
+Result<long> do_readlink(ThreadRec& t, const char* base, u64 path_va, u64 buf, u64 size);
 /// At execve: the descriptor table becomes the thread's own, less close-on-exec ones.
 void exec_files(ThreadRec& t);
 /// A new open file of `kind` (one reference), or null.

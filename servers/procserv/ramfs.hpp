@@ -25,6 +25,7 @@ struct RamNode {
     std::uint64_t size;
     unsigned char** pages; // a file: page i of its data, null where nothing was written
     std::uint64_t page_slots;
+    std::int64_t times[2][2]; // access and modification: seconds, nanoseconds (utimensat)
 };
 
 class RamFs {

@@ -18,9 +18,11 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                rename = -1, mkdir = -1, rmdir = -1, creat = -1, unlink = -1, umask = 166, getdents64 = 61,
                mkdirat = 34, unlinkat = 35, renameat = 38, faccessat = 48, dup3 = 24, pipe2 = 59,
                chmod = -1, fchmod = 52, fchmodat = 53,
+               utimensat = 88,
                renameat2 = 276, faccessat2 = 439,
                // programs
                execve = 221,
+               setpgid = 154, getpgid = 155, getpgrp = -1, getsid = 156, setsid = 157,
                // identity and limits
                getuid = 174, getgid = 176, geteuid = 175, getegid = 177, getrlimit = 163,
                sched_getaffinity = 123;

@@ -41,7 +41,7 @@ constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kE2BIG = 7, kENOE
               kENOSPC = 28, kEPIPE = 32, kENOTTY = 25, kEFBIG = 27, kESPIPE = 29, kENOTEMPTY = 39;
 
 // ---- wait status (Linux encoding) ----------------------------------------------------
-constexpr int WNOHANG = 1;
+constexpr int WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
 constexpr int SIGILL = 4, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13;
 constexpr bool wifexited(int s) { return (s & 0x7f) == 0; }
 constexpr int wexitstatus(int s) { return (s >> 8) & 0xff; }

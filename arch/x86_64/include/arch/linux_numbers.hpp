@@ -17,9 +17,11 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                rename = 82, mkdir = 83, rmdir = 84, creat = 85, unlink = 87, umask = 95, getdents64 = 217,
                mkdirat = 258, unlinkat = 263, renameat = 264, faccessat = 269, dup3 = 292, pipe2 = 293,
                chmod = 90, fchmod = 91, fchmodat = 268,
+               utimensat = 280,
                renameat2 = 316, faccessat2 = 439,
                // programs
                execve = 59,
+               setpgid = 109, getpgid = 121, getpgrp = 111, getsid = 124, setsid = 112,
                // identity and limits
                getuid = 102, getgid = 104, geteuid = 107, getegid = 108, getrlimit = 97,
                sched_getaffinity = 204;
