@@ -138,6 +138,9 @@ enum class ThreadMethod : u64 {
     Suspend = 8,       ///< kControl
     SetLinuxAbi = 9,   ///< kControl: (1: on, 0: off) every syscall instruction of the thread
                        ///< becomes a LinuxSyscall message to its fault endpoint (docs/abi.md)
+    SetTimeout = 10,   ///< kControl: (deadline: Machine.ReadClock's nanoseconds; 0: none) the
+                       ///< thread's Receive / ReplyReceive gives up then with ETIMEDOUT
+                       ///< (checked at each timer tick); a deadline fires once, then is gone
 };
 enum class SemaphoreMethod : u64 {
     Signal = 1,  ///< kWrite
@@ -171,6 +174,7 @@ enum class MachineMethod : u64 {
                          ///< caller's cap space. EINVAL: no such line for user space;
                          ///< EBUSY: a capability to that line's handler exists
     PowerOff = 2,        ///< kControl: (status 0..255); QEMU exits with it (DESIGN.md)
+    ReadClock = 3,       ///< kControl: () -> (nanoseconds since the kernel's timer started)
 };
 enum class IrqHandlerMethod : u64 {
     SetSemaphore = 1, ///< kControl: (semaphore slot, needs kWrite): signal it when the
@@ -247,7 +251,7 @@ constexpr u32 kLinuxSyscallWords = 9;
 namespace errc {
 constexpr int kPerm = 1, kNoEnt = 2, kIntr = 4, kBadF = 9, kAgain = 11, kNoMem = 12,
               kAcces = 13, kFault = 14, kBusy = 16, kExist = 17, kInval = 22, kNoTty = 25,
-              kPipe = 32, kRange = 34, kBadMsg = 74, kOpNotSupp = 95;
+              kPipe = 32, kRange = 34, kBadMsg = 74, kOpNotSupp = 95, kTimedOut = 110;
 } // namespace errc
 
 } // namespace abi

@@ -30,6 +30,18 @@ void console_putc(char c);
 /// calls kernel::on_timer_tick(). Interrupts stay masked until interrupts_enable().
 void timer_start(kernel::u32 hz);
 
+/// The clock: nanoseconds since timer_start(), from a counter that runs at a fixed rate
+/// whatever the CPU does (x86_64: the TSC, calibrated against the PIT with the timer;
+/// aarch64: CNTVCT_EL0 at CNTFRQ_EL0; riscv64: the time CSR at the timebase frequency).
+/// Valid once timer_start() has run; 0 before.
+kernel::u64 clock_ns();
+/// (a * b) >> 32 without overflow, for the arches' clocks: a counter times a 32.32
+/// fixed-point rate (no 128-bit division anywhere).
+constexpr kernel::u64 mul_shift32(kernel::u64 a, kernel::u64 b) {
+    const kernel::u64 lo = a & 0xffffffffu, hi = a >> 32;
+    return hi * b + ((lo * (b & 0xffffffffu)) >> 32) + lo * (b >> 32);
+}
+
 /// Switch to the kernel page tables the core built (kernel image at its link address,
 /// direct map at kDirectMapBase, MMIO ranges of BootInfo). Afterwards the lower (user)
 /// half of the address space must be unmapped: the early identity map is gone.

@@ -24,6 +24,7 @@ enum class Error : u8 {
     PeerGone,        ///< the partner of an IPC or the object waited on was destroyed
     Interrupted,     ///< a blocking operation was cancelled (the thread was suspended)
     WouldBlock,      ///< a non-blocking operation would have had to wait
+    TimedOut,        ///< a receive's deadline passed (ThreadMethod::SetTimeout)
 };
 
 /// Translation to Linux errno values. Exhaustive: -Werror=switch catches a new Error.
@@ -46,6 +47,7 @@ constexpr int to_errno(Error e) {
     case Error::PeerGone: return kPipe;
     case Error::Interrupted: return kIntr;
     case Error::WouldBlock: return kAgain;
+    case Error::TimedOut: return kTimedOut;
     }
     return 22;
 }
@@ -68,6 +70,7 @@ constexpr const char* error_name(Error e) {
     case Error::PeerGone: return "peer gone";
     case Error::Interrupted: return "interrupted";
     case Error::WouldBlock: return "would block";
+    case Error::TimedOut: return "timed out";
     }
     return "?";
 }

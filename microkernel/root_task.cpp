@@ -90,6 +90,7 @@ constexpr MachineOps kMachineOps{
     .console_put = arch::console_putc,
     .console_get = arch::console_getc,
     .power_off = arch::poweroff,
+    .clock_ns = arch::clock_ns,
 };
 alignas(Machine) u8 g_machine_storage[sizeof(Machine)];
 alignas(Console) u8 g_console_storage[sizeof(Console)];

@@ -85,9 +85,9 @@ void handle_fault(Thread& t, const UserTrap& trap) {
             t->suspend(s);
             continue;
         }
-        // Nothing is ready. A device may still wake someone: wait for it (the timer
-        // keeps ticking meanwhile); otherwise nothing ever will run again.
-        if (devices_can_wake()) {
+        // Nothing is ready. A device or a receive deadline may still wake someone: wait
+        // for it (the timer keeps ticking meanwhile); otherwise nothing ever will run again.
+        if (devices_can_wake() || s.has_timeouts()) {
             arch::interrupts_enable();
             arch::wait_for_interrupt();
             arch::interrupts_disable();

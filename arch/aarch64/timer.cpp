@@ -135,10 +135,23 @@ void irq_handle() {
 
 } // namespace arch::aarch64
 
+namespace {
+kernel::u64 g_clock_start = 0, g_ns_per_count = 0; // CNTVCT at timer_start; ns per count, 32.32
+kernel::u64 virtual_count() {
+    kernel::u64 v;
+    asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
+} // namespace
+
+kernel::u64 arch::clock_ns() { return g_ns_per_count ? mul_shift32(virtual_count() - g_clock_start, g_ns_per_count) : 0; }
+
 void arch::timer_start(kernel::u32 hz) {
     using namespace arch::aarch64;
     if (!g_gicd || hz == 0) kernel::panic("timer_start: no GIC or no rate");
     u64 freq = AARCH64_READ_SYSREG(cntfrq_el0);
+    g_clock_start = virtual_count();
+    if (freq) g_ns_per_count = (u64{1'000'000'000} << 32) / freq;
     g_timer_interval = freq / hz ? freq / hz : 1;
     enable_interrupt(g_timer_intid);
     AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);

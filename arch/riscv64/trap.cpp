@@ -103,10 +103,21 @@ extern "C" void riscv64_trap(TrapFrame* frame) {
 
 namespace arch {
 
+namespace {
+kernel::u64 g_clock_start = 0, g_ns_per_count = 0; // time CSR at timer_start; ns per count, 32.32
+} // namespace
+
+kernel::u64 clock_ns() {
+    using namespace riscv64;
+    return g_ns_per_count ? mul_shift32(csr_read<Csr::time>() - g_clock_start, g_ns_per_count) : 0;
+}
+
 void timer_start(kernel::u32 hz) {
     using namespace riscv64;
     // QEMU virt's timebase is 10 MHz; the devicetree normally says so (BootInfo).
     u64 timebase = g_platform.timebase_hz ? g_platform.timebase_hz : 10'000'000;
+    g_clock_start = csr_read<Csr::time>();
+    g_ns_per_count = (u64{1'000'000'000} << 32) / timebase;
     g_interval = hz ? timebase / hz : timebase;
     if (g_interval == 0) g_interval = 1;
     g_legacy_timer = !sbi::probe(sbi::Eid::Time);

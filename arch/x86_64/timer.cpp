@@ -35,6 +35,8 @@ constexpr u32 kPitHz = 1193182;
 constexpr u32 kCalibrationHz = 100; // a 10 ms window
 
 kernel::uptr g_lapic = 0; // virtual address, in the direct map
+u64 g_tsc_start = 0, g_tsc_per_window = 0; // the clock: TSC at timer_start, TSC ticks per 10 ms
+u64 g_ns_per_tsc = 0;                       // ... and nanoseconds per TSC tick, 32.32
 
 u32 lapic_read(u32 reg) { return mmio_read32(g_lapic + reg); }
 void lapic_write(u32 reg, u32 v) { mmio_write32(g_lapic + reg, v); }
@@ -48,10 +50,12 @@ u32 calibrate() {
     outb(kPitChannel2, kPitCount & 0xff);
     outb(kPitChannel2, kPitCount >> 8); // counting starts now; OUT2 rises at zero
     lapic_write(kLapicInitialCount, 0xffffffff);
+    const u64 tsc = read_cycle_counter();
     // Bounded by the LAPIC count too (about a minute), so a missing PIT cannot hang us.
     while (!(inb(kPitGatePort) & kOut2) && lapic_read(kLapicCurrentCount) != 0) {
     }
     u32 elapsed = 0xffffffff - lapic_read(kLapicCurrentCount);
+    g_tsc_per_window = read_cycle_counter() - tsc; // (the TSC over the same 10 ms)
     lapic_write(kLapicInitialCount, 0);
     outb(kPitGatePort, port);
     return elapsed;
@@ -95,6 +99,13 @@ void timer_start(kernel::u32 hz) {
     if (period == 0 || period > 0xffffffff) kernel::panic("timer_start: rate out of range");
     lapic_write(kLapicLvtTimer, kLvtPeriodic | kTimerVector);
     lapic_write(kLapicInitialCount, static_cast<u32>(period));
+    g_tsc_start = read_cycle_counter();
+    if (g_tsc_per_window) g_ns_per_tsc = (u64{10'000'000} << 32) / g_tsc_per_window; // 10 ms windows
+}
+
+kernel::u64 clock_ns() {
+    using namespace x86_64;
+    return g_ns_per_tsc ? mul_shift32(read_cycle_counter() - g_tsc_start, g_ns_per_tsc) : 0;
 }
 
 } // namespace arch

@@ -113,6 +113,10 @@ void Endpoint::call(Thread& caller, SendOptions options, Scheduler& scheduler) {
 void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
     Thread* sender = senders_.pop_front();
     if (!sender) {
+        if (scheduler.timeout_passed(receiver)) { // its deadline is over: it does not wait
+            receiver.set_result(Error::TimedOut);
+            return;
+        }
         scheduler.make_unready(receiver);
         receiver.state_ = ThreadState::BlockedReceive;
         receiver.blocked_on_ = this;

@@ -25,6 +25,7 @@ struct MachineOps {
     void (*console_put)(char c);
     int (*console_get)(); ///< a received byte or -1
     void (*power_off)(int status);
+    u64 (*clock_ns)(); ///< the arch's clock (arch::clock_ns)
 };
 
 class Machine;
@@ -73,6 +74,8 @@ class Machine : public KernelObject {
     /// The last capability to `h` went: mask the line, unbind, make it issuable again.
     void reset(IrqHandler& h, Reaper& reaper);
     [[noreturn]] void power_off(int status) const;
+    /// Nanoseconds since the kernel's timer started (MachineMethod::ReadClock).
+    u64 clock_ns() const { return ops_.clock_ns ? ops_.clock_ns() : 0; }
     u64 interrupts() const { return interrupts_; }
     /// Is any line bound to a semaphore (so an interrupt may yet wake a thread)?
     bool any_bound() const;

@@ -166,6 +166,7 @@ void Thread::reply_lost(Scheduler& scheduler) {
 }
 
 void Thread::teardown(Scheduler& scheduler, Reaper& reaper) {
+    scheduler.set_timeout(*this, 0);
     if (is_blocked(state_)) cancel_blocking(Error::PeerGone, scheduler);
     else scheduler.make_unready(*this);
     drop_reply_links(scheduler);

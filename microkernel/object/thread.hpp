@@ -182,6 +182,8 @@ class Thread : public KernelObject {
 
     ThreadLinks run_link_;  ///< run queue
     ThreadLinks wait_link_; ///< endpoint or semaphore queue
+    ThreadLinks timeout_link_; ///< the scheduler's threads with a receive deadline
+    u64 timeout_ = 0;          ///< that deadline (Scheduler::now()'s nanoseconds); 0: none
     KernelObject* blocked_on_ = nullptr;
 
     // A queued sender's pending message is in its registers; these say how to send it.

@@ -125,6 +125,29 @@ bool Scheduler::tick(u32 cpu) {
     return rq.resched;
 }
 
+void Scheduler::set_timeout(Thread& t, u64 deadline) {
+    if (t.timeout_) timed_.remove(t);
+    t.timeout_ = deadline;
+    if (deadline) timed_.push_back(t);
+}
+
+bool Scheduler::timeout_passed(Thread& t) {
+    if (!t.timeout_ || t.timeout_ > now_) return false;
+    set_timeout(t, 0);
+    return true;
+}
+
+void Scheduler::expire(u64 now) {
+    if (now > now_) now_ = now;
+    for (Thread *t = timed_.front(), *next; t; t = next) {
+        next = t->timeout_link_.next;
+        if (t->timeout_ > now_ || t->state_ != ThreadState::BlockedReceive) continue; // (a running thread
+        set_timeout(*t, 0);                                // finds it passed at its next receive)
+        t->cancel_blocking(Error::TimedOut, *this);
+        make_ready(*t);
+    }
+}
+
 void Scheduler::yield(u32 cpu) {
     RunQueue& rq = rq_[cpu];
     if (!rq.current) return;

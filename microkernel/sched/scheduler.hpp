@@ -54,6 +54,21 @@ class Scheduler {
     /// Number of Ready threads queued on `cpu`.
     u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
 
+    // Receive deadlines (ThreadMethod::SetTimeout). The clock is the arch's (arch::clock_ns),
+    // brought here by expire() at every tick, so deadlines have the tick's granularity.
+    /// The clock as of the last expire().
+    u64 now() const { return now_; }
+    /// Is any deadline armed (so the timer may yet wake a thread)?
+    bool has_timeouts() const { return !timed_.empty(); }
+    /// Arm `t`'s receive deadline (0: disarm).
+    void set_timeout(Thread& t, u64 deadline);
+    /// Has t's deadline passed (as of now())? Then it is disarmed: the caller fails the
+    /// receive with TimedOut instead of blocking.
+    bool timeout_passed(Thread& t);
+    /// The clock reads `now`: every thread blocked in a receive whose deadline has passed
+    /// wakes with TimedOut.
+    void expire(u64 now);
+
   private:
     using RunList = ThreadList<&Thread::run_link_>;
     struct RunQueue {
@@ -74,6 +89,8 @@ class Scheduler {
 
     RunQueue rq_[kMaxCpus];
     u32 cpus_;
+    ThreadList<&Thread::timeout_link_> timed_; // threads with a deadline armed
+    u64 now_ = 0;
 };
 
 } // namespace kernel

@@ -50,6 +50,10 @@ Result<void> invoke_machine_object(SyscallContext& ctx, Capability& cap, const M
         ctx.done();
         return {};
     }
+    case M::ReadClock:
+        TRY(cap.check(ObjectType::Machine, r::kControl));
+        ctx.done(machine.clock_ns());
+        return {};
     case M::PowerOff: {
         TRY(cap.check(ObjectType::Machine, r::kControl));
         TRY(msg.require(1));

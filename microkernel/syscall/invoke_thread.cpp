@@ -93,6 +93,7 @@ Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& 
     case M::SetAffinity: TRY(msg.require(1)); TRY(t.set_affinity(msg.word(0), ctx.scheduler)); break;
     case M::Resume: TRY(t.resume(ctx.scheduler)); break;
     case M::Suspend: t.suspend(ctx.scheduler); break;
+    case M::SetTimeout: TRY(msg.require(1)); ctx.scheduler.set_timeout(t, msg.word(0)); break;
     case M::SetLinuxAbi: {
         TRY(msg.require(1));
         if (msg.word(0) > 1) return Error::InvalidArgument;

@@ -84,6 +84,44 @@ Result<void> uname(ThreadRec& t, u64 buf) {
     return copy_out(*t.proc->mm, buf, u, sizeof u) ? Result<void>{} : Errno{sys::kEFAULT};
 }
 
+// ---- time (time.cpp) ----
+constexpr u64 kClockRealtime = 0, kClockMonotonic = 1, kClockMonotonicRaw = 4, kClockRealtimeCoarse = 5,
+              kClockMonotonicCoarse = 6, kClockBoottime = 7, kClockTai = 11;
+constexpr u64 kTickNs = 10'000'000; // the kernel's timer tick: sleeps end on one
+
+/// A clock's reading now: EINVAL for clocks not kept (CPU time: not accounted yet).
+Result<u64> clock_now(u64 clock) {
+    switch (clock) {
+    case kClockRealtime:
+    case kClockRealtimeCoarse:
+    case kClockTai: return g_realtime_base + now_ns();
+    case kClockMonotonic:
+    case kClockMonotonicRaw:
+    case kClockMonotonicCoarse:
+    case kClockBoottime: return now_ns();
+    default: return Errno{sys::kEINVAL};
+    }
+}
+
+Result<void> put_time(Mm& mm, u64 va, u64 ns, u64 divisor) { // a timespec (1) or timeval (1000)
+    long t[2] = {static_cast<long>(ns / kNsPerSecond), static_cast<long>(ns % kNsPerSecond / divisor)};
+    return copy_out(mm, va, t, sizeof t) ? Result<void>{} : Errno{sys::kEFAULT};
+}
+
+/// nanosleep / clock_nanosleep: the caller waits (its reply kept) until the deadline.
+Answer sleep(ThreadRec& t, u64 clock, bool absolute, u64 req) {
+    if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime && clock != kClockTai)
+        return done(Errno{clock == 2 || clock == 3 ? sys::kEOPNOTSUPP : sys::kEINVAL});
+    Result<u64> ns = timespec_ns(*t.proc->mm, req);
+    if (!ns.ok()) return done(ns.error());
+    const u64 now = now_ns(), base = clock == kClockRealtime || clock == kClockTai ? g_realtime_base : 0;
+    u64 deadline = absolute ? (ns.value() > base ? ns.value() - base : 0) : now + ns.value();
+    if (deadline <= now) return done(0);
+    if (!keep_reply(t, Wait::Sleep)) return done(Errno{sys::kENOMEM});
+    sleep_until(t, deadline);
+    return no_reply(); // (signals do not interrupt it yet: rem is never written)
+}
+
 /// A vfork's caller: it waits (its reply kept) until the child execs or ends.
 Answer vfork_wait(ThreadRec& t, Result<long> tid) {
     if (!tid.ok()) return done(tid);
@@ -258,13 +296,65 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         constexpr u64 kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10, kPrivate = 128, kRealtime = 256;
         const u64 op = a1 & ~(kPrivate | kRealtime);
         // Every futex is keyed by what it is (an address space's or a shared object's word),
-        // so private and shared ones are the same here. Timeouts are not kept yet (a3).
-        if (op == kWait || (op == kWaitBitset && static_cast<u32>(a5) == ~0u)) return futex_wait(t, a0, static_cast<u32>(a2));
+        // so private and shared ones are the same here. The timeout (a3) is relative for
+        // WAIT, absolute for WAIT_BITSET (CLOCK_MONOTONIC, or CLOCK_REALTIME with its flag).
+        if (op == kWait || (op == kWaitBitset && static_cast<u32>(a5) == ~0u)) {
+            u64 deadline = 0;
+            if (a3) {
+                Result<u64> ns = timespec_ns(mm, a3);
+                if (!ns.ok()) return done(ns.error());
+                const u64 now = now_ns(), base = (a1 & kRealtime) ? g_realtime_base : 0;
+                deadline = op == kWait ? now + ns.value() : ns.value() > base ? ns.value() - base : 0;
+                if (deadline <= now) { // over already: as Linux, the value is checked first
+                    u32 word = 0;
+                    if (a0 % 4 || !copy_in(mm, a0, &word, sizeof word)) return done(Errno{a0 % 4 ? sys::kEINVAL : sys::kEFAULT});
+                    return done(Errno{word != static_cast<u32>(a2) ? sys::kEAGAIN : 110 /* ETIMEDOUT */});
+                }
+            }
+            return futex_wait(t, a0, static_cast<u32>(a2), deadline);
+        }
         if (op == kWake || (op == kWakeBitset && static_cast<u32>(a5) == ~0u))
             return done(futex_wake(t, a0, a2 > 0x7fffffff ? 0x7fffffff : a2));
         return done(not_yet(static_cast<u64>(n)));
     }
     if (n == nr::sched_yield) return done(0); // (its call was the yield: others ran meanwhile)
+
+    // ---- time ----
+    if (n == nr::clock_gettime) {
+        Result<u64> ns = clock_now(a0);
+        return done(ns.ok() ? put_time(mm, a1, ns.value(), 1) : Result<void>(ns.error()));
+    }
+    if (n == nr::clock_getres) {
+        Result<u64> ns = clock_now(a0);
+        const bool coarse = a0 == kClockRealtimeCoarse || a0 == kClockMonotonicCoarse;
+        if (!ns.ok() || !a1) return done(ns.ok() ? Result<void>{} : Result<void>(ns.error()));
+        return done(put_time(mm, a1, coarse ? kTickNs : 1, 1));
+    }
+    if (n == nr::clock_settime) { // (everyone is root) only the real-time clock moves
+        if (a0 != kClockRealtime) return done(Errno{sys::kEINVAL});
+        Result<u64> ns = timespec_ns(mm, a1);
+        if (!ns.ok()) return done(ns.error());
+        g_realtime_base = ns.value() - now_ns();
+        return done(0);
+    }
+    if (n == nr::gettimeofday) {
+        if (a1) { // the time zone: UTC
+            const int tz[2] = {0, 0};
+            if (!copy_out(mm, a1, tz, sizeof tz)) return done(Errno{sys::kEFAULT});
+        }
+        return done(a0 ? put_time(mm, a0, g_realtime_base + now_ns(), 1000) : Result<void>{});
+    }
+    if (n == nr::time) {
+        const long seconds = static_cast<long>((g_realtime_base + now_ns()) / kNsPerSecond);
+        if (a0 && !copy_out(mm, a0, &seconds, sizeof seconds)) return done(Errno{sys::kEFAULT});
+        return done(seconds);
+    }
+    if (n == nr::nanosleep) return sleep(t, kClockMonotonic, false, a0);
+    if (n == nr::clock_nanosleep) {
+        constexpr u64 kTimerAbstime = 1;
+        if (a1 & ~kTimerAbstime) return done(Errno{sys::kEINVAL});
+        return sleep(t, a0, a1 & kTimerAbstime, a2);
+    }
 
     // ---- identity and limits ----
     if (n == nr::getuid || n == nr::geteuid || n == nr::getgid || n == nr::getegid) return done(0); // root

@@ -202,10 +202,14 @@ int main() {
     sys::print("procserv: started {} as pid {}\n", static_cast<const char*>(first), pid);
 
     Answer a = no_reply();
+    bool fired = false;
     for (;;) {
+        arm_timer(fired); // the receive gives up at the earliest sleeper's deadline
         sys::Reply r = a.reply ? sys::reply_receive(kEndpointSlot, a.label, {a.w[0], a.w[1], a.w[2], a.w[3]})
                                : sys::receive(kEndpointSlot);
         a = no_reply();
+        fired = r.error == -abi::errc::kTimedOut;
+        if (fired) expire_sleepers();
         if (!r.ok()) continue;
         ThreadRec* t = thread_of_badge(r.badge);
         if (!t) continue; // a request from a thread that is gone: no answer

@@ -207,7 +207,7 @@ struct Process;
 
 // What a thread whose reply procserv keeps waits for; joins wait on the join semaphore
 // instead.
-enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork };
+enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork, Sleep };
 
 struct Ended;
 
@@ -238,6 +238,10 @@ struct ThreadRec {
     u64 io_buf, io_len, io_done;
     ThreadRec* io_next;
     int vfork_parent; // a vfork child: the tid waiting (Wait::Vfork) until it execs or ends
+    // A wait with a deadline (Wait::Sleep, or a futex wait with a timeout): in the
+    // sleepers' list (time.cpp), earliest first.
+    u64 deadline;     // the clock's nanoseconds (now_ns); 0: none
+    ThreadRec *sleep_prev, *sleep_next;
 };
 
 struct Process {
@@ -356,7 +360,7 @@ bool keep_reply(ThreadRec& t, Wait why);
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken);
 /// A thread waiting on a futex leaves its queue (it is answered, or it ends).
 void futex_unqueue(ThreadRec& t);
-Answer futex_wait(ThreadRec& t, u64 addr, u64 val);
+Answer futex_wait(ThreadRec& t, u64 addr, u64 val, u64 deadline = 0);
 Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n);
 
 // memory.cpp
@@ -548,6 +552,27 @@ void pipe_end_closed(Pipe* p, bool write_end);
 u64 pipe_ready(const Pipe* p);
 /// A thread waiting on a pipe leaves its queue (it ends); its reference to the file goes.
 void pipe_unqueue(ThreadRec& t);
+
+// time.cpp
+constexpr u64 kNsPerSecond = 1'000'000'000;
+/// The clock: nanoseconds since the kernel's timer started (Machine.ReadClock).
+u64 now_ns();
+/// CLOCK_REALTIME's nanoseconds at the clock's 0 (clock_settime moves it; 0 until then:
+/// there is no RTC driver yet).
+extern u64 g_realtime_base;
+/// t waits (its reply kept, t.wait set) until `deadline` at the latest.
+void sleep_until(ThreadRec& t, u64 deadline);
+/// t no longer waits for its deadline (answered, or ended).
+void sleep_cancel(ThreadRec& t);
+/// Answer every wait whose deadline has passed: a sleep with 0, a futex wait with
+/// -ETIMEDOUT.
+void expire_sleepers();
+/// procserv's own receive gives up at the earliest deadline (ThreadMethod::SetTimeout);
+/// `fired`: the kernel's timeout fired (it is disarmed now).
+void arm_timer(bool fired);
+/// A struct timespec at `va` as nanoseconds: EFAULT; EINVAL (tv_nsec out of range, or a
+/// negative time).
+Result<u64> timespec_ns(Mm& mm, u64 va);
 
 // linux.cpp
 /// A Linux program's system call (a LinuxSyscall fault message): its answer.

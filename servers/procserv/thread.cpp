@@ -60,6 +60,7 @@ void release_thread(ThreadRec& t) {
     drop_fs(t.fs);
     drop_files(t.files);
     if (t.wait == Wait::Futex) futex_unqueue(t);
+    sleep_cancel(t);
     for (ThreadRec** link = &g_thread_by_tid[bucket(t.tid)]; *link; link = &(*link)->tid_next)
         if (*link == &t) {
             *link = t.tid_next;

@@ -35,6 +35,7 @@ void futex_enqueue(ThreadRec& t) {
 /// Answer the call of `t` whose reply procserv kept (Wait::*): its wait is over.
 void answer(ThreadRec& t, long result) {
     if (t.wait == Wait::Futex) futex_unqueue(t);
+    sleep_cancel(t);
     t.wait = Wait::None;
     sys::reply_send(t.reply, static_cast<u64>(procserv::Reply::kDone), static_cast<u64>(result));
 }
@@ -69,8 +70,9 @@ void futex_wake_at(Mm* mm, u64 addr, long n, long& woken) {
     }
 }
 
-/// futex_wait: the caller waits (its reply kept) while the word holds `val`.
-Answer futex_wait(ThreadRec& t, u64 addr, u64 val) {
+/// futex_wait: the caller waits (its reply kept) while the word holds `val`, until
+/// `deadline` at the latest (0: none).
+Answer futex_wait(ThreadRec& t, u64 addr, u64 val, u64 deadline) {
     Process& p = *t.proc;
     int now = 0;
     if (addr % 4) return done(Errno{sys::kEINVAL});
@@ -80,7 +82,8 @@ Answer futex_wait(ThreadRec& t, u64 addr, u64 val) {
     FutexKey k = futex_key(*p.mm, addr);
     t.futex_space = k.space, t.futex_addr = k.at;
     futex_enqueue(t);
-    return no_reply(); // futex_wake answers
+    if (deadline) sleep_until(t, deadline);
+    return no_reply(); // futex_wake answers, or the deadline
 }
 
 Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n) {

@@ -494,6 +494,20 @@ TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two th
                       0, false);
 }
 
+TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosleep, usleep), futex timeouts (cond and sem timed waits)") {
+    run_linux_program("time.c", "", "",
+                      {"monotonic moves forward: 1; clock_getres: 0, at most 10 ms 1\n",
+                       "gettimeofday: 0; time() agrees: 1\n",
+                       "nanosleep(50 ms): 0, slept at least 50 ms 1, less than 2 s 1\n",
+                       "clock_nanosleep to an absolute time 40 ms away: 0, at least 40 ms 1\n",
+                       "usleep(20000): at least 20 ms 1\n",
+                       "pthread_cond_timedwait with nobody signalling: ETIMEDOUT 1, after at least 60 ms 1\n",
+                       "pthread_cond_timedwait signalled after 30 ms: 0, flag 1\n", "sem_timedwait: -1 (ETIMEDOUT 1)\n",
+                       "nanosleep with tv_nsec 10^9: -1 (EINVAL 1)\n", "nanosleep of a negative time: -1 (EINVAL 1)\n",
+                       "clock_gettime of no such clock: -1 (EINVAL 1)\n"},
+                      0);
+}
+
 TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {
     const std::string arch = env_or("MK_ARCH", "x86_64");
     CommandResult fetched = run_command("scripts/busybox " + arch);

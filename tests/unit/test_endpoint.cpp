@@ -362,3 +362,48 @@ TEST_CASE("kept replies: a Reply object holding a caller is destroyed and every 
     for (u64 s : {5, 4, 2, 3}) w.remove(s); // the Reply object first: it wakes the caller
     CHECK(w.untyped->used_bytes() == used0);
 }
+
+TEST_CASE("receive deadlines: a receiver wakes with ETIMEDOUT once the clock passes its deadline, not before") {
+    Ipc w;
+    w.sched.expire(1000);
+    w.sched.set_timeout(w.b, 5000);
+    w.ep.receive(w.b, w.sched);
+    CHECK(w.b.state() == ThreadState::BlockedReceive);
+    w.sched.expire(4999);
+    CHECK(w.b.state() == ThreadState::BlockedReceive);
+    w.sched.expire(5000);
+    CHECK(w.b.state() == ThreadState::Ready);
+    CHECK(KernelWorld::result(w.b) == -110); // ETIMEDOUT
+    CHECK_FALSE(w.ep.has_senders());
+    // It fired once: the next receive waits without a deadline.
+    w.ep.receive(w.b, w.sched);
+    w.sched.expire(1000000);
+    CHECK(w.b.state() == ThreadState::BlockedReceive);
+    load(w.a, 1, {7});
+    w.ep.send(w.a, {}, w.sched);
+    CHECK(w.b.state() == ThreadState::Ready);
+    CHECK(KernelWorld::result(w.b) == 0);
+    CHECK(w.b.mr(0) == 7);
+}
+
+TEST_CASE("receive deadlines: a passed deadline fails the receive at once; a message first wins; teardown disarms") {
+    Ipc w;
+    w.sched.expire(100);
+    w.sched.set_timeout(w.b, 50); // already over
+    w.ep.receive(w.b, w.sched);
+    CHECK(w.b.state() != ThreadState::BlockedReceive);
+    CHECK(KernelWorld::result(w.b) == -110);
+    // A sender already waiting: the message is taken, the deadline stays armed.
+    w.sched.set_timeout(w.c, 50);
+    load(w.a, 1, {9});
+    w.ep.send(w.a, {}, w.sched);
+    w.ep.receive(w.c, w.sched);
+    CHECK(KernelWorld::result(w.c) == 0);
+    CHECK(w.c.mr(0) == 9);
+    // A thread destroyed while armed leaves the scheduler's list (no dangling pointer).
+    w.sched.set_timeout(w.b, 1000);
+    w.remove(4); // b
+    w.sched.expire(2000); // would touch b if it were still listed
+    w.ep.receive(w.c, w.sched); // c's deadline (50) passed: at once
+    CHECK(KernelWorld::result(w.c) == -110);
+}

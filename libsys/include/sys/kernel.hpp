@@ -116,6 +116,16 @@ inline long long thread_set_priority(u64 t, u32 priority, u32 time_slice) {
     return invoke(t, abi::ThreadMethod::SetPriority, {priority, time_slice}).error;
 }
 inline long long thread_set_tls(u64 t, u64 base) { return invoke(t, abi::ThreadMethod::SetTls, {base}).error; }
+/// The thread's Receive / ReplyReceive gives up with -ETIMEDOUT at `deadline` (read_clock's
+/// nanoseconds; 0: never), checked at each timer tick; a deadline fires once.
+inline long long thread_set_timeout(u64 t, u64 deadline) {
+    return invoke(t, abi::ThreadMethod::SetTimeout, {deadline}).error;
+}
+/// Nanoseconds since the kernel's timer started (Machine.ReadClock: the root task's), 0 on error.
+inline u64 read_clock(u64 machine) {
+    Reply r = invoke(machine, abi::MachineMethod::ReadClock);
+    return r.ok() ? r.mr[0] : 0;
+}
 inline long long thread_resume(u64 t) { return invoke(t, abi::ThreadMethod::Resume).error; }
 inline long long thread_suspend(u64 t) { return invoke(t, abi::ThreadMethod::Suspend).error; }
 

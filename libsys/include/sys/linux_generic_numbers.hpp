@@ -23,6 +23,9 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                // programs
                execve = 221,
                setpgid = 154, getpgid = 155, getpgrp = -1, getsid = 156, setsid = 157,
+               // time
+               clock_gettime = 113, clock_getres = 114, gettimeofday = 169, time = -1, nanosleep = 101,
+               clock_nanosleep = 115, clock_settime = 112,
                // identity and limits
                getuid = 174, getgid = 176, geteuid = 175, getegid = 177, getrlimit = 163,
                sched_getaffinity = 123;

@@ -22,6 +22,9 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                // programs
                execve = 59,
                setpgid = 109, getpgid = 121, getpgrp = 111, getsid = 124, setsid = 112,
+               // time
+               clock_gettime = 228, clock_getres = 229, gettimeofday = 96, time = 201, nanosleep = 35,
+               clock_nanosleep = 230, clock_settime = 227,
                // identity and limits
                getuid = 102, getgid = 104, geteuid = 107, getegid = 108, getrlimit = 97,
                sched_getaffinity = 204;

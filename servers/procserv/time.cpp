@@ -1,0 +1,66 @@
+// Time: the kernel's clock (Machine.ReadClock, nanoseconds since its timer started), and
+// the waits that end at a deadline (nanosleep, futex waits with a timeout). A waiting
+// thread's reply is kept, and the thread goes in one list sorted by deadline; procserv's
+// own receive gives up at the earliest deadline (ThreadMethod::SetTimeout), so the kernel
+// wakes procserv then, at the granularity of its timer tick (10 ms), and procserv answers
+// the waits that are due.
+#include "procserv.hpp"
+
+namespace procserv {
+
+u64 g_realtime_base = 0;
+
+namespace {
+ThreadRec* g_sleepers; // earliest deadline first
+u64 g_armed;           // the deadline procserv's own receive has now (0: none)
+} // namespace
+
+u64 now_ns() { return sys::read_clock(root::kMachine); }
+
+void sleep_until(ThreadRec& t, u64 deadline) {
+    t.deadline = deadline ? deadline : 1;
+    ThreadRec** link = &g_sleepers;
+    ThreadRec* prev = nullptr;
+    while (*link && (*link)->deadline <= t.deadline) prev = *link, link = &(*link)->sleep_next;
+    t.sleep_prev = prev;
+    t.sleep_next = *link;
+    if (*link) (*link)->sleep_prev = &t;
+    *link = &t;
+}
+
+void sleep_cancel(ThreadRec& t) {
+    if (!t.deadline) return;
+    (t.sleep_prev ? t.sleep_prev->sleep_next : g_sleepers) = t.sleep_next;
+    if (t.sleep_next) t.sleep_next->sleep_prev = t.sleep_prev;
+    t.sleep_prev = t.sleep_next = nullptr;
+    t.deadline = 0;
+}
+
+void expire_sleepers() {
+    if (!g_sleepers) return;
+    const u64 now = now_ns();
+    while (ThreadRec* t = g_sleepers) {
+        if (t->deadline > now) break;
+        // (answer() takes it off the list, and a futex waiter off its queue)
+        answer(*t, t->wait == Wait::Futex ? -110 /* ETIMEDOUT */ : 0);
+    }
+}
+
+void arm_timer(bool fired) {
+    if (fired) g_armed = 0;
+    const u64 want = g_sleepers ? g_sleepers->deadline : 0;
+    if (want == g_armed) return;
+    sys::thread_set_timeout(root::kThread, want);
+    g_armed = want;
+}
+
+Result<u64> timespec_ns(Mm& mm, u64 va) {
+    long ts[2];
+    if (!copy_in(mm, va, ts, sizeof ts)) return Errno{sys::kEFAULT};
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= static_cast<long>(kNsPerSecond)) return Errno{sys::kEINVAL};
+    constexpr u64 kMaxSeconds = ~u64{0} / kNsPerSecond / 2; // (about 292 years: "forever")
+    const u64 s = static_cast<u64>(ts[0]) < kMaxSeconds ? static_cast<u64>(ts[0]) : kMaxSeconds;
+    return s * kNsPerSecond + static_cast<u64>(ts[1]);
+}
+
+} // namespace procserv

@@ -1,0 +1,110 @@
+/* Time from an unmodified static glibc program: clocks that move forward, sleeps that
+ * last at least what was asked (nanosleep, clock_nanosleep with an absolute deadline,
+ * usleep), timed waits that time out (pthread_cond_timedwait, sem_timedwait: futex
+ * timeouts) or are woken first, and the errors Linux gives. The same binary runs on Linux
+ * with the same output. */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long ms_since(const struct timespec *a) {
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (b.tv_sec - a->tv_sec) * 1000LL + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static int g_flag;
+
+static void *signaller(void *arg) {
+    (void)arg;
+    struct timespec d = {0, 30 * 1000000};
+    nanosleep(&d, NULL);
+    pthread_mutex_lock(&g_lock);
+    g_flag = 1;
+    pthread_cond_signal(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+    return NULL;
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct timespec a, b, res;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    int forward = b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec >= a.tv_nsec);
+    int r = clock_getres(CLOCK_MONOTONIC, &res);
+    printf("monotonic moves forward: %d; clock_getres: %d, at most 10 ms %d\n", forward, r,
+           res.tv_sec == 0 && res.tv_nsec > 0 && res.tv_nsec <= 10000000);
+    struct timeval tv;
+    r = gettimeofday(&tv, NULL);
+    time_t now = time(NULL);
+    printf("gettimeofday: %d; time() agrees: %d\n", r, now - tv.tv_sec <= 1 && now >= tv.tv_sec);
+
+    struct timespec d = {0, 50 * 1000000};
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    r = nanosleep(&d, NULL);
+    long long slept = ms_since(&a);
+    printf("nanosleep(50 ms): %d, slept at least 50 ms %d, less than 2 s %d\n", r, slept >= 50, slept < 2000);
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    struct timespec until = a;
+    until.tv_nsec += 40 * 1000000;
+    if (until.tv_nsec >= 1000000000) until.tv_sec += 1, until.tv_nsec -= 1000000000;
+    r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+    slept = ms_since(&a);
+    printf("clock_nanosleep to an absolute time 40 ms away: %d, at least 40 ms %d\n", r, slept >= 40);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    usleep(20000);
+    printf("usleep(20000): at least 20 ms %d\n", ms_since(&a) >= 20);
+
+    /* A condition variable's timed wait times out (a futex wait with a deadline)... */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += 60 * 1000000;
+    if (deadline.tv_nsec >= 1000000000) deadline.tv_sec += 1, deadline.tv_nsec -= 1000000000;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    pthread_mutex_lock(&g_lock);
+    r = pthread_cond_timedwait(&g_cond, &g_lock, &deadline);
+    pthread_mutex_unlock(&g_lock);
+    printf("pthread_cond_timedwait with nobody signalling: ETIMEDOUT %d, after at least 60 ms %d\n", r == ETIMEDOUT,
+           ms_since(&a) >= 60);
+    /* ... or is woken first. */
+    pthread_t t;
+    pthread_create(&t, NULL, signaller, NULL);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&g_lock);
+    r = 0;
+    while (!g_flag && r == 0) r = pthread_cond_timedwait(&g_cond, &g_lock, &deadline);
+    pthread_mutex_unlock(&g_lock);
+    pthread_join(t, NULL);
+    printf("pthread_cond_timedwait signalled after 30 ms: %d, flag %d\n", r, g_flag);
+
+    sem_t sem;
+    sem_init(&sem, 0, 0);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += 30 * 1000000;
+    if (deadline.tv_nsec >= 1000000000) deadline.tv_sec += 1, deadline.tv_nsec -= 1000000000;
+    r = sem_timedwait(&sem, &deadline);
+    printf("sem_timedwait: %d (ETIMEDOUT %d)\n", r, errno == ETIMEDOUT);
+
+    /* The errors */
+    struct timespec bad = {0, 1000000000};
+    errno = 0;
+    r = nanosleep(&bad, NULL);
+    printf("nanosleep with tv_nsec 10^9: %d (EINVAL %d)\n", r, errno == EINVAL);
+    bad.tv_sec = -1, bad.tv_nsec = 0;
+    errno = 0;
+    r = nanosleep(&bad, NULL);
+    printf("nanosleep of a negative time: %d (EINVAL %d)\n", r, errno == EINVAL);
+    errno = 0;
+    r = clock_gettime((clockid_t)100, &a);
+    printf("clock_gettime of no such clock: %d (EINVAL %d)\n", r, errno == EINVAL);
+    return 0;
+}
