@@ -153,12 +153,17 @@ Result<void> linux_std_files(Files& files) {
     return {};
 }
 
-Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
+namespace {
+Answer serve(ThreadRec& t, const sys::Reply& r) {
     // The number and the first three arguments came in registers, the rest in procserv's
     // IPC buffer (abi::kLinuxSyscallWords).
     const abi::IpcBuffer& b = *sys::ipc_buffer();
     const long n = static_cast<long>(r.mr[0]);
     const u64 a0 = r.mr[1], a1 = r.mr[2], a2 = r.mr[3], a3 = b.mr[4], a4 = b.mr[5], a5 = b.mr[6];
+    if (is_signal_call(n)) {
+        const u64 args[6] = {a0, a1, a2, a3, a4, a5};
+        return signal_call(t, n, args);
+    }
     Process& p = *t.proc;
     Mm& mm = *p.mm;
     // ---- files (fs.cpp, pipe.cpp) ----
@@ -368,6 +373,13 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
         return done(copy_out(mm, a2, &mask, sizeof mask) ? 8 : wire(Errno{sys::kEFAULT}));
     }
     return done(not_yet(static_cast<u64>(n)));
+}
+} // namespace
+
+Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
+    Answer x = serve(t, r);
+    // (no reply: the thread waits, or it has ended and its record may be gone)
+    return x.reply ? deliver_signals(t, x) : x;
 }
 
 } // namespace procserv

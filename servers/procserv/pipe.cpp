@@ -4,8 +4,8 @@
 // queue, oldest first; every change to the pipe (data in, data out, an end closed) lets
 // the queue go as far as it can: pump(). As Linux: a read returns what is there (at least
 // one byte) or 0 once no writer is left; a write returns when all of it is in (so a
-// write of at most PIPE_BUF bytes is never split), or ends the process by SIGPIPE when no
-// reader is left (signal handlers are not served yet, so that is the default action);
+// write of at most PIPE_BUF bytes is never split), or gets SIGPIPE and EPIPE when no
+// reader is left (SIGPIPE's default action ends the process);
 // O_NONBLOCK makes both EAGAIN instead of waiting.
 #include "procserv.hpp"
 
@@ -86,9 +86,9 @@ void finish(Pipe& p, ThreadRec& w, long result) {
 /// Let the queue go as far as it can. The pipe may be gone when it returns (a finished
 /// waiter's file was its last): callers do not touch it afterwards.
 void pump(Pipe& p) {
-    // The writers that found no reader end by SIGPIPE once the pipe is left alone (their
-    // processes' ends close files of this pipe too); should there be more than 16 of
-    // them, the others get EPIPE only (as if they ignored SIGPIPE).
+    // The writers that found no reader get SIGPIPE once the pipe is left alone (its default
+    // action ends their processes, which closes files of this pipe too); should there be
+    // more than 16 of them, the others get EPIPE only (as if they ignored SIGPIPE).
     long doomed[16];
     int ndoomed = 0;
     ++p.pumping;
@@ -121,7 +121,7 @@ void pump(Pipe& p) {
     }
     if (--p.pumping == 0 && p.readers + p.writers == 0) free_pipe(p); // the last end went meanwhile
     for (int i = 0; i < ndoomed; ++i)
-        if (Process* proc = find_process(doomed[i]); proc && !proc->group_exit) kill_group(*proc, sys::SIGPIPE, nullptr);
+        if (Process* proc = find_process(doomed[i]); proc && !proc->group_exit) send_process_signal(*proc, sys::SIGPIPE, 0, doomed[i]);
 }
 
 } // namespace
@@ -185,9 +185,11 @@ Answer pipe_read(ThreadRec& t, OpenFile& f, u64 buf, u64 count) {
 
 Answer pipe_write(ThreadRec& t, OpenFile& f, u64 buf, u64 count) {
     Pipe& p = *f.pipe;
-    if (p.readers == 0) {
-        kill_group(*t.proc, sys::SIGPIPE, nullptr);
-        return no_reply();
+    if (p.readers == 0) { // SIGPIPE (its default action ends the process), and EPIPE
+        const int pid = t.proc->pid;
+        send_thread_signal(t, sys::SIGPIPE, 0, pid);
+        Process* self = find_process(pid);
+        return self && !self->group_exit ? done(Errno{sys::kEPIPE}) : no_reply();
     }
     if (count == 0) return done(0);
     bool fault = false;

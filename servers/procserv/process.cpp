@@ -11,7 +11,6 @@ namespace procserv {
 // ---- process records -------------------------------------------------------------------
 // Records live in the heap: found by pid through hash chains, and each process lists its
 // children (alive or waiting to be reaped) and its threads.
-constexpr u64 kPidBuckets = 1024;
 Process* g_proc_by_pid[kPidBuckets];
 long g_live_procs, g_procs_total;
 
@@ -121,10 +120,16 @@ void end_process(Process& p) {
         c->sibling_prev = c->sibling_next = nullptr;
         if (c->ended) free_process(*c);
     }
-    // The parent's waitpid callers look again; an orphan (the first program too: it
-    // powers the machine off) is reaped at once.
-    if (p.parent) recheck_waiters(*p.parent);
-    else free_process(p);
+    // The parent's waitpid callers look again (a reaped child's record goes), then the
+    // parent gets SIGCHLD (ignored unless it has a handler); an orphan (the first program
+    // too: it powers the machine off) is reaped at once.
+    if (Process* parent = p.parent) {
+        const int pid = p.pid, code = sys::wifexited(p.status) ? 1 : 2; // CLD_EXITED, CLD_KILLED
+        recheck_waiters(*parent);
+        send_process_signal(*parent, kSigChld, code, pid);
+    } else {
+        free_process(p);
+    }
 }
 
 void kill_group(Process& p, int status, ThreadRec* except) {
@@ -220,11 +225,13 @@ Result<Loaded> load_program(const Program& prog) {
             made = kNoMemory;
     }
     heap_free(words);
+    const bool linux_program = !image->has_note("microkernel", 1);
+    if (made.ok() && linux_program) made = map_sigreturn(*mm); // where handlers return
     if (!made.ok()) {
         mm_release(*mm);
         return made.error();
     }
-    return Loaded{mm, image->entry(), sp, !image->has_note("microkernel", 1)};
+    return Loaded{mm, image->entry(), sp, linux_program};
 }
 
 /// Registers for a program's first instruction: all zero but its ip and sp.
@@ -232,6 +239,7 @@ Result<void> start_program(ThreadRec& t, const Loaded& l) {
     u64 regs[abi::kRegCount] = {};
     regs[abi::kRegIp] = l.entry, regs[abi::kRegSp] = l.sp;
     TRY(set_registers(t, regs));
+    t.linux_abi = l.linux_program;
     return kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::SetLinuxAbi, {l.linux_program ? 1u : 0u}).error);
 }
 
@@ -267,12 +275,14 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     // (a Linux program's 0, 1 and 2: the console).
     Fs* fs = new_fs();
     Files* files = fs ? new_files() : nullptr;
-    Result<void> made = files ? Result<void>{} : Result<void>(kNoMemory);
+    SigActions* sig = files && l.linux_program ? new_sigactions() : nullptr;
+    Result<void> made = files && (sig || !l.linux_program) ? Result<void>{} : Result<void>(kNoMemory);
     if (made.ok() && l.linux_program) made = linux_std_files(*files);
     Result<ThreadRec*> t = made.ok() ? new_thread(*p) : Result<ThreadRec*>(made.error());
     if (!t.ok()) {
         drop_fs(fs);
         drop_files(files);
+        drop_sigactions(sig);
         mm_release(*l.mm);
         free_process(*p);
         return t.error();
@@ -282,6 +292,7 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     ThreadRec& th = *t.value();
     th.fs = fs;
     th.files = files;
+    th.sig = sig;
     if (parent && parent->fs) memcpy(th.fs->cwd, parent->fs->cwd, sizeof th.fs->cwd), th.fs->umask = parent->fs->umask;
     else th.fs->cwd[0] = '/', th.fs->umask = 022;
     if (g_console_driver[0] && strcmp(path, g_console_driver) == 0) give_console(*p);
@@ -360,6 +371,7 @@ Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va) {
     mm_release(*old);
     t.last_fault = 0;
     exec_files(t);
+    if (l.linux_program) exec_sigactions(t);
     vfork_release(t);
     if (!start_program(t, l).ok()) { // (registers of a thread procserv holds cannot fail to be written)
         kill_group(p, sys::SIGKILL, nullptr);
@@ -423,10 +435,12 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     // thread with missing state (regression: procserv faulted on it).
     Fs* fs = fs_for_child(t, flags & sys::CLONE_FS);
     Files* files = fs ? files_for_child(t, flags & sys::CLONE_FILES) : nullptr;
-    Result<ThreadRec*> made = files ? new_thread(*proc) : Result<ThreadRec*>(kNoMemory);
+    SigActions* sig = files ? sigactions_for_child(t, flags & sys::CLONE_SIGHAND) : nullptr;
+    Result<ThreadRec*> made = files && (sig || !t.sig) ? new_thread(*proc) : Result<ThreadRec*>(kNoMemory);
     if (!made.ok()) {
         drop_fs(fs);
         drop_files(files);
+        drop_sigactions(sig);
         if (proc != &parent) mm_release(*proc->mm), free_process(*proc);
         return made.error();
     }
@@ -434,6 +448,9 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     if (proc != &parent) set_pid(*proc, c->tid), ++g_live_procs, memcpy(proc->exe, parent.exe, sizeof parent.exe);
     c->fs = fs;
     c->files = files;
+    c->sig = sig;
+    c->sigmask = t.sigmask; // (a new thread starts with its creator's blocked set)
+    c->linux_abi = linux_result != abi::kNoSlot;
     if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
     if (flags & sys::CLONE_VFORK) c->vfork_parent = t.tid; // (the caller keeps its reply: vfork_wait)
     int tid = c->tid;
@@ -478,10 +495,9 @@ Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux) {
 namespace {
 /// Is there a process of group `pgid` in session `sid`?
 bool group_exists(long pgid, long sid) {
-    for (Process* bucket : g_proc_by_pid)
-        for (Process* p = bucket; p; p = p->pid_next)
-            if (p->pgid == pgid && p->sid == sid && !p->ended) return true;
-    return false;
+    bool found = false;
+    for_each_process([&](Process& p) { found = found || (p.pgid == pgid && p.sid == sid && !p.ended); });
+    return found;
 }
 } // namespace
 

@@ -128,6 +128,14 @@ Answer on_fault(ThreadRec& t, const sys::Reply& r) {
         if (got == Touch::Bus) sig = sys::SIGBUS, what = "access beyond the end of the mapped file";
         if (got == Touch::NoMem) sig = sys::SIGKILL, what = "page fault with no memory left";
     }
+    // A Linux program's handler for the signal runs instead (SEGV_MAPERR 1 / SEGV_ACCERR 2,
+    // BUS_ADRERR 2, ILL_ILLOPC 1).
+    const int code = sig == sys::SIGSEGV ? (t.proc->mm->regions.find(r.mr[1]) ? 2 : 1) : sig == sys::SIGBUS ? 2 : 1;
+    if (sig != sys::SIGKILL && deliver_fault(t, sig, code, r.mr[1])) {
+        Answer x;
+        x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
+        return x;
+    }
     const char* how = !page_fault ? "" : access == A::Write ? "write, " : access == A::Execute ? "execute, " : "read, ";
     sys::print("procserv: pid {} tid {}: {} at {:#x} ({}ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
                what, r.mr[1], how, r.mr[2], sig);

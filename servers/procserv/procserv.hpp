@@ -207,7 +207,19 @@ struct Process;
 
 // What a thread whose reply procserv keeps waits for; joins wait on the join semaphore
 // instead.
-enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork, Sleep };
+enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork, Sleep, Pause };
+
+/// The signal actions of a Linux program's threads (rt_sigaction): shared under
+/// CLONE_SIGHAND, copied by fork, reset by execve (signal.cpp).
+struct SigActions {
+    int refs;
+    struct Action {
+        u64 handler; // 0: SIG_DFL, 1: SIG_IGN, else the handler's address
+        u64 flags;   // SA_* (Linux's values)
+        u64 restorer;
+        u64 mask;    // blocked while the handler runs
+    } act[65];       // by signal number, 1..64
+};
 
 struct Ended;
 
@@ -242,12 +254,20 @@ struct ThreadRec {
     // sleepers' list (time.cpp), earliest first.
     u64 deadline;     // the clock's nanoseconds (now_ns); 0: none
     ThreadRec *sleep_prev, *sleep_next;
+    // Signals (a Linux program's thread; signal.cpp).
+    bool linux_abi;   // in the kernel's Linux-ABI mode: its calls come through linux.cpp
+    SigActions* sig;  // its actions (null: a libsys thread, all default)
+    u64 sigmask;      // blocked (bit n-1 for signal n)
+    u64 sigpending;   // sent to this thread, not yet delivered
+    bool sigsuspended; // in rt_sigsuspend / ppoll with a mask: sigmask is the call's, ...
+    u64 saved_mask;    // ... and this the one to restore when it ends
 };
 
 struct Process {
     int pid;
     int pgid, sid;                     // its process group and session (inherited; setpgid, setsid)
     char exe[kPathMax];                // the program's absolute name (/proc/self/exe)
+    u64 sigpending;                    // signals sent to the process, not yet taken by a thread
     Process* pid_next;                 // in its pid's hash chain (process.cpp)
     Process* parent;                   // null once it is an orphan (its ppid is then 0)
     Process* children;                 // its children (alive or waiting to be reaped)
@@ -326,6 +346,14 @@ Result<void> get_registers(ThreadRec& t, u64* regs);
 Result<void> set_registers(ThreadRec& t, const u64* regs);
 
 // process.cpp
+constexpr u64 kPidBuckets = 1024;
+extern Process* g_proc_by_pid[kPidBuckets]; // every process record, by pid (hash chains)
+/// f(process) for every process record (alive or a zombie); f may not free records.
+template <class F>
+void for_each_process(F&& f) {
+    for (Process* bucket : g_proc_by_pid)
+        for (Process* p = bucket; p; p = p->pid_next) f(*p);
+}
 Process* find_process(long pid);
 Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
 Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
@@ -573,6 +601,36 @@ void arm_timer(bool fired);
 /// A struct timespec at `va` as nanoseconds: EFAULT; EINVAL (tv_nsec out of range, or a
 /// negative time).
 Result<u64> timespec_ns(Mm& mm, u64 va);
+
+// signal.cpp
+/// Linux's signal numbers that procserv itself sends.
+constexpr int kSigAbrt = 6, kSigUsr1 = 10, kSigChld = 17, kSigTerm = 15;
+/// A new Linux program's actions: all default. Null when memory is exhausted.
+SigActions* new_sigactions();
+/// A new thread's actions: the same (CLONE_SIGHAND) or a copy (fork). Null: none / no memory.
+SigActions* sigactions_for_child(ThreadRec& t, bool share);
+void drop_sigactions(SigActions* s);
+/// execve: handlers go back to the default (ignored signals stay ignored).
+void exec_sigactions(ThreadRec& t);
+/// Put the sigreturn trampoline page (kSigreturnPage) in a Linux program's address space.
+Result<void> map_sigreturn(Mm& mm);
+/// Send `sig` to the process (kill) or to one thread (tgkill): its default action ends
+/// the process now; a handler runs in the thread at its next system call, or at once if
+/// the thread waits in one (which then fails with EINTR). `from`: the sender's pid.
+void send_process_signal(Process& p, int sig, int code, int from);
+void send_thread_signal(ThreadRec& t, int sig, int code, int from);
+/// The answer `x` to a Linux call of `t` is about to go: if a signal is pending and not
+/// blocked, its handler is entered on the way (x becomes ResumeAsIs with the result in
+/// the result register), or its default action taken. `result_reg`: where x's value goes.
+Answer deliver_signals(ThreadRec& t, Answer x);
+/// A fault of a Linux thread with a handler for `sig`: enter it (true), else false (the
+/// caller kills the process).
+bool deliver_fault(ThreadRec& t, int sig, int code, u64 address);
+/// The Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn,
+/// kill, tgkill, tkill. `n` is the number (arch::linux_nr), the arguments as they came.
+Answer signal_call(ThreadRec& t, long n, const u64* a);
+/// Is `n` one of them?
+bool is_signal_call(long n);
 
 // linux.cpp
 /// A Linux program's system call (a LinuxSyscall fault message): its answer.

@@ -59,6 +59,7 @@ void release_thread(ThreadRec& t) {
     if (t.wait == Wait::Pipe) pipe_unqueue(t); // (before its files: it holds one of them)
     drop_fs(t.fs);
     drop_files(t.files);
+    drop_sigactions(t.sig);
     if (t.wait == Wait::Futex) futex_unqueue(t);
     sleep_cancel(t);
     for (ThreadRec** link = &g_thread_by_tid[bucket(t.tid)]; *link; link = &(*link)->tid_next)
@@ -241,6 +242,7 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r) {
     ThreadRec* c = made.value();
     c->fs = t.fs, ++t.fs->refs;
     c->files = t.files, ++t.files->refs;
+    if ((c->sig = t.sig)) ++t.sig->refs;
     (void)start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
     return done(c->tid);
 }

@@ -36,6 +36,7 @@ void futex_enqueue(ThreadRec& t) {
 void answer(ThreadRec& t, long result) {
     if (t.wait == Wait::Futex) futex_unqueue(t);
     sleep_cancel(t);
+    if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false; // (ppoll's mask ends)
     t.wait = Wait::None;
     sys::reply_send(t.reply, static_cast<u64>(procserv::Reply::kDone), static_cast<u64>(result));
 }

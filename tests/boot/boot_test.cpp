@@ -508,6 +508,24 @@ TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosle
                       0);
 }
 
+TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a SIGSEGV handler that siglongjmps, EINTR, default actions, SIGCHLD, sigsuspend") {
+    run_linux_program("signals.c", "", "",
+                      {"kill(self, SIGUSR1): handler ran 1 times, signo 10, SI_USER 1, from me 1\n",
+                       "raise(SIGUSR2): handler ran 2 times, signo 12, SI_TKILL 1\n",
+                       "blocked: handler ran 0 more, pending 1; unblocked: it ran 1\n",
+                       "ignored: still alive, count 3\n",
+                       "SIGSEGV handler: fault address 0x10, and back by siglongjmp\n",
+                       "a second fault (the mask restored by siglongjmp): address 0x18\n",
+                       "a read interrupted by a handled signal: EINTR, exit 3\n", "SIGTERM's default: killed by 15\n",
+                       "abort(): killed by 6 (SIGABRT 6)\n", "SIGKILL with everything blocked: killed by 9\n",
+                       "SIGCHLD handler ran: 1\n", "child: the first SIGUSR2 ran its handler\n",
+                       "SA_RESETHAND: then killed by 12\n",
+                       "sigsuspend: -1 (EINTR 1), the handler ran 1, SIGUSR1 blocked again 1\n",
+                       "kill with signal 99: -1 (EINVAL 1)\n", "kill of no such process: -1 (ESRCH 1)\n",
+                       "sigaction(SIGKILL): -1 (EINVAL 1)\n", "kill(self, 0): 0\n"},
+                      0);
+}
+
 TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {
     const std::string arch = env_or("MK_ARCH", "x86_64");
     CommandResult fetched = run_command("scripts/busybox " + arch);

@@ -23,6 +23,10 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                // programs
                execve = 221,
                setpgid = 154, getpgid = 155, getpgrp = -1, getsid = 156, setsid = 157,
+               // signals
+               rt_sigreturn = 139, rt_sigpending = 136, kill = 129, tgkill = 131, tkill = 130, rt_sigsuspend = 133,
+               sigaltstack = 132,
+               pause = -1, ppoll = 73,
                // time
                clock_gettime = 113, clock_getres = 114, gettimeofday = 169, time = -1, nanosleep = 101,
                clock_nanosleep = 115, clock_settime = 112,

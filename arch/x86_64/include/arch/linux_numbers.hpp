@@ -22,6 +22,10 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                // programs
                execve = 59,
                setpgid = 109, getpgid = 121, getpgrp = 111, getsid = 124, setsid = 112,
+               // signals
+               rt_sigreturn = 15, rt_sigpending = 127, kill = 62, tgkill = 234, tkill = 200, rt_sigsuspend = 130,
+               sigaltstack = 131,
+               pause = 34, ppoll = 271,
                // time
                clock_gettime = 228, clock_getres = 229, gettimeofday = 96, time = 201, nanosleep = 35,
                clock_nanosleep = 230, clock_settime = 227,
@@ -36,6 +40,8 @@ constexpr unsigned long o_directory = 0200000;
 constexpr int clone_ctid_arg = 3, clone_tls_arg = 4;
 /// The register (portable index) a Linux call's result goes in: rax, the number's.
 constexpr unsigned result_register = 2;
+/// struct sigaction has sa_restorer here (handler, flags, restorer, mask).
+constexpr bool sigaction_has_restorer = true;
 /// uname(2)'s machine.
 constexpr const char* machine = "x86_64";
 } // namespace arch::linux_nr

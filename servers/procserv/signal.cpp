@@ -1,0 +1,355 @@
+// Signals of Linux programs: actions (rt_sigaction, shared under CLONE_SIGHAND), blocked
+// and pending sets (per thread, plus the process's own pending set for kill), sending
+// (kill, tgkill, tkill, SIGCHLD, SIGPIPE), and delivery: a handler is entered when the
+// thread's system call is answered (a thread waiting in one is interrupted: EINTR), or at
+// a fault; the frame is Linux's for the arch (arch/<arch>/include/arch/linux_signal.hpp)
+// and rt_sigreturn reads it back. A default action that ends the process does so at once,
+// wherever its threads are. A thread running user code when a handled signal arrives
+// takes it at its next system call (procserv cannot stop it mid-instruction without
+// saving its FP state, which the frame does not carry).
+#include "procserv.hpp"
+
+#include <arch/linux_numbers.hpp>
+#include <arch/linux_signal.hpp>
+
+namespace procserv {
+namespace {
+
+namespace nr = arch::linux_nr;
+namespace ls = arch::linux_signal;
+
+constexpr u64 kSigreturnPage = kMapEnd - kPage; // the trampoline handlers return through
+constexpr u64 kSigDfl = 0, kSigIgn = 1;
+constexpr u64 kSaSiginfo = 4, kSaRestorer = 0x04000000, kSaNodefer = 0x40000000, kSaResethand = 0x80000000;
+constexpr int kSigKill = 9, kSigStop = 19, kSigSegv = 11, kEintr = 4;
+constexpr int kSiUser = 0, kSiTkill = -6;
+
+constexpr u64 bit(int sig) { return u64{1} << (sig - 1); }
+constexpr u64 kUnblockable = bit(kSigKill) | bit(kSigStop);
+
+enum class Default { Term, Core, Ignore, Stop };
+Default default_action(int sig) {
+    switch (sig) {
+    case 17: case 18: case 23: case 28: return Default::Ignore;           // CHLD, CONT, URG, WINCH
+    case 19: case 20: case 21: case 22: return Default::Stop;             // STOP, TSTP, TTIN, TTOU
+    case 3: case 4: case 5: case 6: case 7: case 8: case 11: case 24: case 25: case 31: return Default::Core;
+    default: return Default::Term;
+    }
+}
+/// Does `sig` end the process when it is delivered (its action is the default's Term or
+/// Core)? Stop is taken as Ignore: there is no job control yet.
+bool ends_process(const ThreadRec& t, int sig) {
+    const u64 handler = t.sig ? t.sig->act[sig].handler : kSigDfl;
+    const Default d = default_action(sig);
+    return sig == kSigKill || (handler == kSigDfl && (d == Default::Term || d == Default::Core));
+}
+bool discarded(const ThreadRec& t, int sig) {
+    const u64 handler = t.sig ? t.sig->act[sig].handler : kSigDfl;
+    const Default d = default_action(sig);
+    return sig != kSigKill && (handler == kSigIgn || (handler == kSigDfl && (d == Default::Ignore || d == Default::Stop)));
+}
+
+/// A siginfo: signo, errno 0, code, then (kill) the sender's pid and uid 0, or (a fault)
+/// the address.
+void make_info(unsigned char (&info)[128], int sig, int code, int from, u64 address) {
+    memset(info, 0, sizeof info);
+    memcpy(info, &sig, 4);
+    memcpy(info + 8, &code, 4);
+    if (address) memcpy(info + 16, &address, 8);
+    else memcpy(info + 16, &from, 4);
+}
+
+unsigned char g_frame[ls::kFrameBytes]; // (procserv is single-threaded; the frame is big)
+
+/// Enter t's handler for `sig` from the registers `regs` (t's, with the call's result
+/// in place): the frame goes on t's stack. False if it cannot be written there.
+bool enter_handler(ThreadRec& t, u64* regs, int sig, int code, int from, u64 address) {
+    SigActions::Action& act = t.sig->act[sig];
+    const u64 frame_va = ls::frame_at(regs[abi::kRegSp]);
+    const u64 restorer = nr::sigaction_has_restorer && (act.flags & kSaRestorer) ? act.restorer : kSigreturnPage;
+    unsigned char info[128];
+    make_info(info, sig, code, from, address);
+    // (in rt_sigsuspend: the mask the handler's return restores is the one from before)
+    ls::build(g_frame, frame_va, regs, info, t.sigsuspended ? t.saved_mask : t.sigmask, restorer, address);
+    if (frame_va > regs[abi::kRegSp] || !copy_out(*t.proc->mm, frame_va, g_frame, ls::kFrameBytes)) return false;
+    ls::enter(regs, frame_va, sig, act.handler, restorer);
+    t.sigsuspended = false;
+    t.sigmask = (t.sigmask | act.mask | ((act.flags & kSaNodefer) ? 0 : bit(sig))) & ~kUnblockable;
+    if (act.flags & kSaResethand) act.handler = kSigDfl, act.flags &= ~kSaSiginfo;
+    return set_registers(t, regs).ok();
+}
+
+Answer resume_as_is() {
+    Answer x;
+    x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
+    return x;
+}
+
+/// The waiting call of t (its reply kept) ends with EINTR, and its handler runs.
+void interrupt(ThreadRec& t) {
+    if (t.wait == Wait::Pipe) pipe_unqueue(t);
+    if (t.wait == Wait::Futex) futex_unqueue(t);
+    sleep_cancel(t);
+    t.wait = Wait::None;
+    Answer x = deliver_signals(t, done(-kEintr));
+    if (x.reply) sys::reply_send(t.reply, x.label, x.w[0], x.w[1], x.w[2]);
+}
+
+bool interruptible(const ThreadRec& t) {
+    return t.linux_abi && (t.wait == Wait::Futex || t.wait == Wait::Pipe || t.wait == Wait::Sleep ||
+                           t.wait == Wait::Waitpid || t.wait == Wait::Pause);
+}
+
+// Who sent what, for the siginfo (the last sender of each signal to the thread or process).
+struct Sender {
+    int code, pid;
+};
+Sender g_last_sender[65];
+
+} // namespace
+
+SigActions* new_sigactions() {
+    SigActions* s = heap_new<SigActions>();
+    if (s) s->refs = 1;
+    return s;
+}
+
+SigActions* sigactions_for_child(ThreadRec& t, bool share) {
+    if (!t.sig) return nullptr;
+    if (share) return ++t.sig->refs, t.sig;
+    SigActions* s = new_sigactions();
+    if (s) *s = *t.sig, s->refs = 1;
+    return s;
+}
+
+void drop_sigactions(SigActions* s) {
+    if (s && --s->refs == 0) heap_free(s);
+}
+
+void exec_sigactions(ThreadRec& t) {
+    if (!t.sig) {
+        t.sig = new_sigactions(); // (a libsys program exec'ing a Linux one: all default)
+        return;
+    }
+    if (t.sig->refs > 1) { // shared with threads that are gone now, or another process
+        SigActions* own = sigactions_for_child(t, false);
+        if (!own) return;
+        drop_sigactions(t.sig);
+        t.sig = own;
+    }
+    for (SigActions::Action& a : t.sig->act)
+        if (a.handler != kSigIgn) a = {};
+}
+
+Result<void> map_sigreturn(Mm& mm) {
+    Region r{};
+    r.start = kSigreturnPage, r.end = kSigreturnPage + kPage, r.prot = kProtRead | kProtExec;
+    r.file = ls::kSigreturn, r.file_va = kSigreturnPage, r.file_len = sizeof ls::kSigreturn;
+    return mm_add_region(mm, r);
+}
+
+void send_thread_signal(ThreadRec& t, int sig, int code, int from) {
+    Process& p = *t.proc;
+    if (sig <= 0 || p.ended || p.group_exit) return;
+    if (ends_process(t, sig) && (sig == kSigKill || !(t.sigmask & bit(sig)))) {
+        kill_group(p, sig, nullptr);
+        return;
+    }
+    if (discarded(t, sig)) return;
+    g_last_sender[sig] = {code, from};
+    t.sigpending |= bit(sig);
+    if (!(t.sigmask & bit(sig)) && interruptible(t)) interrupt(t);
+}
+
+void send_process_signal(Process& p, int sig, int code, int from) {
+    if (sig <= 0 || p.ended || p.group_exit || !p.threads) return;
+    // The thread to take it: one that does not block it, one waiting in a call first.
+    ThreadRec* chosen = nullptr;
+    for (ThreadRec* t = p.threads; t; t = t->proc_next)
+        if (!(t->sigmask & bit(sig)) && (!chosen || (interruptible(*t) && !interruptible(*chosen)))) chosen = t;
+    if (chosen) {
+        send_thread_signal(*chosen, sig, code, from);
+        return;
+    }
+    // Every thread blocks it: the process keeps it until one unblocks it (SIGKILL never
+    // gets here: nobody blocks it).
+    if (discarded(*p.threads, sig)) return;
+    g_last_sender[sig] = {code, from};
+    p.sigpending |= bit(sig);
+}
+
+Answer deliver_signals(ThreadRec& t, Answer x) {
+    if (!t.sig || !t.linux_abi) return x;
+    Process& p = *t.proc;
+    auto plain = [&]() { // no handler runs: a call's own mask (rt_sigsuspend, ppoll) ends here
+        if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false;
+        return x;
+    };
+    for (;;) {
+        const u64 ready = (t.sigpending | p.sigpending) & ~t.sigmask;
+        if (!ready) return plain();
+        int sig = 1; // the lowest first (no count-trailing-zeros: riscv64 has no instruction for it)
+        while (!(ready & bit(sig))) ++sig;
+        if (t.sigpending & bit(sig)) t.sigpending &= ~bit(sig);
+        else p.sigpending &= ~bit(sig);
+        if (ends_process(t, sig)) {
+            kill_group(p, sig, nullptr);
+            return no_reply();
+        }
+        if (discarded(t, sig)) continue;
+        u64 regs[abi::kRegCount];
+        if (!get_registers(t, regs).ok()) return plain();
+        if (x.label == static_cast<u64>(abi::FaultReply::Resume)) regs[nr::result_register] = x.w[0]; // the call's result
+        if (!enter_handler(t, regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
+            kill_group(p, kSigSegv, nullptr); // (as Linux: a frame that cannot be written)
+            return no_reply();
+        }
+        return resume_as_is();
+    }
+}
+
+bool deliver_fault(ThreadRec& t, int sig, int code, u64 address) {
+    if (!t.sig || !t.linux_abi || (t.sigmask & bit(sig))) return false;
+    const u64 handler = t.sig->act[sig].handler;
+    if (handler == kSigDfl || handler == kSigIgn) return false;
+    u64 regs[abi::kRegCount];
+    return get_registers(t, regs).ok() && enter_handler(t, regs, sig, code, 0, address);
+}
+
+bool is_signal_call(long n) {
+    return n == nr::rt_sigaction || n == nr::rt_sigprocmask || n == nr::rt_sigpending || n == nr::rt_sigreturn ||
+           n == nr::kill || n == nr::tgkill || n == nr::tkill || n == nr::rt_sigsuspend || n == nr::pause ||
+           n == nr::ppoll;
+}
+
+Answer signal_call(ThreadRec& t, long n, const u64* a) {
+    Process& p = *t.proc;
+    Mm& mm = *p.mm;
+    // A signal may end the caller's own process (and free its records): after sending,
+    // look it up again by pid before answering.
+    const int my_pid = p.pid;
+    auto answer_caller = [my_pid]() {
+        Process* q = find_process(my_pid);
+        return q && !q->group_exit ? done(0) : no_reply();
+    };
+    if (!t.sig) return done(Errno{sys::kENOSYS});
+    if (n == nr::rt_sigaction) {
+        const int sig = static_cast<int>(a[0]);
+        if (a[3] != 8 || sig < 1 || sig > 64 || (a[1] && (sig == kSigKill || sig == kSigStop))) return done(Errno{sys::kEINVAL});
+        SigActions::Action& act = t.sig->act[sig];
+        // struct sigaction as the arch's kernel has it: handler, flags, [restorer,] mask
+        const u64 words = nr::sigaction_has_restorer ? 4 : 3;
+        u64 old[4] = {act.handler, act.flags, act.restorer, act.mask};
+        if (!nr::sigaction_has_restorer) old[2] = act.mask;
+        u64 fresh[4] = {};
+        if (a[1] && !copy_in(mm, a[1], fresh, words * 8)) return done(Errno{sys::kEFAULT});
+        if (a[2] && !copy_out(mm, a[2], old, words * 8)) return done(Errno{sys::kEFAULT});
+        if (a[1]) {
+            act.handler = fresh[0], act.flags = fresh[1];
+            act.restorer = nr::sigaction_has_restorer ? fresh[2] : 0;
+            act.mask = (nr::sigaction_has_restorer ? fresh[3] : fresh[2]) & ~kUnblockable;
+            if (discarded(t, sig)) { // ignoring it drops what is pending, as Linux does
+                for (ThreadRec* o = p.threads; o; o = o->proc_next) o->sigpending &= ~bit(sig);
+                p.sigpending &= ~bit(sig);
+            }
+        }
+        return done(0);
+    }
+    if (n == nr::rt_sigprocmask) {
+        constexpr u64 kBlock = 0, kUnblock = 1, kSetmask = 2;
+        if (a[3] != 8 || (a[1] && a[0] > kSetmask)) return done(Errno{sys::kEINVAL});
+        u64 set = 0;
+        if (a[1] && !copy_in(mm, a[1], &set, 8)) return done(Errno{sys::kEFAULT});
+        if (a[2] && !copy_out(mm, a[2], &t.sigmask, 8)) return done(Errno{sys::kEFAULT});
+        if (a[1]) {
+            if (a[0] == kBlock) t.sigmask |= set;
+            else if (a[0] == kUnblock) t.sigmask &= ~set;
+            else t.sigmask = set;
+            t.sigmask &= ~kUnblockable;
+        }
+        return done(0); // (what it unblocked is delivered as this answer goes)
+    }
+    if (n == nr::rt_sigpending) {
+        if (a[1] != 8) return done(Errno{sys::kEINVAL});
+        const u64 pending = t.sigpending | p.sigpending;
+        return done(copy_out(mm, a[0], &pending, 8) ? 0 : wire(Errno{sys::kEFAULT}));
+    }
+    if (n == nr::rt_sigreturn) {
+        u64 regs[abi::kRegCount];
+        if (!get_registers(t, regs).ok()) return done(Errno{sys::kEFAULT});
+        if (!copy_in(mm, ls::frame_of_sigreturn(regs[abi::kRegSp]), g_frame, ls::kFrameBytes)) {
+            kill_group(p, kSigSegv, nullptr);
+            return no_reply();
+        }
+        u64 mask = 0;
+        ls::restore(g_frame, regs, mask);
+        t.sigmask = mask & ~kUnblockable;
+        if (!set_registers(t, regs).ok()) return done(Errno{sys::kEFAULT});
+        return resume_as_is(); // (deliver_signals runs on it: what the old mask held back)
+    }
+    if (n == nr::pause || n == nr::rt_sigsuspend || n == nr::ppoll) {
+        // Wait for a signal (its handler ends the call with EINTR), with rt_sigsuspend's
+        // or ppoll's mask meanwhile; ppoll with no descriptors: its timeout ends it (0).
+        const u64 mask_va = n == nr::rt_sigsuspend ? a[0] : n == nr::ppoll ? a[3] : 0;
+        if (n == nr::ppoll && a[1] != 0) return done(Errno{sys::kENOSYS}); // (descriptors: not served yet)
+        if (mask_va && a[n == nr::rt_sigsuspend ? 1 : 4] != 8) return done(Errno{sys::kEINVAL});
+        u64 mask = t.sigmask, deadline = 0;
+        if (mask_va && !copy_in(mm, mask_va, &mask, 8)) return done(Errno{sys::kEFAULT});
+        if (n == nr::ppoll && a[2]) {
+            Result<u64> ns = timespec_ns(mm, a[2]);
+            if (!ns.ok()) return done(ns.error());
+            if (ns.value() == 0) return done(0);
+            deadline = now_ns() + ns.value();
+        }
+        if (mask_va) t.saved_mask = t.sigmask, t.sigmask = mask & ~kUnblockable, t.sigsuspended = true;
+        if ((t.sigpending | p.sigpending) & ~t.sigmask) return done(-kEintr); // (delivered as it goes)
+        if (!keep_reply(t, Wait::Pause)) {
+            if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false;
+            return done(Errno{sys::kENOMEM});
+        }
+        if (deadline) sleep_until(t, deadline);
+        return no_reply();
+    }
+    // kill, tgkill, tkill
+    const int sig = static_cast<int>(n == nr::kill ? a[1] : n == nr::tgkill ? a[2] : a[1]);
+    if (sig < 0 || sig > 64) return done(Errno{sys::kEINVAL});
+    if (n == nr::tgkill || n == nr::tkill) {
+        ThreadRec* target = find_thread(static_cast<int>(n == nr::tgkill ? a[1] : a[0]));
+        if (!target || (n == nr::tgkill && target->proc->pid != static_cast<int>(a[0])) || static_cast<int>(a[0]) <= 0)
+            return done(Errno{sys::kESRCH});
+        if (sig) send_thread_signal(*target, sig, kSiTkill, my_pid);
+        return answer_caller();
+    }
+    const int pid = static_cast<int>(a[0]);
+    if (pid > 0) {
+        Process* target = find_process(pid);
+        if (!target || target->ended) return done(Errno{sys::kESRCH});
+        if (sig) send_process_signal(*target, sig, kSiUser, my_pid);
+        return answer_caller();
+    }
+    // A group (0: the caller's; -1: everyone but the first process and the caller; -g: g).
+    const int group = pid == 0 ? p.pgid : -pid;
+    Process* found[64];
+    int count = 0, matched = 0;
+    bool self = false;
+    for_each_process([&](Process& q) {
+        if (q.ended || q.group_exit) return;
+        const bool in = pid == -1 ? (q.pid != g_first_pid && &q != &p) : q.pgid == group;
+        if (!in) return;
+        ++matched;
+        if (&q == &p) self = true;
+        else if (count < 64) found[count++] = &q; // (more than 64 at once: the rest are not reached)
+    });
+    if (!matched) return done(Errno{sys::kESRCH});
+    if (sig) {
+        int pids[64];
+        for (int i = 0; i < count; ++i) pids[i] = found[i]->pid; // (a kill may free records: by pid)
+        for (int i = 0; i < count; ++i)
+            if (Process* q = find_process(pids[i])) send_process_signal(*q, sig, kSiUser, my_pid);
+        if (self)
+            if (Process* q = find_process(my_pid)) send_process_signal(*q, sig, kSiUser, my_pid);
+    }
+    return answer_caller();
+}
+
+} // namespace procserv
