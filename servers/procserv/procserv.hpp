@@ -622,7 +622,9 @@ void send_thread_signal(ThreadRec& t, int sig, int code, int from);
 /// The answer `x` to a Linux call of `t` is about to go: if a signal is pending and not
 /// blocked, its handler is entered on the way (x becomes ResumeAsIs with the result in
 /// the result register), or its default action taken. `result_reg`: where x's value goes.
-Answer deliver_signals(ThreadRec& t, Answer x);
+/// `restartable`: x is an interrupted call's EINTR, which SA_RESTART turns into the call
+/// again.
+Answer deliver_signals(ThreadRec& t, Answer x, bool restartable = false);
 /// A fault of a Linux thread with a handler for `sig`: enter it (true), else false (the
 /// caller kills the process).
 bool deliver_fault(ThreadRec& t, int sig, int code, u64 address);

@@ -20,7 +20,8 @@ namespace ls = arch::linux_signal;
 
 constexpr u64 kSigreturnPage = kMapEnd - kPage; // the trampoline handlers return through
 constexpr u64 kSigDfl = 0, kSigIgn = 1;
-constexpr u64 kSaSiginfo = 4, kSaRestorer = 0x04000000, kSaNodefer = 0x40000000, kSaResethand = 0x80000000;
+constexpr u64 kSaSiginfo = 4, kSaRestorer = 0x04000000, kSaRestart = 0x10000000, kSaNodefer = 0x40000000,
+              kSaResethand = 0x80000000;
 constexpr int kSigKill = 9, kSigStop = 19, kSigSegv = 11, kEintr = 4;
 constexpr int kSiUser = 0, kSiTkill = -6;
 
@@ -85,13 +86,19 @@ Answer resume_as_is() {
     return x;
 }
 
-/// The waiting call of t (its reply kept) ends with EINTR, and its handler runs.
+/// The waiting call of t (its reply kept) ends with EINTR, and its handler runs; with
+/// SA_RESTART the call starts again after the handler instead (futex waits without a
+/// timeout, wait4, pipe reads and writes that moved nothing yet; as Linux, never sleeps,
+/// pause or sigsuspend). A pipe write that moved some bytes returns their count.
 void interrupt(ThreadRec& t) {
+    const bool restartable = (t.wait == Wait::Futex && !t.deadline) || t.wait == Wait::Waitpid ||
+                             (t.wait == Wait::Pipe && t.io_done == 0);
+    const long moved = t.wait == Wait::Pipe ? static_cast<long>(t.io_done) : 0;
     if (t.wait == Wait::Pipe) pipe_unqueue(t);
     if (t.wait == Wait::Futex) futex_unqueue(t);
     sleep_cancel(t);
     t.wait = Wait::None;
-    Answer x = deliver_signals(t, done(-kEintr));
+    Answer x = deliver_signals(t, done(moved ? moved : -kEintr), restartable && !moved);
     if (x.reply) sys::reply_send(t.reply, x.label, x.w[0], x.w[1], x.w[2]);
 }
 
@@ -178,7 +185,7 @@ void send_process_signal(Process& p, int sig, int code, int from) {
     p.sigpending |= bit(sig);
 }
 
-Answer deliver_signals(ThreadRec& t, Answer x) {
+Answer deliver_signals(ThreadRec& t, Answer x, bool restartable) {
     if (!t.sig || !t.linux_abi) return x;
     Process& p = *t.proc;
     auto plain = [&]() { // no handler runs: a call's own mask (rt_sigsuspend, ppoll) ends here
@@ -199,7 +206,10 @@ Answer deliver_signals(ThreadRec& t, Answer x) {
         if (discarded(t, sig)) continue;
         u64 regs[abi::kRegCount];
         if (!get_registers(t, regs).ok()) return plain();
-        if (x.label == static_cast<u64>(abi::FaultReply::Resume)) regs[nr::result_register] = x.w[0]; // the call's result
+        if (restartable && (t.sig->act[sig].flags & kSaRestart))
+            regs[abi::kRegIp] -= ls::kSyscallBytes; // the call again, its registers untouched
+        else if (x.label == static_cast<u64>(abi::FaultReply::Resume))
+            regs[nr::result_register] = x.w[0]; // the call's result
         if (!enter_handler(t, regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
             kill_group(p, kSigSegv, nullptr); // (as Linux: a frame that cannot be written)
             return no_reply();

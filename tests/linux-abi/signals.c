@@ -112,6 +112,32 @@ int main(void) {
     close(p[1]);
     printf("a read interrupted by a handled signal: EINTR, exit %d\n", WEXITSTATUS(status));
 
+    /* SA_RESTART: the read starts again after the handler, and gets the byte. */
+    pipe(p);
+    pid = fork();
+    if (pid == 0) {
+        g_count = 0;
+        struct sigaction s2;
+        memset(&s2, 0, sizeof s2);
+        s2.sa_handler = on_plain;
+        s2.sa_flags = SA_RESTART;
+        sigaction(SIGUSR1, &s2, NULL);
+        char c = 0;
+        close(p[1]);
+        ssize_t n = read(p[0], &c, 1);
+        _exit(n == 1 && c == 'x' && g_count >= 1 ? 4 : 9);
+    }
+    close(p[0]);
+    for (int round = 0; round < 5; ++round) {
+        for (int i = 0; i < 100; ++i) sched_yield();
+        kill(pid, SIGUSR1);
+    }
+    for (int i = 0; i < 100; ++i) sched_yield();
+    write(p[1], "x", 1);
+    status = child_status(pid);
+    close(p[1]);
+    printf("SA_RESTART: the read restarted and got its byte: exit %d\n", WEXITSTATUS(status));
+
     /* Default actions */
     pid = fork();
     if (pid == 0) {

@@ -28,6 +28,9 @@ constexpr u64 kRegsAt = kMcontextAt + 8, kSpAt = kRegsAt + 31 * 8, kPcAt = kSpAt
 constexpr u64 kReservedAt = kMcontextAt + 288, kRecordAt = kReservedAt + 4096;
 constexpr u64 kFrameBytes = kRecordAt + 16;
 constexpr u64 kFrameRoom = kFrameBytes + 16;
+/// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
+/// resumes this far back.
+constexpr u64 kSyscallBytes = 4;
 
 constexpr u64 frame_at(u64 sp) { return (sp - kFrameBytes) & ~u64{15}; }
 

@@ -23,6 +23,9 @@ constexpr unsigned char kSigreturn[] = {0x93, 0x08, 0xb0, 0x08, 0x73, 0x00, 0x00
 constexpr u64 kInfoAt = 0, kUcontextAt = 128, kSigmaskAt = kUcontextAt + 40, kMcontextAt = kUcontextAt + 176;
 constexpr u64 kFrameBytes = kMcontextAt + 256 + 528;
 constexpr u64 kFrameRoom = kFrameBytes + 16;
+/// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
+/// resumes this far back.
+constexpr u64 kSyscallBytes = 4;
 
 constexpr u64 frame_at(u64 sp) { return (sp - kFrameBytes) & ~u64{15}; }
 

@@ -27,6 +27,9 @@ constexpr u64 kUcontextAt = 8, kMcontextAt = kUcontextAt + 40, kSigmaskAt = kMco
 constexpr u64 kFrameBytes = kInfoAt + 128;
 /// Bytes a frame's tail may need to reach 16 more (alignment), for the caller's checks.
 constexpr u64 kFrameRoom = kFrameBytes + 16;
+/// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
+/// resumes this far back.
+constexpr u64 kSyscallBytes = 2;
 
 /// sigcontext's general registers, in its order (r8..r15, rdi, rsi, rbp, rbx, rdx, rax,
 /// rcx, rsp, rip, eflags), as register file indices.
