@@ -113,7 +113,9 @@ int main(void) {
     printf("a read interrupted by a handled signal: EINTR, exit %d\n", WEXITSTATUS(status));
 
     /* SA_RESTART: the read starts again after the handler, and gets the byte. */
+    int ready[2];
     pipe(p);
+    pipe(ready);
     pid = fork();
     if (pid == 0) {
         g_count = 0;
@@ -122,12 +124,17 @@ int main(void) {
         s2.sa_handler = on_plain;
         s2.sa_flags = SA_RESTART;
         sigaction(SIGUSR1, &s2, NULL);
+        write(ready[1], "r", 1); /* (the handler is in place: signals may come) */
         char c = 0;
         close(p[1]);
         ssize_t n = read(p[0], &c, 1);
         _exit(n == 1 && c == 'x' && g_count >= 1 ? 4 : 9);
     }
     close(p[0]);
+    char r1;
+    read(ready[0], &r1, 1);
+    close(ready[0]);
+    close(ready[1]);
     for (int round = 0; round < 5; ++round) {
         for (int i = 0; i < 100; ++i) sched_yield();
         kill(pid, SIGUSR1);
