@@ -122,6 +122,14 @@ Answer sleep(ThreadRec& t, u64 clock, bool absolute, u64 req) {
     return no_reply(); // (signals do not interrupt it yet: rem is never written)
 }
 
+/// The process's real-time timer as struct itimerval {interval, value} (timevals).
+void get_itimer(const Process& p, long (&out)[4]) {
+    const u64 now = now_ns(), left = p.alarm_at > now ? p.alarm_at - now : p.alarm_at ? 1000 : 0;
+    out[0] = static_cast<long>(p.alarm_interval / kNsPerSecond), out[1] = static_cast<long>(p.alarm_interval % kNsPerSecond / 1000);
+    out[2] = static_cast<long>(left / kNsPerSecond), out[3] = static_cast<long>((left % kNsPerSecond + 999) / 1000);
+    if (out[3] == 1000000) ++out[2], out[3] = 0;
+}
+
 /// A vfork's caller: it waits (its reply kept) until the child execs or ends.
 Answer vfork_wait(ThreadRec& t, Result<long> tid) {
     if (!tid.ok()) return done(tid);
@@ -373,6 +381,29 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         const long seconds = static_cast<long>((g_realtime_base + now_ns()) / kNsPerSecond);
         if (a0 && !copy_out(mm, a0, &seconds, sizeof seconds)) return done(Errno{sys::kEFAULT});
         return done(seconds);
+    }
+    if (n == nr::getitimer || n == nr::setitimer) { // ITIMER_REAL only (no CPU time is counted yet)
+        if (a0 != 0) return done(Errno{sys::kEINVAL});
+        long old[4];
+        get_itimer(p, old);
+        const u64 out = n == nr::getitimer ? a1 : a2;
+        if (n == nr::setitimer && a1) {
+            long fresh[4];
+            if (!copy_in(mm, a1, fresh, sizeof fresh)) return done(Errno{sys::kEFAULT});
+            for (int i = 0; i < 4; ++i)
+                if (fresh[i] < 0 || (i % 2 && fresh[i] > 999999)) return done(Errno{sys::kEINVAL});
+            const u64 interval = static_cast<u64>(fresh[0]) * kNsPerSecond + static_cast<u64>(fresh[1]) * 1000;
+            const u64 value = static_cast<u64>(fresh[2]) * kNsPerSecond + static_cast<u64>(fresh[3]) * 1000;
+            set_alarm(p, value ? now_ns() + value : 0, interval);
+        }
+        if (out && !copy_out(mm, out, old, sizeof old)) return done(Errno{sys::kEFAULT});
+        return done(0);
+    }
+    if (n == nr::alarm) { // the seconds that were left (rounded up), and a new alarm (0: none)
+        long old[4];
+        get_itimer(p, old);
+        set_alarm(p, a0 ? now_ns() + (a0 & 0xffffffffu) * kNsPerSecond : 0, 0);
+        return done(old[2] + (old[3] ? 1 : 0));
     }
     if (n == nr::nanosleep) return sleep(t, kClockMonotonic, false, a0);
     if (n == nr::clock_nanosleep) {

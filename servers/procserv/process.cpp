@@ -107,6 +107,7 @@ void recheck_waiters(Process& parent) {
 
 void end_process(Process& p) {
     p.ended = true;
+    set_alarm(p, 0, 0);
     --g_live_procs;
     if (p.pid == g_first_pid) g_first_status = p.status;
     drop_ended_records(p);

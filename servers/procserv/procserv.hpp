@@ -268,6 +268,8 @@ struct Process {
     int pgid, sid;                     // its process group and session (inherited; setpgid, setsid)
     char exe[kPathMax];                // the program's absolute name (/proc/self/exe)
     u64 sigpending;                    // signals sent to the process, not yet taken by a thread
+    u64 alarm_at, alarm_interval;      // ITIMER_REAL (alarm, setitimer): the clock's ns; 0: off
+    Process *alarm_prev, *alarm_next;  // in the list of processes with one (time.cpp)
     Process* pid_next;                 // in its pid's hash chain (process.cpp)
     Process* parent;                   // null once it is an orphan (its ppid is then 0)
     Process* children;                 // its children (alive or waiting to be reaped)
@@ -598,6 +600,9 @@ void expire_sleepers();
 /// procserv's own receive gives up at the earliest deadline (ThreadMethod::SetTimeout);
 /// `fired`: the kernel's timeout fired (it is disarmed now).
 void arm_timer(bool fired);
+/// Set (at != 0) or cancel the process's real-time timer: SIGALRM at `at`, then every
+/// `interval` (0: once).
+void set_alarm(Process& p, u64 at, u64 interval);
 /// A struct timespec at `va` as nanoseconds: EFAULT; EINVAL (tv_nsec out of range, or a
 /// negative time).
 Result<u64> timespec_ns(Mm& mm, u64 va);

@@ -13,7 +13,29 @@ u64 g_realtime_base = 0;
 namespace {
 ThreadRec* g_sleepers; // earliest deadline first
 u64 g_armed;           // the deadline procserv's own receive has now (0: none)
+Process* g_alarms;     // processes with a real-time timer (few: a plain list)
+
+/// The earliest deadline of all: a sleeper's or a timer's (0: none).
+u64 next_deadline() {
+    u64 want = g_sleepers ? g_sleepers->deadline : 0;
+    for (Process* p = g_alarms; p; p = p->alarm_next)
+        if (!want || p->alarm_at < want) want = p->alarm_at;
+    return want;
+}
 } // namespace
+
+void set_alarm(Process& p, u64 at, u64 interval) {
+    if (p.alarm_at) { // off the list first
+        (p.alarm_prev ? p.alarm_prev->alarm_next : g_alarms) = p.alarm_next;
+        if (p.alarm_next) p.alarm_next->alarm_prev = p.alarm_prev;
+        p.alarm_prev = p.alarm_next = nullptr;
+    }
+    p.alarm_at = at, p.alarm_interval = at ? interval : 0;
+    if (!at) return;
+    p.alarm_next = g_alarms;
+    if (g_alarms) g_alarms->alarm_prev = &p;
+    g_alarms = &p;
+}
 
 u64 now_ns() { return sys::read_clock(root::kMachine); }
 
@@ -37,8 +59,24 @@ void sleep_cancel(ThreadRec& t) {
 }
 
 void expire_sleepers() {
-    if (!g_sleepers) return;
+    if (!g_sleepers && !g_alarms) return;
     const u64 now = now_ns();
+    // Timers first: SIGALRM to each process whose time has come (a periodic one goes on,
+    // counted from its last time; ticks missed meanwhile are one signal, as Linux's).
+    int due[32], count = 0;
+    for (Process* p = g_alarms; p && count < 32; p = p->alarm_next)
+        if (p->alarm_at <= now) due[count++] = p->pid;
+    for (int i = 0; i < count; ++i) {
+        Process* p = find_process(due[i]);
+        if (!p || !p->alarm_at) continue;
+        u64 next = 0;
+        if (p->alarm_interval) {
+            next = p->alarm_at;
+            while (next <= now) next += p->alarm_interval;
+        }
+        set_alarm(*p, next, p->alarm_interval);
+        send_process_signal(*p, 14 /* SIGALRM */, 0x80 /* SI_KERNEL */, 0);
+    }
     while (ThreadRec* t = g_sleepers) {
         if (t->deadline > now) break;
         // (answer() takes it off the list, and a futex waiter off its queue)
@@ -48,7 +86,7 @@ void expire_sleepers() {
 
 void arm_timer(bool fired) {
     if (fired) g_armed = 0;
-    const u64 want = g_sleepers ? g_sleepers->deadline : 0;
+    const u64 want = next_deadline();
     if (want == g_armed) return;
     sys::thread_set_timeout(root::kThread, want);
     g_armed = want;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/time.h>
 #include <time.h>
@@ -16,6 +17,9 @@ static long long ms_since(const struct timespec *a) {
     clock_gettime(CLOCK_MONOTONIC, &b);
     return (b.tv_sec - a->tv_sec) * 1000LL + (b.tv_nsec - a->tv_nsec) / 1000000;
 }
+
+static volatile sig_atomic_t g_alarms;
+static void on_alarm(int sig) { (void)sig, g_alarms++; }
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
@@ -93,6 +97,21 @@ int main(void) {
     if (deadline.tv_nsec >= 1000000000) deadline.tv_sec += 1, deadline.tv_nsec -= 1000000000;
     r = sem_timedwait(&sem, &deadline);
     printf("sem_timedwait: %d (ETIMEDOUT %d)\n", r, errno == ETIMEDOUT);
+
+    /* The real-time timer: SIGALRM, once (alarm) or periodically (setitimer). */
+    signal(SIGALRM, on_alarm);
+    alarm(5);
+    unsigned left = alarm(0);
+    printf("alarm(0) after alarm(5): %u seconds were left\n", left);
+    struct itimerval it = {{0, 20000}, {0, 30000}}, got;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (g_alarms < 3) pause();
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    getitimer(ITIMER_REAL, &got);
+    printf("setitimer every 20 ms: SIGALRM %d times, after at least 70 ms %d; then off %d\n", (int)g_alarms,
+           ms_since(&a) >= 70, got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0);
 
     /* The errors */
     struct timespec bad = {0, 1000000000};

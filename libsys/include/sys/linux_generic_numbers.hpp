@@ -30,6 +30,7 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                // time
                clock_gettime = 113, clock_getres = 114, gettimeofday = 169, time = -1, nanosleep = 101,
                clock_nanosleep = 115, clock_settime = 112,
+               alarm = -1, setitimer = 103, getitimer = 102,
                // identity and limits
                getuid = 174, getgid = 176, geteuid = 175, getegid = 177, getrlimit = 163,
                sched_getaffinity = 123;

@@ -29,6 +29,7 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                // time
                clock_gettime = 228, clock_getres = 229, gettimeofday = 96, time = 201, nanosleep = 35,
                clock_nanosleep = 230, clock_settime = 227,
+               alarm = 37, setitimer = 38, getitimer = 36,
                // identity and limits
                getuid = 102, getgid = 104, geteuid = 107, getegid = 108, getrlimit = 97,
                sched_getaffinity = 204;
