@@ -348,6 +348,11 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         }
         if (op == kWake || (op == kWakeBitset && static_cast<u32>(a5) == ~0u))
             return done(futex_wake(t, a0, a2 > 0x7fffffff ? 0x7fffffff : a2));
+        constexpr u64 kRequeue = 3, kCmpRequeue = 4, kWakeOp = 5;
+        auto count = [](u64 v) { return static_cast<u64>(static_cast<int>(v) < 0 ? 0 : static_cast<int>(v)); };
+        if (op == kRequeue || op == kCmpRequeue) // (n2 travels in the timeout's place)
+            return done(futex_requeue(t, a0, count(a2), a4, count(a3), op == kCmpRequeue, static_cast<u32>(a5)));
+        if (op == kWakeOp) return done(futex_wake_op(t, a0, count(a2), a4, count(a3), static_cast<u32>(a5)));
         return done(not_yet(static_cast<u64>(n)));
     }
     if (n == nr::sched_yield) return done(0); // (its call was the yield: others ran meanwhile)

@@ -392,6 +392,11 @@ void futex_wake_at(Mm* mm, u64 addr, long n, long& woken);
 void futex_unqueue(ThreadRec& t);
 Answer futex_wait(ThreadRec& t, u64 addr, u64 val, u64 deadline = 0);
 Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n);
+/// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE (`compare`: *addr must hold `expected`, else EAGAIN):
+/// wake up to n waiters of addr, move up to n2 of the others to addr2.
+Result<long> futex_requeue(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, bool compare, u32 expected);
+/// FUTEX_WAKE_OP with Linux's encoded operation and comparison.
+Result<long> futex_wake_op(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, u32 op);
 
 // memory.cpp
 /// What touching a page came to: backed now, there already, or the process must die

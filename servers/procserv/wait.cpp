@@ -87,6 +87,70 @@ Answer futex_wait(ThreadRec& t, u64 addr, u64 val, u64 deadline) {
     return no_reply(); // futex_wake answers, or the deadline
 }
 
+Result<long> futex_requeue(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, bool compare, u32 expected) {
+    Process& p = *t.proc;
+    u32 now = 0, dummy = 0;
+    if (addr % 4 || addr2 % 4) return Errno{sys::kEINVAL};
+    if (!copy_in(*p.mm, addr, &now, sizeof now) || !copy_in(*p.mm, addr2, &dummy, sizeof dummy)) return Errno{sys::kEFAULT};
+    if (compare && now != expected) return Errno{sys::kEAGAIN};
+    long woken = 0, moved = 0;
+    futex_wake_at(p.mm, addr, static_cast<long>(n), woken);
+    const FutexKey from = futex_key(*p.mm, addr), to = futex_key(*p.mm, addr2);
+    if (from.space == to.space && from.at == to.at) return woken; // (the same word: nothing to move)
+    for (ThreadRec *w = g_futex_head[futex_bucket(from.space, from.at)], *next; w && moved < static_cast<long>(n2); w = next) {
+        next = w->futex_next;
+        if (w->futex_space != from.space || w->futex_addr != from.at) continue;
+        futex_unqueue(*w);
+        w->futex_space = to.space, w->futex_addr = to.at;
+        futex_enqueue(*w);
+        ++moved;
+    }
+    return compare ? woken + moved : woken;
+}
+
+Result<long> futex_wake_op(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, u32 op) {
+    // *addr2 changes by the encoded operation; addr's waiters wake (up to n), and addr2's
+    // (up to n2) if its old value passes the encoded comparison. procserv runs alone on
+    // the CPU meanwhile, so the change is atomic for the program's threads.
+    Process& p = *t.proc;
+    if (addr % 4 || addr2 % 4) return Errno{sys::kEINVAL};
+    int old = 0;
+    if (!copy_in(*p.mm, addr2, &old, sizeof old) || !int_writable(*p.mm, addr2)) return Errno{sys::kEFAULT};
+    const unsigned kind = (op >> 28) & 7, cmp = (op >> 24) & 15;
+    int oparg = static_cast<int>((op >> 12) & 0xfff), cmparg = static_cast<int>(op & 0xfff);
+    if (oparg & 0x800) oparg -= 0x1000; // (12-bit signed)
+    if (cmparg & 0x800) cmparg -= 0x1000;
+    if (op & (8u << 28)) oparg = 1 << (oparg & 31); // FUTEX_OP_OPARG_SHIFT
+    int fresh;
+    switch (kind) {
+    case 0: fresh = oparg; break;        // SET
+    case 1: fresh = old + oparg; break;  // ADD
+    case 2: fresh = old | oparg; break;  // OR
+    case 3: fresh = old & ~oparg; break; // ANDN
+    case 4: fresh = old ^ oparg; break;  // XOR
+    default: return Errno{sys::kENOSYS};
+    }
+    bool pass;
+    switch (cmp) {
+    case 0: pass = old == cmparg; break;
+    case 1: pass = old != cmparg; break;
+    case 2: pass = old < cmparg; break;
+    case 3: pass = old <= cmparg; break;
+    case 4: pass = old > cmparg; break;
+    case 5: pass = old >= cmparg; break;
+    default: return Errno{sys::kENOSYS};
+    }
+    (void)store_int(*p.mm, addr2, fresh);
+    long woken = 0;
+    futex_wake_at(p.mm, addr, static_cast<long>(n), woken);
+    if (pass) {
+        long more = 0;
+        futex_wake_at(p.mm, addr2, static_cast<long>(n2), more);
+        woken += more;
+    }
+    return woken;
+}
+
 Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n) {
     Process& p = *t.proc;
     int now = 0;

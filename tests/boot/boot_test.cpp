@@ -537,6 +537,16 @@ TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a 
                       0);
 }
 
+TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP") {
+    run_linux_program("futex.c", "", "",
+                      {"FUTEX_CMP_REQUEUE moved 2 waiters; with a stale value: -1 (EAGAIN 1)\n",
+                       "woken at the new word: 1 then 1; both threads done 1\n",
+                       "FUTEX_WAKE_OP: 0 woken, the second word is now 5\n",
+                       "FUTEX_WAKE_OP with OR 2: 0 woken, the word is now 7\n",
+                       "FUTEX_REQUEUE to an unaligned word: -1 (EINVAL 1)\n"},
+                      0);
+}
+
 TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {
     const std::string arch = env_or("MK_ARCH", "x86_64");
     CommandResult fetched = run_command("scripts/busybox " + arch);
