@@ -320,6 +320,10 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         if (a3 && !copy_out(mm, a3, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
         return waitpid(t, static_cast<int>(a0), a2, a1, true);
     }
+    if (n == nr::waitid) { // (rusage is not kept: zeros)
+        if (a4 && !copy_out(mm, a4, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
+        return waitid(t, a0, a1, a2, a3);
+    }
     if (n == nr::setpgid) return done(do_setpgid(t, static_cast<int>(a0), static_cast<int>(a1)));
     if (n == nr::getpgid) return done(do_getpgid(t, static_cast<int>(a0), false));
     if (n == nr::getpgrp) return done(do_getpgid(t, 0, false));

@@ -88,10 +88,41 @@ Result<long> try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait)
         must_wait = true;
         return 0;
     }
-    if (status_va && !store_int(*parent.mm, status_va, found->status)) return Errno{sys::kEFAULT};
     int reaped = found->pid;
+    if (t.wait_info) { // waitid: a siginfo (SIGCHLD; CLD_EXITED 1 / CLD_KILLED 2; pid, uid, status)
+        const int st = found->status, info[7] = {kSigChld, 0, sys::wifexited(st) ? 1 : 2, 0, reaped, 0,
+                                                 sys::wifexited(st) ? sys::wexitstatus(st) : sys::wtermsig(st)};
+        if (status_va && !copy_out(*parent.mm, status_va, info, sizeof info)) return Errno{sys::kEFAULT};
+        if (t.wait_keep) return 0; // WNOWAIT: it stays waitable
+        free_process(*found);
+        return 0;
+    }
+    if (status_va && !store_int(*parent.mm, status_va, found->status)) return Errno{sys::kEFAULT};
     free_process(*found);
     return reaped;
+}
+
+Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options) {
+    constexpr u64 kPAll = 0, kPPid = 1, kPPgid = 2, kWExited = 4, kWStopped = 2, kWNowait = 0x01000000;
+    constexpr u64 kLinuxOnly = 0xe0000000; // __WNOTHREAD, __WALL, __WCLONE
+    if (options & ~(sys::WNOHANG | kWStopped | kWExited | sys::WCONTINUED | kWNowait | kLinuxOnly) ||
+        !(options & (kWExited | kWStopped | sys::WCONTINUED)) || idtype > kPPgid || (idtype == kPPid && static_cast<int>(id) <= 0))
+        return done(Errno{sys::kEINVAL});
+    if (!(options & kWExited)) return done(Errno{sys::kECHILD}); // (nothing stops or continues yet)
+    const long pid = idtype == kPAll ? -1 : idtype == kPPid ? static_cast<int>(id) : id ? -static_cast<long>(static_cast<int>(id)) : 0;
+    if (info_va && !int_writable(*t.proc->mm, info_va + 124)) return done(Errno{sys::kEFAULT});
+    t.wait_info = true, t.wait_keep = options & kWNowait;
+    bool must_wait = false;
+    Result<long> r = try_waitpid(t, pid, info_va, must_wait);
+    if (!must_wait || (options & sys::WNOHANG)) {
+        t.wait_info = false;
+        if (must_wait && info_va) (void)copy_out(*t.proc->mm, info_va, g_zero_page, 128); // none ended: zeros
+        return done(r.ok() ? Result<long>(0) : r);
+    }
+    if (!keep_reply(t, Wait::Waitpid)) return t.wait_info = false, done(Errno{sys::kENOMEM});
+    t.wait_pid = pid;
+    t.wait_status = info_va;
+    return no_reply(); // end_process answers
 }
 
 /// A child of `parent` ended: its waitpid callers look again.
@@ -101,7 +132,7 @@ void recheck_waiters(Process& parent) {
         if (w->wait != Wait::Waitpid) continue;
         bool must_wait = false;
         Result<long> r = try_waitpid(*w, w->wait_pid, w->wait_status, must_wait);
-        if (!must_wait) answer(*w, wire(r));
+        if (!must_wait) w->wait_info = false, answer(*w, wire(r));
     }
 }
 

@@ -244,6 +244,8 @@ struct ThreadRec {
     u64 futex_addr;          // Shared object: a futex in shared memory is the same for all)
     long wait_pid;   // Wait::Waitpid: the pid asked for (-1: any child)
     u64 wait_status; // Wait::Waitpid: where the status goes (0: nowhere)
+    bool wait_info;  // ... as waitid's siginfo instead of an int
+    bool wait_keep;  // ... and WNOWAIT: the child stays waitable
     // Wait::Pipe: a read or write of `io_file` (one reference held) at io_buf, io_len bytes
     // of which io_done are done; in its pipe's queue.
     OpenFile* io_file;
@@ -372,6 +374,10 @@ void kill_group(Process& p, int status, ThreadRec* except);
 /// any of group -pid. Options WNOHANG, WUNTRACED and WCONTINUED (nothing stops yet),
 /// and for Linux programs also __WALL, __WCLONE, __WNOTHREAD (`linux`).
 Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux = false);
+/// waitid(2): P_ALL (0), P_PID (1), P_PGID (2; id 0: the caller's group); WEXITED must be
+/// in options, WNOHANG and WNOWAIT work, WSTOPPED and WCONTINUED are accepted (nothing
+/// stops yet); the child's siginfo goes to info_va (zeros with WNOHANG when none ended).
+Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options);
 /// setpgid(2), getpgid(2), setsid(2), getsid(2): ESRCH, EPERM, EINVAL as Linux.
 Result<long> do_setpgid(ThreadRec& t, long pid, long pgid);
 Result<long> do_getpgid(ThreadRec& t, long pid, bool session);

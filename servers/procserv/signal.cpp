@@ -98,6 +98,7 @@ void interrupt(ThreadRec& t) {
     if (t.wait == Wait::Futex) futex_unqueue(t);
     sleep_cancel(t);
     t.wait = Wait::None;
+    t.wait_info = false;
     Answer x = deliver_signals(t, done(moved ? moved : -kEintr), restartable && !moved);
     if (x.reply) sys::reply_send(t.reply, x.label, x.w[0], x.w[1], x.w[2]);
 }

@@ -427,10 +427,13 @@ TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it do
                       {"hello from glibc: 2 arguments: ", " seven\n", "malloc'd 1 MiB, pid "}, 7);
 }
 
-TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins) and fork + wait4, as on Linux") {
+TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins), fork + wait4, waitid, as on Linux") {
     run_linux_program("threads.c", "", "",
                       {"64 threads joined: counter 2080000, sum of their results 2080\n",
-                       "fork: the child exited with 5; the parent's counter is still 2080000\n"},
+                       "fork: the child exited with 5; the parent's counter is still 2080000\n",
+                       "waitid WNOWAIT: 0, the child 1, CLD_EXITED 1, status 7; then reaped: 0, the child 1\n",
+                       "waitid with no child: -1 (ECHILD 1)\n", "waitid WNOHANG while it runs: 0, si_pid 0; killed: 0, "
+                       "CLD_KILLED 1, signal 9\n", "waitid without WEXITED: -1 (EINVAL 1)\n"},
                       0);
 }
 

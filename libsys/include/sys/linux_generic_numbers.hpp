@@ -21,6 +21,7 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                utimensat = 88,
                renameat2 = 276, faccessat2 = 439,
                // programs
+               waitid = 95,
                execve = 221,
                setpgid = 154, getpgid = 155, getpgrp = -1, getsid = 156, setsid = 157,
                // signals

@@ -20,6 +20,7 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                utimensat = 280,
                renameat2 = 316, faccessat2 = 439,
                // programs
+               waitid = 247,
                execve = 59,
                setpgid = 109, getpgid = 121, getpgrp = 111, getsid = 124, setsid = 112,
                // signals
