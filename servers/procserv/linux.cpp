@@ -278,6 +278,11 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     if (n == nr::getpid) return done(p.pid);
     if (n == nr::gettid) return done(t.tid);
     if (n == nr::getppid) return done(p.parent ? p.parent->pid : 0);
+    if (n == nr::set_robust_list) {
+        if (a1 != 24) return done(Errno{sys::kEINVAL}); // sizeof(struct robust_list_head)
+        t.robust_list = a0;
+        return done(0);
+    }
     if (n == nr::set_tid_address) {
         t.clear_tid = a0;
         return done(t.tid);
@@ -399,8 +404,10 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         if (n == nr::setitimer && a1) {
             long fresh[4];
             if (!copy_in(mm, a1, fresh, sizeof fresh)) return done(Errno{sys::kEFAULT});
-            for (int i = 0; i < 4; ++i)
+            for (int i = 0; i < 4; ++i) {
                 if (fresh[i] < 0 || (i % 2 && fresh[i] > 999999)) return done(Errno{sys::kEINVAL});
+                if (i % 2 == 0 && fresh[i] > 0xffffffffL) fresh[i] = 0xffffffffL; // (136 years: "never")
+            }
             const u64 interval = static_cast<u64>(fresh[0]) * kNsPerSecond + static_cast<u64>(fresh[1]) * 1000;
             const u64 value = static_cast<u64>(fresh[2]) * kNsPerSecond + static_cast<u64>(fresh[3]) * 1000;
             set_alarm(p, value ? now_ns() + value : 0, interval);

@@ -390,6 +390,7 @@ Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va) {
         if (!o) break;
         end_thread(*o, 0);
     }
+    if (t.robust_list) release_robust_list(t); // (the new program registers its own)
     if (t.clear_tid) {
         int zero = 0;
         long woken = 0;

@@ -261,6 +261,7 @@ struct ThreadRec {
     SigActions* sig;  // its actions (null: a libsys thread, all default)
     u64 sigmask;      // blocked (bit n-1 for signal n)
     u64 sigpending;   // sent to this thread, not yet delivered
+    u64 robust_list;   // set_robust_list's head: its mutexes are released at the thread's end
     bool sigsuspended; // in rt_sigsuspend / ppoll with a mask: sigmask is the call's, ...
     u64 saved_mask;    // ... and this the one to restore when it ends
 };
@@ -394,6 +395,9 @@ void answer(ThreadRec& t, long result);
 /// Keep the reply to the call `t` just made, until answer(): the call waits for `why`.
 bool keep_reply(ThreadRec& t, Wait why);
 void futex_wake_at(Mm* mm, u64 addr, long n, long& woken);
+/// The thread ends: every robust mutex it holds (set_robust_list) is marked
+/// FUTEX_OWNER_DIED and one waiter woken, as Linux does.
+void release_robust_list(ThreadRec& t);
 /// A thread waiting on a futex leaves its queue (it is answered, or it ends).
 void futex_unqueue(ThreadRec& t);
 Answer futex_wait(ThreadRec& t, u64 addr, u64 val, u64 deadline = 0);

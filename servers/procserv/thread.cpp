@@ -134,6 +134,7 @@ void end_thread(ThreadRec& t, int code) {
     sys::cap_delete(root::kCapSpace, t.thread);
     Process& p = *t.proc;
     vfork_release(t);
+    if (t.robust_list) release_robust_list(t);
     if (t.clear_tid) {
         int zero = 0;
         if (copy_out(*p.mm, t.clear_tid, &zero, sizeof zero)) {

@@ -151,6 +151,33 @@ Result<long> futex_wake_op(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, u32
     return woken;
 }
 
+void release_robust_list(ThreadRec& t) {
+    // struct robust_list_head { list (next pointer), futex_offset, list_op_pending }: each
+    // entry's futex word is at entry + futex_offset; the list ends back at the head.
+    constexpr u32 kOwnerDied = 0x40000000, kWaiters = 0x80000000, kTidMask = 0x3fffffff;
+    Mm& mm = *t.proc->mm;
+    const u64 head = t.robust_list;
+    t.robust_list = 0;
+    u64 h[3];
+    if (!head || !copy_in(mm, head, h, sizeof h)) return;
+    auto release = [&](u64 entry) {
+        const u64 word_va = entry + h[1];
+        u32 word = 0;
+        if (word_va % 4 || !copy_in(mm, word_va, &word, sizeof word) || (word & kTidMask) != static_cast<u32>(t.tid)) return;
+        if (!store_int(mm, word_va, static_cast<int>((word & kWaiters) | kOwnerDied))) return;
+        long woken = 0;
+        if (word & kWaiters) futex_wake_at(&mm, word_va, 1, woken);
+    };
+    u64 entry = h[0];
+    for (int n = 0; entry != head && entry && n < 2048; ++n) { // (Linux's ROBUST_LIST_LIMIT)
+        u64 next = 0;
+        if (!copy_in(mm, entry & ~u64{1}, &next, sizeof next)) break;
+        if ((entry & ~u64{1}) != h[2]) release(entry & ~u64{1}); // (the pending one below)
+        entry = next;
+    }
+    if (h[2]) release(h[2] & ~u64{1});
+}
+
 Result<long> futex_wake(ThreadRec& t, u64 addr, u64 n) {
     Process& p = *t.proc;
     int now = 0;

@@ -540,7 +540,7 @@ TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a 
                       0);
 }
 
-TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP") {
+TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexes (set_robust_list)") {
     run_linux_program("futex.c", "", "",
                       {"FUTEX_CMP_REQUEUE moved 2 waiters; with a stale value: -1 (EAGAIN 1)\n",
                        "woken at the new word: 1 then 1; both threads done 1\n",
@@ -548,6 +548,10 @@ TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP") {
                        "FUTEX_WAKE_OP with OR 2: 0 woken, the word is now 7\n",
                        "FUTEX_REQUEUE to an unaligned word: -1 (EINVAL 1)\n"},
                       0);
+    run_linux_program("robust.c", "", "",
+                      {"a robust mutex whose owner ended: EOWNERDEAD 1, consistent again 1, unlocked 1\n",
+                       "a robust mutex whose owner process ended: EOWNERDEAD 1\n"},
+                      0, false); // (qemu-user has no robust lists: the x86_64 run is the oracle)
 }
 
 TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {

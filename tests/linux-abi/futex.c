@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 static _Atomic int g_a, g_b, g_done;
-
 static long futex(_Atomic int *addr, int op, int val, long val2, _Atomic int *addr2, int val3) {
     return syscall(SYS_futex, addr, op, val, val2, addr2, val3);
 }
