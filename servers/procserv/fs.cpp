@@ -578,19 +578,28 @@ Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const c
     return a.fs->rename(a.parent, a.last, a.last_len, b.parent, b.last, b.last_len);
 }
 
-Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode) {
+namespace {
+/// What the path at `path_va` names, or (path_va 0: the f* calls) what descriptor `fd` is
+/// open on. EBADF; ENOENT; the path's errors.
+Result<Place> place_of_path_or_fd(ThreadRec& t, const char* base, u64 path_va, u64 fd) {
     Place p;
     if (path_va) {
         char abs[kPathMax];
         TRY(name_of(t, base, path_va, abs));
         p = place_of(abs);
-    } else if (OpenFile* f = fd_of(t, fd)) { // fchmod
-        p.kind = Kind::File, p.fs = f->fs, p.node = f->node;
+    } else if (OpenFile* f = fd_of(t, fd)) {
+        p.kind = f->is_dir() ? Kind::Dir : Kind::File, p.fs = f->fs, p.node = f->node;
         if (f->kind != FileKind::Ram) p.as = f->kind;
     } else {
         return Errno{sys::kEBADF};
     }
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    return p;
+}
+} // namespace
+
+Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode) {
+    const Place p = TRY(place_of_path_or_fd(t, base, path_va, fd));
     if (!p.fs) return Errno{p.as == FileKind::Null || p.as == FileKind::Console ? sys::kEPERM : sys::kEROFS};
     p.node->mode = static_cast<u32>(mode) & 07777;
     return {};
@@ -602,24 +611,13 @@ Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64
     if (times_va && !copy_in(*t.proc->mm, times_va, times, sizeof times)) return Errno{sys::kEFAULT};
     for (auto& ts : times)
         if (ts[1] != kNow && ts[1] != kOmit && (ts[1] < 0 || ts[1] > 999999999)) return Errno{sys::kEINVAL};
-    Place p;
-    if (path_va) {
-        char abs[kPathMax];
-        TRY(name_of(t, base, path_va, abs));
-        p = place_of(abs);
-    } else if (OpenFile* f = fd_of(t, fd)) { // futimens
-        p.kind = Kind::File, p.fs = f->fs, p.node = f->node;
-        if (f->kind != FileKind::Ram) p.as = f->kind;
-    } else {
-        return Errno{sys::kEBADF};
-    }
-    if (p.kind == Kind::None) return Errno{sys::kENOENT};
+    const Place p = TRY(place_of_path_or_fd(t, base, path_va, fd));
     if (!p.fs) return p.as == FileKind::Null || p.as == FileKind::Console ? Result<void>{} : Errno{sys::kEROFS};
+    const u64 now = g_realtime_base + now_ns(); // (UTIME_NOW: the real-time clock)
     for (int i = 0; i < 2; ++i) {
         if (times[i][1] == kOmit) continue;
-        // (UTIME_NOW: there is no clock for procserv yet: the epoch)
-        p.node->times[i][0] = times[i][1] == kNow ? 0 : times[i][0];
-        p.node->times[i][1] = times[i][1] == kNow ? 0 : times[i][1];
+        p.node->times[i][0] = times[i][1] == kNow ? static_cast<long>(now / kNsPerSecond) : times[i][0];
+        p.node->times[i][1] = times[i][1] == kNow ? static_cast<long>(now % kNsPerSecond) : times[i][1];
     }
     return {};
 }

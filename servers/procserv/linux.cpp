@@ -168,51 +168,54 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     const abi::IpcBuffer& b = *sys::ipc_buffer();
     const long n = static_cast<long>(r.mr[0]);
     const u64 a0 = r.mr[1], a1 = r.mr[2], a2 = r.mr[3], a3 = b.mr[4], a4 = b.mr[5], a5 = b.mr[6];
-    if (is_signal_call(n)) {
+    Process& p = *t.proc;
+    Mm& mm = *p.mm;
+    switch (n) { // (the numbers are distinct, also the negative ones of calls the arch lacks)
+    // ---- signals (signal.cpp) ----
+    case nr::rt_sigaction: case nr::rt_sigprocmask: case nr::rt_sigpending: case nr::rt_sigreturn: case nr::kill:
+    case nr::tgkill: case nr::tkill: case nr::rt_sigsuspend: case nr::pause: case nr::ppoll: {
         const u64 args[6] = {a0, a1, a2, a3, a4, a5};
         return signal_call(t, n, args);
     }
-    Process& p = *t.proc;
-    Mm& mm = *p.mm;
     // ---- files (fs.cpp, pipe.cpp) ----
-    if (n == nr::read) return do_read(t, a0, a1, a2);
-    if (n == nr::write) return do_write(t, a0, a1, a2);
-    if (n == nr::pread64 || n == nr::pwrite64) {
+    case nr::read: return do_read(t, a0, a1, a2);
+    case nr::write: return do_write(t, a0, a1, a2);
+    case nr::pread64: case nr::pwrite64: {
         if (static_cast<long>(a3) < 0) return done(Errno{sys::kEINVAL});
         return n == nr::pread64 ? do_read(t, a0, a1, a2, static_cast<long>(a3)) : do_write(t, a0, a1, a2, static_cast<long>(a3));
     }
-    if (n == nr::readv || n == nr::writev) return vector_io(t, a0, a1, a2, n == nr::writev);
-    if (n == nr::openat) {
+    case nr::readv: case nr::writev: return vector_io(t, a0, a1, a2, n == nr::writev);
+    case nr::openat: {
         Result<const char*> base = base_dir(t, a0);
         return done(base.ok() ? do_open(t, base.value(), a1, a2, a3, nr::o_directory) : Result<long>(base.error()));
     }
-    if (n == nr::open) return done(do_open(t, t.fs->cwd, a0, a1, a2, nr::o_directory));
-    if (n == nr::creat) return done(do_open(t, t.fs->cwd, a0, 01 | kOCreat | kOTrunc, a1, nr::o_directory));
-    if (n == nr::close) return done(do_close(t, a0));
-    if (n == nr::lseek) return done(do_lseek(t, a0, a1, a2));
-    if (n == nr::fstat) return done(do_fstat(t, a0, a1, kStat));
-    if (n == nr::newfstatat) return done(stat_at(t, a0, a1, a2, a3));
-    if (n == nr::stat || n == nr::lstat) return done(stat_at(t, kAtFdcwd, a0, a1, 0));
-    if (n == nr::getdents64) return done(do_getdents(t, a0, a1, a2));
-    if (n == nr::ftruncate) return done(do_ftruncate(t, a0, a1));
-    if (n == nr::dup) return done(do_dup(t, a0));
-    if (n == nr::dup2) return done(do_dup_to(t, a0, a1, false, false));
-    if (n == nr::dup3) {
+    case nr::open: return done(do_open(t, t.fs->cwd, a0, a1, a2, nr::o_directory));
+    case nr::creat: return done(do_open(t, t.fs->cwd, a0, 01 | kOCreat | kOTrunc, a1, nr::o_directory));
+    case nr::close: return done(do_close(t, a0));
+    case nr::lseek: return done(do_lseek(t, a0, a1, a2));
+    case nr::fstat: return done(do_fstat(t, a0, a1, kStat));
+    case nr::newfstatat: return done(stat_at(t, a0, a1, a2, a3));
+    case nr::stat: case nr::lstat: return done(stat_at(t, kAtFdcwd, a0, a1, 0));
+    case nr::getdents64: return done(do_getdents(t, a0, a1, a2));
+    case nr::ftruncate: return done(do_ftruncate(t, a0, a1));
+    case nr::dup: return done(do_dup(t, a0));
+    case nr::dup2: return done(do_dup_to(t, a0, a1, false, false));
+    case nr::dup3: {
         if (a2 & ~u64{kOCloexec}) return done(Errno{sys::kEINVAL});
         return done(do_dup_to(t, a0, a1, a2 & kOCloexec, true));
     }
-    if (n == nr::fcntl) return done(do_fcntl(t, a0, a1, a2));
-    if (n == nr::pipe || n == nr::pipe2) return done(do_pipe(t, a0, n == nr::pipe2 ? a1 : 0));
-    if (n == nr::getcwd) return done(do_getcwd(t, a0, a1));
-    if (n == nr::chdir) return done(do_chdir(t, a0));
-    if (n == nr::fchdir) return done(do_fchdir(t, a0));
-    if (n == nr::umask) return done(do_umask(t, a0));
-    if (n == nr::mkdirat || n == nr::mkdir) {
+    case nr::fcntl: return done(do_fcntl(t, a0, a1, a2));
+    case nr::pipe: case nr::pipe2: return done(do_pipe(t, a0, n == nr::pipe2 ? a1 : 0));
+    case nr::getcwd: return done(do_getcwd(t, a0, a1));
+    case nr::chdir: return done(do_chdir(t, a0));
+    case nr::fchdir: return done(do_fchdir(t, a0));
+    case nr::umask: return done(do_umask(t, a0));
+    case nr::mkdirat: case nr::mkdir: {
         const bool at = n == nr::mkdirat;
         Result<const char*> base = base_dir(t, at ? a0 : kAtFdcwd);
         return done(base.ok() ? do_mkdir(t, base.value(), at ? a1 : a0, at ? a2 : a1) : Result<void>(base.error()));
     }
-    if (n == nr::unlinkat || n == nr::unlink || n == nr::rmdir) {
+    case nr::unlinkat: case nr::unlink: case nr::rmdir: {
         constexpr u64 kAtRemovedir = 0x200;
         const bool at = n == nr::unlinkat;
         if (at && (a2 & ~kAtRemovedir)) return done(Errno{sys::kEINVAL});
@@ -220,35 +223,35 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         const bool dir = at ? (a2 & kAtRemovedir) != 0 : n == nr::rmdir;
         return done(base.ok() ? do_unlink(t, base.value(), at ? a1 : a0, dir) : Result<void>(base.error()));
     }
-    if (n == nr::renameat || n == nr::renameat2 || n == nr::rename) {
+    case nr::renameat: case nr::renameat2: case nr::rename: {
         if (n == nr::rename) return done(do_rename(t, t.fs->cwd, a0, t.fs->cwd, a1));
         if (n == nr::renameat2 && a4 != 0) return done(Errno{sys::kEINVAL}); // (no RENAME_NOREPLACE, EXCHANGE yet)
         Result<const char*> from = base_dir(t, a0), to = base_dir(t, a2);
         if (!from.ok() || !to.ok()) return done(Errno{sys::kEBADF});
         return done(do_rename(t, from.value(), a1, to.value(), a3));
     }
-    if (n == nr::readlink) return done(do_readlink(t, t.fs->cwd, a0, a1, a2));
-    if (n == nr::readlinkat) {
+    case nr::readlink: return done(do_readlink(t, t.fs->cwd, a0, a1, a2));
+    case nr::readlinkat: {
         Result<const char*> base = base_dir(t, a0);
         return done(base.ok() ? do_readlink(t, base.value(), a1, a2, a3) : Result<long>(base.error()));
     }
-    if (n == nr::utimensat) {
+    case nr::utimensat: {
         if (!a1) return done(do_utimens(t, nullptr, 0, a0, a2));
         Result<const char*> base = base_dir(t, a0);
         return done(base.ok() ? do_utimens(t, base.value(), a1, 0, a2) : Result<void>(base.error()));
     }
-    if (n == nr::chmod) return done(do_chmod(t, t.fs->cwd, a0, 0, a1));
-    if (n == nr::fchmod) return done(do_chmod(t, nullptr, 0, a0, a1));
-    if (n == nr::fchmodat) {
+    case nr::chmod: return done(do_chmod(t, t.fs->cwd, a0, 0, a1));
+    case nr::fchmod: return done(do_chmod(t, nullptr, 0, a0, a1));
+    case nr::fchmodat: {
         Result<const char*> base = base_dir(t, a0);
         return done(base.ok() ? do_chmod(t, base.value(), a1, 0, a2) : Result<void>(base.error()));
     }
-    if (n == nr::faccessat || n == nr::faccessat2 || n == nr::access) {
+    case nr::faccessat: case nr::faccessat2: case nr::access: {
         if (n == nr::access) return done(do_access(t, t.fs->cwd, a0, a1));
         Result<const char*> base = base_dir(t, a0);
         return done(base.ok() ? do_access(t, base.value(), a1, a2) : Result<void>(base.error()));
     }
-    if (n == nr::ioctl) { // no terminal yet: isatty says no
+    case nr::ioctl: { // no terminal yet: isatty says no
         constexpr u64 kFionread = 0x541b;
         OpenFile* f = fd_of(t, a0);
         if (!f) return done(Errno{sys::kEBADF});
@@ -260,44 +263,44 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     }
 
     // ---- processes and threads (process.cpp, thread.cpp, wait.cpp) ----
-    if (n == nr::exit) {
+    case nr::exit: {
         end_thread(t, static_cast<int>(a0));
         return no_reply();
     }
-    if (n == nr::exit_group) {
+    case nr::exit_group: {
         kill_group(p, static_cast<int>((a0 & 0xff) << 8), &t);
         end_thread(t, static_cast<int>(a0));
         return no_reply();
     }
-    if (n == nr::brk) return done(do_brk(t, a0));
-    if (n == nr::mmap)
+    case nr::brk: return done(do_brk(t, a0));
+    case nr::mmap:
         return done(do_mmap(t, static_cast<int>(a4), a0, a1, static_cast<u32>(a2), static_cast<u32>(a3), a5));
-    if (n == nr::munmap) return done(do_munmap(t, a0, a1));
-    if (n == nr::mprotect) return done(do_mprotect(t, a0, a1, a2));
-    if (n == nr::madvise) return done(do_madvise(t, a0, a1, a2));
-    if (n == nr::getpid) return done(p.pid);
-    if (n == nr::gettid) return done(t.tid);
-    if (n == nr::getppid) return done(p.parent ? p.parent->pid : 0);
-    if (n == nr::set_robust_list) {
+    case nr::munmap: return done(do_munmap(t, a0, a1));
+    case nr::mprotect: return done(do_mprotect(t, a0, a1, a2));
+    case nr::madvise: return done(do_madvise(t, a0, a1, a2));
+    case nr::getpid: return done(p.pid);
+    case nr::gettid: return done(t.tid);
+    case nr::getppid: return done(p.parent ? p.parent->pid : 0);
+    case nr::set_robust_list: {
         if (a1 != 24) return done(Errno{sys::kEINVAL}); // sizeof(struct robust_list_head)
         t.robust_list = a0;
         return done(0);
     }
-    if (n == nr::set_tid_address) {
+    case nr::set_tid_address: {
         t.clear_tid = a0;
         return done(t.tid);
     }
-    if (n == nr::arch_prctl) { // x86_64's TLS base (aarch64 and riscv64 write their register)
+    case nr::arch_prctl: { // x86_64's TLS base (aarch64 and riscv64 write their register)
         if (a0 == kArchSetFs) return done(sys::thread_set_tls(t.thread, a1) ? -sys::kEINVAL : 0);
         return done(a0 == kArchGetFs ? not_yet(static_cast<u64>(n)) : -sys::kEINVAL);
     }
-    if (n == nr::clone) {
+    case nr::clone: {
         const u64 args[6] = {a0, a1, a2, a3, a4, a5};
         Result<long> tid = clone_thread(t, a0, a1, a2, args[nr::clone_ctid_arg], args[nr::clone_tls_arg], false,
                                         nr::result_register);
         return (a0 & sys::CLONE_VFORK) ? vfork_wait(t, tid) : done(tid);
     }
-    if (n == nr::clone3) { // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal,
+    case nr::clone3: { // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal,
                            // stack, stack_size, tls, set_tid, set_tid_size, cgroup
         u64 args[11] = {};
         if (a1 < 64 || a1 > 4096) return done(Errno{a1 < 64 ? sys::kEINVAL : sys::kE2BIG});
@@ -317,24 +320,25 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
                                         nr::result_register);
         return (flags & sys::CLONE_VFORK) ? vfork_wait(t, tid) : done(tid);
     }
-    if (n == nr::fork) return done(clone_thread(t, sys::SIGCHLD, 0, 0, 0, 0, false, nr::result_register));
-    if (n == nr::vfork) return vfork_wait(t, clone_thread(t, sys::CLONE_VM | sys::CLONE_VFORK | sys::SIGCHLD, 0, 0, 0, 0,
+    case nr::fork: return done(clone_thread(t, sys::SIGCHLD, 0, 0, 0, 0, false, nr::result_register));
+    case nr::vfork:
+        return vfork_wait(t, clone_thread(t, sys::CLONE_VM | sys::CLONE_VFORK | sys::SIGCHLD, 0, 0, 0, 0,
                                                           false, nr::result_register));
-    if (n == nr::execve) return do_execve(t, a0, a1, a2);
-    if (n == nr::wait4) { // (rusage is not kept: zeros)
+    case nr::execve: return do_execve(t, a0, a1, a2);
+    case nr::wait4: { // (rusage is not kept: zeros)
         if (a3 && !copy_out(mm, a3, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
         return waitpid(t, static_cast<int>(a0), a2, a1, true);
     }
-    if (n == nr::waitid) { // (rusage is not kept: zeros)
+    case nr::waitid: { // (rusage is not kept: zeros)
         if (a4 && !copy_out(mm, a4, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
         return waitid(t, a0, a1, a2, a3);
     }
-    if (n == nr::setpgid) return done(do_setpgid(t, static_cast<int>(a0), static_cast<int>(a1)));
-    if (n == nr::getpgid) return done(do_getpgid(t, static_cast<int>(a0), false));
-    if (n == nr::getpgrp) return done(do_getpgid(t, 0, false));
-    if (n == nr::getsid) return done(do_getpgid(t, static_cast<int>(a0), true));
-    if (n == nr::setsid) return done(do_setsid(t));
-    if (n == nr::futex) {
+    case nr::setpgid: return done(do_setpgid(t, static_cast<int>(a0), static_cast<int>(a1)));
+    case nr::getpgid: return done(do_getpgid(t, static_cast<int>(a0), false));
+    case nr::getpgrp: return done(do_getpgid(t, 0, false));
+    case nr::getsid: return done(do_getpgid(t, static_cast<int>(a0), true));
+    case nr::setsid: return done(do_setsid(t));
+    case nr::futex: {
         constexpr u64 kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10, kPrivate = 128, kRealtime = 256;
         const u64 op = a1 & ~(kPrivate | kRealtime);
         // Every futex is keyed by what it is (an address space's or a shared object's word),
@@ -364,39 +368,40 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         if (op == kWakeOp) return done(futex_wake_op(t, a0, count(a2), a4, count(a3), static_cast<u32>(a5)));
         return done(not_yet(static_cast<u64>(n)));
     }
-    if (n == nr::sched_yield) return done(0); // (its call was the yield: others ran meanwhile)
+    case nr::sched_yield:
+        return done(0); // (its call was the yield: others ran meanwhile)
 
     // ---- time ----
-    if (n == nr::clock_gettime) {
+    case nr::clock_gettime: {
         Result<u64> ns = clock_now(a0);
         return done(ns.ok() ? put_time(mm, a1, ns.value(), 1) : Result<void>(ns.error()));
     }
-    if (n == nr::clock_getres) {
+    case nr::clock_getres: {
         Result<u64> ns = clock_now(a0);
         const bool coarse = a0 == kClockRealtimeCoarse || a0 == kClockMonotonicCoarse;
         if (!ns.ok() || !a1) return done(ns.ok() ? Result<void>{} : Result<void>(ns.error()));
         return done(put_time(mm, a1, coarse ? kTickNs : 1, 1));
     }
-    if (n == nr::clock_settime) { // (everyone is root) only the real-time clock moves
+    case nr::clock_settime: { // (everyone is root) only the real-time clock moves
         if (a0 != kClockRealtime) return done(Errno{sys::kEINVAL});
         Result<u64> ns = timespec_ns(mm, a1);
         if (!ns.ok()) return done(ns.error());
         g_realtime_base = ns.value() - now_ns();
         return done(0);
     }
-    if (n == nr::gettimeofday) {
+    case nr::gettimeofday: {
         if (a1) { // the time zone: UTC
             const int tz[2] = {0, 0};
             if (!copy_out(mm, a1, tz, sizeof tz)) return done(Errno{sys::kEFAULT});
         }
         return done(a0 ? put_time(mm, a0, g_realtime_base + now_ns(), 1000) : Result<void>{});
     }
-    if (n == nr::time) {
+    case nr::time: {
         const long seconds = static_cast<long>((g_realtime_base + now_ns()) / kNsPerSecond);
         if (a0 && !copy_out(mm, a0, &seconds, sizeof seconds)) return done(Errno{sys::kEFAULT});
         return done(seconds);
     }
-    if (n == nr::getitimer || n == nr::setitimer) { // ITIMER_REAL only (no CPU time is counted yet)
+    case nr::getitimer: case nr::setitimer: { // ITIMER_REAL only (no CPU time is counted yet)
         if (a0 != 0) return done(Errno{sys::kEINVAL});
         long old[4];
         get_itimer(p, old);
@@ -415,38 +420,42 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         if (out && !copy_out(mm, out, old, sizeof old)) return done(Errno{sys::kEFAULT});
         return done(0);
     }
-    if (n == nr::alarm) { // the seconds that were left (rounded up), and a new alarm (0: none)
+    case nr::alarm: { // the seconds that were left (rounded up), and a new alarm (0: none)
         long old[4];
         get_itimer(p, old);
         set_alarm(p, a0 ? now_ns() + (a0 & 0xffffffffu) * kNsPerSecond : 0, 0);
         return done(old[2] + (old[3] ? 1 : 0));
     }
-    if (n == nr::nanosleep) return sleep(t, kClockMonotonic, false, a0);
-    if (n == nr::clock_nanosleep) {
+    case nr::nanosleep: return sleep(t, kClockMonotonic, false, a0);
+    case nr::clock_nanosleep: {
         constexpr u64 kTimerAbstime = 1;
         if (a1 & ~kTimerAbstime) return done(Errno{sys::kEINVAL});
         return sleep(t, a0, a1 & kTimerAbstime, a2);
     }
 
     // ---- identity and limits ----
-    if (n == nr::getuid || n == nr::geteuid || n == nr::getgid || n == nr::getegid) return done(0); // root
-    if (n == nr::uname) return done(uname(t, a0));
-    if (n == nr::prlimit64) return done(rlimit(t, a0, a1, a2, a3));
-    if (n == nr::getrlimit) return done(rlimit(t, 0, a0, 0, a1));
-    if (n == nr::sched_getaffinity) { // one CPU (issue 14 brings more)
+    case nr::getuid: case nr::geteuid: case nr::getgid: case nr::getegid:
+        return done(0); // root
+    case nr::uname: return done(uname(t, a0));
+    case nr::prlimit64: return done(rlimit(t, a0, a1, a2, a3));
+    case nr::getrlimit: return done(rlimit(t, 0, a0, 0, a1));
+    case nr::sched_getaffinity: { // one CPU (issue 14 brings more)
         if (a0 != 0 && a0 != static_cast<u64>(p.pid) && !find_thread(static_cast<long>(a0))) return done(Errno{sys::kESRCH});
         if (a1 < 8 || a1 % 8) return done(Errno{sys::kEINVAL});
         const u64 mask = 1;
         return done(copy_out(mm, a2, &mask, sizeof mask) ? 8 : wire(Errno{sys::kEFAULT}));
     }
-    return done(not_yet(static_cast<u64>(n)));
+    default: return done(not_yet(static_cast<u64>(n)));
+    }
 }
 } // namespace
 
 Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     Answer x = serve(t, r);
-    // (no reply: the thread waits, or it has ended and its record may be gone)
-    return x.reply ? deliver_signals(t, x) : x;
+    // (no reply: the thread waits, or it has ended and its record may be gone). Most
+    // answers find nothing to deliver: that is seen here, without a call.
+    if (!x.reply || (!((t.sigpending | t.proc->sigpending) & ~t.sigmask) && !t.sigsuspended)) return x;
+    return deliver_signals(t, x);
 }
 
 } // namespace procserv

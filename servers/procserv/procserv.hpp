@@ -519,8 +519,7 @@ Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const c
 /// of a RAM file; EROFS on the initrd.
 Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode);
 /// utimensat(2) of the path at `path_va`, or of `fd` when it is 0 (futimens): the times
-/// a RAM file reports in stat (UTIME_NOW: 0 until procserv has a clock); EROFS on the
-/// initrd.
+/// a RAM file reports in stat (UTIME_NOW: the real-time clock); EROFS on the initrd.
 Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 times_va);
 /// access(2): F_OK or R/W/X_OK as the file's mode bits say (everyone is root: W_OK fails
 /// only on the read-only initrd, with EROFS).
@@ -649,10 +648,9 @@ Answer deliver_signals(ThreadRec& t, Answer x, bool restartable = false);
 /// caller kills the process).
 bool deliver_fault(ThreadRec& t, int sig, int code, u64 address);
 /// The Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn,
-/// kill, tgkill, tkill. `n` is the number (arch::linux_nr), the arguments as they came.
+/// rt_sigsuspend, pause, ppoll (without descriptors), kill, tgkill, tkill. `n` is the
+/// number (arch::linux_nr), the arguments as they came.
 Answer signal_call(ThreadRec& t, long n, const u64* a);
-/// Is `n` one of them?
-bool is_signal_call(long n);
 
 // linux.cpp
 /// A Linux program's system call (a LinuxSyscall fault message): its answer.

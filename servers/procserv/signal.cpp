@@ -227,12 +227,6 @@ bool deliver_fault(ThreadRec& t, int sig, int code, u64 address) {
     return get_registers(t, regs).ok() && enter_handler(t, regs, sig, code, 0, address);
 }
 
-bool is_signal_call(long n) {
-    return n == nr::rt_sigaction || n == nr::rt_sigprocmask || n == nr::rt_sigpending || n == nr::rt_sigreturn ||
-           n == nr::kill || n == nr::tgkill || n == nr::tkill || n == nr::rt_sigsuspend || n == nr::pause ||
-           n == nr::ppoll;
-}
-
 Answer signal_call(ThreadRec& t, long n, const u64* a) {
     Process& p = *t.proc;
     Mm& mm = *p.mm;

@@ -85,6 +85,7 @@ void expire_sleepers() {
 }
 
 void arm_timer(bool fired) {
+    if (!fired && !g_armed && !g_sleepers && !g_alarms) return; // (the common case: no deadline at all)
     if (fired) g_armed = 0;
     const u64 want = next_deadline();
     if (want == g_armed) return;

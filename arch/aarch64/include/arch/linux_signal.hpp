@@ -14,31 +14,29 @@
 #pragma once
 
 #include <arch/context.hpp>
+#include <sys/linux_generic_signal.hpp>
 
 #include <cstring>
 
 namespace arch::linux_signal {
 
 using u64 = kernel::u64;
+using namespace ::linux_generic_signal;
 
 /// The trampoline: rt_sigreturn (139). mov x8, #139; svc #0
 constexpr unsigned char kSigreturn[] = {0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4};
-constexpr u64 kInfoAt = 0, kUcontextAt = 128, kSigmaskAt = kUcontextAt + 40, kMcontextAt = kUcontextAt + 176;
 constexpr u64 kRegsAt = kMcontextAt + 8, kSpAt = kRegsAt + 31 * 8, kPcAt = kSpAt + 8, kPstateAt = kPcAt + 8;
 constexpr u64 kReservedAt = kMcontextAt + 288, kRecordAt = kReservedAt + 4096;
 constexpr u64 kFrameBytes = kRecordAt + 16;
-constexpr u64 kFrameRoom = kFrameBytes + 16;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 4;
 
-constexpr u64 frame_at(u64 sp) { return (sp - kFrameBytes) & ~u64{15}; }
+constexpr u64 frame_at(u64 sp) { return frame_below(sp, kFrameBytes); }
 
 inline void build(unsigned char* frame, u64 frame_va, const u64* regs, const unsigned char* info, u64 mask,
                   u64 restorer, u64 fault_address) {
-    std::memset(frame, 0, kFrameBytes);
-    std::memcpy(frame + kInfoAt, info, 128);
-    std::memcpy(frame + kSigmaskAt, &mask, 8);
+    begin(frame, kFrameBytes, info, mask);
     std::memcpy(frame + kMcontextAt, &fault_address, 8);
     for (unsigned n = 0; n < 31; ++n) std::memcpy(frame + kRegsAt + 8 * n, &regs[aarch64::reg_index_of_x(n)], 8);
     std::memcpy(frame + kSpAt, &regs[abi::kRegSp], 8);
@@ -53,8 +51,8 @@ inline void enter(u64* regs, u64 frame_va, int sig, u64 handler, u64 restorer) {
     regs[abi::kRegIp] = handler;
     regs[abi::kRegSp] = frame_va;
     regs[aarch64::reg_index_of_x(0)] = static_cast<u64>(sig);
-    regs[aarch64::reg_index_of_x(1)] = frame_va + kInfoAt;
-    regs[aarch64::reg_index_of_x(2)] = frame_va + kUcontextAt;
+    regs[aarch64::reg_index_of_x(1)] = info_of(frame_va);
+    regs[aarch64::reg_index_of_x(2)] = ucontext_of(frame_va);
     regs[aarch64::reg_index_of_x(29)] = frame_va + kRecordAt;
     regs[aarch64::reg_index_of_x(30)] = restorer;
 }

@@ -11,29 +11,27 @@
 #pragma once
 
 #include <arch/context.hpp>
+#include <sys/linux_generic_signal.hpp>
 
 #include <cstring>
 
 namespace arch::linux_signal {
 
 using u64 = kernel::u64;
+using namespace ::linux_generic_signal;
 
 /// The trampoline: rt_sigreturn (139). li a7, 139; ecall
 constexpr unsigned char kSigreturn[] = {0x93, 0x08, 0xb0, 0x08, 0x73, 0x00, 0x00, 0x00};
-constexpr u64 kInfoAt = 0, kUcontextAt = 128, kSigmaskAt = kUcontextAt + 40, kMcontextAt = kUcontextAt + 176;
 constexpr u64 kFrameBytes = kMcontextAt + 256 + 528;
-constexpr u64 kFrameRoom = kFrameBytes + 16;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 4;
 
-constexpr u64 frame_at(u64 sp) { return (sp - kFrameBytes) & ~u64{15}; }
+constexpr u64 frame_at(u64 sp) { return frame_below(sp, kFrameBytes); }
 
 inline void build(unsigned char* frame, u64 frame_va, const u64* regs, const unsigned char* info, u64 mask,
                   u64 restorer, u64 fault_address) {
-    std::memset(frame, 0, kFrameBytes);
-    std::memcpy(frame + kInfoAt, info, 128);
-    std::memcpy(frame + kSigmaskAt, &mask, 8);
+    begin(frame, kFrameBytes, info, mask);
     std::memcpy(frame + kMcontextAt, &regs[abi::kRegIp], 8); // sc_regs.pc
     for (unsigned n = 1; n < 32; ++n) std::memcpy(frame + kMcontextAt + 8 * n, &regs[riscv64::kRegIndexOfX[n]], 8);
     (void)frame_va, (void)restorer, (void)fault_address;
@@ -43,8 +41,8 @@ inline void enter(u64* regs, u64 frame_va, int sig, u64 handler, u64 restorer) {
     regs[abi::kRegIp] = handler;
     regs[riscv64::kRegIndexOfX[2]] = frame_va; // sp
     regs[riscv64::kRegIndexOfX[10]] = static_cast<u64>(sig);
-    regs[riscv64::kRegIndexOfX[11]] = frame_va + kInfoAt;
-    regs[riscv64::kRegIndexOfX[12]] = frame_va + kUcontextAt;
+    regs[riscv64::kRegIndexOfX[11]] = info_of(frame_va);
+    regs[riscv64::kRegIndexOfX[12]] = ucontext_of(frame_va);
     regs[riscv64::kRegIndexOfX[1]] = restorer; // ra
 }
 

@@ -25,8 +25,6 @@ namespace x = arch::x86_64;
 constexpr unsigned char kSigreturn[] = {0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05}; // mov eax, 15; syscall
 constexpr u64 kUcontextAt = 8, kMcontextAt = kUcontextAt + 40, kSigmaskAt = kMcontextAt + 256, kInfoAt = 312;
 constexpr u64 kFrameBytes = kInfoAt + 128;
-/// Bytes a frame's tail may need to reach 16 more (alignment), for the caller's checks.
-constexpr u64 kFrameRoom = kFrameBytes + 16;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 2;
