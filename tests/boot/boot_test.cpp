@@ -1,4 +1,5 @@
 // What a user sees when the kernel boots through the real firmware of each arch.
+#include <algorithm>
 #include "boot_runner.hpp"
 
 #include <catch2/catch.hpp>
@@ -391,9 +392,11 @@ namespace {
 /// qemu-user) with `host_args`: both must print every line of `lines` and exit with
 /// `status`, and procserv must get all its memory back. `foreign_host`: also under
 /// qemu-user (false for programs that execve themselves: the host kernel cannot run a
-/// foreign binary without binfmt_misc; the x86_64 run is their oracle).
+/// foreign binary without binfmt_misc; the x86_64 run is their oracle). `host_tty`: the
+/// host run gets a pseudo-terminal (script(1)), as the guest's console is a terminal.
 void run_linux_program(const std::string& source, const std::string& args, const std::string& host_args,
-                       const std::vector<std::string>& lines, int status, bool foreign_host = true) {
+                       const std::vector<std::string>& lines, int status, bool foreign_host = true,
+                       bool host_tty = false) {
     std::string dir = temp_dir();
     REQUIRE_FALSE(dir.empty());
     std::string name = "glibc-" + source.substr(0, source.find('.'));
@@ -413,7 +416,11 @@ void run_linux_program(const std::string& source, const std::string& args, const
         rmdir(dir.c_str());
         return;
     }
-    CommandResult host = run_command((arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "' " + host_args);
+    std::string command = (arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "' " + host_args;
+    if (host_tty) command = "script -qec \"" + command + "\" /dev/null";
+    CommandResult host = run_command(command);
+    if (host_tty) // (the terminal's ONLCR)
+        host.output.erase(std::remove(host.output.begin(), host.output.end(), '\r'), host.output.end());
     INFO("on Linux: " << host.output);
     CHECK(host.status == status);
     for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
@@ -552,6 +559,16 @@ TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexe
                       {"a robust mutex whose owner ended: EOWNERDEAD 1, consistent again 1, unlocked 1\n",
                        "a robust mutex whose owner process ended: EOWNERDEAD 1\n"},
                       0, false); // (qemu-user has no robust lists: the x86_64 run is the oracle)
+}
+
+TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group); pipes and /dev/null are not") {
+    run_linux_program("tty.c", "", "",
+                      {"isatty: stdin 1, stdout 1, stderr 1\n",
+                       "tcgetattr: 0; canonical 1, echo 1, output processing 1\n",
+                       "tcsetattr without ECHO and ICANON: 0; read back: echo 0, canonical 0\n", "TIOCGWINSZ: 0\n",
+                       "the foreground process group is mine: 1\n",
+                       "a pipe: isatty 0 (ENOTTY 1); /dev/null: isatty 0 (ENOTTY 1)\n"},
+                      0, true, true);
 }
 
 TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {

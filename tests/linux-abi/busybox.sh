@@ -9,7 +9,7 @@ echo two >> a.txt
 cat a.txt
 cat a.txt | wc -l
 mkdir sub && touch sub/x sub/y && echo z > sub/z
-ls
+ls -1
 ls sub | sort -r
 ( exit 3 ); echo "subshell status $?"
 false; echo "false status $?"
