@@ -82,7 +82,7 @@ KernelState g_kernel;
 // (Threads run once the root task is started: issue 4.)
 void on_timer_tick() {
     g_kernel.ticks = g_kernel.ticks + 1;
-    g_kernel.scheduler.expire(arch::clock_ns());
+    if (g_kernel.scheduler.has_timeouts()) g_kernel.scheduler.expire(arch::clock_ns());
     g_kernel.scheduler.tick(0);
 }
 

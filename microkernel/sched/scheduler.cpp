@@ -131,12 +131,6 @@ void Scheduler::set_timeout(Thread& t, u64 deadline) {
     if (deadline) timed_.push_back(t);
 }
 
-bool Scheduler::timeout_passed(Thread& t) {
-    if (!t.timeout_ || t.timeout_ > now_) return false;
-    set_timeout(t, 0);
-    return true;
-}
-
 void Scheduler::expire(u64 now) {
     if (now > now_) now_ = now;
     for (Thread *t = timed_.front(), *next; t; t = next) {

@@ -55,7 +55,8 @@ class Scheduler {
     u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
 
     // Receive deadlines (ThreadMethod::SetTimeout). The clock is the arch's (arch::clock_ns),
-    // brought here by expire() at every tick, so deadlines have the tick's granularity.
+    // brought here by expire() at every tick while a deadline is armed, so deadlines have
+    // the tick's granularity.
     /// The clock as of the last expire().
     u64 now() const { return now_; }
     /// Is any deadline armed (so the timer may yet wake a thread)?
@@ -64,7 +65,7 @@ class Scheduler {
     void set_timeout(Thread& t, u64 deadline);
     /// Has t's deadline passed (as of now())? Then it is disarmed: the caller fails the
     /// receive with TimedOut instead of blocking.
-    bool timeout_passed(Thread& t);
+    bool timeout_passed(Thread& t) { return t.timeout_ && t.timeout_ <= now_ && (set_timeout(t, 0), true); }
     /// The clock reads `now`: every thread blocked in a receive whose deadline has passed
     /// wakes with TimedOut.
     void expire(u64 now);

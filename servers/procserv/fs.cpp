@@ -83,8 +83,10 @@ Place place_of(const char* abs) {
 
 Kind kind_of(const char* abs, void*) { return place_of(abs).kind; }
 
-/// The absolute name of the path at `va` (relative to `base`).
-Result<void> name_of(ThreadRec& t, const char* base, u64 va, char (&abs)[kPathMax]) {
+/// The absolute name of the path at `va`, relative to `dirfd` (a *at call's: AT_FDCWD or
+/// an open directory) unless it is absolute.
+Result<void> name_of(ThreadRec& t, u64 dirfd, u64 va, char (&abs)[kPathMax]) {
+    const char* base = TRY(base_dir(t, dirfd));
     char path[kPathMax];
     if (!va) return Errno{sys::kEFAULT};
     if (TRY(copy_string(*t.proc->mm, va, path, sizeof path)) == 0) return Errno{sys::kENOENT};
@@ -122,7 +124,6 @@ bool is_directory(const char* abs) { return place_of(abs).kind == Kind::Dir; }
 OpenFile* fd_of(ThreadRec& t, u64 fd) { return t.files->fds.at(fd); }
 
 Result<const char*> base_dir(ThreadRec& t, u64 dirfd) {
-    constexpr u64 kAtFdcwd = static_cast<u64>(-100);
     if (dirfd == kAtFdcwd || static_cast<u32>(dirfd) == static_cast<u32>(kAtFdcwd)) return t.fs->cwd;
     OpenFile* f = fd_of(t, dirfd);
     if (!f) return Errno{sys::kEBADF};
@@ -132,7 +133,7 @@ Result<const char*> base_dir(ThreadRec& t, u64 dirfd) {
 
 Result<void> do_chdir(ThreadRec& t, u64 path_va) {
     char abs[kPathMax];
-    TRY(name_of(t, t.fs->cwd, path_va, abs));
+    TRY(name_of(t, kAtFdcwd, path_va, abs));
     Kind k = place_of(abs).kind;
     if (k == Kind::None) return Errno{sys::kENOENT};
     if (k == Kind::File) return Errno{sys::kENOTDIR};
@@ -157,9 +158,9 @@ Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&
     return p.entry;
 }
 
-Result<long> do_readlink(ThreadRec& t, const char* base, u64 path_va, u64 buf, u64 size) {
+Result<long> do_readlink(ThreadRec& t, u64 dirfd, u64 path_va, u64 buf, u64 size) {
     char abs[kPathMax];
-    TRY(name_of(t, base, path_va, abs));
+    TRY(name_of(t, dirfd, path_va, abs));
     if (static_cast<long>(size) <= 0) return Errno{sys::kEINVAL};
     if (strcmp(abs, kSelfExe) != 0) return Errno{place_of(abs).kind == Kind::None ? sys::kENOENT : sys::kEINVAL};
     u64 n = strlen(t.proc->exe); // (no NUL, cut at size, as Linux)
@@ -193,9 +194,9 @@ Result<long> install_file(ThreadRec& t, OpenFile* f, bool cloexec) {
     return fd;
 }
 
-Result<long> do_open(ThreadRec& t, const char* base, u64 path_va, u64 flags, u64 mode, u64 o_directory) {
+Result<long> do_open(ThreadRec& t, u64 dirfd, u64 path_va, u64 flags, u64 mode, u64 o_directory) {
     char abs[kPathMax];
-    TRY(name_of(t, base, path_va, abs));
+    TRY(name_of(t, dirfd, path_va, abs));
     const u32 access = flags & kOAccess;
     if (access == 3) return Errno{sys::kEINVAL};
     Place p = place_of(abs);
@@ -545,9 +546,9 @@ Result<long> do_getdents(ThreadRec& t, u64 fd, u64 buf, u64 size) {
     return static_cast<long>(used);
 }
 
-Result<void> do_mkdir(ThreadRec& t, const char* base, u64 path_va, u64 mode) {
+Result<void> do_mkdir(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode) {
     char abs[kPathMax];
-    TRY(name_of(t, base, path_va, abs));
+    TRY(name_of(t, dirfd, path_va, abs));
     Place p = place_of(abs);
     if (p.kind != Kind::None) return Errno{sys::kEEXIST};
     if (!p.fs) return Errno{sys::kEROFS};
@@ -556,9 +557,9 @@ Result<void> do_mkdir(ThreadRec& t, const char* base, u64 path_va, u64 mode) {
     return {};
 }
 
-Result<void> do_unlink(ThreadRec& t, const char* base, u64 path_va, bool dir) {
+Result<void> do_unlink(ThreadRec& t, u64 dirfd, u64 path_va, bool dir) {
     char abs[kPathMax];
-    TRY(name_of(t, base, path_va, abs));
+    TRY(name_of(t, dirfd, path_va, abs));
     Place p = place_of(abs);
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
     if (!p.fs) return Errno{sys::kEROFS};
@@ -566,10 +567,10 @@ Result<void> do_unlink(ThreadRec& t, const char* base, u64 path_va, bool dir) {
     return p.fs->remove(p.parent, p.last, p.last_len, dir);
 }
 
-Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const char* to_base, u64 to_va) {
+Result<void> do_rename(ThreadRec& t, u64 from_dirfd, u64 from_va, u64 to_dirfd, u64 to_va) {
     char from[kPathMax], to[kPathMax];
-    TRY(name_of(t, from_base, from_va, from));
-    TRY(name_of(t, to_base, to_va, to));
+    TRY(name_of(t, from_dirfd, from_va, from));
+    TRY(name_of(t, to_dirfd, to_va, to));
     Place a = place_of(from), b = place_of(to);
     if (a.kind == Kind::None) return Errno{sys::kENOENT};
     if (!a.fs || !b.fs) return Errno{sys::kEROFS};
@@ -579,15 +580,16 @@ Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const c
 }
 
 namespace {
-/// What the path at `path_va` names, or (path_va 0: the f* calls) what descriptor `fd` is
-/// open on. EBADF; ENOENT; the path's errors.
-Result<Place> place_of_path_or_fd(ThreadRec& t, const char* base, u64 path_va, u64 fd) {
+/// What the path at `path_va` names (relative to `dirfd`), or, with no path (the f* calls,
+/// utimensat with a null path), what `dirfd` itself is open on. EBADF; ENOENT; the path's
+/// errors.
+Result<Place> place_of_path_or_fd(ThreadRec& t, u64 dirfd, u64 path_va) {
     Place p;
     if (path_va) {
         char abs[kPathMax];
-        TRY(name_of(t, base, path_va, abs));
+        TRY(name_of(t, dirfd, path_va, abs));
         p = place_of(abs);
-    } else if (OpenFile* f = fd_of(t, fd)) {
+    } else if (OpenFile* f = fd_of(t, dirfd)) {
         p.kind = f->is_dir() ? Kind::Dir : Kind::File, p.fs = f->fs, p.node = f->node;
         if (f->kind != FileKind::Ram) p.as = f->kind;
     } else {
@@ -598,20 +600,20 @@ Result<Place> place_of_path_or_fd(ThreadRec& t, const char* base, u64 path_va, u
 }
 } // namespace
 
-Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode) {
-    const Place p = TRY(place_of_path_or_fd(t, base, path_va, fd));
+Result<void> do_chmod(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode) {
+    const Place p = TRY(place_of_path_or_fd(t, dirfd, path_va));
     if (!p.fs) return Errno{p.as == FileKind::Null || p.as == FileKind::Console ? sys::kEPERM : sys::kEROFS};
     p.node->mode = static_cast<u32>(mode) & 07777;
     return {};
 }
 
-Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 times_va) {
+Result<void> do_utimens(ThreadRec& t, u64 dirfd, u64 path_va, u64 times_va) {
     constexpr long kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;
     long times[2][2] = {{0, kNow}, {0, kNow}};
     if (times_va && !copy_in(*t.proc->mm, times_va, times, sizeof times)) return Errno{sys::kEFAULT};
     for (auto& ts : times)
         if (ts[1] != kNow && ts[1] != kOmit && (ts[1] < 0 || ts[1] > 999999999)) return Errno{sys::kEINVAL};
-    const Place p = TRY(place_of_path_or_fd(t, base, path_va, fd));
+    const Place p = TRY(place_of_path_or_fd(t, dirfd, path_va));
     if (!p.fs) return p.as == FileKind::Null || p.as == FileKind::Console ? Result<void>{} : Errno{sys::kEROFS};
     const u64 now = g_realtime_base + now_ns(); // (UTIME_NOW: the real-time clock)
     for (int i = 0; i < 2; ++i) {
@@ -622,10 +624,10 @@ Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64
     return {};
 }
 
-Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode) {
+Result<void> do_access(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode) {
     constexpr u64 kX = 1, kW = 2;
     char abs[kPathMax];
-    TRY(name_of(t, base, path_va, abs));
+    TRY(name_of(t, dirfd, path_va, abs));
     Place p = place_of(abs);
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
     if (mode & ~u64{7}) return Errno{sys::kEINVAL};

@@ -17,7 +17,6 @@ namespace procserv {
 namespace {
 
 namespace nr = arch::linux_nr;
-constexpr u64 kAtFdcwd = static_cast<u64>(-100);
 constexpr u64 kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 
 // A Linux call is answered as any request is (done(): label kDone, the value or -errno in
@@ -55,8 +54,7 @@ Result<void> stat_at(ThreadRec& t, u64 dirfd, u64 path, u64 buf, u64 flags) {
     constexpr u64 kAtEmptyPath = 0x1000;
     char c = 0;
     if ((flags & kAtEmptyPath) && copy_in(*t.proc->mm, path, &c, 1) && c == 0) return do_fstat(t, dirfd, buf, kStat);
-    const char* base = TRY(base_dir(t, dirfd));
-    long fd = TRY(do_open(t, base, path, 0, 0, 0));
+    long fd = TRY(do_open(t, dirfd, path, 0, 0, 0));
     Result<void> e = do_fstat(t, static_cast<u64>(fd), buf, kStat);
     (void)do_close(t, static_cast<u64>(fd));
     return e;
@@ -233,12 +231,9 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         return n == nr::pread64 ? do_read(t, a0, a1, a2, static_cast<long>(a3)) : do_write(t, a0, a1, a2, static_cast<long>(a3));
     }
     case nr::readv: case nr::writev: return vector_io(t, a0, a1, a2, n == nr::writev);
-    case nr::openat: {
-        Result<const char*> base = base_dir(t, a0);
-        return done(base.ok() ? do_open(t, base.value(), a1, a2, a3, nr::o_directory) : Result<long>(base.error()));
-    }
-    case nr::open: return done(do_open(t, t.fs->cwd, a0, a1, a2, nr::o_directory));
-    case nr::creat: return done(do_open(t, t.fs->cwd, a0, 01 | kOCreat | kOTrunc, a1, nr::o_directory));
+    case nr::openat: return done(do_open(t, a0, a1, a2, a3, nr::o_directory));
+    case nr::open: return done(do_open(t, kAtFdcwd, a0, a1, a2, nr::o_directory));
+    case nr::creat: return done(do_open(t, kAtFdcwd, a0, 01 | kOCreat | kOTrunc, a1, nr::o_directory));
     case nr::close: return done(do_close(t, a0));
     case nr::lseek: return done(do_lseek(t, a0, a1, a2));
     case nr::fstat: return done(do_fstat(t, a0, a1, kStat));
@@ -258,47 +253,27 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::chdir: return done(do_chdir(t, a0));
     case nr::fchdir: return done(do_fchdir(t, a0));
     case nr::umask: return done(do_umask(t, a0));
-    case nr::mkdirat: case nr::mkdir: {
-        const bool at = n == nr::mkdirat;
-        Result<const char*> base = base_dir(t, at ? a0 : kAtFdcwd);
-        return done(base.ok() ? do_mkdir(t, base.value(), at ? a1 : a0, at ? a2 : a1) : Result<void>(base.error()));
-    }
-    case nr::unlinkat: case nr::unlink: case nr::rmdir: {
+    case nr::mkdirat: return done(do_mkdir(t, a0, a1, a2));
+    case nr::mkdir: return done(do_mkdir(t, kAtFdcwd, a0, a1));
+    case nr::unlinkat: {
         constexpr u64 kAtRemovedir = 0x200;
-        const bool at = n == nr::unlinkat;
-        if (at && (a2 & ~kAtRemovedir)) return done(Errno{sys::kEINVAL});
-        Result<const char*> base = base_dir(t, at ? a0 : kAtFdcwd);
-        const bool dir = at ? (a2 & kAtRemovedir) != 0 : n == nr::rmdir;
-        return done(base.ok() ? do_unlink(t, base.value(), at ? a1 : a0, dir) : Result<void>(base.error()));
+        if (a2 & ~kAtRemovedir) return done(Errno{sys::kEINVAL});
+        return done(do_unlink(t, a0, a1, (a2 & kAtRemovedir) != 0));
     }
-    case nr::renameat: case nr::renameat2: case nr::rename: {
-        if (n == nr::rename) return done(do_rename(t, t.fs->cwd, a0, t.fs->cwd, a1));
-        if (n == nr::renameat2 && a4 != 0) return done(Errno{sys::kEINVAL}); // (no RENAME_NOREPLACE, EXCHANGE yet)
-        Result<const char*> from = base_dir(t, a0), to = base_dir(t, a2);
-        if (!from.ok() || !to.ok()) return done(Errno{sys::kEBADF});
-        return done(do_rename(t, from.value(), a1, to.value(), a3));
-    }
-    case nr::readlink: return done(do_readlink(t, t.fs->cwd, a0, a1, a2));
-    case nr::readlinkat: {
-        Result<const char*> base = base_dir(t, a0);
-        return done(base.ok() ? do_readlink(t, base.value(), a1, a2, a3) : Result<long>(base.error()));
-    }
-    case nr::utimensat: {
-        if (!a1) return done(do_utimens(t, nullptr, 0, a0, a2));
-        Result<const char*> base = base_dir(t, a0);
-        return done(base.ok() ? do_utimens(t, base.value(), a1, 0, a2) : Result<void>(base.error()));
-    }
-    case nr::chmod: return done(do_chmod(t, t.fs->cwd, a0, 0, a1));
-    case nr::fchmod: return done(do_chmod(t, nullptr, 0, a0, a1));
-    case nr::fchmodat: {
-        Result<const char*> base = base_dir(t, a0);
-        return done(base.ok() ? do_chmod(t, base.value(), a1, 0, a2) : Result<void>(base.error()));
-    }
-    case nr::faccessat: case nr::faccessat2: case nr::access: {
-        if (n == nr::access) return done(do_access(t, t.fs->cwd, a0, a1));
-        Result<const char*> base = base_dir(t, a0);
-        return done(base.ok() ? do_access(t, base.value(), a1, a2) : Result<void>(base.error()));
-    }
+    case nr::unlink: case nr::rmdir: return done(do_unlink(t, kAtFdcwd, a0, n == nr::rmdir));
+    case nr::renameat2:
+        if (a4 != 0) return done(Errno{sys::kEINVAL}); // (no RENAME_NOREPLACE, EXCHANGE yet)
+        [[fallthrough]];
+    case nr::renameat: return done(do_rename(t, a0, a1, a2, a3));
+    case nr::rename: return done(do_rename(t, kAtFdcwd, a0, kAtFdcwd, a1));
+    case nr::readlinkat: return done(do_readlink(t, a0, a1, a2, a3));
+    case nr::readlink: return done(do_readlink(t, kAtFdcwd, a0, a1, a2));
+    case nr::utimensat: return done(do_utimens(t, a0, a1, a2)); // (no path: a0 itself)
+    case nr::fchmodat: return done(do_chmod(t, a0, a1, a2));
+    case nr::chmod: return done(do_chmod(t, kAtFdcwd, a0, a1));
+    case nr::fchmod: return done(do_chmod(t, a0, 0, a1));
+    case nr::faccessat: case nr::faccessat2: return done(do_access(t, a0, a1, a2));
+    case nr::access: return done(do_access(t, kAtFdcwd, a0, a1));
     case nr::ioctl: {
         constexpr u64 kFionread = 0x541b;
         OpenFile* f = fd_of(t, a0);

@@ -121,7 +121,7 @@ void pump(Pipe& p) {
     }
     if (--p.pumping == 0 && p.readers + p.writers == 0) free_pipe(p); // the last end went meanwhile
     for (int i = 0; i < ndoomed; ++i)
-        if (Process* proc = find_process(doomed[i]); proc && !proc->group_exit) send_process_signal(*proc, sys::SIGPIPE, 0, doomed[i]);
+        if (process_alive(doomed[i])) send_process_signal(*find_process(doomed[i]), sys::SIGPIPE, 0, doomed[i]);
 }
 
 } // namespace
@@ -188,8 +188,7 @@ Answer pipe_write(ThreadRec& t, OpenFile& f, u64 buf, u64 count) {
     if (p.readers == 0) { // SIGPIPE (its default action ends the process), and EPIPE
         const int pid = t.proc->pid;
         send_thread_signal(t, sys::SIGPIPE, 0, pid);
-        Process* self = find_process(pid);
-        return self && !self->group_exit ? done(Errno{sys::kEPIPE}) : no_reply();
+        return process_alive(pid) ? done(Errno{sys::kEPIPE}) : no_reply();
     }
     if (count == 0) return done(0);
     bool fault = false;

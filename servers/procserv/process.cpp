@@ -410,9 +410,7 @@ Answer do_execve(ThreadRec& t, u64 path_va, u64 argv_va, u64 envp_va) {
         kill_group(p, sys::SIGKILL, nullptr);
         return no_reply();
     }
-    Answer x;
-    x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
-    return x;
+    return resume_as_is();
 }
 
 // ---- clone -----------------------------------------------------------------------------

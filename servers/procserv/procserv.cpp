@@ -65,7 +65,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::Chdir: return done(do_chdir(t, r.mr[0]));
     case Op::Getcwd: return done(do_getcwd(t, r.mr[0], r.mr[1]));
     case Op::Umask: return done(do_umask(t, r.mr[0]));
-    case Op::Open: return done(do_open(t, t.fs->cwd, r.mr[0], r.mr[1], 0666, sys::O_DIRECTORY));
+    case Op::Open: return done(do_open(t, kAtFdcwd, r.mr[0], r.mr[1], 0666, sys::O_DIRECTORY));
     case Op::Read: return do_read(t, r.mr[0], r.mr[1], r.mr[2]);
     case Op::Close: return done(do_close(t, r.mr[0]));
     case Op::Dup: return done(do_dup(t, r.mr[0]));
@@ -131,11 +131,7 @@ Answer on_fault(ThreadRec& t, const sys::Reply& r) {
     // A Linux program's handler for the signal runs instead (SEGV_MAPERR 1 / SEGV_ACCERR 2,
     // BUS_ADRERR 2, ILL_ILLOPC 1).
     const int code = sig == sys::SIGSEGV ? (t.proc->mm->regions.find(r.mr[1]) ? 2 : 1) : sig == sys::SIGBUS ? 2 : 1;
-    if (sig != sys::SIGKILL && deliver_fault(t, sig, code, r.mr[1])) {
-        Answer x;
-        x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
-        return x;
-    }
+    if (sig != sys::SIGKILL && deliver_fault(t, sig, code, r.mr[1])) return resume_as_is();
     const char* how = !page_fault ? "" : access == A::Write ? "write, " : access == A::Execute ? "execute, " : "read, ";
     sys::print("procserv: pid {} tid {}: {} at {:#x} ({}ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
                what, r.mr[1], how, r.mr[2], sig);

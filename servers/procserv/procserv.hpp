@@ -335,6 +335,13 @@ inline Answer no_reply() {
     x.reply = false;
     return x;
 }
+/// The thread resumes with the registers procserv wrote (execve, a signal handler's
+/// entry or return).
+inline Answer resume_as_is() {
+    Answer x;
+    x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
+    return x;
+}
 
 // thread.cpp
 ThreadRec* find_thread(long tid);
@@ -360,6 +367,12 @@ void for_each_process(F&& f) {
         for (Process* p = bucket; p; p = p->pid_next) f(*p);
 }
 Process* find_process(long pid);
+/// Is process `pid` there and not ending? (After a signal that may have ended it, and
+/// freed its records, look it up by pid.)
+inline bool process_alive(long pid) {
+    const Process* p = find_process(pid);
+    return p && !p->group_exit;
+}
 Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
 Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
 Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
@@ -494,12 +507,14 @@ Result<void> fs_init(u64 capacity);
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max);
 bool is_directory(const char* abs);
 /// The directory a *at call's relative path starts from: the cwd (AT_FDCWD) or an open
-/// directory's name. EBADF; ENOTDIR.
+/// directory's name. EBADF; ENOTDIR. The calls below that take a path take such a
+/// `dirfd` with it (kAtFdcwd: the cwd).
+constexpr u64 kAtFdcwd = static_cast<u64>(-100);
 Result<const char*> base_dir(ThreadRec& t, u64 dirfd);
 Result<void> do_chdir(ThreadRec& t, u64 path_va);
 Result<void> do_fchdir(ThreadRec& t, u64 fd);
 /// open(2) with Linux's flags (`o_directory`: this caller's O_DIRECTORY bit) and mode.
-Result<long> do_open(ThreadRec& t, const char* base, u64 path_va, u64 flags, u64 mode, u64 o_directory);
+Result<long> do_open(ThreadRec& t, u64 dirfd, u64 path_va, u64 flags, u64 mode, u64 o_directory);
 /// read(2) and write(2) (a pipe's may wait); at >= 0: pread64 / pwrite64 there.
 Answer do_read(ThreadRec& t, u64 fd, u64 buf, u64 count, long at = -1);
 Answer do_write(ThreadRec& t, u64 fd, u64 buf, u64 count, long at = -1);
@@ -511,19 +526,20 @@ Result<long> do_fcntl(ThreadRec& t, u64 fd, u64 cmd, u64 arg);
 Result<long> do_lseek(ThreadRec& t, u64 fd, u64 offset, u64 whence);
 Result<void> do_ftruncate(ThreadRec& t, u64 fd, u64 size);
 Result<long> do_getdents(ThreadRec& t, u64 fd, u64 buf, u64 size);
-Result<void> do_mkdir(ThreadRec& t, const char* base, u64 path_va, u64 mode);
+Result<void> do_mkdir(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode);
 /// unlink (dir false) and rmdir (true).
-Result<void> do_unlink(ThreadRec& t, const char* base, u64 path_va, bool dir);
-Result<void> do_rename(ThreadRec& t, const char* from_base, u64 from_va, const char* to_base, u64 to_va);
-/// chmod(2) of the path at `path_va`, or fchmod(2) of `fd` when it is 0: the mode bits
-/// of a RAM file; EROFS on the initrd.
-Result<void> do_chmod(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 mode);
-/// utimensat(2) of the path at `path_va`, or of `fd` when it is 0 (futimens): the times
-/// a RAM file reports in stat (UTIME_NOW: the real-time clock); EROFS on the initrd.
-Result<void> do_utimens(ThreadRec& t, const char* base, u64 path_va, u64 fd, u64 times_va);
+Result<void> do_unlink(ThreadRec& t, u64 dirfd, u64 path_va, bool dir);
+Result<void> do_rename(ThreadRec& t, u64 from_dirfd, u64 from_va, u64 to_dirfd, u64 to_va);
+/// chmod(2) of the path at `path_va`, or fchmod(2) of `dirfd` itself when it is 0: the
+/// mode bits of a RAM file; EROFS on the initrd.
+Result<void> do_chmod(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode);
+/// utimensat(2) of the path at `path_va`, or of `dirfd` itself when it is 0 (futimens):
+/// the times a RAM file reports in stat (UTIME_NOW: the real-time clock); EROFS on the
+/// initrd.
+Result<void> do_utimens(ThreadRec& t, u64 dirfd, u64 path_va, u64 times_va);
 /// access(2): F_OK or R/W/X_OK as the file's mode bits say (everyone is root: W_OK fails
 /// only on the read-only initrd, with EROFS).
-Result<void> do_access(ThreadRec& t, const char* base, u64 path_va, u64 mode);
+Result<void> do_access(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode);
 /// struct stat of an open file in the caller's layout, as stat_layout says where.
 struct StatLayout {
     u64 size, mode_at, nlink_at;
@@ -536,7 +552,7 @@ OpenFile* fd_of(ThreadRec& t, u64 fd);
 Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&abs)[kPathMax]);
 /// readlink(2): /proc/self/exe names the caller's program; nothing else is a link
 /// (EINVAL; ENOENT if it is not there).
-Result<long> do_readlink(ThreadRec& t, const char* base, u64 path_va, u64 buf, u64 size);
+Result<long> do_readlink(ThreadRec& t, u64 dirfd, u64 path_va, u64 buf, u64 size);
 /// At execve: the descriptor table becomes the thread's own, less close-on-exec ones.
 void exec_files(ThreadRec& t);
 /// A new open file of `kind` (one reference), or null.

@@ -80,12 +80,6 @@ bool enter_handler(ThreadRec& t, u64* regs, int sig, int code, int from, u64 add
     return set_registers(t, regs).ok();
 }
 
-Answer resume_as_is() {
-    Answer x;
-    x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
-    return x;
-}
-
 /// The waiting call of t (its reply kept) ends with EINTR, and its handler runs; with
 /// SA_RESTART the call starts again after the handler instead (futex waits without a
 /// timeout, wait4, pipe reads and writes that moved nothing yet; as Linux, never sleeps,
@@ -233,10 +227,7 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
     // A signal may end the caller's own process (and free its records): after sending,
     // look it up again by pid before answering.
     const int my_pid = p.pid;
-    auto answer_caller = [my_pid]() {
-        Process* q = find_process(my_pid);
-        return q && !q->group_exit ? done(0) : no_reply();
-    };
+    auto answer_caller = [my_pid]() { return process_alive(my_pid) ? done(0) : no_reply(); };
     if (!t.sig) return done(Errno{sys::kENOSYS});
     if (n == nr::rt_sigaction) {
         const int sig = static_cast<int>(a[0]);
