@@ -78,10 +78,16 @@ void free_slot(u64 s) {
 // header's page, then each child untyped page-aligned after the one before.
 u64 g_untyped_used[root::kMaxUntypeds];
 
+namespace {
+void frame_ref(u64 f);
+void frame_unref(u64 f);
+} // namespace
+
 void make_pools() {
     g_thread_blocks.bits = kThreadBlockBits;
     g_proc_blocks.bits = kProcBlockBits;
     for (u64 i = 0; i < info().untyped_count; ++i) g_untyped_used[i] = kPage;
+    PageMap::ops = {heap_alloc, heap_alloc_raw, heap_free, frame_ref, frame_unref};
 }
 
 u64 pool_take(Pool& p, bool slot_info_ready) {
@@ -187,48 +193,6 @@ u64 pool_free_bytes() {
     return free + (g_heap_blocks << kProcBlockBits) - (g_heap.capacity() - g_heap.free_bytes() - g_slot_chunk_bytes);
 }
 
-/// Room for `pages` pages in `map`: its storage moves to a bigger one in the heap if
-/// needed (capacities are powers of two, at most half used).
-bool page_map_reserve(PageMap& map, u64 pages) {
-    if (pages <= map.limit()) return true;
-    u64 capacity = map.capacity() ? map.capacity() * 2 : 64;
-    while (capacity / 2 < pages) capacity *= 2;
-    if (capacity > (u64{1} << 31)) return false; // (dense indices are 32 bits)
-    auto* storage = static_cast<PageMap::Page*>(heap_alloc(capacity * sizeof(PageMap::Page)));
-    auto* order = static_cast<u32*>(heap_alloc(capacity / 2 * sizeof(u32)));
-    if (!storage || !order) {
-        heap_free(storage);
-        heap_free(order);
-        return false;
-    }
-    PageMap::Page* old_storage = map.storage();
-    u32* old_order = map.order();
-    map.move_to(storage, order, capacity);
-    heap_free(old_storage);
-    heap_free(old_order);
-    return true;
-}
-
-/// Make `map` (empty, no storage) a copy of `other`, storage and all.
-bool page_map_clone(PageMap& map, const PageMap& other) {
-    if (!other.capacity()) return true;
-    auto* storage = static_cast<PageMap::Page*>(heap_alloc_raw(other.capacity() * sizeof(PageMap::Page)));
-    auto* order = static_cast<u32*>(heap_alloc_raw(other.capacity() / 2 * sizeof(u32)));
-    if (!storage || !order) {
-        heap_free(storage);
-        heap_free(order);
-        return false;
-    }
-    map.copy_of(other, storage, order);
-    return true;
-}
-
-void page_map_free(PageMap& map) {
-    heap_free(map.storage());
-    heap_free(map.order());
-    map.init(nullptr, nullptr, 0);
-}
-
 // ---- frames of an Mm -------------------------------------------------------------------
 /// One more process block for `blocks` (at its head). False when memory is exhausted.
 bool blocks_grow(Blocks& blocks) {
@@ -280,8 +244,8 @@ Shared* shared_create(u64 size) {
 void shared_release(Shared& s) {
     if (--s.refs > 0) return;
     if (s.id) memory_forget(s);
-    s.pages.for_each([](PageMap::Page& p) { free_slot(p.frame); });
-    page_map_free(s.pages);
+    s.pages.for_each([](PageMap::Page p) { free_slot(p.frame()); });
+    s.pages.clear();
     blocks_release(s.blocks);
     heap_free(&s);
 }
@@ -409,11 +373,11 @@ Result<void> mm_map(Mm& mm, u64 frame, u64 va, u32 rights) {
 
 namespace {
 
-/// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; its frame is
-/// reused once no page maps it (memory returns to the system when its store ends).
-void drop_page(Mm& mm, PageMap::Page& p) {
-    if (p.rights) sys::unmap(mm.as, p.va);
-    if (!p.borrowed) frame_unref(p.frame);
+/// A present page goes (munmap, MADV_DONTNEED, MAP_FIXED): unmapped here; the page map
+/// lets its frame go, which is reused once no chunk holds it (memory returns to the system
+/// when its store ends).
+void drop_page(Mm& mm, PageMap::Page p) {
+    if (p.rights()) sys::unmap(mm.as, p.va());
 }
 
 /// A new mark for Shared::mark: walks over regions visit each shared object once with it.
@@ -438,7 +402,8 @@ void release_unmapped_shared(Mm& mm, Shared* const* gone, u32 n) {
 /// Remove [start, end) from mm's regions with their pages (the frames go back to mm,
 /// shared objects lose mm's reference when no region of mm maps them any more).
 Result<void> remove_range(Mm& mm, u64 start, u64 end) {
-    if (!regions_room(mm.regions, 1)) return kNoMemory; // (a region may split in two)
+    if (!regions_room(mm.regions, 1) || !mm.pages.prepare_erase(start, end))
+        return kNoMemory; // (a region may split in two; a chunk shared with a fork may copy)
     // The shared objects the range maps, listed before anything changes.
     u32 k = 0;
     mm.regions.for_range(start, end, [&](const Region& r) { k += r.shm != nullptr; });
@@ -447,7 +412,7 @@ Result<void> remove_range(Mm& mm, u64 start, u64 end) {
     if (!gone) return kNoMemory;
     u32 n = 0;
     Result<void> e = mm.regions.remove(start, end, [&](const Region& r) {
-        mm.pages.erase_range(r.start, r.end, [&](PageMap::Page& p) { drop_page(mm, p); });
+        mm.pages.erase_range(r.start, r.end, [&](PageMap::Page p) { drop_page(mm, p); });
         if (r.shm) gone[n++] = r.shm;
     });
     release_unmapped_shared(mm, gone, n);
@@ -461,10 +426,12 @@ Result<u64> shared_frame(const Region& r, u64 va) { return shared_page(*r.shm, v
 } // namespace
 
 Result<u64> shared_page(Shared& s, u64 key) {
-    if (PageMap::Page* p = s.pages.find(key)) return p->frame;
-    if (!page_map_reserve(s.pages, s.pages.size() + 1)) return kNoMemory;
+    if (PageMap::Page p = s.pages.find(key)) return p.frame();
     u64 frame = TRY(blocks_retype(s.blocks, OT::Frame, 0));
-    s.pages.add(key, frame, 0);
+    if (!s.pages.add(key, frame, 0, true)) { // (borrowed: the page map never frees it)
+        sys::cap_delete(root::kCapSpace, frame), free_slot(frame);
+        return kNoMemory;
+    }
     return frame;
 }
 
@@ -500,20 +467,23 @@ bool regions_room(RegionSet& set, u32 more) {
 
 /// Give a present page the rights `rights` (0: no mapping, its frame kept). The kernel's
 /// Protect only lowers rights below those a page was mapped with: raising them maps again.
-Result<void> set_rights(Mm& mm, PageMap::Page& p, u32 rights) {
+Result<void> set_rights(Mm& mm, PageMap::Page p, u32 rights) {
     Result<void> e;
-    if (p.cow) rights &= ~rt::kWrite; // a write must come to procserv first (mm_touch)
-    if (rights == p.rights) return {};
-    if (!rights) e = kernel_answer(sys::unmap(mm.as, p.va));
-    else if (p.rights && (rights & ~p.rights) == 0) e = kernel_answer(sys::protect(mm.as, p.va, rights));
+    if (page_cow(p)) rights &= ~rt::kWrite; // a write must come to procserv first (mm_touch)
+    const u32 was = p.rights();
+    if (rights == was) return {};
+    if (!rights) e = kernel_answer(sys::unmap(mm.as, p.va()));
+    else if (was && (rights & ~was) == 0) e = kernel_answer(sys::protect(mm.as, p.va(), rights));
     else {
-        if (p.rights) sys::unmap(mm.as, p.va);
-        e = mm_map(mm, p.frame, p.va, rights);
+        if (was) sys::unmap(mm.as, p.va());
+        e = mm_map(mm, p.frame(), p.va(), rights);
         if (!e.ok()) rights = 0; // it stays as a frame without a mapping
     }
-    p.rights = rights;
+    p.rights() = static_cast<unsigned char>(rights);
     return e;
 }
+
+bool page_cow(PageMap::Page p) { return !p.borrowed() && (p.shared() || slot_info(p.frame()).refs > 1); }
 
 u32 rights_of(u32 prot) {
     if (!(prot & kProtMask)) return 0;
@@ -526,49 +496,53 @@ bool allows(const Region& r, u32 access) {
     return (prot & access) == access;
 }
 
-Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
+Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page* out) {
     const Region* r = mm.regions.find(va);
     if (!r || !allows(*r, access)) return Touch::Segv;
     u64 page = va & ~(kPage - 1);
-    if (PageMap::Page* p = mm.pages.find(page)) {
+    const u32 rights = rights_of(r->prot);
+    if (PageMap::Page p = mm.pages.find(page)) {
         if (out) *out = p;
-        if (!(access & kProtWrite) || !p->cow) {
-            // A page with its frame but no mapping (a fork child's, or one a failed map
-            // left) is mapped now.
-            if (p->rights == 0 && rights_of(r->prot))
-                return set_rights(mm, *p, rights_of(r->prot)).ok() ? Touch::Ok : Touch::NoMem;
-            return Touch::Present;
-        }
-        // Copy-on-write: the last page mapping the frame takes it over; otherwise the
-        // page gets a copy of its own.
-        u32 rights = rights_of(r->prot);
-        if (slot_info(p->frame).refs > 1) {
-            Result<u64> got = new_frame(mm);
-            if (!got.ok()) return Touch::NoMem;
-            u64 frame = got.value();
-            bool copied = with_frame(p->frame, 0, false, [&](unsigned char* from) {
-                with_frame(frame, 1, true, [&](unsigned char* to) { memcpy(to, from, kPage); });
-            });
-            if (!copied) {
-                frame_unref(frame);
-                return Touch::NoMem;
+        const u32 was = p.rights();
+        if ((access & kProtWrite) && page_cow(p)) {
+            // Copy-on-write: the chunk becomes this page map's alone (a fork shares them),
+            // then the last chunk holding the frame takes it over; otherwise the page gets
+            // a copy of its own.
+            if (!mm.pages.unshare(p)) return Touch::NoMem;
+            if (slot_info(p.frame()).refs > 1) {
+                Result<u64> got = new_frame(mm);
+                if (!got.ok()) return Touch::NoMem;
+                u64 frame = got.value();
+                bool copied = with_frame(p.frame(), 0, false, [&](unsigned char* from) {
+                    with_frame(frame, 1, true, [&](unsigned char* to) { memcpy(to, from, kPage); });
+                });
+                if (!copied) {
+                    frame_unref(frame);
+                    return Touch::NoMem;
+                }
+                if (was) sys::unmap(mm.as, page);
+                p.rights() = 0;
+                mm.pages.set_frame(p, frame);
             }
-            if (p->rights) sys::unmap(mm.as, page);
-            frame_unref(p->frame);
-            p->frame = frame;
-            p->rights = 0;
+            return set_rights(mm, p, rights).ok() ? Touch::Ok : Touch::NoMem;
         }
-        p->cow = false;
-        return set_rights(mm, *p, rights).ok() ? Touch::Ok : Touch::NoMem;
+        // A page with its frame but no mapping (a fork child's, or one a failed map
+        // left), or mapped read-only by a fork that another has since ended, is mapped
+        // now with what it may have.
+        u32 want = page_cow(p) ? rights & ~rt::kWrite : rights;
+        if (want && (was == 0 || ((access & kProtWrite) && !(was & rt::kWrite))) && want != was)
+            return set_rights(mm, p, rights).ok() ? Touch::Ok : Touch::NoMem;
+        return Touch::Present;
     }
     if (r->beyond_file(page)) return Touch::Bus;
-    if (!page_map_reserve(mm.pages, mm.pages.size() + 1)) return Touch::NoMem;
-    u32 rights = rights_of(r->prot);
     if (r->shm) { // the shared object's frame, mapped here too
         Result<u64> frame = shared_frame(*r, page);
         if (!frame.ok() || (rights && !mm_map(mm, frame.value(), page, rights).ok())) return Touch::NoMem;
-        PageMap::Page* p = mm.pages.add(page, frame.value(), rights);
-        p->borrowed = true;
+        PageMap::Page p = mm.pages.add(page, frame.value(), rights, true);
+        if (!p) {
+            if (rights) sys::unmap(mm.as, page);
+            return Touch::NoMem;
+        }
         if (out) *out = p;
         return Touch::Ok;
     }
@@ -580,7 +554,12 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out) {
         frame_unref(frame);
         return Touch::NoMem;
     }
-    PageMap::Page* p = mm.pages.add(page, frame, rights);
+    PageMap::Page p = mm.pages.add(page, frame, rights, false);
+    if (!p) {
+        sys::unmap(mm.as, page);
+        frame_unref(frame);
+        return Touch::NoMem;
+    }
     if (out) *out = p;
     return Touch::Ok;
 }
@@ -598,7 +577,7 @@ Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
     TRY(mm.regions.protect(start, end, prot));
     u32 rights = rights_of(prot);
     bool ok = true;
-    mm.pages.for_range(start, end, [&](PageMap::Page& p) { // PROT_NONE keeps the frame and its bytes
+    mm.pages.for_range(start, end, [&](PageMap::Page p) { // PROT_NONE keeps the frame and its bytes
         ok = set_rights(mm, p, rights).ok() && ok;
     });
     if (!ok) return kNoMemory;
@@ -608,7 +587,8 @@ Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
 Result<void> mm_dontneed(Mm& mm, u64 start, u64 end) {
     // The next touch sees zeros, or the file again; or, for shared memory, what the
     // object holds (only this mapping of it goes).
-    mm.pages.erase_range(start, end, [&](PageMap::Page& p) { drop_page(mm, p); });
+    if (!mm.pages.prepare_erase(start, end)) return kNoMemory;
+    mm.pages.erase_range(start, end, [&](PageMap::Page p) { drop_page(mm, p); });
     if (!mm.regions.covered(start, end)) return kNoMemory;
     return {};
 }
@@ -627,17 +607,17 @@ Result<void> mm_load_segment(Mm& mm, const kernel::elf::Segment& s) {
         // both segments' bytes now, and the rights of both.
         Region joint = *before;
         joint.start = start, joint.end = start + kPage;
-        PageMap::Page* p = nullptr;
+        PageMap::Page p{};
         Touch got = mm_touch(mm, start, 0, &p);
         if ((got != Touch::Ok && got != Touch::Present) || !p) return kNoMemory;
-        if (!with_frame(p->frame, 0, true, [&](unsigned char* page) { fill_page(r, start, page); }))
+        if (!with_frame(p.frame(), 0, true, [&](unsigned char* page) { fill_page(r, start, page); }))
             return kNoMemory;
         // The page's region: its own, anonymous now (its bytes are in the frame already).
         TRY(mm.regions.remove(start, start + kPage, [](const Region&) {}));
         joint.prot |= prot;
         joint.file = nullptr;
         TRY(mm.regions.insert(joint));
-        TRY(set_rights(mm, *mm.pages.find(start), rights_of(joint.prot)));
+        TRY(set_rights(mm, mm.pages.find(start), rights_of(joint.prot)));
         start += kPage;
         if (start >= end) return {};
     }
@@ -651,10 +631,7 @@ void mm_release(Mm& mm) {
     // The address space goes, and every mapping in it; then its frames, unless a fork
     // left them to another address space too; then the store, once nothing uses it.
     if (mm.as != abi::kNoSlot) sys::cap_delete(root::kCapSpace, mm.as), free_slot(mm.as);
-    mm.pages.for_each([](PageMap::Page& p) {
-        if (!p.borrowed) frame_unref(p.frame);
-    });
-    page_map_free(mm.pages);
+    mm.pages.clear(); // (frames no other chunk holds are free again)
     if (mm.store) store_unuse(*mm.store);
     // Each shared object it maps loses its reference, once.
     const u64 mark = new_mark();
@@ -730,15 +707,16 @@ Result<long> copy_string(Mm& mm, u64 va, char* out, u64 max) {
     return Errno{sys::kENAMETOOLONG};
 }
 
-/// fork without CLONE_VM: the same regions and the same pages, copy-on-write. Every
-/// private page present in `from` loses write access there and is the copy's too; the
-/// first write in either copies it (mm_touch). Writable pages are mapped in the copy only
-/// when it first touches them, so a fork costs little per page of data (most children
-/// touch few pages before they exec or exit). Shared memory stays shared.
+/// fork without CLONE_VM: the same regions and the same pages, copy-on-write. The copy's
+/// page map holds the same chunks (a reference more each: O(chunks)); every private page
+/// of `from` mapped writable loses write access, and the first write in either copies
+/// the chunk, then the page (mm_touch). Writable pages are mapped in the copy only when it
+/// first touches them, so a fork costs little per page of data (most children touch few
+/// pages before they exec or exit). Shared memory stays shared.
 Mm* copy_mm(Mm& from) {
     Mm* mm = mm_create();
     if (!mm) return nullptr;
-    if (!regions_room(mm->regions, from.regions.count())) {
+    if (!regions_room(mm->regions, from.regions.count()) || !mm->pages.copy_of(from.pages)) {
         mm_release(*mm);
         return nullptr;
     }
@@ -747,31 +725,42 @@ Mm* copy_mm(Mm& from) {
     const u64 mark = new_mark();
     for (u32 i = 0; i < mm->regions.count(); ++i) // the child maps the same shared objects
         if (Shared* s = mm->regions.at(i).shm; s && s->mark != mark) s->mark = mark, ++s->refs;
-    // The parent's private pages stop being writable until they copy (a page already
-    // copy-on-write from an earlier fork costs nothing here).
+    // The parent's private pages stop being writable until they copy (a span's rights
+    // read eight bytes at a time: after a first fork, few are writable again).
+    constexpr u64 kAnyWrite = 0x0101010101010101ull * rt::kWrite;
     bool err = false;
-    from.pages.for_each([&](PageMap::Page& src) {
-        if (!err && !src.borrowed && !src.cow) {
-            src.cow = true;
-            if (!set_rights(from, src, src.rights).ok()) err = true;
+    from.pages.for_each_span([&](Span& s) {
+        u64 any = 0;
+        for (u32 w = 0; w < kChunkPages; w += 8) {
+            u64 eight;
+            __builtin_memcpy(&eight, s.rights + w, 8);
+            any |= eight;
         }
+        if (!(any & kAnyWrite)) return;
+        for (u32 i = 0; i < kChunkPages; ++i)
+            if (PageMap::Page p{&s, i}; (s.rights[i] & rt::kWrite) && !p.borrowed())
+                err = !set_rights(from, p, s.rights[i]).ok() || err;
     });
-    // The child's page map is a copy of the parent's (two block copies); each private
-    // frame gains the child's reference.
-    if (err || !page_map_clone(mm->pages, from.pages)) {
+    if (err) {
         mm_release(*mm);
         return nullptr;
     }
     // Pages that will never be copied (code, read-only data) and shared memory are mapped
-    // at once, as they are: a fault costs ten times a map. Writable private pages wait for
-    // the child's first touch (a write would fault anyway); so does a page whose map fails.
+    // at once: a fault costs ten times a map. Writable private pages wait for the child's
+    // first touch (a write would fault anyway); so does a page whose map fails. A chunk
+    // inside one writable private region is skipped whole.
     const Region* r = nullptr;
-    mm->pages.for_each([&](PageMap::Page& p) {
-        if (!p.borrowed) frame_ref(p.frame);
-        if (!p.borrowed && !(r && r->contains(p.va))) r = mm->regions.find(p.va);
-        u32 rights = p.borrowed || (r && !(r->prot & kProtWrite)) ? p.rights : 0;
-        p.rights = 0;
-        if (rights && mm_map(*mm, p.frame, p.va, rights).ok()) p.rights = rights;
+    mm->pages.for_each_span([&](Span& s) {
+        if (!(r && r->contains(s.base))) r = mm->regions.find(s.base);
+        if (r && r->is_private_anon() && (r->prot & kProtWrite) && r->end - s.base >= kChunkSize) return;
+        for (u32 i = 0; i < kChunkPages; ++i) {
+            PageMap::Page p{&s, i};
+            if (!((s.chunk->present >> i) & 1)) continue;
+            if (!(r && r->contains(p.va()))) r = mm->regions.find(p.va());
+            if (!r || (!p.borrowed() && (r->prot & kProtWrite))) continue;
+            if (u32 rights = rights_of(r->prot); rights && mm_map(*mm, p.frame(), p.va(), rights).ok())
+                s.rights[i] = static_cast<unsigned char>(rights);
+        }
     });
     return mm;
 }

@@ -442,7 +442,9 @@ bool regions_room(RegionSet& set, u32 more);
 bool store_int(Mm& mm, u64 va, int value);
 bool allows(const Region& r, u32 access);
 /// Make the page at `va` present for `access` (kProt* bits; 0: any) as a fault would.
-Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page** out = nullptr);
+Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page* out = nullptr);
+/// Must a write to page p copy it first (its chunk or its frame another page map's too)?
+bool page_cow(PageMap::Page p);
 /// Map `r`, replacing whatever was in its range (MAP_FIXED). ENOMEM: no room for regions.
 Result<void> mm_add_region(Mm& mm, const Region& r);
 Result<void> mm_unmap(Mm& mm, u64 start, u64 end);
@@ -476,16 +478,16 @@ template <class F>
 bool with_page(Mm& mm, u64 va, bool write, F&& f) {
     const Region* r = mm.regions.find(va);
     if (!r || !allows(*r, write ? kProtWrite : kProtRead)) return false;
-    PageMap::Page* p = mm.pages.find(va);
+    PageMap::Page p = mm.pages.find(va);
     if (!p && !write && r->is_private_anon()) {
         f(const_cast<unsigned char*>(g_zero_page) + (va & (kPage - 1))); // f only reads
         return true;
     }
-    if (!p || (write && p->cow)) { // (a write to a copy-on-write page copies it first)
+    if (!p || (write && page_cow(p))) { // (a write to a copy-on-write page copies it first)
         Touch got = mm_touch(mm, va, write ? kProtWrite : kProtRead, &p);
         if (got != Touch::Ok && got != Touch::Present) return false;
     }
-    if (!self_map(p->frame, kWindow, rt::kRead | rt::kWrite).ok()) return false;
+    if (!self_map(p.frame(), kWindow, rt::kRead | rt::kWrite).ok()) return false;
     f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
     sys::unmap(root::kAddressSpace, kWindow);
     return true;

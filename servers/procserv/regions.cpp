@@ -128,92 +128,194 @@ u64 RegionSet::find_free(u64 length, u64 low, u64 high) const {
     return top - low >= length ? top - length : 0;
 }
 
-void PageMap::init(Page* storage, u32* order, u64 capacity) {
-    pages_ = storage;
-    order_ = order;
-    capacity_ = capacity;
-    size_ = 0;
+u64 PageMap::range_mask(u64 base, u64 start, u64 end) {
+    u64 lo = start > base ? (start - base) / kPageSize : 0;
+    u64 hi = end - base >= kChunkSize ? kChunkPages : (end - base + kPageSize - 1) / kPageSize;
+    if (end <= base || lo >= kChunkPages || lo >= hi) return 0;
+    u64 below_hi = hi == 64 ? ~u64{0} : (u64{1} << hi) - 1;
+    return below_hi & ~((u64{1} << lo) - 1);
+}
+
+Span* PageMap::find_span(u64 base) {
+    if (!capacity_) return nullptr;
+    for (u64 i = home(base);; i = (i + 1) & (capacity_ - 1)) {
+        if (!table_[i]) return nullptr;
+        if (spans_[table_[i] - 1].base == base) return &spans_[table_[i] - 1];
+    }
+}
+
+u32* PageMap::slot_of(u64 base) {
+    for (u64 i = home(base);; i = (i + 1) & (capacity_ - 1))
+        if (spans_[table_[i] - 1].base == base) return &table_[i];
+}
+
+bool PageMap::grow() {
+    const u64 capacity = capacity_ ? capacity_ * 2 : 8;
+    if (capacity > (u64{1} << 31)) return false; // (indices are 32 bits)
+    auto* spans = static_cast<Span*>(ops.alloc(capacity / 2 * sizeof(Span)));
+    auto* table = static_cast<u32*>(ops.alloc(capacity * sizeof(u32)));
+    if (!spans || !table) {
+        ops.free(spans);
+        ops.free(table);
+        return false;
+    }
+    if (size_) __builtin_memcpy(spans, spans_, size_ * sizeof(Span));
+    ops.free(spans_);
+    ops.free(table_);
+    spans_ = spans, table_ = table, capacity_ = capacity;
     shift_ = 64;
     for (u64 c = capacity; c > 1; c >>= 1) --shift_;
-}
-
-void PageMap::move_to(Page* storage, u32* order, u64 capacity) {
-    Page* old_pages = pages_;
-    u32* old_order = order_;
-    const u64 n = size_;
-    init(storage, order, capacity);
-    for (u64 i = 0; i < n; ++i) {
-        Page p = old_pages[old_order[i]];
-        old_pages[old_order[i]] = Page{};
-        old_order[i] = 0;
-        Page* q = add(p.va, p.frame, p.rights);
-        q->borrowed = p.borrowed;
-        q->cow = p.cow;
+    for (u64 d = 0; d < size_; ++d) {
+        u64 i = home(spans_[d].base);
+        while (table_[i]) i = (i + 1) & (capacity_ - 1);
+        table_[i] = static_cast<u32>(d + 1);
     }
+    return true;
 }
 
-void PageMap::copy_of(const PageMap& other, Page* storage, u32* order) {
-    pages_ = storage;
-    order_ = order;
-    capacity_ = other.capacity_;
-    size_ = other.size_;
-    shift_ = other.shift_;
-    __builtin_memcpy(pages_, other.pages_, capacity_ * sizeof(Page));
-    __builtin_memcpy(order_, other.order_, capacity_ / 2 * sizeof(u32));
+Span* PageMap::add_span(u64 base) {
+    if (size_ >= capacity_ / 2 && !grow()) return nullptr;
+    auto* c = static_cast<Chunk*>(ops.alloc_raw(sizeof(Chunk))); // (frames read only if present)
+    if (!c) return nullptr;
+    c->refs = 1, c->count = 0, c->present = c->borrowed = 0;
+    u64 i = home(base);
+    while (table_[i]) i = (i + 1) & (capacity_ - 1);
+    Span& s = spans_[size_];
+    s = Span{};
+    s.base = base, s.chunk = c;
+    table_[i] = static_cast<u32>(++size_);
+    return &s;
 }
 
-void PageMap::clear() {
-    for (u64 i = 0; i < size_; ++i) pages_[order_[i]] = Page{}, order_[i] = 0;
-    size_ = 0;
+void PageMap::release(Chunk* c) {
+    if (--c->refs > 0) return;
+    for (u32 i = 0; i < kChunkPages; ++i)
+        if (((c->present & ~c->borrowed) >> i) & 1) ops.unref(c->frame[i]);
+    ops.free(c);
 }
 
-PageMap::Page* PageMap::find(u64 va) {
-    if (!capacity_) return nullptr;
-    va = page_down(va);
-    for (u64 i = home(va);; i = (i + 1) & (capacity_ - 1)) {
-        if (!pages_[i].used) return nullptr;
-        if (pages_[i].va == va) return &pages_[i];
-    }
-}
-
-void PageMap::place(u64 index, const Page& p) {
-    pages_[index] = p;
-    order_[p.dense] = static_cast<u32>(index);
-}
-
-PageMap::Page* PageMap::add(u64 va, u64 frame, u32 rights) {
-    if (size_ >= limit()) return nullptr;
-    va = page_down(va);
-    u64 i = home(va);
-    while (pages_[i].used) i = (i + 1) & (capacity_ - 1);
-    place(i, Page{va, frame, rights, static_cast<u32>(size_), true, false, false});
-    ++size_;
-    return &pages_[i];
-}
-
-void PageMap::remove(Page* p) {
+void PageMap::drop_span(Span& s) {
+    pages_ -= s.chunk->count;
+    release(s.chunk);
     const u64 mask = capacity_ - 1;
-    u64 hole = static_cast<u64>(p - pages_);
-    // The dense list: its last entry takes the removed one's place.
-    u32 d = p->dense;
-    --size_;
-    if (d != size_) {
-        order_[d] = order_[size_];
-        pages_[order_[d]].dense = d;
+    u64 hole = static_cast<u64>(slot_of(s.base) - table_);
+    // The array's last span takes the removed one's place (its table entry follows).
+    const u64 d = static_cast<u64>(&s - spans_), last = size_ - 1;
+    if (d != last) {
+        *slot_of(spans_[last].base) = static_cast<u32>(d + 1);
+        spans_[d] = spans_[last];
     }
-    order_[size_] = 0;
-    pages_[hole] = Page{};
+    table_[hole] = 0;
+    size_ = last;
     // Backward shift: move later entries of the cluster into the hole when the hole lies
     // between their home and where they are, so that no probe sequence is broken.
-    for (u64 j = (hole + 1) & mask; pages_[j].used; j = (j + 1) & mask) {
-        u64 h = home(pages_[j].va);
+    for (u64 j = (hole + 1) & mask; table_[j]; j = (j + 1) & mask) {
+        u64 h = home(spans_[table_[j] - 1].base);
         bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
         if (movable) {
-            place(hole, pages_[j]);
-            pages_[j] = Page{};
+            table_[hole] = table_[j];
+            table_[j] = 0;
             hole = j;
         }
     }
+}
+
+void PageMap::forget(Span& s, u64 mask) {
+    Chunk& c = *s.chunk;
+    for (u32 i = 0; i < kChunkPages; ++i) {
+        if (!((mask >> i) & 1)) continue;
+        if (!((c.borrowed >> i) & 1)) ops.unref(c.frame[i]);
+        c.frame[i] = 0;
+        s.rights[i] = 0;
+        --c.count, --pages_;
+    }
+    c.present &= ~mask, c.borrowed &= ~mask;
+}
+
+PageMap::Page PageMap::find(u64 va) {
+    Span* s = find_span(va & ~(kChunkSize - 1));
+    if (!s) return {};
+    u32 i = static_cast<u32>((va & (kChunkSize - 1)) / kPageSize);
+    if (!((s->chunk->present >> i) & 1)) return {};
+    return {s, i};
+}
+
+PageMap::Page PageMap::add(u64 va, u64 frame, u32 rights, bool borrowed) {
+    const u64 base = va & ~(kChunkSize - 1);
+    Span* s = find_span(base);
+    if (!s) s = add_span(base);
+    if (!s) return {};
+    Page p{s, static_cast<u32>((va & (kChunkSize - 1)) / kPageSize)};
+    if (!unshare(p)) return {};
+    Chunk& c = *s->chunk;
+    c.frame[p.i] = frame;
+    c.present |= u64{1} << p.i;
+    if (borrowed) c.borrowed |= u64{1} << p.i;
+    ++c.count, ++pages_;
+    s->rights[p.i] = static_cast<unsigned char>(rights);
+    return p;
+}
+
+bool PageMap::unshare(Page p) {
+    Chunk* c = p.span->chunk;
+    if (c->refs == 1) return true;
+    auto* copy = static_cast<Chunk*>(ops.alloc_raw(sizeof(Chunk)));
+    if (!copy) return false;
+    *copy = *c;
+    copy->refs = 1;
+    for (u32 i = 0; i < kChunkPages; ++i)
+        if (((c->present & ~c->borrowed) >> i) & 1) ops.ref(c->frame[i]);
+    --c->refs;
+    p.span->chunk = copy;
+    return true;
+}
+
+void PageMap::set_frame(Page p, u64 frame) {
+    // (the caller unshared the chunk: mm_touch)
+    Chunk& c = *p.span->chunk;
+    if (!((c.borrowed >> p.i) & 1)) ops.unref(c.frame[p.i]);
+    c.frame[p.i] = frame;
+    c.borrowed &= ~(u64{1} << p.i);
+}
+
+bool PageMap::prepare_erase(u64 start, u64 end) {
+    if (start >= end) return true;
+    const u64 ends[2] = {start & ~(kChunkSize - 1), (end - 1) & ~(kChunkSize - 1)};
+    for (u64 base : ends) {
+        Span* s = find_span(base);
+        if (!s || s->chunk->refs == 1) continue;
+        u64 mask = range_mask(base, start, end) & s->chunk->present;
+        if (mask && mask != s->chunk->present && !unshare(Page{s, 0})) return false;
+    }
+    return true;
+}
+
+bool PageMap::copy_of(const PageMap& other) {
+    if (!other.capacity_) return true;
+    // Not cleared: the table is copied whole, the spans in use field by field.
+    auto* spans = static_cast<Span*>(ops.alloc_raw(other.capacity_ / 2 * sizeof(Span)));
+    auto* table = static_cast<u32*>(ops.alloc_raw(other.capacity_ * sizeof(u32)));
+    if (!spans || !table) {
+        ops.free(spans);
+        ops.free(table);
+        return false;
+    }
+    spans_ = spans, table_ = table;
+    capacity_ = other.capacity_, size_ = other.size_, pages_ = other.pages_, shift_ = other.shift_;
+    __builtin_memcpy(table_, other.table_, capacity_ * sizeof(u32));
+    for (u64 d = 0; d < size_; ++d) {
+        Span& s = spans_[d];
+        s.base = other.spans_[d].base, s.chunk = other.spans_[d].chunk;
+        for (u32 w = 0; w < kChunkPages; w += 8) __builtin_memset(s.rights + w, 0, 8); // nothing mapped yet
+        ++s.chunk->refs;
+    }
+    return true;
+}
+
+void PageMap::clear() {
+    for (u64 d = 0; d < size_; ++d) release(spans_[d].chunk);
+    if (capacity_) ops.free(spans_), ops.free(table_);
+    *this = PageMap{};
 }
 
 } // namespace procserv

@@ -9,8 +9,9 @@
 // could be one region are merged, so a search is a binary search.
 //
 // A page is present when procserv has given it a frame. PageMap records the frame (a
-// slot of procserv's cap space) of each present page: open addressing on the page
-// number with backward-shift deletion, so lookups stay O(1) whatever is unmapped.
+// slot of procserv's cap space) of each present page, in chunks of 64 pages that a fork
+// shares between parent and child (copied when either changes one), so that a fork costs
+// O(chunks), not O(pages).
 #pragma once
 
 #include "result.hpp"
@@ -129,82 +130,147 @@ class RegionSet {
     u32 capacity_;
 };
 
-/// The frames of the present pages of one address space. Besides the hash table, a dense
-/// list of the entries in use makes walking every page O(pages present), and removing
-/// every page (clear) leaves the table all zeros, ready for reuse without being cleared.
+/// Pages per chunk: a page map keeps its frames in chunks of this many neighbouring pages.
+constexpr u64 kChunkPages = 64;
+constexpr u64 kChunkSize = kChunkPages * kPageSize;
+
+/// The frames of kChunkPages neighbouring pages. After a fork, parent and child hold the
+/// same chunks (a reference each); the first change by either copies the chunk (each of
+/// its frames gains a reference: PageMap::Ops::ref), so a fork costs a reference per chunk,
+/// not per page.
+struct Chunk {
+    u32 refs;     ///< page maps holding it
+    u32 count;    ///< present pages
+    u64 present;  ///< bit i: page i has a frame
+    u64 borrowed; ///< bit i: its frame belongs to a Shared object (never referenced here)
+    u64 frame[kChunkPages]; ///< slots of procserv's cap space
+};
+
+/// One address space's hold on a chunk: which chunk, and the rights each of its pages is
+/// mapped with there (0: not mapped), which are this address space's own.
+struct Span {
+    u64 base;    ///< first page's address, kChunkSize aligned
+    Chunk* chunk;
+    alignas(8) unsigned char rights[kChunkPages]; ///< as mapped (abi rights); 0: not mapped
+};
+
+/// The frames of the present pages of one address space (or of a shared memory object,
+/// keyed by offset): a dense array of spans (walks are O(chunks present)), found through
+/// a table of their indices, open addressing on the chunk number with backward-shift
+/// deletion (O(1) whatever is unmapped). Memory comes from Ops::alloc[_raw] and goes
+/// back by Ops::free; a frame that no chunk holds any more goes back by Ops::unref. All
+/// zeros is an empty map with no storage.
 class PageMap {
   public:
+    struct Ops {
+        void* (*alloc)(u64 bytes); ///< zeroed, or null
+        void* (*alloc_raw)(u64 bytes); ///< not cleared, or null
+        void (*free)(void* p);
+        void (*ref)(u64 frame);    ///< one more chunk holds the frame
+        void (*unref)(u64 frame);  ///< one chunk fewer
+    };
+    static inline Ops ops{};
+
+    /// A present page: valid until the map gains or loses a span.
     struct Page {
-        u64 va;     ///< page address
-        u64 frame;  ///< slot of procserv's cap space
-        u32 rights; ///< as mapped (abi rights); 0 while the page's region is PROT_NONE
-        u32 dense;  ///< its index in the dense list
-        bool used;
-        bool borrowed; ///< the frame belongs to a Shared object, not to this address space
-        bool cow;      ///< the frame may be another address space's too: a write copies it first
+        Span* span;
+        u32 i;
+        explicit operator bool() const { return span != nullptr; }
+        u64 va() const { return span->base + i * kPageSize; }
+        u64 frame() const { return span->chunk->frame[i]; }
+        bool borrowed() const { return (span->chunk->borrowed >> i) & 1; }
+        /// Is its chunk another map's too (a change must copy it first: unshare)?
+        bool shared() const { return span->chunk->refs > 1; }
+        unsigned char& rights() const { return span->rights[i]; }
     };
 
-    /// `storage` holds `capacity` entries (a power of two), `order` capacity / 2 indices:
-    /// at most capacity / 2 pages are kept, so that probes stay short. Both must be all
-    /// zeros (as static storage is, and as clear() leaves them).
-    void init(Page* storage, u32* order, u64 capacity);
-    u64 size() const { return size_; }
-    u64 limit() const { return capacity_ / 2; }
-    u64 capacity() const { return capacity_; }
-    Page* storage() const { return pages_; }
-    u32* order() const { return order_; }
-    /// Move every page to new storage (as init() wants it); the old storage is left all
-    /// zeros. Page pointers from before are stale afterwards.
-    void move_to(Page* storage, u32* order, u64 capacity);
-    /// Become a copy of `other` (empty before), in `storage` and `order` of other's
-    /// capacity: two block copies, no rehashing.
-    void copy_of(const PageMap& other, Page* storage, u32* order);
-    /// Forget every page.
-    void clear();
+    u64 size() const { return pages_; } ///< present pages
+    u64 spans() const { return size_; }
 
-    Page* find(u64 va);
-    /// Record a page (not present yet); null when the map is at its limit.
-    Page* add(u64 va, u64 frame, u32 rights);
-    void remove(Page* p);
-    /// Call f(page) for every present page in [start, end); f must not remove pages.
-    template <class F>
-    void for_range(u64 start, u64 end, F&& f) {
-        if ((end - start) / kPageSize <= size_) {
-            for (u64 va = start; va < end; va += kPageSize)
-                if (Page* p = find(va)) f(*p);
-        } else {
-            for (u64 i = 0; i < size_; ++i)
-                if (Page& p = pages_[order_[i]]; p.va >= start && p.va < end) f(p);
-        }
-    }
-    /// Call f(page) for every present page in [start, end), then forget it.
+    Page find(u64 va);
+    /// Record a present page (none at va before) with its rights; a null Page when memory
+    /// for a chunk or a bigger table is lacking (nothing changed then).
+    Page add(u64 va, u64 frame, u32 rights, bool borrowed);
+    /// Give the page's chunk to this map alone (a copy if another map holds it); false
+    /// when memory is lacking. The page stays valid.
+    bool unshare(Page p);
+    /// Replace a present page's frame (its chunk unshared first); the old one is unref'd.
+    void set_frame(Page p, u64 frame);
+    /// Make the chunks that [start, end) covers only in part this map's alone, so that
+    /// erase_range cannot fail; false when memory is lacking (nothing lost then).
+    bool prepare_erase(u64 start, u64 end);
+    /// Call f(page) for every present page in [start, end), then forget the pages (a
+    /// chunk that only part of the range covers must be unshared: prepare_erase).
     template <class F>
     void erase_range(u64 start, u64 end, F&& f) {
-        if ((end - start) / kPageSize <= size_) {
-            for (u64 va = start; va < end; va += kPageSize)
-                if (Page* p = find(va)) f(*p), remove(p);
-            return;
-        }
-        // A removal moves the last entry of the dense list into the place it frees: look
-        // at the same place again.
-        for (u64 i = 0; i < size_;) {
-            Page& p = pages_[order_[i]];
-            if (p.va >= start && p.va < end) f(p), remove(&p);
-            else ++i;
-        }
+        walk_spans(start, end, [&](Span& s) {
+            for (u32 i = 0; i < kChunkPages; ++i)
+                if (Page p{&s, i}; in(p, start, end)) f(p);
+            u64 mask = range_mask(s.base, start, end) & s.chunk->present;
+            if (mask == s.chunk->present) return drop_span(s);
+            forget(s, mask);
+        });
+    }
+    /// Call f(page) for every present page in [start, end); f must not add or remove pages.
+    template <class F>
+    void for_range(u64 start, u64 end, F&& f) {
+        walk_spans(start, end, [&](Span& s) {
+            for (u32 i = 0; i < kChunkPages; ++i)
+                if (Page p{&s, i}; in(p, start, end)) f(p);
+        });
     }
     template <class F>
     void for_each(F&& f) {
-        for (u64 i = 0; i < size_; ++i) f(pages_[order_[i]]);
+        for (u64 d = 0; d < size_; ++d)
+            for (u32 i = 0; i < kChunkPages; ++i)
+                if ((spans_[d].chunk->present >> i) & 1) f(Page{&spans_[d], i});
     }
+    template <class F>
+    void for_each_span(F&& f) {
+        for (u64 d = 0; d < size_; ++d) f(spans_[d]);
+    }
+    /// Become a copy of `other` (this one empty): the same chunks, a reference more each,
+    /// and no page mapped (rights 0). O(chunks). False when memory is lacking.
+    bool copy_of(const PageMap& other);
+    /// Forget every page (chunks lose this map's reference) and free the storage.
+    void clear();
 
   private:
-    u64 home(u64 va) const { return ((va / kPageSize) * 0x9e3779b97f4a7c15ull) >> shift_; }
-    void place(u64 index, const Page& p); ///< put p at index, and keep the dense list right
-    Page* pages_;
-    u32* order_;
-    u64 capacity_;
-    u64 size_;
+    static u64 range_mask(u64 base, u64 start, u64 end); ///< bits of the chunk's pages in the range
+    static bool in(Page p, u64 start, u64 end) {
+        return ((p.span->chunk->present >> p.i) & 1) && p.va() >= start && p.va() < end;
+    }
+    template <class F>
+    void walk_spans(u64 start, u64 end, F&& f) {
+        if (start >= end) return;
+        const u64 first = start & ~(kChunkSize - 1);
+        if ((end - first) / kChunkSize <= size_) {
+            for (u64 base = first; base < end && base >= first; base += kChunkSize)
+                if (Span* s = find_span(base)) f(*s);
+        } else {
+            // f may drop the span: the array's last span then takes its place.
+            for (u64 d = 0; d < size_;) {
+                Span& s = spans_[d];
+                const u64 before = size_;
+                if (s.base + kChunkSize > start && s.base < end) f(s);
+                if (size_ == before) ++d;
+            }
+        }
+    }
+    Span* find_span(u64 base);
+    Span* add_span(u64 base); ///< null when memory is lacking
+    void drop_span(Span& s);  ///< the chunk loses this map's reference; the span goes
+    void forget(Span& s, u64 mask); ///< pages in mask (present; the chunk this map's alone) go
+    void release(Chunk* c);   ///< one reference fewer; the last frees it and unrefs its frames
+    bool grow();
+    u64 home(u64 base) const { return ((base / kChunkSize) * 0x9e3779b97f4a7c15ull) >> shift_; }
+    u32* slot_of(u64 base); ///< the table entry holding base's span (present)
+
+    Span* spans_;  ///< capacity_ / 2 of them, size_ used
+    u32* table_;   ///< capacity_ entries: 1 + a span's index, 0 empty
+    u64 capacity_; ///< a power of two; at most half used
+    u64 size_;     ///< spans
+    u64 pages_;    ///< present pages
     unsigned shift_;
 };
 

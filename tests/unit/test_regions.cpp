@@ -1,9 +1,12 @@
 // procserv's memory bookkeeping (servers/procserv/regions.hpp): regions split, merge and
 // protect exactly like Linux's mappings, never half-change when they run out of room, and
-// the page map finds every page after any sequence of additions and removals.
+// the page map finds every page after any sequence of additions and removals and shares
+// its chunks with a fork's copy until either changes one.
 #include <catch2/catch.hpp>
 #include <servers/procserv/regions.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
 #include <vector>
@@ -180,91 +183,6 @@ TEST_CASE("regions: random operations agree with a page-by-page model") {
     }
 }
 
-TEST_CASE("page map: pages are found after any mix of additions and removals") {
-    std::vector<PageMap::Page> storage(256);
-    std::vector<u32> order(128);
-    PageMap m{};
-    m.init(storage.data(), order.data(), storage.size());
-    CHECK(m.limit() == 128);
-    std::mt19937_64 rng(11);
-    std::map<u64, u64> model;
-    for (int step = 0; step < 20000; ++step) {
-        u64 va = (rng() % 300) * P;
-        if (rng() % 2) {
-            if (!m.find(va)) {
-                PageMap::Page* p = m.add(va, step, 3);
-                if (model.size() < m.limit()) {
-                    REQUIRE(p != nullptr);
-                    model[va] = static_cast<u64>(step);
-                } else {
-                    REQUIRE(p == nullptr);
-                }
-            }
-        } else if (PageMap::Page* p = m.find(va)) {
-            m.remove(p);
-            model.erase(va);
-        }
-        REQUIRE(m.size() == model.size());
-    }
-    u64 listed = 0;
-    m.for_each([&](PageMap::Page& p) {
-        ++listed;
-        REQUIRE(model.count(p.va) == 1);
-        REQUIRE(model[p.va] == p.frame);
-    });
-    CHECK(listed == model.size());
-    for (u64 p = 0; p < 300; ++p) {
-        PageMap::Page* x = m.find(p * P);
-        auto y = model.find(p * P);
-        REQUIRE((x != nullptr) == (y != model.end()));
-        if (x) CHECK(x->frame == y->second);
-    }
-    // erase_range, both ways it walks: page by page, and over the whole table.
-    u64 seen = 0;
-    m.erase_range(0, 100 * P, [&](PageMap::Page&) { ++seen; });
-    u64 rest = 0;
-    m.erase_range(0, ~u64{0} & ~(P - 1), [&](PageMap::Page& p) { REQUIRE(p.va >= 100 * P); ++rest; });
-    CHECK(seen + rest == model.size());
-    CHECK(m.size() == 0);
-    // Emptied, the table is all zeros again: ready for reuse without clearing.
-    for (const PageMap::Page& p : storage) REQUIRE_FALSE(p.used);
-    for (u64 i = 0; i < 100; ++i) REQUIRE(m.add(i * P, i, 1) != nullptr);
-    u64 walked = 0;
-    m.for_each([&](PageMap::Page& p) { walked += p.frame; });
-    CHECK(walked == 99 * 100 / 2);
-    m.clear();
-    for (const PageMap::Page& p : storage) REQUIRE(p.va == 0);
-    for (u32 o : order) REQUIRE(o == 0);
-}
-
-TEST_CASE("page map: moving to bigger storage keeps every page and leaves the old storage zeroed") {
-    std::vector<PageMap::Page> small(64), big(256);
-    std::vector<u32> small_order(32), big_order(128);
-    PageMap m{};
-    m.init(small.data(), small_order.data(), small.size());
-    for (u64 i = 0; i < 32; ++i) {
-        PageMap::Page* p = m.add(i * 3 * P, 100 + i, 1);
-        REQUIRE(p);
-        p->cow = i % 2;
-        p->borrowed = i % 3 == 0;
-    }
-    CHECK(m.add(1000 * P, 1, 1) == nullptr); // full
-    m.move_to(big.data(), big_order.data(), big.size());
-    CHECK(m.capacity() == 256);
-    CHECK(m.size() == 32);
-    for (u64 i = 0; i < 32; ++i) {
-        PageMap::Page* p = m.find(i * 3 * P);
-        REQUIRE(p);
-        CHECK(p->frame == 100 + i);
-        CHECK(p->cow == (i % 2 == 1));
-        CHECK(p->borrowed == (i % 3 == 0));
-    }
-    for (const PageMap::Page& p : small) REQUIRE_FALSE(p.used);
-    for (u32 o : small_order) REQUIRE(o == 0);
-    for (u64 i = 0; i < 96; ++i) REQUIRE(m.add((2000 + i) * P, i, 1) != nullptr);
-    CHECK(m.size() == m.limit());
-}
-
 TEST_CASE("regions: storage can move and grow; a copy takes only the regions in use") {
     Set s(4);
     for (u32 i = 0; i < 4; ++i) REQUIRE(s.insert(anon(2 * i * P, (2 * i + 1) * P)).ok());
@@ -282,19 +200,158 @@ TEST_CASE("regions: storage can move and grow; a copy takes only the regions in 
     CHECK(in_range == std::vector<std::vector<u64>>{{2 * P, 3 * P}, {4 * P, 5 * P}});
 }
 
-TEST_CASE("page map: a copy finds every page and is independent of the original") {
-    std::vector<PageMap::Page> a_store(128), b_store(128);
-    std::vector<u32> a_order(64), b_order(64);
-    PageMap a{}, b{};
-    a.init(a_store.data(), a_order.data(), a_store.size());
-    for (u64 i = 0; i < 50; ++i) REQUIRE(a.add(i * 7 * P, 1000 + i, 3));
-    a.remove(a.find(14 * P));
-    b.copy_of(a, b_store.data(), b_order.data());
-    CHECK(b.size() == 49);
-    for (u64 i = 0; i < 50; ++i) CHECK((b.find(i * 7 * P) != nullptr) == (i != 2));
-    b.remove(b.find(0));
-    CHECK(a.find(0) != nullptr); // the original is untouched
-    u64 walked = 0;
-    b.for_each([&](PageMap::Page&) { ++walked; });
-    CHECK(walked == 48);
+namespace {
+/// The page map's memory and frame references, watched: what a test's maps allocate must
+/// all be freed, and every frame's references must come back to zero.
+struct Watch {
+    static inline std::map<void*, u64> live;
+    static inline std::map<u64, long> refs; // frame -> references (1 when added)
+    static inline bool fail;                // allocations fail
+    Watch() {
+        live.clear(), refs.clear(), fail = false;
+        PageMap::ops = {[](u64 n) -> void* {
+                            if (fail) return nullptr;
+                            void* p = calloc(1, n);
+                            live[p] = n;
+                            return p;
+                        },
+                        [](u64 n) -> void* { // (garbage in it: nothing may count on zeros)
+                            if (fail) return nullptr;
+                            void* p = malloc(n);
+                            memset(p, 0xa5, n);
+                            live[p] = n;
+                            return p;
+                        },
+                        [](void* p) {
+                            if (!p) return;
+                            REQUIRE(live.erase(p) == 1);
+                            free(p);
+                        },
+                        [](u64 f) { ++refs[f]; }, [](u64 f) { REQUIRE(--refs[f] >= 0); }};
+    }
+    static void added(u64 frame) { refs[frame] = 1; }
+    static bool balanced() {
+        for (auto& [f, n] : refs)
+            if (n) return false;
+        return live.empty();
+    }
+};
+} // namespace
+
+TEST_CASE("page map: pages are found after any mix of additions and removals") {
+    Watch w;
+    PageMap m{};
+    std::mt19937_64 rng(11);
+    std::map<u64, u64> model;
+    u64 next_frame = 1;
+    for (int step = 0; step < 20000; ++step) {
+        u64 va = (rng() % 3000) * P;
+        if (rng() % 2) {
+            if (!m.find(va)) {
+                u64 f = next_frame++;
+                Watch::added(f);
+                PageMap::Page p = m.add(va, f, 3, false);
+                REQUIRE(p);
+                CHECK(p.va() == va);
+                model[va] = f;
+            }
+        } else {
+            u64 len = (rng() % 100 + 1) * P; // erase a range of pages
+            REQUIRE(m.prepare_erase(va, va + len));
+            u64 seen = 0;
+            m.erase_range(va, va + len, [&](PageMap::Page p) { REQUIRE(p.va() >= va); REQUIRE(p.va() < va + len); ++seen; });
+            u64 expected = 0;
+            for (auto it = model.lower_bound(va); it != model.end() && it->first < va + len;) {
+                REQUIRE(Watch::refs[it->second] == 0); // the frame went back
+                it = model.erase(it), ++expected;
+            }
+            REQUIRE(seen == expected);
+        }
+        REQUIRE(m.size() == model.size());
+    }
+    u64 listed = 0;
+    m.for_each([&](PageMap::Page p) {
+        ++listed;
+        REQUIRE(model.count(p.va()) == 1);
+        REQUIRE(model[p.va()] == p.frame());
+    });
+    CHECK(listed == model.size());
+    for (u64 p = 0; p < 3000; ++p) {
+        PageMap::Page x = m.find(p * P);
+        auto y = model.find(p * P);
+        REQUIRE(static_cast<bool>(x) == (y != model.end()));
+        if (x) CHECK(x.frame() == y->second);
+    }
+    u64 in_range = 0;
+    m.for_range(100 * P, 1000 * P, [&](PageMap::Page p) { REQUIRE(p.va() >= 100 * P); REQUIRE(p.va() < 1000 * P); ++in_range; });
+    CHECK(in_range == static_cast<u64>(std::distance(model.lower_bound(100 * P), model.lower_bound(1000 * P))));
+    // Both ways erase_range walks: chunk by chunk, and over every span.
+    u64 rest = 0;
+    m.erase_range(0, ~u64{0} & ~(P - 1), [&](PageMap::Page) { ++rest; });
+    CHECK(rest == model.size());
+    CHECK(m.size() == 0);
+    CHECK(m.spans() == 0);
+    m.clear();
+    CHECK(Watch::balanced());
+}
+
+TEST_CASE("page map: a fork's copy shares the chunks until either changes one") {
+    Watch w;
+    PageMap a{};
+    for (u64 i = 0; i < 300; ++i) {
+        Watch::added(1000 + i);
+        REQUIRE(a.add(i * P, 1000 + i, 3, false));
+    }
+    Watch::refs[5000] = 0; // a shared object's frame: never counted
+    REQUIRE(a.add(400 * P, 5000, 3, true));
+    const u64 allocated = Watch::live.size();
+    PageMap b{};
+    REQUIRE(b.copy_of(a));
+    CHECK(Watch::live.size() == allocated + 2); // the span table and its order: no chunk
+    CHECK(b.size() == 301);
+    for (u64 i = 0; i < 300; ++i) {
+        PageMap::Page p = b.find(i * P);
+        REQUIRE(p);
+        CHECK(p.frame() == 1000 + i);
+        CHECK(p.shared());
+        CHECK(p.rights() == 0); // nothing mapped in the copy yet
+        CHECK(a.find(i * P).rights() == 3);
+        CHECK(Watch::refs[1000 + i] == 1); // one chunk holds it
+    }
+    // A change in the copy: its chunk is copied first, the original keeps its own.
+    PageMap::Page p = b.find(70 * P);
+    REQUIRE(b.unshare(p));
+    CHECK_FALSE(p.shared());
+    CHECK_FALSE(a.find(70 * P).shared()); // (the only holder of the old chunk now)
+    for (u64 i = 64; i < 128; ++i) CHECK(Watch::refs[1000 + i] == 2);
+    Watch::added(7000);
+    b.set_frame(p, 7000);
+    CHECK(Watch::refs[1070] == 1);
+    CHECK(a.find(70 * P).frame() == 1070);
+    CHECK(b.find(70 * P).frame() == 7000);
+    // An erase of part of a shared chunk copies it; of a whole one only lets it go.
+    Watch::fail = true;
+    CHECK_FALSE(b.prepare_erase(10 * P, 20 * P)); // no memory: nothing changed
+    CHECK(b.find(10 * P).shared());
+    CHECK(b.prepare_erase(128 * P, 192 * P)); // a whole chunk needs no memory
+    Watch::fail = false;
+    REQUIRE(b.prepare_erase(10 * P, 20 * P));
+    b.erase_range(10 * P, 20 * P, [](PageMap::Page) {});
+    b.erase_range(128 * P, 192 * P, [](PageMap::Page) {});
+    CHECK_FALSE(b.find(10 * P));
+    CHECK_FALSE(b.find(130 * P));
+    CHECK(a.find(10 * P).frame() == 1010);
+    CHECK(a.find(130 * P).frame() == 1130);
+    CHECK(Watch::refs[1130] == 1);
+    CHECK(Watch::refs[1010] == 1);
+    CHECK(Watch::refs[1020] == 2);
+    CHECK(b.add(130 * P, 1130, 1, false)); // re-adding where a whole chunk went: a new one
+    ++Watch::refs[1130];
+    CHECK(a.size() == 301);
+    // Either ends first; every frame comes back, every chunk is freed.
+    a.clear();
+    CHECK(Watch::refs[1000] == 1);
+    CHECK(Watch::refs[5000] == 0);
+    b.clear();
+    CHECK(Watch::balanced());
 }
