@@ -737,9 +737,9 @@ Mm* copy_mm(Mm& from) {
             any |= eight;
         }
         if (!(any & kAnyWrite)) return;
-        for (u32 i = 0; i < kChunkPages; ++i)
-            if (PageMap::Page p{&s, i}; (s.rights[i] & rt::kWrite) && !p.borrowed())
-                err = !set_rights(from, p, s.rights[i]).ok() || err;
+        for_bits(s.chunk->present & ~s.chunk->borrowed, [&](u32 i) {
+            if (s.rights[i] & rt::kWrite) err = !set_rights(from, PageMap::Page{&s, i}, s.rights[i]).ok() || err;
+        });
     });
     if (err) {
         mm_release(*mm);
@@ -753,14 +753,13 @@ Mm* copy_mm(Mm& from) {
     mm->pages.for_each_span([&](Span& s) {
         if (!(r && r->contains(s.base))) r = mm->regions.find(s.base);
         if (r && r->is_private_anon() && (r->prot & kProtWrite) && r->end - s.base >= kChunkSize) return;
-        for (u32 i = 0; i < kChunkPages; ++i) {
+        for_bits(s.chunk->present, [&](u32 i) {
             PageMap::Page p{&s, i};
-            if (!((s.chunk->present >> i) & 1)) continue;
             if (!(r && r->contains(p.va()))) r = mm->regions.find(p.va());
-            if (!r || (!p.borrowed() && (r->prot & kProtWrite))) continue;
+            if (!r || (!p.borrowed() && (r->prot & kProtWrite))) return;
             if (u32 rights = rights_of(r->prot); rights && mm_map(*mm, p.frame(), p.va(), rights).ok())
                 s.rights[i] = static_cast<unsigned char>(rights);
-        }
+        });
     });
     return mm;
 }

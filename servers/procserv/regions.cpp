@@ -189,8 +189,7 @@ Span* PageMap::add_span(u64 base) {
 
 void PageMap::release(Chunk* c) {
     if (--c->refs > 0) return;
-    for (u32 i = 0; i < kChunkPages; ++i)
-        if (((c->present & ~c->borrowed) >> i) & 1) ops.unref(c->frame[i]);
+    for_bits(c->present & ~c->borrowed, [&](u32 i) { ops.unref(c->frame[i]); });
     ops.free(c);
 }
 
@@ -222,13 +221,11 @@ void PageMap::drop_span(Span& s) {
 
 void PageMap::forget(Span& s, u64 mask) {
     Chunk& c = *s.chunk;
-    for (u32 i = 0; i < kChunkPages; ++i) {
-        if (!((mask >> i) & 1)) continue;
+    for_bits(mask, [&](u32 i) {
         if (!((c.borrowed >> i) & 1)) ops.unref(c.frame[i]);
-        c.frame[i] = 0;
         s.rights[i] = 0;
         --c.count, --pages_;
-    }
+    });
     c.present &= ~mask, c.borrowed &= ~mask;
 }
 
@@ -263,8 +260,7 @@ bool PageMap::unshare(Page p) {
     if (!copy) return false;
     *copy = *c;
     copy->refs = 1;
-    for (u32 i = 0; i < kChunkPages; ++i)
-        if (((c->present & ~c->borrowed) >> i) & 1) ops.ref(c->frame[i]);
+    for_bits(c->present & ~c->borrowed, [&](u32 i) { ops.ref(c->frame[i]); });
     --c->refs;
     p.span->chunk = copy;
     return true;

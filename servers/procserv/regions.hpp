@@ -146,6 +146,14 @@ struct Chunk {
     u64 frame[kChunkPages]; ///< slots of procserv's cap space
 };
 
+/// Call f(i) for every bit i set in `mask`, lowest first (by shifts, stopping at the
+/// highest: no count-trailing-zeros, which riscv64 without Zbb makes a library call).
+template <class F>
+inline void for_bits(u64 mask, F&& f) {
+    for (u32 i = 0; mask; ++i, mask >>= 1)
+        if (mask & 1) f(i);
+}
+
 /// One address space's hold on a chunk: which chunk, and the rights each of its pages is
 /// mapped with there (0: not mapped), which are this address space's own.
 struct Span {
@@ -204,9 +212,8 @@ class PageMap {
     template <class F>
     void erase_range(u64 start, u64 end, F&& f) {
         walk_spans(start, end, [&](Span& s) {
-            for (u32 i = 0; i < kChunkPages; ++i)
-                if (Page p{&s, i}; in(p, start, end)) f(p);
-            u64 mask = range_mask(s.base, start, end) & s.chunk->present;
+            const u64 mask = range_mask(s.base, start, end) & s.chunk->present;
+            for_bits(mask, [&](u32 i) { f(Page{&s, i}); });
             if (mask == s.chunk->present) return drop_span(s);
             forget(s, mask);
         });
@@ -215,15 +222,13 @@ class PageMap {
     template <class F>
     void for_range(u64 start, u64 end, F&& f) {
         walk_spans(start, end, [&](Span& s) {
-            for (u32 i = 0; i < kChunkPages; ++i)
-                if (Page p{&s, i}; in(p, start, end)) f(p);
+            for_bits(range_mask(s.base, start, end) & s.chunk->present, [&](u32 i) { f(Page{&s, i}); });
         });
     }
     template <class F>
     void for_each(F&& f) {
         for (u64 d = 0; d < size_; ++d)
-            for (u32 i = 0; i < kChunkPages; ++i)
-                if ((spans_[d].chunk->present >> i) & 1) f(Page{&spans_[d], i});
+            for_bits(spans_[d].chunk->present, [&](u32 i) { f(Page{&spans_[d], i}); });
     }
     template <class F>
     void for_each_span(F&& f) {
@@ -237,9 +242,6 @@ class PageMap {
 
   private:
     static u64 range_mask(u64 base, u64 start, u64 end); ///< bits of the chunk's pages in the range
-    static bool in(Page p, u64 start, u64 end) {
-        return ((p.span->chunk->present >> p.i) & 1) && p.va() >= start && p.va() < end;
-    }
     template <class F>
     void walk_spans(u64 start, u64 end, F&& f) {
         if (start >= end) return;

@@ -215,19 +215,20 @@ struct Watch {
                             live[p] = n;
                             return p;
                         },
-                        [](u64 n) -> void* { // (garbage in it: nothing may count on zeros)
-                            if (fail) return nullptr;
-                            void* p = malloc(n);
-                            memset(p, 0xa5, n);
-                            live[p] = n;
-                            return p;
-                        },
+                        raw,
                         [](void* p) {
                             if (!p) return;
                             REQUIRE(live.erase(p) == 1);
                             free(p);
                         },
                         [](u64 f) { ++refs[f]; }, [](u64 f) { REQUIRE(--refs[f] >= 0); }};
+    }
+    static void* raw(u64 n) { // (garbage in it: nothing may count on zeros)
+        if (fail) return nullptr;
+        void* p = malloc(n);
+        memset(p, 0xa5, n);
+        live[p] = n;
+        return p;
     }
     static void added(u64 frame) { refs[frame] = 1; }
     static bool balanced() {
