@@ -402,8 +402,9 @@ void release_unmapped_shared(Mm& mm, Shared* const* gone, u32 n) {
 /// Remove [start, end) from mm's regions with their pages (the frames go back to mm,
 /// shared objects lose mm's reference when no region of mm maps them any more).
 Result<void> remove_range(Mm& mm, u64 start, u64 end) {
-    if (!regions_room(mm.regions, 1) || !mm.pages.prepare_erase(start, end))
-        return kNoMemory; // (a region may split in two; a chunk shared with a fork may copy)
+    // A range inside one region splits it twice before the middle goes; a chunk shared
+    // with a fork that the range covers in part is copied.
+    if (!regions_room(mm.regions, 2) || !mm.pages.prepare_erase(start, end)) return kNoMemory;
     // The shared objects the range maps, listed before anything changes.
     u32 k = 0;
     mm.regions.for_range(start, end, [&](const Region& r) { k += r.shm != nullptr; });

@@ -101,6 +101,26 @@ int cow_grandparent() {
     bool ok = sys::wifexited(status) && sys::wexitstatus(status) == 0;
     return ok && g_cow[2 * P] == 0x77 && g_cow[4 * P] == 4 && g_cow[P] == 1 ? 0 : 1;
 }
+/// Pages [from, to) of g_cow hold their pattern (page 0: 0xee, as the parent left it).
+bool cow_holds(long from, long to) {
+    for (long i = from; i < to; ++i)
+        if (g_cow[i * P] != (i == 0 ? 0xee : static_cast<unsigned char>(i))) return false;
+    return true;
+}
+int cow_unmapper() {
+    // Pages go in the child: unmapped, dropped, replaced; the parent must keep all of its.
+    if (sys::munmap(g_cow + 10 * P, 10 * P) != 0) return 1;
+    if (sys::madvise(g_cow + 30 * P, 4 * P, sys::MADV_DONTNEED) != 0 || !all(g_cow + 30 * P, 4 * P, 0)) return 2;
+    if (map(2 * P, RW, kAnon | sys::MAP_FIXED, g_cow + 40 * P) != g_cow + 40 * P || !all(g_cow + 40 * P, 2 * P, 0))
+        return 3;
+    g_cow[21 * P] = 0x21;
+    return cow_holds(0, 10) && cow_holds(22, 30) && cow_holds(34, 40) && cow_holds(42, kCowPages) ? 0 : 4;
+}
+int cow_survivor() {
+    // The parent unmaps pages and writes others meanwhile: this copy keeps all of them.
+    while (pt::load(reinterpret_cast<int*>(g_shared + 128)) == 0) pt::spin(1000);
+    return cow_holds(0, kCowPages) ? 0 : 1;
+}
 int write_both() {
     g_shared[0] = 42;
     g_private[0] = 43;
@@ -312,6 +332,18 @@ int main(int, char**) {
         pt::check_exited(pt::reap(fork_child(cow_grandparent), "reap"), 0,
                          "a grandchild's writes stay its own, its parent's too");
         check(g_cow[2 * P] == 2 && g_cow[0] == 0xee, "and the first parent's bytes are unchanged");
+        pt::check_exited(pt::reap(fork_child(cow_unmapper), "reap"), 0,
+                         "a fork child unmaps, drops and replaces some of the pages: it sees what it made");
+        check(cow_holds(0, kCowPages), "the parent still has every page, as it was");
+        pt::store(reinterpret_cast<int*>(g_shared + 128), 0);
+        pid = fork_child(cow_survivor);
+        check_eq(sys::munmap(g_cow + 50 * P, 10 * P), 0, "the parent unmaps pages a child still has");
+        long dropped = sys::madvise(g_cow + 3 * P, 2 * P, sys::MADV_DONTNEED);
+        g_cow[6 * P] = 0x99;
+        pt::store(reinterpret_cast<int*>(g_shared + 128), 1);
+        pt::check_exited(pt::reap(pid, "reap"), 0, "the child still sees every page as it was at the fork");
+        check(dropped == 0 && all(g_cow + 3 * P, 2 * P, 0) && g_cow[6 * P] == 0x99 && cow_holds(7, 50),
+              "the parent sees its own changes");
         sys::munmap(g_cow, kCowPages * P);
     }
     return pt::finish();
