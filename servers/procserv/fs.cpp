@@ -401,7 +401,7 @@ Result<void> do_ftruncate(ThreadRec& t, u64 fd, u64 size) {
     return f->fs->truncate(f->node, size);
 }
 
-Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& l) {
+Result<FileStat> file_stat(ThreadRec& t, u64 fd) {
     OpenFile* f = fd_of(t, fd);
     if (!f) return Errno{sys::kEBADF};
     constexpr u32 kIfChr = 0020000, kIfDir = 0040000, kIfReg = 0100000, kIfIfo = 0010000;
@@ -419,21 +419,28 @@ Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& l) {
         dev = f->fs == &g_tmp ? 4 : 5, nlink = f->node->linked ? (f->node->dir ? 2 : 1) : 0;
         break;
     }
+    FileStat s{mode, size, ino, dev, rdev, nlink, {}};
+    if (f->kind == FileKind::Ram)
+        for (int i = 0; i < 2; ++i) s.times[i][0] = f->node->times[i][0], s.times[i][1] = f->node->times[i][1];
+    return s;
+}
+
+Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& l) {
+    const FileStat s = TRY(file_stat(t, fd));
     unsigned char st[144] = {}; // (the larger of the two layouts)
     auto put32 = [&](u64 at, u32 v) { memcpy(st + at, &v, sizeof v); };
     auto put64 = [&](u64 at, u64 v) { memcpy(st + at, &v, sizeof v); };
-    put64(0, dev);
-    put64(8, ino);
-    put32(static_cast<u32>(l.mode_at), mode);
-    if (l.nlink_at == 16) put64(16, nlink); // x86_64's st_nlink is 8 bytes wide
-    else put32(static_cast<u32>(l.nlink_at), static_cast<u32>(nlink));
-    put64(l.size == 144 ? 40 : 32, rdev); // st_rdev
-    put64(48, size);                        // st_size: at 48 in both layouts
-    put32(56, 4096);                        // st_blksize
-    put64(64, (size + 511) / 512);          // st_blocks
-    if (f->kind == FileKind::Ram) // st_atim, st_mtim (at 72 and 88 in both layouts)
-        for (int i = 0; i < 2; ++i) put64(72 + 16 * i, static_cast<u64>(f->node->times[i][0])),
-                                    put64(80 + 16 * i, static_cast<u64>(f->node->times[i][1]));
+    put64(0, s.dev);
+    put64(8, s.ino);
+    put32(static_cast<u32>(l.mode_at), s.mode);
+    if (l.nlink_at == 16) put64(16, s.nlink); // x86_64's st_nlink is 8 bytes wide
+    else put32(static_cast<u32>(l.nlink_at), static_cast<u32>(s.nlink));
+    put64(l.size == 144 ? 40 : 32, s.rdev); // st_rdev
+    put64(48, s.size);                        // st_size: at 48 in both layouts
+    put32(56, 4096);                          // st_blksize
+    put64(64, (s.size + 511) / 512);          // st_blocks
+    for (int i = 0; i < 2; ++i) // st_atim, st_mtim (at 72 and 88 in both layouts)
+        put64(72 + 16 * i, static_cast<u64>(s.times[i][0])), put64(80 + 16 * i, static_cast<u64>(s.times[i][1]));
     return copy_out(*t.proc->mm, buf, st, l.size) ? Result<void>{} : Errno{sys::kEFAULT};
 }
 

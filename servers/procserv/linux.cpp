@@ -60,6 +60,40 @@ Result<void> stat_at(ThreadRec& t, u64 dirfd, u64 path, u64 buf, u64 flags) {
     return e;
 }
 
+/// statx(2): what fstatat says, in struct statx (every basic field; no birth time).
+Result<void> do_statx(ThreadRec& t, u64 dirfd, u64 path, u64 flags, u64 mask, u64 buf) {
+    constexpr u64 kAtSymlinkNofollow = 0x100, kAtNoAutomount = 0x800, kAtEmptyPath = 0x1000, kSyncType = 0x6000;
+    constexpr u64 kStatxReserved = 0x80000000, kBasicStats = 0x7ff;
+    if ((flags & ~(kAtSymlinkNofollow | kAtNoAutomount | kAtEmptyPath | kSyncType)) || (flags & kSyncType) == kSyncType ||
+        (mask & kStatxReserved))
+        return Errno{sys::kEINVAL};
+    char c = 0;
+    const bool self = (flags & kAtEmptyPath) && copy_in(*t.proc->mm, path, &c, 1) && c == 0;
+    long fd = self ? static_cast<long>(dirfd) : TRY(do_open(t, dirfd, path, 0, 0, 0));
+    Result<FileStat> got = file_stat(t, static_cast<u64>(fd));
+    if (!self) (void)do_close(t, static_cast<u64>(fd));
+    const FileStat s = TRY(got);
+    unsigned char x[256] = {};
+    auto put32 = [&](u64 at, u32 v) { memcpy(x + at, &v, sizeof v); };
+    auto put64 = [&](u64 at, u64 v) { memcpy(x + at, &v, sizeof v); };
+    const unsigned short mode = static_cast<unsigned short>(s.mode);
+    put32(0, kBasicStats); // stx_mask
+    put32(4, 4096);        // stx_blksize
+    put32(16, static_cast<u32>(s.nlink));
+    memcpy(x + 28, &mode, 2);
+    put64(32, s.ino);
+    put64(40, s.size);
+    put64(48, (s.size + 511) / 512);
+    for (int i = 0; i < 2; ++i) // stx_atime at 64, stx_mtime at 112 (stx_ctime at 96: as mtime)
+        put64(i ? 112 : 64, static_cast<u64>(s.times[i][0])), put32(i ? 120 : 72, static_cast<u32>(s.times[i][1]));
+    put64(96, static_cast<u64>(s.times[1][0])), put32(104, static_cast<u32>(s.times[1][1]));
+    // Device numbers split as Linux's new_decode_dev does.
+    auto major = [](u64 d) { return static_cast<u32>((d >> 8) & 0xfff); };
+    auto minor = [](u64 d) { return static_cast<u32>((d & 0xff) | ((d >> 12) & 0xfff00)); };
+    put32(128, major(s.rdev)), put32(132, minor(s.rdev)), put32(136, major(s.dev)), put32(140, minor(s.dev));
+    return copy_out(*t.proc->mm, buf, x, sizeof x) ? Result<void>{} : Errno{sys::kEFAULT};
+}
+
 /// getrlimit / prlimit64 of the caller's own process: the limits procserv keeps (none
 /// can be changed: EPERM).
 Result<void> rlimit(ThreadRec& t, u64 pid, u64 resource, u64 new_va, u64 old_va) {
@@ -80,6 +114,25 @@ Result<void> uname(ThreadRec& t, u64 buf) {
     char u[6][65] = {"Linux", "microkernel", "6.1.0-procserv", "#1 (procserv's Linux front end)", "", "(none)"};
     memcpy(u[4], nr::machine, strlen(nr::machine) + 1);
     return copy_out(*t.proc->mm, buf, u, sizeof u) ? Result<void>{} : Errno{sys::kEFAULT};
+}
+
+/// getrandom(2): GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE are accepted (there is one
+/// source, and it never blocks); at most 32 MiB - 1 bytes a call, as Linux.
+Answer getrandom(ThreadRec& t, u64 buf, u64 len, u64 flags) {
+    constexpr u64 kNonblock = 1, kRandom = 2, kInsecure = 4;
+    if ((flags & ~(kNonblock | kRandom | kInsecure)) || (flags & (kRandom | kInsecure)) == (kRandom | kInsecure))
+        return done(Errno{sys::kEINVAL});
+    if (len > 33554431) len = 33554431;
+    unsigned char bytes[256];
+    u64 done_bytes = 0;
+    while (done_bytes < len) {
+        const u64 n = len - done_bytes < sizeof bytes ? len - done_bytes : sizeof bytes;
+        random_fill(bytes, n);
+        if (!copy_out(*t.proc->mm, buf + done_bytes, bytes, n)) break;
+        done_bytes += n;
+    }
+    if (done_bytes == 0 && len) return done(Errno{sys::kEFAULT});
+    return done(static_cast<long>(done_bytes));
 }
 
 // ---- time (time.cpp) ----
@@ -219,8 +272,8 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     switch (n) { // (the numbers are distinct, also the negative ones of calls the arch lacks)
     // ---- signals (signal.cpp) ----
     case nr::rt_sigaction: case nr::rt_sigprocmask: case nr::rt_sigpending: case nr::rt_sigreturn: case nr::kill:
-    case nr::tgkill: case nr::tkill: case nr::rt_sigsuspend: case nr::pause: case nr::ppoll: {
-        const u64 args[6] = {a0, a1, a2, a3, a4, a5};
+    case nr::tgkill: case nr::tkill: case nr::rt_sigsuspend: case nr::pause: case nr::ppoll: case nr::sigaltstack: {
+        const u64 args[7] = {a0, a1, a2, a3, a4, a5, b.mr[8]}; // (and the caller's sp)
         return signal_call(t, n, args);
     }
     // ---- files (fs.cpp, pipe.cpp) ----
@@ -238,6 +291,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::lseek: return done(do_lseek(t, a0, a1, a2));
     case nr::fstat: return done(do_fstat(t, a0, a1, kStat));
     case nr::newfstatat: return done(stat_at(t, a0, a1, a2, a3));
+    case nr::statx: return done(do_statx(t, a0, a1, a2, a3, a4));
     case nr::stat: case nr::lstat: return done(stat_at(t, kAtFdcwd, a0, a1, 0));
     case nr::getdents64: return done(do_getdents(t, a0, a1, a2));
     case nr::ftruncate: return done(do_ftruncate(t, a0, a1));
@@ -461,6 +515,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::getuid: case nr::geteuid: case nr::getgid: case nr::getegid:
         return done(0); // root
     case nr::uname: return done(uname(t, a0));
+    case nr::getrandom: return getrandom(t, a0, a1, a2);
     case nr::prlimit64: return done(rlimit(t, a0, a1, a2, a3));
     case nr::getrlimit: return done(rlimit(t, 0, a0, 0, a1));
     case nr::sched_getaffinity: { // one CPU (issue 14 brings more)

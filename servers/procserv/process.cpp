@@ -249,9 +249,9 @@ Result<Loaded> load_program(const Program& prog) {
         words[w++] = 0; // envp's end
         for (const auto& e : auxv) words[w++] = e[0], words[w++] = e[1];
         // AT_RANDOM's bytes seed glibc's stack protector and pointer guard: different for
-        // every process (no entropy source yet: a counter mixed with the next tid).
-        static u64 s_seed = 0x9e3779b97f4a7c15ull;
-        u64 seed[2] = {s_seed += 0x632be59bd9b4e019ull, s_seed * 0xbf58476d1ce4e5b9ull ^ static_cast<u64>(g_next_tid)};
+        // every process.
+        u64 seed[2];
+        random_fill(seed, sizeof seed);
         if (!copy_out(*mm, sp, words, nwords * 8) || !copy_out(*mm, strings, prog.text, prog.size) ||
             !copy_out(*mm, execfn, prog.execfn, execfn_len) || !copy_out(*mm, random, seed, sizeof seed))
             made = kNoMemory;
@@ -481,6 +481,8 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     c->files = files;
     c->sig = sig;
     c->sigmask = t.sigmask; // (a new thread starts with its creator's blocked set)
+    if (!(flags & sys::CLONE_VM) || (flags & sys::CLONE_VFORK)) // (as Linux: a thread gets none)
+        c->altstack_sp = t.altstack_sp, c->altstack_size = t.altstack_size, c->altstack_flags = t.altstack_flags;
     c->linux_abi = linux_result != abi::kNoSlot;
     if (flags & sys::CLONE_CHILD_CLEARTID) c->clear_tid = ctid;
     if (flags & sys::CLONE_VFORK) c->vfork_parent = t.tid; // (the caller keeps its reply: vfork_wait)

@@ -264,6 +264,8 @@ struct ThreadRec {
     u64 robust_list;   // set_robust_list's head: its mutexes are released at the thread's end
     bool sigsuspended; // in rt_sigsuspend / ppoll with a mask: sigmask is the call's, ...
     u64 saved_mask;    // ... and this the one to restore when it ends
+    u64 altstack_sp, altstack_size; // sigaltstack's stack (size 0: none) ...
+    u32 altstack_flags;             // ... and the flags it was given (SS_AUTODISARM)
 };
 
 struct Process {
@@ -546,6 +548,13 @@ Result<void> do_access(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode);
 struct StatLayout {
     u64 size, mode_at, nlink_at;
 };
+/// What fstat says of a descriptor's file (times: access, modification; seconds and ns).
+struct FileStat {
+    u32 mode;
+    u64 size, ino, dev, rdev, nlink;
+    long times[2][2];
+};
+Result<FileStat> file_stat(ThreadRec& t, u64 fd);
 Result<void> do_fstat(ThreadRec& t, u64 fd, u64 buf, const StatLayout& layout);
 OpenFile* fd_of(ThreadRec& t, u64 fd);
 /// The initrd program execve names by `path` (abs: its absolute name). ENOENT; EACCES
@@ -668,7 +677,10 @@ bool deliver_fault(ThreadRec& t, int sig, int code, u64 address);
 /// The Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn,
 /// rt_sigsuspend, pause, ppoll (without descriptors), kill, tgkill, tkill. `n` is the
 /// number (arch::linux_nr), the arguments as they came.
+/// a: the call's six arguments, then the caller's stack pointer.
 Answer signal_call(ThreadRec& t, long n, const u64* a);
+/// `n` random bytes (time.cpp: not a cryptographic source).
+void random_fill(void* out, u64 n);
 
 // linux.cpp
 /// A Linux program's system call (a LinuxSyscall fault message): its answer.

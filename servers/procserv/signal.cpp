@@ -62,17 +62,81 @@ void make_info(unsigned char (&info)[128], int sig, int code, int from, u64 addr
 
 unsigned char g_frame[ls::kFrameBytes]; // (procserv is single-threaded; the frame is big)
 
+// sigaltstack: stack_t is (ss_sp, ss_flags, ss_size) on every arch, and a frame's
+// ucontext holds one (uc_stack) after uc_flags and uc_link.
+constexpr int kSsOnstack = 1, kSsDisable = 2;
+constexpr u32 kSsAutodisarm = 1u << 31;
+constexpr u64 kSaOnstack = 0x08000000;
+constexpr u64 kUcStackAt = ls::kUcontextAt + 16;
+struct StackT {
+    u64 sp;
+    int flags;
+    u64 size;
+};
+
+bool on_altstack(const ThreadRec& t, u64 sp) { return t.altstack_size && sp > t.altstack_sp && sp - t.altstack_sp <= t.altstack_size; }
+
+/// The thread's alternate stack as sigaltstack reports it, seen from `sp`.
+StackT altstack_of(const ThreadRec& t, u64 sp) {
+    int flags = !t.altstack_size ? kSsDisable : on_altstack(t, sp) ? kSsOnstack : 0;
+    if (t.altstack_size) flags |= static_cast<int>(t.altstack_flags & kSsAutodisarm);
+    return {t.altstack_sp, flags, t.altstack_size};
+}
+
+/// The thread's alternate stack as a frame's uc_stack holds it: the flags it was set with.
+StackT altstack_saved(const ThreadRec& t) {
+    return {t.altstack_sp, t.altstack_size ? static_cast<int>(t.altstack_flags) : kSsDisable, t.altstack_size};
+}
+
+/// Set t's alternate stack to `s`, seen from `sp`: EPERM while on it, EINVAL for unknown
+/// flags, ENOMEM below MINSIGSTKSZ.
+Result<void> set_altstack(ThreadRec& t, const StackT& s, u64 sp) {
+    if (on_altstack(t, sp)) return Errno{sys::kEPERM};
+    const u32 flags = static_cast<u32>(s.flags);
+    const u32 mode = flags & ~kSsAutodisarm;
+    if (mode != 0 && mode != kSsOnstack && mode != kSsDisable) return Errno{sys::kEINVAL};
+    if (mode == kSsDisable) {
+        t.altstack_sp = t.altstack_size = 0, t.altstack_flags = 0;
+        return {};
+    }
+    if (s.size < ls::kMinStack) return Errno{sys::kENOMEM};
+    t.altstack_sp = s.sp, t.altstack_size = s.size, t.altstack_flags = flags;
+    return {};
+}
+
+void put_stack(unsigned char* at, const StackT& s) {
+    memset(at, 0, 24);
+    memcpy(at, &s.sp, 8);
+    memcpy(at + 8, &s.flags, 4);
+    memcpy(at + 16, &s.size, 8);
+}
+
+StackT get_stack(const unsigned char* at) {
+    StackT s{};
+    memcpy(&s.sp, at, 8);
+    memcpy(&s.flags, at + 8, 4);
+    memcpy(&s.size, at + 16, 8);
+    return s;
+}
+
 /// Enter t's handler for `sig` from the registers `regs` (t's, with the call's result
 /// in place): the frame goes on t's stack. False if it cannot be written there.
 bool enter_handler(ThreadRec& t, u64* regs, int sig, int code, int from, u64 address) {
     SigActions::Action& act = t.sig->act[sig];
-    const u64 frame_va = ls::frame_at(regs[abi::kRegSp]);
+    // SA_ONSTACK: on the alternate stack, unless it runs there already.
+    const u64 sp = regs[abi::kRegSp];
+    const bool switch_stack = (act.flags & kSaOnstack) && t.altstack_size && !on_altstack(t, sp);
+    const u64 frame_va = ls::frame_at(switch_stack ? t.altstack_sp + t.altstack_size : sp);
     const u64 restorer = nr::sigaction_has_restorer && (act.flags & kSaRestorer) ? act.restorer : kSigreturnPage;
     unsigned char info[128];
     make_info(info, sig, code, from, address);
     // (in rt_sigsuspend: the mask the handler's return restores is the one from before)
     ls::build(g_frame, frame_va, regs, info, t.sigsuspended ? t.saved_mask : t.sigmask, restorer, address);
-    if (frame_va > regs[abi::kRegSp] || !copy_out(*t.proc->mm, frame_va, g_frame, ls::kFrameBytes)) return false;
+    put_stack(g_frame + kUcStackAt, altstack_saved(t));
+    const bool fits = switch_stack ? frame_va >= t.altstack_sp : frame_va < sp; // (else SIGSEGV, as Linux)
+    if (!fits || !copy_out(*t.proc->mm, frame_va, g_frame, ls::kFrameBytes)) return false;
+    if (switch_stack && (t.altstack_flags & kSsAutodisarm)) // (until its sigreturn)
+        t.altstack_sp = t.altstack_size = 0, t.altstack_flags = 0;
     ls::enter(regs, frame_va, sig, act.handler, restorer);
     t.sigsuspended = false;
     t.sigmask = (t.sigmask | act.mask | ((act.flags & kSaNodefer) ? 0 : bit(sig))) & ~kUnblockable;
@@ -129,6 +193,7 @@ void drop_sigactions(SigActions* s) {
 }
 
 void exec_sigactions(ThreadRec& t) {
+    t.altstack_sp = t.altstack_size = 0, t.altstack_flags = 0; // (no sigaltstack after execve)
     if (!t.sig) {
         t.sig = new_sigactions(); // (a libsys program exec'ing a Linux one: all default)
         return;
@@ -278,10 +343,29 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
             return no_reply();
         }
         u64 mask = 0;
+        const u64 handler_sp = regs[abi::kRegSp];
         ls::restore(g_frame, regs, mask);
         t.sigmask = mask & ~kUnblockable;
+        // The alternate stack as uc_stack has it (as Linux: refused, e.g. while still on
+        // it, it stays as it is): this re-arms an SS_AUTODISARM stack.
+        (void)set_altstack(t, get_stack(g_frame + kUcStackAt), handler_sp);
         if (!set_registers(t, regs).ok()) return done(Errno{sys::kEFAULT});
         return resume_as_is(); // (deliver_signals runs on it: what the old mask held back)
+    }
+    if (n == nr::sigaltstack) {
+        // (the sp the call came with: on the alternate stack or not)
+        StackT fresh{};
+        unsigned char raw[24];
+        if (a[0]) {
+            if (!copy_in(mm, a[0], raw, sizeof raw)) return done(Errno{sys::kEFAULT});
+            fresh = get_stack(raw);
+        }
+        const StackT old = altstack_of(t, a[6]);
+        if (a[0])
+            if (Result<void> e = set_altstack(t, fresh, a[6]); !e.ok()) return done(e.error());
+        put_stack(raw, old);
+        if (a[1] && !copy_out(mm, a[1], raw, sizeof raw)) return done(Errno{sys::kEFAULT});
+        return done(0);
     }
     if (n == nr::pause || n == nr::rt_sigsuspend || n == nr::ppoll) {
         // Wait for a signal (its handler ends the call with EINTR), with rt_sigsuspend's

@@ -102,4 +102,29 @@ Result<u64> timespec_ns(Mm& mm, u64 va) {
     return s * kNsPerSecond + static_cast<u64>(ts[1]);
 }
 
+/// Random bytes (getrandom, AT_RANDOM): xoshiro256** seeded, at its first use, from the
+/// clock. Not a cryptographic source: there is no entropy here but the time procserv first
+/// needs it, which under QEMU -icount is the same at every boot.
+void random_fill(void* out, u64 n) {
+    static u64 s[4];
+    if (!(s[0] | s[1] | s[2] | s[3])) {
+        u64 x = now_ns() ^ 0x9e3779b97f4a7c15ull; // splitmix64 spreads the seed over the state
+        for (u64& w : s) {
+            u64 z = (x += 0x9e3779b97f4a7c15ull);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+            w = z ^ (z >> 31);
+        }
+    }
+    auto rotl = [](u64 v, int k) { return (v << k) | (v >> (64 - k)); };
+    auto* bytes = static_cast<unsigned char*>(out);
+    while (n) {
+        const u64 r = rotl(s[1] * 5, 7) * 9, tmp = s[1] << 17;
+        s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3], s[2] ^= tmp, s[3] = rotl(s[3], 45);
+        const u64 k = n < 8 ? n : 8;
+        memcpy(bytes, &r, k);
+        bytes += k, n -= k;
+    }
+}
+
 } // namespace procserv

@@ -31,6 +31,8 @@ constexpr u64 kFrameBytes = kRecordAt + 16;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 4;
+/// MINSIGSTKSZ: sigaltstack refuses a smaller stack (ENOMEM).
+constexpr u64 kMinStack = 5120;
 
 constexpr u64 frame_at(u64 sp) { return frame_below(sp, kFrameBytes); }
 

@@ -26,6 +26,8 @@ constexpr u64 kFrameBytes = kMcontextAt + 256 + 528;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 4;
+/// MINSIGSTKSZ: sigaltstack refuses a smaller stack (ENOMEM).
+constexpr u64 kMinStack = 2048;
 
 constexpr u64 frame_at(u64 sp) { return frame_below(sp, kFrameBytes); }
 

@@ -28,6 +28,8 @@ constexpr u64 kFrameBytes = kInfoAt + 128;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 2;
+/// MINSIGSTKSZ: sigaltstack refuses a smaller stack (ENOMEM).
+constexpr u64 kMinStack = 2048;
 
 /// sigcontext's general registers, in its order (r8..r15, rdi, rsi, rbp, rbx, rdx, rax,
 /// rcx, rsp, rip, eflags), as register file indices.

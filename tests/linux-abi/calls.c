@@ -1,0 +1,201 @@
+// getrandom, statx and sigaltstack as a static glibc program uses them; the same lines
+// are expected on Linux and on procserv's Linux front end (tests/boot/boot_test.cpp).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+static long sys_getrandom(void* buf, size_t len, unsigned flags) { return syscall(SYS_getrandom, buf, len, flags); }
+static long sys_statx(int dirfd, const char* path, int flags, unsigned mask, struct statx* out) {
+    return syscall(SYS_statx, dirfd, path, flags, mask, out);
+}
+
+static void randomness(void) {
+    unsigned char a[64], b[64];
+    long n1 = sys_getrandom(a, sizeof a, 0), n2 = sys_getrandom(b, sizeof b, 1 /* GRND_NONBLOCK */);
+    int nonzero = 0;
+    for (int i = 0; i < 64; ++i) nonzero |= a[i];
+    int differ = memcmp(a, b, sizeof a) != 0;
+    printf("getrandom: %ld and %ld bytes, not all zero %d, the two differ %d\n", n1, n2, nonzero != 0, differ);
+    long e1 = sys_getrandom(a, 16, 0x8);
+    int err1 = errno;
+    long e2 = sys_getrandom(a, 16, 2 | 4); // GRND_RANDOM | GRND_INSECURE
+    int err2 = errno;
+    long e3 = sys_getrandom((void*)8, 16, 0);
+    int err3 = errno;
+    long zero = sys_getrandom(a, 0, 0);
+    static unsigned char big[100000];
+    long many = sys_getrandom(big, sizeof big, 0);
+    printf("getrandom errors: unknown flag %ld (EINVAL %d), RANDOM|INSECURE %ld (EINVAL %d), bad buffer %ld (EFAULT %d); "
+           "0 bytes: %ld; 100000 bytes: %ld\n",
+           e1, err1 == EINVAL, e2, err2 == EINVAL, e3, err3 == EFAULT, zero, many);
+}
+
+static void file_status(void) {
+    umask(022);
+    const char* path = "/tmp/calls-statx";
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0640);
+    long wrote = write(fd, "hello", 5);
+    struct stat st;
+    struct statx sx;
+    memset(&sx, 0xff, sizeof sx);
+    fstat(fd, &st);
+    long r = sys_statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &sx);
+    int basic = (sx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS;
+    int same = sx.stx_ino == st.st_ino && makedev(sx.stx_dev_major, sx.stx_dev_minor) == st.st_dev &&
+               sx.stx_mtime.tv_sec == st.st_mtim.tv_sec && sx.stx_mtime.tv_nsec == st.st_mtim.tv_nsec;
+    printf("statx: %ld (wrote %ld), the basic stats %d, regular %d, mode %o, size %llu, links %u, "
+           "inode, device and mtime as fstat's %d\n",
+           r, wrote, basic, S_ISREG(sx.stx_mode), sx.stx_mode & 07777, (unsigned long long)sx.stx_size,
+           sx.stx_nlink, same);
+    long e = sys_statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx);
+    printf("statx of the descriptor (AT_EMPTY_PATH): %ld, size %llu\n", e, (unsigned long long)sx.stx_size);
+    long d = sys_statx(AT_FDCWD, "/tmp", 0, STATX_BASIC_STATS, &sx);
+    printf("statx of /tmp: %ld, a directory %d\n", d, S_ISDIR(sx.stx_mode));
+    long m = sys_statx(AT_FDCWD, "/tmp/calls-missing", 0, STATX_BASIC_STATS, &sx);
+    int errm = errno;
+    long f = sys_statx(AT_FDCWD, path, 0x4, STATX_BASIC_STATS, &sx);
+    int errf = errno;
+    long k = sys_statx(AT_FDCWD, path, 0, 0x80000000u, &sx);
+    int errk = errno;
+    long b = sys_statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, (struct statx*)8);
+    int errb = errno;
+    printf("statx errors: missing %ld (ENOENT %d), unknown flag %ld (EINVAL %d), reserved mask %ld (EINVAL %d), "
+           "bad buffer %ld (EFAULT %d)\n",
+           m, errm == ENOENT, f, errf == EINVAL, k, errk == EINVAL, b, errb == EFAULT);
+    close(fd);
+    unlink(path);
+}
+
+// ---- sigaltstack ----
+enum { kAltSize = 65536 };
+static char* g_alt;
+static int on_alt(const void* p) { return (const char*)p >= g_alt && (const char*)p < g_alt + kAltSize; }
+static volatile int g_handler_on_alt = -1, g_reported_onstack = -1, g_change_refused = -1, g_uc_stack_right = -1;
+
+static void on_stack_handler(int sig, siginfo_t* info, void* ucv) {
+    (void)sig, (void)info;
+    char here;
+    ucontext_t* uc = ucv;
+    stack_t cur, again = {.ss_sp = g_alt, .ss_size = kAltSize};
+    g_handler_on_alt = on_alt(&here);
+    g_reported_onstack = sigaltstack(NULL, &cur) == 0 && cur.ss_flags == SS_ONSTACK;
+    g_change_refused = sigaltstack(&again, NULL) == -1 && errno == EPERM;
+    g_uc_stack_right = uc->uc_stack.ss_sp == g_alt && uc->uc_stack.ss_size == kAltSize && uc->uc_stack.ss_flags == 0;
+}
+
+static volatile int g_plain_on_alt = -1;
+static void plain_handler(int sig) {
+    (void)sig;
+    char here;
+    g_plain_on_alt = on_alt(&here);
+}
+
+static volatile int g_disarmed = -1;
+static void disarm_handler(int sig) {
+    (void)sig;
+    stack_t cur;
+    g_disarmed = sigaltstack(NULL, &cur) == 0 && cur.ss_flags == SS_DISABLE;
+}
+
+// A thread with a small stack overflows it; its SIGSEGV handler runs on the alternate stack.
+static sigjmp_buf g_jump;
+static char* g_thread_alt;
+static volatile int g_segv_on_alt = -1;
+static void segv_handler(int sig) {
+    (void)sig;
+    char here;
+    g_segv_on_alt = (char*)&here >= g_thread_alt && (char*)&here < g_thread_alt + kAltSize;
+    siglongjmp(g_jump, 1);
+}
+__attribute__((noinline)) static int recurse(int n) {
+    volatile char buf[512];
+    buf[0] = (char)n;
+    if (n > 100000000) return 0;
+    return recurse(n + 1) + buf[0];
+}
+static void* overflow(void* arg) {
+    (void)arg;
+    g_thread_alt = malloc(kAltSize);
+    stack_t ss = {.ss_sp = g_thread_alt, .ss_size = kAltSize};
+    stack_t before;
+    int had_none = sigaltstack(NULL, &before) == 0 && before.ss_flags == SS_DISABLE; // (a thread starts without)
+    sigaltstack(&ss, NULL);
+    if (sigsetjmp(g_jump, 1) == 0) recurse(0);
+    return (void*)(intptr_t)(had_none ? 1 : 2);
+}
+
+static void alternate_stacks(void) {
+    stack_t old;
+    int r = sigaltstack(NULL, &old);
+    printf("sigaltstack at the start: %d, disabled %d\n", r, old.ss_flags == SS_DISABLE);
+    g_alt = malloc(kAltSize);
+    stack_t small = {.ss_sp = g_alt, .ss_size = 1024}, bad = {.ss_sp = g_alt, .ss_size = kAltSize, .ss_flags = 0x10};
+    long s1 = sigaltstack(&small, NULL);
+    int errs = errno;
+    long s2 = sigaltstack(&bad, NULL);
+    int errb = errno;
+    printf("sigaltstack errors: too small %ld (ENOMEM %d), unknown flag %ld (EINVAL %d)\n", s1, errs == ENOMEM, s2,
+           errb == EINVAL);
+    stack_t ss = {.ss_sp = g_alt, .ss_size = kAltSize};
+    r = sigaltstack(&ss, NULL);
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_stack_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGUSR2, plain_handler);
+    raise(SIGUSR1);
+    raise(SIGUSR2);
+    printf("set: %d; an SA_ONSTACK handler runs on it %d, sees SS_ONSTACK %d, cannot change it there (EPERM) %d, "
+           "finds it in uc_stack %d; a handler without SA_ONSTACK runs on it %d\n",
+           r, g_handler_on_alt, g_reported_onstack, g_change_refused, g_uc_stack_right, g_plain_on_alt);
+    stack_t now;
+    sigaltstack(NULL, &now);
+    printf("after the handlers: flags %d, the same stack %d\n", now.ss_flags, now.ss_sp == g_alt && now.ss_size == kAltSize);
+    // SS_AUTODISARM: a handler on the stack finds none set; its return sets it again.
+    stack_t ad = {.ss_sp = g_alt, .ss_size = kAltSize, .ss_flags = (int)(1u << 31)}; // SS_AUTODISARM
+    long a = sigaltstack(&ad, NULL);
+    sa.sa_handler = disarm_handler;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    sigaltstack(NULL, &now);
+    printf("SS_AUTODISARM: %ld; disarmed in the handler %d; after it: flags %#x\n", a, g_disarmed, (unsigned)now.ss_flags);
+    // Disabled again.
+    stack_t off = {.ss_flags = SS_DISABLE};
+    long o = sigaltstack(&off, NULL);
+    sigaltstack(NULL, &now);
+    printf("SS_DISABLE: %ld, flags %d\n", o, now.ss_flags);
+
+    sa.sa_handler = segv_handler;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGSEGV, &sa, NULL);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 128 * 1024);
+    pthread_t th;
+    void* result = NULL;
+    pthread_create(&th, &attr, overflow, NULL);
+    pthread_join(th, &result);
+    printf("a thread's stack overflow: it started without an alternate stack %d, SIGSEGV handled on its own %d\n",
+           result == (void*)1, g_segv_on_alt);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    randomness();
+    file_status();
+    alternate_stacks();
+    return 0;
+}
