@@ -354,6 +354,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::mmap:
         return done(do_mmap(t, static_cast<int>(a4), a0, a1, static_cast<u32>(a2), static_cast<u32>(a3), a5));
     case nr::munmap: return done(do_munmap(t, a0, a1));
+    case nr::mremap: return done(do_mremap(t, a0, a1, a2, a3, a4));
     case nr::mprotect: return done(do_mprotect(t, a0, a1, a2));
     case nr::madvise: return done(do_madvise(t, a0, a1, a2));
     case nr::getpid: return done(p.pid);

@@ -573,6 +573,44 @@ Result<void> mm_add_region(Mm& mm, const Region& r) {
 
 Result<void> mm_unmap(Mm& mm, u64 start, u64 end) { return remove_range(mm, start, end); }
 
+Result<void> mm_move(Mm& mm, u64 from, u64 old_len, u64 to, u64 new_len, bool keep_old) {
+    const Region* r = mm.regions.find(from);
+    if (!r) return Errno{sys::kEFAULT};
+    // The region at its new place: the same backing, shifted (the same file bytes, the
+    // same pages of a shared object); it replaces what was there.
+    Region moved = *r;
+    const u64 delta = to - from; // (modulo 2^64: file_va and shm_va move with the range)
+    moved.start = to, moved.end = to + new_len;
+    moved.file_va += delta, moved.shm_va += delta;
+    // The present pages, listed first (adding pages moves the map's storage).
+    const u64 keep = old_len < new_len ? old_len : new_len;
+    struct Moving {
+        u64 va, frame;
+        bool borrowed;
+    };
+    u64 n = 0;
+    mm.pages.for_range(from, from + keep, [&](PageMap::Page) { ++n; });
+    auto* list = static_cast<Moving*>(heap_alloc_raw((n ? n : 1) * sizeof(Moving)));
+    if (!list) return kNoMemory;
+    n = 0;
+    mm.pages.for_range(from, from + keep, [&](PageMap::Page p) { list[n++] = {p.va(), p.frame(), p.borrowed()}; });
+    Result<void> e = mm_add_region(mm, moved);
+    // Each frame is held at its new page too (mapped there at its next touch), then the old
+    // range goes with its pages (or, with keep_old, only its pages: MREMAP_DONTUNMAP).
+    for (u64 i = 0; e.ok() && i < n; ++i) {
+        if (!list[i].borrowed) frame_ref(list[i].frame);
+        if (!mm.pages.add(list[i].va + delta, list[i].frame, 0, list[i].borrowed)) {
+            if (!list[i].borrowed) frame_unref(list[i].frame);
+            (void)remove_range(mm, to, to + new_len); // (the pages added so far go with it)
+            e = kNoMemory;
+        }
+    }
+    heap_free(list);
+    TRY(e);
+    if (keep_old) return mm_dontneed(mm, from, from + old_len);
+    return remove_range(mm, from, from + old_len);
+}
+
 Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot) {
     if (!mm.regions.covered(start, end) || !regions_room(mm.regions, 2)) return kNoMemory;
     TRY(mm.regions.protect(start, end, prot));

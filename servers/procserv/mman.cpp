@@ -141,6 +141,51 @@ Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice) {
     return mm_dontneed(mm, addr, end);
 }
 
+Result<long> do_mremap(ThreadRec& t, u64 addr, u64 old_length, u64 new_length, u64 flags, u64 new_addr) {
+    constexpr u64 kMaymove = 1, kFixed = 2, kDontunmap = 4;
+    Mm& mm = *t.proc->mm;
+    if ((flags & ~(kMaymove | kFixed | kDontunmap)) || ((flags & kFixed) && !(flags & kMaymove)) || addr % kPage)
+        return Errno{sys::kEINVAL};
+    const u64 old_len = page_up(old_length), new_len = page_up(new_length);
+    if (new_len == 0 || new_len < new_length || old_len < old_length) return Errno{sys::kEINVAL};
+    if ((flags & kDontunmap) && (!(flags & kMaymove) || old_len != new_len)) return Errno{sys::kEINVAL};
+    if (flags & kFixed) {
+        if (new_addr % kPage || new_len > kMapEnd || new_addr > kMapEnd - new_len) return Errno{sys::kEINVAL};
+        if (new_addr < addr + old_len && addr < new_addr + new_len) return Errno{sys::kEINVAL}; // overlapping
+        if (new_addr < kMmapMin) return Errno{sys::kEPERM};
+    }
+    // The old range lies in one region (EFAULT otherwise, as in one of Linux's VMAs).
+    const Region* r = mm.regions.find(addr);
+    if (!r || addr + old_len > r->end || addr + old_len < addr) return Errno{sys::kEFAULT};
+    if (old_len == 0) return Errno{sys::kEINVAL}; // (Linux duplicates a shared mapping so: not here)
+    if ((flags & kDontunmap) && !r->is_private_anon()) return Errno{sys::kEINVAL};
+    if (flags & kFixed) {
+        TRY(mm_move(mm, addr, old_len, new_addr, new_len, flags & kDontunmap));
+        return static_cast<long>(new_addr);
+    }
+    if (new_len <= old_len && !(flags & kDontunmap)) { // shrinking, in place
+        if (new_len < old_len) TRY(mm_unmap(mm, addr + new_len, addr + old_len));
+        return static_cast<long>(addr);
+    }
+    // Growing: in place when the range ends its region and the space above is free.
+    const u64 end = addr + new_len;
+    if (!(flags & kDontunmap) && addr + old_len == r->end && end <= kMapEnd && end > addr &&
+        !mm.regions.overlaps(r->end, end)) {
+        if (!regions_room(mm.regions, 1)) return kNoMemory;
+        Region grown = *r;
+        grown.start = r->end, grown.end = end;
+        Shared* obj = r->shm;
+        TRY(mm.regions.insert(grown)); // (it merges with r: the same backing, continued)
+        if (obj && end - grown.shm_va > obj->size) obj->size = end - grown.shm_va;
+        return static_cast<long>(addr);
+    }
+    if (!(flags & kMaymove)) return kNoMemory;
+    const u64 to = mm.regions.find_free(new_len, kMmapMin, kMmapTop);
+    if (!to) return kNoMemory;
+    TRY(mm_move(mm, addr, old_len, to, new_len, flags & kDontunmap));
+    return static_cast<long>(to);
+}
+
 long do_brk(ThreadRec& t, u64 addr) {
     Mm& mm = *t.proc->mm;
     if (addr < mm.brk_start || addr > kMapEnd) return static_cast<long>(mm.brk);

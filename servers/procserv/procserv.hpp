@@ -450,6 +450,11 @@ bool page_cow(PageMap::Page p);
 /// Map `r`, replacing whatever was in its range (MAP_FIXED). ENOMEM: no room for regions.
 Result<void> mm_add_region(Mm& mm, const Region& r);
 Result<void> mm_unmap(Mm& mm, u64 start, u64 end);
+/// mremap's move of [from, from + old_len) (inside one region) to [to, to + new_len), which
+/// must not overlap it: a region with the same backing there (replacing what was), the
+/// present pages' frames moved with it, then the old range unmapped (keep_old: only its
+/// pages dropped). EFAULT: no region at from; ENOMEM.
+Result<void> mm_move(Mm& mm, u64 from, u64 old_len, u64 to, u64 new_len, bool keep_old);
 Result<void> mm_protect(Mm& mm, u64 start, u64 end, u32 prot);
 Result<void> mm_dontneed(Mm& mm, u64 start, u64 end);
 Result<void> mm_load_segment(Mm& mm, const kernel::elf::Segment& s);
@@ -693,6 +698,9 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
 /// mmap of the memory object a capability names (MAP_SHARED; length 0: all of it).
 Result<long> do_mmap_memory(ThreadRec& t, u64 slot, u64 addr, u64 length, u32 prot, u32 flags);
 Result<void> do_munmap(ThreadRec& t, u64 addr, u64 length);
+/// mremap(2): shrink in place, grow in place or move (MREMAP_MAYMOVE, MREMAP_FIXED,
+/// MREMAP_DONTUNMAP), with Linux's errors.
+Result<long> do_mremap(ThreadRec& t, u64 addr, u64 old_length, u64 new_length, u64 flags, u64 new_addr);
 Result<void> do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot);
 Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice);
 long do_brk(ThreadRec& t, u64 addr);

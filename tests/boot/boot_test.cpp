@@ -533,7 +533,7 @@ TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosle
                       0);
 }
 
-TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow)") {
+TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow), mremap") {
     run_linux_program("calls.c", "", "",
                       {"getrandom: 64 and 64 bytes, not all zero 1, the two differ 1\n",
                        "getrandom errors: unknown flag -1 (EINVAL 1), RANDOM|INSECURE -1 (EINVAL 1), bad buffer -1 "
@@ -549,10 +549,22 @@ TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODIS
                        "1, finds it in uc_stack 1; a handler without SA_ONSTACK runs on it 0\n",
                        "after the handlers: flags 0, the same stack 1\n", "SS_DISABLE: 0, flags 2\n",
                        "a thread's stack overflow: it started without an alternate stack 1, SIGSEGV handled on its "
-                       "own 1\n"},
+                       "own 1\n",
+                       "mremap shrinks in place 1, keeps the bytes 1, frees the rest 1\n",
+                       "mremap grows in place 1, keeps the bytes 1, zeros above 1\n",
+                       "blocked: -1 (ENOMEM 1); with MREMAP_MAYMOVE it moves 1, keeps the bytes 1, zeros above 1, the "
+                       "old place free 1, the blocker kept 1\n",
+                       "MREMAP_FIXED: there 1, the bytes 1, what was around it kept 1\n",
+                       "MREMAP_DONTUNMAP: moved 1, the bytes 1, the old range still mapped and empty 1\n",
+                       "a fork child moves copy-on-write pages: exit 0; the parent's are as they were 1\n",
+                       "realloc of 1 MiB to 8 MiB keeps the bytes 1\n"},
                       0, true, false,
-                      // (qemu-user 7.2 refuses SS_AUTODISARM: the x86_64 run is its oracle)
-                      {"SS_AUTODISARM: 0; disarmed in the handler 1; after it: flags 0x80000000\n"});
+                      // (qemu-user 7.2 refuses SS_AUTODISARM and gives another errno for a new size
+                      // of 0: the x86_64 run is their oracle)
+                      {"SS_AUTODISARM: 0; disarmed in the handler 1; after it: flags 0x80000000\n",
+                       "mremap errors: unaligned -1 (EINVAL 1), unknown flag -1 (EINVAL 1), MREMAP_FIXED alone -1 "
+                       "(EINVAL 1), new size 0 -1 (EINVAL 1), overlapping -1 (EINVAL 1), nothing mapped -1 (EFAULT 1), "
+                       "across two mappings -1 (EFAULT 1)\n"});
 }
 
 TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a SIGSEGV handler that siglongjmps, EINTR, default actions, SIGCHLD, sigsuspend") {

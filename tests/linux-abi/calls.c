@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <ucontext.h>
@@ -192,10 +194,109 @@ static void alternate_stacks(void) {
            result == (void*)1, g_segv_on_alt);
 }
 
+// ---- mremap ----
+enum { P = 4096 };
+static void fill(char* p, long pages, int base) {
+    for (long i = 0; i < pages; ++i) p[i * P] = (char)(base + i), p[i * P + P - 1] = (char)(base + i);
+}
+static int holds(const char* p, long pages, int base) {
+    for (long i = 0; i < pages; ++i)
+        if (p[i * P] != (char)(base + i) || p[i * P + P - 1] != (char)(base + i)) return 0;
+    return 1;
+}
+static int zeros(const char* p, long n) {
+    for (long i = 0; i < n; ++i)
+        if (p[i]) return 0;
+    return 1;
+}
+static int is_free(void* p, long len) { // a MAP_FIXED_NOREPLACE mapping there works
+    void* q = mmap(p, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (q == MAP_FAILED) return 0;
+    munmap(q, len);
+    return q == p;
+}
+
+static void remapping(void) {
+    const int rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    // Shrink in place.
+    char* a = mmap(NULL, 4 * P, rw, anon, -1, 0);
+    fill(a, 4, 1);
+    char* s = mremap(a, 4 * P, 2 * P, 0);
+    printf("mremap shrinks in place %d, keeps the bytes %d, frees the rest %d\n", s == a, holds(a, 2, 1), is_free(a + 2 * P, 2 * P));
+    // Grow in place: the space above is free.
+    char* g = mremap(a, 2 * P, 4 * P, 0);
+    printf("mremap grows in place %d, keeps the bytes %d, zeros above %d\n", g == a, holds(a, 2, 1), zeros(a + 2 * P, 2 * P));
+    // Grow where another mapping is in the way: ENOMEM, or a move with MREMAP_MAYMOVE.
+    char* blocker = mmap(a + 4 * P, P, rw, anon | MAP_FIXED, -1, 0);
+    fill(a, 4, 10);
+    void* stuck = mremap(a, 4 * P, 16 * P, 0);
+    int err = errno;
+    char* moved = mremap(a, 4 * P, 16 * P, MREMAP_MAYMOVE);
+    printf("blocked: %d (ENOMEM %d); with MREMAP_MAYMOVE it moves %d, keeps the bytes %d, zeros above %d, the old place "
+           "free %d, the blocker kept %d\n",
+           stuck == MAP_FAILED ? -1 : 0, err == ENOMEM, moved != MAP_FAILED && moved != a, holds(moved, 4, 10),
+           zeros(moved + 4 * P, 12 * P), is_free(a, 4 * P), blocker == a + 4 * P);
+    // MREMAP_FIXED to a chosen place (what was there goes); MREMAP_DONTUNMAP.
+    char* target = mmap(NULL, 8 * P, rw, anon, -1, 0);
+    fill(target, 8, 50);
+    char* f = mremap(moved, 16 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_FIXED, target + 2 * P);
+    printf("MREMAP_FIXED: there %d, the bytes %d, what was around it kept %d\n", f == target + 2 * P, holds(f, 4, 10),
+           holds(target, 2, 50) && holds(target + 6 * P, 2, 56));
+    char* d = mremap(f, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+    printf("MREMAP_DONTUNMAP: moved %d, the bytes %d, the old range still mapped and empty %d\n",
+           d != MAP_FAILED && d != f, holds(d, 4, 10), zeros(f, 4 * P));
+    // A fork child's copy-on-write pages move; the parent's stay as they were.
+    char* c = mmap(NULL, 8 * P, rw, anon, -1, 0);
+    fill(c, 8, 70);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char* m = mremap(c, 8 * P, 32 * P, MREMAP_MAYMOVE);
+        int ok = m != MAP_FAILED && holds(m, 8, 70);
+        if (ok) fill(m, 8, 90);
+        _exit(ok && holds(m, 8, 90) ? 0 : 1);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    printf("a fork child moves copy-on-write pages: exit %d; the parent's are as they were %d\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1, holds(c, 8, 70));
+    // glibc's realloc of a big block moves it with mremap.
+    char* big = malloc(1 << 20);
+    memset(big, 7, 1 << 20);
+    char* bigger = realloc(big, 8 << 20);
+    int same = 1;
+    for (long i = 0; i < (1 << 20); i += 4096) same &= bigger[i] == 7;
+    printf("realloc of 1 MiB to 8 MiB keeps the bytes %d\n", same);
+    // Errors.
+    long e1 = (long)mremap(c + 1, P, 2 * P, 0);
+    int er1 = errno;
+    long e2 = (long)mremap(c, P, 2 * P, 0x8);
+    int er2 = errno;
+    long e3 = (long)mremap(c, P, 2 * P, MREMAP_FIXED, c + 16 * P);
+    int er3 = errno;
+    long e4 = (long)mremap(c, P, 0, 0);
+    int er4 = errno;
+    long e5 = (long)mremap(c, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_FIXED, c + 2 * P);
+    int er5 = errno;
+    char* hole = mmap(NULL, 4 * P, rw, anon, -1, 0);
+    munmap(hole, 4 * P);
+    long e6 = (long)mremap(hole, P, 2 * P, MREMAP_MAYMOVE);
+    int er6 = errno;
+    char* two = mmap(NULL, 3 * P, rw, anon, -1, 0); // two mappings: [0, 2) writable, [2, 3) not
+    mprotect(two + 2 * P, P, PROT_READ);
+    long e7 = (long)mremap(two, 3 * P, 6 * P, MREMAP_MAYMOVE);
+    int er7 = errno;
+    printf("mremap errors: unaligned %ld (EINVAL %d), unknown flag %ld (EINVAL %d), MREMAP_FIXED alone %ld (EINVAL %d), "
+           "new size 0 %ld (EINVAL %d), overlapping %ld (EINVAL %d), nothing mapped %ld (EFAULT %d), across two "
+           "mappings %ld (EFAULT %d)\n",
+           e1, er1 == EINVAL, e2, er2 == EINVAL, e3, er3 == EINVAL, e4, er4 == EINVAL, e5, er5 == EINVAL, e6,
+           er6 == EFAULT, e7, er7 == EFAULT);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     randomness();
     file_status();
     alternate_stacks();
+    remapping();
     return 0;
 }
