@@ -70,7 +70,29 @@ u64 alloc_slots(u64 count, bool info) {
 }
 
 void free_slot(u64 s) {
+    if (s == g_copy_frame) copy_window_forget();
     if (s != abi::kNoSlot) mark_slot(s, false);
+}
+
+// ---- the copy window ---------------------------------------------------------------------
+// The client page procserv last read or wrote for a call (with_page) stays mapped at
+// kCopyWindow, so that the next copy to or from the same page (a thread's stack, call
+// after call) needs neither a map nor an unmap. It is forgotten (unmapped) before its
+// frame's slot is freed or any block is revoked, so it never maps a frame that is gone.
+u64 g_copy_frame; // the frame's slot (0: none)
+
+unsigned char* copy_window(u64 frame) {
+    if (frame != g_copy_frame) {
+        copy_window_forget();
+        if (!self_map(frame, kCopyWindow, rt::kRead | rt::kWrite).ok()) return nullptr;
+        g_copy_frame = frame;
+    }
+    return reinterpret_cast<unsigned char*>(kCopyWindow);
+}
+
+void copy_window_forget() {
+    if (g_copy_frame) sys::unmap(root::kAddressSpace, kCopyWindow);
+    g_copy_frame = 0;
 }
 
 // ---- blocks ----------------------------------------------------------------------------
@@ -227,6 +249,7 @@ Result<u64> blocks_retype(Blocks& blocks, OT type, u32 bits) {
 
 /// Revoking a block's capability destroys everything carved from it: give them back.
 void blocks_release(Blocks& blocks) {
+    copy_window_forget(); // (its frame may be one of these blocks')
     for (u64 b = blocks.head, next; b != 0; b = next) {
         next = slot_info(b).block_next;
         sys::cap_revoke(root::kCapSpace, b);

@@ -32,7 +32,8 @@ constexpr u64 kPage = 4096;
 constexpr u64 kUserEnd = u64{1} << 38; // the smallest user half of the three arches (Sv39)
 constexpr u64 kEndpointSlot = root::kFirstFree; // procserv's endpoint
 constexpr u64 kScratch = root::kFirstFree + 1;  // transient capabilities
-constexpr u64 kWindow = 0x20000000;             // where procserv maps a client page
+constexpr u64 kWindow = 0x20000000;             // where procserv maps client pages (two) ...
+constexpr u64 kCopyWindow = kWindow + 2 * kPage; // ... and the one it copies through (with_page)
 // A process's layout: its program from 0x400000 (the ELF says), the break right after it,
 // mmap's area below the stack (top down, from kMmapTop), the stack's 8 MiB below
 // kStackTop. Nothing below kMmapMin (Linux's mmap_min_addr), nothing above kUserEnd.
@@ -478,7 +479,12 @@ bool blocks_grow(Blocks& blocks);
 Result<void> blocks_carve(Blocks& blocks, OT type, u32 bits, u64 cs, u64 slot, u32* count = nullptr, u32 most = 0);
 void blocks_release(Blocks& blocks);
 
-/// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's window; false if the
+/// The frame mapped at kCopyWindow (it stays there until another is wanted, its slot is
+/// freed or a block is revoked: memory.cpp); null if it cannot be mapped.
+extern u64 g_copy_frame;
+unsigned char* copy_window(u64 frame);
+void copy_window_forget();
+/// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's copy window; false if the
 /// program itself could not read it (write: write it) there. An anonymous page not yet
 /// touched reads as zeros; anything else is backed first, as the program's touch would.
 template <class F>
@@ -494,9 +500,9 @@ bool with_page(Mm& mm, u64 va, bool write, F&& f) {
         Touch got = mm_touch(mm, va, write ? kProtWrite : kProtRead, &p);
         if (got != Touch::Ok && got != Touch::Present) return false;
     }
-    if (!self_map(p.frame(), kWindow, rt::kRead | rt::kWrite).ok()) return false;
-    f(reinterpret_cast<unsigned char*>(kWindow) + (va & (kPage - 1)));
-    sys::unmap(root::kAddressSpace, kWindow);
+    unsigned char* window = copy_window(p.frame());
+    if (!window) return false;
+    f(window + (va & (kPage - 1)));
     return true;
 }
 /// Could procserv store an int at `va` for the program (both of its ends writable)?
