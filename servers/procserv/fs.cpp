@@ -261,8 +261,8 @@ Answer do_read(ThreadRec& t, u64 fd, u64 buf, u64 count, long at) {
     if (count > (u64{1} << 31)) count = u64{1} << 31; // as Linux: at most 2 GiB a call
     const bool positioned = at >= 0;
     switch (f->kind) {
-    case FileKind::Console: // no input for programs yet: end of file
-    case FileKind::Null: return done(positioned && f->kind == FileKind::Console ? wire(Errno{sys::kESPIPE}) : 0);
+    case FileKind::Console: return positioned ? done(Errno{sys::kESPIPE}) : console_read(t, *f, buf, count);
+    case FileKind::Null: return done(0);
     case FileKind::PipeRead: return positioned ? done(Errno{sys::kESPIPE}) : pipe_read(t, *f, buf, count);
     case FileKind::Ram: {
         Result<long> n = ram_io(t, *f, buf, count, positioned ? static_cast<u64>(at) : f->offset, false);

@@ -181,54 +181,6 @@ void get_itimer(const Process& p, long (&out)[4]) {
     if (out[3] == 1000000) ++out[2], out[3] = 0;
 }
 
-// ---- the console as a terminal ----
-/// Its settings (struct termios: iflag, oflag, cflag, lflag, line, cc[19]) as a serial
-/// console starts on Linux: ICRNL IXON, OPOST ONLCR, B38400 CS8 CREAD HUPCL, ISIG ICANON
-/// ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN; ^C ^\ DEL ^U ^D ... They are kept and reported,
-/// not applied (there is no console input for Linux programs yet, so no line discipline).
-struct Terminal {
-    u32 flags[4] = {00002400, 00000005, 00002277, 00105073};
-    unsigned char line = 0;
-    unsigned char cc[19] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0};
-    unsigned short winsize[4] = {24, 80, 0, 0}; // rows, columns (TIOCSWINSZ changes them)
-    int foreground = 0;                         // the foreground process group (0: the first program's)
-};
-Terminal g_console;
-
-Result<long> console_ioctl(Process& p, u64 request, u64 arg) {
-    constexpr u64 kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsf = 0x5404, kTiocgpgrp = 0x540f, kTiocspgrp = 0x5410,
-                  kTiocgwinsz = 0x5413, kTiocswinsz = 0x5414;
-    Mm& mm = *p.mm;
-    unsigned char termios[36];
-    switch (request) {
-    case kTcgets:
-        memcpy(termios, g_console.flags, 16), termios[16] = g_console.line, memcpy(termios + 17, g_console.cc, 19);
-        return copy_out(mm, arg, termios, sizeof termios) ? Result<long>(0) : Errno{sys::kEFAULT};
-    case kTcsets:
-    case kTcsets + 1: // TCSETSW
-    case kTcsetsf:
-        if (!copy_in(mm, arg, termios, sizeof termios)) return Errno{sys::kEFAULT};
-        memcpy(g_console.flags, termios, 16), g_console.line = termios[16], memcpy(g_console.cc, termios + 17, 19);
-        return 0;
-    case kTiocgwinsz:
-        return copy_out(mm, arg, g_console.winsize, sizeof g_console.winsize) ? Result<long>(0) : Errno{sys::kEFAULT};
-    case kTiocswinsz:
-        return copy_in(mm, arg, g_console.winsize, sizeof g_console.winsize) ? Result<long>(0) : Errno{sys::kEFAULT};
-    case kTiocgpgrp: {
-        const int fg = g_console.foreground ? g_console.foreground : p.sid;
-        return copy_out(mm, arg, &fg, sizeof fg) ? Result<long>(0) : Errno{sys::kEFAULT};
-    }
-    case kTiocspgrp: {
-        int pgrp = 0;
-        if (!copy_in(mm, arg, &pgrp, sizeof pgrp)) return Errno{sys::kEFAULT};
-        if (pgrp <= 0) return Errno{sys::kEINVAL};
-        g_console.foreground = pgrp;
-        return 0;
-    }
-    default: return Errno{sys::kENOTTY}; // (a request no terminal knows, as Linux)
-    }
-}
-
 /// A vfork's caller: it waits (its reply kept) until the child execs or ends.
 Answer vfork_wait(ThreadRec& t, Result<long> tid) {
     if (!tid.ok()) return done(tid);
@@ -271,6 +223,10 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     Mm& mm = *p.mm;
     switch (n) { // (the numbers are distinct, also the negative ones of calls the arch lacks)
     // ---- signals (signal.cpp) ----
+    case nr::poll: { // (x86_64's; the others have ppoll only) timeout in ms, negative: none
+        const long ms = static_cast<long>(static_cast<int>(a2));
+        return poll_wait(t, a0, a1, ms > 0 ? now_ns() + static_cast<u64>(ms) * 1'000'000 : 0, ms < 0);
+    }
     case nr::rt_sigaction: case nr::rt_sigprocmask: case nr::rt_sigpending: case nr::rt_sigreturn: case nr::kill:
     case nr::tgkill: case nr::tkill: case nr::rt_sigsuspend: case nr::pause: case nr::ppoll: case nr::sigaltstack: {
         const u64 args[7] = {a0, a1, a2, a3, a4, a5, b.mr[8]}; // (and the caller's sp)
@@ -333,7 +289,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         OpenFile* f = fd_of(t, a0);
         if (!f) return done(Errno{sys::kEBADF});
         if (a1 == kFionread && (f->kind == FileKind::PipeRead || f->kind == FileKind::Console)) {
-            int ready = f->kind == FileKind::PipeRead ? static_cast<int>(pipe_ready(f->pipe)) : 0;
+            int ready = static_cast<int>(f->kind == FileKind::PipeRead ? pipe_ready(f->pipe) : console_available());
             return done(copy_out(mm, a2, &ready, sizeof ready) ? 0 : wire(Errno{sys::kEFAULT}));
         }
         if (f->kind == FileKind::Console) return done(console_ioctl(p, a1, a2));

@@ -30,6 +30,12 @@ void free_pipe(Pipe& p) {
 
 u64 pipe_ready(const Pipe* p) { return p->count; }
 
+short pipe_poll(const Pipe* p, bool write_end) {
+    constexpr short kIn = 1, kOut = 4, kErr = 8, kHup = 16;
+    if (write_end) return static_cast<short>((p->readers == 0 ? kErr : 0) | (kPipeSize - p->count >= kPipeBuf ? kOut : 0));
+    return static_cast<short>((p->count ? kIn : 0) | (p->writers == 0 ? kHup : 0));
+}
+
 namespace {
 
 /// Move up to `n` bytes between the pipe and `mm` at `buf`: out of the ring (read) or
@@ -122,6 +128,7 @@ void pump(Pipe& p) {
     if (--p.pumping == 0 && p.readers + p.writers == 0) free_pipe(p); // the last end went meanwhile
     for (int i = 0; i < ndoomed; ++i)
         if (process_alive(doomed[i])) send_process_signal(*find_process(doomed[i]), sys::SIGPIPE, 0, doomed[i]);
+    poll_wake(); // (a poll may wait for what changed)
 }
 
 } // namespace
@@ -214,6 +221,7 @@ void pipe_end_closed(Pipe* p, bool write_end) {
     (write_end ? p->writers : p->readers)--;
     if (p->readers + p->writers > 0) pump(*p); // readers see the end of file; writers no reader
     else if (!p->pumping) free_pipe(*p);        // (no waiter is left: each held a file of it)
+    poll_wake();
 }
 
 } // namespace procserv

@@ -182,6 +182,7 @@ int main() {
             for (u64 n = 0; *c && *c != ' ' && n + 1 < sizeof g_console_driver; ++n) g_console_driver[n] = *c++;
             break;
         }
+    console_init(g_console_driver[0] != 0);
     for (const char* c = cmd; *c; ++c)
         if ((c == cmd || c[-1] == ' ') && memcmp(c, "exec=", 5) == 0) {
             c += 5;
@@ -215,6 +216,11 @@ int main() {
         fired = r.error == -abi::errc::kTimedOut;
         if (fired) expire_sleepers();
         if (!r.ok()) continue;
+        if (r.badge == 0 && r.label == kConsoleInput) { // (from procserv's own interrupt thread)
+            console_input(r.mr[0]);
+            a = done(0);
+            continue;
+        }
         ThreadRec* t = thread_of_badge(r.badge);
         if (!t) continue; // a request from a thread that is gone: no answer
         if (r.badge & procserv::kFaultBadge) a = on_fault(*t, r);

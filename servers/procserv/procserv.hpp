@@ -208,7 +208,7 @@ struct Process;
 
 // What a thread whose reply procserv keeps waits for; joins wait on the join semaphore
 // instead.
-enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork, Sleep, Pause };
+enum class Wait : unsigned char { None, Waitpid, Futex, Pipe, Vfork, Sleep, Pause, Console, Poll };
 
 /// The signal actions of a Linux program's threads (rt_sigaction): shared under
 /// CLONE_SIGHAND, copied by fork, reset by execve (signal.cpp).
@@ -248,7 +248,8 @@ struct ThreadRec {
     bool wait_info;  // ... as waitid's siginfo instead of an int
     bool wait_keep;  // ... and WNOWAIT: the child stays waitable
     // Wait::Pipe: a read or write of `io_file` (one reference held) at io_buf, io_len bytes
-    // of which io_done are done; in its pipe's queue.
+    // of which io_done are done; in its pipe's queue. Wait::Console: a read of io_len bytes
+    // to io_buf, in the console's queue (console.cpp).
     OpenFile* io_file;
     u64 io_buf, io_len, io_done;
     ThreadRec* io_next;
@@ -632,6 +633,33 @@ Answer pipe_write(ThreadRec& t, OpenFile& f, u64 buf, u64 count);
 void pipe_end_closed(Pipe* p, bool write_end);
 /// Bytes ready to read (FIONREAD, stat).
 u64 pipe_ready(const Pipe* p);
+/// What poll(2) finds on a pipe's end: POLLIN / POLLHUP (read end), POLLOUT / POLLERR.
+short pipe_poll(const Pipe* p, bool write_end);
+
+// ---- poll (poll.cpp) ----
+/// poll(2) / ppoll(2) of the `nfds` struct pollfd at `fds`: the ready count now, or a wait
+/// (Wait::Poll, until `deadline` if not 0; `forever` false with deadline 0: no wait).
+Answer poll_wait(ThreadRec& t, u64 fds, u64 nfds, u64 deadline, bool forever);
+/// Something a poll may wait for changed (a pipe, console input): waiting polls look again.
+void poll_wake();
+void poll_unqueue(ThreadRec& t);
+
+// ---- the console (console.cpp) ----
+/// The label of the requests procserv's console interrupt thread makes (badge 0).
+constexpr u64 kConsoleInput = 0xc0;
+/// Take the console's interrupt (unless a driver is named: it gets it when it starts).
+void console_init(bool driver_named);
+/// A byte typed on the console.
+void console_input(u64 byte);
+/// read(2) of the console: what the line discipline has, or a wait (EOF without input).
+Answer console_read(ThreadRec& t, const OpenFile& f, u64 buf, u64 count);
+void console_unqueue(ThreadRec& t); ///< a waiting read goes (a signal, the thread's end)
+u64 console_available();            ///< FIONREAD
+bool console_readable();            ///< a read would not wait (poll)
+/// The console's terminal ioctls: TCGETS, TCSETS[WF], TCFLSH, TIOC[GS]WINSZ, TIOC[GS]PGRP.
+Result<long> console_ioctl(Process& p, u64 request, u64 arg);
+/// Send `sig` to every process of group `pgrp` (the terminal's signals: SI_KERNEL).
+void signal_group(int pgrp, int sig);
 /// A thread waiting on a pipe leaves its queue (it ends); its reference to the file goes.
 void pipe_unqueue(ThreadRec& t);
 

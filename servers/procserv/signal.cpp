@@ -150,9 +150,11 @@ bool enter_handler(ThreadRec& t, u64* regs, int sig, int code, int from, u64 add
 /// pause or sigsuspend). A pipe write that moved some bytes returns their count.
 void interrupt(ThreadRec& t) {
     const bool restartable = (t.wait == Wait::Futex && !t.deadline) || t.wait == Wait::Waitpid ||
-                             (t.wait == Wait::Pipe && t.io_done == 0);
+                             (t.wait == Wait::Pipe && t.io_done == 0) || t.wait == Wait::Console;
     const long moved = t.wait == Wait::Pipe ? static_cast<long>(t.io_done) : 0;
     if (t.wait == Wait::Pipe) pipe_unqueue(t);
+    if (t.wait == Wait::Console) console_unqueue(t);
+    if (t.wait == Wait::Poll) poll_unqueue(t);
     if (t.wait == Wait::Futex) futex_unqueue(t);
     sleep_cancel(t);
     t.wait = Wait::None;
@@ -162,7 +164,7 @@ void interrupt(ThreadRec& t) {
 }
 
 bool interruptible(const ThreadRec& t) {
-    return t.linux_abi && (t.wait == Wait::Futex || t.wait == Wait::Pipe || t.wait == Wait::Sleep ||
+    return t.linux_abi && (t.wait == Wait::Futex || t.wait == Wait::Pipe || t.wait == Wait::Console || t.wait == Wait::Poll || t.wait == Wait::Sleep ||
                            t.wait == Wait::Waitpid || t.wait == Wait::Pause);
 }
 
@@ -369,19 +371,23 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
     }
     if (n == nr::pause || n == nr::rt_sigsuspend || n == nr::ppoll) {
         // Wait for a signal (its handler ends the call with EINTR), with rt_sigsuspend's
-        // or ppoll's mask meanwhile; ppoll with no descriptors: its timeout ends it (0).
+        // or ppoll's mask meanwhile; ppoll with no descriptors: its timeout ends it (0);
+        // with descriptors: poll.cpp.
         const u64 mask_va = n == nr::rt_sigsuspend ? a[0] : n == nr::ppoll ? a[3] : 0;
-        if (n == nr::ppoll && a[1] != 0) return done(Errno{sys::kENOSYS}); // (descriptors: not served yet)
+        const bool fds = n == nr::ppoll && a[1] != 0;
         if (mask_va && a[n == nr::rt_sigsuspend ? 1 : 4] != 8) return done(Errno{sys::kEINVAL});
         u64 mask = t.sigmask, deadline = 0;
+        bool now = false; // (a timeout of 0: no wait at all)
         if (mask_va && !copy_in(mm, mask_va, &mask, 8)) return done(Errno{sys::kEFAULT});
         if (n == nr::ppoll && a[2]) {
             Result<u64> ns = timespec_ns(mm, a[2]);
             if (!ns.ok()) return done(ns.error());
-            if (ns.value() == 0) return done(0);
-            deadline = now_ns() + ns.value();
+            if (ns.value() == 0 && !fds) return done(0);
+            now = ns.value() == 0;
+            deadline = now ? 0 : now_ns() + ns.value();
         }
         if (mask_va) t.saved_mask = t.sigmask, t.sigmask = mask & ~kUnblockable, t.sigsuspended = true;
+        if (fds) return poll_wait(t, a[0], a[1], deadline, !a[2]);
         if ((t.sigpending | p.sigpending) & ~t.sigmask) return done(-kEintr); // (delivered as it goes)
         if (!keep_reply(t, Wait::Pause)) {
             if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false;
@@ -430,6 +436,17 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
             if (Process* q = find_process(my_pid)) send_process_signal(*q, sig, kSiUser, my_pid);
     }
     return answer_caller();
+}
+
+void signal_group(int pgrp, int sig) {
+    constexpr int kSiKernel = 0x80;
+    if (pgrp <= 0) return;
+    int pids[64], count = 0; // (a signal may end processes and free records: by pid)
+    for_each_process([&](Process& q) {
+        if (!q.ended && !q.group_exit && q.pgid == pgrp && count < 64) pids[count++] = q.pid;
+    });
+    for (int i = 0; i < count; ++i)
+        if (Process* q = find_process(pids[i])) send_process_signal(*q, sig, kSiKernel, 0);
 }
 
 } // namespace procserv

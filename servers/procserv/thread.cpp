@@ -57,6 +57,8 @@ void release_thread(ThreadRec& t) {
     if (t.join != abi::kNoSlot) free_slot(t.reply);
     caps_thread_gone(t);
     if (t.wait == Wait::Pipe) pipe_unqueue(t); // (before its files: it holds one of them)
+    if (t.wait == Wait::Console) console_unqueue(t);
+    if (t.wait == Wait::Poll) poll_unqueue(t);
     drop_fs(t.fs);
     drop_files(t.files);
     drop_sigactions(t.sig);

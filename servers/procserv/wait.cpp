@@ -35,6 +35,7 @@ void futex_enqueue(ThreadRec& t) {
 /// Answer the call of `t` whose reply procserv kept (Wait::*): its wait is over.
 void answer(ThreadRec& t, long result) {
     if (t.wait == Wait::Futex) futex_unqueue(t);
+    if (t.wait == Wait::Poll) poll_unqueue(t);
     sleep_cancel(t);
     if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false; // (ppoll's mask ends)
     t.wait = Wait::None;

@@ -54,6 +54,10 @@ std::string run_command(const std::string& args, int timeout_seconds) {
 
 BootResult boot_typing(const std::string& args, const std::string& marker, const std::string& input,
                        int timeout_seconds) {
+    return boot_typing(args, std::vector<TypingStep>{{marker, input}}, timeout_seconds);
+}
+
+BootResult boot_typing(const std::string& args, const std::vector<TypingStep>& steps, int timeout_seconds) {
     BootResult r;
     int to_child[2], from_child[2];
     if (pipe(to_child) != 0) return r;
@@ -73,19 +77,25 @@ BootResult boot_typing(const std::string& args, const std::string& marker, const
     close(to_child[0]);
     close(from_child[1]);
     std::string raw;
-    size_t typed = 0;
+    size_t step = 0, typed = 0, searched_from = 0;
     bool marker_seen = false;
+    auto typing = [&] { return marker_seen && step < steps.size() && typed < steps[step].input.size(); };
     for (;;) {
         pollfd p{from_child[0], POLLIN, 0};
-        int ready = poll(&p, 1, marker_seen && typed < input.size() ? 50 : 1000);
+        int ready = poll(&p, 1, typing() ? 50 : 1000);
         if (ready > 0) {
             char buf[4096];
             ssize_t n = read(from_child[0], buf, sizeof buf);
             if (n <= 0) break;
             raw.append(buf, static_cast<size_t>(n));
-            if (!marker_seen && strip_escapes(raw).find(marker) != std::string::npos) marker_seen = true;
-        } else if (marker_seen && typed < input.size()) {
-            if (write(to_child[1], &input[typed], 1) == 1) ++typed;
+        } else if (typing()) {
+            if (write(to_child[1], &steps[step].input[typed], 1) == 1) ++typed;
+            if (typed == steps[step].input.size()) ++step, typed = 0, marker_seen = false;
+        }
+        if (!marker_seen && step < steps.size()) {
+            std::string seen = strip_escapes(raw);
+            size_t at = seen.find(steps[step].marker, searched_from);
+            if (at != std::string::npos) marker_seen = true, searched_from = at + steps[step].marker.size();
         }
     }
     close(to_child[1]);

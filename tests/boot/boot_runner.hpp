@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 struct BootResult {
     int status = -1;      ///< scripts/run's exit status (the guest's, or 124/125)
@@ -21,6 +22,14 @@ BootResult boot(const std::string& args, int timeout_seconds = 90);
 /// console (QEMU's stdin), one byte every 50 ms.
 BootResult boot_typing(const std::string& args, const std::string& marker, const std::string& input,
                        int timeout_seconds = 90);
+
+/// What boot_typing types, in steps: each step's input once its marker has been printed
+/// (after the previous step's marker), one byte whenever the console has been quiet for
+/// 50 ms.
+struct TypingStep {
+    std::string marker, input;
+};
+BootResult boot_typing(const std::string& args, const std::vector<TypingStep>& steps, int timeout_seconds = 90);
 
 struct CommandResult {
     int status = -1;

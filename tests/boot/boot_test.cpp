@@ -647,6 +647,91 @@ TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipe
     }
 }
 
+namespace {
+/// A shell command that types each step's input slowly (after a pause, a byte group at a
+/// time), for a program run under script(1) on this host: the oracle of a typed test.
+std::string slow_feeder(const std::vector<TypingStep>& steps) {
+    std::string feed = "(sleep 1";
+    for (const TypingStep& s : steps) {
+        feed += "; sleep 0.5; printf '";
+        for (unsigned char c : s.input) {
+            char octal[8];
+            std::snprintf(octal, sizeof octal, "\\%03o", c);
+            feed += octal;
+            if (c == '\n' || c < 32) feed += "'; sleep 0.3; printf '"; // (a line, a control byte: its own moment)
+        }
+        feed += "'";
+    }
+    return feed + "; sleep 1)";
+}
+
+/// Boots `elf` (args after it) typing `steps`, and checks `lines`, `status` and that all
+/// memory came back; then the same on this Linux host under script(1) with the same input
+/// (`host_command` runs the program there).
+void run_typed(const std::string& elf, const std::string& args, const std::string& name,
+               const std::vector<TypingStep>& steps, const std::string& host_command,
+               const std::vector<std::string>& lines, int status) {
+    BootResult r = boot_typing("--exec '" + elf + "'" + (args.empty() ? "" : " " + args), steps);
+    SHOW(r);
+    for (const std::string& line : lines) CHECK(r.contains(line));
+    CHECK(memory_returned(r, name));
+    CHECK(r.status == status);
+    CommandResult host = run_command("sh -c \"" + slow_feeder(steps) + " | script -qec '" + host_command + "' /dev/null\"");
+    host.output.erase(std::remove(host.output.begin(), host.output.end(), '\r'), host.output.end());
+    INFO("on Linux: " << host.output);
+    CHECK(host.status == status);
+    for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
+}
+} // namespace
+
+TEST_CASE("Linux programs: typed input through the line discipline (lines, editing, ^C, end of file, raw mode); poll of the console and of pipes") {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    std::string elf = dir + "/glibc-input";
+    CommandResult cc = compile_linux_program("tests/linux-abi/input.c", elf);
+    INFO("cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    const std::string arch = env_or("MK_ARCH", "x86_64");
+    run_typed(elf, "", "glibc-input",
+              {{"input: ready\n", "hello\nabx\x7f" "c\n\x03more\n\x04"},
+               {"waiting for a line\n", "k\n"},
+               {"raw: ready\n", "q\x1b\x7f"}},
+              (arch == "x86_64" ? "" : "qemu-" + arch + " ") + elf,
+              {"poll of an empty pipe: 1, read end 0, write end 0x4\n", "with a byte in it: 1, read end 0x1\n",
+               "emptied, the writer gone: 1, read end 0x10\n", "a timeout of 30 ms: 0 after at least 30 ms 1\n",
+               "waiting for a child's write: 1, read end 0x1\n",
+               "ppoll with a zero timeout: 1; a closed descriptor: 1, 0x20 (POLLNVAL); a bad array: -1 (EFAULT 1)\n",
+               "hello\na line: 5 'hello'\n", "abx\b \bc\nan edited line: 3 'abc'\n",
+               "^Cinterrupted: -1 (EINTR 1), SIGINT handled 1\n", "after it: 4 'more'\n", "end of file: 0 ''\n",
+               "poll of the console with nothing typed: 0; waiting for a line\n",
+               "poll of the console: 1, 0x1\n", "the line: 1 'k'\n", "raw: 3 bytes: 71 1b 7f\n"},
+              0);
+    std::remove(elf.c_str());
+    rmdir(dir.c_str());
+}
+
+TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on the console (line editing, pipes, ^C to the foreground job)") {
+    const std::string arch = env_or("MK_ARCH", "x86_64");
+    CommandResult fetched = run_command("scripts/busybox " + arch);
+    if (fetched.status == 3) { // riscv64: no such package in Debian 12
+        SUCCEED("Debian 12 has no busybox-static for " + arch);
+        return;
+    }
+    REQUIRE(fetched.status == 0);
+    std::string busybox = fetched.output.substr(0, fetched.output.find_last_not_of("\n") + 1);
+    busybox = busybox.substr(busybox.rfind('\n') + 1);
+    run_typed(busybox, "sh", "busybox",
+              {{"/ # ", "echo typed-$((6*7))\n"},
+               {"/ # ", "cd /tmp && echo hi > f && cat f && rm f\n"},
+               {"/tmp # ", "abc\x7f\x7f\x7f" "echo edited | tr a-z A-Z\n"},
+               {"/tmp # ", "echo sleeping; sleep 9\n"},
+               {"sleeping\n", "\x03"},
+               {"/tmp # ", "echo status $?\n"},
+               {"/tmp # ", "exit 5\n"}},
+              (arch == "x86_64" ? "" : "qemu-" + arch + " ") + busybox + " sh",
+              {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5);
+}
+
 // ---- programs from outside the tree: scripts/cc and scripts/run --exec (README) ----
 TEST_CASE("write your first program: scripts/cc builds a C program, run --exec boots it with arguments") {
     std::string dir = temp_dir();
