@@ -223,6 +223,29 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     Mm& mm = *p.mm;
     switch (n) { // (the numbers are distinct, also the negative ones of calls the arch lacks)
     // ---- signals (signal.cpp) ----
+    case nr::select: case nr::pselect6: {
+        // select: a struct timeval; pselect6: a struct timespec and {sigset pointer, size}.
+        const u64 sets[3] = {a1, a2, a3};
+        u64 deadline = 0;
+        if (a4) {
+            long tv[2];
+            if (!copy_in(mm, a4, tv, sizeof tv)) return done(Errno{sys::kEFAULT});
+            const long unit = n == nr::select ? 1000 : 1, limit = n == nr::select ? 1000000 : 1000000000;
+            if (tv[0] < 0 || tv[1] < 0 || tv[1] >= limit) return done(Errno{sys::kEINVAL});
+            const u64 ns = static_cast<u64>(tv[0]) * 1'000'000'000 + static_cast<u64>(tv[1] * unit);
+            deadline = ns ? now_ns() + ns : 0;
+        }
+        if (n == nr::pselect6 && a5) {
+            u64 arg[2], mask = 0;
+            if (!copy_in(mm, a5, arg, sizeof arg)) return done(Errno{sys::kEFAULT});
+            if (arg[0]) {
+                if (arg[1] != 8) return done(Errno{sys::kEINVAL});
+                if (!copy_in(mm, arg[0], &mask, sizeof mask)) return done(Errno{sys::kEFAULT});
+                call_mask(t, mask);
+            }
+        }
+        return select_wait(t, a0, sets, deadline, !a4);
+    }
     case nr::poll: { // (x86_64's; the others have ppoll only) timeout in ms, negative: none
         const long ms = static_cast<long>(static_cast<int>(a2));
         return poll_wait(t, a0, a1, ms > 0 ? now_ns() + static_cast<u64>(ms) * 1'000'000 : 0, ms < 0);

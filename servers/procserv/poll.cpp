@@ -1,4 +1,5 @@
-// poll(2) and ppoll(2) for Linux programs: which descriptors are ready (a pipe's ends,
+// poll(2), ppoll(2), select(2) and pselect6(2) for Linux programs: which descriptors are
+// ready (a pipe's ends,
 // the console, files, which always are), and a wait until one is. A waiting poll (its
 // reply kept, Wait::Poll) is in one list; whatever may make a descriptor ready (a pipe
 // moving bytes or losing an end, a byte typed on the console) calls poll_wake(), and every
@@ -8,13 +9,23 @@
 
 namespace procserv {
 
+/// A waiting select: what it asked for (its sets were cleared in the caller's memory when
+/// it began to wait; the ready ones are written when it is answered).
+struct SelectWait {
+    int nfds;
+    u64 va[3];           // readfds, writefds, exceptfds (0: none)
+    u64 want[3][16];     // their bits (FD_SETSIZE 1024)
+};
+constexpr int kFdSetSize = 1024;
+
 namespace {
 
 constexpr short kPollin = 0x1, kPollout = 0x4, kPollerr = 0x8, kPollhup = 0x10, kPollnval = 0x20,
                 kPollrdnorm = 0x40, kPollwrnorm = 0x100;
 constexpr u64 kChunk = 64; // struct pollfd (int fd; short events, revents) copied this many at a time
 
-ThreadRec* g_pollers; // waiting polls (through io_next)
+ThreadRec* g_pollers; // waiting polls and selects (through io_next)
+
 
 /// What `fd` of t is ready for, of `events` (POLLERR, POLLHUP and POLLNVAL always count).
 short ready_for(ThreadRec& t, int fd, short events) {
@@ -53,7 +64,78 @@ long scan(ThreadRec& t, u64 fds, u64 nfds) {
     return ready;
 }
 
+/// The ready descriptors of a select asking for `want`, into `got`: how many bits are
+/// set, or -EBADF for a descriptor that is not open.
+long select_scan(ThreadRec& t, const SelectWait& s, u64 (&got)[3][16]) {
+    long ready = 0;
+    for (auto& set : got)
+        for (u64& w : set) w = 0;
+    for (int fd = 0; fd < s.nfds; ++fd) {
+        const u64 bit = u64{1} << (fd % 64);
+        const bool r = s.want[0][fd / 64] & bit, w = s.want[1][fd / 64] & bit, e = s.want[2][fd / 64] & bit;
+        if (!r && !w && !e) continue;
+        const short ev = ready_for(t, fd, kPollin | kPollout);
+        if (ev & kPollnval) return wire(Errno{sys::kEBADF});
+        if (r && (ev & (kPollin | kPollhup | kPollerr))) got[0][fd / 64] |= bit, ++ready;
+        if (w && (ev & (kPollout | kPollerr))) got[1][fd / 64] |= bit, ++ready;
+        // (exceptional conditions, POLLPRI: none here)
+    }
+    return ready;
+}
+
+/// Write a select's result sets (nfds bits each) to the caller's memory.
+bool select_store(ThreadRec& t, const SelectWait& s, const u64 (&sets)[3][16]) {
+    const u64 bytes = static_cast<u64>(s.nfds + 63) / 64 * 8;
+    for (int i = 0; i < 3; ++i)
+        if (s.va[i] && !copy_out(*t.proc->mm, s.va[i], sets[i], bytes)) return false;
+    return true;
+}
+
+/// Look again at a waiting poll or select: its answer when something is ready (or an
+/// error), 0 while nothing is.
+long rescan(ThreadRec& t) {
+    if (!t.select) return scan(t, t.io_buf, t.io_len);
+    u64 got[3][16];
+    const long ready = select_scan(t, *t.select, got);
+    if (ready > 0 && !select_store(t, *t.select, got)) return wire(Errno{sys::kEFAULT});
+    return ready;
+}
+
 } // namespace
+
+Answer select_wait(ThreadRec& t, u64 nfds_arg, const u64 (&va)[3], u64 deadline, bool forever) {
+    // nfds is an int (the register's upper half is not the caller's); more than
+    // FD_SETSIZE are as many (Linux stops at the descriptor table's size).
+    const int n = static_cast<int>(nfds_arg);
+    if (n < 0) return done(Errno{sys::kEINVAL});
+    const u64 nfds = n > kFdSetSize ? kFdSetSize : static_cast<u64>(n);
+    SelectWait s{};
+    s.nfds = static_cast<int>(nfds);
+    const u64 bytes = (nfds + 63) / 64 * 8;
+    for (int i = 0; i < 3; ++i) {
+        s.va[i] = va[i];
+        if (va[i] && bytes && !copy_in(*t.proc->mm, va[i], s.want[i], bytes)) return done(Errno{sys::kEFAULT});
+    }
+    for (int i = 0; i < 3; ++i) // (bits past nfds are not looked at)
+        if (nfds % 64) s.want[i][nfds / 64] &= (u64{1} << (nfds % 64)) - 1;
+    u64 got[3][16];
+    const long ready = select_scan(t, s, got);
+    if (ready < 0) return done(ready);
+    // The sets say what is ready now: none, while it waits (so a timeout leaves them empty).
+    if (!select_store(t, s, got)) return done(Errno{sys::kEFAULT});
+    if (ready != 0 || (!forever && deadline == 0)) return done(ready);
+    Process& p = *t.proc;
+    if ((t.sigpending | p.sigpending) & ~t.sigmask) return done(-4); // EINTR: a handler runs first
+    t.select = heap_new<SelectWait>();
+    if (!t.select || !keep_reply(t, Wait::Poll)) {
+        heap_free(t.select), t.select = nullptr;
+        return done(Errno{sys::kENOMEM});
+    }
+    *t.select = s;
+    t.io_next = g_pollers, g_pollers = &t;
+    if (deadline) sleep_until(t, deadline);
+    return no_reply();
+}
 
 Answer poll_wait(ThreadRec& t, u64 fds, u64 nfds, u64 deadline, bool forever) {
     if (nfds > FdTable::kMax) return done(Errno{sys::kEINVAL}); // (RLIMIT_NOFILE)
@@ -76,6 +158,7 @@ void poll_unqueue(ThreadRec& t) {
         }
     t.io_next = nullptr;
     t.wait = Wait::None;
+    heap_free(t.select), t.select = nullptr;
 }
 
 void poll_wake() {
@@ -83,7 +166,7 @@ void poll_wake() {
     for (bool answered = true; answered;) {
         answered = false;
         for (ThreadRec* t = g_pollers; t; t = t->io_next) {
-            const long ready = scan(*t, t->io_buf, t->io_len);
+            const long ready = rescan(*t);
             if (ready != 0) {
                 answer(*t, ready); // (unlinks it)
                 answered = true;

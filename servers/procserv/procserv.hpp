@@ -266,6 +266,7 @@ struct ThreadRec {
     u64 robust_list;   // set_robust_list's head: its mutexes are released at the thread's end
     bool sigsuspended; // in rt_sigsuspend / ppoll with a mask: sigmask is the call's, ...
     u64 saved_mask;    // ... and this the one to restore when it ends
+    struct SelectWait* select;      // Wait::Poll of a select: what it waits for (poll.cpp)
     u64 altstack_sp, altstack_size; // sigaltstack's stack (size 0: none) ...
     u32 altstack_flags;             // ... and the flags it was given (SS_AUTODISARM)
 };
@@ -642,6 +643,9 @@ short pipe_poll(const Pipe* p, bool write_end);
 Answer poll_wait(ThreadRec& t, u64 fds, u64 nfds, u64 deadline, bool forever);
 /// Something a poll may wait for changed (a pipe, console input): waiting polls look again.
 void poll_wake();
+/// select(2) / pselect6(2) of descriptors [0, nfds) in the sets at va (readfds, writefds,
+/// exceptfds; 0: none); the same waiting as poll_wait.
+Answer select_wait(ThreadRec& t, u64 nfds, const u64 (&va)[3], u64 deadline, bool forever);
 void poll_unqueue(ThreadRec& t);
 
 // ---- the console (console.cpp) ----
@@ -660,6 +664,9 @@ bool console_readable();            ///< a read would not wait (poll)
 Result<long> console_ioctl(Process& p, u64 request, u64 arg);
 /// Send `sig` to every process of group `pgrp` (the terminal's signals: SI_KERNEL).
 void signal_group(int pgrp, int sig);
+/// The blocked set while a call waits (ppoll's, pselect6's), the thread's own again when
+/// it is answered.
+void call_mask(ThreadRec& t, u64 mask);
 /// A thread waiting on a pipe leaves its queue (it ends); its reference to the file goes.
 void pipe_unqueue(ThreadRec& t);
 

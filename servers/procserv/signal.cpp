@@ -449,4 +449,8 @@ void signal_group(int pgrp, int sig) {
         if (Process* q = find_process(pids[i])) send_process_signal(*q, sig, kSiKernel, 0);
 }
 
+void call_mask(ThreadRec& t, u64 mask) {
+    t.saved_mask = t.sigmask, t.sigmask = mask & ~kUnblockable, t.sigsuspended = true;
+}
+
 } // namespace procserv

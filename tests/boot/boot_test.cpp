@@ -533,7 +533,7 @@ TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosle
                       0);
 }
 
-TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow), mremap") {
+TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow), mremap, select") {
     run_linux_program("calls.c", "", "",
                       {"getrandom: 64 and 64 bytes, not all zero 1, the two differ 1\n",
                        "getrandom errors: unknown flag -1 (EINVAL 1), RANDOM|INSECURE -1 (EINVAL 1), bad buffer -1 "
@@ -557,7 +557,12 @@ TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODIS
                        "MREMAP_FIXED: there 1, the bytes 1, what was around it kept 1\n",
                        "MREMAP_DONTUNMAP: moved 1, the bytes 1, the old range still mapped and empty 1\n",
                        "a fork child moves copy-on-write pages: exit 0; the parent's are as they were 1\n",
-                       "realloc of 1 MiB to 8 MiB keeps the bytes 1\n"},
+                       "realloc of 1 MiB to 8 MiB keeps the bytes 1\n",
+                       "select: 2; the empty pipe 0, the one with a byte 1, a write end 1\n",
+                       "a timeout of 20 ms: 0, the set emptied 1\n",
+                       "pselect waiting for a child's write: 1, ready 1\n",
+                       "select errors: a closed descriptor -1 (EBADF 1), nfds -1 -1 (EINVAL 1), a bad timeout -1 "
+                       "(EINVAL 1)\n"},
                       0, true, false,
                       // (qemu-user 7.2 refuses SS_AUTODISARM and gives another errno for a new size
                       // of 0: the x86_64 run is their oracle)

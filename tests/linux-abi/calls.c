@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -292,11 +293,60 @@ static void remapping(void) {
            er6 == EFAULT, e7, er7 == EFAULT);
 }
 
+// ---- select ----
+static void selecting(void) {
+    int p[2], q[2];
+    pipe(p);
+    pipe(q);
+    write(q[1], "z", 1);
+    fd_set r, w;
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(p[0], &r);
+    FD_SET(q[0], &r);
+    FD_SET(p[1], &w);
+    struct timeval zero = {0, 0};
+    int n1 = select(q[1] + 1, &r, &w, NULL, &zero);
+    printf("select: %d; the empty pipe %d, the one with a byte %d, a write end %d\n", n1, FD_ISSET(p[0], &r) != 0,
+           FD_ISSET(q[0], &r) != 0, FD_ISSET(p[1], &w) != 0);
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    struct timeval tv = {0, 20000};
+    int n2 = select(p[0] + 1, &r, NULL, NULL, &tv);
+    printf("a timeout of 20 ms: %d, the set emptied %d\n", n2, !FD_ISSET(p[0], &r));
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(30000);
+        write(p[1], "y", 1);
+        _exit(0);
+    }
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    sigset_t none;
+    sigemptyset(&none);
+    int n3 = pselect(p[0] + 1, &r, NULL, NULL, NULL, &none);
+    printf("pselect waiting for a child's write: %d, ready %d\n", n3, FD_ISSET(p[0], &r) != 0);
+    waitpid(pid, NULL, 0);
+    FD_ZERO(&r);
+    FD_SET(77, &r);
+    int n4 = select(78, &r, NULL, NULL, &zero);
+    int e4 = errno;
+    int n5 = select(-1, NULL, NULL, NULL, &zero);
+    int e5 = errno;
+    struct timespec bad = {0, 2000000000};
+    int n6 = pselect(1, NULL, NULL, NULL, &bad, NULL);
+    int e6 = errno;
+    printf("select errors: a closed descriptor %d (EBADF %d), nfds -1 %d (EINVAL %d), a bad timeout %d (EINVAL %d)\n", n4,
+           e4 == EBADF, n5, e5 == EINVAL, n6, e6 == EINVAL);
+    close(p[0]), close(p[1]), close(q[0]), close(q[1]);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     randomness();
     file_status();
     alternate_stacks();
     remapping();
+    selecting();
     return 0;
 }

@@ -29,7 +29,7 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                // signals
                rt_sigreturn = 139, rt_sigpending = 136, kill = 129, tgkill = 131, tkill = 130, rt_sigsuspend = 133,
                sigaltstack = 132,
-               pause = -18, ppoll = 73, poll = -21,
+               pause = -18, ppoll = 73, poll = -21, select = -22, pselect6 = 72,
                // time
                clock_gettime = 113, clock_getres = 114, gettimeofday = 169, time = -19, nanosleep = 101,
                clock_nanosleep = 115, clock_settime = 112,
