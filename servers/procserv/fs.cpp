@@ -56,13 +56,22 @@ Place ram_place(RamFs& fs, const char* rel) {
     return p;
 }
 
+/// /dev's devices, as its directory lists them.
+struct Device {
+    const char* name;
+    FileKind kind;
+};
+constexpr Device kDevices[] = {{"console", FileKind::Console}, {"null", FileKind::Null}, {"random", FileKind::Random},
+                               {"tty", FileKind::Console},     {"urandom", FileKind::Random}, {"zero", FileKind::Zero}};
+
 Place place_of(const char* abs) {
     if (const char* rel = below(abs, "/dev/shm")) return ram_place(g_shm, rel);
     if (const char* rel = below(abs, "/tmp")) return ram_place(g_tmp, rel);
     Place p;
     if (const char* rel = below(abs, "/dev")) {
         if (!*rel) p.kind = Kind::Dir;
-        else if (strcmp(rel, "/null") == 0) p.kind = Kind::File, p.as = FileKind::Null;
+        for (const Device& d : kDevices)
+            if (rel[0] == '/' && strcmp(rel + 1, d.name) == 0) p.kind = Kind::File, p.as = d.kind;
         return p;
     }
     if (abs[0] == '/' && abs[1] == 0) return p.kind = Kind::Dir, p;
@@ -153,7 +162,7 @@ Result<kernel::cpio::Entry> program_file(ThreadRec& t, const char* path, char (&
     TRY(walk_path(t.fs->cwd, path, abs, sizeof abs, kind_of, nullptr));
     Place p = place_of(abs);
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
-    if (p.kind == Kind::Dir || p.as == FileKind::Null) return Errno{sys::kEACCES};
+    if (p.kind == Kind::Dir || is_device(p.as)) return Errno{sys::kEACCES};
     if (p.fs) return Errno{(p.node->mode & 0111) ? sys::kENOEXEC : sys::kEACCES};
     return p.entry;
 }
@@ -263,6 +272,18 @@ Answer do_read(ThreadRec& t, u64 fd, u64 buf, u64 count, long at) {
     switch (f->kind) {
     case FileKind::Console: return positioned ? done(Errno{sys::kESPIPE}) : console_read(t, *f, buf, count);
     case FileKind::Null: return done(0);
+    case FileKind::Zero:
+    case FileKind::Random: { // zeros, or getrandom's bytes
+        unsigned char bytes[256];
+        if (f->kind == FileKind::Zero) memset(bytes, 0, sizeof bytes);
+        for (u64 n = 0; n < count;) {
+            const u64 k = count - n < sizeof bytes ? count - n : sizeof bytes;
+            if (f->kind == FileKind::Random) random_fill(bytes, k);
+            if (!copy_out(*t.proc->mm, buf + n, bytes, k)) return done(n ? static_cast<long>(n) : wire(Errno{sys::kEFAULT}));
+            n += k;
+        }
+        return done(static_cast<long>(count));
+    }
     case FileKind::PipeRead: return positioned ? done(Errno{sys::kESPIPE}) : pipe_read(t, *f, buf, count);
     case FileKind::Ram: {
         Result<long> n = ram_io(t, *f, buf, count, positioned ? static_cast<u64>(at) : f->offset, false);
@@ -298,7 +319,9 @@ Answer do_write(ThreadRec& t, u64 fd, u64 buf, u64 count, long at) {
         }
         return done(static_cast<long>(count));
     }
-    case FileKind::Null: return done(static_cast<long>(count));
+    case FileKind::Null:
+    case FileKind::Zero:
+    case FileKind::Random: return done(static_cast<long>(count)); // (taken, and forgotten)
     case FileKind::PipeWrite: return positioned ? done(Errno{sys::kESPIPE}) : pipe_write(t, *f, buf, count);
     case FileKind::Ram: {
         // (O_APPEND: at the end, even for pwrite64, as Linux does)
@@ -410,6 +433,8 @@ Result<FileStat> file_stat(ThreadRec& t, u64 fd) {
     switch (f->kind) {
     case FileKind::Console: mode = kIfChr | 0620, rdev = (5 << 8) | 1, ino = 2; break; // as /dev/console
     case FileKind::Null: mode = kIfChr | 0666, rdev = (1 << 8) | 3, ino = 3; break;
+    case FileKind::Zero: mode = kIfChr | 0666, rdev = (1 << 8) | 5, ino = 4; break;
+    case FileKind::Random: mode = kIfChr | 0666, rdev = (1 << 8) | 9, ino = 5; break; // (as urandom)
     case FileKind::PipeRead:
     case FileKind::PipeWrite: mode = kIfIfo | 0600, dev = 3, ino = reinterpret_cast<u64>(f->pipe) >> 4; break;
     case FileKind::Dir: mode = kIfDir | 0555, ino = name_ino(f->path), nlink = 2; break;
@@ -470,8 +495,9 @@ bool static_entry(const char* dir, u64 index, F&& f) {
     if (index == 1) return f("..", 2, kDtDir), true;
     index -= 2;
     if (strcmp(dir, "/dev") == 0) {
-        if (index == 0) return f("null", 4, kDtChr), true;
-        if (index == 1) return f("shm", 3, kDtDir), true;
+        constexpr u64 kCount = sizeof kDevices / sizeof kDevices[0];
+        if (index < kCount) return f(kDevices[index].name, strlen(kDevices[index].name), kDtChr), true;
+        if (index == kCount) return f("shm", 3, kDtDir), true;
         return false;
     }
     const bool root = dir[1] == 0;
@@ -609,7 +635,7 @@ Result<Place> place_of_path_or_fd(ThreadRec& t, u64 dirfd, u64 path_va) {
 
 Result<void> do_chmod(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode) {
     const Place p = TRY(place_of_path_or_fd(t, dirfd, path_va));
-    if (!p.fs) return Errno{p.as == FileKind::Null || p.as == FileKind::Console ? sys::kEPERM : sys::kEROFS};
+    if (!p.fs) return Errno{is_device(p.as) ? sys::kEPERM : sys::kEROFS};
     p.node->mode = static_cast<u32>(mode) & 07777;
     return {};
 }
@@ -621,7 +647,7 @@ Result<void> do_utimens(ThreadRec& t, u64 dirfd, u64 path_va, u64 times_va) {
     for (auto& ts : times)
         if (ts[1] != kNow && ts[1] != kOmit && (ts[1] < 0 || ts[1] > 999999999)) return Errno{sys::kEINVAL};
     const Place p = TRY(place_of_path_or_fd(t, dirfd, path_va));
-    if (!p.fs) return p.as == FileKind::Null || p.as == FileKind::Console ? Result<void>{} : Errno{sys::kEROFS};
+    if (!p.fs) return is_device(p.as) ? Result<void>{} : Errno{sys::kEROFS};
     const u64 now = g_realtime_base + now_ns(); // (UTIME_NOW: the real-time clock)
     for (int i = 0; i < 2; ++i) {
         if (times[i][1] == kOmit) continue;
@@ -638,8 +664,8 @@ Result<void> do_access(ThreadRec& t, u64 dirfd, u64 path_va, u64 mode) {
     Place p = place_of(abs);
     if (p.kind == Kind::None) return Errno{sys::kENOENT};
     if (mode & ~u64{7}) return Errno{sys::kEINVAL};
-    if ((mode & kW) && !p.fs && p.as != FileKind::Null) return Errno{sys::kEROFS};
-    const u32 bits = p.fs ? p.node->mode : p.kind == Kind::Dir ? 0555 : p.as == FileKind::Null ? 0666 : 0444;
+    if ((mode & kW) && !p.fs && !is_device(p.as)) return Errno{sys::kEROFS};
+    const u32 bits = p.fs ? p.node->mode : p.kind == Kind::Dir ? 0555 : is_device(p.as) ? 0666 : 0444;
     if ((mode & kX) && !(bits & 0111)) return Errno{sys::kEACCES}; // root, too, needs one x bit
     return {};
 }

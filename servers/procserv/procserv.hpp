@@ -172,11 +172,17 @@ enum class FileKind : unsigned char {
     Dir,       // a directory outside the RAM filesystems (the initrd's, /dev): path
     Console,   // a Linux program's stdin, stdout and stderr
     Null,      // /dev/null
+    Zero,      // /dev/zero
+    Random,    // /dev/random, /dev/urandom (getrandom's bytes)
     Ram,       // a file or directory of a RAM filesystem: fs, node (and path for a directory)
     PipeRead,  // the ends of a pipe (pipe.cpp)
     PipeWrite,
 };
 struct Pipe;
+/// A device of /dev (null, zero, random, urandom; tty and console are the console).
+constexpr bool is_device(FileKind k) {
+    return k == FileKind::Null || k == FileKind::Zero || k == FileKind::Random || k == FileKind::Console;
+}
 
 // Open flags as Linux has them on every arch (the native API's are the same); only
 // O_DIRECTORY differs between arches (arch/linux_numbers.hpp).

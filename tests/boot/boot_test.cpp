@@ -605,13 +605,16 @@ TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexe
                       0, false); // (qemu-user has no robust lists: the x86_64 run is the oracle)
 }
 
-TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group); pipes and /dev/null are not") {
+TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
     run_linux_program("tty.c", "", "",
                       {"isatty: stdin 1, stdout 1, stderr 1\n",
                        "tcgetattr: 0; canonical 1, echo 1, output processing 1\n",
                        "tcsetattr without ECHO and ICANON: 0; read back: echo 0, canonical 0\n", "TIOCGWINSZ: 0\n",
                        "the foreground process group is mine: 1\n",
-                       "a pipe: isatty 0 (ENOTTY 1); /dev/null: isatty 0 (ENOTTY 1)\n"},
+                       "a pipe: isatty 0 (ENOTTY 1); /dev/null: isatty 0 (ENOTTY 1)\n",
+                       "written to /dev/tty\n/dev/tty: opened 1, isatty 1, wrote 20\n",
+                       "/dev/zero: read 64, all zero 1, write 1, char device 1:5; /dev/urandom: read 64, not all "
+                       "zero 1, char device 1:9\n"},
                       0, true, true);
 }
 

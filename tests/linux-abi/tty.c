@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -36,5 +39,22 @@ int main(void) {
     errno = 0;
     a = isatty(null);
     printf("/dev/null: isatty %d (ENOTTY %d)\n", a, errno == ENOTTY);
+    // /dev/tty is the terminal too; /dev/zero reads zeros, /dev/urandom random bytes.
+    int tty = open("/dev/tty", O_RDWR);
+    long wrote = write(tty, "written to /dev/tty\n", 20);
+    printf("/dev/tty: opened %d, isatty %d, wrote %ld\n", tty >= 0, isatty(tty), wrote);
+    unsigned char zeros[64], random[64];
+    memset(zeros, 1, sizeof zeros);
+    int z = open("/dev/zero", O_RDWR), u = open("/dev/urandom", O_RDONLY);
+    long nz = read(z, zeros, sizeof zeros), nu = read(u, random, sizeof random), wz = write(z, "x", 1);
+    int all_zero = 1, some_set = 0;
+    for (int i = 0; i < 64; ++i) all_zero &= zeros[i] == 0, some_set |= random[i];
+    struct stat sz, su;
+    fstat(z, &sz);
+    stat("/dev/urandom", &su);
+    printf("/dev/zero: read %ld, all zero %d, write %ld, char device %u:%u; /dev/urandom: read %ld, not all zero %d, "
+           "char device %u:%u\n",
+           nz, all_zero, wz, major(sz.st_rdev), minor(sz.st_rdev), nu, some_set != 0, major(su.st_rdev),
+           minor(su.st_rdev));
     return 0;
 }
