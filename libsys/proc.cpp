@@ -109,6 +109,11 @@ int spawn(const char* path, const char* const argv[]) {
     return static_cast<int>(result(request(Op::Spawn, {ptr(path), ptr(argv)})));
 }
 
+int kill(int pid, int sig) {
+    return static_cast<int>(result(request(Op::Kill, {static_cast<u64>(static_cast<long>(pid)),
+                                                     static_cast<u64>(static_cast<long>(sig))})));
+}
+
 int futex_wait(int* addr, int val) {
     return static_cast<int>(result(request(Op::FutexWait, {ptr(addr), static_cast<u64>(static_cast<unsigned>(val))})));
 }

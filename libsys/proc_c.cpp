@@ -58,6 +58,7 @@ int close(int fd) { return sys::close(fd); }
 int dup(int fd) { return sys::dup(fd); }
 int waitpid(int pid, int* status, int options) { return sys::waitpid(pid, status, options); }
 int spawn(const char* path, const char* const argv[]) { return sys::spawn(path, argv); }
+int kill(int pid, int sig) { return sys::kill(pid, sig); }
 int futex_wait(int* addr, int val) { return sys::futex_wait(addr, val); }
 int futex_wake(int* addr, int n) { return sys::futex_wake(addr, n); }
 long mmap(void* addr, size_t length, int prot, int flags, int fd, long offset) {

@@ -297,6 +297,8 @@ long read(int fd, void* buf, std::size_t count) { return sc(SYS_read, fd, L(buf)
 int close(int fd) { return static_cast<int>(sc(SYS_close, fd)); }
 int dup(int fd) { return static_cast<int>(sc(SYS_dup, fd)); }
 
+int kill(int pid, int sig) { return static_cast<int>(sc(SYS_kill, pid, sig)); }
+
 int waitpid(int pid, int* status, int options) {
     // The API's options (Linux also takes its own __W* flags).
     if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED)) != 0) return -kEINVAL;

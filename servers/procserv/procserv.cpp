@@ -95,6 +95,7 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::ServiceRegister: return done(service_register(t, r.mr[0], r.mr[1]));
     case Op::ServiceLookup: return done(service_lookup(t, r.mr[0]));
     case Op::ServiceUnregister: return done(service_unregister(t, r.mr[0]));
+    case Op::Kill: return do_kill(t, static_cast<int>(r.mr[0]), static_cast<int>(r.mr[1]));
     case Op::Stats:
         return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
                     static_cast<u64>(g_live_procs));

@@ -731,6 +731,9 @@ bool deliver_fault(ThreadRec& t, int sig, int code, u64 address);
 /// number (arch::linux_nr), the arguments as they came.
 /// a: the call's six arguments, then the caller's stack pointer.
 Answer signal_call(ThreadRec& t, long n, const u64* a);
+/// kill(2), for Linux programs and the native API alike: pid > 0, 0 (the caller's group),
+/// -1 (everyone but the first process and the caller), -pgid. EINVAL, ESRCH.
+Answer do_kill(ThreadRec& t, int pid, int sig);
 /// `n` random bytes (time.cpp: not a cryptographic source).
 void random_fill(void* out, u64 n);
 

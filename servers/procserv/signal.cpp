@@ -397,16 +397,23 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
         return no_reply();
     }
     // kill, tgkill, tkill
-    const int sig = static_cast<int>(n == nr::kill ? a[1] : n == nr::tgkill ? a[2] : a[1]);
+    if (n == nr::kill) return do_kill(t, static_cast<int>(a[0]), static_cast<int>(a[1]));
+    const int sig = static_cast<int>(n == nr::tgkill ? a[2] : a[1]);
     if (sig < 0 || sig > 64) return done(Errno{sys::kEINVAL});
-    if (n == nr::tgkill || n == nr::tkill) {
-        ThreadRec* target = find_thread(static_cast<int>(n == nr::tgkill ? a[1] : a[0]));
-        if (!target || (n == nr::tgkill && target->proc->pid != static_cast<int>(a[0])) || static_cast<int>(a[0]) <= 0)
-            return done(Errno{sys::kESRCH});
-        if (sig) send_thread_signal(*target, sig, kSiTkill, my_pid);
-        return answer_caller();
-    }
-    const int pid = static_cast<int>(a[0]);
+    ThreadRec* target = find_thread(static_cast<int>(n == nr::tgkill ? a[1] : a[0]));
+    if (!target || (n == nr::tgkill && target->proc->pid != static_cast<int>(a[0])) || static_cast<int>(a[0]) <= 0)
+        return done(Errno{sys::kESRCH});
+    if (sig) send_thread_signal(*target, sig, kSiTkill, my_pid);
+    return answer_caller();
+}
+
+Answer do_kill(ThreadRec& t, int pid, int sig) {
+    Process& p = *t.proc;
+    // A signal may end the caller's own process (and free its records): after sending,
+    // look it up again by pid before answering.
+    const int my_pid = p.pid;
+    auto answer_caller = [my_pid]() { return process_alive(my_pid) ? done(0) : no_reply(); };
+    if (sig < 0 || sig > 64) return done(Errno{sys::kEINVAL});
     if (pid > 0) {
         Process* target = find_process(pid);
         if (!target || target->ended) return done(Errno{sys::kESRCH});

@@ -109,6 +109,8 @@ int close(int fd);
 int dup(int fd);
 int waitpid(int pid, int *status, int options);
 int spawn(const char *path, const char *const argv[]);
+/* Send a signal (kill(2)'s pids): 0, or -EINVAL / -ESRCH. Default actions only. */
+int kill(int pid, int sig);
 int futex_wait(int *addr, int val);
 int futex_wake(int *addr, int n);
 /* Memory: the new mapping's address (mmap), 0 (munmap, mprotect, madvise), or -errno;

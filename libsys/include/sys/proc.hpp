@@ -42,7 +42,8 @@ constexpr int kEPERM = 1, kENOENT = 2, kESRCH = 3, kEINTR = 4, kE2BIG = 7, kENOE
 
 // ---- wait status (Linux encoding) ----------------------------------------------------
 constexpr int WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
-constexpr int SIGILL = 4, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13;
+constexpr int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGABRT = 6, SIGBUS = 7, SIGKILL = 9, SIGUSR1 = 10,
+              SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15;
 constexpr bool wifexited(int s) { return (s & 0x7f) == 0; }
 constexpr int wexitstatus(int s) { return (s >> 8) & 0xff; }
 constexpr bool wifsignaled(int s) { return (s & 0x7f) != 0 && (s & 0x7f) != 0x7f; }
@@ -103,6 +104,12 @@ int dup(int fd);
 /// Wait for a child process (pid > 0: that one; -1: any). Returns its pid, 0 with
 /// WNOHANG when none has ended yet, -ECHILD when there is no such child.
 int waitpid(int pid, int* status, int options);
+
+/// Send `sig` to process `pid` (> 0), to the caller's process group (0), to everyone but
+/// the first process and the caller (-1), or to group -pid; sig 0 only checks. -EINVAL for
+/// a bad signal, -ESRCH when nobody matches. A libsys program gets each signal's default
+/// action (Term and Core end it, Ignore and Stop do nothing): it cannot install handlers.
+int kill(int pid, int sig);
 /// Start the program `path` of the initrd as a new process, child of the caller;
 /// returns its pid.
 int spawn(const char* path, const char* const argv[]);

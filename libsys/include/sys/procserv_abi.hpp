@@ -54,6 +54,7 @@ enum class Op : u64 {
     ServiceLookup,      ///< (name ptr) -> slot of a badged copy of the service's endpoint
     ServiceUnregister,  ///< (name ptr)
     MmapMemory,         ///< (slot, addr, length, prot | flags << 32) -> address: map a memory object
+    Kill,               ///< (pid, sig): as kill(2) (pid > 0, 0, -1, -pgid)
 };
 
 /// The objects a process can ask for (Op::CapCreate); each is carved from the process's

@@ -196,6 +196,27 @@ int main(int argc, char** argv) {
     check_eq(sys::spawn("/proc_wait", longarg), -sys::kE2BIG, "spawn with a 64-byte argument: -E2BIG");
     check_eq(sys::spawn("/etc", exit7), -sys::kEACCES, "spawn a directory: -EACCES");
 
+    // ---- kill: default actions (a libsys program installs no handlers) ----
+    auto spin_forever = [] {
+        for (;;) pt::spin(1'000'000);
+        return 0;
+    };
+    pid = fork_child(spin_forever);
+    check_eq(sys::kill(pid, 0), 0, "kill with signal 0 of a live child: 0");
+    check_eq(sys::kill(pid, sys::SIGCHLD), 0, "SIGCHLD (its default: ignored)");
+    check_eq(sys::waitpid(pid, &s, sys::WNOHANG), 0, "the child still runs");
+    check_eq(sys::kill(pid, sys::SIGTERM), 0, "kill of a spinning child with SIGTERM: 0");
+    s = pt::reap(pid, "reap the killed child");
+    check(sys::wifsignaled(s) && sys::wtermsig(s) == sys::SIGTERM, "it died of SIGTERM", s);
+    check_eq(sys::kill(pid, 0), -sys::kESRCH, "kill of a reaped pid: -ESRCH");
+    check_eq(sys::kill(sys::getpid(), 65), -sys::kEINVAL, "signal 65: -EINVAL");
+    check_eq(sys::kill(0, 0), 0, "kill(0, 0): the caller's own group exists");
+    pid = fork_child(spin_forever);
+    check_eq(sys::kill(-pid, sys::SIGUSR1), -sys::kESRCH, "kill of a group nobody leads: -ESRCH");
+    check_eq(sys::kill(pid, sys::SIGUSR1), 0, "SIGUSR1 (its default: Term)");
+    s = pt::reap(pid, "reap the second child");
+    check(sys::wifsignaled(s) && sys::wtermsig(s) == sys::SIGUSR1, "it died of SIGUSR1", s);
+
     // ---- scale ----
     pt::check_exited(pt::reap(fork_child([] { return chain(1); }), "reap the chain"), kChain,
                      "64 processes alive at once, a chain of fork children each waiting for the next");
