@@ -70,29 +70,43 @@ u64 alloc_slots(u64 count, bool info) {
 }
 
 void free_slot(u64 s) {
-    if (s == g_copy_frame) copy_window_forget();
+    if (s != 0) copy_window_forget(s);
     if (s != abi::kNoSlot) mark_slot(s, false);
 }
 
-// ---- the copy window ---------------------------------------------------------------------
-// The client page procserv last read or wrote for a call (with_page) stays mapped at
-// kCopyWindow, so that the next copy to or from the same page (a thread's stack, call
-// after call) needs neither a map nor an unmap. It is forgotten (unmapped) before its
-// frame's slot is freed or any block is revoked, so it never maps a frame that is gone.
-u64 g_copy_frame; // the frame's slot (0: none)
+// ---- the copy windows ----------------------------------------------------------------
+// The client pages procserv last read or wrote for calls (with_page) stay mapped at the
+// copy windows, so that the next copy to or from one of them (a thread's stack, call after
+// call; a parent's stack and its new thread's) needs neither a map nor an unmap; the
+// least recently used goes when another is wanted. A frame is forgotten (unmapped) before
+// its slot is freed, and all of them before any block is revoked, so no window ever maps a
+// frame that is gone.
+constexpr int kCopyWindows = 4;
+u64 g_copy_frame[kCopyWindows]; // each window's frame slot (0: none)
+u64 g_copy_used[kCopyWindows], g_copy_clock;
 
 unsigned char* copy_window(u64 frame) {
-    if (frame != g_copy_frame) {
-        copy_window_forget();
-        if (!self_map(frame, kCopyWindow, rt::kRead | rt::kWrite).ok()) return nullptr;
-        g_copy_frame = frame;
+    int lru = 0;
+    for (int i = 0; i < kCopyWindows; ++i) {
+        if (frame && g_copy_frame[i] == frame) {
+            g_copy_used[i] = ++g_copy_clock;
+            return reinterpret_cast<unsigned char*>(kCopyWindow + i * kPage);
+        }
+        if (g_copy_used[i] < g_copy_used[lru]) lru = i;
     }
-    return reinterpret_cast<unsigned char*>(kCopyWindow);
+    const u64 at = kCopyWindow + static_cast<u64>(lru) * kPage;
+    if (g_copy_frame[lru]) sys::unmap(root::kAddressSpace, at), g_copy_frame[lru] = 0;
+    if (!self_map(frame, at, rt::kRead | rt::kWrite).ok()) return nullptr;
+    g_copy_frame[lru] = frame, g_copy_used[lru] = ++g_copy_clock;
+    return reinterpret_cast<unsigned char*>(at);
 }
 
-void copy_window_forget() {
-    if (g_copy_frame) sys::unmap(root::kAddressSpace, kCopyWindow);
-    g_copy_frame = 0;
+void copy_window_forget(u64 frame) {
+    for (int i = 0; i < kCopyWindows; ++i)
+        if (g_copy_frame[i] && (frame == 0 || g_copy_frame[i] == frame)) {
+            sys::unmap(root::kAddressSpace, kCopyWindow + static_cast<u64>(i) * kPage);
+            g_copy_frame[i] = 0, g_copy_used[i] = 0;
+        }
 }
 
 // ---- blocks ----------------------------------------------------------------------------
@@ -249,7 +263,7 @@ Result<u64> blocks_retype(Blocks& blocks, OT type, u32 bits) {
 
 /// Revoking a block's capability destroys everything carved from it: give them back.
 void blocks_release(Blocks& blocks) {
-    copy_window_forget(); // (its frame may be one of these blocks')
+    copy_window_forget(0); // (their frames may be these blocks')
     for (u64 b = blocks.head, next; b != 0; b = next) {
         next = slot_info(b).block_next;
         sys::cap_revoke(root::kCapSpace, b);

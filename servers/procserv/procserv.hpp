@@ -33,7 +33,7 @@ constexpr u64 kUserEnd = u64{1} << 38; // the smallest user half of the three ar
 constexpr u64 kEndpointSlot = root::kFirstFree; // procserv's endpoint
 constexpr u64 kScratch = root::kFirstFree + 1;  // transient capabilities
 constexpr u64 kWindow = 0x20000000;             // where procserv maps client pages (two) ...
-constexpr u64 kCopyWindow = kWindow + 2 * kPage; // ... and the one it copies through (with_page)
+constexpr u64 kCopyWindow = kWindow + 2 * kPage; // ... and those it copies through (with_page: four)
 // A process's layout: its program from 0x400000 (the ELF says), the break right after it,
 // mmap's area below the stack (top down, from kMmapTop), the stack's 8 MiB below
 // kStackTop. Nothing below kMmapMin (Linux's mmap_min_addr), nothing above kUserEnd.
@@ -487,11 +487,11 @@ bool blocks_grow(Blocks& blocks);
 Result<void> blocks_carve(Blocks& blocks, OT type, u32 bits, u64 cs, u64 slot, u32* count = nullptr, u32 most = 0);
 void blocks_release(Blocks& blocks);
 
-/// The frame mapped at kCopyWindow (it stays there until another is wanted, its slot is
-/// freed or a block is revoked: memory.cpp); null if it cannot be mapped.
-extern u64 g_copy_frame;
+/// Where `frame` is mapped at a copy window (it stays there until the window is wanted for
+/// another, its slot is freed or a block is revoked: memory.cpp); null if it cannot be.
 unsigned char* copy_window(u64 frame);
-void copy_window_forget();
+/// Unmap `frame` from the copy windows (0: every frame).
+void copy_window_forget(u64 frame);
 /// Run f(pointer) on the page of `va` of `mm`, mapped at procserv's copy window; false if the
 /// program itself could not read it (write: write it) there. An anonymous page not yet
 /// touched reads as zeros; anything else is backed first, as the program's touch would.
