@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static _Atomic int g_a, g_b, g_done;
@@ -28,9 +29,12 @@ int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     pthread_t t[2];
     for (int i = 0; i < 2; ++i) pthread_create(&t[i], NULL, waiter, NULL);
-    /* Move both waiters to g_b once they wait (none woken: count 0). */
+    /* Move both waiters to g_b once they wait (none woken: count 0); on a busy machine
+     * they may take a while to get there (10 s at most). */
     long moved = 0;
-    for (int tries = 0; moved < 2 && tries < 100000; ++tries) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (now = start; moved < 2 && now.tv_sec - start.tv_sec < 10; clock_gettime(CLOCK_MONOTONIC, &now)) {
         long r = futex(&g_a, FUTEX_CMP_REQUEUE, 0, 10, &g_b, 0);
         if (r > 0) moved += r;
         sched_yield();
@@ -41,6 +45,7 @@ int main(void) {
     atomic_store(&g_a, 1);
     long first = futex(&g_b, FUTEX_WAKE, 1, 0, NULL, 0);
     long second = futex(&g_b, FUTEX_WAKE, 10, 0, NULL, 0);
+    futex(&g_a, FUTEX_WAKE, 10, 0, NULL, 0); /* (one never moved must not wait forever) */
     for (int i = 0; i < 2; ++i) pthread_join(t[i], NULL);
     printf("woken at the new word: %ld then %ld; both threads done %d\n", first, second, atomic_load(&g_done) == 2);
 

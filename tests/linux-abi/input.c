@@ -60,7 +60,9 @@ static void pipes(void) {
     waitpid(pid, NULL, 0);
     struct timespec zero = {0, 0};
     int r6 = ppoll(pf, 1, &zero, NULL);
-    struct pollfd bad = {.fd = 99, .events = POLLIN};
+    int closed = dup(0); /* a descriptor surely not open */
+    close(closed);
+    struct pollfd bad = {.fd = closed, .events = POLLIN};
     int r7 = poll(&bad, 1, 0);
     struct pollfd* volatile nowhere = (struct pollfd*)8;
     int r8 = poll(nowhere, 1, 0);
