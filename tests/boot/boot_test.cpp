@@ -449,6 +449,31 @@ TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins), fork +
                       0);
 }
 
+TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barrier stress, exit_group while threads block, pthread_exit from main") {
+    run_linux_program("stress.c", "", "",
+                      {"malloc of 64 MiB, every page written and read back: 1\n",
+                       "mutex: 8 threads x 20000 increments: 160000\n",
+                       "condition variables: 4 producers, 4 consumers, 4000 items taken, sum 8002000\n",
+                       "barrier: 8 threads in lockstep for 200 rounds: 1\n",
+                       "exit_group from a thread while three others block: exited 1, status 7\n",
+                       "a thread outlived main's pthread_exit and ends the process\n"},
+                      5);
+}
+
+TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, the thread flags, and the flag rules") {
+    run_linux_program("clone.c", "", "",
+                      {"CLONE_VM: the child exits 3, its write is seen 1\n",
+                       "no CLONE_VM: the child exits 4, its write is its own 1\n",
+                       "CLONE_FS: the child's chdir moves the parent too 1 (exit 0)\n",
+                       "no CLONE_FS: the parent stays 1 (exit 0)\n",
+                       "CLONE_FILES: the child's descriptor is the parent's 1 (exit 0)\n",
+                       "no CLONE_FILES: it is not the parent's 1 (EBADF 1, exit 0)\n",
+                       "a thread: parent's tid word 1, its own gettid 1, cleared and woken at its end 1\n",
+                       "CLONE_THREAD without CLONE_SIGHAND: -1 (EINVAL 1); CLONE_SIGHAND without CLONE_VM: -1 "
+                       "(EINVAL 1)\n"},
+                      0, false); // (qemu-user refuses CLONE_VM without the thread flags: x86_64 is the oracle)
+}
+
 TEST_CASE("Linux programs: raw clone3 as a fork, and its errors") {
     run_linux_program("clone3.c", "", "",
                       {"clone3 as a fork: the child exited with 6\n",
