@@ -52,7 +52,7 @@ int client() {
         sys::Reply r = echo.call(kEcho, {i, i * i});
         if (!r.ok() || r.mr[0] != i || r.mr[1] != i * i) return 2;
     }
-    sys::print("client {}: 1000 calls echoed, the server saw me as {}\n", sys::getpid(),
+    sys::print_whole("client {}: 1000 calls echoed, the server saw me as {}\n", sys::getpid(),
                echo.call(kEcho, {0, 0}).mr[2]);
     return 0;
 }

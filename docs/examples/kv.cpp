@@ -87,7 +87,7 @@ sys::Endpoint kv() {
 // A reader waits for its key and exits with the value it got.
 int reader(abi::u64 key) {
     sys::Reply r = kv().call(kWaitFor, {key});
-    sys::print("reader {}: key {} is {}\n", sys::getpid(), key, static_cast<long>(r.mr[0]));
+    sys::print_whole("reader {}: key {} is {}\n", sys::getpid(), key, static_cast<long>(r.mr[0]));
     return r.ok() ? static_cast<int>(r.mr[0]) : 255;
 }
 

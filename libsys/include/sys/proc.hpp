@@ -10,6 +10,8 @@
 // Every call returns a value >= 0 or a negated errno; none sets a global errno.
 #pragma once
 
+#include <sys/kernel.hpp>
+
 #include <cstddef>
 
 namespace sys {
@@ -143,5 +145,28 @@ long brk(void* addr);
 
 /// Write to the console (stdout on Linux). Returns bytes written or -errno.
 long write_console(const char* s, std::size_t n);
+
+/// print() (sys/kernel.hpp's formats) through write_console: the text, up to 256 bytes,
+/// reaches the console in one piece, so other processes' output cannot cut into it (print
+/// writes a byte at a time, and a process switch may come between two bytes).
+template <class... A>
+void print_whole(const char* fmt, const A&... a) {
+    struct Line {
+        char text[256];
+        std::size_t n;
+    } line{{}, 0};
+    const kernel::Sink sink{[](void* l, char c) {
+                                auto& b = *static_cast<Line*>(l);
+                                if (b.n < sizeof b.text) b.text[b.n++] = c;
+                            },
+                            &line};
+    if constexpr (sizeof...(A) == 0) {
+        kernel::vformat(sink, fmt, nullptr, 0);
+    } else {
+        const kernel::FmtArg args[] = {kernel::FmtArg(a)...};
+        kernel::vformat(sink, fmt, args, sizeof...(A));
+    }
+    write_console(line.text, line.n);
+}
 
 } // namespace sys
