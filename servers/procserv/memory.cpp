@@ -602,6 +602,15 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page* out) {
     return Touch::Ok;
 }
 
+Result<void> mm_fill(Mm& mm, u64 va, const unsigned char* bytes, u64 n) {
+    PageMap::Page p{};
+    const Touch got = mm_touch(mm, va, 0, &p); // (whatever the region's protection)
+    if ((got != Touch::Ok && got != Touch::Present) || !p || page_cow(p)) return kNoMemory;
+    if (!with_frame(p.frame(), 0, true, [&](unsigned char* page) { memcpy(page + (va & (kPage - 1)), bytes, n); }))
+        return kNoMemory;
+    return {};
+}
+
 Result<void> mm_add_region(Mm& mm, const Region& r) {
     TRY(remove_range(mm, r.start, r.end));
     if (!regions_room(mm.regions, 1)) return kNoMemory;

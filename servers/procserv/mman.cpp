@@ -81,17 +81,23 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     Region r{};
     r.prot = prot & kProtMask;
     r.shared = type != kMapPrivate;
+    OpenFile* ram = nullptr; // a private mapping of a RAM file: its bytes are copied in below
     if (!(flags & kMapAnonymous)) {
         OpenFile* f = fd_of(t, static_cast<u64>(static_cast<long>(fd)));
         if (!f) return Errno{sys::kEBADF};
-        // Only the initrd's files can be mapped yet (not /tmp's, not pipes or devices); they
-        // are read-only: a shared mapping cannot write.
-        if (f->kind != FileKind::Initrd) return Errno{sys::kENODEV};
-        if (r.shared && (prot & kProtWrite)) return Errno{sys::kEACCES};
-        static const unsigned char kNothing[1] = {};
-        bool inside = offset < f->size;
-        r.file = inside ? f->data + offset : kNothing; // past the end: every page is SIGBUS
-        r.file_len = inside ? f->size - offset : 0;
+        if (!f->readable()) return Errno{sys::kEACCES};
+        // The initrd's files can be mapped (read-only: a shared mapping cannot write), and
+        // /tmp's privately (MAP_SHARED: ENODEV yet); not pipes or devices.
+        if (f->kind == FileKind::Ram && !f->is_dir() && !r.shared) {
+            ram = f;
+        } else {
+            if (f->kind != FileKind::Initrd) return Errno{sys::kENODEV};
+            if (r.shared && (prot & kProtWrite)) return Errno{sys::kEACCES};
+            static const unsigned char kNothing[1] = {};
+            bool inside = offset < f->size;
+            r.file = inside ? f->data + offset : kNothing; // past the end: every page is SIGBUS
+            r.file_len = inside ? f->size - offset : 0;
+        }
     }
 
     u64 start = TRY(place(mm, addr, len, flags));
@@ -104,6 +110,20 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     if (Result<void> e = mm_add_region(mm, r); !e.ok()) {
         if (r.shm) shared_release(*r.shm);
         return e.error();
+    }
+    // A RAM file's pages as they are now (POSIX leaves unspecified whether later changes
+    // to the file show in a private mapping; here they do not): anonymous memory with the
+    // file's bytes, zeros past its end (where Linux would raise SIGBUS beyond its last page).
+    for (u64 i = 0; ram && i < len / kPage; ++i) {
+        const u64 index = offset / kPage + i;
+        const RamNode* n = ram->node;
+        if (index * kPage >= n->size) break;
+        const unsigned char* page = ram->fs->page(n, index);
+        const u64 bytes = n->size - index * kPage < kPage ? n->size - index * kPage : kPage;
+        if (page && !mm_fill(mm, start + i * kPage, page, bytes).ok()) {
+            (void)mm_unmap(mm, start, start + len);
+            return kNoMemory;
+        }
     }
     return static_cast<long>(start);
 }

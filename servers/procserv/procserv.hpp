@@ -459,6 +459,9 @@ bool page_cow(PageMap::Page p);
 /// Map `r`, replacing whatever was in its range (MAP_FIXED). ENOMEM: no room for regions.
 Result<void> mm_add_region(Mm& mm, const Region& r);
 Result<void> mm_unmap(Mm& mm, u64 start, u64 end);
+/// Put `n` bytes (within one page) at `va` of a private page of mm, backing it first,
+/// whatever the region's protection (a private mapping's contents). ENOMEM.
+Result<void> mm_fill(Mm& mm, u64 va, const unsigned char* bytes, u64 n);
 /// mremap's move of [from, from + old_len) (inside one region) to [to, to + new_len), which
 /// must not overlap it: a region with the same backing there (replacing what was), the
 /// present pages' frames moved with it, then the old range unmapped (keep_old: only its

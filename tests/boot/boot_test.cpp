@@ -491,9 +491,11 @@ TEST_CASE("Linux programs: stdio on the console; open, fstat, read, lseek, close
                       0);
 }
 
-TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename, unlink while open), dup/dup2/fcntl, /dev/null; their errors") {
+TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename, unlink while open, a private mapping), dup/dup2/fcntl, /dev/null; their errors") {
     run_linux_program("tmpfs.c", "", "",
-                      {"/tmp is a directory: 1\n", "getcwd is it: 1\n", "lseek: 0, read 18: hello, tmpfs\nmore\n",
+                      {"a private mapping of a /tmp file at 4096: its bytes 1; a write to it stays its own (the file has "
+                       "'b'), a fork child sees it 1; of a write-only descriptor: -1 (EACCES 1)\n",
+                       "/tmp is a directory: 1\n", "getcwd is it: 1\n", "lseek: 0, read 18: hello, tmpfs\nmore\n",
                        "fstat: size 18, regular 1, mode 644, links 1\n",
                        "pwrite at 100: 3; pread of the hole: 10, zeros 1; size 103; the offset is still 0\n",
                        "ftruncate to 5: 0; read 5: 'hello'\n", "dup shares the offset: 2\n",
