@@ -191,12 +191,11 @@ Result<long> do_mremap(ThreadRec& t, u64 addr, u64 old_length, u64 new_length, u
     const u64 end = addr + new_len;
     if (!(flags & kDontunmap) && addr + old_len == r->end && end <= kMapEnd && end > addr &&
         !mm.regions.overlaps(r->end, end)) {
-        if (!regions_room(mm.regions, 1)) return kNoMemory;
-        Region grown = *r;
+        Region grown = *r; // (copied first: making room may move the region table)
         grown.start = r->end, grown.end = end;
-        Shared* obj = r->shm;
+        if (!regions_room(mm.regions, 1)) return kNoMemory;
         TRY(mm.regions.insert(grown)); // (it merges with r: the same backing, continued)
-        if (obj && end - grown.shm_va > obj->size) obj->size = end - grown.shm_va;
+        if (grown.shm && end - grown.shm_va > grown.shm->size) grown.shm->size = end - grown.shm_va;
         return static_cast<long>(addr);
     }
     if (!(flags & kMaymove)) return kNoMemory;

@@ -101,6 +101,19 @@ long rescan(ThreadRec& t) {
     return ready;
 }
 
+/// Nothing is ready: the poll or select (t.io_buf and io_len, or t.select) waits, until
+/// `deadline` if not 0. EINTR at once if a signal is there for a handler.
+Answer wait_ready(ThreadRec& t, u64 deadline) {
+    const bool interrupted = (t.sigpending | t.proc->sigpending) & ~t.sigmask;
+    if (interrupted || !keep_reply(t, Wait::Poll)) {
+        heap_free(t.select), t.select = nullptr;
+        return done(interrupted ? -4 /* EINTR: a handler runs first */ : wire(Errno{sys::kENOMEM}));
+    }
+    t.io_next = g_pollers, g_pollers = &t;
+    if (deadline) sleep_until(t, deadline);
+    return no_reply();
+}
+
 } // namespace
 
 Answer select_wait(ThreadRec& t, u64 nfds_arg, const u64 (&va)[3], u64 deadline, bool forever) {
@@ -124,30 +137,17 @@ Answer select_wait(ThreadRec& t, u64 nfds_arg, const u64 (&va)[3], u64 deadline,
     // The sets say what is ready now: none, while it waits (so a timeout leaves them empty).
     if (!select_store(t, s, got)) return done(Errno{sys::kEFAULT});
     if (ready != 0 || (!forever && deadline == 0)) return done(ready);
-    Process& p = *t.proc;
-    if ((t.sigpending | p.sigpending) & ~t.sigmask) return done(-4); // EINTR: a handler runs first
-    t.select = heap_new<SelectWait>();
-    if (!t.select || !keep_reply(t, Wait::Poll)) {
-        heap_free(t.select), t.select = nullptr;
-        return done(Errno{sys::kENOMEM});
-    }
+    if (!(t.select = heap_new<SelectWait>())) return done(Errno{sys::kENOMEM});
     *t.select = s;
-    t.io_next = g_pollers, g_pollers = &t;
-    if (deadline) sleep_until(t, deadline);
-    return no_reply();
+    return wait_ready(t, deadline);
 }
 
 Answer poll_wait(ThreadRec& t, u64 fds, u64 nfds, u64 deadline, bool forever) {
     if (nfds > FdTable::kMax) return done(Errno{sys::kEINVAL}); // (RLIMIT_NOFILE)
     const long ready = scan(t, fds, nfds);
     if (ready != 0 || (!forever && deadline == 0)) return done(ready);
-    Process& p = *t.proc;
-    if ((t.sigpending | p.sigpending) & ~t.sigmask) return done(-4); // EINTR: a handler runs first
-    if (!keep_reply(t, Wait::Poll)) return done(Errno{sys::kENOMEM});
     t.io_buf = fds, t.io_len = nfds;
-    t.io_next = g_pollers, g_pollers = &t;
-    if (deadline) sleep_until(t, deadline);
-    return no_reply();
+    return wait_ready(t, deadline);
 }
 
 void poll_unqueue(ThreadRec& t) {

@@ -217,13 +217,11 @@ int main() {
         fired = r.error == -abi::errc::kTimedOut;
         if (fired) expire_sleepers();
         if (!r.ok()) continue;
-        if (r.badge == 0 && r.label == kConsoleInput) { // (from procserv's own interrupt thread)
-            console_input(r.mr[0]);
-            a = done(0);
+        ThreadRec* t = thread_of_badge(r.badge);
+        if (!t) { // a request from a thread that is gone (no answer), or procserv's own
+            if (r.badge == 0 && r.label == kConsoleInput) console_input(r.mr[0]), a = done(0);
             continue;
         }
-        ThreadRec* t = thread_of_badge(r.badge);
-        if (!t) continue; // a request from a thread that is gone: no answer
         if (r.badge & procserv::kFaultBadge) a = on_fault(*t, r);
         else a = handle(*t, r.label, r);
         // The first program ended: the machine powers off with its status.

@@ -386,7 +386,7 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
             now = ns.value() == 0;
             deadline = now ? 0 : now_ns() + ns.value();
         }
-        if (mask_va) t.saved_mask = t.sigmask, t.sigmask = mask & ~kUnblockable, t.sigsuspended = true;
+        if (mask_va) call_mask(t, mask);
         if (fds) return poll_wait(t, a[0], a[1], deadline, !a[2]);
         if ((t.sigpending | p.sigpending) & ~t.sigmask) return done(-kEintr); // (delivered as it goes)
         if (!keep_reply(t, Wait::Pause)) {
