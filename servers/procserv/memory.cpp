@@ -74,41 +74,6 @@ void free_slot(u64 s) {
     if (s != abi::kNoSlot) mark_slot(s, false);
 }
 
-// ---- the copy windows ----------------------------------------------------------------
-// The client pages procserv last read or wrote for calls (with_page) stay mapped at the
-// copy windows, so that the next copy to or from one of them (a thread's stack, call after
-// call; a parent's stack and its new thread's) needs neither a map nor an unmap; the
-// least recently used goes when another is wanted. A frame is forgotten (unmapped) before
-// its slot is freed, and all of them before any block is revoked, so no window ever maps a
-// frame that is gone.
-constexpr int kCopyWindows = 4;
-u64 g_copy_frame[kCopyWindows]; // each window's frame slot (0: none)
-u64 g_copy_used[kCopyWindows], g_copy_clock;
-
-unsigned char* copy_window(u64 frame) {
-    int lru = 0;
-    for (int i = 0; i < kCopyWindows; ++i) {
-        if (frame && g_copy_frame[i] == frame) {
-            g_copy_used[i] = ++g_copy_clock;
-            return reinterpret_cast<unsigned char*>(kCopyWindow + i * kPage);
-        }
-        if (g_copy_used[i] < g_copy_used[lru]) lru = i;
-    }
-    const u64 at = kCopyWindow + static_cast<u64>(lru) * kPage;
-    if (g_copy_frame[lru]) sys::unmap(root::kAddressSpace, at), g_copy_frame[lru] = 0;
-    if (!self_map(frame, at, rt::kRead | rt::kWrite).ok()) return nullptr;
-    g_copy_frame[lru] = frame, g_copy_used[lru] = ++g_copy_clock;
-    return reinterpret_cast<unsigned char*>(at);
-}
-
-void copy_window_forget(u64 frame) {
-    for (int i = 0; i < kCopyWindows; ++i)
-        if (g_copy_frame[i] && (frame == 0 || g_copy_frame[i] == frame)) {
-            sys::unmap(root::kAddressSpace, kCopyWindow + static_cast<u64>(i) * kPage);
-            g_copy_frame[i] = 0, g_copy_used[i] = 0;
-        }
-}
-
 // ---- blocks ----------------------------------------------------------------------------
 // Bytes of each of the kernel's untypeds carved so far, as the kernel counts them: its
 // header's page, then each child untyped page-aligned after the one before.
@@ -746,50 +711,6 @@ Mm* mm_create() {
         return nullptr;
     }
     return mm;
-}
-
-/// Store an int in `mm` at `va`, all or nothing (both ends are checked first).
-bool store_int(Mm& mm, u64 va, int value) {
-    return int_writable(mm, va) && copy_out(mm, va, &value, sizeof value);
-}
-
-bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
-    auto* d = static_cast<unsigned char*>(dst);
-    while (n) {
-        u64 chunk = kPage - (va & (kPage - 1));
-        if (chunk > n) chunk = n;
-        if (!with_page(mm, va, false, [&](unsigned char* p) { memcpy(d, p, chunk); })) return false;
-        va += chunk, d += chunk, n -= chunk;
-    }
-    return true;
-}
-
-bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
-    auto* s = static_cast<const unsigned char*>(src);
-    while (n) {
-        u64 chunk = kPage - (va & (kPage - 1));
-        if (chunk > n) chunk = n;
-        if (!with_page(mm, va, true, [&](unsigned char* p) { memcpy(p, s, chunk); })) return false;
-        va += chunk, s += chunk, n -= chunk;
-    }
-    return true;
-}
-
-/// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG. Read a
-/// page at a time, up to the NUL.
-Result<long> copy_string(Mm& mm, u64 va, char* out, u64 max) {
-    u64 n = 0;
-    while (n < max) {
-        u64 chunk = kPage - ((va + n) & (kPage - 1));
-        if (chunk > max - n) chunk = max - n;
-        bool nul = false;
-        if (!with_page(mm, va + n, false, [&](unsigned char* p) {
-                for (u64 i = 0; i < chunk && !nul; ++i) nul = (out[n++] = static_cast<char>(p[i])) == 0;
-            }))
-            return Errno{sys::kEFAULT};
-        if (nul) return static_cast<long>(n - 1);
-    }
-    return Errno{sys::kENAMETOOLONG};
 }
 
 /// fork without CLONE_VM: the same regions and the same pages, copy-on-write. The copy's

@@ -215,3 +215,14 @@ GdbSession attach_gdb(const std::string& breakpoint) {
     (void)!system(("rm -rf '" + dir + "'").c_str());
     return s;
 }
+
+bool memory_returned(const BootResult& r, const std::string& program) {
+    std::string prefix = "procserv: " + program + " ended with status ";
+    size_t at = r.output.find(prefix);
+    if (at == std::string::npos) return false;
+    size_t semi = r.output.find("; ", at);
+    size_t of = r.output.find(" of ", at);
+    if (semi == std::string::npos || of == std::string::npos) return false;
+    long long free_after = std::strtoll(r.output.c_str() + semi + 2, nullptr, 10);
+    return free_after > 0 && free_after == std::strtoll(r.output.c_str() + of + 4, nullptr, 10);
+}

@@ -58,3 +58,10 @@ struct GdbSession {
 /// gdb-multiarch command it prints, attaches gdb in batch mode with `breakpoint`, continues
 /// once, prints where it stopped, and kills the guest. Bounded by timeouts throughout.
 GdbSession attach_gdb(const std::string& breakpoint);
+
+/// procserv's last words for the first program: "... ended with status S; F of T KiB free
+/// again": every block it lent to the program's threads and processes came back (F == T).
+bool memory_returned(const BootResult& r, const std::string& program);
+
+// Every failed check shows the whole console and the exit status.
+#define SHOW(r) INFO("exit status " << (r).status << "; console:\n" << (r).output)

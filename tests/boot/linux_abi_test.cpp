@@ -1,0 +1,399 @@
+// Unmodified static Linux programs (tests/linux-abi/, docs/linux-abi.md) booted as the
+// first process, each checked against the same binary on this Linux host.
+#include "boot_runner.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+/// Builds tests/linux-abi/SOURCE with the arch's Debian gcc -static, boots it as the first
+/// process with `args`, and runs the same binary on this Linux host (natively, or under
+/// qemu-user) with `host_args`: both must print every line of `lines` and exit with
+/// `status`, and procserv must get all its memory back. `foreign_host`: also under
+/// qemu-user (false for programs that execve themselves: the host kernel cannot run a
+/// foreign binary without binfmt_misc; the x86_64 run is their oracle). `host_tty`: the
+/// host run gets a pseudo-terminal (script(1)), as the guest's console is a terminal.
+/// `native_lines`: expected in the guest, and on the host only when it runs the program
+/// natively (what qemu-user lacks).
+void run_linux_program(const std::string& source, const std::string& args, const std::string& host_args,
+                       const std::vector<std::string>& lines, int status, bool foreign_host = true,
+                       bool host_tty = false, const std::vector<std::string>& native_lines = {}) {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    std::string name = "glibc-" + source.substr(0, source.find('.'));
+    std::string elf = dir + "/" + name;
+    CommandResult cc = compile_linux_program("tests/linux-abi/" + source, elf);
+    INFO("cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    BootResult r = boot("--exec '" + elf + "'" + (args.empty() ? "" : " " + args));
+    SHOW(r);
+    CHECK(r.contains("procserv: started " + name + " as pid 1"));
+    for (const std::string& line : lines) CHECK(r.contains(line));
+    for (const std::string& line : native_lines) CHECK(r.contains(line));
+    CHECK(memory_returned(r, name));
+    CHECK(r.status == status);
+    std::string arch = env_or("MK_ARCH", "x86_64");
+    if (arch != "x86_64" && !foreign_host) {
+        std::remove(elf.c_str());
+        rmdir(dir.c_str());
+        return;
+    }
+    std::string command = (arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "' " + host_args;
+    if (host_tty) command = "script -qec \"" + command + "\" /dev/null";
+    CommandResult host = run_command(command);
+    if (host_tty) // (the terminal's ONLCR)
+        host.output.erase(std::remove(host.output.begin(), host.output.end(), '\r'), host.output.end());
+    INFO("on Linux: " << host.output);
+    CHECK(host.status == status);
+    for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
+    if (arch == "x86_64")
+        for (const std::string& line : native_lines) CHECK(host.output.find(line) != std::string::npos);
+    std::remove(elf.c_str());
+    rmdir(dir.c_str());
+}
+} // namespace
+
+TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it does on Linux") {
+    run_linux_program("hello.c", "seven", "seven",
+                      {"hello from glibc: 2 arguments: ", " seven\n", "malloc'd 1 MiB, pid "}, 7);
+}
+
+TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins), fork + wait4, waitid, as on Linux") {
+    run_linux_program("threads.c", "", "",
+                      {"64 threads joined: counter 2080000, sum of their results 2080\n",
+                       "fork: the child exited with 5; the parent's counter is still 2080000\n",
+                       "waitid WNOWAIT: 0, the child 1, CLD_EXITED 1, status 7; then reaped: 0, the child 1\n",
+                       "waitid with no child: -1 (ECHILD 1)\n", "waitid WNOHANG while it runs: 0, si_pid 0; killed: 0, "
+                       "CLD_KILLED 1, signal 9\n", "waitid without WEXITED: -1 (EINVAL 1)\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barrier stress, exit_group while threads block, pthread_exit from main") {
+    run_linux_program("stress.c", "", "",
+                      {"malloc of 64 MiB, every page written and read back: 1\n",
+                       "mutex: 8 threads x 20000 increments: 160000\n",
+                       "condition variables: 4 producers, 4 consumers, 4000 items taken, sum 8002000\n",
+                       "barrier: 8 threads in lockstep for 200 rounds: 1\n",
+                       "exit_group from a thread while three others block: exited 1, status 7\n",
+                       "a thread outlived main's pthread_exit and ends the process\n"},
+                      5);
+}
+
+TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, the thread flags, and the flag rules") {
+    run_linux_program("clone.c", "", "",
+                      {"CLONE_VM: the child exits 3, its write is seen 1\n",
+                       "no CLONE_VM: the child exits 4, its write is its own 1\n",
+                       "CLONE_FS: the child's chdir moves the parent too 1 (exit 0)\n",
+                       "no CLONE_FS: the parent stays 1 (exit 0)\n",
+                       "CLONE_FILES: the child's descriptor is the parent's 1 (exit 0)\n",
+                       "no CLONE_FILES: it is not the parent's 1 (EBADF 1, exit 0)\n",
+                       "a thread: parent's tid word 1, its own gettid 1, cleared and woken at its end 1\n",
+                       "CLONE_THREAD without CLONE_SIGHAND: -1 (EINVAL 1); CLONE_SIGHAND without CLONE_VM: -1 "
+                       "(EINVAL 1)\n"},
+                      0, false); // (qemu-user refuses CLONE_VM without the thread flags: x86_64 is the oracle)
+}
+
+TEST_CASE("Linux programs: raw clone3 as a fork, and its errors") {
+    run_linux_program("clone3.c", "", "",
+                      {"clone3 as a fork: the child exited with 6\n",
+                       "clone3 with a signal in flags: -1 (EINVAL 1)\n", "clone3 with a size below 64: -1 (EINVAL 1)\n",
+                       "clone3 with a nonzero field past what is known: -1 (E2BIG 1)\n"},
+                      0, false); // (qemu-user 7.2 has no clone3: the x86_64 run is the oracle)
+}
+
+TEST_CASE("Linux programs: stdio on the console; open, fstat, read, lseek, close of an initrd file; their errors") {
+    run_linux_program("files.c", "", "tests/programs/initrd/hello.txt",
+                      {"read 23 of 23 bytes (a regular file: 1): Hello from the initrd.\n",
+                       "lseek to 6, read 4: 'from'; the end at 23, read there: 0\n",
+                       "close: 0, again: -1 (EBADF 1)\n", "open of a missing file: -1 (ENOENT 1)\n",
+                       "open of a file as a directory: -1 (ENOTDIR 1)\n", "stderr works too\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename, unlink while open, a private mapping), dup/dup2/fcntl, /dev/null; their errors") {
+    run_linux_program("tmpfs.c", "", "",
+                      {"a private mapping of a /tmp file at 4096: its bytes 1; a write to it stays its own (the file has "
+                       "'b'), a fork child sees it 1; of a write-only descriptor: -1 (EACCES 1)\n",
+                       "/tmp is a directory: 1\n", "getcwd is it: 1\n", "lseek: 0, read 18: hello, tmpfs\nmore\n",
+                       "fstat: size 18, regular 1, mode 644, links 1\n",
+                       "pwrite at 100: 3; pread of the hole: 10, zeros 1; size 103; the offset is still 0\n",
+                       "ftruncate to 5: 0; read 5: 'hello'\n", "dup shares the offset: 2\n",
+                       "FD_CLOEXEC: 0, set: 1; F_DUPFD_CLOEXEC from 10: >= 10 1, cloexec 1; O_RDWR 1; O_APPEND set 1\n",
+                       "stdout.txt holds: this went into a file\n", "its mode: 600\n",
+                       ". holds: . .. stdout.txt sub\n", "sub holds: . .. b c.txt\n",
+                       "access(\"nope\", F_OK): -1 (ENOENT 1)\n", "open(\"nope\", O_RDONLY): -1 (ENOENT 1)\n",
+                       "mkdir(\"sub\", 0700): -1 (EEXIST 1)\n",
+                       "open(\"sub/b\", O_CREAT | O_EXCL | O_WRONLY, 0644): -1 (EEXIST 1)\n",
+                       "rmdir(\"sub\"): -1 (ENOTEMPTY 1)\n", "unlink(\"sub\"): -1 (EISDIR 1)\n",
+                       "rmdir(\"stdout.txt\"): -1 (ENOTDIR 1)\n",
+                       "open(\"sub/b/x\", O_CREAT | O_WRONLY, 0644): -1 (ENOTDIR 1)\n",
+                       "rename(\"sub\", \"sub/inner\"): -1 (EINVAL 1)\n", "open(\".\", O_WRONLY): -1 (EISDIR 1)\n",
+                       "read(out + 100, buf, 1): -1 (EBADF 1)\n", "dup2(out, -1): -1 (EBADF 1)\n",
+                       "unlink stdout.txt while open: 0; still reads 9 bytes, links 0\n",
+                       "/dev/null: write 4, read 0\n", "cleanup: 0 0 0 0 0\n", "the directory is gone: 1\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, end of file, SIGPIPE, stdout through a pipe, O_NONBLOCK") {
+    run_linux_program("pipes.c", "", "",
+                      {"read 200000 bytes through a pipe, checksum 4635803727602808992; then 0 (end of file); the "
+                       "child exited with 0\n",
+                       "a write with no reader: killed by signal 13 (SIGPIPE 13)\n",
+                       "a waiting writer whose reader goes: killed by signal 13\n",
+                       "the parent read: hello from the child's stdout\n",
+                       "an empty non-blocking pipe: -1 (EAGAIN 1); a 70000-byte write: 65536, FIONREAD 65536, then -1 "
+                       "(EAGAIN 1); close-on-exec 1\n",
+                       "the waiting thread read 7 bytes\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two threads; argv, envp, auxv, close-on-exec; its errors") {
+    run_linux_program("exec.c", "", "",
+                      {"after fork: argc 6, 2 environment strings (MK_TEST=yes), AT_PAGESZ 4096, AT_EXECFN is the path 1\n",
+                       "after fork: kept descriptor open 1, close-on-exec one closed 1\n",
+                       "fork + execve: exit status 42\n",
+                       "after vfork: argc 6, 2 environment strings (MK_TEST=yes), AT_PAGESZ 4096, AT_EXECFN is the path 1\n",
+                       "vfork + execve: exit status 7\n",
+                       "posix_spawn: argc 6, 1 environment strings (MK_TEST=spawned), AT_PAGESZ 4096, AT_EXECFN is the path 1\n",
+                       "posix_spawn: 0, exit status 9\n", "from two threads: argc 6, 2 environment strings",
+                       "execve with another thread: exit status 3\n", "execve of a missing file: -1 (ENOENT 1)\n",
+                       "execve of a directory: -1 (EACCES 1)\n", "execve of a file without x: -1 (EACCES 1)\n",
+                       "execve of a file that is no program: -1 (ENOEXEC 1)\n",
+                       "execve with a bad argv: -1 (EFAULT 1)\n"},
+                      0, false);
+}
+
+TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosleep, usleep), futex timeouts (cond and sem timed waits), alarm and setitimer") {
+    run_linux_program("time.c", "", "",
+                      {"monotonic moves forward: 1; clock_getres: 0, at most 10 ms 1\n",
+                       "gettimeofday: 0; time() agrees: 1\n",
+                       "nanosleep(50 ms): 0, slept at least 50 ms 1, less than 2 s 1\n",
+                       "clock_nanosleep to an absolute time 40 ms away: 0, at least 40 ms 1\n",
+                       "usleep(20000): at least 20 ms 1\n",
+                       "pthread_cond_timedwait with nobody signalling: ETIMEDOUT 1, after at least 60 ms 1\n",
+                       "pthread_cond_timedwait signalled after 30 ms: 0, flag 1\n", "sem_timedwait: -1 (ETIMEDOUT 1)\n",
+                       "alarm(0) after alarm(5): 5 seconds were left\n",
+                       "setitimer every 20 ms: SIGALRM 3 times, after at least 70 ms 1; then off 1\n",
+                       "nanosleep with tv_nsec 10^9: -1 (EINVAL 1)\n", "nanosleep of a negative time: -1 (EINVAL 1)\n",
+                       "clock_gettime of no such clock: -1 (EINVAL 1)\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow), mremap, select") {
+    run_linux_program("calls.c", "", "",
+                      {"getrandom: 64 and 64 bytes, not all zero 1, the two differ 1\n",
+                       "getrandom errors: unknown flag -1 (EINVAL 1), RANDOM|INSECURE -1 (EINVAL 1), bad buffer -1 "
+                       "(EFAULT 1); 0 bytes: 0; 100000 bytes: 100000\n",
+                       "statx: 0 (wrote 5), the basic stats 1, regular 1, mode 640, size 5, links 1, inode, device and "
+                       "mtime as fstat's 1\n",
+                       "statx of the descriptor (AT_EMPTY_PATH): 0, size 5\n", "statx of /tmp: 0, a directory 1\n",
+                       "statx errors: missing -1 (ENOENT 1), unknown flag -1 (EINVAL 1), reserved mask -1 (EINVAL 1), "
+                       "bad buffer -1 (EFAULT 1)\n",
+                       "sigaltstack at the start: 0, disabled 1\n",
+                       "sigaltstack errors: too small -1 (ENOMEM 1), unknown flag -1 (EINVAL 1)\n",
+                       "set: 0; an SA_ONSTACK handler runs on it 1, sees SS_ONSTACK 1, cannot change it there (EPERM) "
+                       "1, finds it in uc_stack 1; a handler without SA_ONSTACK runs on it 0\n",
+                       "after the handlers: flags 0, the same stack 1\n", "SS_DISABLE: 0, flags 2\n",
+                       "a thread's stack overflow: it started without an alternate stack 1, SIGSEGV handled on its "
+                       "own 1\n",
+                       "mremap shrinks in place 1, keeps the bytes 1, frees the rest 1\n",
+                       "mremap grows in place 1, keeps the bytes 1, zeros above 1\n",
+                       "blocked: -1 (ENOMEM 1); with MREMAP_MAYMOVE it moves 1, keeps the bytes 1, zeros above 1, the "
+                       "old place free 1, the blocker kept 1\n",
+                       "MREMAP_FIXED: there 1, the bytes 1, what was around it kept 1\n",
+                       "MREMAP_DONTUNMAP: moved 1, the bytes 1, the old range still mapped and empty 1\n",
+                       "a fork child moves copy-on-write pages: exit 0; the parent's are as they were 1\n",
+                       "realloc of 1 MiB to 8 MiB keeps the bytes 1\n",
+                       "select: 2; the empty pipe 0, the one with a byte 1, a write end 1\n",
+                       "a timeout of 20 ms: 0, the set emptied 1\n",
+                       "pselect waiting for a child's write: 1, ready 1\n",
+                       "select errors: a closed descriptor -1 (EBADF 1), nfds -1 -1 (EINVAL 1), a bad timeout -1 "
+                       "(EINVAL 1)\n"},
+                      0, true, false,
+                      // (qemu-user 7.2 refuses SS_AUTODISARM and gives another errno for a new size
+                      // of 0: the x86_64 run is their oracle)
+                      {"SS_AUTODISARM: 0; disarmed in the handler 1; after it: flags 0x80000000\n",
+                       "mremap errors: unaligned -1 (EINVAL 1), unknown flag -1 (EINVAL 1), MREMAP_FIXED alone -1 "
+                       "(EINVAL 1), new size 0 -1 (EINVAL 1), overlapping -1 (EINVAL 1), nothing mapped -1 (EFAULT 1), "
+                       "across two mappings -1 (EFAULT 1)\n"});
+}
+
+TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a SIGSEGV handler that siglongjmps, EINTR, default actions, SIGCHLD, sigsuspend") {
+    run_linux_program("signals.c", "", "",
+                      {"kill(self, SIGUSR1): handler ran 1 times, signo 10, SI_USER 1, from me 1\n",
+                       "raise(SIGUSR2): handler ran 2 times, signo 12, SI_TKILL 1\n",
+                       "blocked: handler ran 0 more, pending 1; unblocked: it ran 1\n",
+                       "ignored: still alive, count 3\n",
+                       "SIGSEGV handler: fault address 0x10, and back by siglongjmp\n",
+                       "a second fault (the mask restored by siglongjmp): address 0x18\n",
+                       "a read interrupted by a handled signal: EINTR, exit 3\n",
+                       "SA_RESTART: the read restarted and got its byte: exit 4\n", "SIGTERM's default: killed by 15\n",
+                       "abort(): killed by 6 (SIGABRT 6)\n", "SIGKILL with everything blocked: killed by 9\n",
+                       "SIGCHLD handler ran: 1\n", "child: the first SIGUSR2 ran its handler\n",
+                       "SA_RESETHAND: then killed by 12\n",
+                       "sigsuspend: -1 (EINTR 1), the handler ran 1, SIGUSR1 blocked again 1\n",
+                       "kill with signal 99: -1 (EINVAL 1)\n", "kill of no such process: -1 (ESRCH 1)\n",
+                       "sigaction(SIGKILL): -1 (EINVAL 1)\n", "kill(self, 0): 0\n"},
+                      0);
+}
+
+TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexes (set_robust_list)") {
+    run_linux_program("futex.c", "", "",
+                      {"FUTEX_CMP_REQUEUE moved 2 waiters; with a stale value: -1 (EAGAIN 1)\n",
+                       "woken at the new word: 1 then 1; both threads done 1\n",
+                       "FUTEX_WAKE_OP: 0 woken, the second word is now 5\n",
+                       "FUTEX_WAKE_OP with OR 2: 0 woken, the word is now 7\n",
+                       "FUTEX_REQUEUE to an unaligned word: -1 (EINVAL 1)\n"},
+                      0);
+    run_linux_program("robust.c", "", "",
+                      {"a robust mutex whose owner ended: EOWNERDEAD 1, consistent again 1, unlocked 1\n",
+                       "a robust mutex whose owner process ended: EOWNERDEAD 1\n"},
+                      0, false); // (qemu-user has no robust lists: the x86_64 run is the oracle)
+}
+
+TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
+    run_linux_program("tty.c", "", "",
+                      {"isatty: stdin 1, stdout 1, stderr 1\n",
+                       "tcgetattr: 0; canonical 1, echo 1, output processing 1\n",
+                       "tcsetattr without ECHO and ICANON: 0; read back: echo 0, canonical 0\n", "TIOCGWINSZ: 0\n",
+                       "the foreground process group is mine: 1\n",
+                       "a pipe: isatty 0 (ENOTTY 1); /dev/null: isatty 0 (ENOTTY 1)\n",
+                       "written to /dev/tty\n/dev/tty: opened 1, isatty 1, wrote 20\n",
+                       "/dev/zero: read 64, all zero 1, write 1, char device 1:5; /dev/urandom: read 64, not all "
+                       "zero 1, char device 1:9\n"},
+                      0, true, true);
+}
+
+namespace {
+/// Debian's busybox-static for this arch (scripts/busybox fetches it): its path, or empty
+/// where Debian 12 has no package (riscv64).
+std::string fetch_busybox(const std::string& arch) {
+    CommandResult fetched = run_command("scripts/busybox " + arch);
+    if (fetched.status == 3) return {};
+    INFO("scripts/busybox: " << fetched.output);
+    REQUIRE(fetched.status == 0);
+    std::string busybox = fetched.output.substr(0, fetched.output.find_last_not_of("\n") + 1);
+    return busybox.substr(busybox.rfind('\n') + 1);
+}
+} // namespace
+
+TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {
+    const std::string arch = env_or("MK_ARCH", "x86_64");
+    const std::string busybox = fetch_busybox(arch);
+    if (busybox.empty()) {
+        SUCCEED("Debian 12 has no busybox-static for " + arch);
+        return;
+    }
+    const std::string script = env_or("MK_ROOT", ".") + "/tests/linux-abi/busybox.sh";
+    const std::vector<std::string> lines = {
+        "hello from busybox sh\none\ntwo\n2\na.txt\nsub\nz\ny\nx\nsubshell status 3\nfalse status 1\nsum 10\n"
+        "substituted SUB\nsub is a directory\nnope is not there\ncat of a missing file: 1\n1\none\ntwo\nONE\ntwo\n"
+        "1 2 3 4 5 \n2 sub/z\ncleaned up\ngone\n"};
+    BootResult r = boot("--file '" + script + "' --exec '" + busybox + "' sh /busybox.sh");
+    SHOW(r);
+    // (procserv's lines, "not served" ones among them, may come between the script's)
+    std::string out;
+    for (size_t at = 0; at < r.output.size();) {
+        size_t end = r.output.find('\n', at);
+        std::string line = r.output.substr(at, end == std::string::npos ? std::string::npos : end + 1 - at);
+        if (line.rfind("procserv:", 0) != 0) out += line;
+        at = end == std::string::npos ? r.output.size() : end + 1;
+    }
+    for (const std::string& line : lines) CHECK(out.find(line) != std::string::npos);
+    CHECK(memory_returned(r, "busybox"));
+    CHECK(r.status == 4);
+    if (arch == "x86_64") { // the oracle: the same binary and script on this Linux host
+        CommandResult host = run_command("env -i PATH=/nonexistent '" + busybox + "' sh '" + script + "'");
+        INFO("on Linux: " << host.output);
+        CHECK(host.status == 4);
+        for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
+    }
+}
+
+namespace {
+/// A shell command that types each step's input slowly (after a pause, a byte group at a
+/// time), for a program run under script(1) on this host: the oracle of a typed test.
+std::string slow_feeder(const std::vector<TypingStep>& steps) {
+    std::string feed = "(sleep 1";
+    for (const TypingStep& s : steps) {
+        feed += "; sleep 0.5; printf '";
+        for (unsigned char c : s.input) {
+            char octal[8];
+            std::snprintf(octal, sizeof octal, "\\%03o", c);
+            feed += octal;
+            if (c == '\n' || c < 32) feed += "'; sleep 0.3; printf '"; // (a line, a control byte: its own moment)
+        }
+        feed += "'";
+    }
+    return feed + "; sleep 1)";
+}
+
+/// Boots `elf` (args after it) typing `steps`, and checks `lines`, `status` and that all
+/// memory came back; then the same on this Linux host under script(1) with the same input
+/// (`host_command` runs the program there).
+void run_typed(const std::string& elf, const std::string& args, const std::string& name,
+               const std::vector<TypingStep>& steps, const std::string& host_command,
+               const std::vector<std::string>& lines, int status) {
+    BootResult r = boot_typing("--exec '" + elf + "'" + (args.empty() ? "" : " " + args), steps);
+    SHOW(r);
+    for (const std::string& line : lines) CHECK(r.contains(line));
+    CHECK(memory_returned(r, name));
+    CHECK(r.status == status);
+    CommandResult host = run_command("sh -c \"" + slow_feeder(steps) + " | script -qec '" + host_command + "' /dev/null\"");
+    host.output.erase(std::remove(host.output.begin(), host.output.end(), '\r'), host.output.end());
+    INFO("on Linux: " << host.output);
+    CHECK(host.status == status);
+    for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
+}
+} // namespace
+
+TEST_CASE("Linux programs: typed input through the line discipline (lines, editing, ^C, end of file, raw mode); poll of the console and of pipes") {
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    std::string elf = dir + "/glibc-input";
+    CommandResult cc = compile_linux_program("tests/linux-abi/input.c", elf);
+    INFO("cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    const std::string arch = env_or("MK_ARCH", "x86_64");
+    run_typed(elf, "", "glibc-input",
+              {{"input: ready\n", "hello\nabx\x7f" "c\n\x03more\n\x04"},
+               {"waiting for a line\n", "k\n"},
+               {"raw: ready\n", "q\x1b\x7f"}},
+              (arch == "x86_64" ? "" : "qemu-" + arch + " ") + elf,
+              {"poll of an empty pipe: 1, read end 0, write end 0x4\n", "with a byte in it: 1, read end 0x1\n",
+               "emptied, the writer gone: 1, read end 0x10\n", "a timeout of 30 ms: 0 after at least 30 ms 1\n",
+               "waiting for a child's write: 1, read end 0x1\n",
+               "ppoll with a zero timeout: 1; a closed descriptor: 1, 0x20 (POLLNVAL); a bad array: -1 (EFAULT 1)\n",
+               "hello\na line: 5 'hello'\n", "abx\b \bc\nan edited line: 3 'abc'\n",
+               "^Cinterrupted: -1 (EINTR 1), SIGINT handled 1\n", "after it: 4 'more'\n", "end of file: 0 ''\n",
+               "poll of the console with nothing typed: 0; waiting for a line\n",
+               "poll of the console: 1, 0x1\n", "the line: 1 'k'\n", "raw: 3 bytes: 71 1b 7f\n"},
+              0);
+    std::remove(elf.c_str());
+    rmdir(dir.c_str());
+}
+
+TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on the console (line editing, pipes, ^C to the foreground job)") {
+    const std::string arch = env_or("MK_ARCH", "x86_64");
+    const std::string busybox = fetch_busybox(arch);
+    if (busybox.empty()) {
+        SUCCEED("Debian 12 has no busybox-static for " + arch);
+        return;
+    }
+    run_typed(busybox, "sh", "busybox",
+              {{"/ # ", "echo typed-$((6*7))\n"},
+               {"/ # ", "cd /tmp && echo hi > f && cat f && rm f\n"},
+               {"/tmp # ", "abc\x7f\x7f\x7f" "echo edited | tr a-z A-Z\n"},
+               {"/tmp # ", "echo sleeping; sleep 9\n"},
+               {"sleeping\n", "\x03"},
+               {"/tmp # ", "echo status $?\n"},
+               {"/tmp # ", "exit 5\n"}},
+              (arch == "x86_64" ? "" : "qemu-" + arch + " ") + busybox + " sh",
+              {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5);
+}
+
