@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <csignal>
+#include <ctime>
 #include <poll.h>
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +60,39 @@ BootResult boot_typing(const std::string& args, const std::string& marker, const
     return boot_typing(args, std::vector<TypingStep>{{marker, input}}, timeout_seconds);
 }
 
+namespace {
+/// Reads `out` until it ends (or `deadline` passes), typing each step's input into `in`
+/// once its marker has been printed (after the previous step's), a byte whenever `out`
+/// has been quiet for 50 ms. Returns everything read.
+std::string converse(int out, int in, const std::vector<TypingStep>& steps, time_t deadline) {
+    std::string raw;
+    size_t step = 0, typed = 0, searched_from = 0;
+    bool marker_seen = false;
+    auto typing = [&] { return marker_seen && step < steps.size() && typed < steps[step].input.size(); };
+    while (time(nullptr) < deadline) {
+        pollfd p{out, POLLIN, 0};
+        int ready = poll(&p, 1, typing() ? 50 : 1000);
+        if (ready > 0) {
+            char buf[4096];
+            ssize_t n = read(out, buf, sizeof buf);
+            if (n <= 0) break; // (a terminal's master: EIO once the last program on it has ended)
+            raw.append(buf, static_cast<size_t>(n));
+        } else if (typing()) {
+            if (write(in, &steps[step].input[typed], 1) == 1) ++typed;
+            if (typed == steps[step].input.size()) ++step, typed = 0, marker_seen = false;
+        }
+        if (!marker_seen && step < steps.size()) {
+            std::string seen = strip_escapes(raw);
+            size_t at = seen.find(steps[step].marker, searched_from);
+            if (at != std::string::npos) marker_seen = true, searched_from = at + steps[step].marker.size();
+        }
+    }
+    return raw;
+}
+
+int exit_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1; }
+} // namespace
+
 BootResult boot_typing(const std::string& args, const std::vector<TypingStep>& steps, int timeout_seconds) {
     BootResult r;
     int to_child[2], from_child[2];
@@ -76,34 +112,35 @@ BootResult boot_typing(const std::string& args, const std::vector<TypingStep>& s
     }
     close(to_child[0]);
     close(from_child[1]);
-    std::string raw;
-    size_t step = 0, typed = 0, searched_from = 0;
-    bool marker_seen = false;
-    auto typing = [&] { return marker_seen && step < steps.size() && typed < steps[step].input.size(); };
-    for (;;) {
-        pollfd p{from_child[0], POLLIN, 0};
-        int ready = poll(&p, 1, typing() ? 50 : 1000);
-        if (ready > 0) {
-            char buf[4096];
-            ssize_t n = read(from_child[0], buf, sizeof buf);
-            if (n <= 0) break;
-            raw.append(buf, static_cast<size_t>(n));
-        } else if (typing()) {
-            if (write(to_child[1], &steps[step].input[typed], 1) == 1) ++typed;
-            if (typed == steps[step].input.size()) ++step, typed = 0, marker_seen = false;
-        }
-        if (!marker_seen && step < steps.size()) {
-            std::string seen = strip_escapes(raw);
-            size_t at = seen.find(steps[step].marker, searched_from);
-            if (at != std::string::npos) marker_seen = true, searched_from = at + steps[step].marker.size();
-        }
-    }
+    // (run_command's timeout ends QEMU; the deadline only bounds a runner gone astray)
+    std::string raw = converse(from_child[0], to_child[1], steps, time(nullptr) + timeout_seconds + 60);
     close(to_child[1]);
     close(from_child[0]);
     int st = 0;
     waitpid(pid, &st, 0);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     r.output = strip_escapes(raw);
+    return r;
+}
+
+CommandResult run_on_terminal(const std::string& command, const std::vector<TypingStep>& steps, int timeout_seconds) {
+    CommandResult r;
+    int master = -1;
+    pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+    if (pid < 0) return r;
+    if (pid == 0) {
+        if (chdir(env_or("MK_ROOT", ".").c_str()) != 0) _exit(127);
+        std::string cmd = "exec " + command;
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    time_t deadline = time(nullptr) + timeout_seconds;
+    r.output = strip_escapes(converse(master, master, steps, deadline));
+    if (time(nullptr) >= deadline) kill(pid, SIGKILL);
+    close(master);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    r.status = exit_status(st);
     return r;
 }
 

@@ -45,6 +45,13 @@ CommandResult run_command(const std::string& command);
 /// Linux programs (gcc -static; aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc).
 CommandResult compile_linux_program(const std::string& source, const std::string& out);
 
+/// Runs a shell command in the source tree on a pseudo-terminal of its own (its controlling
+/// terminal: stdin, stdout and stderr), typing `steps` as boot_typing does; kills it after
+/// `timeout_seconds`. The output is what the terminal showed, escape sequences and
+/// carriage returns dropped; the status is 128 + N for a death by signal N.
+CommandResult run_on_terminal(const std::string& command, const std::vector<TypingStep>& steps,
+                              int timeout_seconds = 120);
+
 /// A fresh, empty directory under $TMPDIR (or /tmp).
 std::string temp_dir();
 

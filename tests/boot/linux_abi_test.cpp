@@ -17,7 +17,7 @@ namespace {
 /// `status`, and procserv must get all its memory back. `foreign_host`: also under
 /// qemu-user (false for programs that execve themselves: the host kernel cannot run a
 /// foreign binary without binfmt_misc; the x86_64 run is their oracle). `host_tty`: the
-/// host run gets a pseudo-terminal (script(1)), as the guest's console is a terminal.
+/// host run gets a pseudo-terminal of its own (run_on_terminal), as the guest's console is a terminal.
 /// `native_lines`: expected in the guest, and on the host only when it runs the program
 /// natively (what qemu-user lacks).
 void run_linux_program(const std::string& source, const std::string& args, const std::string& host_args,
@@ -44,11 +44,8 @@ void run_linux_program(const std::string& source, const std::string& args, const
         return;
     }
     std::string command = (arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "' " + host_args;
-    if (host_tty) command = "script -qec \"" + command + "\" /dev/null";
-    CommandResult host = run_command(command);
-    if (host_tty) // (the terminal's ONLCR)
-        host.output.erase(std::remove(host.output.begin(), host.output.end(), '\r'), host.output.end());
-    INFO("on Linux: " << host.output);
+    CommandResult host = host_tty ? run_on_terminal(command, {}) : run_command(command);
+    INFO("on Linux: exit status " << host.status << "; output:\n" << host.output);
     CHECK(host.status == status);
     for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
     if (arch == "x86_64")
@@ -316,26 +313,9 @@ TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipe
 }
 
 namespace {
-/// A shell command that types each step's input slowly (after a pause, a byte group at a
-/// time), for a program run under script(1) on this host: the oracle of a typed test.
-std::string slow_feeder(const std::vector<TypingStep>& steps) {
-    std::string feed = "(sleep 1";
-    for (const TypingStep& s : steps) {
-        feed += "; sleep 0.5; printf '";
-        for (unsigned char c : s.input) {
-            char octal[8];
-            std::snprintf(octal, sizeof octal, "\\%03o", c);
-            feed += octal;
-            if (c == '\n' || c < 32) feed += "'; sleep 0.3; printf '"; // (a line, a control byte: its own moment)
-        }
-        feed += "'";
-    }
-    return feed + "; sleep 1)";
-}
-
 /// Boots `elf` (args after it) typing `steps`, and checks `lines`, `status` and that all
-/// memory came back; then the same on this Linux host under script(1) with the same input
-/// (`host_command` runs the program there).
+/// memory came back; then the same on this Linux host, on a terminal of its own, typed
+/// the same way (`host_command` runs the program there).
 void run_typed(const std::string& elf, const std::string& args, const std::string& name,
                const std::vector<TypingStep>& steps, const std::string& host_command,
                const std::vector<std::string>& lines, int status) {
@@ -344,9 +324,8 @@ void run_typed(const std::string& elf, const std::string& args, const std::strin
     for (const std::string& line : lines) CHECK(r.contains(line));
     CHECK(memory_returned(r, name));
     CHECK(r.status == status);
-    CommandResult host = run_command("sh -c \"" + slow_feeder(steps) + " | script -qec '" + host_command + "' /dev/null\"");
-    host.output.erase(std::remove(host.output.begin(), host.output.end(), '\r'), host.output.end());
-    INFO("on Linux: " << host.output);
+    CommandResult host = run_on_terminal(host_command, steps);
+    INFO("on Linux: exit status " << host.status << "; output:\n" << host.output);
     CHECK(host.status == status);
     for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
 }
@@ -393,7 +372,8 @@ TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on th
                {"sleeping\n", "\x03"},
                {"/tmp # ", "echo status $?\n"},
                {"/tmp # ", "exit 5\n"}},
-              (arch == "x86_64" ? "" : "qemu-" + arch + " ") + busybox + " sh",
+              // (on the host too in /, the guest's root's prompt, whoever runs the test)
+              "env -u HOME -C / 'PS1=\\w # ' " + (arch == "x86_64" ? "" : "qemu-" + arch + " ") + busybox + " sh",
               {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5);
 }
 
