@@ -8,6 +8,7 @@
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/root_task.hpp>
 #include <microkernel/syscall/dispatch.hpp>
+#include <microkernel/syscall/fastpath.hpp>
 #include <arch/context.hpp>
 
 namespace kernel {
@@ -113,6 +114,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
             t->linux_syscall(arch::kRegLinuxResult, g_kernel.scheduler);
             break;
         }
+        if (fastpath(*t, kCpu, g_kernel.scheduler)) resume(*g_kernel.scheduler.current(kCpu));
         SyscallContext ctx{*t, kCpu, g_kernel.scheduler, g_kernel.reaper,
                            PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr}};
         handle_syscall(ctx);

@@ -22,14 +22,16 @@ int __popcountdi2(u64 x) {
 int __ctzdi2(u64 x) { return __popcountdi2((x & (0 - x)) - 1); }
 
 int __clzdi2(u64 x) {
+    // A binary search, unrolled (the scheduler's top_priority() runs one per switch).
+    if (!x) return 64;
     int n = 0;
-    for (int shift = 32; shift; shift >>= 1) {
-        if ((x >> (64 - shift)) == 0) {
-            n += shift;
-            x <<= shift;
-        }
-    }
-    return x ? n : 64;
+    if (!(x >> 32)) n += 32, x <<= 32;
+    if (!(x >> 48)) n += 16, x <<= 16;
+    if (!(x >> 56)) n += 8, x <<= 8;
+    if (!(x >> 60)) n += 4, x <<= 4;
+    if (!(x >> 62)) n += 2, x <<= 2;
+    if (!(x >> 63)) n += 1;
+    return n;
 }
 
 int __popcountsi2(u32 x) { return __popcountdi2(x); }

@@ -128,6 +128,49 @@ void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
             scheduler);
 }
 
+namespace {
+/// transfer_message for a message of `length` <= kMsgRegsInRegisters words and no caps.
+void transfer_registers(const Thread& from, Thread& to, u64 label, u32 length, u64 badge) {
+    for (u32 i = 0; i < length; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
+    to.set_reg(abi::kRegInfo, abi::MessageInfo{label, length, 0}.encode());
+    to.set_reg(abi::kRegBadge, badge);
+    to.set_reg(abi::kRegCap, 0); // (set_result({}) of a thread with no fault pending)
+}
+} // namespace
+
+bool Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler) {
+    Thread* receiver = receivers_.front();
+    if (!receiver || receiver->reply_to_ || receiver->fault_.pending || caller.fault_.pending ||
+        !receiver->address_space() || !scheduler.can_hand_over(*receiver, cpu))
+        return false;
+    auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
+    receivers_.pop_front();
+    receiver->blocked_on_ = nullptr;
+    transfer_registers(caller, *receiver, info.label, info.length, options.badge);
+    caller.state_ = ThreadState::BlockedReply;
+    caller.send_grant_ = options.grant;
+    caller.replier_ = receiver;
+    receiver->reply_to_ = &caller;
+    scheduler.hand_over(cpu, *receiver);
+    return true;
+}
+
+bool Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler) {
+    Thread* caller = server.reply_to_;
+    if (!caller || caller->fault_.pending || server.fault_.pending || !senders_.empty() || server.timeout_ ||
+        !caller->address_space() || !scheduler.can_hand_over(*caller, cpu))
+        return false;
+    auto info = abi::MessageInfo::decode(server.reg(abi::kRegInfo));
+    transfer_registers(server, *caller, info.label, info.length, 0);
+    server.reply_to_ = nullptr;
+    caller->replier_ = nullptr;
+    server.state_ = ThreadState::BlockedReceive;
+    server.blocked_on_ = this;
+    receivers_.push_back(server);
+    scheduler.hand_over(cpu, *caller);
+    return true;
+}
+
 Result<void> Endpoint::check_fault_answer(u64 label, u32 length) {
     using abi::FaultReply;
     auto how = static_cast<FaultReply>(label);

@@ -38,6 +38,15 @@ class Endpoint : public KernelObject {
     /// Reply if a reply is owed, then receive.
     void reply_receive(Thread& server, Scheduler& scheduler);
 
+    /// The fastpath (syscall/fastpath.cpp): the whole call, or reply and receive, for the
+    /// common case only: a message in registers without capabilities (already checked by
+    /// the caller), the partner waiting, no fault, no earlier reply owed, no deadline, and
+    /// the partner able to take `cpu` at once (Scheduler::can_hand_over). Then the partner
+    /// is made current with no run-queue operation and true returned; otherwise nothing
+    /// has changed and the slowpath does the same work by its general means.
+    bool fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler);
+    bool fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler);
+
     /// The answer to a fault: the label (an abi::FaultReply) says what becomes of the
     /// thread, ip and sp are its new registers for ResumeWithRegs. check_fault_answer
     /// validates before anything changes; finish_fault acts on a caller already unlinked

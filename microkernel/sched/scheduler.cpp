@@ -9,24 +9,23 @@ u32 Scheduler::pick_cpu(const Thread& t) const {
     return static_cast<u32>(__builtin_ctzll(allowed));
 }
 
-int Scheduler::top_priority(const RunQueue& rq) {
-    for (int w = kPriorities / 64 - 1; w >= 0; --w)
-        if (rq.bitmap[w]) return w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
-    return -1;
-}
-
 void Scheduler::enqueue(RunQueue& rq, Thread& t, bool at_head) {
     RunList& list = rq.lists[t.priority_];
     if (at_head) list.push_front(t);
     else list.push_back(t);
     rq.bitmap[t.priority_ / 64] |= u64{1} << (t.priority_ % 64);
+    rq.summary |= u64{1} << (t.priority_ / 64);
     ++rq.ready;
 }
 
 void Scheduler::dequeue(RunQueue& rq, Thread& t) {
     RunList& list = rq.lists[t.priority_];
     list.remove(t);
-    if (list.empty()) rq.bitmap[t.priority_ / 64] &= ~(u64{1} << (t.priority_ % 64));
+    if (list.empty()) {
+        u64& word = rq.bitmap[t.priority_ / 64];
+        word &= ~(u64{1} << (t.priority_ % 64));
+        if (!word) rq.summary &= ~(u64{1} << (t.priority_ / 64));
+    }
     --rq.ready;
 }
 

@@ -22,6 +22,7 @@ class Scheduler {
     /// A Scheduler takes about 4 KiB per CPU: keep it in .bss, never on a stack.
     static constexpr u32 kMaxCpus = 16;
     static constexpr u32 kPriorities = Thread::kMaxPriority + 1;
+    static_assert(kPriorities == 4 * 64, "top_priority() takes the summary's 4 bits from a table");
 
     explicit Scheduler(u32 cpus) : cpus_(cpus < 1 ? 1 : cpus > kMaxCpus ? kMaxCpus : cpus) {}
     Scheduler(const Scheduler&) = delete;
@@ -51,6 +52,22 @@ class Scheduler {
     /// The current thread of `cpu` gives up the rest of its slice.
     void yield(u32 cpu);
 
+    /// May `next` (blocked, on no queue) take `cpu` the moment its current thread blocks,
+    /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`
+    /// is the one its affinity picks, and its priority is above every ready thread's (at
+    /// an equal one, the ready thread would go first). The IPC fastpath's test.
+    bool can_hand_over(const Thread& next, u32 cpu) const {
+        const RunQueue& rq = rq_[cpu];
+        return !rq.resched && pick_cpu(next) == cpu && static_cast<int>(next.priority_) > top_priority(rq);
+    }
+    /// The current thread of `cpu` has blocked (its caller set its state); `next`, for
+    /// which can_hand_over() held, runs there instead. No queue is touched.
+    void hand_over(u32 cpu, Thread& next) {
+        next.cpu_ = cpu;
+        next.state_ = ThreadState::Running;
+        rq_[cpu].current = &next;
+    }
+
     /// Number of Ready threads queued on `cpu`.
     u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
 
@@ -75,6 +92,7 @@ class Scheduler {
     struct RunQueue {
         RunList lists[kPriorities];
         u64 bitmap[kPriorities / 64] = {};
+        u64 summary = 0; ///< bit w: bitmap[w] is not zero
         Thread* current = nullptr;
         u32 ready = 0;
         bool resched = false;
@@ -85,8 +103,13 @@ class Scheduler {
     void place(Thread& t);
     void enqueue(RunQueue& rq, Thread& t, bool at_head);
     void dequeue(RunQueue& rq, Thread& t);
-    /// Highest priority with a ready thread, or -1.
-    static int top_priority(const RunQueue& rq);
+    /// Highest priority with a ready thread, or -1: the summary's top bit from a table,
+    /// then one count-leading-zeros; no scan.
+    static int top_priority(const RunQueue& rq) {
+        constexpr signed char kTopBit[16] = {-1, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+        int w = kTopBit[rq.summary];
+        return w < 0 ? -1 : w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
+    }
 
     RunQueue rq_[kMaxCpus];
     u32 cpus_;

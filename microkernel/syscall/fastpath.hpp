@@ -1,0 +1,28 @@
+// The IPC fastpath, after seL4's: Call and ReplyReceive in their common case (a message
+// that fits in registers, no capabilities, the partner waiting and able to run at once on
+// this CPU) carried out whole, without the syscall layer, the reaper or a run-queue
+// operation: the caller blocks and the partner simply becomes current. Every other case
+// falls to handle_syscall, which stays the reference semantics: the fastpath must leave
+// thread states, registers, queues and results exactly as the slowpath would (the host
+// test tests/unit/test_fastpath.cpp runs every case both ways and compares).
+#pragma once
+
+#include <microkernel/object/thread.hpp>
+#include <microkernel/sched/scheduler.hpp>
+
+namespace kernel {
+
+/// Call and ReplyReceive (`is_call` says which) on the fastpath; fastpath() decides.
+bool fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler);
+
+/// Try the system call in `caller`'s registers (the current thread of `cpu`) on the
+/// fastpath. True: done, and scheduler.current(cpu) is the thread to resume. False:
+/// nothing changed; call handle_syscall. (Inline: any other call pays two compares.)
+inline bool fastpath(Thread& caller, u32 cpu, Scheduler& scheduler) {
+    u64 nr = caller.reg(abi::kRegSyscall);
+    if (nr == static_cast<u64>(abi::Syscall::Call)) return fastpath_ipc(caller, true, cpu, scheduler);
+    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fastpath_ipc(caller, false, cpu, scheduler);
+    return false;
+}
+
+} // namespace kernel
