@@ -2,13 +2,6 @@
 
 namespace kernel {
 
-u32 Scheduler::pick_cpu(const Thread& t) const {
-    u64 allowed = t.affinity_ & cpu_mask();
-    if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;
-    // set_affinity guarantees at least one allowed CPU exists.
-    return static_cast<u32>(__builtin_ctzll(allowed));
-}
-
 void Scheduler::enqueue(RunQueue& rq, Thread& t, bool at_head) {
     RunList& list = rq.lists[t.priority_];
     if (at_head) list.push_front(t);

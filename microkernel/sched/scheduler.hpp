@@ -98,7 +98,13 @@ class Scheduler {
         bool resched = false;
     };
 
-    u32 pick_cpu(const Thread& t) const;
+    /// Where `t` is to run: where it was if its affinity allows, else the lowest CPU it
+    /// allows (set_affinity guarantees there is one).
+    u32 pick_cpu(const Thread& t) const {
+        u64 allowed = t.affinity_ & cpu_mask();
+        if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;
+        return static_cast<u32>(__builtin_ctzll(allowed));
+    }
     /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
     void place(Thread& t);
     void enqueue(RunQueue& rq, Thread& t, bool at_head);
@@ -106,7 +112,7 @@ class Scheduler {
     /// Highest priority with a ready thread, or -1: the summary's top bit from a table,
     /// then one count-leading-zeros; no scan.
     static int top_priority(const RunQueue& rq) {
-        constexpr signed char kTopBit[16] = {-1, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+        static constexpr signed char kTopBit[16] = {-1, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
         int w = kTopBit[rq.summary];
         return w < 0 ? -1 : w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
     }
