@@ -104,12 +104,14 @@ kernel::u32 console_irq_line();
 /// One byte received by the console, or -1 when none is waiting. Never blocks.
 int console_getc();
 
-/// Leave the kernel: restore `regs` and `fpu_area` and continue in user mode. The
-/// register file is sanitized on the way (user mode forced in the saved status, IP and
-/// SP canonical), so no value in it can enter kernel mode. The next trap or interrupt
-/// from user mode saves into the same two buffers, switches to this CPU's kernel stack
-/// and calls kernel::on_user_trap; nothing returns here.
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area);
+/// Leave the kernel: restore `regs` and `fpu_area` and continue in user mode. Unless
+/// `checked`, the register file is sanitized on the way (user mode forced in the saved
+/// status, IP and SP user addresses), so no value in it can enter kernel mode; `checked`
+/// says they are what the thread's own trap saved (which user mode could not have made
+/// unsafe) or what an earlier return sanitized, and skips that work. The next trap or
+/// interrupt from user mode saves into the same two buffers, switches to this CPU's
+/// kernel stack and calls kernel::on_user_trap; nothing returns here.
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked);
 
 } // namespace arch
 

@@ -70,7 +70,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
         g_kernel.active_root = as->root();
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
-    arch::return_to_user(t.register_file(), t.fpu_area());
+    arch::return_to_user(t.register_file(), t.fpu_area(), t.take_registers_checked());
 }
 
 } // namespace

@@ -137,14 +137,18 @@ void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     if (tag == 0) asm volatile("tlbi aside1, xzr\n dsb nsh\n isb" ::: "memory");
 }
 
-[[noreturn]] void arch::return_to_user(kernel::u64* regs, void* fpu_area) {
+[[noreturn]] void arch::return_to_user(kernel::u64* regs, void* fpu_area, bool checked) {
     using namespace arch::aarch64;
     // Sanitize in the file itself, so that what the kernel reports later is what ran.
     // Lower-half addresses have bits 63:48 clear (T0SZ = 16, no top-byte ignore); any
-    // other IP or SP becomes 0, so the first fetch or stack access faults in EL0.
-    regs[kRegSpsr] &= kSpsrUserMask;
-    if (regs[abi::kRegIp] >> 48) regs[abi::kRegIp] = 0;
-    if (regs[abi::kRegSp] >> 48) regs[abi::kRegSp] = 0;
+    // other IP or SP becomes 0, so the first fetch or stack access faults in EL0. What
+    // an exception from EL0 saved needs none of it (SPSR says EL0t, with only the flags
+    // EL0 can change; ELR was executing; SP_EL0 is used in EL0 only).
+    if (!checked) {
+        regs[kRegSpsr] &= kSpsrUserMask;
+        if (regs[abi::kRegIp] >> 48) regs[abi::kRegIp] = 0;
+        if (regs[abi::kRegSp] >> 48) regs[abi::kRegSp] = 0;
+    }
     aarch64_enter_user(regs, fpu_area);
 }
 

@@ -179,7 +179,7 @@ kernel::u32 asid_count() {
     return bits ? kernel::u32{1} << bits : 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area) {
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked) {
     using namespace riscv64;
     // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
     // an S-mode interrupt would be taken for a user trap.
@@ -187,8 +187,12 @@ kernel::u32 asid_count() {
     // A kernel address here could not reach S-mode (sret goes to U-mode, where kernel
     // pages fault), but the contract wants IP and SP to be user addresses: 0 makes the
     // thread fault in U-mode at once, and its handler sees what happened.
-    if (regs[abi::kRegIp] >= kUserEnd) regs[abi::kRegIp] = 0;
-    if (regs[abi::kRegSp] >= kUserEnd) regs[abi::kRegSp] = 0;
+    // (What the thread's own trap saved is left alone: sepc was executing, sp is used in
+    // U-mode only.)
+    if (!checked) {
+        if (regs[abi::kRegIp] >= kUserEnd) regs[abi::kRegIp] = 0;
+        if (regs[abi::kRegSp] >= kUserEnd) regs[abi::kRegSp] = 0;
+    }
     g_cpu.regs = regs;
     g_cpu.fpu = fpu_area;
     // The FP registers: reloaded unless they hold this area already (context.hpp).

@@ -96,12 +96,12 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
         trap.kind = TrapKind::Interrupt;
     } else if (is_spurious(vector)) {
         // Nothing happened (and no EOI is owed): resume the same thread.
-        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu);
+        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu, true);
     } else if (vector >= 32) {
         // A vector nothing is routed to: acknowledge it, lest it block the lower ones, and
         // resume. No panic: a misbehaving device must not bring the kernel down.
         lapic_eoi();
-        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu);
+        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu, true);
     } else if (vector == kPageFault) {
         trap.kind = TrapKind::PageFault;
         trap.address = read_cr2();

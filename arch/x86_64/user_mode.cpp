@@ -250,20 +250,25 @@ void deactivate_user_space() {
     g_active_pcid = 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area) {
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked) {
     // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
     // interrupt halfway through would find the entry buffers half switched.
     interrupts_disable();
-    if (reinterpret_cast<kernel::uptr>(fpu_area) % kFxsaveAlign)
-        kernel::panic("return_to_user: FPU area not 16-byte aligned");
     // Sanitize everything iretq, sysretq, wrfsbase/wrmsr and FXRSTOR would fault on in
-    // kernel mode, so that any bad value faults after the switch to CPL 3 instead.
-    if (regs[kRip] >= kUserEnd) regs[kRip] = kBadUserAddress;
-    if (regs[kRsp] >= kUserEnd) regs[kRsp] = kBadUserAddress;
-    regs[kRflags] = (regs[kRflags] & kUserFlags) | kForcedFlags;
-    if (!is_canonical(regs[kFsBase])) regs[kFsBase] = 0;
-    if (!is_canonical(regs[kGsBase])) regs[kGsBase] = 0;
-    store32(fpu_area, kFxMxcsr, load32(fpu_area, kFxMxcsr) & g_mxcsr_mask);
+    // kernel mode, so that any bad value faults after the switch to CPL 3 instead. What
+    // the thread's own trap saved needs none of it: syscall's RIP and every trap's RIP
+    // were executing, CPL 3 cannot set privileged RFLAGS bits, a non-canonical FS/GS
+    // base or reserved MXCSR bits (FXSAVE wrote the area), and RSP is used in user mode only.
+    if (!checked) {
+        if (reinterpret_cast<kernel::uptr>(fpu_area) % kFxsaveAlign)
+            kernel::panic("return_to_user: FPU area not 16-byte aligned");
+        if (regs[kRip] >= kUserEnd) regs[kRip] = kBadUserAddress;
+        if (regs[kRsp] >= kUserEnd) regs[kRsp] = kBadUserAddress;
+        regs[kRflags] = (regs[kRflags] & kUserFlags) | kForcedFlags;
+        if (!is_canonical(regs[kFsBase])) regs[kFsBase] = 0;
+        if (!is_canonical(regs[kGsBase])) regs[kGsBase] = 0;
+        store32(fpu_area, kFxMxcsr, load32(fpu_area, kFxMxcsr) & g_mxcsr_mask);
+    }
     x86_64_user_regs = regs;
     x86_64_user_fpu = fpu_area;
     x86_64_enter_user(regs, fpu_area);

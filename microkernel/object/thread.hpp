@@ -51,10 +51,26 @@ class Thread : public KernelObject {
 
     /// The portable register file (abi::Reg names the first few words).
     u64 reg(u32 index) const { return regs_[index]; }
-    /// The whole register file and the FPU/SIMD area, for the arch's entry and exit.
+    /// The whole register file and the FPU/SIMD area, for the arch's entry and exit. A
+    /// write through register_file() must be followed by registers_written().
     u64* register_file() { return regs_; }
     void* fpu_area() { return fpu_; }
-    void set_reg(u32 index, u64 value) { regs_[index] = value; }
+    void set_reg(u32 index, u64 value) {
+        regs_[index] = value;
+        // The registers the arch must check before they reach the CPU: IP, SP and its own
+        // (status, TLS...). The syscall words in between are the thread's business.
+        if (index < abi::kRegSyscall || index >= abi::kRegArchFirst) registers_written();
+    }
+    /// The kernel wrote registers the arch must check on the way out.
+    void registers_written() { regs_checked_ = false; }
+    /// Are the registers as the thread's own last trap saved them, or as the arch last
+    /// checked them? (arch::return_to_user skips its checks then.) They count as checked
+    /// from now on.
+    bool take_registers_checked() {
+        bool was = regs_checked_;
+        regs_checked_ = true;
+        return was;
+    }
     /// Registers [first, first + count) must lie inside the file.
     static Result<void> check_register_range(u64 first, u64 count);
 
@@ -161,6 +177,7 @@ class Thread : public KernelObject {
     void reply_lost(Scheduler& scheduler);
 
     u64 regs_[abi::kRegCount] = {};
+    bool regs_checked_ = false; ///< see take_registers_checked (a new thread's are not)
     alignas(64) u8 fpu_[kFpuAreaBytes] = {};
     ThreadState state_ = ThreadState::Created;
     u32 priority_ = kDefaultPriority;

@@ -330,3 +330,21 @@ TEST_CASE("syscall: an Invoke longer than any message is refused before the meth
     // the same call with a proper length works
     CHECK(s.invoke(kCs, abi::CapSpaceMethod::Identify, {kUt}) == 0);
 }
+
+TEST_CASE("syscall: registers the kernel writes are checked on the way out; what the thread's own trap saved is not") {
+    Sys w;
+    Thread& t = w.thread(10);
+    CHECK_FALSE(t.take_registers_checked()); // a new thread's registers were never checked
+    CHECK(t.take_registers_checked());       // (returned once: checked since)
+    // IP, SP and the arch's own registers written by WriteRegisters: checked again
+    for (u64 reg : {u64{abi::kRegIp}, u64{abi::kRegSp}, u64{abi::kRegArchFirst}, u64{abi::kRegCount - 1}}) {
+        REQUIRE(w.invoke(10, TM::WriteRegisters, {reg, 1, 0xffff'8000'0000'0000}) == 0);
+        CHECK_FALSE(t.take_registers_checked());
+        CHECK(t.take_registers_checked());
+    }
+    // the syscall words (a message, a result) need no check
+    REQUIRE(w.invoke(10, TM::WriteRegisters, {abi::kRegSyscall, 8, 1, 2, 3, 4, 5, 6, 7, 8}) == 0);
+    t.set_mr(0, 5);
+    t.set_result(Error::InvalidArgument);
+    CHECK(t.take_registers_checked());
+}
