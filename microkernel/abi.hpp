@@ -141,6 +141,9 @@ enum class ThreadMethod : u64 {
     SetTimeout = 10,   ///< kControl: (deadline: Machine.ReadClock's nanoseconds; 0: none) the
                        ///< thread's Receive / ReplyReceive gives up then with ETIMEDOUT
                        ///< (checked at each timer tick); a deadline fires once, then is gone
+    CopyFpu = 11,      ///< kControl: (source thread slot, kRead; or kNoSlot) the thread's FP/SIMD
+                       ///< state becomes a copy of the source's (clone, fork), or the reset state
+                       ///< (execve)
 };
 enum class SemaphoreMethod : u64 {
     Signal = 1,  ///< kWrite

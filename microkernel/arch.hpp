@@ -62,7 +62,8 @@ void trigger_undefined_instruction();
 /// A fresh register file for a thread that starts at `ip` with stack pointer `sp` in
 /// user mode: everything else zero, status/flags the arch's user-mode defaults.
 void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp);
-/// A fresh FPU/SIMD area (the arch's reset state).
+/// A fresh FPU/SIMD area (the arch's reset state), given to a thread at its first use
+/// of the FP/SIMD registers (see fpu_switch).
 void init_fpu_area(void* fpu_area);
 /// Fill a new, zeroed user root table so that the kernel stays mapped while it is
 /// active: x86_64 and riscv64 copy the kernel half of the kernel's root; aarch64 has
@@ -104,14 +105,24 @@ kernel::u32 console_irq_line();
 /// One byte received by the console, or -1 when none is waiting. Never blocks.
 int console_getc();
 
-/// Leave the kernel: restore `regs` and `fpu_area` and continue in user mode. Unless
+/// Lazy FPU. The CPU's FP/SIMD registers belong to one thread at a time, its FPU owner
+/// (kernel::Scheduler::fpu_owner), whether it runs or not; the kernel itself never uses
+/// them. A thread resumed without `fpu_live` (return_to_user) traps at its first FP/SIMD
+/// instruction (TrapKind::FpuUnavailable); the kernel then calls fpu_switch and resumes
+/// it to run that instruction again. Threads that never touch FP cost nothing.
+/// Save the registers into `from` (null: they are nobody's) and load them from `to`.
+void fpu_switch(void* from, void* to);
+
+/// Leave the kernel: restore `regs` and continue in user mode, with the FP/SIMD
+/// registers usable if `fpu_live` (they hold `fpu_area`, the thread's: it is the owner),
+/// else trapping at first use (see fpu_switch). Unless
 /// `checked`, the register file is sanitized on the way (user mode forced in the saved
 /// status, IP and SP user addresses), so no value in it can enter kernel mode; `checked`
 /// says they are what the thread's own trap saved (which user mode could not have made
 /// unsafe) or what an earlier return sanitized, and skips that work. The next trap or
 /// interrupt from user mode saves into the same two buffers, switches to this CPU's
 /// kernel stack and calls kernel::on_user_trap; nothing returns here.
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked);
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked, bool fpu_live);
 
 } // namespace arch
 
@@ -135,6 +146,7 @@ enum class TrapKind : u8 {
     IllegalInstruction, ///< undefined, privileged or malformed instruction
     Interrupt,          ///< a device interrupt (the arch has handled it, e.g. on_timer_tick)
     OtherFault,         ///< alignment, breakpoint, arithmetic...: `code` is the arch's cause
+    FpuUnavailable,     ///< an FP/SIMD instruction of a thread resumed without `fpu_live`
 };
 
 struct UserTrap {

@@ -224,7 +224,6 @@ Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelSt
     // argc = 0, argv = envp = auxv = empty: the zeroed words at the stack pointer.
     arch::init_user_registers(thread.register_file(), image->entry(), abi::root::kStackTop - 64);
     thread.registers_written();
-    arch::init_fpu_area(thread.fpu_area());
     thread.mark_root_task();
     TRY(thread.resume(k.scheduler));
     give_all_memory(k, b, *root_info);

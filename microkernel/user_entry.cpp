@@ -21,6 +21,7 @@ const char* fault_name(TrapKind k) {
     case TrapKind::PageFault: return "page fault";
     case TrapKind::IllegalInstruction: return "illegal instruction";
     case TrapKind::OtherFault: return "fault";
+    case TrapKind::FpuUnavailable:
     case TrapKind::Syscall:
     case TrapKind::Interrupt: break;
     }
@@ -32,6 +33,7 @@ abi::FaultKind fault_kind(TrapKind k) {
     case TrapKind::PageFault: return abi::FaultKind::PageFault;
     case TrapKind::IllegalInstruction: return abi::FaultKind::IllegalInstruction;
     case TrapKind::OtherFault:
+    case TrapKind::FpuUnavailable:
     case TrapKind::Syscall:
     case TrapKind::Interrupt: break;
     }
@@ -70,7 +72,8 @@ void handle_fault(Thread& t, const UserTrap& trap) {
         g_kernel.active_root = as->root();
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
-    arch::return_to_user(t.register_file(), t.fpu_area(), t.take_registers_checked());
+    bool fpu_live = g_kernel.scheduler.fpu_owner(kCpu) == &t;
+    arch::return_to_user(t.register_file(), t.fpu_area(), t.take_registers_checked(), fpu_live);
 }
 
 } // namespace
@@ -116,13 +119,29 @@ void handle_fault(Thread& t, const UserTrap& trap) {
         }
         if (fastpath(*t, kCpu, g_kernel.scheduler)) resume(*g_kernel.scheduler.current(kCpu));
         SyscallContext ctx{*t, kCpu, g_kernel.scheduler, g_kernel.reaper,
-                           PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr}};
+                           PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
+                           [](void* area) { arch::fpu_switch(area, area); }};
         handle_syscall(ctx);
         break;
     }
     case TrapKind::Interrupt:
         ++g_kernel.user_interrupts; // the arch already handled the device
         break;
+    case TrapKind::FpuUnavailable: {
+        // The thread's first FP/SIMD instruction since the registers went to another:
+        // they become its own, and the instruction runs again. (Already the owner: the
+        // instruction was illegal for another reason.)
+        Scheduler& s = g_kernel.scheduler;
+        Thread* owner = s.fpu_owner(kCpu);
+        if (owner == t) {
+            handle_fault(*t, UserTrap{TrapKind::IllegalInstruction, 0, false, false, trap.code});
+            break;
+        }
+        if (t->first_fpu_use()) arch::init_fpu_area(t->fpu_area()); // (x86_64's is not all zero)
+        arch::fpu_switch(owner ? owner->fpu_area() : nullptr, t->fpu_area());
+        s.set_fpu_owner(kCpu, t);
+        break;
+    }
     case TrapKind::PageFault:
     case TrapKind::IllegalInstruction:
     case TrapKind::OtherFault:

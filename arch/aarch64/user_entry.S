@@ -7,11 +7,11 @@
 //   (aarch64_kernel_stack_top, boot.S). While EL0 runs, nothing of the kernel is on that
 //   stack: enter_user leaves SP_EL1 exactly at its top, so an exception from EL0 finds
 //   an empty stack and every entry starts afresh there.
-// - aarch64_user_regs / aarch64_user_fpu name the register file and FPU area that the
-//   last enter_user restored; the next entry saves into the same two buffers.
-// - The kernel never touches FP/SIMD registers (-mgeneral-regs-only) and only arch code
-//   writes an FPU area (init_fpu_area forgets aarch64_user_fpu if it names that area), so
-//   while aarch64_user_fpu names an area, the registers hold exactly what it holds.
+// - aarch64_user_regs names the register file that the last enter_user restored; the
+//   next entry saves into it.
+// - FP/SIMD is switched lazily (arch::fpu_switch): neither crossing saves or loads it.
+//   The kernel's C++ never touches it (-mgeneral-regs-only), so the registers keep the
+//   FPU owner's values while anyone else runs, with EL0 access trapped (CPACR_EL1.FPEN).
 // - Taking an exception masks D, A, I and F, so the entry path runs with everything
 //   masked until the kernel chooses to idle; enter_user masks them again itself, since
 //   an IRQ between writing ELR/SPSR and eret would overwrite them.
@@ -27,45 +27,16 @@
 
 .section .text
 
-// [[noreturn]] void aarch64_enter_user(u64* regs (x0), void* fpu (x1))
-// Both already sanitized by arch::return_to_user (SPSR says EL0t, IRQs unmasked; ELR and
-// SP are lower-half addresses), so the eret below can only land in EL0.
+// [[noreturn]] void aarch64_enter_user(u64* regs (x0))
+// Sanitized by arch::return_to_user, or as an exception from EL0 saved them (SPSR says
+// EL0t, IRQs unmasked; ELR and SP lower-half addresses), so the eret can only land in EL0.
 .globl aarch64_enter_user
 .type aarch64_enter_user, %function
 aarch64_enter_user:
     msr daifset, #0xf
     adrp x2, aarch64_user_regs
     str x0, [x2, :lo12:aarch64_user_regs]
-    adrp x2, aarch64_user_fpu
-    ldr x3, [x2, :lo12:aarch64_user_fpu]
-    cmp x3, x1
-    b.eq 1f                                     // back to the thread that trapped: its
-    str x1, [x2, :lo12:aarch64_user_fpu]        // FP state is still in the registers
-
-    // FP/SIMD: CPACR_EL1.FPEN lets EL1 touch it (user_mode_init); the kernel's own C++
-    // is built -mgeneral-regs-only, so these are the only FP instructions it runs.
-    ldp q0, q1, [x1, #0]
-    ldp q2, q3, [x1, #32]
-    ldp q4, q5, [x1, #64]
-    ldp q6, q7, [x1, #96]
-    ldp q8, q9, [x1, #128]
-    ldp q10, q11, [x1, #160]
-    ldp q12, q13, [x1, #192]
-    ldp q14, q15, [x1, #224]
-    ldp q16, q17, [x1, #256]
-    ldp q18, q19, [x1, #288]
-    ldp q20, q21, [x1, #320]
-    ldp q22, q23, [x1, #352]
-    ldp q24, q25, [x1, #384]
-    ldp q26, q27, [x1, #416]
-    ldp q28, q29, [x1, #448]
-    ldp q30, q31, [x1, #480]
-    ldr x2, [x1, #AARCH64_FPU_FPSR]            // (ldp reaches only 504)
-    ldr x3, [x1, #AARCH64_FPU_FPCR]
-    msr fpsr, x2
-    msr fpcr, x3
-
-1:  ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
+    ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
     msr elr_el1, x2
     msr sp_el0, x3
     ldp x2, x3, [x0, #REG(AARCH64_REG_SPSR)]    // spsr, TPIDR_EL0
@@ -134,33 +105,60 @@ aarch64_user_entry:
     mrs x3, tpidr_el0
     stp x2, x3, [x1, #REG(AARCH64_REG_SPSR)]
 
-    adrp x1, aarch64_user_fpu
-    ldr x1, [x1, :lo12:aarch64_user_fpu]
-    stp q0, q1, [x1, #0]
-    stp q2, q3, [x1, #32]
-    stp q4, q5, [x1, #64]
-    stp q6, q7, [x1, #96]
-    stp q8, q9, [x1, #128]
-    stp q10, q11, [x1, #160]
-    stp q12, q13, [x1, #192]
-    stp q14, q15, [x1, #224]
-    stp q16, q17, [x1, #256]
-    stp q18, q19, [x1, #288]
-    stp q20, q21, [x1, #320]
-    stp q22, q23, [x1, #352]
-    stp q24, q25, [x1, #384]
-    stp q26, q27, [x1, #416]
-    stp q28, q29, [x1, #448]
-    stp q30, q31, [x1, #480]
-    mrs x2, fpsr
-    mrs x3, fpcr
-    str x2, [x1, #AARCH64_FPU_FPSR]            // (stp reaches only 504)
-    str x3, [x1, #AARCH64_FPU_FPCR]
-
     mov x29, xzr                                // the outermost frame, for debuggers
     mov x30, xzr
     bl aarch64_user_trap                        // (kind), [[noreturn]]
     brk #0x1                                    // it did return: stop here, not in EL0
 .size aarch64_user_entry, . - aarch64_user_entry
+
+// void aarch64_fpu_switch(void* from (x0, or null), void* to (x1)): the lazy FPU's
+// switch (arch::fpu_switch). q0-q31, FPSR and FPCR into `from`, then out of `to`. EL1 may
+// use FP/SIMD whatever CPACR_EL1.FPEN says of EL0; the kernel's C++ never does.
+.globl aarch64_fpu_switch
+.type aarch64_fpu_switch, %function
+aarch64_fpu_switch:
+    cbz x0, 1f
+    stp q0, q1, [x0, #0]
+    stp q2, q3, [x0, #32]
+    stp q4, q5, [x0, #64]
+    stp q6, q7, [x0, #96]
+    stp q8, q9, [x0, #128]
+    stp q10, q11, [x0, #160]
+    stp q12, q13, [x0, #192]
+    stp q14, q15, [x0, #224]
+    stp q16, q17, [x0, #256]
+    stp q18, q19, [x0, #288]
+    stp q20, q21, [x0, #320]
+    stp q22, q23, [x0, #352]
+    stp q24, q25, [x0, #384]
+    stp q26, q27, [x0, #416]
+    stp q28, q29, [x0, #448]
+    stp q30, q31, [x0, #480]
+    mrs x2, fpsr
+    mrs x3, fpcr
+    str x2, [x0, #AARCH64_FPU_FPSR]            // (stp reaches only 504)
+    str x3, [x0, #AARCH64_FPU_FPCR]
+1:  ldp q0, q1, [x1, #0]
+    ldp q2, q3, [x1, #32]
+    ldp q4, q5, [x1, #64]
+    ldp q6, q7, [x1, #96]
+    ldp q8, q9, [x1, #128]
+    ldp q10, q11, [x1, #160]
+    ldp q12, q13, [x1, #192]
+    ldp q14, q15, [x1, #224]
+    ldp q16, q17, [x1, #256]
+    ldp q18, q19, [x1, #288]
+    ldp q20, q21, [x1, #320]
+    ldp q22, q23, [x1, #352]
+    ldp q24, q25, [x1, #384]
+    ldp q26, q27, [x1, #416]
+    ldp q28, q29, [x1, #448]
+    ldp q30, q31, [x1, #480]
+    ldr x2, [x1, #AARCH64_FPU_FPSR]
+    ldr x3, [x1, #AARCH64_FPU_FPCR]
+    msr fpsr, x2
+    msr fpcr, x3
+    ret
+.size aarch64_fpu_switch, . - aarch64_fpu_switch
 
 .section .note.GNU-stack, "", %progbits

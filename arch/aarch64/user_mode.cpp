@@ -6,11 +6,12 @@
 #include <arch/context.hpp>
 
 extern "C" {
-// user_entry.S: restore `regs` and `fpu` (already sanitized) and eret to EL0.
-[[noreturn]] void aarch64_enter_user(kernel::u64* regs, void* fpu);
+// user_entry.S: restore `regs` (already sanitized) and eret to EL0.
+[[noreturn]] void aarch64_enter_user(kernel::u64* regs);
 // Where the next entry from EL0 saves the thread (written by aarch64_enter_user).
 kernel::u64* aarch64_user_regs = nullptr;
-void* aarch64_user_fpu = nullptr;
+// The lazy FPU's save and load (arch::fpu_switch).
+void aarch64_fpu_switch(void* from, void* to);
 }
 
 namespace arch::aarch64 {
@@ -25,7 +26,10 @@ using kernel::UserTrap;
 // WriteRegisters call put in the file.
 constexpr u64 kSpsrUserMask = u64{0xf} << 28;
 
-constexpr u64 kCpacrFpenAll = u64{3} << 20; ///< FP/SIMD at EL0 and EL1 without trapping
+constexpr u64 kCpacrFpen = u64{3} << 20;    ///< CPACR_EL1.FPEN: which ELs FP/SIMD traps at
+constexpr u64 kCpacrFpenAll = u64{3} << 20; ///< FPEN: at neither EL
+constexpr u64 kCpacrFpenEl1 = u64{1} << 20; ///< FPEN: at EL0 only (the lazy FPU's trap)
+constexpr u64 kEcFpAccess = 0x07;           ///< ESR_EL1.EC of an FP/SIMD access FPEN trapped
 constexpr u64 kTcrEpd0 = u64{1} << 7;       ///< no table walks for TTBR0 (boot.S sets it)
 constexpr u64 kTcrAs = u64{1} << 36;        ///< 16-bit ASIDs (boot.S sets it if it can)
 constexpr u64 kCntkctlEl0Vcten = u64{1} << 1; ///< EL0 may read CNTVCT_EL0 (and CNTFRQ)
@@ -67,6 +71,9 @@ UserTrap decode_sync(u64 esr) {
         // WnR; cache maintenance (CM, bit 8) reports WnR = 1 but writes nothing.
         trap.write = ec == 0x24 && ((esr >> 6) & 1) && !((esr >> 8) & 1);
         break;
+    case kEcFpAccess: // FP/SIMD with CPACR_EL1.FPEN trapping EL0: the lazy FPU's trap
+        trap.kind = TrapKind::FpuUnavailable;
+        break;
     case 0x00: // unknown reason: undefined instructions and EL1-only system registers
     case 0x0e: // illegal execution state
     case 0x18: // trapped MSR/MRS/system instruction (DAIF, cache maintenance at EL0)
@@ -81,9 +88,9 @@ UserTrap decode_sync(u64 esr) {
 } // namespace
 
 void user_mode_init() {
-    // FP/SIMD on for both ELs: EL0 programs use it freely, and EL1 runs only the save
-    // and restore in user_entry.S (its C++ is -mgeneral-regs-only).
-    AARCH64_WRITE_SYSREG(cpacr_el1, AARCH64_READ_SYSREG(cpacr_el1) | kCpacrFpenAll);
+    // FP/SIMD at EL1 (only aarch64_fpu_switch uses it: the C++ is -mgeneral-regs-only);
+    // at EL0 it traps until a thread owns the registers (the lazy FPU, return_to_user).
+    AARCH64_WRITE_SYSREG(cpacr_el1, (AARCH64_READ_SYSREG(cpacr_el1) & ~kCpacrFpen) | kCpacrFpenEl1);
     // boot.S chose the ASID width (from ID_AA64MMFR0_EL1.ASIDBits) before the MMU went
     // on; TCR says which.
     g_asid_bits = AARCH64_READ_SYSREG(tcr_el1) & kTcrAs ? 16 : 8;
@@ -109,8 +116,6 @@ void arch::init_fpu_area(void* fpu_area) {
     // Zero is the reset state: all registers 0, FPCR round-to-nearest with no traps.
     auto* p = static_cast<volatile kernel::u8*>(fpu_area);
     for (kernel::usize i = 0; i < aarch64::kFpuBytes; ++i) p[i] = 0;
-    // The registers no longer match it: the next aarch64_enter_user must load it.
-    if (aarch64_user_fpu == fpu_area) aarch64_user_fpu = nullptr;
 }
 
 void arch::prepare_user_root(kernel::PhysAddr, kernel::PhysWindow) {
@@ -137,7 +142,14 @@ void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     if (tag == 0) asm volatile("tlbi aside1, xzr\n dsb nsh\n isb" ::: "memory");
 }
 
-[[noreturn]] void arch::return_to_user(kernel::u64* regs, void* fpu_area, bool checked) {
+namespace {
+/// EL0 may use FP/SIMD (CPACR_EL1.FPEN), as last written: written only when it changes.
+bool g_fpu_live = false;
+} // namespace
+
+void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
+
+[[noreturn]] void arch::return_to_user(kernel::u64* regs, void*, bool checked, bool fpu_live) {
     using namespace arch::aarch64;
     // Sanitize in the file itself, so that what the kernel reports later is what ran.
     // Lower-half addresses have bits 63:48 clear (T0SZ = 16, no top-byte ignore); any
@@ -149,7 +161,12 @@ void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
         if (regs[abi::kRegIp] >> 48) regs[abi::kRegIp] = 0;
         if (regs[abi::kRegSp] >> 48) regs[abi::kRegSp] = 0;
     }
-    aarch64_enter_user(regs, fpu_area);
+    if (fpu_live != g_fpu_live) { // (the eret synchronizes: no isb needed for EL0)
+        u64 cpacr = AARCH64_READ_SYSREG(cpacr_el1) & ~kCpacrFpen;
+        AARCH64_WRITE_SYSREG(cpacr_el1, cpacr | (fpu_live ? kCpacrFpenAll : kCpacrFpenEl1));
+        g_fpu_live = fpu_live;
+    }
+    aarch64_enter_user(regs);
 }
 
 // Called by aarch64_user_entry (user_entry.S) on the empty kernel stack, IRQs masked,

@@ -9,10 +9,7 @@
 
 #define CPU_KERNEL_SP 0   /* top of this CPU's kernel stack: each user entry starts there */
 #define CPU_REGS 8        /* register file the next user entry saves into */
-#define CPU_FPU 16        /* FPU area of that thread: f0..f31 and fcsr go there if dirty */
-#define CPU_SCRATCH 24    /* t0 of the user, parked while t0 is the base register */
-#define CPU_FPU_LOADED 32 /* FPU area whose contents the FP registers hold, or 0 */
-#define CPU_FPU_TAG 40    /* its load tag (context.hpp, "FPU") */
+#define CPU_SCRATCH 16    /* t0 of the user, parked while t0 is the base register */
 
 #ifndef __ASSEMBLER__
 
@@ -24,17 +21,11 @@ namespace arch::riscv64 {
 struct CpuLocal {
     char* kernel_sp;
     kernel::u64* regs;
-    void* fpu;
     kernel::u64 scratch;
-    void* fpu_loaded;
-    kernel::u64 fpu_tag;
 };
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
-static_assert(offsetof(CpuLocal, fpu) == CPU_FPU);
 static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH);
-static_assert(offsetof(CpuLocal, fpu_loaded) == CPU_FPU_LOADED);
-static_assert(offsetof(CpuLocal, fpu_tag) == CPU_FPU_TAG);
 
 /// One CPU for now (the boot hart); an array indexed by hart when SMP comes.
 extern CpuLocal g_cpu;

@@ -88,30 +88,9 @@ from_user:
     sd      t1, T0_SLOT(t0)
     csrr    t1, sepc
     sd      t1, IP_SLOT(t0)
-    // The FP registers go to the thread's FPU area only if user mode dirtied them since
-    // they were last loaded or saved (sstatus.FS = Dirty); otherwise the area already
-    // holds them (context.hpp, "FPU"). Either way the registers now match that area.
-    csrr    t1, sstatus
-    li      t2, SSTATUS_FS
-    and     t1, t1, t2
-    bne     t1, t2, 1f
-    ld      t2, CPU_FPU(sp)
-    .option push
-    .option arch, +d            // the kernel is built without F/D: only here and in fpu_load
-    .irp    n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-    fsd     f\n, \n * 8(t2)
-    .endr
-    frcsr   t1
-    .option pop
-    sd      t1, RISCV64_FPU_FCSR(t2)
-    li      t1, 1
-    sd      t1, RISCV64_FPU_SAVED(t2)
-    ld      t1, CPU_FPU_TAG(sp)
-    addi    t1, t1, 1
-    sd      t1, CPU_FPU_TAG(sp)
-    sd      t1, RISCV64_FPU_TAG(t2)
-    sd      t2, CPU_FPU_LOADED(sp)
-1:  // The kernel runs with FS = Off, as since boot (entry.S); the registers keep their
+    // The FP registers are not saved: they belong to the lazy FPU's owner, whoever runs
+    // (arch::fpu_switch).
+    // The kernel runs with FS = Off, as since boot (entry.S); the registers keep their
     // values meanwhile.
     li      t1, SSTATUS_FS
     csrc    sstatus, t1
@@ -124,6 +103,20 @@ from_user:
     csrr    a1, stval
     call    riscv64_user_trap   // [[noreturn]]
     ebreak                      // a return would be a kernel bug: trap loudly
+
+// void riscv64_fpu_save(void* area): f0..f31 and fcsr into a thread's FPU area.
+// The caller has set sstatus.FS (not Off) so that these instructions do not trap.
+    .globl riscv64_fpu_save
+riscv64_fpu_save:
+    .option push
+    .option arch, +d            // the kernel is built without F/D: only here and in fpu_load
+    .irp    n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    fsd     f\n, \n * 8(a0)
+    .endr
+    frcsr   t0
+    .option pop
+    sd      t0, RISCV64_FPU_FCSR(a0)
+    ret
 
 // void riscv64_fpu_load(const void* area): f0..f31 and fcsr from a thread's FPU area.
 // The caller has set sstatus.FS (not Off) so that these instructions do not trap.

@@ -12,7 +12,7 @@ namespace arch::riscv64 {
 
 // The boot stack is the kernel stack of CPU 0: kernel::main runs on it until the first
 // return_to_user abandons its frames, and every user entry starts again at its top.
-constinit CpuLocal g_cpu{boot_stack_top, nullptr, nullptr, 0, nullptr, 0};
+constinit CpuLocal g_cpu{boot_stack_top, nullptr, 0};
 
 namespace {
 
@@ -22,7 +22,6 @@ constexpr u64 kSstatusSpie = u64{1} << 5;  ///< SIE after sret (irrelevant in U-
 constexpr u64 kSstatusSpp = u64{1} << 8;   ///< sret goes to S-mode when set
 constexpr u64 kSstatusVs = u64{3} << 9;    ///< vector state; 0 = Off, V instructions trap
 constexpr u64 kSstatusFs = u64{3} << 13;   ///< FPU state: Off, Initial, Clean, Dirty
-constexpr u64 kSstatusFsInitial = u64{1} << 13;
 constexpr u64 kSstatusFsClean = u64{2} << 13;
 constexpr u64 kSstatusSum = u64{1} << 18;  ///< S-mode may touch U pages
 constexpr u64 kSstatusMxr = u64{1} << 19;  ///< loads from execute-only pages
@@ -64,6 +63,12 @@ void remember_kernel_root(kernel::PhysAddr root) { g_kernel_root = root; }
 
 extern "C" [[noreturn]] void riscv64_enter_user(u64* regs, CpuLocal* cpu);
 extern "C" void riscv64_fpu_load(const void* area);
+extern "C" void riscv64_fpu_save(void* area);
+
+namespace {
+/// The thread return_to_user last resumed owns the FP registers (it runs with FS on).
+bool g_fpu_live = false;
+} // namespace
 
 // Runs on the top of the kernel stack with interrupts masked and the user's registers in
 // g_cpu.regs. Turns scause/stval into the portable UserTrap.
@@ -100,7 +105,10 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
         trap.exec = code == kExcInstructionPageFault;
         break;
     case kExcIllegalInstruction:
-        trap.kind = kernel::TrapKind::IllegalInstruction;
+        // With FS = Off any FP instruction is illegal: a thread that does not own the FP
+        // registers may have wanted them (the lazy FPU). Given them, it runs the
+        // instruction again, which traps as illegal once more if it really is.
+        trap.kind = g_fpu_live ? kernel::TrapKind::IllegalInstruction : kernel::TrapKind::FpuUnavailable;
         break;
     default: break; // OtherFault: misaligned, access fault, breakpoint...
     }
@@ -118,11 +126,17 @@ void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp) {
     regs[abi::kRegSp] = sp;
 }
 
-// The reset state is all zero: f0..f31 = +0.0, fcsr = 0 (round to nearest, no flags),
-// never saved, tag 0 (context.hpp, "FPU").
+// The reset state is all zero: f0..f31 = +0.0, fcsr = 0 (round to nearest, no flags).
 void init_fpu_area(void* fpu_area) {
     auto* area = static_cast<kernel::u64*>(fpu_area);
-    for (unsigned i = 0; i * 8 < RISCV64_FPU_TAG + 8; ++i) area[i] = 0;
+    for (unsigned i = 0; i * 8 < RISCV64_FPU_FCSR + 8; ++i) area[i] = 0;
+}
+
+void fpu_switch(void* from, void* to) {
+    using namespace riscv64;
+    csr_set<Csr::sstatus>(kSstatusFs); // (FP instructions trap in S-mode too while FS is Off)
+    if (from) riscv64_fpu_save(from);
+    riscv64_fpu_load(to);
 }
 
 // The upper half (root entries 256..511: direct map and kernel image) points at the
@@ -179,7 +193,7 @@ kernel::u32 asid_count() {
     return bits ? kernel::u32{1} << bits : 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked) {
+[[noreturn]] void return_to_user(kernel::u64* regs, void*, bool checked, bool fpu_live) {
     using namespace riscv64;
     // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
     // an S-mode interrupt would be taken for a user trap.
@@ -194,24 +208,14 @@ kernel::u32 asid_count() {
         if (regs[abi::kRegSp] >= kUserEnd) regs[abi::kRegSp] = 0;
     }
     g_cpu.regs = regs;
-    g_cpu.fpu = fpu_area;
-    // The FP registers: reloaded unless they hold this area already (context.hpp).
-    auto* area = static_cast<u64*>(fpu_area);
-    u64& tag = area[RISCV64_FPU_TAG / 8];
-    if (g_cpu.fpu_loaded != fpu_area || tag != g_cpu.fpu_tag) {
-        csr_set<Csr::sstatus>(kSstatusFs); // FS = Dirty for now: fld traps while Off
-        riscv64_fpu_load(area);
-        tag = ++g_cpu.fpu_tag;
-        g_cpu.fpu_loaded = fpu_area;
-    }
+    g_fpu_live = fpu_live;
     // sret to U-mode (SPP = 0); SPIE = 1 leaves SIE set after sret, harmless in U-mode
     // (S interrupts are always taken there) and cleared again by the next trap; FS =
-    // Initial or Clean, so the next entry saves the FP registers only if the thread
-    // writes one; VS = Off; SUM = MXR = 0 so the kernel cannot touch user pages by
-    // accident.
+    // Clean for the FPU's owner, Off for anyone else (the lazy FPU's trap); VS = Off;
+    // SUM = MXR = 0 so the kernel cannot touch user pages by accident.
     u64 status = csr_read<Csr::sstatus>();
     status &= ~(kSstatusSie | kSstatusSpp | kSstatusVs | kSstatusFs | kSstatusSum | kSstatusMxr);
-    status |= kSstatusSpie | (area[RISCV64_FPU_SAVED / 8] ? kSstatusFsClean : kSstatusFsInitial);
+    status |= kSstatusSpie | (fpu_live ? kSstatusFsClean : 0);
     csr_write<Csr::sstatus>(status);
     riscv64_enter_user(regs, &g_cpu);
 }

@@ -27,7 +27,7 @@ constexpr const char* kExceptionNames[32] = {
     "VMM communication exception", "security exception", "reserved exception",
 };
 
-constexpr u8 kNmi = 2, kInvalidOpcode = 6, kDoubleFault = 8, kPageFault = 14, kMachineCheck = 18;
+constexpr u8 kNmi = 2, kInvalidOpcode = 6, kDeviceNotAvailable = 7, kDoubleFault = 8, kPageFault = 14, kMachineCheck = 18;
 
 // Page-fault error code bits (SDM vol. 3, 4.7).
 constexpr u64 kPfPresent = 1 << 0;
@@ -96,17 +96,19 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
         trap.kind = TrapKind::Interrupt;
     } else if (is_spurious(vector)) {
         // Nothing happened (and no EOI is owed): resume the same thread.
-        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu, true);
+        arch::x86_64::resume_interrupted();
     } else if (vector >= 32) {
         // A vector nothing is routed to: acknowledge it, lest it block the lower ones, and
         // resume. No panic: a misbehaving device must not bring the kernel down.
         lapic_eoi();
-        arch::return_to_user(x86_64_user_regs, x86_64_user_fpu, true);
+        arch::x86_64::resume_interrupted();
     } else if (vector == kPageFault) {
         trap.kind = TrapKind::PageFault;
         trap.address = read_cr2();
         trap.write = (error & kPfWrite) != 0;
         trap.exec = (error & kPfInstruction) != 0;
+    } else if (vector == kDeviceNotAvailable) {
+        trap.kind = TrapKind::FpuUnavailable; // CR0.TS: lazy FPU (arch::fpu_switch)
     } else if (vector == kInvalidOpcode) {
         trap.kind = TrapKind::IllegalInstruction;
     } else if (vector == kNmi || vector == kDoubleFault || vector == kMachineCheck) {

@@ -121,9 +121,7 @@ enter_kernel:
     rdmsr
     mov %eax, UREG_GS_BASE(%rbx)
     mov %edx, UREG_GS_BASE + 4(%rbx)
-2:  mov x86_64_user_fpu(%rip), %rax
-    fxsave64 (%rax)
-    cld                                      // the C++ ABI wants DF clear; gates leave it as the user had it
+2:  cld                                      // the C++ ABI wants DF clear; gates leave it as the user had it
     mov %r12, %rdi
     mov %r13, %rsi
     call x86_64_user_trap                    // [[noreturn]]: rsp + 8 is 16-aligned here, as the ABI wants
@@ -148,7 +146,6 @@ enter_kernel:
     .type x86_64_enter_user, @function
 x86_64_enter_user:
     cli                                      // the idle loop may have left IF set
-    fxrstor64 (%rsi)
     cmpb $0, x86_64_has_fsgsbase(%rip)
     je 1f
     mov UREG_FS_BASE(%rdi), %rax

@@ -250,28 +250,53 @@ void deactivate_user_space() {
     g_active_pcid = 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked) {
+// Lazy FPU: CR0.TS set makes the first x87/MMX/SSE instruction raise #NM (vector 7,
+// TrapKind::FpuUnavailable). g_fpu_live mirrors TS clear, so that CR0 is written only
+// when it changes.
+namespace {
+bool g_fpu_live = true; // (user_mode_init leaves TS clear)
+void set_fpu_live(bool live) {
+    if (live == g_fpu_live) return;
+    if (live) asm volatile("clts" ::: "memory");
+    else write_cr0(read_cr0() | kCr0Ts);
+    g_fpu_live = live;
+}
+} // namespace
+
+void fpu_switch(void* from, void* to) {
+    if (reinterpret_cast<kernel::uptr>(to) % kFxsaveAlign || reinterpret_cast<kernel::uptr>(from) % kFxsaveAlign)
+        kernel::panic("fpu_switch: FPU area not 16-byte aligned");
+    set_fpu_live(true); // (FXSAVE and FXRSTOR raise #NM too while TS is set)
+    if (from) asm volatile("fxsave64 (%0)" ::"r"(from) : "memory");
+    // MXCSR bits outside the mask would make FXRSTOR #GP in kernel mode.
+    store32(to, kFxMxcsr, load32(to, kFxMxcsr) & g_mxcsr_mask);
+    asm volatile("fxrstor64 (%0)" ::"r"(to) : "memory");
+}
+
+[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked, bool fpu_live) {
     // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
     // interrupt halfway through would find the entry buffers half switched.
     interrupts_disable();
-    // Sanitize everything iretq, sysretq, wrfsbase/wrmsr and FXRSTOR would fault on in
-    // kernel mode, so that any bad value faults after the switch to CPL 3 instead. What
-    // the thread's own trap saved needs none of it: syscall's RIP and every trap's RIP
-    // were executing, CPL 3 cannot set privileged RFLAGS bits, a non-canonical FS/GS
-    // base or reserved MXCSR bits (FXSAVE wrote the area), and RSP is used in user mode only.
+    // Sanitize everything iretq, sysretq and wrfsbase/wrmsr would fault on in kernel mode,
+    // so that any bad value faults after the switch to CPL 3 instead. What the thread's
+    // own trap saved needs none of it: syscall's RIP and every trap's RIP were executing,
+    // CPL 3 cannot set privileged RFLAGS bits or a non-canonical FS/GS base, and RSP is
+    // used in user mode only.
     if (!checked) {
-        if (reinterpret_cast<kernel::uptr>(fpu_area) % kFxsaveAlign)
-            kernel::panic("return_to_user: FPU area not 16-byte aligned");
         if (regs[kRip] >= kUserEnd) regs[kRip] = kBadUserAddress;
         if (regs[kRsp] >= kUserEnd) regs[kRsp] = kBadUserAddress;
         regs[kRflags] = (regs[kRflags] & kUserFlags) | kForcedFlags;
         if (!is_canonical(regs[kFsBase])) regs[kFsBase] = 0;
         if (!is_canonical(regs[kGsBase])) regs[kGsBase] = 0;
-        store32(fpu_area, kFxMxcsr, load32(fpu_area, kFxMxcsr) & g_mxcsr_mask);
     }
+    set_fpu_live(fpu_live);
     x86_64_user_regs = regs;
     x86_64_user_fpu = fpu_area;
     x86_64_enter_user(regs, fpu_area);
+}
+
+[[noreturn]] void x86_64::resume_interrupted() {
+    return_to_user(x86_64_user_regs, x86_64_user_fpu, true, g_fpu_live);
 }
 
 } // namespace arch

@@ -45,6 +45,9 @@ void descriptors_init();
 /// Prepare the CPU for user mode: x87/SSE enabled (CR0, CR4), FSGSBASE when present, and
 /// the syscall MSRs pointing at user_entry.S.
 void user_mode_init();
+/// Back to the thread the last trap came from, its registers and FPU state as they are
+/// (an interrupt that needed nothing of the kernel).
+[[noreturn]] void resume_interrupted();
 /// Remap both 8259s away from the exception vectors and mask all their lines.
 void pic_disable();
 /// Remember where the local APIC is (physical); the timer uses it via the direct map.

@@ -167,6 +167,7 @@ void Thread::reply_lost(Scheduler& scheduler) {
 
 void Thread::teardown(Scheduler& scheduler, Reaper& reaper) {
     scheduler.set_timeout(*this, 0);
+    scheduler.forget_fpu(*this);
     if (is_blocked(state_)) cancel_blocking(Error::PeerGone, scheduler);
     else scheduler.make_unready(*this);
     drop_reply_links(scheduler);

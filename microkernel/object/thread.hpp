@@ -61,6 +61,19 @@ class Thread : public KernelObject {
         // (status, TLS...). The syscall words in between are the thread's business.
         if (index < abi::kRegSyscall || index >= abi::kRegArchFirst) registers_written();
     }
+    /// Lazy FPU: true the first time the thread wants the FP/SIMD registers, when its FPU
+    /// area is to get the arch's reset state (arch::init_fpu_area); never used until then.
+    bool first_fpu_use() {
+        bool first = !fpu_used_;
+        fpu_used_ = true;
+        return first;
+    }
+    /// Thread.CopyFpu: the FP/SIMD area becomes `from`'s (null: the reset state, at first
+    /// use). Whoever holds the registers has saved or dropped them (syscall layer).
+    void copy_fpu(const Thread* from) {
+        if (from) __builtin_memcpy(fpu_, from->fpu_, sizeof fpu_);
+        fpu_used_ = from && from->fpu_used_;
+    }
     /// The kernel wrote registers the arch must check on the way out.
     void registers_written() { regs_checked_ = false; }
     /// Are the registers as the thread's own last trap saved them, or as the arch last
@@ -178,6 +191,7 @@ class Thread : public KernelObject {
 
     u64 regs_[abi::kRegCount] = {};
     bool regs_checked_ = false; ///< see take_registers_checked (a new thread's are not)
+    bool fpu_used_ = false;     ///< see first_fpu_use
     alignas(64) u8 fpu_[kFpuAreaBytes] = {};
     ThreadState state_ = ThreadState::Created;
     u32 priority_ = kDefaultPriority;

@@ -68,6 +68,16 @@ class Scheduler {
         rq_[cpu].current = &next;
     }
 
+    /// Lazy FPU (arch::fpu_switch): the thread whose FP/SIMD state `cpu`'s registers
+    /// hold, running or not, or null.
+    Thread* fpu_owner(u32 cpu) const { return rq_[cpu].fpu_owner; }
+    void set_fpu_owner(u32 cpu, Thread* t) { rq_[cpu].fpu_owner = t; }
+    /// `t` is destroyed: no CPU may save registers into its FPU area any more.
+    void forget_fpu(const Thread& t) {
+        for (u32 cpu = 0; cpu < cpus_; ++cpu)
+            if (rq_[cpu].fpu_owner == &t) rq_[cpu].fpu_owner = nullptr;
+    }
+
     /// Number of Ready threads queued on `cpu`.
     u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
 
@@ -94,6 +104,7 @@ class Scheduler {
         u64 bitmap[kPriorities / 64] = {};
         u64 summary = 0; ///< bit w: bitmap[w] is not zero
         Thread* current = nullptr;
+        Thread* fpu_owner = nullptr;
         u32 ready = 0;
         bool resched = false;
     };

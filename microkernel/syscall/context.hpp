@@ -18,6 +18,9 @@ struct SyscallContext {
     Reaper& reaper;
     PhysWindow window;    ///< how the kernel reaches physical memory (IPC buffers)
     Sink console{};       ///< where DebugPutChar writes (nothing when put is null)
+    /// Lazy FPU: save this CPU's FP/SIMD registers into their owner's `area` (they stay
+    /// loaded); null where there are no registers (host tests: the area is the state).
+    void (*fpu_save)(void* area) = nullptr;
 
     /// A capability the caller names (its own cap space or the shared one: Thread::space_for),
     /// checked for type and rights.

@@ -68,6 +68,21 @@ Result<void> write_registers(SyscallContext& ctx, Thread& t, const Message& msg)
     return {};
 }
 
+/// Thread.CopyFpu: `to`'s FP/SIMD state becomes `from`'s (null: the reset state). With the
+/// lazy FPU the newest state may be in the registers: the source's are saved first, and
+/// the target's dropped (its area is what counts from now on).
+Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const Message& msg) {
+    TRY(msg.require(1));
+    Thread* from = nullptr;
+    if (msg.word(0) != abi::kNoSlot)
+        from = &TRY(ctx.lookup(msg.word(0), ObjectType::Thread, r::kRead))->as<Thread>();
+    if (from == &to) return {};
+    if (from && ctx.scheduler.fpu_owner(ctx.cpu) == from && ctx.fpu_save) ctx.fpu_save(from->fpu_area());
+    if (ctx.scheduler.fpu_owner(ctx.cpu) == &to) ctx.scheduler.set_fpu_owner(ctx.cpu, nullptr);
+    to.copy_fpu(from);
+    return {};
+}
+
 } // namespace
 
 Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& msg) {
@@ -94,6 +109,7 @@ Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& 
     case M::Resume: TRY(t.resume(ctx.scheduler)); break;
     case M::Suspend: t.suspend(ctx.scheduler); break;
     case M::SetTimeout: TRY(msg.require(1)); ctx.scheduler.set_timeout(t, msg.word(0)); break;
+    case M::CopyFpu: TRY(copy_fpu(ctx, t, msg)); break;
     case M::SetLinuxAbi: {
         TRY(msg.require(1));
         if (msg.word(0) > 1) return Error::InvalidArgument;

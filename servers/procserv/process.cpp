@@ -271,6 +271,7 @@ Result<void> start_program(ThreadRec& t, const Loaded& l) {
     u64 regs[abi::kRegCount] = {};
     regs[abi::kRegIp] = l.entry, regs[abi::kRegSp] = l.sp;
     TRY(set_registers(t, regs));
+    TRY(kernel_answer(sys::thread_copy_fpu(t.thread, abi::kNoSlot))); // (execve: the reset state)
     t.linux_abi = l.linux_program;
     return kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::SetLinuxAbi, {l.linux_program ? 1u : 0u}).error);
 }
@@ -490,6 +491,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     if (flags & sys::CLONE_PARENT_SETTID) copy_out(pmm, ptid, &tid, sizeof tid);
     if (flags & sys::CLONE_CHILD_SETTID) copy_out(*proc->mm, ctid, &tid, sizeof tid);
     if (flags & sys::CLONE_SETTLS) sys::thread_set_tls(c->thread, tls);
+    sys::thread_copy_fpu(c->thread, t.thread); // (FP/SIMD registers and modes, as Linux's clone)
     if (start_block) {
         (void)start(*c, block.entry, stack - sys::arch_abi::kEntryStackBias, block.fn, block.arg);
     } else {

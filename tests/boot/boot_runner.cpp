@@ -167,7 +167,7 @@ CommandResult compile_program(const std::string& sources, const std::string& out
 CommandResult compile_linux_program(const std::string& source, const std::string& out) {
     std::string arch = env_or("MK_ARCH", "x86_64");
     std::string cc = arch == "x86_64" ? "gcc" : arch + "-linux-gnu-gcc";
-    return run_command(cc + " -static -O2 -o '" + out + "' " + source);
+    return run_command(cc + " -static -O2 -o '" + out + "' " + source + " -lm");
 }
 
 CommandResult run_command(const std::string& command) {

@@ -253,6 +253,15 @@ TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexe
                       0, false); // (qemu-user has no robust lists: the x86_64 run is the oracle)
 }
 
+TEST_CASE("Linux programs: FP/SIMD state is each thread's own (lazy FPU) across preemption, faults and system calls; clone copies it, as Linux's does") {
+    run_linux_program("fpu.c", "", "",
+                      {"main: round to nearest 1, exception traps 0\n",
+                       "a new thread: round to nearest 0, exception traps 0\n", // (it inherits FE_UPWARD)
+                       "FP threads beside each other: the same results as alone 1 1, main's 1\n",
+                       "rounding kept per thread: upward 1, downward 1; main's still to nearest 1\n"},
+                      0);
+}
+
 TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
     run_linux_program("tty.c", "", "",
                       {"isatty: stdin 1, stdout 1, stderr 1\n",

@@ -2,6 +2,7 @@
 // them, every handler rejecting bad input before it changes anything.
 #include "kernel_world.hpp"
 
+#include <cstring>
 #include <string>
 #include "toy_pte.hpp"
 #include <initializer_list>
@@ -347,4 +348,51 @@ TEST_CASE("syscall: registers the kernel writes are checked on the way out; what
     t.set_mr(0, 5);
     t.set_result(Error::InvalidArgument);
     CHECK(t.take_registers_checked());
+}
+
+namespace {
+void* g_fpu_saved = nullptr;
+}
+
+TEST_CASE("syscall: Thread.CopyFpu copies FP/SIMD state (the live registers saved first); the lazy FPU forgets a destroyed owner") {
+    Sys w;
+    Thread& a = w.thread(10);
+    Thread& b = w.thread(11);
+    std::memset(a.fpu_area(), 0x5a, kFpuAreaBytes);
+    CHECK(a.first_fpu_use());
+    w.sched.set_fpu_owner(0, &a);
+    auto copy = [&](u64 target, u64 source) {
+        w.me.set_reg(abi::kRegSyscall, static_cast<u64>(Syscall::Invoke));
+        w.me.set_reg(abi::kRegCap, target);
+        w.me.set_mr(0, source);
+        w.me.set_reg(abi::kRegInfo, abi::MessageInfo{static_cast<u64>(TM::CopyFpu), 1, 0}.encode());
+        SyscallContext ctx{w.me, 0, w.sched, w.reaper, w.mem.window(), {}, [](void* area) { g_fpu_saved = area; }};
+        handle_syscall(ctx);
+        return KernelWorld::result(w.me);
+    };
+    g_fpu_saved = nullptr;
+    REQUIRE(copy(11, 10) == 0);
+    CHECK(g_fpu_saved == a.fpu_area()); // the owner's registers went to its area first
+    CHECK(std::memcmp(b.fpu_area(), a.fpu_area(), kFpuAreaBytes) == 0);
+    CHECK_FALSE(b.first_fpu_use()); // a copy of a used state: no reset at its first use
+    CHECK(w.sched.fpu_owner(0) == &a);
+    // The target owning the registers: they are dropped (its area is what counts now).
+    w.sched.set_fpu_owner(0, &b);
+    g_fpu_saved = nullptr;
+    REQUIRE(copy(11, abi::kNoSlot) == 0); // the reset state, given at first use
+    CHECK(g_fpu_saved == nullptr);
+    CHECK(w.sched.fpu_owner(0) == nullptr);
+    CHECK(b.first_fpu_use());
+    // The source needs Read; a bad slot is an error; the target's Control.
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 20, r::kWrite, 0}) == 0);
+    CHECK(copy(11, 20) == e(Error::AccessDenied));
+    CHECK(copy(11, 63) == e(Error::BadCapability));
+    REQUIRE(w.invoke(kCs, CM::Mint, {11, 21, r::kRead, 0}) == 0);
+    CHECK(copy(21, 10) == e(Error::AccessDenied));
+    // A destroyed owner is forgotten: nobody saves into its freed area later.
+    w.sched.set_fpu_owner(0, &a);
+    w.remove(20);
+    REQUIRE(w.sched.fpu_owner(0) == &a);
+    w.remove(10); // (its last capability)
+    CHECK(w.sched.fpu_owner(0) == nullptr);
 }

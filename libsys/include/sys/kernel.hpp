@@ -127,6 +127,9 @@ inline u64 read_clock(u64 machine) {
     return r.ok() ? r.mr[0] : 0;
 }
 inline long long thread_resume(u64 t) { return invoke(t, abi::ThreadMethod::Resume).error; }
+/// The thread's FP/SIMD state becomes a copy of thread `from`'s (abi::kNoSlot: the reset
+/// state), as clone, fork and execve want it.
+inline long long thread_copy_fpu(u64 t, u64 from) { return invoke(t, abi::ThreadMethod::CopyFpu, {from}).error; }
 inline long long thread_suspend(u64 t) { return invoke(t, abi::ThreadMethod::Suspend).error; }
 
 inline long long map(u64 as, u64 frame, u64 va, u32 rights) {

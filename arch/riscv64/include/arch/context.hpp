@@ -8,16 +8,12 @@
 // forced to its user-mode value on every return (return_to_user), so no saved value can
 // ask for S-mode.
 //
-// FPU: user programs are built rv64gc/lp64d. The FPU area holds f0..f31 (words 0..31),
-// fcsr (word 32), whether the thread's FP state was ever saved (word 33: 0 means it is
-// still the reset state, all zero) and a load tag (word 34). An all-zero area is a
-// fresh thread, so a zero-initialized area needs no init_fpu_area to be valid.
-// Entry saves the FP registers only when sstatus.FS says user mode dirtied them; the
-// kernel itself has no F/D code, so the registers keep the last thread's values while
-// it runs. return_to_user reloads them unless they already hold this very area: the
-// tag, a per-CPU counter stored in both the area and CpuLocal at each load or save,
-// tells that apart from a new thread whose area happens to reuse the same address
-// (its tag is 0). The thread then runs with FS = Initial (never saved) or Clean.
+// FPU: user programs are built rv64gc/lp64d. The FPU area holds f0..f31 (words 0..31)
+// and fcsr (word 32); all zero is the reset state, so a zero-initialized area needs no
+// init_fpu_area to be valid. The FPU is switched lazily (arch::fpu_switch): the thread
+// that owns the registers runs with sstatus.FS = Clean, every other with FS = Off, so
+// that its first FP instruction raises an illegal-instruction trap, which the arch
+// reports as TrapKind::FpuUnavailable. The kernel has no F/D code and runs with FS = Off.
 // The V extension stays off (sstatus.VS = Off): user vector instructions trap.
 //
 // Usable from assembly: only the macro part is seen there.
@@ -52,8 +48,6 @@
 
 /// Byte offsets in the FPU area (f<n> is at n * 8).
 #define RISCV64_FPU_FCSR (32 * 8)
-#define RISCV64_FPU_SAVED (33 * 8)
-#define RISCV64_FPU_TAG (34 * 8)
 
 #ifndef __ASSEMBLER__
 
@@ -78,7 +72,7 @@ constexpr kernel::u32 kRegTls = riscv64::kRegIndexOfX[4];
 static_assert(kRegTls >= abi::kRegArchFirst && kRegTls < abi::kRegCount);
 /// Where a Linux system call's result goes (Linux-ABI threads): a0.
 constexpr kernel::u32 kRegLinuxResult = riscv64::kRegIndexOfX[10];
-static_assert(RISCV64_FPU_TAG + 8 <= kernel::kFpuAreaBytes);
+static_assert(RISCV64_FPU_FCSR + 8 <= kernel::kFpuAreaBytes);
 static_assert(RISCV64_USER_REG_IP == abi::kRegIp);
 static_assert(riscv64::kRegIndexOfX[2] == abi::kRegSp);
 static_assert(riscv64::kRegIndexOfX[17] == abi::kRegSyscall);
