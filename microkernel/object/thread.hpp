@@ -45,6 +45,8 @@ class Thread : public KernelObject {
     u32 priority() const { return priority_; }
     u32 time_slice() const { return time_slice_; }
     u32 remaining() const { return remaining_; }
+    /// Out of time or yielded: when it leaves the CPU it goes to the tail of its priority.
+    bool slice_expired() const { return slice_expired_; }
     u64 affinity() const { return affinity_; }
     u32 cpu() const { return cpu_; }
     u64 tls_base() const { return tls_base_; }

@@ -51,6 +51,17 @@ class Scheduler {
     bool tick(u32 cpu);
     /// The current thread of `cpu` gives up the rest of its slice.
     void yield(u32 cpu);
+    /// yield(cpu) when nothing of the current thread's priority or above is ready and no
+    /// reschedule is pending: what yield() and then schedule() would do (a fresh slice,
+    /// the thread keeps the CPU), done at once. False, with nothing changed, otherwise.
+    bool yield_in_place(u32 cpu) {
+        RunQueue& rq = rq_[cpu];
+        Thread* cur = rq.current;
+        if (!cur || rq.resched || (rq.ready && top_priority(rq) >= static_cast<int>(cur->priority_))) return false;
+        cur->remaining_ = cur->time_slice_;
+        cur->slice_expired_ = true; // (as yield() leaves it: schedule() keeps the thread without clearing it)
+        return true;
+    }
 
     /// May `next` (blocked, on no queue) take `cpu` the moment its current thread blocks,
     /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`

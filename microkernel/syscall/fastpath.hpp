@@ -1,8 +1,9 @@
-// The IPC fastpath, after seL4's: Call and ReplyReceive in their common case (a message
+// The fastpath, after seL4's: Call and ReplyReceive in their common case (a message
 // that fits in registers, no capabilities, the partner waiting and able to run at once on
 // this CPU) carried out whole, without the syscall layer, the reaper or a run-queue
 // operation: the caller blocks and the partner simply becomes current. Every other case
-// falls to handle_syscall, which stays the reference semantics: the fastpath must leave
+// falls to handle_syscall, which stays the reference semantics. Also a Yield that has
+// nobody to yield to (the null system call) returns at once. The fastpath must leave
 // thread states, registers, queues and results exactly as the slowpath would (the host
 // test tests/unit/test_fastpath.cpp runs every case both ways and compares).
 #pragma once
@@ -22,6 +23,10 @@ inline bool fastpath(Thread& caller, u32 cpu, Scheduler& scheduler) {
     u64 nr = caller.reg(abi::kRegSyscall);
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fastpath_ipc(caller, true, cpu, scheduler);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fastpath_ipc(caller, false, cpu, scheduler);
+    if (nr == static_cast<u64>(abi::Syscall::Yield) && scheduler.yield_in_place(cpu)) {
+        caller.set_result({}); // (a Yield that keeps the CPU: the null system call)
+        return true;
+    }
     return false;
 }
 

@@ -95,7 +95,8 @@ struct World : KernelWorld {
             for (u32 reg = 0; reg < abi::kRegCount; ++reg) num(th.reg(reg));
             s += "buffer ";
             for (u64 w : buffers[i].mr) num(w);
-            s += "fault " + std::to_string(th.fault_pending()) + "\n";
+            s += "fault " + std::to_string(th.fault_pending()) + " slice " + std::to_string(th.remaining()) + " " +
+                 std::to_string(th.slice_expired()) + "\n";
         }
         s += "current " + std::to_string(index(sched.current(0))) + " ready " + std::to_string(sched.ready_count(0));
         s += " resched " + std::to_string(sched.need_resched(0)) + "\n";
@@ -309,5 +310,34 @@ TEST_CASE("fastpath: every ReplyReceive it must not take goes to the slowpath, w
         REQUIRE(w.sched.current(0) == &w.b());
         w.load(w.b(), Syscall::ReplyReceive, kEpRecv, static_cast<u64>(abi::FaultReply::Resume), {});
         return w.b();
+    }));
+}
+
+TEST_CASE("fastpath: a Yield with nobody to yield to returns at once, as the slowpath's yield and schedule would") {
+    auto yield_stage = [](u32 other_prio, bool spend) {
+        return [other_prio, spend](World& w) -> Thread& {
+            REQUIRE(w.a().set_priority(200, 5, w.sched).ok());
+            REQUIRE(w.a().resume(w.sched).ok());
+            if (other_prio) {
+                REQUIRE(w.d().set_priority(other_prio, 5, w.sched).ok());
+                REQUIRE(w.d().resume(w.sched).ok());
+            }
+            w.after();
+            REQUIRE(w.sched.current(0) == &w.a());
+            if (spend) w.sched.tick(0), w.sched.tick(0); // part of the slice used
+            w.load(w.a(), Syscall::Yield, 0, 0, {});
+            return w.a();
+        };
+    };
+    CHECK(both_ways(yield_stage(0, false)));
+    CHECK(both_ways(yield_stage(0, true)));
+    CHECK(both_ways(yield_stage(100, true)));
+    CHECK_FALSE(both_ways(yield_stage(200, true))); // an equal priority takes its turn
+    // a reschedule already pending
+    CHECK_FALSE(both_ways([&](World& w) -> Thread& {
+        Thread& t = yield_stage(0, false)(w);
+        REQUIRE(w.c().set_priority(250, 5, w.sched).ok());
+        REQUIRE(w.c().resume(w.sched).ok());
+        return t;
     }));
 }
