@@ -112,6 +112,8 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     switch (trap.kind) {
     case TrapKind::Syscall: {
         if (t->linux_abi()) { // a Linux program's system call: its handler's business
+            if (fastpath_linux(*t, arch::kRegLinuxResult, kCpu, g_kernel.scheduler))
+                resume(*g_kernel.scheduler.current(kCpu));
             if (t->fault_endpoint().empty()) print("user fault: Linux system call {} with no handler; thread suspended\n",
                                                    t->reg(abi::kRegSyscall));
             t->linux_syscall(arch::kRegLinuxResult, g_kernel.scheduler);

@@ -155,13 +155,40 @@ bool Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler
     return true;
 }
 
+bool Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler) {
+    Thread* receiver = receivers_.front();
+    if (!receiver || receiver->reply_to_ || receiver->fault_.pending || caller.fault_.pending ||
+        !receiver->ipc_buffer() || !receiver->address_space() || !scheduler.can_hand_over(*receiver, cpu))
+        return false;
+    constexpr u64 kind = static_cast<u64>(abi::FaultKind::LinuxSyscall);
+    caller.fault_ = {true, kind, 0, result_reg};
+    receivers_.pop_front();
+    receiver->blocked_on_ = nullptr;
+    transfer_fault(caller, *receiver, kind, 0, result_reg, badge);
+    caller.state_ = ThreadState::BlockedReply;
+    caller.send_grant_ = false;
+    caller.replier_ = receiver;
+    receiver->reply_to_ = &caller;
+    scheduler.hand_over(cpu, *receiver);
+    return true;
+}
+
 bool Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler) {
     Thread* caller = server.reply_to_;
-    if (!caller || caller->fault_.pending || server.fault_.pending || !senders_.empty() || server.timeout_ ||
-        !caller->address_space() || !scheduler.can_hand_over(*caller, cpu))
+    if (!caller || server.fault_.pending || !senders_.empty() || server.timeout_ || !caller->address_space() ||
+        !scheduler.can_hand_over(*caller, cpu))
         return false;
     auto info = abi::MessageInfo::decode(server.reg(abi::kRegInfo));
-    transfer_registers(server, *caller, info.label, info.length, 0);
+    if (caller->fault_.pending) {
+        // Only the answer to a Linux system call, resumed with its result (finish_fault).
+        if (caller->fault_.kind != static_cast<u64>(abi::FaultKind::LinuxSyscall) ||
+            info.label != static_cast<u64>(abi::FaultReply::Resume))
+            return false;
+        caller->fault_.pending = false;
+        caller->set_reg(static_cast<u32>(caller->fault_.access), server.mr(0));
+    } else {
+        transfer_registers(server, *caller, info.label, info.length, 0);
+    }
     server.reply_to_ = nullptr;
     caller->replier_ = nullptr;
     server.state_ = ThreadState::BlockedReceive;

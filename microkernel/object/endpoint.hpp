@@ -46,6 +46,10 @@ class Endpoint : public KernelObject {
     /// has changed and the slowpath does the same work by its general means.
     bool fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler);
     bool fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler);
+    /// A Linux-ABI thread's system call (Thread::linux_syscall) on the fastpath: the same
+    /// conditions, and the receiver has an IPC buffer for the call's nine words. The
+    /// answer (FaultReply::Resume with the result in mr0) takes fast_reply_receive.
+    bool fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler);
 
     /// The answer to a fault: the label (an abi::FaultReply) says what becomes of the
     /// thread, ip and sp are its new registers for ResumeWithRegs. check_fault_answer

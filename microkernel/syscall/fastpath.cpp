@@ -21,4 +21,10 @@ bool fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler) {
     return cap.has(abi::rights::kRead) && ep.fast_reply_receive(caller, cpu, scheduler);
 }
 
+bool fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler) {
+    Capability& cap = caller.fault_endpoint();
+    if (cap.empty() || cap.type() != ObjectType::Endpoint || !cap.has(abi::rights::kWrite)) return false;
+    return cap.as<Endpoint>().fast_linux_call(caller, cap.badge(), result_reg, cpu, scheduler);
+}
+
 } // namespace kernel

@@ -16,6 +16,11 @@ namespace kernel {
 /// Call and ReplyReceive (`is_call` says which) on the fastpath; fastpath() decides.
 bool fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler);
 
+/// A Linux-ABI thread's system call (the current thread of `cpu`) on the fastpath: the
+/// call to its handler that Thread::linux_syscall(result_reg) makes, when the handler
+/// waits and can run at once. False: nothing changed; call linux_syscall.
+bool fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler);
+
 /// Try the system call in `caller`'s registers (the current thread of `cpu`) on the
 /// fastpath. True: done, and scheduler.current(cpu) is the thread to resume. False:
 /// nothing changed; call handle_syscall. (Inline: any other call pays two compares.)

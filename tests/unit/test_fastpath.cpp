@@ -82,6 +82,17 @@ struct World : KernelWorld {
         slow(th);
         return false;
     }
+    /// A Linux-ABI thread's system call, as on_user_trap makes it: slow, or fast first.
+    static constexpr u32 kLinuxResult = 20;
+    void slow_linux(Thread& th) {
+        th.linux_syscall(kLinuxResult, sched);
+        after();
+    }
+    bool fast_linux(Thread& th) {
+        if (fastpath_linux(th, kLinuxResult, 0, sched)) return true;
+        slow_linux(th);
+        return false;
+    }
 
     /// Everything the two runs must agree on, as text (a mismatch shows where).
     std::string snapshot() {
@@ -123,7 +134,8 @@ struct World : KernelWorld {
 
 /// Sets up a world with `stage`, then makes `last` (the thread that calls, its registers
 /// loaded by `stage`) both ways and compares. Returns whether the fastpath was taken.
-bool both_ways(const std::function<Thread&(World&)>& stage) {
+/// `linux`: the call is a Linux-ABI thread's system call.
+bool both_ways(const std::function<Thread&(World&)>& stage, bool linux = false) {
     World slow_world, fast_world;
     Thread& slow_caller = stage(slow_world);
     Thread& fast_caller = stage(fast_world);
@@ -133,8 +145,9 @@ bool both_ways(const std::function<Thread&(World&)>& stage) {
     Thread& f = stage(fast2);
     (void)slow_caller, (void)fast_caller;
     REQUIRE(slow2.sched.current(0) == &s); // the caller is the running thread, as in the kernel
-    slow2.slow(s);
-    bool taken = fast2.fast(f);
+    if (linux) slow2.slow_linux(s);
+    else slow2.slow(s);
+    bool taken = linux ? fast2.fast_linux(f) : fast2.fast(f);
     CHECK(slow2.snapshot() == fast2.snapshot());
     return taken;
 }
@@ -340,4 +353,65 @@ TEST_CASE("fastpath: a Yield with nobody to yield to returns at once, as the slo
         REQUIRE(w.c().resume(w.sched).ok());
         return t;
     }));
+}
+
+TEST_CASE("fastpath: a Linux program's system call to its waiting handler, and the handler's answer, are fast when the IPC would be") {
+    // a: a Linux-ABI thread whose fault endpoint is the endpoint b serves
+    auto linux_stage = [](u32 server_prio, u32 other_prio, bool with_buffer) {
+        return [=](World& w) -> Thread& {
+            Thread& caller = call_stage(w, server_prio, other_prio);
+            w.a().set_fault_endpoint(w.cs->slot(kEpSend), w.reaper);
+            w.a().set_linux_abi(true);
+            if (!with_buffer) w.b().set_ipc_buffer(nullptr);
+            for (u32 i = 0; i < 6; ++i) w.a().set_reg(abi::kRegCap + i, 100 + i); // the six arguments
+            w.a().set_reg(abi::kRegSyscall, 39);                                  // the number
+            return caller;
+        };
+    };
+    CHECK(both_ways(linux_stage(150, 100, true), true));
+    CHECK(both_ways(linux_stage(150, 0, true), true));
+    CHECK_FALSE(both_ways(linux_stage(100, 100, true), true)); // d goes first
+    CHECK_FALSE(both_ways(linux_stage(150, 100, false), true)); // no room for nine words
+    // no handler waiting; no fault endpoint (the slowpath suspends the thread)
+    CHECK_FALSE(both_ways([&](World& w) -> Thread& {
+        Thread& caller = linux_stage(150, 100, true)(w);
+        w.a().set_fault_endpoint(w.cs->slot(kEpOther), w.reaper);
+        return caller;
+    }, true));
+    CHECK_FALSE(both_ways([&](World& w) -> Thread& {
+        REQUIRE(w.a().set_priority(200, 5, w.sched).ok());
+        REQUIRE(w.a().resume(w.sched).ok());
+        w.after();
+        w.a().set_linux_abi(true);
+        return w.a();
+    }, true));
+
+    // The handler's answer: Resume with the result in mr0 is fast; any other answer is not.
+    auto answer_stage = [&](u64 label, u32 caller_prio) {
+        return [=](World& w) -> Thread& {
+            REQUIRE(w.b().set_priority(250, 5, w.sched).ok());
+            REQUIRE(w.b().resume(w.sched).ok());
+            w.load(w.b(), Syscall::Receive, kEpRecv, 0, {});
+            w.slow(w.b());
+            REQUIRE(w.a().set_priority(caller_prio, 5, w.sched).ok());
+            REQUIRE(w.a().resume(w.sched).ok());
+            w.after();
+            REQUIRE(w.sched.current(0) == &w.a());
+            REQUIRE(w.d().set_priority(100, 5, w.sched).ok());
+            REQUIRE(w.d().resume(w.sched).ok());
+            w.a().set_fault_endpoint(w.cs->slot(kEpSend), w.reaper);
+            w.a().set_linux_abi(true);
+            w.slow_linux(w.a()); // b has the call and runs
+            REQUIRE(w.sched.current(0) == &w.b());
+            w.load(w.b(), Syscall::ReplyReceive, kEpRecv, label, {42, 0x5000, 0x6000});
+            return w.b();
+        };
+    };
+    using FR = abi::FaultReply;
+    CHECK(both_ways(answer_stage(static_cast<u64>(FR::Resume), 200)));
+    CHECK_FALSE(both_ways(answer_stage(static_cast<u64>(FR::Resume), 100))); // d goes first
+    CHECK_FALSE(both_ways(answer_stage(static_cast<u64>(FR::ResumeWithRegs), 200)));
+    CHECK_FALSE(both_ways(answer_stage(static_cast<u64>(FR::Kill), 200)));
+    CHECK_FALSE(both_ways(answer_stage(static_cast<u64>(FR::ResumeAsIs), 200)));
+    CHECK_FALSE(both_ways(answer_stage(77, 200))); // not an answer: EINVAL, the caller still waits
 }
