@@ -246,6 +246,33 @@ void ipc_cross_as() {
                if (r.cap != 0) fail("a stamped call", static_cast<long long>(r.cap));
                return r.mr[0] - t0;
            }));
+    // The way back: from the server's counter read (right after its ReplyReceive returned
+    // with the call) to the caller's after its Call returns with the reply.
+    report("ipc_reply_one_way_cross_as_0w", measure([&] {
+               SysRegs r = stamp;
+               sys_trap(&r);
+               u64 t1 = sys_read_counter();
+               if (r.cap != 0) fail("a stamped call", static_cast<long long>(r.cap));
+               return t1 - r.mr[0];
+           }));
+    const SysRegs stamp10 = regs(abi::Syscall::Call, ep10, kStampLabel, 10);
+    report("ipc_call_one_way_cross_as_10w", measure([&] {
+               SysRegs r = stamp10;
+               u64 t0 = sys_read_counter();
+               sys_trap(&r);
+               if (r.cap != 0) fail("a stamped call", static_cast<long long>(r.cap));
+               return r.mr[0] - t0;
+           }));
+    // sel4bench's "Call with FPU state": the caller used FP/SIMD just before (it holds
+    // the registers; the server does not use them).
+    report("ipc_call_one_way_cross_as_fpu", measure([&] {
+               SysRegs r = stamp;
+               sys_touch_fpu();
+               u64 t0 = sys_read_counter();
+               sys_trap(&r);
+               if (r.cap != 0) fail("a stamped call", static_cast<long long>(r.cap));
+               return r.mr[0] - t0;
+           }));
 }
 #endif
 

@@ -69,3 +69,13 @@ sys_illegal_instruction:
     udf #0
     b sys_illegal_instruction
     .size sys_illegal_instruction, . - sys_illegal_instruction
+
+// void sys_touch_fpu(): one FP/SIMD instruction (d0 is the caller's to clobber), so that
+// the thread holds the FP/SIMD registers (benchmarks: a call right after FP work).
+    .section .text.sys_touch_fpu, "ax", %progbits
+    .globl sys_touch_fpu
+    .type sys_touch_fpu, %function
+sys_touch_fpu:
+    fmov d0, xzr
+    ret
+    .size sys_touch_fpu, . - sys_touch_fpu

@@ -82,3 +82,13 @@ sys_illegal_instruction:
     .4byte 0
     j sys_illegal_instruction
     .size sys_illegal_instruction, . - sys_illegal_instruction
+
+// void sys_touch_fpu(): one FP instruction (ft0 is the caller's to clobber), so that the
+// thread holds the FP registers (benchmarks: a call right after FP work).
+    .section .text.sys_touch_fpu, "ax", @progbits
+    .globl sys_touch_fpu
+    .type sys_touch_fpu, @function
+sys_touch_fpu:
+    fmv.d.x ft0, zero
+    ret
+    .size sys_touch_fpu, . - sys_touch_fpu

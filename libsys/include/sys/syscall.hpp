@@ -30,6 +30,10 @@ abi::u64 sys_read_tls();
 /// Under QEMU -icount shift=0 all three count guest instructions (docs/performance.md).
 abi::u64 sys_read_counter();
 
+/// One FP/SIMD instruction: the thread then holds the FP registers (the kernel switches
+/// them lazily; benchmarks of a call made right after FP work).
+void sys_touch_fpu();
+
 } // extern "C"
 
 static_assert(sizeof(SysRegs) == 64);
