@@ -161,6 +161,9 @@ struct UserTrap {
 /// thread's registers and FPU area already saved. Never returns: it resumes a thread with
 /// arch::return_to_user, or idles.
 [[noreturn]] void on_user_trap(const UserTrap& trap);
+/// on_user_trap for TrapKind::Syscall, without the UserTrap: the arch calls it straight
+/// from its entry (the fastpath's way in).
+[[noreturn]] void on_user_syscall();
 
 
 /// Print `why` and power off with kPanicStatus. Used by trap handlers after their

@@ -105,27 +105,32 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
 }
 
+[[noreturn]] void on_user_syscall() {
+    Scheduler& s = g_kernel.scheduler;
+    Thread* t = s.current(kCpu);
+    if (!t) panic("system call from user mode with no current thread");
+    t->saw_tls_base(t->reg(arch::kRegTls));
+    if (t->linux_abi()) { // a Linux program's system call: its handler's business
+        if (fastpath_linux(*t, arch::kRegLinuxResult, kCpu, s)) resume(*s.current(kCpu));
+        if (t->fault_endpoint().empty())
+            print("user fault: Linux system call {} with no handler; thread suspended\n", t->reg(abi::kRegSyscall));
+        t->linux_syscall(arch::kRegLinuxResult, s);
+        run_user_threads();
+    }
+    if (fastpath(*t, kCpu, s)) resume(*s.current(kCpu));
+    SyscallContext ctx{*t, kCpu, s, g_kernel.reaper, PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
+                       [](void* area) { arch::fpu_switch(area, area); }};
+    handle_syscall(ctx);
+    run_user_threads();
+}
+
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
+    if (trap.kind == TrapKind::Syscall) on_user_syscall();
     Thread* t = g_kernel.scheduler.current(kCpu);
     if (!t) panic("trap from user mode with no current thread");
     t->saw_tls_base(t->reg(arch::kRegTls));
     switch (trap.kind) {
-    case TrapKind::Syscall: {
-        if (t->linux_abi()) { // a Linux program's system call: its handler's business
-            if (fastpath_linux(*t, arch::kRegLinuxResult, kCpu, g_kernel.scheduler))
-                resume(*g_kernel.scheduler.current(kCpu));
-            if (t->fault_endpoint().empty()) print("user fault: Linux system call {} with no handler; thread suspended\n",
-                                                   t->reg(abi::kRegSyscall));
-            t->linux_syscall(arch::kRegLinuxResult, g_kernel.scheduler);
-            break;
-        }
-        if (fastpath(*t, kCpu, g_kernel.scheduler)) resume(*g_kernel.scheduler.current(kCpu));
-        SyscallContext ctx{*t, kCpu, g_kernel.scheduler, g_kernel.reaper,
-                           PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
-                           [](void* area) { arch::fpu_switch(area, area); }};
-        handle_syscall(ctx);
-        break;
-    }
+    case TrapKind::Syscall: break; // (above)
     case TrapKind::Interrupt:
         ++g_kernel.user_interrupts; // the arch already handled the device
         break;

@@ -170,7 +170,8 @@ void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
 }
 
 // Called by aarch64_user_entry (user_entry.S) on the empty kernel stack, IRQs masked,
-// with the thread's registers and FPU area saved. `kind` is the vector number:
+// with the thread's registers saved (FP/SIMD stays in the registers: lazy FPU). `kind` is
+// the vector number:
 // 4 * origin + type, origin 2 = EL0 AArch64, 3 = EL0 AArch32 (never entered: SPSR.M[4]
 // is forced to 0), type 0 sync, 1 IRQ, 2 FIQ, 3 SError.
 extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
@@ -180,7 +181,7 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
         u64 esr = AARCH64_READ_SYSREG(esr_el1);
         // System calls first and without decoding: they are most of the traffic.
         if (((esr >> 26) & 0x3f) == kEcSvc64)
-            kernel::on_user_trap(UserTrap{TrapKind::Syscall, 0, false, false, esr});
+            kernel::on_user_syscall();
         trap = decode_sync(esr);
     } else if (kind == 9) {
         irq_handle(); // the timer or a device line (kernel::on_device_interrupt), EOI

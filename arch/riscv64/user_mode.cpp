@@ -95,8 +95,7 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
         // sepc points at the ecall itself: resume after it, whatever the syscall does
         // with the thread (a blocked thread resumes there too once it is woken).
         g_cpu.regs[abi::kRegIp] += kEcallBytes;
-        trap.kind = kernel::TrapKind::Syscall;
-        break;
+        kernel::on_user_syscall();
     case kExcInstructionPageFault:
     case kExcLoadPageFault:
     case kExcStorePageFault:

@@ -81,14 +81,14 @@ extern "C" u64* x86_64_user_regs; // user_entry.S: where the interrupted thread 
 extern "C" void* x86_64_user_fpu;
 
 /// Called by user_entry.S on the kernel stack, interrupts masked, the thread's registers
-/// and FPU state saved. `vector` is SYSCALL_VECTOR for the syscall instruction.
+/// saved (its FP/SIMD state stays in the registers: lazy FPU). `vector` is SYSCALL_VECTOR
+/// for the syscall instruction.
 extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     using kernel::TrapKind;
+    if (vector == SYSCALL_VECTOR) kernel::on_user_syscall(); // first: most of the traffic
     kernel::UserTrap trap{TrapKind::OtherFault};
     trap.code = vector;
-    if (vector == SYSCALL_VECTOR) {
-        trap.kind = TrapKind::Syscall;
-    } else if (vector == kTimerVector) {
+    if (vector == kTimerVector) {
         kernel::on_timer_tick();
         lapic_eoi();
         trap.kind = TrapKind::Interrupt;
