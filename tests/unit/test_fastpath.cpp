@@ -169,6 +169,20 @@ Thread& call_stage(World& w, u32 server_prio, u32 other_prio, std::initializer_l
     return w.a();
 }
 
+/// `server` waits on the endpoint at `server_prio`, then a (the caller, at 200) runs and
+/// will Call it with one word.
+Thread& serve_then_call(World& w, Thread& server, u32 server_prio) {
+    REQUIRE(server.set_priority(server_prio, 5, w.sched).ok());
+    if (server.state() == ThreadState::Created) REQUIRE(server.resume(w.sched).ok());
+    w.load(server, Syscall::Receive, kEpRecv, 0, {});
+    w.slow(server);
+    REQUIRE(w.a().set_priority(200, 5, w.sched).ok());
+    REQUIRE(w.a().resume(w.sched).ok());
+    w.after();
+    w.load(w.a(), Syscall::Call, kEpSend, 9, {1});
+    return w.a();
+}
+
 /// A stage where b (server, running at `server_prio`) owes a (caller, `caller_prio`) a
 /// reply and will ReplyReceive on the endpoint with `words`.
 Thread& reply_stage(World& w, u32 caller_prio, u32 other_prio, std::initializer_list<u64> words = {42},
@@ -229,26 +243,10 @@ TEST_CASE("fastpath: every Call it must not take goes to the slowpath, with the 
         w.after();
         w.load(w.e(), Syscall::Call, kEpSend, 1, {5});
         w.slow(w.e()); // b runs, owing e
-        w.load(w.b(), Syscall::Receive, kEpRecv, 0, {});
-        w.slow(w.b()); // b waits again, still owing e
-        REQUIRE(w.a().set_priority(200, 5, w.sched).ok());
-        REQUIRE(w.a().resume(w.sched).ok());
-        w.after();
-        w.load(w.a(), Syscall::Call, kEpSend, 9, {1});
-        return w.a();
+        return serve_then_call(w, w.b(), 210); // b waits again, still owing e
     }));
     // a server without an address space (the slowpath suspends it, loudly)
-    CHECK_FALSE(both_ways([](World& w) -> Thread& {
-        REQUIRE(w.c().set_priority(150, 5, w.sched).ok());
-        REQUIRE(w.c().resume(w.sched).ok());
-        w.load(w.c(), Syscall::Receive, kEpRecv, 0, {});
-        w.slow(w.c());
-        REQUIRE(w.a().set_priority(200, 5, w.sched).ok());
-        REQUIRE(w.a().resume(w.sched).ok());
-        w.after();
-        w.load(w.a(), Syscall::Call, kEpSend, 9, {1});
-        return w.a();
-    }));
+    CHECK_FALSE(both_ways([](World& w) -> Thread& { return serve_then_call(w, w.c(), 150); }));
     // a reschedule already asked for (c, above the caller, woke meanwhile)
     CHECK_FALSE(both_ways([](World& w) -> Thread& {
         Thread& caller = call_stage(w, 150, 100);
