@@ -38,20 +38,6 @@ void Thread::set_result(Result<void> r) {
     regs_[abi::kRegCap] = r.ok() ? 0 : static_cast<u64>(-static_cast<long long>(to_errno(r.error())));
 }
 
-CapSpace* Thread::cap_space() const {
-    return cap_space_cap_.empty() ? nullptr : &cap_space_cap_.as<CapSpace>();
-}
-
-CapSpace* Thread::shared_cap_space() const {
-    return shared_cap_space_cap_.empty() ? nullptr : &shared_cap_space_cap_.as<CapSpace>();
-}
-
-CapSpace* Thread::space_for(u64 slot) const {
-    CapSpace* own = cap_space();
-    if (own && slot < own->slot_count()) return own;
-    CapSpace* shared = shared_cap_space();
-    return shared ? shared : own;
-}
 
 namespace {
 void replace(Capability& slot, Capability& source, Reaper& reaper) {

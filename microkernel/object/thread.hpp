@@ -114,12 +114,21 @@ class Thread : public KernelObject {
         ipc_buffer_ = buffer;
         buffer_from_frame_ = false;
     }
-    CapSpace* cap_space() const;
-    CapSpace* shared_cap_space() const;
+    CapSpace* cap_space() const {
+        return cap_space_cap_.empty() ? nullptr : &cap_space_cap_.as<CapSpace>();
+    }
+    CapSpace* shared_cap_space() const {
+        return shared_cap_space_cap_.empty() ? nullptr : &shared_cap_space_cap_.as<CapSpace>();
+    }
     /// The cap space a capability address of this thread names (docs/abi.md, "Capability
     /// addresses"): its own below its own's size, else the shared one (if any), at the
     /// same index. Null when the thread has neither.
-    CapSpace* space_for(u64 slot) const;
+    CapSpace* space_for(u64 slot) const {
+        CapSpace* own = cap_space();
+        if (own && slot < own->slot_count()) return own;
+        CapSpace* shared = shared_cap_space();
+        return shared ? shared : own;
+    }
     Capability& fault_endpoint() { return fault_endpoint_cap_; }
     /// The address space the thread runs in, or null.
     KernelObject* address_space() const { return address_space_cap_.object(); }
