@@ -114,15 +114,15 @@ int console_getc();
 void fpu_switch(void* from, void* to);
 
 /// Leave the kernel: restore `regs` and continue in user mode, with the FP/SIMD
-/// registers usable if `fpu_live` (they hold `fpu_area`, the thread's: it is the owner),
+/// registers usable if `fpu_live` (they hold the thread's own state: it is the owner),
 /// else trapping at first use (see fpu_switch). Unless
 /// `checked`, the register file is sanitized on the way (user mode forced in the saved
 /// status, IP and SP user addresses), so no value in it can enter kernel mode; `checked`
 /// says they are what the thread's own trap saved (which user mode could not have made
 /// unsafe) or what an earlier return sanitized, and skips that work. The next trap or
-/// interrupt from user mode saves into the same two buffers, switches to this CPU's
-/// kernel stack and calls kernel::on_user_trap; nothing returns here.
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked, bool fpu_live);
+/// interrupt from user mode saves into the same register file, switches to this CPU's
+/// kernel stack and calls kernel::on_user_trap (on_user_syscall); nothing returns here.
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live);
 
 } // namespace arch
 

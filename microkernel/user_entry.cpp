@@ -73,7 +73,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
     bool fpu_live = g_kernel.scheduler.fpu_owner(kCpu) == &t;
-    arch::return_to_user(t.register_file(), t.fpu_area(), t.take_registers_checked(), fpu_live);
+    arch::return_to_user(t.register_file(), t.take_registers_checked(), fpu_live);
 }
 
 } // namespace

@@ -149,7 +149,7 @@ bool g_fpu_live = false;
 
 void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
 
-[[noreturn]] void arch::return_to_user(kernel::u64* regs, void*, bool checked, bool fpu_live) {
+[[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live) {
     using namespace arch::aarch64;
     // Sanitize in the file itself, so that what the kernel reports later is what ran.
     // Lower-half addresses have bits 63:48 clear (T0SZ = 16, no top-byte ignore); any

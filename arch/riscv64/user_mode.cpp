@@ -192,7 +192,7 @@ kernel::u32 asid_count() {
     return bits ? kernel::u32{1} << bits : 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, void*, bool checked, bool fpu_live) {
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live) {
     using namespace riscv64;
     // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
     // an S-mode interrupt would be taken for a user trap.

@@ -78,7 +78,6 @@ bool is_spurious(u64 vector) {
 } // namespace
 
 extern "C" u64* x86_64_user_regs; // user_entry.S: where the interrupted thread was saved
-extern "C" void* x86_64_user_fpu;
 
 /// Called by user_entry.S on the kernel stack, interrupts masked, the thread's registers
 /// saved (its FP/SIMD state stays in the registers: lazy FPU). `vector` is SYSCALL_VECTOR

@@ -9,11 +9,11 @@
 // - Interrupts are masked from the first instruction of an entry until the iretq or
 //   sysretq that leaves: interrupt gates clear IF, SFMASK clears it for syscall. Only the kernel's
 //   idle loop sets IF, and it comes back here through return_to_user.
-// - The registers are saved into the buffers return_to_user was last given
-//   (x86_64_user_regs, x86_64_user_fpu), never onto the stack, so the portable kernel
-//   sees one register file per thread and can switch threads by returning with another.
-// - The kernel is built with -mgeneral-regs-only: between the FXSAVE on entry and the
-//   FXRSTOR on exit nothing touches x87/SSE state.
+// - The registers are saved into the buffer return_to_user was last given
+//   (x86_64_user_regs), never onto the stack, so the portable kernel sees one register
+//   file per thread and can switch threads by returning with another.
+// - The kernel is built with -mgeneral-regs-only: x87/SSE state stays in the registers
+//   across the kernel (lazy FPU: only arch::fpu_switch touches it, with CR0.TS clear).
 #include "user_frame.h"
 
     .text
@@ -127,9 +127,9 @@ enter_kernel:
     call x86_64_user_trap                    // [[noreturn]]: rsp + 8 is 16-aligned here, as the ABI wants
     ud2
 
-// x86_64_enter_user(u64* regs [rdi], void* fpu [rsi]): the last step of return_to_user,
-// which has sanitized RIP, RSP, RFLAGS, the FS/GS bases and MXCSR, so none of the
-// instructions below can fault. Two ways out, and the user cannot tell them apart:
+// x86_64_enter_user(u64* regs [rdi]): the last step of return_to_user, which has
+// sanitized RIP, RSP, RFLAGS and the FS/GS bases (or the thread's own trap saved them),
+// so none of the instructions below can fault. Two ways out, and the user cannot tell them apart:
 // - sysretq, when rcx and r11 in the file hold exactly what it will load into RIP and
 //   RFLAGS (as they do after a syscall, unless the kernel or WriteRegisters changed one
 //   of the four). RIP is sanitized, so rcx is canonical: an Intel CPU raises the #GP of
@@ -183,10 +183,8 @@ x86_64_enter_user:
 
     .bss
     .balign 8
-    .global x86_64_user_regs, x86_64_user_fpu, x86_64_has_fsgsbase
+    .global x86_64_user_regs, x86_64_has_fsgsbase
 x86_64_user_regs:           // u64*: the register file of the thread in user mode
-    .skip 8
-x86_64_user_fpu:            // void*: its FXSAVE area (16-aligned)
     .skip 8
 x86_64_user_rsp_scratch:    // the user's rsp, for the few instructions of syscall entry
     .skip 8

@@ -12,10 +12,9 @@
 extern "C" {
 // user_entry.S. The entry path reads the first two to know where to save a trap.
 extern kernel::u64* x86_64_user_regs;
-extern void* x86_64_user_fpu;
 extern kernel::u8 x86_64_has_fsgsbase;
 void x86_64_syscall_entry();
-[[noreturn]] void x86_64_enter_user(kernel::u64* regs, void* fpu_area);
+[[noreturn]] void x86_64_enter_user(kernel::u64* regs);
 }
 
 namespace arch::x86_64 {
@@ -273,7 +272,7 @@ void fpu_switch(void* from, void* to) {
     asm volatile("fxrstor64 (%0)" ::"r"(to) : "memory");
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, void* fpu_area, bool checked, bool fpu_live) {
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live) {
     // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
     // interrupt halfway through would find the entry buffers half switched.
     interrupts_disable();
@@ -291,12 +290,11 @@ void fpu_switch(void* from, void* to) {
     }
     set_fpu_live(fpu_live);
     x86_64_user_regs = regs;
-    x86_64_user_fpu = fpu_area;
-    x86_64_enter_user(regs, fpu_area);
+    x86_64_enter_user(regs);
 }
 
 [[noreturn]] void x86_64::resume_interrupted() {
-    return_to_user(x86_64_user_regs, x86_64_user_fpu, true, g_fpu_live);
+    return_to_user(x86_64_user_regs, true, g_fpu_live);
 }
 
 } // namespace arch

@@ -53,8 +53,8 @@ class Thread : public KernelObject {
 
     /// The portable register file (abi::Reg names the first few words).
     u64 reg(u32 index) const { return regs_[index]; }
-    /// The whole register file and the FPU/SIMD area, for the arch's entry and exit. A
-    /// write through register_file() must be followed by registers_written().
+    /// The whole register file, for the arch's entry and exit (a write through it must be
+    /// followed by registers_written()), and the FPU/SIMD area, for arch::fpu_switch.
     u64* register_file() { return regs_; }
     void* fpu_area() { return fpu_; }
     void set_reg(u32 index, u64 value) {
