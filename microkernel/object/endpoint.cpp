@@ -138,38 +138,41 @@ void transfer_registers(const Thread& from, Thread& to, u64 label, u32 length, u
 }
 } // namespace
 
-bool Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler) {
+inline Thread* Endpoint::fast_receiver(const Thread& caller, u32 cpu, const Scheduler& scheduler) const {
     Thread* receiver = receivers_.front();
     if (!receiver || receiver->reply_to_ || receiver->fault_.pending || caller.fault_.pending ||
         !receiver->address_space() || !scheduler.can_hand_over(*receiver, cpu))
-        return false;
-    auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
+        return nullptr;
+    return receiver;
+}
+
+inline void Endpoint::fast_deliver_call(Thread& caller, Thread& receiver, bool grant, u32 cpu, Scheduler& scheduler) {
+    // (deliver()'s is_call half and the scheduler's part, for a receiver at the queue's head)
     receivers_.pop_front();
-    receiver->blocked_on_ = nullptr;
-    transfer_registers(caller, *receiver, info.label, info.length, options.badge);
+    receiver.blocked_on_ = nullptr;
     caller.state_ = ThreadState::BlockedReply;
-    caller.send_grant_ = options.grant;
-    caller.replier_ = receiver;
-    receiver->reply_to_ = &caller;
-    scheduler.hand_over(cpu, *receiver);
+    caller.send_grant_ = grant;
+    caller.replier_ = &receiver;
+    receiver.reply_to_ = &caller;
+    scheduler.hand_over(cpu, receiver);
+}
+
+bool Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler) {
+    Thread* receiver = fast_receiver(caller, cpu, scheduler);
+    if (!receiver) return false;
+    auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
+    transfer_registers(caller, *receiver, info.label, info.length, options.badge);
+    fast_deliver_call(caller, *receiver, options.grant, cpu, scheduler);
     return true;
 }
 
 bool Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler) {
-    Thread* receiver = receivers_.front();
-    if (!receiver || receiver->reply_to_ || receiver->fault_.pending || caller.fault_.pending ||
-        !receiver->ipc_buffer() || !receiver->address_space() || !scheduler.can_hand_over(*receiver, cpu))
-        return false;
+    Thread* receiver = fast_receiver(caller, cpu, scheduler);
+    if (!receiver || !receiver->ipc_buffer()) return false;
     constexpr u64 kind = static_cast<u64>(abi::FaultKind::LinuxSyscall);
     caller.fault_ = {true, kind, 0, result_reg};
-    receivers_.pop_front();
-    receiver->blocked_on_ = nullptr;
     transfer_fault(caller, *receiver, kind, 0, result_reg, badge);
-    caller.state_ = ThreadState::BlockedReply;
-    caller.send_grant_ = false;
-    caller.replier_ = receiver;
-    receiver->reply_to_ = &caller;
-    scheduler.hand_over(cpu, *receiver);
+    fast_deliver_call(caller, *receiver, false, cpu, scheduler);
     return true;
 }
 

@@ -67,6 +67,12 @@ class Endpoint : public KernelObject {
     void teardown(Scheduler& scheduler);
 
   private:
+    /// The fastpath's receiver for `caller`'s call: the head of the queue if it can take
+    /// the message at once (fast_call's conditions), else null.
+    Thread* fast_receiver(const Thread& caller, u32 cpu, const Scheduler& scheduler) const;
+    /// The fastpath's call, the message already with `receiver` (fast_receiver's): it
+    /// leaves the queue and runs, owing `caller` its reply.
+    void fast_deliver_call(Thread& caller, Thread& receiver, bool grant, u32 cpu, Scheduler& scheduler);
     void enqueue_sender(Thread& sender, SendOptions options, bool is_call, Scheduler& scheduler);
     /// Deliver `sender`'s message to `receiver` (who is off every queue).
     static void deliver(Thread& sender, Thread& receiver, u64 badge, bool grant, bool is_call,
