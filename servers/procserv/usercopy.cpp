@@ -45,26 +45,28 @@ bool store_int(Mm& mm, u64 va, int value) {
     return int_writable(mm, va) && copy_out(mm, va, &value, sizeof value);
 }
 
-bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
-    auto* d = static_cast<unsigned char*>(dst);
-    while (n) {
+namespace {
+/// [va, va + n) of `mm` page by page: `f(page bytes at va, bytes done so far, chunk)`.
+template <class F>
+bool each_page(Mm& mm, u64 va, u64 n, bool write, F f) {
+    for (u64 done = 0; done < n;) {
         u64 chunk = kPage - (va & (kPage - 1));
-        if (chunk > n) chunk = n;
-        if (!with_page(mm, va, false, [&](unsigned char* p) { memcpy(d, p, chunk); })) return false;
-        va += chunk, d += chunk, n -= chunk;
+        if (chunk > n - done) chunk = n - done;
+        if (!with_page(mm, va, write, [&](unsigned char* p) { f(p, done, chunk); })) return false;
+        va += chunk, done += chunk;
     }
     return true;
+}
+} // namespace
+
+bool copy_in(Mm& mm, u64 va, void* dst, u64 n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    return each_page(mm, va, n, false, [&](unsigned char* p, u64 at, u64 chunk) { memcpy(d + at, p, chunk); });
 }
 
 bool copy_out(Mm& mm, u64 va, const void* src, u64 n) {
     auto* s = static_cast<const unsigned char*>(src);
-    while (n) {
-        u64 chunk = kPage - (va & (kPage - 1));
-        if (chunk > n) chunk = n;
-        if (!with_page(mm, va, true, [&](unsigned char* p) { memcpy(p, s, chunk); })) return false;
-        va += chunk, s += chunk, n -= chunk;
-    }
-    return true;
+    return each_page(mm, va, n, true, [&](unsigned char* p, u64 at, u64 chunk) { memcpy(p, s + at, chunk); });
 }
 
 /// A NUL-terminated string of at most `max` - 1 bytes; -EFAULT / -ENAMETOOLONG. Read a
