@@ -79,12 +79,11 @@ bool is_spurious(u64 vector) {
 
 extern "C" u64* x86_64_user_regs; // user_entry.S: where the interrupted thread was saved
 
-/// Called by user_entry.S on the kernel stack, interrupts masked, the thread's registers
-/// saved (its FP/SIMD state stays in the registers: lazy FPU). `vector` is SYSCALL_VECTOR
-/// for the syscall instruction.
+/// Called by user_entry.S for an exception or interrupt from user mode, on the kernel
+/// stack, interrupts masked, the thread's registers saved (its FP/SIMD state stays in the
+/// registers: lazy FPU). The syscall instruction goes to kernel::on_user_syscall instead.
 extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     using kernel::TrapKind;
-    if (vector == SYSCALL_VECTOR) kernel::on_user_syscall(); // first: most of the traffic
     kernel::UserTrap trap{TrapKind::OtherFault};
     trap.code = vector;
     if (vector == kTimerVector) {

@@ -55,6 +55,26 @@
     mov UREG_R15(%rdi), %r15
 .endm
 
+// Store the user's FS and GS bases into the register file at rbx (clobbers rax, rcx, rdx).
+.macro save_fs_gs_base
+    cmpb $0, x86_64_has_fsgsbase(%rip)
+    je 1f
+    rdfsbase %rax
+    mov %rax, UREG_FS_BASE(%rbx)
+    rdgsbase %rax
+    mov %rax, UREG_GS_BASE(%rbx)
+    jmp 2f
+1:  mov $MSR_FS_BASE, %ecx                   // no FSGSBASE: the MSRs hold the same values
+    rdmsr
+    mov %eax, UREG_FS_BASE(%rbx)
+    mov %edx, UREG_FS_BASE + 4(%rbx)
+    mov $MSR_GS_BASE, %ecx
+    rdmsr
+    mov %eax, UREG_GS_BASE(%rbx)
+    mov %edx, UREG_GS_BASE + 4(%rbx)
+2:
+.endm
+
 // The syscall instruction (IA32_LSTAR). The CPU has loaded CS/SS from STAR, put the
 // user's RIP after the instruction in rcx and its RFLAGS in r11, and cleared the
 // SFMASK bits (IF, DF, TF, AC...). It has NOT switched stacks: rsp is the user's, an
@@ -71,10 +91,13 @@ x86_64_syscall_entry:
     mov %r11, UREG_RFLAGS(%rsp)
     mov x86_64_user_rsp_scratch(%rip), %rax
     mov %rax, UREG_RSP(%rsp)
-    mov %rsp, %rbx                           // callee-saved from here: the register file
-    mov $SYSCALL_VECTOR, %r12d
-    xor %r13d, %r13d
-    jmp enter_kernel
+    mov %rsp, %rbx
+    lea boot_stack_top(%rip), %rsp           // afresh: nothing below it is live any more
+    save_fs_gs_base
+    // Straight to the portable kernel's system call (no vector dispatch), with DF clear
+    // as the C++ ABI wants: SFMASK cleared it.
+    call _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
+    ud2
     .size x86_64_syscall_entry, . - x86_64_syscall_entry
 
 // An exception or interrupt from CPL 3, jumped to by trap_common (vectors.S). The CPU
@@ -102,26 +125,12 @@ x86_64_user_trap_entry:
     mov %rax, %rbx
     // fall through
 
-// Common tail. rbx = register file, r12 = vector, r13 = error code; all three are
-// callee-saved, so they survive the rdmsr path and the FXSAVE below.
+// The tail of trap entries. rbx = register file, r12 = vector, r13 = error code; all three
+// are callee-saved, so they survive the rdmsr path.
 enter_kernel:
     lea boot_stack_top(%rip), %rsp           // afresh: nothing below it is live any more
-    cmpb $0, x86_64_has_fsgsbase(%rip)
-    je 1f
-    rdfsbase %rax
-    mov %rax, UREG_FS_BASE(%rbx)
-    rdgsbase %rax
-    mov %rax, UREG_GS_BASE(%rbx)
-    jmp 2f
-1:  mov $MSR_FS_BASE, %ecx                   // no FSGSBASE: the MSRs hold the same values
-    rdmsr
-    mov %eax, UREG_FS_BASE(%rbx)
-    mov %edx, UREG_FS_BASE + 4(%rbx)
-    mov $MSR_GS_BASE, %ecx
-    rdmsr
-    mov %eax, UREG_GS_BASE(%rbx)
-    mov %edx, UREG_GS_BASE + 4(%rbx)
-2:  cld                                      // the C++ ABI wants DF clear; gates leave it as the user had it
+    save_fs_gs_base
+    cld                                      // the C++ ABI wants DF clear; gates leave it as the user had it
     mov %r12, %rdi
     mov %r13, %rsi
     call x86_64_user_trap                    // [[noreturn]]: rsp + 8 is 16-aligned here, as the ABI wants

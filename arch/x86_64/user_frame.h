@@ -28,9 +28,5 @@
 #define USER_DS (0x20 | 3)
 #define USER_CS (0x28 | 3)
 
-// The pseudo-vector x86_64_user_trap receives for the syscall instruction (real vectors
-// are 0..255).
-#define SYSCALL_VECTOR 0x100
-
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101

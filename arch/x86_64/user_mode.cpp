@@ -28,7 +28,7 @@ static_assert(UREG_R12 == kR12 * 8 && UREG_RFLAGS == kRflags * 8 && UREG_RBX == 
 static_assert(UREG_RCX == kRcx * 8 && UREG_RBP == kRbp * 8 && UREG_R11 == kR11 * 8);
 static_assert(UREG_R13 == kR13 * 8 && UREG_R14 == kR14 * 8 && UREG_R15 == kR15 * 8);
 static_assert(UREG_FS_BASE == kFsBase * 8 && UREG_GS_BASE == kGsBase * 8);
-static_assert(USER_DS == kUserData && USER_CS == kUserCode && SYSCALL_VECTOR > 255);
+static_assert(USER_DS == kUserData && USER_CS == kUserCode);
 
 constexpr u32 kMsrEfer = 0xc0000080;
 constexpr u32 kMsrStar = 0xc0000081;
