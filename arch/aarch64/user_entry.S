@@ -107,7 +107,17 @@ aarch64_user_entry:
 
     mov x29, xzr                                // the outermost frame, for debuggers
     mov x30, xzr
-    bl aarch64_user_trap                        // (kind), [[noreturn]]
+    // An svc from AArch64 (a synchronous exception, kind 8, with EC 0x15) goes straight
+    // to the portable kernel; everything else to aarch64_user_trap's decoding.
+    cmp x0, #8
+    b.ne 1f
+    mrs x2, esr_el1
+    ubfx x2, x2, #26, #6
+    cmp x2, #0x15
+    b.ne 1f
+    bl _ZN6kernel15on_user_syscallEv            // kernel::on_user_syscall(), [[noreturn]]
+    brk #0x1
+1:  bl aarch64_user_trap                        // (kind), [[noreturn]]
     brk #0x1                                    // it did return: stop here, not in EL0
 .size aarch64_user_entry, . - aarch64_user_entry
 

@@ -178,11 +178,7 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
     using namespace arch::aarch64;
     UserTrap trap{TrapKind::OtherFault};
     if (kind == 8) {
-        u64 esr = AARCH64_READ_SYSREG(esr_el1);
-        // System calls first and without decoding: they are most of the traffic.
-        if (((esr >> 26) & 0x3f) == kEcSvc64)
-            kernel::on_user_syscall();
-        trap = decode_sync(esr);
+        trap = decode_sync(AARCH64_READ_SYSREG(esr_el1)); // (an svc went to on_user_syscall)
     } else if (kind == 9) {
         irq_handle(); // the timer or a device line (kernel::on_device_interrupt), EOI
         trap.kind = TrapKind::Interrupt;

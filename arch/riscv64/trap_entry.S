@@ -24,6 +24,7 @@
 #define SCAUSE SLOT(33)
 #define STVAL SLOT(34)
 #define SSTATUS_FS (3 << 13)    // FP state; both bits set = Dirty
+#define SCAUSE_ECALL_FROM_U 8
 
 // Byte offsets in the register file of the two registers the user path saves last and
 // restores last (sp arrives through sscratch; t0 is the base register), and of the IP.
@@ -86,8 +87,14 @@ from_user:
     sd      t1, SP_SLOT(t0)
     ld      t1, CPU_SCRATCH(sp)
     sd      t1, T0_SLOT(t0)
+    // An ecall resumes after itself (whatever the system call does with the thread: a
+    // blocked thread resumes there too once woken); other traps at the instruction.
     csrr    t1, sepc
-    sd      t1, IP_SLOT(t0)
+    csrr    a0, scause
+    addi    t2, a0, -SCAUSE_ECALL_FROM_U
+    bnez    t2, 1f
+    addi    t1, t1, 4                           // ecall has no compressed form
+1:  sd      t1, IP_SLOT(t0)
     // The FP registers are not saved: they belong to the lazy FPU's owner, whoever runs
     // (arch::fpu_switch).
     // The kernel runs with FS = Off, as since boot (entry.S); the registers keep their
@@ -99,8 +106,11 @@ from_user:
     // Each user entry starts at the top of the kernel stack: the kernel is not
     // preemptible, so nothing of the kernel lives on it while a user thread runs.
     ld      sp, CPU_KERNEL_SP(sp)
-    csrr    a0, scause
-    csrr    a1, stval
+    // A system call goes straight to the portable kernel; the rest to the decoding below.
+    bnez    t2, 2f
+    call    _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
+    ebreak
+2:  csrr    a1, stval           // (a0: scause)
     call    riscv64_user_trap   // [[noreturn]]
     ebreak                      // a return would be a kernel bug: trap loudly
 

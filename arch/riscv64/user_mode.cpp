@@ -38,13 +38,10 @@ kernel::PhysAddr g_kernel_root{};
 // Exception codes (scause without the interrupt bit) the user path distinguishes.
 enum : u64 {
     kExcIllegalInstruction = 2,
-    kExcEcallFromU = 8,
     kExcInstructionPageFault = 12,
     kExcLoadPageFault = 13,
     kExcStorePageFault = 15,
 };
-
-constexpr kernel::u32 kEcallBytes = 4; // ecall has no compressed form
 
 // Exceptions whose stval is the faulting address: misaligned and access faults
 // (0, 1, 4, 5, 6, 7) and page faults. For the rest it is 0, the faulting instruction's
@@ -71,7 +68,8 @@ bool g_fpu_live = false;
 } // namespace
 
 // Runs on the top of the kernel stack with interrupts masked and the user's registers in
-// g_cpu.regs. Turns scause/stval into the portable UserTrap.
+// g_cpu.regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
+// here: trap_entry.S calls kernel::on_user_syscall itself.)
 extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
     kernel::UserTrap trap{.kind = kernel::TrapKind::OtherFault, .code = scause};
     u64 code = scause & ~kCauseInterrupt;
@@ -91,11 +89,6 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
         kernel::on_user_trap(trap);
     }
     switch (code) {
-    case kExcEcallFromU:
-        // sepc points at the ecall itself: resume after it, whatever the syscall does
-        // with the thread (a blocked thread resumes there too once it is woken).
-        g_cpu.regs[abi::kRegIp] += kEcallBytes;
-        kernel::on_user_syscall();
     case kExcInstructionPageFault:
     case kExcLoadPageFault:
     case kExcStorePageFault:
