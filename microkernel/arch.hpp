@@ -130,7 +130,8 @@ namespace kernel {
 
 /// The portable kernel's entry, called once by the arch with the console working,
 /// trap vectors installed and `info` filled in.
-[[noreturn]] void main(BootInfo& info);
+/// (Never inlined, so that a debugger can stop at it: `hbreak kernel::main`, README.)
+[[noreturn, gnu::noinline]] void main(BootInfo& info);
 
 /// Called by the arch's timer interrupt handler.
 void on_timer_tick();

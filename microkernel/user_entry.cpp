@@ -65,7 +65,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 }
 
 // Resume `t` on this CPU: its address space, then its registers (TLS base included).
-[[noreturn]] void resume(Thread& t) {
+[[noreturn, gnu::always_inline]] inline void resume(Thread& t) {
     auto* as = static_cast<AddressSpace*>(t.address_space());
     if (as && as->root() != g_kernel.active_root) {
         arch::activate_user_space(as->root(), as->asid());

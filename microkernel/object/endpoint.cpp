@@ -130,7 +130,7 @@ void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
 
 namespace {
 /// transfer_message for a message of `length` <= kMsgRegsInRegisters words and no caps.
-void transfer_registers(const Thread& from, Thread& to, u64 label, u32 length, u64 badge) {
+[[gnu::always_inline]] inline void transfer_registers(const Thread& from, Thread& to, u64 label, u32 length, u64 badge) {
     for (u32 i = 0; i < length; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
     to.set_reg(abi::kRegInfo, abi::MessageInfo{label, length, 0}.encode());
     to.set_reg(abi::kRegBadge, badge);
@@ -138,7 +138,7 @@ void transfer_registers(const Thread& from, Thread& to, u64 label, u32 length, u
 }
 } // namespace
 
-inline Thread* Endpoint::fast_receiver(const Thread& caller, u32 cpu, const Scheduler& scheduler) const {
+[[gnu::always_inline]] inline Thread* Endpoint::fast_receiver(const Thread& caller, u32 cpu, const Scheduler& scheduler) const {
     Thread* receiver = receivers_.front();
     if (!receiver || receiver->reply_to_ || receiver->fault_.pending || caller.fault_.pending ||
         !receiver->address_space() || !scheduler.can_hand_over(*receiver, cpu))
@@ -146,7 +146,7 @@ inline Thread* Endpoint::fast_receiver(const Thread& caller, u32 cpu, const Sche
     return receiver;
 }
 
-inline void Endpoint::fast_deliver_call(Thread& caller, Thread& receiver, bool grant, u32 cpu, Scheduler& scheduler) {
+[[gnu::always_inline]] inline void Endpoint::fast_deliver_call(Thread& caller, Thread& receiver, bool grant, u32 cpu, Scheduler& scheduler) {
     // (deliver()'s is_call half and the scheduler's part, for a receiver at the queue's head)
     receivers_.pop_front();
     receiver.blocked_on_ = nullptr;

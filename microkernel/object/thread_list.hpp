@@ -17,7 +17,7 @@ class ThreadList {
     bool empty() const { return head_ == nullptr; }
     Thread* front() const { return head_; }
 
-    void push_back(Thread& t) {
+    [[gnu::always_inline]] void push_back(Thread& t) {
         (t.*L).next = nullptr;
         (t.*L).prev = tail_;
         if (tail_) (tail_->*L).next = &t;
@@ -32,7 +32,7 @@ class ThreadList {
         head_ = &t;
     }
     /// Remove `t`, which must be on this list.
-    void remove(Thread& t) {
+    [[gnu::always_inline]] void remove(Thread& t) {
         ThreadLinks& l = t.*L;
         if (l.prev) (l.prev->*L).next = l.next;
         else head_ = l.next;
@@ -40,7 +40,7 @@ class ThreadList {
         else tail_ = l.prev;
         l.next = l.prev = nullptr;
     }
-    Thread* pop_front() {
+    [[gnu::always_inline]] Thread* pop_front() {
         Thread* t = head_;
         if (t) remove(*t);
         return t;

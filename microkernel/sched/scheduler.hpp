@@ -67,13 +67,13 @@ class Scheduler {
     /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`
     /// is the one its affinity picks, and its priority is above every ready thread's (at
     /// an equal one, the ready thread would go first). The IPC fastpath's test.
-    bool can_hand_over(const Thread& next, u32 cpu) const {
+    [[gnu::always_inline]] bool can_hand_over(const Thread& next, u32 cpu) const {
         const RunQueue& rq = rq_[cpu];
         return !rq.resched && pick_cpu(next) == cpu && static_cast<int>(next.priority_) > top_priority(rq);
     }
     /// The current thread of `cpu` has blocked (its caller set its state); `next`, for
     /// which can_hand_over() held, runs there instead. No queue is touched.
-    void hand_over(u32 cpu, Thread& next) {
+    [[gnu::always_inline]] void hand_over(u32 cpu, Thread& next) {
         next.cpu_ = cpu;
         next.state_ = ThreadState::Running;
         rq_[cpu].current = &next;
@@ -134,7 +134,7 @@ class Scheduler {
     void dequeue(RunQueue& rq, Thread& t);
     /// Highest priority with a ready thread, or -1: the summary's top bit from a table,
     /// then one count-leading-zeros; no scan.
-    static int top_priority(const RunQueue& rq) {
+    [[gnu::always_inline]] static int top_priority(const RunQueue& rq) {
         static constexpr signed char kTopBit[16] = {-1, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
         int w = kTopBit[rq.summary];
         return w < 0 ? -1 : w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
