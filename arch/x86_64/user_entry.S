@@ -153,8 +153,7 @@ enter_kernel:
 //   rcx and r11 are ordinary user values.
     .global x86_64_enter_user
     .type x86_64_enter_user, @function
-x86_64_enter_user:
-    cli                                      // the idle loop may have left IF set
+x86_64_enter_user:                           // (interrupts masked: return_to_user did it)
     cmpb $0, x86_64_has_fsgsbase(%rip)
     je 1f
     mov UREG_FS_BASE(%rdi), %rax

@@ -122,7 +122,7 @@ class Scheduler {
 
     /// Where `t` is to run: where it was if its affinity allows, else the lowest CPU it
     /// allows (set_affinity guarantees there is one).
-    u32 pick_cpu(const Thread& t) const {
+    [[gnu::always_inline]] u32 pick_cpu(const Thread& t) const {
         if (cpus_ == 1) return 0; // (set_affinity keeps CPU 0 allowed then)
         u64 allowed = t.affinity_ & cpu_mask();
         if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;

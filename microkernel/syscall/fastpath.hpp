@@ -8,13 +8,31 @@
 // test tests/unit/test_fastpath.cpp runs every case both ways and compares).
 #pragma once
 
+#include <microkernel/object/cap_space.hpp>
+#include <microkernel/object/endpoint.hpp>
 #include <microkernel/object/thread.hpp>
 #include <microkernel/sched/scheduler.hpp>
 
 namespace kernel {
 
 /// Call and ReplyReceive (`is_call` says which) on the fastpath; fastpath() decides.
-bool fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler);
+/// (Inline, into the system call's entry: no call, no second stack frame.)
+[[gnu::always_inline]] inline bool fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler) {
+    // (what check_message would accept, narrowed to registers and no capabilities)
+    auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
+    if (info.caps || info.length > abi::kMsgRegsInRegisters) return false;
+    // CapSpace::lookup without its error values: any failure is the slowpath's to report.
+    u64 slot = caller.reg(abi::kRegCap);
+    CapSpace* space = caller.space_for(slot);
+    if (!space || slot >= space->slot_count()) return false;
+    Capability& cap = space->slot(slot);
+    if (cap.empty() || cap.type() != ObjectType::Endpoint) return false;
+    auto& ep = cap.as<Endpoint>();
+    if (is_call)
+        return cap.has(abi::rights::kWrite) &&
+               ep.fast_call(caller, {cap.badge(), cap.has(abi::rights::kGrant)}, cpu, scheduler);
+    return cap.has(abi::rights::kRead) && ep.fast_reply_receive(caller, cpu, scheduler);
+}
 
 /// A Linux-ABI thread's system call (the current thread of `cpu`) on the fastpath: the
 /// call to its handler that Thread::linux_syscall(result_reg) makes, when the handler
