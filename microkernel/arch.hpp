@@ -159,7 +159,7 @@ struct UserTrap {
 };
 
 /// Every trap and interrupt from user mode ends here, on the CPU's kernel stack, with the
-/// thread's registers and FPU area already saved. Never returns: it resumes a thread with
+/// thread's registers saved (its FP/SIMD state stays in the registers: lazy FPU). Never returns: it resumes a thread with
 /// arch::return_to_user, or idles.
 [[noreturn]] void on_user_trap(const UserTrap& trap);
 /// on_user_trap for TrapKind::Syscall, without the UserTrap: the arch calls it straight
