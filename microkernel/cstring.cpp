@@ -7,9 +7,7 @@
 // otherwise: a page copied or cleared costs 512 stores rather than 4096 (frames are
 // cleared when retyped, fork copies every page). The build passes
 // -fno-tree-loop-distribute-patterns, so GCC does not turn these loops back into calls to
-// themselves. The four the compiler emits calls to are [[gnu::used]]: the kernel is linked
-// with link-time optimization, which would otherwise drop them before code generation
-// introduces those calls.
+// themselves.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +22,7 @@ bool same_alignment(const void* a, const void* b) {
 
 extern "C" {
 
-[[gnu::used]] void* memcpy(void* dst, const void* src, size_t n) {
+void* memcpy(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     const auto* s = static_cast<const unsigned char*>(src);
     if (n >= 2 * sizeof(Word) && same_alignment(d, s)) {
@@ -36,7 +34,7 @@ extern "C" {
     return dst;
 }
 
-[[gnu::used]] void* memmove(void* dst, const void* src, size_t n) {
+void* memmove(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     const auto* s = static_cast<const unsigned char*>(src);
     if (d <= s || d >= s + n) return memcpy(dst, src, n); // forward is safe
@@ -46,7 +44,7 @@ extern "C" {
     return dst;
 }
 
-[[gnu::used]] void* memset(void* dst, int value, size_t n) {
+void* memset(void* dst, int value, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     const auto byte = static_cast<unsigned char>(value);
     if (n >= 2 * sizeof(Word)) {
@@ -58,7 +56,7 @@ extern "C" {
     return dst;
 }
 
-[[gnu::used]] int memcmp(const void* a, const void* b, size_t n) {
+int memcmp(const void* a, const void* b, size_t n) {
     const auto* x = static_cast<const unsigned char*>(a);
     const auto* y = static_cast<const unsigned char*>(b);
     for (; n; --n, ++x, ++y)

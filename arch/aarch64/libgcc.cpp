@@ -2,10 +2,9 @@
 // enabled (its __popcountdi2 uses the vector CNT instruction), and the kernel leaves
 // FP/SIMD trapped (CPACR_EL1.FPEN = 0) so that any such use is caught, not silently
 // corrupting user FP state later. -lgcc stays on the link line for anything else.
-// [[gnu::used]]: the kernel's link-time optimization must keep what only code generation calls.
 #include <microkernel/types.hpp>
 
-extern "C" [[gnu::used]] int __popcountdi2(kernel::u64 v) {
+extern "C" int __popcountdi2(kernel::u64 v) {
     // SWAR bit count, general registers only.
     v = v - ((v >> 1) & 0x5555555555555555);
     v = (v & 0x3333333333333333) + ((v >> 2) & 0x3333333333333333);

@@ -2,8 +2,7 @@
 // without the Zbb extension. Debian's riscv64 libgcc.a is built for the lp64d (hard-float)
 // ABI only and ld refuses to mix it with the soft-float (-mabi=lp64) kernel, so the kernel
 // cannot link -lgcc and defines the few helpers it needs here. Written without the
-// builtins, which would call back into these very functions. [[gnu::used]]: the kernel's
-// link-time optimization must keep what only code generation calls.
+// builtins, which would call back into these very functions.
 #include <microkernel/types.hpp>
 
 using kernel::u32;
@@ -11,7 +10,7 @@ using kernel::u64;
 
 extern "C" {
 
-[[gnu::used]] int __popcountdi2(u64 x) {
+int __popcountdi2(u64 x) {
     // Sum bits in parallel: pairs, nibbles, bytes, then add the bytes with a multiply.
     x = x - ((x >> 1) & 0x5555555555555555ull);
     x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
@@ -20,9 +19,9 @@ extern "C" {
 }
 
 // Like the builtins, undefined for 0; here they return 64 rather than looping forever.
-[[gnu::used]] int __ctzdi2(u64 x) { return __popcountdi2((x & (0 - x)) - 1); }
+int __ctzdi2(u64 x) { return __popcountdi2((x & (0 - x)) - 1); }
 
-[[gnu::used]] int __clzdi2(u64 x) {
+int __clzdi2(u64 x) {
     // A binary search, unrolled (the scheduler's top_priority() runs one per switch).
     if (!x) return 64;
     int n = 0;
@@ -35,8 +34,8 @@ extern "C" {
     return n;
 }
 
-[[gnu::used]] int __popcountsi2(u32 x) { return __popcountdi2(x); }
-[[gnu::used]] int __ctzsi2(u32 x) { return x ? __ctzdi2(x) : 32; }
-[[gnu::used]] int __clzsi2(u32 x) { return __clzdi2(x) - 32; }
+int __popcountsi2(u32 x) { return __popcountdi2(x); }
+int __ctzsi2(u32 x) { return x ? __ctzdi2(x) : 32; }
+int __clzsi2(u32 x) { return __clzdi2(x) - 32; }
 
 } // extern "C"
