@@ -82,9 +82,9 @@ class Thread : public KernelObject {
     /// checked them? (arch::return_to_user skips its checks then.) They count as checked
     /// from now on.
     bool take_registers_checked() {
-        bool was = regs_checked_;
+        if (regs_checked_) return true; // (the common case: one load, no store)
         regs_checked_ = true;
-        return was;
+        return false;
     }
     /// Registers [first, first + count) must lie inside the file.
     static Result<void> check_register_range(u64 first, u64 count);
@@ -148,10 +148,10 @@ class Thread : public KernelObject {
     /// Otherwise the register file holds it, as the thread left it or as WriteRegisters
     /// wrote it (a fork's child gets its parent's that way).
     bool take_pending_tls(u64& base) {
+        if (!tls_pending_) return false; // (the common case: one load, no store)
         base = tls_base_;
-        bool was = tls_pending_;
         tls_pending_ = false;
-        return was;
+        return true;
     }
     /// The thread entered the kernel with this TLS base (the arch's register).
     void saw_tls_base(u64 base) { tls_base_ = base; }
