@@ -1,8 +1,9 @@
 #include <microkernel/cmdline.hpp>
+#include <microkernel/boot_only.hpp>
 
 namespace kernel {
 
-bool cmdline_get(const char* cmdline, const char* key, char* out, usize cap) {
+BOOT_ONLY bool cmdline_get(const char* cmdline, const char* key, char* out, usize cap) {
     if (!cmdline || !key || !*key) return false;
     const char* p = cmdline;
     while (*p) {
@@ -24,7 +25,7 @@ bool cmdline_get(const char* cmdline, const char* key, char* out, usize cap) {
     return false;
 }
 
-bool cmdline_has(const char* cmdline, const char* key) {
+BOOT_ONLY bool cmdline_has(const char* cmdline, const char* key) {
     char dummy[1];
     return cmdline_get(cmdline, key, dummy, sizeof dummy);
 }

@@ -1,4 +1,5 @@
 #include <microkernel/bytes.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/cpio.hpp>
 
 namespace kernel::cpio {
@@ -8,7 +9,7 @@ constexpr usize kHeaderSize = 110;
 constexpr usize align4(usize v) { return (v + 3) & ~usize(3); }
 
 // Field `i` (0 = c_ino ... 12 = c_check) of a newc header: 8 hex digits.
-bool field(const u8* hdr, unsigned i, u32& out) {
+BOOT_ONLY bool field(const u8* hdr, unsigned i, u32& out) {
     const u8* p = hdr + 6 + i * 8;
     u32 v = 0;
     for (unsigned k = 0; k < 8; ++k) {
@@ -27,7 +28,7 @@ bool field(const u8* hdr, unsigned i, u32& out) {
 enum Field : unsigned { kMode = 1, kFileSize = 6, kNameSize = 11 };
 
 // Parse the entry at `off`; on success fills `e` and the offset of the next entry.
-Result<usize> parse(const u8* data, usize size, usize off, Entry& e) {
+BOOT_ONLY Result<usize> parse(const u8* data, usize size, usize off, Entry& e) {
     if (off + kHeaderSize > size || off + kHeaderSize < off) return Error::Truncated;
     const u8* h = data + off;
     if (__builtin_memcmp(h, "070701", 6) != 0 && __builtin_memcmp(h, "070702", 6) != 0)
@@ -47,14 +48,14 @@ Result<usize> parse(const u8* data, usize size, usize off, Entry& e) {
 
 bool is_trailer(const Entry& e) { return str_equal(e.name, "TRAILER!!!"); }
 
-const char* strip_prefix(const char* p) {
+BOOT_ONLY const char* strip_prefix(const char* p) {
     while (*p == '/' || (p[0] == '.' && p[1] == '/')) p += *p == '/' ? 1 : 2;
     return p;
 }
 
 } // namespace
 
-Result<Archive> Archive::open(const void* data, usize size) {
+BOOT_ONLY Result<Archive> Archive::open(const void* data, usize size) {
     if (!data) return Error::InvalidArgument;
     Archive a;
     a.data_ = static_cast<const u8*>(data);
@@ -67,14 +68,14 @@ Result<Archive> Archive::open(const void* data, usize size) {
     }
 }
 
-bool Archive::next(usize& off, Entry& out) const {
+BOOT_ONLY bool Archive::next(usize& off, Entry& out) const {
     auto r = parse(data_, size_, off, out);
     if (!r || is_trailer(out)) return false;
     off = r.value();
     return true;
 }
 
-Result<Entry> Archive::find(const char* path) const {
+BOOT_ONLY Result<Entry> Archive::find(const char* path) const {
     const char* want = strip_prefix(path);
     usize off = 0;
     Entry e;

@@ -1,4 +1,5 @@
 #include <microkernel/bytes.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/elf.hpp>
 
 namespace kernel::elf {
@@ -29,7 +30,7 @@ struct Phdr {
     u64 offset, vaddr, filesz, memsz, align;
 };
 
-Phdr read_phdr(const u8* p) {
+BOOT_ONLY Phdr read_phdr(const u8* p) {
     return {load_le32(p + kPType), load_le32(p + kPFlags), load_le64(p + kPOffset),
             load_le64(p + kPVaddr), load_le64(p + kPFilesz), load_le64(p + kPMemsz),
             load_le64(p + kPAlign)};
@@ -40,7 +41,7 @@ bool occupies_memory(const Phdr& ph) { return ph.type == kPtLoad && ph.memsz != 
 
 // The rules for one PT_LOAD, in the order a reader of the error would check them.
 // Returns false and sets `why` when one is broken.
-bool check_segment(const Phdr& ph, usize file_size, u64 user_end, Error& why) {
+BOOT_ONLY bool check_segment(const Phdr& ph, usize file_size, u64 user_end, Error& why) {
     auto fail = [&](Error e) { why = e; return false; };
     if (ph.offset > file_size || ph.filesz > file_size - ph.offset)
         return fail(Error::SegmentOutsideFile);
@@ -58,7 +59,7 @@ bool check_segment(const Phdr& ph, usize file_size, u64 user_end, Error& why) {
 }
 
 // Page-granular: two segments in one page would need two sets of rights for it.
-bool pages_overlap(const Phdr& a, const Phdr& b) {
+BOOT_ONLY bool pages_overlap(const Phdr& a, const Phdr& b) {
     auto first = [](const Phdr& ph) { return align_down(ph.vaddr, kPageSize); };
     auto last = [](const Phdr& ph) { return align_down(ph.vaddr + ph.memsz - 1, kPageSize); };
     return first(a) <= last(b) && first(b) <= last(a);
@@ -66,7 +67,7 @@ bool pages_overlap(const Phdr& a, const Phdr& b) {
 
 } // namespace
 
-const char* error_name(Error e) {
+BOOT_ONLY const char* error_name(Error e) {
     switch (e) {
     case Error::NullData: return "no data";
     case Error::TruncatedHeader: return "truncated header";
@@ -93,12 +94,12 @@ const char* error_name(Error e) {
     return "?";
 }
 
-const char* Segment::rights_name() const {
+BOOT_ONLY const char* Segment::rights_name() const {
     static const char* const kNames[8] = {"---", "--x", "-w-", "-wx", "r--", "r-x", "rw-", "rwx"};
     return kNames[(readable ? 4 : 0) | (writable ? 2 : 0) | (executable ? 1 : 0)];
 }
 
-OpenResult Image::open(const void* data, usize size, Machine expected, u64 user_end) {
+BOOT_ONLY OpenResult Image::open(const void* data, usize size, Machine expected, u64 user_end) {
     if (!data) return Error::NullData;
     const u8* p = static_cast<const u8*>(data);
     if (size < kEhdrSize) return Error::TruncatedHeader;
@@ -149,7 +150,7 @@ OpenResult Image::open(const void* data, usize size, Machine expected, u64 user_
     return image;
 }
 
-bool Image::has_note(const char* name, u32 type) const {
+BOOT_ONLY bool Image::has_note(const char* name, u32 type) const {
     u32 namesz = 0;
     while (name[namesz]) ++namesz;
     ++namesz; // with its NUL, as notes count it
@@ -172,7 +173,7 @@ bool Image::has_note(const char* name, u32 type) const {
     return false;
 }
 
-u64 Image::phdr_address() const {
+BOOT_ONLY u64 Image::phdr_address() const {
     for (u16 i = 0; i < phnum_; ++i) {
         Phdr ph = read_phdr(data_ + phoff_ + u64(i) * kPhdrSize);
         if (occupies_memory(ph) && phoff_ >= ph.offset && phoff_ + u64(phnum_) * kPhdrSize <= ph.offset + ph.filesz)
@@ -181,7 +182,7 @@ u64 Image::phdr_address() const {
     return 0;
 }
 
-bool Image::segment(u16 index, Segment& out) const {
+BOOT_ONLY bool Image::segment(u16 index, Segment& out) const {
     Phdr ph = read_phdr(data_ + phoff_ + u64(index) * kPhdrSize);
     if (!occupies_memory(ph)) return false;
     out = Segment{ph.vaddr, ph.memsz, data_ + ph.offset, ph.filesz,

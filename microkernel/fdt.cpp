@@ -1,4 +1,5 @@
 #include <microkernel/bytes.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/fdt.hpp>
 
 namespace kernel::fdt {
@@ -12,7 +13,7 @@ constexpr u32 kMaxDepth = 64;
 constexpr u32 align4(u32 v) { return (v + 3) & ~3u; }
 
 // Length of a NUL-terminated string starting at p, if it ends before `limit`.
-bool bounded_strlen(const u8* p, const u8* limit, u32& len) {
+BOOT_ONLY bool bounded_strlen(const u8* p, const u8* limit, u32& len) {
     for (const u8* q = p; q < limit; ++q) {
         if (*q == 0) {
             len = u32(q - p);
@@ -24,23 +25,23 @@ bool bounded_strlen(const u8* p, const u8* limit, u32& len) {
 
 } // namespace
 
-u32 Prop::cell(u32 i) const {
+BOOT_ONLY u32 Prop::cell(u32 i) const {
     if ((u64(i) + 1) * 4 > len) return 0;
     return load_be32(data + u64(i) * 4);
 }
 
-u64 Prop::cells_value(u32 first, u32 cells) const {
+BOOT_ONLY u64 Prop::cells_value(u32 first, u32 cells) const {
     u64 v = 0;
     for (u32 i = 0; i < cells; ++i) v = (v << 32) | cell(first + i);
     return v;
 }
 
-const char* Prop::string() const {
+BOOT_ONLY const char* Prop::string() const {
     if (len == 0 || data[len - 1] != 0) return nullptr;
     return reinterpret_cast<const char*>(data);
 }
 
-bool Prop::contains_string(const char* s) const {
+BOOT_ONLY bool Prop::contains_string(const char* s) const {
     if (!string()) return false;
     for (u32 off = 0; off < len;) {
         const char* item = reinterpret_cast<const char*>(data + off);
@@ -52,7 +53,7 @@ bool Prop::contains_string(const char* s) const {
     return false;
 }
 
-Result<Tree> Tree::open(const void* blob, usize max_size) {
+BOOT_ONLY Result<Tree> Tree::open(const void* blob, usize max_size) {
     if (!blob) return Error::InvalidArgument;
     if (max_size < kHeaderSize) return Error::Truncated;
     const u8* b = static_cast<const u8*>(blob);
@@ -141,19 +142,19 @@ Result<Tree> Tree::open(const void* blob, usize max_size) {
 
 u32 Tree::token(u32 off) const { return load_be32(structs_ + off); }
 
-u32 Tree::after_name(u32 node_offset) const {
+BOOT_ONLY u32 Tree::after_name(u32 node_offset) const {
     const char* name = reinterpret_cast<const char*>(structs_ + node_offset + 4);
     u32 n = 0;
     while (name[n]) ++n;
     return align4(node_offset + 4 + n + 1);
 }
 
-const char* Tree::name(Node n) const {
+BOOT_ONLY const char* Tree::name(Node n) const {
     return reinterpret_cast<const char*>(structs_ + n.offset + 4);
 }
 
 // Offset just after the END_NODE matching the BEGIN_NODE at node_offset.
-u32 Tree::skip_node(u32 node_offset) const {
+BOOT_ONLY u32 Tree::skip_node(u32 node_offset) const {
     u32 depth = 0;
     u32 off = node_offset;
     for (;;) {
@@ -174,7 +175,7 @@ u32 Tree::skip_node(u32 node_offset) const {
     }
 }
 
-u32 Tree::first_child_offset(Node n) const {
+BOOT_ONLY u32 Tree::first_child_offset(Node n) const {
     u32 off = after_name(n.offset);
     for (;;) {
         u32 tok = token(off);
@@ -184,13 +185,13 @@ u32 Tree::first_child_offset(Node n) const {
     }
 }
 
-u32 Tree::next_sibling_offset(u32 node_offset) const {
+BOOT_ONLY u32 Tree::next_sibling_offset(u32 node_offset) const {
     u32 off = skip_node(node_offset);
     while (token(off) == kNop) off += 4;
     return token(off) == kBeginNode ? off : kNone;
 }
 
-u32 Tree::next_node_offset(u32 node_offset) const {
+BOOT_ONLY u32 Tree::next_node_offset(u32 node_offset) const {
     u32 off = after_name(node_offset);
     for (;;) {
         u32 tok = token(off);
@@ -201,7 +202,7 @@ u32 Tree::next_node_offset(u32 node_offset) const {
     }
 }
 
-Result<Prop> Tree::prop(Node n, const char* want) const {
+BOOT_ONLY Result<Prop> Tree::prop(Node n, const char* want) const {
     u32 off = after_name(n.offset);
     for (;;) {
         u32 tok = token(off);
@@ -217,7 +218,7 @@ Result<Prop> Tree::prop(Node n, const char* want) const {
     }
 }
 
-Result<Node> Tree::parent(Node n) const {
+BOOT_ONLY Result<Node> Tree::parent(Node n) const {
     u32 stack[kMaxDepth];
     u32 depth = 0;
     for (u32 off = 0;;) {
@@ -242,7 +243,7 @@ Result<Node> Tree::parent(Node n) const {
     }
 }
 
-Result<Node> Tree::find_path(const char* path) const {
+BOOT_ONLY Result<Node> Tree::find_path(const char* path) const {
     if (!path || path[0] != '/') return Error::InvalidArgument;
     Node cur = root();
     const char* p = path + 1;
@@ -267,13 +268,13 @@ Result<Node> Tree::find_path(const char* path) const {
     return cur;
 }
 
-Result<Node> Tree::find_compatible(const char* compat) const {
+BOOT_ONLY Result<Node> Tree::find_compatible(const char* compat) const {
     auto c = prop(root(), "compatible");
     if (c && c->contains_string(compat)) return root();
     return find_compatible_after(compat, root());
 }
 
-Result<Node> Tree::find_compatible_after(const char* compat, Node after) const {
+BOOT_ONLY Result<Node> Tree::find_compatible_after(const char* compat, Node after) const {
     for (u32 off = next_node_offset(after.offset); off != kNone; off = next_node_offset(off)) {
         auto c = prop(Node{off}, "compatible");
         if (c && c->contains_string(compat)) return Node{off};
@@ -281,12 +282,12 @@ Result<Node> Tree::find_compatible_after(const char* compat, Node after) const {
     return Error::NotFound;
 }
 
-u32 Tree::cells_of(Node n, const char* prop_name, u32 dflt) const {
+BOOT_ONLY u32 Tree::cells_of(Node n, const char* prop_name, u32 dflt) const {
     auto p = prop(n, prop_name);
     return p && p->len == 4 ? p->cell(0) : dflt;
 }
 
-Result<PhysRange> Tree::reg(Node n, u32 index) const {
+BOOT_ONLY Result<PhysRange> Tree::reg(Node n, u32 index) const {
     auto par = parent(n);
     u32 ac = par ? cells_of(*par, "#address-cells", 2) : 2;
     u32 sc = par ? cells_of(*par, "#size-cells", 1) : 1;
@@ -297,7 +298,7 @@ Result<PhysRange> Tree::reg(Node n, u32 index) const {
     return PhysRange{r.cells_value(index * stride, ac), r.cells_value(index * stride + ac, sc)};
 }
 
-PhysRange Tree::memreserve(u32 i) const {
+BOOT_ONLY PhysRange Tree::memreserve(u32 i) const {
     return PhysRange{load_be64(rsv_ + u64(i) * 16), load_be64(rsv_ + u64(i) * 16 + 8)};
 }
 

@@ -1,25 +1,26 @@
 // Boot information from the devicetree, the same on every devicetree arch.
 #include <microkernel/bytes.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/fdt.hpp>
 
 namespace kernel::fdt {
 namespace {
 
-bool node_enabled(const Tree& t, Node n) {
+BOOT_ONLY bool node_enabled(const Tree& t, Node n) {
     auto st = t.prop(n, "status");
     if (!st || !st->string()) return true;
     return str_equal(st->string(), "okay") || str_equal(st->string(), "ok");
 }
 
 // A /chosen number that firmware writes either as one or as two cells.
-Result<u64> number(const Tree& t, Node n, const char* name) {
+BOOT_ONLY Result<u64> number(const Tree& t, Node n, const char* name) {
     Prop p = TRY(t.prop(n, name));
     if (p.len == 4) return u64(p.cell(0));
     if (p.len == 8) return p.cells_value(0, 2);
     return Error::Malformed;
 }
 
-void add_regs(const Tree& t, Node n, FixedList<PhysRange, 64>& out, BootInfo& info) {
+BOOT_ONLY void add_regs(const Tree& t, Node n, FixedList<PhysRange, 64>& out, BootInfo& info) {
     for (u32 i = 0;; ++i) {
         auto r = t.reg(n, i);
         if (!r) return;
@@ -29,7 +30,7 @@ void add_regs(const Tree& t, Node n, FixedList<PhysRange, 64>& out, BootInfo& in
 
 } // namespace
 
-Result<void> collect_boot_info(const Tree& t, PhysAddr blob_phys, BootInfo& info) {
+BOOT_ONLY Result<void> collect_boot_info(const Tree& t, PhysAddr blob_phys, BootInfo& info) {
     t.for_each_node([&](Node n) {
         auto dt = t.prop(n, "device_type");
         if (dt && dt->string() && str_equal(dt->string(), "memory") && node_enabled(t, n))

@@ -1,26 +1,27 @@
 #include <microkernel/frame_allocator.hpp>
+#include <microkernel/boot_only.hpp>
 
 namespace kernel {
 namespace {
 
 // RAM is rounded inwards (a partial page is not usable), reservations outwards.
-PhysRange round_in(PhysRange r) {
+BOOT_ONLY PhysRange round_in(PhysRange r) {
     u64 b = align_up(r.base, kPageSize), e = align_down(r.end(), kPageSize);
     return e > b ? PhysRange{b, e - b} : PhysRange{};
 }
-PhysRange round_out(PhysRange r) {
+BOOT_ONLY PhysRange round_out(PhysRange r) {
     u64 b = align_down(r.base, kPageSize), e = align_up(r.end(), kPageSize);
     return PhysRange{b, e - b};
 }
 
 } // namespace
 
-void FrameAllocator::assign(u64* bits, u64 i, bool v) {
+BOOT_ONLY void FrameAllocator::assign(u64* bits, u64 i, bool v) {
     if (v) bits[i / 64] |= u64{1} << (i % 64);
     else bits[i / 64] &= ~(u64{1} << (i % 64));
 }
 
-void FrameAllocator::mark_range(u64* bits, PhysRange r, bool value, bool out) {
+BOOT_ONLY void FrameAllocator::mark_range(u64* bits, PhysRange r, bool value, bool out) {
     r = out ? round_out(r) : round_in(r);
     u64 lo = r.base < base_ ? base_ : r.base;
     u64 hi = r.end() > base_ + frames_ * kPageSize ? base_ + frames_ * kPageSize : r.end();
@@ -84,7 +85,7 @@ Result<void> FrameAllocator::init(const PhysRange* ram, usize ram_count, const P
     return {};
 }
 
-Result<PhysAddr> FrameAllocator::alloc() {
+BOOT_ONLY Result<PhysAddr> FrameAllocator::alloc() {
     if (free_ == 0) return Error::NoMemory;
     u64 words = (frames_ + 63) / 64;
     for (u64 n = 0; n < words; ++n) {
@@ -100,7 +101,7 @@ Result<PhysAddr> FrameAllocator::alloc() {
     return Error::NoMemory;
 }
 
-Result<PhysAddr> FrameAllocator::alloc_contiguous(usize count, u64 align) {
+BOOT_ONLY Result<PhysAddr> FrameAllocator::alloc_contiguous(usize count, u64 align) {
     if (count == 0 || align < kPageSize || (align & (align - 1))) return Error::InvalidArgument;
     if (count > free_) return Error::NoMemory;
     u64 step = align / kPageSize;
@@ -117,7 +118,7 @@ Result<PhysAddr> FrameAllocator::alloc_contiguous(usize count, u64 align) {
     return Error::NoMemory;
 }
 
-Result<PhysRange> FrameAllocator::take_run() {
+BOOT_ONLY Result<PhysRange> FrameAllocator::take_run() {
     u64 start = 0;
     while (start < frames_ && !test(free_bits_, start)) ++start;
     if (start == frames_) return Error::NoMemory;
@@ -127,14 +128,14 @@ Result<PhysRange> FrameAllocator::take_run() {
     return PhysRange{base_ + start * kPageSize, (end - start) * kPageSize};
 }
 
-Result<PhysAddr> FrameAllocator::alloc_zeroed(PhysWindow window) {
+BOOT_ONLY Result<PhysAddr> FrameAllocator::alloc_zeroed(PhysWindow window) {
     PhysAddr pa = TRY(alloc());
     u64* p = window.at<u64>(pa);
     for (usize i = 0; i < kPageSize / sizeof(u64); ++i) p[i] = 0;
     return pa;
 }
 
-Result<void> FrameAllocator::free(PhysAddr frame) {
+BOOT_ONLY Result<void> FrameAllocator::free(PhysAddr frame) {
     u64 pa = frame.value;
     if (!is_aligned(pa, kPageSize) || pa < base_ || pa >= base_ + frames_ * kPageSize)
         return Error::InvalidArgument;

@@ -1,4 +1,5 @@
 #include <microkernel/kernel_space.hpp>
+#include <microkernel/boot_only.hpp>
 
 namespace kernel {
 namespace {
@@ -16,7 +17,7 @@ Result<void> map_section(PageTable<arch::Pte>& pt, const BootInfo& info, const c
 
 } // namespace
 
-Result<PhysAddr> build_kernel_space(const BootInfo& info, FrameAllocator& frames, PhysWindow window) {
+BOOT_ONLY Result<PhysAddr> build_kernel_space(const BootInfo& info, FrameAllocator& frames, PhysWindow window) {
     auto pt = TRY(PageTable<arch::Pte>::create(frames, window));
 
     // W^X: text is executable and read-only; rodata read-only; data and bss writable.

@@ -2,6 +2,7 @@
 // memory and the address space, prove interrupts work, then power off.
 #include <arch/elf.hpp>
 #include <microkernel/arch.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/cmdline.hpp>
 #include <microkernel/cpio.hpp>
 #include <microkernel/elf.hpp>
@@ -15,7 +16,7 @@ namespace kernel {
 namespace {
 
 
-u64 total_ram(const BootInfo& info) {
+BOOT_ONLY u64 total_ram(const BootInfo& info) {
     u64 sum = 0;
     for (const PhysRange& r : info.ram) sum += r.size;
     return sum;
@@ -25,7 +26,7 @@ constexpr u64 kUserSpaceEnd = user_space_end<arch::Pte>();
 
 // Programs are validated by the loader at boot, so that a broken build or a corrupt
 // initrd shows here rather than when the first process is started.
-void describe_program(const cpio::Entry& e) {
+BOOT_ONLY void describe_program(const cpio::Entry& e) {
     auto image = elf::Image::open(e.data, e.size, elf::Machine(arch::kElfMachine), kUserSpaceEnd);
     if (!image) {
         print("initrd: program {} (ELF, invalid: {})\n", e.name, elf::error_name(image.error()));
@@ -39,7 +40,7 @@ void describe_program(const cpio::Entry& e) {
     print(")\n");
 }
 
-void list_initrd(const BootInfo& info, PhysWindow window) {
+BOOT_ONLY void list_initrd(const BootInfo& info, PhysWindow window) {
     if (info.initrd.empty()) {
         print("initrd: none\n");
         return;
@@ -59,7 +60,7 @@ void list_initrd(const BootInfo& info, PhysWindow window) {
 // Test boot mode: touch an address nothing maps, so the trap path must report it.
 constexpr u64 kTestFaultAddress = 0xdead0000;
 
-void run_test_mode(const char* mode) {
+BOOT_ONLY void run_test_mode(const char* mode) {
     if (!*mode) return;
     if (cmdline_has(mode, "fault")) {
         print("test: reading unmapped address {:#x}\n", kTestFaultAddress);
@@ -92,7 +93,7 @@ void on_timer_tick() {
     arch::poweroff(kPanicStatus);
 }
 
-[[noreturn]] void main(BootInfo& info) {
+BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
     PhysWindow window{arch::kDirectMapBase};
     u64 ram = total_ram(info);
     print("microkernel {} booted by {}: RAM {} MiB ({} KiB usable), initrd {} bytes\n", info.arch,

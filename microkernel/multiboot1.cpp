@@ -2,6 +2,7 @@
 // --no-firmware path; GRUB boots use multiboot2). Every pointer in the structure is a
 // physical address checked against `limit` before it is read.
 #include <microkernel/bytes.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/multiboot1.hpp>
 
@@ -65,7 +66,7 @@ struct Reader {
 
 /// Multiboot1 loaders (QEMU, GRUB legacy) start the command line with the image's file
 /// name; multiboot2 GRUB does not. Drop it so both paths give the kernel the same words.
-void drop_first_word(char* s) {
+BOOT_ONLY void drop_first_word(char* s) {
     usize from = 0;
     while (s[from] && s[from] != ' ') ++from;
     while (s[from] == ' ') ++from;
@@ -74,15 +75,15 @@ void drop_first_word(char* s) {
     s[to] = '\0';
 }
 
-void reserve(BootInfo& info, u64 base, u64 size) {
+BOOT_ONLY void reserve(BootInfo& info, u64 base, u64 size) {
     if (size && !info.reserved.push(PhysRange{base, size})) info.truncated = true;
 }
 
-void add_ram(BootInfo& info, u64 base, u64 size) {
+BOOT_ONLY void add_ram(BootInfo& info, u64 base, u64 size) {
     if (size && !info.ram.push(PhysRange{base, size})) info.truncated = true;
 }
 
-Result<void> collect_mmap(const Reader& rd, const Info& mbi, BootInfo& info) {
+BOOT_ONLY Result<void> collect_mmap(const Reader& rd, const Info& mbi, BootInfo& info) {
     if (!rd.fits(mbi.mmap_addr, mbi.mmap_length)) return Error::OutOfRange;
     const u8* p = rd.window.at<const u8>(PhysAddr{mbi.mmap_addr});
     // Entries: u32 size (not counting itself), u64 base, u64 length, u32 type.
@@ -100,7 +101,7 @@ Result<void> collect_mmap(const Reader& rd, const Info& mbi, BootInfo& info) {
     return {};
 }
 
-Result<void> collect_modules(const Reader& rd, const Info& mbi, BootInfo& info) {
+BOOT_ONLY Result<void> collect_modules(const Reader& rd, const Info& mbi, BootInfo& info) {
     if (mbi.mods_count > kMaxModules) return Error::Malformed;
     u64 bytes = u64{mbi.mods_count} * sizeof(Module);
     if (!rd.fits(mbi.mods_addr, bytes)) return Error::OutOfRange;
@@ -120,7 +121,7 @@ Result<void> collect_modules(const Reader& rd, const Info& mbi, BootInfo& info) 
 
 } // namespace
 
-Result<void> collect_boot_info(PhysAddr mbi_pa, PhysWindow window, u64 limit, BootInfo& info) {
+BOOT_ONLY Result<void> collect_boot_info(PhysAddr mbi_pa, PhysWindow window, u64 limit, BootInfo& info) {
     Reader rd{window, limit};
     if (!rd.fits(mbi_pa.value, sizeof(Info))) return Error::OutOfRange;
     Info mbi;

@@ -1,4 +1,5 @@
 #include <microkernel/bytes.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/multiboot2.hpp>
 
@@ -7,11 +8,11 @@ namespace {
 constexpr u32 kMemoryAvailable = 1;
 constexpr u32 kMmapEntryMin = 24;
 
-void reserve(BootInfo& info, PhysRange r) {
+BOOT_ONLY void reserve(BootInfo& info, PhysRange r) {
     if (r.size && !info.reserved.push(r)) info.truncated = true;
 }
 
-Result<void> add_mmap(const Tag& t, BootInfo& info) {
+BOOT_ONLY Result<void> add_mmap(const Tag& t, BootInfo& info) {
     u32 payload = t.size - 8;
     if (payload < 8) return Error::Malformed;
     u32 entry_size = load_le32(t.data);
@@ -26,7 +27,7 @@ Result<void> add_mmap(const Tag& t, BootInfo& info) {
 }
 } // namespace
 
-Result<void> validate(const void* mbi, usize max_size) {
+BOOT_ONLY Result<void> validate(const void* mbi, usize max_size) {
     if (!mbi) return Error::InvalidArgument;
     if (max_size < 8) return Error::Truncated;
     const u8* p = static_cast<const u8*>(mbi);
@@ -42,7 +43,7 @@ Result<void> validate(const void* mbi, usize max_size) {
     return Error::Truncated; // no end tag
 }
 
-Result<void> collect_boot_info(const void* mbi, usize max_size, PhysAddr mbi_phys, BootInfo& info) {
+BOOT_ONLY Result<void> collect_boot_info(const void* mbi, usize max_size, PhysAddr mbi_phys, BootInfo& info) {
     bool have_initrd = false;
     u32 mem_lower = 0, mem_upper = 0;
     Error error{};

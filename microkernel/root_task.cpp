@@ -2,6 +2,7 @@
 // server will build processes later: carve a cap space from an untyped, retype an
 // address space, a thread and frames, map the program, configure, resume.
 #include <microkernel/arch.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/cpio.hpp>
 #include <microkernel/elf.hpp>
 #include <microkernel/kernel_state.hpp>
@@ -42,7 +43,7 @@ constexpr u64 kRootMemory = u64{32} << 20; // the root task's untyped, besides i
 
 /// The root task's cap space: a slot per page of RAM (a process server holds a capability
 /// for every frame it lends), at least 2^16 and at most 2^20 (4 GiB).
-u32 root_cap_space_bits(const BootInfo& info) {
+BOOT_ONLY u32 root_cap_space_bits(const BootInfo& info) {
     u64 pages = 0;
     for (const PhysRange& r : info.ram) pages += r.size / kPageSize;
     u32 bits = abi::root::kMinCapSpaceBits;
@@ -66,12 +67,12 @@ struct Builder {
     }
 };
 
-u32 rights_of(const elf::Segment& s) {
+BOOT_ONLY u32 rights_of(const elf::Segment& s) {
     return r::kRead | (s.writable ? r::kWrite : 0) | (s.executable ? r::kExecute : 0);
 }
 
 // Copy one segment into fresh frames; bytes past the file's part stay zero (.bss).
-Result<void> load_segment(Builder& b, const elf::Segment& s) {
+BOOT_ONLY Result<void> load_segment(Builder& b, const elf::Segment& s) {
     u64 start = align_down(s.vaddr, kPageSize), end = align_up(s.vaddr + s.memsz, kPageSize);
     for (u64 va = start; va < end; va += kPageSize) {
         u8* page = TRY(b.map_page(va, rights_of(s)));
@@ -97,7 +98,7 @@ alignas(Console) u8 g_console_storage[sizeof(Console)];
 Machine* g_machine = nullptr;
 
 /// Address-space size (abi: 2^bits tables, 64 * 2^bits mappings) for `pages` mappings.
-u32 address_space_bits(u64 pages) {
+BOOT_ONLY u32 address_space_bits(u64 pages) {
     u32 bits = 4;
     while (bits < AddressSpace::kMaxBits && MapStore::mappings_for(u64{64} << bits) < pages + 64) ++bits;
     return bits;
@@ -105,7 +106,7 @@ u32 address_space_bits(u64 pages) {
 
 // The initrd, read-only: boot-time frame objects over its pages (their headers in
 // frames the kernel keeps), capabilities from kFirstBootSlot, mapped in order at kInitrd.
-Result<void> give_initrd(const BootInfo& info, KernelState& k, Builder& b, abi::root::Info& out) {
+BOOT_ONLY Result<void> give_initrd(const BootInfo& info, KernelState& k, Builder& b, abi::root::Info& out) {
     u64 first = align_down(info.initrd.base, kPageSize);
     u64 pages = (align_up(info.initrd.base + info.initrd.size, kPageSize) - first) / kPageSize;
     if (abi::root::kFirstBootSlot + pages + abi::root::kMaxUntypeds > b.cs.slot_count())
@@ -128,7 +129,7 @@ Result<void> give_initrd(const BootInfo& info, KernelState& k, Builder& b, abi::
 
 // Every frame still free becomes untyped memory of the root task. Nothing is kept back:
 // after this the kernel allocates nothing.
-void give_all_memory(KernelState& k, Builder& b, abi::root::Info& out) {
+BOOT_ONLY void give_all_memory(KernelState& k, Builder& b, abi::root::Info& out) {
     out.untyped_first = out.initrd_first_frame + out.initrd_frames;
     out.untyped_count = 0;
     while (out.untyped_count < abi::root::kMaxUntypeds) {
@@ -152,7 +153,7 @@ void on_device_interrupt(u32 line) {
 
 bool devices_can_wake() { return g_machine && g_machine->any_bound(); }
 
-Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelState& k,
+BOOT_ONLY Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelState& k,
                                 PhysWindow window) {
     auto archive = TRY(cpio::Archive::open(window.at(PhysAddr{info.initrd.base}), info.initrd.size));
     cpio::Entry file = TRY(archive.find(path));

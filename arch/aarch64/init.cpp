@@ -2,6 +2,7 @@
 // the link address on the boot stack): console, devicetree, BootInfo, kernel::main.
 #include "aarch64.hpp"
 
+#include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 
 namespace arch::aarch64 {
@@ -21,17 +22,17 @@ BootInfo g_info;
 constexpr u64 kDirectMapLimit = u64{4} << 30; ///< what boot.S maps before kernel::main
 constexpr u32 kFdtMagic = 0xd00dfeed;
 
-[[noreturn]] void fail(const char* what, Error e) {
+BOOT_ONLY [[noreturn]] void fail(const char* what, Error e) {
     print("aarch64 boot: {}: {}\n", what, kernel::error_name(e));
     kernel::panic("cannot boot");
 }
 
-u32 load_be32(const kernel::u8* p) {
+BOOT_ONLY u32 load_be32(const kernel::u8* p) {
     return u32(p[0]) << 24 | u32(p[1]) << 16 | u32(p[2]) << 8 | u32(p[3]);
 }
 
 /// The devicetree through the early direct map, or an error (before any console).
-kernel::Result<kernel::fdt::Tree> open_devicetree(u64 dtb_phys) {
+BOOT_ONLY kernel::Result<kernel::fdt::Tree> open_devicetree(u64 dtb_phys) {
     if (dtb_phys == 0 || dtb_phys + 8 > kDirectMapLimit) return Error::OutOfRange;
     const auto* blob = reinterpret_cast<const kernel::u8*>(kDirectMapBase + dtb_phys);
     if (load_be32(blob) != kFdtMagic) return Error::Malformed;
@@ -41,7 +42,7 @@ kernel::Result<kernel::fdt::Tree> open_devicetree(u64 dtb_phys) {
 }
 
 /// PMCCNTR_EL0 for read_cycle_counter, when the CPU has a PMU (ID_AA64DFR0_EL1.PMUVer).
-void start_cycle_counter() {
+BOOT_ONLY void start_cycle_counter() {
     u64 pmuver = (AARCH64_READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf;
     if (pmuver == 0 || pmuver == 0xf) return;
     AARCH64_WRITE_SYSREG(pmccfiltr_el0, 0);                     // count at EL0 and EL1
@@ -51,7 +52,7 @@ void start_cycle_counter() {
     g_cycle_counter_on = true;
 }
 
-void add_kernel_image(BootInfo& info, u64 load_phys) {
+BOOT_ONLY void add_kernel_image(BootInfo& info, u64 load_phys) {
     u64 size = reinterpret_cast<u64>(kernel::__kernel_end) - reinterpret_cast<u64>(kernel::__kernel_start);
     info.kernel_image = PhysRange{load_phys, size};
     if (!info.reserved.push(info.kernel_image)) info.truncated = true;
@@ -60,7 +61,7 @@ void add_kernel_image(BootInfo& info, u64 load_phys) {
 /// Who booted us, from evidence only. U-Boot's fdt fixups write /chosen/u-boot,version
 /// (verified: a direct QEMU -kernel boot leaves no such trace, nor any other loader
 /// name), so without it we say that we do not know.
-void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el, BootInfo& info) {
+BOOT_ONLY void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el, BootInfo& info) {
     const char* uboot = nullptr;
     if (auto chosen = tree.find_path("/chosen"))
         if (auto version = tree.prop(*chosen, "u-boot,version")) uboot = version->string();
@@ -77,7 +78,7 @@ void describe_firmware(const kernel::fdt::Tree& tree, u64 dtb_phys, u64 entry_el
 } // namespace
 } // namespace arch::aarch64
 
-extern "C" [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel::u64 load_phys, kernel::u64 entry_el) {
+extern "C" BOOT_ONLY [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel::u64 load_phys, kernel::u64 entry_el) {
     using namespace arch::aarch64;
     g_phys_minus_virt = load_phys - reinterpret_cast<u64>(kernel::__kernel_start);
     kernel::run_global_constructors();

@@ -4,6 +4,7 @@
 // PPI, the kernel's own; the shared peripheral interrupts (SPIs) are the device lines
 // user space may claim (arch.hpp, "Device interrupts").
 #include "aarch64.hpp"
+#include <microkernel/boot_only.hpp>
 
 namespace arch::aarch64 {
 namespace {
@@ -74,7 +75,7 @@ void spi_init() {
 
 } // namespace
 
-Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index) {
+BOOT_ONLY Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index) {
     if (interrupts.len < (index + 1) * 3 * 4) return Error::Malformed;
     u32 type = interrupts.cell(index * 3);
     u32 number = interrupts.cell(index * 3 + 1);

@@ -4,6 +4,7 @@
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
+#include <microkernel/boot_only.hpp>
 #include <microkernel/fdt.hpp>
 #include <microkernel/format.hpp>
 
@@ -24,26 +25,24 @@ using kernel::u32;
 using kernel::fdt::Node;
 using kernel::fdt::Tree;
 
-void add_mmio(kernel::BootInfo& info, kernel::PhysRange r, const char* name) {
+BOOT_ONLY void add_mmio(kernel::BootInfo& info, kernel::PhysRange r, const char* name) {
     if (!info.mmio.push(kernel::MmioRange{r, name})) info.truncated = true;
 }
 
-/// The first node compatible with any of `compats`.
-template <unsigned N>
-kernel::Result<Node> find_any(const Tree& t, const char* const (&compats)[N]) {
-    for (const char* c : compats)
-        if (auto n = t.find_compatible(c)) return *n;
-    return kernel::Error::NotFound;
+/// The first node compatible with `compat`, else with `fallback`.
+BOOT_ONLY kernel::Result<Node> find_any(const Tree& t, const char* compat, const char* fallback) {
+    if (auto n = t.find_compatible(compat)) return *n;
+    return t.find_compatible(fallback);
 }
 
-u32 phandle_of(const Tree& t, Node n) {
+BOOT_ONLY u32 phandle_of(const Tree& t, Node n) {
     if (auto p = t.prop(n, "phandle")) return p->cell(0);
     if (auto p = t.prop(n, "linux,phandle")) return p->cell(0);
     return 0;
 }
 
 /// The phandle of the interrupt controller (riscv,cpu-intc) of hart `hart`, or 0.
-u32 hart_intc(const Tree& t, u64 hart) {
+BOOT_ONLY u32 hart_intc(const Tree& t, u64 hart) {
     auto cpus = t.find_path("/cpus");
     if (!cpus) return 0;
     u32 found = 0;
@@ -60,7 +59,7 @@ u32 hart_intc(const Tree& t, u64 hart) {
 }
 
 /// The node's interrupt parent: its own or its nearest ancestor's interrupt-parent.
-u32 interrupt_parent(const Tree& t, Node n) {
+BOOT_ONLY u32 interrupt_parent(const Tree& t, Node n) {
     for (;;) {
         if (auto p = t.prop(n, "interrupt-parent")) return p->cell(0);
         auto up = t.parent(n);
@@ -72,8 +71,8 @@ u32 interrupt_parent(const Tree& t, Node n) {
 // The PLIC context of `hart`'s S-mode: interrupts-extended lists one (cpu-intc phandle,
 // interrupt) pair per context, and S-mode's is the supervisor external interrupt, 9
 // (M-mode's is 11). Returns the PLIC's phandle, or 0 if there is none the kernel can use.
-u32 find_plic(const Tree& t, kernel::BootInfo& info, u64 hart) {
-    auto plic = find_any(t, {"sifive,plic-1.0.0", "riscv,plic0"});
+BOOT_ONLY u32 find_plic(const Tree& t, kernel::BootInfo& info, u64 hart) {
+    auto plic = find_any(t, "sifive,plic-1.0.0", "riscv,plic0");
     if (!plic) return 0;
     auto reg = t.reg(*plic, 0);
     auto ndev = t.prop(*plic, "riscv,ndev");
@@ -90,9 +89,9 @@ u32 find_plic(const Tree& t, kernel::BootInfo& info, u64 hart) {
     return 0;
 }
 
-void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
+BOOT_ONLY void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
     u32 plic = find_plic(t, info, hart);
-    if (auto uart = find_any(t, {"ns16550a", "ns16550"})) {
+    if (auto uart = find_any(t, "ns16550a", "ns16550")) {
         if (auto reg = t.reg(*uart, 0)) {
             auto shift = t.prop(*uart, "reg-shift");
             console_use_uart(reg->base, shift ? shift->cell(0) : 0);
@@ -103,7 +102,7 @@ void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
         }
     }
     // "syscon" alone is too generic to trust as a test device.
-    if (auto test = find_any(t, {"sifive,test1", "sifive,test0"})) {
+    if (auto test = find_any(t, "sifive,test1", "sifive,test0")) {
         if (auto reg = t.reg(*test, 0)) {
             g_platform.test_device = reg->base;
             add_mmio(info, *reg, "sifive_test");
@@ -115,7 +114,7 @@ void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
 // extension (implementation id 1, version major << 16 | minor). U-Boot's fdt_chosen()
 // adds /chosen/u-boot,version to the devicetree it passes on; OpenSBI alone (QEMU
 // -kernel) leaves no such property.
-void describe_firmware(const Tree& t, kernel::BootInfo& info) {
+BOOT_ONLY void describe_firmware(const Tree& t, kernel::BootInfo& info) {
     char sbi_part[48];
     sbi::Ret spec = sbi::spec_version();
     if (spec.error != 0) {
@@ -140,7 +139,7 @@ kernel::BootInfo g_info;
 
 } // namespace
 
-extern "C" [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_phys) {
+extern "C" BOOT_ONLY [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u64 image_phys) {
     kernel::run_global_constructors();
     // User code may read cycle, time and instret (rdcycle, rdtime, rdinstret), as on
     // Linux: the in-guest benchmarks count instructions from user mode (DESIGN.md).

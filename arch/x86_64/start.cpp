@@ -3,6 +3,7 @@
 #include "hw.hpp"
 #include "x86_64.hpp"
 
+#include <microkernel/boot_only.hpp>
 #include <microkernel/arch.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/multiboot1.hpp>
@@ -25,17 +26,17 @@ BootInfo g_info; // large: keep it off the 16 KiB boot stack
 
 u64 phys_of_image(const char* va) { return reinterpret_cast<kernel::uptr>(va) - kKernelBase; }
 
-void detect_cpu_features() {
+BOOT_ONLY void detect_cpu_features() {
     // 1 GiB leaves are optional; the portable walker asks Pte::leaf_allowed(2).
     if (cpuid(0x80000000).eax >= 0x80000001)
         PteFormat::has_1g_pages = (cpuid(0x80000001).edx >> 26) & 1;
 }
 
-void reserve(BootInfo& info, PhysRange r) {
+BOOT_ONLY void reserve(BootInfo& info, PhysRange r) {
     if (!info.reserved.push(r)) info.truncated = true;
 }
 
-void add_mmio(BootInfo& info, u64 base, const char* name) {
+BOOT_ONLY void add_mmio(BootInfo& info, u64 base, const char* name) {
     if (!info.mmio.push(kernel::MmioRange{PhysRange{base, kApicWindow}, name})) info.truncated = true;
 }
 
@@ -44,7 +45,7 @@ struct Rsdp {
     const u8* data = nullptr;
     usize size = 0;
 };
-Rsdp multiboot2_rsdp(const void* mbi, usize max) {
+BOOT_ONLY Rsdp multiboot2_rsdp(const void* mbi, usize max) {
     Rsdp found;
     (void)kernel::multiboot2::for_each_tag(mbi, max, [&](const kernel::multiboot2::Tag& t) {
         bool is_new = t.type == u32(kernel::multiboot2::TagType::AcpiNew);
@@ -54,7 +55,7 @@ Rsdp multiboot2_rsdp(const void* mbi, usize max) {
     return found;
 }
 
-void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
+BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     PhysWindow window{kDirectMapBase};
     const void* mbi = window.at(PhysAddr{info_pa});
     usize max = kEarlyDirectMapLimit - info_pa; // what the early direct map reaches
@@ -96,7 +97,7 @@ void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
 } // namespace
 
 /// Called once by entry.S. `magic` says which multiboot version `info_pa` follows.
-extern "C" [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
+extern "C" BOOT_ONLY [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
     kernel::run_global_constructors();
     console_init();
     descriptors_init();

@@ -225,6 +225,15 @@ TEST_CASE("asids= wants a number") {
     CHECK(r.contains("PANIC: asids= wants a decimal count"));
 }
 
+TEST_CASE("boot-only code is linked apart, and nothing in .text calls or jumps into it") {
+    CommandResult r = run_command("scripts/kernel-size " + arch() + " --build-dir '" + env_or("MK_BUILD", ".") + "'");
+    INFO(r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("kernel-size: " + arch() + ": .text ") != std::string::npos);
+    CHECK(r.output.find(" x), .init.text ") != std::string::npos);
+    CHECK(r.output.find("reaches boot-only") == std::string::npos);
+}
+
 TEST_CASE("the benchmarks run and report every operation (init=bench)") {
     // Without --icount the counters follow host time, so only the shape is checked here;
     // scripts/bench runs them under --icount for the figures (docs/performance.md).
