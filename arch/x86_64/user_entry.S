@@ -56,6 +56,8 @@
 .endm
 
 // Store the user's FS and GS bases into the register file at rbx (clobbers rax, rcx, rdx).
+// A CPU without FSGSBASE takes the MSR reads, placed out of line (.text.unlikely) so that
+// the common path runs straight through.
 .macro save_fs_gs_base
     cmpb $0, x86_64_has_fsgsbase(%rip)
     je 1f
@@ -63,7 +65,8 @@
     mov %rax, UREG_FS_BASE(%rbx)
     rdgsbase %rax
     mov %rax, UREG_GS_BASE(%rbx)
-    jmp 2f
+2:
+    .pushsection .text.unlikely, "ax", @progbits
 1:  mov $MSR_FS_BASE, %ecx                   // no FSGSBASE: the MSRs hold the same values
     rdmsr
     mov %eax, UREG_FS_BASE(%rbx)
@@ -72,7 +75,8 @@
     rdmsr
     mov %eax, UREG_GS_BASE(%rbx)
     mov %edx, UREG_GS_BASE + 4(%rbx)
-2:
+    jmp 2b
+    .popsection
 .endm
 
 // The syscall instruction (IA32_LSTAR). The CPU has loaded CS/SS from STAR, put the
@@ -160,15 +164,6 @@ x86_64_enter_user:                           // (interrupts masked: return_to_us
     wrfsbase %rax
     mov UREG_GS_BASE(%rdi), %rax
     wrgsbase %rax
-    jmp 2f
-1:  mov $MSR_FS_BASE, %ecx
-    mov UREG_FS_BASE(%rdi), %eax
-    mov UREG_FS_BASE + 4(%rdi), %edx
-    wrmsr
-    mov $MSR_GS_BASE, %ecx
-    mov UREG_GS_BASE(%rdi), %eax
-    mov UREG_GS_BASE + 4(%rdi), %edx
-    wrmsr
 2:  mov UREG_RCX(%rdi), %rcx                 // the user's rcx and r11 either way
     mov UREG_R11(%rdi), %r11
     cmp UREG_RIP(%rdi), %rcx
@@ -188,6 +183,18 @@ x86_64_enter_user:                           // (interrupts masked: return_to_us
     mov UREG_RDI(%rdi), %rdi
     iretq                                    // to CPL 3; DS/ES (kernel selectors) are nulled by the CPU
     .size x86_64_enter_user, . - x86_64_enter_user
+
+    .pushsection .text.unlikely, "ax", @progbits
+1:  mov $MSR_FS_BASE, %ecx                   // x86_64_enter_user without FSGSBASE
+    mov UREG_FS_BASE(%rdi), %eax
+    mov UREG_FS_BASE + 4(%rdi), %edx
+    wrmsr
+    mov $MSR_GS_BASE, %ecx
+    mov UREG_GS_BASE(%rdi), %eax
+    mov UREG_GS_BASE + 4(%rdi), %edx
+    wrmsr
+    jmp 2b
+    .popsection
 
     .bss
     .balign 8
