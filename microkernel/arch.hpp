@@ -140,9 +140,8 @@ void on_timer_tick();
 /// interrupts"); the arch sends the EOI after it returns.
 void on_device_interrupt(u32 line);
 
-/// Why user mode was left.
+/// Why user mode was left (other than by a system call: on_user_syscall).
 enum class TrapKind : u8 {
-    Syscall,            ///< the syscall instruction; number and arguments in the register file
     PageFault,          ///< `address` is the faulting address; `write`, `exec` say the access
     IllegalInstruction, ///< undefined, privileged or malformed instruction
     Interrupt,          ///< a device interrupt (the arch has handled it, e.g. on_timer_tick)
@@ -159,11 +158,11 @@ struct UserTrap {
 };
 
 /// Every trap and interrupt from user mode ends here, on the CPU's kernel stack, with the
-/// thread's registers saved (its FP/SIMD state stays in the registers: lazy FPU). Never returns: it resumes a thread with
-/// arch::return_to_user, or idles.
+/// thread's registers saved (its FP/SIMD state stays in the registers: lazy FPU). Never
+/// returns: it resumes a thread with arch::return_to_user, or idles.
 [[noreturn]] void on_user_trap(const UserTrap& trap);
-/// on_user_trap for TrapKind::Syscall, without the UserTrap: the arch calls it straight
-/// from its entry (the fastpath's way in).
+/// The same for the system-call instruction (its number and arguments in the register
+/// file): each arch's entry assembly calls it straight (the fastpath's way in).
 [[noreturn]] void on_user_syscall();
 
 

@@ -22,7 +22,6 @@ const char* fault_name(TrapKind k) {
     case TrapKind::IllegalInstruction: return "illegal instruction";
     case TrapKind::OtherFault: return "fault";
     case TrapKind::FpuUnavailable:
-    case TrapKind::Syscall:
     case TrapKind::Interrupt: break;
     }
     return "?";
@@ -34,7 +33,6 @@ abi::FaultKind fault_kind(TrapKind k) {
     case TrapKind::IllegalInstruction: return abi::FaultKind::IllegalInstruction;
     case TrapKind::OtherFault:
     case TrapKind::FpuUnavailable:
-    case TrapKind::Syscall:
     case TrapKind::Interrupt: break;
     }
     return abi::FaultKind::Other;
@@ -125,12 +123,10 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 }
 
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
-    if (trap.kind == TrapKind::Syscall) on_user_syscall();
     Thread* t = g_kernel.scheduler.current(kCpu);
     if (!t) panic("trap from user mode with no current thread");
     t->saw_tls_base(t->reg(arch::kRegTls));
     switch (trap.kind) {
-    case TrapKind::Syscall: break; // (above)
     case TrapKind::Interrupt:
         ++g_kernel.user_interrupts; // the arch already handled the device
         break;

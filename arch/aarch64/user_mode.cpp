@@ -34,7 +34,6 @@ constexpr u64 kTcrEpd0 = u64{1} << 7;       ///< no table walks for TTBR0 (boot.
 constexpr u64 kTcrAs = u64{1} << 36;        ///< 16-bit ASIDs (boot.S sets it if it can)
 constexpr u64 kCntkctlEl0Vcten = u64{1} << 1; ///< EL0 may read CNTVCT_EL0 (and CNTFRQ)
 constexpr u64 kPmuserenrCr = u64{1} << 2;   ///< EL0 may read PMCCNTR_EL0
-constexpr u64 kEcSvc64 = 0x15;              ///< ESR_EL1.EC of an SVC from AArch64
 
 /// Widest ASID the CPU takes (8 or 16 bits); larger identifiers are treated as 0.
 unsigned g_asid_bits = 8;
@@ -59,9 +58,6 @@ UserTrap decode_sync(u64 esr) {
     trap.code = esr;
     u64 ec = (esr >> 26) & 0x3f;
     switch (ec) {
-    case kEcSvc64: // ELR already points past the svc
-        trap.kind = TrapKind::Syscall;
-        break;
     case 0x20: // instruction abort from a lower EL
     case 0x24: // data abort from a lower EL
         if (!is_translation_fault(esr)) break;
