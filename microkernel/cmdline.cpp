@@ -30,4 +30,17 @@ BOOT_ONLY bool cmdline_has(const char* cmdline, const char* key) {
     return cmdline_get(cmdline, key, dummy, sizeof dummy);
 }
 
+BOOT_ONLY Result<u64> cmdline_number(const char* cmdline, const char* key) {
+    char digits[16];
+    if (!cmdline_get(cmdline, key, digits, sizeof digits)) return Error::NotFound;
+    u64 n = 0;
+    usize i = 0;
+    for (; digits[i]; ++i) {
+        if (digits[i] < '0' || digits[i] > '9' || i == 9) return Error::InvalidArgument;
+        n = n * 10 + static_cast<u64>(digits[i] - '0');
+    }
+    if (i == 0) return Error::InvalidArgument;
+    return n;
+}
+
 } // namespace kernel

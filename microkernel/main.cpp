@@ -143,17 +143,11 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
     // `asids=N` keeps at most N address-space identifiers (ids 1..N-1; 0 or 1: none, every
     // switch of address space flushes): the path of a CPU without them, on one that has them.
     u32 asids = arch::asid_count();
-    char limit[16] = {};
-    if (cmdline_get(info.cmdline, "asids", limit, sizeof limit)) {
-        u64 n = 0;
-        bool number = limit[0] != '\0';
-        for (const char* c = limit; *c; ++c) {
-            number = number && *c >= '0' && *c <= '9' && n < 1000000;
-            n = n * 10 + static_cast<u64>(*c - '0');
-        }
-        if (!number) panic("asids= wants a decimal count");
-        if (n < asids) asids = static_cast<u32>(n);
+    if (auto limit = cmdline_number(info.cmdline, "asids")) {
+        if (limit.value() < asids) asids = static_cast<u32>(limit.value());
         print("asids: {} address-space identifiers of the CPU's {}\n", asids, arch::asid_count());
+    } else if (limit.error() != Error::NotFound) {
+        panic("asids= wants a decimal count");
     }
     g_kernel.asids.init(asids);
     auto root = start_root_task(info, program, g_kernel, window);

@@ -25,3 +25,14 @@ TEST_CASE("cmdline: values are truncated to the buffer") {
     REQUIRE(cmdline_get("k=abcdef", "k", v, sizeof v));
     CHECK(std::string(v) == "abc");
 }
+
+TEST_CASE("cmdline: decimal numbers") {
+    CHECK(cmdline_number("asids=3 x", "asids").value() == 3);
+    CHECK(cmdline_number("n=123456789", "n").value() == 123456789);
+    CHECK(cmdline_number("x=1", "asids").error() == Error::NotFound);
+    CHECK(cmdline_number("asids=lots", "asids").error() == Error::InvalidArgument);
+    CHECK(cmdline_number("asids=", "asids").error() == Error::InvalidArgument);
+    CHECK(cmdline_number("asids", "asids").error() == Error::InvalidArgument);
+    CHECK(cmdline_number("asids=12a", "asids").error() == Error::InvalidArgument);
+    CHECK(cmdline_number("n=1234567890", "n").error() == Error::InvalidArgument); // 10 digits
+}
