@@ -120,8 +120,8 @@ u64 name_ino(const char* abs) {
 } // namespace
 
 Result<void> fs_init(u64 capacity) {
-    TRY(g_tmp.init(heap_alloc, heap_free, capacity, u64{1} << 32));
-    return g_shm.init(heap_alloc, heap_free, capacity, u64{2} << 32);
+    TRY(g_tmp.init(heap_alloc, heap_free, capacity, u64{1} << 32, file_drop));
+    return g_shm.init(heap_alloc, heap_free, capacity, u64{2} << 32, file_drop);
 }
 
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max) {
@@ -229,34 +229,34 @@ Result<long> do_open(ThreadRec& t, u64 dirfd, u64 path_va, u64 flags, u64 mode, 
     if (f->is_dir() && !(f->path = copy_name(abs))) return heap_free(f), kNoMemory;
     if (p.fs) {
         p.fs->open(p.node);
-        if ((flags & kOTrunc) && access != 0 && !p.node->dir) (void)p.fs->truncate(p.node, 0);
+        if ((flags & kOTrunc) && access != 0 && !p.node->dir) (void)file_truncate(*p.fs, p.node, 0);
     }
     return install_file(t, f, flags & kOCloexec);
 }
 
 namespace {
-/// Copy between a RAM file at `at` and the caller's memory: out (read) or in (write).
-/// Bytes moved; an error only if none moved.
+/// Copy between a RAM file at `at` and the caller's memory: out (read) or in (write),
+/// through a page of procserv's (the file's page may be a frame: filemap.cpp). Bytes
+/// moved; an error only if none moved.
 Result<long> ram_io(ThreadRec& t, OpenFile& f, u64 buf, u64 count, u64 at, bool write) {
+    alignas(16) static unsigned char bounce[kPage];
     RamFs& fs = *f.fs;
     RamNode* n = f.node;
     Mm& mm = *t.proc->mm;
     if (!write) count = at >= n->size ? 0 : (n->size - at < count ? n->size - at : count);
     u64 done = 0;
+    auto moved = [&](Result<long> e) { return done ? Result<long>(static_cast<long>(done)) : e; };
     while (done < count) {
-        u64 pos = at + done, in_page = pos % RamFs::kPage;
+        u64 pos = at + done, in_page = pos % RamFs::kPage, index = pos / RamFs::kPage;
         u64 k = RamFs::kPage - in_page < count - done ? RamFs::kPage - in_page : count - done;
-        bool ok;
         if (write) {
-            Result<unsigned char*> page = fs.page_for_write(n, pos / RamFs::kPage);
-            if (!page.ok()) return done ? Result<long>(static_cast<long>(done)) : Result<long>(page.error());
-            ok = copy_in(mm, buf + done, page.value() + in_page, k);
-            if (ok) fs.written(n, pos + k);
+            if (!copy_in(mm, buf + done, bounce, k)) return moved(Errno{sys::kEFAULT});
+            if (Result<void> e = file_page_write(fs, n, index, in_page, bounce, k); !e.ok()) return moved(e.error());
+            fs.written(n, pos + k);
         } else {
-            const unsigned char* page = fs.page(n, pos / RamFs::kPage);
-            ok = copy_out(mm, buf + done, (page ? page : g_zero_page) + in_page, k);
+            if (!file_page_read(fs, n, index, in_page, bounce, k)) return moved(kNoMemory);
+            if (!copy_out(mm, buf + done, bounce, k)) return moved(Errno{sys::kEFAULT});
         }
-        if (!ok) return done ? Result<long>(static_cast<long>(done)) : Result<long>(Errno{sys::kEFAULT});
         done += k;
     }
     return static_cast<long>(done);
@@ -421,7 +421,7 @@ Result<void> do_ftruncate(ThreadRec& t, u64 fd, u64 size) {
     if (!f) return Errno{sys::kEBADF};
     if (static_cast<long>(size) < 0) return Errno{sys::kEINVAL};
     if (f->kind != FileKind::Ram || f->node->dir || !f->writable()) return Errno{sys::kEINVAL};
-    return f->fs->truncate(f->node, size);
+    return file_truncate(*f->fs, f->node, size);
 }
 
 Result<FileStat> file_stat(ThreadRec& t, u64 fd) {

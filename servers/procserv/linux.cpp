@@ -336,6 +336,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::mremap: return done(do_mremap(t, a0, a1, a2, a3, a4));
     case nr::mprotect: return done(do_mprotect(t, a0, a1, a2));
     case nr::madvise: return done(do_madvise(t, a0, a1, a2));
+    case nr::msync: return done(do_msync(t, a0, a1, a2));
     case nr::getpid: return done(p.pid);
     case nr::gettid: return done(t.tid);
     case nr::getppid: return done(p.parent ? p.parent->pid : 0);

@@ -538,7 +538,8 @@ Touch mm_touch(Mm& mm, u64 va, u32 access, PageMap::Page* out) {
         return Touch::Present;
     }
     if (r->beyond_file(page)) return Touch::Bus;
-    if (r->shm) { // the shared object's frame, mapped here too
+    if (r->shm) { // the shared object's frame, mapped here too (a file's: up to its end)
+        if (past_file_end(*r->shm, page - r->shm_va)) return Touch::Bus;
         Result<u64> frame = shared_frame(*r, page);
         if (!frame.ok() || (rights && !mm_map(mm, frame.value(), page, rights).ok())) return Touch::NoMem;
         PageMap::Page p = mm.pages.add(page, frame.value(), rights, true);

@@ -35,6 +35,22 @@ Result<u64> place(Mm& mm, u64 addr, u64 len, u32 flags) {
     return start;
 }
 
+/// Add `r`, a region of shared object r.shm, which has taken a reference for mm already.
+/// The object counts the address spaces that map it, once each (memory.cpp's walks): the
+/// reference goes again when another region of mm holds one.
+Result<void> add_shared_region(Mm& mm, const Region& r) {
+    if (Result<void> e = mm_add_region(mm, r); !e.ok()) {
+        shared_release(*r.shm);
+        return e;
+    }
+    for (u32 i = 0; i < mm.regions.count(); ++i)
+        if (const Region& o = mm.regions.at(i); o.shm == r.shm && o.start != r.start) {
+            --r.shm->refs;
+            break;
+        }
+    return {};
+}
+
 } // namespace
 
 Result<long> do_mmap_memory(ThreadRec& t, u64 slot, u64 addr, u64 length, u32 prot, u32 flags) {
@@ -53,18 +69,8 @@ Result<long> do_mmap_memory(ThreadRec& t, u64 slot, u64 addr, u64 length, u32 pr
     r.shared = true;
     r.shm = obj;
     r.shm_va = r.start;
-    // The object counts the address spaces that map it, once each (memory.cpp's walks):
-    // this one's reference, unless another region here holds one already.
     ++obj->refs;
-    if (Result<void> e = mm_add_region(mm, r); !e.ok()) {
-        shared_release(*obj);
-        return e.error();
-    }
-    for (u32 i = 0; i < mm.regions.count(); ++i)
-        if (const Region& o = mm.regions.at(i); o.shm == obj && o.start != r.start) {
-            --obj->refs;
-            break;
-        }
+    TRY(add_shared_region(mm, r));
     return static_cast<long>(r.start);
 }
 
@@ -81,18 +87,19 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     Region r{};
     r.prot = prot & kProtMask;
     r.shared = type != kMapPrivate;
-    OpenFile* ram = nullptr; // a private mapping of a RAM file: its bytes are copied in below
+    OpenFile* ram = nullptr; // a mapping of a RAM file
     if (!(flags & kMapAnonymous)) {
         OpenFile* f = fd_of(t, static_cast<u64>(static_cast<long>(fd)));
         if (!f) return Errno{sys::kEBADF};
         if (!f->readable()) return Errno{sys::kEACCES};
-        // The initrd's files can be mapped (read-only: a shared mapping cannot write), and
-        // /tmp's privately (MAP_SHARED: ENODEV yet); not pipes or devices.
-        if (f->kind == FileKind::Ram && !f->is_dir() && !r.shared) {
+        // The initrd's files (read-only: a shared mapping cannot write) and RAM files can
+        // be mapped; not directories, pipes or devices.
+        if (f->kind == FileKind::Ram && !f->is_dir()) {
+            r.no_write = r.shared && !f->writable();
             ram = f;
         } else {
             if (f->kind != FileKind::Initrd) return Errno{sys::kENODEV};
-            if (r.shared && (prot & kProtWrite)) return Errno{sys::kEACCES};
+            r.no_write = r.shared;
             static const unsigned char kNothing[1] = {};
             bool inside = offset < f->size;
             r.file = inside ? f->data + offset : kNothing; // past the end: every page is SIGBUS
@@ -100,9 +107,18 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
         }
     }
 
+    if (r.no_write && (prot & kProtWrite)) return Errno{sys::kEACCES};
     u64 start = TRY(place(mm, addr, len, flags));
     r.start = start, r.end = start + len;
     r.file_va = start;
+    if (ram && r.shared) { // the file's own pages (filemap.cpp), with this address space's reference
+        if (offset > RamFs::kMaxFile) return Errno{sys::kEINVAL};
+        r.shm = TRY(file_shared(*ram->fs, ram->node));
+        r.shm_va = start - offset;
+        ++r.shm->refs;
+        TRY(add_shared_region(mm, r));
+        return static_cast<long>(start);
+    }
     if (r.shared && !r.is_file()) { // its own object, which a fork's child will share
         if (!(r.shm = shared_create(len))) return Errno{sys::kENOMEM};
         r.shm_va = start;
@@ -111,16 +127,17 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
         if (r.shm) shared_release(*r.shm);
         return e.error();
     }
-    // A RAM file's pages as they are now (POSIX leaves unspecified whether later changes
-    // to the file show in a private mapping; here they do not): anonymous memory with the
-    // file's bytes, zeros past its end (where Linux would raise SIGBUS beyond its last page).
+    // A private mapping of a RAM file gets the file's pages as they are now (POSIX leaves
+    // unspecified whether later changes to the file show in a private mapping; here they
+    // do not): anonymous memory with the file's bytes, zeros past its end (where Linux
+    // would raise SIGBUS beyond its last page).
+    alignas(16) static unsigned char page[kPage];
     for (u64 i = 0; ram && i < len / kPage; ++i) {
         const u64 index = offset / kPage + i;
         const RamNode* n = ram->node;
         if (index * kPage >= n->size) break;
-        const unsigned char* page = ram->fs->page(n, index);
         const u64 bytes = n->size - index * kPage < kPage ? n->size - index * kPage : kPage;
-        if (page && !mm_fill(mm, start + i * kPage, page, bytes).ok()) {
+        if (!file_page_read(*ram->fs, n, index, 0, page, bytes) || !mm_fill(mm, start + i * kPage, page, bytes).ok()) {
             (void)mm_unmap(mm, start, start + len);
             return kNoMemory;
         }
@@ -140,12 +157,22 @@ Result<void> do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot) {
     if (length == 0) return {};
     u64 end;
     if (!user_range(addr, length, end) || !mm.regions.covered(addr, end)) return Errno{sys::kENOMEM};
-    for (u64 va = addr; va < end;) { // a shared file mapping can never be written
+    for (u64 va = addr; va < end;) { // nor may a mapping of a file opened read-only
         const Region* r = mm.regions.find(va);
-        if (r->shared && r->is_file() && (prot & kProtWrite)) return Errno{sys::kEACCES};
+        if (r->no_write && (prot & kProtWrite)) return Errno{sys::kEACCES};
         va = r->end;
     }
     return mm_protect(mm, addr, end, static_cast<u32>(prot) & kProtMask);
+}
+
+Result<void> do_msync(ThreadRec& t, u64 addr, u64 length, u64 flags) {
+    constexpr u64 kMsAsync = 1, kMsInvalidate = 2, kMsSync = 4;
+    if (addr % kPage || (flags & ~(kMsAsync | kMsInvalidate | kMsSync)) || (flags & kMsAsync && flags & kMsSync))
+        return Errno{sys::kEINVAL};
+    u64 end;
+    if (!user_range(addr, length, end)) return Errno{sys::kENOMEM};
+    if (addr != end && !t.proc->mm->regions.covered(addr, end)) return Errno{sys::kENOMEM};
+    return {};
 }
 
 Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice) {

@@ -144,8 +144,10 @@ struct Mm { // an address space and the memory in it
     u64 ipc_buffers;        // IPC buffers placed in it so far (the next one's page in the area)
 };
 
-/// Anonymous MAP_SHARED memory: its own frames, mapped into every address space that
-/// maps it (a fork's child too), released when the last one unmaps it or ends.
+/// MAP_SHARED memory: its own frames, mapped into every address space that maps it (a
+/// fork's child too), released when the last one unmaps it or ends. Anonymous, or the
+/// pages of a RAM file that a program mapped shared (filemap.cpp: the file holds a
+/// reference too).
 struct Shared {
     int refs;     // address spaces with a region of it, and the process that made it as a
                   // memory capability (cap_create(Memory)) until it ends
@@ -156,6 +158,10 @@ struct Shared {
     Shared* next; // in a walk's list
     Blocks blocks;
     PageMap pages; // keyed by offset in the object: the frames made so far (storage in the heap)
+    RamNode* file; // the RAM file whose pages these are (null: anonymous, or the file ended)
+    bool of_file;  // a file's pages (its Shared object outlives it while mapped)
+    u64 file_end;  // ... and the file's size, page aligned, when it ended
+    u64 charged;   // bytes of its pages counted in the file system's use (filemap.cpp)
 };
 
 constexpr u64 kPathMax = 128; ///< bytes of a path with its NUL (ENAMETOOLONG beyond)
@@ -527,6 +533,22 @@ inline bool user_writable(Mm& mm, u64 va) {
     return r && allows(*r, kProtWrite);
 }
 
+// filemap.cpp: a RAM file's pages in frames, once a program maps it shared
+/// The file's Shared object (the file's reference), made when it is first mapped shared:
+/// its pages move into frames. ENOMEM; ENOSPC.
+Result<Shared*> file_shared(RamFs& fs, RamNode* n);
+/// `k` bytes of page `index` of a RAM file from offset `at` into `out` (zeros for a hole).
+bool file_page_read(const RamFs& fs, const RamNode* n, u64 index, u64 at, unsigned char* out, u64 k);
+/// `k` bytes from `in` into a RAM file at page `index`, offset `at`. ENOSPC; ENOMEM; EFBIG.
+Result<void> file_page_write(RamFs& fs, RamNode* n, u64 index, u64 at, const unsigned char* in, u64 k);
+/// ftruncate / O_TRUNC of a RAM file: bytes past `size` read as zeros from now on, in
+/// the frames of a mapped file too.
+Result<void> file_truncate(RamFs& fs, RamNode* n, u64 size);
+/// Is page `offset` of shared object `s` past the end of its file (SIGBUS)?
+bool past_file_end(const Shared& s, u64 offset);
+/// RamFs's Drop: a file's end lets its Shared object go (mappings may keep it).
+u64 file_drop(RamNode* n);
+
 // fs.cpp
 /// Make /tmp and /dev/shm (each may hold up to `capacity` bytes of data). ENOMEM.
 Result<void> fs_init(u64 capacity);
@@ -756,6 +778,9 @@ Result<void> do_munmap(ThreadRec& t, u64 addr, u64 length);
 Result<long> do_mremap(ThreadRec& t, u64 addr, u64 old_length, u64 new_length, u64 flags, u64 new_addr);
 Result<void> do_mprotect(ThreadRec& t, u64 addr, u64 length, u64 prot);
 Result<void> do_madvise(ThreadRec& t, u64 addr, u64 length, u64 advice);
+/// msync(2): every mapping is the memory itself (RAM files have no disk), so only its
+/// checks: EINVAL (unaligned, unknown flags, MS_SYNC with MS_ASYNC), ENOMEM (not mapped).
+Result<void> do_msync(ThreadRec& t, u64 addr, u64 length, u64 flags);
 long do_brk(ThreadRec& t, u64 addr);
 
 } // namespace procserv

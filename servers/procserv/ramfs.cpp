@@ -12,8 +12,8 @@ bool same(const char* a, const char* b, std::uint64_t len) {
 }
 } // namespace
 
-Result<void> RamFs::init(Alloc alloc, Free free, u64 capacity, u64 first_ino) {
-    alloc_ = alloc, free_ = free, capacity_ = capacity, used_ = 0, next_ino_ = first_ino;
+Result<void> RamFs::init(Alloc alloc, Free free, u64 capacity, u64 first_ino, Drop drop) {
+    alloc_ = alloc, free_ = free, drop_ = drop, capacity_ = capacity, used_ = 0, next_ino_ = first_ino;
     root_ = static_cast<RamNode*>(alloc_(sizeof(RamNode)));
     if (!root_) return Errno{kENOMEM};
     root_->parent = root_;
@@ -85,6 +85,7 @@ void RamFs::unlink(RamNode* n) {
 void RamFs::release(RamNode* n) {
     for (u64 i = 0; i < n->page_slots; ++i)
         if (n->pages[i]) free_(n->pages[i]), used_ -= kPage;
+    if (n->backing && drop_) used_ -= drop_(n);
     free_(n->pages);
     free_(n->name);
     free_(n);
@@ -158,6 +159,19 @@ Result<unsigned char*> RamFs::page_for_write(RamNode* n, u64 index) {
         used_ += kPage;
     }
     return n->pages[index];
+}
+
+void RamFs::adopt(RamNode* n, void* backing) {
+    for (u64 i = 0; i < n->page_slots; ++i) free_(n->pages[i]);
+    free_(n->pages);
+    n->pages = nullptr, n->page_slots = 0;
+    n->backing = backing;
+}
+
+Result<void> RamFs::charge(u64 bytes) {
+    if (bytes > capacity_ - used_) return Errno{kENOSPC};
+    used_ += bytes;
+    return {};
 }
 
 Result<void> RamFs::truncate(RamNode* n, u64 size) {

@@ -25,6 +25,8 @@ struct RamNode {
     std::uint64_t size;
     unsigned char** pages; // a file: page i of its data, null where nothing was written
     std::uint64_t page_slots;
+    void* backing; // the owner's store of the file's pages once it keeps them (adopt):
+                   // `pages` is then empty; size and used() are still kept here
     std::int64_t times[2][2]; // access and modification: seconds, nanoseconds (utimensat)
 };
 
@@ -33,13 +35,15 @@ class RamFs {
     using u64 = std::uint64_t;
     using Alloc = void* (*)(u64 bytes); ///< zeroed memory, or null
     using Free = void (*)(void* p);
+    /// The owner lets a node's backing go (the node's own end): the bytes of data it held.
+    using Drop = u64 (*)(RamNode* n);
     static constexpr u64 kPage = 4096;
     static constexpr u64 kMaxName = 255;
     static constexpr u64 kMaxFile = u64{1} << 40; ///< EFBIG beyond
 
     /// An empty filesystem (a root directory, mode 01777) of at most `capacity` bytes of
     /// data. ENOMEM.
-    Result<void> init(Alloc alloc, Free free, u64 capacity, u64 first_ino);
+    Result<void> init(Alloc alloc, Free free, u64 capacity, u64 first_ino, Drop drop = nullptr);
     RamNode* root() const { return root_; }
     /// Give back everything (the owner's end; nothing of it may be open).
     void destroy();
@@ -73,8 +77,18 @@ class RamFs {
     void written(RamNode* n, u64 end) {
         if (end > n->size) n->size = end;
     }
-    /// The file's size becomes `size` (pages past it go; a hole up to it). EFBIG.
+    /// The file's size becomes `size` (pages past it go; a hole up to it). EFBIG. Of an
+    /// adopted file only the size changes: its pages are the owner's.
     Result<void> truncate(RamNode* n, u64 size);
+
+    // A file whose pages the owner keeps (procserv: in frames, when a program maps the file
+    // shared). The owner copies the pages out (page()), then adopts them; from then on it
+    // reads and writes them itself, charging each new page here, and the node's end gives
+    // them back through the Drop function given to init().
+    /// The file's pages are now `backing`'s: its own go (still counted in used()).
+    void adopt(RamNode* n, void* backing);
+    /// `bytes` more of data for an adopted file: ENOSPC beyond the capacity.
+    Result<void> charge(u64 bytes);
     u64 used() const { return used_; } ///< bytes of data pages
     u64 capacity() const { return capacity_; }
 
@@ -83,6 +97,7 @@ class RamFs {
     void release(RamNode* n);
     Alloc alloc_;
     Free free_;
+    Drop drop_;
     RamNode* root_;
     u64 used_, capacity_, next_ino_;
 };

@@ -6,7 +6,8 @@ constexpr Errno kNoRoom{12}; // ENOMEM: no room in the storage (procserv grows i
 } // namespace
 
 bool Region::mergeable(const Region& next) const {
-    if (end != next.start || prot != next.prot || shared != next.shared) return false;
+    if (end != next.start || prot != next.prot || shared != next.shared || no_write != next.no_write)
+        return false;
     if (shm || next.shm) return shm == next.shm && shm_va == next.shm_va; // the same object, continued
     if (!file && !next.file) return true;
     // The same bytes of the same file, continued.

@@ -39,6 +39,7 @@ struct Region {
     u64 start, end; ///< page aligned, start < end
     u32 prot;       ///< kProt* bits
     bool shared;    ///< MAP_SHARED: a fork's child shares it instead of copying it
+    bool no_write;  ///< a shared mapping of a file it may not write: PROT_WRITE never (EACCES)
     // File backing (file != nullptr): the byte at va comes from file[va - file_va] for
     // va in [file_va, file_va + file_len); other bytes of a page that holds some of the
     // file are zero; a page that holds none of it is beyond the end (SIGBUS), unless

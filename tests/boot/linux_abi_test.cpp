@@ -136,6 +136,20 @@ TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename,
                       0);
 }
 
+TEST_CASE("Linux programs: MAP_SHARED of /tmp and /dev/shm files: one set of bytes for mappings, read, write and a fork's child; SIGBUS past the end; read-only rights; msync") {
+    run_linux_program("mapshared.c", "", "",
+                      {"write 5: 5, ftruncate: 0; the mapping holds 'hello': 1\n",
+                       "a store shows in pread: 1 X; a pwrite shows in the mapping: 1 W\n",
+                       "the child exited 0; its results are in the parent's mapping: 42 C\n",
+                       "a read past the end of the file: signal 7 (SIGBUS 1)\n",
+                       "read-only descriptor: PROT_WRITE -1 (EACCES 1), PROT_READ reads 'hello' 1, mprotect to write -1 "
+                       "(EACCES 1), to read 0\n",
+                       "ftruncate to 3 and back: 0 0; 'hel' kept 1, zeros after it 1 1\n",
+                       "unlink 0, close 0: the mapping still holds MN; msync 0, MS_SYNC|MS_ASYNC -1 (EINVAL 1)\n",
+                       "shm_open 1, ftruncate 0; the child added 10: 11; shm_unlink 0\n"},
+                      0);
+}
+
 TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, end of file, SIGPIPE, stdout through a pipe, O_NONBLOCK") {
     run_linux_program("pipes.c", "", "",
                       {"read 200000 bytes through a pipe, checksum 4635803727602808992; then 0 (end of file); the "

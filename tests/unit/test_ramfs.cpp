@@ -158,3 +158,38 @@ TEST_CASE("ramfs: rename replaces a file, an empty directory; never a directory 
     fs.destroy(); // every node and name of the tree
     CHECK(g_live == 0);
 }
+
+namespace {
+RamNode* g_dropped;
+std::uint64_t drop_three_pages(RamNode* n) {
+    g_dropped = n;
+    return 3 * RamFs::kPage;
+}
+} // namespace
+
+TEST_CASE("ramfs: a file whose pages the owner adopts: its own go, the count stays, charges are limited, its end drops them") {
+    g_live = 0, g_dropped = nullptr;
+    RamFs fs{};
+    REQUIRE(fs.init(zeroed, release, 4 * RamFs::kPage, 1, drop_three_pages).ok());
+    RamNode* f = make(fs, fs.root(), "f");
+    write_bytes(fs, f, 0, "hello");
+    write_bytes(fs, f, RamFs::kPage, "more");
+    const long before = g_live;
+    int owner_store = 0;
+    fs.adopt(f, &owner_store);
+    CHECK(f->backing == &owner_store);
+    CHECK(fs.page(f, 0) == nullptr); // the pages are the owner's now ...
+    CHECK(g_live == before - 3);     // ... (two pages and their table freed)
+    CHECK(fs.used() == 2 * RamFs::kPage); // ... and still counted
+    CHECK(f->size == RamFs::kPage + 4);
+    CHECK(fs.charge(RamFs::kPage).ok()); // the owner's third page
+    CHECK(fs.charge(2 * RamFs::kPage).error().code == 28); // ENOSPC: one page is left
+    REQUIRE(fs.truncate(f, 2).ok()); // only the size: the pages are the owner's
+    CHECK(f->size == 2);
+    CHECK(fs.used() == 3 * RamFs::kPage);
+    CHECK(code(fs.remove(fs.root(), "f", 1, false)) == 0);
+    CHECK(g_dropped == f); // the owner let them go, and said how much they were
+    CHECK(fs.used() == 0);
+    CHECK(g_live == 1); // the root
+    fs.destroy();
+}

@@ -11,7 +11,7 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                exit = 93, uname = 160, readlink = -1, getppid = 173, arch_prctl = -2, gettid = 178,
                set_tid_address = 96, exit_group = 94, newfstatat = 79, readlinkat = 78,
                set_robust_list = 99, prlimit64 = 261, getrandom = 278, rseq = 293, clone = 220, fork = -3,
-               statx = 291, mremap = 216,
+               statx = 291, mremap = 216, msync = 227,
                vfork = -4, wait4 = 260, futex = 98, sched_yield = 124, clone3 = 435,
                openat = 56, lseek = 62,
                // files (the generic table has only the *at forms)

@@ -9,7 +9,7 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                exit = 60, uname = 63, readlink = 89, getppid = 110, arch_prctl = 158, gettid = 186,
                set_tid_address = 218, exit_group = 231, newfstatat = 262, readlinkat = 267,
                set_robust_list = 273, prlimit64 = 302, getrandom = 318, rseq = 334, clone = 56, fork = 57,
-               statx = 332, mremap = 25,
+               statx = 332, mremap = 25, msync = 26,
                vfork = 58, wait4 = 61, futex = 202, sched_yield = 24, clone3 = 435,
                openat = 257, lseek = 8,
                // files
