@@ -114,6 +114,56 @@ int kill(int pid, int sig) {
                                                      static_cast<u64>(static_cast<long>(sig))})));
 }
 
+int tkill(int tid, int sig) {
+    return static_cast<int>(result(request(Op::Tkill, {static_cast<u64>(static_cast<long>(tid)),
+                                                      static_cast<u64>(static_cast<long>(sig))})));
+}
+
+void sig_default(int, const SigInfo*, void*) {}
+void sig_ignore(int, const SigInfo*, void*) {}
+
+namespace {
+// A handler is entered here, on the frame procserv wrote below the interrupted stack
+// pointer (the frame and the handler are the first two arguments); Sigreturn resumes the
+// frame's registers and never returns.
+[[noreturn]] void signal_trampoline(procserv::SignalFrame* frame, SigHandler handler) {
+    handler(frame->info.signo, &frame->info, frame);
+    for (;;) call(procserv::kEndpoint, label_of(Op::Sigreturn), {ptr(frame)});
+}
+constexpr u64 kSigDfl = 0, kSigIgn = 1;
+} // namespace
+
+int sigaction(int sig, const SigAction* act, SigAction* old) {
+    u64 handler = 0, mask = 0, flags = 0, trampoline = 0; // (no trampoline: a query)
+    if (act) {
+        handler = act->handler == sig_ignore ? kSigIgn
+                  : !act->handler || act->handler == sig_default ? kSigDfl
+                                                                 : ptr(reinterpret_cast<void*>(act->handler));
+        mask = act->mask, flags = act->flags, trampoline = ptr(reinterpret_cast<void*>(signal_trampoline));
+    }
+    Reply r = request(Op::Sigaction, {static_cast<u64>(static_cast<unsigned>(sig)) | flags << 32, handler, mask, trampoline});
+    long e = result(r);
+    if (e < 0) return static_cast<int>(e);
+    if (old) {
+        old->handler = r.mr[0] == kSigIgn ? sig_ignore
+                       : r.mr[0] == kSigDfl ? sig_default
+                                            : reinterpret_cast<SigHandler>(r.mr[0]);
+        old->flags = static_cast<unsigned>(r.mr[1]), old->mask = r.mr[2];
+    }
+    return 0;
+}
+
+int sigprocmask(int how, const unsigned long* set, unsigned long* old) {
+    Reply r = set ? request(Op::Sigprocmask, {static_cast<u64>(static_cast<unsigned>(how)), *set})
+                  : request(Op::Sigprocmask, {SIG_BLOCK, 0}); // (blocking nothing more: a query)
+    long e = result(r);
+    if (e < 0) return static_cast<int>(e);
+    if (old) *old = r.mr[1];
+    return 0;
+}
+
+unsigned long sigpending() { return request(Op::Sigpending, {}).mr[1]; }
+
 int futex_wait(int* addr, int val) {
     return static_cast<int>(result(request(Op::FutexWait, {ptr(addr), static_cast<u64>(static_cast<unsigned>(val))})));
 }

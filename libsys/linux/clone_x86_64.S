@@ -39,4 +39,15 @@ sys_illegal_instruction:
     jmp sys_illegal_instruction
     .size sys_illegal_instruction, . - sys_illegal_instruction
 
-    .section .note.GNU-stack, "", @progbits
+
+
+    .globl linux_sigreturn
+    .type linux_sigreturn, @function
+// The restorer of every handler libsys/linux installs (SA_RESTORER): rt_sigreturn.
+linux_sigreturn:
+    mov $15, %eax               // SYS_rt_sigreturn
+    syscall
+    ud2
+    .size linux_sigreturn, .-linux_sigreturn
+
+.section .note.GNU-stack, "", @progbits

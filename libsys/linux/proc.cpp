@@ -31,6 +31,7 @@
 extern "C" long linux_clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags,
                                int* parent_tid, int* child_tid, unsigned long tls);
 extern "C" [[noreturn]] void linux_clone_exit(int status);
+extern "C" void linux_sigreturn();
 extern char** environ;
 
 namespace {
@@ -298,6 +299,69 @@ int close(int fd) { return static_cast<int>(sc(SYS_close, fd)); }
 int dup(int fd) { return static_cast<int>(sc(SYS_dup, fd)); }
 
 int kill(int pid, int sig) { return static_cast<int>(sc(SYS_kill, pid, sig)); }
+int tkill(int tid, int sig) { return static_cast<int>(sc(SYS_tkill, tid, sig)); }
+
+// Handlers: Linux's SA_SIGINFO handler is one entry of ours that gives the process's
+// handler (a table in the address space, as the API's own actions are in procserv) the
+// API's SigInfo; SIG_DFL and SIG_IGN go to Linux as they are.
+void sig_default(int, const SigInfo*, void*) {}
+void sig_ignore(int, const SigInfo*, void*) {}
+namespace {
+SigHandler g_handlers[65];
+constexpr unsigned long kSaRestorer = 0x04000000;
+void* const kSigDfl = nullptr;
+void* const kSigIgn = reinterpret_cast<void*>(1);
+struct KernelSigaction {
+    void* handler;
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+};
+void signal_entry(int sig, const unsigned char* si, void* context) {
+    // siginfo_t: si_signo, si_errno, si_code, then (kill, tkill) si_pid or (a fault) si_addr
+    SigInfo info{};
+    info.signo = sig;
+    memcpy(&info.code, si + 8, 4);
+    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == 8 /* SIGFPE */) memcpy(&info.address, si + 16, 8);
+    else memcpy(&info.pid, si + 16, 4);
+    if (SigHandler h = g_handlers[sig]) h(sig, &info, context);
+}
+} // namespace
+
+int sigaction(int sig, const SigAction* act, SigAction* old) {
+    if (act && (act->flags & ~(SA_SIGINFO | SA_RESTART | SA_NODEFER | SA_RESETHAND))) return -kEINVAL;
+    KernelSigaction fresh{}, was{};
+    if (act) {
+        fresh.handler = act->handler == sig_ignore                  ? kSigIgn
+                        : !act->handler || act->handler == sig_default ? kSigDfl
+                                                                       : reinterpret_cast<void*>(signal_entry);
+        fresh.flags = act->flags | SA_SIGINFO | kSaRestorer, fresh.restorer = linux_sigreturn, fresh.mask = act->mask;
+    }
+    SigHandler before = sig >= 1 && sig <= 64 ? g_handlers[sig] : nullptr;
+    if (act && sig >= 1 && sig <= 64 && fresh.handler == reinterpret_cast<void*>(signal_entry)) g_handlers[sig] = act->handler;
+    long r = sc(SYS_rt_sigaction, sig, act ? L(&fresh) : 0, L(&was), 8);
+    if (r < 0) {
+        if (sig >= 1 && sig <= 64) g_handlers[sig] = before;
+        return static_cast<int>(r);
+    }
+    if (old) {
+        old->handler = was.handler == kSigIgn   ? sig_ignore
+                       : was.handler == kSigDfl ? sig_default
+                                                                           : before;
+        old->flags = static_cast<unsigned>(was.flags & ~(SA_SIGINFO | kSaRestorer)), old->mask = was.mask;
+    }
+    return 0;
+}
+
+int sigprocmask(int how, const unsigned long* set, unsigned long* old) {
+    return static_cast<int>(sc(SYS_rt_sigprocmask, how, L(set), L(old), 8));
+}
+
+unsigned long sigpending() {
+    unsigned long set = 0;
+    sc(SYS_rt_sigpending, L(&set), 8);
+    return set;
+}
 
 int waitpid(int pid, int* status, int options) {
     // The API's options (Linux also takes its own __W* flags).

@@ -514,7 +514,7 @@ Answer linux_syscall(ThreadRec& t, const sys::Reply& r) {
     Answer x = serve(t, r);
     // (no reply: the thread waits, or it has ended and its record may be gone). Most
     // answers find nothing to deliver: that is seen here, without a call.
-    if (!x.reply || (!((t.sigpending | t.proc->sigpending) & ~t.sigmask) && !t.sigsuspended)) return x;
+    if (!x.reply || !signals_ready(t)) return x;
     return deliver_signals(t, x);
 }
 

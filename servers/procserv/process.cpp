@@ -308,8 +308,8 @@ Result<long> spawn_program(const char* path, const char* const* argv, int argc, 
     // (a Linux program's 0, 1 and 2: the console).
     Fs* fs = new_fs();
     Files* files = fs ? new_files() : nullptr;
-    SigActions* sig = files && l.linux_program ? new_sigactions() : nullptr;
-    Result<void> made = files && (sig || !l.linux_program) ? Result<void>{} : Result<void>(kNoMemory);
+    SigActions* sig = files ? new_sigactions() : nullptr;
+    Result<void> made = sig ? Result<void>{} : Result<void>(kNoMemory);
     if (made.ok() && l.linux_program) made = linux_std_files(*files);
     Result<ThreadRec*> t = made.ok() ? new_thread(*p) : Result<ThreadRec*>(made.error());
     if (!t.ok()) {

@@ -96,6 +96,11 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::ServiceLookup: return done(service_lookup(t, r.mr[0]));
     case Op::ServiceUnregister: return done(service_unregister(t, r.mr[0]));
     case Op::Kill: return do_kill(t, static_cast<int>(r.mr[0]), static_cast<int>(r.mr[1]));
+    case Op::Sigaction:
+    case Op::Sigprocmask:
+    case Op::Sigpending:
+    case Op::Tkill:
+    case Op::Sigreturn: return native_signal_call(t, static_cast<Op>(label & 0xffff), r);
     case Op::Stats:
         return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
                     static_cast<u64>(g_live_procs));
@@ -223,7 +228,7 @@ int main() {
             continue;
         }
         if (r.badge & procserv::kFaultBadge) a = on_fault(*t, r);
-        else a = handle(*t, r.label, r);
+        else if ((a = handle(*t, r.label, r)).reply && signals_ready(*t)) a = deliver_signals(*t, a);
         // The first program ended: the machine powers off with its status.
         if (g_first_status >= 0) {
             int st = g_first_status;

@@ -728,7 +728,7 @@ Result<u64> timespec_ns(Mm& mm, u64 va);
 // signal.cpp
 /// Linux's signal numbers that procserv itself sends.
 constexpr int kSigAbrt = 6, kSigUsr1 = 10, kSigChld = 17, kSigTerm = 15;
-/// A new Linux program's actions: all default. Null when memory is exhausted.
+/// A new program's actions: all default. Null when memory is exhausted.
 SigActions* new_sigactions();
 /// A new thread's actions: the same (CLONE_SIGHAND) or a copy (fork). Null: none / no memory.
 SigActions* sigactions_for_child(ThreadRec& t, bool share);
@@ -742,14 +742,19 @@ Result<void> map_sigreturn(Mm& mm);
 /// the thread waits in one (which then fails with EINTR). `from`: the sender's pid.
 void send_process_signal(Process& p, int sig, int code, int from);
 void send_thread_signal(ThreadRec& t, int sig, int code, int from);
-/// The answer `x` to a Linux call of `t` is about to go: if a signal is pending and not
-/// blocked, its handler is entered on the way (x becomes ResumeAsIs with the result in
-/// the result register), or its default action taken. `result_reg`: where x's value goes.
-/// `restartable`: x is an interrupted call's EINTR, which SA_RESTART turns into the call
-/// again.
+/// Is a signal pending for t that it does not block (or does a call's own mask end)?
+inline bool signals_ready(const ThreadRec& t) {
+    return ((t.sigpending | t.proc->sigpending) & ~t.sigmask) || t.sigsuspended;
+}
+/// The answer `x` to a call of `t` is about to go: if a signal is pending and not
+/// blocked, its handler is entered on the way, or its default action taken. A Linux
+/// thread's answer becomes ResumeAsIs with the result in the result register; a libsys
+/// program's thread is resumed in its handler with the answer in its registers (no
+/// answer goes). `restartable`: x is an interrupted call's EINTR, which SA_RESTART turns
+/// into the call again.
 Answer deliver_signals(ThreadRec& t, Answer x, bool restartable = false);
-/// A fault of a Linux thread with a handler for `sig`: enter it (true), else false (the
-/// caller kills the process).
+/// A fault of a thread with a handler for `sig`: enter it (true: answer ResumeAsIs),
+/// else false (the caller kills the process).
 bool deliver_fault(ThreadRec& t, int sig, int code, u64 address);
 /// The Linux signal calls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn,
 /// rt_sigsuspend, pause, ppoll (without descriptors), kill, tgkill, tkill. `n` is the
@@ -759,6 +764,8 @@ Answer signal_call(ThreadRec& t, long n, const u64* a);
 /// kill(2), for Linux programs and the native API alike: pid > 0, 0 (the caller's group),
 /// -1 (everyone but the first process and the caller), -pgid. EINVAL, ESRCH.
 Answer do_kill(ThreadRec& t, int pid, int sig);
+/// The native signal calls (Op::Sigaction, Sigprocmask, Sigpending, Tkill, Sigreturn).
+Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r);
 /// `n` random bytes (time.cpp: not a cryptographic source).
 void random_fill(void* out, u64 n);
 

@@ -1,16 +1,20 @@
-// Signals of Linux programs: actions (rt_sigaction, shared under CLONE_SIGHAND), blocked
-// and pending sets (per thread, plus the process's own pending set for kill), sending
-// (kill, tgkill, tkill, SIGCHLD, SIGPIPE), and delivery: a handler is entered when the
-// thread's system call is answered (a thread waiting in one is interrupted: EINTR), or at
-// a fault; the frame is Linux's for the arch (arch/<arch>/include/arch/linux_signal.hpp)
-// and rt_sigreturn reads it back. A default action that ends the process does so at once,
-// wherever its threads are. A thread running user code when a handled signal arrives
-// takes it at its next system call (procserv cannot stop it mid-instruction without
-// saving its FP state, which the frame does not carry).
+// Signals: actions (rt_sigaction, or the native Sigaction; shared under CLONE_SIGHAND),
+// blocked and pending sets (per thread, plus the process's own pending set for kill),
+// sending (kill, tgkill, tkill, SIGCHLD, SIGPIPE), and delivery: a handler is entered
+// when the thread's call to procserv is answered (a thread waiting in one is interrupted:
+// EINTR, or with SA_RESTART the call again), or at a fault. A Linux program's frame is
+// Linux's for the arch (arch/<arch>/include/arch/linux_signal.hpp), read back by
+// rt_sigreturn; a libsys program's is a SignalFrame (sys/procserv_abi.hpp), entered
+// through the trampoline libsys gives with each action and left by Op::Sigreturn. A
+// default action that ends the process does so at once, wherever its threads are. A
+// thread running user code when a handled signal arrives takes it at its next call
+// (procserv cannot stop it mid-instruction without saving its FP state, which neither
+// frame carries).
 #include "procserv.hpp"
 
 #include <arch/linux_numbers.hpp>
 #include <arch/linux_signal.hpp>
+#include <sys/arch_abi.hpp>
 
 namespace procserv {
 namespace {
@@ -119,29 +123,71 @@ StackT get_stack(const unsigned char* at) {
     return s;
 }
 
+/// A libsys program's frame for `sig` below the stack pointer of `regs`, which then
+/// enter the process's trampoline with the frame and the handler as its arguments.
+bool enter_native(ThreadRec& t, u64* regs, int sig, int code, int from, u64 address) {
+    const SigActions::Action& act = t.sig->act[sig];
+    procserv::SignalFrame f{};
+    memcpy(f.regs, regs, sizeof f.regs);
+    f.mask = t.sigmask;
+    f.info = {sig, code, from, 0, address};
+    const u64 sp = regs[abi::kRegSp];
+    const u64 frame_va = (sp - procserv::kSignalRedZone - sizeof f) & ~u64{15};
+    if (frame_va >= sp || !copy_out(*t.proc->mm, frame_va, &f, sizeof f)) return false;
+    regs[abi::kRegIp] = act.restorer;
+    regs[abi::kRegSp] = frame_va - sys::arch_abi::kEntryStackBias; // (as if called)
+    regs[abi::kRegCap] = frame_va; // the first two arguments, as a thread's start has them
+    regs[abi::kRegInfo] = act.handler;
+    return true;
+}
+
 /// Enter t's handler for `sig` from the registers `regs` (t's, with the call's result
-/// in place): the frame goes on t's stack. False if it cannot be written there.
+/// in place): the frame goes on t's stack and `regs` become the handler's (the caller
+/// gives them to the thread). False if the frame cannot be written there.
 bool enter_handler(ThreadRec& t, u64* regs, int sig, int code, int from, u64 address) {
     SigActions::Action& act = t.sig->act[sig];
-    // SA_ONSTACK: on the alternate stack, unless it runs there already.
-    const u64 sp = regs[abi::kRegSp];
-    const bool switch_stack = (act.flags & kSaOnstack) && t.altstack_size && !on_altstack(t, sp);
-    const u64 frame_va = ls::frame_at(switch_stack ? t.altstack_sp + t.altstack_size : sp);
-    const u64 restorer = nr::sigaction_has_restorer && (act.flags & kSaRestorer) ? act.restorer : kSigreturnPage;
-    unsigned char info[128];
-    make_info(info, sig, code, from, address);
-    // (in rt_sigsuspend: the mask the handler's return restores is the one from before)
-    ls::build(g_frame, frame_va, regs, info, t.sigsuspended ? t.saved_mask : t.sigmask, restorer, address);
-    put_stack(g_frame + kUcStackAt, altstack_saved(t));
-    const bool fits = switch_stack ? frame_va >= t.altstack_sp : frame_va < sp; // (else SIGSEGV, as Linux)
-    if (!fits || !copy_out(*t.proc->mm, frame_va, g_frame, ls::kFrameBytes)) return false;
-    if (switch_stack && (t.altstack_flags & kSsAutodisarm)) // (until its sigreturn)
-        t.altstack_sp = t.altstack_size = 0, t.altstack_flags = 0;
-    ls::enter(regs, frame_va, sig, act.handler, restorer);
+    if (!t.linux_abi) {
+        if (!enter_native(t, regs, sig, code, from, address)) return false;
+    } else {
+        // SA_ONSTACK: on the alternate stack, unless it runs there already.
+        const u64 sp = regs[abi::kRegSp];
+        const bool switch_stack = (act.flags & kSaOnstack) && t.altstack_size && !on_altstack(t, sp);
+        const u64 frame_va = ls::frame_at(switch_stack ? t.altstack_sp + t.altstack_size : sp);
+        const u64 restorer = nr::sigaction_has_restorer && (act.flags & kSaRestorer) ? act.restorer : kSigreturnPage;
+        unsigned char info[128];
+        make_info(info, sig, code, from, address);
+        // (in rt_sigsuspend: the mask the handler's return restores is the one from before)
+        ls::build(g_frame, frame_va, regs, info, t.sigsuspended ? t.saved_mask : t.sigmask, restorer, address);
+        put_stack(g_frame + kUcStackAt, altstack_saved(t));
+        const bool fits = switch_stack ? frame_va >= t.altstack_sp : frame_va < sp; // (else SIGSEGV, as Linux)
+        if (!fits || !copy_out(*t.proc->mm, frame_va, g_frame, ls::kFrameBytes)) return false;
+        if (switch_stack && (t.altstack_flags & kSsAutodisarm)) // (until its sigreturn)
+            t.altstack_sp = t.altstack_size = 0, t.altstack_flags = 0;
+        ls::enter(regs, frame_va, sig, act.handler, restorer);
+    }
     t.sigsuspended = false;
     t.sigmask = (t.sigmask | act.mask | ((act.flags & kSaNodefer) ? 0 : bit(sig))) & ~kUnblockable;
     if (act.flags & kSaResethand) act.handler = kSigDfl, act.flags &= ~kSaSiginfo;
-    return set_registers(t, regs).ok();
+    return true;
+}
+
+/// t goes on with `regs`. A Linux thread (its call is a fault the kernel holds) by the
+/// answer ResumeAsIs; a libsys program's thread, in a call to procserv, is stopped (the
+/// call's reply goes with it), given them and started again: no answer.
+Answer go_on_with(ThreadRec& t, const u64* regs) {
+    if (t.linux_abi) return set_registers(t, regs).ok() ? resume_as_is() : done(Errno{sys::kEFAULT});
+    if (sys::thread_suspend(t.thread) != 0 || !set_registers(t, regs).ok() || sys::thread_resume(t.thread) != 0)
+        kill_group(*t.proc, kSigSegv, nullptr); // (its thread capability is procserv's own: never)
+    return no_reply();
+}
+
+/// The registers a libsys program's call leaves when answered with `x` (as the kernel's
+/// reply writes them: no error, the label, four words).
+void put_answer(u64* regs, const Answer& x) {
+    regs[abi::kRegCap] = 0;
+    regs[abi::kRegInfo] = abi::MessageInfo{x.label, 4, 0}.encode();
+    for (u32 i = 0; i < 4; ++i) regs[abi::kRegMr0 + i] = x.w[i];
+    regs[abi::kRegBadge] = 0;
 }
 
 /// The waiting call of t (its reply kept) ends with EINTR, and its handler runs; with
@@ -164,7 +210,7 @@ void interrupt(ThreadRec& t) {
 }
 
 bool interruptible(const ThreadRec& t) {
-    return t.linux_abi && (t.wait == Wait::Futex || t.wait == Wait::Pipe || t.wait == Wait::Console || t.wait == Wait::Poll || t.wait == Wait::Sleep ||
+    return t.sig && (t.wait == Wait::Futex || t.wait == Wait::Pipe || t.wait == Wait::Console || t.wait == Wait::Poll || t.wait == Wait::Sleep ||
                            t.wait == Wait::Waitpid || t.wait == Wait::Pause);
 }
 
@@ -247,45 +293,58 @@ void send_process_signal(Process& p, int sig, int code, int from) {
     p.sigpending |= bit(sig);
 }
 
-Answer deliver_signals(ThreadRec& t, Answer x, bool restartable) {
-    if (!t.sig || !t.linux_abi) return x;
+namespace {
+/// The lowest signal t may take now, taken off its pending sets; 0: none. One whose
+/// default action ends the process ends it (`ended`); ignored ones are dropped.
+int next_signal(ThreadRec& t, bool& ended) {
     Process& p = *t.proc;
-    auto plain = [&]() { // no handler runs: a call's own mask (rt_sigsuspend, ppoll) ends here
-        if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false;
-        return x;
-    };
     for (;;) {
         const u64 ready = (t.sigpending | p.sigpending) & ~t.sigmask;
-        if (!ready) return plain();
+        if (!ready) return 0;
         int sig = 1; // the lowest first (no count-trailing-zeros: riscv64 has no instruction for it)
         while (!(ready & bit(sig))) ++sig;
         if (t.sigpending & bit(sig)) t.sigpending &= ~bit(sig);
         else p.sigpending &= ~bit(sig);
         if (ends_process(t, sig)) {
             kill_group(p, sig, nullptr);
-            return no_reply();
+            ended = true;
+            return 0;
         }
-        if (discarded(t, sig)) continue;
-        u64 regs[abi::kRegCount];
-        if (!get_registers(t, regs).ok()) return plain();
-        if (restartable && (t.sig->act[sig].flags & kSaRestart))
-            regs[abi::kRegIp] -= ls::kSyscallBytes; // the call again, its registers untouched
-        else if (x.label == static_cast<u64>(abi::FaultReply::Resume))
-            regs[nr::result_register] = x.w[0]; // the call's result
-        if (!enter_handler(t, regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
-            kill_group(p, kSigSegv, nullptr); // (as Linux: a frame that cannot be written)
-            return no_reply();
-        }
-        return resume_as_is();
+        if (!discarded(t, sig)) return sig;
     }
+}
+} // namespace
+
+Answer deliver_signals(ThreadRec& t, Answer x, bool restartable) {
+    if (!t.sig) return x;
+    bool ended = false;
+    const int sig = next_signal(t, ended);
+    if (ended) return no_reply();
+    u64 regs[abi::kRegCount];
+    if (!sig || !get_registers(t, regs).ok()) { // no handler runs: a call's own mask (rt_sigsuspend, ppoll) ends here
+        if (t.sigsuspended) t.sigmask = t.saved_mask, t.sigsuspended = false;
+        return x;
+    }
+    if (restartable && (t.sig->act[sig].flags & kSaRestart))
+        regs[abi::kRegIp] -= ls::kSyscallBytes; // the call again, its registers untouched (the same instruction natively)
+    else if (!t.linux_abi)
+        put_answer(regs, x);
+    else if (x.label == static_cast<u64>(abi::FaultReply::Resume))
+        regs[nr::result_register] = x.w[0]; // the call's result
+    if (!enter_handler(t, regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
+        kill_group(*t.proc, kSigSegv, nullptr); // (as Linux: a frame that cannot be written)
+        return no_reply();
+    }
+    return go_on_with(t, regs);
 }
 
 bool deliver_fault(ThreadRec& t, int sig, int code, u64 address) {
-    if (!t.sig || !t.linux_abi || (t.sigmask & bit(sig))) return false;
+    if (!t.sig || (t.sigmask & bit(sig))) return false;
     const u64 handler = t.sig->act[sig].handler;
     if (handler == kSigDfl || handler == kSigIgn) return false;
     u64 regs[abi::kRegCount];
-    return get_registers(t, regs).ok() && enter_handler(t, regs, sig, code, 0, address);
+    return get_registers(t, regs).ok() && enter_handler(t, regs, sig, code, 0, address) &&
+           set_registers(t, regs).ok(); // (the thread is at its fault: ResumeAsIs goes on)
 }
 
 Answer signal_call(ThreadRec& t, long n, const u64* a) {
@@ -399,10 +458,10 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
     // kill, tgkill, tkill
     if (n == nr::kill) return do_kill(t, static_cast<int>(a[0]), static_cast<int>(a[1]));
     const int sig = static_cast<int>(n == nr::tgkill ? a[2] : a[1]);
-    if (sig < 0 || sig > 64) return done(Errno{sys::kEINVAL});
-    ThreadRec* target = find_thread(static_cast<int>(n == nr::tgkill ? a[1] : a[0]));
-    if (!target || (n == nr::tgkill && target->proc->pid != static_cast<int>(a[0])) || static_cast<int>(a[0]) <= 0)
-        return done(Errno{sys::kESRCH});
+    const int tid = static_cast<int>(n == nr::tgkill ? a[1] : a[0]);
+    if (sig < 0 || sig > 64 || tid <= 0 || static_cast<int>(a[0]) <= 0) return done(Errno{sys::kEINVAL}); // (as Linux)
+    ThreadRec* target = find_thread(tid);
+    if (!target || (n == nr::tgkill && target->proc->pid != static_cast<int>(a[0]))) return done(Errno{sys::kESRCH});
     if (sig) send_thread_signal(*target, sig, kSiTkill, my_pid);
     return answer_caller();
 }
@@ -443,6 +502,66 @@ Answer do_kill(ThreadRec& t, int pid, int sig) {
             if (Process* q = find_process(my_pid)) send_process_signal(*q, sig, kSiUser, my_pid);
     }
     return answer_caller();
+}
+
+Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r) {
+    using procserv::Op;
+    Process& p = *t.proc;
+    const int my_pid = p.pid;
+    if (!t.sig) return done(Errno{sys::kENOSYS});
+    switch (op) {
+    case Op::Sigaction: {
+        // (sig | flags << 32, handler, mask, trampoline); no trampoline: only the old action
+        constexpr u64 kNativeFlags = kSaSiginfo | kSaRestart | kSaNodefer | kSaResethand;
+        const u64 sig = r.mr[0] & 0xffffffff, flags = r.mr[0] >> 32, handler = r.mr[1];
+        if (sig < 1 || sig > 64) return done(Errno{sys::kEINVAL});
+        SigActions::Action& act = t.sig->act[sig];
+        const Answer old = done(static_cast<long>(act.handler), act.flags, act.mask);
+        if (r.mr[3] == 0) return old;
+        if ((flags & ~kNativeFlags) || sig == kSigKill || sig == kSigStop)
+            return done(Errno{sys::kEINVAL});
+        act = {handler, flags, r.mr[3], r.mr[2] & ~kUnblockable};
+        if (discarded(t, static_cast<int>(sig))) { // ignoring it drops what is pending, as Linux does
+            for (ThreadRec* o = p.threads; o; o = o->proc_next) o->sigpending &= ~bit(static_cast<int>(sig));
+            p.sigpending &= ~bit(static_cast<int>(sig));
+        }
+        return old;
+    }
+    case Op::Sigprocmask: {
+        const u64 how = r.mr[0], set = r.mr[1], old = t.sigmask;
+        if (how > 2) return done(Errno{sys::kEINVAL});
+        t.sigmask = (how == 0 ? old | set : how == 1 ? old & ~set : set) & ~kUnblockable;
+        return done(0, old); // (what it unblocked is delivered as this answer goes)
+    }
+    case Op::Sigpending: return done(0, t.sigpending | p.sigpending);
+    case Op::Tkill: {
+        const long sig = static_cast<long>(r.mr[1]), tid = static_cast<long>(r.mr[0]);
+        if (sig < 0 || sig > 64 || tid <= 0) return done(Errno{sys::kEINVAL});
+        ThreadRec* target = find_thread(tid);
+        if (!target) return done(Errno{sys::kESRCH});
+        if (sig) send_thread_signal(*target, static_cast<int>(sig), kSiTkill, my_pid);
+        return process_alive(my_pid) ? done(0) : no_reply();
+    }
+    case Op::Sigreturn: {
+        // The frame's registers and mask come back (a frame that cannot be read: SIGSEGV,
+        // as Linux); signals the mask held back are delivered on them at once.
+        procserv::SignalFrame f;
+        if (!copy_in(*p.mm, r.mr[0], &f, sizeof f)) {
+            kill_group(p, kSigSegv, nullptr);
+            return no_reply();
+        }
+        t.sigmask = f.mask & ~kUnblockable;
+        bool ended = false;
+        const int sig = next_signal(t, ended);
+        if (ended) return no_reply();
+        if (sig && !enter_handler(t, f.regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
+            kill_group(p, kSigSegv, nullptr);
+            return no_reply();
+        }
+        return go_on_with(t, f.regs);
+    }
+    default: return done(Errno{sys::kENOSYS});
+    }
 }
 
 void signal_group(int pgrp, int sig) {

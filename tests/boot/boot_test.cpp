@@ -375,6 +375,10 @@ TEST_CASE("procserv semantics: waitpid, wait statuses, faults as SIGSEGV/SIGILL,
     CHECK(r.contains("killed by signal 4"));
 }
 
+TEST_CASE("procserv semantics: signal handlers of libsys programs: siginfo, masks, EINTR and SA_RESTART, a SIGSEGV handler that returns, SA_RESETHAND, CLONE_SIGHAND") {
+    run_semantics("proc_signal");
+}
+
 TEST_CASE("procserv semantics: thousands of threads and processes end in every way; all memory returns") {
     run_semantics("proc_res");
 }

@@ -249,7 +249,8 @@ TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a 
                        "SA_RESETHAND: then killed by 12\n",
                        "sigsuspend: -1 (EINTR 1), the handler ran 1, SIGUSR1 blocked again 1\n",
                        "kill with signal 99: -1 (EINVAL 1)\n", "kill of no such process: -1 (ESRCH 1)\n",
-                       "sigaction(SIGKILL): -1 (EINVAL 1)\n", "kill(self, 0): 0\n"},
+                       "sigaction(SIGKILL): -1 (EINVAL 1)\n", "kill(self, 0): 0\n",
+                       "tkill(0): -1 (EINVAL 1), tgkill(0, pid): -1 (EINVAL 1)\n"},
                       0);
 }
 

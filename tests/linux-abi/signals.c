@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,5 +229,11 @@ int main(void) {
     printf("sigaction(SIGKILL): %d (EINVAL %d)\n", r, errno == EINVAL);
     r = kill(getpid(), 0);
     printf("kill(self, 0): %d\n", r);
+    errno = 0;
+    r = (int)syscall(SYS_tkill, 0, SIGUSR1);
+    int tkill_errno = errno;
+    errno = 0;
+    int r2 = (int)syscall(SYS_tgkill, 0, getpid(), SIGUSR1);
+    printf("tkill(0): %d (EINVAL %d), tgkill(0, pid): %d (EINVAL %d)\n", r, tkill_errno == EINVAL, r2, errno == EINVAL);
     return 0;
 }

@@ -60,5 +60,6 @@ TEST_CASE("linux: proc_thread passes on Linux") { passes_on_linux("proc_thread")
 TEST_CASE("linux: proc_exit passes on Linux") { passes_on_linux("proc_exit"); }
 TEST_CASE("linux: proc_wait passes on Linux") { passes_on_linux("proc_wait"); }
 TEST_CASE("linux: proc_res passes on Linux") { passes_on_linux("proc_res"); }
+TEST_CASE("linux: proc_signal passes on Linux") { passes_on_linux("proc_signal"); }
 TEST_CASE("linux: proc_mem passes on Linux") { passes_on_linux("proc_mem"); }
 TEST_CASE("linux: proc_scale passes on Linux") { passes_on_linux("proc_scale"); }

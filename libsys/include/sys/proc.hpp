@@ -11,6 +11,7 @@
 #pragma once
 
 #include <sys/kernel.hpp>
+#include <sys/procserv_abi.hpp>
 
 #include <cstddef>
 
@@ -109,9 +110,39 @@ int waitpid(int pid, int* status, int options);
 
 /// Send `sig` to process `pid` (> 0), to the caller's process group (0), to everyone but
 /// the first process and the caller (-1), or to group -pid; sig 0 only checks. -EINVAL for
-/// a bad signal, -ESRCH when nobody matches. A libsys program gets each signal's default
-/// action (Term and Core end it, Ignore and Stop do nothing): it cannot install handlers.
+/// a bad signal, -ESRCH when nobody matches. Without a handler (sigaction) a signal takes
+/// its default action: Term and Core end the process, Ignore and Stop do nothing.
 int kill(int pid, int sig);
+/// Send `sig` to thread `tid` (of any process). -EINVAL; -ESRCH.
+int tkill(int tid, int sig);
+
+// ---- signal handlers (docs/procserv.md, "Signals") ------------------------------------
+/// A handler runs when its thread's call to procserv is answered (a call that waits ends
+/// with -EINTR first, or with SA_RESTART is made again after the handler), or at a fault
+/// (SIGSEGV, SIGBUS, SIGILL), on the thread's stack; returning from it goes on where the
+/// thread was. `context` is the procserv::SignalFrame with the interrupted registers.
+using SigInfo = procserv::SigInfo;
+using SigHandler = void (*)(int sig, const SigInfo* info, void* context);
+/// The two dispositions that are not handlers (never called): the default action, and
+/// ignoring the signal. A null handler is the default too.
+void sig_default(int, const SigInfo*, void*);
+void sig_ignore(int, const SigInfo*, void*);
+constexpr unsigned SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+struct SigAction {
+    SigHandler handler;
+    unsigned long mask; ///< also blocked while the handler runs (bit sig - 1 for each)
+    unsigned flags;     ///< SA_RESTART, SA_NODEFER, SA_RESETHAND (SA_SIGINFO: accepted)
+};
+/// The action for `sig` becomes *act (if act), the old one goes to *old (if old); the
+/// actions are the process's, shared with its threads and CLONE_SIGHAND children. -EINVAL:
+/// `sig` outside 1..64, a handler for SIGKILL or SIGSTOP, another flag.
+int sigaction(int sig, const SigAction* act, SigAction* old);
+constexpr int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+/// The thread's blocked set: `set` added, removed or made the set (if set); the old one to
+/// *old (if old). SIGKILL and SIGSTOP are never blocked. -EINVAL: another `how`.
+int sigprocmask(int how, const unsigned long* set, unsigned long* old);
+/// The signals pending for the thread and its process.
+unsigned long sigpending();
 /// Start the program `path` of the initrd as a new process, child of the caller;
 /// returns its pid.
 int spawn(const char* path, const char* const argv[]);

@@ -55,7 +55,32 @@ enum class Op : u64 {
     ServiceUnregister,  ///< (name ptr)
     MmapMemory,         ///< (slot, addr, length, prot | flags << 32) -> address: map a memory object
     Kill,               ///< (pid, sig): as kill(2) (pid > 0, 0, -1, -pgid)
+    Sigaction,          ///< (sig | flags << 32, handler, mask, trampoline) -> (old handler, old flags, old mask)
+    Sigprocmask,        ///< (how: 0 block, 1 unblock, 2 set; set) -> old mask
+    Sigreturn,          ///< (frame ptr): never answered; the thread goes on as the frame says
+    Tkill,              ///< (tid, sig): the signal to that thread of any process
+    Sigpending,         ///< () -> the signals pending for the thread and its process
 };
+
+/// A signal handler of a libsys program runs on a SignalFrame that procserv writes below
+/// the stack pointer of the thread it interrupts (a call to procserv answered, a fault):
+/// the thread enters the process's trampoline (Op::Sigaction's) with the frame and the
+/// handler as its two arguments, and the trampoline's Sigreturn resumes `regs` with `mask`
+/// (docs/procserv.md, "Signals").
+struct SigInfo {
+    int signo;
+    int code;      ///< SI_USER 0, SI_TKILL -6, SI_KERNEL 0x80; a fault's SEGV_MAPERR 1 ...
+    int pid;       ///< the sender (kill, tkill)
+    int pad;
+    u64 address;   ///< a fault's address
+};
+struct SignalFrame {
+    u64 regs[abi::kRegCount]; ///< the interrupted thread's registers (abi::Reg)
+    u64 mask;                 ///< the blocked signals to restore
+    SigInfo info;
+};
+/// Below the stack pointer, a frame leaves this many bytes alone (x86_64's red zone).
+constexpr u64 kSignalRedZone = 128;
 
 /// The objects a process can ask for (Op::CapCreate); each is carved from the process's
 /// own memory (kObjectQuota) and ends with the process.
