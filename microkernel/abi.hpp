@@ -144,7 +144,13 @@ enum class ThreadMethod : u64 {
     CopyFpu = 11,      ///< kControl: (source thread slot, kRead; or kNoSlot) the thread's FP/SIMD
                        ///< state becomes a copy of the source's (clone, fork), or the reset state
                        ///< (execve)
+    ReadFpu = 12,      ///< kRead: (first, count) -> words of the thread's FP/SIMD image (below)
+    WriteFpu = 13,     ///< kWrite: (first, count, values...) into that image
 };
+/// A thread's FP/SIMD image as ReadFpu and WriteFpu see it: kFpuWords words laid out by
+/// the arch (docs/abi.md: x86_64 the FXSAVE image; aarch64 q0..q31, FPSR, FPCR; riscv64
+/// f0..f31, fcsr), the rest zero. A thread that never used FP/SIMD reads the reset state.
+constexpr u32 kFpuWords = 128;
 enum class SemaphoreMethod : u64 {
     Signal = 1,  ///< kWrite
     Wait = 2,    ///< kRead (blocks)

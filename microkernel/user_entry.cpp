@@ -117,7 +117,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
     if (fastpath(*t, kCpu, s)) resume(*s.current(kCpu));
     SyscallContext ctx{*t, kCpu, s, g_kernel.reaper, PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
-                       [](void* area) { arch::fpu_switch(area, area); }};
+                       [](void* area) { arch::fpu_switch(area, area); }, arch::init_fpu_area};
     handle_syscall(ctx);
     run_user_threads();
 }

@@ -21,6 +21,8 @@ struct SyscallContext {
     /// Lazy FPU: save this CPU's FP/SIMD registers into their owner's `area` (they stay
     /// loaded); null where there are no registers (host tests: the area is the state).
     void (*fpu_save)(void* area) = nullptr;
+    /// The arch's reset FP/SIMD state into `area` (arch::init_fpu_area); null on the host.
+    void (*fpu_init)(void* area) = nullptr;
 
     /// A capability the caller names (its own cap space or the shared one: Thread::space_for),
     /// checked for type and rights.

@@ -42,16 +42,22 @@ Result<void> configure(SyscallContext& ctx, Thread& t, const Message& msg) {
     return {};
 }
 
+/// The answer of a Read method: `count` words (copied first: the thread read may be the
+/// caller itself).
+void answer_words(SyscallContext& ctx, const u64* values, u64 count) {
+    for (u32 i = 0; i < count; ++i) ctx.caller.set_mr(i, values[i]);
+    ctx.caller.set_reg(abi::kRegInfo, abi::MessageInfo{0, static_cast<u32>(count), 0}.encode());
+    ctx.caller.set_result({});
+}
+
 Result<void> read_registers(SyscallContext& ctx, Thread& t, const Message& msg) {
     TRY(msg.require(2));
     u64 first = msg.word(0), count = msg.word(1);
     TRY(Thread::check_register_range(first, count));
     if (count > ctx.caller.mr_capacity()) return Error::OutOfRange;
-    u64 values[abi::kMaxMsgWords]; // copy first: t may be the caller itself
+    u64 values[abi::kMaxMsgWords];
     for (u64 i = 0; i < count; ++i) values[i] = t.reg(static_cast<u32>(first + i));
-    for (u32 i = 0; i < count; ++i) ctx.caller.set_mr(i, values[i]);
-    ctx.caller.set_reg(abi::kRegInfo, abi::MessageInfo{0, static_cast<u32>(count), 0}.encode());
-    ctx.caller.set_result({});
+    answer_words(ctx, values, count);
     return {};
 }
 
@@ -64,6 +70,52 @@ Result<void> write_registers(SyscallContext& ctx, Thread& t, const Message& msg)
     u64 values[abi::kMaxMsgWords];
     for (u32 i = 0; i < count; ++i) values[i] = msg.word(2 + i);
     for (u32 i = 0; i < count; ++i) t.set_reg(static_cast<u32>(first + i), values[i]);
+    ctx.done();
+    return {};
+}
+
+/// The thread's FP/SIMD image made current in its area for ReadFpu / WriteFpu: the reset
+/// state if it never used the registers, its live registers saved if this CPU holds them;
+/// a write then drops them (the area is what counts: loaded at its next use).
+static_assert(abi::kFpuWords * 8 == kFpuAreaBytes);
+
+void fpu_to_area(SyscallContext& ctx, Thread& t, bool write) {
+    if (t.first_fpu_use() && ctx.fpu_init) ctx.fpu_init(t.fpu_area());
+    if (ctx.scheduler.fpu_owner(ctx.cpu) != &t) return;
+    if (ctx.fpu_save) ctx.fpu_save(t.fpu_area());
+    if (write) ctx.scheduler.set_fpu_owner(ctx.cpu, nullptr);
+}
+
+Result<void> fpu_range(const Message& msg, u64& first, u64& count) {
+    TRY(msg.require(2));
+    first = msg.word(0), count = msg.word(1);
+    if (first > abi::kFpuWords || count > abi::kFpuWords - first) return Error::OutOfRange;
+    return {};
+}
+
+/// Thread.ReadFpu: words [first, first + count) of the FP/SIMD image.
+Result<void> read_fpu(SyscallContext& ctx, Thread& t, const Message& msg) {
+    u64 first, count;
+    TRY(fpu_range(msg, first, count));
+    if (count > ctx.caller.mr_capacity()) return Error::OutOfRange;
+    fpu_to_area(ctx, t, false);
+    u64 values[abi::kMaxMsgWords];
+    __builtin_memcpy(values, static_cast<const u64*>(t.fpu_area()) + first, count * 8);
+    answer_words(ctx, values, count);
+    return {};
+}
+
+/// Thread.WriteFpu: words [first, first + count) of the FP/SIMD image. (What the arch
+/// cannot load, x86_64's reserved MXCSR bits, fpu_switch clears.)
+Result<void> write_fpu(SyscallContext& ctx, Thread& t, const Message& msg) {
+    u64 first, count;
+    TRY(fpu_range(msg, first, count));
+    if (count > abi::kMaxMsgWords - 2) return Error::OutOfRange;
+    TRY(msg.require(static_cast<u32>(2 + count)));
+    u64 values[abi::kMaxMsgWords];
+    for (u32 i = 0; i < count; ++i) values[i] = msg.word(2 + i);
+    fpu_to_area(ctx, t, true);
+    __builtin_memcpy(static_cast<u64*>(t.fpu_area()) + first, values, count * 8);
     ctx.done();
     return {};
 }
@@ -88,15 +140,17 @@ Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const Message& msg) {
 Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& msg) {
     using M = abi::ThreadMethod;
     auto method = static_cast<M>(msg.label());
-    u32 need = method == M::ReadRegisters    ? r::kRead
-               : method == M::WriteRegisters ? r::kWrite
-                                             : r::kControl;
+    u32 need = method == M::ReadRegisters || method == M::ReadFpu    ? r::kRead
+               : method == M::WriteRegisters || method == M::WriteFpu ? r::kWrite
+                                                                       : r::kControl;
     TRY(cap.check(ObjectType::Thread, need));
     Thread& t = cap.as<Thread>();
     switch (method) {
     case M::Configure: TRY(configure(ctx, t, msg)); break;
     case M::ReadRegisters: return read_registers(ctx, t, msg);
     case M::WriteRegisters: return write_registers(ctx, t, msg);
+    case M::ReadFpu: return read_fpu(ctx, t, msg);
+    case M::WriteFpu: return write_fpu(ctx, t, msg);
     case M::SetTls: TRY(msg.require(1)); t.set_tls_base(msg.word(0)); break;
     case M::SetPriority: {
         TRY(msg.require(2));

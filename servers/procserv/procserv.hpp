@@ -373,6 +373,9 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r);
 /// All of a thread's registers (abi::kRegCount), read or written.
 Result<void> get_registers(ThreadRec& t, u64* regs);
 Result<void> set_registers(ThreadRec& t, const u64* regs);
+/// A thread's FP/SIMD image (abi::kFpuWords, docs/abi.md), read or written.
+Result<void> get_fpu(ThreadRec& t, u64* fpu);
+Result<void> set_fpu(ThreadRec& t, const u64* fpu);
 
 // process.cpp
 constexpr u64 kPidBuckets = 1024;

@@ -7,9 +7,8 @@
 // rt_sigreturn; a libsys program's is a SignalFrame (sys/procserv_abi.hpp), entered
 // through the trampoline libsys gives with each action and left by Op::Sigreturn. A
 // default action that ends the process does so at once, wherever its threads are. A
-// thread running user code when a handled signal arrives takes it at its next call
-// (procserv cannot stop it mid-instruction without saving its FP state, which neither
-// frame carries).
+// thread running user code when a handled signal arrives takes it at its next call.
+// Both frames carry the thread's FP/SIMD state (Thread.ReadFpu / WriteFpu).
 #include "procserv.hpp"
 
 #include <arch/linux_numbers.hpp>
@@ -64,7 +63,11 @@ void make_info(unsigned char (&info)[128], int sig, int code, int from, u64 addr
     else memcpy(info + 16, &from, 4);
 }
 
-unsigned char g_frame[ls::kFrameBytes]; // (procserv is single-threaded; the frame is big)
+// The frame being built or read back, and a thread's FP/SIMD image (procserv is
+// single-threaded; they are big).
+unsigned char g_frame[ls::kFrameBytes];
+procserv::SignalFrame g_native;
+u64 g_fpu[abi::kFpuWords];
 
 // sigaltstack: stack_t is (ss_sp, ss_flags, ss_size) on every arch, and a frame's
 // ucontext holds one (uc_stack) after uc_flags and uc_link.
@@ -127,13 +130,13 @@ StackT get_stack(const unsigned char* at) {
 /// enter the process's trampoline with the frame and the handler as its arguments.
 bool enter_native(ThreadRec& t, u64* regs, int sig, int code, int from, u64 address) {
     const SigActions::Action& act = t.sig->act[sig];
-    procserv::SignalFrame f{};
+    procserv::SignalFrame& f = g_native;
     memcpy(f.regs, regs, sizeof f.regs);
     f.mask = t.sigmask;
     f.info = {sig, code, from, 0, address};
     const u64 sp = regs[abi::kRegSp];
     const u64 frame_va = (sp - procserv::kSignalRedZone - sizeof f) & ~u64{15};
-    if (frame_va >= sp || !copy_out(*t.proc->mm, frame_va, &f, sizeof f)) return false;
+    if (frame_va >= sp || !get_fpu(t, f.fpu).ok() || !copy_out(*t.proc->mm, frame_va, &f, sizeof f)) return false;
     regs[abi::kRegIp] = act.restorer;
     regs[abi::kRegSp] = frame_va - sys::arch_abi::kEntryStackBias; // (as if called)
     regs[abi::kRegCap] = frame_va; // the first two arguments, as a thread's start has them
@@ -159,6 +162,8 @@ bool enter_handler(ThreadRec& t, u64* regs, int sig, int code, int from, u64 add
         // (in rt_sigsuspend: the mask the handler's return restores is the one from before)
         ls::build(g_frame, frame_va, regs, info, t.sigsuspended ? t.saved_mask : t.sigmask, restorer, address);
         put_stack(g_frame + kUcStackAt, altstack_saved(t));
+        if (!get_fpu(t, g_fpu).ok()) return false;
+        ls::put_fpu(g_frame, frame_va, g_fpu);
         const bool fits = switch_stack ? frame_va >= t.altstack_sp : frame_va < sp; // (else SIGSEGV, as Linux)
         if (!fits || !copy_out(*t.proc->mm, frame_va, g_frame, ls::kFrameBytes)) return false;
         if (switch_stack && (t.altstack_flags & kSsAutodisarm)) // (until its sigreturn)
@@ -399,7 +404,8 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
     if (n == nr::rt_sigreturn) {
         u64 regs[abi::kRegCount];
         if (!get_registers(t, regs).ok()) return done(Errno{sys::kEFAULT});
-        if (!copy_in(mm, ls::frame_of_sigreturn(regs[abi::kRegSp]), g_frame, ls::kFrameBytes)) {
+        const u64 frame_va = ls::frame_of_sigreturn(regs[abi::kRegSp]);
+        if (!copy_in(mm, frame_va, g_frame, ls::kFrameBytes)) {
             kill_group(p, kSigSegv, nullptr);
             return no_reply();
         }
@@ -407,6 +413,8 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
         const u64 handler_sp = regs[abi::kRegSp];
         ls::restore(g_frame, regs, mask);
         t.sigmask = mask & ~kUnblockable;
+        memset(g_fpu, 0, sizeof g_fpu); // (the frame holds the arch's registers; the rest of the image is zeros)
+        if (ls::get_fpu(g_frame, frame_va, g_fpu) && !set_fpu(t, g_fpu).ok()) return done(Errno{sys::kEFAULT});
         // The alternate stack as uc_stack has it (as Linux: refused, e.g. while still on
         // it, it stays as it is): this re-arms an SS_AUTODISARM stack.
         (void)set_altstack(t, get_stack(g_frame + kUcStackAt), handler_sp);
@@ -545,20 +553,23 @@ Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r) {
     case Op::Sigreturn: {
         // The frame's registers and mask come back (a frame that cannot be read: SIGSEGV,
         // as Linux); signals the mask held back are delivered on them at once.
-        procserv::SignalFrame f;
+        procserv::SignalFrame& f = g_native;
         if (!copy_in(*p.mm, r.mr[0], &f, sizeof f)) {
             kill_group(p, kSigSegv, nullptr);
             return no_reply();
         }
         t.sigmask = f.mask & ~kUnblockable;
+        if (!set_fpu(t, f.fpu).ok()) return done(Errno{sys::kEFAULT});
         bool ended = false;
         const int sig = next_signal(t, ended);
         if (ended) return no_reply();
-        if (sig && !enter_handler(t, f.regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
+        u64 regs[abi::kRegCount]; // (the next frame, if any, is built in g_native)
+        memcpy(regs, f.regs, sizeof regs);
+        if (sig && !enter_handler(t, regs, sig, g_last_sender[sig].code, g_last_sender[sig].pid, 0)) {
             kill_group(p, kSigSegv, nullptr);
             return no_reply();
         }
-        return go_on_with(t, f.regs);
+        return go_on_with(t, regs);
     }
     default: return done(Errno{sys::kENOSYS});
     }

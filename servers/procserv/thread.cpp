@@ -197,28 +197,42 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
     return done(0);
 }
 
-Result<void> get_registers(ThreadRec& t, u64* regs) {
-    // As many per call as a reply holds: the first four in registers, the rest in
-    // procserv's IPC buffer.
-    for (u32 first = 0; first < abi::kRegCount; first += 24) {
-        u32 n = abi::kRegCount - first < 24 ? abi::kRegCount - first : 24;
-        sys::Reply r = sys::invoke(t.thread, abi::ThreadMethod::ReadRegisters, {first, n});
+namespace {
+/// Words [0, total) of a thread's register file or FP/SIMD image (`read`: ReadRegisters or
+/// ReadFpu), as many per call as a reply holds: the first four in registers, the rest in
+/// procserv's IPC buffer.
+Result<void> read_words(ThreadRec& t, abi::ThreadMethod read, u32 total, u64* out) {
+    for (u32 first = 0; first < total; first += 24) {
+        u32 n = total - first < 24 ? total - first : 24;
+        sys::Reply r = sys::invoke(t.thread, read, {first, n});
         if (!r.ok()) return Errno{static_cast<int>(-r.error)};
-        for (u32 i = 0; i < n; ++i) regs[first + i] = i < 4 ? r.mr[i] : sys::ipc_buffer()->mr[i];
+        for (u32 i = 0; i < n; ++i) out[first + i] = i < 4 ? r.mr[i] : sys::ipc_buffer()->mr[i];
     }
     return {};
 }
-
-Result<void> set_registers(ThreadRec& t, const u64* regs) {
-    // As many per call as a message holds (first, count, then the values).
+/// The same, written (WriteRegisters or WriteFpu): as many per call as a message holds
+/// (first, count, then the values).
+Result<void> write_words(ThreadRec& t, abi::ThreadMethod write, u32 total, const u64* in) {
     constexpr u32 kPerCall = abi::kMaxMsgWords - 2;
-    for (u32 first = 0; first < abi::kRegCount; first += kPerCall) {
-        u32 n = abi::kRegCount - first < kPerCall ? abi::kRegCount - first : kPerCall;
+    for (u32 first = 0; first < total; first += kPerCall) {
+        u32 n = total - first < kPerCall ? total - first : kPerCall;
         u64 words[abi::kMaxMsgWords] = {first, n};
-        for (u32 i = 0; i < n; ++i) words[2 + i] = regs[first + i];
-        TRY(kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters, words, n + 2).error));
+        for (u32 i = 0; i < n; ++i) words[2 + i] = in[first + i];
+        TRY(kernel_answer(sys::invoke(t.thread, write, words, n + 2).error));
     }
     return {};
+}
+} // namespace
+
+Result<void> get_registers(ThreadRec& t, u64* regs) {
+    return read_words(t, abi::ThreadMethod::ReadRegisters, abi::kRegCount, regs);
+}
+Result<void> set_registers(ThreadRec& t, const u64* regs) {
+    return write_words(t, abi::ThreadMethod::WriteRegisters, abi::kRegCount, regs);
+}
+Result<void> get_fpu(ThreadRec& t, u64* fpu) { return read_words(t, abi::ThreadMethod::ReadFpu, abi::kFpuWords, fpu); }
+Result<void> set_fpu(ThreadRec& t, const u64* fpu) {
+    return write_words(t, abi::ThreadMethod::WriteFpu, abi::kFpuWords, fpu);
 }
 
 /// The process has ended: its threads' records go (nobody can join them any more).

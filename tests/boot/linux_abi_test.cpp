@@ -150,6 +150,13 @@ TEST_CASE("Linux programs: MAP_SHARED of /tmp and /dev/shm files: one set of byt
                       0);
 }
 
+TEST_CASE("Linux programs: a signal handler leaves the FP/SIMD registers and rounding mode of the code it interrupts as they were (the frame carries them)") {
+    run_linux_program("sigfpu.c", "", "",
+                      {"16 faults, each handler clobbering FP registers and the rounding mode: the same result 1, still "
+                       "round to nearest 1\n"},
+                      0);
+}
+
 TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, end of file, SIGPIPE, stdout through a pipe, O_NONBLOCK") {
     run_linux_program("pipes.c", "", "",
                       {"read 200000 bytes through a pipe, checksum 4635803727602808992; then 0 (end of file); the "

@@ -396,3 +396,51 @@ TEST_CASE("syscall: Thread.CopyFpu copies FP/SIMD state (the live registers save
     w.remove(10); // (its last capability)
     CHECK(w.sched.fpu_owner(0) == nullptr);
 }
+
+TEST_CASE("syscall: Thread.ReadFpu and WriteFpu reach the FP/SIMD image: the reset state first, live registers saved, a write drops them; ranges and rights") {
+    Sys w;
+    Thread& t = w.thread(10);
+    auto call = [&](u64 slot, TM method, std::initializer_list<u64> words) {
+        w.me.set_reg(abi::kRegSyscall, static_cast<u64>(Syscall::Invoke));
+        w.me.set_reg(abi::kRegCap, slot);
+        u32 i = 0;
+        for (u64 word : words) w.me.set_mr(i++, word);
+        w.me.set_reg(abi::kRegInfo, abi::MessageInfo{static_cast<u64>(method), i, 0}.encode());
+        SyscallContext ctx{w.me, 0, w.sched, w.reaper, w.mem.window(), {}, [](void* area) { g_fpu_saved = area; },
+                           [](void* area) { std::memset(area, 0x11, kFpuAreaBytes); }};
+        handle_syscall(ctx);
+        return KernelWorld::result(w.me);
+    };
+    // A thread that never used the registers reads the reset state, which it keeps.
+    REQUIRE(call(10, TM::ReadFpu, {0, 3}) == 0);
+    CHECK((w.me.mr(0) == 0x1111111111111111 && w.me.mr(2) == 0x1111111111111111));
+    CHECK_FALSE(t.first_fpu_use());
+    // Its live registers are saved before a read, and stay its own.
+    w.sched.set_fpu_owner(0, &t);
+    g_fpu_saved = nullptr;
+    REQUIRE(call(10, TM::ReadFpu, {abi::kFpuWords - 1, 1}) == 0);
+    CHECK(g_fpu_saved == t.fpu_area());
+    CHECK(w.sched.fpu_owner(0) == &t);
+    // A write: saved first (the words not written stay), then dropped (the area is loaded at its next use).
+    g_fpu_saved = nullptr;
+    REQUIRE(call(10, TM::WriteFpu, {2, 2, 7, 8}) == 0);
+    CHECK(g_fpu_saved == t.fpu_area());
+    CHECK(w.sched.fpu_owner(0) == nullptr);
+    const u64* area = static_cast<const u64*>(t.fpu_area());
+    CHECK((area[1] == 0x1111111111111111 && area[2] == 7 && area[3] == 8 && area[4] == 0x1111111111111111));
+    REQUIRE(call(10, TM::ReadFpu, {2, 2}) == 0);
+    CHECK((w.me.mr(0) == 7 && w.me.mr(1) == 8));
+    // Ranges: inside the image, and no more than a message holds.
+    CHECK(call(10, TM::ReadFpu, {abi::kFpuWords - 1, 2}) == e(Error::OutOfRange));
+    CHECK(call(10, TM::ReadFpu, {~u64{0}, 2}) == e(Error::OutOfRange));
+    CHECK(call(10, TM::WriteFpu, {abi::kFpuWords, 1, 0}) == e(Error::OutOfRange));
+    CHECK(call(10, TM::WriteFpu, {0, 3, 1, 2}) == e(Error::InvalidArgument)); // (fewer values than it says)
+    CHECK(call(10, TM::ReadFpu, {0}) == e(Error::InvalidArgument));
+    // Read needs Read, Write needs Write.
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 20, r::kWrite, 0}) == 0);
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 21, r::kRead, 0}) == 0);
+    CHECK(call(20, TM::ReadFpu, {0, 1}) == e(Error::AccessDenied));
+    CHECK(call(21, TM::WriteFpu, {0, 1, 5}) == e(Error::AccessDenied));
+    CHECK(call(21, TM::ReadFpu, {0, 1}) == 0);
+    CHECK(call(20, TM::WriteFpu, {0, 1, 5}) == 0);
+}

@@ -66,7 +66,7 @@ enum class Op : u64 {
 /// the stack pointer of the thread it interrupts (a call to procserv answered, a fault):
 /// the thread enters the process's trampoline (Op::Sigaction's) with the frame and the
 /// handler as its two arguments, and the trampoline's Sigreturn resumes `regs` with `mask`
-/// (docs/procserv.md, "Signals").
+/// and FP/SIMD state (docs/procserv.md, "Signals").
 struct SigInfo {
     int signo;
     int code;      ///< SI_USER 0, SI_TKILL -6, SI_KERNEL 0x80; a fault's SEGV_MAPERR 1 ...
@@ -78,6 +78,7 @@ struct SignalFrame {
     u64 regs[abi::kRegCount]; ///< the interrupted thread's registers (abi::Reg)
     u64 mask;                 ///< the blocked signals to restore
     SigInfo info;
+    u64 fpu[abi::kFpuWords];  ///< its FP/SIMD state (Thread.ReadFpu's image, docs/abi.md)
 };
 /// Below the stack pointer, a frame leaves this many bytes alone (x86_64's red zone).
 constexpr u64 kSignalRedZone = 128;

@@ -3,11 +3,10 @@
 //   frame + 0    struct siginfo (128)
 //   frame + 128  struct ucontext: uc_flags, uc_link, uc_stack (24), uc_sigmask (8), unused
 //                (120), uc_mcontext at +176 (struct sigcontext: sc_regs = pc, x1..x31;
-//                then the FP state, 528 bytes, left zero)
+//                then the FP state, 528 bytes: f0..f31, fcsr)
 // The handler starts with sp = frame, a0 = the signal, a1 = &info, a2 = &uc, ra = the
-// restorer (procserv's trampoline page: glibc sets none on riscv64). No FP state is saved:
-// signals are delivered at system calls, across which only fs0-fs11 are live, and those
-// the handler's own code preserves (the psABI).
+// restorer (procserv's trampoline page: glibc sets none on riscv64). rt_sigreturn loads
+// the FP state back from the frame.
 #pragma once
 
 #include <arch/context.hpp>
@@ -22,7 +21,7 @@ using namespace ::linux_generic_signal;
 
 /// The trampoline: rt_sigreturn (139). li a7, 139; ecall
 constexpr unsigned char kSigreturn[] = {0x93, 0x08, 0xb0, 0x08, 0x73, 0x00, 0x00, 0x00};
-constexpr u64 kFrameBytes = kMcontextAt + 256 + 528;
+constexpr u64 kFpAt = kMcontextAt + 256, kFrameBytes = kFpAt + 528;
 /// The system-call instruction's length: a call restarted after a handler (SA_RESTART)
 /// resumes this far back.
 constexpr u64 kSyscallBytes = 4;
@@ -46,6 +45,18 @@ inline void enter(u64* regs, u64 frame_va, int sig, u64 handler, u64 restorer) {
     regs[riscv64::kRegIndexOfX[11]] = info_of(frame_va);
     regs[riscv64::kRegIndexOfX[12]] = ucontext_of(frame_va);
     regs[riscv64::kRegIndexOfX[1]] = restorer; // ra
+}
+
+/// The thread's FP/SIMD image (abi::kFpuWords words: f0..f31, fcsr) into the frame, and
+/// back (always there).
+inline void put_fpu(unsigned char* frame, u64 frame_va, const u64* fpu) {
+    std::memcpy(frame + kFpAt, fpu, 32 * 8 + 4);
+    (void)frame_va;
+}
+inline bool get_fpu(const unsigned char* frame, u64 frame_va, u64* fpu) {
+    std::memcpy(fpu, frame + kFpAt, 32 * 8 + 4);
+    (void)frame_va;
+    return true;
 }
 
 constexpr u64 frame_of_sigreturn(u64 sp) { return sp; }
