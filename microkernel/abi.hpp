@@ -234,6 +234,7 @@ struct Info {
     u64 untyped_phys[kMaxUntypeds];  ///< physical base of each (for DMA-minded servers)
     u64 console_irq;      ///< the console's interrupt line, or ~0 when it has none
     u64 asids;            ///< address-space identifiers the CPU has (0: none)
+    u64 rtc_seconds;      ///< the real-time clock when the kernel booted: seconds since 1970 (UTC); 0: none
     u64 cap_space_bits;   ///< its cap space has 2^cap_space_bits slots
     char cmdline[256];    ///< the kernel command line
 };

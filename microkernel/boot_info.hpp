@@ -38,6 +38,7 @@ struct BootInfo {
     PhysRange initrd;               ///< the cpio archive (size 0 if none)
     PhysRange kernel_image;         ///< where the kernel image was loaded
     u64 timer_hz = 0;               ///< counter frequency, when the arch has one
+    u64 rtc_seconds = 0;            ///< the real-time clock at boot: seconds since 1970 (UTC); 0: none
     bool truncated = false;         ///< a FixedList overflowed: some firmware data was dropped
 };
 

@@ -3,6 +3,7 @@
 #include <arch/elf.hpp>
 #include <microkernel/arch.hpp>
 #include <microkernel/boot_only.hpp>
+#include <microkernel/calendar.hpp>
 #include <microkernel/cmdline.hpp>
 #include <microkernel/cpio.hpp>
 #include <microkernel/elf.hpp>
@@ -100,6 +101,13 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
           info.firmware[0] ? info.firmware : "unknown firmware", (ram + (1 << 20) - 1) >> 20,
           ram >> 10, info.initrd.size);
     if (info.cmdline[0]) print("cmdline: {}\n", info.cmdline);
+    if (info.rtc_seconds) {
+        const Date d = date_of(info.rtc_seconds);
+        print("rtc: {}-{}{}-{}{} {}{}:{}{}:{}{} UTC\n", d.year, d.month / 10, d.month % 10, d.day / 10, d.day % 10,
+              d.hour / 10, d.hour % 10, d.minute / 10, d.minute % 10, d.second / 10, d.second % 10);
+    } else {
+        print("rtc: none found (the real time counts from 1970 at boot)\n");
+    }
     if (info.truncated) print("warning: firmware described more regions than the kernel keeps\n");
     list_initrd(info, window);
 

@@ -214,6 +214,7 @@ BOOT_ONLY Result<Thread*> start_root_task(const BootInfo& info, const char* path
     g_machine = machine;
     root_info->console_irq = arch::console_irq_line();
     root_info->asids = k.asids.count();
+    root_info->rtc_seconds = info.rtc_seconds;
     root_info->cap_space_bits = cs_bits;
     for (usize i = 0; i + 1 < sizeof root_info->cmdline && info.cmdline[i]; ++i)
         root_info->cmdline[i] = info.cmdline[i];

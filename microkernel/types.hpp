@@ -12,6 +12,7 @@ using u8 = std::uint8_t;
 using u16 = std::uint16_t;
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
+using i64 = std::int64_t;
 using usize = std::size_t;
 using uptr = std::uintptr_t;
 

@@ -52,6 +52,15 @@ BOOT_ONLY void start_cycle_counter() {
     g_cycle_counter_on = true;
 }
 
+/// The devicetree's PL031 real-time clock: its data register counts seconds since 1970.
+BOOT_ONLY u64 read_rtc(const kernel::fdt::Tree& tree) {
+    auto rtc = tree.find_compatible("arm,pl031");
+    if (!rtc) return 0;
+    auto reg = tree.reg(*rtc, 0);
+    if (!reg || reg->base + 4 > kDirectMapLimit) return 0;
+    return *mmio32(reg->base); // RTCDR
+}
+
 BOOT_ONLY void add_kernel_image(BootInfo& info, u64 load_phys) {
     u64 size = reinterpret_cast<u64>(kernel::__kernel_end) - reinterpret_cast<u64>(kernel::__kernel_start);
     info.kernel_image = PhysRange{load_phys, size};
@@ -99,6 +108,7 @@ extern "C" BOOT_ONLY [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel
     if (!g_info.mmio.push({*uart, "PL011 UART"})) g_info.truncated = true;
     if (auto r = irq_init(*tree, g_info); !r) fail("GICv2 or generic timer", r.error());
     g_info.timer_hz = AARCH64_READ_SYSREG(cntfrq_el0);
+    g_info.rtc_seconds = read_rtc(*tree);
     start_cycle_counter();
     user_mode_init();
     describe_firmware(*tree, dtb_phys, entry_el, g_info);

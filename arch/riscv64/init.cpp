@@ -89,6 +89,18 @@ BOOT_ONLY u32 find_plic(const Tree& t, kernel::BootInfo& info, u64 hart) {
     return 0;
 }
 
+/// The devicetree's Goldfish real-time clock (QEMU virt): nanoseconds since 1970, the low
+/// word read first (that latches the high one).
+BOOT_ONLY u64 read_rtc(const Tree& t) {
+    auto rtc = t.find_compatible("google,goldfish-rtc");
+    if (!rtc) return 0;
+    auto reg = t.reg(*rtc, 0);
+    if (!reg || reg->base + 8 > (u64{4} << 30)) return 0; // (entry.S's direct map)
+    const auto* time = reinterpret_cast<volatile u32*>(kDirectMapBase + reg->base);
+    const u64 low = time[0], high = time[1];
+    return (high << 32 | low) / 1'000'000'000;
+}
+
 BOOT_ONLY void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
     u32 plic = find_plic(t, info, hart);
     if (auto uart = find_any(t, "ns16550a", "ns16550")) {
@@ -169,6 +181,7 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u
         kernel::panic("cannot read memory layout from the devicetree");
     }
     g_platform.timebase_hz = info.timer_hz;
+    info.rtc_seconds = read_rtc(*tree);
     if (!info.reserved.push(info.kernel_image)) info.truncated = true;
     describe_firmware(*tree, info);
     kernel::main(info);

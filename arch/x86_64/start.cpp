@@ -4,6 +4,7 @@
 #include "x86_64.hpp"
 
 #include <microkernel/boot_only.hpp>
+#include <microkernel/calendar.hpp>
 #include <microkernel/arch.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/multiboot1.hpp>
@@ -55,6 +56,38 @@ BOOT_ONLY Rsdp multiboot2_rsdp(const void* mbi, usize max) {
     return found;
 }
 
+/// The PC's real-time clock (the MC146818's CMOS registers, ports 0x70/0x71): seconds
+/// since 1970, read twice until two reads agree (an update may be in progress). Century
+/// in register 0x32 (QEMU's and ACPI's usual place; 20 if it says nothing sensible).
+BOOT_ONLY u8 cmos(u8 reg) {
+    outb(0x70, static_cast<u8>(reg | 0x80)); // (bit 7: NMIs stay masked)
+    return inb(0x71);
+}
+BOOT_ONLY u64 read_rtc() {
+    constexpr u8 kSeconds = 0x00, kMinutes = 0x02, kHours = 0x04, kDay = 0x07, kMonth = 0x08, kYear = 0x09,
+                 kStatusA = 0x0a, kStatusB = 0x0b, kCentury = 0x32;
+    constexpr u8 kUpdating = 0x80, kBinary = 0x04, k24Hour = 0x02, kPm = 0x80;
+    u64 last = ~u64{0};
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        for (int spin = 0; spin < 100000 && (cmos(kStatusA) & kUpdating); ++spin) {
+        }
+        const u8 b = cmos(kStatusB);
+        auto value = [&](u8 raw) { return (b & kBinary) ? u32{raw} : u32(raw >> 4) * 10 + (raw & 0xf); };
+        const u8 hour_raw = cmos(kHours);
+        u32 hour = value(hour_raw & 0x7f);
+        if (!(b & k24Hour) && (hour_raw & kPm)) hour = hour % 12 + 12; // 12 PM is noon
+        else if (!(b & k24Hour) && hour == 12) hour = 0;                // 12 AM is midnight
+        u32 century = value(cmos(kCentury));
+        if (century < 19 || century > 99) century = 20;
+        const kernel::Date d{century * 100 + value(cmos(kYear)), value(cmos(kMonth)), value(cmos(kDay)), hour,
+                             value(cmos(kMinutes)), value(cmos(kSeconds))};
+        const u64 now = kernel::unix_seconds(d);
+        if (now == last) return now;
+        last = now;
+    }
+    return 0; // (never the same twice: no clock to trust)
+}
+
 BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     PhysWindow window{kDirectMapBase};
     const void* mbi = window.at(PhysAddr{info_pa});
@@ -92,6 +125,7 @@ BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     // Through the early direct map; the kernel's tables map the same windows at the same
     // addresses (BootInfo::mmio).
     ioapic_init(apics);
+    info.rtc_seconds = read_rtc();
 }
 
 } // namespace

@@ -159,8 +159,9 @@ Result<void> put_time(Mm& mm, u64 va, u64 ns, u64 divisor) { // a timespec (1) o
     return copy_out(mm, va, t, sizeof t) ? Result<void>{} : Errno{sys::kEFAULT};
 }
 
-/// nanosleep / clock_nanosleep: the caller waits (its reply kept) until the deadline.
-Answer sleep(ThreadRec& t, u64 clock, bool absolute, u64 req) {
+/// nanosleep / clock_nanosleep: the caller waits (its reply kept) until the deadline; a
+/// relative sleep that a signal ends early writes what was left at `rem` (signal.cpp).
+Answer sleep(ThreadRec& t, u64 clock, bool absolute, u64 req, u64 rem) {
     if (clock != kClockRealtime && clock != kClockMonotonic && clock != kClockBoottime && clock != kClockTai)
         return done(Errno{clock == 2 || clock == 3 ? sys::kEOPNOTSUPP : sys::kEINVAL});
     Result<u64> ns = timespec_ns(*t.proc->mm, req);
@@ -170,7 +171,8 @@ Answer sleep(ThreadRec& t, u64 clock, bool absolute, u64 req) {
     if (deadline <= now) return done(0);
     if (!keep_reply(t, Wait::Sleep)) return done(Errno{sys::kENOMEM});
     sleep_until(t, deadline);
-    return no_reply(); // (signals do not interrupt it yet: rem is never written)
+    t.sleep_rem = absolute ? 0 : rem;
+    return no_reply();
 }
 
 /// The process's real-time timer as struct itimerval {interval, value} (timevals).
@@ -485,11 +487,11 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         set_alarm(p, a0 ? now_ns() + (a0 & 0xffffffffu) * kNsPerSecond : 0, 0);
         return done(old[2] + (old[3] ? 1 : 0));
     }
-    case nr::nanosleep: return sleep(t, kClockMonotonic, false, a0);
+    case nr::nanosleep: return sleep(t, kClockMonotonic, false, a0, a1);
     case nr::clock_nanosleep: {
         constexpr u64 kTimerAbstime = 1;
         if (a1 & ~kTimerAbstime) return done(Errno{sys::kEINVAL});
-        return sleep(t, a0, a1 & kTimerAbstime, a2);
+        return sleep(t, a0, a1 & kTimerAbstime, a2, a3);
     }
 
     // ---- identity and limits ----

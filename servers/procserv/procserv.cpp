@@ -173,6 +173,8 @@ int main() {
         return 1;
     }
     const u64 start_free = pool_free_bytes();
+    // CLOCK_REALTIME: the real-time clock the kernel read at boot (to the second), on.
+    if (in.rtc_seconds) g_realtime_base = in.rtc_seconds * 1'000'000'000 - now_ns();
     sys::print("procserv: {} MiB of memory to lend, carved into blocks as needed\n", start_free >> 20);
 
     // The first program: `exec=NAME ARGS...` ending the kernel command line (scripts/run

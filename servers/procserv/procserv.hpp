@@ -265,6 +265,7 @@ struct ThreadRec {
     OpenFile* io_file;
     u64 io_buf, io_len, io_done;
     ThreadRec* io_next;
+    u64 sleep_rem;    // Wait::Sleep: nanosleep's rem, written if a signal ends it early (0: none)
     int vfork_parent; // a vfork child: the tid waiting (Wait::Vfork) until it execs or ends
     // A wait with a deadline (Wait::Sleep, or a futex wait with a timeout): in the
     // sleepers' list (time.cpp), earliest first.

@@ -207,6 +207,11 @@ void interrupt(ThreadRec& t) {
     if (t.wait == Wait::Console) console_unqueue(t);
     if (t.wait == Wait::Poll) poll_unqueue(t);
     if (t.wait == Wait::Futex) futex_unqueue(t);
+    if (t.wait == Wait::Sleep && t.sleep_rem) { // what was left of it (a bad rem: the EINTR stays)
+        const u64 now = now_ns(), left = t.deadline > now ? t.deadline - now : 0;
+        const long rem[2] = {static_cast<long>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+        (void)copy_out(*t.proc->mm, t.sleep_rem, rem, sizeof rem);
+    }
     sleep_cancel(t);
     t.wait = Wait::None;
     t.wait_info = false;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <ctime>
 #include <unistd.h>
 #include <map>
 #include <vector>
@@ -49,6 +50,17 @@ TEST_CASE("boots through its firmware, reports the machine and powers off cleanl
     CHECK(r.status == 0);
     for (const auto& banner : kFirmwareBanners.at(arch())) CHECK(r.contains(banner));
     CHECK(r.contains("microkernel " + arch() + " booted by "));
+    // The real-time clock (CMOS / PL031 / Goldfish), which QEMU starts at the host's UTC
+    // time: today's date (or yesterday's, just after midnight).
+    auto utc_day = [](std::time_t t) {
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char day[32];
+        std::strftime(day, sizeof day, "rtc: %Y-%m-%d ", &tm);
+        return std::string(day);
+    };
+    const std::time_t now = std::time(nullptr);
+    CHECK((r.contains(utc_day(now)) || r.contains(utc_day(now - 600))));
     long long mib = ram_mib(r);
     CHECK(mib >= 250);
     CHECK(mib <= 256);

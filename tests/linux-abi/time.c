@@ -49,6 +49,7 @@ int main(void) {
     r = gettimeofday(&tv, NULL);
     time_t now = time(NULL);
     printf("gettimeofday: %d; time() agrees: %d\n", r, now - tv.tv_sec <= 1 && now >= tv.tv_sec);
+    printf("the real time is after 2020: %d\n", now > 1577836800); /* (the machine's clock, not 1970) */
 
     struct timespec d = {0, 50 * 1000000};
     clock_gettime(CLOCK_MONOTONIC, &a);
@@ -112,6 +113,16 @@ int main(void) {
     getitimer(ITIMER_REAL, &got);
     printf("setitimer every 20 ms: SIGALRM %d times, after at least 70 ms %d; then off %d\n", (int)g_alarms,
            ms_since(&a) >= 70, got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0);
+
+    /* A handled signal ends a sleep early: EINTR (SA_RESTART or not), and rem says how
+       much of it was left. */
+    struct itimerval once = {{0, 0}, {0, 100000}};
+    setitimer(ITIMER_REAL, &once, NULL);
+    struct timespec two = {2, 0}, rem = {-1, -1};
+    errno = 0;
+    r = nanosleep(&two, &rem);
+    printf("nanosleep(2 s) with SIGALRM after 100 ms: %d (EINTR %d), rem between 1 and 2 s %d\n", r, errno == EINTR,
+           rem.tv_sec == 1 && rem.tv_nsec >= 0 && rem.tv_nsec < 1000000000);
 
     /* The errors */
     struct timespec bad = {0, 1000000000};
