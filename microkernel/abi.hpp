@@ -146,7 +146,11 @@ enum class ThreadMethod : u64 {
                        ///< (execve)
     ReadFpu = 12,      ///< kRead: (first, count) -> words of the thread's FP/SIMD image (below)
     WriteFpu = 13,     ///< kWrite: (first, count, values...) into that image
+    ReadCpuTime = 14,  ///< kRead: () -> the nanoseconds it has run: kTickNs for each timer tick
+                       ///< that found it running (user mode or a call it made)
 };
+/// The kernel's timer tick: sleeps and timeouts end on one, CPU time is counted in them.
+constexpr u64 kTickNs = 10'000'000;
 /// A thread's FP/SIMD image as ReadFpu and WriteFpu see it: kFpuWords words laid out by
 /// the arch (docs/abi.md: x86_64 the FXSAVE image; aarch64 q0..q31, FPSR, FPCR; riscv64
 /// f0..f31, fcsr), the rest zero. A thread that never used FP/SIMD reads the reset state.

@@ -129,7 +129,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
     char test_mode[32] = {};
     if (cmdline_get(info.cmdline, "test", test_mode, sizeof test_mode)) run_test_mode(test_mode);
 
-    constexpr u32 kHz = 100;
+    constexpr u32 kHz = static_cast<u32>(1'000'000'000 / abi::kTickNs);
     constexpr u64 kTicks = 5;
     arch::timer_start(kHz);
     arch::interrupts_enable();

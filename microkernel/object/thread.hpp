@@ -45,6 +45,8 @@ class Thread : public KernelObject {
     u32 priority() const { return priority_; }
     u32 time_slice() const { return time_slice_; }
     u32 remaining() const { return remaining_; }
+    /// Timer ticks that found it running (Thread.ReadCpuTime).
+    u64 cpu_ticks() const { return cpu_ticks_; }
     /// Out of time or yielded: when it leaves the CPU it goes to the tail of its priority.
     bool slice_expired() const { return slice_expired_; }
     u64 affinity() const { return affinity_; }
@@ -208,6 +210,7 @@ class Thread : public KernelObject {
     u32 priority_ = kDefaultPriority;
     u32 time_slice_ = kDefaultTimeSlice;
     u32 remaining_ = kDefaultTimeSlice;
+    u64 cpu_ticks_ = 0;
     bool slice_expired_ = false; ///< on preemption: back to the tail, not the head
     u32 cpu_ = 0;
     u64 affinity_ = ~u64{0};

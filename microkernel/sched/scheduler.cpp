@@ -106,6 +106,7 @@ bool Scheduler::tick(u32 cpu) {
         if (rq.ready) rq.resched = true;
         return rq.resched;
     }
+    ++cur->cpu_ticks_;
     if (cur->remaining_ > 0) --cur->remaining_;
     if (cur->remaining_ == 0) {
         cur->remaining_ = cur->time_slice_;

@@ -140,9 +140,9 @@ Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const Message& msg) {
 Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& msg) {
     using M = abi::ThreadMethod;
     auto method = static_cast<M>(msg.label());
-    u32 need = method == M::ReadRegisters || method == M::ReadFpu    ? r::kRead
-               : method == M::WriteRegisters || method == M::WriteFpu ? r::kWrite
-                                                                       : r::kControl;
+    const bool reads = method == M::ReadRegisters || method == M::ReadFpu || method == M::ReadCpuTime;
+    const bool writes = method == M::WriteRegisters || method == M::WriteFpu;
+    const u32 need = reads ? r::kRead : writes ? r::kWrite : r::kControl;
     TRY(cap.check(ObjectType::Thread, need));
     Thread& t = cap.as<Thread>();
     switch (method) {
@@ -150,6 +150,11 @@ Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& 
     case M::ReadRegisters: return read_registers(ctx, t, msg);
     case M::WriteRegisters: return write_registers(ctx, t, msg);
     case M::ReadFpu: return read_fpu(ctx, t, msg);
+    case M::ReadCpuTime: {
+        const u64 ns = t.cpu_ticks() * abi::kTickNs;
+        answer_words(ctx, &ns, 1);
+        return {};
+    }
     case M::WriteFpu: return write_fpu(ctx, t, msg);
     case M::SetTls: TRY(msg.require(1)); t.set_tls_base(msg.word(0)); break;
     case M::SetPriority: {

@@ -138,11 +138,16 @@ Answer getrandom(ThreadRec& t, u64 buf, u64 len, u64 flags) {
 // ---- time (time.cpp) ----
 constexpr u64 kClockRealtime = 0, kClockMonotonic = 1, kClockMonotonicRaw = 4, kClockRealtimeCoarse = 5,
               kClockMonotonicCoarse = 6, kClockBoottime = 7, kClockTai = 11;
-constexpr u64 kTickNs = 10'000'000; // the kernel's timer tick: sleeps end on one
+constexpr u64 kTickNs = abi::kTickNs; // the kernel's timer tick: sleeps end on one, CPU time counts in them
 
-/// A clock's reading now: EINVAL for clocks not kept (CPU time: not accounted yet).
-Result<u64> clock_now(u64 clock) {
+constexpr u64 kClockProcessCputime = 2, kClockThreadCputime = 3;
+
+/// A clock's reading now for thread t: EINVAL for clocks not kept (another thread's or
+/// process's CPU-time clock, pthread_getcpuclockid's).
+Result<u64> clock_now(ThreadRec& t, u64 clock) {
     switch (clock) {
+    case kClockProcessCputime: return process_cpu_ns(*t.proc);
+    case kClockThreadCputime: return thread_cpu_ns(t);
     case kClockRealtime:
     case kClockRealtimeCoarse:
     case kClockTai: return g_realtime_base + now_ns();
@@ -434,12 +439,13 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
 
     // ---- time ----
     case nr::clock_gettime: {
-        Result<u64> ns = clock_now(a0);
+        Result<u64> ns = clock_now(t, a0);
         return done(ns.ok() ? put_time(mm, a1, ns.value(), 1) : Result<void>(ns.error()));
     }
     case nr::clock_getres: {
-        Result<u64> ns = clock_now(a0);
-        const bool coarse = a0 == kClockRealtimeCoarse || a0 == kClockMonotonicCoarse;
+        Result<u64> ns = clock_now(t, a0);
+        const bool coarse = a0 == kClockRealtimeCoarse || a0 == kClockMonotonicCoarse || a0 == kClockProcessCputime ||
+                            a0 == kClockThreadCputime; // (CPU time counts in ticks)
         if (!ns.ok() || !a1) return done(ns.ok() ? Result<void>{} : Result<void>(ns.error()));
         return done(put_time(mm, a1, coarse ? kTickNs : 1, 1));
     }
@@ -449,6 +455,21 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         if (!ns.ok()) return done(ns.error());
         g_realtime_base = ns.value() - now_ns();
         return done(0);
+    }
+    case nr::getrusage: { // (who, usage): the user time; system time, faults and the rest are 0
+        constexpr long kSelf = 0, kChildren = -1, kThread = 1;
+        const long who = static_cast<long>(a0);
+        if (who != kSelf && who != kChildren && who != kThread) return done(Errno{sys::kEINVAL});
+        const Process& p = *t.proc;
+        const u64 ns = who == kSelf ? process_cpu_ns(p) : who == kChildren ? p.cpu_children_ns : thread_cpu_ns(t);
+        if (!copy_out(mm, a1, g_zero_page, 144)) return done(Errno{sys::kEFAULT}); // struct rusage
+        return done(put_time(mm, a1, ns, 1000));                                    // ru_utime first
+    }
+    case nr::times: { // (buf): user times in clock ticks (100 a second: the kernel's tick); the ticks since boot
+        const Process& p = *t.proc;
+        const long tms[4] = {static_cast<long>(process_cpu_ns(p) / kTickNs), 0, static_cast<long>(p.cpu_children_ns / kTickNs), 0};
+        if (a0 && !copy_out(mm, a0, tms, sizeof tms)) return done(Errno{sys::kEFAULT});
+        return done(static_cast<long>(now_ns() / kTickNs));
     }
     case nr::gettimeofday: {
         if (a1) { // the time zone: UTC

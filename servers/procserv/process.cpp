@@ -63,6 +63,12 @@ void free_process(Process& p) {
     heap_free(&p);
 }
 
+/// A child that has ended is reaped: its CPU time joins its parent's children's.
+void reap(Process& parent, Process& child) {
+    parent.cpu_children_ns += child.cpu_ns + child.cpu_children_ns;
+    free_process(child);
+}
+
 /// waitpid for `t` without waiting: a child's pid (reaped, its status stored at
 /// `status_va` unless 0), ECHILD / EFAULT (the child stays waitable), or 0 with
 /// `must_wait` set when a matching child exists but none has ended yet.
@@ -94,11 +100,11 @@ Result<long> try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait)
                                                  sys::wifexited(st) ? sys::wexitstatus(st) : sys::wtermsig(st)};
         if (status_va && !copy_out(*parent.mm, status_va, info, sizeof info)) return Errno{sys::kEFAULT};
         if (t.wait_keep) return 0; // WNOWAIT: it stays waitable
-        free_process(*found);
+        reap(parent, *found);
         return 0;
     }
     if (status_va && !store_int(*parent.mm, status_va, found->status)) return Errno{sys::kEFAULT};
-    free_process(*found);
+    reap(parent, *found);
     return reaped;
 }
 

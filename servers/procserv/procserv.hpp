@@ -293,6 +293,8 @@ struct Process {
     Process *alarm_prev, *alarm_next;  // in the list of processes with one (time.cpp)
     Process* pid_next;                 // in its pid's hash chain (process.cpp)
     Process* parent;                   // null once it is an orphan (its ppid is then 0)
+    u64 cpu_ns;                        // CPU time of its threads that have ended
+    u64 cpu_children_ns;               // ... and of its reaped children (with theirs)
     Process* children;                 // its children (alive or waiting to be reaped)
     Process *sibling_prev, *sibling_next;
     ThreadRec* threads;                // its threads, alive and not yet ended
@@ -374,6 +376,10 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r);
 /// All of a thread's registers (abi::kRegCount), read or written.
 Result<void> get_registers(ThreadRec& t, u64* regs);
 Result<void> set_registers(ThreadRec& t, const u64* regs);
+/// The CPU time a thread has used (Thread.ReadCpuTime: counted in timer ticks), and a
+/// process's: its threads', alive and ended.
+u64 thread_cpu_ns(const ThreadRec& t);
+u64 process_cpu_ns(const Process& p);
 /// A thread's FP/SIMD image (abi::kFpuWords, docs/abi.md), read or written.
 Result<void> get_fpu(ThreadRec& t, u64* fpu);
 Result<void> set_fpu(ThreadRec& t, const u64* fpu);

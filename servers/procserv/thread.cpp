@@ -133,8 +133,9 @@ Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
 /// what Linux does at that point (CLONE_CHILD_CLEARTID), then joiners may go, and all the
 /// thread held is returned; an Ended record keeps its code for thread_join.
 void end_thread(ThreadRec& t, int code) {
-    sys::cap_delete(root::kCapSpace, t.thread);
     Process& p = *t.proc;
+    p.cpu_ns += thread_cpu_ns(t);
+    sys::cap_delete(root::kCapSpace, t.thread);
     vfork_release(t);
     if (t.robust_list) release_robust_list(t);
     if (t.clear_tid) {
@@ -230,6 +231,14 @@ Result<void> get_registers(ThreadRec& t, u64* regs) {
 Result<void> set_registers(ThreadRec& t, const u64* regs) {
     return write_words(t, abi::ThreadMethod::WriteRegisters, abi::kRegCount, regs);
 }
+u64 thread_cpu_ns(const ThreadRec& t) { return sys::invoke(t.thread, abi::ThreadMethod::ReadCpuTime, {}).mr[0]; }
+
+u64 process_cpu_ns(const Process& p) {
+    u64 ns = p.cpu_ns;
+    for (const ThreadRec* t = p.threads; t; t = t->proc_next) ns += thread_cpu_ns(*t);
+    return ns;
+}
+
 Result<void> get_fpu(ThreadRec& t, u64* fpu) { return read_words(t, abi::ThreadMethod::ReadFpu, abi::kFpuWords, fpu); }
 Result<void> set_fpu(ThreadRec& t, const u64* fpu) {
     return write_words(t, abi::ThreadMethod::WriteFpu, abi::kFpuWords, fpu);

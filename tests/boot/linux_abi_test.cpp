@@ -186,7 +186,7 @@ TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two th
                       0, false);
 }
 
-TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosleep, usleep), futex timeouts (cond and sem timed waits), alarm and setitimer") {
+TEST_CASE("Linux programs: clocks (real time from the RTC, CPU time), sleeps on the timer (nanosleep, clock_nanosleep, usleep; EINTR with rem), futex timeouts (cond and sem timed waits), alarm and setitimer, getrusage and times") {
     run_linux_program("time.c", "", "",
                       {"monotonic moves forward: 1; clock_getres: 0, at most 10 ms 1\n",
                        "gettimeofday: 0; time() agrees: 1\n", "the real time is after 2020: 1\n",
@@ -199,7 +199,12 @@ TEST_CASE("Linux programs: clocks, sleeps on the timer (nanosleep, clock_nanosle
                        "setitimer every 20 ms: SIGALRM 3 times, after at least 70 ms 1; then off 1\n",
                        "nanosleep(2 s) with SIGALRM after 100 ms: -1 (EINTR 1), rem between 1 and 2 s 1\n",
                        "nanosleep with tv_nsec 10^9: -1 (EINVAL 1)\n", "nanosleep of a negative time: -1 (EINVAL 1)\n",
-                       "clock_gettime of no such clock: -1 (EINVAL 1)\n"},
+                       "clock_gettime of no such clock: -1 (EINVAL 1)\n",
+                       "CPU time: a thread spinning 300 ms used at least 150 ms 1; the sleeping main thread less than "
+                       "100 ms 1; the process at least 150 ms by clock() 1, getrusage 1, times 1; resolution at most 10 "
+                       "ms 1\n",
+                       "a reaped child's 200 ms: RUSAGE_CHILDREN at least 100 ms 1, tms_cutime 1; getrusage(7): -1 "
+                       "(EINVAL 1)\n"},
                       0);
 }
 

@@ -8,7 +8,11 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/times.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +39,26 @@ static void *signaller(void *arg) {
     pthread_mutex_unlock(&g_lock);
     return NULL;
 }
+
+/* Busy in user code for `ms` milliseconds of the monotonic clock (looking at the clock
+   only now and then: its calls are procserv's work, not this thread's). */
+static void spin(long long ms) {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (ms_since(&start) < ms)
+        for (volatile int i = 0; i < 200000; i++) {
+        }
+}
+static long long g_spinner_cpu_ms;
+static void *spinner(void *arg) {
+    (void)arg;
+    spin(300);
+    struct timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    g_spinner_cpu_ms = cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000;
+    return NULL;
+}
+static long long ms_of(const struct timeval *tv) { return tv->tv_sec * 1000LL + tv->tv_usec / 1000; }
 
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -136,5 +160,42 @@ int main(void) {
     errno = 0;
     r = clock_gettime((clockid_t)100, &a);
     printf("clock_gettime of no such clock: %d (EINVAL %d)\n", r, errno == EINVAL);
+
+    /* CPU time: a thread that spins for 300 ms has used about that much, the main thread
+       that slept meanwhile almost none; the process's counts both (clock, getrusage,
+       times), and a reaped child's shows in RUSAGE_CHILDREN and tms_cutime. */
+    pthread_t spin_thread;
+    pthread_create(&spin_thread, NULL, spinner, NULL);
+    struct timespec tenth = {0, 100000000};
+    nanosleep(&tenth, NULL);
+    pthread_join(spin_thread, NULL);
+    struct timespec mine, res_cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mine);
+    int res_ok = clock_getres(CLOCK_PROCESS_CPUTIME_ID, &res_cpu) == 0 && res_cpu.tv_sec == 0 && res_cpu.tv_nsec > 0 &&
+                 res_cpu.tv_nsec <= 10000000;
+    struct rusage self;
+    getrusage(RUSAGE_SELF, &self);
+    struct tms tms_now;
+    times(&tms_now);
+    long long process_ms = (long long)clock() * 1000 / CLOCKS_PER_SEC;
+    printf("CPU time: a thread spinning 300 ms used at least 150 ms %d; the sleeping main thread less than 100 ms %d; "
+           "the process at least 150 ms by clock() %d, getrusage %d, times %d; resolution at most 10 ms %d\n",
+           g_spinner_cpu_ms >= 150, mine.tv_sec == 0 && mine.tv_nsec < 100000000, process_ms >= 150,
+           ms_of(&self.ru_utime) + ms_of(&self.ru_stime) >= 150,
+           (tms_now.tms_utime + tms_now.tms_stime) * 1000 / sysconf(_SC_CLK_TCK) >= 150, res_ok);
+    pid_t child = fork();
+    if (child == 0) {
+        spin(200);
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    struct rusage children;
+    getrusage(RUSAGE_CHILDREN, &children);
+    times(&tms_now);
+    errno = 0;
+    r = getrusage(7, &children);
+    printf("a reaped child's 200 ms: RUSAGE_CHILDREN at least 100 ms %d, tms_cutime %d; getrusage(7): %d (EINVAL %d)\n",
+           ms_of(&children.ru_utime) + ms_of(&children.ru_stime) >= 100 || 0,
+           (tms_now.tms_cutime + tms_now.tms_cstime) * 1000 / sysconf(_SC_CLK_TCK) >= 100, r, errno == EINVAL);
     return 0;
 }

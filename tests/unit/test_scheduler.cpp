@@ -199,3 +199,19 @@ TEST_CASE("threads: destroying a running or ready thread takes it off the CPU") 
     CHECK(w.sched.schedule(0) == nullptr);
     CHECK(w.reaper.destroyed() == 2);
 }
+
+TEST_CASE("sched: each timer tick is charged to the thread it finds running, none while idle (Thread.ReadCpuTime)") {
+    Threads w(2);
+    w.ready(0, 10);
+    w.ready(1, 10);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    for (int i = 0; i < 3; ++i) (void)w.sched.tick(0);
+    w.t[0]->suspend(w.sched);
+    REQUIRE(w.sched.schedule(0) == w.t[1]);
+    (void)w.sched.tick(0);
+    w.t[1]->suspend(w.sched);
+    REQUIRE(w.sched.schedule(0) == nullptr);
+    (void)w.sched.tick(0); // idle: nobody's
+    CHECK(w.t[0]->cpu_ticks() == 3);
+    CHECK(w.t[1]->cpu_ticks() == 1);
+}

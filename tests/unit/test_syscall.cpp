@@ -444,3 +444,12 @@ TEST_CASE("syscall: Thread.ReadFpu and WriteFpu reach the FP/SIMD image: the res
     CHECK(call(21, TM::ReadFpu, {0, 1}) == 0);
     CHECK(call(20, TM::WriteFpu, {0, 1, 5}) == 0);
 }
+
+TEST_CASE("syscall: Thread.ReadCpuTime gives the thread's timer ticks in nanoseconds; it needs Read") {
+    Sys w;
+    w.thread(10);
+    REQUIRE(w.invoke(10, TM::ReadCpuTime, {}) == 0);
+    CHECK(w.me.mr(0) == 0); // never ran (test_scheduler.cpp charges ticks to who runs)
+    REQUIRE(w.invoke(kCs, CM::Mint, {10, 20, r::kWrite | r::kControl, 0}) == 0);
+    CHECK(w.invoke(20, TM::ReadCpuTime, {}) == e(Error::AccessDenied));
+}

@@ -31,7 +31,7 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                sigaltstack = 132,
                pause = -18, ppoll = 73, poll = -21, select = -22, pselect6 = 72,
                // time
-               clock_gettime = 113, clock_getres = 114, gettimeofday = 169, time = -19, nanosleep = 101,
+               clock_gettime = 113, clock_getres = 114, getrusage = 165, times = 153, gettimeofday = 169, time = -19, nanosleep = 101,
                clock_nanosleep = 115, clock_settime = 112,
                alarm = -20, setitimer = 103, getitimer = 102,
                // identity and limits

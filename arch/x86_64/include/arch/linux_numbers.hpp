@@ -29,7 +29,7 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                sigaltstack = 131,
                pause = 34, ppoll = 271, poll = 7, select = 23, pselect6 = 270,
                // time
-               clock_gettime = 228, clock_getres = 229, gettimeofday = 96, time = 201, nanosleep = 35,
+               clock_gettime = 228, clock_getres = 229, getrusage = 98, times = 100, gettimeofday = 96, time = 201, nanosleep = 35,
                clock_nanosleep = 230, clock_settime = 227,
                alarm = 37, setitimer = 38, getitimer = 36,
                // identity and limits
