@@ -103,6 +103,14 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
 }
 
+} // namespace kernel
+
+// The run queue the entry assembly's Yield reads (microkernel/sched/fast_yield.h): the
+// boot CPU's, the only one yet.
+extern "C" const void* const kernel_fast_yield_run_queue = kernel::g_kernel.scheduler.run_queue(0);
+
+namespace kernel {
+
 [[noreturn]] void on_user_syscall() {
     Scheduler& s = g_kernel.scheduler;
     Thread* t = s.current(kCpu);

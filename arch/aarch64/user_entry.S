@@ -17,6 +17,7 @@
 //   an IRQ between writing ELR/SPSR and eret would overwrite them.
 // Register file indices and FPU area offsets: <arch/context.hpp>.
 #include <arch/context.hpp>
+#include <microkernel/sched/fast_yield.h>
 
 #define REG(i) ((i) * 8)
 
@@ -78,7 +79,35 @@ aarch64_enter_user:
 .globl aarch64_user_entry
 .type aarch64_user_entry, %function
 aarch64_user_entry:
-    adrp x1, aarch64_user_regs
+    // The null system call first (microkernel/sched/fast_yield.h): an svc (kind 8, EC
+    // 0x15) of Yield with nothing else to run refreshes the thread's slice and returns at
+    // once. x0 and x1 are free (the user's are at [sp]); x0, the result register, leaves 0.
+    cmp x8, #FAST_YIELD_SYSCALL                 // (the number first: any other call pays two)
+    b.ne 2f
+    cmp x0, #8
+    b.ne 2f
+    mrs x1, esr_el1
+    ubfx x1, x1, #26, #6
+    cmp x1, #0x15
+    b.ne 2f
+    adrp x0, kernel_fast_yield_run_queue
+    ldr x0, [x0, :lo12:kernel_fast_yield_run_queue]
+    ldr w1, [x0, #FAST_YIELD_RQ_READY]
+    cbnz w1, 1f                                 // someone else may run: the whole path
+    ldrb w1, [x0, #FAST_YIELD_RQ_RESCHED]
+    cbnz w1, 1f
+    ldr x0, [x0, #FAST_YIELD_RQ_CURRENT]
+    ldr w1, [x0, #FAST_YIELD_TIME_SLICE]
+    str w1, [x0, #FAST_YIELD_REMAINING]
+    mov w1, #1
+    strb w1, [x0, #FAST_YIELD_SLICE_EXPIRED]
+    ldp x0, x1, [sp], #16                       // the user's x0 and x1; sp back at the top
+    mov x0, xzr
+    eret
+    dsb nsh
+    isb
+1:  mov x0, #8                                  // (the kind again)
+2:  adrp x1, aarch64_user_regs
     ldr x1, [x1, :lo12:aarch64_user_regs]
     str x8, [x1, #REG(AARCH64_REG_X8)]
     stp x2, x3, [x1, #REG(AARCH64_REG_X0 + 2)]

@@ -16,6 +16,7 @@
 // a fresh kernel stack; it never comes back here.
 #include <arch/context.hpp>
 #include "cpu_local.hpp"
+#include <microkernel/sched/fast_yield.h>
 
 #define FRAME_SIZE (36 * 8)     // 35 slots, rounded up to keep sp 16-byte aligned
 #define SLOT(n) ((n) * 8)
@@ -78,7 +79,33 @@ from_user:
     // user's stack is never touched (it may be anything). t0 becomes the base register
     // for the register file once its user value is parked in CpuLocal.
     sd      t0, CPU_SCRATCH(sp)
-    ld      t0, CPU_REGS(sp)
+    // The null system call first (microkernel/sched/fast_yield.h): an ecall of Yield with
+    // nothing else to run refreshes the thread's slice and returns at once. t0 is parked
+    // and a0, the result register, leaves 0: both are free.
+    addi    t0, a7, -FAST_YIELD_SYSCALL     // (the number first: any other call pays two)
+    bnez    t0, 1f
+    csrr    t0, scause
+    addi    t0, t0, -SCAUSE_ECALL_FROM_U
+    bnez    t0, 1f
+    la      a0, kernel_fast_yield_run_queue
+    ld      a0, 0(a0)
+    lw      t0, FAST_YIELD_RQ_READY(a0)
+    bnez    t0, 1f                              // someone else may run: the whole path
+    lbu     t0, FAST_YIELD_RQ_RESCHED(a0)
+    bnez    t0, 1f
+    ld      a0, FAST_YIELD_RQ_CURRENT(a0)
+    lw      t0, FAST_YIELD_TIME_SLICE(a0)
+    sw      t0, FAST_YIELD_REMAINING(a0)
+    li      t0, 1
+    sb      t0, FAST_YIELD_SLICE_EXPIRED(a0)
+    csrr    t0, sepc
+    addi    t0, t0, 4                           // after the ecall
+    csrw    sepc, t0
+    li      a0, 0
+    ld      t0, CPU_SCRATCH(sp)
+    csrrw   sp, sscratch, sp                    // the user's sp; sscratch = CpuLocal again
+    sret
+1:  ld      t0, CPU_REGS(sp)
 #define SAVE_PLAIN(n, index) .if (n != 2) && (n != 5); sd x##n, index * 8(t0); .endif;
     RISCV64_USER_REG_LAYOUT(SAVE_PLAIN)
     // Everything but sp and t0 is saved, so any register is free now. Reading sscratch

@@ -15,6 +15,7 @@
 // - The kernel is built with -mgeneral-regs-only: x87/SSE state stays in the registers
 //   across the kernel (lazy FPU: only arch::fpu_switch touches it, with CR0.TS clear).
 #include "user_frame.h"
+#include <microkernel/sched/fast_yield.h>
 
     .text
 
@@ -88,6 +89,9 @@
     .global x86_64_syscall_entry
     .type x86_64_syscall_entry, @function
 x86_64_syscall_entry:
+    cmp $FAST_YIELD_SYSCALL, %rax
+    je fast_yield
+.Lsyscall_saved_in_full:
     mov %rsp, x86_64_user_rsp_scratch(%rip)
     mov x86_64_user_regs(%rip), %rsp
     save_gprs %rsp                           // rcx, r11 keep what the CPU left (RIP, RFLAGS)
@@ -102,6 +106,25 @@ x86_64_syscall_entry:
     // as the C++ ABI wants: SFMASK cleared it.
     call _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
     ud2
+
+// The null system call (microkernel/sched/fast_yield.h): a Yield with nothing else to run
+// refreshes the thread's slice and returns at once. It touches rdi (the result register,
+// 0 on the way out) and borrows rsi through the scratch slot; rcx and r11 still hold what
+// sysretq loads, and nothing else changes (no stack: rsp is the user's).
+fast_yield:
+    mov kernel_fast_yield_run_queue(%rip), %rdi
+    cmpl $0, FAST_YIELD_RQ_READY(%rdi)
+    jne .Lsyscall_saved_in_full              // someone else may run: the whole path
+    cmpb $0, FAST_YIELD_RQ_RESCHED(%rdi)
+    jne .Lsyscall_saved_in_full
+    mov FAST_YIELD_RQ_CURRENT(%rdi), %rdi
+    mov %rsi, x86_64_user_rsp_scratch(%rip)
+    mov FAST_YIELD_TIME_SLICE(%rdi), %esi
+    mov %esi, FAST_YIELD_REMAINING(%rdi)
+    mov x86_64_user_rsp_scratch(%rip), %rsi
+    movb $1, FAST_YIELD_SLICE_EXPIRED(%rdi)
+    xor %edi, %edi
+    sysretq
     .size x86_64_syscall_entry, . - x86_64_syscall_entry
 
 // An exception or interrupt from CPL 3, jumped to by trap_common (vectors.S). The CPU

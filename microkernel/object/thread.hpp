@@ -189,6 +189,7 @@ class Thread : public KernelObject {
 
   private:
     friend class Scheduler;
+    friend struct FastYieldLayout;
     friend class Endpoint;
     friend class Semaphore;
     friend class Reply;
@@ -210,7 +211,6 @@ class Thread : public KernelObject {
     u32 priority_ = kDefaultPriority;
     u32 time_slice_ = kDefaultTimeSlice;
     u32 remaining_ = kDefaultTimeSlice;
-    u64 cpu_ticks_ = 0;
     bool slice_expired_ = false; ///< on preemption: back to the tail, not the head
     u32 cpu_ = 0;
     u64 affinity_ = ~u64{0};
@@ -249,6 +249,7 @@ class Thread : public KernelObject {
     Thread* reply_to_ = nullptr; ///< server side: the caller waiting for our reply
     Thread* replier_ = nullptr;  ///< caller side: the server that owes us a reply
     Reply* kept_in_ = nullptr;   ///< caller side: the kept reply that will answer us
+    u64 cpu_ticks_ = 0;          ///< timer ticks that found it running
 };
 
 } // namespace kernel

@@ -1,4 +1,7 @@
 #include <microkernel/sched/scheduler.hpp>
+#include <microkernel/sched/fast_yield.h>
+
+#include <cstddef>
 
 namespace kernel {
 
@@ -142,5 +145,22 @@ void Scheduler::yield(u32 cpu) {
     rq.current->slice_expired_ = true;
     rq.resched = true;
 }
+
+// The entry assembly's Yield (fast_yield.h) reads these fields where the header says.
+// (offsetof of a class with private members and a base: GCC lays it out as written.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+struct FastYieldLayout {
+    static_assert(FAST_YIELD_SYSCALL == static_cast<int>(abi::Syscall::Yield));
+    static_assert(offsetof(Scheduler::RunQueue, current) == FAST_YIELD_RQ_CURRENT);
+    static_assert(offsetof(Scheduler::RunQueue, ready) == FAST_YIELD_RQ_READY);
+    static_assert(offsetof(Scheduler::RunQueue, resched) == FAST_YIELD_RQ_RESCHED);
+    static_assert(offsetof(Thread, time_slice_) == FAST_YIELD_TIME_SLICE);
+    static_assert(offsetof(Thread, remaining_) == FAST_YIELD_REMAINING);
+    static_assert(offsetof(Thread, slice_expired_) == FAST_YIELD_SLICE_EXPIRED);
+    static_assert(sizeof(Thread::time_slice_) == 4 && sizeof(Thread::remaining_) == 4 &&
+                  sizeof(Scheduler::RunQueue::ready) == 4 && sizeof(Thread::slice_expired_) == 1);
+};
+#pragma GCC diagnostic pop
 
 } // namespace kernel

@@ -29,6 +29,8 @@ class Scheduler {
     Scheduler& operator=(const Scheduler&) = delete;
 
     u32 cpus() const { return cpus_; }
+    /// Where the entry assembly's Yield reads CPU `cpu`'s run queue (fast_yield.h).
+    const void* run_queue(u32 cpu) const { return &rq_[cpu]; }
     u64 cpu_mask() const { return (u64{1} << cpus_) - 1; }
 
     /// Thread running on `cpu`, or null.
@@ -55,6 +57,7 @@ class Scheduler {
     /// reschedule is pending: what yield() and then schedule() would do (a fresh slice,
     /// the thread keeps the CPU), done at once. False, with nothing changed, otherwise.
     bool yield_in_place(u32 cpu) {
+        // (The entry assembly answers the common case first: fast_yield.h.)
         RunQueue& rq = rq_[cpu];
         Thread* cur = rq.current;
         if (!cur || rq.resched || (rq.ready && top_priority(rq) >= static_cast<int>(cur->priority_))) return false;
@@ -110,14 +113,17 @@ class Scheduler {
 
   private:
     using RunList = ThreadList<&Thread::run_link_>;
+    friend struct FastYieldLayout;
+    // (current, ready and resched first: the entry assembly's Yield reads them at the
+    // offsets of microkernel/sched/fast_yield.h)
     struct RunQueue {
+        Thread* current = nullptr;
+        u32 ready = 0;
+        bool resched = false;
         RunList lists[kPriorities];
         u64 bitmap[kPriorities / 64] = {};
         u64 summary = 0; ///< bit w: bitmap[w] is not zero
-        Thread* current = nullptr;
         Thread* fpu_owner = nullptr;
-        u32 ready = 0;
-        bool resched = false;
     };
 
     /// Where `t` is to run: where it was if its affinity allows, else the lowest CPU it

@@ -7,7 +7,9 @@
 // - not taken: no receiver waiting, a receiver of lower priority than a ready thread, a
 //   message with a capability, a long message, an answer to a thread with a fault
 //   pending, a reply to a caller that has vanished, receivers in address spaces without
-//   an identifier (asids=3 leaves ids for only the first two spaces).
+//   an identifier (asids=3 leaves ids for only the first two spaces);
+// - and the null system call: a Yield with nothing else to run, which the entry assembly
+//   answers at once, and one that switches, both keeping every register.
 // One line per check, then the root task powers off with the number of failures.
 #include <sys/kernel.hpp>
 #include <sys/process.hpp>
@@ -170,6 +172,12 @@ volatile bool g_vanished_returned = false;
         r = sys::reply_receive(kFaults, u64(mapped ? abi::FaultReply::Resume : abi::FaultReply::Kill), {});
     }
 }
+// Runs when the root task yields to it (its equal), once.
+[[noreturn]] void yield_partner(u64) {
+    log('Y');
+    park();
+}
+
 [[noreturn]] void faulter(u64) {
     u64 v = *reinterpret_cast<volatile u64*>(kFaultPage);
     sys::send(kDone, 0, {v});
@@ -200,6 +208,12 @@ bool retype(abi::ObjectType type, u64 slot) {
 
 int main() {
     sys::print("fastpathtest: running\n");
+    // The null system call: a Yield with nothing else ready, which the entry assembly
+    // answers before saving anything (microkernel/sched/fast_yield.h), keeps every register
+    // of the system-call ABI.
+    u64 changed = sys_yield_check();
+    if (changed) sys::print("fastpathtest: registers changed by a Yield in place: {:#x}\n", changed);
+    check(changed == 0 && g_log_len == 0, "a Yield with nothing else to run returns at once, every register kept");
     const auto& info = *reinterpret_cast<const root::Info*>(root::kInfo);
     sys::print("fastpathtest: address-space identifiers: {}\n", info.asids);
     bool made = retype(abi::ObjectType::Endpoint, kEchoA) && retype(abi::ObjectType::Endpoint, kEchoB) &&
@@ -289,6 +303,13 @@ int main() {
     check(vanish && r.ok() && r.label == 11 && r.mr[0] == 0xd3 && g_second == 0xd2 && g_second_error == 0 &&
               !g_vanished_returned,
           "a reply to a caller that vanished goes nowhere; the server receives the next call");
+
+    // The same Yield with an equal-priority thread ready: the full path, which runs it first.
+    g_log_len = 0;
+    bool partner = start(yield_partner, 0, 100, false); // (the root task's priority: the kernel's default)
+    changed = partner ? sys_yield_check() : ~u64{0};
+    if (changed) sys::print("fastpathtest: registers changed by a Yield that switched: {:#x}\n", changed);
+    check(partner && changed == 0 && log_is("Y"), "a Yield to a ready equal runs it first, every register kept");
 
     bool deleted = true;
     for (u32 i = 0; i < g_thread_count; ++i)

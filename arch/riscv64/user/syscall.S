@@ -59,7 +59,57 @@ sys_read_counter:
     ret
     .size sys_read_counter, . - sys_read_counter
 
-    .section .note.GNU-stack, "", @progbits
+// u64 sys_yield_check(): Yield with known values in ra, a1..a5, t0..t6, s0..s11 and a7
+// (the number: kept); 0 if all survive and a0 (the result) is 0, else a mask (bit n: xn
+// changed; bit 63: the result). a6 (the badge), gp and tp are not checked.
+    .section .text.sys_yield_check, "ax", @progbits
+    .globl sys_yield_check
+    .type sys_yield_check, @function
+sys_yield_check:
+    addi    sp, sp, -112
+    sd      ra, 0(sp)
+    sd      s0, 8(sp)
+    sd      s1, 16(sp)
+    .irp n, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+    sd      x\n, ((\n - 15) * 8)(sp)
+    .endr
+    .irp n, 1, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    li      x\n, (\n * 0x101)
+    .endr
+    li      a0, 0x7777
+    li      a7, 5               // Yield
+    ecall
+    li      a6, 0               // the mask (a6 is not checked: free)
+    beqz    a0, 1f
+    li      a0, 1
+    slli    a0, a0, 63
+    or      a6, a6, a0
+1:  li      a0, 5
+    beq     a7, a0, 1f
+    li      a0, 1
+    slli    a0, a0, 17
+    or      a6, a6, a0
+1:
+    .irp n, 1, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    li      a0, (\n * 0x101)
+    beq     x\n, a0, 1f
+    li      a0, 1
+    slli    a0, a0, \n
+    or      a6, a6, a0
+1:
+    .endr
+    mv      a0, a6
+    ld      ra, 0(sp)
+    ld      s0, 8(sp)
+    ld      s1, 16(sp)
+    .irp n, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+    ld      x\n, ((\n - 15) * 8)(sp)
+    .endr
+    addi    sp, sp, 112
+    ret
+    .size sys_yield_check, . - sys_yield_check
+
+.section .note.GNU-stack, "", @progbits
 
 # u64 sys_spin(u64 n): n iterations of exactly two instructions (benchmark calibration:
 # under -icount the counter must advance by 2n plus a constant).

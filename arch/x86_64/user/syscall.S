@@ -58,6 +58,90 @@ sys_read_counter:
     ret
     .size sys_read_counter, . - sys_read_counter
 
+// u64 sys_yield_check(): Yield with known values in rbx rbp rsi rdx r8 r9 r10 r13 r14 r15
+// and rax (the number: kept); 0 if all survive and rdi (the result) is 0, else a mask
+// (bit n: the n-th register of that list changed; bit 63: the result). r12 (the badge)
+// and rcx, r11 (the instruction's) are not checked.
+    .text
+    .globl sys_yield_check
+    .type sys_yield_check, @function
+sys_yield_check:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov $0x1111111111111111, %rbx
+    mov $0x2222222222222222, %rbp
+    mov $0x3333333333333333, %rsi
+    mov $0x4444444444444444, %rdx
+    mov $0x5555555555555555, %r8
+    mov $0x6666666666666666, %r9
+    mov $0x7777777777777777, %r10
+    mov $0x9999999999999999, %r13
+    mov $0xaaaaaaaaaaaaaaaa, %r14
+    mov $0xbbbbbbbbbbbbbbbb, %r15
+    mov $0xcccccccccccccccc, %rdi
+    mov $5, %eax                    // Yield
+    syscall
+    xor %ecx, %ecx                  // the mask
+    cmp $5, %rax
+    je 1f
+    or $1 << 10, %rcx
+1:  mov $0x1111111111111111, %r11
+    cmp %r11, %rbx
+    je 1f
+    or $1 << 0, %rcx
+1:  mov $0x2222222222222222, %r11
+    cmp %r11, %rbp
+    je 1f
+    or $1 << 1, %rcx
+1:  mov $0x3333333333333333, %r11
+    cmp %r11, %rsi
+    je 1f
+    or $1 << 2, %rcx
+1:  mov $0x4444444444444444, %r11
+    cmp %r11, %rdx
+    je 1f
+    or $1 << 3, %rcx
+1:  mov $0x5555555555555555, %r11
+    cmp %r11, %r8
+    je 1f
+    or $1 << 4, %rcx
+1:  mov $0x6666666666666666, %r11
+    cmp %r11, %r9
+    je 1f
+    or $1 << 5, %rcx
+1:  mov $0x7777777777777777, %r11
+    cmp %r11, %r10
+    je 1f
+    or $1 << 6, %rcx
+1:  mov $0x9999999999999999, %r11
+    cmp %r11, %r13
+    je 1f
+    or $1 << 7, %rcx
+1:  mov $0xaaaaaaaaaaaaaaaa, %r11
+    cmp %r11, %r14
+    je 1f
+    or $1 << 8, %rcx
+1:  mov $0xbbbbbbbbbbbbbbbb, %r11
+    cmp %r11, %r15
+    je 1f
+    or $1 << 9, %rcx
+1:  test %rdi, %rdi
+    jz 1f
+    bts $63, %rcx
+1:  mov %rcx, %rax
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    .size sys_yield_check, . - sys_yield_check
+
     .section .note.GNU-stack, "", @progbits
 
 // u64 sys_spin(u64 n): n iterations of exactly two instructions (benchmark calibration:

@@ -23,6 +23,13 @@ void sys_trap(SysRegs* r);
 /// on every compiler (benchmark calibration). Returns 0.
 abi::u64 sys_spin(abi::u64 n);
 
+/// A Yield made with a distinct value in every register the system-call ABI keeps (all
+/// but the result and the badge register, and those the instruction itself overwrites):
+/// 0 if each still holds its value afterwards and the result is 0, else a nonzero mask
+/// of what changed (bit 63: the result). Checks the kernel's null system call (the entry
+/// assembly's Yield) and the full path alike.
+abi::u64 sys_yield_check();
+
 /// The thread's TLS base register (FS base / TPIDR_EL0 / tp), as the kernel set it.
 abi::u64 sys_read_tls();
 

@@ -1,0 +1,19 @@
+/* The null system call in each arch's entry assembly: a Yield that finds nothing else to
+   run (no other thread ready on this CPU, no reschedule asked for) gives its thread a
+   fresh time slice, as Scheduler::yield_in_place does, and returns to it at once, before
+   a single register is saved. The entry reads and writes these fields directly, through
+   kernel_fast_yield_run_queue (the boot CPU's run queue); scheduler.cpp checks every
+   offset against the C++ layout, so a change there fails the build until this follows.
+   (A C header: the .S files include it.) */
+#ifndef MICROKERNEL_SCHED_FAST_YIELD_H
+#define MICROKERNEL_SCHED_FAST_YIELD_H
+
+#define FAST_YIELD_SYSCALL 5          /* abi::Syscall::Yield */
+#define FAST_YIELD_RQ_CURRENT 0       /* Scheduler::RunQueue::current (Thread*) */
+#define FAST_YIELD_RQ_READY 8         /*   ::ready (u32): threads ready, the current one not counted */
+#define FAST_YIELD_RQ_RESCHED 12      /*   ::resched (bool) */
+#define FAST_YIELD_TIME_SLICE 1480    /* Thread::time_slice_ (u32) */
+#define FAST_YIELD_REMAINING 1484     /* Thread::remaining_ (u32) */
+#define FAST_YIELD_SLICE_EXPIRED 1488 /* Thread::slice_expired_ (bool) */
+
+#endif
