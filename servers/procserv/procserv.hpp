@@ -544,18 +544,15 @@ inline bool user_writable(Mm& mm, u64 va) {
 }
 
 // filemap.cpp: a RAM file's pages in frames, once a program maps it shared
-/// The file's Shared object (the file's reference), made when it is first mapped shared:
-/// its pages move into frames. ENOMEM; ENOSPC.
+/// The file's Shared object (its pages moved into frames at the first call). ENOMEM.
 Result<Shared*> file_shared(RamFs& fs, RamNode* n);
 /// `k` bytes of page `index` of a RAM file from offset `at` into `out` (zeros for a hole).
 bool file_page_read(const RamFs& fs, const RamNode* n, u64 index, u64 at, unsigned char* out, u64 k);
 /// `k` bytes from `in` into a RAM file at page `index`, offset `at`. ENOSPC; ENOMEM; EFBIG.
 Result<void> file_page_write(RamFs& fs, RamNode* n, u64 index, u64 at, const unsigned char* in, u64 k);
-/// ftruncate / O_TRUNC of a RAM file: bytes past `size` read as zeros from now on, in
-/// the frames of a mapped file too.
+/// ftruncate / O_TRUNC: what is past `size` reads zeros from now on (in frames too).
 Result<void> file_truncate(RamFs& fs, RamNode* n, u64 size);
-/// Is page `offset` of shared object `s` past the end of its file (SIGBUS)?
-bool past_file_end(const Shared& s, u64 offset);
+bool past_file_end(const Shared& s, u64 offset); ///< page `offset` of s is past its file's end: SIGBUS
 /// RamFs's Drop: a file's end lets its Shared object go (mappings may keep it).
 u64 file_drop(RamNode* n);
 
