@@ -391,13 +391,13 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
         return vfork_wait(t, clone_thread(t, sys::CLONE_VM | sys::CLONE_VFORK | sys::SIGCHLD, 0, 0, 0, 0,
                                                           false, nr::result_register));
     case nr::execve: return do_execve(t, a0, a1, a2);
-    case nr::wait4: { // (rusage is not kept: zeros)
+    case nr::wait4: { // (rusage: zeros now, the child's user time when it is reported)
         if (a3 && !copy_out(mm, a3, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
-        return waitpid(t, static_cast<int>(a0), a2, a1, true);
+        return waitpid(t, static_cast<int>(a0), a2, a1, true, a3);
     }
-    case nr::waitid: { // (rusage is not kept: zeros)
+    case nr::waitid: {
         if (a4 && !copy_out(mm, a4, g_zero_page, 144)) return done(Errno{sys::kEFAULT});
-        return waitid(t, a0, a1, a2, a3);
+        return waitid(t, a0, a1, a2, a3, a4);
     }
     case nr::setpgid: return done(do_setpgid(t, static_cast<int>(a0), static_cast<int>(a1)));
     case nr::getpgid: return done(do_getpgid(t, static_cast<int>(a0), false));

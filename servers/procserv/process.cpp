@@ -63,6 +63,15 @@ void free_process(Process& p) {
     heap_free(&p);
 }
 
+/// wait4's and waitid's rusage of a child that is reported: its user time (its own and
+/// its reaped children's; every other field stays the zero the call wrote first).
+void put_rusage(ThreadRec& t, const Process& child) {
+    if (!t.wait_rusage) return;
+    const u64 ns = child.cpu_ns + child.cpu_children_ns;
+    const long utime[2] = {static_cast<long>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000 / 1000)};
+    (void)copy_out(*t.proc->mm, t.wait_rusage, utime, sizeof utime); // (checked writable by the call)
+}
+
 /// A child that has ended is reaped: its CPU time joins its parent's children's.
 void reap(Process& parent, Process& child) {
     parent.cpu_children_ns += child.cpu_ns + child.cpu_children_ns;
@@ -99,16 +108,18 @@ Result<long> try_waitpid(ThreadRec& t, long pid, u64 status_va, bool& must_wait)
         const int st = found->status, info[7] = {kSigChld, 0, sys::wifexited(st) ? 1 : 2, 0, reaped, 0,
                                                  sys::wifexited(st) ? sys::wexitstatus(st) : sys::wtermsig(st)};
         if (status_va && !copy_out(*parent.mm, status_va, info, sizeof info)) return Errno{sys::kEFAULT};
+        put_rusage(t, *found);
         if (t.wait_keep) return 0; // WNOWAIT: it stays waitable
         reap(parent, *found);
         return 0;
     }
     if (status_va && !store_int(*parent.mm, status_va, found->status)) return Errno{sys::kEFAULT};
+    put_rusage(t, *found);
     reap(parent, *found);
     return reaped;
 }
 
-Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options) {
+Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options, u64 rusage_va) {
     constexpr u64 kPAll = 0, kPPid = 1, kPPgid = 2, kWExited = 4, kWStopped = 2, kWNowait = 0x01000000;
     constexpr u64 kLinuxOnly = 0xe0000000; // __WNOTHREAD, __WALL, __WCLONE
     if (options & ~(sys::WNOHANG | kWStopped | kWExited | sys::WCONTINUED | kWNowait | kLinuxOnly) ||
@@ -117,7 +128,7 @@ Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options) {
     if (!(options & kWExited)) return done(Errno{sys::kECHILD}); // (nothing stops or continues yet)
     const long pid = idtype == kPAll ? -1 : idtype == kPPid ? static_cast<int>(id) : id ? -static_cast<long>(static_cast<int>(id)) : 0;
     if (info_va && !int_writable(*t.proc->mm, info_va + 124)) return done(Errno{sys::kEFAULT});
-    t.wait_info = true, t.wait_keep = options & kWNowait;
+    t.wait_info = true, t.wait_keep = options & kWNowait, t.wait_rusage = rusage_va;
     bool must_wait = false;
     Result<long> r = try_waitpid(t, pid, info_va, must_wait);
     if (!must_wait || (options & sys::WNOHANG)) {
@@ -516,11 +527,12 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     return tid;
 }
 
-Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux) {
+Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux, u64 rusage_va) {
     constexpr u64 kLinuxOnly = 0xe0000000; // __WNOTHREAD, __WALL, __WCLONE: every child is waited for alike
     if (options & ~u64{sys::WNOHANG | sys::WUNTRACED | sys::WCONTINUED | (linux ? kLinuxOnly : 0)})
         return done(Errno{sys::kEINVAL});
     if (pid == -2147483648L) return done(Errno{sys::kESRCH}); // INT_MIN: no group is -INT_MIN (as Linux)
+    t.wait_rusage = rusage_va;
     bool must_wait = false;
     Result<long> r = try_waitpid(t, pid, status_va, must_wait);
     if (!must_wait || (options & sys::WNOHANG)) return done(wire(r));

@@ -259,6 +259,7 @@ struct ThreadRec {
     u64 wait_status; // Wait::Waitpid: where the status goes (0: nowhere)
     bool wait_info;  // ... as waitid's siginfo instead of an int
     bool wait_keep;  // ... and WNOWAIT: the child stays waitable
+    u64 wait_rusage; // ... and wait4's / waitid's struct rusage: the child's user time (0: none)
     // Wait::Pipe: a read or write of `io_file` (one reference held) at io_buf, io_len bytes
     // of which io_done are done; in its pipe's queue. Wait::Console: a read of io_len bytes
     // to io_buf, in the console's queue (console.cpp).
@@ -376,8 +377,7 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r);
 /// All of a thread's registers (abi::kRegCount), read or written.
 Result<void> get_registers(ThreadRec& t, u64* regs);
 Result<void> set_registers(ThreadRec& t, const u64* regs);
-/// The CPU time a thread has used (Thread.ReadCpuTime: counted in timer ticks), and a
-/// process's: its threads', alive and ended.
+/// CPU time used (Thread.ReadCpuTime, in timer ticks): a thread's; a process's (ended threads' too).
 u64 thread_cpu_ns(const ThreadRec& t);
 u64 process_cpu_ns(const Process& p);
 /// A thread's FP/SIMD image (abi::kFpuWords, docs/abi.md), read or written.
@@ -413,12 +413,12 @@ void end_process(Process& p);
 void kill_group(Process& p, int status, ThreadRec* except);
 /// waitpid / wait4: pid > 0 that child, -1 any, 0 any of the caller's process group, < -1
 /// any of group -pid. Options WNOHANG, WUNTRACED and WCONTINUED (nothing stops yet),
-/// and for Linux programs also __WALL, __WCLONE, __WNOTHREAD (`linux`).
-Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux = false);
+/// and for Linux programs also __WALL, __WCLONE, __WNOTHREAD (`linux`); wait4's rusage.
+Answer waitpid(ThreadRec& t, long pid, u64 options, u64 status_va, bool linux = false, u64 rusage_va = 0);
 /// waitid(2): P_ALL (0), P_PID (1), P_PGID (2; id 0: the caller's group); WEXITED must be
 /// in options, WNOHANG and WNOWAIT work, WSTOPPED and WCONTINUED are accepted (nothing
 /// stops yet); the child's siginfo goes to info_va (zeros with WNOHANG when none ended).
-Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options);
+Answer waitid(ThreadRec& t, u64 idtype, u64 id, u64 info_va, u64 options, u64 rusage_va = 0);
 /// setpgid(2), getpgid(2), setsid(2), getsid(2): ESRCH, EPERM, EINVAL as Linux.
 Result<long> do_setpgid(ThreadRec& t, long pid, long pgid);
 Result<long> do_getpgid(ThreadRec& t, long pid, bool session);
