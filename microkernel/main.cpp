@@ -103,8 +103,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
     if (info.cmdline[0]) print("cmdline: {}\n", info.cmdline);
     if (info.rtc_seconds) {
         const Date d = date_of(info.rtc_seconds);
-        print("rtc: {}-{}{}-{}{} {}{}:{}{}:{}{} UTC\n", d.year, d.month / 10, d.month % 10, d.day / 10, d.day % 10,
-              d.hour / 10, d.hour % 10, d.minute / 10, d.minute % 10, d.second / 10, d.second % 10);
+        print("rtc: {}-{:02}-{:02} {:02}:{:02}:{:02} UTC\n", d.year, d.month, d.day, d.hour, d.minute, d.second);
     } else {
         print("rtc: none found (the real time counts from 1970 at boot)\n");
     }

@@ -345,9 +345,7 @@ int sigaction(int sig, const SigAction* act, SigAction* old) {
         return static_cast<int>(r);
     }
     if (old) {
-        old->handler = was.handler == kSigIgn   ? sig_ignore
-                       : was.handler == kSigDfl ? sig_default
-                                                                           : before;
+        old->handler = was.handler == kSigIgn ? sig_ignore : was.handler == kSigDfl ? sig_default : before;
         old->flags = static_cast<unsigned>(was.flags & ~(SA_SIGINFO | kSaRestorer)), old->mask = was.mask;
     }
     return 0;

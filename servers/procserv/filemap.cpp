@@ -37,26 +37,31 @@ Result<Shared*> file_shared(RamFs& fs, RamNode* n) {
     return s;
 }
 
-bool file_page_read(const RamFs& fs, const RamNode* n, u64 index, u64 at, unsigned char* out, u64 k) {
-    const unsigned char* page = nullptr;
-    if (auto* s = static_cast<Shared*>(n->backing)) {
-        if (PageMap::Page p = s->pages.find(index * kPage))
-            if (!(page = copy_window(p.frame()))) return false;
-    } else {
-        page = fs.page(n, index);
-    }
-    memcpy(out, (page ? page : g_zero_page) + at, k);
-    return true;
+namespace {
+// A mapped file's page passes through here: the frame's copy window may be wanted again
+// by the copy to or from the caller (usercopy.cpp), so the bytes are copied first.
+alignas(16) unsigned char g_spare[kPage];
+} // namespace
+
+Result<const unsigned char*> file_page(const RamFs& fs, const RamNode* n, u64 index) {
+    auto* s = static_cast<Shared*>(n->backing);
+    if (!s) return fs.page(n, index); // (procserv's heap: used as it is)
+    PageMap::Page p = s->pages.find(index * kPage);
+    if (!p) return nullptr;
+    const unsigned char* frame = copy_window(p.frame());
+    if (!frame) return kNoMemory;
+    memcpy(g_spare, frame, kPage);
+    return g_spare;
 }
 
-Result<void> file_page_write(RamFs& fs, RamNode* n, u64 index, u64 at, const unsigned char* in, u64 k) {
+Result<void> file_write(Mm& mm, u64 va, RamFs& fs, RamNode* n, u64 index, u64 at, u64 k) {
     auto* s = static_cast<Shared*>(n->backing);
     if (!s) {
         unsigned char* page = TRY(fs.page_for_write(n, index));
-        memcpy(page + at, in, k);
-        return {};
+        return copy_in(mm, va, page + at, k) ? Result<void>{} : Errno{sys::kEFAULT};
     }
     if (index >= RamFs::kMaxFile / kPage) return Errno{sys::kEFBIG};
+    if (!copy_in(mm, va, g_spare, k)) return Errno{sys::kEFAULT};
     const u64 offset = index * kPage;
     // A hole gets its page, counted as the file system's (pages a mapping's touch made
     // are not: they are the mapping's, and no more than the file's size allows).
@@ -66,7 +71,7 @@ Result<void> file_page_write(RamFs& fs, RamNode* n, u64 index, u64 at, const uns
     if (hole) s->charged += kPage, (void)fs.charge(kPage);
     unsigned char* page = copy_window(frame);
     if (!page) return kNoMemory;
-    memcpy(page + at, in, k);
+    memcpy(page + at, g_spare, k);
     return {};
 }
 
@@ -89,14 +94,14 @@ Result<void> file_truncate(RamFs& fs, RamNode* n, u64 size) {
 
 bool past_file_end(const Shared& s, u64 offset) {
     if (s.file) return offset >= page_up(s.file->size);
-    return s.of_file && offset >= s.file_end;
+    return s.of_file && offset >= s.size; // (the size it had when it ended)
 }
 
 u64 file_drop(RamNode* n) {
     auto* s = static_cast<Shared*>(n->backing);
     const u64 bytes = s->charged;
     s->file = nullptr;
-    s->file_end = page_up(n->size);
+    s->size = page_up(n->size);
     n->backing = nullptr;
     shared_release(*s);
     return bytes;

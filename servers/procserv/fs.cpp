@@ -235,11 +235,9 @@ Result<long> do_open(ThreadRec& t, u64 dirfd, u64 path_va, u64 flags, u64 mode, 
 }
 
 namespace {
-/// Copy between a RAM file at `at` and the caller's memory: out (read) or in (write),
-/// through a page of procserv's (the file's page may be a frame: filemap.cpp). Bytes
-/// moved; an error only if none moved.
+/// Copy between a RAM file at `at` and the caller's memory: out (read) or in (write)
+/// (filemap.cpp: the file's pages may be frames). Bytes moved; an error only if none moved.
 Result<long> ram_io(ThreadRec& t, OpenFile& f, u64 buf, u64 count, u64 at, bool write) {
-    alignas(16) static unsigned char bounce[kPage];
     RamFs& fs = *f.fs;
     RamNode* n = f.node;
     Mm& mm = *t.proc->mm;
@@ -250,12 +248,13 @@ Result<long> ram_io(ThreadRec& t, OpenFile& f, u64 buf, u64 count, u64 at, bool 
         u64 pos = at + done, in_page = pos % RamFs::kPage, index = pos / RamFs::kPage;
         u64 k = RamFs::kPage - in_page < count - done ? RamFs::kPage - in_page : count - done;
         if (write) {
-            if (!copy_in(mm, buf + done, bounce, k)) return moved(Errno{sys::kEFAULT});
-            if (Result<void> e = file_page_write(fs, n, index, in_page, bounce, k); !e.ok()) return moved(e.error());
+            if (Result<void> e = file_write(mm, buf + done, fs, n, index, in_page, k); !e.ok()) return moved(e.error());
             fs.written(n, pos + k);
         } else {
-            if (!file_page_read(fs, n, index, in_page, bounce, k)) return moved(kNoMemory);
-            if (!copy_out(mm, buf + done, bounce, k)) return moved(Errno{sys::kEFAULT});
+            Result<const unsigned char*> page = file_page(fs, n, index);
+            if (!page.ok()) return moved(page.error());
+            if (!copy_out(mm, buf + done, (page.value() ? page.value() : g_zero_page) + in_page, k))
+                return moved(Errno{sys::kEFAULT});
         }
         done += k;
     }

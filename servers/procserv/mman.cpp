@@ -131,13 +131,13 @@ Result<long> do_mmap(ThreadRec& t, int fd, u64 addr, u64 length, u32 prot, u32 f
     // unspecified whether later changes to the file show in a private mapping; here they
     // do not): anonymous memory with the file's bytes, zeros past its end (where Linux
     // would raise SIGBUS beyond its last page).
-    alignas(16) static unsigned char page[kPage];
     for (u64 i = 0; ram && i < len / kPage; ++i) {
         const u64 index = offset / kPage + i;
         const RamNode* n = ram->node;
         if (index * kPage >= n->size) break;
         const u64 bytes = n->size - index * kPage < kPage ? n->size - index * kPage : kPage;
-        if (!file_page_read(*ram->fs, n, index, 0, page, bytes) || !mm_fill(mm, start + i * kPage, page, bytes).ok()) {
+        Result<const unsigned char*> page = file_page(*ram->fs, n, index); // (a hole: nothing to fill)
+        if (!page.ok() || (page.value() && !mm_fill(mm, start + i * kPage, page.value(), bytes).ok())) {
             (void)mm_unmap(mm, start, start + len);
             return kNoMemory;
         }

@@ -159,8 +159,7 @@ struct Shared {
     Blocks blocks;
     PageMap pages; // keyed by offset in the object: the frames made so far (storage in the heap)
     RamNode* file; // the RAM file whose pages these are (null: anonymous, or the file ended)
-    bool of_file;  // a file's pages (its Shared object outlives it while mapped)
-    u64 file_end;  // ... and the file's size, page aligned, when it ended
+    bool of_file;  // a file's pages (once the file ended, `size` is its size, page aligned)
     u64 charged;   // bytes of its pages counted in the file system's use (filemap.cpp)
 };
 
@@ -546,10 +545,10 @@ inline bool user_writable(Mm& mm, u64 va) {
 // filemap.cpp: a RAM file's pages in frames, once a program maps it shared
 /// The file's Shared object (its pages moved into frames at the first call). ENOMEM.
 Result<Shared*> file_shared(RamFs& fs, RamNode* n);
-/// `k` bytes of page `index` of a RAM file from offset `at` into `out` (zeros for a hole).
-bool file_page_read(const RamFs& fs, const RamNode* n, u64 index, u64 at, unsigned char* out, u64 k);
-/// `k` bytes from `in` into a RAM file at page `index`, offset `at`. ENOSPC; ENOMEM; EFBIG.
-Result<void> file_page_write(RamFs& fs, RamNode* n, u64 index, u64 at, const unsigned char* in, u64 k);
+/// Page `index` of a RAM file to read (null: a hole, zeros), until the next call. ENOMEM.
+Result<const unsigned char*> file_page(const RamFs& fs, const RamNode* n, u64 index);
+/// `k` bytes from mm's `va` into a RAM file at page `index`, offset `at`. EFAULT; ENOSPC; ENOMEM; EFBIG.
+Result<void> file_write(Mm& mm, u64 va, RamFs& fs, RamNode* n, u64 index, u64 at, u64 k);
 /// ftruncate / O_TRUNC: what is past `size` reads zeros from now on (in frames too).
 Result<void> file_truncate(RamFs& fs, RamNode* n, u64 size);
 bool past_file_end(const Shared& s, u64 offset); ///< page `offset` of s is past its file's end: SIGBUS
@@ -771,6 +770,7 @@ Answer signal_call(ThreadRec& t, long n, const u64* a);
 /// kill(2), for Linux programs and the native API alike: pid > 0, 0 (the caller's group),
 /// -1 (everyone but the first process and the caller), -pgid. EINVAL, ESRCH.
 Answer do_kill(ThreadRec& t, int pid, int sig);
+Answer do_tkill(ThreadRec& t, long tgid, long tid, long sig); ///< tkill, tgkill (tgid 0: any process): EINVAL, ESRCH
 /// The native signal calls (Op::Sigaction, Sigprocmask, Sigpending, Tkill, Sigreturn).
 Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r);
 /// `n` random bytes (time.cpp: not a cryptographic source).

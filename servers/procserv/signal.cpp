@@ -224,6 +224,20 @@ bool interruptible(const ThreadRec& t) {
                            t.wait == Wait::Waitpid || t.wait == Wait::Pause);
 }
 
+/// sigaction's change, for both front ends: ignoring a signal drops what is pending of
+/// it, as Linux does.
+void set_action(ThreadRec& t, int sig, const SigActions::Action& act) {
+    t.sig->act[sig] = {act.handler, act.flags, act.restorer, act.mask & ~kUnblockable};
+    if (!discarded(t, sig)) return;
+    for (ThreadRec* o = t.proc->threads; o; o = o->proc_next) o->sigpending &= ~bit(sig);
+    t.proc->sigpending &= ~bit(sig);
+}
+
+/// sigprocmask's change (how: 0 block, 1 unblock, 2 set, checked by the caller).
+void change_mask(ThreadRec& t, u64 how, u64 set) {
+    t.sigmask = (how == 0 ? t.sigmask | set : how == 1 ? t.sigmask & ~set : set) & ~kUnblockable;
+}
+
 // Who sent what, for the siginfo (the last sender of each signal to the thread or process).
 struct Sender {
     int code, pid;
@@ -360,10 +374,6 @@ bool deliver_fault(ThreadRec& t, int sig, int code, u64 address) {
 Answer signal_call(ThreadRec& t, long n, const u64* a) {
     Process& p = *t.proc;
     Mm& mm = *p.mm;
-    // A signal may end the caller's own process (and free its records): after sending,
-    // look it up again by pid before answering.
-    const int my_pid = p.pid;
-    auto answer_caller = [my_pid]() { return process_alive(my_pid) ? done(0) : no_reply(); };
     if (!t.sig) return done(Errno{sys::kENOSYS});
     if (n == nr::rt_sigaction) {
         const int sig = static_cast<int>(a[0]);
@@ -376,29 +386,18 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
         u64 fresh[4] = {};
         if (a[1] && !copy_in(mm, a[1], fresh, words * 8)) return done(Errno{sys::kEFAULT});
         if (a[2] && !copy_out(mm, a[2], old, words * 8)) return done(Errno{sys::kEFAULT});
-        if (a[1]) {
-            act.handler = fresh[0], act.flags = fresh[1];
-            act.restorer = nr::sigaction_has_restorer ? fresh[2] : 0;
-            act.mask = (nr::sigaction_has_restorer ? fresh[3] : fresh[2]) & ~kUnblockable;
-            if (discarded(t, sig)) { // ignoring it drops what is pending, as Linux does
-                for (ThreadRec* o = p.threads; o; o = o->proc_next) o->sigpending &= ~bit(sig);
-                p.sigpending &= ~bit(sig);
-            }
-        }
+        if (a[1])
+            set_action(t, sig, {fresh[0], fresh[1], nr::sigaction_has_restorer ? fresh[2] : 0,
+                                nr::sigaction_has_restorer ? fresh[3] : fresh[2]});
         return done(0);
     }
     if (n == nr::rt_sigprocmask) {
-        constexpr u64 kBlock = 0, kUnblock = 1, kSetmask = 2;
+        constexpr u64 kSetmask = 2;
         if (a[3] != 8 || (a[1] && a[0] > kSetmask)) return done(Errno{sys::kEINVAL});
         u64 set = 0;
         if (a[1] && !copy_in(mm, a[1], &set, 8)) return done(Errno{sys::kEFAULT});
         if (a[2] && !copy_out(mm, a[2], &t.sigmask, 8)) return done(Errno{sys::kEFAULT});
-        if (a[1]) {
-            if (a[0] == kBlock) t.sigmask |= set;
-            else if (a[0] == kUnblock) t.sigmask &= ~set;
-            else t.sigmask = set;
-            t.sigmask &= ~kUnblockable;
-        }
+        if (a[1]) change_mask(t, a[0], set);
         return done(0); // (what it unblocked is delivered as this answer goes)
     }
     if (n == nr::rt_sigpending) {
@@ -470,13 +469,18 @@ Answer signal_call(ThreadRec& t, long n, const u64* a) {
     }
     // kill, tgkill, tkill
     if (n == nr::kill) return do_kill(t, static_cast<int>(a[0]), static_cast<int>(a[1]));
-    const int sig = static_cast<int>(n == nr::tgkill ? a[2] : a[1]);
-    const int tid = static_cast<int>(n == nr::tgkill ? a[1] : a[0]);
-    if (sig < 0 || sig > 64 || tid <= 0 || static_cast<int>(a[0]) <= 0) return done(Errno{sys::kEINVAL}); // (as Linux)
+    if (n == nr::tkill) return do_tkill(t, 0, static_cast<int>(a[0]), static_cast<int>(a[1]));
+    if (static_cast<int>(a[0]) <= 0) return done(Errno{sys::kEINVAL}); // (tgkill's group, as Linux)
+    return do_tkill(t, static_cast<int>(a[0]), static_cast<int>(a[1]), static_cast<int>(a[2]));
+}
+
+Answer do_tkill(ThreadRec& t, long tgid, long tid, long sig) {
+    const int my_pid = t.proc->pid; // (the signal may end the caller's process: by pid after)
+    if (sig < 0 || sig > 64 || tid <= 0) return done(Errno{sys::kEINVAL}); // (as Linux)
     ThreadRec* target = find_thread(tid);
-    if (!target || (n == nr::tgkill && target->proc->pid != static_cast<int>(a[0]))) return done(Errno{sys::kESRCH});
-    if (sig) send_thread_signal(*target, sig, kSiTkill, my_pid);
-    return answer_caller();
+    if (!target || (tgid && target->proc->pid != tgid)) return done(Errno{sys::kESRCH});
+    if (sig) send_thread_signal(*target, static_cast<int>(sig), kSiTkill, my_pid);
+    return process_alive(my_pid) ? done(0) : no_reply();
 }
 
 Answer do_kill(ThreadRec& t, int pid, int sig) {
@@ -520,7 +524,6 @@ Answer do_kill(ThreadRec& t, int pid, int sig) {
 Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r) {
     using procserv::Op;
     Process& p = *t.proc;
-    const int my_pid = p.pid;
     if (!t.sig) return done(Errno{sys::kENOSYS});
     switch (op) {
     case Op::Sigaction: {
@@ -533,28 +536,17 @@ Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r) {
         if (r.mr[3] == 0) return old;
         if ((flags & ~kNativeFlags) || sig == kSigKill || sig == kSigStop)
             return done(Errno{sys::kEINVAL});
-        act = {handler, flags, r.mr[3], r.mr[2] & ~kUnblockable};
-        if (discarded(t, static_cast<int>(sig))) { // ignoring it drops what is pending, as Linux does
-            for (ThreadRec* o = p.threads; o; o = o->proc_next) o->sigpending &= ~bit(static_cast<int>(sig));
-            p.sigpending &= ~bit(static_cast<int>(sig));
-        }
+        set_action(t, static_cast<int>(sig), {handler, flags, r.mr[3], r.mr[2]});
         return old;
     }
     case Op::Sigprocmask: {
-        const u64 how = r.mr[0], set = r.mr[1], old = t.sigmask;
-        if (how > 2) return done(Errno{sys::kEINVAL});
-        t.sigmask = (how == 0 ? old | set : how == 1 ? old & ~set : set) & ~kUnblockable;
+        const u64 old = t.sigmask;
+        if (r.mr[0] > 2) return done(Errno{sys::kEINVAL});
+        change_mask(t, r.mr[0], r.mr[1]);
         return done(0, old); // (what it unblocked is delivered as this answer goes)
     }
     case Op::Sigpending: return done(0, t.sigpending | p.sigpending);
-    case Op::Tkill: {
-        const long sig = static_cast<long>(r.mr[1]), tid = static_cast<long>(r.mr[0]);
-        if (sig < 0 || sig > 64 || tid <= 0) return done(Errno{sys::kEINVAL});
-        ThreadRec* target = find_thread(tid);
-        if (!target) return done(Errno{sys::kESRCH});
-        if (sig) send_thread_signal(*target, static_cast<int>(sig), kSiTkill, my_pid);
-        return process_alive(my_pid) ? done(0) : no_reply();
-    }
+    case Op::Tkill: return do_tkill(t, 0, static_cast<long>(r.mr[0]), static_cast<long>(r.mr[1]));
     case Op::Sigreturn: {
         // The frame's registers and mask come back (a frame that cannot be read: SIGSEGV,
         // as Linux); signals the mask held back are delivered on them at once.

@@ -231,7 +231,10 @@ Result<void> get_registers(ThreadRec& t, u64* regs) {
 Result<void> set_registers(ThreadRec& t, const u64* regs) {
     return write_words(t, abi::ThreadMethod::WriteRegisters, abi::kRegCount, regs);
 }
-u64 thread_cpu_ns(const ThreadRec& t) { return sys::invoke(t.thread, abi::ThreadMethod::ReadCpuTime, {}).mr[0]; }
+u64 thread_cpu_ns(const ThreadRec& t) {
+    sys::Reply r = sys::invoke(t.thread, abi::ThreadMethod::ReadCpuTime, {});
+    return r.ok() ? r.mr[0] : 0;
+}
 
 u64 process_cpu_ns(const Process& p) {
     u64 ns = p.cpu_ns;
