@@ -2,8 +2,9 @@
 // found by name, eight clients in their own processes making 10,000 calls each, the name
 // service's errors, a semaphore handed over with a message, a client that ends while the
 // server keeps its reply, a process that fills its cap space, and a server that dies in
-// the middle of a call. Started as `srvtest`, it plays the driver and spawns itself in
-// the other roles (argv[1]).
+// the middle of a call; and procserv's signal protocol misused, which ends only the
+// misuser. Started as `srvtest`, it plays the driver and spawns itself in the other roles
+// (argv[1]).
 #include "proc/check.hpp"
 
 #include <sys/server.hpp>
@@ -158,6 +159,26 @@ int memory_hog() {
     return made == 64 && e == -sys::kENOMEM ? 0 : 1;
 }
 
+// Hostile requests of procserv's signal protocol (sys/procserv_abi.hpp), made raw: each
+// ends its own process with SIGSEGV, never procserv.
+abi::u64 ask(procserv::Op op, std::initializer_list<abi::u64> words) {
+    return sys::call(procserv::kEndpoint, static_cast<abi::u64>(op), words).mr[0];
+}
+int sigreturn_unmapped() { // a frame that is not there
+    ask(procserv::Op::Sigreturn, {0x10});
+    return 1;
+}
+procserv::SignalFrame g_zeros;
+int sigreturn_zeros() { // a frame of zeros: every register 0 (IP, SP), FP state all 0
+    ask(procserv::Op::Sigreturn, {reinterpret_cast<abi::u64>(&g_zeros)});
+    return 1;
+}
+int trampoline_not_code() { // a handler entered through a trampoline at an unmapped address
+    ask(procserv::Op::Sigaction, {static_cast<abi::u64>(sys::SIGUSR1), 0x400000, 0, 0x10});
+    sys::kill(sys::getpid(), sys::SIGUSR1);
+    return 1;
+}
+
 int spawn_self(const char* role, const char* arg = nullptr) {
     const char* argv[] = {"srvtest", role, arg, nullptr};
     return sys::spawn("/srvtest", argv);
@@ -310,6 +331,13 @@ int driver() {
     check_exited(wait_for(sys::spawn("/consrv", consrv_argv)), 2,
                  "the console server without console=consrv finds no interrupt line and ends");
 
+    check_signaled(wait_for(spawn_self("sigreturn-unmapped")), sys::SIGSEGV,
+                   "Sigreturn of a frame that is not mapped: its process dies of SIGSEGV");
+    check_signaled(wait_for(spawn_self("sigreturn-zeros")), sys::SIGSEGV,
+                   "Sigreturn of a frame of zeros: its thread resumes at 0 and dies of SIGSEGV");
+    check_signaled(wait_for(spawn_self("trampoline-not-code")), sys::SIGSEGV,
+                   "a handler whose trampoline is not code: SIGSEGV");
+
     int hg = spawn_self("hog");
     check_exited(wait_for(hg), 0, "a cap space grows from 256 to 4096 slots, its capabilities intact; then EMFILE");
     r = echo.call(kEcho, {7, 8});
@@ -346,5 +374,8 @@ int main(int argc, char** argv) {
     if (streq(role, "hog")) return hog();
     if (streq(role, "memory-hog")) return memory_hog();
     if (streq(role, "console")) return console_client();
+    if (streq(role, "sigreturn-unmapped")) return sigreturn_unmapped();
+    if (streq(role, "sigreturn-zeros")) return sigreturn_zeros();
+    if (streq(role, "trampoline-not-code")) return trampoline_not_code();
     return 100;
 }
