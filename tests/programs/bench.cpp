@@ -7,12 +7,14 @@
 // two back-to-back counter reads is subtracted, and each figure is the median of
 // kSamples single-operation samples taken after a warm-up. The median (not the minimum)
 // so that a sample hit by a timer interrupt does not count, and neither does one that
-// happens to be cheaper than the steady state. Every call goes through sys_trap with a
-// prepared SysRegs (no libsys message packing), so the figure is the kernel's path plus
-// the dozen instructions of the stub that load and store the registers.
+// happens to be cheaper than the steady state. A call whose message fits in one word is
+// made as sel4bench makes it, with sys_trap_short (every word in a register, inline);
+// longer ones go through sys_trap with a prepared SysRegs, whose stub loads and stores
+// the registers. Neither packs a message with libsys.
 //
 // Output: one line per operation, `bench: NAME INSTRUCTIONS`, then `bench: done`.
 #include <sys/arch_abi.hpp>
+#include <sys/arch_trap.hpp>
 #include <sys/kernel.hpp>
 
 // Another address space comes from libsys's process helpers (sys::start_process); until
@@ -48,6 +50,18 @@ SysRegs regs(abi::Syscall nr, u64 cap, u64 label, u32 words) {
     r.cap = cap;
     r.info = abi::MessageInfo{label, words, 0}.encode();
     return r;
+}
+
+/// Is `r`'s message short enough for sys_trap_short?
+bool is_short(const SysRegs& r) { return abi::MessageInfo::decode(r.info).length <= 1; }
+
+/// sys_trap_short with `r`'s words, the results written back to `r`.
+[[gnu::always_inline]] inline void trap_short(SysRegs& r) {
+    SysShort out = sys_trap_short(r.nr, r.cap, r.info, r.mr[0]);
+    r.cap = out.result;
+    r.info = out.info;
+    r.mr[0] = out.mr0;
+    r.badge = out.badge;
 }
 
 /// The median of `n` samples (sorts them in place; n is small).
@@ -118,7 +132,7 @@ volatile u64 g_woken_at = 0; ///< counter read by the semaphore waiter when it w
     SysRegs r;
     for (;;) {
         r = regs(abi::Syscall::Yield, 0, 0, 0);
-        sys_trap(&r);
+        trap_short(r);
     }
 }
 
@@ -130,13 +144,14 @@ constexpr u64 kStampLabel = 1;
 /// Answers every call on `ep` with `words` words (at least one for a stamp request).
 [[noreturn]] void serve(u64 ep, u32 words) {
     SysRegs r = regs(abi::Syscall::Receive, ep, 0, 0);
-    sys_trap(&r);
+    trap_short(r);
     for (;;) {
         u64 arrived = sys_read_counter();
         bool stamp = abi::MessageInfo::decode(r.info).label == kStampLabel;
         r = regs(abi::Syscall::ReplyReceive, ep, 0, stamp && words == 0 ? 1 : words);
         r.mr[0] = arrived;
-        sys_trap(&r);
+        if (words == 0) trap_short(r);
+        else sys_trap(&r);
     }
 }
 [[noreturn]] void server0() { serve(g_endpoint, 0); }
@@ -146,7 +161,7 @@ constexpr u64 kStampLabel = 1;
     SysRegs r;
     for (;;) {
         r = regs(abi::Syscall::Invoke, g_semaphore, u64(abi::SemaphoreMethod::Wait), 0);
-        sys_trap(&r);
+        trap_short(r);
         g_woken_at = sys_read_counter();
     }
 }
@@ -171,12 +186,19 @@ u64 counter_overhead() {
     return median(g_samples, kSamples);
 }
 
-/// One system call from the root task, timed around sys_trap.
+/// One system call from the root task, timed around the trap.
 u64 timed_call(const SysRegs& prepared) {
     SysRegs r = prepared;
-    u64 t0 = sys_read_counter();
-    sys_trap(&r);
-    u64 t1 = sys_read_counter();
+    u64 t0, t1;
+    if (is_short(r)) {
+        t0 = sys_read_counter();
+        trap_short(r);
+        t1 = sys_read_counter();
+    } else {
+        t0 = sys_read_counter();
+        sys_trap(&r);
+        t1 = sys_read_counter();
+    }
     if (r.cap != 0) fail("a timed system call", static_cast<long long>(r.cap));
     return t1 - t0;
 }
@@ -243,8 +265,14 @@ void ipc_cross_as() {
     auto one_way = [](const SysRegs& stamped, bool touch_fpu) {
         SysRegs r = stamped;
         if (touch_fpu) sys_touch_fpu();
-        u64 t0 = sys_read_counter();
-        sys_trap(&r);
+        u64 t0;
+        if (is_short(r)) {
+            t0 = sys_read_counter();
+            trap_short(r);
+        } else {
+            t0 = sys_read_counter();
+            sys_trap(&r);
+        }
         if (r.cap != 0) fail("a stamped call", static_cast<long long>(r.cap));
         return r.mr[0] - t0;
     };
@@ -254,7 +282,7 @@ void ipc_cross_as() {
     // with the call) to the caller's after its Call returns with the reply.
     report("ipc_reply_one_way_cross_as_0w", measure([&] {
                SysRegs r = stamp;
-               sys_trap(&r);
+               trap_short(r);
                u64 t1 = sys_read_counter();
                if (r.cap != 0) fail("a stamped call", static_cast<long long>(r.cap));
                return t1 - r.mr[0];
@@ -275,7 +303,7 @@ void semaphore_wake() {
                SysRegs r = signal;
                g_woken_at = 0;
                u64 t0 = sys_read_counter();
-               sys_trap(&r);
+               trap_short(r);
                if (r.cap != 0 || g_woken_at == 0) fail("the waiter woke", static_cast<long long>(r.cap));
                return g_woken_at - t0;
            }));

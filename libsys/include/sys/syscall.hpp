@@ -19,6 +19,14 @@ struct SysRegs {
 /// Perform the system call described by `r`, in place.
 void sys_trap(SysRegs* r);
 
+/// The words a short system call returns (sys_trap_short).
+struct SysShort {
+    abi::u64 result; ///< 0 or -errno (the capability register)
+    abi::u64 info;   ///< MessageInfo of the message received
+    abi::u64 mr0;
+    abi::u64 badge;
+};
+
 /// `n` iterations of exactly two instructions, in assembly so that the count is the same
 /// on every compiler (benchmark calibration). Returns 0.
 abi::u64 sys_spin(abi::u64 n);
@@ -44,3 +52,10 @@ void sys_touch_fpu();
 } // extern "C"
 
 static_assert(sizeof(SysRegs) == 64);
+
+// A system call whose message is at most one word, with every word in a register and
+// nothing in memory, as sel4bench's stubs make it: <sys/arch_trap.hpp> (each arch's
+// arch/<arch>/user/include/sys/arch_trap.hpp) has it inline,
+//   SysShort sys_trap_short(abi::u64 nr, abi::u64 cap, abi::u64 info, abi::u64 mr0);
+// mr1..mr3 may come back changed (a message received can fill them): a call that needs
+// them takes sys_trap.
