@@ -122,7 +122,10 @@ void fpu_switch(void* from, void* to);
 /// unsafe) or what an earlier return sanitized, and skips that work. The next trap or
 /// interrupt from user mode saves into the same register file, switches to this CPU's
 /// kernel stack and calls kernel::on_user_trap (on_user_syscall); nothing returns here.
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live);
+/// With a `space_root` that is not zero, activate_user_space(space_root, space_asid)
+/// first (one call for both: the kernel's exit keeps nothing live across a call).
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root = {},
+                                 kernel::u16 space_asid = 0);
 
 } // namespace arch
 

@@ -63,15 +63,20 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 }
 
 // Resume `t` on this CPU: its address space, then its registers (TLS base included).
+// (Everything is worked out before the one call that does it all: nothing stays live
+// across a call, so the fastpath's caller saves no registers of its own.)
 [[noreturn, gnu::always_inline]] inline void resume(Thread& t) {
     auto* as = static_cast<AddressSpace*>(t.address_space());
+    PhysAddr root{};
+    u16 asid = 0;
     if (as && as->root() != g_kernel.active_root) {
-        arch::activate_user_space(as->root(), as->asid());
-        g_kernel.active_root = as->root();
+        root = as->root();
+        asid = as->asid();
+        g_kernel.active_root = root;
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
     bool fpu_live = g_kernel.scheduler.fpu_owner(kCpu) == &t;
-    arch::return_to_user(t.register_file(), t.take_registers_checked(), fpu_live);
+    arch::return_to_user(t.register_file(), t.take_registers_checked(), fpu_live, root, asid);
 }
 
 } // namespace
@@ -111,29 +116,43 @@ extern "C" const void* const kernel_fast_yield_run_queue = kernel::g_kernel.sche
 
 namespace kernel {
 
-[[noreturn]] void on_user_syscall() {
+namespace {
+// Everything but the fastpath's common case: a Linux program's system call (its
+// handler's business), or any call the fastpath leaves to handle_syscall.
+[[noreturn, gnu::noinline]] void slow_syscall(Thread* t) {
     Scheduler& s = g_kernel.scheduler;
-    Thread* t = s.current(kCpu);
     if (!t) panic("system call from user mode with no current thread");
-    t->saw_tls_base(t->reg(arch::kRegTls));
-    if (t->linux_abi()) { // a Linux program's system call: its handler's business
-        if (fastpath_linux(*t, arch::kRegLinuxResult, kCpu, s)) resume(*s.current(kCpu));
+    if (t->linux_abi()) {
+        if (Thread* next = fastpath_linux(*t, arch::kRegLinuxResult, kCpu, s)) resume(*next);
         if (t->fault_endpoint().empty())
             print("user fault: Linux system call {} with no handler; thread suspended\n", t->reg(abi::kRegSyscall));
         t->linux_syscall(arch::kRegLinuxResult, s);
         run_user_threads();
     }
-    if (fastpath(*t, kCpu, s)) resume(*s.current(kCpu));
     SyscallContext ctx{*t, kCpu, s, g_kernel.reaper, PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
                        [](void* area) { arch::fpu_switch(area, area); }, arch::init_fpu_area};
     handle_syscall(ctx);
     run_user_threads();
 }
 
+// The fastpath's deciding half, out of line: a leaf, so it keeps its values in the
+// registers a call may clobber and saves none. The thread to resume, or null (nothing
+// changed: the slowpath's turn).
+[[gnu::noinline]] Thread* fast_syscall() {
+    Scheduler& s = g_kernel.scheduler;
+    Thread* t = s.current(kCpu);
+    return t && !t->linux_abi() ? fastpath(*t, kCpu, s) : nullptr;
+}
+} // namespace
+
+[[noreturn]] void on_user_syscall() {
+    if (Thread* next = fast_syscall()) resume(*next);
+    slow_syscall(g_kernel.scheduler.current(kCpu));
+}
+
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
     Thread* t = g_kernel.scheduler.current(kCpu);
     if (!t) panic("trap from user mode with no current thread");
-    t->saw_tls_base(t->reg(arch::kRegTls));
     switch (trap.kind) {
     case TrapKind::Interrupt:
         ++g_kernel.user_interrupts; // the arch already handled the device

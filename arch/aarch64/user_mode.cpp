@@ -122,7 +122,7 @@ kernel::u32 arch::asid_count() { return kernel::u32{1} << arch::aarch64::g_asid_
 
 void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     using namespace arch::aarch64;
-    u64 tag = usable_asid(asid);
+    u64 tag = asid; // (below asid_count(): the kernel hands out no other)
     // The kernel's writes to the new tables complete before the walker may read them.
     asm volatile("dsb ishst" ::: "memory");
     // Root and ASID change in one write, so no walk pairs the new table with the old tag.
@@ -145,8 +145,10 @@ bool g_fpu_live = false;
 
 void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
 
-[[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live) {
+[[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                                   kernel::u16 space_asid) {
     using namespace arch::aarch64;
+    if (space_root.value) activate_user_space(space_root, space_asid);
     // Sanitize in the file itself, so that what the kernel reports later is what ran.
     // Lower-half addresses have bits 63:48 clear (T0SZ = 16, no top-byte ignore); any
     // other IP or SP becomes 0, so the first fetch or stack access faults in EL0. What

@@ -185,11 +185,13 @@ kernel::u32 asid_count() {
     return bits ? kernel::u32{1} << bits : 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live) {
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                                   kernel::u16 space_asid) {
     using namespace riscv64;
     // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
     // an S-mode interrupt would be taken for a user trap.
     interrupts_disable();
+    if (space_root.value) activate_user_space(space_root, space_asid);
     // A kernel address here could not reach S-mode (sret goes to U-mode, where kernel
     // pages fault), but the contract wants IP and SP to be user addresses: 0 makes the
     // thread fault in U-mode at once, and its handler sees what happened.

@@ -272,10 +272,12 @@ void fpu_switch(void* from, void* to) {
     asm volatile("fxrstor64 (%0)" ::"r"(to) : "memory");
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live) {
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                                   kernel::u16 space_asid) {
     // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
     // interrupt halfway through would find the entry buffers half switched.
     interrupts_disable();
+    if (space_root.value) activate_user_space(space_root, space_asid);
     // Sanitize everything iretq, sysretq and wrfsbase/wrmsr would fault on in kernel mode,
     // so that any bad value faults after the switch to CPL 3 instead. What the thread's
     // own trap saved needs none of it: syscall's RIP and every trap's RIP were executing,

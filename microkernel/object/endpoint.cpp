@@ -129,9 +129,23 @@ void Endpoint::receive(Thread& receiver, Scheduler& scheduler) {
 }
 
 namespace {
-/// transfer_message for a message of `length` <= kMsgRegsInRegisters words and no caps.
-[[gnu::always_inline]] inline void transfer_registers(const Thread& from, Thread& to, u64 label, u32 length, u64 badge) {
-    for (u32 i = 0; i < length; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
+/// Can the fastpath carry a message of `length` words (at most kMaxMsgWords: fastpath_ipc
+/// checked) from `from` to `to`? Those in registers always; the rest only between two
+/// IPC buffers (else transfer_message would cut the message short).
+[[gnu::always_inline]] inline bool fast_fits(const Thread& from, const Thread& to, u32 length) {
+    return length <= abi::kMsgRegsInRegisters || (from.ipc_buffer() && to.ipc_buffer());
+}
+
+/// transfer_message for a message with no caps that fast_fits.
+[[gnu::always_inline]] inline void transfer_words(const Thread& from, Thread& to, u64 label, u32 length, u64 badge) {
+    if (length <= abi::kMsgRegsInRegisters) { // (the common case: no minimum to work out)
+        for (u32 i = 0; i < length; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
+    } else {
+        for (u32 i = 0; i < abi::kMsgRegsInRegisters; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
+        const u64* src = from.ipc_buffer()->mr;
+        u64* dst = to.ipc_buffer()->mr;
+        for (u32 i = abi::kMsgRegsInRegisters; i < length; ++i) dst[i] = src[i];
+    }
     to.set_reg(abi::kRegInfo, abi::MessageInfo{label, length, 0}.encode());
     to.set_reg(abi::kRegBadge, badge);
     to.set_reg(abi::kRegCap, 0); // (set_result({}) of a thread with no fault pending)
@@ -157,40 +171,41 @@ namespace {
     scheduler.hand_over(cpu, receiver);
 }
 
-bool Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler) {
     Thread* receiver = fast_receiver(caller, cpu, scheduler);
-    if (!receiver) return false;
     auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
-    transfer_registers(caller, *receiver, info.label, info.length, options.badge);
+    if (!receiver || !fast_fits(caller, *receiver, info.length)) return nullptr;
+    transfer_words(caller, *receiver, info.label, info.length, options.badge);
     fast_deliver_call(caller, *receiver, options.grant, cpu, scheduler);
-    return true;
+    return receiver;
 }
 
-bool Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler) {
     Thread* receiver = fast_receiver(caller, cpu, scheduler);
-    if (!receiver || !receiver->ipc_buffer()) return false;
+    if (!receiver || !receiver->ipc_buffer()) return nullptr;
     constexpr u64 kind = static_cast<u64>(abi::FaultKind::LinuxSyscall);
     caller.fault_ = {true, kind, 0, result_reg};
     transfer_fault(caller, *receiver, kind, 0, result_reg, badge);
     fast_deliver_call(caller, *receiver, false, cpu, scheduler);
-    return true;
+    return receiver;
 }
 
-bool Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler) {
     Thread* caller = server.reply_to_;
     if (!caller || server.fault_.pending || !senders_.empty() || server.timeout_ || !caller->address_space() ||
         !scheduler.can_hand_over(*caller, cpu))
-        return false;
+        return nullptr;
     auto info = abi::MessageInfo::decode(server.reg(abi::kRegInfo));
     if (caller->fault_.pending) {
         // Only the answer to a Linux system call, resumed with its result (finish_fault).
         if (caller->fault_.kind != static_cast<u64>(abi::FaultKind::LinuxSyscall) ||
             info.label != static_cast<u64>(abi::FaultReply::Resume))
-            return false;
+            return nullptr;
         caller->fault_.pending = false;
         caller->set_reg(static_cast<u32>(caller->fault_.access), server.mr(0));
     } else {
-        transfer_registers(server, *caller, info.label, info.length, 0);
+        if (!fast_fits(server, *caller, info.length)) return nullptr;
+        transfer_words(server, *caller, info.label, info.length, 0);
     }
     server.reply_to_ = nullptr;
     caller->replier_ = nullptr;
@@ -198,7 +213,7 @@ bool Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler)
     server.blocked_on_ = this;
     receivers_.push_back(server);
     scheduler.hand_over(cpu, *caller);
-    return true;
+    return caller;
 }
 
 Result<void> Endpoint::check_fault_answer(u64 label, u32 length) {

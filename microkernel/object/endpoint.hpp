@@ -39,17 +39,17 @@ class Endpoint : public KernelObject {
     void reply_receive(Thread& server, Scheduler& scheduler);
 
     /// The fastpath (syscall/fastpath.cpp): the whole call, or reply and receive, for the
-    /// common case only: a message in registers without capabilities (already checked by
-    /// the caller), the partner waiting, no fault, no earlier reply owed, no deadline, and
+    /// common case only: a message without capabilities (already checked by the caller)
+    /// whose words beyond the registers go between two IPC buffers, the partner waiting, no fault, no earlier reply owed, no deadline, and
     /// the partner able to take `cpu` at once (Scheduler::can_hand_over). Then the partner
-    /// is made current with no run-queue operation and true returned; otherwise nothing
+    /// is made current with no run-queue operation and returned; otherwise (null) nothing
     /// has changed and the slowpath does the same work by its general means.
-    bool fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler);
-    bool fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler);
+    Thread* fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler);
+    Thread* fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler);
     /// A Linux-ABI thread's system call (Thread::linux_syscall) on the fastpath: the same
     /// conditions, and the receiver has an IPC buffer for the call's nine words. The
     /// answer (FaultReply::Resume with the result in mr0) takes fast_reply_receive.
-    bool fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler);
+    Thread* fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler);
 
     /// The answer to a fault: the label (an abi::FaultReply) says what becomes of the
     /// thread, ip and sp are its new registers for ResumeWithRegs. check_fault_answer

@@ -155,8 +155,6 @@ class Thread : public KernelObject {
         tls_pending_ = false;
         return true;
     }
-    /// The thread entered the kernel with this TLS base (the arch's register).
-    void saw_tls_base(u64 base) { tls_base_ = base; }
     Result<void> set_priority(u32 priority, u32 time_slice, Scheduler& scheduler);
     Result<void> set_affinity(u64 mask, Scheduler& scheduler);
     /// Created or Suspended -> Ready. Busy in any other state.

@@ -11,7 +11,14 @@ void Scheduler::enqueue(RunQueue& rq, Thread& t, bool at_head) {
     else list.push_back(t);
     rq.bitmap[t.priority_ / 64] |= u64{1} << (t.priority_ % 64);
     rq.summary |= u64{1} << (t.priority_ / 64);
+    if (static_cast<int>(t.priority_) > rq.top) rq.top = static_cast<int>(t.priority_);
     ++rq.ready;
+}
+
+int Scheduler::find_top(const RunQueue& rq) {
+    static constexpr signed char kTopBit[16] = {-1, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+    int w = kTopBit[rq.summary];
+    return w < 0 ? -1 : w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
 }
 
 void Scheduler::dequeue(RunQueue& rq, Thread& t) {
@@ -21,6 +28,7 @@ void Scheduler::dequeue(RunQueue& rq, Thread& t) {
         u64& word = rq.bitmap[t.priority_ / 64];
         word &= ~(u64{1} << (t.priority_ % 64));
         if (!word) rq.summary &= ~(u64{1} << (t.priority_ / 64));
+        if (static_cast<int>(t.priority_) == rq.top) rq.top = find_top(rq);
     }
     --rq.ready;
 }

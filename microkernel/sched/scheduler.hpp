@@ -120,6 +120,7 @@ class Scheduler {
         Thread* current = nullptr;
         u32 ready = 0;
         bool resched = false;
+        int top = -1; ///< top_priority()
         RunList lists[kPriorities];
         u64 bitmap[kPriorities / 64] = {};
         u64 summary = 0; ///< bit w: bitmap[w] is not zero
@@ -132,19 +133,24 @@ class Scheduler {
         if (cpus_ == 1) return 0; // (set_affinity keeps CPU 0 allowed then)
         u64 allowed = t.affinity_ & cpu_mask();
         if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;
-        return static_cast<u32>(__builtin_ctzll(allowed));
+        // (the lowest allowed CPU: allowed & -allowed is its bit alone; a de Bruijn
+        // multiply names it without a count-trailing-zeros, which riscv64 lacks)
+        static constexpr u8 kBitIndex[64] = {
+            0,  1,  2,  7,  3,  13, 8,  19, 4,  25, 14, 28, 9,  34, 20, 40, 5,  17, 26, 38, 15, 46,
+            29, 48, 10, 31, 35, 54, 21, 50, 41, 57, 63, 6,  12, 18, 24, 27, 33, 39, 16, 37, 45, 47,
+            30, 53, 49, 56, 62, 11, 23, 32, 36, 44, 52, 55, 61, 22, 43, 51, 60, 42, 59, 58};
+        return kBitIndex[((allowed & (~allowed + 1)) * 0x0218a392cd3d5dbfull) >> 58];
     }
     /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
     void place(Thread& t);
     void enqueue(RunQueue& rq, Thread& t, bool at_head);
     void dequeue(RunQueue& rq, Thread& t);
-    /// Highest priority with a ready thread, or -1: the summary's top bit from a table,
+    /// Highest priority with a ready thread, or -1: kept in the queue (enqueue raises it,
+    /// dequeue finds the next from the bitmaps when the top list empties).
+    [[gnu::always_inline]] static int top_priority(const RunQueue& rq) { return rq.top; }
+    /// The highest non-empty list, from the bitmaps: the summary's top bit from a table,
     /// then one count-leading-zeros; no scan.
-    [[gnu::always_inline]] static int top_priority(const RunQueue& rq) {
-        static constexpr signed char kTopBit[16] = {-1, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
-        int w = kTopBit[rq.summary];
-        return w < 0 ? -1 : w * 64 + 63 - __builtin_clzll(rq.bitmap[w]);
-    }
+    static int find_top(const RunQueue& rq);
 
     RunQueue rq_[kMaxCpus];
     u32 cpus_;

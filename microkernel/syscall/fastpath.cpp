@@ -4,9 +4,9 @@
 
 namespace kernel {
 
-bool fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler) {
+Thread* fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler) {
     Capability& cap = caller.fault_endpoint();
-    if (cap.empty() || cap.type() != ObjectType::Endpoint || !cap.has(abi::rights::kWrite)) return false;
+    if (cap.empty() || cap.type() != ObjectType::Endpoint || !cap.has(abi::rights::kWrite)) return nullptr;
     return cap.as<Endpoint>().fast_linux_call(caller, cap.badge(), result_reg, cpu, scheduler);
 }
 

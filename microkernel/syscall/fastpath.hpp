@@ -1,6 +1,6 @@
 // The fastpath, after seL4's: Call and ReplyReceive in their common case (a message
-// that fits in registers, no capabilities, the partner waiting and able to run at once on
-// this CPU) carried out whole, without the syscall layer, the reaper or a run-queue
+// without capabilities, whose words beyond the registers go from IPC buffer to IPC
+// buffer, the partner waiting and able to run at once on this CPU) carried out whole, without the syscall layer, the reaper or a run-queue
 // operation: the caller blocks and the partner simply becomes current. Every other case
 // falls to handle_syscall, which stays the reference semantics. Also a Yield that has
 // nobody to yield to (the null system call) returns at once. The fastpath must leave
@@ -17,40 +17,42 @@ namespace kernel {
 
 /// Call and ReplyReceive (`is_call` says which) on the fastpath; fastpath() decides.
 /// (Inline, into the system call's entry: no call, no second stack frame.)
-[[gnu::always_inline]] inline bool fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler) {
-    // (what check_message would accept, narrowed to registers and no capabilities)
+[[gnu::always_inline]] inline Thread* fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler) {
+    // (what check_message would accept, narrowed to no capabilities; words beyond the
+    // registers also need both IPC buffers, which Endpoint checks)
     auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
-    if (info.caps || info.length > abi::kMsgRegsInRegisters) return false;
+    if (info.caps || info.length > abi::kMaxMsgWords) return nullptr;
     // CapSpace::lookup without its error values: any failure is the slowpath's to report.
     u64 slot = caller.reg(abi::kRegCap);
     CapSpace* space = caller.space_for(slot);
-    if (!space || slot >= space->slot_count()) return false;
+    if (!space || slot >= space->slot_count()) return nullptr;
     Capability& cap = space->slot(slot);
-    if (cap.empty() || cap.type() != ObjectType::Endpoint) return false;
+    if (cap.empty() || cap.type() != ObjectType::Endpoint) return nullptr;
     auto& ep = cap.as<Endpoint>();
     if (is_call)
-        return cap.has(abi::rights::kWrite) &&
-               ep.fast_call(caller, {cap.badge(), cap.has(abi::rights::kGrant)}, cpu, scheduler);
-    return cap.has(abi::rights::kRead) && ep.fast_reply_receive(caller, cpu, scheduler);
+        return cap.has(abi::rights::kWrite) ? ep.fast_call(caller, {cap.badge(), cap.has(abi::rights::kGrant)}, cpu, scheduler)
+                                            : nullptr;
+    return cap.has(abi::rights::kRead) ? ep.fast_reply_receive(caller, cpu, scheduler) : nullptr;
 }
 
 /// A Linux-ABI thread's system call (the current thread of `cpu`) on the fastpath: the
 /// call to its handler that Thread::linux_syscall(result_reg) makes, when the handler
-/// waits and can run at once. False: nothing changed; call linux_syscall.
-bool fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler);
+/// waits and can run at once: the handler, now current. Null: nothing changed; call
+/// linux_syscall.
+Thread* fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler);
 
 /// Try the system call in `caller`'s registers (the current thread of `cpu`) on the
-/// fastpath. True: done, and scheduler.current(cpu) is the thread to resume. False:
-/// nothing changed; call handle_syscall. (Inline: any other call pays two compares.)
-inline bool fastpath(Thread& caller, u32 cpu, Scheduler& scheduler) {
+/// fastpath. Done: the thread to resume, now scheduler.current(cpu). Null: nothing
+/// changed; call handle_syscall. (Inline: any other call pays two compares.)
+inline Thread* fastpath(Thread& caller, u32 cpu, Scheduler& scheduler) {
     u64 nr = caller.reg(abi::kRegSyscall);
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fastpath_ipc(caller, true, cpu, scheduler);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fastpath_ipc(caller, false, cpu, scheduler);
     if (nr == static_cast<u64>(abi::Syscall::Yield) && scheduler.yield_in_place(cpu)) {
         caller.set_result({}); // (a Yield that keeps the CPU: the null system call)
-        return true;
+        return &caller;
     }
-    return false;
+    return nullptr;
 }
 
 } // namespace kernel

@@ -58,7 +58,7 @@ struct World : KernelWorld {
         return -1;
     }
 
-    void load(Thread& th, Syscall nr, u64 slot, u64 label, std::initializer_list<u64> words, u32 caps = 0) {
+    void load(Thread& th, Syscall nr, u64 slot, u64 label, const std::vector<u64>& words, u32 caps = 0) {
         u32 i = 0;
         for (u64 w : words) th.set_mr(i++, w);
         th.set_reg(abi::kRegSyscall, static_cast<u64>(nr));
@@ -132,6 +132,13 @@ struct World : KernelWorld {
     }
 };
 
+/// A message of `n` words: 1, 2, ... n.
+std::vector<u64> words(u32 n) {
+    std::vector<u64> v;
+    for (u32 i = 1; i <= n; ++i) v.push_back(i);
+    return v;
+}
+
 /// Sets up a world with `stage`, then makes `last` (the thread that calls, its registers
 /// loaded by `stage`) both ways and compares. Returns whether the fastpath was taken.
 /// `linux`: the call is a Linux-ABI thread's system call.
@@ -154,7 +161,7 @@ bool both_ways(const std::function<Thread&(World&)>& stage, bool linux = false) 
 
 /// The common stage: b (server) waits on the endpoint at `server_prio`; d is ready at
 /// `other_prio` (0: not started); a (the caller) runs at 200 and will Call with `words`.
-Thread& call_stage(World& w, u32 server_prio, u32 other_prio, std::initializer_list<u64> words = {1, 2},
+Thread& call_stage(World& w, u32 server_prio, u32 other_prio, const std::vector<u64>& words = {1, 2},
                    u64 slot = kEpSend, u32 caps = 0) {
     REQUIRE(w.a().set_priority(200, 5, w.sched).ok());
     REQUIRE(w.b().set_priority(server_prio, 5, w.sched).ok());
@@ -185,7 +192,7 @@ Thread& serve_then_call(World& w, Thread& server, u32 server_prio) {
 
 /// A stage where b (server, running at `server_prio`) owes a (caller, `caller_prio`) a
 /// reply and will ReplyReceive on the endpoint with `words`.
-Thread& reply_stage(World& w, u32 caller_prio, u32 other_prio, std::initializer_list<u64> words = {42},
+Thread& reply_stage(World& w, u32 caller_prio, u32 other_prio, const std::vector<u64>& words = {42},
                     u64 slot = kEpRecv, u32 caps = 0) {
     REQUIRE(w.a().set_priority(caller_prio, 5, w.sched).ok());
     REQUIRE(w.b().set_priority(250, 5, w.sched).ok());
@@ -209,6 +216,10 @@ TEST_CASE("fastpath: a Call to a waiting server above every ready thread is fast
     CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 0); }));          // nothing else ready
     CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {}); }));    // 0 words
     CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1, 2, 3, 4}); }));
+    // words beyond the registers, buffer to buffer: one more, ten, as many as a message holds
+    CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1, 2, 3, 4, 5}); }));
+    CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}); }));
+    CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, words(abi::kMaxMsgWords)); }));
     CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {7}, kEpGrant); })); // grant, no caps
     CHECK(both_ways([](World& w) -> Thread& { return call_stage(w, 250, 100); }));        // above the caller
 }
@@ -217,8 +228,8 @@ TEST_CASE("fastpath: every Call it must not take goes to the slowpath, with the 
     // a ready thread at the server's priority goes first; one above it, all the more
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 100, 100); }));
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 90, 100); }));
-    // a long message, capabilities, a wrong right, an empty slot, a slot out of range
-    CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1, 2, 3, 4, 5}); }));
+    // a message longer than any, capabilities, a wrong right, an empty slot, a slot out of range
+    CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, words(abi::kMaxMsgWords + 1)); }));
     CHECK_FALSE(both_ways([](World& w) -> Thread& {
         w.buffers[0].send_caps[0] = kEpSend;
         w.buffers[1].receive_slot = 40;
@@ -227,6 +238,18 @@ TEST_CASE("fastpath: every Call it must not take goes to the slowpath, with the 
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1}, kEpRecv); }));
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1}, 30); }));
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return call_stage(w, 150, 100, {1}, ~u64{0}); }));
+    // words beyond the registers and a receiver without an IPC buffer (the slowpath cuts
+    // the message short), or a caller without one (the slowpath refuses the message)
+    CHECK_FALSE(both_ways([](World& w) -> Thread& {
+        Thread& caller = call_stage(w, 150, 100, {1, 2, 3, 4, 5});
+        w.a().set_ipc_buffer(nullptr);
+        return caller;
+    }));
+    CHECK_FALSE(both_ways([](World& w) -> Thread& {
+        Thread& caller = call_stage(w, 150, 100, {1, 2, 3, 4, 5});
+        caller.set_ipc_buffer(nullptr);
+        return caller;
+    }));
     // no receiver waiting (on this endpoint: b waits on another)
     CHECK_FALSE(both_ways([](World& w) -> Thread& {
         REQUIRE(w.cs->mint(kEpOther, *w.cs, 31, r::kWrite, 0).ok());
@@ -266,6 +289,8 @@ TEST_CASE("fastpath: a ReplyReceive to a caller above every ready thread is fast
     CHECK(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100); }));
     CHECK(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 0, {}); }));
     CHECK(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, {1, 2, 3, 4}); }));
+    CHECK(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}); }));
+    CHECK(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, words(abi::kMaxMsgWords)); }));
     // another server waits already: b queues behind it
     CHECK(both_ways([](World& w) -> Thread& {
         Thread& server = reply_stage(w, 200, 100);
@@ -279,7 +304,13 @@ TEST_CASE("fastpath: a ReplyReceive to a caller above every ready thread is fast
 TEST_CASE("fastpath: every ReplyReceive it must not take goes to the slowpath, with the same end") {
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return reply_stage(w, 100, 100); })); // d goes first
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return reply_stage(w, 90, 100); }));
-    CHECK_FALSE(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, {1, 2, 3, 4, 5}); }));
+    CHECK_FALSE(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, words(abi::kMaxMsgWords + 1)); }));
+    // words beyond the registers to a caller without an IPC buffer
+    CHECK_FALSE(both_ways([](World& w) -> Thread& {
+        Thread& server = reply_stage(w, 200, 100, {1, 2, 3, 4, 5});
+        w.a().set_ipc_buffer(nullptr);
+        return server;
+    }));
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, {1}, kEpSend); })); // no Read
     CHECK_FALSE(both_ways([](World& w) -> Thread& { return reply_stage(w, 200, 100, {1}, 33); }));
     // a sender already queued: the server receives at once

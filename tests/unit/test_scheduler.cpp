@@ -172,9 +172,6 @@ TEST_CASE("threads: resume, suspend and the register file") {
     CHECK(t.take_pending_tls(base));
     CHECK(base == 0x7000);
     CHECK_FALSE(t.take_pending_tls(base));
-    t.saw_tls_base(0x8000);
-    CHECK(t.tls_base() == 0x8000);
-    CHECK_FALSE(t.take_pending_tls(base));
     // Message registers beyond the CPU registers need an IPC buffer.
     CHECK(t.mr_capacity() == abi::kMsgRegsInRegisters);
     t.set_mr(6, 99);
