@@ -126,6 +126,12 @@ void fpu_switch(void* from, void* to);
 /// first (one call for both: the kernel's exit keeps nothing live across a call).
 [[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root = {},
                                  kernel::u16 space_asid = 0);
+/// return_to_user, declared without [[noreturn]] although it does not return either: GCC
+/// never makes a call to a noreturn function a jump, and the fastpath's exit wants one
+/// (called last, it then saves no registers of its own to make the call). Interrupts
+/// must be masked (as they are from a system call's entry on).
+void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                   kernel::u16 space_asid);
 
 } // namespace arch
 
@@ -165,7 +171,10 @@ struct UserTrap {
 /// returns: it resumes a thread with arch::return_to_user, or idles.
 [[noreturn]] void on_user_trap(const UserTrap& trap);
 /// The same for the system-call instruction (its number and arguments in the register
-/// file): each arch's entry assembly calls it straight (the fastpath's way in).
+/// file). Each arch's entry assembly first calls on_user_syscall_fast, the fastpath
+/// (syscall/fastpath.hpp), which leaves for user mode itself when it applies and
+/// returns when it does not; the entry then calls on_user_syscall.
+void on_user_syscall_fast();
 [[noreturn]] void on_user_syscall();
 
 

@@ -62,21 +62,31 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
 }
 
-// Resume `t` on this CPU: its address space, then its registers (TLS base included).
-// (Everything is worked out before the one call that does it all: nothing stays live
-// across a call, so the fastpath's caller saves no registers of its own.)
-[[noreturn, gnu::always_inline]] inline void resume(Thread& t) {
+// What the exit needs to resume `t` on this CPU: its address space, if not the active
+// one, and its registers (a TLS base set meanwhile written into them first).
+struct Exit {
+    u64* regs;
+    bool checked, fpu_live;
+    PhysAddr root; ///< zero: the active space
+    u16 asid;
+};
+[[gnu::always_inline]] inline Exit exit_for(Thread& t) {
+    Exit e{t.register_file(), false, g_kernel.scheduler.fpu_owner(kCpu) == &t, {}, 0};
     auto* as = static_cast<AddressSpace*>(t.address_space());
-    PhysAddr root{};
-    u16 asid = 0;
     if (as && as->root() != g_kernel.active_root) {
-        root = as->root();
-        asid = as->asid();
-        g_kernel.active_root = root;
+        e.root = as->root();
+        e.asid = as->asid();
+        g_kernel.active_root = e.root;
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
-    bool fpu_live = g_kernel.scheduler.fpu_owner(kCpu) == &t;
-    arch::return_to_user(t.register_file(), t.take_registers_checked(), fpu_live, root, asid);
+    e.checked = t.take_registers_checked();
+    return e;
+}
+
+// Resume `t`. (Everything is worked out before the one call that does it all.)
+[[noreturn, gnu::always_inline]] inline void resume(Thread& t) {
+    Exit e = exit_for(t);
+    arch::return_to_user(e.regs, e.checked, e.fpu_live, e.root, e.asid);
 }
 
 } // namespace
@@ -135,20 +145,36 @@ namespace {
     run_user_threads();
 }
 
-// The fastpath's deciding half, out of line: a leaf, so it keeps its values in the
-// registers a call may clobber and saves none. The thread to resume, or null (nothing
-// changed: the slowpath's turn).
-[[gnu::noinline]] Thread* fast_syscall() {
-    Scheduler& s = g_kernel.scheduler;
-    Thread* t = s.current(kCpu);
-    return t && !t->linux_abi() ? fastpath(*t, kCpu, s) : nullptr;
+} // namespace
+
+namespace {
+// Leave for `next` by a jump (arch::leave_to_user), so that no caller saves a register
+// to make a call.
+[[gnu::always_inline]] inline void leave(Thread& next) {
+    Exit e = exit_for(next);
+    return arch::leave_to_user(e.regs, e.checked, e.fpu_live, e.root, e.asid);
+}
+// Each fastpath in a function of its own: each then keeps its values in the registers a
+// call may clobber, and none saves any (together they ran out of them).
+template <bool kIsCall>
+[[gnu::noinline]] void fast_ipc(Thread& t) {
+    if (Thread* next = fastpath_ipc(t, kIsCall, kCpu, g_kernel.scheduler)) return leave(*next);
+}
+[[gnu::noinline]] void fast_yield(Thread& t) {
+    if (Thread* next = fastpath_yield(t, kCpu, g_kernel.scheduler)) return leave(*next);
 }
 } // namespace
 
-[[noreturn]] void on_user_syscall() {
-    if (Thread* next = fast_syscall()) resume(*next);
-    slow_syscall(g_kernel.scheduler.current(kCpu));
+void on_user_syscall_fast() {
+    Thread* t = g_kernel.scheduler.current(kCpu);
+    if (!t || t->linux_abi()) return;
+    u64 nr = t->reg(abi::kRegSyscall); // (as fastpath() tests it)
+    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<true>(*t);
+    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_ipc<false>(*t);
+    if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield(*t);
 }
+
+[[noreturn]] void on_user_syscall() { slow_syscall(g_kernel.scheduler.current(kCpu)); }
 
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
     Thread* t = g_kernel.scheduler.current(kCpu);

@@ -144,6 +144,7 @@ aarch64_user_entry:
     ubfx x2, x2, #26, #6
     cmp x2, #0x15
     b.ne 1f
+    bl _ZN6kernel20on_user_syscall_fastEv       // kernel::on_user_syscall_fast(): returns if not fast
     bl _ZN6kernel15on_user_syscallEv            // kernel::on_user_syscall(), [[noreturn]]
     brk #0x1
 1:  bl aarch64_user_trap                        // (kind), [[noreturn]]

@@ -7,7 +7,8 @@
 
 extern "C" {
 // user_entry.S: restore `regs` (already sanitized) and eret to EL0.
-[[noreturn]] void aarch64_enter_user(kernel::u64* regs);
+// (Not [[noreturn]], though it never returns: called last, it is jumped to.)
+void aarch64_enter_user(kernel::u64* regs);
 // Where the next entry from EL0 saves the thread (written by aarch64_enter_user).
 kernel::u64* aarch64_user_regs = nullptr;
 // The lazy FPU's save and load (arch::fpu_switch).
@@ -145,8 +146,8 @@ bool g_fpu_live = false;
 
 void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
 
-[[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
-                                   kernel::u16 space_asid) {
+void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                         kernel::u16 space_asid) {
     using namespace arch::aarch64;
     if (space_root.value) activate_user_space(space_root, space_asid);
     // Sanitize in the file itself, so that what the kernel reports later is what ran.
@@ -165,6 +166,12 @@ void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
         g_fpu_live = fpu_live;
     }
     aarch64_enter_user(regs);
+}
+
+[[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                                       kernel::u16 space_asid) {
+    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
+    __builtin_unreachable();
 }
 
 // Called by aarch64_user_entry (user_entry.S) on the empty kernel stack, IRQs masked,

@@ -58,7 +58,8 @@ static_assert(has_address(kExcStorePageFault) && has_address(5) &&
 
 void remember_kernel_root(kernel::PhysAddr root) { g_kernel_root = root; }
 
-extern "C" [[noreturn]] void riscv64_enter_user(u64* regs, CpuLocal* cpu);
+// (Not [[noreturn]], though it never returns: called last, it is jumped to.)
+extern "C" void riscv64_enter_user(u64* regs, CpuLocal* cpu);
 extern "C" void riscv64_fpu_load(const void* area);
 extern "C" void riscv64_fpu_save(void* area);
 
@@ -185,12 +186,10 @@ kernel::u32 asid_count() {
     return bits ? kernel::u32{1} << bits : 0;
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
-                                   kernel::u16 space_asid) {
+void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                   kernel::u16 space_asid) {
     using namespace riscv64;
-    // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
-    // an S-mode interrupt would be taken for a user trap.
-    interrupts_disable();
+    // (Interrupts masked: see return_to_user.)
     if (space_root.value) activate_user_space(space_root, space_asid);
     // A kernel address here could not reach S-mode (sret goes to U-mode, where kernel
     // pages fault), but the contract wants IP and SP to be user addresses: 0 makes the
@@ -212,6 +211,16 @@ kernel::u32 asid_count() {
     status |= kSstatusSpie | (fpu_live ? kSstatusFsClean : 0);
     csr_write<Csr::sstatus>(status);
     riscv64_enter_user(regs, &g_cpu);
+}
+
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                                 kernel::u16 space_asid) {
+    // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
+    // an S-mode interrupt would be taken for a user trap. (A system call's exit,
+    // leave_to_user straight, runs masked since its entry.)
+    interrupts_disable();
+    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
+    __builtin_unreachable();
 }
 
 } // namespace arch

@@ -13,7 +13,8 @@ arch_qemu_cmd() {
     initrd=$(x86_64_initrd)
     # q35: its AHCI CD-ROM is far faster than -M pc's IDE under -icount.
     # qemu64 plus FSGSBASE: user code reads its TLS base with rdfsbase (sys_read_tls).
-    QEMU_CMD=(qemu-system-x86_64 -M q35 -cpu qemu64,+fsgsbase -m "$MEM" -smp "$SMP"
+    # MK_X86_CPU overrides it (a boot test runs a CPU without FSGSBASE: MK_X86_CPU=qemu64).
+    QEMU_CMD=(qemu-system-x86_64 -M q35 -cpu "${MK_X86_CPU:-qemu64,+fsgsbase}" -m "$MEM" -smp "$SMP"
               -display none -monitor none -serial stdio -no-reboot
               -device isa-debug-exit,iobase=0xf4,iosize=0x04)
     if [[ ${NO_FIRMWARE:-0} == 1 ]]; then

@@ -56,9 +56,22 @@
     mov UREG_R15(%rdi), %r15
 .endm
 
-// Store the user's FS and GS bases into the register file at rbx (clobbers rax, rcx, rdx).
-// A CPU without FSGSBASE takes the MSR reads, placed out of line (.text.unlikely) so that
-// the common path runs straight through.
+// Store the user's FS and GS bases into the register file at rbx (clobbers rax, rcx, rdx)
+// from the MSRs, which hold the same values as rdfsbase/rdgsbase read.
+.macro save_fs_gs_base_msr
+    mov $MSR_FS_BASE, %ecx
+    rdmsr
+    mov %eax, UREG_FS_BASE(%rbx)
+    mov %edx, UREG_FS_BASE + 4(%rbx)
+    mov $MSR_GS_BASE, %ecx
+    rdmsr
+    mov %eax, UREG_GS_BASE(%rbx)
+    mov %edx, UREG_GS_BASE + 4(%rbx)
+.endm
+
+// The same with rdfsbase/rdgsbase where the CPU has them. A CPU without FSGSBASE takes
+// the MSR reads, placed out of line (.text.unlikely) so that the common path runs
+// straight through.
 .macro save_fs_gs_base
     cmpb $0, x86_64_has_fsgsbase(%rip)
     je 1f
@@ -68,14 +81,7 @@
     mov %rax, UREG_GS_BASE(%rbx)
 2:
     .pushsection .text.unlikely, "ax", @progbits
-1:  mov $MSR_FS_BASE, %ecx                   // no FSGSBASE: the MSRs hold the same values
-    rdmsr
-    mov %eax, UREG_FS_BASE(%rbx)
-    mov %edx, UREG_FS_BASE + 4(%rbx)
-    mov $MSR_GS_BASE, %ecx
-    rdmsr
-    mov %eax, UREG_GS_BASE(%rbx)
-    mov %edx, UREG_GS_BASE + 4(%rbx)
+1:  save_fs_gs_base_msr
     jmp 2b
     .popsection
 .endm
@@ -86,13 +92,15 @@
 // untrusted value, so nothing may be pushed until rsp is ours. Borrowing rsp as the base
 // register of the register file is safe: interrupts are masked, TF is clear, and the
 // only exceptions that could strike (NMI, #MC) run on their own IST stack.
-    .global x86_64_syscall_entry
-    .type x86_64_syscall_entry, @function
-x86_64_syscall_entry:
+// Two entries, one per way of reading the FS and GS bases (user_mode_init points LSTAR
+// at the one the CPU can use), so that neither tests for FSGSBASE on every call.
+.macro syscall_entry name, fsgsbase
+    .global \name
+    .type \name, @function
+\name:
     cmp $FAST_YIELD_SYSCALL, %rax
-    je fast_yield
-.Lsyscall_saved_in_full:
-    mov %rsp, x86_64_user_rsp_scratch(%rip)
+    je 4f
+1:  mov %rsp, x86_64_user_rsp_scratch(%rip)
     mov x86_64_user_regs(%rip), %rsp
     save_gprs %rsp                           // rcx, r11 keep what the CPU left (RIP, RFLAGS)
     mov %rcx, UREG_RIP(%rsp)
@@ -101,9 +109,17 @@ x86_64_syscall_entry:
     mov %rax, UREG_RSP(%rsp)
     mov %rsp, %rbx
     lea boot_stack_top(%rip), %rsp           // afresh: nothing below it is live any more
-    save_fs_gs_base
+.if \fsgsbase
+    rdfsbase %rax
+    mov %rax, UREG_FS_BASE(%rbx)
+    rdgsbase %rax
+    mov %rax, UREG_GS_BASE(%rbx)
+.else
+    save_fs_gs_base_msr
+.endif
     // Straight to the portable kernel's system call (no vector dispatch), with DF clear
     // as the C++ ABI wants: SFMASK cleared it.
+    call _ZN6kernel20on_user_syscall_fastEv  // kernel::on_user_syscall_fast(): returns if not fast
     call _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
     ud2
 
@@ -111,12 +127,11 @@ x86_64_syscall_entry:
 // refreshes the thread's slice and returns at once. It touches rdi (the result register,
 // 0 on the way out) and borrows rsi through the scratch slot; rcx and r11 still hold what
 // sysretq loads, and nothing else changes (no stack: rsp is the user's).
-fast_yield:
-    mov kernel_fast_yield_run_queue(%rip), %rdi
+4:  mov kernel_fast_yield_run_queue(%rip), %rdi
     cmpl $0, FAST_YIELD_RQ_READY(%rdi)
-    jne .Lsyscall_saved_in_full              // someone else may run: the whole path
+    jne 1b                                   // someone else may run: the whole path
     cmpb $0, FAST_YIELD_RQ_RESCHED(%rdi)
-    jne .Lsyscall_saved_in_full
+    jne 1b
     mov FAST_YIELD_RQ_CURRENT(%rdi), %rdi
     mov %rsi, x86_64_user_rsp_scratch(%rip)
     mov FAST_YIELD_TIME_SLICE(%rdi), %esi
@@ -125,7 +140,11 @@ fast_yield:
     movb $1, FAST_YIELD_SLICE_EXPIRED(%rdi)
     xor %edi, %edi
     sysretq
-    .size x86_64_syscall_entry, . - x86_64_syscall_entry
+    .size \name, . - \name
+.endm
+
+    syscall_entry x86_64_syscall_entry, 1
+    syscall_entry x86_64_syscall_entry_msr, 0
 
 // An exception or interrupt from CPL 3, jumped to by trap_common (vectors.S). The CPU
 // switched to TSS.rsp0 (boot_stack_top) and pushed ss, rsp, rflags, cs, rip (and maybe an
@@ -178,11 +197,12 @@ enter_kernel:
 // - iretq, from a frame on the current kernel stack (abandoned: the next entry starts
 //   at the top again), for everything else: interrupted or faulting threads, whose
 //   rcx and r11 are ordinary user values.
+// Two entry points, as for the syscall entry: x86_64_enter_user with wrfsbase/wrgsbase,
+// x86_64_enter_user_msr (for a CPU without FSGSBASE) with the MSRs; return_to_user calls
+// the one user_mode_init chose.
     .global x86_64_enter_user
     .type x86_64_enter_user, @function
 x86_64_enter_user:                           // (interrupts masked: return_to_user did it)
-    cmpb $0, x86_64_has_fsgsbase(%rip)
-    je 1f
     mov UREG_FS_BASE(%rdi), %rax
     wrfsbase %rax
     mov UREG_GS_BASE(%rdi), %rax
@@ -207,8 +227,10 @@ x86_64_enter_user:                           // (interrupts masked: return_to_us
     iretq                                    // to CPL 3; DS/ES (kernel selectors) are nulled by the CPU
     .size x86_64_enter_user, . - x86_64_enter_user
 
-    .pushsection .text.unlikely, "ax", @progbits
-1:  mov $MSR_FS_BASE, %ecx                   // x86_64_enter_user without FSGSBASE
+    .global x86_64_enter_user_msr
+    .type x86_64_enter_user_msr, @function
+x86_64_enter_user_msr:                       // x86_64_enter_user without FSGSBASE
+    mov $MSR_FS_BASE, %ecx
     mov UREG_FS_BASE(%rdi), %eax
     mov UREG_FS_BASE + 4(%rdi), %edx
     wrmsr
@@ -217,7 +239,7 @@ x86_64_enter_user:                           // (interrupts masked: return_to_us
     mov UREG_GS_BASE + 4(%rdi), %edx
     wrmsr
     jmp 2b
-    .popsection
+    .size x86_64_enter_user_msr, . - x86_64_enter_user_msr
 
     .bss
     .balign 8

@@ -13,12 +13,19 @@ extern "C" {
 // user_entry.S. The entry path reads the first two to know where to save a trap.
 extern kernel::u64* x86_64_user_regs;
 extern kernel::u8 x86_64_has_fsgsbase;
-void x86_64_syscall_entry();
-[[noreturn]] void x86_64_enter_user(kernel::u64* regs);
+void x86_64_syscall_entry();     // with rdfsbase/rdgsbase
+void x86_64_syscall_entry_msr(); // with the FS/GS base MSRs (no FSGSBASE)
+// (Not [[noreturn]], though it never returns: called last, it is jumped to.)
+void x86_64_enter_user(kernel::u64* regs);
+void x86_64_enter_user_msr(kernel::u64* regs);
 }
 
 namespace arch::x86_64 {
 namespace {
+
+// The exit return_to_user jumps to: with wrfsbase/wrgsbase, or with the MSRs when the
+// CPU has no FSGSBASE (user_mode_init decides, once).
+void (*g_enter_user)(kernel::u64* regs) = x86_64_enter_user;
 
 // The assembly addresses the register file with the offsets of user_frame.h.
 static_assert(UREG_RIP == kRip * 8 && UREG_RSP == kRsp * 8 && UREG_RAX == kRax * 8);
@@ -140,6 +147,9 @@ void user_mode_init() {
     if (leaf7_ebx & kCpuid7EbxFsgsbase) {
         cr4 |= kCr4Fsgsbase;
         x86_64_has_fsgsbase = 1;
+    } else {
+        g_enter_user = x86_64_enter_user_msr;
+        kernel::print("x86_64: no FSGSBASE: the FS and GS bases go through their MSRs\n");
     }
     // PCIDs tag user translations, so switching spaces need not flush them. PCIDE may
     // only be turned on with CR3[11:0] = 0, which holds for the early tables.
@@ -164,7 +174,8 @@ void user_mode_init() {
     // + 8, RPL 3 (the GDT is laid out for it).
     wrmsr(kMsrEfer, rdmsr(kMsrEfer) | kEferSce);
     wrmsr(kMsrStar, (u64{(kUserData & ~3u) - 8} << 48) | (u64{kKernelCode} << 32));
-    wrmsr(kMsrLstar, reinterpret_cast<kernel::uptr>(&x86_64_syscall_entry));
+    wrmsr(kMsrLstar, reinterpret_cast<kernel::uptr>(x86_64_has_fsgsbase ? &x86_64_syscall_entry
+                                                                        : &x86_64_syscall_entry_msr));
     wrmsr(kMsrSfmask, kSyscallMask);
 }
 
@@ -272,11 +283,9 @@ void fpu_switch(void* from, void* to) {
     asm volatile("fxrstor64 (%0)" ::"r"(to) : "memory");
 }
 
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
-                                   kernel::u16 space_asid) {
-    // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
-    // interrupt halfway through would find the entry buffers half switched.
-    interrupts_disable();
+void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                   kernel::u16 space_asid) {
+    // (Interrupts masked: see return_to_user.)
     if (space_root.value) activate_user_space(space_root, space_asid);
     // Sanitize everything iretq, sysretq and wrfsbase/wrmsr would fault on in kernel mode,
     // so that any bad value faults after the switch to CPL 3 instead. What the thread's
@@ -292,7 +301,17 @@ void fpu_switch(void* from, void* to) {
     }
     set_fpu_live(fpu_live);
     x86_64_user_regs = regs;
-    x86_64_enter_user(regs);
+    g_enter_user(regs);
+}
+
+[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
+                                 kernel::u16 space_asid) {
+    // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
+    // interrupt halfway through would find the entry buffers half switched. (A system
+    // call's exit, leave_to_user straight, runs masked since its entry.)
+    interrupts_disable();
+    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
+    __builtin_unreachable();
 }
 
 [[noreturn]] void x86_64::resume_interrupted() {

@@ -42,7 +42,12 @@ class ThreadList {
     }
     [[gnu::always_inline]] Thread* pop_front() {
         Thread* t = head_;
-        if (t) remove(*t);
+        if (!t) return nullptr;
+        Thread* next = (t->*L).next; // (the head's prev is null already)
+        head_ = next;
+        if (next) (next->*L).prev = nullptr;
+        else tail_ = nullptr;
+        (t->*L).next = nullptr;
         return t;
     }
 

@@ -41,17 +41,22 @@ namespace kernel {
 /// linux_syscall.
 Thread* fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler);
 
+/// A Yield that keeps the CPU (the null system call) on the fastpath: `caller` again.
+[[gnu::always_inline]] inline Thread* fastpath_yield(Thread& caller, u32 cpu, Scheduler& scheduler) {
+    if (!scheduler.yield_in_place(cpu)) return nullptr;
+    caller.set_result({});
+    return &caller;
+}
+
 /// Try the system call in `caller`'s registers (the current thread of `cpu`) on the
 /// fastpath. Done: the thread to resume, now scheduler.current(cpu). Null: nothing
-/// changed; call handle_syscall. (Inline: any other call pays two compares.)
+/// changed; call handle_syscall. (The kernel's entry, on_user_syscall_fast, makes the same
+/// tests itself, to call each kind in a function of its own; the host test calls this.)
 inline Thread* fastpath(Thread& caller, u32 cpu, Scheduler& scheduler) {
     u64 nr = caller.reg(abi::kRegSyscall);
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fastpath_ipc(caller, true, cpu, scheduler);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fastpath_ipc(caller, false, cpu, scheduler);
-    if (nr == static_cast<u64>(abi::Syscall::Yield) && scheduler.yield_in_place(cpu)) {
-        caller.set_result({}); // (a Yield that keeps the CPU: the null system call)
-        return &caller;
-    }
+    if (nr == static_cast<u64>(abi::Syscall::Yield)) return fastpath_yield(caller, cpu, scheduler);
     return nullptr;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -79,6 +80,19 @@ TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barri
                        "exit_group from a thread while three others block: exited 1, status 7\n",
                        "a thread outlived main's pthread_exit and ends the process\n"},
                       5);
+}
+
+TEST_CASE("x86_64 without FSGSBASE: the FS and GS bases go through their MSRs at every entry and exit (glibc's threads, each with its TLS)") {
+    if (env_or("MK_ARCH", "x86_64") != "x86_64") return; // (an x86_64 matter: the other arches pass at once)
+    struct Cpu { // the CPU scripts/run gives QEMU, for this test only
+        Cpu() { setenv("MK_X86_CPU", "qemu64", 1); }
+        ~Cpu() { unsetenv("MK_X86_CPU"); }
+    } cpu;
+    BootResult r = boot("--append init=hello");
+    CHECK(r.contains("x86_64: no FSGSBASE: the FS and GS bases go through their MSRs"));
+    run_linux_program("threads.c", "", "", {"64 threads joined: counter 2080000, sum of their results 2080\n",
+                                            "fork: the child exited with 5; the parent's counter is still 2080000\n"},
+                      0);
 }
 
 TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, the thread flags, and the flag rules") {
