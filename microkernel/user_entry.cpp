@@ -62,31 +62,28 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
 }
 
-// What the exit needs to resume `t` on this CPU: its address space, if not the active
-// one, and its registers (a TLS base set meanwhile written into them first).
-struct Exit {
-    u64* regs;
-    bool checked, fpu_live;
-    PhysAddr root; ///< zero: the active space
-    u16 asid;
-};
-[[gnu::always_inline]] inline Exit exit_for(Thread& t) {
-    Exit e{t.register_file(), false, g_kernel.scheduler.fpu_owner(kCpu) == &t, {}, 0};
+// Resume `t` on this CPU: its address space, if not the active one, then its registers
+// (a TLS base set meanwhile written into them first). `Exit` is return_to_user, or
+// leave_to_user to make it a jump. (Everything is worked out before the one call that
+// does it all, in scalars: as a structure, GCC kept a stack frame for it.)
+template <auto Exit>
+[[gnu::always_inline]] inline void exit_to(Thread& t) {
+    bool fpu_live = g_kernel.scheduler.fpu_owner(kCpu) == &t;
     auto* as = static_cast<AddressSpace*>(t.address_space());
+    PhysAddr root{};
+    u16 asid = 0;
     if (as && as->root() != g_kernel.active_root) {
-        e.root = as->root();
-        e.asid = as->asid();
-        g_kernel.active_root = e.root;
+        root = as->root();
+        asid = as->asid();
+        g_kernel.active_root = root;
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
-    e.checked = t.take_registers_checked();
-    return e;
+    return Exit(t.register_file(), t.take_registers_checked(), fpu_live, root, asid);
 }
 
-// Resume `t`. (Everything is worked out before the one call that does it all.)
 [[noreturn, gnu::always_inline]] inline void resume(Thread& t) {
-    Exit e = exit_for(t);
-    arch::return_to_user(e.regs, e.checked, e.fpu_live, e.root, e.asid);
+    exit_to<arch::return_to_user>(t);
+    __builtin_unreachable();
 }
 
 } // namespace
@@ -150,27 +147,26 @@ namespace {
 namespace {
 // Leave for `next` by a jump (arch::leave_to_user), so that no caller saves a register
 // to make a call.
-[[gnu::always_inline]] inline void leave(Thread& next) {
-    Exit e = exit_for(next);
-    return arch::leave_to_user(e.regs, e.checked, e.fpu_live, e.root, e.asid);
-}
-// Each fastpath in a function of its own: each then keeps its values in the registers a
-// call may clobber, and none saves any (together they ran out of them).
+[[gnu::always_inline]] inline void leave(Thread& next) { return exit_to<arch::leave_to_user>(next); }
+// ReplyReceive and Yield in functions of their own, Call in on_user_syscall_fast itself:
+// each then needs fewer registers (together they ran out of those a call may clobber and
+// saved others).
 template <bool kIsCall>
-[[gnu::noinline]] void fast_ipc(Thread& t) {
+[[gnu::always_inline]] inline void fast_ipc(Thread& t) {
     if (Thread* next = fastpath_ipc(t, kIsCall, kCpu, g_kernel.scheduler)) return leave(*next);
 }
+[[gnu::noinline]] void fast_reply_receive(Thread& t) { return fast_ipc<false>(t); }
 [[gnu::noinline]] void fast_yield(Thread& t) {
     if (Thread* next = fastpath_yield(t, kCpu, g_kernel.scheduler)) return leave(*next);
 }
 } // namespace
 
 void on_user_syscall_fast() {
-    Thread* t = g_kernel.scheduler.current(kCpu);
-    if (!t || t->linux_abi()) return;
+    Thread* t = g_kernel.scheduler.current(kCpu); // (never null: a user thread trapped)
+    if (t->linux_abi()) return;
     u64 nr = t->reg(abi::kRegSyscall); // (as fastpath() tests it)
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<true>(*t);
-    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_ipc<false>(*t);
+    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive(*t);
     if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield(*t);
 }
 

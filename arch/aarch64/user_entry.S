@@ -33,8 +33,7 @@
 // EL0t, IRQs unmasked; ELR and SP lower-half addresses), so the eret can only land in EL0.
 .globl aarch64_enter_user
 .type aarch64_enter_user, %function
-aarch64_enter_user:
-    msr daifset, #0xf
+aarch64_enter_user:                             // (IRQs masked: return_to_user did it)
     adrp x2, aarch64_user_regs
     str x0, [x2, :lo12:aarch64_user_regs]
     ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
@@ -71,43 +70,10 @@ aarch64_enter_user:
     isb                                         // speculation past the eret
 .size aarch64_enter_user, . - aarch64_enter_user
 
-// Every exception from EL0 (AArch64 or not) arrives here from its vector slot with
-//   x0 = the vector kind (4 * origin + type, as vectors.S numbers them),
-//   the user's x0 and x1 pushed at [sp] (sp = kernel stack top - 16),
-//   every other register still the user's, ELR/SPSR/ESR/FAR describing the exception.
-// It saves the whole user state and calls aarch64_user_trap(kind), which never returns.
-.globl aarch64_user_entry
-.type aarch64_user_entry, %function
-aarch64_user_entry:
-    // The null system call first (microkernel/sched/fast_yield.h): an svc (kind 8, EC
-    // 0x15) of Yield with nothing else to run refreshes the thread's slice and returns at
-    // once. x0 and x1 are free (the user's are at [sp]); x0, the result register, leaves 0.
-    cmp x8, #FAST_YIELD_SYSCALL                 // (the number first: any other call pays two)
-    b.ne 2f
-    cmp x0, #8
-    b.ne 2f
-    mrs x1, esr_el1
-    ubfx x1, x1, #26, #6
-    cmp x1, #0x15
-    b.ne 2f
-    adrp x0, kernel_fast_yield_run_queue
-    ldr x0, [x0, :lo12:kernel_fast_yield_run_queue]
-    ldr w1, [x0, #FAST_YIELD_RQ_READY]
-    cbnz w1, 1f                                 // someone else may run: the whole path
-    ldrb w1, [x0, #FAST_YIELD_RQ_RESCHED]
-    cbnz w1, 1f
-    ldr x0, [x0, #FAST_YIELD_RQ_CURRENT]
-    ldr w1, [x0, #FAST_YIELD_TIME_SLICE]
-    str w1, [x0, #FAST_YIELD_REMAINING]
-    mov w1, #1
-    strb w1, [x0, #FAST_YIELD_SLICE_EXPIRED]
-    ldp x0, x1, [sp], #16                       // the user's x0 and x1; sp back at the top
-    mov x0, xzr
-    eret
-    dsb nsh
-    isb
-1:  mov x0, #8                                  // (the kind again)
-2:  adrp x1, aarch64_user_regs
+// Save the user's registers into the register file (its address in x1), the user's x0
+// and x1 from [sp], sp back at the top of the kernel stack. Leaves x0 alone.
+.macro save_user_registers
+    adrp x1, aarch64_user_regs
     ldr x1, [x1, :lo12:aarch64_user_regs]
     str x8, [x1, #REG(AARCH64_REG_X8)]
     stp x2, x3, [x1, #REG(AARCH64_REG_X0 + 2)]
@@ -124,7 +90,7 @@ aarch64_user_entry:
     stp x25, x26, [x1, #REG(AARCH64_REG_X9 + 16)]
     stp x27, x28, [x1, #REG(AARCH64_REG_X9 + 18)]
     stp x29, x30, [x1, #REG(AARCH64_REG_X9 + 20)]
-    // From here x2..x30 are free; x0 (kind) and x1 (regs) stay live.
+    // From here x2..x30 are free.
     ldp x2, x3, [sp], #16                       // the user's x0, x1; sp back at the top
     stp x2, x3, [x1, #REG(AARCH64_REG_X0)]
     mrs x2, elr_el1                             // after an svc: the next instruction
@@ -133,21 +99,53 @@ aarch64_user_entry:
     mrs x2, spsr_el1
     mrs x3, tpidr_el0
     stp x2, x3, [x1, #REG(AARCH64_REG_SPSR)]
+.endm
 
-    mov x29, xzr                                // the outermost frame, for debuggers
-    mov x30, xzr
-    // An svc from AArch64 (a synchronous exception, kind 8, with EC 0x15) goes straight
-    // to the portable kernel; everything else to aarch64_user_trap's decoding.
-    cmp x0, #8
+// An svc from AArch64, sent here by its vector (vectors.S) with the user's x0 and x1
+// pushed at [sp] (sp = kernel stack top - 16) and every other register still the
+// user's. (The kernel keeps no frame records: x29 and x30 need no clearing for a
+// debugger's backtrace.)
+.globl aarch64_user_svc
+.type aarch64_user_svc, %function
+aarch64_user_svc:
+    // The null system call first (microkernel/sched/fast_yield.h): a Yield with nothing
+    // else to run refreshes the thread's slice and returns at once. x0 and x1 are free
+    // (the user's are at [sp]); x0, the result register, leaves 0.
+    cmp x8, #FAST_YIELD_SYSCALL                 // (the number first: any other call pays two)
     b.ne 1f
-    mrs x2, esr_el1
-    ubfx x2, x2, #26, #6
-    cmp x2, #0x15
-    b.ne 1f
+    adrp x0, kernel_fast_yield_run_queue
+    ldr x0, [x0, :lo12:kernel_fast_yield_run_queue]
+    ldr w1, [x0, #FAST_YIELD_RQ_READY]
+    cbnz w1, 1f                                 // someone else may run: the whole path
+    ldrb w1, [x0, #FAST_YIELD_RQ_RESCHED]
+    cbnz w1, 1f
+    ldr x0, [x0, #FAST_YIELD_RQ_CURRENT]
+    ldr w1, [x0, #FAST_YIELD_TIME_SLICE]
+    str w1, [x0, #FAST_YIELD_REMAINING]
+    mov w1, #1
+    strb w1, [x0, #FAST_YIELD_SLICE_EXPIRED]
+    ldp x0, x1, [sp], #16                       // the user's x0 and x1; sp back at the top
+    mov x0, xzr
+    eret
+    dsb nsh
+    isb
+1:  save_user_registers
+    // Straight to the portable kernel: its fastpath, then (if that did not apply) the rest.
     bl _ZN6kernel20on_user_syscall_fastEv       // kernel::on_user_syscall_fast(): returns if not fast
     bl _ZN6kernel15on_user_syscallEv            // kernel::on_user_syscall(), [[noreturn]]
     brk #0x1
-1:  bl aarch64_user_trap                        // (kind), [[noreturn]]
+.size aarch64_user_svc, . - aarch64_user_svc
+
+// Every other exception from EL0 (AArch64 or not) arrives here from its vector slot with
+//   x0 = the vector kind (4 * origin + type, as vectors.S numbers them),
+//   the user's x0 and x1 pushed at [sp] (sp = kernel stack top - 16),
+//   every other register still the user's, ELR/SPSR/ESR/FAR describing the exception.
+// It saves the whole user state and calls aarch64_user_trap(kind), which never returns.
+.globl aarch64_user_entry
+.type aarch64_user_entry, %function
+aarch64_user_entry:
+    save_user_registers
+    bl aarch64_user_trap                        // (kind), [[noreturn]]
     brk #0x1                                    // it did return: stop here, not in EL0
 .size aarch64_user_entry, . - aarch64_user_entry
 

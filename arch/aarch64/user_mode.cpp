@@ -170,6 +170,9 @@ void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel:
 
 [[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
                                        kernel::u16 space_asid) {
+    // Masked until the eret: the idle loop may come here with IRQs on. (A system call's
+    // exit, leave_to_user straight, runs masked since its entry.)
+    interrupts_disable();
     leave_to_user(regs, checked, fpu_live, space_root, space_asid);
     __builtin_unreachable();
 }

@@ -14,10 +14,18 @@
 .endm
 
 // From EL0 the kernel stack is empty (user_entry.S): park x0 and x1 at its top and let
-// aarch64_user_entry save the thread's state into its register file.
+// aarch64_user_entry save the thread's state into its register file. A synchronous
+// exception from AArch64 (kind 8) that is an svc (EC 0x15) goes to aarch64_user_svc
+// instead, decoded here, in the vector's own slot.
 .macro user_vector kind
     .balign 0x80
     stp x0, x1, [sp, #-16]!
+.if \kind == 8
+    mrs x0, esr_el1
+    ubfx x0, x0, #26, #6
+    cmp x0, #0x15
+    b.eq aarch64_user_svc
+.endif
     mov x0, #\kind
     b aarch64_user_entry
 .endm

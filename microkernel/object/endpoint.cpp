@@ -133,12 +133,16 @@ namespace {
 /// checked) from `from` to `to`? Those in registers always; the rest only between two
 /// IPC buffers (else transfer_message would cut the message short).
 [[gnu::always_inline]] inline bool fast_fits(const Thread& from, const Thread& to, u32 length) {
-    return length <= abi::kMsgRegsInRegisters || (from.ipc_buffer() && to.ipc_buffer());
+    if (length <= abi::kMsgRegsInRegisters) [[likely]]
+        return true;
+    return from.ipc_buffer() && to.ipc_buffer();
 }
 
-/// transfer_message for a message with no caps that fast_fits.
-[[gnu::always_inline]] inline void transfer_words(const Thread& from, Thread& to, u64 label, u32 length, u64 badge) {
-    if (length <= abi::kMsgRegsInRegisters) { // (the common case: no minimum to work out)
+/// transfer_message for a message with no caps that fast_fits, but for the badge (the
+/// caller writes it last: read from the capability only then, it is not one more value
+/// held across the fastpath's checks).
+[[gnu::always_inline]] inline void transfer_words(const Thread& from, Thread& to, u64 label, u32 length) {
+    if (length <= abi::kMsgRegsInRegisters) [[likely]] { // (no minimum to work out)
         for (u32 i = 0; i < length; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
     } else {
         for (u32 i = 0; i < abi::kMsgRegsInRegisters; ++i) to.set_reg(abi::kRegMr0 + i, from.reg(abi::kRegMr0 + i));
@@ -147,7 +151,6 @@ namespace {
         for (u32 i = abi::kMsgRegsInRegisters; i < length; ++i) dst[i] = src[i];
     }
     to.set_reg(abi::kRegInfo, abi::MessageInfo{label, length, 0}.encode());
-    to.set_reg(abi::kRegBadge, badge);
     to.set_reg(abi::kRegCap, 0); // (set_result({}) of a thread with no fault pending)
 }
 } // namespace
@@ -171,12 +174,13 @@ namespace {
     scheduler.hand_over(cpu, receiver);
 }
 
-Thread* Endpoint::fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_call(Thread& caller, const Capability& cap, u32 cpu, Scheduler& scheduler) {
     Thread* receiver = fast_receiver(caller, cpu, scheduler);
     auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
     if (!receiver || !fast_fits(caller, *receiver, info.length)) return nullptr;
-    transfer_words(caller, *receiver, info.label, info.length, options.badge);
-    fast_deliver_call(caller, *receiver, options.grant, cpu, scheduler);
+    transfer_words(caller, *receiver, info.label, info.length);
+    receiver->set_reg(abi::kRegBadge, cap.badge());
+    fast_deliver_call(caller, *receiver, cap.has(abi::rights::kGrant), cpu, scheduler);
     return receiver;
 }
 
@@ -205,7 +209,8 @@ Thread* Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& schedul
         caller->set_reg(static_cast<u32>(caller->fault_.access), server.mr(0));
     } else {
         if (!fast_fits(server, *caller, info.length)) return nullptr;
-        transfer_words(server, *caller, info.label, info.length, 0);
+        transfer_words(server, *caller, info.label, info.length);
+        caller->set_reg(abi::kRegBadge, 0);
     }
     server.reply_to_ = nullptr;
     caller->replier_ = nullptr;

@@ -44,7 +44,7 @@ class Endpoint : public KernelObject {
     /// the partner able to take `cpu` at once (Scheduler::can_hand_over). Then the partner
     /// is made current with no run-queue operation and returned; otherwise (null) nothing
     /// has changed and the slowpath does the same work by its general means.
-    Thread* fast_call(Thread& caller, SendOptions options, u32 cpu, Scheduler& scheduler);
+    Thread* fast_call(Thread& caller, const Capability& cap, u32 cpu, Scheduler& scheduler);
     Thread* fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler);
     /// A Linux-ABI thread's system call (Thread::linux_syscall) on the fastpath: the same
     /// conditions, and the receiver has an IPC buffer for the call's nine words. The

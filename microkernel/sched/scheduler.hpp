@@ -69,10 +69,13 @@ class Scheduler {
     /// May `next` (blocked, on no queue) take `cpu` the moment its current thread blocks,
     /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`
     /// is the one its affinity picks, and its priority is above every ready thread's (at
-    /// an equal one, the ready thread would go first). The IPC fastpath's test.
+    /// an equal one, the ready thread would go first). The IPC fastpath's test. (On more
+    /// than one CPU it asks only whether `next` last ran on `cpu` and may stay: pick_cpu's
+    /// other answers are the slowpath's. A shorter test keeps the fastpath's registers free.)
     [[gnu::always_inline]] bool can_hand_over(const Thread& next, u32 cpu) const {
         const RunQueue& rq = rq_[cpu];
-        return !rq.resched && pick_cpu(next) == cpu && static_cast<int>(next.priority_) > top_priority(rq);
+        return !rq.resched && (cpus_ == 1 || (next.cpu_ == cpu && ((next.affinity_ >> cpu) & 1))) &&
+               static_cast<int>(next.priority_) > top_priority(rq);
     }
     /// The current thread of `cpu` has blocked (its caller set its state); `next`, for
     /// which can_hand_over() held, runs there instead. No queue is touched.

@@ -30,8 +30,7 @@ namespace kernel {
     if (cap.empty() || cap.type() != ObjectType::Endpoint) return nullptr;
     auto& ep = cap.as<Endpoint>();
     if (is_call)
-        return cap.has(abi::rights::kWrite) ? ep.fast_call(caller, {cap.badge(), cap.has(abi::rights::kGrant)}, cpu, scheduler)
-                                            : nullptr;
+        return cap.has(abi::rights::kWrite) ? ep.fast_call(caller, cap, cpu, scheduler) : nullptr;
     return cap.has(abi::rights::kRead) ? ep.fast_reply_receive(caller, cpu, scheduler) : nullptr;
 }
 
