@@ -74,6 +74,7 @@ template <auto Exit>
     u16 asid = 0;
     if (as && as->root() != g_kernel.active_root) {
         root = as->root();
+        if (root.value == 0) __builtin_unreachable(); // (a space has a root: the exit need not test it again)
         asid = as->asid();
         g_kernel.active_root = root;
     }
@@ -155,13 +156,13 @@ template <bool kIsCall>
 [[gnu::always_inline]] inline void fast_ipc(Thread& t) {
     if (Thread* next = fastpath_ipc(t, kIsCall, kCpu, g_kernel.scheduler)) return leave(*next);
 }
-[[gnu::noinline]] void fast_reply_receive(Thread& t) { return fast_ipc<false>(t); }
+[[gnu::noinline, gnu::flatten]] void fast_reply_receive(Thread& t) { return fast_ipc<false>(t); }
 [[gnu::noinline]] void fast_yield(Thread& t) {
     if (Thread* next = fastpath_yield(t, kCpu, g_kernel.scheduler)) return leave(*next);
 }
 } // namespace
 
-void on_user_syscall_fast() {
+[[gnu::flatten]] void on_user_syscall_fast() {
     Thread* t = g_kernel.scheduler.current(kCpu); // (never null: a user thread trapped)
     if (t->linux_abi()) return;
     u64 nr = t->reg(abi::kRegSyscall); // (as fastpath() tests it)

@@ -65,5 +65,8 @@ void power_init(const kernel::fdt::Tree& tree);
 /// FP/SIMD access, ASID width, EL0 counter access (user_mode.cpp); after the PMU is set
 /// up, before any thread runs.
 void user_mode_init();
+/// Open the lower half (TCR.EPD0 clear) onto an empty root, for good: called once the
+/// kernel's own tables are in TTBR1 and the boot identity map is gone from TTBR0.
+void open_user_half();
 
 } // namespace arch::aarch64

@@ -238,7 +238,7 @@ early_identity_1g:  .skip 4096
 // The boot stack is also the kernel stack of user mode: once kernel::main starts the
 // first thread, every entry from EL0 begins at its top again (user_entry.S).
 .section .bss.boot_stack, "aw", %nobits
-.balign 16
+.balign 4096                        // (its top page-aligned: user_entry.S finds it with adrp)
 .globl aarch64_kernel_stack_top
 boot_stack:         .skip 16384
 boot_stack_top:

@@ -36,6 +36,7 @@ void power_init(const kernel::fdt::Tree& tree) {
 
 void arch::activate_page_table(kernel::PhysAddr root) {
     aarch64_switch_ttbr1(root.value, arch::aarch64::g_phys_minus_virt);
+    arch::aarch64::open_user_half();
 }
 
 [[noreturn]] void arch::poweroff(int status) {

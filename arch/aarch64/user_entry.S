@@ -43,11 +43,12 @@ aarch64_enter_user:                             // (IRQs masked: return_to_user 
     msr spsr_el1, x2
     msr tpidr_el0, x3
 
-    // The kernel stack is empty from here on: the next entry from EL0 starts at its top.
-    adr_l x2, aarch64_kernel_stack_top
+    // The kernel stack is empty from here on: the next entry from EL0 starts at its top
+    // (page-aligned, kernel.ld checks: adrp alone finds it).
+    adrp x2, aarch64_kernel_stack_top
     mov sp, x2
-    // Page-table writes of the kernel (map, unmap) reach the walker before EL0 runs.
-    dsb ishst
+    // (The kernel's page-table writes reach the walker before EL0 runs: leave_to_user's
+    // dsb ishst, or activate_user_space's.)
 
     ldr x8, [x0, #REG(AARCH64_REG_X8)]
     ldp x2, x3, [x0, #REG(AARCH64_REG_X0 + 2)]

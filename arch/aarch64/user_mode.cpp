@@ -42,9 +42,12 @@ constexpr unsigned kTlbiAsidShift = 48; ///< TTBR0_EL1.ASID and a TLBI operand's
 
 /// `asid` if the CPU can tag with it, else 0 (the kernel only hands out smaller ones).
 u64 usable_asid(kernel::u16 asid) { return asid >> g_asid_bits ? 0 : asid; }
-/// EPD0 cleared: boot.S closes the lower half; activate_user_space opens it and
-/// deactivate_user_space closes it again when the loaded space is destroyed.
-bool g_lower_half_open = false;
+/// The lower half's root while no user space is loaded: a table with no valid entry.
+/// boot.S closes the lower half (TCR.EPD0); open_user_half loads this and opens it for
+/// good once the kernel runs on its own tables, so that activate_user_space only writes TTBR0 and deactivate_user_space comes
+/// back here.
+alignas(4096) constinit u64 g_empty_user_root[512] = {};
+u64 empty_user_root_phys() { return reinterpret_cast<u64>(g_empty_user_root) + g_phys_minus_virt; }
 
 /// Is an exception class's fault status one that a mapping could cure? Address size,
 /// translation, access flag and permission faults are; alignment, external aborts, TLB
@@ -83,6 +86,14 @@ UserTrap decode_sync(u64 esr) {
 }
 
 } // namespace
+
+void open_user_half() {
+    // Onto a root with nothing in it (ASID 0: nothing of it is ever cached).
+    AARCH64_WRITE_SYSREG(ttbr0_el1, empty_user_root_phys());
+    asm volatile("isb" ::: "memory");
+    AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) & ~kTcrEpd0);
+    asm volatile("isb" ::: "memory");
+}
 
 void user_mode_init() {
     // FP/SIMD at EL1 (only aarch64_fpu_switch uses it: the C++ is -mgeneral-regs-only);
@@ -128,10 +139,6 @@ void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     asm volatile("dsb ishst" ::: "memory");
     // Root and ASID change in one write, so no walk pairs the new table with the old tag.
     AARCH64_WRITE_SYSREG(ttbr0_el1, root.value | tag << kTlbiAsidShift);
-    if (!g_lower_half_open) {
-        AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) & ~kTcrEpd0);
-        g_lower_half_open = true;
-    }
     asm volatile("isb" ::: "memory");
     // A tagged space's entries stay cached: the kernel flushes them by tag when they go
     // stale. Untagged spaces all share ASID 0, so whatever a previous one left under it
@@ -149,7 +156,10 @@ void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
 void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
                          kernel::u16 space_asid) {
     using namespace arch::aarch64;
+    // The kernel's page-table writes (map, unmap) reach the walker before EL0 runs:
+    // activate_user_space's barrier does it, or this one.
     if (space_root.value) activate_user_space(space_root, space_asid);
+    else asm volatile("dsb ishst" ::: "memory");
     // Sanitize in the file itself, so that what the kernel reports later is what ran.
     // Lower-half addresses have bits 63:48 clear (T0SZ = 16, no top-byte ignore); any
     // other IP or SP becomes 0, so the first fetch or stack access faults in EL0. What
@@ -216,13 +226,12 @@ void arch::flush_asid(kernel::u16 asid) {
     asm volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb" ::"r"(op) : "memory");
 }
 
-// Close the lower half again (EPD0: no walks through TTBR0) and forget what this CPU
-// cached under the loaded tag, so the old root can be freed. Other tags belong to other,
-// live spaces and stay.
+// Back to the empty root (g_empty_user_root), and forget what this CPU cached under the
+// loaded tag, so the old root can be freed. Other tags belong to other, live spaces and
+// stay.
 void arch::deactivate_user_space() {
     using namespace arch::aarch64;
-    AARCH64_WRITE_SYSREG(tcr_el1, AARCH64_READ_SYSREG(tcr_el1) | kTcrEpd0);
-    g_lower_half_open = false;
     u64 op = AARCH64_READ_SYSREG(ttbr0_el1) >> kTlbiAsidShift << kTlbiAsidShift;
+    AARCH64_WRITE_SYSREG(ttbr0_el1, empty_user_root_phys());
     asm volatile("isb\n tlbi aside1, %0\n dsb nsh\n isb" ::"r"(op) : "memory");
 }

@@ -225,7 +225,9 @@ void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     // Kernel pages are global and survive every CR3 write. A tagged space keeps its
     // entries (the kernel flushes them by tag when they go stale); an untagged one runs
     // as PCID 0, which this write flushes, so no other untagged space's entries leak in.
-    if (g_pcid && asid != 0 && asid < kPcidCount) {
+    // (An ASID is below asid_count(), which is 0 without PCIDs: the kernel hands out no
+    // other, so a non-zero one means PCIDs are on.)
+    if (asid != 0) {
         write_cr3(root.value | asid | kCr3NoFlush);
         g_active_pcid = asid;
     } else {
