@@ -1,3 +1,4 @@
+#include <sys/arch_trap.hpp>
 #include <sys/kernel.hpp>
 
 namespace sys {
@@ -21,7 +22,7 @@ Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count,
         if (i < abi::kMsgRegsInRegisters) r.mr[i] = words[i];
         else if (i < abi::kMaxMsgWords) g_ipc_buffer->mr[i] = words[i];
     }
-    sys_trap(&r);
+    sys_trap_regs(r);
     abi::MessageInfo info = abi::MessageInfo::decode(r.info);
     Reply out;
     out.error = static_cast<long long>(r.cap);
@@ -37,7 +38,7 @@ void debug_putc(char c) {
     SysRegs r{};
     r.nr = static_cast<u64>(abi::Syscall::DebugPutChar);
     r.mr[0] = static_cast<unsigned char>(c);
-    sys_trap(&r);
+    sys_trap_regs(r);
 }
 
 void debug_puts(const char* s) {
