@@ -39,6 +39,11 @@ struct BootInfo {
     PhysRange kernel_image;         ///< where the kernel image was loaded
     u64 timer_hz = 0;               ///< counter frequency, when the arch has one
     u64 rtc_seconds = 0;            ///< the real-time clock at boot: seconds since 1970 (UTC); 0: none
+    /// Every CPU the firmware describes as usable, by its arch id (x86_64: local APIC id;
+    /// aarch64: MPIDR_EL1 affinity; riscv64: hart id), in the firmware's order; empty if
+    /// it describes none (then only the boot CPU is known).
+    FixedList<u64, 16> cpus;
+    u64 boot_cpu = 0;               ///< the arch id of the CPU that booted, which runs the kernel
     bool truncated = false;         ///< a FixedList overflowed: some firmware data was dropped
 };
 

@@ -76,6 +76,22 @@ BOOT_ONLY void run_test_mode(const char* mode) {
     print("test: unknown test mode '{}'\n", mode);
 }
 
+// The CPUs the firmware describes, by arch id, and the one that booted. (Only that one
+// runs threads yet: SMP is issue 14.)
+BOOT_ONLY void report_cpus(const BootInfo& info) {
+    if (info.cpus.count == 0) {
+        print("cpus: the firmware lists none; the boot CPU is {}\n", info.boot_cpu);
+        return;
+    }
+    bool listed = false;
+    print("cpus: {} (arch ids", info.cpus.count);
+    for (u64 id : info.cpus) {
+        print(" {}", id);
+        listed |= id == info.boot_cpu;
+    }
+    print("), booted on {}{}; threads run on that one\n", info.boot_cpu, listed ? "" : ", which is not among them");
+}
+
 } // namespace
 
 KernelState g_kernel;
@@ -107,6 +123,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
     } else {
         print("rtc: none found (the real time counts from 1970 at boot)\n");
     }
+    report_cpus(info);
     if (info.truncated) print("warning: firmware described more regions than the kernel keeps\n");
     list_initrd(info, window);
 

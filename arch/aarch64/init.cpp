@@ -109,6 +109,7 @@ extern "C" BOOT_ONLY [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel
     if (auto r = irq_init(*tree, g_info); !r) fail("GICv2 or generic timer", r.error());
     g_info.timer_hz = AARCH64_READ_SYSREG(cntfrq_el0);
     g_info.rtc_seconds = read_rtc(*tree);
+    g_info.boot_cpu = AARCH64_READ_SYSREG(mpidr_el1) & 0xff00ffffffull; // Aff3..Aff0, as the devicetree's reg
     start_cycle_counter();
     user_mode_init();
     describe_firmware(*tree, dtb_phys, entry_el, g_info);

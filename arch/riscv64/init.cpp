@@ -182,6 +182,7 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u
     }
     g_platform.timebase_hz = info.timer_hz;
     info.rtc_seconds = read_rtc(*tree);
+    info.boot_cpu = hart_id;
     if (!info.reserved.push(info.kernel_image)) info.truncated = true;
     describe_firmware(*tree, info);
     kernel::main(info);

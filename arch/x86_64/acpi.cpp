@@ -10,9 +10,12 @@ namespace {
 
 constexpr u32 kSdtHeaderSize = 36;
 constexpr u32 kMaxTableSize = 1 << 20; // sanity bound on a table's claimed length
+constexpr u8 kMadtLocalApic = 0;   ///< a CPU: processor id, APIC id, flags
 constexpr u8 kMadtIoApic = 1;
 constexpr u8 kMadtSourceOverride = 2;
 constexpr u8 kMadtLapicOverride = 5;
+constexpr u8 kMadtLocalX2Apic = 9; ///< a CPU whose APIC id needs 32 bits
+constexpr u32 kMadtCpuEnabled = 1, kMadtCpuOnlineCapable = 2; ///< a CPU entry's flags
 
 // ACPI tables are byte-packed and may be unaligned: read fields byte by byte.
 u32 le32(const u8* p) { return u32{p[0]} | u32{p[1]} << 8 | u32{p[2]} << 16 | u32{p[3]} << 24; }
@@ -107,6 +110,10 @@ ApicInfo find_apics(const u8* rsdp, usize rsdp_size) {
                                                      static_cast<u16>(e[8] | e[9] << 8)};
         else if (type == kMadtLapicOverride && elen >= 12)
             info.lapic = le64(e + 4);
+        else if (type == kMadtLocalApic && elen >= 8 && (le32(e + 4) & (kMadtCpuEnabled | kMadtCpuOnlineCapable)))
+            info.cpus_dropped |= !info.cpus.push(e[3]);
+        else if (type == kMadtLocalX2Apic && elen >= 16 && (le32(e + 8) & (kMadtCpuEnabled | kMadtCpuOnlineCapable)))
+            info.cpus_dropped |= !info.cpus.push(le32(e + 4));
         off += elen;
     }
     return info;

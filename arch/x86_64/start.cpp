@@ -126,6 +126,9 @@ BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     // addresses (BootInfo::mmio).
     ioapic_init(apics);
     info.rtc_seconds = read_rtc();
+    info.cpus = apics.cpus;
+    info.truncated |= apics.cpus_dropped;
+    info.boot_cpu = cpuid(1).ebx >> 24; // (the initial APIC id; x2APIC ids above 255 need leaf 0xb)
 }
 
 } // namespace

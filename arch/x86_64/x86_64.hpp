@@ -74,6 +74,9 @@ struct ApicInfo {
     unsigned ioapic_count = 0;
     IsaOverride overrides[16] = {};
     unsigned override_count = 0;
+    /// The CPUs' local APIC ids (MADT entries enabled or online-capable), in its order.
+    kernel::FixedList<u64, 16> cpus;
+    bool cpus_dropped = false; ///< more CPUs than `cpus` holds
     bool from_madt = false;
 };
 /// `rsdp` is a copy of the RSDP (multiboot2 ACPI tag) or nullptr to search the BIOS

@@ -50,6 +50,8 @@ TEST_CASE("boots through its firmware, reports the machine and powers off cleanl
     CHECK(r.status == 0);
     for (const auto& banner : kFirmwareBanners.at(arch())) CHECK(r.contains(banner));
     CHECK(r.contains("microkernel " + arch() + " booted by "));
+    // The one CPU, from the ACPI MADT or the devicetree's /cpus
+    CHECK(r.contains("cpus: 1 (arch ids 0), booted on 0; threads run on that one"));
     // The real-time clock (CMOS / PL031 / Goldfish), which QEMU starts at the host's UTC
     // time: today's date (or yesterday's, just after midnight).
     auto utc_day = [](std::time_t t) {
@@ -126,11 +128,16 @@ TEST_CASE("direct boot without firmware, for fast iteration") {
     CHECK(r.contains("timer: tick 5"));
 }
 
-TEST_CASE("boots with more than one CPU present") {
-    BootResult r = boot("--smp 2");
+TEST_CASE("boots with more than one CPU present, and lists them all") {
+    BootResult r = boot("--smp 4");
     SHOW(r);
     CHECK(r.status == 0);
     CHECK(r.contains("timer: tick 5"));
+    // All four, by arch id (APIC id, MPIDR affinity, hart id), and the one that booted
+    // among them (on riscv64 OpenSBI's lottery picks any)
+    CHECK(r.contains("cpus: 4 (arch ids 0 1 2 3), booted on "));
+    CHECK_FALSE(r.contains("which is not among them"));
+    CHECK(r.contains("init: 0 failures"));
 }
 
 TEST_CASE("boots under deterministic instruction counting (--icount)") {

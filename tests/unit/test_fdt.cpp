@@ -60,7 +60,7 @@ TEST_CASE("fdt: lookups in a blob made by dtc") {
     CHECK(children == 8);
     int nodes = 0;
     t.for_each_node([&](fdt::Node) { ++nodes; });
-    CHECK(nodes == 13);
+    CHECK(nodes == 16);
 }
 
 TEST_CASE("fdt: boot information the way every devicetree arch reads it") {
@@ -77,6 +77,10 @@ TEST_CASE("fdt: boot information the way every devicetree arch reads it") {
     CHECK(info.initrd.base == 0x48000000);
     CHECK(info.initrd.size == 0x1200);
     CHECK(info.timer_hz == 10000000);
+    // the cpu nodes under /cpus, by reg; a disabled one and a node that is no cpu left out
+    REQUIRE(info.cpus.count == 2);
+    CHECK(info.cpus.items[0] == 0);
+    CHECK(info.cpus.items[1] == 1);
 
     REQUIRE(info.reserved.count == 4); // memreserve, reserved-memory child, initrd, blob
     CHECK(info.reserved.items[0].base == 0x40000000);
