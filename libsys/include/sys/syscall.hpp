@@ -55,7 +55,7 @@ static_assert(sizeof(SysRegs) == 64);
 
 // A system call whose message is at most one word, with every word in a register and
 // nothing in memory, as sel4bench's stubs make it: <sys/arch_trap.hpp> (each arch's
-// arch/<arch>/user/include/sys/arch_trap.hpp) has it inline,
+// arch/<arch>/user/include/sys/arch_trap.hpp, from sys/trap_inline.hpp) has it inline,
 //   SysShort sys_trap_short(abi::u64 nr, abi::u64 cap, abi::u64 info, abi::u64 mr0);
 // mr1..mr3 may come back changed (a message received can fill them): a call that needs
-// them takes sys_trap.
+// them takes sys_trap, or its inline form sys_trap_regs(SysRegs&).
