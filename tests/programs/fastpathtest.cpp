@@ -3,9 +3,10 @@
 // and ReplyReceive itself only in their common case and leaves every other case to the
 // slowpath; each case is driven here and judged by what the threads can observe: the
 // words, label, badge and capabilities that arrive, and the order in which threads run.
-// - taken: short messages within an address space and across two;
+// - taken: short messages within an address space and across two, and a long one (its
+//   words beyond the registers from IPC buffer to IPC buffer);
 // - not taken: no receiver waiting, a receiver of lower priority than a ready thread, a
-//   message with a capability, a long message, an answer to a thread with a fault
+//   message with a capability, an answer to a thread with a fault
 //   pending, a reply to a caller that has vanished, receivers in address spaces without
 //   an identifier (asids=3 leaves ids for only the first two spaces);
 // - and the null system call: a Yield with nothing else to run, which the entry assembly
@@ -242,7 +243,7 @@ int main() {
     check(short_ok, "short calls (0 to 4 words) answered intact, with the badge");
     check(echo_rounds(1000, 0x5eed), "1000 calls alternating between a server with an address-space id and one without");
 
-    // Not taken: a long message (beyond the registers, through both IPC buffers).
+    // Taken: a long message (beyond the registers, from IPC buffer to IPC buffer).
     u64 long_words[10];
     for (u32 k = 0; k < 10; ++k) long_words[k] = 0x100 + k * 0x1010101;
     check(echoed(sys::syscall(abi::Syscall::Call, kClientB, 60, long_words, 10), 60, long_words, 10, kBadgeB, 0, kEchoB),
