@@ -14,24 +14,10 @@ Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> w
 }
 
 Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count, u32 caps) {
-    SysRegs r{};
-    r.nr = static_cast<u64>(nr);
-    r.cap = slot;
-    r.info = abi::MessageInfo{label, count, caps}.encode();
-    for (u32 i = 0; i < count; ++i) {
-        if (i < abi::kMsgRegsInRegisters) r.mr[i] = words[i];
-        else if (i < abi::kMaxMsgWords) g_ipc_buffer->mr[i] = words[i];
-    }
+    SysRegs r = pack_call(nr, slot, label, words, count, caps);
+    for (u32 i = abi::kMsgRegsInRegisters; i < count && i < abi::kMaxMsgWords; ++i) g_ipc_buffer->mr[i] = words[i];
     sys_trap_regs(r);
-    abi::MessageInfo info = abi::MessageInfo::decode(r.info);
-    Reply out;
-    out.error = static_cast<long long>(r.cap);
-    out.label = info.label;
-    out.length = info.length;
-    out.caps = info.caps;
-    for (u32 k = 0; k < abi::kMsgRegsInRegisters; ++k) out.mr[k] = r.mr[k];
-    out.badge = r.badge;
-    return out;
+    return unpack_reply(r);
 }
 
 void debug_putc(char c) {

@@ -27,6 +27,30 @@ struct Reply {
     bool ok() const { return error == 0; }
 };
 
+/// The registers of a call with `count` words (at most four of them from `words`: the
+/// rest travel in the IPC buffer) and `caps` capabilities, and the Reply of the registers
+/// a call returned: syscall()'s halves, inline for callers that trap inline themselves
+/// (sys/server.hpp).
+inline SysRegs pack_call(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count, u32 caps = 0) {
+    SysRegs r{};
+    r.nr = static_cast<u64>(nr);
+    r.cap = slot;
+    r.info = abi::MessageInfo{label, count, caps}.encode();
+    for (u32 i = 0; i < count && i < abi::kMsgRegsInRegisters; ++i) r.mr[i] = words[i];
+    return r;
+}
+inline Reply unpack_reply(const SysRegs& r) {
+    abi::MessageInfo info = abi::MessageInfo::decode(r.info);
+    Reply out;
+    out.error = static_cast<long long>(r.cap);
+    out.label = info.label;
+    out.length = info.length;
+    out.caps = info.caps;
+    for (u32 k = 0; k < abi::kMsgRegsInRegisters; ++k) out.mr[k] = r.mr[k];
+    out.badge = r.badge;
+    return out;
+}
+
 /// The raw call: `nr` on `slot` with a message of `label` and `words` (the first four
 /// in registers, the rest in this thread's IPC buffer at `ipc_buffer()`).
 Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> words);

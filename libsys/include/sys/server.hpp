@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/arch_trap.hpp>
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
 #include <sys/procserv_abi.hpp>
@@ -70,6 +71,15 @@ struct Message {
     abi::u64 w[abi::kMsgRegsInRegisters] = {};
 };
 
+/// syscall() inline for a message in registers only (at most four words, no
+/// capabilities): the common case of Endpoint::call and of a Server's request loop.
+inline Reply syscall_in_registers(abi::Syscall nr, abi::u64 slot, abi::u64 label, const abi::u64* words,
+                                  abi::u32 count) {
+    SysRegs r = pack_call(nr, slot, label, words, count);
+    sys_trap_regs(r);
+    return unpack_reply(r);
+}
+
 /// An endpoint capability of this process.
 class Endpoint {
   public:
@@ -78,6 +88,9 @@ class Endpoint {
     /// Send and wait for the reply (Write). EPIPE: the server went away meanwhile; EBADF:
     /// the capability is gone (the server ended before).
     Reply call(abi::u64 label, std::initializer_list<abi::u64> words = {}) const {
+        if (words.size() <= abi::kMsgRegsInRegisters)
+            return syscall_in_registers(abi::Syscall::Call, slot_, label, words.begin(),
+                                        static_cast<abi::u32>(words.size()));
         return sys::call(slot_, label, words);
     }
     /// The same carrying `count` capabilities (slots in `buffer->send_caps`, Grant needed);
@@ -162,8 +175,9 @@ class Server {
     long run(F&& handle) {
         Response out = Response::later();
         for (;;) {
-            Reply in = out.reply ? syscall(abi::Syscall::ReplyReceive, endpoint_.slot(), out.message.label,
-                                           out.message.w, out.message.length)
+            // (a Message holds at most four words: always in registers)
+            Reply in = out.reply ? syscall_in_registers(abi::Syscall::ReplyReceive, endpoint_.slot(),
+                                                        out.message.label, out.message.w, out.message.length)
                                  : endpoint_.receive();
             if (!in.ok()) {
                 if (in.error == -kEPIPE || in.error == -kEBADF) return static_cast<long>(in.error);
