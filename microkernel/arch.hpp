@@ -124,14 +124,20 @@ void fpu_switch(void* from, void* to);
 /// kernel stack and calls kernel::on_user_trap (on_user_syscall); nothing returns here.
 /// With a `space_root` that is not zero, activate_user_space(space_root, space_asid)
 /// first (one call for both: the kernel's exit keeps nothing live across a call).
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root = {},
-                                 kernel::u16 space_asid = 0);
-/// return_to_user, declared without [[noreturn]] although it does not return either: GCC
-/// never makes a call to a noreturn function a jump, and the fastpath's exit wants one
-/// (called last, it then saves no registers of its own to make the call). Interrupts
-/// must be masked (as they are from a system call's entry on).
+///
+/// leave_to_user is all of it but masking interrupts, which must be masked already (as
+/// they are from a system call's entry on). It is declared without [[noreturn]],
+/// although it does not return either: GCC never makes a call to a noreturn function a
+/// jump, and the fastpath's exit wants one (called last, it then saves no registers of
+/// its own to make the call).
 void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
                    kernel::u16 space_asid);
+[[noreturn]] inline void return_to_user(kernel::u64* regs, bool checked, bool fpu_live,
+                                        kernel::PhysAddr space_root = {}, kernel::u16 space_asid = 0) {
+    interrupts_disable(); // (the idle loop comes here with them on: masked until user mode)
+    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
+    __builtin_unreachable();
+}
 
 } // namespace arch
 

@@ -61,13 +61,14 @@ BOOT_ONLY Result<void> collect_boot_info(const Tree& t, PhysAddr blob_phys, Boot
         // Each enabled cpu node's reg is its arch id, in #address-cells cells (1 or 2).
         auto cells = t.prop(*cpus, "#address-cells");
         u32 n = cells && cells->len == 4 ? cells->cell(0) : 1;
-        t.for_each_child(*cpus, [&](Node c) {
-            auto dt = t.prop(c, "device_type");
-            auto reg = t.prop(c, "reg");
-            if (!dt || !dt->string() || !str_equal(dt->string(), "cpu") || !node_enabled(t, c)) return;
-            if (!reg || (n != 1 && n != 2) || reg->len < 4 * n) return;
-            if (!info.cpus.push(reg->cells_value(0, n))) info.truncated = true;
-        });
+        if (n == 1 || n == 2)
+            t.for_each_child(*cpus, [&](Node c) {
+                auto dt = t.prop(c, "device_type");
+                auto reg = t.prop(c, "reg");
+                if (!dt || !dt->string() || !str_equal(dt->string(), "cpu") || !node_enabled(t, c)) return;
+                if (!reg || reg->len < 4 * n) return;
+                if (!info.cpus.push(reg->cells_value(0, n))) info.truncated = true;
+            });
     }
 
     if (!info.reserved.push(PhysRange{blob_phys.value, t.total_size()})) info.truncated = true;

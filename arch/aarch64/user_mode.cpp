@@ -40,12 +40,10 @@ constexpr u64 kPmuserenrCr = u64{1} << 2;   ///< EL0 may read PMCCNTR_EL0
 unsigned g_asid_bits = 8;
 constexpr unsigned kTlbiAsidShift = 48; ///< TTBR0_EL1.ASID and a TLBI operand's ASID
 
-/// `asid` if the CPU can tag with it, else 0 (the kernel only hands out smaller ones).
-u64 usable_asid(kernel::u16 asid) { return asid >> g_asid_bits ? 0 : asid; }
 /// The lower half's root while no user space is loaded: a table with no valid entry.
 /// boot.S closes the lower half (TCR.EPD0); open_user_half loads this and opens it for
-/// good once the kernel runs on its own tables, so that activate_user_space only writes TTBR0 and deactivate_user_space comes
-/// back here.
+/// good once the kernel runs on its own tables, so that activate_user_space only writes
+/// TTBR0 and deactivate_user_space comes back here.
 alignas(4096) constinit u64 g_empty_user_root[512] = {};
 u64 empty_user_root_phys() { return reinterpret_cast<u64>(g_empty_user_root) + g_phys_minus_virt; }
 
@@ -134,7 +132,7 @@ kernel::u32 arch::asid_count() { return kernel::u32{1} << arch::aarch64::g_asid_
 
 void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     using namespace arch::aarch64;
-    u64 tag = asid; // (below asid_count(): the kernel hands out no other)
+    u64 tag = asid; // (below asid_count(), as every ASID the kernel hands out)
     // The kernel's writes to the new tables complete before the walker may read them.
     asm volatile("dsb ishst" ::: "memory");
     // Root and ASID change in one write, so no walk pairs the new table with the old tag.
@@ -178,15 +176,6 @@ void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel:
     aarch64_enter_user(regs);
 }
 
-[[noreturn]] void arch::return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
-                                       kernel::u16 space_asid) {
-    // Masked until the eret: the idle loop may come here with IRQs on. (A system call's
-    // exit, leave_to_user straight, runs masked since its entry.)
-    interrupts_disable();
-    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
-    __builtin_unreachable();
-}
-
 // Called by aarch64_user_entry (user_entry.S) on the empty kernel stack, IRQs masked,
 // with the thread's registers saved (FP/SIMD stays in the registers: lazy FPU). `kind` is
 // the vector number:
@@ -215,14 +204,14 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
 void arch::flush_user_page(kernel::u64 va, kernel::u16 asid) {
     using namespace arch::aarch64;
     constexpr u64 kVaField = (u64{1} << 44) - 1; // VA[55:12] in operand bits 43:0
-    u64 op = ((va >> 12) & kVaField) | usable_asid(asid) << kTlbiAsidShift;
+    u64 op = ((va >> 12) & kVaField) | u64{asid} << kTlbiAsidShift;
     asm volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb" ::"r"(op) : "memory");
 }
 
 // Everything tagged `asid`, everywhere: its space is gone and the tag will be reused.
 void arch::flush_asid(kernel::u16 asid) {
     using namespace arch::aarch64;
-    u64 op = usable_asid(asid) << kTlbiAsidShift;
+    u64 op = u64{asid} << kTlbiAsidShift;
     asm volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb" ::"r"(op) : "memory");
 }
 

@@ -189,7 +189,8 @@ kernel::u32 asid_count() {
 void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
                    kernel::u16 space_asid) {
     using namespace riscv64;
-    // (Interrupts masked: see return_to_user.)
+    // (Interrupts masked until the sret: from the moment sscratch is non-zero,
+    // riscv64_enter_user, an S-mode interrupt would be taken for a user trap.)
     if (space_root.value) activate_user_space(space_root, space_asid);
     // A kernel address here could not reach S-mode (sret goes to U-mode, where kernel
     // pages fault), but the contract wants IP and SP to be user addresses: 0 makes the
@@ -211,16 +212,6 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
     status |= kSstatusSpie | (fpu_live ? kSstatusFsClean : 0);
     csr_write<Csr::sstatus>(status);
     riscv64_enter_user(regs, &g_cpu);
-}
-
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
-                                 kernel::u16 space_asid) {
-    // Masked until the sret: from the moment sscratch is non-zero (riscv64_enter_user)
-    // an S-mode interrupt would be taken for a user trap. (A system call's exit,
-    // leave_to_user straight, runs masked since its entry.)
-    interrupts_disable();
-    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
-    __builtin_unreachable();
 }
 
 } // namespace arch

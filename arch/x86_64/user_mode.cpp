@@ -287,7 +287,8 @@ void fpu_switch(void* from, void* to) {
 
 void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
                    kernel::u16 space_asid) {
-    // (Interrupts masked: see return_to_user.)
+    // (Interrupts masked until iretq/sysretq: an interrupt halfway through would find the
+    // entry buffers half switched.)
     if (space_root.value) activate_user_space(space_root, space_asid);
     // Sanitize everything iretq, sysretq and wrfsbase/wrmsr would fault on in kernel mode,
     // so that any bad value faults after the switch to CPL 3 instead. What the thread's
@@ -304,16 +305,6 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
     set_fpu_live(fpu_live);
     x86_64_user_regs = regs;
     g_enter_user(regs);
-}
-
-[[noreturn]] void return_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
-                                 kernel::u16 space_asid) {
-    // Masked until iretq/sysretq: the idle loop may come here with interrupts on, and an
-    // interrupt halfway through would find the entry buffers half switched. (A system
-    // call's exit, leave_to_user straight, runs masked since its entry.)
-    interrupts_disable();
-    leave_to_user(regs, checked, fpu_live, space_root, space_asid);
-    __builtin_unreachable();
 }
 
 [[noreturn]] void x86_64::resume_interrupted() {

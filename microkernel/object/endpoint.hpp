@@ -40,8 +40,9 @@ class Endpoint : public KernelObject {
 
     /// The fastpath (syscall/fastpath.cpp): the whole call, or reply and receive, for the
     /// common case only: a message without capabilities (already checked by the caller)
-    /// whose words beyond the registers go between two IPC buffers, the partner waiting, no fault, no earlier reply owed, no deadline, and
-    /// the partner able to take `cpu` at once (Scheduler::can_hand_over). Then the partner
+    /// whose words beyond the registers go between two IPC buffers, the partner waiting,
+    /// no fault, no earlier reply owed, no deadline, and the partner able to take `cpu`
+    /// at once (Scheduler::can_hand_over). Then the partner
     /// is made current with no run-queue operation and returned; otherwise (null) nothing
     /// has changed and the slowpath does the same work by its general means.
     Thread* fast_call(Thread& caller, const Capability& cap, u32 cpu, Scheduler& scheduler);

@@ -60,7 +60,7 @@ class Scheduler {
         // (The entry assembly answers the common case first: fast_yield.h.)
         RunQueue& rq = rq_[cpu];
         Thread* cur = rq.current;
-        if (!cur || rq.resched || (rq.ready && top_priority(rq) >= static_cast<int>(cur->priority_))) return false;
+        if (!cur || rq.resched || top_priority(rq) >= static_cast<int>(cur->priority_)) return false;
         cur->remaining_ = cur->time_slice_;
         cur->slice_expired_ = true; // (as yield() leaves it: schedule() keeps the thread without clearing it)
         return true;
@@ -70,8 +70,8 @@ class Scheduler {
     /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`
     /// is the one its affinity picks, and its priority is above every ready thread's (at
     /// an equal one, the ready thread would go first). The IPC fastpath's test. (On more
-    /// than one CPU it asks only whether `next` last ran on `cpu` and may stay: pick_cpu's
-    /// other answers are the slowpath's. A shorter test keeps the fastpath's registers free.)
+    /// than one CPU it asks only whether `next` last ran on `cpu` and may stay there:
+    /// pick_cpu's other answers are the slowpath's, and the fastpath calls nothing.)
     [[gnu::always_inline]] bool can_hand_over(const Thread& next, u32 cpu) const {
         const RunQueue& rq = rq_[cpu];
         return !rq.resched && (cpus_ == 1 || (next.cpu_ == cpu && ((next.affinity_ >> cpu) & 1))) &&
@@ -136,8 +136,9 @@ class Scheduler {
         if (cpus_ == 1) return 0; // (set_affinity keeps CPU 0 allowed then)
         u64 allowed = t.affinity_ & cpu_mask();
         if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;
-        // (the lowest allowed CPU: allowed & -allowed is its bit alone; a de Bruijn
-        // multiply names it without a count-trailing-zeros, which riscv64 lacks)
+        // (the lowest allowed CPU: allowed & -allowed is its bit alone, which a de Bruijn
+        // multiply names; riscv64 has no count-trailing-zeros, and libgcc's would be a
+        // call, making every path that places a thread save registers to make it)
         static constexpr u8 kBitIndex[64] = {
             0,  1,  2,  7,  3,  13, 8,  19, 4,  25, 14, 28, 9,  34, 20, 40, 5,  17, 26, 38, 15, 46,
             29, 48, 10, 31, 35, 54, 21, 50, 41, 57, 63, 6,  12, 18, 24, 27, 33, 39, 16, 37, 45, 47,

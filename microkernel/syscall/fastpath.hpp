@@ -1,10 +1,10 @@
 // The fastpath, after seL4's: Call and ReplyReceive in their common case (a message
 // without capabilities, whose words beyond the registers go from IPC buffer to IPC
-// buffer, the partner waiting and able to run at once on this CPU) carried out whole, without the syscall layer, the reaper or a run-queue
-// operation: the caller blocks and the partner simply becomes current. Every other case
-// falls to handle_syscall, which stays the reference semantics. Also a Yield that has
-// nobody to yield to (the null system call) returns at once. The fastpath must leave
-// thread states, registers, queues and results exactly as the slowpath would (the host
+// buffer, the partner waiting and able to run at once on this CPU) carried out whole,
+// without the syscall layer, the reaper or a run-queue operation: the caller blocks and
+// the partner simply becomes current. Every other case falls to handle_syscall, which
+// stays the reference semantics. Also a Yield that has nobody to yield to (the null
+// system call) returns at once. The fastpath must leave thread states, registers, queues and results exactly as the slowpath would (the host
 // test tests/unit/test_fastpath.cpp runs every case both ways and compares).
 #pragma once
 
