@@ -46,7 +46,7 @@ BOOT_ONLY Result<usize> parse(const u8* data, usize size, usize off, Entry& e) {
     return align4(data_off + filesize);
 }
 
-bool is_trailer(const Entry& e) { return str_equal(e.name, "TRAILER!!!"); }
+BOOT_ONLY bool is_trailer(const Entry& e) { return str_equal(e.name, "TRAILER!!!"); }
 
 BOOT_ONLY const char* strip_prefix(const char* p) {
     while (*p == '/' || (p[0] == '.' && p[1] == '/')) p += *p == '/' ? 1 : 2;

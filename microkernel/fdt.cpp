@@ -140,7 +140,7 @@ BOOT_ONLY Result<Tree> Tree::open(const void* blob, usize max_size) {
     return t;
 }
 
-u32 Tree::token(u32 off) const { return load_be32(structs_ + off); }
+BOOT_ONLY u32 Tree::token(u32 off) const { return load_be32(structs_ + off); }
 
 BOOT_ONLY u32 Tree::after_name(u32 node_offset) const {
     const char* name = reinterpret_cast<const char*>(structs_ + node_offset + 4);

@@ -58,7 +58,7 @@ struct Builder {
     u64 next_frame_slot = abi::root::kFirstFrame;
 
     /// A new frame mapped at `va` with `rights`; returns the kernel's view of its page.
-    Result<u8*> map_page(u64 va, u32 rights) {
+    BOOT_ONLY Result<u8*> map_page(u64 va, u32 rights) {
         if (next_frame_slot >= cs.slot_count()) return Error::NoMemory;
         u64 slot = next_frame_slot++;
         TRY(retype(cs.slot(abi::root::kUntyped), ObjectType::Frame, 0, cs, slot, 1));

@@ -201,8 +201,8 @@ drop_from_el2:
 // void aarch64_switch_ttbr1(u64 root_phys, u64 phys_minus_virt)
 // Replace the kernel half's tables while executing from the identity map, so that no
 // translation being replaced is in use (block -> page changes need that on hardware),
-// then close the lower half: after this only the core's tables exist.
-.section .text
+// then close the lower half: after this only the core's tables exist. Boot only.
+.section .init.text, "ax"
 .globl aarch64_switch_ttbr1
 aarch64_switch_ttbr1:
     adr x2, 1f

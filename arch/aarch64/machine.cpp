@@ -2,6 +2,9 @@
 // instruction of the test boot mode.
 #include "aarch64.hpp"
 
+#include <microkernel/boot_only.hpp>
+#include <microkernel/bytes.hpp>
+
 namespace arch::aarch64 {
 namespace {
 
@@ -16,20 +19,15 @@ constexpr u64 kPsciSystemOff = 0x84000008;
 
 u64 g_phys_minus_virt = 0;
 
-void power_init(const kernel::fdt::Tree& tree) {
+BOOT_ONLY void power_init(const kernel::fdt::Tree& tree) {
     auto psci = tree.find_compatible("arm,psci-0.2");
     if (!psci) psci = tree.find_compatible("arm,psci-1.0");
     if (!psci) return;
     auto method = tree.prop(*psci, "method");
     const char* m = method ? method->string() : nullptr;
     if (!m) return;
-    auto is = [m](const char* s) {
-        kernel::usize i = 0;
-        while (m[i] && m[i] == s[i]) ++i;
-        return m[i] == s[i];
-    };
-    if (is("hvc")) g_psci = Conduit::Hvc;
-    if (is("smc")) g_psci = Conduit::Smc;
+    if (kernel::str_equal(m, "hvc")) g_psci = Conduit::Hvc;
+    if (kernel::str_equal(m, "smc")) g_psci = Conduit::Smc;
 }
 
 } // namespace arch::aarch64

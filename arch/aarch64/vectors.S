@@ -30,7 +30,7 @@
     b aarch64_user_entry
 .endm
 
-.section .text
+.section .text.vectors, "ax"      // first in .text (kernel.ld), which is 2 KiB aligned
 .balign 2048
 .globl aarch64_vectors
 aarch64_vectors:

@@ -7,6 +7,7 @@
 
 #include <arch/context.hpp>
 #include <microkernel/arch.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 
 extern "C" {
@@ -133,7 +134,7 @@ void flush_other_pcid(u16 pcid, PcidFlush what, u64 va) {
 
 } // namespace
 
-void user_mode_init() {
+BOOT_ONLY void user_mode_init() {
     // x87 and SSE for user code: native x87 errors (NE), no emulation (EM), no lazy
     // switching (TS stays clear: every exit restores the full state anyway), and the
     // OS-supports-FXSAVE/SSE-exceptions bits without which SSE instructions #UD.
