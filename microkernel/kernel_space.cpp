@@ -6,13 +6,20 @@ namespace {
 
 u64 va_of(const char* sym) { return reinterpret_cast<uptr>(sym); }
 
-Result<void> map_section(PageTable<arch::Pte>& pt, const BootInfo& info, const char* start,
+// The one caller of PageTable::map with the boot frame allocator, so that the compiler
+// makes that instantiation part of this boot-only function rather than one in .text.
+[[gnu::noinline]] BOOT_ONLY Result<void> map(PageTable<arch::Pte>& pt, u64 va, PhysAddr pa, u64 size, PageAttr attr,
+                           FrameAllocator& frames) {
+    return pt.map(va, pa, size, attr, frames);
+}
+
+BOOT_ONLY Result<void> map_section(PageTable<arch::Pte>& pt, const BootInfo& info, const char* start,
                          const char* end, PageAttr attr, FrameAllocator& frames) {
     u64 va = align_down(va_of(start), kPageSize);
     u64 size = align_up(va_of(end), kPageSize) - va;
     if (size == 0) return {};
     PhysAddr pa{info.kernel_image.base + (va - va_of(__kernel_start))};
-    return pt.map(va, pa, size, attr, frames);
+    return map(pt, va, pa, size, attr, frames);
 }
 
 } // namespace
@@ -28,7 +35,7 @@ BOOT_ONLY Result<PhysAddr> build_kernel_space(const BootInfo& info, FrameAllocat
     for (const PhysRange& r : info.ram) {
         u64 base = align_down(r.base, kPageSize);
         u64 end = align_up(r.end(), kPageSize);
-        TRY(pt.map(arch::kDirectMapBase + base, PhysAddr{base}, end - base, PageAttr{.write = true}, frames));
+        TRY(map(pt, arch::kDirectMapBase + base, PhysAddr{base}, end - base, PageAttr{.write = true}, frames));
     }
     for (const MmioRange& m : info.mmio) {
         u64 base = align_down(m.range.base, kPageSize);
@@ -37,8 +44,8 @@ BOOT_ONLY Result<PhysAddr> build_kernel_space(const BootInfo& info, FrameAllocat
         // Two devices may share a page; the first mapping serves both.
         for (u64 off = 0; off < end - base; off += kPageSize) {
             if (pt.translate(va + off).ok()) continue;
-            TRY(pt.map(va + off, PhysAddr{base + off}, kPageSize,
-                       PageAttr{.write = true, .type = MemType::Device}, frames));
+            TRY(map(pt, va + off, PhysAddr{base + off}, kPageSize,
+                   PageAttr{.write = true, .type = MemType::Device}, frames));
         }
     }
     return pt.root();
