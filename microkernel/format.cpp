@@ -93,7 +93,7 @@ void emit_arg(Out& out, const Spec& spec, const FmtArg& a) {
 
 } // namespace
 
-usize vformat(Sink sink, const char* fmt, const FmtArg* args, usize nargs) {
+[[gnu::cold]] usize vformat(Sink sink, const char* fmt, const FmtArg* args, usize nargs) {
     Out out{sink};
     usize next = 0;
     for (const char* p = fmt; *p; ++p) {

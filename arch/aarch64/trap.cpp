@@ -14,65 +14,48 @@ enum Type : u64 { kSync = 0, kIrq = 1, kFiq = 2, kSError = 3 };
 const char* const kOrigin[] = {"EL1 with SP_EL0", "EL1", "EL0 (AArch64)", "EL0 (AArch32)"};
 const char* const kType[] = {"synchronous", "IRQ", "FIQ", "SError"};
 
-/// ESR_EL1.EC in words (Arm ARM D17.2.37).
-const char* exception_class_name(u64 ec) {
-    switch (ec) {
-    case 0x00: return "unknown reason (undefined instruction)";
-    case 0x01: return "trapped WFI/WFE";
-    case 0x07: return "SIMD/FP access trapped";
-    case 0x0e: return "illegal execution state";
-    case 0x15: return "SVC from AArch64";
-    case 0x16: return "HVC from AArch64";
-    case 0x17: return "SMC from AArch64";
-    case 0x18: return "trapped MSR/MRS/system instruction";
-    case 0x20: return "instruction abort from a lower EL";
-    case 0x21: return "instruction abort, same EL";
-    case 0x22: return "PC alignment fault";
-    case 0x24: return "data abort from a lower EL";
-    case 0x25: return "data abort, same EL";
-    case 0x26: return "SP alignment fault";
-    case 0x2c: return "floating-point exception";
-    case 0x2f: return "SError interrupt";
-    case 0x30: return "breakpoint from a lower EL";
-    case 0x31: return "breakpoint, same EL";
-    case 0x32: return "software step from a lower EL";
-    case 0x33: return "software step, same EL";
-    case 0x34: return "watchpoint from a lower EL";
-    case 0x35: return "watchpoint, same EL";
-    case 0x3c: return "BRK instruction";
-    default: return "reserved or unexpected exception class";
-    }
-}
+struct Name {
+    kernel::u8 code;
+    const char* text;
+};
 
-/// Data/instruction fault status code (ISS bits [5:0]); `level` gets the table level
-/// (Arm numbering) for the kinds that have one, else -1.
-const char* fault_status_name(u64 fsc, int& level) {
-    level = -1;
-    switch (fsc >> 2) {
-    case 0x0: level = int(fsc & 3); return "address size fault";
-    case 0x1: level = int(fsc & 3); return "translation fault";
-    case 0x2: level = int(fsc & 3); return "access flag fault";
-    case 0x3: level = int(fsc & 3); return "permission fault";
-    default: break;
-    }
-    switch (fsc) {
-    case 0x10: return "synchronous external abort";
-    case 0x11: return "synchronous tag check fault";
-    case 0x18: return "synchronous parity/ECC error";
-    case 0x21: return "alignment fault";
-    case 0x30: return "TLB conflict abort";
-    case 0x31: return "unsupported atomic hardware update fault";
-    default: return "other fault status";
-    }
+/// ESR_EL1.EC in words (Arm ARM D17.2.37).
+constexpr Name kClasses[] = {
+    {0x00, "unknown reason (undefined instruction)"}, {0x01, "trapped WFI/WFE"},
+    {0x07, "SIMD/FP access trapped"}, {0x0e, "illegal execution state"},
+    {0x15, "SVC from AArch64"}, {0x16, "HVC from AArch64"}, {0x17, "SMC from AArch64"},
+    {0x18, "trapped MSR/MRS/system instruction"}, {0x20, "instruction abort from a lower EL"},
+    {0x21, "instruction abort, same EL"}, {0x22, "PC alignment fault"},
+    {0x24, "data abort from a lower EL"}, {0x25, "data abort, same EL"},
+    {0x26, "SP alignment fault"}, {0x2c, "floating-point exception"},
+    {0x2f, "SError interrupt"}, {0x30, "breakpoint from a lower EL"},
+    {0x31, "breakpoint, same EL"}, {0x32, "software step from a lower EL"},
+    {0x33, "software step, same EL"}, {0x34, "watchpoint from a lower EL"},
+    {0x35, "watchpoint, same EL"}, {0x3c, "BRK instruction"},
+};
+
+/// Data/instruction fault status codes (ISS bits [5:0]) without a table level; those
+/// with one are the four kinds below, level in the low two bits.
+constexpr Name kStatuses[] = {
+    {0x10, "synchronous external abort"}, {0x11, "synchronous tag check fault"},
+    {0x18, "synchronous parity/ECC error"}, {0x21, "alignment fault"},
+    {0x30, "TLB conflict abort"}, {0x31, "unsupported atomic hardware update fault"},
+};
+const char* const kLevelled[] = {"address size fault", "translation fault", "access flag fault",
+                                 "permission fault"};
+
+template <kernel::usize N>
+const char* name_of(const Name (&names)[N], u64 code, const char* otherwise) {
+    for (const Name& n : names)
+        if (n.code == code) return n.text;
+    return otherwise;
 }
 
 void report_abort(u64 ec, u64 esr) {
-    int level;
-    const char* what = fault_status_name(esr & 0x3f, level);
-    bool data = ec == 0x24 || ec == 0x25;
-    print("  {} (FSC {:#04x})", what, esr & 0x3f);
-    if (level >= 0) print(" at table level {}", level);
-    if (data) print(", {}", (esr >> 6) & 1 ? "write (WnR=1)" : "read (WnR=0)");
+    u64 fsc = esr & 0x3f;
+    if (fsc < 0x10) print("  {} (FSC {:#04x}) at table level {}", kLevelled[fsc >> 2], fsc, fsc & 3);
+    else print("  {} (FSC {:#04x})", name_of(kStatuses, fsc, "other fault status"), fsc);
+    if (ec == 0x24 || ec == 0x25) print(", {}", (esr >> 6) & 1 ? "write (WnR=1)" : "read (WnR=0)");
     if ((esr >> 10) & 1) print(", FAR not valid (FnV)");
     if ((esr >> 7) & 1) print(", during a table walk (S1PTW)");
     print("\n");
@@ -80,13 +63,14 @@ void report_abort(u64 ec, u64 esr) {
 
 bool g_reporting = false; ///< a trap while reporting one: give up at once
 
-[[noreturn]] void report_and_die(u64 kind, const TrapFrame& f) {
+[[noreturn, gnu::cold, gnu::noinline]] void report_and_die(u64 kind, const TrapFrame& f) {
     if (g_reporting) arch::poweroff(kernel::kPanicStatus);
     g_reporting = true;
     u64 ec = (f.esr >> 26) & 0x3f;
     bool sync = (kind & 3) == kSync;
     if (sync)
-        print("\nTRAP: {} (EC {:#04x}, ESR {:#010x}) from {}\n", exception_class_name(ec), ec, f.esr,
+        print("\nTRAP: {} (EC {:#04x}, ESR {:#010x}) from {}\n",
+              name_of(kClasses, ec, "reserved or unexpected exception class"), ec, f.esr,
               kOrigin[kind >> 2]);
     else
         print("\nTRAP: unexpected {} from {} (vector {}, ESR {:#010x})\n", kType[kind & 3],

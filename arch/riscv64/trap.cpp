@@ -46,7 +46,7 @@ constexpr const char* kRegNames[31] = {
     "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
-void report(const TrapFrame& f) {
+[[gnu::cold, gnu::noinline]] void report(const TrapFrame& f) {
     using kernel::print;
     bool irq = f.scause & kCauseInterrupt;
     u64 code = f.scause & ~kCauseInterrupt;

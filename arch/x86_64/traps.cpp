@@ -56,7 +56,7 @@ void print_registers(const TrapFrame& f) {
     print("  r13 {:#018x}  r14 {:#018x}  r15 {:#018x}\n", f.r13, f.r14, f.r15);
 }
 
-[[noreturn]] void report_exception(const TrapFrame& f) {
+[[noreturn, gnu::cold, gnu::noinline]] void report_exception(const TrapFrame& f) {
     const char* name = f.vector < 32 ? kExceptionNames[f.vector] : "unexpected interrupt";
     if (f.vector == kPageFault) {
         u64 address = read_cr2();
