@@ -3,6 +3,7 @@
 #include "boot_runner.hpp"
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <unistd.h>
@@ -251,6 +252,23 @@ TEST_CASE("boot-only code is linked apart, and nothing in .text calls or jumps i
     CHECK(r.output.find("kernel-size: " + arch() + ": .text ") != std::string::npos);
     CHECK(r.output.find(" x), .init.text ") != std::string::npos);
     CHECK(r.output.find("reaches boot-only") == std::string::npos);
+}
+
+TEST_CASE("the kernel's .text is not above seL4's on this arch (issue 13)") {
+    CommandResult r = run_command("scripts/kernel-size " + arch() + " --build-dir '" + env_or("MK_BUILD", ".") + "'");
+    INFO(r.output);
+    // "kernel-size: ARCH: .text 31,156 bytes (seL4 31,664: 0.98 x), ..."
+    auto number_after = [&](const std::string& key) {
+        std::size_t at = r.output.find(key);
+        REQUIRE(at != std::string::npos);
+        unsigned long n = 0;
+        for (at += key.size(); at < r.output.size() && (isdigit(r.output[at]) || r.output[at] == ','); ++at)
+            if (r.output[at] != ',') n = n * 10 + unsigned(r.output[at] - '0');
+        return n;
+    };
+    unsigned long ours = number_after(".text "), sel4 = number_after("(seL4 ");
+    CHECK(ours > 10000);
+    CHECK(ours <= sel4);
 }
 
 TEST_CASE("the benchmarks run and report every operation (init=bench)") {
