@@ -53,6 +53,14 @@ void activate_page_table(kernel::PhysAddr root);
 /// Execute an instruction the CPU does not define (test boot mode `test=undef`).
 void trigger_undefined_instruction();
 
+// ---- Other CPUs (docs/porting.md, "Other CPUs"; microkernel/smp.hpp) ----------------
+/// Start the CPU whose firmware id is `arch_id` (a BootInfo::cpus entry, not the boot
+/// CPU) so that it calls kernel::on_cpu_start(index) on the kernel stack that ends at
+/// `stack_top`, with the kernel's page tables active (activate_page_table's), its trap
+/// vectors installed and interrupts masked. False if the firmware refused. Called on the
+/// boot CPU after activate_page_table and timer_start, for one CPU at a time.
+bool start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
+
 // ---- User mode (docs/porting.md, "User mode") ----------------------------------------
 // A user thread's state is its portable register file (abi::kRegCount words, laid out
 // as docs/abi.md says) plus an FPU/SIMD area of kernel::kFpuAreaBytes bytes, 64-aligned.
@@ -147,6 +155,9 @@ namespace kernel {
 /// trap vectors installed and `info` filled in.
 /// (Never inlined, so that a debugger can stop at it: `hbreak kernel::main`, README.)
 [[noreturn, gnu::noinline]] void main(BootInfo& info);
+
+/// Where a CPU that arch::start_cpu started arrives (microkernel/smp.hpp). Never returns.
+[[noreturn]] void on_cpu_start(u32 index);
 
 /// Called by the arch's timer interrupt handler.
 void on_timer_tick();

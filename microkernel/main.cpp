@@ -10,6 +10,7 @@
 #include <microkernel/format.hpp>
 #include <microkernel/frame_allocator.hpp>
 #include <microkernel/kernel_space.hpp>
+#include <microkernel/smp.hpp>
 #include <microkernel/kernel_state.hpp>
 #include <microkernel/root_task.hpp>
 
@@ -158,6 +159,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
         }
     }
     arch::interrupts_disable();
+    start_other_cpus(info, g_kernel.frames, window);
 
     // From here on the kernel only reacts: it starts the root task and runs threads.
     // `init=NAME` on the command line picks another program of the initrd.

@@ -20,6 +20,7 @@ extern char aarch64_vectors[];
 extern char aarch64_semihost_hlt[];
 kernel::u64 aarch64_semihost(kernel::u64 op, const void* block);
 void aarch64_switch_ttbr1(kernel::u64 root_phys, kernel::u64 phys_minus_virt);
+void aarch64_secondary_entry(); // a started CPU's first instruction (physical, MMU off)
 }
 
 namespace arch::aarch64 {

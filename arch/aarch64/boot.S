@@ -30,6 +30,38 @@
     add \reg, \reg, :lo12:\sym
 .endm
 
+.macro enable_mmu
+    // MAIR, TCR (IPS and ASID width from the CPU), the early tables, then the MMU on.
+    // The primary and every secondary run it alike; clobbers x1..x4.
+    ldr x1, =MAIR_VALUE
+    msr mair_el1, x1
+    ldr x1, =TCR_VALUE
+    mrs x2, id_aa64mmfr0_el1
+    and x2, x2, #0xf                // PARange
+    cmp x2, #5
+    mov x3, #5
+    csel x2, x2, x3, lo             // at most 48 bits: 52 needs TCR.DS and LPA2 tables
+    bfi x1, x2, #32, #3             // IPS = the physical address size the CPU has
+    mrs x2, id_aa64mmfr0_el1
+    ubfx x2, x2, #4, #4             // ASIDBits: 2 = 16 bits, 0 = 8 bits
+    cmp x2, #2
+    orr x3, x1, #(1 << 36)          // TCR.AS: 16-bit ASIDs, set before any TLB entry is
+    csel x1, x3, x1, eq             // tagged (the width must not change under them)
+    msr tcr_el1, x1
+    adr_l x1, early_root0
+    msr ttbr0_el1, x1
+    adr_l x1, early_root1
+    msr ttbr1_el1, x1
+    isb
+    tlbi vmalle1                    // nothing the firmware cached may survive
+    ic iallu
+    dsb nsh
+    isb
+    ldr x1, =SCTLR_VALUE
+    msr sctlr_el1, x1
+    isb
+.endm
+
 .cfi_sections .debug_frame           // unwind info for gdb only, nothing loaded
 .section .text.head, "ax"
 .globl _start
@@ -50,6 +82,7 @@ primary_entry:
     lsr x21, x21, #2
     tst x20, #0x1fffff              // the 2 MiB blocks below need an aligned base
     b.ne park
+    adr x22, at_el1
     cmp x21, #2
     b.eq drop_from_el2
     cmp x21, #1
@@ -128,33 +161,7 @@ at_el1:
     b.lo 4b
     dsb sy
 
-    ldr x1, =MAIR_VALUE
-    msr mair_el1, x1
-    ldr x1, =TCR_VALUE
-    mrs x2, id_aa64mmfr0_el1
-    and x2, x2, #0xf                // PARange
-    cmp x2, #5
-    mov x3, #5
-    csel x2, x2, x3, lo             // at most 48 bits: 52 needs TCR.DS and LPA2 tables
-    bfi x1, x2, #32, #3             // IPS = the physical address size the CPU has
-    mrs x2, id_aa64mmfr0_el1
-    ubfx x2, x2, #4, #4             // ASIDBits: 2 = 16 bits, 0 = 8 bits
-    cmp x2, #2
-    orr x3, x1, #(1 << 36)          // TCR.AS: 16-bit ASIDs, set before any TLB entry is
-    csel x1, x3, x1, eq             // tagged (the width must not change under them)
-    msr tcr_el1, x1
-    adr_l x1, early_root0
-    msr ttbr0_el1, x1
-    adr_l x1, early_root1
-    msr ttbr1_el1, x1
-    isb
-    tlbi vmalle1                    // nothing the firmware cached may survive
-    ic iallu
-    dsb nsh
-    isb
-    ldr x1, =SCTLR_VALUE
-    msr sctlr_el1, x1
-    isb
+    enable_mmu
     ldr x1, =high_entry             // absolute: the link address
     br x1
 
@@ -177,7 +184,7 @@ park:
     b park
 
 // At EL2 (QEMU -M virt,virtualization=on, or a hypervisor-less board): give EL1 the
-// counters and FP, trap nothing, and continue at EL1 with the same registers.
+// counters and FP, trap nothing, and continue at EL1 at x22 with the same registers.
 drop_from_el2:
     mov x1, #(1 << 31)              // HCR_EL2.RW: EL1 is AArch64; everything else off
     msr hcr_el2, x1
@@ -194,9 +201,43 @@ drop_from_el2:
     msr sctlr_el1, x1
     mov x1, #0x3c5                  // SPSR: EL1h, D A I F masked
     msr spsr_el2, x1
-    adr x1, at_el1
-    msr elr_el2, x1
+    msr elr_el2, x22
     eret
+
+// Another CPU, started by PSCI CPU_ON (arch::start_cpu, machine.cpp) with x0 = its
+// logical number, MMU off, at EL2 or EL1 as the boot CPU was. It turns the MMU on with
+// the early tables the boot CPU left (their identity map still covers this code), then
+// continues high on its own stack (aarch64_cpu_stack_top[x0]) in aarch64_cpu_start.
+.section .init.text, "ax"
+.globl aarch64_secondary_entry
+aarch64_secondary_entry:
+    msr daifset, #0xf
+    mov x19, x0
+    adr x22, secondary_at_el1
+    mrs x21, CurrentEL
+    lsr x21, x21, #2
+    cmp x21, #2
+    b.eq drop_from_el2
+    cmp x21, #1
+    b.ne park
+secondary_at_el1:
+    enable_mmu
+    ldr x1, =secondary_high
+    br x1
+secondary_high:
+    .cfi_startproc
+    .cfi_undefined x30
+    adr_l x1, aarch64_cpu_stack_top
+    ldr x1, [x1, x19, lsl #3]
+    mov sp, x1
+    adr_l x1, aarch64_vectors
+    msr vbar_el1, x1
+    isb
+    mov x0, x19
+    mov x29, xzr
+    bl aarch64_cpu_start            // (index), never returns
+    .cfi_endproc
+    b park
 
 // void aarch64_switch_ttbr1(u64 root_phys, u64 phys_minus_virt)
 // Replace the kernel half's tables while executing from the identity map, so that no

@@ -4,6 +4,7 @@
 
 #include <microkernel/boot_only.hpp>
 #include <microkernel/bytes.hpp>
+#include <microkernel/smp.hpp>
 
 namespace arch::aarch64 {
 namespace {
@@ -14,6 +15,24 @@ Conduit g_psci = Conduit::None;
 constexpr u64 kSemihostExit = 0x18;                 // SYS_EXIT
 constexpr u64 kAdpStoppedApplicationExit = 0x20026; // reason: "the program exited"
 constexpr u64 kPsciSystemOff = 0x84000008;
+constexpr u64 kPsciCpuOn = 0xc4000003; // SMC64: target MPIDR, entry (physical), context id
+
+/// A PSCI call through the conduit the devicetree names; -1 (NOT_SUPPORTED) without one.
+u64 psci(u64 function, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
+    register u64 x0 asm("x0") = function;
+    register u64 x1 asm("x1") = a1;
+    register u64 x2 asm("x2") = a2;
+    register u64 x3 asm("x3") = a3;
+    if (g_psci == Conduit::Hvc)
+        asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
+    else if (g_psci == Conduit::Smc)
+        asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
+    else
+        x0 = ~u64{0};
+    return x0;
+}
+
+kernel::PhysAddr g_kernel_root{}; ///< the core's tables, for the CPUs started later
 
 } // namespace
 
@@ -32,7 +51,8 @@ BOOT_ONLY void power_init(const kernel::fdt::Tree& tree) {
 
 } // namespace arch::aarch64
 
-void arch::activate_page_table(kernel::PhysAddr root) {
+BOOT_ONLY void arch::activate_page_table(kernel::PhysAddr root) {
+    arch::aarch64::g_kernel_root = root;
     aarch64_switch_ttbr1(root.value, arch::aarch64::g_phys_minus_virt);
     arch::aarch64::open_user_half();
 }
@@ -44,14 +64,26 @@ void arch::activate_page_table(kernel::PhysAddr root) {
     const u64 block[2] = {kAdpStoppedApplicationExit, static_cast<u64>(static_cast<unsigned>(status))};
     aarch64_semihost(kSemihostExit, block);
     // Not enabled: PSCI SYSTEM_OFF. QEMU then exits with 0 whatever `status` was.
-    if (g_psci != Conduit::None) {
-        register u64 x0 asm("x0") = kPsciSystemOff;
-        if (g_psci == Conduit::Hvc)
-            asm volatile("hvc #0" : "+r"(x0)::"x1", "x2", "x3", "memory");
-        else
-            asm volatile("smc #0" : "+r"(x0)::"x1", "x2", "x3", "memory");
-    }
+    psci(kPsciSystemOff);
     for (;;) asm volatile("wfi");
+}
+
+// The started CPU's stack, read by boot.S's aarch64_secondary_entry once its MMU is on.
+extern "C" kernel::u64 aarch64_cpu_stack_top[kernel::kMaxCpus];
+kernel::u64 aarch64_cpu_stack_top[kernel::kMaxCpus];
+
+BOOT_ONLY bool arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top) {
+    using namespace arch::aarch64;
+    aarch64_cpu_stack_top[index] = stack_top; // (read with the MMU and caches on: coherent)
+    const u64 entry = reinterpret_cast<u64>(aarch64_secondary_entry) + g_phys_minus_virt;
+    return psci(kPsciCpuOn, arch_id, entry, index) == 0;
+}
+
+// The started CPU, high, on its stack: the kernel's tables as on the boot CPU, then the
+// kernel.
+extern "C" BOOT_ONLY [[noreturn]] void aarch64_cpu_start(kernel::u32 index) {
+    arch::activate_page_table(arch::aarch64::g_kernel_root);
+    kernel::on_cpu_start(index);
 }
 
 void arch::trigger_undefined_instruction() { asm volatile("udf #0"); }

@@ -19,7 +19,8 @@
 #define SATP_SV39 (8 << 60)
 #define DIRECT_MAP_SLOT 256     // root index of kDirectMapBase = 0xffffffc000000000
 #define KERNEL_SLOT 510         // root index of kKernelBase = 0xffffffff80000000
-#define DIRECT_MAP_GIB 4        // RAM starts at 2 GiB on virt; MMIO lies below it
+#define DIRECT_MAP_GIB 4
+#define RISCV64_MAX_HARTS 16    // hart ids join_later can wait for (kernel::kMaxCpus)        // RAM starts at 2 GiB on virt; MMIO lies below it
 
     .section .text.head, "ax"
     .globl _start
@@ -55,12 +56,13 @@ real_start:
     mv      s1, a1              // devicetree physical address
 
     // Only one hart may boot. OpenSBI's HSM keeps the others stopped, but an SBI v0.1
-    // loader would send every hart here; the losers of this race park forever. The flag
-    // lives in .data, so it is 0 in every freshly loaded image.
+    // loader, or U-Boot handing over every hart it holds, sends more than one here; the
+    // losers of this race wait to be started as the other CPUs are (join_later). The
+    // flag lives in .data, so it is 0 in every freshly loaded image.
     lla     t0, boot_lottery
     li      t1, 1
     amoadd.w t1, t1, (t0)
-    bnez    t1, park
+    bnez    t1, join_later
 
     // The megapage mapping of the kernel needs a 2 MiB aligned load address (the header's
     // text_offset asks loaders for it); say so through the SBI console if not.
@@ -153,6 +155,22 @@ park:
     wfi
     j       park
 
+// A hart that lost the lottery waits until the boot hart gives it a logical number in
+// riscv64_cpu_mailbox[hart id] (arch::start_cpu does, when HSM says the hart already
+// runs), then starts as a hart that HSM started. Only the paging-off path touches the
+// mailbox, by its physical address; it is in .data, never cleared by the boot hart.
+join_later:
+    li      t0, RISCV64_MAX_HARTS
+    bgeu    s0, t0, park
+    lla     t0, riscv64_cpu_mailbox
+    slli    t1, s0, 3
+    add     t0, t0, t1
+1:  ld      a1, 0(t0)
+    beqz    a1, 1b
+    fence   r, rw
+    mv      a0, s0
+    j       riscv64_secondary_entry
+
 misaligned:
     lla     s3, misaligned_msg
 5:  lbu     a0, 0(s3)
@@ -162,10 +180,49 @@ misaligned:
     addi    s3, s3, 1
     j       5b
 
+// A hart that SBI HSM hart_start started (arch::start_cpu, platform.cpp) or join_later
+// sent: a0 = hart id, a1 = its logical number, S-mode, paging off. The kernel's tables
+// (riscv64_kernel_satp) do not map this code at its physical address, so the first fetch
+// after the satp write faults, to stvec: the high address of what follows.
+    .section .init.text, "ax"
+    .globl  riscv64_secondary_entry
+riscv64_secondary_entry:
+    csrw    sie, zero
+    csrci   sstatus, 2
+    li      t0, 3 << 13
+    csrc    sstatus, t0         // FS = Off, as on the boot hart
+    mv      gp, zero
+    mv      tp, zero
+    mv      s0, a0
+    mv      s1, a1
+    lla     t0, secondary_high_address
+    ld      t0, 0(t0)
+    csrw    stvec, t0
+    lla     t0, riscv64_kernel_satp
+    ld      t0, 0(t0)
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma                  // (fetching this one already faults)
+    j       park
+    .balign 4
+secondary_high:
+    lla     t0, riscv64_cpu_stack_top
+    slli    t1, s1, 3
+    add     t0, t0, t1
+    ld      sp, 0(t0)
+    lla     t0, riscv64_trap_entry
+    csrw    stvec, t0
+    csrw    sscratch, zero
+    mv      a0, s1
+    call    riscv64_cpu_start   // [[noreturn]]
+    j       park
+
     .section .rodata
     .balign 8
 high_entry_address:
     .dword  high_entry
+secondary_high_address:
+    .dword  secondary_high
 misaligned_msg:
     .asciz  "riscv64: kernel not loaded at a 2 MiB aligned address, halting\r\n"
 
@@ -173,6 +230,10 @@ misaligned_msg:
     .balign 4
 boot_lottery:
     .word   0
+    .balign 8
+    .globl  riscv64_cpu_mailbox
+riscv64_cpu_mailbox:
+    .space  8 * RISCV64_MAX_HARTS
 
     .section .bss.page_tables, "aw", @nobits
     .balign 4096

@@ -157,6 +157,7 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u
     // Linux: the in-guest benchmarks count instructions from user mode (DESIGN.md).
     // OpenSBI's mcounteren already opens them to S-mode.
     csr_write<Csr::scounteren>(0b111);
+    g_platform.image_phys = image_phys;
     kernel::BootInfo& info = g_info;
     info.arch = "riscv64";
     info.kernel_image = kernel::PhysRange{

@@ -2,6 +2,21 @@
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
+#include <microkernel/boot_only.hpp>
+#include <microkernel/smp.hpp>
+
+extern "C" {
+void riscv64_secondary_entry(); // entry.S: a started hart's first instruction (physical)
+extern kernel::u64 riscv64_cpu_mailbox[kernel::kMaxCpus];
+extern kernel::u64 riscv64_cpu_stack_top[kernel::kMaxCpus];
+extern kernel::u64 riscv64_kernel_satp;
+}
+
+// Other harts (entry.S): the stack each starts on, by logical number, and the satp of
+// the kernel's tables.
+kernel::u64 riscv64_cpu_stack_top[kernel::kMaxCpus];
+kernel::u64 riscv64_kernel_satp;
+
 namespace arch {
 
 // ASID 0 for the kernel. The sfence.vma before the write orders earlier page-table
@@ -11,7 +26,7 @@ namespace arch {
 // satp.ASID is WARL: the bits a hart does not implement read back as zero, so writing
 // all ones tells ASIDLEN. Running briefly under that ASID is harmless: same tables, and
 // the full fence afterwards drops whatever was cached under it.
-void activate_page_table(kernel::PhysAddr root) {
+BOOT_ONLY void activate_page_table(kernel::PhysAddr root) {
     using namespace riscv64;
     constexpr u64 kAsidMask = 0xffff;
     asm volatile("sfence.vma" ::: "memory");
@@ -23,11 +38,40 @@ void activate_page_table(kernel::PhysAddr root) {
     while (asid >> bits & 1) ++bits;
     g_platform.asid_bits = bits;
     remember_kernel_root(root);
+    g_platform.kernel_root = root;
+    riscv64_kernel_satp = kSatpModeSv39 | (root.value >> 12);
+}
+
+BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
+    using namespace riscv64;
+    riscv64_cpu_stack_top[index] = stack_top;
+    const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
+    sbi::Ret r = sbi::hart_start(hart, entry, index);
+    if (r.error == sbi::kErrAlreadyAvailable && hart < kernel::kMaxCpus) {
+        // It entered the image itself and waits in join_later for its number.
+        asm volatile("fence rw, w" ::: "memory");
+        __atomic_store_n(&riscv64_cpu_mailbox[hart], u64{index}, __ATOMIC_RELEASE);
+        return true;
+    }
+    return r.error == 0;
 }
 
 // QEMU's sifive_test device: 0x5555 = pass (QEMU exits 0), (code << 16) | 0x3333 = fail
 // (QEMU exits with code). SBI SRST is the fallback for machines without it; under QEMU
 // it also ends in exit status 0, whatever the status, so it cannot report a failure.
+} // namespace arch
+
+// A started hart, high, on its own stack: the kernel's tables as on the boot hart (the
+// ASID probe again included), then the kernel.
+extern "C" BOOT_ONLY [[noreturn]] void riscv64_cpu_start(kernel::u32 index) {
+    using namespace arch::riscv64;
+    csr_write<Csr::scounteren>(0b111); // as riscv64_init: user mode reads the counters
+    arch::activate_page_table(arch::riscv64::g_platform.kernel_root);
+    kernel::on_cpu_start(index);
+}
+
+namespace arch {
+
 [[noreturn]] void poweroff(int status) {
     using namespace riscv64;
     if (u64 dev = g_platform.test_device) {

@@ -58,6 +58,8 @@ struct Platform {
     u64 test_device = 0;       ///< sifive_test physical address, 0 = none
     u64 timebase_hz = 0;
     unsigned asid_bits = 0;    ///< ASIDLEN, probed by activate_page_table
+    u64 image_phys = 0;        ///< where the kernel image was loaded
+    kernel::PhysAddr kernel_root{}; ///< the core's tables (activate_page_table), for other harts
 };
 extern Platform g_platform;
 

@@ -16,6 +16,7 @@ enum class Eid : u64 {
     Base = 0x10,
     Time = 0x54494D45,  // "TIME"
     Reset = 0x53525354, // "SRST"
+    Hsm = 0x48534D,     // "HSM": hart state management
 };
 
 struct Ret {
@@ -23,14 +24,20 @@ struct Ret {
     u64 value;
 };
 
-inline Ret call(Eid eid, u64 fid, u64 arg0 = 0, u64 arg1 = 0) {
+inline Ret call(Eid eid, u64 fid, u64 arg0 = 0, u64 arg1 = 0, u64 arg2 = 0) {
     register u64 a0 asm("a0") = arg0;
     register u64 a1 asm("a1") = arg1;
+    register u64 a2 asm("a2") = arg2;
     register u64 a6 asm("a6") = fid;
     register u64 a7 asm("a7") = static_cast<u64>(eid);
-    asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a6), "r"(a7) : "memory");
+    asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7) : "memory");
     return Ret{static_cast<long>(a0), a1};
 }
+
+/// HSM hart_start: `hart` begins at physical `entry` in S-mode, paging off, with
+/// a0 = its hart id and a1 = `opaque`.
+inline Ret hart_start(u64 hart, u64 entry, u64 opaque) { return call(Eid::Hsm, 0, hart, entry, opaque); }
+constexpr long kErrAlreadyAvailable = -6; ///< hart_start: the hart already runs
 
 /// SBI v0.1 has no Base extension: the call then fails (or, with a v0.1-only
 /// implementation, returns garbage in a0 that is not 0), so check `error`.

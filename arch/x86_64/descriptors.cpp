@@ -2,6 +2,9 @@
 // they sit at high addresses and survive the switch to the kernel's page tables.
 #include "x86_64.hpp"
 
+#include <microkernel/boot_only.hpp>
+#include <microkernel/smp.hpp>
+
 extern "C" char boot_stack_top[]; // entry.S: the top of the one kernel stack
 
 namespace arch::x86_64 {
@@ -49,19 +52,24 @@ constexpr u8 kUserInterruptGate = 0xee;
 constexpr u8 kTssAvailable = 0x89;  // present, 64-bit available TSS
 constexpr u8 kEmergencyIst = 1;     // own stack for #DF, NMI and #MC
 
-alignas(16) u64 g_gdt[8];
-Tss g_tss;
+// The TSS of CPU i is at selector kTssSelector + 16 * i (a 16-byte system descriptor).
+alignas(16) u64 g_gdt[kTssSelector / 8 + 2 * kernel::kMaxCpus];
+Tss g_tss[kernel::kMaxCpus];
 alignas(16) IdtGate g_idt[256];
-// A double fault is often a kernel stack overflow: handle it on a known-good stack.
-alignas(16) u8 g_emergency_stack[8192];
+// A double fault is often a kernel stack overflow: handle it on a known-good stack, one
+// per CPU.
+constexpr kernel::usize kEmergencyStackBytes = 4096;
+alignas(16) u8 g_emergency_stack[kernel::kMaxCpus][kEmergencyStackBytes];
 
-void set_gate(u8 vector, u64 handler, u8 ist, u8 type = kInterruptGate) {
+BOOT_ONLY void set_gate(u8 vector, u64 handler, u8 ist, u8 type = kInterruptGate) {
     g_idt[vector] = IdtGate{static_cast<u16>(handler), kKernelCode, ist, type,
                             static_cast<u16>(handler >> 16), static_cast<u32>(handler >> 32), 0};
 }
 
-void load_gdt() {
-    u64 tss = reinterpret_cast<kernel::uptr>(&g_tss);
+/// Load the GDT, with CPU `cpu`'s TSS (ring-0 stack `rsp0`) in the task register.
+BOOT_ONLY void load_gdt(kernel::u32 cpu, u64 rsp0) {
+    Tss& t = g_tss[cpu];
+    u64 tss = reinterpret_cast<kernel::uptr>(&t);
     u64 limit = sizeof(Tss) - 1;
     g_gdt[0] = 0;
     g_gdt[kKernelCode / 8] = segment(true, 0);
@@ -72,16 +80,15 @@ void load_gdt() {
     g_gdt[3] = 0;
     g_gdt[kUserData / 8] = segment(false, 3);
     g_gdt[kUserCode / 8] = segment(true, 3);
-    g_gdt[kTssSelector / 8] = (limit & 0xffff) | ((tss & 0xffffff) << 16) |
-                              (u64{kTssAvailable} << 40) | (((limit >> 16) & 0xf) << 48) |
-                              (((tss >> 24) & 0xff) << 56);
-    g_gdt[kTssSelector / 8 + 1] = tss >> 32;
-    g_tss.ist[kEmergencyIst - 1] = reinterpret_cast<kernel::uptr>(g_emergency_stack + sizeof g_emergency_stack);
-    g_tss.iomap_base = sizeof(Tss); // no I/O permission bitmap: user port I/O is a #GP
-    // Every exception and interrupt from user mode starts at the top of the one kernel
+    const u16 selector = static_cast<u16>(kTssSelector + 16 * cpu);
+    g_gdt[selector / 8] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (u64{kTssAvailable} << 40) |
+                          (((limit >> 16) & 0xf) << 48) | (((tss >> 24) & 0xff) << 56);
+    g_gdt[selector / 8 + 1] = tss >> 32;
+    t.ist[kEmergencyIst - 1] = reinterpret_cast<kernel::uptr>(g_emergency_stack[cpu] + kEmergencyStackBytes);
+    t.iomap_base = sizeof(Tss); // no I/O permission bitmap: user port I/O is a #GP
+    // Every exception and interrupt from user mode starts at the top of the CPU's kernel
     // stack (user_entry.S): the kernel keeps nothing on it across a return to user mode.
-    g_tss.rsp[0] = reinterpret_cast<kernel::uptr>(boot_stack_top);
-
+    t.rsp[0] = rsp0;
     DescriptorTableRegister gdtr{sizeof g_gdt - 1, reinterpret_cast<kernel::uptr>(g_gdt)};
     // Reload CS with a far return, then the data segments and the task register.
     asm volatile("lgdt %0\n\t"
@@ -95,23 +102,32 @@ void load_gdt() {
                  "mov %2, %%ss\n\t"
                  "ltr %3"
                  :
-                 : "m"(gdtr), "i"(kKernelCode), "r"(u32{kKernelData}), "r"(kTssSelector)
+                 : "m"(gdtr), "i"(kKernelCode), "r"(u32{kKernelData}), "r"(selector)
                  : "rax", "memory");
+}
+
+BOOT_ONLY void load_idt() {
+    DescriptorTableRegister idtr{sizeof g_idt - 1, reinterpret_cast<kernel::uptr>(g_idt)};
+    asm volatile("lidt %0" ::"m"(idtr) : "memory");
 }
 
 } // namespace
 
 extern "C" const u64 trap_stubs[256]; // vectors.S: a stub for every vector
 
-void descriptors_init() {
-    load_gdt();
+BOOT_ONLY void descriptors_init() {
+    load_gdt(0, reinterpret_cast<kernel::uptr>(boot_stack_top));
     for (unsigned v = 0; v < 256; ++v) set_gate(static_cast<u8>(v), trap_stubs[v], 0);
     set_gate(2, trap_stubs[2], kEmergencyIst);  // NMI
     set_gate(8, trap_stubs[8], kEmergencyIst);  // double fault
     set_gate(18, trap_stubs[18], kEmergencyIst); // machine check
     set_gate(3, trap_stubs[3], 0, kUserInterruptGate);  // breakpoint (int3)
-    DescriptorTableRegister idtr{sizeof g_idt - 1, reinterpret_cast<kernel::uptr>(g_idt)};
-    asm volatile("lidt %0" ::"m"(idtr) : "memory");
+    load_idt();
+}
+
+BOOT_ONLY void descriptors_init_cpu(kernel::u32 index, kernel::u64 stack_top) {
+    load_gdt(index, stack_top);
+    load_idt();
 }
 
 } // namespace arch::x86_64

@@ -84,6 +84,14 @@ void lapic_eoi() { lapic_write(kLapicEoi, 0); }
 
 u32 lapic_id() { return lapic_read(kLapicId) >> 24; }
 
+void lapic_send(u32 apic_id, u32 command) {
+    constexpr u32 kIcrLow = 0x300, kIcrHigh = 0x310, kDeliveryPending = 1 << 12;
+    lapic_write(kIcrHigh, apic_id << 24);
+    lapic_write(kIcrLow, command); // (the write to the low half sends)
+    for (int spin = 0; spin < 1'000'000 && (lapic_read(kIcrLow) & kDeliveryPending); ++spin) {
+    }
+}
+
 } // namespace arch::x86_64
 
 namespace arch {

@@ -42,6 +42,9 @@ void console_init();
 /// Load the GDT (with the TSS) and the IDT. Everything lives in the image's .data/.bss,
 /// so it stays reachable after the switch to the kernel's own tables.
 void descriptors_init();
+/// The same tables on another CPU (smp.cpp), with a TSS of its own whose ring-0 stack is
+/// `stack_top`: the GDT, its task register, the IDT.
+void descriptors_init_cpu(kernel::u32 index, kernel::u64 stack_top);
 /// Prepare the CPU for user mode: x87/SSE enabled (CR0, CR4), FSGSBASE when present, and
 /// the syscall MSRs pointing at user_entry.S.
 void user_mode_init();
@@ -55,6 +58,9 @@ void lapic_set_base(u64 phys);
 void lapic_eoi();
 /// This CPU's local APIC ID, the destination of device interrupts.
 u32 lapic_id();
+/// Send an inter-processor interrupt: `command` is the ICR's low half (vector, delivery
+/// mode, level...), to the local APIC `apic_id`; waits until the APIC has sent it.
+void lapic_send(u32 apic_id, u32 command);
 
 /// Interrupt controllers found in the ACPI MADT (the PC defaults when there is none).
 struct ApicInfo {
