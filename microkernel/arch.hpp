@@ -3,7 +3,8 @@
 //   <arch/paging.hpp>  namespace arch: `using Pte = ...` (a kernel::PteFormat),
 //                      kDirectMapBase (VA of physical address 0), kKernelBase.
 //   <arch/cpu.hpp>     namespace arch, inline: interrupts_enable(), interrupts_disable(),
-//                      wait_for_interrupt(), read_cycle_counter().
+//                      wait_for_interrupt(), read_cycle_counter(), cpu_index() (this
+//                      CPU's logical number, from its own data: docs/porting.md).
 //   <arch/elf.hpp>     namespace arch: kElfMachine, the e_machine of user programs.
 // and defining, in its own .cpp/.S files, the functions declared below.
 //
@@ -155,6 +156,10 @@ namespace kernel {
 /// trap vectors installed and `info` filled in.
 /// (Never inlined, so that a debugger can stop at it: `hbreak kernel::main`, README.)
 [[noreturn, gnu::noinline]] void main(BootInfo& info);
+
+/// The run queue of CPU `cpu` the entry assembly's Yield reads (sched/fast_yield.h), for
+/// the arch's per-CPU data.
+const void* fast_yield_run_queue(u32 cpu);
 
 /// Where a CPU that arch::start_cpu started arrives (microkernel/smp.hpp). Never returns.
 [[noreturn]] void on_cpu_start(u32 index);

@@ -118,11 +118,9 @@ template <auto Exit>
 
 } // namespace kernel
 
-// The run queue the entry assembly's Yield reads (microkernel/sched/fast_yield.h): the
-// boot CPU's, the only one yet.
-extern "C" const void* const kernel_fast_yield_run_queue = kernel::g_kernel.scheduler.run_queue(0);
-
 namespace kernel {
+
+const void* fast_yield_run_queue(u32 cpu) { return g_kernel.scheduler.run_queue(cpu); }
 
 namespace {
 // Everything but the fastpath's common case: a Linux program's system call (its

@@ -1,8 +1,11 @@
 // Internal interface between the aarch64 files (not seen by the portable kernel).
 #pragma once
 
+#include "cpu_local.h"
+
 #include <microkernel/arch.hpp>
 #include <microkernel/fdt.hpp>
+#include <microkernel/smp.hpp>
 
 // System register access; the register name must be a literal.
 #define AARCH64_READ_SYSREG(reg)                             \
@@ -57,6 +60,14 @@ kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& i
 /// Acknowledge, handle and end every pending interrupt (from the IRQ vector).
 void irq_handle();
 
+/// Each CPU's own data, which TPIDR_EL1 points at (cpu_local.h has the offsets).
+struct CpuLocal {
+    kernel::u32 index;     ///< logical number (arch::cpu_index)
+    u64 kernel_sp;         ///< top of the CPU's kernel stack
+    u64* regs;             ///< where the next entry from EL0 saves the thread
+    const void* run_queue; ///< the CPU's run queue, for the entry's Yield
+};
+
 /// Physical minus virtual address of the kernel image (set once by aarch64_boot).
 extern u64 g_phys_minus_virt;
 
@@ -71,3 +82,6 @@ void user_mode_init();
 void open_user_half();
 
 } // namespace arch::aarch64
+
+// Every CPU's CpuLocal, by logical number (user_mode.cpp; boot.S points TPIDR_EL1 at one).
+extern "C" arch::aarch64::CpuLocal aarch64_cpus[kernel::kMaxCpus];

@@ -2,6 +2,10 @@
 // -kernel loader with x0 = devicetree physical address, MMU and D-cache off, at EL2 or
 // EL1, at a 2 MiB aligned physical address that has nothing to do with the link address:
 // until the MMU is on, every address is computed PC-relative (adr/adrp).
+#include "cpu_local.h"
+#if CPU_LOCAL_SIZE != 32
+#error "aarch64_secondary_entry indexes aarch64_cpus with a shift by 5"
+#endif
 
 // Early translation table attributes; slots match pte.hpp's kMair (checked in init.cpp).
 .equ MAIR_VALUE,     0xff00               // slot 0 Device-nGnRnE, slot 1 Normal WB
@@ -170,6 +174,8 @@ high_entry:
     .cfi_undefined x30              // outermost frame: debuggers stop unwinding here
     adr_l x1, boot_stack_top
     mov sp, x1
+    adr_l x1, aarch64_cpus          // this CPU's own data: aarch64_cpus[0]
+    msr tpidr_el1, x1
     adr_l x1, aarch64_vectors
     msr vbar_el1, x1
     isb
@@ -207,7 +213,7 @@ drop_from_el2:
 // Another CPU, started by PSCI CPU_ON (arch::start_cpu, machine.cpp) with x0 = its
 // logical number, MMU off, at EL2 or EL1 as the boot CPU was. It turns the MMU on with
 // the early tables the boot CPU left (their identity map still covers this code), then
-// continues high on its own stack (aarch64_cpu_stack_top[x0]) in aarch64_cpu_start.
+// continues high on its own stack (aarch64_cpus[x0], cpu_local.h) in aarch64_cpu_start.
 .section .init.text, "ax"
 .globl aarch64_secondary_entry
 aarch64_secondary_entry:
@@ -227,9 +233,11 @@ secondary_at_el1:
 secondary_high:
     .cfi_startproc
     .cfi_undefined x30
-    adr_l x1, aarch64_cpu_stack_top
-    ldr x1, [x1, x19, lsl #3]
-    mov sp, x1
+    adr_l x1, aarch64_cpus          // this CPU's own data: aarch64_cpus[x19]
+    add x1, x1, x19, lsl #5
+    msr tpidr_el1, x1
+    ldr x2, [x1, #CPU_KERNEL_SP]
+    mov sp, x2
     adr_l x1, aarch64_vectors
     msr vbar_el1, x1
     isb

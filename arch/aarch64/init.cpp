@@ -91,6 +91,7 @@ extern "C" BOOT_ONLY [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel
     using namespace arch::aarch64;
     g_phys_minus_virt = load_phys - reinterpret_cast<u64>(kernel::__kernel_start);
     kernel::run_global_constructors();
+    aarch64_cpus[0].run_queue = kernel::fast_yield_run_queue(0);
 
     // Without a devicetree there is no console to complain on: exit with the panic
     // status so that the harness still sees a failure.

@@ -68,13 +68,11 @@ BOOT_ONLY void arch::activate_page_table(kernel::PhysAddr root) {
     for (;;) asm volatile("wfi");
 }
 
-// The started CPU's stack, read by boot.S's aarch64_secondary_entry once its MMU is on.
-extern "C" kernel::u64 aarch64_cpu_stack_top[kernel::kMaxCpus];
-kernel::u64 aarch64_cpu_stack_top[kernel::kMaxCpus];
-
 BOOT_ONLY bool arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top) {
     using namespace arch::aarch64;
-    aarch64_cpu_stack_top[index] = stack_top; // (read with the MMU and caches on: coherent)
+    // Its own data, which boot.S's aarch64_secondary_entry finds once its MMU is on (so
+    // through the caches, as this CPU wrote it).
+    aarch64_cpus[index] = CpuLocal{index, stack_top, nullptr, kernel::fast_yield_run_queue(index)};
     const u64 entry = reinterpret_cast<u64>(aarch64_secondary_entry) + g_phys_minus_virt;
     return psci(kPsciCpuOn, arch_id, entry, index) == 0;
 }

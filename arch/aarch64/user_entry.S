@@ -3,12 +3,12 @@
 // from the "lower EL, AArch64" slots of vectors.S).
 //
 // Invariants both sides rely on:
-// - The kernel runs at EL1h (SPSel = 1) with IRQs masked, on one kernel stack
-//   (aarch64_kernel_stack_top, boot.S). While EL0 runs, nothing of the kernel is on that
-//   stack: enter_user leaves SP_EL1 exactly at its top, so an exception from EL0 finds
-//   an empty stack and every entry starts afresh there.
-// - aarch64_user_regs names the register file that the last enter_user restored; the
-//   next entry saves into it.
+// - The kernel runs at EL1h (SPSel = 1) with IRQs masked, on the CPU's kernel stack
+//   (cpu_local.h: CPU_KERNEL_SP of the CpuLocal TPIDR_EL1 points at). While EL0 runs,
+//   nothing of the kernel is on that stack: enter_user leaves SP_EL1 exactly at its top,
+//   so an exception from EL0 finds an empty stack and every entry starts afresh there.
+// - The CpuLocal's CPU_REGS names the register file that the last enter_user restored;
+//   the next entry saves into it.
 // - FP/SIMD is switched lazily (arch::fpu_switch): neither crossing saves or loads it.
 //   The kernel's C++ never touches it (-mgeneral-regs-only), so the registers keep the
 //   FPU owner's values while anyone else runs, with EL0 access trapped (CPACR_EL1.FPEN).
@@ -16,6 +16,7 @@
 //   masked until the kernel chooses to idle; enter_user masks them again itself, since
 //   an IRQ between writing ELR/SPSR and eret would overwrite them.
 // Register file indices and FPU area offsets: <arch/context.hpp>.
+#include "cpu_local.h"
 #include <arch/context.hpp>
 #include <microkernel/sched/fast_yield.h>
 
@@ -34,8 +35,8 @@
 .globl aarch64_enter_user
 .type aarch64_enter_user, %function
 aarch64_enter_user:                             // (IRQs masked: return_to_user did it)
-    adrp x2, aarch64_user_regs
-    str x0, [x2, :lo12:aarch64_user_regs]
+    mrs x4, tpidr_el1
+    str x0, [x4, #CPU_REGS]
     ldp x2, x3, [x0, #REG(AARCH64_REG_IP)]      // ip, sp
     msr elr_el1, x2
     msr sp_el0, x3
@@ -43,10 +44,9 @@ aarch64_enter_user:                             // (IRQs masked: return_to_user 
     msr spsr_el1, x2
     msr tpidr_el0, x3
 
-    // The kernel stack is empty from here on: the next entry from EL0 starts at its top
-    // (page-aligned, kernel.ld checks: adrp alone finds it).
-    adrp x2, aarch64_kernel_stack_top
-    mov sp, x2
+    // The kernel stack is empty from here on: the next entry from EL0 starts at its top.
+    ldr x4, [x4, #CPU_KERNEL_SP]
+    mov sp, x4
     // (The kernel's page-table writes reach the walker before EL0 runs: leave_to_user's
     // dsb ishst, or activate_user_space's.)
 
@@ -74,8 +74,8 @@ aarch64_enter_user:                             // (IRQs masked: return_to_user 
 // Save the user's registers into the register file (its address in x1), the user's x0
 // and x1 from [sp], sp back at the top of the kernel stack. Leaves x0 alone.
 .macro save_user_registers
-    adrp x1, aarch64_user_regs
-    ldr x1, [x1, :lo12:aarch64_user_regs]
+    mrs x1, tpidr_el1
+    ldr x1, [x1, #CPU_REGS]
     str x8, [x1, #REG(AARCH64_REG_X8)]
     stp x2, x3, [x1, #REG(AARCH64_REG_X0 + 2)]
     stp x4, x5, [x1, #REG(AARCH64_REG_X0 + 4)]
@@ -114,8 +114,8 @@ aarch64_user_svc:
     // (the user's are at [sp]); x0, the result register, leaves 0.
     cmp x8, #FAST_YIELD_SYSCALL                 // (the number first: any other call pays two)
     b.ne 1f
-    adrp x0, kernel_fast_yield_run_queue
-    ldr x0, [x0, :lo12:kernel_fast_yield_run_queue]
+    mrs x0, tpidr_el1
+    ldr x0, [x0, #CPU_RUN_QUEUE]
     ldr w1, [x0, #FAST_YIELD_RQ_READY]
     cbnz w1, 1f                                 // someone else may run: the whole path
     ldrb w1, [x0, #FAST_YIELD_RQ_RESCHED]

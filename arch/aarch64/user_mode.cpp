@@ -4,18 +4,31 @@
 #include "aarch64.hpp"
 
 #include <arch/context.hpp>
+#include <microkernel/smp.hpp>
+
+#include <cstddef>
 
 extern "C" {
 // user_entry.S: restore `regs` (already sanitized) and eret to EL0.
 // (Not [[noreturn]], though it never returns: called last, it is jumped to.)
 void aarch64_enter_user(kernel::u64* regs);
-// Where the next entry from EL0 saves the thread (written by aarch64_enter_user).
-kernel::u64* aarch64_user_regs = nullptr;
+// Each CPU's own data (cpu_local.h), TPIDR_EL1's target: the boot CPU's is ready
+// before the first instruction of C++ (boot.S), the others' are filled by start_cpu.
+extern char aarch64_kernel_stack_top[]; // boot.S: the boot CPU's kernel stack
+arch::aarch64::CpuLocal aarch64_cpus[kernel::kMaxCpus] = {
+    {0, reinterpret_cast<kernel::u64>(aarch64_kernel_stack_top), nullptr, nullptr}};
 // The lazy FPU's save and load (arch::fpu_switch).
 void aarch64_fpu_switch(void* from, void* to);
 }
 
 namespace arch::aarch64 {
+
+static_assert(offsetof(CpuLocal, index) == CPU_INDEX);
+static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
+static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
+static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
+static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
+
 namespace {
 
 using kernel::TrapKind;

@@ -1,5 +1,7 @@
-// The per-CPU area trap_entry.S reaches through sscratch on an entry from user mode.
-// Included by assembly (offsets only) and C++ (the struct, checked against the offsets).
+// Each CPU's own data: trap_entry.S reaches it through sscratch on an entry from user
+// mode, and the kernel keeps it in tp while it runs (the user's tp is in the register
+// file). Included by assembly (offsets only) and C++ (the struct, checked against the
+// offsets).
 //
 // The sscratch invariant: sscratch is 0 whenever the CPU runs in S-mode, and holds this
 // CPU's area whenever it runs in U-mode. The first instruction of the trap vector swaps
@@ -10,6 +12,9 @@
 #define CPU_KERNEL_SP 0   /* top of this CPU's kernel stack: each user entry starts there */
 #define CPU_REGS 8        /* register file the next user entry saves into */
 #define CPU_SCRATCH 16    /* t0 of the user, parked while t0 is the base register */
+#define CPU_RUN_QUEUE 24  /* this CPU's run queue (microkernel/sched/fast_yield.h) */
+#define CPU_INDEX 32      /* u32: the logical number, 0 for the boot hart (arch::cpu_index) */
+#define CPU_LOCAL_SIZE 40
 
 #ifndef __ASSEMBLER__
 
@@ -22,13 +27,22 @@ struct CpuLocal {
     char* kernel_sp;
     kernel::u64* regs;
     kernel::u64 scratch;
+    const void* run_queue;
+    kernel::u32 index;
 };
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
 static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH);
+static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
+static_assert(offsetof(CpuLocal, index) == CPU_INDEX);
+static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 
-/// One CPU for now (the boot hart); an array indexed by hart when SMP comes.
-extern CpuLocal g_cpu;
+/// This CPU's own data: tp, while the kernel runs.
+inline CpuLocal& this_cpu() {
+    CpuLocal* local;
+    asm("mv %0, tp" : "=r"(local));
+    return *local;
+}
 
 } // namespace arch::riscv64
 

@@ -5,6 +5,8 @@
 // whatever physical address we were loaded to, so until paging is on every address is
 // formed PC-relatively (lla) and nothing absolute is dereferenced.
 
+#include "cpu_local.hpp"
+
 #define PTE_V (1 << 0)
 #define PTE_R (1 << 1)
 #define PTE_W (1 << 2)
@@ -139,6 +141,7 @@ real_start:
 high_entry:
     // From here on lla yields high addresses: the PC is in the kernel's mapping.
     lla     sp, boot_stack_top
+    lla     tp, riscv64_cpus    // this hart's own data: riscv64_cpus[0] (cpu_local.hpp)
     lla     t0, early_root
     slli    t1, s4, 3
     add     t0, t0, t1
@@ -206,10 +209,11 @@ riscv64_secondary_entry:
     j       park
     .balign 4
 secondary_high:
-    lla     t0, riscv64_cpu_stack_top
-    slli    t1, s1, 3
-    add     t0, t0, t1
-    ld      sp, 0(t0)
+    lla     tp, riscv64_cpus    // this hart's own data: riscv64_cpus[s1]
+    li      t0, CPU_LOCAL_SIZE
+    mul     t0, t0, s1
+    add     tp, tp, t0
+    ld      sp, CPU_KERNEL_SP(tp)
     lla     t0, riscv64_trap_entry
     csrw    stvec, t0
     csrw    sscratch, zero

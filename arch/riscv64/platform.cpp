@@ -1,5 +1,6 @@
 // The small arch hooks: address-space switch, poweroff, undefined instruction.
 #include "riscv64.hpp"
+#include "cpu_local.hpp"
 #include "sbi.hpp"
 
 #include <microkernel/boot_only.hpp>
@@ -7,14 +8,14 @@
 
 extern "C" {
 void riscv64_secondary_entry(); // entry.S: a started hart's first instruction (physical)
+extern char boot_stack_top[];   // entry.S: the boot hart's kernel stack
 extern kernel::u64 riscv64_cpu_mailbox[kernel::kMaxCpus];
-extern kernel::u64 riscv64_cpu_stack_top[kernel::kMaxCpus];
 extern kernel::u64 riscv64_kernel_satp;
 }
 
-// Other harts (entry.S): the stack each starts on, by logical number, and the satp of
-// the kernel's tables.
-kernel::u64 riscv64_cpu_stack_top[kernel::kMaxCpus];
+// Every hart's CpuLocal by logical number (entry.S points tp at one), and the satp of the
+// kernel's tables, for the harts started later.
+arch::riscv64::CpuLocal riscv64_cpus[kernel::kMaxCpus] = {{boot_stack_top, nullptr, 0, nullptr, 0}};
 kernel::u64 riscv64_kernel_satp;
 
 namespace arch {
@@ -44,7 +45,7 @@ BOOT_ONLY void activate_page_table(kernel::PhysAddr root) {
 
 BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
     using namespace riscv64;
-    riscv64_cpu_stack_top[index] = stack_top;
+    riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index), index};
     const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
     sbi::Ret r = sbi::hart_start(hart, entry, index);
     if (r.error == sbi::kErrAlreadyAvailable && hart < kernel::kMaxCpus) {

@@ -1,7 +1,10 @@
 // Declarations shared by the riscv64 arch sources (not part of the portable contract).
 #pragma once
 
+#include "cpu_local.hpp"
+
 #include <microkernel/arch.hpp>
+#include <microkernel/smp.hpp>
 
 namespace arch::riscv64 {
 
@@ -87,3 +90,6 @@ void timer_interrupt();
 void remember_kernel_root(kernel::PhysAddr root);
 
 } // namespace arch::riscv64
+
+// Every hart's CpuLocal by logical number (platform.cpp; entry.S points tp at one).
+extern "C" arch::riscv64::CpuLocal riscv64_cpus[kernel::kMaxCpus];

@@ -87,8 +87,7 @@ from_user:
     csrr    t0, scause
     addi    t0, t0, -SCAUSE_ECALL_FROM_U
     bnez    t0, 1f
-    la      a0, kernel_fast_yield_run_queue
-    ld      a0, 0(a0)
+    ld      a0, CPU_RUN_QUEUE(sp)
     lw      t0, FAST_YIELD_RQ_READY(a0)
     bnez    t0, 1f                              // someone else may run: the whole path
     lbu     t0, FAST_YIELD_RQ_RESCHED(a0)
@@ -128,8 +127,9 @@ from_user:
     // values meanwhile.
     li      t1, SSTATUS_FS
     csrc    sstatus, t1
-    // gp and tp keep the user's values in the kernel, which never uses them (no linker
-    // relaxation, no thread-local storage).
+    // gp keeps the user's value in the kernel, which never uses it (no linker
+    // relaxation); tp becomes this CPU's CpuLocal (the user's is saved).
+    mv      tp, sp
     // Each user entry starts at the top of the kernel stack: the kernel is not
     // preemptible, so nothing of the kernel lives on it while a user thread runs.
     ld      sp, CPU_KERNEL_SP(sp)

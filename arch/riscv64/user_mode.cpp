@@ -6,13 +6,12 @@
 #include <arch/context.hpp>
 #include <microkernel/format.hpp>
 
-extern "C" char boot_stack_top[]; // entry.S: the boot hart's kernel stack
 
 namespace arch::riscv64 {
 
 // The boot stack is the kernel stack of CPU 0: kernel::main runs on it until the first
-// return_to_user abandons its frames, and every user entry starts again at its top.
-constinit CpuLocal g_cpu{boot_stack_top, nullptr, 0};
+// return_to_user abandons its frames, and every user entry starts again at its top
+// (riscv64_cpus[0], platform.cpp).
 
 namespace {
 
@@ -69,7 +68,7 @@ bool g_fpu_live = false;
 } // namespace
 
 // Runs on the top of the kernel stack with interrupts masked and the user's registers in
-// g_cpu.regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
+// this_cpu().regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
 // here: trap_entry.S calls kernel::on_user_syscall itself.)
 extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
     kernel::UserTrap trap{.kind = kernel::TrapKind::OtherFault, .code = scause};
@@ -83,7 +82,7 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
             // Only these two are enabled in sie: anything else means the kernel enabled
             // a source it cannot handle, which would fire again on every return.
             kernel::print("TRAP: unexpected interrupt from U-mode (scause {:#x}), sepc {:#x}\n",
-                          scause, g_cpu.regs[abi::kRegIp]);
+                          scause, this_cpu().regs[abi::kRegIp]);
             kernel::panic("kernel trap");
         }
         trap.kind = kernel::TrapKind::Interrupt;
@@ -201,7 +200,7 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
         if (regs[abi::kRegIp] >= kUserEnd) regs[abi::kRegIp] = 0;
         if (regs[abi::kRegSp] >= kUserEnd) regs[abi::kRegSp] = 0;
     }
-    g_cpu.regs = regs;
+    this_cpu().regs = regs;
     g_fpu_live = fpu_live;
     // sret to U-mode (SPP = 0); SPIE = 1 leaves SIE set after sret, harmless in U-mode
     // (S interrupts are always taken there) and cleared again by the next trap; FS =
@@ -211,7 +210,7 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
     status &= ~(kSstatusSie | kSstatusSpp | kSstatusVs | kSstatusFs | kSstatusSum | kSstatusMxr);
     status |= kSstatusSpie | (fpu_live ? kSstatusFsClean : 0);
     csr_write<Csr::sstatus>(status);
-    riscv64_enter_user(regs, &g_cpu);
+    riscv64_enter_user(regs, &this_cpu());
 }
 
 } // namespace arch

@@ -74,6 +74,7 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 sta
 // stack: its descriptor tables and TSS, the kernel's tables, then the kernel.
 extern "C" BOOT_ONLY [[noreturn]] void x86_64_ap_start(kernel::u32 index, kernel::u64 stack_top) {
     using namespace arch::x86_64;
+    cpu_local_init(index, stack_top);
     descriptors_init_cpu(index, stack_top);
     asm volatile("mov %0, %%cr3" ::"r"(g_kernel_root.value) : "memory");
     kernel::on_cpu_start(index);

@@ -10,7 +10,7 @@
 #include <microkernel/multiboot1.hpp>
 #include <microkernel/multiboot2.hpp>
 
-extern "C" char __boot_start[];
+extern "C" char __boot_start[], boot_stack_top[];
 
 namespace arch::x86_64 {
 namespace {
@@ -136,6 +136,7 @@ BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
 /// Called once by entry.S. `magic` says which multiboot version `info_pa` follows.
 extern "C" BOOT_ONLY [[noreturn]] void x86_64_start(u32 magic, u32 info_pa) {
     kernel::run_global_constructors();
+    cpu_local_init(0, reinterpret_cast<kernel::uptr>(boot_stack_top));
     console_init();
     descriptors_init();
     user_mode_init();

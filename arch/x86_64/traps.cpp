@@ -77,7 +77,6 @@ bool is_spurious(u64 vector) {
 
 } // namespace
 
-extern "C" u64* x86_64_user_regs; // user_entry.S: where the interrupted thread was saved
 
 /// Called by user_entry.S for an exception or interrupt from user mode, on the kernel
 /// stack, interrupts masked, the thread's registers saved (its FP/SIMD state stays in the
@@ -112,7 +111,7 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     } else if (vector == kNmi || vector == kDoubleFault || vector == kMachineCheck) {
         // Not the thread's doing: a hardware problem or a kernel bug.
         print("TRAP: {} (vector {}, error code {:#x}) while in user mode at rip {:#x}\n",
-              kExceptionNames[vector], vector, error, x86_64_user_regs[kRip]);
+              kExceptionNames[vector], vector, error, this_cpu().regs[kRip]);
         kernel::panic("kernel trap");
     }
     // Anything else (#DE, #DB, #BP, #GP, #SS, #NP, #AC, #MF, #XM...) is the thread's

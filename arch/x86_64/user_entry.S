@@ -3,17 +3,20 @@
 // way back (x86_64_enter_user, called by arch::return_to_user).
 //
 // Invariants of this path (docs/porting.md, "User mode"):
-// - One CPU, one kernel stack: the boot stack. The kernel is not preemptible and nothing
-//   returns to an entry, so every entry from user mode starts at boot_stack_top, whatever
-//   the kernel left below it (kernel::main's frame is dead once it returned to user).
+// - Each CPU has its own data (cpu_local.h), which the GS base points at while the kernel
+//   runs; every entry from user mode starts with swapgs and every exit ends with one.
+// - One kernel stack per CPU (CPU_KERNEL_SP; the boot CPU's is the boot stack). The kernel
+//   is not preemptible and nothing returns to an entry, so every entry from user mode
+//   starts at its top, whatever the kernel left below it.
 // - Interrupts are masked from the first instruction of an entry until the iretq or
 //   sysretq that leaves: interrupt gates clear IF, SFMASK clears it for syscall. Only the kernel's
 //   idle loop sets IF, and it comes back here through return_to_user.
-// - The registers are saved into the buffer return_to_user was last given
-//   (x86_64_user_regs), never onto the stack, so the portable kernel sees one register
+// - The registers are saved into the buffer return_to_user was last given (CPU_REGS),
+//   never onto the stack, so the portable kernel sees one register
 //   file per thread and can switch threads by returning with another.
 // - The kernel is built with -mgeneral-regs-only: x87/SSE state stays in the registers
 //   across the kernel (lazy FPU: only arch::fpu_switch touches it, with CR0.TS clear).
+#include "cpu_local.h"
 #include "user_frame.h"
 #include <microkernel/sched/fast_yield.h>
 
@@ -57,13 +60,14 @@
 .endm
 
 // Store the user's FS and GS bases into the register file at rbx (clobbers rax, rcx, rdx)
-// from the MSRs, which hold the same values as rdfsbase/rdgsbase read.
+// from the MSRs, which hold the same values as rdfsbase/rdgsbase read (after the entry's
+// swapgs the user's GS base is IA32_KERNEL_GS_BASE).
 .macro save_fs_gs_base_msr
     mov $MSR_FS_BASE, %ecx
     rdmsr
     mov %eax, UREG_FS_BASE(%rbx)
     mov %edx, UREG_FS_BASE + 4(%rbx)
-    mov $MSR_GS_BASE, %ecx
+    mov $MSR_KERNEL_GS_BASE, %ecx
     rdmsr
     mov %eax, UREG_GS_BASE(%rbx)
     mov %edx, UREG_GS_BASE + 4(%rbx)
@@ -77,7 +81,9 @@
     je 1f
     rdfsbase %rax
     mov %rax, UREG_FS_BASE(%rbx)
+    swapgs                                   // the user's GS base, for one instruction
     rdgsbase %rax
+    swapgs
     mov %rax, UREG_GS_BASE(%rbx)
 2:
     .pushsection .text.unlikely, "ax", @progbits
@@ -98,21 +104,24 @@
     .global \name
     .type \name, @function
 \name:
+    swapgs                                   // GS: this CPU's data (cpu_local.h)
     cmp $FAST_YIELD_SYSCALL, %rax
     je 4f
-1:  mov %rsp, x86_64_user_rsp_scratch(%rip)
-    mov x86_64_user_regs(%rip), %rsp
+1:  mov %rsp, %gs:CPU_SCRATCH
+    mov %gs:CPU_REGS, %rsp
     save_gprs %rsp                           // rcx, r11 keep what the CPU left (RIP, RFLAGS)
     mov %rcx, UREG_RIP(%rsp)
     mov %r11, UREG_RFLAGS(%rsp)
-    mov x86_64_user_rsp_scratch(%rip), %rax
+    mov %gs:CPU_SCRATCH, %rax
     mov %rax, UREG_RSP(%rsp)
     mov %rsp, %rbx
-    lea boot_stack_top(%rip), %rsp           // afresh: nothing below it is live any more
+    mov %gs:CPU_KERNEL_SP, %rsp              // afresh: nothing below it is live any more
 .if \fsgsbase
     rdfsbase %rax
     mov %rax, UREG_FS_BASE(%rbx)
+    swapgs                                   // the user's GS base, for one instruction
     rdgsbase %rax
+    swapgs
     mov %rax, UREG_GS_BASE(%rbx)
 .else
     save_fs_gs_base_msr
@@ -127,18 +136,19 @@
 // refreshes the thread's slice and returns at once. It touches rdi (the result register,
 // 0 on the way out) and borrows rsi through the scratch slot; rcx and r11 still hold what
 // sysretq loads, and nothing else changes (no stack: rsp is the user's).
-4:  mov kernel_fast_yield_run_queue(%rip), %rdi
+4:  mov %gs:CPU_RUN_QUEUE, %rdi
     cmpl $0, FAST_YIELD_RQ_READY(%rdi)
     jne 1b                                   // someone else may run: the whole path
     cmpb $0, FAST_YIELD_RQ_RESCHED(%rdi)
     jne 1b
     mov FAST_YIELD_RQ_CURRENT(%rdi), %rdi
-    mov %rsi, x86_64_user_rsp_scratch(%rip)
+    mov %rsi, %gs:CPU_SCRATCH
     mov FAST_YIELD_TIME_SLICE(%rdi), %esi
     mov %esi, FAST_YIELD_REMAINING(%rdi)
-    mov x86_64_user_rsp_scratch(%rip), %rsi
+    mov %gs:CPU_SCRATCH, %rsi
     movb $1, FAST_YIELD_SLICE_EXPIRED(%rdi)
     xor %edi, %edi
+    swapgs                                   // the user's GS base again
     sysretq
     .size \name, . - \name
 .endm
@@ -147,7 +157,7 @@
     syscall_entry x86_64_syscall_entry_msr, 0
 
 // An exception or interrupt from CPL 3, jumped to by trap_common (vectors.S). The CPU
-// switched to TSS.rsp0 (boot_stack_top) and pushed ss, rsp, rflags, cs, rip (and maybe an
+// switched to TSS.rsp0 (the CPU's kernel stack top) and pushed ss, rsp, rflags, cs, rip (and maybe an
 // error code); the stub pushed the error code or 0 and the vector. Every general register
 // still holds the user's value.
 //   rsp -> [0] vector [8] error [16] rip [24] cs [32] rflags [40] rsp [48] ss
@@ -155,8 +165,9 @@
     .global x86_64_user_trap_entry
     .type x86_64_user_trap_entry, @function
 x86_64_user_trap_entry:
+    swapgs                                   // GS: this CPU's data (cpu_local.h)
     push %rax                                // a scratch register; the frame is now at 8(%rsp)
-    mov x86_64_user_regs(%rip), %rax
+    mov %gs:CPU_REGS, %rax
     save_gprs %rax
     pop %rbx                                 // the user's rax; the frame is back at 0(%rsp)
     mov %rbx, UREG_RAX(%rax)
@@ -174,7 +185,7 @@ x86_64_user_trap_entry:
 // The tail of trap entries. rbx = register file, r12 = vector, r13 = error code; all three
 // are callee-saved, so they survive the rdmsr path.
 enter_kernel:
-    lea boot_stack_top(%rip), %rsp           // afresh: nothing below it is live any more
+    mov %gs:CPU_KERNEL_SP, %rsp              // afresh: nothing below it is live any more
     save_fs_gs_base
     cld                                      // the C++ ABI wants DF clear; gates leave it as the user had it
     mov %r12, %rdi
@@ -190,8 +201,8 @@ enter_kernel:
 //   of the four). RIP is sanitized, so rcx is canonical: an Intel CPU raises the #GP of
 //   a non-canonical rcx in ring 0 with the user's rsp already loaded. The sanitized
 //   RFLAGS has no bit sysretq would drop (RF, VM), and IF only takes effect in user mode.
-//   No swapgs: the kernel keeps no per-CPU data in GS, the user's GS base is restored
-//   like FS's. DS/ES stay as they are: the kernel never loads them after boot, and the
+//   Before either, swapgs gives the user its GS base back (written into
+//   IA32_KERNEL_GS_BASE's slot first). DS/ES stay as they are: the kernel never loads them after boot, and the
 //   first exit of all is an iretq (a new thread's rcx is 0), which nulls the kernel's. Between loading the user's rsp and sysretq nothing can fault, and the
 //   NMI and #MC that still could strike run on their own IST stack.
 // - iretq, from a frame on the current kernel stack (abandoned: the next entry starts
@@ -206,6 +217,7 @@ x86_64_enter_user:                           // (interrupts masked: return_to_us
     mov UREG_FS_BASE(%rdi), %rax
     wrfsbase %rax
     mov UREG_GS_BASE(%rdi), %rax
+    swapgs                                   // GS: the user's from here on (no per-CPU data)
     wrgsbase %rax
 2:  mov UREG_RCX(%rdi), %rcx                 // the user's rcx and r11 either way
     mov UREG_R11(%rdi), %r11
@@ -234,20 +246,16 @@ x86_64_enter_user_msr:                       // x86_64_enter_user without FSGSBA
     mov UREG_FS_BASE(%rdi), %eax
     mov UREG_FS_BASE + 4(%rdi), %edx
     wrmsr
-    mov $MSR_GS_BASE, %ecx
+    mov $MSR_KERNEL_GS_BASE, %ecx            // the user's, into the slot swapgs swaps in
     mov UREG_GS_BASE(%rdi), %eax
     mov UREG_GS_BASE + 4(%rdi), %edx
     wrmsr
+    swapgs
     jmp 2b
     .size x86_64_enter_user_msr, . - x86_64_enter_user_msr
 
     .bss
-    .balign 8
-    .global x86_64_user_regs, x86_64_has_fsgsbase
-x86_64_user_regs:           // u64*: the register file of the thread in user mode
-    .skip 8
-x86_64_user_rsp_scratch:    // the user's rsp, for the few instructions of syscall entry
-    .skip 8
+    .global x86_64_has_fsgsbase
 x86_64_has_fsgsbase:        // u8: CR4.FSGSBASE is on (set once by user_mode_init)
     .skip 1
 

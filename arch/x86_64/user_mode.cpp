@@ -10,9 +10,10 @@
 #include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 
+#include <cstddef>
+
 extern "C" {
 // user_entry.S. The entry path reads the first two to know where to save a trap.
-extern kernel::u64* x86_64_user_regs;
 extern kernel::u8 x86_64_has_fsgsbase;
 void x86_64_syscall_entry();     // with rdfsbase/rdgsbase
 void x86_64_syscall_entry_msr(); // with the FS/GS base MSRs (no FSGSBASE)
@@ -20,6 +21,8 @@ void x86_64_syscall_entry_msr(); // with the FS/GS base MSRs (no FSGSBASE)
 void x86_64_enter_user(kernel::u64* regs);
 void x86_64_enter_user_msr(kernel::u64* regs);
 }
+
+arch::x86_64::CpuLocal x86_64_cpus[kernel::kMaxCpus];
 
 namespace arch::x86_64 {
 namespace {
@@ -36,6 +39,10 @@ static_assert(UREG_R12 == kR12 * 8 && UREG_RFLAGS == kRflags * 8 && UREG_RBX == 
 static_assert(UREG_RCX == kRcx * 8 && UREG_RBP == kRbp * 8 && UREG_R11 == kR11 * 8);
 static_assert(UREG_R13 == kR13 * 8 && UREG_R14 == kR14 * 8 && UREG_R15 == kR15 * 8);
 static_assert(UREG_FS_BASE == kFsBase * 8 && UREG_GS_BASE == kGsBase * 8);
+static_assert(offsetof(CpuLocal, index) == CPU_INDEX && offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
+static_assert(offsetof(CpuLocal, regs) == CPU_REGS && offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
+static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH && offsetof(CpuLocal, self) == CPU_SELF);
+static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 static_assert(USER_DS == kUserData && USER_CS == kUserCode);
 
 constexpr u32 kMsrEfer = 0xc0000080;
@@ -133,6 +140,13 @@ void flush_other_pcid(u16 pcid, PcidFlush what, u64 va) {
 }
 
 } // namespace
+
+BOOT_ONLY void cpu_local_init(u32 index, u64 kernel_sp) {
+    CpuLocal& c = x86_64_cpus[index];
+    c = CpuLocal{index, kernel_sp, nullptr, kernel::fast_yield_run_queue(index), 0, &c};
+    wrmsr(MSR_GS_BASE, reinterpret_cast<kernel::uptr>(&c));
+    wrmsr(MSR_KERNEL_GS_BASE, 0); // the user's, from the first exit on
+}
 
 BOOT_ONLY void user_mode_init() {
     // x87 and SSE for user code: native x87 errors (NE), no emulation (EM), no lazy
@@ -304,12 +318,13 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
         if (!is_canonical(regs[kGsBase])) regs[kGsBase] = 0;
     }
     set_fpu_live(fpu_live);
-    x86_64_user_regs = regs;
+    // this_cpu().regs = regs, in one instruction (the exit's path)
+    asm volatile("mov %0, %%gs:%c1" ::"r"(regs), "i"(CPU_REGS) : "memory");
     g_enter_user(regs);
 }
 
 [[noreturn]] void x86_64::resume_interrupted() {
-    return_to_user(x86_64_user_regs, true, g_fpu_live);
+    return_to_user(this_cpu().regs, true, g_fpu_live);
 }
 
 } // namespace arch

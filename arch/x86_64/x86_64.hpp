@@ -1,8 +1,11 @@
 // Internal interfaces between the parts of arch/x86_64 (not seen by the portable core).
 #pragma once
 
+#include "cpu_local.h"
+
 #include <microkernel/boot_info.hpp>
 #include <microkernel/result.hpp>
+#include <microkernel/smp.hpp>
 
 namespace arch::x86_64 {
 
@@ -29,6 +32,25 @@ constexpr u16 kKernelData = 0x10;
 constexpr u16 kUserData = 0x20 | 3;
 constexpr u16 kUserCode = 0x28 | 3;
 constexpr u16 kTssSelector = 0x30;
+
+/// Each CPU's own data, which the GS base points at in the kernel (cpu_local.h has the
+/// offsets; user_mode.cpp checks them).
+struct CpuLocal {
+    u32 index;             ///< logical number (arch::cpu_index)
+    u64 kernel_sp;         ///< top of the CPU's kernel stack
+    u64* regs;             ///< where the next entry from user mode saves the thread
+    const void* run_queue; ///< the CPU's run queue, for the entry's Yield
+    u64 scratch;           ///< syscall entry's parking slot
+    CpuLocal* self;        ///< this CpuLocal's address
+};
+/// This CPU's CpuLocal (through its self pointer).
+inline CpuLocal& this_cpu() {
+    CpuLocal* self;
+    asm("mov %%gs:%c1, %0" : "=r"(self) : "i"(CPU_SELF));
+    return *self;
+}
+/// Point this CPU's GS base at its CpuLocal, `index` of x86_64_cpus (boot, once per CPU).
+void cpu_local_init(u32 index, u64 kernel_sp);
 
 /// What trap_common (vectors.S) pushes, lowest address first.
 struct TrapFrame {
@@ -99,3 +121,6 @@ u32 isa_irq_line(u8 irq);
 bool handle_device_interrupt(u64 vector);
 
 } // namespace arch::x86_64
+
+// Every CPU's CpuLocal by logical number (user_mode.cpp).
+extern "C" arch::x86_64::CpuLocal x86_64_cpus[kernel::kMaxCpus];

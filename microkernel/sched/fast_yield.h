@@ -2,7 +2,7 @@
    run (no other thread ready on this CPU, no reschedule asked for) gives its thread a
    fresh time slice, as Scheduler::yield_in_place does, and returns to it at once, before
    a single register is saved. The entry reads and writes these fields directly, through
-   kernel_fast_yield_run_queue (the boot CPU's run queue); scheduler.cpp checks every
+   the run queue its CPU's own data names (kernel::fast_yield_run_queue); scheduler.cpp checks every
    offset against the C++ layout, so a change there fails the build until this follows.
    (A C header: the .S files include it.) */
 #ifndef MICROKERNEL_SCHED_FAST_YIELD_H

@@ -10,6 +10,14 @@ namespace aarch64 {
 extern bool g_cycle_counter_on;
 } // namespace aarch64
 
+/// This CPU's logical number (microkernel/smp.hpp): the first field of its CpuLocal,
+/// which TPIDR_EL1 points at (arch/aarch64/cpu_local.h).
+inline kernel::u32 cpu_index() {
+    kernel::u64 local;
+    asm("mrs %0, tpidr_el1" : "=r"(local));
+    return *reinterpret_cast<const kernel::u32*>(local);
+}
+
 /// Unmask IRQs (PSTATE.I). FIQs stay masked: nothing routes to them.
 inline void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
 inline void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory"); }

@@ -5,6 +5,14 @@
 
 namespace arch {
 
+/// This CPU's logical number (microkernel/smp.hpp), from its CpuLocal, which tp points
+/// at while the kernel runs (arch/riscv64/cpu_local.hpp: CPU_INDEX, 32).
+inline kernel::u32 cpu_index() {
+    kernel::u32 index;
+    asm("lw %0, 32(tp)" : "=r"(index));
+    return index;
+}
+
 /// sstatus.SIE gates every supervisor interrupt (the per-source enables are in sie).
 inline void interrupts_enable() { asm volatile("csrsi sstatus, 2" ::: "memory"); }
 inline void interrupts_disable() { asm volatile("csrci sstatus, 2" ::: "memory"); }

@@ -5,6 +5,14 @@
 
 namespace arch {
 
+/// This CPU's logical number (microkernel/smp.hpp): the first field of its CpuLocal, which
+/// the GS base points at while the kernel runs (arch/x86_64/cpu_local.h).
+inline kernel::u32 cpu_index() {
+    kernel::u32 index;
+    asm("movl %%gs:0, %0" : "=r"(index));
+    return index;
+}
+
 inline void interrupts_enable() { asm volatile("sti" ::: "memory"); }
 inline void interrupts_disable() { asm volatile("cli" ::: "memory"); }
 /// Sleep until the next interrupt (returns after it was handled).
