@@ -61,6 +61,12 @@ void trigger_undefined_instruction();
 /// vectors installed and interrupts masked. False if the firmware refused. Called on the
 /// boot CPU after activate_page_table and timer_start, for one CPU at a time.
 bool start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
+/// Interrupt CPU `cpu` (started, not this one): once it has interrupts unmasked (in user
+/// mode or idling) it calls kernel::on_ipi() with them masked, and completes the
+/// interrupt at its controller. Sends and returns; IPIs may merge (one on_ipi for two).
+/// (x86_64: a fixed-vector IPI through the local APIC; aarch64: a GIC SGI; riscv64: SBI
+/// send_ipi, a supervisor software interrupt.)
+void send_ipi(kernel::u32 cpu);
 
 // ---- User mode (docs/porting.md, "User mode") ----------------------------------------
 // A user thread's state is its portable register file (abi::kRegCount words, laid out
@@ -160,6 +166,10 @@ namespace kernel {
 /// The run queue of CPU `cpu` the entry assembly's Yield reads (sched/fast_yield.h), for
 /// the arch's per-CPU data.
 const void* fast_yield_run_queue(u32 cpu);
+
+/// Called by the arch when this CPU took the kernel's inter-processor interrupt (send_ipi),
+/// with interrupts masked; runs the remote call waiting for it, if any (smp.hpp).
+void on_ipi();
 
 /// Where a CPU that arch::start_cpu started arrives (microkernel/smp.hpp). Never returns.
 [[noreturn]] void on_cpu_start(u32 index);

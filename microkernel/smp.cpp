@@ -11,6 +11,33 @@ namespace {
 u32 g_arrived = 0;
 constexpr u32 kWrongSelf = ~0u; ///< reported by a CPU whose arch::cpu_index() is not its number
 
+/// The remote call waiting for each CPU (remote_call, on_ipi).
+struct RemoteCall {
+    void (*fn)(void*) = nullptr;
+    void* arg = nullptr;
+    u32 pending = 0; ///< set by the caller; cleared by the target once fn has returned
+};
+RemoteCall g_calls[kMaxCpus];
+
+/// The remote call of the bring-up check: the CPU writes its own number where asked.
+BOOT_ONLY void note_self(void* where) { *static_cast<u32*>(where) = arch::cpu_index(); }
+
+/// Every started CPU answers a remote call, and runs it itself.
+BOOT_ONLY void check_remote_calls(u32 online) {
+    u32 answered = 0;
+    for (u32 cpu = 1; cpu < online; ++cpu) {
+        static u32 self; // (static: a call that times out may still write it later)
+        self = kWrongSelf;
+        if (!remote_call(cpu, note_self, &self, kCpuStartTimeoutNs))
+            print("cpu {}: no answer to a remote call within a second\n", cpu);
+        else if (self != cpu)
+            print("cpu {}: a remote call for it ran on cpu {}\n", cpu, self);
+        else
+            ++answered;
+    }
+    if (online > 1) print("smp: {} of {} other CPUs answer remote calls\n", answered, online - 1);
+}
+
 } // namespace
 
 BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow window) {
@@ -50,17 +77,40 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         ++online;
         ++index;
     }
+    check_remote_calls(online);
     return online;
 }
 
-// The CPU reports in, then waits with interrupts masked: until the kernel can run threads
-// on several CPUs (issue 14) it has nothing to do.
+bool remote_call(u32 cpu, void (*fn)(void*), void* arg, u64 timeout_ns) {
+    RemoteCall& call = g_calls[cpu];
+    call.fn = fn;
+    call.arg = arg;
+    __atomic_store_n(&call.pending, 1, __ATOMIC_RELEASE);
+    arch::send_ipi(cpu);
+    const u64 deadline = arch::clock_ns() + timeout_ns;
+    while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) && arch::clock_ns() < deadline) {
+    }
+    return !__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE);
+}
+
+void on_ipi() {
+    RemoteCall& call = g_calls[arch::cpu_index()];
+    if (!__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) return;
+    call.fn(call.arg);
+    __atomic_store_n(&call.pending, 0, __ATOMIC_RELEASE);
+}
+
+// The CPU reports in, then waits for interrupts, which are only inter-processor ones:
+// until the kernel can run threads on several CPUs (issue 14) it has nothing else to do.
 BOOT_ONLY [[noreturn]] void on_cpu_start(u32 index) {
     // Its own data must say who it is (arch::cpu_index), or the boot CPU hears kWrongSelf.
     const u32 self = arch::cpu_index();
     __atomic_store_n(&g_arrived, self == index ? index : kWrongSelf, __ATOMIC_RELEASE);
-    arch::interrupts_disable();
-    for (;;) arch::wait_for_interrupt();
+    for (;;) {
+        arch::interrupts_enable();
+        arch::wait_for_interrupt();
+        arch::interrupts_disable();
+    }
 }
 
 } // namespace kernel

@@ -57,6 +57,9 @@ kernel::Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index);
 /// to info.mmio and enables the distributor and CPU interface (everything masked, every
 /// SPI set up for irq_set_masked).
 kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& info);
+/// This CPU's GIC CPU interface on, its SGI for send_ipi enabled (irq_init does it for the
+/// boot CPU; each other CPU once it runs).
+void gic_cpu_init();
 /// Acknowledge, handle and end every pending interrupt (from the IRQ vector).
 void irq_handle();
 

@@ -81,6 +81,7 @@ BOOT_ONLY bool arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u
 // kernel.
 extern "C" BOOT_ONLY [[noreturn]] void aarch64_cpu_start(kernel::u32 index) {
     arch::activate_page_table(arch::aarch64::g_kernel_root);
+    arch::aarch64::gic_cpu_init();
     kernel::on_cpu_start(index);
 }
 

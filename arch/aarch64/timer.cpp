@@ -22,6 +22,7 @@ constexpr u64 kGicdIcpendr = 0x280;
 constexpr u64 kGicdIpriorityr = 0x400;
 constexpr u64 kGicdItargetsr = 0x800;
 constexpr u64 kGicdIcfgr = 0xc00;
+constexpr u64 kGicdSgir = 0xf00;
 // CPU interface registers.
 constexpr u64 kGiccCtlr = 0x000;
 constexpr u64 kGiccPmr = 0x004;
@@ -29,6 +30,7 @@ constexpr u64 kGiccIar = 0x00c;
 constexpr u64 kGiccEoir = 0x010;
 constexpr u32 kFirstSpecial = 1020; ///< 1020..1023 are no interrupts (1023: spurious)
 constexpr u32 kPriority = 0xa0; ///< one priority for everything: no nesting anyway
+constexpr u32 kIpiSgi = 1;      ///< the SGI the kernel's inter-processor interrupt is
 
 // CNTV_CTL_EL0 bits.
 constexpr u64 kTimerEnable = 1;
@@ -38,6 +40,7 @@ u64 g_gicc = 0;
 u32 g_timer_intid = 0;
 u32 g_line_count = 0;     ///< INTIDs below this exist (GICD_TYPER)
 u64 g_timer_interval = 0; ///< counter ticks per timer_start period
+kernel::u8 g_gic_target[kernel::kMaxCpus]; ///< each CPU's bit in a GICD_SGIR target list
 
 void enable_interrupt(u32 intid) {
     // Priority bytes are packed four to a word; word accesses work on every GICv2.
@@ -84,7 +87,7 @@ BOOT_ONLY Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index) 
     return Error::Malformed;
 }
 
-Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
+BOOT_ONLY Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
     auto gic = tree.find_compatible("arm,cortex-a15-gic");
     if (!gic) gic = tree.find_compatible("arm,gic-400");
     if (!gic) return Error::NotFound;
@@ -106,11 +109,19 @@ Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
     *mmio32(g_gicd + kGicdCtlr) = 0;
     spi_init();
     // Without the security extensions (QEMU virt's GIC at EL1) every interrupt is in
-    // group 0 and signalled as IRQ. Priority mask: let everything through.
+    // group 0 and signalled as IRQ.
     *mmio32(g_gicd + kGicdCtlr) = 1;
-    *mmio32(g_gicc + kGiccPmr) = 0xff;
-    *mmio32(g_gicc + kGiccCtlr) = 1;
+    gic_cpu_init();
     return {};
+}
+
+BOOT_ONLY void gic_cpu_init() {
+    // The banked GICD_ITARGETSR0 reads as this CPU's own target bit (0 on a uniprocessor
+    // GIC, where no SGI is ever sent).
+    g_gic_target[arch::cpu_index()] = static_cast<kernel::u8>(*mmio32(g_gicd + kGicdItargetsr) & 0xff);
+    enable_interrupt(kIpiSgi); // (SGI and PPI enables and priorities are banked per CPU)
+    *mmio32(g_gicc + kGiccPmr) = 0xff; // priority mask: let everything through
+    *mmio32(g_gicc + kGiccCtlr) = 1;
 }
 
 void irq_handle() {
@@ -124,6 +135,8 @@ void irq_handle() {
             // line drops before EOI.
             AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);
             kernel::on_timer_tick();
+        } else if (intid == kIpiSgi) {
+            kernel::on_ipi();
         } else if (intid >= kSpiBase && intid < g_line_count) {
             // The kernel masks the line before we complete it, so a device still
             // asserting it does not bring us straight back here.
@@ -158,6 +171,12 @@ void arch::timer_start(kernel::u32 hz) {
     AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);
     AARCH64_WRITE_SYSREG(cntv_ctl_el0, kTimerEnable);
     asm volatile("isb");
+}
+
+void arch::send_ipi(kernel::u32 cpu) {
+    using namespace arch::aarch64;
+    asm volatile("dsb ishst" ::: "memory"); // what the target is to see, before it is woken
+    *mmio32(g_gicd + kGicdSgir) = u32{g_gic_target[cpu]} << 16 | kIpiSgi;
 }
 
 bool arch::irq_line_valid(kernel::u32 line) {

@@ -158,6 +158,7 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_init(u64 hart_id, u64 dtb_phys, u
     // OpenSBI's mcounteren already opens them to S-mode.
     csr_write<Csr::scounteren>(0b111);
     g_platform.image_phys = image_phys;
+    g_platform.hart_id[0] = hart_id;
     riscv64_cpus[0].run_queue = kernel::fast_yield_run_queue(0);
     kernel::BootInfo& info = g_info;
     info.arch = "riscv64";

@@ -45,6 +45,7 @@ BOOT_ONLY void activate_page_table(kernel::PhysAddr root) {
 
 BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
     using namespace riscv64;
+    g_platform.hart_id[index] = hart;
     riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index), index};
     const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
     sbi::Ret r = sbi::hart_start(hart, entry, index);
@@ -68,10 +69,17 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_cpu_start(kernel::u32 index) {
     using namespace arch::riscv64;
     csr_write<Csr::scounteren>(0b111); // as riscv64_init: user mode reads the counters
     arch::activate_page_table(arch::riscv64::g_platform.kernel_root);
+    csr_set<Csr::sie>(kSieSsie); // IPIs only: this hart has no timer or device interrupts yet
     kernel::on_cpu_start(index);
 }
 
 namespace arch {
+
+void send_ipi(kernel::u32 cpu) {
+    using namespace riscv64;
+    asm volatile("fence rw, rw" ::: "memory"); // what the target is to see, before it is woken
+    sbi::send_ipi(1, g_platform.hart_id[cpu]);
+}
 
 [[noreturn]] void poweroff(int status) {
     using namespace riscv64;

@@ -39,10 +39,16 @@ template <Csr C>
 inline void csr_set(u64 bits) {
     asm volatile("csrs %0, %1" ::"i"(static_cast<unsigned>(C)), "r"(bits) : "memory");
 }
+template <Csr C>
+inline void csr_clear(u64 bits) {
+    asm volatile("csrc %0, %1" ::"i"(static_cast<unsigned>(C)), "r"(bits) : "memory");
+}
 
+constexpr u64 kSieSsie = u64{1} << 1; ///< supervisor software interrupt enable (IPIs)
 constexpr u64 kSieStie = u64{1} << 5; ///< supervisor timer interrupt enable
 constexpr u64 kSieSeie = u64{1} << 9; ///< supervisor external interrupt enable
 constexpr u64 kCauseInterrupt = u64{1} << 63;
+constexpr u64 kIrqSupervisorSoftware = 1; ///< an IPI (SBI send_ipi sets sip.SSIP)
 constexpr u64 kIrqSupervisorTimer = 5;
 constexpr u64 kIrqSupervisorExternal = 9;
 
@@ -62,6 +68,7 @@ struct Platform {
     u64 timebase_hz = 0;
     unsigned asid_bits = 0;    ///< ASIDLEN, probed by activate_page_table
     u64 image_phys = 0;        ///< where the kernel image was loaded
+    u64 hart_id[kernel::kMaxCpus] = {}; ///< each CPU's hart id by logical number (send_ipi)
     kernel::PhysAddr kernel_root{}; ///< the core's tables (activate_page_table), for other harts
 };
 extern Platform g_platform;
@@ -80,6 +87,10 @@ bool plic_has_source(kernel::u32 source);
 /// Called for the supervisor external interrupt, from S-mode (riscv64_trap) or U-mode
 /// (riscv64_user_trap): claims one source, calls kernel::on_device_interrupt, completes.
 void external_interrupt();
+
+/// Called for the supervisor software interrupt, from S-mode or U-mode: an IPI
+/// (arch::send_ipi); clears sip.SSIP and calls kernel::on_ipi.
+void software_interrupt();
 
 /// Called for the supervisor timer interrupt, from S-mode (riscv64_trap) or U-mode
 /// (riscv64_user_trap): calls kernel::on_timer_tick and re-arms.

@@ -17,6 +17,7 @@ enum class Eid : u64 {
     Time = 0x54494D45,  // "TIME"
     Reset = 0x53525354, // "SRST"
     Hsm = 0x48534D,     // "HSM": hart state management
+    Ipi = 0x735049,     // "sPI": inter-processor interrupts
 };
 
 struct Ret {
@@ -38,6 +39,10 @@ inline Ret call(Eid eid, u64 fid, u64 arg0 = 0, u64 arg1 = 0, u64 arg2 = 0) {
 /// a0 = its hart id and a1 = `opaque`.
 inline Ret hart_start(u64 hart, u64 entry, u64 opaque) { return call(Eid::Hsm, 0, hart, entry, opaque); }
 constexpr long kErrAlreadyAvailable = -6; ///< hart_start: the hart already runs
+
+/// IPI send_ipi: a supervisor software interrupt to the harts of `mask` (bit i: hart
+/// `base` + i).
+inline Ret send_ipi(u64 mask, u64 base) { return call(Eid::Ipi, 0, mask, base); }
 
 /// SBI v0.1 has no Base extension: the call then fails (or, with a v0.1-only
 /// implementation, returns garbage in a0 that is not 0), so check `error`.

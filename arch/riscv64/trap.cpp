@@ -86,6 +86,11 @@ void timer_interrupt() {
     kernel::on_timer_tick();
 }
 
+void software_interrupt() {
+    csr_clear<Csr::sip>(u64{1} << kIrqSupervisorSoftware);
+    kernel::on_ipi();
+}
+
 extern "C" void riscv64_trap(TrapFrame* frame) {
     if (frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)) {
         timer_interrupt();
@@ -93,6 +98,10 @@ extern "C" void riscv64_trap(TrapFrame* frame) {
     }
     if (frame->scause == (kCauseInterrupt | kIrqSupervisorExternal)) {
         external_interrupt();
+        return;
+    }
+    if (frame->scause == (kCauseInterrupt | kIrqSupervisorSoftware)) {
+        software_interrupt();
         return;
     }
     report(*frame);

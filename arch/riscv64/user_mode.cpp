@@ -78,8 +78,10 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
             timer_interrupt(); // on_timer_tick and re-arm, as for a tick while idling
         } else if (code == kIrqSupervisorExternal) {
             external_interrupt(); // claim, on_device_interrupt, complete
+        } else if (code == kIrqSupervisorSoftware) {
+            software_interrupt(); // an IPI: on_ipi
         } else {
-            // Only these two are enabled in sie: anything else means the kernel enabled
+            // Only these three are enabled in sie: anything else means the kernel enabled
             // a source it cannot handle, which would fire again on every return.
             kernel::print("TRAP: unexpected interrupt from U-mode (scause {:#x}), sepc {:#x}\n",
                           scause, this_cpu().regs[abi::kRegIp]);

@@ -16,6 +16,9 @@ extern char early_tables[]; // entry.S
 }
 
 namespace arch::x86_64 {
+
+u32 g_apic_id[kernel::kMaxCpus];
+
 namespace {
 
 // A page start.cpp keeps out of the frame allocator (all of the first MiB is reserved);
@@ -57,6 +60,7 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 sta
     set_slot(copy, x86_64_ap_stack, stack_top);
     set_slot(copy, x86_64_ap_entry, reinterpret_cast<kernel::uptr>(&x86_64_ap_start));
     set_slot(copy, x86_64_ap_index, index);
+    g_apic_id[index] = static_cast<u32>(apic_id);
     // The waits the SDM asks for (8.4.4.1); QEMU does not need them, hardware does.
     const u32 id = static_cast<u32>(apic_id);
     lapic_send(id, kIcrInit);
@@ -77,5 +81,6 @@ extern "C" BOOT_ONLY [[noreturn]] void x86_64_ap_start(kernel::u32 index, kernel
     cpu_local_init(index, stack_top);
     descriptors_init_cpu(index, stack_top);
     asm volatile("mov %0, %%cr3" ::"r"(g_kernel_root.value) : "memory");
+    lapic_enable(); // (for the kernel's IPIs; its timer stays off)
     kernel::on_cpu_start(index);
 }

@@ -129,6 +129,7 @@ BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     info.cpus = apics.cpus;
     info.truncated |= apics.cpus_dropped;
     info.boot_cpu = cpuid(1).ebx >> 24; // (the initial APIC id; x2APIC ids above 255 need leaf 0xb)
+    g_apic_id[0] = static_cast<u32>(info.boot_cpu);
 }
 
 } // namespace

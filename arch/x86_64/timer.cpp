@@ -84,6 +84,8 @@ void lapic_eoi() { lapic_write(kLapicEoi, 0); }
 
 u32 lapic_id() { return lapic_read(kLapicId) >> 24; }
 
+void lapic_enable() { lapic_write(kLapicSpurious, kLapicSoftwareEnable | kSpuriousVector); }
+
 void lapic_send(u32 apic_id, u32 command) {
     constexpr u32 kIcrLow = 0x300, kIcrHigh = 0x310, kDeliveryPending = 1 << 12;
     lapic_write(kIcrHigh, apic_id << 24);
@@ -99,7 +101,7 @@ namespace arch {
 void timer_start(kernel::u32 hz) {
     using namespace x86_64;
     if (hz == 0) kernel::panic("timer_start: 0 Hz");
-    lapic_write(kLapicSpurious, kLapicSoftwareEnable | kSpuriousVector);
+    lapic_enable();
     lapic_write(kLapicDivide, kDivideBy16);
     lapic_write(kLapicLvtTimer, kLvtMasked | kTimerVector);
     u64 per_second = u64{calibrate()} * kCalibrationHz;
@@ -109,6 +111,12 @@ void timer_start(kernel::u32 hz) {
     lapic_write(kLapicInitialCount, static_cast<u32>(period));
     g_tsc_start = read_cycle_counter();
     if (g_tsc_per_window) g_ns_per_tsc = (u64{10'000'000} << 32) / g_tsc_per_window; // 10 ms windows
+}
+
+void send_ipi(kernel::u32 cpu) {
+    using namespace x86_64;
+    constexpr u32 kFixedAssert = 1 << 14; // fixed delivery, level assert, physical destination
+    lapic_send(g_apic_id[cpu], kFixedAssert | kIpiVector);
 }
 
 kernel::u64 clock_ns() {

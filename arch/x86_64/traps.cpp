@@ -89,6 +89,10 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
         kernel::on_timer_tick();
         lapic_eoi();
         trap.kind = TrapKind::Interrupt;
+    } else if (vector == kIpiVector) {
+        kernel::on_ipi();
+        lapic_eoi();
+        trap.kind = TrapKind::Interrupt;
     } else if (handle_device_interrupt(vector)) {
         trap.kind = TrapKind::Interrupt;
     } else if (is_spurious(vector)) {
@@ -123,6 +127,11 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
 extern "C" void x86_64_trap(TrapFrame* frame) {
     if (frame->vector == kTimerVector) {
         kernel::on_timer_tick();
+        lapic_eoi();
+        return;
+    }
+    if (frame->vector == kIpiVector) {
+        kernel::on_ipi();
         lapic_eoi();
         return;
     }

@@ -22,6 +22,7 @@ constexpr u8 kTimerVector = 48;
 /// Device lines (I/O APIC GSIs) 0..kDeviceLines-1 arrive at kDeviceVectorBase + GSI.
 constexpr u8 kDeviceVectorBase = 64;
 constexpr u32 kDeviceLines = 160;
+constexpr u8 kIpiVector = 240;      ///< the kernel's inter-processor interrupt (send_ipi)
 constexpr u8 kSpuriousVector = 255;
 static_assert(kDeviceVectorBase + kDeviceLines <= kSpuriousVector);
 
@@ -51,6 +52,10 @@ inline CpuLocal& this_cpu() {
 }
 /// Point this CPU's GS base at its CpuLocal, `index` of x86_64_cpus (boot, once per CPU).
 void cpu_local_init(u32 index, u64 kernel_sp);
+/// Software-enable this CPU's local APIC (timer_start does it on the boot CPU).
+void lapic_enable();
+/// The local APIC id of each CPU by logical number (start.cpp, smp.cpp), for send_ipi.
+extern u32 g_apic_id[kernel::kMaxCpus];
 
 /// What trap_common (vectors.S) pushes, lowest address first.
 struct TrapFrame {

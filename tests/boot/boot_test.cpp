@@ -160,6 +160,8 @@ TEST_CASE("boots with more than one CPU present, and lists them all") {
     CHECK(r.contains("cpus: 4 (arch ids 0 1 2 3), booted on "));
     CHECK_FALSE(r.contains("which is not among them"));
     CHECK(every_cpu_online(r.output, 4));
+    // Each of them took an inter-processor interrupt and ran a remote call itself.
+    CHECK(r.contains("smp: 3 of 3 other CPUs answer remote calls"));
     CHECK(r.contains("init: 0 failures"));
 }
 
@@ -172,6 +174,7 @@ TEST_CASE("every CPU comes up, boot after boot") {
         BootResult r = boot("--no-firmware --smp 4 --append init=hello");
         INFO("boot " << i + 1 << " of " << boots << ":\n" << r.output);
         REQUIRE(every_cpu_online(r.output, 4));
+        REQUIRE(r.contains("smp: 3 of 3 other CPUs answer remote calls"));
     }
 }
 
@@ -180,6 +183,7 @@ TEST_CASE("one CPU boots as before: no other CPU is started") {
     SHOW(r);
     CHECK(r.contains("cpus: 1 (arch ids 0), booted on 0; threads run on that one"));
     CHECK_FALSE(r.contains(" online (arch id"));
+    CHECK_FALSE(r.contains("smp: "));
 }
 
 TEST_CASE("boots under deterministic instruction counting (--icount)") {
