@@ -22,7 +22,14 @@ RemoteCall g_calls[kMaxCpus];
 /// The remote call of the bring-up check: the CPU writes its own number where asked.
 BOOT_ONLY void note_self(void* where) { *static_cast<u32*>(where) = arch::cpu_index(); }
 
-/// Every started CPU answers a remote call, and runs it itself.
+// wait_for: while the boot CPU waits for another one at boot, its timer keeps ticking
+// (nothing else can interrupt it yet). Under QEMU's --icount, which runs all CPUs on one
+// host thread in turn, only a timer deadline ends the spinning CPU's turn: with its timer
+// interrupt masked and so not re-armed (aarch64, riscv64), the others would not run within
+// the second it waits.
+
+/// Every started CPU answers a remote call, and runs it itself. (Called with interrupts
+/// on: see wait_for.)
 BOOT_ONLY void check_remote_calls(u32 online) {
     u32 answered = 0;
     for (u32 cpu = 1; cpu < online; ++cpu) {
@@ -63,9 +70,11 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         }
         const u64 deadline = arch::clock_ns() + kCpuStartTimeoutNs;
         u32 arrived = 0;
+        arch::interrupts_enable(); // (see wait_for)
         while ((arrived = __atomic_load_n(&g_arrived, __ATOMIC_ACQUIRE)) != index && arrived != kWrongSelf &&
                arch::clock_ns() < deadline) {
         }
+        arch::interrupts_disable();
         if (arrived == kWrongSelf) panic("a started CPU's own data names another CPU");
         if (arrived != index) {
             // Its stack stays allocated: it may still arrive and use it. No other CPU is
@@ -77,7 +86,9 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         ++online;
         ++index;
     }
+    arch::interrupts_enable(); // (see wait_for)
     check_remote_calls(online);
+    arch::interrupts_disable();
     return online;
 }
 
