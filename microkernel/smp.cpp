@@ -19,23 +19,42 @@ struct RemoteCall {
 };
 RemoteCall g_calls[kMaxCpus];
 
+void post_call(u32 cpu, void (*fn)(void*), void* arg) {
+    RemoteCall& call = g_calls[cpu];
+    call.fn = fn;
+    call.arg = arg;
+    __atomic_store_n(&call.pending, 1, __ATOMIC_RELEASE);
+    arch::send_ipi(cpu);
+}
+
+bool call_done(u32 cpu) { return !__atomic_load_n(&g_calls[cpu].pending, __ATOMIC_ACQUIRE); }
+
+/// How the boot CPU waits for another CPU at boot: asleep between its own timer ticks
+/// (nothing else interrupts it yet), looking at `done()` after each, for up to
+/// kCpuStartTimeoutNs. Sleeping rather than spinning leaves the machine to the CPU waited
+/// for: under QEMU's --icount all CPUs take turns on one host thread, and a spinning CPU
+/// gives up its turn only at a timer deadline.
+template <class Done>
+BOOT_ONLY bool boot_wait(Done done) {
+    const u64 deadline = arch::clock_ns() + kCpuStartTimeoutNs;
+    bool ok = false;
+    arch::interrupts_enable();
+    while (!(ok = done()) && arch::clock_ns() < deadline) arch::wait_for_interrupt();
+    arch::interrupts_disable();
+    return ok;
+}
+
 /// The remote call of the bring-up check: the CPU writes its own number where asked.
 BOOT_ONLY void note_self(void* where) { *static_cast<u32*>(where) = arch::cpu_index(); }
 
-// wait_for: while the boot CPU waits for another one at boot, its timer keeps ticking
-// (nothing else can interrupt it yet). Under QEMU's --icount, which runs all CPUs on one
-// host thread in turn, only a timer deadline ends the spinning CPU's turn: with its timer
-// interrupt masked and so not re-armed (aarch64, riscv64), the others would not run within
-// the second it waits.
-
-/// Every started CPU answers a remote call, and runs it itself. (Called with interrupts
-/// on: see wait_for.)
+/// Every started CPU answers a remote call, and runs it itself.
 BOOT_ONLY void check_remote_calls(u32 online) {
     u32 answered = 0;
     for (u32 cpu = 1; cpu < online; ++cpu) {
         static u32 self; // (static: a call that times out may still write it later)
         self = kWrongSelf;
-        if (!remote_call(cpu, note_self, &self, kCpuStartTimeoutNs))
+        post_call(cpu, note_self, &self);
+        if (!boot_wait([cpu] { return call_done(cpu); }))
             print("cpu {}: no answer to a remote call within a second\n", cpu);
         else if (self != cpu)
             print("cpu {}: a remote call for it ran on cpu {}\n", cpu, self);
@@ -68,40 +87,33 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
             ++index;
             continue;
         }
-        const u64 deadline = arch::clock_ns() + kCpuStartTimeoutNs;
         u32 arrived = 0;
-        arch::interrupts_enable(); // (see wait_for)
-        while ((arrived = __atomic_load_n(&g_arrived, __ATOMIC_ACQUIRE)) != index && arrived != kWrongSelf &&
-               arch::clock_ns() < deadline) {
-        }
-        arch::interrupts_disable();
+        boot_wait([&] {
+            arrived = __atomic_load_n(&g_arrived, __ATOMIC_ACQUIRE);
+            return arrived == index || arrived == kWrongSelf;
+        });
         if (arrived == kWrongSelf) panic("a started CPU's own data names another CPU");
         if (arrived != index) {
             // Its stack stays allocated: it may still arrive and use it. No other CPU is
             // started after one that might: they would report in under the same number.
-            print("cpu {}: started (arch id {}) but did not report in as cpu {} within a second; no more CPUs started\n", index, arch_id, index);
+            print("cpu {}: started (arch id {}) but did not report in as cpu {} within a second; no more CPUs started\n",
+                  index, arch_id, index);
             break;
         }
         print("cpu {} online (arch id {})\n", index, arch_id);
         ++online;
         ++index;
     }
-    arch::interrupts_enable(); // (see wait_for)
     check_remote_calls(online);
-    arch::interrupts_disable();
     return online;
 }
 
 bool remote_call(u32 cpu, void (*fn)(void*), void* arg, u64 timeout_ns) {
-    RemoteCall& call = g_calls[cpu];
-    call.fn = fn;
-    call.arg = arg;
-    __atomic_store_n(&call.pending, 1, __ATOMIC_RELEASE);
-    arch::send_ipi(cpu);
+    post_call(cpu, fn, arg);
     const u64 deadline = arch::clock_ns() + timeout_ns;
-    while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) && arch::clock_ns() < deadline) {
+    while (!call_done(cpu) && arch::clock_ns() < deadline) {
     }
-    return !__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE);
+    return call_done(cpu);
 }
 
 void on_ipi() {
