@@ -11,7 +11,8 @@ namespace {
 u32 g_arrived = 0;
 constexpr u32 kWrongSelf = ~0u; ///< reported by a CPU whose arch::cpu_index() is not its number
 
-/// The remote call waiting for each CPU (remote_call, on_ipi).
+/// The remote call waiting for each CPU: posted in its slot, then an IPI makes the CPU run
+/// it in on_ipi, which acknowledges by clearing `pending`.
 struct RemoteCall {
     void (*fn)(void*) = nullptr;
     void* arg = nullptr;
@@ -19,7 +20,7 @@ struct RemoteCall {
 };
 RemoteCall g_calls[kMaxCpus];
 
-void post_call(u32 cpu, void (*fn)(void*), void* arg) {
+BOOT_ONLY void post_call(u32 cpu, void (*fn)(void*), void* arg) {
     RemoteCall& call = g_calls[cpu];
     call.fn = fn;
     call.arg = arg;
@@ -27,7 +28,7 @@ void post_call(u32 cpu, void (*fn)(void*), void* arg) {
     arch::send_ipi(cpu);
 }
 
-bool call_done(u32 cpu) { return !__atomic_load_n(&g_calls[cpu].pending, __ATOMIC_ACQUIRE); }
+BOOT_ONLY bool call_done(u32 cpu) { return !__atomic_load_n(&g_calls[cpu].pending, __ATOMIC_ACQUIRE); }
 
 /// How the boot CPU waits for another CPU at boot: asleep between its own timer ticks
 /// (nothing else interrupts it yet), looking at `done()` after each, for up to
@@ -68,7 +69,7 @@ BOOT_ONLY void check_remote_calls(u32 online) {
 
 BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow window) {
     if (arch::cpu_index() != 0) panic("the boot CPU's own data does not say CPU 0");
-    u32 online = 1, index = 1;
+    u32 index = 1; // the next CPU's number, so also how many are online
     for (u64 arch_id : info.cpus) {
         if (arch_id == info.boot_cpu) continue;
         if (index >= kMaxCpus) {
@@ -82,9 +83,9 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         }
         const u64 stack_top = reinterpret_cast<uptr>(window.at<u8>(stack.value())) + kCpuStackBytes;
         if (!arch::start_cpu(index, arch_id, stack_top)) {
+            // (its number goes to the next one: the numbers stay dense)
             print("cpu {}: not started (arch id {}): the firmware refused\n", index, arch_id);
             for (usize i = 0; i < kCpuStackBytes / kPageSize; ++i) (void)frames.free(stack.value() + i * kPageSize);
-            ++index;
             continue;
         }
         u32 arrived = 0;
@@ -101,19 +102,10 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
             break;
         }
         print("cpu {} online (arch id {})\n", index, arch_id);
-        ++online;
         ++index;
     }
-    check_remote_calls(online);
-    return online;
-}
-
-bool remote_call(u32 cpu, void (*fn)(void*), void* arg, u64 timeout_ns) {
-    post_call(cpu, fn, arg);
-    const u64 deadline = arch::clock_ns() + timeout_ns;
-    while (!call_done(cpu) && arch::clock_ns() < deadline) {
-    }
-    return call_done(cpu);
+    check_remote_calls(index);
+    return index;
 }
 
 void on_ipi() {

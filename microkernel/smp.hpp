@@ -21,15 +21,11 @@ constexpr u64 kCpuStartTimeoutNs = 1'000'000'000;
 
 /// Start every CPU of `info.cpus` but the boot CPU, one after the other; print
 /// "cpu N online (arch id X)" for each that reports in, and why not for the others.
-/// Then check that a remote call reaches each of them (and print that it does). Needs
-/// the kernel's page tables active and the clock running. Returns how many CPUs are
-/// online, the boot CPU included.
+/// Then check that a remote call reaches each of them: the call is posted in the CPU's
+/// slot, an inter-processor interrupt (arch::send_ipi) makes it run the call in
+/// kernel::on_ipi, which acknowledges; the boot CPU prints how many answered. Needs the
+/// kernel's page tables active and the clock running. Returns how many CPUs are online,
+/// the boot CPU included.
 u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow window);
-
-/// Run `fn(arg)` on CPU `cpu` (online, not this one) and wait until it has: an
-/// inter-processor interrupt (arch::send_ipi) makes it call kernel::on_ipi, which runs
-/// the call and acknowledges. False if no acknowledgement came within `timeout_ns` (the
-/// call may then still run later: `arg` must outlive it). One call per target at a time.
-bool remote_call(u32 cpu, void (*fn)(void*), void* arg, u64 timeout_ns);
 
 } // namespace kernel

@@ -66,6 +66,18 @@
     isb
 .endm
 
+// Continue at \target at EL1: from EL2 through drop_from_el2, from EL1 at once; EL3 is
+// firmware's business, not ours (park). Leaves the entry EL in x21, the target in x22.
+.macro continue_at_el1 target
+    adr x22, \target
+    mrs x21, CurrentEL
+    lsr x21, x21, #2
+    cmp x21, #2
+    b.eq drop_from_el2
+    cmp x21, #1
+    b.ne park
+.endm
+
 .cfi_sections .debug_frame           // unwind info for gdb only, nothing loaded
 .section .text.head, "ax"
 .globl _start
@@ -82,15 +94,9 @@ _start:
 primary_entry:
     mov x19, x0                     // devicetree, physical
     adr x20, _start                 // where we were loaded
-    mrs x21, CurrentEL
-    lsr x21, x21, #2
     tst x20, #0x1fffff              // the 2 MiB blocks below need an aligned base
     b.ne park
-    adr x22, at_el1
-    cmp x21, #2
-    b.eq drop_from_el2
-    cmp x21, #1
-    b.ne park                       // EL3 is firmware's business, not ours
+    continue_at_el1 at_el1
 at_el1:
     msr daifset, #0xf
 
@@ -219,13 +225,7 @@ drop_from_el2:
 aarch64_secondary_entry:
     msr daifset, #0xf
     mov x19, x0
-    adr x22, secondary_at_el1
-    mrs x21, CurrentEL
-    lsr x21, x21, #2
-    cmp x21, #2
-    b.eq drop_from_el2
-    cmp x21, #1
-    b.ne park
+    continue_at_el1 secondary_at_el1
 secondary_at_el1:
     enable_mmu
     ldr x1, =secondary_high
@@ -284,10 +284,11 @@ early_kernel_2m:    .skip 4096
 early_root0:        .skip 4096
 early_identity_1g:  .skip 4096
 
-// The boot stack is also the kernel stack of user mode: once kernel::main starts the
-// first thread, every entry from EL0 begins at its top again (user_entry.S).
+// The boot stack is also the boot CPU's kernel stack of user mode: once kernel::main
+// starts the first thread, every entry from EL0 begins at its top again (user_entry.S,
+// through aarch64_cpus[0], user_mode.cpp).
 .section .bss.boot_stack, "aw", %nobits
-.balign 4096                        // (its top page-aligned: user_entry.S finds it with adrp)
+.balign 16
 .globl aarch64_kernel_stack_top
 boot_stack:         .skip 16384
 boot_stack_top:

@@ -22,11 +22,6 @@
 
 #define REG(i) ((i) * 8)
 
-.macro adr_l reg, sym
-    adrp \reg, \sym
-    add \reg, \reg, :lo12:\sym
-.endm
-
 .section .text
 
 // [[noreturn]] void aarch64_enter_user(u64* regs (x0))

@@ -4,7 +4,6 @@
 #include "aarch64.hpp"
 
 #include <arch/context.hpp>
-#include <microkernel/smp.hpp>
 
 #include <cstddef>
 

@@ -15,6 +15,7 @@
 #define CPU_RUN_QUEUE 24  /* this CPU's run queue (microkernel/sched/fast_yield.h) */
 #define CPU_INDEX 32      /* u32: the logical number, 0 for the boot hart (arch::cpu_index) */
 #define CPU_LOCAL_SIZE 40
+#define RISCV64_MAX_HARTS 16 /* hart ids entry.S's join_later can wait for (kernel::kMaxCpus) */
 
 #ifndef __ASSEMBLER__
 

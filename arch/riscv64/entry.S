@@ -21,8 +21,24 @@
 #define SATP_SV39 (8 << 60)
 #define DIRECT_MAP_SLOT 256     // root index of kDirectMapBase = 0xffffffc000000000
 #define KERNEL_SLOT 510         // root index of kKernelBase = 0xffffffff80000000
-#define DIRECT_MAP_GIB 4
-#define RISCV64_MAX_HARTS 16    // hart ids join_later can wait for (kernel::kMaxCpus)        // RAM starts at 2 GiB on virt; MMIO lies below it
+#define DIRECT_MAP_GIB 4        // RAM starts at 2 GiB on virt; MMIO lies below it
+
+// What every hart does first, the boot hart and the others alike: interrupts off, and
+// the kernel is soft-float: with sstatus.FS = Off any FP instruction traps instead of
+// silently using user state (only the user entry and exit turn it on, to save and
+// restore that state). gp and tp still hold the firmware's pointers (U-Boot's global
+// data, OpenSBI's scratch): cleared (tp becomes the hart's CpuLocal once it runs high).
+// a0 and a1, the firmware's arguments, are kept in s0 and s1.
+.macro hart_setup
+    csrw    sie, zero
+    csrci   sstatus, 2
+    li      t0, 3 << 13
+    csrc    sstatus, t0
+    mv      gp, zero
+    mv      tp, zero
+    mv      s0, a0
+    mv      s1, a1
+.endm
 
     .section .text.head, "ax"
     .globl _start
@@ -44,18 +60,7 @@ _start:
     .word   0                   // res3 (PE/COFF offset: none)
 
 real_start:
-    csrw    sie, zero
-    csrci   sstatus, 2
-    // The kernel is soft-float: with sstatus.FS = Off any FP instruction traps instead of
-    // silently using user state (only the user entry and exit turn it on, to save and
-    // restore that state). gp and tp still hold the firmware's pointers
-    // (U-Boot's global data, OpenSBI's scratch); nothing of ours uses them.
-    li      t0, 3 << 13
-    csrc    sstatus, t0
-    mv      gp, zero
-    mv      tp, zero
-    mv      s0, a0              // hart id
-    mv      s1, a1              // devicetree physical address
+    hart_setup                  // s0 = hart id, s1 = devicetree physical address
 
     // Only one hart may boot. OpenSBI's HSM keeps the others stopped, but an SBI v0.1
     // loader, or U-Boot handing over every hart it holds, sends more than one here; the
@@ -190,14 +195,7 @@ misaligned:
     .section .init.text, "ax"
     .globl  riscv64_secondary_entry
 riscv64_secondary_entry:
-    csrw    sie, zero
-    csrci   sstatus, 2
-    li      t0, 3 << 13
-    csrc    sstatus, t0         // FS = Off, as on the boot hart
-    mv      gp, zero
-    mv      tp, zero
-    mv      s0, a0
-    mv      s1, a1
+    hart_setup                  // s0 = hart id, s1 = its logical number
     lla     t0, secondary_high_address
     ld      t0, 0(t0)
     csrw    stvec, t0

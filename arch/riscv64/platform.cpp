@@ -1,15 +1,14 @@
-// The small arch hooks: address-space switch, poweroff, undefined instruction.
+// The small arch hooks: the kernel's tables, starting the other harts and interrupting
+// them, poweroff, undefined instruction.
 #include "riscv64.hpp"
-#include "cpu_local.hpp"
 #include "sbi.hpp"
 
 #include <microkernel/boot_only.hpp>
-#include <microkernel/smp.hpp>
 
 extern "C" {
 void riscv64_secondary_entry(); // entry.S: a started hart's first instruction (physical)
 extern char boot_stack_top[];   // entry.S: the boot hart's kernel stack
-extern kernel::u64 riscv64_cpu_mailbox[kernel::kMaxCpus];
+extern kernel::u64 riscv64_cpu_mailbox[RISCV64_MAX_HARTS];
 extern kernel::u64 riscv64_kernel_satp;
 }
 
@@ -17,6 +16,7 @@ extern kernel::u64 riscv64_kernel_satp;
 // kernel's tables, for the harts started later.
 arch::riscv64::CpuLocal riscv64_cpus[kernel::kMaxCpus] = {{boot_stack_top, nullptr, 0, nullptr, 0}};
 kernel::u64 riscv64_kernel_satp;
+static_assert(RISCV64_MAX_HARTS == kernel::kMaxCpus);
 
 namespace arch {
 
@@ -38,7 +38,6 @@ BOOT_ONLY void activate_page_table(kernel::PhysAddr root) {
     unsigned bits = 0; // the implemented bits are the low ASIDLEN ones
     while (asid >> bits & 1) ++bits;
     g_platform.asid_bits = bits;
-    remember_kernel_root(root);
     g_platform.kernel_root = root;
     riscv64_kernel_satp = kSatpModeSv39 | (root.value >> 12);
 }
@@ -49,7 +48,7 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_
     riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index), index};
     const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
     sbi::Ret r = sbi::hart_start(hart, entry, index);
-    if (r.error == sbi::kErrAlreadyAvailable && hart < kernel::kMaxCpus) {
+    if (r.error == sbi::kErrAlreadyAvailable && hart < RISCV64_MAX_HARTS) {
         // It entered the image itself and waits in join_later for its number.
         asm volatile("fence rw, w" ::: "memory");
         __atomic_store_n(&riscv64_cpu_mailbox[hart], u64{index}, __ATOMIC_RELEASE);
@@ -58,9 +57,6 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_
     return r.error == 0;
 }
 
-// QEMU's sifive_test device: 0x5555 = pass (QEMU exits 0), (code << 16) | 0x3333 = fail
-// (QEMU exits with code). SBI SRST is the fallback for machines without it; under QEMU
-// it also ends in exit status 0, whatever the status, so it cannot report a failure.
 } // namespace arch
 
 // A started hart, high, on its own stack: the kernel's tables as on the boot hart (the
@@ -81,6 +77,9 @@ void send_ipi(kernel::u32 cpu) {
     sbi::send_ipi(1, g_platform.hart_id[cpu]);
 }
 
+// QEMU's sifive_test device: 0x5555 = pass (QEMU exits 0), (code << 16) | 0x3333 = fail
+// (QEMU exits with code). SBI SRST is the fallback for machines without it; under QEMU
+// it also ends in exit status 0, whatever the status, so it cannot report a failure.
 [[noreturn]] void poweroff(int status) {
     using namespace riscv64;
     if (u64 dev = g_platform.test_device) {

@@ -69,7 +69,9 @@ struct Platform {
     unsigned asid_bits = 0;    ///< ASIDLEN, probed by activate_page_table
     u64 image_phys = 0;        ///< where the kernel image was loaded
     u64 hart_id[kernel::kMaxCpus] = {}; ///< each CPU's hart id by logical number (send_ipi)
-    kernel::PhysAddr kernel_root{}; ///< the core's tables (activate_page_table), for other harts
+    /// The kernel's root table (activate_page_table): every user root shares its upper
+    /// half (prepare_user_root), and the harts started later load it.
+    kernel::PhysAddr kernel_root{};
 };
 extern Platform g_platform;
 
@@ -96,9 +98,6 @@ void software_interrupt();
 /// (riscv64_user_trap): calls kernel::on_timer_tick and re-arms.
 void timer_interrupt();
 
-/// activate_page_table tells user_mode.cpp the kernel root, whose upper half every user
-/// root shares (prepare_user_root).
-void remember_kernel_root(kernel::PhysAddr root);
 
 } // namespace arch::riscv64
 

@@ -31,9 +31,6 @@ constexpr unsigned kKernelRootFirst = kernel::kEntriesPerTable / 2; // Sv39 uppe
 constexpr u64 kUserEnd = kernel::user_space_end<Pte>();
 static_assert(kUserEnd == u64{1} << 38);
 
-// The kernel's root table, remembered by activate_page_table for prepare_user_root.
-kernel::PhysAddr g_kernel_root{};
-
 // Exception codes (scause without the interrupt bit) the user path distinguishes.
 enum : u64 {
     kExcIllegalInstruction = 2,
@@ -55,7 +52,6 @@ static_assert(has_address(kExcStorePageFault) && has_address(5) &&
 
 } // namespace
 
-void remember_kernel_root(kernel::PhysAddr root) { g_kernel_root = root; }
 
 // (Not [[noreturn]], though it never returns: called last, it is jumped to.)
 extern "C" void riscv64_enter_user(u64* regs, CpuLocal* cpu);
@@ -137,8 +133,8 @@ void fpu_switch(void* from, void* to) {
 // kernel's own level-1 tables, so later kernel mappings below those entries are shared.
 void prepare_user_root(kernel::PhysAddr root, kernel::PhysWindow window) {
     using namespace riscv64;
-    if (g_kernel_root.value == 0) kernel::panic("prepare_user_root before activate_page_table");
-    const u64* kernel_root = window.at<u64>(g_kernel_root);
+    if (g_platform.kernel_root.value == 0) kernel::panic("prepare_user_root before activate_page_table");
+    const u64* kernel_root = window.at<u64>(g_platform.kernel_root);
     u64* user_root = window.at<u64>(root);
     for (unsigned i = kKernelRootFirst; i < kernel::kEntriesPerTable; ++i)
         user_root[i] = kernel_root[i];
@@ -220,6 +216,6 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
 // Back to the kernel's own root, whose lower half is empty.
 void arch::deactivate_user_space() {
     using namespace arch::riscv64;
-    csr_write<Csr::satp>(kSatpModeSv39 | (g_kernel_root.value >> 12));
+    csr_write<Csr::satp>(kSatpModeSv39 | (g_platform.kernel_root.value >> 12));
     asm volatile("sfence.vma" ::: "memory");
 }

@@ -5,8 +5,6 @@
 #include <microkernel/boot_only.hpp>
 #include <microkernel/smp.hpp>
 
-extern "C" char boot_stack_top[]; // entry.S: the top of the one kernel stack
-
 namespace arch::x86_64 {
 namespace {
 
@@ -66,8 +64,9 @@ BOOT_ONLY void set_gate(u8 vector, u64 handler, u8 ist, u8 type = kInterruptGate
                             static_cast<u16>(handler >> 16), static_cast<u32>(handler >> 32), 0};
 }
 
-/// Load the GDT, with CPU `cpu`'s TSS (ring-0 stack `rsp0`) in the task register.
-BOOT_ONLY void load_gdt(kernel::u32 cpu, u64 rsp0) {
+/// Load the GDT, with CPU `cpu`'s TSS in the task register (its ring-0 stack: the CPU's
+/// kernel stack, x86_64_cpus[cpu]).
+BOOT_ONLY void load_gdt(kernel::u32 cpu) {
     Tss& t = g_tss[cpu];
     u64 tss = reinterpret_cast<kernel::uptr>(&t);
     u64 limit = sizeof(Tss) - 1;
@@ -88,7 +87,7 @@ BOOT_ONLY void load_gdt(kernel::u32 cpu, u64 rsp0) {
     t.iomap_base = sizeof(Tss); // no I/O permission bitmap: user port I/O is a #GP
     // Every exception and interrupt from user mode starts at the top of the CPU's kernel
     // stack (user_entry.S): the kernel keeps nothing on it across a return to user mode.
-    t.rsp[0] = rsp0;
+    t.rsp[0] = x86_64_cpus[cpu].kernel_sp;
     DescriptorTableRegister gdtr{sizeof g_gdt - 1, reinterpret_cast<kernel::uptr>(g_gdt)};
     // Reload CS with a far return, then the data segments and the task register.
     asm volatile("lgdt %0\n\t"
@@ -116,7 +115,7 @@ BOOT_ONLY void load_idt() {
 extern "C" const u64 trap_stubs[256]; // vectors.S: a stub for every vector
 
 BOOT_ONLY void descriptors_init() {
-    load_gdt(0, reinterpret_cast<kernel::uptr>(boot_stack_top));
+    load_gdt(0);
     for (unsigned v = 0; v < 256; ++v) set_gate(static_cast<u8>(v), trap_stubs[v], 0);
     set_gate(2, trap_stubs[2], kEmergencyIst);  // NMI
     set_gate(8, trap_stubs[8], kEmergencyIst);  // double fault
@@ -125,8 +124,8 @@ BOOT_ONLY void descriptors_init() {
     load_idt();
 }
 
-BOOT_ONLY void descriptors_init_cpu(kernel::u32 index, kernel::u64 stack_top) {
-    load_gdt(index, stack_top);
+BOOT_ONLY void descriptors_init_cpu(kernel::u32 index) {
+    load_gdt(index);
     load_idt();
 }
 

@@ -27,14 +27,6 @@ constexpr u64 kTrampoline = 0x8000;
 constexpr u32 kIcrInit = 0x4500;    // INIT, level assert
 constexpr u32 kIcrStartup = 0x4600; // startup, vector = the page number
 
-kernel::PhysAddr g_kernel_root{}; ///< the tables each started CPU switches to
-
-u64 read_cr3() {
-    u64 v;
-    asm volatile("mov %%cr3, %0" : "=r"(v));
-    return v;
-}
-
 BOOT_ONLY void wait_ns(u64 ns) {
     const u64 until = arch::clock_ns() + ns;
     while (arch::clock_ns() < until) {
@@ -53,7 +45,6 @@ namespace arch {
 BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 stack_top) {
     using namespace x86_64;
     if (apic_id > 0xff) return false; // (x2APIC ids need the x2APIC's own ICR)
-    g_kernel_root = kernel::PhysAddr{read_cr3() & ~u64{0xfff}};
     u8* copy = kernel::PhysWindow{kDirectMapBase}.at<u8>(kernel::PhysAddr{kTrampoline});
     __builtin_memcpy(copy, x86_64_ap_trampoline, static_cast<kernel::usize>(x86_64_ap_trampoline_end - x86_64_ap_trampoline));
     set_slot(copy, x86_64_ap_cr3, reinterpret_cast<kernel::uptr>(early_tables) - kKernelBase);
@@ -79,8 +70,8 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 sta
 extern "C" BOOT_ONLY [[noreturn]] void x86_64_ap_start(kernel::u32 index, kernel::u64 stack_top) {
     using namespace arch::x86_64;
     cpu_local_init(index, stack_top);
-    descriptors_init_cpu(index, stack_top);
-    asm volatile("mov %0, %%cr3" ::"r"(g_kernel_root.value) : "memory");
+    descriptors_init_cpu(index);
+    asm volatile("mov %0, %%cr3" ::"r"(kernel_root().value) : "memory");
     lapic_enable(); // (for the kernel's IPIs; its timer stays off)
     kernel::on_cpu_start(index);
 }

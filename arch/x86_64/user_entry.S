@@ -73,18 +73,22 @@
     mov %edx, UREG_GS_BASE + 4(%rbx)
 .endm
 
-// The same with rdfsbase/rdgsbase where the CPU has them. A CPU without FSGSBASE takes
-// the MSR reads, placed out of line (.text.unlikely) so that the common path runs
-// straight through.
-.macro save_fs_gs_base
-    cmpb $0, x86_64_has_fsgsbase(%rip)
-    je 1f
+// The same with rdfsbase/rdgsbase (clobbers rax), for a CPU that has them.
+.macro save_fs_gs_base_fsgsbase
     rdfsbase %rax
     mov %rax, UREG_FS_BASE(%rbx)
     swapgs                                   // the user's GS base, for one instruction
     rdgsbase %rax
     swapgs
     mov %rax, UREG_GS_BASE(%rbx)
+.endm
+
+// Either, as the CPU allows. A CPU without FSGSBASE takes the MSR reads, placed out of
+// line (.text.unlikely) so that the common path runs straight through.
+.macro save_fs_gs_base
+    cmpb $0, x86_64_has_fsgsbase(%rip)
+    je 1f
+    save_fs_gs_base_fsgsbase
 2:
     .pushsection .text.unlikely, "ax", @progbits
 1:  save_fs_gs_base_msr
@@ -117,12 +121,7 @@
     mov %rsp, %rbx
     mov %gs:CPU_KERNEL_SP, %rsp              // afresh: nothing below it is live any more
 .if \fsgsbase
-    rdfsbase %rax
-    mov %rax, UREG_FS_BASE(%rbx)
-    swapgs                                   // the user's GS base, for one instruction
-    rdgsbase %rax
-    swapgs
-    mov %rax, UREG_GS_BASE(%rbx)
+    save_fs_gs_base_fsgsbase
 .else
     save_fs_gs_base_msr
 .endif

@@ -141,6 +141,8 @@ void flush_other_pcid(u16 pcid, PcidFlush what, u64 va) {
 
 } // namespace
 
+kernel::PhysAddr kernel_root() { return g_kernel_root; }
+
 BOOT_ONLY void cpu_local_init(u32 index, u64 kernel_sp) {
     CpuLocal& c = x86_64_cpus[index];
     c = CpuLocal{index, kernel_sp, nullptr, kernel::fast_yield_run_queue(index), 0, &c};

@@ -50,6 +50,8 @@ inline CpuLocal& this_cpu() {
     asm("mov %%gs:%c1, %0" : "=r"(self) : "i"(CPU_SELF));
     return *self;
 }
+/// The kernel's page tables (what activate_page_table loaded), for the CPUs started later.
+kernel::PhysAddr kernel_root();
 /// Point this CPU's GS base at its CpuLocal, `index` of x86_64_cpus (boot, once per CPU).
 void cpu_local_init(u32 index, u64 kernel_sp);
 /// Software-enable this CPU's local APIC (timer_start does it on the boot CPU).
@@ -66,12 +68,12 @@ struct TrapFrame {
 static_assert(sizeof(TrapFrame) == 22 * 8);
 
 void console_init();
-/// Load the GDT (with the TSS) and the IDT. Everything lives in the image's .data/.bss,
-/// so it stays reachable after the switch to the kernel's own tables.
+/// Load the GDT (with the boot CPU's TSS) and the IDT. Everything lives in the image's
+/// .data/.bss, so it stays reachable after the switch to the kernel's own tables. Each
+/// CPU's TSS takes its ring-0 stack from its CpuLocal (cpu_local_init runs first).
 void descriptors_init();
-/// The same tables on another CPU (smp.cpp), with a TSS of its own whose ring-0 stack is
-/// `stack_top`: the GDT, its task register, the IDT.
-void descriptors_init_cpu(kernel::u32 index, kernel::u64 stack_top);
+/// The same tables on another CPU (smp.cpp), with its own TSS.
+void descriptors_init_cpu(kernel::u32 index);
 /// Prepare the CPU for user mode: x87/SSE enabled (CR0, CR4), FSGSBASE when present, and
 /// the syscall MSRs pointing at user_entry.S.
 void user_mode_init();

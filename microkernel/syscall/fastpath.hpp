@@ -4,8 +4,9 @@
 // without the syscall layer, the reaper or a run-queue operation: the caller blocks and
 // the partner simply becomes current. Every other case falls to handle_syscall, which
 // stays the reference semantics. Also a Yield that has nobody to yield to (the null
-// system call) returns at once. The fastpath must leave thread states, registers, queues and results exactly as the slowpath would (the host
-// test tests/unit/test_fastpath.cpp runs every case both ways and compares).
+// system call) returns at once. The fastpath must leave thread states, registers,
+// queues and results exactly as the slowpath would (the host test
+// tests/unit/test_fastpath.cpp runs every case both ways and compares).
 #pragma once
 
 #include <microkernel/object/cap_space.hpp>
