@@ -39,13 +39,14 @@ long long map_stack(Slots& slots, const Environment& env, u64 as, u64 region, u6
     return 0;
 }
 
-/// Configure, set priority, then start at entry(arg). The argument travels in the
+/// Configure, set priority and affinity, then start at entry(arg). The argument travels in the
 /// portable kRegCap slot, which is the first argument register on every arch (rdi, x0,
 /// a0; docs/abi.md).
 long long configure_and_start(u64 thread, u64 as, u64 buffer_frame, u64 buffer_va, u64 sp,
                               const ThreadOptions& o, const Environment& env) {
     TRY_SYS(thread_configure(thread, env.cap_space, as, buffer_frame, buffer_va, o.fault_endpoint));
     if (o.priority) TRY_SYS(thread_set_priority(thread, o.priority, o.time_slice));
+    if (o.affinity) TRY_SYS(thread_set_affinity(thread, o.affinity));
     u64 ip = reinterpret_cast<u64>(o.entry);
     TRY_SYS(invoke(thread, abi::ThreadMethod::WriteRegisters, {abi::kRegIp, 4, ip, sp, 0, o.arg}).error);
     return thread_resume(thread);

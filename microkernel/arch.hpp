@@ -4,7 +4,8 @@
 //                      kDirectMapBase (VA of physical address 0), kKernelBase.
 //   <arch/cpu.hpp>     namespace arch, inline: interrupts_enable(), interrupts_disable(),
 //                      wait_for_interrupt(), read_cycle_counter(), cpu_index() (this
-//                      CPU's logical number, from its own data: docs/porting.md).
+//                      CPU's logical number, from its own data: docs/porting.md);
+//                      kTlbBroadcast (flush_user_page and flush_asid reach every CPU).
 //   <arch/elf.hpp>     namespace arch: kElfMachine, the e_machine of user programs.
 // and defining, in its own .cpp/.S files, the functions declared below.
 //
@@ -67,6 +68,11 @@ bool start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
 /// (x86_64: a fixed-vector IPI through the local APIC; aarch64: a GIC SGI; riscv64: SBI
 /// send_ipi, a supervisor software interrupt.)
 void send_ipi(kernel::u32 cpu);
+/// This CPU's system-call path: the entry assembly calls `syscall` (instead of
+/// kernel::on_user_syscall_fast, which it calls until this is used) and its Yield reads
+/// the run queue at `run_queue` (instead of kernel::fast_yield_run_queue's). go_smp sets
+/// kernel::on_user_syscall_locked on every CPU.
+void set_syscall_path(void (*syscall)(), const void* run_queue);
 
 // ---- User mode (docs/porting.md, "User mode") ----------------------------------------
 // A user thread's state is its portable register file (abi::kRegCount words, laid out
@@ -92,11 +98,13 @@ kernel::u32 asid_count();
 /// flushes them whenever they go stale); `asid` 0 means "no identifier": every
 /// translation tagged 0 is flushed.
 void activate_user_space(kernel::PhysAddr root, kernel::u16 asid);
-/// Drop every CPU's cached translations of user address `va` tagged `asid` (for 0: of
-/// the active space, which is the only one that can hold untagged entries).
+/// Drop this CPU's cached translations of user address `va` tagged `asid` (for 0: of
+/// the active space, which is the only one that can hold untagged entries), and every
+/// CPU's if kTlbBroadcast (aarch64's `tlbi ...is`); the kernel reaches the others by
+/// remote calls otherwise.
 void flush_user_page(kernel::u64 va, kernel::u16 asid);
-/// Drop every cached translation tagged `asid` (!= 0): its space is gone and the id
-/// will be given to another.
+/// Drop every cached translation tagged `asid` (!= 0), on this CPU (every CPU if
+/// kTlbBroadcast): its space is gone and the id will be given to another.
 void flush_asid(kernel::u16 asid);
 /// Unload the user half (its root is about to be freed): only the kernel stays mapped.
 void deactivate_user_space();
@@ -174,6 +182,15 @@ void on_ipi();
 /// Where a CPU that arch::start_cpu started arrives (microkernel/smp.hpp). Never returns.
 [[noreturn]] void on_cpu_start(u32 index);
 
+/// The big kernel lock's entry and exit for the arch's own handlers (kernel_lock.hpp;
+/// nothing while one CPU runs threads). The arch calls kernel_enter first thing when an
+/// exception or interrupt from user mode, or an interrupt while the kernel waits
+/// (idling), enters the kernel, before any other call to the kernel; kernel_leave when it
+/// returns to what was interrupted without the kernel's say (after an interrupt of the
+/// idle wait): the kernel's own ways back to user mode leave the lock themselves.
+void kernel_enter();
+void kernel_leave();
+
 /// Called by the arch's timer interrupt handler.
 void on_timer_tick();
 
@@ -208,6 +225,9 @@ struct UserTrap {
 /// returns when it does not; the entry then calls on_user_syscall.
 void on_user_syscall_fast();
 [[noreturn]] void on_user_syscall();
+/// With several CPUs (arch::set_syscall_path), every system call: the lock, then what
+/// on_user_syscall does (the fastpath is one CPU's).
+[[noreturn]] void on_user_syscall_locked();
 
 
 /// Print `why` and power off with kPanicStatus. Used by trap handlers after their

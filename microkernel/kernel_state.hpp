@@ -5,6 +5,7 @@
 
 #include <microkernel/asid_pool.hpp>
 #include <microkernel/frame_allocator.hpp>
+#include <microkernel/kernel_lock.hpp>
 #include <microkernel/object/reaper.hpp>
 #include <microkernel/sched/scheduler.hpp>
 
@@ -14,10 +15,14 @@ struct KernelState {
     FrameAllocator frames;  ///< physical memory the kernel has not handed to anyone yet
     Scheduler scheduler{1}; ///< one CPU until the secondary CPUs are started
     Reaper reaper{scheduler}; ///< destroys objects whose last capability went
-    PhysAddr active_root{};   ///< user root table loaded on CPU 0 (zero: none yet)
+    PhysAddr active_root[Scheduler::kMaxCpus] = {}; ///< user root table each CPU has loaded (zero: none)
     AsidPool asids;           ///< address-space identifiers (init from arch::asid_count())
     u64 user_interrupts = 0;  ///< interrupts that arrived while user code ran
     volatile u64 ticks = 0; ///< timer interrupts since the timer started (CPU 0)
+    /// Several CPUs run threads: every kernel entry takes `lock` (kernel_lock.hpp), and
+    /// system calls take the locked path (smp.hpp). False on one CPU, which pays nothing.
+    bool smp = false;
+    KernelLock lock;
 };
 
 extern KernelState g_kernel;

@@ -97,12 +97,15 @@ BOOT_ONLY void report_cpus(const BootInfo& info) {
 
 KernelState g_kernel;
 
-// Every tick reaches the scheduler, which charges the running thread's time slice.
-// (Threads run once the root task is started: issue 4.)
+// Every tick reaches the scheduler, which charges the running thread's time slice on
+// the CPU that ticked. The boot CPU's ticks also keep the kernel's time and deadlines.
 void on_timer_tick() {
-    g_kernel.ticks = g_kernel.ticks + 1;
-    if (g_kernel.scheduler.has_timeouts()) g_kernel.scheduler.expire(arch::clock_ns());
-    g_kernel.scheduler.tick(0);
+    const u32 cpu = arch::cpu_index();
+    if (cpu == 0) {
+        g_kernel.ticks = g_kernel.ticks + 1;
+        if (g_kernel.scheduler.has_timeouts()) g_kernel.scheduler.expire(arch::clock_ns());
+    }
+    g_kernel.scheduler.tick(cpu);
 }
 
 [[noreturn]] void panic(const char* why) {
@@ -159,7 +162,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
         }
     }
     arch::interrupts_disable();
-    start_other_cpus(info, g_kernel.frames, window);
+    const u32 online = start_other_cpus(info, g_kernel.frames, window);
 
     // From here on the kernel only reacts: it starts the root task and runs threads.
     // `init=NAME` on the command line picks another program of the initrd.
@@ -182,6 +185,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
         panic("no root task");
     }
     print("root task: started {} ({} frames free)\n", program, g_kernel.frames.free_frames());
+    if (online > 1) go_smp(online);
     run_user_threads();
 }
 

@@ -12,6 +12,7 @@
 #include <microkernel/object/machine.hpp>
 #include <microkernel/object/untyped.hpp>
 #include <microkernel/root_task.hpp>
+#include <microkernel/smp.hpp>
 #include <arch/elf.hpp>
 
 namespace kernel {
@@ -21,19 +22,25 @@ namespace r = abi::rights;
 
 // TLB upkeep. A space with an identifier keeps its translations cached while others run,
 // so its stale ones are flushed by tag wherever it is; a space without one is flushed
-// whole on every switch to it, so only while active can it hold stale entries.
+// whole on every switch to it, so only while active can it hold stale entries. With
+// several CPUs every CPU does the same for itself (a shootdown: remote calls, which
+// return once all have, smp.cpp), unless the arch's flush reaches them all
+// (arch::kTlbBroadcast).
 void flush_page(PhysAddr root, u16 asid, u64 va) {
-    if (asid || root == g_kernel.active_root) arch::flush_user_page(va, asid);
+    if (asid || root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(va, asid);
+    if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_page_elsewhere(root, asid, va);
 }
+// The space is gone: no CPU may keep its root loaded (its tables are freed next) or its
+// identifier's entries (the identifier goes to another space).
 void retire_root(PhysAddr root, u16 asid) {
-    if (root == g_kernel.active_root) {
+    PhysAddr& active = g_kernel.active_root[arch::cpu_index()];
+    if (root == active) {
         arch::deactivate_user_space();
-        g_kernel.active_root = PhysAddr{};
+        active = PhysAddr{};
     }
-    if (asid) {
-        arch::flush_asid(asid);
-        g_kernel.asids.release(asid);
-    }
+    if (asid) arch::flush_asid(asid);
+    if (g_kernel.smp) retire_root_elsewhere(root, asid);
+    if (asid) g_kernel.asids.release(asid);
 }
 u16 claim_asid() { return g_kernel.asids.claim(); }
 

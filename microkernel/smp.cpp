@@ -1,7 +1,11 @@
 #include <microkernel/arch.hpp>
 #include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
+#include <microkernel/kernel_state.hpp>
+#include <microkernel/root_task.hpp>
+#include <microkernel/sched/fast_yield.h>
 #include <microkernel/smp.hpp>
+#include <arch/context.hpp>
 
 namespace kernel {
 namespace {
@@ -20,7 +24,7 @@ struct RemoteCall {
 };
 RemoteCall g_calls[kMaxCpus];
 
-BOOT_ONLY void post_call(u32 cpu, void (*fn)(void*), void* arg) {
+SMP_ONLY void post_call(u32 cpu, void (*fn)(void*), void* arg) {
     RemoteCall& call = g_calls[cpu];
     call.fn = fn;
     call.arg = arg;
@@ -28,7 +32,65 @@ BOOT_ONLY void post_call(u32 cpu, void (*fn)(void*), void* arg) {
     arch::send_ipi(cpu);
 }
 
-BOOT_ONLY bool call_done(u32 cpu) { return !__atomic_load_n(&g_calls[cpu].pending, __ATOMIC_ACQUIRE); }
+SMP_ONLY bool call_done(u32 cpu) { return !__atomic_load_n(&g_calls[cpu].pending, __ATOMIC_ACQUIRE); }
+
+u32 g_online = 1;   ///< CPUs running threads (go_smp)
+bool g_go = false;  ///< go_smp has run: the started CPUs leave on_cpu_start
+
+/// What the entry assembly's Yield reads on every CPU once several run threads: a run
+/// queue that always has a thread ready, so that every Yield takes the locked path (the
+/// entry reads its queue without the lock, and another CPU may be changing the real one).
+struct BusyQueue {
+    void* current = nullptr;
+    u32 ready = 1;
+    bool resched = true;
+};
+static_assert(__builtin_offsetof(BusyQueue, ready) == FAST_YIELD_RQ_READY &&
+              __builtin_offsetof(BusyQueue, resched) == FAST_YIELD_RQ_RESCHED);
+constexpr BusyQueue kBusyQueue{};
+
+/// Each CPU between the entry of a system call and the lock (on_user_syscall_locked): a
+/// thread taken off it meanwhile must make the call again (TakeOff).
+bool g_entering_syscall[kMaxCpus];
+
+/// Stall's remote half: nothing to do (its answer comes from the kernel, where the thread
+/// it ran has its registers saved); it says whether a system call was on its way in.
+SMP_ONLY void stall_here(void* caught) { *static_cast<bool*>(caught) = g_entering_syscall[arch::cpu_index()]; }
+
+/// SaveFpu's remote half: the thread's FP/SIMD registers, if this CPU holds them, into
+/// its area; this CPU's registers are nobody's after that.
+SMP_ONLY void save_fpu_here(void* thread) {
+    Thread& t = *static_cast<Thread*>(thread);
+    Scheduler& s = g_kernel.scheduler;
+    const u32 me = arch::cpu_index();
+    if (s.fpu_owner(me) != &t) return;
+    arch::fpu_switch(t.fpu_area(), t.fpu_area());
+    s.set_fpu_owner(me, nullptr);
+}
+
+/// The scheduler's way to the other CPUs (Scheduler::RemoteFn).
+SMP_ONLY void reach(Scheduler::Remote what, u32 cpu, Thread* t) {
+    const u32 me = arch::cpu_index();
+    switch (what) {
+    case Scheduler::Remote::Kick:
+        if (cpu != me) arch::send_ipi(cpu);
+        break;
+    case Scheduler::Remote::Stall:
+    case Scheduler::Remote::TakeOff: {
+        if (cpu == me) break;
+        bool caught = false;
+        remote_call(cpu, stall_here, &caught);
+        // Caught entering a system call, which that CPU will now drop: the thread makes
+        // it again wherever it runs next.
+        if (caught && what == Scheduler::Remote::TakeOff) t->set_reg(abi::kRegIp, t->reg(abi::kRegIp) - arch::kSyscallBytes);
+        break;
+    }
+    case Scheduler::Remote::SaveFpu: remote_call(cpu, save_fpu_here, t); break;
+    }
+}
+
+/// This CPU from now on: system calls take the locked path, and its Yield never skips it.
+BOOT_ONLY void take_locked_path() { arch::set_syscall_path(on_user_syscall_locked, &kBusyQueue); }
 
 /// How the boot CPU waits for another CPU at boot: asleep between its own timer ticks
 /// (nothing else interrupts it yet), looking at `done()` after each, for up to
@@ -108,24 +170,107 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
     return index;
 }
 
-void on_ipi() {
+SMP_ONLY void remote_call(u32 cpu, void (*fn)(void*), void* arg) {
+    if (cpu == arch::cpu_index()) return fn(arg);
+    post_call(cpu, fn, arg);
+    while (!call_done(cpu)) {
+    }
+}
+
+SMP_ONLY void remote_call_others(void (*fn)(void*), void* arg) {
+    const u32 me = arch::cpu_index();
+    for (u32 cpu = 0; cpu < g_online; ++cpu)
+        if (cpu != me) post_call(cpu, fn, arg);
+    for (u32 cpu = 0; cpu < g_online; ++cpu)
+        while (cpu != me && !call_done(cpu)) {
+        }
+}
+
+u32 cpus_online() { return g_online; }
+
+namespace {
+struct Stale {
+    PhysAddr root;
+    u16 asid;
+    u64 va;
+};
+SMP_ONLY void flush_page_here(void* what) {
+    const Stale& s = *static_cast<const Stale*>(what);
+    if (s.asid || s.root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(s.va, s.asid);
+}
+SMP_ONLY void retire_root_here(void* what) {
+    const Stale& s = *static_cast<const Stale*>(what);
+    PhysAddr& active = g_kernel.active_root[arch::cpu_index()];
+    if (s.root == active) {
+        arch::deactivate_user_space();
+        active = PhysAddr{};
+    }
+    if (s.asid && !arch::kTlbBroadcast) arch::flush_asid(s.asid);
+}
+} // namespace
+
+SMP_ONLY [[gnu::noinline]] void flush_page_elsewhere(PhysAddr root, u16 asid, u64 va) {
+    Stale s{root, asid, va};
+    remote_call_others(flush_page_here, &s);
+}
+
+SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(PhysAddr root, u16 asid) {
+    Stale s{root, asid, 0};
+    remote_call_others(retire_root_here, &s);
+}
+
+SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() {
+    const u32 ticket = __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) on_ipi(); // (answer the holder meanwhile)
+}
+
+SMP_ONLY void lock_for_syscall() {
+    bool& entering = g_entering_syscall[arch::cpu_index()];
+    entering = true;
+    g_kernel.lock.acquire();
+    entering = false;
+}
+
+[[gnu::noinline]] void kernel_enter() {
+    if (g_kernel.smp) g_kernel.lock.acquire();
+}
+
+[[gnu::noinline]] void kernel_leave() {
+    if (g_kernel.smp) g_kernel.lock.release();
+}
+
+BOOT_ONLY void go_smp(u32 online) {
+    g_online = online;
+    g_kernel.scheduler.go_smp(online, reach);
+    g_kernel.lock.acquire();
+    g_kernel.smp = true;
+    take_locked_path();
+    __atomic_store_n(&g_go, true, __ATOMIC_RELEASE);
+    for (u32 cpu = 1; cpu < online; ++cpu) arch::send_ipi(cpu);
+    print("smp: {} CPUs run threads\n", online);
+}
+
+SMP_ONLY void on_ipi() {
     RemoteCall& call = g_calls[arch::cpu_index()];
     if (!__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) return;
     call.fn(call.arg);
     __atomic_store_n(&call.pending, 0, __ATOMIC_RELEASE);
 }
 
-// The CPU reports in, then waits for interrupts, which are only inter-processor ones:
-// until the kernel can run threads on several CPUs (issue 14) it has nothing else to do.
+// The CPU reports in, then waits for interrupts (only inter-processor ones reach it)
+// until go_smp lets it run threads: then it takes the lock and joins the scheduler.
 BOOT_ONLY [[noreturn]] void on_cpu_start(u32 index) {
     // Its own data must say who it is (arch::cpu_index), or the boot CPU hears kWrongSelf.
     const u32 self = arch::cpu_index();
     __atomic_store_n(&g_arrived, self == index ? index : kWrongSelf, __ATOMIC_RELEASE);
-    for (;;) {
+    while (!__atomic_load_n(&g_go, __ATOMIC_ACQUIRE)) {
         arch::interrupts_enable();
         arch::wait_for_interrupt();
         arch::interrupts_disable();
     }
+    take_locked_path();
+    g_kernel.lock.acquire();
+    run_user_threads();
 }
 
 } // namespace kernel

@@ -1,10 +1,11 @@
-// The other CPUs (issue 14). What exists so far is bring-up: the boot CPU starts every
-// CPU the firmware lists (BootInfo::cpus) through the arch's firmware call
-// (arch::start_cpu: INIT-SIPI on x86_64, PSCI CPU_ON on aarch64, SBI HSM hart_start on
-// riscv64), each on a kernel stack of its own with the kernel's page tables, and waits
-// until it reports in (kernel::on_cpu_start). Those CPUs then wait with interrupts
-// masked: threads still run on the boot CPU only, until the big kernel lock, remote
-// calls and TLB shootdown exist (docs/porting.md, "Other CPUs").
+// The other CPUs (issue 14). Bring-up: the boot CPU starts every CPU the firmware lists
+// (BootInfo::cpus) through the arch's firmware call (arch::start_cpu: INIT-SIPI on
+// x86_64, PSCI CPU_ON on aarch64, SBI HSM hart_start on riscv64), each on a kernel stack
+// of its own with the kernel's page tables, and waits until it reports in
+// (kernel::on_cpu_start). Once the root task is ready, go_smp lets them all run threads:
+// from then on every kernel entry takes the big kernel lock (kernel_lock.hpp), system
+// calls take the locked path (the one-CPU fastpath stays for one CPU), and a CPU reaches
+// another by remote calls (docs/porting.md, "Other CPUs").
 #pragma once
 
 #include <microkernel/boot_info.hpp>
@@ -27,5 +28,32 @@ constexpr u64 kCpuStartTimeoutNs = 1'000'000'000;
 /// kernel's page tables active and the clock running. Returns how many CPUs are online,
 /// the boot CPU included.
 u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow window);
+
+/// From now on the `online` CPUs (start_other_cpus's count, more than one) run threads:
+/// the scheduler learns of them, every CPU takes the locked system-call path, and the
+/// others leave on_cpu_start for the scheduler. The caller (the boot CPU) holds the big
+/// kernel lock when this returns.
+void go_smp(u32 online);
+/// How many CPUs run threads (1 until go_smp).
+u32 cpus_online();
+/// The locked system-call path's entry on this CPU: the lock, noting meanwhile that a
+/// system call is on its way in (Scheduler::Remote::TakeOff).
+void lock_for_syscall();
+
+/// Run fn(arg) on CPU `cpu` and return once it has (on this CPU: at once). The caller
+/// holds the big kernel lock; the target runs it from its IPI or while it waits for the
+/// lock, so it may touch only what is the target's own (its TLB, its registers) and what
+/// the waiting caller lends it.
+void remote_call(u32 cpu, void (*fn)(void*), void* arg);
+/// The same on every online CPU but this one, all at once; returns when all have run it.
+void remote_call_others(void (*fn)(void*), void* arg);
+
+/// TLB shootdowns (root_task.cpp's paging operations), for every online CPU but this one,
+/// each doing for itself what the caller did: drop `va`'s translation of the space `root`
+/// tagged `asid` (if it may hold one: tagged, or the root loaded); or unload `root` if
+/// loaded and drop every translation tagged `asid` (unless kTlbBroadcast did). Return
+/// when every CPU has.
+void flush_page_elsewhere(PhysAddr root, u16 asid, u64 va);
+void retire_root_elsewhere(PhysAddr root, u16 asid);
 
 } // namespace kernel

@@ -1,12 +1,15 @@
 // Where user mode comes back to the kernel, and how the kernel goes back to user mode.
 // The kernel is not preemptible and keeps no per-thread kernel stack: every entry starts
 // afresh on the CPU's kernel stack, handles one event, then resumes whichever thread
-// the scheduler picks (arch::return_to_user never returns here).
+// the scheduler picks (arch::return_to_user never returns here). With several CPUs
+// running threads (g_kernel.smp) each entry holds the big kernel lock until that exit.
 #include <microkernel/arch.hpp>
+#include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/kernel_state.hpp>
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/root_task.hpp>
+#include <microkernel/smp.hpp>
 #include <microkernel/syscall/dispatch.hpp>
 #include <microkernel/syscall/fastpath.hpp>
 #include <arch/context.hpp>
@@ -14,7 +17,9 @@
 namespace kernel {
 namespace {
 
-constexpr u32 kCpu = 0; // one CPU until the others are started
+/// The fastpath's CPU: it runs only while one CPU runs threads (with several, system
+/// calls take on_user_syscall_locked).
+constexpr u32 kOneCpu = 0;
 
 const char* fault_name(TrapKind k) {
     switch (k) {
@@ -62,28 +67,34 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
 }
 
-// Resume `t` on this CPU: its address space, if not the active one, then its registers
-// (a TLS base set meanwhile written into them first). `Exit` is return_to_user, or
-// leave_to_user to make it a jump. (Everything is worked out before the one call that
-// does it all, in scalars: as a structure, GCC kept a stack frame for it.)
-template <auto Exit>
-[[gnu::always_inline]] inline void exit_to(Thread& t) {
-    bool fpu_live = g_kernel.scheduler.fpu_owner(kCpu) == &t;
+// Resume `t` on CPU `cpu` (this one): its address space, if not the active one, then its
+// registers (a TLS base set meanwhile written into them first). `Exit` is
+// return_to_user, or leave_to_user to make it a jump. With `kUnlock` the big kernel lock
+// goes once everything is read (another CPU that wants this thread stalls it first, so
+// its registers stay as they are until it is back in user mode and interrupted).
+// (Everything is worked out before the one call that does it all, in scalars: as a
+// structure, GCC kept a stack frame for it.)
+template <auto Exit, bool kUnlock>
+[[gnu::always_inline]] inline void exit_to(Thread& t, u32 cpu) {
+    bool fpu_live = g_kernel.scheduler.fpu_owner(cpu) == &t;
     auto* as = static_cast<AddressSpace*>(t.address_space());
     PhysAddr root{};
     u16 asid = 0;
-    if (as && as->root() != g_kernel.active_root) {
+    if (as && as->root() != g_kernel.active_root[cpu]) {
         root = as->root();
         if (root.value == 0) __builtin_unreachable(); // (a space has a root: the exit need not test it again)
         asid = as->asid();
-        g_kernel.active_root = root;
+        g_kernel.active_root[cpu] = root;
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
-    return Exit(t.register_file(), t.take_registers_checked(), fpu_live, root, asid);
+    u64* regs = t.register_file();
+    const bool checked = t.take_registers_checked();
+    if (kUnlock && g_kernel.smp) g_kernel.lock.release();
+    return Exit(regs, checked, fpu_live, root, asid);
 }
 
-[[noreturn, gnu::always_inline]] inline void resume(Thread& t) {
-    exit_to<arch::return_to_user>(t);
+[[noreturn, gnu::always_inline]] inline void resume(Thread& t, u32 cpu) {
+    exit_to<arch::return_to_user, true>(t, cpu);
     __builtin_unreachable();
 }
 
@@ -91,21 +102,26 @@ template <auto Exit>
 
 [[noreturn]] void run_user_threads() {
     Scheduler& s = g_kernel.scheduler;
+    const u32 cpu = arch::cpu_index();
     for (;;) {
-        Thread* t = s.current(kCpu);
-        if (!t || t->state() != ThreadState::Running || s.need_resched(kCpu)) t = s.schedule(kCpu);
-        if (t && t->address_space()) resume(*t);
+        Thread* t = s.current(cpu);
+        if (!t || t->state() != ThreadState::Running || s.need_resched(cpu)) t = s.schedule(cpu);
+        if (t && t->address_space()) resume(*t, cpu);
         if (t) { // a thread without an address space cannot run: stop it, loudly
             print("kernel: thread without an address space suspended\n");
             t->suspend(s);
             continue;
         }
-        // Nothing is ready. A device or a receive deadline may still wake someone: wait
-        // for it (the timer keeps ticking meanwhile); otherwise nothing ever will run again.
-        if (devices_can_wake() || s.has_timeouts()) {
+        // Nothing is ready here. A device, a receive deadline or a thread on another CPU
+        // may still wake someone: wait for it (the timer keeps ticking meanwhile, and the
+        // others' changes to this CPU's queue arrive as IPIs), without the lock;
+        // otherwise nothing ever will run again, on any CPU.
+        if (devices_can_wake() || s.has_timeouts() || (g_kernel.smp && s.any_cpu_busy())) {
+            kernel_leave();
             arch::interrupts_enable();
             arch::wait_for_interrupt();
             arch::interrupts_disable();
+            kernel_enter();
             continue;
         }
         // A system ends well only when its root task powers it off (Machine.PowerOff):
@@ -124,18 +140,19 @@ const void* fast_yield_run_queue(u32 cpu) { return g_kernel.scheduler.run_queue(
 
 namespace {
 // Everything but the fastpath's common case: a Linux program's system call (its
-// handler's business), or any call the fastpath leaves to handle_syscall.
-[[noreturn, gnu::noinline]] void slow_syscall(Thread* t) {
+// handler's business), or any call the fastpath leaves to handle_syscall; and with
+// several CPUs, every call.
+[[noreturn, gnu::noinline]] void slow_syscall(Thread* t, u32 cpu) {
     Scheduler& s = g_kernel.scheduler;
     if (!t) panic("system call from user mode with no current thread");
     if (t->linux_abi()) {
-        if (Thread* next = fastpath_linux(*t, arch::kRegLinuxResult, kCpu, s)) resume(*next);
+        if (Thread* next = fastpath_linux(*t, arch::kRegLinuxResult, cpu, s)) resume(*next, cpu);
         if (t->fault_endpoint().empty())
             print("user fault: Linux system call {} with no handler; thread suspended\n", t->reg(abi::kRegSyscall));
         t->linux_syscall(arch::kRegLinuxResult, s);
         run_user_threads();
     }
-    SyscallContext ctx{*t, kCpu, s, g_kernel.reaper, PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
+    SyscallContext ctx{*t, cpu, s, g_kernel.reaper, PhysWindow{arch::kDirectMapBase}, Sink{console_put, nullptr},
                        [](void* area) { arch::fpu_switch(area, area); }, arch::init_fpu_area};
     handle_syscall(ctx);
     run_user_threads();
@@ -147,19 +164,19 @@ namespace {
 // leaves by a jump (arch::leave_to_user is not [[noreturn]]: GCC never makes a call to
 // a noreturn function a jump). Call is inline in on_user_syscall_fast, ReplyReceive and
 // Yield are functions of their own: together they ran out of registers.
-[[gnu::always_inline]] inline void leave(Thread& next) { return exit_to<arch::leave_to_user>(next); }
+[[gnu::always_inline]] inline void leave(Thread& next) { return exit_to<arch::leave_to_user, false>(next, kOneCpu); }
 template <bool kIsCall>
 [[gnu::always_inline]] inline void fast_ipc(Thread& t) {
-    if (Thread* next = fastpath_ipc(t, kIsCall, kCpu, g_kernel.scheduler)) return leave(*next);
+    if (Thread* next = fastpath_ipc(t, kIsCall, kOneCpu, g_kernel.scheduler)) return leave(*next);
 }
 [[gnu::noinline, gnu::flatten]] void fast_reply_receive(Thread& t) { return fast_ipc<false>(t); }
 [[gnu::noinline]] void fast_yield(Thread& t) {
-    if (Thread* next = fastpath_yield(t, kCpu, g_kernel.scheduler)) return leave(*next);
+    if (Thread* next = fastpath_yield(t, kOneCpu, g_kernel.scheduler)) return leave(*next);
 }
 } // namespace
 
 [[gnu::flatten]] void on_user_syscall_fast() {
-    Thread* t = g_kernel.scheduler.current(kCpu); // (never null: a user thread trapped)
+    Thread* t = g_kernel.scheduler.current(kOneCpu); // (never null: a user thread trapped)
     if (t->linux_abi()) return;
     u64 nr = t->reg(abi::kRegSyscall); // (as fastpath() tests it)
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<true>(*t);
@@ -167,11 +184,23 @@ template <bool kIsCall>
     if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield(*t);
 }
 
-[[noreturn]] void on_user_syscall() { slow_syscall(g_kernel.scheduler.current(kCpu)); }
+[[noreturn]] void on_user_syscall() { slow_syscall(g_kernel.scheduler.current(kOneCpu), kOneCpu); }
+
+SMP_ONLY [[noreturn]] void on_user_syscall_locked() {
+    lock_for_syscall();
+    const u32 cpu = arch::cpu_index();
+    // Another CPU may have taken the thread off this one while it waited for the lock (it
+    // then undid the call: TakeOff).
+    if (Thread* t = g_kernel.scheduler.current(cpu)) slow_syscall(t, cpu);
+    run_user_threads();
+}
 
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
-    Thread* t = g_kernel.scheduler.current(kCpu);
-    if (!t) panic("trap from user mode with no current thread");
+    const u32 cpu = arch::cpu_index();
+    Thread* t = g_kernel.scheduler.current(cpu);
+    // (None: another CPU took the thread off this one while it waited for the lock. What
+    // trapped happens again when it runs: a fault at the same instruction.)
+    if (!t) run_user_threads();
     switch (trap.kind) {
     case TrapKind::Interrupt:
         ++g_kernel.user_interrupts; // the arch already handled the device
@@ -181,14 +210,14 @@ template <bool kIsCall>
         // they become its own, and the instruction runs again. (Already the owner: the
         // instruction was illegal for another reason.)
         Scheduler& s = g_kernel.scheduler;
-        Thread* owner = s.fpu_owner(kCpu);
+        Thread* owner = s.fpu_owner(cpu);
         if (owner == t) {
             handle_fault(*t, UserTrap{TrapKind::IllegalInstruction, 0, false, false, trap.code});
             break;
         }
         if (t->first_fpu_use()) arch::init_fpu_area(t->fpu_area()); // (x86_64's is not all zero)
         arch::fpu_switch(owner ? owner->fpu_area() : nullptr, t->fpu_area());
-        s.set_fpu_owner(kCpu, t);
+        s.set_fpu_owner(cpu, t);
         break;
     }
     case TrapKind::PageFault:

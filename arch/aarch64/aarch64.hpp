@@ -64,12 +64,22 @@ void gic_cpu_init();
 void irq_handle();
 
 /// Each CPU's own data, which TPIDR_EL1 points at (cpu_local.h has the offsets).
-struct CpuLocal {
+struct alignas(64) CpuLocal {
     kernel::u32 index;     ///< logical number (arch::cpu_index)
     u64 kernel_sp;         ///< top of the CPU's kernel stack
     u64* regs;             ///< where the next entry from EL0 saves the thread
     const void* run_queue; ///< the CPU's run queue, for the entry's Yield
+    void (*syscall)();     ///< what the svc entry calls (arch::set_syscall_path)
+    bool fpu_live;         ///< EL0 may use FP/SIMD (CPACR_EL1.FPEN), as last written
 };
+/// This CPU's CpuLocal (TPIDR_EL1).
+inline CpuLocal& this_cpu() {
+    CpuLocal* local;
+    asm("mrs %0, tpidr_el1" : "=r"(local));
+    return *local;
+}
+/// Start PMCCNTR_EL0 on this CPU if there is a PMU (init.cpp; every CPU at its start).
+void start_cycle_counter();
 
 /// Physical minus virtual address of the kernel image (set once by aarch64_boot).
 extern u64 g_phys_minus_virt;

@@ -3,8 +3,8 @@
 // EL1, at a 2 MiB aligned physical address that has nothing to do with the link address:
 // until the MMU is on, every address is computed PC-relative (adr/adrp).
 #include "cpu_local.h"
-#if CPU_LOCAL_SIZE != 32
-#error "aarch64_secondary_entry indexes aarch64_cpus with a shift by 5"
+#if CPU_LOCAL_SIZE != 64
+#error "aarch64_secondary_entry indexes aarch64_cpus with a shift by 6"
 #endif
 
 // Early translation table attributes; slots match pte.hpp's kMair (checked in init.cpp).
@@ -234,7 +234,7 @@ secondary_high:
     .cfi_startproc
     .cfi_undefined x30
     adr_l x1, aarch64_cpus          // this CPU's own data: aarch64_cpus[x19]
-    add x1, x1, x19, lsl #5
+    add x1, x1, x19, lsl #6
     msr tpidr_el1, x1
     ldr x2, [x1, #CPU_KERNEL_SP]
     mov sp, x2

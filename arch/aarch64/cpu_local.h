@@ -10,6 +10,7 @@
 #define CPU_KERNEL_SP 8   /* top of this CPU's kernel stack: each EL0 entry starts there */
 #define CPU_REGS 16       /* register file the next EL0 entry saves into */
 #define CPU_RUN_QUEUE 24  /* this CPU's run queue (microkernel/sched/fast_yield.h) */
-#define CPU_LOCAL_SIZE 32
+#define CPU_SYSCALL 32    /* what the svc entry calls first (arch::set_syscall_path) */
+#define CPU_LOCAL_SIZE 64 /* (a cache line each: no false sharing) */
 
 #endif

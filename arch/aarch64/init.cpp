@@ -41,6 +41,8 @@ BOOT_ONLY kernel::Result<kernel::fdt::Tree> open_devicetree(u64 dtb_phys) {
     return kernel::fdt::Tree::open(blob, size);
 }
 
+} // namespace
+
 /// PMCCNTR_EL0 for read_cycle_counter, when the CPU has a PMU (ID_AA64DFR0_EL1.PMUVer).
 BOOT_ONLY void start_cycle_counter() {
     u64 pmuver = (AARCH64_READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf;
@@ -51,6 +53,8 @@ BOOT_ONLY void start_cycle_counter() {
     asm volatile("isb");
     g_cycle_counter_on = true;
 }
+
+namespace {
 
 /// The devicetree's PL031 real-time clock: its data register counts seconds since 1970.
 BOOT_ONLY u64 read_rtc(const kernel::fdt::Tree& tree) {

@@ -72,7 +72,8 @@ BOOT_ONLY bool arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u
     using namespace arch::aarch64;
     // Its own data, which boot.S's aarch64_secondary_entry finds once its MMU is on (so
     // through the caches, as this CPU wrote it).
-    aarch64_cpus[index] = CpuLocal{index, stack_top, nullptr, kernel::fast_yield_run_queue(index)};
+    aarch64_cpus[index] = CpuLocal{index, stack_top, nullptr, kernel::fast_yield_run_queue(index),
+                                   kernel::on_user_syscall_fast, false};
     const u64 entry = reinterpret_cast<u64>(aarch64_secondary_entry) + g_phys_minus_virt;
     return psci(kPsciCpuOn, arch_id, entry, index) == 0;
 }
@@ -82,6 +83,8 @@ BOOT_ONLY bool arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u
 extern "C" BOOT_ONLY [[noreturn]] void aarch64_cpu_start(kernel::u32 index) {
     arch::activate_page_table(arch::aarch64::g_kernel_root);
     arch::aarch64::gic_cpu_init();
+    arch::aarch64::start_cycle_counter();
+    arch::aarch64::user_mode_init();
     kernel::on_cpu_start(index);
 }
 

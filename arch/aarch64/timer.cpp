@@ -173,7 +173,7 @@ void arch::timer_start(kernel::u32 hz) {
     asm volatile("isb");
 }
 
-void arch::send_ipi(kernel::u32 cpu) {
+SMP_ONLY void arch::send_ipi(kernel::u32 cpu) {
     using namespace arch::aarch64;
     asm volatile("dsb ishst" ::: "memory"); // what the target is to see, before it is woken
     *mmio32(g_gicd + kGicdSgir) = u32{g_gic_target[cpu]} << 16 | kIpiSgi;

@@ -88,8 +88,10 @@ bool g_reporting = false; ///< a trap while reporting one: give up at once
 
 extern "C" void aarch64_trap(arch::aarch64::u64 kind, arch::aarch64::TrapFrame* frame) {
     using namespace arch::aarch64;
-    if ((kind & 3) == kIrq) {
+    if ((kind & 3) == kIrq) { // (the kernel waits: idle, or at boot)
+        kernel::kernel_enter();
         irq_handle();
+        kernel::kernel_leave();
         return;
     }
     // Semihosting disabled: the HLT in aarch64_semihost is undefined. Step over it and

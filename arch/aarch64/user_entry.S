@@ -68,9 +68,15 @@ aarch64_enter_user:                             // (IRQs masked: return_to_user 
 
 // Save the user's registers into the register file (its address in x1), the user's x0
 // and x1 from [sp], sp back at the top of the kernel stack. Leaves x0 alone.
-.macro save_user_registers
+// (With keep_local, x0 keeps this CPU's CpuLocal for after it.)
+.macro save_user_registers keep_local=0
+.if \keep_local
+    mrs x0, tpidr_el1
+    ldr x1, [x0, #CPU_REGS]
+.else
     mrs x1, tpidr_el1
     ldr x1, [x1, #CPU_REGS]
+.endif
     str x8, [x1, #REG(AARCH64_REG_X8)]
     stp x2, x3, [x1, #REG(AARCH64_REG_X0 + 2)]
     stp x4, x5, [x1, #REG(AARCH64_REG_X0 + 4)]
@@ -125,9 +131,11 @@ aarch64_user_svc:
     eret
     dsb nsh
     isb
-1:  save_user_registers
+1:  save_user_registers keep_local=1
     // Straight to the portable kernel: its fastpath, then (if that did not apply) the rest.
-    bl _ZN6kernel20on_user_syscall_fastEv       // kernel::on_user_syscall_fast(): returns if not fast
+    // (With several CPUs the CPU's call is kernel::on_user_syscall_locked: never returns.)
+    ldr x0, [x0, #CPU_SYSCALL]
+    blr x0                                      // kernel::on_user_syscall_fast(): returns if not fast
     bl _ZN6kernel15on_user_syscallEv            // kernel::on_user_syscall(), [[noreturn]]
     brk #0x1
 .size aarch64_user_svc, . - aarch64_user_svc

@@ -4,6 +4,7 @@
 #include "aarch64.hpp"
 
 #include <arch/context.hpp>
+#include <microkernel/boot_only.hpp>
 
 #include <cstddef>
 
@@ -15,7 +16,8 @@ void aarch64_enter_user(kernel::u64* regs);
 // before the first instruction of C++ (boot.S), the others' are filled by start_cpu.
 extern char aarch64_kernel_stack_top[]; // boot.S: the boot CPU's kernel stack
 arch::aarch64::CpuLocal aarch64_cpus[kernel::kMaxCpus] = {
-    {0, reinterpret_cast<kernel::u64>(aarch64_kernel_stack_top), nullptr, nullptr}};
+    {0, reinterpret_cast<kernel::u64>(aarch64_kernel_stack_top), nullptr, nullptr, kernel::on_user_syscall_fast,
+     false}};
 // The lazy FPU's save and load (arch::fpu_switch).
 void aarch64_fpu_switch(void* from, void* to);
 }
@@ -26,6 +28,7 @@ static_assert(offsetof(CpuLocal, index) == CPU_INDEX);
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
 static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
+static_assert(offsetof(CpuLocal, syscall) == CPU_SYSCALL);
 static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 
 namespace {
@@ -105,7 +108,7 @@ void open_user_half() {
     asm volatile("isb" ::: "memory");
 }
 
-void user_mode_init() {
+BOOT_ONLY void user_mode_init() {
     // FP/SIMD at EL1 (only aarch64_fpu_switch uses it: the C++ is -mgeneral-regs-only);
     // at EL0 it traps until a thread owns the registers (the lazy FPU, return_to_user).
     AARCH64_WRITE_SYSREG(cpacr_el1, (AARCH64_READ_SYSREG(cpacr_el1) & ~kCpacrFpen) | kCpacrFpenEl1);
@@ -156,12 +159,13 @@ void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     if (tag == 0) asm volatile("tlbi aside1, xzr\n dsb nsh\n isb" ::: "memory");
 }
 
-namespace {
-/// EL0 may use FP/SIMD (CPACR_EL1.FPEN), as last written: written only when it changes.
-bool g_fpu_live = false;
-} // namespace
-
 void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
+
+void arch::set_syscall_path(void (*syscall)(), const void* run_queue) {
+    aarch64::CpuLocal& c = aarch64::this_cpu();
+    c.syscall = syscall;
+    c.run_queue = run_queue;
+}
 
 void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,
                          kernel::u16 space_asid) {
@@ -180,10 +184,11 @@ void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel:
         if (regs[abi::kRegIp] >> 48) regs[abi::kRegIp] = 0;
         if (regs[abi::kRegSp] >> 48) regs[abi::kRegSp] = 0;
     }
-    if (fpu_live != g_fpu_live) { // (the eret synchronizes: no isb needed for EL0)
+    // (CPACR_EL1.FPEN written only when it changes; the eret synchronizes: no isb needed for EL0)
+    if (bool& live = this_cpu().fpu_live; fpu_live != live) {
         u64 cpacr = AARCH64_READ_SYSREG(cpacr_el1) & ~kCpacrFpen;
         AARCH64_WRITE_SYSREG(cpacr_el1, cpacr | (fpu_live ? kCpacrFpenAll : kCpacrFpenEl1));
-        g_fpu_live = fpu_live;
+        live = fpu_live;
     }
     aarch64_enter_user(regs);
 }
@@ -195,6 +200,7 @@ void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel:
 // is forced to 0), type 0 sync, 1 IRQ, 2 FIQ, 3 SError.
 extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
     using namespace arch::aarch64;
+    kernel::kernel_enter();
     UserTrap trap{TrapKind::OtherFault};
     if (kind == 8) {
         trap = decode_sync(AARCH64_READ_SYSREG(esr_el1)); // (an svc went to on_user_syscall)

@@ -14,7 +14,8 @@
 #define CPU_SCRATCH 16    /* t0 of the user, parked while t0 is the base register */
 #define CPU_RUN_QUEUE 24  /* this CPU's run queue (microkernel/sched/fast_yield.h) */
 #define CPU_INDEX 32      /* u32: the logical number, 0 for the boot hart (arch::cpu_index) */
-#define CPU_LOCAL_SIZE 40
+#define CPU_SYSCALL 40    /* what the ecall entry calls first (arch::set_syscall_path) */
+#define CPU_LOCAL_SIZE 64 /* (a cache line each: no false sharing) */
 #define RISCV64_MAX_HARTS 16 /* hart ids entry.S's join_later can wait for (kernel::kMaxCpus) */
 
 #ifndef __ASSEMBLER__
@@ -24,18 +25,21 @@
 
 namespace arch::riscv64 {
 
-struct CpuLocal {
+struct alignas(64) CpuLocal {
     char* kernel_sp;
     kernel::u64* regs;
     kernel::u64 scratch;
     const void* run_queue;
     kernel::u32 index;
+    void (*syscall)();  ///< what the ecall entry calls (arch::set_syscall_path)
+    bool fpu_live;      ///< the thread return_to_user last resumed owns the FP registers
 };
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
 static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH);
 static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
 static_assert(offsetof(CpuLocal, index) == CPU_INDEX);
+static_assert(offsetof(CpuLocal, syscall) == CPU_SYSCALL);
 static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 
 /// This CPU's own data: tp, while the kernel runs.

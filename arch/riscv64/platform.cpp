@@ -14,7 +14,8 @@ extern kernel::u64 riscv64_kernel_satp;
 
 // Every hart's CpuLocal by logical number (entry.S points tp at one), and the satp of the
 // kernel's tables, for the harts started later.
-arch::riscv64::CpuLocal riscv64_cpus[kernel::kMaxCpus] = {{boot_stack_top, nullptr, 0, nullptr, 0}};
+arch::riscv64::CpuLocal riscv64_cpus[kernel::kMaxCpus] = {
+    {boot_stack_top, nullptr, 0, nullptr, 0, kernel::on_user_syscall_fast, false}};
 kernel::u64 riscv64_kernel_satp;
 static_assert(RISCV64_MAX_HARTS == kernel::kMaxCpus);
 
@@ -45,7 +46,8 @@ BOOT_ONLY void activate_page_table(kernel::PhysAddr root) {
 BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
     using namespace riscv64;
     g_platform.hart_id[index] = hart;
-    riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index), index};
+    riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index),
+                                   index, kernel::on_user_syscall_fast, false};
     const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
     sbi::Ret r = sbi::hart_start(hart, entry, index);
     if (r.error == sbi::kErrAlreadyAvailable && hart < RISCV64_MAX_HARTS) {
@@ -71,7 +73,7 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_cpu_start(kernel::u32 index) {
 
 namespace arch {
 
-void send_ipi(kernel::u32 cpu) {
+SMP_ONLY void send_ipi(kernel::u32 cpu) {
     using namespace riscv64;
     asm volatile("fence rw, rw" ::: "memory"); // what the target is to see, before it is woken
     sbi::send_ipi(1, g_platform.hart_id[cpu]);

@@ -92,16 +92,15 @@ void software_interrupt() {
 }
 
 extern "C" void riscv64_trap(TrapFrame* frame) {
-    if (frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)) {
-        timer_interrupt();
-        return;
-    }
-    if (frame->scause == (kCauseInterrupt | kIrqSupervisorExternal)) {
-        external_interrupt();
-        return;
-    }
-    if (frame->scause == (kCauseInterrupt | kIrqSupervisorSoftware)) {
-        software_interrupt();
+    // An interrupt while the kernel waits (idle, or at boot), under the kernel's lock.
+    void (*handler)() = frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)      ? timer_interrupt
+                        : frame->scause == (kCauseInterrupt | kIrqSupervisorExternal) ? external_interrupt
+                        : frame->scause == (kCauseInterrupt | kIrqSupervisorSoftware) ? software_interrupt
+                                                                                      : nullptr;
+    if (handler) {
+        kernel::kernel_enter();
+        handler();
+        kernel::kernel_leave();
         return;
     }
     report(*frame);

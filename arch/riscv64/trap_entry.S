@@ -135,7 +135,8 @@ from_user:
     ld      sp, CPU_KERNEL_SP(sp)
     // A system call goes straight to the portable kernel; the rest to the decoding below.
     bnez    t2, 2f
-    call    _ZN6kernel20on_user_syscall_fastEv  // kernel::on_user_syscall_fast(): returns if not fast
+    ld      t0, CPU_SYSCALL(tp)             // kernel::on_user_syscall_fast(): returns if not fast
+    jalr    t0                              // (with several CPUs on_user_syscall_locked: never)
     call    _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
     ebreak
 2:  csrr    a1, stval           // (a0: scause)

@@ -58,15 +58,11 @@ extern "C" void riscv64_enter_user(u64* regs, CpuLocal* cpu);
 extern "C" void riscv64_fpu_load(const void* area);
 extern "C" void riscv64_fpu_save(void* area);
 
-namespace {
-/// The thread return_to_user last resumed owns the FP registers (it runs with FS on).
-bool g_fpu_live = false;
-} // namespace
-
 // Runs on the top of the kernel stack with interrupts masked and the user's registers in
 // this_cpu().regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
 // here: trap_entry.S calls kernel::on_user_syscall itself.)
 extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
+    kernel::kernel_enter();
     kernel::UserTrap trap{.kind = kernel::TrapKind::OtherFault, .code = scause};
     u64 code = scause & ~kCauseInterrupt;
     if (scause & kCauseInterrupt) {
@@ -98,7 +94,7 @@ extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
         // With FS = Off any FP instruction is illegal: a thread that does not own the FP
         // registers may have wanted them (the lazy FPU). Given them, it runs the
         // instruction again, which traps as illegal once more if it really is.
-        trap.kind = g_fpu_live ? kernel::TrapKind::IllegalInstruction : kernel::TrapKind::FpuUnavailable;
+        trap.kind = this_cpu().fpu_live ? kernel::TrapKind::IllegalInstruction : kernel::TrapKind::FpuUnavailable;
         break;
     default: break; // OtherFault: misaligned, access fault, breakpoint...
     }
@@ -127,6 +123,12 @@ void fpu_switch(void* from, void* to) {
     csr_set<Csr::sstatus>(kSstatusFs); // (FP instructions trap in S-mode too while FS is Off)
     if (from) riscv64_fpu_save(from);
     riscv64_fpu_load(to);
+}
+
+void set_syscall_path(void (*syscall)(), const void* run_queue) {
+    riscv64::CpuLocal& c = riscv64::this_cpu();
+    c.syscall = syscall;
+    c.run_queue = run_queue;
 }
 
 // The upper half (root entries 256..511: direct map and kernel image) points at the
@@ -198,8 +200,9 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
         if (regs[abi::kRegIp] >= kUserEnd) regs[abi::kRegIp] = 0;
         if (regs[abi::kRegSp] >= kUserEnd) regs[abi::kRegSp] = 0;
     }
-    this_cpu().regs = regs;
-    g_fpu_live = fpu_live;
+    CpuLocal& cpu = this_cpu();
+    cpu.regs = regs;
+    cpu.fpu_live = fpu_live;
     // sret to U-mode (SPP = 0); SPIE = 1 leaves SIE set after sret, harmless in U-mode
     // (S interrupts are always taken there) and cleared again by the next trap; FS =
     // Clean for the FPU's owner, Off for anyone else (the lazy FPU's trap); VS = Off;

@@ -72,6 +72,7 @@ extern "C" BOOT_ONLY [[noreturn]] void x86_64_ap_start(kernel::u32 index, kernel
     cpu_local_init(index, stack_top);
     descriptors_init_cpu(index);
     asm volatile("mov %0, %%cr3" ::"r"(kernel_root().value) : "memory");
+    user_mode_init_cpu();
     lapic_enable(); // (for the kernel's IPIs; its timer stays off)
     kernel::on_cpu_start(index);
 }

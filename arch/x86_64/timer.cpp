@@ -4,6 +4,7 @@
 #include "x86_64.hpp"
 
 #include <microkernel/arch.hpp>
+#include <microkernel/boot_only.hpp>
 
 namespace arch::x86_64 {
 namespace {
@@ -113,7 +114,7 @@ void timer_start(kernel::u32 hz) {
     if (g_tsc_per_window) g_ns_per_tsc = (u64{10'000'000} << 32) / g_tsc_per_window; // 10 ms windows
 }
 
-void send_ipi(kernel::u32 cpu) {
+SMP_ONLY void send_ipi(kernel::u32 cpu) {
     using namespace x86_64;
     constexpr u32 kFixedAssert = 1 << 14; // fixed delivery, level assert, physical destination
     lapic_send(g_apic_id[cpu], kFixedAssert | kIpiVector);

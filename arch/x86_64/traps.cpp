@@ -83,6 +83,7 @@ bool is_spurious(u64 vector) {
 /// registers: lazy FPU). The syscall instruction goes to kernel::on_user_syscall instead.
 extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     using kernel::TrapKind;
+    kernel::kernel_enter();
     kernel::UserTrap trap{TrapKind::OtherFault};
     trap.code = vector;
     if (vector == kTimerVector) {
@@ -96,13 +97,13 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     } else if (handle_device_interrupt(vector)) {
         trap.kind = TrapKind::Interrupt;
     } else if (is_spurious(vector)) {
-        // Nothing happened (and no EOI is owed): resume the same thread.
-        arch::x86_64::resume_interrupted();
+        // Nothing happened (and no EOI is owed): the thread goes on, as after any interrupt.
+        trap.kind = TrapKind::Interrupt;
     } else if (vector >= 32) {
         // A vector nothing is routed to: acknowledge it, lest it block the lower ones, and
-        // resume. No panic: a misbehaving device must not bring the kernel down.
+        // go on. No panic: a misbehaving device must not bring the kernel down.
         lapic_eoi();
-        arch::x86_64::resume_interrupted();
+        trap.kind = TrapKind::Interrupt;
     } else if (vector == kPageFault) {
         trap.kind = TrapKind::PageFault;
         trap.address = read_cr2();
@@ -123,19 +124,31 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     kernel::on_user_trap(trap);
 }
 
-/// Called by trap_common (vectors.S) with interrupts disabled.
-extern "C" void x86_64_trap(TrapFrame* frame) {
-    if (frame->vector == kTimerVector) {
+namespace {
+/// An interrupt while the kernel waits (idling, or at boot), under the kernel's lock.
+bool kernel_interrupt(u64 vector) {
+    if (vector == kTimerVector) {
         kernel::on_timer_tick();
         lapic_eoi();
-        return;
+        return true;
     }
-    if (frame->vector == kIpiVector) {
+    if (vector == kIpiVector) {
         kernel::on_ipi();
         lapic_eoi();
-        return;
+        return true;
     }
-    if (handle_device_interrupt(frame->vector)) return;
+    return handle_device_interrupt(vector);
+}
+} // namespace
+
+/// Called by trap_common (vectors.S) with interrupts disabled.
+extern "C" void x86_64_trap(TrapFrame* frame) {
+    if (frame->vector >= 32 && !is_spurious(frame->vector)) {
+        kernel::kernel_enter();
+        const bool handled = kernel_interrupt(frame->vector);
+        kernel::kernel_leave();
+        if (handled) return;
+    }
     // Spurious interrupts must not be acknowledged (no EOI): the LAPIC's own, and the
     // 8259's IRQ 7/15, the only lines a fully masked 8259 still raises.
     if (is_spurious(frame->vector)) return;

@@ -127,7 +127,8 @@
 .endif
     // Straight to the portable kernel's system call (no vector dispatch), with DF clear
     // as the C++ ABI wants: SFMASK cleared it.
-    call _ZN6kernel20on_user_syscall_fastEv  // kernel::on_user_syscall_fast(): returns if not fast
+    call *%gs:CPU_SYSCALL                    // kernel::on_user_syscall_fast(): returns if not fast
+                                             // (with several CPUs on_user_syscall_locked: never)
     call _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
     ud2
 

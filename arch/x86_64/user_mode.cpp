@@ -42,6 +42,8 @@ static_assert(UREG_FS_BASE == kFsBase * 8 && UREG_GS_BASE == kGsBase * 8);
 static_assert(offsetof(CpuLocal, index) == CPU_INDEX && offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS && offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
 static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH && offsetof(CpuLocal, self) == CPU_SELF);
+static_assert(offsetof(CpuLocal, syscall) == CPU_SYSCALL && offsetof(CpuLocal, fpu_live) == CPU_FPU_LIVE);
+static_assert(offsetof(CpuLocal, active_pcid) == CPU_ACTIVE_PCID && sizeof(CpuLocal::fpu_live) == 1);
 static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 static_assert(USER_DS == kUserData && USER_CS == kUserCode);
 
@@ -91,7 +93,7 @@ kernel::PhysAddr g_kernel_root{};
 u32 g_mxcsr_mask = kMxcsrMaskDefault;
 bool g_pcid = false;    // CR4.PCIDE is on
 bool g_invpcid = false; // and INVPCID exists
-u16 g_active_pcid = 0;  // the PCID in CR3 (0 also without PCIDE)
+u64 g_cr4 = 0;         // what user_mode_init sets in CR4, for the other CPUs
 
 /// 48-bit canonical: bits 63..47 all equal (4-level paging; LA57 is never enabled).
 constexpr bool is_canonical(u64 v) { return v < kUserEnd || v >= ~(kUserEnd - 1); }
@@ -145,16 +147,29 @@ kernel::PhysAddr kernel_root() { return g_kernel_root; }
 
 BOOT_ONLY void cpu_local_init(u32 index, u64 kernel_sp) {
     CpuLocal& c = x86_64_cpus[index];
-    c = CpuLocal{index, kernel_sp, nullptr, kernel::fast_yield_run_queue(index), 0, &c};
+    c = CpuLocal{index, kernel_sp, nullptr, kernel::fast_yield_run_queue(index), 0, &c, kernel::on_user_syscall_fast,
+                 false, 0};
     wrmsr(MSR_GS_BASE, reinterpret_cast<kernel::uptr>(&c));
     wrmsr(MSR_KERNEL_GS_BASE, 0); // the user's, from the first exit on
 }
 
-BOOT_ONLY void user_mode_init() {
-    // x87 and SSE for user code: native x87 errors (NE), no emulation (EM), no lazy
-    // switching (TS stays clear: every exit restores the full state anyway), and the
-    // OS-supports-FXSAVE/SSE-exceptions bits without which SSE instructions #UD.
+BOOT_ONLY void user_mode_init_cpu() {
+    // x87 and SSE for user code: native x87 errors (NE), no emulation (EM), TS clear until
+    // the lazy FPU sets it, and the OS-supports-FXSAVE/SSE-exceptions bits without which
+    // SSE instructions #UD (in g_cr4).
     write_cr0((read_cr0() | kCr0Mp | kCr0Ne) & ~(kCr0Em | kCr0Ts));
+    this_cpu().fpu_live = true;
+    write_cr4(g_cr4);
+    // syscall: CS = STAR[47:32] (SS = +8) on entry; sysretq: CS = STAR[63:48] + 16, SS =
+    // + 8, RPL 3 (the GDT is laid out for it).
+    wrmsr(kMsrEfer, rdmsr(kMsrEfer) | kEferSce);
+    wrmsr(kMsrStar, (u64{(kUserData & ~3u) - 8} << 48) | (u64{kKernelCode} << 32));
+    wrmsr(kMsrLstar, reinterpret_cast<kernel::uptr>(x86_64_has_fsgsbase ? &x86_64_syscall_entry
+                                                                        : &x86_64_syscall_entry_msr));
+    wrmsr(kMsrSfmask, kSyscallMask);
+}
+
+BOOT_ONLY void user_mode_init() {
     // TSD clear: user code may read the TSC (sys_read_counter; under QEMU -icount it
     // counts guest instructions, which is how scripts/bench measures).
     u64 cr4 = (read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt) & ~kCr4Tsd;
@@ -175,7 +190,7 @@ BOOT_ONLY void user_mode_init() {
         g_pcid = true;
         g_invpcid = (leaf7_ebx & kCpuid7EbxInvpcid) != 0;
     }
-    write_cr4(cr4);
+    g_cr4 = cr4;
     if (g_pcid)
         kernel::print("x86_64: PCID on ({} ids), INVPCID {}\n", kPcidCount, g_invpcid ? "yes" : "no");
     else
@@ -186,14 +201,7 @@ BOOT_ONLY void user_mode_init() {
     asm volatile("fxsave64 (%0)" ::"r"(image) : "memory");
     u32 mask = load32(image, kFxMxcsrMask);
     g_mxcsr_mask = mask ? mask : kMxcsrMaskDefault;
-
-    // syscall: CS = STAR[47:32] (SS = +8) on entry; sysretq: CS = STAR[63:48] + 16, SS =
-    // + 8, RPL 3 (the GDT is laid out for it).
-    wrmsr(kMsrEfer, rdmsr(kMsrEfer) | kEferSce);
-    wrmsr(kMsrStar, (u64{(kUserData & ~3u) - 8} << 48) | (u64{kKernelCode} << 32));
-    wrmsr(kMsrLstar, reinterpret_cast<kernel::uptr>(x86_64_has_fsgsbase ? &x86_64_syscall_entry
-                                                                        : &x86_64_syscall_entry_msr));
-    wrmsr(kMsrSfmask, kSyscallMask);
+    user_mode_init_cpu();
 }
 
 } // namespace arch::x86_64
@@ -207,7 +215,7 @@ void activate_page_table(kernel::PhysAddr root) {
     // they translated.
     write_cr3(root.value);
     g_kernel_root = root; // prepare_user_root copies its kernel half
-    g_active_pcid = 0;
+    set_cpu_active_pcid(0);
 }
 
 void init_user_registers(kernel::u64* regs, kernel::u64 ip, kernel::u64 sp) {
@@ -246,17 +254,17 @@ void activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
     // other, so a non-zero one means PCIDs are on.)
     if (asid != 0) {
         write_cr3(root.value | asid | kCr3NoFlush);
-        g_active_pcid = asid;
+        set_cpu_active_pcid(asid);
     } else {
         write_cr3(root.value);
-        g_active_pcid = 0;
+        set_cpu_active_pcid(0);
     }
 }
 
 void flush_user_page(kernel::u64 va, kernel::u16 asid) {
     // invlpg acts on the active PCID only (and on global entries, which user pages never
     // are); asid 0 always means the active space.
-    if (!g_pcid || asid == 0 || asid == g_active_pcid)
+    if (!g_pcid || asid == 0 || asid == cpu_active_pcid())
         asm volatile("invlpg (%0)" ::"r"(va) : "memory");
     else if (g_invpcid)
         invpcid(kInvpcidAddress, asid, va);
@@ -276,21 +284,26 @@ void flush_asid(kernel::u16 asid) {
 // also drops every untagged translation (tagged ones go with flush_asid).
 void deactivate_user_space() {
     write_cr3(g_kernel_root.value);
-    g_active_pcid = 0;
+    set_cpu_active_pcid(0);
 }
 
 // Lazy FPU: CR0.TS set makes the first x87/MMX/SSE instruction raise #NM (vector 7,
-// TrapKind::FpuUnavailable). g_fpu_live mirrors TS clear, so that CR0 is written only
-// when it changes.
+// TrapKind::FpuUnavailable). The CPU's fpu_live mirrors TS clear, so that CR0 is written
+// only when it changes.
 namespace {
-bool g_fpu_live = true; // (user_mode_init leaves TS clear)
 void set_fpu_live(bool live) {
-    if (live == g_fpu_live) return;
+    if (live == cpu_fpu_live()) return;
     if (live) asm volatile("clts" ::: "memory");
     else write_cr0(read_cr0() | kCr0Ts);
-    g_fpu_live = live;
+    set_cpu_fpu_live(live);
 }
 } // namespace
+
+void set_syscall_path(void (*syscall)(), const void* run_queue) {
+    CpuLocal& c = this_cpu();
+    c.syscall = syscall;
+    c.run_queue = run_queue;
+}
 
 void fpu_switch(void* from, void* to) {
     if (reinterpret_cast<kernel::uptr>(to) % kFxsaveAlign || reinterpret_cast<kernel::uptr>(from) % kFxsaveAlign)
@@ -325,8 +338,5 @@ void leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysA
     g_enter_user(regs);
 }
 
-[[noreturn]] void x86_64::resume_interrupted() {
-    return_to_user(this_cpu().regs, true, g_fpu_live);
-}
 
 } // namespace arch

@@ -43,6 +43,9 @@ struct CpuLocal {
     const void* run_queue; ///< the CPU's run queue, for the entry's Yield
     u64 scratch;           ///< syscall entry's parking slot
     CpuLocal* self;        ///< this CpuLocal's address
+    void (*syscall)();     ///< what syscall entry calls (arch::set_syscall_path)
+    bool fpu_live;         ///< CR0.TS is clear (the lazy FPU: user_mode.cpp)
+    u16 active_pcid;       ///< the PCID in CR3 (0 also without PCIDE)
 };
 /// This CPU's CpuLocal (through its self pointer).
 inline CpuLocal& this_cpu() {
@@ -50,6 +53,19 @@ inline CpuLocal& this_cpu() {
     asm("mov %%gs:%c1, %0" : "=r"(self) : "i"(CPU_SELF));
     return *self;
 }
+/// This CPU's fpu_live and active_pcid (cpu_local.h), one instruction each way.
+inline bool cpu_fpu_live() {
+    bool v;
+    asm volatile("movb %%gs:%c1, %0" : "=q"(v) : "i"(CPU_FPU_LIVE));
+    return v;
+}
+inline void set_cpu_fpu_live(bool v) { asm volatile("movb %0, %%gs:%c1" ::"q"(v), "i"(CPU_FPU_LIVE) : "memory"); }
+inline u16 cpu_active_pcid() {
+    u16 v;
+    asm volatile("movw %%gs:%c1, %0" : "=r"(v) : "i"(CPU_ACTIVE_PCID));
+    return v;
+}
+inline void set_cpu_active_pcid(u16 v) { asm volatile("movw %0, %%gs:%c1" ::"r"(v), "i"(CPU_ACTIVE_PCID) : "memory"); }
 /// The kernel's page tables (what activate_page_table loaded), for the CPUs started later.
 kernel::PhysAddr kernel_root();
 /// Point this CPU's GS base at its CpuLocal, `index` of x86_64_cpus (boot, once per CPU).
@@ -77,9 +93,9 @@ void descriptors_init_cpu(kernel::u32 index);
 /// Prepare the CPU for user mode: x87/SSE enabled (CR0, CR4), FSGSBASE when present, and
 /// the syscall MSRs pointing at user_entry.S.
 void user_mode_init();
-/// Back to the thread the last trap came from, its registers and FPU state as they are
-/// (an interrupt that needed nothing of the kernel).
-[[noreturn]] void resume_interrupted();
+/// What user_mode_init decided, on a CPU started later: control registers and the
+/// syscall MSRs.
+void user_mode_init_cpu();
 /// Remap both 8259s away from the exception vectors and mask all their lines.
 void pic_disable();
 /// Remember where the local APIC is (physical); the timer uses it via the direct map.

@@ -41,16 +41,23 @@ void Scheduler::make_ready(Thread& t) {
 }
 
 void Scheduler::place(Thread& t) {
-    t.cpu_ = pick_cpu(t);
+    const u32 cpu = pick_cpu(t);
+    // Moving: its FP/SIMD registers, if still live where it was, go to its area first.
+    if (remote_ && cpu != t.cpu_ && rq_[t.cpu_].fpu_owner == &t) remote_(Remote::SaveFpu, t.cpu_, &t);
+    t.cpu_ = cpu;
     t.state_ = ThreadState::Ready;
-    RunQueue& rq = rq_[t.cpu_];
+    RunQueue& rq = rq_[cpu];
     enqueue(rq, t, false);
-    if (!rq.current || t.priority_ > rq.current->priority_) rq.resched = true;
+    if (!rq.current || t.priority_ > rq.current->priority_) {
+        rq.resched = true;
+        kick(cpu);
+    }
 }
 
 void Scheduler::make_unready(Thread& t) {
     RunQueue& rq = rq_[t.cpu_];
     if (t.state_ == ThreadState::Running && rq.current == &t) {
+        stall(t, Remote::TakeOff); // (running on another CPU: it must stop there before it is moved)
         rq.current = nullptr;
         rq.resched = true;
     } else if (t.state_ == ThreadState::Ready) {
@@ -66,7 +73,10 @@ void Scheduler::set_priority(Thread& t, u32 priority) {
         return;
     }
     t.priority_ = priority;
-    if (t.state_ == ThreadState::Running) rq_[t.cpu_].resched = true;
+    if (t.state_ == ThreadState::Running) {
+        rq_[t.cpu_].resched = true;
+        kick(t.cpu_);
+    }
 }
 
 void Scheduler::requeue(Thread& t) {
@@ -74,13 +84,15 @@ void Scheduler::requeue(Thread& t) {
         dequeue(rq_[t.cpu_], t);
         place(t);
     } else if (t.state_ == ThreadState::Running) {
-        RunQueue& rq = rq_[t.cpu_];
+        const u32 was = t.cpu_;
         // A lower priority or a CPU it may no longer use: let schedule() decide.
-        rq.resched = true;
-        if (!((t.affinity_ >> t.cpu_) & 1)) {
-            rq.current = nullptr;
+        rq_[was].resched = true;
+        if (!((t.affinity_ >> was) & 1)) {
+            stall(t, Remote::TakeOff);
+            rq_[was].current = nullptr;
             place(t);
         }
+        kick(was);
     }
 }
 

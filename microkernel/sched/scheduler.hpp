@@ -9,8 +9,12 @@
 // higher priority goes back to the head, keeping the rest of its slice.
 //
 // The arch runs schedule(cpu) whenever need_resched(cpu) is set on the way back to user
-// space and switches to what it returns (null: idle). Cross-CPU wakeups only set the
-// flag; sending the IPI is the arch's business (issue 4).
+// space and switches to what it returns (null: idle). With several CPUs running threads
+// the kernel gives the scheduler a way to reach the others (set_remote): a change to
+// another CPU's queue kicks it (an IPI: it reschedules), a thread running there is
+// stalled (it enters the kernel and saves its registers) before it is taken off the CPU
+// or its registers are used, and a thread's FP/SIMD state lives in one CPU's registers
+// at most, that of the CPU it runs on (moved to its area when it moves).
 #pragma once
 
 #include <microkernel/object/thread.hpp>
@@ -24,11 +28,42 @@ class Scheduler {
     static constexpr u32 kPriorities = Thread::kMaxPriority + 1;
     static_assert(kPriorities == 4 * 64, "top_priority() takes the summary's 4 bits from a table");
 
-    explicit Scheduler(u32 cpus) : cpus_(cpus < 1 ? 1 : cpus > kMaxCpus ? kMaxCpus : cpus) {}
+    explicit Scheduler(u32 cpus) : cpus_(clamp_cpus(cpus)) {}
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
     u32 cpus() const { return cpus_; }
+
+    /// How the scheduler reaches another CPU (smp.cpp; each a no-op for the calling CPU's
+    /// own number where that makes sense). Kick: `cpu`'s queue changed, it reschedules
+    /// soon (no answer awaited). Stall: `cpu`'s current thread `t` is in the kernel with
+    /// its registers saved when this returns. TakeOff: the same, and `t` is about to leave
+    /// that CPU: if it was caught entering a system call, the call is undone (made again
+    /// when it next runs). SaveFpu: `t`'s FP/SIMD registers, live on `cpu`, are saved
+    /// into its area and `cpu` holds nobody's any more.
+    enum class Remote : u8 { Kick, Stall, TakeOff, SaveFpu };
+    using RemoteFn = void (*)(Remote what, u32 cpu, Thread* t);
+    /// Several CPUs run threads from now on (called once, before any runs on another).
+    void go_smp(u32 cpus, RemoteFn remote) {
+        cpus_ = clamp_cpus(cpus);
+        remote_ = remote;
+    }
+    /// `t` runs on another CPU: have it enter the kernel first (its registers are read or
+    /// written next). Nothing to do on one CPU or for a thread that is not running.
+    void stall(Thread& t, Remote how = Remote::Stall) {
+        if (remote_ && t.state_ == ThreadState::Running) remote_(how, t.cpu_, &t);
+    }
+    /// `t`'s FP/SIMD state is about to be used by `cpu` (read, written, copied): if another
+    /// CPU's registers hold it, that CPU saves it into t's area and gives it up.
+    void fpu_home(Thread& t, u32 cpu) {
+        if (remote_ && t.cpu_ != cpu && rq_[t.cpu_].fpu_owner == &t) remote_(Remote::SaveFpu, t.cpu_, &t);
+    }
+    /// Does any CPU run or have ready a thread? (The whole machine's "can anything run".)
+    bool any_cpu_busy() const {
+        for (u32 cpu = 0; cpu < cpus_; ++cpu)
+            if (rq_[cpu].current || rq_[cpu].ready) return true;
+        return false;
+    }
     /// Where the entry assembly's Yield reads CPU `cpu`'s run queue (fast_yield.h).
     const void* run_queue(u32 cpu) const { return &rq_[cpu]; }
     u64 cpu_mask() const { return (u64{1} << cpus_) - 1; }
@@ -156,8 +191,14 @@ class Scheduler {
     /// then one count-leading-zeros; no scan.
     static int find_top(const RunQueue& rq);
 
+    static constexpr u32 clamp_cpus(u32 n) { return n < 1 ? 1 : n > kMaxCpus ? kMaxCpus : n; }
+    void kick(u32 cpu) {
+        if (remote_) remote_(Remote::Kick, cpu, nullptr);
+    }
+
     RunQueue rq_[kMaxCpus];
     u32 cpus_;
+    RemoteFn remote_ = nullptr; // null: one CPU
     ThreadList<&Thread::timeout_link_> timed_; // threads with a deadline armed
     u64 now_ = 0;
 };

@@ -13,7 +13,7 @@ namespace kernel {
 
 struct SyscallContext {
     Thread& caller;
-    u32 cpu;              ///< the CPU the caller runs on
+    u64 cpu;              ///< the CPU the caller runs on (a whole word: with padding after it GCC cleared the context with a memset)
     Scheduler& scheduler;
     Reaper& reaper;
     PhysWindow window;    ///< how the kernel reaches physical memory (IPC buffers)

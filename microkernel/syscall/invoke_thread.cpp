@@ -81,6 +81,7 @@ static_assert(abi::kFpuWords * 8 == kFpuAreaBytes);
 
 void fpu_to_area(SyscallContext& ctx, Thread& t, bool write) {
     if (t.first_fpu_use() && ctx.fpu_init) ctx.fpu_init(t.fpu_area());
+    ctx.scheduler.fpu_home(t, ctx.cpu); // (held by another CPU: saved there, and given up)
     if (ctx.scheduler.fpu_owner(ctx.cpu) != &t) return;
     if (ctx.fpu_save) ctx.fpu_save(t.fpu_area());
     if (write) ctx.scheduler.set_fpu_owner(ctx.cpu, nullptr);
@@ -129,6 +130,11 @@ Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const Message& msg) {
     if (msg.word(0) != abi::kNoSlot)
         from = &TRY(ctx.lookup(msg.word(0), ObjectType::Thread, r::kRead))->as<Thread>();
     if (from == &to) return {};
+    if (from) {
+        ctx.scheduler.stall(*from);
+        ctx.scheduler.fpu_home(*from, ctx.cpu);
+    }
+    ctx.scheduler.fpu_home(to, ctx.cpu);
     if (from && ctx.scheduler.fpu_owner(ctx.cpu) == from && ctx.fpu_save) ctx.fpu_save(from->fpu_area());
     if (ctx.scheduler.fpu_owner(ctx.cpu) == &to) ctx.scheduler.set_fpu_owner(ctx.cpu, nullptr);
     to.copy_fpu(from);
@@ -145,6 +151,11 @@ Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& 
     const u32 need = reads ? r::kRead : writes ? r::kWrite : r::kControl;
     TRY(cap.check(ObjectType::Thread, need));
     Thread& t = cap.as<Thread>();
+    // Its registers or FP/SIMD state are used next: a thread running on another CPU
+    // comes into the kernel there first, its registers saved.
+    if (method == M::ReadRegisters || method == M::WriteRegisters || method == M::ReadFpu ||
+        method == M::WriteFpu || method == M::CopyFpu)
+        ctx.scheduler.stall(t);
     switch (method) {
     case M::Configure: TRY(configure(ctx, t, msg)); break;
     case M::ReadRegisters: return read_registers(ctx, t, msg);

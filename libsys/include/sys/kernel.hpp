@@ -139,6 +139,11 @@ inline long long thread_start(u64 t, u64 ip, u64 sp) {
 inline long long thread_set_priority(u64 t, u32 priority, u32 time_slice) {
     return invoke(t, abi::ThreadMethod::SetPriority, {priority, time_slice}).error;
 }
+/// The CPUs the thread may run on: bit n for CPU n (the kernel's logical numbers, the
+/// boot CPU 0). EINVAL if no CPU the kernel runs is in the mask.
+inline long long thread_set_affinity(u64 t, u64 mask) {
+    return invoke(t, abi::ThreadMethod::SetAffinity, {mask}).error;
+}
 inline long long thread_set_tls(u64 t, u64 base) { return invoke(t, abi::ThreadMethod::SetTls, {base}).error; }
 /// The thread's Receive / ReplyReceive gives up with -ETIMEDOUT at `deadline` (read_clock's
 /// nanoseconds; 0: never), checked at each timer tick; a deadline fires once.

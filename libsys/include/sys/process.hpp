@@ -79,6 +79,7 @@ struct ThreadOptions {
     u64 fault_endpoint = abi::kNoSlot; ///< slot of an endpoint with Write, or kNoSlot
     u32 priority = 0;                 ///< 0: the kernel's default
     u32 time_slice = 5;               ///< ticks, with priority
+    u64 affinity = 0;                 ///< CPUs it may run on (bit n: CPU n); 0: any
 };
 
 inline abi::IpcBuffer* ipc_buffer_of(u64 region) {

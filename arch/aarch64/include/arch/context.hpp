@@ -86,6 +86,8 @@ constexpr kernel::u32 kRegTls = AARCH64_REG_TLS;
 static_assert(kRegTls >= abi::kRegArchFirst && kRegTls < abi::kRegCount);
 /// Where a Linux system call's result goes (Linux-ABI threads): x0.
 constexpr kernel::u32 kRegLinuxResult = AARCH64_REG_X0;
+/// The system-call instruction's length (svc): the saved IP minus this makes it again.
+constexpr kernel::u64 kSyscallBytes = 4;
 
 } // namespace arch
 

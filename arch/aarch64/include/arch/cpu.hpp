@@ -10,6 +10,9 @@ namespace aarch64 {
 extern bool g_cycle_counter_on;
 } // namespace aarch64
 
+/// `tlbi ...is` reaches every CPU of the inner-shareable domain: no remote calls needed.
+constexpr bool kTlbBroadcast = true;
+
 /// This CPU's logical number (microkernel/smp.hpp): the first field of its CpuLocal,
 /// which TPIDR_EL1 points at (arch/aarch64/cpu_local.h).
 inline kernel::u32 cpu_index() {

@@ -72,6 +72,9 @@ constexpr kernel::u32 kRegTls = riscv64::kRegIndexOfX[4];
 static_assert(kRegTls >= abi::kRegArchFirst && kRegTls < abi::kRegCount);
 /// Where a Linux system call's result goes (Linux-ABI threads): a0.
 constexpr kernel::u32 kRegLinuxResult = riscv64::kRegIndexOfX[10];
+/// The system-call instruction's length (ecall, never compressed): the saved IP minus
+/// this makes it again.
+constexpr kernel::u64 kSyscallBytes = 4;
 static_assert(RISCV64_FPU_FCSR + 8 <= kernel::kFpuAreaBytes);
 static_assert(RISCV64_USER_REG_IP == abi::kRegIp);
 static_assert(riscv64::kRegIndexOfX[2] == abi::kRegSp);

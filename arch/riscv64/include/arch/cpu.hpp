@@ -5,6 +5,9 @@
 
 namespace arch {
 
+/// sfence.vma acts on this hart only: the kernel sends the others remote calls.
+constexpr bool kTlbBroadcast = false;
+
 /// This CPU's logical number (microkernel/smp.hpp), from its CpuLocal, which tp points
 /// at while the kernel runs (arch/riscv64/cpu_local.hpp: CPU_INDEX, 32).
 inline kernel::u32 cpu_index() {

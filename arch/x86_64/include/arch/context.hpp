@@ -50,5 +50,8 @@ constexpr kernel::u32 kRegTls = x86_64::kFsBase;
 static_assert(kRegTls >= abi::kRegArchFirst && kRegTls < abi::kRegCount);
 /// Where a Linux system call's result goes (Linux-ABI threads): rax, the number's register.
 constexpr kernel::u32 kRegLinuxResult = x86_64::kRax;
+/// The system-call instruction's length (syscall, 0f 05): the saved IP minus this makes
+/// it again (rcx and r11, which it clobbers, the user gave up already).
+constexpr kernel::u64 kSyscallBytes = 2;
 
 } // namespace arch

@@ -5,6 +5,9 @@
 
 namespace arch {
 
+/// invlpg and INVPCID act on this CPU only: the kernel sends the others remote calls.
+constexpr bool kTlbBroadcast = false;
+
 /// This CPU's logical number (microkernel/smp.hpp): the first field of its CpuLocal, which
 /// the GS base points at while the kernel runs (arch/x86_64/cpu_local.h).
 inline kernel::u32 cpu_index() {
