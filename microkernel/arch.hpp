@@ -32,6 +32,10 @@ void console_putc(char c);
 /// calls kernel::on_timer_tick(). Interrupts stay masked until interrupts_enable().
 void timer_start(kernel::u32 hz);
 
+/// The same periodic interrupt on this CPU, one arch::start_cpu started, at timer_start's
+/// rate (each CPU's ticks charge its own threads' time slices).
+void timer_start_cpu();
+
 /// The clock: nanoseconds since timer_start(), from a counter that runs at a fixed rate
 /// whatever the CPU does (x86_64: the TSC, calibrated against the PIT with the timer;
 /// aarch64: CNTVCT_EL0 at CNTFRQ_EL0; riscv64: the time CSR at the timebase frequency).

@@ -269,6 +269,7 @@ BOOT_ONLY [[noreturn]] void on_cpu_start(u32 index) {
         arch::interrupts_disable();
     }
     take_locked_path();
+    arch::timer_start_cpu(); // (its ticks charge its threads' slices)
     g_kernel.lock.acquire();
     run_user_threads();
 }

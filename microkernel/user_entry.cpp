@@ -186,13 +186,30 @@ template <bool kIsCall>
 
 [[noreturn]] void on_user_syscall() { slow_syscall(g_kernel.scheduler.current(kOneCpu), kOneCpu); }
 
+namespace {
+// With several CPUs, the same fastpath under the lock, for whichever CPU this is (a copy
+// of its own, linked apart with the rest of SMP: the one-CPU kernel's keeps its CPU a
+// constant). Returns when it does not apply.
+SMP_ONLY [[gnu::flatten]] void fast_locked(Thread& t, u32 cpu) {
+    Scheduler& s = g_kernel.scheduler;
+    const u64 nr = t.reg(abi::kRegSyscall);
+    Thread* next = nr == static_cast<u64>(abi::Syscall::Call)           ? fastpath_ipc(t, true, cpu, s)
+                   : nr == static_cast<u64>(abi::Syscall::ReplyReceive) ? fastpath_ipc(t, false, cpu, s)
+                   : nr == static_cast<u64>(abi::Syscall::Yield)        ? fastpath_yield(t, cpu, s)
+                                                                        : nullptr;
+    if (next) resume(*next, cpu);
+}
+} // namespace
+
 SMP_ONLY [[noreturn]] void on_user_syscall_locked() {
     lock_for_syscall();
     const u32 cpu = arch::cpu_index();
     // Another CPU may have taken the thread off this one while it waited for the lock (it
     // then undid the call: TakeOff).
-    if (Thread* t = g_kernel.scheduler.current(cpu)) slow_syscall(t, cpu);
-    run_user_threads();
+    Thread* t = g_kernel.scheduler.current(cpu);
+    if (!t) run_user_threads();
+    if (!t->linux_abi()) fast_locked(*t, cpu);
+    slow_syscall(t, cpu);
 }
 
 [[noreturn]] void on_user_trap(const UserTrap& trap) {

@@ -173,6 +173,14 @@ void arch::timer_start(kernel::u32 hz) {
     asm volatile("isb");
 }
 
+BOOT_ONLY void arch::timer_start_cpu() {
+    using namespace arch::aarch64;
+    enable_interrupt(g_timer_intid); // (a PPI: enabled in each CPU's banked register)
+    AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);
+    AARCH64_WRITE_SYSREG(cntv_ctl_el0, kTimerEnable);
+    asm volatile("isb");
+}
+
 SMP_ONLY void arch::send_ipi(kernel::u32 cpu) {
     using namespace arch::aarch64;
     asm volatile("dsb ishst" ::: "memory"); // what the target is to see, before it is woken

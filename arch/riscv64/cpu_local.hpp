@@ -33,6 +33,7 @@ struct alignas(64) CpuLocal {
     kernel::u32 index;
     void (*syscall)();  ///< what the ecall entry calls (arch::set_syscall_path)
     bool fpu_live;      ///< the thread return_to_user last resumed owns the FP registers
+    kernel::u64 next_deadline; ///< the time CSR's value at this hart's next timer tick
 };
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);

@@ -15,7 +15,7 @@ extern kernel::u64 riscv64_kernel_satp;
 // Every hart's CpuLocal by logical number (entry.S points tp at one), and the satp of the
 // kernel's tables, for the harts started later.
 arch::riscv64::CpuLocal riscv64_cpus[kernel::kMaxCpus] = {
-    {boot_stack_top, nullptr, 0, nullptr, 0, kernel::on_user_syscall_fast, false}};
+    {boot_stack_top, nullptr, 0, nullptr, 0, kernel::on_user_syscall_fast, false, 0}};
 kernel::u64 riscv64_kernel_satp;
 static_assert(RISCV64_MAX_HARTS == kernel::kMaxCpus);
 
@@ -47,7 +47,7 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_
     using namespace riscv64;
     g_platform.hart_id[index] = hart;
     riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index),
-                                   index, kernel::on_user_syscall_fast, false};
+                                   index, kernel::on_user_syscall_fast, false, 0};
     const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
     sbi::Ret r = sbi::hart_start(hart, entry, index);
     if (r.error == sbi::kErrAlreadyAvailable && hart < RISCV64_MAX_HARTS) {
@@ -67,7 +67,7 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_cpu_start(kernel::u32 index) {
     using namespace arch::riscv64;
     csr_write<Csr::scounteren>(0b111); // as riscv64_init: user mode reads the counters
     arch::activate_page_table(arch::riscv64::g_platform.kernel_root);
-    csr_set<Csr::sie>(kSieSsie); // IPIs only: this hart has no timer or device interrupts yet
+    csr_set<Csr::sie>(kSieSsie); // IPIs; its timer starts when it joins (timer_start_cpu); no device interrupts
     kernel::on_cpu_start(index);
 }
 

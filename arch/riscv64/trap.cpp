@@ -4,6 +4,7 @@
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
+#include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 
 namespace arch::riscv64 {
@@ -63,7 +64,6 @@ constexpr const char* kRegNames[31] = {
 }
 
 u64 g_interval = 0;      // timebase ticks per kernel tick
-u64 g_next_deadline = 0;
 bool g_legacy_timer = false;
 
 void set_timer(u64 deadline) {
@@ -80,9 +80,10 @@ void set_timer(u64 deadline) {
 // rather than firing a burst of them.
 void timer_interrupt() {
     u64 now = csr_read<Csr::time>();
-    g_next_deadline += g_interval;
-    if (g_next_deadline <= now) g_next_deadline = now + g_interval;
-    set_timer(g_next_deadline); // also clears sip.STIP
+    u64& next = this_cpu().next_deadline; // (each hart's own)
+    next += g_interval;
+    if (next <= now) next = now + g_interval;
+    set_timer(next); // also clears sip.STIP
     kernel::on_timer_tick();
 }
 
@@ -120,7 +121,7 @@ kernel::u64 clock_ns() {
     return g_ns_per_count ? mul_shift32(csr_read<Csr::time>() - g_clock_start, g_ns_per_count) : 0;
 }
 
-void timer_start(kernel::u32 hz) {
+BOOT_ONLY void timer_start(kernel::u32 hz) {
     using namespace riscv64;
     // QEMU virt's timebase is 10 MHz; the devicetree normally says so (BootInfo).
     u64 timebase = g_platform.timebase_hz ? g_platform.timebase_hz : 10'000'000;
@@ -129,8 +130,14 @@ void timer_start(kernel::u32 hz) {
     g_interval = hz ? timebase / hz : timebase;
     if (g_interval == 0) g_interval = 1;
     g_legacy_timer = !sbi::probe(sbi::Eid::Time);
-    g_next_deadline = csr_read<Csr::time>() + g_interval;
-    set_timer(g_next_deadline);
+    timer_start_cpu();
+}
+
+BOOT_ONLY void timer_start_cpu() {
+    using namespace riscv64;
+    u64& next = this_cpu().next_deadline;
+    next = csr_read<Csr::time>() + g_interval;
+    set_timer(next);
     csr_set<Csr::sie>(kSieStie); // delivered once sstatus.SIE is set (interrupts_enable)
 }
 

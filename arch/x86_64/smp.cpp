@@ -73,6 +73,6 @@ extern "C" BOOT_ONLY [[noreturn]] void x86_64_ap_start(kernel::u32 index, kernel
     descriptors_init_cpu(index);
     asm volatile("mov %0, %%cr3" ::"r"(kernel_root().value) : "memory");
     user_mode_init_cpu();
-    lapic_enable(); // (for the kernel's IPIs; its timer stays off)
+    lapic_enable(); // (for the kernel's IPIs; its timer starts when it joins: timer_start_cpu)
     kernel::on_cpu_start(index);
 }

@@ -38,6 +38,7 @@ constexpr u32 kCalibrationHz = 100; // a 10 ms window
 kernel::uptr g_lapic = 0; // virtual address, in the direct map
 u64 g_tsc_start = 0, g_tsc_per_window = 0; // the clock: TSC at timer_start, TSC ticks per 10 ms
 u64 g_ns_per_tsc = 0;                       // ... and nanoseconds per TSC tick, 32.32
+u32 g_timer_period = 0;                     // LAPIC timer counts per tick (every CPU's)
 
 u32 lapic_read(u32 reg) { return mmio_read32(g_lapic + reg); }
 void lapic_write(u32 reg, u32 v) { mmio_write32(g_lapic + reg, v); }
@@ -99,7 +100,7 @@ void lapic_send(u32 apic_id, u32 command) {
 
 namespace arch {
 
-void timer_start(kernel::u32 hz) {
+BOOT_ONLY void timer_start(kernel::u32 hz) {
     using namespace x86_64;
     if (hz == 0) kernel::panic("timer_start: 0 Hz");
     lapic_enable();
@@ -108,10 +109,17 @@ void timer_start(kernel::u32 hz) {
     u64 per_second = u64{calibrate()} * kCalibrationHz;
     u64 period = per_second / hz;
     if (period == 0 || period > 0xffffffff) kernel::panic("timer_start: rate out of range");
-    lapic_write(kLapicLvtTimer, kLvtPeriodic | kTimerVector);
-    lapic_write(kLapicInitialCount, static_cast<u32>(period));
+    g_timer_period = static_cast<u32>(period);
+    timer_start_cpu();
     g_tsc_start = read_cycle_counter();
     if (g_tsc_per_window) g_ns_per_tsc = (u64{10'000'000} << 32) / g_tsc_per_window; // 10 ms windows
+}
+
+BOOT_ONLY void timer_start_cpu() {
+    using namespace x86_64;
+    lapic_write(kLapicDivide, kDivideBy16);
+    lapic_write(kLapicLvtTimer, kLvtPeriodic | kTimerVector);
+    lapic_write(kLapicInitialCount, g_timer_period);
 }
 
 SMP_ONLY void send_ipi(kernel::u32 cpu) {

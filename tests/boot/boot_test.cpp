@@ -199,6 +199,7 @@ TEST_CASE("threads run on every CPU: calls, signals, wakeups, stalls, TLB shootd
     for (const char* check :
          {"affinity is accepted for each CPU the kernel runs and refused past them",
           "a thread runs on cpu 0 while a higher-priority one spins on cpu 1",
+          "two threads spinning on one other cpu take turns (its timer)",
           "workers on every cpu: every call answered right, and the servers' totals exact",
           "every signal from every cpu woke the waiter exactly once",
           "both servers (cpu 0 and cpu 1) took calls from the endpoint",

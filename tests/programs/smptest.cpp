@@ -1,8 +1,9 @@
 // Root task for the SMP boot test (init=smptest, booted with --smp 4): threads pinned to
 // every CPU (Thread.SetAffinity) use the kernel at once. One line per check, then the
 // root task returns its failure count (libsys powers off with it).
-//   - the CPUs: affinity to CPU n is accepted exactly for the CPUs the kernel runs, and a
-//     thread pinned to CPU 1 runs while a higher-priority one spins on CPU 0's sibling
+//   - the CPUs: affinity to CPU n is accepted exactly for the CPUs the kernel runs, a
+//     thread on CPU 0 runs while a higher-priority one spins on CPU 1, and two threads
+//     spinning on one other CPU take turns (that CPU's timer)
 //   - hammering: a worker per CPU calls two servers (on two CPUs) through one endpoint
 //     and signals one semaphore, kCalls times each; every reply is checked, and the
 //     totals the servers and the waiter count are exact
@@ -110,9 +111,31 @@ void check_parallel() {
     sys::cap_delete(root::kCapSpace, counter.thread);
 }
 
+/// Two threads of one priority spin on the same other CPU: its own timer takes turns
+/// between them (without it the first would keep the CPU).
+volatile u64 g_turns[2];
+void spin_counting(u64 which) {
+    for (;;) g_turns[which] = g_turns[which] + 1;
+}
+
+void check_time_slices() {
+    sys::Started a, b;
+    const u32 cpu = g_cpus - 1;
+    bool ok = start_on(cpu, spin_counting, 0, region_for(34), a) && start_on(cpu, spin_counting, 1, region_for(35), b);
+    // Both counters move within a few seconds (a slice is 5 ticks of 10 ms).
+    const u64 deadline = sys::read_clock(root::kMachine) + 5'000'000'000ull;
+    while (ok && (g_turns[0] < 1000 || g_turns[1] < 1000) && sys::read_clock(root::kMachine) < deadline) sys::yield();
+    sys::print("smptest: turns {} and {}\n", g_turns[0], g_turns[1]);
+    check(ok && g_turns[0] >= 1000 && g_turns[1] >= 1000, "two threads spinning on one other cpu take turns (its timer)");
+    sys::cap_delete(root::kCapSpace, a.thread);
+    sys::cap_delete(root::kCapSpace, b.thread);
+}
+
 // ---- hammering ------------------------------------------------------------------------
 u64 g_served[2];
 u64 g_waited;
+
+constexpr u64 kWorkerReport = 1; // (the label of a worker's message to kDone)
 
 u64 reply_for(u64 request) { return request * 0x9e3779b97f4a7c15ull ^ 0x5a5a; }
 
@@ -141,7 +164,7 @@ void worker(u64 id) {
         if (r.ok() && r.length == 1 && r.mr[0] == reply_for(request)) ++good;
         if (sys::sem_signal(kSemaphore) != 0) break;
     }
-    sys::send(kDone, 0, {good});
+    sys::send(kDone, kWorkerReport, {good});
     park();
 }
 
@@ -160,14 +183,18 @@ void hammer() {
               start_on(1 % g_cpus, server, 1, region_for(3), servers[1]) &&
               start_on(g_cpus - 1, waiter, total, region_for(4), waiting);
     for (u32 cpu = 0; ok && cpu < g_cpus; ++cpu) ok = start_on(cpu, worker, cpu, region_for(5 + cpu), workers[cpu]);
+    // Every worker reports (label kWorkerReport); the waiter may report before the last
+    // of them, the servers once the label-2 calls below stop them.
     u64 good = 0;
-    for (u32 i = 0; ok && i < g_cpus; ++i) {
+    u32 reports = 0, others = 0;
+    while (ok && reports < g_cpus) {
         sys::Reply r = sys::receive(kDone);
-        good += r.ok() ? r.mr[0] : 0;
+        if (!r.ok()) ok = false;
+        else if (r.label == kWorkerReport) good += r.mr[0], ++reports;
+        else ++others;
     }
-    // Both servers stop at a call with label 2; then the waiter reports.
     for (int i = 0; ok && i < 2; ++i) ok = sys::call(kEndpoint, 2, {}).ok();
-    for (int i = 0; ok && i < 3; ++i) ok = sys::receive(kDone).ok();
+    for (; ok && others < 3; ++others) ok = sys::receive(kDone).ok();
     sys::print("smptest: {} calls answered right of {}; servers {} + {}; the waiter woke {} times\n", good, total,
                g_served[0], g_served[1], g_waited);
     check(ok && good == total && g_served[0] + g_served[1] == total,
@@ -365,6 +392,7 @@ int main() {
     count_cpus();
     if (g_cpus >= 2) {
         check_parallel();
+        check_time_slices();
         hammer();
         cross_cpu_wakeup();
         stalls();
