@@ -28,7 +28,9 @@ namespace rt = abi::rights;
 
 constexpr u32 kMaxCpus = 16;
 constexpr long long kEINVAL = 22, kEAGAIN = 11; // (Linux's errno values, as every kernel error)
-constexpr u64 kCalls = 250;   // per worker: 100,000 calls and signals on 4 CPUs
+// Per worker: 1,000 calls and signals on 4 CPUs (more is slow under QEMU with fewer host
+// cores than vCPUs: docs/performance.md, "SMP").
+constexpr u64 kCalls = 250;
 constexpr u64 kPingPongs = 1000;
 constexpr u32 kSpaces = 24;       // address spaces started and deleted
 
