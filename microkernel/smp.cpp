@@ -186,8 +186,6 @@ SMP_ONLY void remote_call_others(void (*fn)(void*), void* arg) {
         }
 }
 
-u32 cpus_online() { return g_online; }
-
 namespace {
 struct Stale {
     PhysAddr root;

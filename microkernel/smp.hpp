@@ -34,8 +34,6 @@ u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow wi
 /// others leave on_cpu_start for the scheduler. The caller (the boot CPU) holds the big
 /// kernel lock when this returns.
 void go_smp(u32 online);
-/// How many CPUs run threads (1 until go_smp).
-u32 cpus_online();
 /// The locked system-call path's entry on this CPU: the lock, noting meanwhile that a
 /// system call is on its way in (Scheduler::Remote::TakeOff).
 void lock_for_syscall();

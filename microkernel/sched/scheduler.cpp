@@ -42,8 +42,7 @@ void Scheduler::make_ready(Thread& t) {
 
 void Scheduler::place(Thread& t) {
     const u32 cpu = pick_cpu(t);
-    // Moving: its FP/SIMD registers, if still live where it was, go to its area first.
-    if (remote_ && cpu != t.cpu_ && rq_[t.cpu_].fpu_owner == &t) remote_(Remote::SaveFpu, t.cpu_, &t);
+    fpu_home(t, cpu); // (moving: its FP/SIMD registers, if still live where it was, go to its area first)
     t.cpu_ = cpu;
     t.state_ = ThreadState::Ready;
     RunQueue& rq = rq_[cpu];

@@ -10,7 +10,7 @@
 //
 // The arch runs schedule(cpu) whenever need_resched(cpu) is set on the way back to user
 // space and switches to what it returns (null: idle). With several CPUs running threads
-// the kernel gives the scheduler a way to reach the others (set_remote): a change to
+// the kernel gives the scheduler a way to reach the others (go_smp): a change to
 // another CPU's queue kicks it (an IPI: it reschedules), a thread running there is
 // stalled (it enters the kernel and saves its registers) before it is taken off the CPU
 // or its registers are used, and a thread's FP/SIMD state lives in one CPU's registers
