@@ -163,7 +163,7 @@ enum class SemaphoreMethod : u64 {
 enum class AddressSpaceMethod : u64 {
     Map = 1,     ///< kMap: (frame slot, va, rights)
     Unmap = 2,   ///< kMap: (va)
-    Protect = 3, ///< kMap: (va, rights)
+    Protect = 3, ///< kMap: (va, size, rights) -> (pages that lost a right); only lowers
     Query = 4,   ///< kRead: (va) -> (physical address, rights)
     Grow = 5,    ///< kMap: (map budget slot): the budget moves into the space
 };

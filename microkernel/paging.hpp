@@ -35,6 +35,8 @@ concept PteFormat = requires(u64 pte, PhysAddr pa, PageAttr attr, unsigned level
     { F::address(pte, level) } -> std::same_as<PhysAddr>;
     { F::attr(pte, level) } -> std::same_as<PageAttr>;
     { F::leaf_allowed(level) } -> std::same_as<bool>; ///< may a leaf sit at this level?
+    /// The leaf with write and/or execute access taken away (unchanged if it had neither).
+    { F::restrict(pte, level, true, true) } -> std::same_as<u64>;
 };
 
 constexpr unsigned kEntriesPerTable = 512;
@@ -109,6 +111,16 @@ class PageTable {
         return {};
     }
 
+    /// Remove the 4 KiB page mapped at `va` (NotFound if there is none; a block is never
+    /// split). The caller flushes the TLB.
+    Result<void> unmap_page(u64 va) {
+        unsigned level;
+        u64* pte = leaf_entry(va, level);
+        if (!pte || level != 0) return Error::NotFound;
+        *pte = 0;
+        return {};
+    }
+
     /// Give the mappings of [va, va + size) new attributes; same rules as unmap.
     Result<void> protect(u64 va, u64 size, PageAttr attr) {
         TRY(check_leaves(va, size));
@@ -116,6 +128,14 @@ class PageTable {
             pte = F::leaf(F::address(pte, level), attr, level);
         });
         return {};
+    }
+
+    /// Take write and/or execute access away from every leaf in [va, end) (a block only
+    /// when the range holds it whole); what is not mapped costs one entry per missing
+    /// table, so a sparse range is cheap. Returns how many leaves changed. The caller
+    /// checks the range and flushes the TLB.
+    u64 restrict(u64 va, u64 end, bool drop_write, bool drop_exec) {
+        return restrict_in(window_.at<u64>(root_), F::kLevels - 1, 0, va, end, drop_write, drop_exec);
     }
 
     /// How many tables a 4 KiB mapping at `va` would have to allocate (so callers with a
@@ -159,6 +179,28 @@ class PageTable {
             }
             return &pte;
         }
+    }
+
+    /// restrict() within the table at `level` whose first entry maps `base` (start lies
+    /// in it).
+    [[gnu::noinline]] u64 restrict_in(u64* table, unsigned level, u64 base, u64 start, u64 end,
+                                      bool drop_write, bool drop_exec) {
+        const u64 size = level_size(level);
+        u64 changed = 0;
+        for (unsigned i = table_index(start, level); i < kEntriesPerTable; ++i) {
+            const u64 from = base + i * size;
+            if (from >= end) break;
+            const u64 pte = table[i];
+            if (!F::is_present(pte)) continue;
+            if (level > 0 && F::is_table(pte, level)) {
+                changed += restrict_in(window_.at<u64>(F::address(pte, level)), level - 1, from,
+                                       start > from ? start : from, end, drop_write, drop_exec);
+            } else if (from >= start && end - from >= size) { // (a block the range cuts stays)
+                const u64 less = F::restrict(pte, level, drop_write, drop_exec);
+                if (less != pte) table[i] = less, ++changed;
+            }
+        }
+        return changed;
     }
 
     Result<void> check_leaves(u64 va, u64 size) const {

@@ -30,6 +30,13 @@ void flush_page(PhysAddr root, u16 asid, u64 va) {
     if (asid || root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(va, asid);
     if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_page_elsewhere(root, asid, va);
 }
+// Many pages lost rights at once (AddressSpace.ProtectRange): the space's whole tag goes,
+// or, untagged, the space itself where it is loaded (a reload flushes tag 0).
+void flush_space(PhysAddr root, u16 asid) {
+    if (asid) arch::flush_asid(asid);
+    else if (root == g_kernel.active_root[arch::cpu_index()]) arch::activate_user_space(root, 0);
+    if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_space_elsewhere(root, asid);
+}
 // The space is gone: no CPU may keep its root loaded (its tables are freed next) or its
 // identifier's entries (the identifier goes to another space).
 void retire_root(PhysAddr root, u16 asid) {
@@ -45,7 +52,7 @@ void retire_root(PhysAddr root, u16 asid) {
 u16 claim_asid() { return g_kernel.asids.claim(); }
 
 constexpr PagingOps kPagingOps =
-    paging_ops_for<arch::Pte>(arch::prepare_user_root, flush_page, retire_root, claim_asid);
+    paging_ops_for<arch::Pte>(arch::prepare_user_root, flush_page, retire_root, claim_asid, flush_space);
 constexpr u64 kRootMemory = u64{32} << 20; // the root task's untyped, besides its cap space
 
 /// The root task's cap space: a slot per page of RAM (a process server holds a capability

@@ -196,6 +196,11 @@ SMP_ONLY void flush_page_here(void* what) {
     const Stale& s = *static_cast<const Stale*>(what);
     if (s.asid || s.root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(s.va, s.asid);
 }
+SMP_ONLY void flush_space_here(void* what) {
+    const Stale& s = *static_cast<const Stale*>(what);
+    if (s.asid) arch::flush_asid(s.asid);
+    else if (s.root == g_kernel.active_root[arch::cpu_index()]) arch::activate_user_space(s.root, 0);
+}
 SMP_ONLY void retire_root_here(void* what) {
     const Stale& s = *static_cast<const Stale*>(what);
     PhysAddr& active = g_kernel.active_root[arch::cpu_index()];
@@ -210,6 +215,11 @@ SMP_ONLY void retire_root_here(void* what) {
 SMP_ONLY [[gnu::noinline]] void flush_page_elsewhere(PhysAddr root, u16 asid, u64 va) {
     Stale s{root, asid, va};
     remote_call_others(flush_page_here, &s);
+}
+
+SMP_ONLY [[gnu::noinline]] void flush_space_elsewhere(PhysAddr root, u16 asid) {
+    Stale s{root, asid, 0};
+    remote_call_others(flush_space_here, &s);
 }
 
 SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(PhysAddr root, u16 asid) {

@@ -48,10 +48,12 @@ void remote_call_others(void (*fn)(void*), void* arg);
 
 /// TLB shootdowns (root_task.cpp's paging operations), for every online CPU but this one,
 /// each doing for itself what the caller did: drop `va`'s translation of the space `root`
-/// tagged `asid` (if it may hold one: tagged, or the root loaded); or unload `root` if
+/// tagged `asid` (if it may hold one: tagged, or the root loaded); or every one of them
+/// (flush_space); or unload `root` if
 /// loaded and drop every translation tagged `asid` (unless kTlbBroadcast did). Return
 /// when every CPU has.
 void flush_page_elsewhere(PhysAddr root, u16 asid, u64 va);
+void flush_space_elsewhere(PhysAddr root, u16 asid);
 void retire_root_elsewhere(PhysAddr root, u16 asid);
 
 } // namespace kernel

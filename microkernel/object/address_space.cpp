@@ -132,16 +132,13 @@ Result<void> AddressSpace::unmap(u64 va, Reaper& reaper) {
     return {};
 }
 
-Result<void> AddressSpace::protect(u64 va, u32 rights) {
-    TRY(check_va(va));
-    Capability* mapping = find(va);
-    if (!mapping) return Error::NotFound;
-    if (!(rights & r::kRead) || (rights & ~(r::kRead | r::kWrite | r::kExecute)))
-        return Error::InvalidArgument;
-    if (!mapping->has(rights)) return Error::AccessDenied; // never beyond the frame's rights
-    (void)ops_.protect(root_, window_, va, attr_for(rights));
-    if (ops_.flush_page) ops_.flush_page(root_, asid_, va); // rights may have shrunk
-    return {};
+Result<u64> AddressSpace::protect(u64 va, u64 size, u32 rights) {
+    if (!is_aligned(va, kPageSize) || !is_aligned(size, kPageSize) || size == 0) return Error::InvalidArgument;
+    if (va >= ops_.user_top || ops_.user_top - va < size) return Error::OutOfRange;
+    if (!(rights & r::kRead) || (rights & ~(r::kRead | r::kWrite | r::kExecute))) return Error::InvalidArgument;
+    const u64 changed = ops_.restrict(root_, window_, va, va + size, !(rights & r::kWrite), !(rights & r::kExecute));
+    if (changed && ops_.flush_space) ops_.flush_space(root_, asid_);
+    return changed;
 }
 
 Result<AddressSpace::Query> AddressSpace::query(u64 va) const {

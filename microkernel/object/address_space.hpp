@@ -70,7 +70,8 @@ struct PagingOps {
     unsigned (*missing_tables)(PhysAddr root, PhysWindow w, u64 va);
     Result<void> (*map)(PhysAddr root, PhysWindow w, u64 va, PhysAddr pa, PageAttr a, TablePool& p);
     Result<void> (*unmap)(PhysAddr root, PhysWindow w, u64 va);
-    Result<void> (*protect)(PhysAddr root, PhysWindow w, u64 va, PageAttr a);
+    /// Take write / execute access from every page mapped in [va, end): pages changed.
+    u64 (*restrict)(PhysAddr root, PhysWindow w, u64 va, u64 end, bool drop_write, bool drop_exec);
     Result<Translation> (*translate)(PhysAddr root, PhysWindow w, u64 va);
     /// Optional: fill a new root (e.g. share the kernel half on x86_64 and riscv64).
     void (*prepare_root)(PhysAddr root, PhysWindow w);
@@ -78,6 +79,9 @@ struct PagingOps {
     /// with this root and address-space identifier was removed or lost rights; no CPU
     /// may keep using the old one.
     void (*flush_page)(PhysAddr root, u16 asid, u64 va);
+    /// Optional (the kernel always sets it): many translations of the space may have lost
+    /// rights; no CPU may keep using any of them (flush_page for each would do too).
+    void (*flush_space)(PhysAddr root, u16 asid);
     /// Optional (the kernel always sets it): this root is about to be freed; no CPU may
     /// keep it loaded, and its identifier (if any) may be given to another space.
     void (*retire_root)(PhysAddr root, u16 asid);
@@ -90,7 +94,8 @@ template <PteFormat F>
 constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = nullptr,
                                    void (*flush_page)(PhysAddr, u16, u64) = nullptr,
                                    void (*retire_root)(PhysAddr, u16) = nullptr,
-                                   u16 (*claim_asid)() = nullptr) {
+                                   u16 (*claim_asid)() = nullptr,
+                                   void (*flush_space)(PhysAddr, u16) = nullptr) {
     using PT = PageTable<F>;
     return PagingOps{
         .user_top = user_space_end<F>(),
@@ -98,13 +103,14 @@ constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = 
         .map = [](PhysAddr r, PhysWindow w, u64 va, PhysAddr pa, PageAttr a, TablePool& p) {
             return PT(r, w).map(va, pa, kPageSize, a, p);
         },
-        .unmap = [](PhysAddr r, PhysWindow w, u64 va) { return PT(r, w).unmap(va, kPageSize); },
-        .protect = [](PhysAddr r, PhysWindow w, u64 va, PageAttr a) {
-            return PT(r, w).protect(va, kPageSize, a);
+        .unmap = [](PhysAddr r, PhysWindow w, u64 va) { return PT(r, w).unmap_page(va); },
+        .restrict = [](PhysAddr r, PhysWindow w, u64 va, u64 end, bool drop_write, bool drop_exec) {
+            return PT(r, w).restrict(va, end, drop_write, drop_exec);
         },
         .translate = [](PhysAddr r, PhysWindow w, u64 va) { return PT(r, w).translate(va); },
         .prepare_root = prepare_root,
         .flush_page = flush_page,
+        .flush_space = flush_space,
         .retire_root = retire_root,
         .claim_asid = claim_asid,
     };
@@ -166,8 +172,10 @@ class AddressSpace : public KernelObject {
     Result<void> map(Capability& frame, u64 va, u32 rights);
     /// Remove the mapping at `va`.
     Result<void> unmap(u64 va, Reaper& reaper);
-    /// Change the rights of the mapping at `va` (within the rights it was mapped with).
-    Result<void> protect(u64 va, u32 rights);
+    /// Lower the rights of every page mapped in [va, va + size) to at most `rights` (pages
+    /// not mapped are skipped; no right is ever added: a map adds them): how many pages
+    /// lost one.
+    Result<u64> protect(u64 va, u64 size, u32 rights);
     Result<Query> query(u64 va) const;
     /// Take over the budget `budget` names (its only capability moves into the space).
     Result<void> grow(Capability& budget);

@@ -18,10 +18,10 @@ Result<void> invoke_address_space(SyscallContext& ctx, Capability& cap, const Me
     }
     case M::Unmap: TRY(msg.require(1)); TRY(as.unmap(msg.word(0), ctx.reaper)); break;
     case M::Protect: {
-        TRY(msg.require(2));
-        u32 rights = TRY(msg.word32(1));
-        TRY(as.protect(msg.word(0), rights));
-        break;
+        TRY(msg.require(3));
+        u32 rights = TRY(msg.word32(2));
+        ctx.done(TRY(as.protect(msg.word(0), msg.word(1), rights)));
+        return {};
     }
     case M::Grow: {
         TRY(msg.require(1));

@@ -476,8 +476,10 @@ Result<void> set_rights(Mm& mm, PageMap::Page p, u32 rights) {
     const u32 was = p.rights();
     if (rights == was) return {};
     if (!rights) e = kernel_answer(sys::unmap(mm.as, p.va()));
-    else if (was && (rights & ~was) == 0) e = kernel_answer(sys::protect(mm.as, p.va(), rights));
-    else {
+    else if (was && (rights & ~was) == 0) {
+        long long n = sys::protect(mm.as, p.va(), kPage, rights); // (pages changed, or -errno)
+        e = kernel_answer(n < 0 ? n : 0);
+    } else {
         if (was) sys::unmap(mm.as, p.va());
         e = mm_map(mm, p.frame(), p.va(), rights);
         if (!e.ok()) rights = 0; // it stays as a frame without a mapping
@@ -732,10 +734,19 @@ Mm* copy_mm(Mm& from) {
     const u64 mark = new_mark();
     for (u32 i = 0; i < mm->regions.count(); ++i) // the child maps the same shared objects
         if (Shared* s = mm->regions.at(i).shm; s && s->mark != mark) s->mark = mark, ++s->refs;
-    // The parent's private pages stop being writable until they copy (a span's rights
-    // read eight bytes at a time: after a first fork, few are writable again).
+    // The parent's private pages stop being writable until they copy. The kernel takes
+    // write access from a run of whole chunks in one call (it walks its tables, a few
+    // instructions a page, and flushes the space once); spans come in the order they were
+    // made, so memory touched in order is one run. A chunk that also holds pages of shared
+    // memory goes page by page. After a first fork few pages are writable again: a chunk
+    // with none (its rights read eight at a time) costs no call.
     constexpr u64 kAnyWrite = 0x0101010101010101ull * rt::kWrite;
     bool err = false;
+    u64 run = 0, run_end = 0;
+    auto protect_run = [&] {
+        if (run_end != run)
+            err = sys::protect(from.as, run, run_end - run, rt::kRead | rt::kExecute) < 0 || err;
+    };
     from.pages.for_each_span([&](Span& s) {
         u64 any = 0;
         for (u32 w = 0; w < kChunkPages; w += 8) {
@@ -744,10 +755,20 @@ Mm* copy_mm(Mm& from) {
             any |= eight;
         }
         if (!(any & kAnyWrite)) return;
-        for_bits(s.chunk->present & ~s.chunk->borrowed, [&](u32 i) {
-            if (s.rights[i] & rt::kWrite) err = !set_rights(from, PageMap::Page{&s, i}, s.rights[i]).ok() || err;
-        });
+        if (s.chunk->borrowed)
+            return for_bits(s.chunk->present & ~s.chunk->borrowed, [&](u32 i) {
+                if (s.rights[i] & rt::kWrite) err = !set_rights(from, PageMap::Page{&s, i}, s.rights[i]).ok() || err;
+            });
+        for (u32 w = 0; w < kChunkPages; w += 8) {
+            u64 eight;
+            __builtin_memcpy(&eight, s.rights + w, 8);
+            eight &= ~kAnyWrite;
+            __builtin_memcpy(s.rights + w, &eight, 8);
+        }
+        if (s.base != run_end) protect_run(), run = s.base;
+        run_end = s.base + kChunkSize;
     });
+    protect_run();
     if (err) {
         mm_release(*mm);
         return nullptr;

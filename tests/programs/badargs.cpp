@@ -241,9 +241,14 @@ int main() {
            "map with rights beyond 32 bits");
     expect(sys::unmap(root::kAddressSpace, kFreeVa), e::kNoEnt, "unmap what is not mapped");
     expect(sys::unmap(root::kAddressSpace, kKernelVa), e::kRange, "unmap the kernel");
-    expect(sys::protect(root::kAddressSpace, kKernelVa, rt::kRead), e::kRange, "protect the kernel");
-    expect(sys::protect(root::kAddressSpace, 0x400000, rt::kRead | rt::kWrite | rt::kExecute), e::kAcces,
-           "protect beyond the mapping's rights");
+    expect(sys::protect(root::kAddressSpace, kKernelVa, 4096, rt::kRead), e::kRange, "protect the kernel");
+    expect(sys::protect(root::kAddressSpace, kKernelVa - 4096, 8192, rt::kRead), e::kRange,
+           "protect into the kernel");
+    expect(sys::protect(root::kAddressSpace, 0x400000, 0, rt::kRead), e::kInval, "protect nothing");
+    expect(sys::protect(root::kAddressSpace, 0x400000, 100, rt::kRead), e::kInval, "protect part of a page");
+    expect(sys::protect(root::kAddressSpace, 0x400000, 4096, rt::kWrite), e::kInval, "protect to write-only");
+    expect(sys::protect(root::kAddressSpace, 0x400000, 4096, rt::kRead | rt::kWrite | rt::kExecute), 0,
+           "protect never adds a right");
     expect(err(sys::invoke(root::kAddressSpace, abi::AddressSpaceMethod::Query, {kKernelVa})), e::kRange,
            "query the kernel");
     expect(err(sys::invoke(root::kAddressSpace, abi::AddressSpaceMethod::Query, {kFreeVa})), e::kNoEnt,

@@ -16,6 +16,9 @@
 //   mmap_touch_munmap_1mib       mmap of 1 MiB, a write to each of its 256 pages, munmap
 //   fork_1mib_exit_waitpid       clone_fork_exit_waitpid with 1 MiB more touched memory
 //   fork_64mib_exit_waitpid      the same with 64 MiB
+//   fork_1mib_first_exit_waitpid, fork_64mib_first_exit_waitpid
+//                                the first such fork after every page was written (each
+//                                is still writable and loses write access): one sample
 //   cow_write_fault              the parent's first write to a private page after a fork,
 //                                while the child still maps it: the fault and the copy
 //   server_call_reply_cross_process  a Call with no words to a server started by procserv
@@ -160,10 +163,12 @@ int main(int argc, char** argv) {
 
     long mib = sys::mmap(nullptr, kMiB, kRW, kAnon, -1, 0);
     for (long i = 0; mib > 0 && i < kMiB; i += kPage) reinterpret_cast<volatile unsigned char*>(mib)[i] = 1;
+    report("fork_1mib_first_exit_waitpid", fork_exit_waitpid("first fork with 1 MiB written + waitpid") - g_overhead);
     report("fork_1mib_exit_waitpid", measure([] { return fork_exit_waitpid("fork with 1 MiB touched + waitpid"); }));
     if (mib > 0) sys::munmap(reinterpret_cast<void*>(mib), kMiB);
     long big = sys::mmap(nullptr, 64 * kMiB, kRW, kAnon, -1, 0);
     for (long i = 0; big > 0 && i < 64 * kMiB; i += kPage) reinterpret_cast<volatile unsigned char*>(big)[i] = 1;
+    report("fork_64mib_first_exit_waitpid", fork_exit_waitpid("first fork with 64 MiB written + waitpid") - g_overhead);
     report("fork_64mib_exit_waitpid", measure([] { return fork_exit_waitpid("fork with 64 MiB touched + waitpid"); }));
     if (big > 0) sys::munmap(reinterpret_cast<void*>(big), 64 * kMiB);
 

@@ -80,11 +80,11 @@ TEST_CASE("aspace: unmap and protect") {
     AddressSpace& as = w.space(2);
     w.frame(3);
     REQUIRE(as.map(w.cs->slot(3), 0x7000, r::kRead | r::kWrite).ok());
-    REQUIRE(as.protect(0x7000, r::kRead).ok());
+    CHECK(*as.protect(0x7000, kPageSize, r::kRead) == 1);
     CHECK(as.query(0x7000)->rights == r::kRead);
-    CHECK(as.protect(0x7000, r::kRead | r::kExecute).error() == Error::AccessDenied); // beyond the mapping
-    REQUIRE(as.protect(0x7000, r::kRead | r::kWrite).ok());
-    CHECK(as.protect(0x8000, r::kRead).error() == Error::NotFound);
+    CHECK(*as.protect(0x7000, kPageSize, r::kRead | r::kWrite | r::kExecute) == 0); // adds nothing
+    CHECK(as.query(0x7000)->rights == r::kRead);
+    CHECK(*as.protect(0x8000, kPageSize, r::kRead) == 0); // nothing mapped there
     CHECK(as.unmap(0x8000, w.reaper).error() == Error::NotFound);
     CHECK(as.unmap(0x7001, w.reaper).error() == Error::InvalidArgument);
     REQUIRE(as.unmap(0x7000, w.reaper).ok());
@@ -156,7 +156,7 @@ TEMPLATE_TEST_CASE("aspace: map, protect, query and unmap with each arch's entri
     CHECK(q->pa.value == f.page().value + 8);
     CHECK(q->rights == (r::kRead | r::kWrite));
     CHECK(as.query(0x400000)->rights == (r::kRead | r::kExecute));
-    REQUIRE(as.protect(top_page, r::kRead).ok());
+    CHECK(*as.protect(top_page, kPageSize, r::kRead) == 1);
     CHECK(as.query(top_page)->rights == r::kRead);
     REQUIRE(as.unmap(top_page, w.reaper).ok());
     CHECK(as.query(top_page).error() == Error::NotFound);
@@ -167,12 +167,14 @@ namespace {
 // Records what the address space asks the kernel to make CPUs forget.
 struct FlushLog {
     static inline std::vector<std::pair<u64, u64>> pages; // (root, va)
-    static inline std::vector<u64> roots;
+    static inline std::vector<u64> roots, spaces;
     static void flush(PhysAddr root, u16, u64 va) { pages.emplace_back(root.value, va); }
     static void retire(PhysAddr root, u16) { roots.push_back(root.value); }
-    static void clear() { pages.clear(); roots.clear(); }
+    static void flush_space(PhysAddr root, u16) { spaces.push_back(root.value); }
+    static void clear() { pages.clear(), roots.clear(), spaces.clear(); }
 };
-constexpr PagingOps kLoggedOps = paging_ops_for<ToyPte>(nullptr, FlushLog::flush, FlushLog::retire);
+constexpr PagingOps kLoggedOps =
+    paging_ops_for<ToyPte>(nullptr, FlushLog::flush, FlushLog::retire, nullptr, FlushLog::flush_space);
 } // namespace
 
 // Regression: unmap and protect left the old translation usable (no TLB flush), so a
@@ -188,15 +190,61 @@ TEST_CASE("aspace: every end or weakening of a mapping flushes it; destruction r
     REQUIRE(as.map(w.cs->slot(5), 0x12000, r::kRead | r::kWrite).ok());
     CHECK(FlushLog::pages.empty()); // a new mapping replaces nothing
 
-    REQUIRE(as.protect(0x10000, r::kRead).ok());
+    REQUIRE(as.protect(0x10000, kPageSize, r::kRead).ok());
+    CHECK(FlushLog::spaces == std::vector<u64>{root});
     REQUIRE(as.unmap(0x11000, w.reaper).ok());
     REQUIRE(w.cs->revoke(5, w.reaper).ok()); // revoking the frame capability removes its mapping
-    CHECK(FlushLog::pages == std::vector<std::pair<u64, u64>>{{root, 0x10000}, {root, 0x11000}, {root, 0x12000}});
+    CHECK(FlushLog::pages == std::vector<std::pair<u64, u64>>{{root, 0x11000}, {root, 0x12000}});
 
     FlushLog::clear();
     w.remove(2); // the address space goes: its root first, then its last mapping
     CHECK(FlushLog::roots == std::vector<u64>{root});
     CHECK(FlushLog::pages == std::vector<std::pair<u64, u64>>{{root, 0x10000}});
+}
+
+// AddressSpace.Protect over a range (a fork write-protects its parent with one call).
+TEST_CASE("aspace: protect lowers the rights of every mapped page of a range, flushing the space once") {
+    FlushLog::clear();
+    KernelWorld w(2 << 20, 1, &kLoggedOps);
+    auto& as = w.make<AddressSpace>(ObjectType::AddressSpace, 2, 3);
+    w.make<Frame>(ObjectType::Frame, 3);
+    const u64 base = 0x7f0000, rwx = r::kRead | r::kWrite | r::kExecute;
+    for (u64 i = 0; i < 40; ++i) // 40 pages across a 2 MiB boundary, every fourth missing
+        if (i % 4 != 3) REQUIRE(as.map(w.cs->slot(3), base + i * kPageSize, i % 4 == 2 ? r::kRead : rwx).ok());
+    REQUIRE(as.map(w.cs->slot(3), 0x40000000, rwx).ok()); // far beyond: another table
+
+    CHECK(as.protect(base + 1, kPageSize, r::kRead).error() == Error::InvalidArgument);
+    CHECK(as.protect(base, 0x800, r::kRead).error() == Error::InvalidArgument);
+    CHECK(as.protect(base, 0, r::kRead).error() == Error::InvalidArgument);
+    CHECK(as.protect(base, kPageSize, r::kWrite).error() == Error::InvalidArgument); // no Read
+    CHECK(as.protect(base, kPageSize, r::kRead | r::kGrant).error() == Error::InvalidArgument);
+    CHECK(as.protect(u64{1} << 47, kPageSize, r::kRead).error() == Error::OutOfRange);
+    CHECK(as.protect(base, (u64{1} << 47) - base + kPageSize, r::kRead).error() == Error::OutOfRange);
+    CHECK(as.protect(kPageSize, ~u64{0xfff}, r::kRead).error() == Error::OutOfRange); // wraps
+    CHECK(FlushLog::spaces.empty());
+    CHECK(as.query(base)->rights == rwx);
+
+    auto changed = as.protect(base, 40 * kPageSize, r::kRead | r::kExecute);
+    REQUIRE(changed.ok());
+    CHECK(*changed == 20); // the writable ones: 40 less 10 missing, less 10 read-only
+    CHECK(FlushLog::spaces == std::vector<u64>{as.root().value});
+    CHECK(FlushLog::pages.empty());
+    for (u64 i = 0; i < 40; ++i) {
+        auto q = as.query(base + i * kPageSize);
+        if (i % 4 == 3) CHECK(q.error() == Error::NotFound); // holes stay holes
+        else CHECK(q->rights == (i % 4 == 2 ? r::kRead : r::kRead | r::kExecute));
+    }
+    CHECK(as.query(0x40000000)->rights == rwx);
+    CHECK(as.mapping_count() == 31);
+
+    FlushLog::clear();
+    CHECK(*as.protect(base, 40 * kPageSize, r::kRead | r::kExecute) == 0);
+    CHECK(FlushLog::spaces.empty()); // nothing lost a right: no flush
+    CHECK(*as.protect(0, u64{1} << 47, r::kRead) == 21); // the whole half: 20 lose X, one W and X
+    CHECK(as.query(0x40000000)->rights == r::kRead);
+    // No right comes back: protect_range only lowers.
+    CHECK(*as.protect(base, 40 * kPageSize, rwx) == 0);
+    CHECK(as.query(base)->rights == r::kRead);
 }
 
 TEST_CASE("aspace: a space grows by map budgets; a budget has one capability") {
@@ -254,7 +302,7 @@ TEST_CASE("aspace: mappings stay findable through any order of maps and unmaps")
         if (step % 500 == 0 || step == 5999) {
             for (u64 i = 0; i < 600; ++i) {
                 u64 v = 0x40000000 + i * kPageSize;
-                CHECK(as.protect(v, r::kRead).ok() == (model.count(v) == 1));
+                CHECK(as.query(v).ok() == (model.count(v) == 1));
             }
         }
     }

@@ -271,7 +271,9 @@ TEST_CASE("syscall: address space methods") {
     REQUIRE(w.invoke(10, AM::Query, {0x1000}) == 0);
     CHECK(w.me.mr(0) == w.cs->slot(11).as<Frame>().page().value);
     CHECK(w.me.mr(1) == (r::kRead | r::kWrite));
-    REQUIRE(w.invoke(10, AM::Protect, {0x1000, r::kRead}) == 0);
+    REQUIRE(w.invoke(10, AM::Protect, {0x1000, kPageSize, r::kRead}) == 0);
+    CHECK(w.me.mr(0) == 1); // one page lost a right
+    CHECK(w.invoke(10, AM::Protect, {0x1000, r::kRead}) != 0); // the size is missing
     REQUIRE(w.invoke(10, AM::Unmap, {0x1000}) == 0);
     CHECK(w.invoke(10, AM::Query, {0x1000}) == e(Error::NotFound));
     REQUIRE(w.invoke(kCs, CM::Mint, {10, 12, r::kRead, 0}) == 0);

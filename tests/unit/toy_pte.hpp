@@ -21,6 +21,9 @@ struct ToyPte {
         return PageAttr{.write = bool(e & 4), .exec = bool(e & 8), .user = bool(e & 16),
                         .type = (e & 32) ? MemType::Device : MemType::Normal};
     }
+    static constexpr u64 restrict(u64 e, unsigned, bool drop_write, bool drop_exec) {
+        return e & ~((drop_write ? u64{4} : 0) | (drop_exec ? u64{8} : 0));
+    }
     static constexpr bool leaf_allowed(unsigned level) { return level <= 1; }
 };
 static_assert(PteFormat<ToyPte>);

@@ -168,8 +168,12 @@ inline long long map(u64 as, u64 frame, u64 va, u32 rights) {
 /// `budget` (its capability moves into the space: the slot is empty afterwards).
 inline long long grow(u64 as, u64 budget) { return invoke(as, abi::AddressSpaceMethod::Grow, {budget}).error; }
 inline long long unmap(u64 as, u64 va) { return invoke(as, abi::AddressSpaceMethod::Unmap, {va}).error; }
-inline long long protect(u64 as, u64 va, u32 rights) {
-    return invoke(as, abi::AddressSpaceMethod::Protect, {va, rights}).error;
+/// Lower every page mapped in [va, va + size) to at most `rights` in one call (pages not
+/// mapped are skipped; no right is added: map again for that): how many pages lost one,
+/// or a negative error.
+inline long long protect(u64 as, u64 va, u64 size, u32 rights) {
+    auto r = invoke(as, abi::AddressSpaceMethod::Protect, {va, size, rights});
+    return r.error ? r.error : static_cast<long long>(r.mr[0]);
 }
 
 inline long long sem_signal(u64 s) { return invoke(s, abi::SemaphoreMethod::Signal).error; }

@@ -77,6 +77,13 @@ struct PteFormat {
 
     /// Pages at level 0, blocks of 2 MiB and 1 GiB at levels 1 and 2; the root only
     /// holds tables (4 KiB granule).
+    /// (Taking execute away at both levels is right for any leaf: see leaf().)
+    static constexpr u64 restrict(u64 pte, unsigned, bool drop_write, bool drop_exec) {
+        if (drop_write) pte |= kApReadOnly;
+        if (drop_exec) pte |= kUxn | kPxn;
+        return pte;
+    }
+
     static constexpr bool leaf_allowed(unsigned level) { return level <= 2; }
 
   private:

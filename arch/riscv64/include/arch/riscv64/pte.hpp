@@ -79,6 +79,13 @@ struct PteFormat {
     }
 
     /// Gigapages (level 2), megapages (level 1) and pages (level 0) are all architectural.
+    /// (R stays, so the entry stays a leaf.)
+    static constexpr u64 restrict(u64 pte, unsigned, bool drop_write, bool drop_exec) {
+        if (drop_write) pte &= ~kWrite;
+        if (drop_exec) pte &= ~kExec;
+        return pte;
+    }
+
     static constexpr bool leaf_allowed(unsigned level) { return level < kLevels; }
 };
 

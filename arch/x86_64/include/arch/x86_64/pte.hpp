@@ -77,6 +77,12 @@ struct PteFormat {
         return a;
     }
 
+    static constexpr u64 restrict(u64 pte, unsigned, bool drop_write, bool drop_exec) {
+        if (drop_write) pte &= ~PteBits::kWrite;
+        if (drop_exec) pte |= PteBits::kNoExecute;
+        return pte;
+    }
+
     static bool leaf_allowed(unsigned level) {
         return level <= 1 || (level == 2 && has_1g_pages);
     }
