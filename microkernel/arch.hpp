@@ -234,9 +234,13 @@ void on_user_syscall_fast();
 [[noreturn]] void on_user_syscall_locked();
 
 
-/// Print `why` and power off with kPanicStatus. Used by trap handlers after their
-/// decoded report.
+/// Print `why` and power off with kPanicStatus, the other CPUs stopped first. Used by trap
+/// handlers after their decoded report.
 [[noreturn]] void panic(const char* why);
+/// A kernel trap report's first step (panic's too): the other CPUs stop for good before
+/// this one prints; a CPU that finds another one stopping the machine stops itself, so
+/// one report is printed, whole (smp.hpp).
+void stop_other_cpus();
 
 constexpr int kPanicStatus = 3;
 /// The root task died (a fault with no handler), or no thread can ever run again: the

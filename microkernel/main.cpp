@@ -110,6 +110,7 @@ void on_timer_tick() {
 
 [[noreturn]] void panic(const char* why) {
     arch::interrupts_disable();
+    stop_other_cpus();
     print("PANIC: {}\n", why);
     arch::poweroff(kPanicStatus);
 }

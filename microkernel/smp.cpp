@@ -34,7 +34,27 @@ SMP_ONLY void post_call(u32 cpu, void (*fn)(void*), void* arg) {
 
 SMP_ONLY bool call_done(u32 cpu) { return !__atomic_load_n(&g_calls[cpu].pending, __ATOMIC_ACQUIRE); }
 
+/// The CPU that stops the machine (a panic, a kernel trap), plus one; 0 while none does.
+u32 g_stopper = 0;
+u32 g_parked = 0; ///< CPUs that have stopped for it
+/// How long the stopping CPU waits for the others before it reports anyway.
+constexpr u64 kStopWaitNs = 100'000'000;
+
+/// Is another CPU stopping the machine?
+SMP_ONLY bool stopped_elsewhere() {
+    const u32 stopper = __atomic_load_n(&g_stopper, __ATOMIC_ACQUIRE);
+    return stopper && stopper != arch::cpu_index() + 1;
+}
+
+/// This CPU stops for good: interrupts masked, nothing more of its own.
+SMP_ONLY [[noreturn]] void park() {
+    arch::interrupts_disable();
+    __atomic_fetch_add(&g_parked, 1, __ATOMIC_RELEASE);
+    for (;;) arch::wait_for_interrupt();
+}
+
 u32 g_online = 1;   ///< CPUs running threads (go_smp)
+u32 g_started = 1;  ///< CPUs online, running threads or not yet (start_other_cpus)
 bool g_go = false;  ///< go_smp has run: the started CPUs leave on_cpu_start
 
 /// What the entry assembly's Yield reads on every CPU once several run threads: a run
@@ -167,14 +187,15 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         ++index;
     }
     check_remote_calls(index);
+    g_started = index;
     return index;
 }
 
 SMP_ONLY void remote_call(u32 cpu, void (*fn)(void*), void* arg) {
     if (cpu == arch::cpu_index()) return fn(arg);
     post_call(cpu, fn, arg);
-    while (!call_done(cpu)) {
-    }
+    while (!call_done(cpu))
+        if (stopped_elsewhere()) park(); // (the target may be the one that stops)
 }
 
 SMP_ONLY void remote_call_others(void (*fn)(void*), void* arg) {
@@ -182,8 +203,8 @@ SMP_ONLY void remote_call_others(void (*fn)(void*), void* arg) {
     for (u32 cpu = 0; cpu < g_online; ++cpu)
         if (cpu != me) post_call(cpu, fn, arg);
     for (u32 cpu = 0; cpu < g_online; ++cpu)
-        while (cpu != me && !call_done(cpu)) {
-        }
+        while (cpu != me && !call_done(cpu))
+            if (stopped_elsewhere()) park();
 }
 
 namespace {
@@ -259,10 +280,28 @@ BOOT_ONLY void go_smp(u32 online) {
 }
 
 SMP_ONLY void on_ipi() {
+    if (stopped_elsewhere()) park();
     RemoteCall& call = g_calls[arch::cpu_index()];
     if (!__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) return;
     call.fn(call.arg);
     __atomic_store_n(&call.pending, 0, __ATOMIC_RELEASE);
+}
+
+SMP_ONLY void stop_other_cpus() {
+    if (g_started == 1) return;
+    const u32 me = arch::cpu_index();
+    u32 stopper = 0;
+    if (!__atomic_compare_exchange_n(&g_stopper, &stopper, me + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (stopper != me + 1) park(); // another CPU's report goes first, and alone
+        return;                        // (this CPU stops the machine already)
+    }
+    for (u32 cpu = 0; cpu < g_started; ++cpu)
+        if (cpu != me) arch::send_ipi(cpu);
+    const u64 deadline = arch::clock_ns() + kStopWaitNs;
+    u32 parked;
+    while ((parked = __atomic_load_n(&g_parked, __ATOMIC_ACQUIRE)) < g_started - 1 && arch::clock_ns() < deadline) {
+    }
+    print("smp: {} of {} other CPUs stopped\n", parked, g_started - 1);
 }
 
 // The CPU reports in, then waits for interrupts (only inter-processor ones reach it)

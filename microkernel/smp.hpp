@@ -46,6 +46,10 @@ void remote_call(u32 cpu, void (*fn)(void*), void* arg);
 /// The same on every online CPU but this one, all at once; returns when all have run it.
 void remote_call_others(void (*fn)(void*), void* arg);
 
+/// (stop_other_cpus, declared in arch.hpp: every other CPU stops for good, interrupts
+/// masked, answering an IPI or at its next look while it spins for a remote call; the
+/// stopping CPU waits at most 0.1 s for them. Nothing to do while one CPU runs threads.)
+
 /// TLB shootdowns (root_task.cpp's paging operations), for every online CPU but this one,
 /// each doing for itself what the caller did: drop `va`'s translation of the space `root`
 /// tagged `asid` (if it may hold one: tagged, or the root loaded); or every one of them

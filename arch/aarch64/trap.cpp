@@ -66,6 +66,7 @@ bool g_reporting = false; ///< a trap while reporting one: give up at once
 [[noreturn, gnu::cold, gnu::noinline]] void report_and_die(u64 kind, const TrapFrame& f) {
     if (g_reporting) arch::poweroff(kernel::kPanicStatus);
     g_reporting = true;
+    kernel::stop_other_cpus();
     u64 ec = (f.esr >> 26) & 0x3f;
     bool sync = (kind & 3) == kSync;
     if (sync)

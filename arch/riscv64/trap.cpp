@@ -104,6 +104,7 @@ extern "C" void riscv64_trap(TrapFrame* frame) {
         kernel::kernel_leave();
         return;
     }
+    kernel::stop_other_cpus();
     report(*frame);
     kernel::panic("kernel trap");
 }

@@ -57,6 +57,7 @@ void print_registers(const TrapFrame& f) {
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] void report_exception(const TrapFrame& f) {
+    kernel::stop_other_cpus();
     const char* name = f.vector < 32 ? kExceptionNames[f.vector] : "unexpected interrupt";
     if (f.vector == kPageFault) {
         u64 address = read_cr2();
@@ -115,6 +116,7 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
         trap.kind = TrapKind::IllegalInstruction;
     } else if (vector == kNmi || vector == kDoubleFault || vector == kMachineCheck) {
         // Not the thread's doing: a hardware problem or a kernel bug.
+        kernel::stop_other_cpus();
         print("TRAP: {} (vector {}, error code {:#x}) while in user mode at rip {:#x}\n",
               kExceptionNames[vector], vector, error, this_cpu().regs[kRip]);
         kernel::panic("kernel trap");
