@@ -26,27 +26,33 @@ namespace r = abi::rights;
 // several CPUs every CPU does the same for itself (a shootdown: remote calls, which
 // return once all have, smp.cpp), unless the arch's flush reaches them all
 // (arch::kTlbBroadcast).
-void flush_page(PhysAddr root, u16 asid, u64 va) {
+void flush_page(const AddressSpace& space, u64 va) {
+    const PhysAddr root = space.root();
+    const u16 asid = space.asid();
     if (asid || root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(va, asid);
-    if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_page_elsewhere(root, asid, va);
+    if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_page_elsewhere(space, va);
 }
 // Many pages lost rights at once (AddressSpace.ProtectRange): the space's whole tag goes,
 // or, untagged, the space itself where it is loaded (a reload flushes tag 0).
-void flush_space(PhysAddr root, u16 asid) {
+void flush_space(const AddressSpace& space) {
+    const PhysAddr root = space.root();
+    const u16 asid = space.asid();
     if (asid) arch::flush_asid(asid);
     else if (root == g_kernel.active_root[arch::cpu_index()]) arch::activate_user_space(root, 0);
-    if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_space_elsewhere(root, asid);
+    if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_space_elsewhere(space);
 }
 // The space is gone: no CPU may keep its root loaded (its tables are freed next) or its
 // identifier's entries (the identifier goes to another space).
-void retire_root(PhysAddr root, u16 asid) {
+void retire_root(const AddressSpace& space) {
+    const PhysAddr root = space.root();
+    const u16 asid = space.asid();
     PhysAddr& active = g_kernel.active_root[arch::cpu_index()];
     if (root == active) {
         arch::deactivate_user_space();
         active = PhysAddr{};
     }
     if (asid) arch::flush_asid(asid);
-    if (g_kernel.smp) retire_root_elsewhere(root, asid);
+    if (g_kernel.smp) retire_root_elsewhere(space);
     if (asid) g_kernel.asids.release(asid);
 }
 u16 claim_asid() { return g_kernel.asids.claim(); }

@@ -2,6 +2,7 @@
 #include <microkernel/boot_only.hpp>
 #include <microkernel/format.hpp>
 #include <microkernel/kernel_state.hpp>
+#include <microkernel/object/address_space.hpp>
 #include <microkernel/root_task.hpp>
 #include <microkernel/sched/fast_yield.h>
 #include <microkernel/smp.hpp>
@@ -194,17 +195,22 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
 SMP_ONLY void remote_call(u32 cpu, void (*fn)(void*), void* arg) {
     if (cpu == arch::cpu_index()) return fn(arg);
     post_call(cpu, fn, arg);
-    while (!call_done(cpu))
+    while (!call_done(cpu)) {
         if (stopped_elsewhere()) park(); // (the target may be the one that stops)
+        arch::cpu_relax();
+    }
 }
 
-SMP_ONLY void remote_call_others(void (*fn)(void*), void* arg) {
+SMP_ONLY void remote_call_some(u64 cpus, void (*fn)(void*), void* arg) {
     const u32 me = arch::cpu_index();
+    cpus &= ~(u64{1} << me);
     for (u32 cpu = 0; cpu < g_online; ++cpu)
-        if (cpu != me) post_call(cpu, fn, arg);
+        if ((cpus >> cpu) & 1) post_call(cpu, fn, arg);
     for (u32 cpu = 0; cpu < g_online; ++cpu)
-        while (cpu != me && !call_done(cpu))
+        while (((cpus >> cpu) & 1) && !call_done(cpu)) {
             if (stopped_elsewhere()) park();
+            arch::cpu_relax();
+        }
 }
 
 namespace {
@@ -233,24 +239,27 @@ SMP_ONLY void retire_root_here(void* what) {
 }
 } // namespace
 
-SMP_ONLY [[gnu::noinline]] void flush_page_elsewhere(PhysAddr root, u16 asid, u64 va) {
-    Stale s{root, asid, va};
-    remote_call_others(flush_page_here, &s);
+SMP_ONLY [[gnu::noinline]] void flush_page_elsewhere(const AddressSpace& space, u64 va) {
+    Stale s{space.root(), space.asid(), va};
+    remote_call_some(space.cpus(), flush_page_here, &s);
 }
 
-SMP_ONLY [[gnu::noinline]] void flush_space_elsewhere(PhysAddr root, u16 asid) {
-    Stale s{root, asid, 0};
-    remote_call_others(flush_space_here, &s);
+SMP_ONLY [[gnu::noinline]] void flush_space_elsewhere(const AddressSpace& space) {
+    Stale s{space.root(), space.asid(), 0};
+    remote_call_some(space.cpus(), flush_space_here, &s);
 }
 
-SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(PhysAddr root, u16 asid) {
-    Stale s{root, asid, 0};
-    remote_call_others(retire_root_here, &s);
+SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(const AddressSpace& space) {
+    Stale s{space.root(), space.asid(), 0};
+    remote_call_some(space.cpus(), retire_root_here, &s);
 }
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() {
     const u32 ticket = __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) on_ipi(); // (answer the holder meanwhile)
+    while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
+        on_ipi();
+        arch::cpu_relax();
+    }
 }
 
 SMP_ONLY void lock_for_syscall() {
@@ -258,6 +267,11 @@ SMP_ONLY void lock_for_syscall() {
     entering = true;
     g_kernel.lock.acquire();
     entering = false;
+}
+
+SMP_ONLY [[gnu::noinline]] void unlock_to_user(AddressSpace* loading, u32 cpu) {
+    if (loading) loading->loaded_on(cpu);
+    g_kernel.lock.release();
 }
 
 [[gnu::noinline]] void kernel_enter() {

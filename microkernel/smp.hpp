@@ -13,6 +13,8 @@
 
 namespace kernel {
 
+class AddressSpace;
+
 /// Logical CPU numbers: the boot CPU is 0, the others follow in the firmware's order.
 constexpr u32 kMaxCpus = 16;
 /// Each started CPU's kernel stack (the boot CPU's is the arch's boot stack).
@@ -38,26 +40,33 @@ void go_smp(u32 online);
 /// system call is on its way in (Scheduler::Remote::TakeOff).
 void lock_for_syscall();
 
+/// The big kernel lock's release on the way back to user mode; `loading` (if not null) is
+/// the space this CPU loads on its way, which gets the CPU's mark (AddressSpace::loaded_on)
+/// while the lock is still held, so that every shootdown made after it reaches this CPU.
+void unlock_to_user(AddressSpace* loading, u32 cpu);
+
 /// Run fn(arg) on CPU `cpu` and return once it has (on this CPU: at once). The caller
 /// holds the big kernel lock; the target runs it from its IPI or while it waits for the
 /// lock, so it may touch only what is the target's own (its TLB, its registers) and what
 /// the waiting caller lends it.
 void remote_call(u32 cpu, void (*fn)(void*), void* arg);
-/// The same on every online CPU but this one, all at once; returns when all have run it.
-void remote_call_others(void (*fn)(void*), void* arg);
+/// The same on each CPU of `cpus` (bit n: CPU n) but this one, all at once; returns when
+/// all have run it.
+void remote_call_some(u64 cpus, void (*fn)(void*), void* arg);
 
 /// (stop_other_cpus, declared in arch.hpp: every other CPU stops for good, interrupts
 /// masked, answering an IPI or at its next look while it spins for a remote call; the
 /// stopping CPU waits at most 0.1 s for them. Nothing to do while one CPU runs threads.)
 
-/// TLB shootdowns (root_task.cpp's paging operations), for every online CPU but this one,
-/// each doing for itself what the caller did: drop `va`'s translation of the space `root`
+/// TLB shootdowns (root_task.cpp's paging operations) of `space`, for the CPUs that have
+/// loaded it since it was made or last retired (AddressSpace::cpus) but this one, each
+/// doing for itself what the caller did: drop `va`'s translation of the space `root`
 /// tagged `asid` (if it may hold one: tagged, or the root loaded); or every one of them
 /// (flush_space); or unload `root` if
 /// loaded and drop every translation tagged `asid` (unless kTlbBroadcast did). Return
 /// when every CPU has.
-void flush_page_elsewhere(PhysAddr root, u16 asid, u64 va);
-void flush_space_elsewhere(PhysAddr root, u16 asid);
-void retire_root_elsewhere(PhysAddr root, u16 asid);
+void flush_page_elsewhere(const AddressSpace& space, u64 va);
+void flush_space_elsewhere(const AddressSpace& space);
+void retire_root_elsewhere(const AddressSpace& space);
 
 } // namespace kernel

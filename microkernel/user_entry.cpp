@@ -89,7 +89,7 @@ template <auto Exit, bool kUnlock>
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
     u64* regs = t.register_file();
     const bool checked = t.take_registers_checked();
-    if (kUnlock && g_kernel.smp) g_kernel.lock.release();
+    if (kUnlock && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, cpu);
     return Exit(regs, checked, fpu_live, root, asid);
 }
 

@@ -78,12 +78,16 @@ void set_timer(u64 deadline) {
 // Re-arm from the previous deadline, not from "now", so that the period does not drift
 // with interrupt latency; if we fell more than a period behind, skip the missed ticks
 // rather than firing a burst of them.
-void timer_interrupt() {
+void rearm_timer() {
     u64 now = csr_read<Csr::time>();
     u64& next = this_cpu().next_deadline; // (each hart's own)
     next += g_interval;
     if (next <= now) next = now + g_interval;
     set_timer(next); // also clears sip.STIP
+}
+
+void timer_interrupt() {
+    rearm_timer();
     kernel::on_timer_tick();
 }
 
@@ -93,6 +97,14 @@ void software_interrupt() {
 }
 
 extern "C" void riscv64_trap(TrapFrame* frame) {
+    // A tick while a hart other than the boot hart idles charges nobody (only the boot
+    // hart's ticks keep time): re-armed without the kernel's lock, as on x86_64. (Taking
+    // it, the idle harts' ticks kept the lock in turn for good under QEMU -icount with
+    // four harts, where a hart waiting for it spins through its whole turn.)
+    if (frame->scause == (kCauseInterrupt | kIrqSupervisorTimer) && arch::cpu_index() != 0) {
+        rearm_timer();
+        return;
+    }
     // An interrupt while the kernel waits (idle, or at boot), under the kernel's lock.
     void (*handler)() = frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)      ? timer_interrupt
                         : frame->scause == (kCauseInterrupt | kIrqSupervisorExternal) ? external_interrupt

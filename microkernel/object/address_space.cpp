@@ -137,7 +137,7 @@ Result<u64> AddressSpace::protect(u64 va, u64 size, u32 rights) {
     if (va >= ops_.user_top || ops_.user_top - va < size) return Error::OutOfRange;
     if (!(rights & r::kRead) || (rights & ~(r::kRead | r::kWrite | r::kExecute))) return Error::InvalidArgument;
     const u64 changed = ops_.restrict(root_, window_, va, va + size, !(rights & r::kWrite), !(rights & r::kExecute));
-    if (changed && ops_.flush_space) ops_.flush_space(root_, asid_);
+    if (changed && ops_.flush_space) ops_.flush_space(*this);
     return changed;
 }
 
@@ -167,7 +167,7 @@ void AddressSpace::mapping_deleted(Capability& mapping) {
     // destroying the address space) comes through here, so this is the one place that
     // must make CPUs forget the translation before the frame can be reused.
     (void)ops_.unmap(root_, window_, mapping.mapped_va_);
-    if (ops_.flush_page) ops_.flush_page(root_, asid_, mapping.mapped_va_);
+    if (ops_.flush_page) ops_.flush_page(*this, mapping.mapped_va_);
     --mappings_;
 }
 
@@ -202,7 +202,8 @@ void AddressSpace::delete_mappings(Reaper& reaper) {
 
 void AddressSpace::teardown(Reaper& reaper) {
     // The tables are freed after this: no CPU may still walk them.
-    if (ops_.retire_root) ops_.retire_root(root_, asid_);
+    if (ops_.retire_root) ops_.retire_root(*this);
+    cpus_ = 0;
     delete_mappings(reaper);
     // The budgets go with the space (their memory returns to their untypeds). A budget
     // whose capability is already gone (its untyped is being revoked with this space)
@@ -218,7 +219,8 @@ void AddressSpace::teardown(Reaper& reaper) {
 void AddressSpace::budget_lost(MapBudget& budget, Reaper& reaper) {
     // Its tables may be anywhere in the tree and its slots may hold any mapping: the space
     // starts again, empty, from the stores it still has.
-    if (ops_.retire_root) ops_.retire_root(root_, asid_);
+    if (ops_.retire_root) ops_.retire_root(*this);
+    cpus_ = 0;
     delete_mappings(reaper);
     u32 kept = 0;
     for (u32 s = 0; s < store_count_; ++s)

@@ -65,6 +65,8 @@ class TablePool {
     u32 count_;
 };
 
+class AddressSpace;
+
 struct PagingOps {
     u64 user_top; ///< user addresses are [0, user_top)
     unsigned (*missing_tables)(PhysAddr root, PhysWindow w, u64 va);
@@ -75,16 +77,18 @@ struct PagingOps {
     Result<Translation> (*translate)(PhysAddr root, PhysWindow w, u64 va);
     /// Optional: fill a new root (e.g. share the kernel half on x86_64 and riscv64).
     void (*prepare_root)(PhysAddr root, PhysWindow w);
+    // The three below find in `space` its root, its address-space identifier and the
+    // CPUs that may hold its translations (AddressSpace::cpus).
     /// Optional (the kernel always sets it): a translation of `va` in the address space
-    /// with this root and address-space identifier was removed or lost rights; no CPU
-    /// may keep using the old one.
-    void (*flush_page)(PhysAddr root, u16 asid, u64 va);
+    /// was removed or lost rights; no CPU may keep using the old one.
+    void (*flush_page)(const AddressSpace& space, u64 va);
     /// Optional (the kernel always sets it): many translations of the space may have lost
     /// rights; no CPU may keep using any of them (flush_page for each would do too).
-    void (*flush_space)(PhysAddr root, u16 asid);
-    /// Optional (the kernel always sets it): this root is about to be freed; no CPU may
-    /// keep it loaded, and its identifier (if any) may be given to another space.
-    void (*retire_root)(PhysAddr root, u16 asid);
+    void (*flush_space)(const AddressSpace& space);
+    /// Optional (the kernel always sets it): the space's root is about to be freed (or
+    /// emptied); no CPU may keep it loaded, and its identifier (if any) may be given to
+    /// another space.
+    void (*retire_root)(const AddressSpace& space);
     /// Optional: an address-space identifier for a new space (0: none, so every switch
     /// to it flushes). The kernel's hands out the arch's ASIDs / PCIDs.
     u16 (*claim_asid)();
@@ -92,10 +96,10 @@ struct PagingOps {
 
 template <PteFormat F>
 constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = nullptr,
-                                   void (*flush_page)(PhysAddr, u16, u64) = nullptr,
-                                   void (*retire_root)(PhysAddr, u16) = nullptr,
+                                   void (*flush_page)(const AddressSpace&, u64) = nullptr,
+                                   void (*retire_root)(const AddressSpace&) = nullptr,
                                    u16 (*claim_asid)() = nullptr,
-                                   void (*flush_space)(PhysAddr, u16) = nullptr) {
+                                   void (*flush_space)(const AddressSpace&) = nullptr) {
     using PT = PageTable<F>;
     return PagingOps{
         .user_top = user_space_end<F>(),
@@ -115,8 +119,6 @@ constexpr PagingOps paging_ops_for(void (*prepare_root)(PhysAddr, PhysWindow) = 
         .claim_asid = claim_asid,
     };
 }
-
-class AddressSpace;
 
 /// Table frames and mapping slots an address space can grow by (AddressSpace.Grow).
 /// It has exactly one capability (as an untyped): the one grow() moves into the space.
@@ -156,6 +158,11 @@ class AddressSpace : public KernelObject {
     PhysAddr root() const { return root_; }
     /// The arch's identifier for this space's translations (0: none).
     u16 asid() const { return asid_; }
+    /// With several CPUs running threads: CPU `cpu` loads this space (its bit stays until
+    /// the space is retired: a tagged space's translations outlive a switch). Shootdowns
+    /// go only to the CPUs marked.
+    void loaded_on(u32 cpu) { cpus_ |= u64{1} << cpu; }
+    u64 cpus() const { return cpus_; }
     u64 user_top() const { return ops_.user_top; }
     u32 tables_left() const { return pool().remaining(); }
     /// Mappings that can still be made (slots left, ignoring tables).
@@ -202,6 +209,7 @@ class AddressSpace : public KernelObject {
     const PagingOps& ops_;
     PhysAddr root_;
     u16 asid_ = 0;
+    u64 cpus_ = 0; ///< CPUs that may hold its translations (loaded_on)
     bool deleting_all_ = false; ///< slots are being emptied in order: no gap closing
     u64 mappings_ = 0;
     MapStore own_;

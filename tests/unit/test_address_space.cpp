@@ -168,9 +168,9 @@ namespace {
 struct FlushLog {
     static inline std::vector<std::pair<u64, u64>> pages; // (root, va)
     static inline std::vector<u64> roots, spaces;
-    static void flush(PhysAddr root, u16, u64 va) { pages.emplace_back(root.value, va); }
-    static void retire(PhysAddr root, u16) { roots.push_back(root.value); }
-    static void flush_space(PhysAddr root, u16) { spaces.push_back(root.value); }
+    static void flush(const AddressSpace& s, u64 va) { pages.emplace_back(s.root().value, va); }
+    static void retire(const AddressSpace& s) { roots.push_back(s.root().value); }
+    static void flush_space(const AddressSpace& s) { spaces.push_back(s.root().value); }
     static void clear() { pages.clear(), roots.clear(), spaces.clear(); }
 };
 constexpr PagingOps kLoggedOps =

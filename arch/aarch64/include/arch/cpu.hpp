@@ -26,6 +26,10 @@ inline void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); 
 inline void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory"); }
 inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
 
+/// In a spin loop: a hint that this CPU waits for another (and, under QEMU's one-thread
+/// round robin, -icount, it gives the other CPUs their turn).
+inline void cpu_relax() { asm volatile("yield" ::: "memory"); }
+
 /// PMCCNTR_EL0 when the PMU is there (under `-icount` it counts guest instructions),
 /// else the virtual counter, which runs at CNTFRQ_EL0 and is coarse.
 inline kernel::u64 read_cycle_counter() {

@@ -23,6 +23,10 @@ inline void interrupts_disable() { asm volatile("csrci sstatus, 2" ::: "memory")
 /// wfi may return early (the spec allows it to be a no-op); callers loop.
 inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
 
+/// In a spin loop: Zihintpause's PAUSE, a hint that this CPU waits for another (encoded as
+/// a FENCE that does nothing, so any core runs it).
+inline void cpu_relax() { asm volatile(".4byte 0x0100000f" ::: "memory"); }
+
 /// The cycle CSR (OpenSBI opens it to S-mode through mcounteren). Under QEMU
 /// `-icount shift=0` both cycle and instret count guest instructions, one per retired
 /// instruction; without -icount they follow host time and mean nothing (DESIGN.md).

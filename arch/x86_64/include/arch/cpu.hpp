@@ -21,6 +21,10 @@ inline void interrupts_disable() { asm volatile("cli" ::: "memory"); }
 /// Sleep until the next interrupt (returns after it was handled).
 inline void wait_for_interrupt() { asm volatile("hlt" ::: "memory"); }
 
+/// In a spin loop: a hint that this CPU waits for another (and, under QEMU's one-thread
+/// round robin, -icount, it gives the other CPUs their turn).
+inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
+
 /// The time-stamp counter; under QEMU -icount it counts guest instructions.
 inline kernel::u64 read_cycle_counter() {
     kernel::u32 lo, hi;
