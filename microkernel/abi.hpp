@@ -240,6 +240,7 @@ struct Info {
     u64 asids;            ///< address-space identifiers the CPU has (0: none)
     u64 rtc_seconds;      ///< the real-time clock when the kernel booted: seconds since 1970 (UTC); 0: none
     u64 cap_space_bits;   ///< its cap space has 2^cap_space_bits slots
+    u64 cpus;             ///< CPUs that run threads: 0 .. cpus-1 (Thread.SetAffinity's bits)
     char cmdline[256];    ///< the kernel command line
 };
 static_assert(sizeof(Info) <= 4096);

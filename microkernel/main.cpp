@@ -179,7 +179,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
         panic("asids= wants a decimal count");
     }
     g_kernel.asids.init(asids);
-    auto root = start_root_task(info, program, g_kernel, window);
+    auto root = start_root_task(info, program, online, g_kernel, window);
     if (!root) {
         print("root task: cannot start '{}': {}\n", program, error_name(root.error()));
         panic("no root task");

@@ -173,7 +173,7 @@ void on_device_interrupt(u32 line) {
 
 bool devices_can_wake() { return g_machine && g_machine->any_bound(); }
 
-BOOT_ONLY Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelState& k,
+BOOT_ONLY Result<Thread*> start_root_task(const BootInfo& info, const char* path, u32 cpus, KernelState& k,
                                 PhysWindow window) {
     auto archive = TRY(cpio::Archive::open(window.at(PhysAddr{info.initrd.base}), info.initrd.size));
     cpio::Entry file = TRY(archive.find(path));
@@ -236,6 +236,7 @@ BOOT_ONLY Result<Thread*> start_root_task(const BootInfo& info, const char* path
     root_info->asids = k.asids.count();
     root_info->rtc_seconds = info.rtc_seconds;
     root_info->cap_space_bits = cs_bits;
+    root_info->cpus = cpus;
     for (usize i = 0; i + 1 < sizeof root_info->cmdline && info.cmdline[i]; ++i)
         root_info->cmdline[i] = info.cmdline[i];
 

@@ -10,9 +10,10 @@ namespace kernel {
 
 struct KernelState;
 
-/// Build the root task from the initrd file `path` and make it Ready. Every failure is a
-/// clear error (no such program, a malformed ELF, not enough memory).
-Result<Thread*> start_root_task(const BootInfo& info, const char* path, KernelState& kernel,
+/// Build the root task from the initrd file `path` and make it Ready; it learns that
+/// `cpus` CPUs will run threads. Every failure is a clear error (no such program, a
+/// malformed ELF, not enough memory).
+Result<Thread*> start_root_task(const BootInfo& info, const char* path, u32 cpus, KernelState& kernel,
                                 PhysWindow window);
 
 /// Run user threads from now on; never returns (see user_entry.cpp).

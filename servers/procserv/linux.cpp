@@ -109,6 +109,28 @@ Result<void> rlimit(ThreadRec& t, u64 pid, u64 resource, u64 new_va, u64 old_va)
     return {};
 }
 
+/// sched_getaffinity(2) / sched_setaffinity(2) of thread `tid` (0: the caller): the CPUs
+/// it may run on, one bit each, in a mask of 8 bytes (the kernel runs at most 64). A new
+/// mask keeps the bits of CPUs that exist (EINVAL if none is left) and goes to the kernel
+/// (Thread.SetAffinity); clone's threads and processes inherit it.
+Result<long> affinity(ThreadRec& t, bool set, u64 tid, u64 len, u64 mask_va) {
+    ThreadRec* who = tid == 0 ? &t : find_thread(static_cast<long>(tid));
+    if (!who) return Errno{sys::kESRCH};
+    const u64 online = g_cpus >= 64 ? ~u64{0} : (u64{1} << g_cpus) - 1;
+    u64 mask = 0;
+    if (!set) {
+        if (len < sizeof mask || len % sizeof mask) return Errno{sys::kEINVAL};
+        mask = who->affinity ? who->affinity & online : online;
+        if (!copy_out(*t.proc->mm, mask_va, &mask, sizeof mask)) return Errno{sys::kEFAULT};
+        return static_cast<long>(sizeof mask);
+    }
+    if (!copy_in(*t.proc->mm, mask_va, &mask, len < sizeof mask ? len : sizeof mask)) return Errno{sys::kEFAULT};
+    if (!(mask & online)) return Errno{sys::kEINVAL};
+    TRY(kernel_answer(sys::thread_set_affinity(who->thread, mask & online)));
+    who->affinity = (mask & online) == online ? 0 : mask & online;
+    return 0;
+}
+
 /// uname(2): what answers is procserv's Linux front end, on this arch.
 Result<void> uname(ThreadRec& t, u64 buf) {
     char u[6][65] = {"Linux", "microkernel", "6.1.0-procserv", "#1 (procserv's Linux front end)", "", "(none)"};
@@ -522,12 +544,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::getrandom: return getrandom(t, a0, a1, a2);
     case nr::prlimit64: return done(rlimit(t, a0, a1, a2, a3));
     case nr::getrlimit: return done(rlimit(t, 0, a0, 0, a1));
-    case nr::sched_getaffinity: { // one CPU (issue 14 brings more)
-        if (a0 != 0 && a0 != static_cast<u64>(p.pid) && !find_thread(static_cast<long>(a0))) return done(Errno{sys::kESRCH});
-        if (a1 < 8 || a1 % 8) return done(Errno{sys::kEINVAL});
-        const u64 mask = 1;
-        return done(copy_out(mm, a2, &mask, sizeof mask) ? 8 : wire(Errno{sys::kEFAULT}));
-    }
+    case nr::sched_getaffinity: case nr::sched_setaffinity: return done(affinity(t, n == nr::sched_setaffinity, a0, a1, a2));
     default: return done(not_yet(static_cast<u64>(n)));
     }
 }

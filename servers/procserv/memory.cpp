@@ -12,6 +12,7 @@ Pool g_thread_blocks, g_proc_blocks;
 constexpr u64 kMaxSlots = u64{1} << 20;
 u64 g_slot_used[kMaxSlots / 64];
 u64 g_slot_count, g_slot_hint;
+u64 g_cpus = 1;
 
 // What procserv knows of a slot holding a frame or a block (SlotInfo), in chunks of 4096
 // slots made in the heap when a slot of theirs is first handed out: the cap space has a

@@ -157,6 +157,7 @@ int main() {
         return 1;
     }
     g_slot_count = u64{1} << in.cap_space_bits;
+    g_cpus = in.cpus ? in.cpus : 1;
     for (u64 s = 0; s < root::kFirstFree + 2; ++s) mark_slot(s, true);
     for (u64 s = root::kFirstFrame; s < root::kFirstFrame + in.program_frames; ++s) mark_slot(s, true);
     for (u64 s = root::kFirstBootSlot; s < in.first_free_slot; ++s) mark_slot(s, true);

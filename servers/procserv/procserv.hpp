@@ -243,6 +243,7 @@ struct ThreadRec {
     Files* files;
     u64 clear_tid;
     bool joinable;  // made by thread_create: thread_join may wait for it (as for a pthread)
+    u64 affinity;   // the CPUs it may run on (sched_setaffinity; inherited by clone), 0: all
     ThreadRec* tid_next; // in its tid's hash chain (thread.cpp)
     ThreadRec *proc_prev, *proc_next; // in its process's list of threads
     ThreadRec *futex_prev, *futex_next; // Wait::Futex: in its futex's wait queue (wait.cpp)
@@ -457,6 +458,7 @@ void free_slot(u64 s);
 void mark_slot(u64 s, bool used);
 void make_pools();
 extern u64 g_slot_count; // slots of procserv's cap space (RootInfo)
+extern u64 g_cpus;       // CPUs that run threads (RootInfo): affinity bits 0..g_cpus-1
 u64 pool_free_bytes();
 Mm* mm_create();
 void mm_release(Mm& mm);

@@ -111,37 +111,37 @@ Result<long> futex_requeue(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, boo
 
 Result<long> futex_wake_op(ThreadRec& t, u64 addr, u64 n, u64 addr2, u64 n2, u32 op) {
     // *addr2 changes by the encoded operation; addr's waiters wake (up to n), and addr2's
-    // (up to n2) if its old value passes the encoded comparison. procserv runs alone on
-    // the CPU meanwhile, so the change is atomic for the program's threads.
+    // (up to n2) if its old value passes the encoded comparison. The change is one atomic
+    // operation on the word, through procserv's own mapping of its frame: the program's
+    // threads may be changing it on other CPUs meanwhile.
     Process& p = *t.proc;
     if (addr % 4 || addr2 % 4) return Errno{sys::kEINVAL};
-    int old = 0;
-    if (!copy_in(*p.mm, addr2, &old, sizeof old) || !int_writable(*p.mm, addr2)) return Errno{sys::kEFAULT};
     const unsigned kind = (op >> 28) & 7, cmp = (op >> 24) & 15;
+    if (kind > 4 || cmp > 5) return Errno{sys::kENOSYS};
     int oparg = static_cast<int>((op >> 12) & 0xfff), cmparg = static_cast<int>(op & 0xfff);
     if (oparg & 0x800) oparg -= 0x1000; // (12-bit signed)
     if (cmparg & 0x800) cmparg -= 0x1000;
     if (op & (8u << 28)) oparg = 1 << (oparg & 31); // FUTEX_OP_OPARG_SHIFT
-    int fresh;
-    switch (kind) {
-    case 0: fresh = oparg; break;        // SET
-    case 1: fresh = old + oparg; break;  // ADD
-    case 2: fresh = old | oparg; break;  // OR
-    case 3: fresh = old & ~oparg; break; // ANDN
-    case 4: fresh = old ^ oparg; break;  // XOR
-    default: return Errno{sys::kENOSYS};
-    }
-    bool pass;
-    switch (cmp) {
-    case 0: pass = old == cmparg; break;
-    case 1: pass = old != cmparg; break;
-    case 2: pass = old < cmparg; break;
-    case 3: pass = old <= cmparg; break;
-    case 4: pass = old > cmparg; break;
-    case 5: pass = old >= cmparg; break;
-    default: return Errno{sys::kENOSYS};
-    }
-    (void)store_int(*p.mm, addr2, fresh);
+    int old = 0;
+    const bool changed = with_page(*p.mm, addr2, true, [&](unsigned char* at) {
+        int* word = reinterpret_cast<int*>(at);
+        old = __atomic_load_n(word, __ATOMIC_RELAXED);
+        for (;;) {
+            const int fresh = kind == 0   ? oparg        // SET
+                              : kind == 1 ? static_cast<int>(static_cast<unsigned>(old) + static_cast<unsigned>(oparg)) // ADD
+                              : kind == 2 ? old | oparg  // OR
+                              : kind == 3 ? old & ~oparg // ANDN
+                                          : old ^ oparg; // XOR
+            if (__atomic_compare_exchange_n(word, &old, fresh, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) break;
+        }
+    });
+    if (!changed) return Errno{sys::kEFAULT};
+    const bool pass = cmp == 0   ? old == cmparg
+                      : cmp == 1 ? old != cmparg
+                      : cmp == 2 ? old < cmparg
+                      : cmp == 3 ? old <= cmparg
+                      : cmp == 4 ? old > cmparg
+                                 : old >= cmparg;
     long woken = 0;
     futex_wake_at(p.mm, addr, static_cast<long>(n), woken);
     if (pass) {

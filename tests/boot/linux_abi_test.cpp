@@ -20,10 +20,11 @@ namespace {
 /// foreign binary without binfmt_misc; the x86_64 run is their oracle). `host_tty`: the
 /// host run gets a pseudo-terminal of its own (run_on_terminal), as the guest's console is a terminal.
 /// `native_lines`: expected in the guest, and on the host only when it runs the program
-/// natively (what qemu-user lacks).
+/// natively (what qemu-user lacks). `options`: scripts/run's own (e.g. --smp 4).
 void run_linux_program(const std::string& source, const std::string& args, const std::string& host_args,
                        const std::vector<std::string>& lines, int status, bool foreign_host = true,
-                       bool host_tty = false, const std::vector<std::string>& native_lines = {}) {
+                       bool host_tty = false, const std::vector<std::string>& native_lines = {},
+                       const std::string& options = "") {
     std::string dir = temp_dir();
     REQUIRE_FALSE(dir.empty());
     std::string name = "glibc-" + source.substr(0, source.find('.'));
@@ -31,7 +32,7 @@ void run_linux_program(const std::string& source, const std::string& args, const
     CommandResult cc = compile_linux_program("tests/linux-abi/" + source, elf);
     INFO("cc: " << cc.output);
     REQUIRE(cc.status == 0);
-    BootResult r = boot("--exec '" + elf + "'" + (args.empty() ? "" : " " + args));
+    BootResult r = boot(options + " --exec '" + elf + "'" + (args.empty() ? "" : " " + args), options.empty() ? 90 : 240);
     SHOW(r);
     CHECK(r.contains("procserv: started " + name + " as pid 1"));
     for (const std::string& line : lines) CHECK(r.contains(line));
@@ -80,6 +81,20 @@ TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barri
                        "exit_group from a thread while three others block: exited 1, status 7\n",
                        "a thread outlived main's pthread_exit and ends the process\n"},
                       5);
+}
+
+TEST_CASE("Linux programs with four CPUs: sched_setaffinity pins a thread to each CPU, a fork inherits the mask, FUTEX_WAKE_OP is atomic, exit_group ends threads spinning on every CPU") {
+    run_linux_program("affinity.c", "", "",
+                      {"sched_getaffinity: the CPUs from 0 on 1\n",
+                       "a thread pinned to each CPU runs there and reads its mask back: 1\n",
+                       "a fork's child inherits its parent's mask: 1\n",
+                       "FUTEX_WAKE_OP's adds and another CPU's atomic adds to one word all count: 1\n",
+                       "an empty mask: -1 (EINVAL 1)\n",
+                       "a mask of no existing CPU: -1 (EINVAL 1)\n", "a mask at a bad address: -1 (EFAULT 1)\n",
+                       "reading into a bad address: -1 (EFAULT 1)\n", "reading into 4 bytes: -1 (EINVAL 1)\n",
+                       "no such thread: -1 (ESRCH 1)\n",
+                       "exit_group while a thread spins on each CPU: exited 1, status 9\n"},
+                      0, true, false, {}, "--smp 4");
 }
 
 TEST_CASE("x86_64 without FSGSBASE: the FS and GS bases go through their MSRs at every entry and exit (glibc's threads, each with its TLS)") {
