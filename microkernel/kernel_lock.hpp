@@ -18,12 +18,19 @@ class KernelLock {
   public:
     /// Wait for this CPU's turn, answering remote calls meanwhile (smp.cpp).
     void acquire();
+    /// The same with its uncontended case inline (the locked system-call path's).
+    [[gnu::always_inline]] void acquire_inline() {
+        const u32 ticket = __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) wait_turn(ticket);
+    }
     /// The next ticket's turn. Only the holder writes `serving_`.
     void release() { __atomic_store_n(&serving_, serving_ + 1, __ATOMIC_RELEASE); }
     /// Is it held (by anyone)? For assertions and the idle decision's reports.
     bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != __atomic_load_n(&serving_, __ATOMIC_RELAXED); }
 
   private:
+    void wait_turn(u32 ticket);
+
     u32 next_ = 0;    ///< the next ticket to hand out
     u32 serving_ = 0; ///< the ticket whose holder runs
 };

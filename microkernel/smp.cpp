@@ -254,8 +254,9 @@ SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(const AddressSpace& space)
     remote_call_some(space.cpus(), retire_root_here, &s);
 }
 
-SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() {
-    const u32 ticket = __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED);
+SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() { acquire_inline(); }
+
+SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
         on_ipi();
         arch::cpu_relax();
@@ -265,7 +266,7 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() {
 SMP_ONLY void lock_for_syscall() {
     bool& entering = g_entering_syscall[arch::cpu_index()];
     entering = true;
-    g_kernel.lock.acquire();
+    g_kernel.lock.acquire_inline();
     entering = false;
 }
 

@@ -69,12 +69,15 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 
 // Resume `t` on CPU `cpu` (this one): its address space, if not the active one, then its
 // registers (a TLS base set meanwhile written into them first). `Exit` is
-// return_to_user, or leave_to_user to make it a jump. With `kUnlock` the big kernel lock
-// goes once everything is read (another CPU that wants this thread stalls it first, so
+// return_to_user, or leave_to_user to make it a jump. `How` the big kernel lock goes once
+// everything is read: not at all (one CPU's fastpath), if several CPUs run threads
+// (unlock_to_user, out of line: the one-CPU kernel's code), or surely (inline: code that
+// only runs with several CPUs). It goes (another CPU that wants this thread stalls it first, so
 // its registers stay as they are until it is back in user mode and interrupted).
 // (Everything is worked out before the one call that does it all, in scalars: as a
 // structure, GCC kept a stack frame for it.)
-template <auto Exit, bool kUnlock>
+enum class Unlock { No, IfSmp, Yes };
+template <auto Exit, Unlock How>
 [[gnu::always_inline]] inline void exit_to(Thread& t, u32 cpu) {
     bool fpu_live = g_kernel.scheduler.fpu_owner(cpu) == &t;
     auto* as = static_cast<AddressSpace*>(t.address_space());
@@ -89,12 +92,21 @@ template <auto Exit, bool kUnlock>
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
     u64* regs = t.register_file();
     const bool checked = t.take_registers_checked();
-    if (kUnlock && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, cpu);
+    if (How == Unlock::IfSmp && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, cpu);
+    if (How == Unlock::Yes) {
+        if (root.value) as->loaded_on(cpu); // (as unlock_to_user)
+        g_kernel.lock.release();
+    }
     return Exit(regs, checked, fpu_live, root, asid);
 }
 
 [[noreturn, gnu::always_inline]] inline void resume(Thread& t, u32 cpu) {
-    exit_to<arch::return_to_user, true>(t, cpu);
+    exit_to<arch::return_to_user, Unlock::IfSmp>(t, cpu);
+    __builtin_unreachable();
+}
+/// resume, in code that only runs with several CPUs.
+[[noreturn, gnu::always_inline]] inline void resume_smp(Thread& t, u32 cpu) {
+    exit_to<arch::return_to_user, Unlock::Yes>(t, cpu);
     __builtin_unreachable();
 }
 
@@ -164,7 +176,7 @@ namespace {
 // leaves by a jump (arch::leave_to_user is not [[noreturn]]: GCC never makes a call to
 // a noreturn function a jump). Call is inline in on_user_syscall_fast, ReplyReceive and
 // Yield are functions of their own: together they ran out of registers.
-[[gnu::always_inline]] inline void leave(Thread& next) { return exit_to<arch::leave_to_user, false>(next, kOneCpu); }
+[[gnu::always_inline]] inline void leave(Thread& next) { return exit_to<arch::leave_to_user, Unlock::No>(next, kOneCpu); }
 template <bool kIsCall>
 [[gnu::always_inline]] inline void fast_ipc(Thread& t) {
     if (Thread* next = fastpath_ipc(t, kIsCall, kOneCpu, g_kernel.scheduler)) return leave(*next);
@@ -197,7 +209,7 @@ SMP_ONLY [[gnu::flatten]] void fast_locked(Thread& t, u32 cpu) {
                    : nr == static_cast<u64>(abi::Syscall::ReplyReceive) ? fastpath_ipc(t, false, cpu, s)
                    : nr == static_cast<u64>(abi::Syscall::Yield)        ? fastpath_yield(t, cpu, s)
                                                                         : nullptr;
-    if (next) resume(*next, cpu);
+    if (next) resume_smp(*next, cpu);
 }
 } // namespace
 
