@@ -314,8 +314,8 @@ SMP_ONLY void stop_other_cpus() {
         if (cpu != me) arch::send_ipi(cpu);
     const u64 deadline = arch::clock_ns() + kStopWaitNs;
     u32 parked;
-    while ((parked = __atomic_load_n(&g_parked, __ATOMIC_ACQUIRE)) < g_started - 1 && arch::clock_ns() < deadline) {
-    }
+    while ((parked = __atomic_load_n(&g_parked, __ATOMIC_ACQUIRE)) < g_started - 1 && arch::clock_ns() < deadline)
+        arch::cpu_relax();
     print("smp: {} of {} other CPUs stopped\n", parked, g_started - 1);
 }
 
