@@ -119,6 +119,19 @@ int tkill(int tid, int sig) {
                                                       static_cast<u64>(static_cast<long>(sig))})));
 }
 
+int sched_getaffinity(int tid, unsigned long* mask) {
+    Reply r = request(Op::SchedAffinity, {static_cast<u64>(static_cast<long>(tid)), 0});
+    if (long e = result(r); e < 0) return static_cast<int>(e);
+    *mask = r.mr[1];
+    return 0;
+}
+
+int sched_setaffinity(int tid, unsigned long mask) {
+    if (!mask) return -kEINVAL; // (an empty mask: 0 in the request only reads)
+    long e = result(request(Op::SchedAffinity, {static_cast<u64>(static_cast<long>(tid)), mask}));
+    return e < 0 ? static_cast<int>(e) : 0;
+}
+
 void sig_default(int, const SigInfo*, void*) {}
 void sig_ignore(int, const SigInfo*, void*) {}
 

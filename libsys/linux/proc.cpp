@@ -301,6 +301,18 @@ int dup(int fd) { return static_cast<int>(sc(SYS_dup, fd)); }
 int kill(int pid, int sig) { return static_cast<int>(sc(SYS_kill, pid, sig)); }
 int tkill(int tid, int sig) { return static_cast<int>(sc(SYS_tkill, tid, sig)); }
 
+int sched_getaffinity(int tid, unsigned long* mask) {
+    unsigned long set = 0; // (the first 64 CPUs, as procserv's)
+    long r = sc(SYS_sched_getaffinity, tid, sizeof set, L(&set));
+    if (r < 0) return static_cast<int>(r);
+    *mask = set;
+    return 0;
+}
+
+int sched_setaffinity(int tid, unsigned long mask) {
+    return static_cast<int>(sc(SYS_sched_setaffinity, tid, sizeof mask, L(&mask)));
+}
+
 // Handlers: Linux's SA_SIGINFO handler is one entry of ours that gives the process's
 // handler (a table in the address space, as the API's own actions are in procserv) the
 // API's SigInfo; SIG_DFL and SIG_IGN go to Linux as they are.

@@ -109,25 +109,18 @@ Result<void> rlimit(ThreadRec& t, u64 pid, u64 resource, u64 new_va, u64 old_va)
     return {};
 }
 
-/// sched_getaffinity(2) / sched_setaffinity(2) of thread `tid` (0: the caller): the CPUs
-/// it may run on, one bit each, in a mask of 8 bytes (the kernel runs at most 64). A new
-/// mask keeps the bits of CPUs that exist (EINVAL if none is left) and goes to the kernel
-/// (Thread.SetAffinity); clone's threads and processes inherit it.
+/// sched_getaffinity(2) / sched_setaffinity(2) (thread.cpp's thread_affinity), with
+/// Linux's mask of 8 bytes in the program's memory.
 Result<long> affinity(ThreadRec& t, bool set, u64 tid, u64 len, u64 mask_va) {
-    ThreadRec* who = tid == 0 ? &t : find_thread(static_cast<long>(tid));
-    if (!who) return Errno{sys::kESRCH};
-    const u64 online = g_cpus >= 64 ? ~u64{0} : (u64{1} << g_cpus) - 1;
     u64 mask = 0;
     if (!set) {
         if (len < sizeof mask || len % sizeof mask) return Errno{sys::kEINVAL};
-        mask = who->affinity ? who->affinity & online : online;
+        mask = TRY(thread_affinity(t, tid, 0));
         if (!copy_out(*t.proc->mm, mask_va, &mask, sizeof mask)) return Errno{sys::kEFAULT};
         return static_cast<long>(sizeof mask);
     }
     if (!copy_in(*t.proc->mm, mask_va, &mask, len < sizeof mask ? len : sizeof mask)) return Errno{sys::kEFAULT};
-    if (!(mask & online)) return Errno{sys::kEINVAL};
-    TRY(kernel_answer(sys::thread_set_affinity(who->thread, mask & online)));
-    who->affinity = (mask & online) == online ? 0 : mask & online;
+    TRY(thread_affinity(t, tid, mask, true));
     return 0;
 }
 

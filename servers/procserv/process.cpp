@@ -499,8 +499,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     c->files = files;
     c->sig = sig;
     c->sigmask = t.sigmask; // (a new thread starts with its creator's blocked set)
-    c->affinity = t.affinity; // (and its CPUs)
-    if (c->affinity) (void)sys::thread_set_affinity(c->thread, c->affinity);
+    inherit_affinity(*c, t);
     if (!(flags & sys::CLONE_VM) || (flags & sys::CLONE_VFORK)) // (as Linux: a thread gets none)
         c->altstack_sp = t.altstack_sp, c->altstack_size = t.altstack_size, c->altstack_flags = t.altstack_flags;
     c->linux_abi = linux_result != abi::kNoSlot;

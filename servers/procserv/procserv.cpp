@@ -96,6 +96,10 @@ Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
     case Op::ServiceLookup: return done(service_lookup(t, r.mr[0]));
     case Op::ServiceUnregister: return done(service_unregister(t, r.mr[0]));
     case Op::Kill: return do_kill(t, static_cast<int>(r.mr[0]), static_cast<int>(r.mr[1]));
+    case Op::SchedAffinity: { // (tid is a pid_t: -1 and the like find nobody)
+        Result<u64> mask = thread_affinity(t, r.mr[0], r.mr[1], r.mr[1] != 0);
+        return mask.ok() ? done(0, mask.value()) : done(mask.error());
+    }
     case Op::Sigaction:
     case Op::Sigprocmask:
     case Op::Sigpending:

@@ -366,6 +366,12 @@ inline Answer resume_as_is() {
 
 // thread.cpp
 ThreadRec* find_thread(long tid);
+/// The CPUs thread `tid` (0: `t`) may run on (ESRCH: no such thread); with `set`, first
+/// `mask`'s CPUs that exist become them (EINVAL: none), for the kernel and for the
+/// threads and processes it makes later (clone inherits ThreadRec::affinity).
+Result<u64> thread_affinity(ThreadRec& t, u64 tid, u64 mask, bool set = false);
+/// A new thread (thread_create, clone, fork) gets its creator's CPUs.
+void inherit_affinity(ThreadRec& child, const ThreadRec& creator);
 ThreadRec* thread_of_badge(u64 badge);
 /// A thread of `proc`, not started yet. EAGAIN: the process holds its share; ENOMEM.
 Result<ThreadRec*> new_thread(Process& proc, bool joinable = false);

@@ -120,6 +120,23 @@ Result<ThreadRec*> new_thread(Process& proc, bool joinable) {
     return t;
 }
 
+Result<u64> thread_affinity(ThreadRec& t, u64 tid, u64 mask, bool set) {
+    ThreadRec* who = tid == 0 ? &t : find_thread(static_cast<long>(tid));
+    if (!who) return Errno{sys::kESRCH};
+    const u64 online = g_cpus >= 64 ? ~u64{0} : (u64{1} << g_cpus) - 1;
+    if (set) {
+        if (!(mask & online)) return Errno{sys::kEINVAL};
+        TRY(kernel_answer(sys::thread_set_affinity(who->thread, mask & online)));
+        who->affinity = (mask & online) == online ? 0 : mask & online;
+    }
+    return who->affinity ? who->affinity : online;
+}
+
+void inherit_affinity(ThreadRec& child, const ThreadRec& creator) {
+    child.affinity = creator.affinity;
+    if (child.affinity) (void)sys::thread_set_affinity(child.thread, child.affinity);
+}
+
 /// Start thread t at ip on sp, with the first two C arguments arg0, arg1 (the registers
 /// that carry a system call's cap and info words: rdi/rsi, x0/x1, a0/a1).
 Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
@@ -272,6 +289,7 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r) {
     c->fs = t.fs, ++t.fs->refs;
     c->files = t.files, ++t.files->refs;
     if ((c->sig = t.sig)) ++t.sig->refs;
+    inherit_affinity(*c, t);
     (void)start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
     return done(c->tid);
 }

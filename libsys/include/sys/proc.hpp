@@ -116,6 +116,15 @@ int kill(int pid, int sig);
 /// Send `sig` to thread `tid` (of any process). -EINVAL; -ESRCH.
 int tkill(int tid, int sig);
 
+/// The CPUs thread `tid` (0: the caller) may run on, bit n for CPU n (every CPU the kernel
+/// runs threads on, unless set), stored at `mask`: 0, or -ESRCH.
+int sched_getaffinity(int tid, unsigned long* mask);
+/// Let thread `tid` (0: the caller) run only on the CPUs of `mask` (those that do not
+/// exist are dropped): 0, -EINVAL if none exists, -ESRCH. The threads it makes
+/// (thread_create, clone) and the processes it forks inherit the mask; a program started
+/// by spawn gets every CPU. As Linux's calls with an 8-byte mask.
+int sched_setaffinity(int tid, unsigned long mask);
+
 // ---- signal handlers (docs/procserv.md, "Signals") ------------------------------------
 /// A handler runs when its thread's call to procserv is answered (a call that waits ends
 /// with -EINTR first, or with SA_RESTART is made again after the handler), or at a fault

@@ -60,6 +60,7 @@ enum class Op : u64 {
     Sigreturn,          ///< (frame ptr): never answered; the thread goes on as the frame says
     Tkill,              ///< (tid, sig): the signal to that thread of any process
     Sigpending,         ///< () -> the signals pending for the thread and its process
+    SchedAffinity,      ///< (tid or 0 for the caller, new mask or 0 to only read) -> the mask in effect
 };
 
 /// A signal handler of a libsys program runs on a SignalFrame that procserv writes below

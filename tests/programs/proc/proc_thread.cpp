@@ -1,6 +1,7 @@
 // thread_create and thread_join: good and bad stacks, the start routine's value as the
 // exit code, join in every order (before the end, after it, twice, concurrently, self,
-// unknown tid, another process's thread) and 256 threads alive at once.
+// unknown tid, another process's thread), 256 threads alive at once, and CPU affinity (a
+// thread pinned to each CPU, a new thread inheriting its creator's mask, the errors).
 #include "check.hpp"
 
 using pt::check;
@@ -56,6 +57,20 @@ void* joiner(void* arg) {
     j->code = -1;
     j->result = sys::thread_join(j->tid, &j->code);
     return nullptr;
+}
+
+/// Pins itself to CPU `arg` and reads the mask back: 1 if it is that CPU alone.
+void* pin_self(void* arg) {
+    const unsigned long want = 1ul << reinterpret_cast<long>(arg);
+    unsigned long got = 0;
+    return reinterpret_cast<void*>(
+        static_cast<long>(sys::sched_setaffinity(0, want) == 0 && sys::sched_getaffinity(0, &got) == 0 && got == want));
+}
+
+/// Its mask, as it starts.
+void* own_mask(void*) {
+    unsigned long got = 0;
+    return reinterpret_cast<void*>(sys::sched_getaffinity(0, &got) == 0 ? static_cast<long>(got) : -1l);
 }
 
 void* join_self(void*) {
@@ -199,6 +214,34 @@ int main(int, char**) {
         if (tids[i] > 0 && sys::thread_join(tids[i], &code) == 0 && code == i) ++good;
     }
     check_eq(good, kMany, "256 threads joined, each with its own code");
+
+    // CPU affinity. (Machines differ in CPUs: only relations are checked.)
+    unsigned long all = 0;
+    check_eq(sys::sched_getaffinity(0, &all), 0, "sched_getaffinity of the caller");
+    check((all & 1) != 0, "CPU 0 is among the caller's CPUs");
+    int cpus = 0;
+    while (cpus < 8 && ((all >> cpus) & 1)) ++cpus;
+    int pinned = 0;
+    for (long cpu = 0; cpu < cpus; ++cpu) {
+        int tid = sys::thread_create("pinned", g_stacks[cpu].top(), pin_self, reinterpret_cast<void*>(cpu));
+        if (tid > 0 && sys::thread_join(tid, &code) == 0 && code == 1) ++pinned;
+    }
+    check_eq(pinned, cpus, "a thread pinned to each CPU reads its mask back");
+    check_eq(sys::sched_setaffinity(0, 1), 0, "main pins itself to CPU 0");
+    t = sys::thread_create("child", g_stacks[0].top(), own_mask, nullptr);
+    check(t > 0 && sys::thread_join(t, &code) == 0 && code == 1, "a new thread inherits its creator's mask");
+    pt::store(&g_gate, 0);
+    t = sys::thread_create("waits", g_stacks[1].top(), wait_gate, nullptr);
+    unsigned long other = 0;
+    check(t > 0 && sys::sched_setaffinity(t, all) == 0 && sys::sched_getaffinity(t, &other) == 0 && other == all,
+          "another thread's mask is set and read by its tid");
+    pt::release(&g_gate, 1);
+    check_eq(sys::thread_join(t, nullptr), 0, "that thread ends");
+    check_eq(sys::sched_setaffinity(0, all), 0, "main gets every CPU back");
+    check_eq(sys::sched_setaffinity(0, 0), -sys::kEINVAL, "an empty mask: -EINVAL");
+    check_eq(sys::sched_setaffinity(0, 1ul << 63), -sys::kEINVAL, "a mask of no existing CPU: -EINVAL");
+    check_eq(sys::sched_setaffinity(0x3ffffff0, 1), -sys::kESRCH, "set for an unknown tid: -ESRCH");
+    check_eq(sys::sched_getaffinity(0x3ffffff0, &other), -sys::kESRCH, "read for an unknown tid: -ESRCH");
 
     sys::exit_group(pt::finish());
 }
