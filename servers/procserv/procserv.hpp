@@ -356,8 +356,7 @@ inline Answer no_reply() {
     x.reply = false;
     return x;
 }
-/// The thread resumes with the registers procserv wrote (execve, a signal handler's
-/// entry or return).
+/// The thread resumes with the registers procserv wrote (execve, a signal handler's entry or return).
 inline Answer resume_as_is() {
     Answer x;
     x.label = static_cast<u64>(abi::FaultReply::ResumeAsIs);
@@ -366,12 +365,9 @@ inline Answer resume_as_is() {
 
 // thread.cpp
 ThreadRec* find_thread(long tid);
-/// The CPUs thread `tid` (0: `t`) may run on (ESRCH: no such thread); with `set`, first
-/// `mask`'s CPUs that exist become them (EINVAL: none), for the kernel and for the
-/// threads and processes it makes later (clone inherits ThreadRec::affinity).
+/// The CPUs thread `tid` (0: `t`) may run on, ESRCH; `set`: first mask's existing CPUs (EINVAL: none).
 Result<u64> thread_affinity(ThreadRec& t, u64 tid, u64 mask, bool set = false);
-/// A new thread (thread_create, clone, fork) gets its creator's CPUs.
-void inherit_affinity(ThreadRec& child, const ThreadRec& creator);
+void inherit_affinity(ThreadRec& child, const ThreadRec& creator); ///< thread_create's, clone's, fork's
 ThreadRec* thread_of_badge(u64 badge);
 /// A thread of `proc`, not started yet. EAGAIN: the process holds its share; ENOMEM.
 Result<ThreadRec*> new_thread(Process& proc, bool joinable = false);
@@ -463,8 +459,7 @@ inline u64 alloc_slot() { return alloc_slots(1); }
 void free_slot(u64 s);
 void mark_slot(u64 s, bool used);
 void make_pools();
-extern u64 g_slot_count; // slots of procserv's cap space (RootInfo)
-extern u64 g_cpus;       // CPUs that run threads (RootInfo): affinity bits 0..g_cpus-1
+extern u64 g_slot_count, g_cpus; // (RootInfo) slots of procserv's cap space; CPUs that run threads
 u64 pool_free_bytes();
 Mm* mm_create();
 void mm_release(Mm& mm);
@@ -709,8 +704,7 @@ bool console_readable();            ///< a read would not wait (poll)
 Result<long> console_ioctl(Process& p, u64 request, u64 arg);
 /// Send `sig` to every process of group `pgrp` (the terminal's signals: SI_KERNEL).
 void signal_group(int pgrp, int sig);
-/// The blocked set while a call waits (ppoll's, pselect6's), the thread's own again when
-/// it is answered.
+/// The blocked set while a call waits (ppoll's, pselect6's), the thread's own again when it is answered.
 void call_mask(ThreadRec& t, u64 mask);
 /// A thread waiting on a pipe leaves its queue (it ends); its reference to the file goes.
 void pipe_unqueue(ThreadRec& t);
@@ -726,14 +720,12 @@ extern u64 g_realtime_base;
 void sleep_until(ThreadRec& t, u64 deadline);
 /// t no longer waits for its deadline (answered, or ended).
 void sleep_cancel(ThreadRec& t);
-/// Answer every wait whose deadline has passed: a sleep with 0, a futex wait with
-/// -ETIMEDOUT.
+/// Answer every wait whose deadline has passed: a sleep with 0, a futex wait with -ETIMEDOUT.
 void expire_sleepers();
 /// procserv's own receive gives up at the earliest deadline (ThreadMethod::SetTimeout);
 /// `fired`: the kernel's timeout fired (it is disarmed now).
 void arm_timer(bool fired);
-/// Set (at != 0) or cancel the process's real-time timer: SIGALRM at `at`, then every
-/// `interval` (0: once).
+/// Set (at != 0) or cancel the process's real-time timer: SIGALRM at `at`, then every `interval` (0: once).
 void set_alarm(Process& p, u64 at, u64 interval);
 /// A struct timespec at `va` as nanoseconds: EFAULT; EINVAL (tv_nsec out of range, or a
 /// negative time).
