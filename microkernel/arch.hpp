@@ -72,6 +72,12 @@ bool start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
 /// (x86_64: a fixed-vector IPI through the local APIC; aarch64: a GIC SGI; riscv64: SBI
 /// send_ipi, a supervisor software interrupt.)
 void send_ipi(kernel::u32 cpu);
+/// A shootdown by the firmware, if the arch has one (riscv64: SBI RFENCE; x86_64 and
+/// aarch64 answer false, and the kernel runs the flush on those CPUs by remote calls):
+/// the CPUs of `cpus` (bit n: CPU n; never this one) drop their translations of user
+/// address `va` (with `all`: of every address) tagged `asid` (0: untagged); returns once
+/// they have.
+bool flush_user_elsewhere(kernel::u64 cpus, kernel::u64 va, kernel::u16 asid, bool all);
 /// This CPU's system-call path: the entry assembly calls `syscall` (instead of
 /// kernel::on_user_syscall_fast, which it calls until this is used) and its Yield reads
 /// the run queue at `run_queue` (instead of kernel::fast_yield_run_queue's). go_smp sets

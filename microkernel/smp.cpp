@@ -240,13 +240,17 @@ SMP_ONLY void retire_root_here(void* what) {
 } // namespace
 
 SMP_ONLY [[gnu::noinline]] void flush_page_elsewhere(const AddressSpace& space, u64 va) {
+    const u64 others = space.cpus() & ~(u64{1} << arch::cpu_index());
+    if (!others || arch::flush_user_elsewhere(others, va, space.asid(), false)) return;
     Stale s{space.root(), space.asid(), va};
-    remote_call_some(space.cpus(), flush_page_here, &s);
+    remote_call_some(others, flush_page_here, &s);
 }
 
 SMP_ONLY [[gnu::noinline]] void flush_space_elsewhere(const AddressSpace& space) {
+    const u64 others = space.cpus() & ~(u64{1} << arch::cpu_index());
+    if (!others || arch::flush_user_elsewhere(others, 0, space.asid(), true)) return;
     Stale s{space.root(), space.asid(), 0};
-    remote_call_some(space.cpus(), flush_space_here, &s);
+    remote_call_some(others, flush_space_here, &s);
 }
 
 SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(const AddressSpace& space) {

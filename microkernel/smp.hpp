@@ -59,8 +59,9 @@ void remote_call_some(u64 cpus, void (*fn)(void*), void* arg);
 /// stopping CPU waits at most 0.1 s for them. Nothing to do while one CPU runs threads.)
 
 /// TLB shootdowns (root_task.cpp's paging operations) of `space`, for the CPUs that have
-/// loaded it since it was made or last retired (AddressSpace::cpus) but this one, each
-/// doing for itself what the caller did: drop `va`'s translation of the space `root`
+/// loaded it since it was made or last retired (AddressSpace::cpus) but this one: by the
+/// firmware where the arch has that (arch::flush_user_elsewhere; not for a retired root),
+/// else by remote calls, each CPU doing for itself what the caller did: drop `va`'s translation of the space `root`
 /// tagged `asid` (if it may hold one: tagged, or the root loaded); or every one of them
 /// (flush_space); or unload `root` if
 /// loaded and drop every translation tagged `asid` (unless kTlbBroadcast did). Return

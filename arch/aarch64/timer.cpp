@@ -181,6 +181,10 @@ BOOT_ONLY void arch::timer_start_cpu() {
     asm volatile("isb");
 }
 
+SMP_ONLY bool arch::flush_user_elsewhere(kernel::u64, kernel::u64, kernel::u16, bool) {
+    return false; // (a tagged space's flushes are broadcast already; an untagged one's go by remote calls)
+}
+
 SMP_ONLY void arch::send_ipi(kernel::u32 cpu) {
     using namespace arch::aarch64;
     asm volatile("dsb ishst" ::: "memory"); // what the target is to see, before it is woken

@@ -129,6 +129,7 @@ BOOT_ONLY void find_devices(const Tree& t, kernel::BootInfo& info, u64 hart) {
 BOOT_ONLY void describe_firmware(const Tree& t, kernel::BootInfo& info) {
     char sbi_part[48];
     sbi::Ret spec = sbi::spec_version();
+    g_platform.rfence = spec.error == 0 && sbi::probe(sbi::Eid::Rfence);
     if (spec.error != 0) {
         kernel::format_to(sbi_part, sizeof sbi_part, "SBI v0.1 firmware");
     } else {

@@ -73,6 +73,19 @@ extern "C" BOOT_ONLY [[noreturn]] void riscv64_cpu_start(kernel::u32 index) {
 
 namespace arch {
 
+SMP_ONLY bool flush_user_elsewhere(kernel::u64 cpus, kernel::u64 va, kernel::u16 asid, bool all) {
+    using namespace riscv64;
+    if (!g_platform.rfence) return false;
+    u64 harts = 0;
+    for (kernel::u32 cpu = 0; cpus >> cpu; ++cpu) {
+        if (!((cpus >> cpu) & 1)) continue;
+        if (g_platform.hart_id[cpu] >= 64) return false; // (one mask from hart 0: enough here)
+        harts |= u64{1} << g_platform.hart_id[cpu];
+    }
+    asm volatile("fence rw, rw" ::: "memory"); // the table change, before they look again
+    return sbi::remote_sfence_vma_asid(harts, 0, all ? 0 : va, all ? ~u64{0} : kernel::kPageSize, asid).error == 0;
+}
+
 SMP_ONLY void send_ipi(kernel::u32 cpu) {
     using namespace riscv64;
     asm volatile("fence rw, rw" ::: "memory"); // what the target is to see, before it is woken

@@ -69,6 +69,7 @@ struct Platform {
     unsigned asid_bits = 0;    ///< ASIDLEN, probed by activate_page_table
     u64 image_phys = 0;        ///< where the kernel image was loaded
     u64 hart_id[kernel::kMaxCpus] = {}; ///< each CPU's hart id by logical number (send_ipi)
+    bool rfence = false;       ///< the firmware has SBI RFENCE (shootdowns: flush_user_elsewhere)
     /// The kernel's root table (activate_page_table): every user root shares its upper
     /// half (prepare_user_root), and the harts started later load it.
     kernel::PhysAddr kernel_root{};

@@ -18,6 +18,7 @@ enum class Eid : u64 {
     Reset = 0x53525354, // "SRST"
     Hsm = 0x48534D,     // "HSM": hart state management
     Ipi = 0x735049,     // "sPI": inter-processor interrupts
+    Rfence = 0x52464E43, // "RFNC": remote fences
 };
 
 struct Ret {
@@ -43,6 +44,21 @@ constexpr long kErrAlreadyAvailable = -6; ///< hart_start: the hart already runs
 /// IPI send_ipi: a supervisor software interrupt to the harts of `mask` (bit i: hart
 /// `base` + i).
 inline Ret send_ipi(u64 mask, u64 base) { return call(Eid::Ipi, 0, mask, base); }
+
+/// RFENCE remote_sfence_vma_asid: the harts of `mask` (bit i: hart `base` + i) drop
+/// their translations of [start, start + size) tagged `asid` (size ~0: every address);
+/// OpenSBI returns once they all have.
+inline Ret remote_sfence_vma_asid(u64 mask, u64 base, u64 start, u64 size, u64 asid) {
+    register u64 a0 asm("a0") = mask;
+    register u64 a1 asm("a1") = base;
+    register u64 a2 asm("a2") = start;
+    register u64 a3 asm("a3") = size;
+    register u64 a4 asm("a4") = asid;
+    register u64 a6 asm("a6") = 2;
+    register u64 a7 asm("a7") = static_cast<u64>(Eid::Rfence);
+    asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a3), "r"(a4), "r"(a6), "r"(a7) : "memory");
+    return Ret{static_cast<long>(a0), a1};
+}
 
 /// SBI v0.1 has no Base extension: the call then fails (or, with a v0.1-only
 /// implementation, returns garbage in a0 that is not 0), so check `error`.

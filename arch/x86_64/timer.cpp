@@ -122,6 +122,8 @@ BOOT_ONLY void timer_start_cpu() {
     lapic_write(kLapicInitialCount, g_timer_period);
 }
 
+SMP_ONLY bool flush_user_elsewhere(kernel::u64, kernel::u64, kernel::u16, bool) { return false; } // (remote calls)
+
 SMP_ONLY void send_ipi(kernel::u32 cpu) {
     using namespace x86_64;
     constexpr u32 kFixedAssert = 1 << 14; // fixed delivery, level assert, physical destination
