@@ -13,6 +13,7 @@
 #include <microkernel/object/untyped.hpp>
 #include <microkernel/root_task.hpp>
 #include <microkernel/smp.hpp>
+#include <microkernel/tlb.hpp>
 #include <arch/elf.hpp>
 
 namespace kernel {
@@ -23,34 +24,26 @@ namespace r = abi::rights;
 // TLB upkeep. A space with an identifier keeps its translations cached while others run,
 // so its stale ones are flushed by tag wherever it is; a space without one is flushed
 // whole on every switch to it, so only while active can it hold stale entries. With
-// several CPUs every CPU does the same for itself (a shootdown: remote calls, which
-// return once all have, smp.cpp), unless the arch's flush reaches them all
-// (arch::kTlbBroadcast).
+// several CPUs every other CPU that has loaded the space does the same for itself (a
+// shootdown: by the firmware or by remote calls, which return once all have, smp.cpp),
+// unless the arch's flush reaches them all (arch::kTlbBroadcast). tlb.hpp has the local
+// halves.
 void flush_page(const AddressSpace& space, u64 va) {
-    const PhysAddr root = space.root();
     const u16 asid = space.asid();
-    if (asid || root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(va, asid);
+    local_flush_page(space.root(), asid, va);
     if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_page_elsewhere(space, va);
 }
-// Many pages lost rights at once (AddressSpace.ProtectRange): the space's whole tag goes,
-// or, untagged, the space itself where it is loaded (a reload flushes tag 0).
+// Many pages lost rights at once (AddressSpace.Protect over a range).
 void flush_space(const AddressSpace& space) {
-    const PhysAddr root = space.root();
     const u16 asid = space.asid();
-    if (asid) arch::flush_asid(asid);
-    else if (root == g_kernel.active_root[arch::cpu_index()]) arch::activate_user_space(root, 0);
+    local_flush_space(space.root(), asid);
     if (g_kernel.smp && !(asid && arch::kTlbBroadcast)) flush_space_elsewhere(space);
 }
 // The space is gone: no CPU may keep its root loaded (its tables are freed next) or its
 // identifier's entries (the identifier goes to another space).
 void retire_root(const AddressSpace& space) {
-    const PhysAddr root = space.root();
     const u16 asid = space.asid();
-    PhysAddr& active = g_kernel.active_root[arch::cpu_index()];
-    if (root == active) {
-        arch::deactivate_user_space();
-        active = PhysAddr{};
-    }
+    local_unload_root(space.root());
     if (asid) arch::flush_asid(asid);
     if (g_kernel.smp) retire_root_elsewhere(space);
     if (asid) g_kernel.asids.release(asid);

@@ -6,6 +6,7 @@
 #include <microkernel/root_task.hpp>
 #include <microkernel/sched/fast_yield.h>
 #include <microkernel/smp.hpp>
+#include <microkernel/tlb.hpp>
 #include <arch/context.hpp>
 
 namespace kernel {
@@ -221,20 +222,15 @@ struct Stale {
 };
 SMP_ONLY void flush_page_here(void* what) {
     const Stale& s = *static_cast<const Stale*>(what);
-    if (s.asid || s.root == g_kernel.active_root[arch::cpu_index()]) arch::flush_user_page(s.va, s.asid);
+    local_flush_page(s.root, s.asid, s.va);
 }
 SMP_ONLY void flush_space_here(void* what) {
     const Stale& s = *static_cast<const Stale*>(what);
-    if (s.asid) arch::flush_asid(s.asid);
-    else if (s.root == g_kernel.active_root[arch::cpu_index()]) arch::activate_user_space(s.root, 0);
+    local_flush_space(s.root, s.asid);
 }
 SMP_ONLY void retire_root_here(void* what) {
     const Stale& s = *static_cast<const Stale*>(what);
-    PhysAddr& active = g_kernel.active_root[arch::cpu_index()];
-    if (s.root == active) {
-        arch::deactivate_user_space();
-        active = PhysAddr{};
-    }
+    local_unload_root(s.root);
     if (s.asid && !arch::kTlbBroadcast) arch::flush_asid(s.asid);
 }
 } // namespace
