@@ -146,8 +146,9 @@ enum class ThreadMethod : u64 {
                        ///< (execve)
     ReadFpu = 12,      ///< kRead: (first, count) -> words of the thread's FP/SIMD image (below)
     WriteFpu = 13,     ///< kWrite: (first, count, values...) into that image
-    ReadCpuTime = 14,  ///< kRead: () -> the nanoseconds it has run: kTickNs for each timer tick
-                       ///< that found it running (user mode or a call it made)
+    ReadCpuTime = 14,  ///< kRead: () -> (the nanoseconds it has run: kTickNs for each timer tick
+                       ///< that found it running (user mode or a call it made); the CPU it runs
+                       ///< on, or last ran on, or is queued on: the kernel's logical number)
 };
 /// The kernel's timer tick: sleeps and timeouts end on one, CPU time is counted in them.
 constexpr u64 kTickNs = 10'000'000;

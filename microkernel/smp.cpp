@@ -285,7 +285,7 @@ SMP_ONLY [[gnu::noinline]] void unlock_to_user(AddressSpace* loading, u32 cpu) {
 
 BOOT_ONLY void go_smp(u32 online) {
     g_online = online;
-    g_kernel.scheduler.go_smp(online, reach);
+    g_kernel.scheduler.go_smp(online, reach, arch::cpu_index);
     g_kernel.lock.acquire();
     g_kernel.smp = true;
     take_locked_path();

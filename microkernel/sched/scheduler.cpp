@@ -40,17 +40,9 @@ void Scheduler::make_ready(Thread& t) {
     place(t);
 }
 
-void Scheduler::place(Thread& t) {
-    const u32 cpu = pick_cpu(t);
-    fpu_home(t, cpu); // (moving: its FP/SIMD registers, if still live where it was, go to its area first)
-    t.cpu_ = cpu;
-    t.state_ = ThreadState::Ready;
-    RunQueue& rq = rq_[cpu];
-    enqueue(rq, t, false);
-    if (!rq.current || t.priority_ > rq.current->priority_) {
-        rq.resched = true;
-        kick(cpu);
-    }
+[[gnu::noinline]] void Scheduler::place(Thread& t) {
+    if (remote_) return place_smp(t);
+    put(t, pick_cpu(t));
 }
 
 void Scheduler::make_unready(Thread& t) {
@@ -112,7 +104,11 @@ Thread* Scheduler::schedule(u32 cpu) {
         enqueue(rq, *cur, at_head);
         rq.current = nullptr;
     }
-    if (top < 0 && !cur) return nullptr;
+    if (top < 0 && !cur) {
+        if (!remote_) return nullptr;
+        steal(cpu);
+        if (!rq.ready) return nullptr;
+    }
     top = top_priority(rq);
     Thread* next = rq.lists[top].front();
     dequeue(rq, *next);
@@ -137,6 +133,7 @@ bool Scheduler::tick(u32 cpu) {
         if (top_priority(rq) >= static_cast<int>(cur->priority_)) rq.resched = true;
         else cur->slice_expired_ = false;
     }
+    if (remote_ && rq.ready) share(cpu);
     return rq.resched;
 }
 

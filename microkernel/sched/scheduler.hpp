@@ -3,7 +3,8 @@
 // Each CPU has one FIFO per priority (0..255, higher runs first) and a bitmap of the
 // non-empty ones. The thread running on a CPU is `current` and is not on any queue.
 // A thread is queued on one CPU, chosen from its affinity mask (it stays where it was if
-// allowed, else goes to the lowest allowed CPU). Time: the arch calls tick(cpu) from its
+// allowed, else goes to the lowest allowed CPU; with several CPUs an idle one is
+// preferred to a busy one: place_smp). Time: the arch calls tick(cpu) from its
 // timer interrupt; when a slice runs out the thread is refilled and goes to the tail of
 // its priority, so equal priorities share the CPU in turn. A thread preempted by a
 // higher priority goes back to the head, keeping the rest of its slice.
@@ -43,10 +44,12 @@ class Scheduler {
     /// into its area and `cpu` holds nobody's any more.
     enum class Remote : u8 { Kick, Stall, TakeOff, SaveFpu };
     using RemoteFn = void (*)(Remote what, u32 cpu, Thread* t);
-    /// Several CPUs run threads from now on (called once, before any runs on another).
-    void go_smp(u32 cpus, RemoteFn remote) {
+    /// Several CPUs run threads from now on (called once, before any runs on another);
+    /// `this_cpu` names the CPU the caller of a scheduler method runs on.
+    void go_smp(u32 cpus, RemoteFn remote, u32 (*this_cpu)()) {
         cpus_ = clamp_cpus(cpus);
         remote_ = remote;
+        this_cpu_ = this_cpu;
     }
     /// `t` runs on another CPU: have it enter the kernel first (its registers are read or
     /// written next). Nothing to do on one CPU or for a thread that is not running.
@@ -182,6 +185,38 @@ class Scheduler {
     }
     /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
     void place(Thread& t);
+    /// Queue `t` at the tail of its priority on `cpu`, which reschedules if that is worth it.
+    [[gnu::always_inline]] void put(Thread& t, u32 cpu) {
+        fpu_home(t, cpu); // (moving: its FP/SIMD registers, if still live where it was, go to its area first)
+        t.cpu_ = cpu;
+        t.state_ = ThreadState::Ready;
+        RunQueue& rq = rq_[cpu];
+        enqueue(rq, t, false);
+        if (!rq.current || t.priority_ > rq.current->priority_) {
+            rq.resched = true;
+            kick(cpu);
+        }
+    }
+
+    // With several CPUs (SMP_ONLY, scheduler_smp.cpp): spreading threads over idle CPUs.
+    /// place() with several CPUs. A thread woken (by IPC, a semaphore, a reply, a
+    /// deadline; or re-placed while Ready) goes where it last ran if that CPU is idle or
+    /// is the waker's own (the waker often blocks next, as a caller and its server do: the
+    /// two keep one CPU), otherwise to an idle CPU its affinity allows, if any. A thread
+    /// resumed (Thread.Resume: Created or Suspended) goes to an idle CPU whenever its own
+    /// is busy. A thread left waiting on a busy CPU goes at that CPU's next tick to one
+    /// that has become idle (share), or is taken by a CPU that runs out of work (steal).
+    void place_smp(Thread& t);
+    /// Is `cpu` without a thread to run?
+    bool idle(u32 cpu) const { return !rq_[cpu].current && !rq_[cpu].ready; }
+    /// An idle CPU `t` may use, or kNoCpu.
+    u32 idle_cpu_for(const Thread& t) const;
+    /// `cpu` has threads waiting while others idle: each that may go to an idle CPU goes.
+    void share(u32 cpu);
+    /// `cpu` has nothing to run: take the highest-priority thread waiting on another CPU
+    /// that may run here, if any (it becomes Ready here).
+    void steal(u32 cpu);
+    static constexpr u32 kNoCpu = ~0u;
     void enqueue(RunQueue& rq, Thread& t, bool at_head);
     void dequeue(RunQueue& rq, Thread& t);
     /// Highest priority with a ready thread, or -1: kept in the queue (enqueue raises it,
@@ -199,6 +234,7 @@ class Scheduler {
     RunQueue rq_[kMaxCpus];
     u32 cpus_;
     RemoteFn remote_ = nullptr; // null: one CPU
+    u32 (*this_cpu_)() = nullptr;
     ThreadList<&Thread::timeout_link_> timed_; // threads with a deadline armed
     u64 now_ = 0;
 };

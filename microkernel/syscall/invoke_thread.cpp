@@ -162,8 +162,8 @@ Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& 
     case M::WriteRegisters: return write_registers(ctx, t, msg);
     case M::ReadFpu: return read_fpu(ctx, t, msg);
     case M::ReadCpuTime: {
-        const u64 ns = t.cpu_ticks() * abi::kTickNs;
-        answer_words(ctx, &ns, 1);
+        const u64 words[2] = {t.cpu_ticks() * abi::kTickNs, t.cpu()};
+        answer_words(ctx, words, 2);
         return {};
     }
     case M::WriteFpu: return write_fpu(ctx, t, msg);

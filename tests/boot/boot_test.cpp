@@ -210,6 +210,8 @@ TEST_CASE("threads run on every CPU: calls, signals, wakeups, stalls, TLB shootd
           "a thread spinning on another cpu stops when it is deleted",
           "a reader on cpu 1 faults at its next access after cpu 0's unmap returns (10 times)",
           "after a remap it reads the new frame",
+          "threads started unpinned from a busy cpu 0 go one to each idle cpu, then wait on cpu 0",
+          "a thread waiting on a busy cpu runs on a cpu whose thread stops",
           "24 address spaces, started in turn on every cpu and deleted, each find only their own memory"})
         CHECK(r.contains(std::string("smptest: ") + check + " ok"));
     CHECK(r.contains("smptest: all checks passed"));

@@ -14,6 +14,13 @@
 //     registers intact after Resume; deleting a spinning thread stops it too
 //   - TLB shootdown: a reader on CPU 1 faults on its next access after CPU 0's Unmap
 //     returns, and sees the new frame after a remap
+//   - placement: threads started unpinned from a busy CPU 0 go one to each idle CPU
+//     (Thread.ReadCpuTime says where each is), and a thread left waiting on CPU 0 moves
+//     to a CPU whose thread stops
+//   - timing (QEMU's wall clock: scripts/bench --wall prints the "timing:" lines): IPC
+//     and semaphore round trips with the other thread on the same or another CPU; 1, 2
+//     and 4 ping-pong pairs at once, one per CPU; an unmap's TLB shootdown with the space
+//     loaded on 0 to 3 other CPUs
 //   - address spaces come and go on every CPU (started with asids=3, so that identifiers
 //     are reused), each finding its own memory as the program's image left it
 #include <sys/kernel.hpp>
@@ -42,6 +49,10 @@ constexpr u64 kPing = 23, kPong = 24;
 constexpr u64 kFaults = 25;       // the reader's fault endpoint
 constexpr u64 kFrameA = 26, kFrameB = 27;
 constexpr u64 kParked = 28;       // a semaphore nobody signals
+constexpr u64 kPairs = 29;        // the ping-pong pairs' endpoints: kPairs .. kPairs + kMaxPairs - 1
+constexpr u32 kMaxPairs = 4;
+constexpr u64 kGo = 34;           // the pairs' start
+constexpr u64 kBenchFrame = 35;   // the frame the shootdown timing maps and unmaps
 
 constexpr u64 kPage = 0x50000000; // the page the reader reads
 constexpr u32 kBasePriority = 100;
@@ -355,6 +366,174 @@ void shootdown() {
     sys::unmap(root::kAddressSpace, kPage);
 }
 
+// ---- placement ---------------------------------------------------------------------------
+volatile u64 g_placed_spins[kMaxCpus];
+volatile bool g_stop_spinner[kMaxCpus];
+
+void placed_spinner(u64 i) {
+    while (!g_stop_spinner[i]) g_placed_spins[i] = g_placed_spins[i] + 1;
+    sys::send(kDone, 0);
+    park();
+}
+
+/// The CPU `thread` runs or waits on, kMaxCpus if it cannot be read.
+u32 cpu_of(u64 thread) {
+    u64 ns = 0;
+    u32 cpu = kMaxCpus;
+    return sys::thread_cpu(thread, ns, cpu) == 0 ? cpu : kMaxCpus;
+}
+
+/// Spins (this thread keeps CPU 0 busy: no call that blocks) until done() or 5 s pass.
+template <class Done>
+bool spin_until(Done done) {
+    const u64 deadline = sys::read_clock(root::kMachine) + 5'000'000'000ull;
+    while (!done() && sys::read_clock(root::kMachine) < deadline) {
+    }
+    return done();
+}
+
+void placement() {
+    // One spinner per CPU, no affinity, started while this thread keeps CPU 0 busy: each
+    // but the last goes to an idle CPU, the last waits on CPU 0.
+    sys::Started s[kMaxCpus];
+    bool ok = true;
+    for (u32 i = 0; ok && i < g_cpus; ++i) {
+        sys::ThreadOptions o{placed_spinner, i, region_for(40 + i), abi::kNoSlot, kBasePriority};
+        ok = sys::start_thread(g_slots, o, s[i]) == 0;
+    }
+    u64 seen = 0;
+    for (u32 i = 0; ok && i < g_cpus; ++i) seen |= u64{1} << cpu_of(s[i].thread);
+    const u32 last = g_cpus - 1;
+    ok = ok && spin_until([&] {
+             for (u32 i = 0; i < last; ++i)
+                 if (g_placed_spins[i] == 0) return false;
+             return true;
+         });
+    sys::print("smptest: spinners on cpus {:#x}\n", seen);
+    check(ok && seen == (u64{1} << g_cpus) - 1 && cpu_of(s[last].thread) == 0,
+          "threads started unpinned from a busy cpu 0 go one to each idle cpu, then wait on cpu 0");
+    // The spinner on CPU 1 stops (and blocks): CPU 1 takes the one waiting on CPU 0.
+    u32 on_one = 0;
+    while (on_one < last && cpu_of(s[on_one].thread) != 1) ++on_one;
+    g_stop_spinner[on_one] = true;
+    const bool moved = ok && on_one < last && spin_until([&] { return cpu_of(s[last].thread) == 1 && g_placed_spins[last] > 0; });
+    check(moved, "a thread waiting on a busy cpu runs on a cpu whose thread stops");
+    for (u32 i = 0; i < g_cpus; ++i) g_stop_spinner[i] = true;
+    for (u32 i = 0; ok && i < g_cpus; ++i) ok = sys::receive(kDone).ok();
+    for (u32 i = 0; i < g_cpus; ++i) sys::cap_delete(root::kCapSpace, s[i].thread);
+}
+
+// ---- timing ---------------------------------------------------------------------------------
+// (QEMU's wall clock, this machine's and not hardware's, with more vCPUs than host cores
+// here: scripts/bench --wall prints these lines, docs/performance.md "SMP" keeps them.)
+constexpr u64 kRoundTrips = 2000;
+
+void echo_server(u64 endpoint) {
+    sys::Reply r = sys::receive(endpoint);
+    while (r.ok()) r = sys::reply_receive(endpoint, 0, {r.mr[0] + 1});
+    park();
+}
+
+/// A client of echo_server: waits for kGo, makes `n` calls, reports how many were answered right.
+void pair_client(u64 arg) {
+    const u64 endpoint = arg >> 32, n = arg & 0xffffffff;
+    u64 good = 0;
+    if (sys::sem_wait(kGo) == 0)
+        for (u64 i = 0; i < n; ++i) good += sys::call(endpoint, 1, {i}).mr[0] == i + 1;
+    sys::send(kDone, 0, {good});
+    park();
+}
+
+/// Mean IPC round trip (ns) from this thread, on CPU 0, to an echo server on `cpu`.
+u64 ipc_round_trip(u32 cpu, u32 region) {
+    sys::Started server;
+    if (!start_on(cpu, echo_server, kPairs, region_for(region), server, kBasePriority + 1)) return 0;
+    (void)sys::call(kPairs, 1, {0}); // (the server is waiting now)
+    u64 good = 0;
+    const u64 t0 = sys::read_clock(root::kMachine);
+    for (u64 i = 0; i < kRoundTrips; ++i) good += sys::call(kPairs, 1, {i}).mr[0] == i + 1;
+    const u64 t1 = sys::read_clock(root::kMachine);
+    sys::cap_delete(root::kCapSpace, server.thread);
+    return good == kRoundTrips ? (t1 - t0) / kRoundTrips : 0;
+}
+
+/// `pairs` client-server pairs, pair i both on CPU i, kRoundTrips calls each, all at once:
+/// round trips per second of all together (0 if one failed).
+u64 ping_pong_pairs(u32 pairs) {
+    sys::Started servers[kMaxPairs], clients[kMaxPairs];
+    bool ok = true;
+    const u32 region = 48 + 2 * pairs; // (regions 50-51, 52-55, 56-63: a region's stack stays mapped)
+    for (u32 i = 0; ok && i < pairs; ++i)
+        ok = start_on(i, echo_server, kPairs + i, region_for(region + 2 * i), servers[i], kBasePriority + 1) &&
+             start_on(i, pair_client, (kPairs + i) << 32 | kRoundTrips, region_for(region + 2 * i + 1), clients[i]);
+    const u64 t0 = sys::read_clock(root::kMachine);
+    for (u32 i = 0; ok && i < pairs; ++i) ok = sys::sem_signal(kGo) == 0;
+    u64 good = 0;
+    for (u32 i = 0; ok && i < pairs; ++i) {
+        sys::Reply r = sys::receive(kDone);
+        ok = r.ok();
+        good += r.mr[0];
+    }
+    const u64 t1 = sys::read_clock(root::kMachine);
+    for (u32 i = 0; i < pairs; ++i) {
+        sys::cap_delete(root::kCapSpace, servers[i].thread);
+        sys::cap_delete(root::kCapSpace, clients[i].thread);
+    }
+    return ok && good == pairs * kRoundTrips && t1 > t0 ? pairs * kRoundTrips * 1'000'000'000ull / (t1 - t0) : 0;
+}
+
+void park_at_once(u64) { park(); }
+
+/// Mean time (ns) of an Unmap in a new address space that `others` other CPUs (1 .. others)
+/// have loaded, each having run a thread of it (which then waits: the CPU idles, as a
+/// vCPU that QEMU need not find host time for); 0 if something failed.
+u64 shootdown_cost(u32 others) {
+    sys::Slots slots = g_slots;
+    sys::Started first, more;
+    sys::ThreadOptions o{park_at_once, 0, 0x30000000};
+    // With no other CPU, the space's thread waits on CPU 0 behind this one, never loaded.
+    o.affinity = others ? 2 : 1;
+    o.priority = others ? kBasePriority + 1 : kBasePriority - 1;
+    bool ok = sys::start_process(slots, sys::root_program(), o, first) == 0;
+    const sys::Environment in_it{root::kUntyped, root::kCapSpace, first.address_space};
+    for (u32 cpu = 2; ok && cpu <= others; ++cpu) {
+        sys::ThreadOptions t{park_at_once, 0, 0x30000000 + cpu * sys::kRegionPages * sys::kPageSize};
+        t.affinity = u64{1} << cpu;
+        t.priority = kBasePriority + 1;
+        ok = sys::start_thread(slots, t, more, in_it) == 0;
+    }
+    // Let every thread of it run (each CPU loads the space) and wait, then time unmaps.
+    const u64 settle = sys::read_clock(root::kMachine) + 20'000'000;
+    while (sys::read_clock(root::kMachine) < settle) sys::yield();
+    constexpr u64 kVa = 0x50000000, kUnmaps = 200;
+    u64 total = 0;
+    for (u64 i = 0; ok && i < kUnmaps; ++i) {
+        ok = sys::map(first.address_space, kBenchFrame, kVa, rt::kRead) == 0;
+        const u64 t0 = sys::read_clock(root::kMachine);
+        ok = ok && sys::unmap(first.address_space, kVa) == 0;
+        total += sys::read_clock(root::kMachine) - t0;
+    }
+    for (u64 s = g_slots.next; s < slots.next; ++s) sys::cap_delete(root::kCapSpace, s);
+    return ok ? total / kUnmaps : 0;
+}
+
+void timing() {
+    const u32 last = g_cpus - 1;
+    const u64 ipc_across = ipc_round_trip(last, 37), ipc_same = ipc_round_trip(0, 38);
+    sys::print("smptest: timing: IPC round trip with the server on cpu {}: {} ns; on cpu 0 too: {} ns\n", last,
+               ipc_across, ipc_same);
+    u64 pairs[3] = {};
+    for (u32 i = 0, n = 1; n <= kMaxPairs && n <= g_cpus; ++i, n *= 2) pairs[i] = ping_pong_pairs(n);
+    sys::print("smptest: timing: ping-pong pairs, one per cpu, round trips per second: 1 pair {}, 2 pairs {}, 4 pairs {}\n",
+               pairs[0], pairs[1], pairs[2]);
+    u64 unmap[kMaxCpus] = {};
+    for (u32 others = 0; others < g_cpus && others < 4; ++others) unmap[others] = shootdown_cost(others);
+    sys::print("smptest: timing: an unmap with the space loaded on 0, 1, 2, 3 other cpus: {}, {}, {}, {} ns\n",
+               unmap[0], unmap[1], unmap[2], unmap[3]);
+    check(ipc_across && ipc_same && pairs[0] && unmap[0] && unmap[1],
+          "timing: IPC across cpus, ping-pong pairs on several cpus, shootdowns to several cpus");
+}
+
 // ---- address spaces on every CPU ----------------------------------------------------------
 // A process (start_process) checks that its copy of the program's data is as the image
 // had it, marks it, and reports; the root task then deletes it.
@@ -402,7 +581,11 @@ int main() {
                 sys::retype(root::kUntyped, abi::ObjectType::Semaphore, 0, root::kCapSpace, kPing) == 0 &&
                 sys::retype(root::kUntyped, abi::ObjectType::Semaphore, 0, root::kCapSpace, kPong) == 0 &&
                 sys::retype(root::kUntyped, abi::ObjectType::Endpoint, 0, root::kCapSpace, kFaults) == 0 &&
-                sys::retype(root::kUntyped, abi::ObjectType::Semaphore, 0, root::kCapSpace, kParked) == 0;
+                sys::retype(root::kUntyped, abi::ObjectType::Semaphore, 0, root::kCapSpace, kParked) == 0 &&
+                sys::retype(root::kUntyped, abi::ObjectType::Semaphore, 0, root::kCapSpace, kGo) == 0 &&
+                sys::retype(root::kUntyped, abi::ObjectType::Frame, 0, root::kCapSpace, kBenchFrame) == 0;
+    for (u64 i = 0; made && i < kMaxPairs; ++i)
+        made = sys::retype(root::kUntyped, abi::ObjectType::Endpoint, 0, root::kCapSpace, kPairs + i) == 0;
     check(made, "endpoints and semaphores retyped");
     count_cpus();
     if (g_cpus >= 2) {
@@ -412,6 +595,8 @@ int main() {
         cross_cpu_wakeup();
         stalls();
         shootdown();
+        placement();
+        timing();
         spaces();
     }
     if (g_failures == 0) sys::print("smptest: all checks passed\n");

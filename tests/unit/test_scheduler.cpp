@@ -212,3 +212,108 @@ TEST_CASE("sched: each timer tick is charged to the thread it finds running, non
     CHECK(w.t[0]->cpu_ticks() == 3);
     CHECK(w.t[1]->cpu_ticks() == 1);
 }
+
+namespace {
+// Several CPUs, as go_smp makes them: the CPU a method runs on is the test's choice, and
+// the kicks (the IPIs a CPU would get) are recorded.
+u32 g_here = 0;
+std::vector<u32> g_kicked;
+void record_remote(Scheduler::Remote what, u32 cpu, Thread*) {
+    if (what == Scheduler::Remote::Kick) g_kicked.push_back(cpu);
+}
+u32 here() { return g_here; }
+struct SmpThreads : Threads {
+    explicit SmpThreads(int n) : Threads(n, 4) {
+        g_here = 0;
+        g_kicked.clear();
+        sched.go_smp(4, record_remote, here);
+    }
+};
+} // namespace
+
+TEST_CASE("sched (SMP): a resumed thread goes to an idle CPU when its own is busy") {
+    SmpThreads w(6);
+    w.ready(0, 10); // CPU 0 is idle: it stays there
+    CHECK(w.t[0]->cpu() == 0);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    for (int i = 1; i <= 3; ++i) {
+        w.ready(i, 10); // CPU 0 busy: the lowest idle CPU, which is kicked
+        CHECK(w.t[i]->cpu() == static_cast<u32>(i));
+        CHECK(g_kicked.back() == static_cast<u32>(i));
+        REQUIRE(w.sched.schedule(static_cast<u32>(i)) == w.t[i]);
+    }
+    w.ready(4, 10); // every CPU busy: where the affinity picks (CPU 0), queued
+    CHECK(w.t[4]->cpu() == 0);
+    CHECK(w.sched.ready_count(0) == 1);
+    // Affinity bounds the choice: CPUs 2 and 3 allowed, both busy, so it waits on 2.
+    REQUIRE(w.t[5]->set_affinity(0b1100, w.sched).ok());
+    w.ready(5, 10);
+    CHECK(w.t[5]->cpu() == 2);
+}
+
+TEST_CASE("sched (SMP): a woken thread stays with a waker on its own CPU, else goes to an idle one") {
+    SmpThreads w(3);
+    Semaphore& sem = w.semaphore(2);
+    // t0 and t1 run on CPUs 0 and 1, t1 blocks: it last ran on CPU 1.
+    w.ready(0, 10);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    w.ready(1, 10);
+    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    sem.wait(*w.t[1], w.sched);
+    REQUIRE(w.sched.schedule(1) == nullptr);
+    // Woken from CPU 0 while CPU 1 idles: back to CPU 1.
+    REQUIRE(sem.signal(w.sched).ok());
+    CHECK(w.t[1]->cpu() == 1);
+    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    // Now t1 runs on CPU 0 (t0 set aside meanwhile) and waits there; t0 runs on CPU 0
+    // again and wakes it: t1 stays (t0 may block next, as a server replying does),
+    // though CPUs 1 to 3 idle.
+    REQUIRE(w.t[1]->set_affinity(0b0001, w.sched).ok());
+    w.t[0]->suspend(w.sched);
+    REQUIRE(w.sched.schedule(0) == w.t[1]);
+    sem.wait(*w.t[1], w.sched);
+    REQUIRE(w.sched.schedule(0) == nullptr);
+    REQUIRE(w.t[0]->resume(w.sched).ok());
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    REQUIRE(w.t[1]->set_affinity(0b1111, w.sched).ok());
+    g_here = 0;
+    REQUIRE(sem.signal(w.sched).ok());
+    CHECK(w.t[1]->cpu() == 0);
+    CHECK(w.sched.ready_count(0) == 1);
+    // The same wake-up made from CPU 2: t1's CPU is busy with another than its waker, so
+    // it goes to an idle CPU.
+    sem.wait(*w.t[1], w.sched);
+    g_here = 2;
+    REQUIRE(sem.signal(w.sched).ok());
+    CHECK(w.t[1]->cpu() == 1);
+}
+
+TEST_CASE("sched (SMP): a busy CPU's tick sends its waiting threads to idle CPUs; an idle CPU takes waiting work") {
+    SmpThreads w(4);
+    REQUIRE(w.t[3]->set_affinity(0b0001, w.sched).ok()); // this one may only wait
+    for (int i = 0; i < 4; ++i) REQUIRE(w.t[i]->set_priority(10, Thread::kDefaultTimeSlice, w.sched).ok());
+    // t0 runs on CPU 0; t1..t3 wait there (resumed pinned to it, then t1 and t2 allowed
+    // everywhere: re-placed by a call made on CPU 0 itself, they stay, as if woken by it).
+    REQUIRE(w.t[0]->resume(w.sched).ok());
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    for (int i = 1; i <= 3; ++i) REQUIRE((w.t[i]->set_affinity(0b0001, w.sched).ok() && w.t[i]->resume(w.sched).ok()));
+    for (int i = 1; i <= 2; ++i) REQUIRE(w.t[i]->set_affinity(0b1111, w.sched).ok());
+    CHECK(w.sched.ready_count(0) == 3);
+    // CPU 0's tick: t1 and t2 go to idle CPUs 1 and 2, which are kicked; t3 may not.
+    g_kicked.clear();
+    (void)w.sched.tick(0);
+    CHECK(w.t[1]->cpu() == 1);
+    CHECK(w.t[2]->cpu() == 2);
+    CHECK(w.t[3]->cpu() == 0);
+    CHECK(g_kicked == std::vector<u32>{1, 2});
+    CHECK(w.sched.current(0) == w.t[0]);
+    // CPU 3 has nothing: it takes the highest-priority waiting thread it may run (t1, from
+    // CPU 1's queue; t3 is pinned to CPU 0).
+    REQUIRE(w.t[1]->set_priority(12, Thread::kDefaultTimeSlice, w.sched).ok());
+    CHECK(w.sched.schedule(3) == w.t[1]);
+    CHECK(w.t[1]->cpu() == 3);
+    CHECK(w.sched.ready_count(1) == 0);
+    CHECK(w.sched.schedule(2) == w.t[2]);
+    CHECK(w.sched.schedule(1) == nullptr); // (nothing it may take: t3 stays on CPU 0)
+    CHECK(w.sched.ready_count(0) == 1);
+}

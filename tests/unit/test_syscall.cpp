@@ -18,7 +18,7 @@ constexpr PagingOps kToyOps = paging_ops_for<ToyPte>();
 struct Sys : KernelWorld {
     Thread& me; ///< the calling thread, slot 2, running with the root cap space
     abi::IpcBuffer buffer{};
-    Sys() : KernelWorld(2 << 20, 1, &kToyOps), me(thread(2)) {
+    explicit Sys(u32 cpus = 1) : KernelWorld(2 << 20, cpus, &kToyOps), me(thread(2)) {
         me.set_cap_space(cs->slot(kSelfSlot), reaper);
         me.set_ipc_buffer(&buffer);
         REQUIRE(me.resume(sched).ok());
@@ -447,11 +447,16 @@ TEST_CASE("syscall: Thread.ReadFpu and WriteFpu reach the FP/SIMD image: the res
     CHECK(call(20, TM::WriteFpu, {0, 1, 5}) == 0);
 }
 
-TEST_CASE("syscall: Thread.ReadCpuTime gives the thread's timer ticks in nanoseconds; it needs Read") {
-    Sys w;
+TEST_CASE("syscall: Thread.ReadCpuTime gives the thread's timer ticks in nanoseconds and its CPU; it needs Read") {
+    Sys w(2);
     w.thread(10);
     REQUIRE(w.invoke(10, TM::ReadCpuTime, {}) == 0);
     CHECK(w.me.mr(0) == 0); // never ran (test_scheduler.cpp charges ticks to who runs)
+    CHECK(w.me.mr(1) == 0); // (its CPU: 0 until it is placed)
+    REQUIRE(w.invoke(10, TM::SetAffinity, {0b10}) == 0);
+    REQUIRE(w.invoke(10, TM::Resume, {}) == 0);
+    REQUIRE(w.invoke(10, TM::ReadCpuTime, {}) == 0);
+    CHECK(w.me.mr(1) == 1); // queued on CPU 1, the one it may use
     REQUIRE(w.invoke(kCs, CM::Mint, {10, 20, r::kWrite | r::kControl, 0}) == 0);
     CHECK(w.invoke(20, TM::ReadCpuTime, {}) == e(Error::AccessDenied));
 }

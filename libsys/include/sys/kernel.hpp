@@ -155,6 +155,15 @@ inline u64 read_clock(u64 machine) {
     Reply r = invoke(machine, abi::MachineMethod::ReadClock);
     return r.ok() ? r.mr[0] : 0;
 }
+/// Where and how long the thread ran (Thread.ReadCpuTime): `ns`, its CPU time in the
+/// kernel's 10 ms ticks; `cpu`, the CPU it runs on, last ran on or waits on (0 for one
+/// that never ran). 0 or a negative error.
+inline long long thread_cpu(u64 t, u64& ns, u32& cpu) {
+    Reply r = invoke(t, abi::ThreadMethod::ReadCpuTime);
+    ns = r.mr[0];
+    cpu = static_cast<u32>(r.mr[1]);
+    return r.error;
+}
 inline long long thread_resume(u64 t) { return invoke(t, abi::ThreadMethod::Resume).error; }
 /// The thread's FP/SIMD state becomes a copy of thread `from`'s (abi::kNoSlot: the reset
 /// state), as clone, fork and execve want it.

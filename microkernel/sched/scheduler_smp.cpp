@@ -1,0 +1,61 @@
+// The scheduler's choices that exist only when several CPUs run threads (Scheduler::place_smp):
+// spreading threads over idle CPUs. Everything here runs under the big kernel lock, so
+// every CPU's queue holds still while it is read.
+#include <microkernel/boot_only.hpp>
+#include <microkernel/sched/scheduler.hpp>
+
+namespace kernel {
+
+SMP_ONLY u32 Scheduler::idle_cpu_for(const Thread& t) const {
+    const u64 allowed = t.affinity_ & cpu_mask();
+    for (u32 cpu = 0; cpu < cpus_; ++cpu)
+        if (((allowed >> cpu) & 1) && idle(cpu)) return cpu;
+    return kNoCpu;
+}
+
+SMP_ONLY [[gnu::noinline]] void Scheduler::place_smp(Thread& t) {
+    u32 cpu = pick_cpu(t);
+    const bool resumed = t.state_ == ThreadState::Created || t.state_ == ThreadState::Suspended;
+    if (!idle(cpu) && (resumed || cpu != this_cpu_())) {
+        const u32 other = idle_cpu_for(t);
+        if (other != kNoCpu) cpu = other;
+    }
+    put(t, cpu);
+}
+
+SMP_ONLY [[gnu::noinline]] void Scheduler::share(u32 cpu) {
+    RunQueue& rq = rq_[cpu];
+    for (int prio = rq.top; prio >= 0 && rq.ready; --prio) {
+        for (Thread *t = rq.lists[prio].front(), *next; t; t = next) {
+            next = t->run_link_.next;
+            const u32 to = idle_cpu_for(*t);
+            if (to == kNoCpu) continue;
+            dequeue(rq, *t);
+            put(*t, to);
+        }
+    }
+}
+
+SMP_ONLY [[gnu::noinline]] void Scheduler::steal(u32 cpu) {
+    Thread* best = nullptr;
+    for (u32 other = 0; other < cpus_; ++other) {
+        const RunQueue& rq = rq_[other];
+        if (other == cpu || !rq.ready) continue;
+        // Its highest-priority thread that may run here (FIFO within a priority).
+        for (int prio = rq.top; prio >= 0; --prio) {
+            if (best && prio <= static_cast<int>(best->priority_)) break;
+            Thread* t = rq.lists[prio].front();
+            while (t && !((t->affinity_ >> cpu) & 1)) t = t->run_link_.next;
+            if (t) {
+                best = t;
+                break;
+            }
+        }
+    }
+    if (!best) return;
+    dequeue(rq_[best->cpu_], *best);
+    put(*best, cpu);
+    rq_[cpu].resched = false; // (the caller, schedule(), chooses next)
+}
+
+} // namespace kernel
