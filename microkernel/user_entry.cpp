@@ -127,12 +127,17 @@ template <auto Exit, Unlock How>
         // Nothing is ready here. A device, a receive deadline or a thread on another CPU
         // may still wake someone: wait for it (the timer keeps ticking meanwhile, and the
         // others' changes to this CPU's queue arrive as IPIs), without the lock;
-        // otherwise nothing ever will run again, on any CPU.
+        // otherwise nothing ever will run again, on any CPU. With several CPUs, until
+        // this CPU's queue asks for it (every change to it does, before its IPI): the
+        // interrupts that change nothing here (remote calls, other CPUs' ticks) are
+        // answered without the lock, so that idle CPUs do not queue for it in turn.
         if (devices_can_wake() || s.has_timeouts() || (g_kernel.smp && s.any_cpu_busy())) {
             kernel_leave();
-            arch::interrupts_enable();
-            arch::wait_for_interrupt();
-            arch::interrupts_disable();
+            do {
+                arch::interrupts_enable();
+                arch::wait_for_interrupt();
+                arch::interrupts_disable();
+            } while (g_kernel.smp && !s.need_resched(cpu));
             kernel_enter();
             continue;
         }

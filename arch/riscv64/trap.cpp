@@ -105,10 +105,15 @@ extern "C" void riscv64_trap(TrapFrame* frame) {
         rearm_timer();
         return;
     }
-    // An interrupt while the kernel waits (idle, or at boot), under the kernel's lock.
+    // An IPI while the kernel waits: a remote call, answered for the caller, which holds
+    // the lock (kernel::remote_call), or a kick, which the idle loop sees in the run queue.
+    if (frame->scause == (kCauseInterrupt | kIrqSupervisorSoftware)) {
+        software_interrupt();
+        return;
+    }
+    // Any other interrupt while the kernel waits (idle, or at boot), under the kernel's lock.
     void (*handler)() = frame->scause == (kCauseInterrupt | kIrqSupervisorTimer)      ? timer_interrupt
                         : frame->scause == (kCauseInterrupt | kIrqSupervisorExternal) ? external_interrupt
-                        : frame->scause == (kCauseInterrupt | kIrqSupervisorSoftware) ? software_interrupt
                                                                                       : nullptr;
     if (handler) {
         kernel::kernel_enter();

@@ -134,12 +134,7 @@ bool kernel_interrupt(u64 vector) {
         lapic_eoi();
         return true;
     }
-    if (vector == kIpiVector) {
-        kernel::on_ipi();
-        lapic_eoi();
-        return true;
-    }
-    return handle_device_interrupt(vector);
+    return handle_device_interrupt(vector); // (IPIs: x86_64_trap, without the lock)
 }
 } // namespace
 
@@ -150,6 +145,13 @@ extern "C" void x86_64_trap(TrapFrame* frame) {
     // a second per idle CPU made smptest under QEMU, with more vCPUs than host cores,
     // 175 s instead of 50: each taker waits its FIFO turn, docs/performance.md "SMP".)
     if (frame->vector == kTimerVector && arch::cpu_index() != 0) {
+        lapic_eoi();
+        return;
+    }
+    // An IPI while the kernel waits: a remote call, answered for the caller, which holds
+    // the lock (kernel::remote_call), or a kick, which the idle loop sees in the run queue.
+    if (frame->vector == kIpiVector) {
+        kernel::on_ipi();
         lapic_eoi();
         return;
     }
