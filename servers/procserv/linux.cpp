@@ -124,6 +124,18 @@ Result<long> affinity(ThreadRec& t, bool set, u64 tid, u64 len, u64 mask_va) {
     return 0;
 }
 
+/// getcpu(2): the CPU the thread made the call on (Thread.ReadCpuTime says where it last
+/// ran: it waits for this answer there), NUMA node 0; either address may be null.
+Result<long> getcpu(ThreadRec& t, u64 cpu_va, u64 node_va) {
+    u64 ns = 0;
+    u32 cpu = 0;
+    TRY(kernel_answer(sys::thread_cpu(t.thread, ns, cpu)));
+    const u32 node = 0;
+    if (cpu_va && !copy_out(*t.proc->mm, cpu_va, &cpu, sizeof cpu)) return Errno{sys::kEFAULT};
+    if (node_va && !copy_out(*t.proc->mm, node_va, &node, sizeof node)) return Errno{sys::kEFAULT};
+    return 0;
+}
+
 /// uname(2): what answers is procserv's Linux front end, on this arch.
 Result<void> uname(ThreadRec& t, u64 buf) {
     char u[6][65] = {"Linux", "microkernel", "6.1.0-procserv", "#1 (procserv's Linux front end)", "", "(none)"};
@@ -538,6 +550,7 @@ Answer serve(ThreadRec& t, const sys::Reply& r) {
     case nr::prlimit64: return done(rlimit(t, a0, a1, a2, a3));
     case nr::getrlimit: return done(rlimit(t, 0, a0, 0, a1));
     case nr::sched_getaffinity: case nr::sched_setaffinity: return done(affinity(t, n == nr::sched_setaffinity, a0, a1, a2));
+    case nr::getcpu: return done(getcpu(t, a0, a1));
     default: return done(not_yet(static_cast<u64>(n)));
     }
 }

@@ -1,5 +1,6 @@
 // CPU affinity (sched_setaffinity, sched_getaffinity, and glibc's pthread_*affinity_np,
-// the same calls for one thread): a thread pinned to each CPU runs, a fork's child
+// the same calls for one thread): a thread pinned to each CPU runs there (sched_getcpu,
+// getcpu(2), says so), threads started without a mask spread over every CPU, a fork's child
 // inherits the mask, the errors, and exit_group ending a process whose threads spin on
 // every CPU; FUTEX_WAKE_OP's change to a word is atomic against another CPU's atomic
 // adds to it. Booted with --smp 4 (and on Linux, whatever its CPU count): the lines never
@@ -37,8 +38,46 @@ static void* spin(void* arg) {
     if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) return (void*)1;
     if (pthread_getaffinity_np(pthread_self(), sizeof got, &got) != 0 || CPU_COUNT(&got) != 1 || !CPU_ISSET(cpu, &got))
         return (void*)2;
+    if (sched_getcpu() != cpu) return (void*)4;
+    unsigned got_cpu = ~0u, node = ~0u;
+    if (syscall(SYS_getcpu, &got_cpu, &node, 0) != 0 || got_cpu != cpu || node != 0) return (void*)8;
     while (!stop) progress[cpu]++;
     return 0;
+}
+
+/// Without a mask: notes where it runs (sched_getcpu) now and then, until told to stop.
+static volatile int where[MAX_CPUS];
+static void* wander(void* arg) {
+    long i = (long)arg;
+    while (!stop) {
+        where[i] = sched_getcpu();
+        for (int k = 0; k < 1000000 && !stop; k++) progress[i]++;
+    }
+    return 0;
+}
+
+/// One thread per CPU, no mask: true once they were seen on every CPU at the same time
+/// (at most 60 s).
+static int spread_over_cpus(void) {
+    pthread_t threads[MAX_CPUS];
+    stop = 0;
+    for (long i = 0; i < ncpus; i++) {
+        where[i] = -1;
+        if (pthread_create(&threads[i], 0, wander, (void*)i) != 0) return 0;
+    }
+    int spread = 0;
+    double give_up = now() + 60;
+    while (!spread && now() < give_up) {
+        struct timespec tick = {0, 10000000};
+        nanosleep(&tick, 0);
+        unsigned long long seen = 0;
+        for (int i = 0; i < ncpus; i++)
+            if (where[i] >= 0 && where[i] < 64) seen |= 1ull << where[i];
+        spread = __builtin_popcountll(seen) == ncpus;
+    }
+    stop = 1;
+    for (int i = 0; i < ncpus; i++) pthread_join(threads[i], 0);
+    return spread;
 }
 
 /// Starts a spinner per CPU; true once each has counted (at most 60 s).
@@ -90,7 +129,13 @@ int main(void) {
         pthread_join(threads[i], &r);
         bad |= (long)r;
     }
-    printf("a thread pinned to each CPU runs there and reads its mask back: %d\n", ran && !bad);
+    printf("a thread pinned to each CPU runs there (sched_getcpu and getcpu say so) and reads its mask back: %d\n",
+           ran && !bad);
+    printf("threads started without a mask, one per CPU, run on every CPU at once: %d\n", spread_over_cpus());
+    unsigned cpu = 0;
+    errno = 0;
+    long bad_cpu = syscall(SYS_getcpu, (void*)8, &cpu, 0);
+    printf("getcpu into a bad address: %ld (EFAULT %d)\n", bad_cpu, errno == EFAULT);
 
     // The mask is inherited: a fork's child of a thread pinned to CPU 0 is pinned too.
     cpu_set_t one;

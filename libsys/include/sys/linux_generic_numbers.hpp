@@ -36,7 +36,7 @@ constexpr long read = 63, write = 64, close = 57, fstat = 80, mmap = 222, mprote
                alarm = -20, setitimer = 103, getitimer = 102,
                // identity and limits
                getuid = 174, getgid = 176, geteuid = 175, getegid = 177, getrlimit = 163,
-               sched_getaffinity = 123, sched_setaffinity = 122;
+               sched_getaffinity = 123, sched_setaffinity = 122, getcpu = 168;
 /// struct stat (the generic layout, 128 bytes): where st_mode and st_nlink are.
 constexpr unsigned long stat_size = 128, stat_mode_at = 16, stat_nlink_at = 20;
 /// Where clone(2) takes the child's tid address and the TLS: (flags, stack, ptid, tls, ctid).

@@ -34,7 +34,7 @@ constexpr long read = 0, write = 1, close = 3, fstat = 5, mmap = 9, mprotect = 1
                alarm = 37, setitimer = 38, getitimer = 36,
                // identity and limits
                getuid = 102, getgid = 104, geteuid = 107, getegid = 108, getrlimit = 97,
-               sched_getaffinity = 204, sched_setaffinity = 203;
+               sched_getaffinity = 204, sched_setaffinity = 203, getcpu = 309;
 /// struct stat (x86_64's own layout, 144 bytes): where st_mode and st_nlink are.
 constexpr unsigned long stat_size = 144, stat_mode_at = 24, stat_nlink_at = 16;
 /// open(2)'s O_DIRECTORY here (the native API uses x86_64's values).
