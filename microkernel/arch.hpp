@@ -3,7 +3,11 @@
 //   <arch/paging.hpp>  namespace arch: `using Pte = ...` (a kernel::PteFormat),
 //                      kDirectMapBase (VA of physical address 0), kKernelBase.
 //   <arch/cpu.hpp>     namespace arch, inline: interrupts_enable(), interrupts_disable(),
-//                      wait_for_interrupt(), read_cycle_counter(), cpu_index() (this
+//                      wait_for_interrupt(), sleep_until_interrupt() (interrupts masked:
+//                      sleep until one is pending, or not at all if one is, then let the
+//                      pending ones be taken and mask again; so nothing that arrives
+//                      after a check made before it is missed), cpu_relax(),
+//                      read_cycle_counter(), cpu_index() (this
 //                      CPU's logical number, from its own data: docs/porting.md);
 //                      kTlbBroadcast (flush_user_page and flush_asid reach every CPU).
 //   <arch/elf.hpp>     namespace arch: kElfMachine, the e_machine of user programs.

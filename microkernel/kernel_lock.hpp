@@ -7,7 +7,14 @@
 //
 // A ticket lock: FIFO, so no CPU starves. A CPU waiting for it keeps answering remote
 // calls (smp.hpp), which the holder may be waiting for with interrupts masked on both
-// sides: without that, the two would wait for each other forever.
+// sides: without that, the two would wait for each other forever. A waiter other than
+// the boot CPU that has looked kSpinsBeforeSleep times sleeps until an interrupt
+// (arch::sleep_until_interrupt: remote calls still reach it, as IPIs), and the release
+// that makes it its turn wakes it with an IPI. Under QEMU with more vCPUs than host
+// cores a spinning waiter keeps a host core from the holder, and a turn handed to a
+// vCPU the host has not scheduled waits for the host: four CPUs making system calls at
+// once went from a few hundred to ... (docs/performance.md, "SMP"). (The boot CPU always
+// spins: its interrupts, the kernel's ticks and the devices', need the lock.)
 #pragma once
 
 #include <microkernel/types.hpp>
@@ -23,16 +30,26 @@ class KernelLock {
         const u32 ticket = __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED);
         if (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) wait_turn(ticket);
     }
-    /// The next ticket's turn. Only the holder writes `serving_`.
-    void release() { __atomic_store_n(&serving_, serving_ + 1, __ATOMIC_RELEASE); }
+    /// The next ticket's turn (its CPU woken if it sleeps). Only the holder writes `serving_`.
+    [[gnu::always_inline]] void release() {
+        const u32 next = serving_ + 1;
+        __atomic_store_n(&serving_, next, __ATOMIC_SEQ_CST); // (before sleepers_ is read: wait_turn)
+        if (__atomic_load_n(&sleepers_, __ATOMIC_SEQ_CST)) wake(next);
+    }
     /// Is it held (by anyone)? For assertions and the idle decision's reports.
     bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != __atomic_load_n(&serving_, __ATOMIC_RELAXED); }
 
+    static constexpr u32 kCpus = 16; ///< (smp.hpp's kMaxCpus)
+
   private:
     void wait_turn(u32 ticket);
+    /// The CPU sleeping for `ticket`, if one is, gets an IPI.
+    void wake(u32 ticket);
 
-    u32 next_ = 0;    ///< the next ticket to hand out
-    u32 serving_ = 0; ///< the ticket whose holder runs
+    u32 next_ = 0;     ///< the next ticket to hand out
+    u32 serving_ = 0;  ///< the ticket whose holder runs
+    u32 sleepers_ = 0; ///< waiters asleep, or about to be
+    u32 asleep_[kCpus]; ///< a sleeping CPU's ticket + 1, else 0 (the kernel's is static: zero)
 };
 
 } // namespace kernel

@@ -58,6 +58,8 @@ SMP_ONLY [[noreturn]] void park() {
 u32 g_online = 1;   ///< CPUs running threads (go_smp)
 u32 g_started = 1;  ///< CPUs online, running threads or not yet (start_other_cpus)
 bool g_go = false;  ///< go_smp has run: the started CPUs leave on_cpu_start
+/// How many times a CPU waiting for the big kernel lock looks before it sleeps for its turn.
+constexpr u32 kSpinsBeforeSleep = 256;
 
 /// What the entry assembly's Yield reads on every CPU once several run threads: a run
 /// queue that always has a thread ready, so that every Yield takes the locked path (the
@@ -256,11 +258,32 @@ SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(const AddressSpace& space)
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() { acquire_inline(); }
 
+static_assert(KernelLock::kCpus == kMaxCpus);
+
 SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
+    const u32 me = arch::cpu_index();
+    u32 looks = 0;
     while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
         on_ipi();
-        arch::cpu_relax();
+        if (me == 0 || ++looks < kSpinsBeforeSleep) {
+            arch::cpu_relax();
+            continue;
+        }
+        // Said before looking once more, and the releaser looks after its store: either
+        // this CPU sees its turn or the releaser sees it asleep and sends the IPI (which
+        // ends the sleep even if it comes first).
+        looks = 0;
+        __atomic_store_n(&asleep_[me], ticket + 1, __ATOMIC_SEQ_CST);
+        __atomic_fetch_add(&sleepers_, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&serving_, __ATOMIC_SEQ_CST) != ticket) arch::sleep_until_interrupt();
+        __atomic_fetch_sub(&sleepers_, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&asleep_[me], 0, __ATOMIC_RELAXED);
     }
+}
+
+SMP_ONLY [[gnu::noinline]] void KernelLock::wake(u32 ticket) {
+    for (u32 cpu = 0; cpu < g_online; ++cpu)
+        if (__atomic_load_n(&asleep_[cpu], __ATOMIC_SEQ_CST) == ticket + 1) return arch::send_ipi(cpu);
 }
 
 SMP_ONLY void lock_for_syscall() {
@@ -272,6 +295,9 @@ SMP_ONLY void lock_for_syscall() {
 
 SMP_ONLY [[gnu::noinline]] void unlock_to_user(AddressSpace* loading, u32 cpu) {
     if (loading) loading->loaded_on(cpu);
+    // Threads it woke wait here while its thread goes on (Scheduler::place_smp): the idle
+    // CPUs take them now rather than at this CPU's next tick.
+    g_kernel.scheduler.share_waiting(cpu);
     g_kernel.lock.release();
 }
 
@@ -279,8 +305,13 @@ SMP_ONLY [[gnu::noinline]] void unlock_to_user(AddressSpace* loading, u32 cpu) {
     if (g_kernel.smp) g_kernel.lock.acquire();
 }
 
+namespace {
+/// The lock's release out of line, in .smp.text (kernel_leave's, in .text, calls it).
+SMP_ONLY [[gnu::noinline]] void release_lock() { g_kernel.lock.release(); }
+} // namespace
+
 [[gnu::noinline]] void kernel_leave() {
-    if (g_kernel.smp) g_kernel.lock.release();
+    if (g_kernel.smp) release_lock();
 }
 
 BOOT_ONLY void go_smp(u32 online) {

@@ -133,11 +133,8 @@ template <auto Exit, Unlock How>
         // answered without the lock, so that idle CPUs do not queue for it in turn.
         if (devices_can_wake() || s.has_timeouts() || (g_kernel.smp && s.any_cpu_busy())) {
             kernel_leave();
-            do {
-                arch::interrupts_enable();
-                arch::wait_for_interrupt();
-                arch::interrupts_disable();
-            } while (g_kernel.smp && !s.need_resched(cpu));
+            do arch::sleep_until_interrupt();
+            while (g_kernel.smp && !s.need_resched(cpu));
             kernel_enter();
             continue;
         }

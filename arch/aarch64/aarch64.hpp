@@ -60,8 +60,9 @@ kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& i
 /// This CPU's GIC CPU interface on, its SGI for send_ipi enabled (irq_init does it for the
 /// boot CPU; each other CPU once it runs).
 void gic_cpu_init();
-/// Acknowledge, handle and end every pending interrupt (from the IRQ vector).
-void irq_handle();
+/// Acknowledge, handle and end every pending interrupt (from the IRQ vector); `tick`:
+/// timer ticks reach the kernel (kernel::on_timer_tick), else they only re-arm.
+void irq_handle(bool tick = true);
 
 /// Each CPU's own data, which TPIDR_EL1 points at (cpu_local.h has the offsets).
 struct alignas(64) CpuLocal {

@@ -124,7 +124,7 @@ BOOT_ONLY void gic_cpu_init() {
     *mmio32(g_gicc + kGiccCtlr) = 1;
 }
 
-void irq_handle() {
+void irq_handle(bool tick) {
     for (;;) {
         u32 iar = *mmio32(g_gicc + kGiccIar);
         u32 intid = iar & 0x3ff;
@@ -134,7 +134,7 @@ void irq_handle() {
             // Reload first: the next period counts from now, and the level-triggered
             // line drops before EOI.
             AARCH64_WRITE_SYSREG(cntv_tval_el0, g_timer_interval);
-            kernel::on_timer_tick();
+            if (tick) kernel::on_timer_tick();
         } else if (intid == kIpiSgi) {
             kernel::on_ipi();
         } else if (intid >= kSpiBase && intid < g_line_count) {

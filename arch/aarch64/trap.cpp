@@ -89,7 +89,11 @@ bool g_reporting = false; ///< a trap while reporting one: give up at once
 
 extern "C" void aarch64_trap(arch::aarch64::u64 kind, arch::aarch64::TrapFrame* frame) {
     using namespace arch::aarch64;
-    if ((kind & 3) == kIrq) { // (the kernel waits: idle, or at boot)
+    if ((kind & 3) == kIrq) { // (the kernel waits: idle, for the lock, or at boot)
+        // Only its timer and IPIs reach another CPU than the boot CPU (devices go to the
+        // boot CPU): ticks here charge nobody and IPIs need no lock, so it takes none (it
+        // may be waiting for it: KernelLock).
+        if (arch::cpu_index() != 0) return irq_handle(false);
         kernel::kernel_enter();
         irq_handle();
         kernel::kernel_leave();

@@ -84,16 +84,18 @@ bool is_spurious(u64 vector) {
 /// registers: lazy FPU). The syscall instruction goes to kernel::on_user_syscall instead.
 extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     using kernel::TrapKind;
+    // The timer's and the IPIs' end of interrupt first: while a vector is in service the
+    // LAPIC holds back those of its priority and below, the IPI among them that ends a
+    // sleep for the lock (kernel::KernelLock) taken next.
+    if (vector == kTimerVector || vector == kIpiVector) lapic_eoi();
     kernel::kernel_enter();
     kernel::UserTrap trap{TrapKind::OtherFault};
     trap.code = vector;
     if (vector == kTimerVector) {
         kernel::on_timer_tick();
-        lapic_eoi();
         trap.kind = TrapKind::Interrupt;
     } else if (vector == kIpiVector) {
         kernel::on_ipi();
-        lapic_eoi();
         trap.kind = TrapKind::Interrupt;
     } else if (handle_device_interrupt(vector)) {
         trap.kind = TrapKind::Interrupt;

@@ -133,6 +133,11 @@ class Scheduler {
             if (rq_[cpu].fpu_owner == &t) rq_[cpu].fpu_owner = nullptr;
     }
 
+    /// With several CPUs, `cpu`'s waiting threads go to idle CPUs their affinity allows
+    /// (when `cpu` returns to user mode: its thread did not block for them).
+    void share_waiting(u32 cpu) {
+        if (remote_ && rq_[cpu].ready) share(cpu);
+    }
     /// Number of Ready threads queued on `cpu`.
     u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
 

@@ -25,6 +25,8 @@ inline kernel::u32 cpu_index() {
 inline void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
 inline void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory"); }
 inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
+/// (WFI wakes for a pending IRQ even while PSTATE.I masks it.)
+inline void sleep_until_interrupt() { asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory"); }
 
 /// In a spin loop: a hint that this CPU waits for another (and, under QEMU's one-thread
 /// round robin, -icount, it gives the other CPUs their turn).

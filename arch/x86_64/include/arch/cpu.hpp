@@ -20,6 +20,8 @@ inline void interrupts_enable() { asm volatile("sti" ::: "memory"); }
 inline void interrupts_disable() { asm volatile("cli" ::: "memory"); }
 /// Sleep until the next interrupt (returns after it was handled).
 inline void wait_for_interrupt() { asm volatile("hlt" ::: "memory"); }
+/// (STI's one-instruction shadow: an interrupt pending before it ends the HLT.)
+inline void sleep_until_interrupt() { asm volatile("sti; hlt; cli" ::: "memory"); }
 
 /// In a spin loop: a hint that this CPU waits for another (and, under QEMU's one-thread
 /// round robin, -icount, it gives the other CPUs their turn).
