@@ -161,13 +161,24 @@ void release_robust_list(ThreadRec& t) {
     t.robust_list = 0;
     u64 h[3];
     if (!head || !copy_in(mm, head, h, sizeof h)) return;
+    // Each word changes by one compare-and-swap through procserv's mapping of its frame,
+    // as Linux's handle_futex_death: a waiter on another CPU may be setting FUTEX_WAITERS
+    // in it meanwhile, and a read then a write would drop that bit (and the waiter).
     auto release = [&](u64 entry) {
         const u64 word_va = entry + h[1];
-        u32 word = 0;
-        if (word_va % 4 || !copy_in(mm, word_va, &word, sizeof word) || (word & kTidMask) != static_cast<u32>(t.tid)) return;
-        if (!store_int(mm, word_va, static_cast<int>((word & kWaiters) | kOwnerDied))) return;
+        u32 old = 0;
+        bool owned = false;
+        if (word_va % 4) return;
+        const bool reached = with_page(mm, word_va, true, [&](unsigned char* at) {
+            u32* word = reinterpret_cast<u32*>(at);
+            old = __atomic_load_n(word, __ATOMIC_RELAXED);
+            while ((owned = (old & kTidMask) == static_cast<u32>(t.tid)) &&
+                   !__atomic_compare_exchange_n(word, &old, (old & kWaiters) | kOwnerDied, false, __ATOMIC_SEQ_CST,
+                                                __ATOMIC_RELAXED)) {
+            }
+        });
         long woken = 0;
-        if (word & kWaiters) futex_wake_at(&mm, word_va, 1, woken);
+        if (reached && owned && (old & kWaiters)) futex_wake_at(&mm, word_va, 1, woken);
     };
     u64 entry = h[0];
     for (int n = 0; entry != head && entry && n < 2048; ++n) { // (Linux's ROBUST_LIST_LIMIT)
