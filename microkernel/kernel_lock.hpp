@@ -7,15 +7,15 @@
 //
 // A ticket lock: FIFO, so no CPU starves. A CPU waiting for it keeps answering remote
 // calls (smp.hpp), which the holder may be waiting for with interrupts masked on both
-// sides: without that, the two would wait for each other forever. A waiter other than
-// the boot CPU that has looked kSpinsBeforeSleep times sleeps until an interrupt
-// (arch::sleep_until_interrupt: remote calls still reach it, as IPIs), and the release
-// that makes it its turn wakes it with an IPI. Under QEMU with more vCPUs than host
-// cores a spinning waiter keeps a host core from the holder, and a turn handed to a
-// vCPU the host has not scheduled waits for the host: on a two-core machine, four
-// ping-pong pairs at once, one per CPU, made 779 round trips per second on x86_64 with
-// spinning waiters, 26,985 with sleeping ones (docs/performance.md, "SMP"). (The boot
-// CPU always spins: its interrupts, the kernel's ticks and the devices', need the lock.)
+// sides: without that, the two would wait for each other forever. A waiter that has
+// looked kSpinsBeforeSleep times sleeps until an interrupt (arch::sleep_until_interrupt:
+// remote calls still reach it, as IPIs; the boot CPU, whose interrupts need the lock,
+// with them masked where an interrupt pending ends the wait all the same, else it
+// spins), and the release that makes it its turn wakes it with an IPI. Under QEMU with
+// more vCPUs than host cores a spinning waiter keeps a host core from the holder, and
+// a turn handed to a vCPU the host has not scheduled waits for the host: on a two-core
+// machine, four ping-pong pairs at once, one per CPU, made 779 round trips per second on
+// x86_64 with spinning waiters, 26,985 with sleeping ones (docs/performance.md, "SMP").
 #pragma once
 
 #include <microkernel/types.hpp>

@@ -265,7 +265,7 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     u32 looks = 0;
     while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
         on_ipi();
-        if (me == 0 || ++looks < kSpinsBeforeSleep) {
+        if (++looks < kSpinsBeforeSleep || (me == 0 && !arch::kWaitEndsMasked)) {
             arch::cpu_relax();
             continue;
         }
@@ -275,7 +275,16 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
         looks = 0;
         __atomic_store_n(&asleep_[me], ticket + 1, __ATOMIC_SEQ_CST);
         __atomic_fetch_add(&sleepers_, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&serving_, __ATOMIC_SEQ_CST) != ticket) arch::sleep_until_interrupt();
+        // The boot CPU's interrupts need the lock (the kernel's ticks, devices): it sleeps
+        // with them masked, woken by one pending, which stays pending until the kernel
+        // waits or leaves for user mode (remote calls it answers here, on_ipi). (Where
+        // that is not possible it spins: x86_64's PAUSE lets the other vCPUs run under
+        // -icount; riscv64's pause hint does not, and a boot hart spinning there with
+        // its tick masked left a sleeping hart unscheduled for good.)
+        if (__atomic_load_n(&serving_, __ATOMIC_SEQ_CST) != ticket) {
+            if (me != 0) arch::sleep_until_interrupt();
+            else arch::wait_for_interrupt();
+        }
         __atomic_fetch_sub(&sleepers_, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&asleep_[me], 0, __ATOMIC_RELAXED);
     }

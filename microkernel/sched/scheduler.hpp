@@ -133,10 +133,13 @@ class Scheduler {
             if (rq_[cpu].fpu_owner == &t) rq_[cpu].fpu_owner = nullptr;
     }
 
-    /// With several CPUs, `cpu`'s waiting threads go to idle CPUs their affinity allows
-    /// (when `cpu` returns to user mode: its thread did not block for them).
+    /// With several CPUs, when `cpu` returns to user mode (its thread did not block for
+    /// the threads it woke): those kept here for it while an idle CPU could take them go.
     void share_waiting(u32 cpu) {
-        if (remote_ && rq_[cpu].ready) share(cpu);
+        if (rq_[cpu].kept_for_waker) {
+            rq_[cpu].kept_for_waker = false;
+            share(cpu);
+        }
     }
     /// Number of Ready threads queued on `cpu`.
     u32 ready_count(u32 cpu) const { return rq_[cpu].ready; }
@@ -171,6 +174,7 @@ class Scheduler {
         u64 bitmap[kPriorities / 64] = {};
         u64 summary = 0; ///< bit w: bitmap[w] is not zero
         Thread* fpu_owner = nullptr;
+        bool kept_for_waker = false; ///< place_smp kept a thread here that an idle CPU could run
     };
 
     /// Where `t` is to run: where it was if its affinity allows, else the lowest CPU it

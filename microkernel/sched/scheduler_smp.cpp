@@ -16,18 +16,28 @@ SMP_ONLY u32 Scheduler::idle_cpu_for(const Thread& t) const {
 SMP_ONLY [[gnu::noinline]] void Scheduler::place_smp(Thread& t) {
     u32 cpu = pick_cpu(t);
     const bool resumed = t.state_ == ThreadState::Created || t.state_ == ThreadState::Suspended;
-    if (!idle(cpu) && (resumed || cpu != this_cpu_())) {
+    if (!idle(cpu)) {
         const u32 other = idle_cpu_for(t);
-        if (other != kNoCpu) cpu = other;
+        if (other != kNoCpu) {
+            if (resumed || cpu != this_cpu_()) cpu = other;
+            else rq_[cpu].kept_for_waker = true; // (share_waiting, if the waker does not block)
+        }
     }
     put(t, cpu);
 }
 
 SMP_ONLY [[gnu::noinline]] void Scheduler::share(u32 cpu) {
     RunQueue& rq = rq_[cpu];
-    for (int prio = rq.top; prio >= 0 && rq.ready; --prio) {
+    bool any_idle = false;
+    for (u32 other = 0; other < cpus_; ++other) any_idle |= idle(other);
+    if (!any_idle) return;
+    // Each waiting thread once, highest priority first (`left`: the lists below the
+    // last one are not walked).
+    u32 left = rq.ready;
+    for (int prio = rq.top; prio >= 0 && left; --prio) {
         for (Thread *t = rq.lists[prio].front(), *next; t; t = next) {
             next = t->run_link_.next;
+            --left;
             const u32 to = idle_cpu_for(*t);
             if (to == kNoCpu) continue;
             dequeue(rq, *t);

@@ -280,6 +280,19 @@ TEST_CASE("sched (SMP): a woken thread stays with a waker on its own CPU, else g
     REQUIRE(sem.signal(w.sched).ok());
     CHECK(w.t[1]->cpu() == 0);
     CHECK(w.sched.ready_count(0) == 1);
+    // t0 does not block but returns to user mode: t1 goes to an idle CPU then. Nothing
+    // moves at a second return.
+    w.sched.share_waiting(0);
+    CHECK(w.t[1]->cpu() == 1);
+    CHECK(w.sched.ready_count(0) == 0);
+    w.sched.share_waiting(0);
+    CHECK(w.sched.current(0) == w.t[0]);
+    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    // Back on CPU 0 (as before), for the next case.
+    REQUIRE(w.t[1]->set_affinity(0b0001, w.sched).ok());
+    REQUIRE(w.sched.schedule(1) == nullptr);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    REQUIRE(w.t[1]->set_affinity(0b1111, w.sched).ok());
     // The same wake-up made from CPU 2: t1's CPU is busy with another than its waker, so
     // it goes to an idle CPU.
     sem.wait(*w.t[1], w.sched);

@@ -27,6 +27,8 @@ inline void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory");
 inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
 /// (WFI wakes for a pending IRQ even while PSTATE.I masks it.)
 inline void sleep_until_interrupt() { asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory"); }
+/// wait_for_interrupt() ends for an interrupt pending while masked (and leaves it pending).
+constexpr bool kWaitEndsMasked = true;
 
 /// In a spin loop: a hint that this CPU waits for another (and, under QEMU's one-thread
 /// round robin, -icount, it gives the other CPUs their turn).

@@ -24,6 +24,8 @@ inline void interrupts_disable() { asm volatile("csrci sstatus, 2" ::: "memory")
 inline void wait_for_interrupt() { asm volatile("wfi" ::: "memory"); }
 /// (WFI wakes for an interrupt pending in sip & sie even while sstatus.SIE masks it.)
 inline void sleep_until_interrupt() { asm volatile("wfi; csrsi sstatus, 2; csrci sstatus, 2" ::: "memory"); }
+/// wait_for_interrupt() ends for an interrupt pending while masked (and leaves it pending).
+constexpr bool kWaitEndsMasked = true;
 
 /// In a spin loop: Zihintpause's PAUSE, a hint that this CPU waits for another (encoded as
 /// a FENCE that does nothing, so any core runs it).

@@ -22,6 +22,9 @@ inline void interrupts_disable() { asm volatile("cli" ::: "memory"); }
 inline void wait_for_interrupt() { asm volatile("hlt" ::: "memory"); }
 /// (STI's one-instruction shadow: an interrupt pending before it ends the HLT.)
 inline void sleep_until_interrupt() { asm volatile("sti; hlt; cli" ::: "memory"); }
+/// Does wait_for_interrupt() end for an interrupt pending while masked? HLT with IF clear
+/// does not (only NMI, INIT, SMI end it).
+constexpr bool kWaitEndsMasked = false;
 
 /// In a spin loop: a hint that this CPU waits for another (and, under QEMU's one-thread
 /// round robin, -icount, it gives the other CPUs their turn).
