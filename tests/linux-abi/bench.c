@@ -11,10 +11,19 @@
  *   linux_futex_wake_roundtrip two threads hand a token back and forth through futexes:
  *                              one wake and one wait each way (half the round trip is
  *                              reported per iteration's pair)
+ * `linuxbench scale N` instead (scripts/bench --wall, without -icount, booted with 1, 2
+ * and 4 CPUs): 1, 2, 4 ... threads at once, as many as there are CPUs, each making N
+ * pthread_create + pthread_join of a thread that returns at once; the whole program's
+ * pthread_create + join per second of the wall clock (QEMU's, not hardware's).
  * Runs on Linux too (the figures are then the host's, not comparable). */
+#define _GNU_SOURCE
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,7 +105,48 @@ static unsigned long long op_futex(void) {
     return d;
 }
 
-int main(void) {
+static void* returns_at_once(void* arg) { return arg; }
+
+/* Makes (long)arg pthread_create + pthread_join; the number that failed. */
+static void* create_and_join(void* arg) {
+    long failed = 0;
+    for (long i = 0; i < (long)arg; i++) {
+        pthread_t t;
+        failed += pthread_create(&t, 0, returns_at_once, 0) != 0 || pthread_join(t, 0) != 0;
+    }
+    return (void*)failed;
+}
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int scale(long n) {
+    cpu_set_t all;
+    if (sched_getaffinity(0, sizeof all, &all) != 0) return 1;
+    const int cpus = CPU_COUNT(&all);
+    long failed = 0;
+    for (int creators = 1; creators <= cpus && creators <= 16; creators *= 2) {
+        pthread_t t[16];
+        const double t0 = seconds();
+        for (int i = 0; i < creators; i++) failed += pthread_create(&t[i], 0, create_and_join, (void*)n) != 0;
+        for (int i = 0; i < creators; i++) {
+            void* r = 0;
+            pthread_join(t[i], &r);
+            failed += (long)r;
+        }
+        const double t1 = seconds();
+        printf("bench: wall: %d CPUs, %d threads each making pthread_create + join: %.0f per second\n", cpus, creators,
+               creators * n / (t1 - t0));
+    }
+    printf(failed ? "bench: FAILED: %ld pthread_create or join\n" : "bench: done\n", failed);
+    return failed != 0;
+}
+
+int main(int argc, char** argv) {
+    if (argc == 3 && strcmp(argv[1], "scale") == 0) return scale(atol(argv[2]));
     unsigned long long a = counter(), b = counter();
     overhead = b - a;
     printf("bench: linux_getppid %llu\n", median(op_getppid));
