@@ -6,7 +6,9 @@
 //                      wait_for_interrupt(), sleep_until_interrupt() (interrupts masked:
 //                      sleep until one is pending, or not at all if one is, then let the
 //                      pending ones be taken and mask again; so nothing that arrives
-//                      after a check made before it is missed), cpu_relax(),
+//                      after a check made before it is missed), kWaitEndsMasked (does
+//                      wait_for_interrupt() end for an interrupt pending while masked?),
+//                      cpu_relax(),
 //                      read_cycle_counter(), cpu_index() (this
 //                      CPU's logical number, from its own data: docs/porting.md);
 //                      kTlbBroadcast (flush_user_page and flush_asid reach every CPU).

@@ -62,17 +62,25 @@ TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it do
                       {"hello from glibc: 2 arguments: ", " seven\n", "malloc'd 1 MiB, pid "}, 7);
 }
 
-TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins), fork + wait4, waitid, as on Linux") {
+/// threads.c: glibc's pthreads (64 threads, a mutex, joins), fork + wait4, waitid. `options`:
+/// scripts/run's (these programs also run with --smp 4, below).
+static void threads_program(const std::string& options = "") {
     run_linux_program("threads.c", "", "",
                       {"64 threads joined: counter 2080000, sum of their results 2080\n",
                        "fork: the child exited with 5; the parent's counter is still 2080000\n",
                        "waitid WNOWAIT: 0, the child 1, CLD_EXITED 1, status 7; then reaped: 0, the child 1\n",
                        "waitid with no child: -1 (ECHILD 1)\n", "waitid WNOHANG while it runs: 0, si_pid 0; killed: 0, "
                        "CLD_KILLED 1, signal 9\n", "waitid without WEXITED: -1 (EINVAL 1)\n"},
-                      0);
+                      0, true, false, {}, options);
 }
 
-TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barrier stress, exit_group while threads block, pthread_exit from main") {
+TEST_CASE("Linux programs: glibc's pthreads (64 threads, a mutex, joins), fork + wait4, waitid, as on Linux") {
+    threads_program();
+}
+
+/// stress.c: 64 MiB of malloc, mutex, condition variable and barrier stress, exit_group
+/// while threads block, pthread_exit from main.
+static void stress_program(const std::string& options = "") {
     run_linux_program("stress.c", "", "",
                       {"malloc of 64 MiB, every page written and read back: 1\n",
                        "mutex: 8 threads x 20000 increments: 160000\n",
@@ -80,7 +88,11 @@ TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barri
                        "barrier: 8 threads in lockstep for 200 rounds: 1\n",
                        "exit_group from a thread while three others block: exited 1, status 7\n",
                        "a thread outlived main's pthread_exit and ends the process\n"},
-                      5);
+                      5, true, false, {}, options);
+}
+
+TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barrier stress, exit_group while threads block, pthread_exit from main") {
+    stress_program();
 }
 
 TEST_CASE("Linux programs with four CPUs: sched_setaffinity pins a thread to each CPU, a fork inherits the mask, FUTEX_WAKE_OP is atomic, exit_group ends threads spinning on every CPU") {
@@ -298,27 +310,46 @@ TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a 
                       0);
 }
 
-TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexes (set_robust_list)") {
+/// futex.c and robust.c: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexes.
+static void futex_programs(const std::string& options = "") {
     run_linux_program("futex.c", "", "",
                       {"FUTEX_CMP_REQUEUE moved 2 waiters; with a stale value: -1 (EAGAIN 1)\n",
                        "woken at the new word: 1 then 1; both threads done 1\n",
                        "FUTEX_WAKE_OP: 0 woken, the second word is now 5\n",
                        "FUTEX_WAKE_OP with OR 2: 0 woken, the word is now 7\n",
                        "FUTEX_REQUEUE to an unaligned word: -1 (EINVAL 1)\n"},
-                      0);
+                      0, true, false, {}, options);
     run_linux_program("robust.c", "", "",
                       {"a robust mutex whose owner ended: EOWNERDEAD 1, consistent again 1, unlocked 1\n",
                        "a robust mutex whose owner process ended: EOWNERDEAD 1\n"},
-                      0, false); // (qemu-user has no robust lists: the x86_64 run is the oracle)
+                      0, false, false, {}, options); // (qemu-user has no robust lists: the x86_64 run is the oracle)
 }
 
-TEST_CASE("Linux programs: FP/SIMD state is each thread's own (lazy FPU) across preemption, faults and system calls; clone copies it, as Linux's does") {
+TEST_CASE("Linux programs: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexes (set_robust_list)") {
+    futex_programs();
+}
+
+/// fpu.c: FP/SIMD state is each thread's own across preemption, faults and system calls.
+static void fpu_program(const std::string& options = "") {
     run_linux_program("fpu.c", "", "",
                       {"main: round to nearest 1, exception traps 0\n",
                        "a new thread: round to nearest 0, exception traps 0\n", // (it inherits FE_UPWARD)
                        "FP threads beside each other: the same results as alone 1 1, main's 1\n",
                        "rounding kept per thread: upward 1, downward 1; main's still to nearest 1\n"},
-                      0);
+                      0, true, false, {}, options);
+}
+
+TEST_CASE("Linux programs: FP/SIMD state is each thread's own (lazy FPU) across preemption, faults and system calls; clone copies it, as Linux's does") {
+    fpu_program();
+}
+
+// Issue 14: the same programs with four CPUs, over which the kernel spreads their threads
+// (cross-CPU wake-ups, futexes, joins, exit_group, lazy FPU state moving between CPUs).
+TEST_CASE("Linux programs with four CPUs: pthreads, fork and waitid, stress, futexes and robust mutexes, FP/SIMD state, as on one CPU") {
+    threads_program("--smp 4");
+    stress_program("--smp 4");
+    futex_programs("--smp 4");
+    fpu_program("--smp 4");
 }
 
 TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {

@@ -5,7 +5,8 @@
 //     thread on CPU 0 runs while a higher-priority one spins on CPU 1, and two threads
 //     spinning on one other CPU take turns (that CPU's timer)
 //   - hammering: a worker per CPU calls two servers (on two CPUs) through one endpoint
-//     and signals one semaphore, kCalls times each; every reply is checked, and the
+//     and signals one semaphore, g_calls times each (250, or `calls=N` on the kernel's
+//     command line: scripts/bench --stress); every reply is checked, and the
 //     totals the servers and the waiter count are exact
 //   - cross-CPU wakeup: a thread on an idle CPU blocked on a semaphore wakes when CPU 0
 //     signals, kPingPongs times
@@ -25,6 +26,7 @@
 //     are reused), each finding its own memory as the program's image left it
 #include <sys/kernel.hpp>
 #include <sys/process.hpp>
+#include <sys/string.hpp>
 
 namespace {
 
@@ -35,9 +37,9 @@ namespace rt = abi::rights;
 
 constexpr u32 kMaxCpus = 16;
 constexpr long long kEINVAL = 22, kEAGAIN = 11; // (Linux's errno values, as every kernel error)
-// Per worker: 1,000 calls and signals on 4 CPUs (more is slow under QEMU with fewer host
-// cores than vCPUs: docs/performance.md, "SMP").
-constexpr u64 kCalls = 250;
+// Per worker, unless the command line says (kept short for CI's time: 1,000 calls and
+// signals in all on 4 CPUs).
+u64 g_calls = 250;
 constexpr u64 kPingPongs = 1000;
 constexpr u32 kSpaces = 24;       // address spaces started and deleted
 
@@ -171,7 +173,7 @@ void server(u64 which) {
 
 void worker(u64 id) {
     u64 good = 0;
-    for (u64 i = 0; i < kCalls; ++i) {
+    for (u64 i = 0; i < g_calls; ++i) {
         const u64 request = id << 32 | i;
         sys::Reply r = sys::call(kEndpoint, 1, {request});
         if (r.ok() && r.length == 1 && r.mr[0] == reply_for(request)) ++good;
@@ -191,7 +193,7 @@ void waiter(u64 total) {
 
 void hammer() {
     sys::Started servers[2], waiting, workers[kMaxCpus];
-    const u64 total = kCalls * g_cpus;
+    const u64 total = g_calls * g_cpus;
     bool ok = start_on(0, server, 0, region_for(2), servers[0]) &&
               start_on(1 % g_cpus, server, 1, region_for(3), servers[1]) &&
               start_on(g_cpus - 1, waiter, total, region_for(4), waiting);
@@ -573,6 +575,15 @@ void spaces() {
 
 int main() {
     sys::print("smptest: running\n");
+    // `calls=N` among the kernel's command-line words: the hammer's calls per worker.
+    const char* cmdline = reinterpret_cast<const root::Info*>(root::kInfo)->cmdline;
+    for (const char* c = cmdline; *c; ++c) {
+        if ((c != cmdline && c[-1] != ' ') || memcmp(c, "calls=", 6) != 0) continue;
+        u64 n = 0;
+        for (c += 6; *c >= '0' && *c <= '9'; ++c) n = n * 10 + static_cast<u64>(*c - '0');
+        if (n) g_calls = n;
+        break;
+    }
     const u64 first_free = reinterpret_cast<const root::Info*>(root::kInfo)->first_free_slot;
     g_slots = {first_free, first_free + 4096};
     bool made = sys::retype(root::kUntyped, abi::ObjectType::Endpoint, 0, root::kCapSpace, kEndpoint) == 0 &&
