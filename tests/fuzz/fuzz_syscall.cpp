@@ -1,0 +1,132 @@
+// libFuzzer target (scripts/fuzz host syscall): the kernel's system-call layer (decode,
+// checks, every object method) on any sequence of calls, over the real portable sources
+// with the unit tests' stand-ins for memory and page tables.
+//
+// The world: a root cap space R that the fuzzed thread cannot name (R[0] the root
+// untyped, R[1] R, R[3] an untyped U of 512 KiB, and from U: R[2] the thread, R[4] its cap
+// space C), and C holding an untyped of 256 KiB from U (C[0]), a copy of C (C[1]) and of
+// the thread (C[2]). Every object the calls make comes from U. The input is a sequence of 28-byte
+// records, one call each: syscall number, capability slot, method label, word count, and
+// six words, each a small number, a slot-sized one, a page address or a large value.
+// After each call the thread is made to run again (suspended and resumed if it blocked:
+// as if its caller gave up). Only it ever runs: a Resume of another thread is left out.
+// At the end U is revoked, and every byte of it must be free again: an object the calls
+// made that outlives its last capability, or memory charged twice, is lost memory.
+#include "../unit/fake_memory.hpp"
+#include "../unit/toy_pte.hpp"
+
+#include <microkernel/object/address_space.hpp>
+#include <microkernel/object/cap_space.hpp>
+#include <microkernel/object/reaper.hpp>
+#include <microkernel/object/thread.hpp>
+#include <microkernel/object/untyped.hpp>
+#include <microkernel/sched/scheduler.hpp>
+#include <microkernel/syscall/dispatch.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+using namespace kernel;
+
+namespace {
+constexpr PagingOps kToyOps = paging_ops_for<ToyPte>();
+constexpr u64 kMemoryBytes = 1 << 20;
+constexpr size_t kRecord = 28;
+
+u32 le24(const uint8_t* p) { return p[0] | u32{p[1]} << 8 | u32{p[2]} << 16; }
+
+/// A word from 4 input bytes: the first says which kind.
+u64 word(const uint8_t* p) {
+    const u32 v = le24(p + 1);
+    switch (p[0] % 4) {
+    case 0: return v & 0xff;                     // small: counts, rights, types, size bits
+    case 1: return v % 72;                       // a slot (C has 64)
+    case 2: return u64{v} << 12;                 // a page address
+    default: return ~u64{0} - (v & 0xffff);      // near the top: overflows
+    }
+}
+
+/// The machine's memory, allocated once (a fresh megabyte per input made the kernel's page
+/// faults most of the time) and filled with garbage again for each input.
+FakeMemory& memory() {
+    static FakeMemory mem{0x10000000, kMemoryBytes};
+    memset(mem.buffer, 0xa5, mem.size);
+    return mem;
+}
+
+struct World {
+    FakeMemory& mem = memory();
+    Scheduler sched{1};
+    Reaper reaper{sched};
+    CapSpace* root_space = nullptr;
+    Untyped* child = nullptr;
+    Thread* me = nullptr;
+    abi::IpcBuffer buffer{};
+    u64 child_free = 0;
+
+    bool build() {
+        auto root = Untyped::create(mem.window(), PhysAddr{mem.base}, mem.size, &kToyOps);
+        if (!root.ok() || !root.value()->check_retype(ObjectType::CapSpace, 6, 1).ok()) return false;
+        root_space = &static_cast<CapSpace&>(root.value()->carve(ObjectType::CapSpace, 6));
+        CapSpace& r = *root_space;
+        cap_install_root(r.slot(0), *root.value(), abi::rights::kAll);
+        cap_insert_child(r.slot(0), r.slot(1), r, abi::rights::kAll, 0);
+        if (!retype(r.slot(0), ObjectType::Untyped, 19, r, 3, 1).ok()) return false;
+        child = &r.slot(3).as<Untyped>();
+        child_free = child->free_bytes();
+        if (!retype(r.slot(3), ObjectType::Thread, 0, r, 2, 1).ok() ||
+            !retype(r.slot(3), ObjectType::CapSpace, 6, r, 4, 1).ok())
+            return false;
+        me = &r.slot(2).as<Thread>();
+        CapSpace& c = r.slot(4).as<CapSpace>();
+        if (!retype(r.slot(3), ObjectType::Untyped, 18, c, 0, 1).ok() || !r.copy(4, c, 1).ok() || !r.copy(2, c, 2).ok())
+            return false;
+        me->set_cap_space(r.slot(4), reaper);
+        me->set_ipc_buffer(&buffer);
+        return me->resume(sched).ok() && sched.schedule(0) == me;
+    }
+
+    /// Is this call a Resume of another thread than `me` (left out: only `me` runs)?
+    bool resumes_another(u64 nr, u64 slot, u64 label) {
+        if (nr != static_cast<u64>(abi::Syscall::Invoke) || label != static_cast<u64>(abi::ThreadMethod::Resume))
+            return false;
+        CapSpace* cs = me->space_for(slot);
+        if (!cs) return false;
+        auto cap = cs->lookup_any(slot);
+        return cap.ok() && cap.value()->type() == ObjectType::Thread && &cap.value()->as<Thread>() != me;
+    }
+
+    void call(const uint8_t* r) {
+        const u64 nr = r[0] & 0x80 ? static_cast<u64>(abi::Syscall::Invoke) : r[0] % 9; // (8: no such call)
+        const u64 slot = r[1] == 0xff ? word(r + 4) : r[1] % 72;
+        const u64 label = r[2] % 16;
+        const u32 count = r[3] % 7;
+        if (resumes_another(nr, slot, label)) return;
+        for (u32 i = 0; i < count; ++i) me->set_mr(i, word(r + 4 + 4 * i));
+        me->set_reg(abi::kRegSyscall, nr);
+        me->set_reg(abi::kRegCap, slot);
+        me->set_reg(abi::kRegInfo, abi::MessageInfo{label, count, 0}.encode());
+        SyscallContext ctx{*me, 0, sched, reaper, mem.window()};
+        handle_syscall(ctx);
+        if (me->state() != ThreadState::Running) { // (blocked or suspended: its caller gives up)
+            me->suspend(sched);
+            if (!me->resume(sched).ok() || sched.schedule(0) != me) abort();
+        }
+    }
+
+    /// Everything the calls made goes (and the thread and C); all of U must be free again.
+    void end() {
+        if (!root_space->revoke(3, reaper).ok()) abort();
+        if (child->children() != 0 || child->free_bytes() != child_free) abort();
+    }
+};
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    World w;
+    if (!w.build()) abort();
+    for (size_t at = 0; at + kRecord <= size; at += kRecord) w.call(data + at);
+    w.end();
+    return 0;
+}
