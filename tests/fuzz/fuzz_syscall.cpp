@@ -2,14 +2,15 @@
 // checks, every object method) on any sequence of calls, over the real portable sources
 // with the unit tests' stand-ins for memory and page tables.
 //
-// The world: a root cap space R that the fuzzed thread cannot name (R[0] the root
-// untyped, R[1] R, R[3] an untyped U of 512 KiB, and from U: R[2] the thread, R[4] its cap
-// space C), and C holding an untyped of 256 KiB from U (C[0]), a copy of C (C[1]) and of
-// the thread (C[2]). Every object the calls make comes from U. The input is a sequence of 28-byte
-// records, one call each: syscall number, capability slot, method label, word count, and
-// six words, each a small number, a slot-sized one, a page address or a large value.
-// After each call the thread is made to run again (suspended and resumed if it blocked:
-// as if its caller gave up). Only it ever runs: a Resume of another thread is left out.
+// The world: a root cap space R that the fuzzed threads cannot name (R[0] the root
+// untyped, R[1] R, R[3] an untyped U of 512 KiB, and from U: R[2] the first thread, R[4]
+// its cap space C), and C holding an untyped of 256 KiB from U (C[0]), a copy of C (C[1])
+// and of the thread (C[2]). Every object the calls make comes from U. The input is a
+// sequence of 28-byte records, one call each: syscall number, capability slot, method
+// label, word count, and six words, each a small number, a slot-sized one, a page
+// address or a large value. Each call is made by the thread the scheduler runs on CPU 0
+// (threads the calls make and resume run too, so IPC between them happens); when none
+// can run, the first thread's caller gives up what it waits for (suspended and resumed).
 // At the end U is revoked, and every byte of it must be free again: an object the calls
 // made that outlives its last capability, or memory charged twice, is lost memory.
 #include "../unit/fake_memory.hpp"
@@ -87,32 +88,35 @@ struct World {
         return me->resume(sched).ok() && sched.schedule(0) == me;
     }
 
-    /// Is this call a Resume of another thread than `me` (left out: only `me` runs)?
-    bool resumes_another(u64 nr, u64 slot, u64 label) {
-        if (nr != static_cast<u64>(abi::Syscall::Invoke) || label != static_cast<u64>(abi::ThreadMethod::Resume))
-            return false;
-        CapSpace* cs = me->space_for(slot);
-        if (!cs) return false;
-        auto cap = cs->lookup_any(slot);
-        return cap.ok() && cap.value()->type() == ObjectType::Thread && &cap.value()->as<Thread>() != me;
+    /// The thread that makes the next call: CPU 0's, as the kernel would choose it (a
+    /// thread without an address space is suspended, as run_user_threads does; the
+    /// first thread, whose calls the test makes, has none and needs none). When
+    /// none can run, the first thread's caller gives up whatever it waits for.
+    Thread& caller() {
+        for (;;) {
+            Thread* t = sched.current(0);
+            if (!t || t->state() != ThreadState::Running || sched.need_resched(0)) t = sched.schedule(0);
+            if (!t) {
+                me->suspend(sched);
+                if (!me->resume(sched).ok() || !(t = sched.schedule(0))) abort();
+            }
+            if (t == me || t->address_space()) return *t; // (the first thread needs none here)
+            t->suspend(sched);
+        }
     }
 
     void call(const uint8_t* r) {
+        Thread& t = caller();
         const u64 nr = r[0] & 0x80 ? static_cast<u64>(abi::Syscall::Invoke) : r[0] % 9; // (8: no such call)
         const u64 slot = r[1] == 0xff ? word(r + 4) : r[1] % 72;
         const u64 label = r[2] % 16;
         const u32 count = r[3] % 7;
-        if (resumes_another(nr, slot, label)) return;
-        for (u32 i = 0; i < count; ++i) me->set_mr(i, word(r + 4 + 4 * i));
-        me->set_reg(abi::kRegSyscall, nr);
-        me->set_reg(abi::kRegCap, slot);
-        me->set_reg(abi::kRegInfo, abi::MessageInfo{label, count, 0}.encode());
-        SyscallContext ctx{*me, 0, sched, reaper, mem.window()};
+        for (u32 i = 0; i < count; ++i) t.set_mr(i, word(r + 4 + 4 * i));
+        t.set_reg(abi::kRegSyscall, nr);
+        t.set_reg(abi::kRegCap, slot);
+        t.set_reg(abi::kRegInfo, abi::MessageInfo{label, count, 0}.encode());
+        SyscallContext ctx{t, 0, sched, reaper, mem.window()};
         handle_syscall(ctx);
-        if (me->state() != ThreadState::Running) { // (blocked or suspended: its caller gives up)
-            me->suspend(sched);
-            if (!me->resume(sched).ok() || sched.schedule(0) != me) abort();
-        }
     }
 
     /// Everything the calls made goes (and the thread and C); all of U must be free again.
