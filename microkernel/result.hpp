@@ -1,7 +1,7 @@
 // Errors are values: one enum, one result type, one translation to the ABI (Linux errno).
 #pragma once
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 #include <microkernel/types.hpp>
 #include <new>
 

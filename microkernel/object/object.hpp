@@ -3,7 +3,7 @@
 // the object and how much, so destroying it returns exactly that amount.
 #pragma once
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 #include <microkernel/types.hpp>
 
 namespace kernel {

@@ -4,7 +4,7 @@
 // long as the thread refers to them, and revoking the originals detaches them.
 #pragma once
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/thread_list.hpp>
 #include <microkernel/result.hpp>

@@ -1,6 +1,6 @@
 // The ABI header stands alone (libsys includes it without the kernel), and its error
 // codes are the host Linux's own errno values.
-#include <microkernel/abi.hpp> // first: it must compile with nothing before it
+#include <abi/abi.hpp> // first: it must compile with nothing before it
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <microkernel/result.hpp>

@@ -1,12 +1,12 @@
 // Typed wrappers over the kernel's system calls and object methods. Numbers, argument
-// order and rights come from microkernel/abi.hpp (the one source of truth), so a change
+// order and rights come from abi/abi.hpp (the one source of truth), so a change
 // there is a compile error here rather than a silent mismatch.
 //
 // Every call returns 0 or a negated Linux errno (abi::errc), like the kernel does.
 #pragma once
 
 #include <initializer_list>
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 #include <microkernel/format.hpp>
 #include <sys/syscall.hpp>
 

@@ -14,7 +14,7 @@
 // signalled once, when the thread has ended and procserv has stored its code.
 #pragma once
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 
 namespace procserv {
 

@@ -3,7 +3,7 @@
 // executes the syscall instruction, and stores the results back.
 #pragma once
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 
 extern "C" {
 

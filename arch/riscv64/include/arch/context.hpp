@@ -51,7 +51,7 @@
 
 #ifndef __ASSEMBLER__
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 #include <microkernel/types.hpp>
 
 namespace arch {

@@ -4,7 +4,7 @@
 // checked against this enum in user.cpp).
 #pragma once
 
-#include <microkernel/abi.hpp>
+#include <abi/abi.hpp>
 #include <microkernel/types.hpp>
 
 namespace arch {
