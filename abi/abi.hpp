@@ -1,7 +1,8 @@
 // The kernel's system-call ABI: the one source of truth for syscall numbers, object
-// types, method numbers, rights, message layout and error codes. The kernel's dispatch
-// and libsys both include this file, so the two sides cannot drift. docs/abi.md explains
-// it in prose; where they disagree, this file wins.
+// types, method numbers, rights, message layout and error codes; each method's arguments
+// are in the method table beside it (abi/methods.hpp). The kernel's dispatch and libsys
+// both include these files, so the two sides cannot drift. docs/abi.md explains them in
+// prose; where they disagree, these files win.
 //
 // Only <cstdint> here: user space includes it too.
 #pragma once
@@ -110,45 +111,27 @@ static_assert(sizeof(IpcBuffer) <= 4096);
 /// Sentinel for "no receive slot".
 constexpr u64 kNoSlot = ~u64{0};
 
-/// Methods, one enum per object type; the number travels as MessageInfo::label of an
-/// Invoke. Arguments are message registers mr[0..]; each method's comment lists them and
-/// the rights it needs. Results come back in mr[0..] of the reply.
-enum class UntypedMethod : u64 {
-    Retype = 1, ///< kRetype: (type, size_bits, cap space slot, first dest slot, count)
-};
-/// The invoked cap space is the source. An optional last argument names, in the
-/// caller's cap space, the destination cap space (needs kEdit); without it, or with
-/// kNoSlot, the destination is the invoked cap space itself.
-enum class CapSpaceMethod : u64 {
-    Copy = 1,   ///< kEdit: (src slot, dest slot[, dest cap space])
-    Mint = 2,   ///< kEdit: (src slot, dest slot, rights, badge[, dest cap space])
-    Move = 3,   ///< kEdit: (src slot, dest slot[, dest cap space])
-    Delete = 4, ///< kEdit: (slot)
-    Revoke = 5, ///< kEdit: (slot)
-    Identify = 6, ///< kRead: (slot) -> (type, rights, badge, a frame's physical address or 0)
-};
+/// Methods, one enum per object type: the number travels as MessageInfo::label of an
+/// Invoke. Each method's arguments, the right it needs and its answer are in the method
+/// table, abi/methods.hpp (abi::ThreadConfigure for ThreadMethod::Configure, ...).
+enum class UntypedMethod : u64 { Retype = 1 };
+/// The invoked cap space is the source; Copy, Mint and Move take an optional destination.
+enum class CapSpaceMethod : u64 { Copy = 1, Mint = 2, Move = 3, Delete = 4, Revoke = 5, Identify = 6 };
 enum class ThreadMethod : u64 {
-    Configure = 1,     ///< kControl: (cap space slot, address space slot, ipc buffer frame slot, ipc buffer va, fault endpoint slot[, shared cap space slot])
-    ReadRegisters = 2, ///< kRead: (first, count) -> registers
-    WriteRegisters = 3, ///< kWrite: (first, count, values...)
-    SetTls = 4,        ///< kControl: (base)
-    SetPriority = 5,   ///< kControl: (priority, time slice ticks)
-    SetAffinity = 6,   ///< kControl: (cpu mask)
-    Resume = 7,        ///< kControl
-    Suspend = 8,       ///< kControl
-    SetLinuxAbi = 9,   ///< kControl: (1: on, 0: off) every syscall instruction of the thread
-                       ///< becomes a LinuxSyscall message to its fault endpoint (docs/abi.md)
-    SetTimeout = 10,   ///< kControl: (deadline: Machine.ReadClock's nanoseconds; 0: none) the
-                       ///< thread's Receive / ReplyReceive gives up then with ETIMEDOUT
-                       ///< (checked at each timer tick); a deadline fires once, then is gone
-    CopyFpu = 11,      ///< kControl: (source thread slot, kRead; or kNoSlot) the thread's FP/SIMD
-                       ///< state becomes a copy of the source's (clone, fork), or the reset state
-                       ///< (execve)
-    ReadFpu = 12,      ///< kRead: (first, count) -> words of the thread's FP/SIMD image (below)
-    WriteFpu = 13,     ///< kWrite: (first, count, values...) into that image
-    ReadCpuTime = 14,  ///< kRead: () -> (the nanoseconds it has run: kTickNs for each timer tick
-                       ///< that found it running (user mode or a call it made); the CPU it runs
-                       ///< on, or last ran on, or is queued on: the kernel's logical number)
+    Configure = 1,
+    ReadRegisters = 2,
+    WriteRegisters = 3,
+    SetTls = 4,
+    SetPriority = 5,
+    SetAffinity = 6,
+    Resume = 7,
+    Suspend = 8,
+    SetLinuxAbi = 9, ///< every syscall instruction becomes a LinuxSyscall message (docs/abi.md)
+    SetTimeout = 10,
+    CopyFpu = 11,
+    ReadFpu = 12,    ///< the thread's FP/SIMD image (kFpuWords below)
+    WriteFpu = 13,
+    ReadCpuTime = 14,
 };
 /// The kernel's timer tick: sleeps and timeouts end on one, CPU time is counted in them.
 constexpr u64 kTickNs = 10'000'000;
@@ -156,45 +139,14 @@ constexpr u64 kTickNs = 10'000'000;
 /// the arch (docs/abi.md: x86_64 the FXSAVE image; aarch64 q0..q31, FPSR, FPCR; riscv64
 /// f0..f31, fcsr), the rest zero. A thread that never used FP/SIMD reads the reset state.
 constexpr u32 kFpuWords = 128;
-enum class SemaphoreMethod : u64 {
-    Signal = 1,  ///< kWrite
-    Wait = 2,    ///< kRead (blocks)
-    TryWait = 3, ///< kRead (EAGAIN when the count is zero)
-};
-enum class AddressSpaceMethod : u64 {
-    Map = 1,     ///< kMap: (frame slot, va, rights)
-    Unmap = 2,   ///< kMap: (va)
-    Protect = 3, ///< kMap: (va, size, rights) -> (pages that lost a right); only lowers
-    Query = 4,   ///< kRead: (va) -> (physical address, rights)
-    Grow = 5,    ///< kMap: (map budget slot): the budget moves into the space
-};
-
-/// A kept reply (docs/abi.md, "Kept replies"). The server keeps the reply of the Call it
+enum class SemaphoreMethod : u64 { Signal = 1, Wait = 2, TryWait = 3 };
+enum class AddressSpaceMethod : u64 { Map = 1, Unmap = 2, Protect = 3, Query = 4, Grow = 5 };
+/// A kept reply (docs/abi.md, "Kept replies"): the server keeps the reply of the Call it
 /// received last, then answers it once, whenever it likes.
-enum class ReplyMethod : u64 {
-    Keep = 1, ///< kWrite: () take the reply the invoking thread owes. ENOENT: it owes none;
-              ///< EBUSY: this object holds a caller already
-    Send = 2, ///< kWrite: (label, words...) answer the kept caller with that label and
-              ///< words (a fault's answer: an abi::FaultReply label). ENOENT: nothing
-              ///< kept; EPIPE: the caller was suspended or destroyed since it was kept
-};
-enum class ConsoleMethod : u64 {
-    Write = 1, ///< kWrite: (byte count n <= 8 * (kMaxMsgWords - 1), then the bytes packed
-               ///< little-endian into the following words)
-    Read = 2,  ///< kRead: () -> (byte); EAGAIN when none has arrived
-};
-enum class MachineMethod : u64 {
-    IssueIrqHandler = 1, ///< kControl: (line, dest slot) -> an IrqHandler capability in the
-                         ///< caller's cap space. EINVAL: no such line for user space;
-                         ///< EBUSY: a capability to that line's handler exists
-    PowerOff = 2,        ///< kControl: (status 0..255); QEMU exits with it (DESIGN.md)
-    ReadClock = 3,       ///< kControl: () -> (nanoseconds since the kernel's timer started)
-};
-enum class IrqHandlerMethod : u64 {
-    SetSemaphore = 1, ///< kControl: (semaphore slot, needs kWrite): signal it when the
-                      ///< line fires; unmasks the line
-    Ack = 2,          ///< kControl: the interrupt was handled, unmask the line
-};
+enum class ReplyMethod : u64 { Keep = 1, Send = 2 };
+enum class ConsoleMethod : u64 { Write = 1, Read = 2 };
+enum class MachineMethod : u64 { IssueIrqHandler = 1, PowerOff = 2, ReadClock = 3 };
+enum class IrqHandlerMethod : u64 { SetSemaphore = 1, Ack = 2 };
 
 /// What the root task finds when it starts: capabilities in these slots of its cap
 /// space, its program mapped from the ELF file, a stack below kStackTop (argc = 0 at the

@@ -219,5 +219,5 @@ long write_console(const char* s, std::size_t n) {
 extern "C" void libsys_main_returned(int status) {
     (void)sys::call(procserv::kEndpoint, static_cast<abi::u64>(procserv::Op::ExitGroup),
                     {static_cast<abi::u64>(status & 0xff)});
-    (void)sys::invoke(abi::root::kMachine, abi::MachineMethod::PowerOff, {static_cast<abi::u64>(status & 0xff)});
+    (void)sys::power_off(abi::root::kMachine, static_cast<abi::u64>(status & 0xff));
 }

@@ -48,7 +48,8 @@ long long configure_and_start(u64 thread, u64 as, u64 buffer_frame, u64 buffer_v
     if (o.priority) TRY_SYS(thread_set_priority(thread, o.priority, o.time_slice));
     if (o.affinity) TRY_SYS(thread_set_affinity(thread, o.affinity));
     u64 ip = reinterpret_cast<u64>(o.entry);
-    TRY_SYS(invoke(thread, abi::ThreadMethod::WriteRegisters, {abi::kRegIp, 4, ip, sp, 0, o.arg}).error);
+    const u64 regs[] = {ip, sp, 0, o.arg};
+    TRY_SYS(thread_write_registers(thread, abi::kRegIp, 4, regs));
     return thread_resume(thread);
 }
 
@@ -56,8 +57,7 @@ long long configure_and_start(u64 thread, u64 as, u64 buffer_frame, u64 buffer_v
 
 Program root_program() {
     Program p{kProgramBase, 0, abi::root::kFirstFrame};
-    while (invoke(abi::root::kAddressSpace, abi::AddressSpaceMethod::Query,
-                  {kProgramBase + p.pages * kPageSize}).ok())
+    while (query(abi::root::kAddressSpace, kProgramBase + p.pages * kPageSize).ok())
         ++p.pages;
     return p;
 }
@@ -85,9 +85,9 @@ long long start_process(Slots& slots, const Program& program, const ThreadOption
 
     for (u64 i = 0; i < program.pages; ++i) {
         u64 va = program.base + i * kPageSize;
-        Reply q = invoke(env.address_space, abi::AddressSpaceMethod::Query, {va});
+        auto q = query(env.address_space, va);
         if (!q.ok()) return q.error;
-        u32 rights = static_cast<u32>(q.mr[1]);
+        u32 rights = static_cast<u32>(q.out.rights);
         u64 frame;
         if (rights & rt::kWrite) {
             // Private copy: a fresh frame, filled through a temporary mapping of ours.

@@ -18,7 +18,7 @@ constexpr u64 kSelf = procserv::kSelfCapSpace;
 u64 slot_count() {
     u64 n = u64{1} << procserv::kProcessCapSpaceMinBits;
     while (n < (u64{1} << procserv::kProcessCapSpaceMaxBits) &&
-           invoke(kSelf, abi::CapSpaceMethod::Identify, {2 * n - 1}).error != -kERANGE)
+           identify(kSelf, 2 * n - 1).error != -kERANGE)
         n *= 2;
     return n;
 }
@@ -49,17 +49,17 @@ long service_unregister(const char* name) { return request(Op::ServiceUnregister
 long cap_delete(u64 slot) { return static_cast<long>(sys::cap_delete(kSelf, slot)); }
 
 long cap_identify(u64 slot, abi::ObjectType& type, u32& rights, u64& badge) {
-    Reply r = invoke(kSelf, abi::CapSpaceMethod::Identify, {slot});
+    auto r = identify(kSelf, slot);
     if (!r.ok()) return static_cast<long>(r.error);
-    type = static_cast<abi::ObjectType>(r.mr[0]);
-    rights = static_cast<u32>(r.mr[1]);
-    badge = r.mr[2];
+    type = static_cast<abi::ObjectType>(r.out.type.value);
+    rights = static_cast<u32>(r.out.rights);
+    badge = r.out.badge;
     return 0;
 }
 
 long cap_free_slot() {
     for (u64 s = slot_count() - 1; s >= procserv::kFirstCapSlot; --s)
-        if (invoke(kSelf, abi::CapSpaceMethod::Identify, {s}).error == -kEBADF) return static_cast<long>(s);
+        if (identify(kSelf, s).error == -kEBADF) return static_cast<long>(s);
     return -kEMFILE;
 }
 
@@ -67,7 +67,7 @@ long cap_mint(u64 src, u32 rights, u64 badge) {
     long dest = cap_free_slot();
     if (dest < 0) return dest;
     // Four words (the destination space is the same one): no IPC buffer needed.
-    long long e = invoke(kSelf, abi::CapSpaceMethod::Mint, {src, static_cast<u64>(dest), rights, badge}).error;
+    long long e = sys::cap_mint(kSelf, src, static_cast<u64>(dest), rights, badge, abi::kNoSlot);
     return e ? static_cast<long>(e) : dest;
 }
 

@@ -1,8 +1,11 @@
 // What a system-call handler works with: the calling thread, the kernel state it may
 // touch (passed in, never global), and a typed view of its arguments. Handlers never
-// index raw registers; they read words through Message and answer through done().
+// index raw registers: a method's arguments come as its struct of abi/methods.hpp
+// (Message::arguments), its capabilities through SyscallContext::cap, and its answer
+// goes out through answer() or done().
 #pragma once
 
+#include <abi/methods.hpp>
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/reaper.hpp>
 #include <microkernel/object/thread.hpp>
@@ -43,6 +46,25 @@ struct SyscallContext {
         return cs->lookup_empty(slot);
     }
 
+    /// The capability a Cap or CapOrNone argument names, of the type and with the rights
+    /// abi/methods.hpp gives it (null for a CapOrNone of kNoSlot).
+    template <class Arg>
+    Result<Capability*> cap(const Arg& arg) const {
+        constexpr abi::ParamInfo p = Arg::info;
+        static_assert(p.kind == abi::Kind::Cap || p.kind == abi::Kind::CapOrNone);
+        if (p.kind == abi::Kind::CapOrNone && arg.value == abi::kNoSlot) return static_cast<Capability*>(nullptr);
+        return lookup(arg.value, p.type, p.rights);
+    }
+
+    /// Finish successfully with a method's answer (its Out) in the message registers.
+    template <class Out>
+    void answer(const Out& out) {
+        u32 i = 0;
+        abi::for_each_word(out, [&](const auto& w) { caller.set_mr(i++, w.value); });
+        caller.set_reg(abi::kRegInfo, abi::MessageInfo{0, i, 0}.encode());
+        caller.set_result({});
+    }
+
     /// Finish successfully, answering with `words` in the message registers.
     template <class... Words>
     void done(Words... words) {
@@ -66,16 +88,31 @@ class Message {
         return {};
     }
     u64 word(u32 i) const { return thread_.mr(i); }
-    /// A word that must fit in 32 bits (so a huge value is not silently truncated).
-    Result<u32> word32(u32 i) const {
-        u64 w = word(i);
-        if (w > 0xffffffffu) return Error::InvalidArgument;
-        return static_cast<u32>(w);
+
+    /// Check the invoked method's arguments against abi/methods.hpp, before the method
+    /// runs, in this order: the method exists for the object `cap` names (EOPNOTSUPP); `cap`
+    /// carries the method's right (EACCES); the message holds the method's required words,
+    /// and the caller can hold those it sent (EINVAL); each word passes its kind's check
+    /// (EINVAL). Optional words not sent take their default. Capability arguments are
+    /// looked up where the method uses them (SyscallContext::cap).
+    Result<void> decode(const Capability& cap);
+    /// The arguments of method M, which decode() checked: `case label_of<M>:` only.
+    template <class M>
+    M arguments() const {
+        M args;
+        if constexpr (abi::kWords<M> > 0) __builtin_memcpy(static_cast<void*>(&args), args_, sizeof args);
+        return args;
     }
 
   private:
     const Thread& thread_;
     abi::MessageInfo info_;
+    u64 args_[6]; ///< the method's arguments, decoded
+
 };
+
+/// The label of method M, for the `case` that decodes M: `case label_of<abi::ThreadSetTls>:`.
+template <class M>
+inline constexpr u64 label_of = M::method.label;
 
 } // namespace kernel

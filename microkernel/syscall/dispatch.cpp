@@ -53,6 +53,7 @@ Result<void> sys_invoke(SyscallContext& ctx) {
     Message msg(ctx.caller);
     // A longer message cannot exist; reject it as the IPC calls do, whatever the method.
     if (msg.length() > abi::kMaxMsgWords) return Error::InvalidArgument;
+    TRY(msg.decode(*cap));
     switch (cap->type()) {
     case ObjectType::Untyped: return invoke_untyped(ctx, *cap, msg);
     case ObjectType::CapSpace: return invoke_cap_space(ctx, *cap, msg);
@@ -92,6 +93,21 @@ Result<void> dispatch(SyscallContext& ctx) {
 }
 
 } // namespace
+
+Result<void> Message::decode(const Capability& cap) {
+    const abi::MethodRules* rules = abi::rules_for(cap.type(), info_.label);
+    if (!rules) return Error::Unsupported;
+    TRY(cap.check(rules->object, rules->right));
+    static_assert(sizeof args_ / sizeof args_[0] >= 6); // (abi::for_each_word's limit)
+    const u32 given = info_.length < rules->words ? info_.length : rules->words;
+    TRY(require(given > rules->required ? given : rules->required));
+    for (u32 i = 0; i < rules->words; ++i) {
+        const abi::WordRule& rule = rules->rule[i];
+        args_[i] = i < given ? word(i) : rule.absent_is_none ? abi::kNoSlot : 0;
+        if (!rule.valid(args_[i])) return Error::InvalidArgument;
+    }
+    return {};
+}
 
 void handle_syscall(SyscallContext& ctx) {
     // Objects whose last capability goes during the call are destroyed after the

@@ -4,35 +4,34 @@
 namespace kernel {
 
 Result<void> invoke_address_space(SyscallContext& ctx, Capability& cap, const Message& msg) {
-    using M = abi::AddressSpaceMethod;
-    auto method = static_cast<M>(msg.label());
-    TRY(cap.check(ObjectType::AddressSpace, method == M::Query ? abi::rights::kRead : abi::rights::kMap));
     auto& as = cap.as<AddressSpace>();
-    switch (method) {
-    case M::Map: {
-        TRY(msg.require(3));
-        Capability* frame = TRY(ctx.lookup(msg.word(0), ObjectType::Frame, 0));
-        u32 rights = TRY(msg.word32(2));
-        TRY(as.map(*frame, msg.word(1), rights));
+    switch (msg.label()) {
+    case label_of<abi::AddressSpaceMap>: {
+        const auto a = msg.arguments<abi::AddressSpaceMap>();
+        Capability* frame = TRY(ctx.cap(a.frame));
+        TRY(as.map(*frame, a.va, a.rights.word32()));
         break;
     }
-    case M::Unmap: TRY(msg.require(1)); TRY(as.unmap(msg.word(0), ctx.reaper)); break;
-    case M::Protect: {
-        TRY(msg.require(3));
-        u32 rights = TRY(msg.word32(2));
-        ctx.done(TRY(as.protect(msg.word(0), msg.word(1), rights)));
+    case label_of<abi::AddressSpaceUnmap>: {
+        const auto a = msg.arguments<abi::AddressSpaceUnmap>();
+        TRY(as.unmap(a.va, ctx.reaper));
+        break;
+    }
+    case label_of<abi::AddressSpaceProtect>: {
+        const auto a = msg.arguments<abi::AddressSpaceProtect>();
+        ctx.answer(abi::AddressSpaceProtect::Out{TRY(as.protect(a.va, a.size, a.rights.word32()))});
         return {};
     }
-    case M::Grow: {
-        TRY(msg.require(1));
-        Capability* budget = TRY(ctx.lookup(msg.word(0), ObjectType::MapBudget, 0));
+    case label_of<abi::AddressSpaceGrow>: {
+        const auto a = msg.arguments<abi::AddressSpaceGrow>();
+        Capability* budget = TRY(ctx.cap(a.budget));
         TRY(as.grow(*budget));
         break;
     }
-    case M::Query: {
-        TRY(msg.require(1));
-        auto q = TRY(as.query(msg.word(0)));
-        ctx.done(q.pa.value, q.rights);
+    case label_of<abi::AddressSpaceQuery>: {
+        const auto a = msg.arguments<abi::AddressSpaceQuery>();
+        auto q = TRY(as.query(a.va));
+        ctx.answer(abi::AddressSpaceQuery::Out{q.pa.value, q.rights});
         return {};
     }
     default: return Error::Unsupported;

@@ -4,29 +4,17 @@
 namespace kernel {
 namespace {
 
-namespace r = abi::rights;
-
-/// A capability argument that may be abi::kNoSlot ("leave as it is").
-Result<Capability*> optional_cap(SyscallContext& ctx, u64 slot, ObjectType type, u32 rights) {
-    if (slot == abi::kNoSlot) return static_cast<Capability*>(nullptr);
-    return ctx.lookup(slot, type, rights);
-}
-
-Result<void> configure(SyscallContext& ctx, Thread& t, const Message& msg) {
-    TRY(msg.require(5));
+Result<void> configure(SyscallContext& ctx, Thread& t, const abi::ThreadConfigure& a) {
     // A thread acts with every capability of its cap space and can change every page of
     // its address space: configuring it needs the rights that already allow that, Edit
-    // (which can copy any capability out) and Map (which can replace any page).
-    Capability* cs = TRY(optional_cap(ctx, msg.word(0), ObjectType::CapSpace, r::kEdit));
-    Capability* as = TRY(optional_cap(ctx, msg.word(1), ObjectType::AddressSpace, r::kMap));
-    Capability* frame = TRY(optional_cap(ctx, msg.word(2), ObjectType::Frame, r::kRead | r::kWrite));
-    u64 buffer_va = msg.word(3);
-    Capability* fault = TRY(optional_cap(ctx, msg.word(4), ObjectType::Endpoint, r::kWrite));
-    // Optional sixth word: the shared cap space (a process's), with Edit as the own one.
-    Capability* shared = nullptr;
-    if (msg.length() > 5)
-        shared = TRY(optional_cap(ctx, msg.word(5), ObjectType::CapSpace, r::kEdit));
-    u64 offset = buffer_va % kPageSize;
+    // (which can copy any capability out) and Map (which can replace any page): the
+    // table's rights for these arguments.
+    Capability* cs = TRY(ctx.cap(a.cap_space));
+    Capability* as = TRY(ctx.cap(a.address_space));
+    Capability* frame = TRY(ctx.cap(a.ipc_buffer_frame));
+    Capability* fault = TRY(ctx.cap(a.fault_endpoint));
+    Capability* shared = TRY(ctx.cap(a.shared_cap_space));
+    u64 offset = a.ipc_buffer % kPageSize;
     if (frame && (offset % alignof(abi::IpcBuffer) || offset + sizeof(abi::IpcBuffer) > kPageSize))
         return Error::InvalidArgument;
     // Everything is valid: install (each setter derives its own capability).
@@ -50,26 +38,30 @@ void answer_words(SyscallContext& ctx, const u64* values, u64 count) {
     ctx.caller.set_result({});
 }
 
-Result<void> read_registers(SyscallContext& ctx, Thread& t, const Message& msg) {
-    TRY(msg.require(2));
-    u64 first = msg.word(0), count = msg.word(1);
-    TRY(Thread::check_register_range(first, count));
-    if (count > ctx.caller.mr_capacity()) return Error::OutOfRange;
+Result<void> read_registers(SyscallContext& ctx, Thread& t, const abi::ThreadReadRegisters& a) {
+    TRY(Thread::check_register_range(a.first, a.count));
+    if (a.count > ctx.caller.mr_capacity()) return Error::OutOfRange;
     u64 values[abi::kMaxMsgWords];
-    for (u64 i = 0; i < count; ++i) values[i] = t.reg(static_cast<u32>(first + i));
-    answer_words(ctx, values, count);
+    for (u64 i = 0; i < a.count; ++i) values[i] = t.reg(static_cast<u32>(a.first + i));
+    answer_words(ctx, values, a.count);
     return {};
 }
 
-Result<void> write_registers(SyscallContext& ctx, Thread& t, const Message& msg) {
-    TRY(msg.require(2));
-    u64 first = msg.word(0), count = msg.word(1);
-    TRY(Thread::check_register_range(first, count));
+/// The `count` words that follow a Write method's (first, count), copied first: the thread
+/// written may be the caller itself.
+Result<void> more_words(const Message& msg, u64 count, u64* values) {
     if (count > abi::kMaxMsgWords - 2) return Error::OutOfRange;
     TRY(msg.require(static_cast<u32>(2 + count)));
-    u64 values[abi::kMaxMsgWords];
     for (u32 i = 0; i < count; ++i) values[i] = msg.word(2 + i);
-    for (u32 i = 0; i < count; ++i) t.set_reg(static_cast<u32>(first + i), values[i]);
+    return {};
+}
+
+Result<void> write_registers(SyscallContext& ctx, Thread& t, const Message& msg,
+                             const abi::ThreadWriteRegisters& a) {
+    TRY(Thread::check_register_range(a.first, a.count));
+    u64 values[abi::kMaxMsgWords];
+    TRY(more_words(msg, a.count, values));
+    for (u32 i = 0; i < a.count; ++i) t.set_reg(static_cast<u32>(a.first + i), values[i]);
     ctx.done();
     return {};
 }
@@ -87,36 +79,30 @@ void fpu_to_area(SyscallContext& ctx, Thread& t, bool write) {
     if (write) ctx.scheduler.set_fpu_owner(ctx.cpu, nullptr);
 }
 
-Result<void> fpu_range(const Message& msg, u64& first, u64& count) {
-    TRY(msg.require(2));
-    first = msg.word(0), count = msg.word(1);
+Result<void> check_fpu_range(u64 first, u64 count) {
     if (first > abi::kFpuWords || count > abi::kFpuWords - first) return Error::OutOfRange;
     return {};
 }
 
 /// Thread.ReadFpu: words [first, first + count) of the FP/SIMD image.
-Result<void> read_fpu(SyscallContext& ctx, Thread& t, const Message& msg) {
-    u64 first, count;
-    TRY(fpu_range(msg, first, count));
-    if (count > ctx.caller.mr_capacity()) return Error::OutOfRange;
+Result<void> read_fpu(SyscallContext& ctx, Thread& t, const abi::ThreadReadFpu& a) {
+    TRY(check_fpu_range(a.first, a.count));
+    if (a.count > ctx.caller.mr_capacity()) return Error::OutOfRange;
     fpu_to_area(ctx, t, false);
     u64 values[abi::kMaxMsgWords];
-    __builtin_memcpy(values, static_cast<const u64*>(t.fpu_area()) + first, count * 8);
-    answer_words(ctx, values, count);
+    __builtin_memcpy(values, static_cast<const u64*>(t.fpu_area()) + a.first, a.count * 8);
+    answer_words(ctx, values, a.count);
     return {};
 }
 
 /// Thread.WriteFpu: words [first, first + count) of the FP/SIMD image. (What the arch
 /// cannot load, x86_64's reserved MXCSR bits, fpu_switch clears.)
-Result<void> write_fpu(SyscallContext& ctx, Thread& t, const Message& msg) {
-    u64 first, count;
-    TRY(fpu_range(msg, first, count));
-    if (count > abi::kMaxMsgWords - 2) return Error::OutOfRange;
-    TRY(msg.require(static_cast<u32>(2 + count)));
+Result<void> write_fpu(SyscallContext& ctx, Thread& t, const Message& msg, const abi::ThreadWriteFpu& a) {
+    TRY(check_fpu_range(a.first, a.count));
     u64 values[abi::kMaxMsgWords];
-    for (u32 i = 0; i < count; ++i) values[i] = msg.word(2 + i);
+    TRY(more_words(msg, a.count, values));
     fpu_to_area(ctx, t, true);
-    __builtin_memcpy(static_cast<u64*>(t.fpu_area()) + first, values, count * 8);
+    __builtin_memcpy(static_cast<u64*>(t.fpu_area()) + a.first, values, a.count * 8);
     ctx.done();
     return {};
 }
@@ -124,11 +110,9 @@ Result<void> write_fpu(SyscallContext& ctx, Thread& t, const Message& msg) {
 /// Thread.CopyFpu: `to`'s FP/SIMD state becomes `from`'s (null: the reset state). With the
 /// lazy FPU the newest state may be in the registers: the source's are saved first, and
 /// the target's dropped (its area is what counts from now on).
-Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const Message& msg) {
-    TRY(msg.require(1));
-    Thread* from = nullptr;
-    if (msg.word(0) != abi::kNoSlot)
-        from = &TRY(ctx.lookup(msg.word(0), ObjectType::Thread, r::kRead))->as<Thread>();
+Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const abi::ThreadCopyFpu& a) {
+    Capability* source = TRY(ctx.cap(a.source));
+    Thread* from = source ? &source->as<Thread>() : nullptr;
     if (from == &to) return {};
     if (from) {
         ctx.scheduler.stall(*from);
@@ -144,46 +128,73 @@ Result<void> copy_fpu(SyscallContext& ctx, Thread& to, const Message& msg) {
 } // namespace
 
 Result<void> invoke_thread(SyscallContext& ctx, Capability& cap, const Message& msg) {
-    using M = abi::ThreadMethod;
-    auto method = static_cast<M>(msg.label());
-    const bool reads = method == M::ReadRegisters || method == M::ReadFpu || method == M::ReadCpuTime;
-    const bool writes = method == M::WriteRegisters || method == M::WriteFpu;
-    const u32 need = reads ? r::kRead : writes ? r::kWrite : r::kControl;
-    TRY(cap.check(ObjectType::Thread, need));
     Thread& t = cap.as<Thread>();
-    // Its registers or FP/SIMD state are used next: a thread running on another CPU
-    // comes into the kernel there first, its registers saved.
-    if (method == M::ReadRegisters || method == M::WriteRegisters || method == M::ReadFpu ||
-        method == M::WriteFpu || method == M::CopyFpu)
-        ctx.scheduler.stall(t);
-    switch (method) {
-    case M::Configure: TRY(configure(ctx, t, msg)); break;
-    case M::ReadRegisters: return read_registers(ctx, t, msg);
-    case M::WriteRegisters: return write_registers(ctx, t, msg);
-    case M::ReadFpu: return read_fpu(ctx, t, msg);
-    case M::ReadCpuTime: {
-        const u64 words[2] = {t.cpu_ticks() * abi::kTickNs, t.cpu()};
-        answer_words(ctx, words, 2);
-        return {};
-    }
-    case M::WriteFpu: return write_fpu(ctx, t, msg);
-    case M::SetTls: TRY(msg.require(1)); t.set_tls_base(msg.word(0)); break;
-    case M::SetPriority: {
-        TRY(msg.require(2));
-        u32 priority = TRY(msg.word32(0));
-        u32 slice = TRY(msg.word32(1));
-        TRY(t.set_priority(priority, slice, ctx.scheduler));
+    // Methods that use its registers or FP/SIMD state next stall it first: a thread running
+    // on another CPU comes into the kernel there, its registers saved.
+    switch (msg.label()) {
+    case label_of<abi::ThreadConfigure>: {
+        const auto a = msg.arguments<abi::ThreadConfigure>();
+        TRY(configure(ctx, t, a));
         break;
     }
-    case M::SetAffinity: TRY(msg.require(1)); TRY(t.set_affinity(msg.word(0), ctx.scheduler)); break;
-    case M::Resume: TRY(t.resume(ctx.scheduler)); break;
-    case M::Suspend: t.suspend(ctx.scheduler); break;
-    case M::SetTimeout: TRY(msg.require(1)); ctx.scheduler.set_timeout(t, msg.word(0)); break;
-    case M::CopyFpu: TRY(copy_fpu(ctx, t, msg)); break;
-    case M::SetLinuxAbi: {
-        TRY(msg.require(1));
-        if (msg.word(0) > 1) return Error::InvalidArgument;
-        t.set_linux_abi(msg.word(0) == 1);
+    case label_of<abi::ThreadReadRegisters>: {
+        const auto a = msg.arguments<abi::ThreadReadRegisters>();
+        ctx.scheduler.stall(t);
+        return read_registers(ctx, t, a);
+    }
+    case label_of<abi::ThreadWriteRegisters>: {
+        const auto a = msg.arguments<abi::ThreadWriteRegisters>();
+        ctx.scheduler.stall(t);
+        return write_registers(ctx, t, msg, a);
+    }
+    case label_of<abi::ThreadReadFpu>: {
+        const auto a = msg.arguments<abi::ThreadReadFpu>();
+        ctx.scheduler.stall(t);
+        return read_fpu(ctx, t, a);
+    }
+    case label_of<abi::ThreadWriteFpu>: {
+        const auto a = msg.arguments<abi::ThreadWriteFpu>();
+        ctx.scheduler.stall(t);
+        return write_fpu(ctx, t, msg, a);
+    }
+    case label_of<abi::ThreadCopyFpu>: {
+        const auto a = msg.arguments<abi::ThreadCopyFpu>();
+        ctx.scheduler.stall(t);
+        TRY(copy_fpu(ctx, t, a));
+        break;
+    }
+    case label_of<abi::ThreadReadCpuTime>:
+        ctx.answer(abi::ThreadReadCpuTime::Out{t.cpu_ticks() * abi::kTickNs, t.cpu()});
+        return {};
+    case label_of<abi::ThreadSetTls>: {
+        const auto a = msg.arguments<abi::ThreadSetTls>();
+        t.set_tls_base(a.base);
+        break;
+    }
+    case label_of<abi::ThreadSetPriority>: {
+        const auto a = msg.arguments<abi::ThreadSetPriority>();
+        TRY(t.set_priority(a.priority.word32(), a.time_slice.word32(), ctx.scheduler));
+        break;
+    }
+    case label_of<abi::ThreadSetAffinity>: {
+        const auto a = msg.arguments<abi::ThreadSetAffinity>();
+        TRY(t.set_affinity(a.cpu_mask, ctx.scheduler));
+        break;
+    }
+    case label_of<abi::ThreadResume>:
+        TRY(t.resume(ctx.scheduler));
+        break;
+    case label_of<abi::ThreadSuspend>:
+        t.suspend(ctx.scheduler);
+        break;
+    case label_of<abi::ThreadSetTimeout>: {
+        const auto a = msg.arguments<abi::ThreadSetTimeout>();
+        ctx.scheduler.set_timeout(t, a.deadline);
+        break;
+    }
+    case label_of<abi::ThreadSetLinuxAbi>: {
+        const auto a = msg.arguments<abi::ThreadSetLinuxAbi>();
+        t.set_linux_abi(a.on == 1);
         break;
     }
     default: return Error::Unsupported;

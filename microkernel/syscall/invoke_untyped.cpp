@@ -4,16 +4,13 @@
 namespace kernel {
 
 Result<void> invoke_untyped(SyscallContext& ctx, Capability& cap, const Message& msg) {
-    switch (static_cast<abi::UntypedMethod>(msg.label())) {
-    case abi::UntypedMethod::Retype: {
-        TRY(msg.require(5));
-        u32 type = TRY(msg.word32(0));
-        u32 size_bits = TRY(msg.word32(1));
-        Capability* dest = TRY(ctx.lookup(msg.word(2), ObjectType::CapSpace, abi::rights::kEdit));
-        u32 count = TRY(msg.word32(4));
-        // retype() checks the right, the type, the size, the count and the slots.
-        TRY(retype(cap, static_cast<ObjectType>(type), size_bits, dest->as<CapSpace>(),
-                   msg.word(3), count));
+    switch (msg.label()) {
+    case label_of<abi::UntypedRetype>: {
+        const auto a = msg.arguments<abi::UntypedRetype>();
+        Capability* dest = TRY(ctx.cap(a.cap_space));
+        // retype() checks the type, the size, the count and the slots.
+        TRY(retype(cap, static_cast<ObjectType>(a.type.word32()), a.size_bits.word32(), dest->as<CapSpace>(),
+                   a.first, a.count.word32()));
         ctx.done();
         return {};
     }

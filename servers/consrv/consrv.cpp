@@ -45,7 +45,8 @@ sys::Message take(Console& c) {
 
 sys::Response write(Console&, sys::Server&, const sys::Request& r) {
     u64 n = r.w[0] > 24 ? 24 : r.w[0];
-    long long e = sys::invoke(procserv::kConsoleSlot, abi::ConsoleMethod::Write, {n, r.w[1], r.w[2], r.w[3]}).error;
+    const u64 bytes[] = {r.w[1], r.w[2], r.w[3]};
+    long long e = sys::invoke(procserv::kConsoleSlot, abi::ConsoleWrite{.count = n}, bytes, 3).error;
     return sys::Response::result(e ? static_cast<long>(e) : static_cast<long>(n));
 }
 
@@ -83,11 +84,11 @@ void* interrupts(void*) {
     for (;;) {
         sys::sem_wait(g_irq_semaphore);
         for (;;) {
-            sys::Reply b = sys::invoke(procserv::kConsoleSlot, abi::ConsoleMethod::Read);
-            if (!b.ok()) break;
-            sys::call(g_endpoint, kInput, {b.mr[0]});
+            long long b = sys::console_read(procserv::kConsoleSlot);
+            if (b < 0) break;
+            sys::call(g_endpoint, kInput, {static_cast<u64>(b)});
         }
-        sys::invoke(procserv::kConsoleIrqSlot, abi::IrqHandlerMethod::Ack);
+        sys::irq_ack(procserv::kConsoleIrqSlot);
     }
 }
 
@@ -99,11 +100,11 @@ int main() {
     if (ep < 0 || sem < 0) return 1;
     g_endpoint = static_cast<u64>(ep), g_irq_semaphore = static_cast<u64>(sem);
     // The interrupt line: without it (not started as console=consrv) there is no input.
-    if (sys::invoke(procserv::kConsoleIrqSlot, abi::IrqHandlerMethod::SetSemaphore, {g_irq_semaphore}).error) {
+    if (sys::irq_set_semaphore(procserv::kConsoleIrqSlot, g_irq_semaphore)) {
         sys::print("consrv: no console interrupt (start me with console=consrv on the command line)\n");
         return 2;
     }
-    while (sys::invoke(procserv::kConsoleSlot, abi::ConsoleMethod::Read).ok()) {} // typed before: dropped
+    while (sys::console_read(procserv::kConsoleSlot) >= 0) {} // typed before: dropped
     if (sys::thread_create("consrv-irq", g_irq_stack + sizeof g_irq_stack, interrupts, nullptr) < 0) return 3;
     if (sys::service_register("console", g_endpoint) != 0) return 4;
     static Console console; // (zeros)

@@ -40,7 +40,7 @@ Result<void> grow_caps(Process& p) {
     }
     sys::cap_delete(c.cs, procserv::kSelfCapSpace);
     for (u64 s = procserv::kThreadCapSpaceSlots; s < slots_of(c); ++s)
-        sys::invoke(c.cs, abi::CapSpaceMethod::Move, {s, s, cs}); // (an empty slot: an error, nothing moves)
+        sys::cap_move(c.cs, s, s, cs); // (an empty slot: an error, nothing moves)
     sys::cap_mint(root::kCapSpace, cs, procserv::kSelfCapSpace, rt::kEdit | rt::kRead, 0, cs);
     for (ThreadRec* t = p.threads; t; t = t->proc_next) configure_shared(*t, cs);
     sys::cap_delete(root::kCapSpace, c.cs);
@@ -98,8 +98,7 @@ Result<void> read_name(ThreadRec& t, u64 va, char (&name)[procserv::kMaxServiceN
 } // namespace
 
 void configure_shared(ThreadRec& t, u64 cs) {
-    sys::invoke(t.thread, abi::ThreadMethod::Configure,
-                {abi::kNoSlot, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, cs});
+    sys::thread_configure(t.thread, abi::kNoSlot, abi::kNoSlot, abi::kNoSlot, 0, abi::kNoSlot, cs);
 }
 
 namespace {
@@ -126,7 +125,8 @@ Result<long> create_memory(Process& p, u64 size) {
     }
     made->object = s;
     Result<u64> first = shared_page(*s, 0);
-    sys::Reply id = first.ok() ? sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {first.value()}) : sys::Reply{};
+    sys::Answer<abi::CapSpaceIdentify> id;
+    if (first.ok()) id = sys::identify(root::kCapSpace, first.value());
     Result<long> slot = first.ok() && id.ok() ? place(p, [&](u64 at) {
         return sys::cap_mint(root::kCapSpace, first.value(), at, rt::kRead | rt::kWrite, 0, c.cs);
     }) : Result<long>(kNoMemory);
@@ -135,7 +135,7 @@ Result<long> create_memory(Process& p, u64 size) {
         heap_free(made);
         return slot.error();
     }
-    s->id = id.mr[3];
+    s->id = id.out.address;
     s->id_next = g_memory_by_id[memory_bucket(s->id)];
     g_memory_by_id[memory_bucket(s->id)] = s;
     made->next = c.made;
@@ -158,12 +158,12 @@ void memory_forget(Shared& s) {
 Result<Shared*> memory_of(ThreadRec& t, u64 slot, bool& writable) {
     Process& p = *t.proc;
     if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= slots_of(p.caps)) return Errno{sys::kEBADF};
-    sys::Reply id = sys::invoke(p.caps.cs, abi::CapSpaceMethod::Identify, {slot});
+    auto id = sys::identify(p.caps.cs, slot);
     if (!id.ok()) return Errno{sys::kEBADF};
-    if (id.mr[0] != static_cast<u64>(OT::Frame)) return Errno{sys::kEINVAL};
-    for (Shared* s = g_memory_by_id[memory_bucket(id.mr[3])]; s; s = s->id_next)
-        if (s->id == id.mr[3]) {
-            writable = id.mr[1] & rt::kWrite;
+    if (id.out.type != static_cast<u64>(OT::Frame)) return Errno{sys::kEINVAL};
+    for (Shared* s = g_memory_by_id[memory_bucket(id.out.address)]; s; s = s->id_next)
+        if (s->id == id.out.address) {
+            writable = id.out.rights & rt::kWrite;
             return s;
         }
     return Errno{sys::kEINVAL}; // a frame, but no memory object's
@@ -217,7 +217,7 @@ Result<long> ipc_buffer(ThreadRec& t) {
     }
     b->next = nullptr;
     t.ipc = b;
-    sys::invoke(t.thread, abi::ThreadMethod::Configure, {abi::kNoSlot, abi::kNoSlot, b->frame, b->va, abi::kNoSlot});
+    sys::thread_configure(t.thread, abi::kNoSlot, abi::kNoSlot, b->frame, b->va, abi::kNoSlot);
     return static_cast<long>(b->va);
 }
 
@@ -226,12 +226,12 @@ Result<void> service_register(ThreadRec& t, u64 name_va, u64 slot) {
     TRY(read_name(t, name_va, name));
     Process& p = *t.proc;
     if (!p.caps.cs || slot < procserv::kThreadCapSpaceSlots || slot >= slots_of(p.caps)) return Errno{sys::kEBADF};
-    sys::Reply id = sys::invoke(p.caps.cs, abi::CapSpaceMethod::Identify, {slot});
+    auto id = sys::identify(p.caps.cs, slot);
     if (!id.ok()) return Errno{sys::kEBADF};
     // Only an endpoint the process can serve on: unbadged (procserv mints each client
     // a badge of its own), with Read (to receive), Write and Grant (which clients get).
     constexpr u64 kServe = rt::kRead | rt::kWrite | rt::kGrant;
-    if (id.mr[0] != static_cast<u64>(OT::Endpoint) || (id.mr[1] & kServe) != kServe || id.mr[2] != 0)
+    if (id.out.type != static_cast<u64>(OT::Endpoint) || (id.out.rights & kServe) != kServe || id.out.badge != 0)
         return Errno{sys::kEACCES};
     if (g_names.find(name)) return Errno{sys::kEEXIST};
     if (p.caps.services >= kMaxServicesPerProcess) return Errno{sys::kENOSPC};
@@ -278,13 +278,13 @@ char g_console_driver[32];
 void give_console(Process& p) {
     u64 line = info().console_irq, handler = alloc_slot();
     if (line == ~u64{0} || handler == abi::kNoSlot || !ensure_caps(p).ok() ||
-        sys::invoke(root::kMachine, abi::MachineMethod::IssueIrqHandler, {line, handler}).error) {
+        sys::irq_issue(root::kMachine, static_cast<u32>(line), handler)) {
         if (handler != abi::kNoSlot) free_slot(handler);
         return;
     }
     // Moved into the process's cap space: when the process ends, the handler goes with it
     // and the line is free for the next driver.
-    sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Move, {handler, procserv::kConsoleIrqSlot, p.caps.cs});
+    sys::cap_move(root::kCapSpace, handler, procserv::kConsoleIrqSlot, p.caps.cs);
     free_slot(handler);
     sys::cap_mint(root::kCapSpace, root::kConsole, procserv::kConsoleSlot, rt::kRead | rt::kWrite, 0, p.caps.cs);
 }

@@ -27,11 +27,11 @@ alignas(16) unsigned char g_irq_stack[4096];
     for (;;) {
         sys::sem_wait(g_irq_semaphore);
         for (;;) {
-            sys::Reply b = sys::invoke(root::kConsole, abi::ConsoleMethod::Read);
-            if (!b.ok()) break;
-            sys::call(kEndpointSlot, kConsoleInput, {b.mr[0]});
+            long long b = sys::console_read(root::kConsole);
+            if (b < 0) break;
+            sys::call(kEndpointSlot, kConsoleInput, {static_cast<u64>(b)});
         }
-        sys::invoke(g_irq_handler, abi::IrqHandlerMethod::Ack);
+        sys::irq_ack(g_irq_handler);
     }
 }
 
@@ -61,9 +61,9 @@ void console_init(bool driver_named) {
     const u64 line = info().console_irq;
     u64 handler = alloc_slot(), sem = alloc_slot(), thread = alloc_slot();
     const bool ok = line != ~u64{0} && handler != abi::kNoSlot && sem != abi::kNoSlot && thread != abi::kNoSlot &&
-                    !sys::invoke(root::kMachine, abi::MachineMethod::IssueIrqHandler, {line, handler}).error &&
+                    sys::irq_issue(root::kMachine, static_cast<u32>(line), handler) == 0 &&
                     sys::retype(root::kUntyped, OT::Semaphore, 0, root::kCapSpace, sem) == 0 &&
-                    !sys::invoke(handler, abi::IrqHandlerMethod::SetSemaphore, {sem}).error &&
+                    sys::irq_set_semaphore(handler, sem) == 0 &&
                     sys::retype(root::kUntyped, OT::Thread, 0, root::kCapSpace, thread) == 0 &&
                     sys::thread_configure(thread, root::kCapSpace, root::kAddressSpace, abi::kNoSlot, 0,
                                           abi::kNoSlot) == 0;
@@ -72,7 +72,7 @@ void console_init(bool driver_named) {
         return;
     }
     g_irq_handler = handler, g_irq_semaphore = sem;
-    while (sys::invoke(root::kConsole, abi::ConsoleMethod::Read).ok()) {} // typed before: dropped
+    while (sys::console_read(root::kConsole) >= 0) {} // typed before: dropped
     g_input = sys::thread_start(thread, reinterpret_cast<u64>(&irq_thread),
                                 reinterpret_cast<u64>(g_irq_stack + sizeof g_irq_stack)) == 0;
 }

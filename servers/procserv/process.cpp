@@ -290,7 +290,7 @@ Result<void> start_program(ThreadRec& t, const Loaded& l) {
     TRY(set_registers(t, regs));
     TRY(kernel_answer(sys::thread_copy_fpu(t.thread, abi::kNoSlot))); // (execve: the reset state)
     t.linux_abi = l.linux_program;
-    return kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::SetLinuxAbi, {l.linux_program ? 1u : 0u}).error);
+    return kernel_answer(sys::thread_set_linux_abi(t.thread, l.linux_program));
 }
 
 } // namespace
@@ -515,7 +515,7 @@ Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid
     } else {
         if (linux_result != abi::kNoSlot) { // a Linux program's clone: 0 in its result register
             regs[linux_result] = 0;
-            sys::invoke(c->thread, abi::ThreadMethod::SetLinuxAbi, {1});
+            sys::thread_set_linux_abi(c->thread, true);
         } else {
             regs[abi::kRegCap] = 0; // the call succeeded...
             regs[abi::kRegInfo] = abi::MessageInfo{0, 1, 0}.encode();

@@ -214,7 +214,7 @@ int main() {
     long pid = wire(spawn_program(first, argv, argc, nullptr));
     if (pid < 0) {
         sys::print("procserv: cannot start '{}': error {}\n", static_cast<const char*>(first), pid);
-        sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {127});
+        sys::power_off(root::kMachine, 127);
     }
     g_first_pid = static_cast<int>(pid);
     sys::print("procserv: started {} as pid {}\n", static_cast<const char*>(first), pid);
@@ -242,7 +242,7 @@ int main() {
             int code = sys::wifexited(st) ? sys::wexitstatus(st) : 128 + sys::wtermsig(st);
             sys::print("procserv: {} ended with status {}; {} of {} KiB free again; powering off, status {}\n",
                        static_cast<const char*>(first), code, pool_free_bytes() >> 10, start_free >> 10, code);
-            sys::invoke(root::kMachine, abi::MachineMethod::PowerOff, {static_cast<u64>(code)});
+            sys::power_off(root::kMachine, static_cast<u64>(code));
         }
     }
 }

@@ -141,8 +141,8 @@ void inherit_affinity(ThreadRec& child, const ThreadRec& creator) {
 /// that carry a system call's cap and info words: rdi/rsi, x0/x1, a0/a1).
 Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1) {
     static_assert(abi::kRegSp == abi::kRegIp + 1 && abi::kRegCap == abi::kRegIp + 3 && abi::kRegInfo == abi::kRegIp + 4);
-    TRY(kernel_answer(sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
-                                  {abi::kRegIp, 5, ip, sp, 0, arg0, arg1}).error));
+    const u64 regs[] = {ip, sp, 0, arg0, arg1};
+    TRY(kernel_answer(sys::thread_write_registers(t.thread, abi::kRegIp, 5, regs)));
     return kernel_answer(sys::thread_resume(t.thread));
 }
 
@@ -216,41 +216,39 @@ Answer join(ThreadRec& t, long tid, u64 retval) {
 }
 
 namespace {
-/// Words [0, total) of a thread's register file or FP/SIMD image (`read`: ReadRegisters or
-/// ReadFpu), as many per call as a reply holds: the first four in registers, the rest in
-/// procserv's IPC buffer.
-Result<void> read_words(ThreadRec& t, abi::ThreadMethod read, u32 total, u64* out) {
+/// Words [0, total) of a thread's register file or FP/SIMD image, read by `read`
+/// (sys::thread_read_registers or sys::thread_read_fpu) as many per call as a reply
+/// holds: the first four in registers, the rest in procserv's IPC buffer.
+using ReadWords = long long (*)(u64 thread, u64 first, u32 count, u64* values);
+using WriteWords = long long (*)(u64 thread, u64 first, u32 count, const u64* values);
+Result<void> read_words(ThreadRec& t, ReadWords read, u32 total, u64* out) {
     for (u32 first = 0; first < total; first += 24) {
         u32 n = total - first < 24 ? total - first : 24;
-        sys::Reply r = sys::invoke(t.thread, read, {first, n});
-        if (!r.ok()) return Errno{static_cast<int>(-r.error)};
-        for (u32 i = 0; i < n; ++i) out[first + i] = i < 4 ? r.mr[i] : sys::ipc_buffer()->mr[i];
+        TRY(kernel_answer(read(t.thread, first, n, out + first)));
     }
     return {};
 }
-/// The same, written (WriteRegisters or WriteFpu): as many per call as a message holds
-/// (first, count, then the values).
-Result<void> write_words(ThreadRec& t, abi::ThreadMethod write, u32 total, const u64* in) {
+/// The same, written: as many per call as a message holds (first, count, then the values).
+Result<void> write_words(ThreadRec& t, WriteWords write, u32 total, const u64* in) {
     constexpr u32 kPerCall = abi::kMaxMsgWords - 2;
     for (u32 first = 0; first < total; first += kPerCall) {
         u32 n = total - first < kPerCall ? total - first : kPerCall;
-        u64 words[abi::kMaxMsgWords] = {first, n};
-        for (u32 i = 0; i < n; ++i) words[2 + i] = in[first + i];
-        TRY(kernel_answer(sys::invoke(t.thread, write, words, n + 2).error));
+        TRY(kernel_answer(write(t.thread, first, n, in + first)));
     }
     return {};
 }
 } // namespace
 
 Result<void> get_registers(ThreadRec& t, u64* regs) {
-    return read_words(t, abi::ThreadMethod::ReadRegisters, abi::kRegCount, regs);
+    return read_words(t, sys::thread_read_registers, abi::kRegCount, regs);
 }
 Result<void> set_registers(ThreadRec& t, const u64* regs) {
-    return write_words(t, abi::ThreadMethod::WriteRegisters, abi::kRegCount, regs);
+    return write_words(t, sys::thread_write_registers, abi::kRegCount, regs);
 }
 u64 thread_cpu_ns(const ThreadRec& t) {
-    sys::Reply r = sys::invoke(t.thread, abi::ThreadMethod::ReadCpuTime, {});
-    return r.ok() ? r.mr[0] : 0;
+    u64 ns = 0;
+    u32 cpu = 0;
+    return sys::thread_cpu(t.thread, ns, cpu) == 0 ? ns : 0;
 }
 
 u64 process_cpu_ns(const Process& p) {
@@ -259,9 +257,9 @@ u64 process_cpu_ns(const Process& p) {
     return ns;
 }
 
-Result<void> get_fpu(ThreadRec& t, u64* fpu) { return read_words(t, abi::ThreadMethod::ReadFpu, abi::kFpuWords, fpu); }
+Result<void> get_fpu(ThreadRec& t, u64* fpu) { return read_words(t, sys::thread_read_fpu, abi::kFpuWords, fpu); }
 Result<void> set_fpu(ThreadRec& t, const u64* fpu) {
-    return write_words(t, abi::ThreadMethod::WriteFpu, abi::kFpuWords, fpu);
+    return write_words(t, sys::thread_write_fpu, abi::kFpuWords, fpu);
 }
 
 /// The process has ended: its threads' records go (nobody can join them any more).

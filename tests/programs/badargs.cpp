@@ -13,6 +13,13 @@ namespace root = abi::root;
 namespace rt = abi::rights;
 using abi::ObjectType;
 
+/// An invocation as raw words: this program sends what a typed call (sys::invoke with a
+/// method of abi/methods.hpp) cannot.
+template <class Method>
+sys::Reply bad_invoke(u64 slot, Method method, std::initializer_list<u64> words = {}) {
+    return sys::invoke_raw(slot, static_cast<u64>(method), words);
+}
+
 int g_failures = 0;
 int g_group_failures = 0;
 
@@ -66,7 +73,7 @@ long long raw(abi::Syscall nr, u64 slot, u64 label, u32 length, u32 caps = 0) {
 }
 
 long long retype(ObjectType type, u64 size_bits, u64 first, u64 count, u64 cs = root::kCapSpace) {
-    return err(sys::invoke(root::kUntyped, abi::UntypedMethod::Retype,
+    return err(bad_invoke(root::kUntyped, abi::UntypedMethod::Retype,
                            {static_cast<u64>(type), size_bits, cs, first, count}));
 }
 
@@ -149,11 +156,11 @@ int main() {
 
     // ---- capability slots ----------------------------------------------------------------
     for (u64 slot : {kEmpty, g_last_slot}) {
-        expect(err(sys::invoke(slot, 1)), e::kBadF, "invoke empty slot");
+        expect(err(bad_invoke(slot, 1)), e::kBadF, "invoke empty slot");
         expect(err(sys::call(slot, 0)), e::kBadF, "call empty slot");
     }
     for (u64 slot : {g_slot_count, g_slot_count * 16, kHuge, abi::kNoSlot}) {
-        expect(err(sys::invoke(slot, 1)), e::kRange, "invoke slot out of range");
+        expect(err(bad_invoke(slot, 1)), e::kRange, "invoke slot out of range");
         expect(err(sys::send(slot, 0)), e::kRange, "send slot out of range");
         expect(err(sys::receive(slot)), e::kRange, "receive slot out of range");
         expect(sys::cap_copy(root::kCapSpace, slot, kScratch), e::kRange, "copy from out of range");
@@ -174,8 +181,8 @@ int main() {
     expect(err(sys::call(root::kThread, 0)), e::kNoTty, "call a thread");
     expect(err(sys::receive(kFrame)), e::kNoTty, "receive on a frame");
     expect(err(sys::reply_receive(root::kCapSpace, 0)), e::kNoTty, "reply_receive on a cap space");
-    expect(err(sys::invoke(kEndpoint, 1)), e::kOpNotSupp, "invoke an endpoint");
-    expect(err(sys::invoke(kFrame, 1)), e::kOpNotSupp, "invoke a frame");
+    expect(err(bad_invoke(kEndpoint, 1)), e::kOpNotSupp, "invoke an endpoint");
+    expect(err(bad_invoke(kFrame, 1)), e::kOpNotSupp, "invoke a frame");
     expect(sys::map(root::kAddressSpace, kSemaphore, kFreeVa, rt::kRead), e::kNoTty, "map a semaphore");
     expect(retype(ObjectType::Frame, 0, kScratch, 1, kThread), e::kNoTty, "retype into a thread");
     expect(sys::cap_copy_to(root::kCapSpace, kEndpoint, kEndpoint, kScratch), e::kNoTty,
@@ -189,15 +196,15 @@ int main() {
     expect(sys::thread_configure(kThread, abi::kNoSlot, abi::kNoSlot, abi::kNoSlot, 0, kSemaphore), e::kNoTty,
            "configure: fault endpoint is a semaphore");
     for (u64 slot : {root::kUntyped, root::kCapSpace, root::kThread, kSemaphore, root::kAddressSpace})
-        expect(err(sys::invoke(slot, 99)), e::kOpNotSupp, "unknown method");
+        expect(err(bad_invoke(slot, 99)), e::kOpNotSupp, "unknown method");
     for (u64 type : {u64{0}, u64{8}, u64{99}, kHuge})
-        expect(err(sys::invoke(root::kUntyped, abi::UntypedMethod::Retype, {type, 0, root::kCapSpace, kScratch, 1})),
+        expect(err(bad_invoke(root::kUntyped, abi::UntypedMethod::Retype, {type, 0, root::kCapSpace, kScratch, 1})),
                e::kInval, "retype to no such type");
     group("wrong object types and unknown methods, every family");
 
     // ---- missing rights ------------------------------------------------------------------
     expect(sys::cap_copy(kReadOnlyCs, kEndpoint, kScratch), e::kAcces, "copy through a read-only cap space");
-    expect(err(sys::invoke(kReadOnlyCs, abi::CapSpaceMethod::Identify, {kEndpoint})), 0, "identify: read is enough");
+    expect(err(bad_invoke(kReadOnlyCs, abi::CapSpaceMethod::Identify, {kEndpoint})), 0, "identify: read is enough");
     expect(sys::cap_mint(root::kCapSpace, kReadOnlyThread, kScratch, rt::kAll, 0, root::kCapSpace), e::kAcces,
            "mint more rights than the source has");
     expect(sys::cap_mint(root::kCapSpace, kEndpoint, kScratch, 0xff, 0, root::kCapSpace), e::kInval,
@@ -208,12 +215,12 @@ int main() {
            "copying an untyped");
     expect(sys::thread_resume(kReadOnlyThread), e::kAcces, "resume through a read-only thread");
     expect(sys::thread_set_priority(kReadOnlyThread, 10, 1), e::kAcces, "priority through a read-only thread");
-    expect(err(sys::invoke(kReadOnlyThread, abi::ThreadMethod::WriteRegisters, {0, 1, 0})), e::kAcces,
+    expect(err(bad_invoke(kReadOnlyThread, abi::ThreadMethod::WriteRegisters, {0, 1, 0})), e::kAcces,
            "write registers through a read-only thread");
-    expect(err(sys::invoke(kReadOnlyThread, abi::ThreadMethod::ReadRegisters, {0, 2})), 0,
+    expect(err(bad_invoke(kReadOnlyThread, abi::ThreadMethod::ReadRegisters, {0, 2})), 0,
            "read registers: read is enough");
     expect(sys::map(kReadOnlyAs, kFrame, kFreeVa, rt::kRead), e::kAcces, "map through a read-only address space");
-    expect(err(sys::invoke(kReadOnlyAs, abi::AddressSpaceMethod::Query, {0x400000})), 0, "query: read is enough");
+    expect(err(bad_invoke(kReadOnlyAs, abi::AddressSpaceMethod::Query, {0x400000})), 0, "query: read is enough");
     expect(sys::map(root::kAddressSpace, kReadOnlyFrame, kFreeVa, rt::kRead | rt::kWrite), e::kAcces,
            "map a read-only frame writable");
     expect(sys::map(root::kAddressSpace, kReadOnlyFrame, kFreeVa, rt::kRead | rt::kExecute), e::kAcces,
@@ -237,7 +244,7 @@ int main() {
     expect(sys::map(root::kAddressSpace, kFrame, kFreeVa, 0), e::kInval, "map without read");
     expect(sys::map(root::kAddressSpace, kFrame, kFreeVa, rt::kWrite), e::kInval, "map write-only");
     expect(sys::map(root::kAddressSpace, kFrame, kFreeVa, 0xf0), e::kInval, "map with undefined rights");
-    expect(err(sys::invoke(root::kAddressSpace, abi::AddressSpaceMethod::Map, {kFrame, kFreeVa, kHuge})), e::kInval,
+    expect(err(bad_invoke(root::kAddressSpace, abi::AddressSpaceMethod::Map, {kFrame, kFreeVa, kHuge})), e::kInval,
            "map with rights beyond 32 bits");
     expect(sys::unmap(root::kAddressSpace, kFreeVa), e::kNoEnt, "unmap what is not mapped");
     expect(sys::unmap(root::kAddressSpace, kKernelVa), e::kRange, "unmap the kernel");
@@ -249,9 +256,9 @@ int main() {
     expect(sys::protect(root::kAddressSpace, 0x400000, 4096, rt::kWrite), e::kInval, "protect to write-only");
     expect(sys::protect(root::kAddressSpace, 0x400000, 4096, rt::kRead | rt::kWrite | rt::kExecute), 0,
            "protect never adds a right");
-    expect(err(sys::invoke(root::kAddressSpace, abi::AddressSpaceMethod::Query, {kKernelVa})), e::kRange,
+    expect(err(bad_invoke(root::kAddressSpace, abi::AddressSpaceMethod::Query, {kKernelVa})), e::kRange,
            "query the kernel");
-    expect(err(sys::invoke(root::kAddressSpace, abi::AddressSpaceMethod::Query, {kFreeVa})), e::kNoEnt,
+    expect(err(bad_invoke(root::kAddressSpace, abi::AddressSpaceMethod::Query, {kFreeVa})), e::kNoEnt,
            "query an unmapped page");
     // And the frame is still usable after all that.
     expect(sys::map(root::kAddressSpace, kFrame, kFreeVa, rt::kRead | rt::kWrite), 0, "map it properly");
@@ -282,10 +289,10 @@ int main() {
 
     // ---- register ranges -----------------------------------------------------------------
     auto read_regs = [](u64 first, u64 count) {
-        return err(sys::invoke(kThread, abi::ThreadMethod::ReadRegisters, {first, count}));
+        return err(bad_invoke(kThread, abi::ThreadMethod::ReadRegisters, {first, count}));
     };
     auto write_regs = [](u64 first, u64 count) {
-        return err(sys::invoke(kThread, abi::ThreadMethod::WriteRegisters, {first, count, 1, 2, 3}));
+        return err(bad_invoke(kThread, abi::ThreadMethod::WriteRegisters, {first, count, 1, 2, 3}));
     };
     expect(read_regs(abi::kRegCount, 1), e::kRange, "read register 48");
     expect(read_regs(0, abi::kRegCount + 1), e::kRange, "read 49 registers");
@@ -331,8 +338,8 @@ int main() {
     expect(sys::thread_set_priority(kThread, 256, 1), e::kInval, "priority 256");
     expect(sys::thread_set_priority(kThread, 1, 0), e::kInval, "time slice 0");
     expect(sys::thread_set_priority(kThread, ~u32{0}, 1), e::kInval, "priority 2^32-1");
-    expect(err(sys::invoke(kThread, abi::ThreadMethod::SetAffinity, {0})), e::kInval, "empty affinity mask");
-    expect(err(sys::invoke(kThread, abi::ThreadMethod::SetAffinity, {kHuge})), e::kInval, "affinity: no such CPU");
+    expect(err(bad_invoke(kThread, abi::ThreadMethod::SetAffinity, {0})), e::kInval, "empty affinity mask");
+    expect(err(bad_invoke(kThread, abi::ThreadMethod::SetAffinity, {kHuge})), e::kInval, "affinity: no such CPU");
     expect(sys::sem_try_wait(kSemaphore), e::kAgain, "try_wait on zero");
     expect(sys::thread_configure(kThread, abi::kNoSlot, abi::kNoSlot, kFrame, 4095, abi::kNoSlot), e::kInval,
            "IPC buffer misaligned");
@@ -356,12 +363,12 @@ int main() {
                    "configure an IPC buffer at an unmapped VA");
             // Hostile registers: a kernel IP, a non-canonical SP, all-ones everywhere else.
             u64 ones = ~u64{0};
-            expect(err(sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
+            expect(err(bad_invoke(t.thread, abi::ThreadMethod::WriteRegisters,
                                    {0, 12, kKernelVa, 0x0000800000000000ull, ones, ones, ones, ones, ones, ones,
                                     ones, ones, ones, ones})),
                    0, "write hostile registers");
             for (u64 first = abi::kRegArchFirst; first < abi::kRegCount; first += 8)
-                expect(err(sys::invoke(t.thread, abi::ThreadMethod::WriteRegisters,
+                expect(err(bad_invoke(t.thread, abi::ThreadMethod::WriteRegisters,
                                        {first, first + 8 <= abi::kRegCount ? 8 : abi::kRegCount - first, ones,
                                         ones, ones, ones, ones, ones, ones, ones})),
                        0, "write all-ones arch registers");
@@ -447,7 +454,7 @@ int main() {
         sys::yield();
         sys::yield();
         expect(g_ran_after_delete ? -1 : 0, 0, "it never ran again");
-        expect(err(sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {slot})), e::kBadF, "its slot is empty");
+        expect(err(bad_invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {slot})), e::kBadF, "its slot is empty");
 
         // A thread whose address space is destroyed under it is stopped by the kernel.
         ok = sys::start_process(slots, sys::root_program(), {spin_forever, 0, 0x6e000000}, t) == 0;

@@ -35,11 +35,11 @@ int main(int argc, char** argv) {
     check(sys::syscall(abi::Syscall::Yield, 0, 0, {}).error == 0, "yield returns 0");
     check(sys::syscall(static_cast<abi::Syscall>(99), 0, 0, {}).error == -abi::errc::kOpNotSupp,
           "unknown system call fails with -EOPNOTSUPP");
-    check(sys::invoke(200, 1).error == -abi::errc::kBadF, "empty capability slot fails with -EBADF");
+    check(sys::invoke(200, abi::SemaphoreSignal{}).error == -abi::errc::kBadF, "empty capability slot fails with -EBADF");
 
     // Identify my own thread capability: the answer comes back in message registers.
-    sys::Reply id = sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {root::kThread});
-    check(id.ok() && id.mr[0] == u64(abi::ObjectType::Thread), "identify: slot 3 is my thread");
+    auto id = sys::identify(root::kCapSpace, root::kThread);
+    check(id.ok() && id.out.type == u64(abi::ObjectType::Thread), "identify: slot 3 is my thread");
 
     const u64 tls = 0x7f00cafe0000;
     check(sys::thread_set_tls(root::kThread, tls) == 0 && sys_read_tls() == tls,

@@ -96,9 +96,9 @@ void server(u64) {
     }
     check(good == kRoundTrips, "server: 10000 requests arrived intact (12 words each)");
 
-    sys::Reply id = sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {kReceived});
+    auto id = sys::identify(root::kCapSpace, kReceived);
     bool got = r.ok() && r.label == kGrant && r.caps == 1 && r.mr[0] == 0x61f7 && id.ok() &&
-               id.mr[0] == u64(abi::ObjectType::Semaphore);
+               id.out.type == u64(abi::ObjectType::Semaphore);
     check(got && sys::sem_signal(kReceived) == 0, "server: received a semaphore capability and signalled it");
     sys::reply(0, {});
     report_and_wait();

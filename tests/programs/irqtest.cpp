@@ -27,7 +27,7 @@ long long console_write(const char* s) {
     u64 n = strlen(s), w[4] = {};
     if (n > 24) n = 24;
     memcpy(w, s, n);
-    return sys::invoke(root::kConsole, abi::ConsoleMethod::Write, {n, w[0], w[1], w[2]}).error;
+    return sys::invoke(root::kConsole, abi::ConsoleWrite{.count = n}, w, 3).error;
 }
 
 } // namespace
@@ -42,41 +42,41 @@ int main() {
     check(info.untyped_count > 0 && total > (64u << 20), "all free memory is given as untyped");
     bool typed = true;
     for (u64 i = 0; i < info.untyped_count; ++i)
-        typed &= sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {info.untyped_first + i}).mr[0] ==
+        typed &= sys::identify(root::kCapSpace, info.untyped_first + i).out.type ==
                  static_cast<u64>(abi::ObjectType::Untyped);
     check(typed, "the untyped slots hold untyped capabilities");
     const char* initrd = reinterpret_cast<const char*>(info.initrd_va);
     check(memcmp(initrd, "070701", 6) == 0, "the initrd is mapped (cpio newc magic)");
-    check(sys::invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {info.initrd_first_frame}).mr[0] ==
+    check(sys::identify(root::kCapSpace, info.initrd_first_frame).out.type ==
               static_cast<u64>(abi::ObjectType::Frame),
           "the initrd's frames are capabilities");
     check(sys::map(root::kAddressSpace, info.initrd_first_frame, 0x50000000, abi::rights::kRead | abi::rights::kWrite) ==
               -e::kAcces,
           "the initrd cannot be mapped writable");
     check(console_write("irqtest: console cap ok\n") == 0, "console write");
-    check(sys::invoke(root::kConsole, abi::ConsoleMethod::Write, {1000}).error == -e::kInval,
+    check(sys::invoke(root::kConsole, abi::ConsoleWrite{.count = 1000}).error == -e::kInval,
           "console write of too many bytes fails with -EINVAL");
 
-    check(sys::invoke(root::kMachine, MachineMethod::IssueIrqHandler, {100000, kHandler}).error == -e::kInval,
+    check(sys::invoke(root::kMachine, abi::MachineIssueIrqHandler{.line = 100000, .dest = kHandler}).error == -e::kInval,
           "no such line: -EINVAL");
-    check(sys::invoke(root::kMachine, MachineMethod::PowerOff, {256}).error == -e::kInval,
+    check(sys::invoke(root::kMachine, abi::MachinePowerOff{.status = 256}).error == -e::kInval,
           "power off with status 256: -EINVAL");
     u64 line = info.console_irq;
     if (line == ~u64{0}) {
         sys::print("irqtest: this arch gives the console no interrupt line\n");
         return 1;
     }
-    check(sys::invoke(root::kMachine, MachineMethod::IssueIrqHandler, {line, kHandler}).error == 0,
+    check(sys::invoke(root::kMachine, abi::MachineIssueIrqHandler{.line = line, .dest = kHandler}).error == 0,
           "IRQ handler for the console line");
-    check(sys::invoke(root::kMachine, MachineMethod::IssueIrqHandler, {line, kSecondHandler}).error == -e::kBusy,
+    check(sys::invoke(root::kMachine, abi::MachineIssueIrqHandler{.line = line, .dest = kSecondHandler}).error == -e::kBusy,
           "a second handler for the same line: -EBUSY");
-    check(sys::invoke(kHandler, abi::IrqHandlerMethod::Ack).error == -e::kBusy,
+    check(sys::invoke(kHandler, abi::IrqHandlerAck{}).error == -e::kBusy,
           "ack before a semaphore is bound: -EBUSY");
     check(sys::retype(root::kUntyped, abi::ObjectType::Semaphore, 0, root::kCapSpace, kSemaphore) == 0 &&
-              sys::invoke(kHandler, abi::IrqHandlerMethod::SetSemaphore, {kSemaphore}).error == 0,
+              sys::invoke(kHandler, abi::IrqHandlerSetSemaphore{.semaphore = kSemaphore}).error == 0,
           "semaphore bound to the line");
     // Whatever arrived before binding was never signalled: drain it.
-    while (sys::invoke(root::kConsole, abi::ConsoleMethod::Read).ok()) {}
+    while (sys::console_read(root::kConsole) >= 0) {}
 
     sys::print("irqtest: waiting for 3 bytes on line {}\n", line);
     char got[4] = {};
@@ -85,18 +85,18 @@ int main() {
         if (sys::sem_wait(kSemaphore) != 0) break;
         ++interrupts;
         for (;;) {
-            sys::Reply r = sys::invoke(root::kConsole, abi::ConsoleMethod::Read);
-            if (!r.ok()) break;
-            if (n < 3) got[n++] = static_cast<char>(r.mr[0]);
+            long long byte = sys::console_read(root::kConsole);
+            if (byte < 0) break;
+            if (n < 3) got[n++] = static_cast<char>(byte);
         }
-        sys::invoke(kHandler, abi::IrqHandlerMethod::Ack);
+        sys::irq_ack(kHandler);
     }
     sys::print("irqtest: got '{}' through {} interrupts\n", static_cast<const char*>(got), interrupts);
     check(n == 3, "three bytes arrived by interrupt");
     check(sys::cap_delete(root::kCapSpace, kHandler) == 0 &&
-              sys::invoke(root::kMachine, MachineMethod::IssueIrqHandler, {line, kHandler}).error == 0,
+              sys::invoke(root::kMachine, abi::MachineIssueIrqHandler{.line = line, .dest = kHandler}).error == 0,
           "deleting the handler frees the line for a new one");
     sys::print("irqtest: {} failures; powering off with status 42\n", g_failures);
-    sys::invoke(root::kMachine, MachineMethod::PowerOff, {42});
+    sys::power_off(root::kMachine, 42);
     return 2; // not reached
 }

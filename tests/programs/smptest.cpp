@@ -288,9 +288,9 @@ void stalls() {
         wait_for_spins(100);
         if (sys::thread_suspend(t.thread) != 0) still = false;
         const u64 at = g_spins;
-        sys::Reply r = sys::invoke(t.thread, abi::ThreadMethod::ReadRegisters, {abi::kRegIp, 1});
-        const u64 ip = r.mr[0];
-        if (!r.ok() || ip < reinterpret_cast<u64>(&spinner) || ip > reinterpret_cast<u64>(&spinner) + 256)
+        u64 ip = 0;
+        const long long read = sys::thread_read_registers(t.thread, abi::kRegIp, 1, &ip);
+        if (read != 0 || ip < reinterpret_cast<u64>(&spinner) || ip > reinterpret_cast<u64>(&spinner) + 256)
             regs_ok = false;
         for (int i = 0; i < 200; ++i) sys::yield();
         if (g_spins != at) still = false;

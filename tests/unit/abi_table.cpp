@@ -1,0 +1,130 @@
+#include "abi_table.hpp"
+
+#include <abi/methods.hpp>
+#include <type_traits>
+
+namespace {
+
+constexpr const char* kBegin = "<!-- method table: printed by scripts/abi-table from abi/methods.hpp; do not edit -->\n";
+constexpr const char* kEnd = "<!-- end of method table -->\n";
+
+const char* type_name(abi::ObjectType t) {
+    using T = abi::ObjectType;
+    switch (t) {
+    case T::Untyped: return "Untyped";
+    case T::CapSpace: return "CapSpace";
+    case T::Thread: return "Thread";
+    case T::Endpoint: return "Endpoint";
+    case T::Semaphore: return "Semaphore";
+    case T::Frame: return "Frame";
+    case T::AddressSpace: return "AddressSpace";
+    case T::Console: return "Console";
+    case T::Machine: return "Machine";
+    case T::IrqHandler: return "IrqHandler";
+    case T::Reply: return "Reply";
+    case T::MapBudget: return "MapBudget";
+    }
+    return "?";
+}
+
+/// The name of the per-object right (abi::rights::kObject0) on an object of type `t`.
+const char* object_right(abi::ObjectType t) {
+    using T = abi::ObjectType;
+    switch (t) {
+    case T::Untyped: return "Retype";
+    case T::CapSpace: return "Edit";
+    case T::Frame: return "Execute";
+    case T::AddressSpace: return "Map";
+    default: return "Control";
+    }
+}
+
+std::string rights_text(abi::ObjectType t, abi::u32 r) {
+    std::string s;
+    auto add = [&](abi::u32 bit, const char* name) {
+        if (!(r & bit)) return;
+        if (!s.empty()) s += "+";
+        s += name;
+    };
+    add(abi::rights::kRead, "Read");
+    add(abi::rights::kWrite, "Write");
+    add(abi::rights::kGrant, "Grant");
+    add(abi::rights::kObject0, object_right(t));
+    return s;
+}
+
+std::string hex(abi::u64 v) {
+    static const char digits[] = "0123456789abcdef";
+    std::string s;
+    do {
+        s.insert(s.begin(), digits[v & 15]);
+        v >>= 4;
+    } while (v);
+    return "0x" + s;
+}
+
+std::string param_text(const abi::ParamInfo& p) {
+    std::string s = "`" + std::string(p.name) + "`";
+    using K = abi::Kind;
+    switch (p.kind) {
+    case K::Word: break;
+    case K::Word32: s += " (32-bit)"; break;
+    case K::Cap:
+    case K::CapOrNone:
+        s += ": ";
+        s += type_name(p.type);
+        if (p.rights) s += " (" + rights_text(p.type, p.rights) + ")";
+        if (p.kind == K::CapOrNone) s += " or kNoSlot";
+        break;
+    case K::Slot: s += ": slot"; break;
+    case K::EmptySlot: s += ": empty slot"; break;
+    case K::Address: s += ": address"; break;
+    case K::Flags:
+        // (the only flags are rights: a mapping's, or any capability's)
+        if (p.limit == abi::rights::kAll) s += ": rights";
+        else if ((p.limit & ~abi::rights::kAll) == 0) s += ": rights within " + rights_text(abi::ObjectType::Frame, p.limit);
+        else s += ": bits of " + hex(p.limit);
+        break;
+    case K::Limit: s += " <= " + std::to_string(p.limit); break;
+    }
+    return s;
+}
+
+template <class S>
+std::string words_text(unsigned required, const char* more) {
+    std::string s;
+    unsigned i = 0;
+    S words{};
+    abi::for_each_word(words, [&](const auto& w) {
+        if (i) s += ", ";
+        if (i == required) s += "[";
+        s += param_text(std::remove_cvref_t<decltype(w)>::info);
+        ++i;
+    });
+    if (i > required) s += "]";
+    if (more) s += std::string(i ? ", " : "") + "`" + more + "`...";
+    return s.empty() ? "-" : s;
+}
+
+} // namespace
+
+std::string abi_method_table() {
+    std::string t = "| object | method (label) | right | arguments | answer | what it does |\n"
+                    "|---|---|---|---|---|---|\n";
+    abi::Methods::each([&]<class M>() {
+        const abi::MethodInfo& m = M::method;
+        t += std::string("| ") + type_name(m.object) + " | " + m.name + " (" + std::to_string(m.label) +
+             ") | " + rights_text(m.object, m.right) + " | " + words_text<M>(m.required, m.more) + " | " +
+             words_text<typename M::Out>(abi::kWords<typename M::Out>, m.more_out) + " | " + m.doc +
+             " |\n";
+    });
+    return t;
+}
+
+std::string with_abi_method_table(const std::string& page, const std::string& table) {
+    auto begin = page.find(kBegin);
+    auto end = page.find(kEnd);
+    if (begin == std::string::npos || end == std::string::npos || end < begin) return {};
+    begin += std::string(kBegin).size();
+    return page.substr(0, begin) + table + page.substr(end);
+}
