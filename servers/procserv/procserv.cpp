@@ -143,8 +143,8 @@ Answer on_fault(ThreadRec& t, const sys::Reply& r) {
     const int code = sig == sys::SIGSEGV ? (t.proc->mm->regions.find(r.mr[1]) ? 2 : 1) : sig == sys::SIGBUS ? 2 : 1;
     if (sig != sys::SIGKILL && deliver_fault(t, sig, code, r.mr[1])) return resume_as_is();
     const char* how = !page_fault ? "" : access == A::Write ? "write, " : access == A::Execute ? "execute, " : "read, ";
-    sys::print("procserv: pid {} tid {}: {} at {:#x} ({}ip {:#x}); killed by signal {}\n", t.proc->pid, t.tid,
-               what, r.mr[1], how, r.mr[2], sig);
+    sys::print("procserv: pid {} ({}) tid {}: {} at {:#x} ({}ip {:#x}); killed by signal {}\n", t.proc->pid,
+               static_cast<const char*>(t.proc->exe), t.tid, what, r.mr[1], how, r.mr[2], sig);
     kill_group(*t.proc, sig, nullptr);
     return no_reply();
 }

@@ -122,6 +122,9 @@ TEST_CASE("a fault in the kernel produces a decoded report, not a hang") {
     CHECK(r.contains("test: reading unmapped address 0xdead0000"));
     CHECK(r.contains("TRAP:"));
     CHECK(r.contains("dead0000"));
+    // scripts/run names the place (scripts/symbolize): the kernel's function that faulted
+    CHECK(r.contains("  -> kernel.elf: kernel::"));
+    CHECK(r.contains(" at microkernel/main.cpp:"));
     CHECK(r.contains("PANIC: kernel trap"));
     CHECK_FALSE(r.contains("timer: tick"));
 }
@@ -504,7 +507,10 @@ TEST_CASE("procserv offers all of a 4 GiB machine's memory, carved only as it is
 TEST_CASE("procserv: a program that faults is reported and killed; its status is the signal's") {
     BootResult r = boot("--append exec=hello"); // a root-task program: it faults without root caps
     SHOW(r);
-    CHECK(r.contains("procserv: pid 1 tid 1: bad memory access at "));
+    CHECK(r.contains("procserv: pid 1 (/hello) tid 1: bad memory access at "));
+    // scripts/run names the place (scripts/symbolize): the function and its source line
+    CHECK(r.contains("  -> hello: sys::invoke_words("));
+    CHECK(r.contains(" at libsys/kernel.cpp:"));
     CHECK(r.contains("killed by signal 11"));
     CHECK(r.contains("procserv: hello ended with status 139"));
     CHECK(r.status != 0); // 139 where the exit path carries it (x86_64's debug exit keeps 0..126)
