@@ -133,6 +133,8 @@ struct MethodRules {
     u32 right;
     u32 required;
     u32 words;
+    u32 checked; ///< bit i: word i has a check of its own (Word32, Flags, Limit)
+    u32 none;    ///< bit i: word i, absent, stands for kNoSlot
     const WordRule* rule; ///< one per word
 };
 namespace detail {
@@ -152,8 +154,22 @@ constexpr WordRules<kWords<M>> kWordRules = [] {
     return rules;
 }();
 } // namespace detail
+namespace detail {
+template <class M>
+constexpr u32 word_bits(bool (*pick)(const WordRule&)) {
+    u32 bits = 0;
+    for (u32 i = 0; i < kWords<M>; ++i)
+        if (pick(kWordRules<M>.rule[i])) bits |= 1u << i;
+    return bits;
+}
+constexpr bool has_check(const WordRule& r) {
+    return r.kind == Kind::Word32 || r.kind == Kind::Flags || r.kind == Kind::Limit;
+}
+constexpr bool absent_is_none(const WordRule& r) { return r.absent_is_none; }
+} // namespace detail
 template <class M>
 constexpr MethodRules kRules{M::method.object, M::method.right, M::method.required, kWords<M>,
+                             detail::word_bits<M>(detail::has_check), detail::word_bits<M>(detail::absent_is_none),
                              detail::kWordRules<M>.rule};
 
 namespace detail {

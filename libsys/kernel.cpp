@@ -20,22 +20,6 @@ Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count,
     return unpack_reply(r);
 }
 
-Reply invoke_words(u64 slot, u64 label, const u64* words, u32 count, const u64* more, u32 more_count) {
-    u32 total = count + more_count;
-    if (total > abi::kMaxMsgWords) total = abi::kMaxMsgWords;
-    SysRegs r{};
-    r.nr = static_cast<u64>(abi::Syscall::Invoke);
-    r.cap = slot;
-    r.info = abi::MessageInfo{label, total, 0}.encode();
-    for (u32 i = 0; i < total; ++i) {
-        const u64 w = i < count ? words[i] : more[i - count];
-        if (i < abi::kMsgRegsInRegisters) r.mr[i] = w;
-        else g_ipc_buffer->mr[i] = w;
-    }
-    sys_trap_regs(r);
-    return unpack_reply(r);
-}
-
 namespace {
 /// A Read method's `count` words: the first four in the reply's registers, the rest in
 /// this thread's IPC buffer.
@@ -44,16 +28,24 @@ long long read_words(const Reply& r, u32 count, u64* values) {
     for (u32 i = 0; i < count; ++i) values[i] = i < abi::kMsgRegsInRegisters ? r.mr[i] : g_ipc_buffer->mr[i];
     return 0;
 }
+
+/// A Read method (first, count): its whole reply, whose words go on past its Out.
+template <class M>
+Reply read_method(u64 t, u64 first, u32 count) {
+    static_assert(abi::kWords<M> == 2 && M::method.more_out);
+    const u64 words[] = {first, count};
+    return syscall(abi::Syscall::Invoke, t, M::method.label, words, 2);
+}
 } // namespace
 
 long long thread_read_registers(u64 t, u64 first, u32 count, u64* values) {
-    return read_words(invoke(t, abi::ThreadReadRegisters{.first = first, .count = count}).reply, count, values);
+    return read_words(read_method<abi::ThreadReadRegisters>(t, first, count), count, values);
 }
 long long thread_write_registers(u64 t, u64 first, u32 count, const u64* values) {
     return invoke(t, abi::ThreadWriteRegisters{.first = first, .count = count}, values, count).error;
 }
 long long thread_read_fpu(u64 t, u64 first, u32 count, u64* values) {
-    return read_words(invoke(t, abi::ThreadReadFpu{.first = first, .count = count}).reply, count, values);
+    return read_words(read_method<abi::ThreadReadFpu>(t, first, count), count, values);
 }
 long long thread_write_fpu(u64 t, u64 first, u32 count, const u64* values) {
     return invoke(t, abi::ThreadWriteFpu{.first = first, .count = count}, values, count).error;

@@ -98,13 +98,19 @@ Result<void> Message::decode(const Capability& cap) {
     const abi::MethodRules* rules = abi::rules_for(cap.type(), info_.label);
     if (!rules) return Error::Unsupported;
     TRY(cap.check(rules->object, rules->right));
+    if (rules->words == 0) return {}; // (whatever the message holds: nothing is read)
     static_assert(sizeof args_ / sizeof args_[0] >= 6); // (abi::for_each_word's limit)
     const u32 given = info_.length < rules->words ? info_.length : rules->words;
     TRY(require(given > rules->required ? given : rules->required));
-    for (u32 i = 0; i < rules->words; ++i) {
-        const abi::WordRule& rule = rules->rule[i];
-        args_[i] = i < given ? word(i) : rule.absent_is_none ? abi::kNoSlot : 0;
-        if (!rule.valid(args_[i])) return Error::InvalidArgument;
+    // The words given (require() said the caller holds each: beyond four, in its IPC
+    // buffer), the absent ones' defaults, then the checks of the words that have one.
+    u32 i = 0;
+    for (; i < given && i < abi::kMsgRegsInRegisters; ++i) args_[i] = thread_.reg(abi::kRegMr0 + i);
+    for (; i < given; ++i) args_[i] = thread_.ipc_buffer()->mr[i];
+    for (; i < rules->words; ++i) args_[i] = (rules->none >> i) & 1 ? abi::kNoSlot : 0;
+    for (u32 m = rules->checked; m; m &= m - 1) {
+        const u32 w = static_cast<u32>(__builtin_ctz(m));
+        if (!rules->rule[w].valid(args_[w])) return Error::InvalidArgument;
     }
     return {};
 }

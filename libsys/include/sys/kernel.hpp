@@ -60,21 +60,15 @@ Reply syscall(abi::Syscall nr, u64 slot, u64 label, std::initializer_list<u64> w
 /// and `caps` capabilities (their slots in the IPC buffer's send_caps).
 Reply syscall(abi::Syscall nr, u64 slot, u64 label, const u64* words, u32 count, u32 caps = 0);
 
-/// An Invoke of `label` with `count` words from `words` then `more_count` from `more` (at
-/// most kMaxMsgWords in all: the first four in registers, the rest in the IPC buffer).
-Reply invoke_words(u64 slot, u64 label, const u64* words, u32 count, const u64* more, u32 more_count);
-
 /// Where this thread's IPC buffer is mapped (set_ipc_buffer; the root task's default).
 abi::IpcBuffer* ipc_buffer();
 void set_ipc_buffer(abi::IpcBuffer* buffer);
 
-/// What method M answered: 0 or -errno, its answer words (M::Out), and the whole reply
-/// (for methods whose answer goes on past Out: ReadRegisters, ReadFpu).
+/// What method M answered: 0 or -errno, and its answer words (M::Out).
 template <class M>
 struct Answer {
     long long error = 0;
     typename M::Out out{};
-    Reply reply;
     bool ok() const { return error == 0; }
 };
 
@@ -83,18 +77,36 @@ struct Answer {
 /// Optional arguments left at their default are not sent.
 template <class M>
 Answer<M> invoke(u64 slot, const M& args, const u64* more = nullptr, u32 more_count = 0) {
-    u64 words[abi::kWords<M> > 0 ? abi::kWords<M> : 1] = {};
+    SysRegs r{};
+    r.nr = static_cast<u64>(abi::Syscall::Invoke);
+    r.cap = slot;
+    // Words 0..3 in registers, the rest in the IPC buffer (only methods of more words, or
+    // with words following, reach it).
+    abi::IpcBuffer* const buffer = abi::kWords<M> > abi::kMsgRegsInRegisters || more_count ? ipc_buffer() : nullptr;
+    auto put = [&](u32 i, u64 w) {
+        if (i < abi::kMsgRegsInRegisters) r.mr[i] = w;
+        else buffer->mr[i] = w;
+    };
+    // Optional words left at their default are not sent (nor written: a five-word Mint
+    // without its destination needs no IPC buffer).
+    u64 words[abi::kWords<M> > 0 ? abi::kWords<M> : 1];
     u32 n = 0, sent = 0;
     abi::for_each_word(args, [&](const auto& w) {
         words[n++] = w.value;
         if (n <= M::method.required || w.value != w.kDefault) sent = n;
     });
-    if (more_count) sent = n;
+    for (u32 i = 0; i < sent; ++i) put(i, words[i]);
+    if (more_count) { // (then every argument goes, default or not)
+        for (u32 i = sent; i < n; ++i) put(i, words[i]);
+        sent = n;
+        for (u32 i = 0; i < more_count && sent < abi::kMaxMsgWords; ++i) put(sent++, more[i]);
+    }
+    r.info = abi::MessageInfo{M::method.label, sent, 0}.encode();
+    sys_trap(&r);
     Answer<M> a;
-    a.reply = invoke_words(slot, M::method.label, words, sent, more, more_count);
-    a.error = a.reply.error;
+    a.error = static_cast<long long>(r.cap);
     u32 i = 0;
-    abi::for_each_word(a.out, [&](auto& w) { w.value = a.reply.mr[i++]; });
+    abi::for_each_word(a.out, [&](auto& w) { w.value = r.mr[i++]; });
     return a;
 }
 
