@@ -1,9 +1,10 @@
 // The method table: every object method of the ABI once, with its label, the right it
 // needs, its arguments in order with their kinds, and its answer. Everything else is made
 // from it:
-//   - the kernel decodes a method's message into the method's struct
-//     (kernel::Message::arguments: the right first, then each word against its kind) and
-//     looks its capabilities up with the type and rights written here (SyscallContext::cap);
+//   - the kernel checks every Invoke against it before the method runs (kRules<M>,
+//     kernel::Message::decode: the method, the right, the words, each checked kind), the
+//     method reads its arguments as its struct (Message::arguments) and looks its
+//     capabilities up with the type and rights written here (SyscallContext::cap);
 //   - libsys sends the same struct (sys::invoke(slot, abi::ThreadSetTls{.base = b})) and
 //     reads the answer into the method's Out;
 //   - docs/abi.md's method table is printed from abi::Methods (tests/unit/abi_table.cpp;
@@ -126,8 +127,8 @@ struct WordRule {
                                     : true;
     }
 };
-/// A method as a decoder that takes any method sees it (the kernel's Message::arguments):
-/// kRules<M>.
+/// A method as a decoder that takes any method sees it (the kernel's Message::decode):
+/// kRules<M>, found by object type and label with rules_for().
 struct MethodRules {
     ObjectType object;
     u32 right;
@@ -153,8 +154,6 @@ constexpr WordRules<kWords<M>> kWordRules = [] {
     });
     return rules;
 }();
-} // namespace detail
-namespace detail {
 template <class M>
 constexpr u32 word_bits(bool (*pick)(const WordRule&)) {
     u32 bits = 0;
