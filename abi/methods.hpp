@@ -114,12 +114,10 @@ constexpr void for_each_word(S& s, F&& f) {
     else if constexpr (n == 6) { auto& [a, b, c, d, e, g] = s; f(a), f(b), f(c), f(d), f(e), f(g); }
 }
 
-/// What the kernel checks of one argument word without looking at an object, and whether
-/// an optional word not sent stands for kNoSlot (else 0).
+/// What the kernel checks of one argument word without looking at an object.
 struct WordRule {
     u64 limit;
     Kind kind;
-    bool absent_is_none;
     constexpr bool valid(u64 v) const {
         return kind == Kind::Word32 ? v <= 0xffffffffu
              : kind == Kind::Flags  ? (v & ~limit) == 0
@@ -150,7 +148,7 @@ constexpr WordRules<kWords<M>> kWordRules = [] {
     u32 i = 0;
     for_each_word(words, [&](const auto& w) {
         const ParamInfo p = info_of(w);
-        rules.rule[i++] = {p.limit, p.kind, p.kind == Kind::CapOrNone};
+        rules.rule[i++] = {p.limit, p.kind};
     });
     return rules;
 }();
@@ -164,7 +162,7 @@ constexpr u32 word_bits(bool (*pick)(const WordRule&)) {
 constexpr bool has_check(const WordRule& r) {
     return r.kind == Kind::Word32 || r.kind == Kind::Flags || r.kind == Kind::Limit;
 }
-constexpr bool absent_is_none(const WordRule& r) { return r.absent_is_none; }
+constexpr bool absent_is_none(const WordRule& r) { return r.kind == Kind::CapOrNone; }
 } // namespace detail
 template <class M>
 constexpr MethodRules kRules{M::method.object, M::method.right, M::method.required, kWords<M>,

@@ -23,12 +23,6 @@ void check(bool ok, const char* what) {
     if (!ok) ++g_failures;
 }
 
-long long console_write(const char* s) {
-    u64 n = strlen(s), w[4] = {};
-    if (n > 24) n = 24;
-    memcpy(w, s, n);
-    return sys::invoke(root::kConsole, abi::ConsoleWrite{.count = n}, w, 3).error;
-}
 
 } // namespace
 
@@ -53,7 +47,7 @@ int main() {
     check(sys::map(root::kAddressSpace, info.initrd_first_frame, 0x50000000, abi::rights::kRead | abi::rights::kWrite) ==
               -e::kAcces,
           "the initrd cannot be mapped writable");
-    check(console_write("irqtest: console cap ok\n") == 0, "console write");
+    check(sys::console_write(root::kConsole, "irqtest: console cap ok\n", 24) == 0, "console write");
     check(sys::invoke(root::kConsole, abi::ConsoleWrite{.count = 1000}).error == -e::kInval,
           "console write of too many bytes fails with -EINVAL");
 
