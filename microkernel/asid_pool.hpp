@@ -5,7 +5,7 @@
 // When all are in use, new spaces get 0: slower, never wrong.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

@@ -1,7 +1,7 @@
 // What the arch layer learns from the firmware and hands to the portable kernel.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

@@ -4,7 +4,7 @@
 // unit tests check it (tests/unit/test_calendar.cpp).
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

@@ -1,5 +1,5 @@
 #include <microkernel/cmdline.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 
 namespace kernel {
 

@@ -1,8 +1,8 @@
 // Kernel command line: space-separated `key=value` or bare `key` words.
 #pragma once
 
-#include <microkernel/result.hpp>
-#include <microkernel/types.hpp>
+#include <base/result.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

@@ -1,6 +1,6 @@
 // Console output on top of the arch's polling UART writer.
 #include <microkernel/arch.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 namespace kernel {
 void console_put(void*, char c) {

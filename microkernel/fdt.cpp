@@ -1,5 +1,5 @@
-#include <microkernel/bytes.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/bytes.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/fdt.hpp>
 
 namespace kernel::fdt {

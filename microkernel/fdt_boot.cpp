@@ -1,6 +1,6 @@
 // Boot information from the devicetree, the same on every devicetree arch.
-#include <microkernel/bytes.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/bytes.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/fdt.hpp>
 
 namespace kernel::fdt {

@@ -1,5 +1,5 @@
 #include <microkernel/frame_allocator.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 
 namespace kernel {
 namespace {

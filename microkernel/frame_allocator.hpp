@@ -4,7 +4,7 @@
 #pragma once
 
 #include <microkernel/boot_info.hpp>
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace kernel {
 

@@ -18,7 +18,7 @@
 // x86_64 with spinning waiters, 26,985 with sleeping ones (docs/performance.md, "SMP").
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

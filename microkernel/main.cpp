@@ -2,12 +2,12 @@
 // memory and the address space, prove interrupts work, then power off.
 #include <arch/elf.hpp>
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/calendar.hpp>
 #include <microkernel/cmdline.hpp>
-#include <microkernel/cpio.hpp>
-#include <microkernel/elf.hpp>
-#include <microkernel/format.hpp>
+#include <base/cpio.hpp>
+#include <base/elf.hpp>
+#include <base/format.hpp>
 #include <microkernel/frame_allocator.hpp>
 #include <microkernel/kernel_space.hpp>
 #include <microkernel/smp.hpp>

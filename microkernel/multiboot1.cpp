@@ -1,9 +1,9 @@
 // Multiboot (version 1) information, as QEMU's -kernel loader provides it (x86_64's fast
 // --no-firmware path; GRUB boots use multiboot2). Every pointer in the structure is a
 // physical address checked against `limit` before it is read.
-#include <microkernel/bytes.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/bytes.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 #include <microkernel/multiboot1.hpp>
 
 namespace kernel::multiboot1 {

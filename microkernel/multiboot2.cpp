@@ -1,6 +1,6 @@
-#include <microkernel/bytes.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/bytes.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 #include <microkernel/multiboot2.hpp>
 
 namespace kernel::multiboot2 {

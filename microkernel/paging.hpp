@@ -8,8 +8,8 @@
 
 #include <concepts>
 #include <microkernel/frame_allocator.hpp>
-#include <microkernel/result.hpp>
-#include <microkernel/types.hpp>
+#include <base/result.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

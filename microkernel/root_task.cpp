@@ -2,9 +2,9 @@
 // server will build processes later: carve a cap space from an untyped, retype an
 // address space, a thread and frames, map the program, configure, resume.
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/cpio.hpp>
-#include <microkernel/elf.hpp>
+#include <base/boot_only.hpp>
+#include <base/cpio.hpp>
+#include <base/elf.hpp>
 #include <microkernel/kernel_state.hpp>
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/object/cap_space.hpp>

@@ -1,7 +1,7 @@
 // What the compiler expects from a freestanding C++ environment. Compiled only into the
 // kernel: hosted test builds use the C library's versions. (memcpy and friends: cstring.cpp.)
 #include <microkernel/arch.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 namespace kernel {
 extern "C" void (*const __init_array_start[])(), (*const __init_array_end[])();

@@ -1,6 +1,6 @@
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 #include <microkernel/kernel_state.hpp>
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/root_task.hpp>

@@ -4,8 +4,8 @@
 // the scheduler picks (arch::return_to_user never returns here). With several CPUs
 // running threads (g_kernel.smp) each entry holds the big kernel lock until that exit.
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 #include <microkernel/kernel_state.hpp>
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/root_task.hpp>

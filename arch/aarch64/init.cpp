@@ -2,8 +2,8 @@
 // the link address on the boot stack): console, devicetree, BootInfo, kernel::main.
 #include "aarch64.hpp"
 
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 
 namespace arch::aarch64 {
 

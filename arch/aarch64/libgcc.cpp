@@ -2,7 +2,7 @@
 // enabled (its __popcountdi2 uses the vector CNT instruction), and the kernel leaves
 // FP/SIMD trapped (CPACR_EL1.FPEN = 0) so that any such use is caught, not silently
 // corrupting user FP state later. -lgcc stays on the link line for anything else.
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 extern "C" int __popcountdi2(kernel::u64 v) {
     // SWAR bit count, general registers only.

@@ -2,8 +2,8 @@
 // instruction of the test boot mode.
 #include "aarch64.hpp"
 
-#include <microkernel/boot_only.hpp>
-#include <microkernel/bytes.hpp>
+#include <base/boot_only.hpp>
+#include <base/bytes.hpp>
 #include <microkernel/smp.hpp>
 
 namespace arch::aarch64 {

@@ -4,7 +4,7 @@
 // PPI, the kernel's own; the shared peripheral interrupts (SPIs) are the device lines
 // user space may claim (arch.hpp, "Device interrupts").
 #include "aarch64.hpp"
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 
 namespace arch::aarch64 {
 namespace {

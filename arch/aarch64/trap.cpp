@@ -2,7 +2,7 @@
 // SError) in the kernel is a bug, reported in words and then fatal.
 #include "aarch64.hpp"
 
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 namespace arch::aarch64 {
 namespace {

@@ -4,7 +4,7 @@
 #include "aarch64.hpp"
 
 #include <arch/context.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 
 #include <cstddef>
 

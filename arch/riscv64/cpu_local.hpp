@@ -21,7 +21,7 @@
 #ifndef __ASSEMBLER__
 
 #include <cstddef>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch::riscv64 {
 

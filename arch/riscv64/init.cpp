@@ -4,9 +4,9 @@
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/fdt.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 namespace arch::riscv64 {
 

@@ -3,7 +3,7 @@
 // ABI only and ld refuses to mix it with the soft-float (-mabi=lp64) kernel, so the kernel
 // cannot link -lgcc and defines the few helpers it needs here. Written without the
 // builtins, which would call back into these very functions.
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 using kernel::u32;
 using kernel::u64;

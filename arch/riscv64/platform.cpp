@@ -3,7 +3,7 @@
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 
 extern "C" {
 void riscv64_secondary_entry(); // entry.S: a started hart's first instruction (physical)

@@ -3,7 +3,7 @@
 // an error code in a0 and a value in a1.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch::riscv64::sbi {
 

@@ -4,8 +4,8 @@
 #include "riscv64.hpp"
 #include "sbi.hpp"
 
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 
 namespace arch::riscv64 {
 namespace {

@@ -4,7 +4,7 @@
 #include "riscv64.hpp"
 
 #include <arch/context.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 
 namespace arch::riscv64 {

@@ -2,7 +2,7 @@
 // they sit at high addresses and survive the switch to the kernel's page tables.
 #include "x86_64.hpp"
 
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/smp.hpp>
 
 namespace arch::x86_64 {

@@ -1,7 +1,7 @@
 // Privileged x86 instructions used inside arch/x86_64 only.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch::x86_64 {
 

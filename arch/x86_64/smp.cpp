@@ -5,7 +5,7 @@
 #include "x86_64.hpp"
 
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/smp.hpp>
 
 extern "C" {

@@ -3,10 +3,10 @@
 #include "hw.hpp"
 #include "x86_64.hpp"
 
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/calendar.hpp>
 #include <microkernel/arch.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 #include <microkernel/multiboot1.hpp>
 #include <microkernel/multiboot2.hpp>
 

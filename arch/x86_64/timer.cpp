@@ -4,7 +4,7 @@
 #include "x86_64.hpp"
 
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 
 namespace arch::x86_64 {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <arch/context.hpp>
 #include <microkernel/arch.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 namespace arch::x86_64 {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <arch/context.hpp>
 #include <microkernel/arch.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/format.hpp>
+#include <base/boot_only.hpp>
+#include <base/format.hpp>
 
 #include <cstddef>
 

@@ -4,7 +4,7 @@
 #include "cpu_local.h"
 
 #include <microkernel/boot_info.hpp>
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 #include <microkernel/smp.hpp>
 
 namespace arch::x86_64 {

@@ -12,7 +12,7 @@
 #pragma once
 
 #include <microkernel/object/object.hpp>
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace kernel {
 

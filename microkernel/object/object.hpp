@@ -4,7 +4,7 @@
 #pragma once
 
 #include <abi/abi.hpp>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

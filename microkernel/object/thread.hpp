@@ -7,7 +7,7 @@
 #include <abi/abi.hpp>
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/thread_list.hpp>
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace kernel {
 

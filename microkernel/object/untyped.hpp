@@ -7,7 +7,7 @@
 #pragma once
 
 #include <microkernel/object/object.hpp>
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace kernel {
 struct PagingOps;

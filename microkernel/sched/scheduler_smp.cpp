@@ -1,7 +1,7 @@
 // The scheduler's choices that exist only when several CPUs run threads (Scheduler::place_smp):
 // spreading threads over idle CPUs. Everything here runs under the big kernel lock, so
 // every CPU's queue holds still while it is read.
-#include <microkernel/boot_only.hpp>
+#include <base/boot_only.hpp>
 #include <microkernel/sched/scheduler.hpp>
 
 namespace kernel {

@@ -9,7 +9,7 @@
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/reaper.hpp>
 #include <microkernel/object/thread.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 #include <microkernel/sched/scheduler.hpp>
 
 namespace kernel {

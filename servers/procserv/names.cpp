@@ -1,6 +1,6 @@
 #include "names.hpp"
 
-#include <microkernel/bytes.hpp>
+#include <base/bytes.hpp>
 
 namespace procserv {
 

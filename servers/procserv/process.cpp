@@ -3,7 +3,7 @@
 #include "procserv.hpp"
 
 #include <arch/elf.hpp>
-#include <microkernel/elf.hpp>
+#include <base/elf.hpp>
 #include <sys/arch_abi.hpp>
 
 namespace procserv {

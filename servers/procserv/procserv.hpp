@@ -7,8 +7,8 @@
 #include "ramfs.hpp"
 #include "regions.hpp"
 
-#include <microkernel/cpio.hpp>
-#include <microkernel/elf.hpp>
+#include <base/cpio.hpp>
+#include <base/elf.hpp>
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
 #include <sys/procserv_abi.hpp>

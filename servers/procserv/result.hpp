@@ -1,9 +1,9 @@
 // How procserv's functions fail: a Linux errno value (what the caller finally gets, as a
 // negated number in the reply), carried in the kernel's Result template
-// (microkernel/result.hpp) next to the value on success; TRY works with it.
+// (base/result.hpp) next to the value on success; TRY works with it.
 #pragma once
 
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace procserv {
 

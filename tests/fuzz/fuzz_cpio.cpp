@@ -1,6 +1,6 @@
 // libFuzzer target (scripts/fuzz host cpio): the initrd's cpio reader on any bytes.
 // Every entry it hands out must lie inside the archive, and find() must agree with the walk.
-#include <microkernel/cpio.hpp>
+#include <base/cpio.hpp>
 
 #include <cstdint>
 #include <cstdlib>

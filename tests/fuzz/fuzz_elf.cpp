@@ -1,7 +1,7 @@
 // libFuzzer target (scripts/fuzz host elf): the program loader's ELF reader on any bytes,
 // for each arch. A file it accepts hands out segments that lie in the file and in the
 // user range it was given, with filesz <= memsz, and an entry inside an executable one.
-#include <microkernel/elf.hpp>
+#include <base/elf.hpp>
 
 #include <cstdint>
 #include <cstdlib>

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 struct FakeMemory {
     kernel::u64 base;

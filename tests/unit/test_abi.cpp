@@ -3,7 +3,7 @@
 #include <abi/abi.hpp> // first: it must compile with nothing before it
 #include <catch2/catch.hpp>
 #include <cerrno>
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 TEST_CASE("abi: error codes are Linux errno values") {
     using namespace abi::errc;

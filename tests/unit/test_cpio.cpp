@@ -1,7 +1,7 @@
 #include "fixtures.hpp"
 #include <catch2/catch.hpp>
 #include <cstring>
-#include <microkernel/cpio.hpp>
+#include <base/cpio.hpp>
 #include <string>
 
 using namespace kernel;

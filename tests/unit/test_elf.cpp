@@ -3,7 +3,7 @@
 #include "fixtures.hpp"
 #include <catch2/catch.hpp>
 #include <cstring>
-#include <microkernel/elf.hpp>
+#include <base/elf.hpp>
 #include <string>
 
 using namespace kernel;

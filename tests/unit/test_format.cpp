@@ -1,5 +1,5 @@
 #include <catch2/catch.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 #include <string>
 
 using namespace kernel;

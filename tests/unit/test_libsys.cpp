@@ -1,4 +1,4 @@
-// The memory and string functions of the kernel and libsys (microkernel/cstring.cpp), built for the host under other names (see
+// The memory and string functions of the kernel and libsys (base/cstring.cpp), built for the host under other names (see
 // meson.build: -Dmemcpy=libsys_memcpy ...) so that they do not replace the C library's.
 #include <catch2/catch.hpp>
 #include <cstddef>

@@ -9,7 +9,7 @@
 #include <initializer_list>
 #include <abi/abi.hpp>
 #include <abi/methods.hpp>
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 #include <sys/syscall.hpp>
 
 namespace sys {
@@ -281,7 +281,7 @@ void debug_putc(char c);
 void debug_puts(const char* s);
 
 /// printf-style output on the kernel's debug console, with the kernel's formatter:
-/// "{}" decimal/text, "{:#x}" hex with prefix, "{:08x}" padded (microkernel/format.hpp).
+/// "{}" decimal/text, "{:#x}" hex with prefix, "{:08x}" padded (base/format.hpp).
 template <class... A>
 void print(const char* fmt, const A&... a) {
     if constexpr (sizeof...(A) == 0) {

@@ -1,4 +1,4 @@
-// The C memory and string functions user programs get from libsys (microkernel/cstring.cpp,
+// The C memory and string functions user programs get from libsys (base/cstring.cpp,
 // shared with the kernel). They are the C
 // library's names with C linkage because the compiler itself emits calls to memcpy,
 // memset, memmove and memcmp (struct copies, zeroing), even in freestanding code.

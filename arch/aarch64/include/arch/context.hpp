@@ -33,7 +33,7 @@
 #ifndef __ASSEMBLER__
 
 #include <abi/abi.hpp>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

@@ -1,7 +1,7 @@
 // Inline CPU primitives the portable kernel uses.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

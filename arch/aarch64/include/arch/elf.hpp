@@ -1,8 +1,8 @@
 // The ELF machine of aarch64 user programs: the kernel's loader refuses any other
-// (see microkernel/elf.hpp).
+// (see base/elf.hpp).
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

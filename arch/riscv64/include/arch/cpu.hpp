@@ -1,7 +1,7 @@
 // The few riscv64 instructions the portable kernel needs, inline.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

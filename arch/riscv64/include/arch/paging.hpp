@@ -3,7 +3,7 @@
 #pragma once
 
 #include <arch/riscv64/pte.hpp>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

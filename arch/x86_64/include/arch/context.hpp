@@ -5,7 +5,7 @@
 #pragma once
 
 #include <abi/abi.hpp>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

@@ -1,7 +1,7 @@
 // Tiny CPU primitives the portable kernel calls inline.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace arch {
 

@@ -1,4 +1,4 @@
-#include <microkernel/format.hpp>
+#include <base/format.hpp>
 
 namespace kernel {
 namespace {

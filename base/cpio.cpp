@@ -1,6 +1,6 @@
-#include <microkernel/bytes.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/cpio.hpp>
+#include <base/bytes.hpp>
+#include <base/boot_only.hpp>
+#include <base/cpio.hpp>
 
 namespace kernel::cpio {
 namespace {

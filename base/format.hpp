@@ -6,7 +6,7 @@
 // Too few arguments print "{?}"; extra arguments are ignored.
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

@@ -2,7 +2,7 @@
 // name and size against the archive's bounds up to the TRAILER!!! entry.
 #pragma once
 
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace kernel::cpio {
 

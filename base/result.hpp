@@ -2,7 +2,7 @@
 #pragma once
 
 #include <abi/abi.hpp>
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 #include <new>
 
 namespace kernel {

@@ -1,6 +1,6 @@
-#include <microkernel/bytes.hpp>
-#include <microkernel/boot_only.hpp>
-#include <microkernel/elf.hpp>
+#include <base/bytes.hpp>
+#include <base/boot_only.hpp>
+#include <base/elf.hpp>
 
 namespace kernel::elf {
 namespace {

@@ -4,7 +4,7 @@
 // outside the file or map outside user space.
 #pragma once
 
-#include <microkernel/result.hpp>
+#include <base/result.hpp>
 
 namespace kernel::elf {
 

@@ -1,7 +1,7 @@
 // Loads from byte buffers that may be unaligned (firmware structures, archives).
 #pragma once
 
-#include <microkernel/types.hpp>
+#include <base/types.hpp>
 
 namespace kernel {
 

@@ -1,5 +1,6 @@
-// Basic types shared by the whole kernel. Physical and virtual addresses are distinct
-// integer types so that one cannot be passed where the other is expected by accident.
+// Basic types shared by the kernel and user space (base/). Physical and virtual addresses
+// are distinct integer types so that one cannot be passed where the other is expected by
+// accident.
 #pragma once
 
 #include <compare>
