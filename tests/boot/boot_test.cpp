@@ -454,6 +454,22 @@ TEST_CASE("fuzz: a short seeded run of the typed fuzzer (scripts/fuzz ARCH) ends
     CHECK_FALSE(r.contains("PANIC"));
 }
 
+TEST_CASE("fuzz: procserv's native API from several processes (scripts/fuzz ARCH --procserv) gives its memory back") {
+    // 6,000 random requests of every Op from three processes at a time (and their threads,
+    // fork children and spawned copies), procserv's account checked after every epoch.
+    BootResult r = boot("--append 'exec=fuzzproc seed=7 calls=6000 procs=3 epoch=1500'");
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("fuzzproc: seed 7, 6000 calls, 3 processes, epoch 1500"));
+    for (const char* op : {"Clone", "ThreadCreate", "Join", "Open", "Waitpid", "Spawn", "Mmap", "Munmap", "Kill",
+                           "Sigaction", "ServiceRegister", "(unknown label)"})
+        CHECK(r.contains(std::string("fuzzproc:   ") + op + ": "));
+    CHECK(r.contains("fuzzproc: procserv's memory back after every epoch: ok"));
+    CHECK(memory_returned(r, "fuzzproc"));
+    CHECK_FALSE(r.contains("FAILED"));
+    CHECK_FALSE(r.contains("PANIC"));
+}
+
 TEST_CASE("the root task gets all memory, the initrd, the console and IRQ control; bytes typed arrive by interrupt") {
     BootResult r = boot_typing("--append init=irqtest", "irqtest: waiting for 3 bytes", "abc");
     SHOW(r);
