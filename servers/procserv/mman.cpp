@@ -20,16 +20,19 @@ bool user_range(u64 addr, u64 length, u64& end) {
 }
 
 /// Where a new mapping of `len` bytes goes: `addr` itself (MAP_FIXED, MAP_FIXED_NOREPLACE),
-/// else the hint if that range is free, else the highest free range below kMmapTop.
+/// else the hint if that range is free, else the highest free range below kMmapTop. (The
+/// ends are compared without adding: a hint near 2^64 once wrapped past zero, passed, and
+/// left a region ending before it started; the fuzzer's procserv mode found it.)
 Result<u64> place(Mm& mm, u64 addr, u64 len, u32 flags) {
+    const auto fits = [len](u64 a) { return a >= kMmapMin && a <= kMapEnd && len <= kMapEnd - a; };
     if (flags & (kMapFixed | kMapFixedNoreplace)) {
         if (addr < kMmapMin) return Errno{sys::kEPERM}; // as Linux's mmap_min_addr
-        if (addr + len > kMapEnd) return Errno{sys::kENOMEM}; // (the IPC area is above it)
+        if (!fits(addr)) return Errno{sys::kENOMEM};     // (the IPC area is above kMapEnd)
         if ((flags & kMapFixedNoreplace) && mm.regions.overlaps(addr, addr + len)) return Errno{sys::kEEXIST};
         return addr;
     }
     u64 hint = page_down(addr);
-    if (hint >= kMmapMin && hint + len <= kMapEnd && !mm.regions.overlaps(hint, hint + len)) return hint;
+    if (fits(hint) && !mm.regions.overlaps(hint, hint + len)) return hint;
     u64 start = mm.regions.find_free(len, kMmapMin, kMmapTop);
     if (!start) return Errno{sys::kENOMEM};
     return start;

@@ -188,6 +188,17 @@ int main(int, char**) {
         check_eq(sys::mmap(b, P, RW, kAnon, -1, 0), addr(b), "a hint where nothing is: taken");
         sys::munmap(b, P);
     }
+    // A hint at the top of the address space, where its end wraps past zero (found by the
+    // fuzzer: procserv took such a hint, and the region it made ended before it began).
+    void* top = reinterpret_cast<void*>(0xfffffffffffff000);
+    long got = sys::mmap(top, 2 * P, RW, kAnon, -1, 0);
+    check(got > 0 && got < (1l << 47), "a hint past user space is not taken: the mapping goes elsewhere");
+    if (got > 0 && got < (1l << 47)) {
+        reinterpret_cast<unsigned char*>(got)[P] = 5;
+        check_eq(sys::munmap(reinterpret_cast<void*>(got), 2 * P), 0, "and it can be used and unmapped");
+    }
+    check_eq(sys::mmap(top, 2 * P, RW, kAnon | sys::MAP_FIXED, -1, 0), -sys::kENOMEM,
+             "MAP_FIXED where the mapping would wrap past the end: -ENOMEM");
 
     // ---- MADV_DONTNEED ----
     unsigned char* c = map(2 * P);
