@@ -476,3 +476,24 @@ TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on th
               {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5);
 }
 
+
+TEST_CASE("fuzz: Linux system calls with random arguments from several processes (scripts/fuzz ARCH --linux) give procserv's memory back") {
+    // tests/linux-abi/fuzz.c: 6,000 random system calls from three glibc processes at a
+    // time (and their fork children); not run on the host (it makes numbers no Linux has).
+    std::string dir = temp_dir();
+    REQUIRE_FALSE(dir.empty());
+    std::string elf = dir + "/linuxfuzz";
+    CommandResult cc = compile_linux_program("tests/linux-abi/fuzz.c", elf);
+    INFO("cc: " << cc.output);
+    REQUIRE(cc.status == 0);
+    BootResult r = boot("--exec '" + elf + "' seed=7 calls=6000 procs=3 epoch=1500", 120);
+    SHOW(r);
+    CHECK(r.status == 0);
+    CHECK(r.contains("linuxfuzz: seed 7, 6000 calls, 3 processes, epoch 1500"));
+    for (const char* call : {"openat", "pipe2", "mmap", "mremap", "fork", "wait4", "rt_sigaction", "futex", "(no such call)"})
+        CHECK(r.contains(std::string("linuxfuzz:   ") + call + ": "));
+    CHECK(r.contains("linuxfuzz: done"));
+    CHECK(memory_returned(r, "linuxfuzz"));
+    std::remove(elf.c_str());
+    rmdir(dir.c_str());
+}
