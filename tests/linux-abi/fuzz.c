@@ -102,6 +102,8 @@ static u64 any_word(void) {
     static const u64 w[] = {0, 1, 2, 3, 7, 64, 4096, ~0ul, 0xfffffffful, 0x80000000ul, 1ul << 40};
     return chance(90) ? w[below(sizeof w / sizeof w[0])] : next();
 }
+/// Its own memory mostly, else a bad address.
+static u64 mem(const void *p) { return chance(85) ? (u64)p : bad_address(); }
 static u64 path_arg(void) { return chance(92) ? (u64)kPaths[below(sizeof kPaths / sizeof kPaths[0])] : bad_address(); }
 // One of its own descriptors, or one that is not open (never the console's 0, 1, 2).
 static long fd_arg(void) {
@@ -160,10 +162,13 @@ static u64 iov_count(void) { return chance(90) ? 1 + below(3) : chance(50) ? 0 :
 static volatile long g_caught;
 static void on_usr2(int sig) { (void)sig, ++g_caught; }
 
+static void tally(enum Kind k, int ok) {
+    __atomic_fetch_add(&g_counts->calls[k], 1, __ATOMIC_RELAXED);
+    if (ok) __atomic_fetch_add(&g_counts->ok[k], 1, __ATOMIC_RELAXED);
+}
 static long call(enum Kind k, long nr, u64 a, u64 b, u64 c, u64 d, u64 e, u64 f) {
     long r = syscall(nr, a, b, c, d, e, f);
-    __atomic_fetch_add(&g_counts->calls[k], 1, __ATOMIC_RELAXED);
-    if (r >= 0) __atomic_fetch_add(&g_counts->ok[k], 1, __ATOMIC_RELAXED);
+    tally(k, r >= 0);
     return r;
 }
 
@@ -192,20 +197,14 @@ static void one(void) {
         if (r >= 0) add_fd(r);
         return;
     }
-    case kRead: case kPread: case kReadv: { // (its own descriptors: files and non-blocking pipes)
-        long fd = fd_arg();
-        u64 p = chance(85) ? (u64)buf : bad_address(), n = below(sizeof buf + 1);
-        if (k == kRead) call(k, SYS_read, fd, p, n, 0, 0, 0);
-        else if (k == kPread) call(k, SYS_pread64, fd, p, n, chance(80) ? below(8192) : any_word(), 0, 0);
-        else call(k, SYS_readv, fd, chance(85) ? (u64)iov : bad_address(), iov_count(), 0, 0, 0);
-        return;
-    }
-    case kWrite: case kPwrite: case kWritev: {
-        long fd = fd_arg();
-        u64 p = chance(85) ? (u64)buf : bad_address(), n = below(sizeof buf + 1);
-        if (k == kWrite) call(k, SYS_write, fd, p, n, 0, 0, 0);
-        else if (k == kPwrite) call(k, SYS_pwrite64, fd, p, n, chance(80) ? below(65536) : any_word(), 0, 0);
-        else call(k, SYS_writev, fd, chance(85) ? (u64)iov : bad_address(), iov_count(), 0, 0, 0);
+    case kRead: case kWrite: case kPread: case kPwrite: case kReadv: case kWritev: {
+        // (its own descriptors: files and non-blocking pipes)
+        static const long nrs[3][2] = {{SYS_read, SYS_write}, {SYS_pread64, SYS_pwrite64}, {SYS_readv, SYS_writev}};
+        const long fd = fd_arg(), form = (k - kRead) / 2, w = (k - kRead) % 2;
+        const u64 p = mem(buf), n = below(sizeof buf + 1);
+        const u64 offset = chance(80) ? below(w ? 65536 : 8192) : any_word();
+        if (form == 2) call(k, nrs[form][w], fd, mem(iov), iov_count(), 0, 0, 0);
+        else call(k, nrs[form][w], fd, p, n, form ? offset : 0, 0, 0);
         return;
     }
     case kClose: {
@@ -229,44 +228,59 @@ static void one(void) {
         if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) add_fd(r);
         return;
     }
-    case kLseek: call(k, SYS_lseek, fd_arg(), chance(80) ? below(10000) : any_word(), chance(90) ? below(3) : any_word(), 0, 0, 0); return;
-    case kFstat: call(k, SYS_fstat, fd_arg(), chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0); return;
+    case kLseek:
+        call(k, SYS_lseek, fd_arg(), chance(80) ? below(10000) : any_word(), chance(90) ? below(3) : any_word(), 0, 0,
+             0);
+        return;
+    case kFstat: call(k, SYS_fstat, fd_arg(), mem(buf), 0, 0, 0, 0); return;
     case kNewfstatat:
-        call(k, SYS_newfstatat, chance(80) ? (u64)AT_FDCWD : (u64)fd_arg(), path_arg(), chance(85) ? (u64)buf : bad_address(),
-             chance(80) ? 0 : any_word(), 0, 0);
+        call(k, SYS_newfstatat, chance(80) ? (u64)AT_FDCWD : (u64)fd_arg(), path_arg(),
+             mem(buf), chance(80) ? 0 : any_word(), 0, 0);
         return;
     case kStatx:
         call(k, SYS_statx, AT_FDCWD, path_arg(), chance(80) ? 0 : any_word(), chance(80) ? 0x7ff : any_word(),
-             chance(85) ? (u64)buf : bad_address(), 0);
+             mem(buf), 0);
         return;
-    case kGetdents: call(k, SYS_getdents64, fd_arg(), chance(85) ? (u64)buf : bad_address(), below(sizeof buf + 1), 0, 0, 0); return;
+    case kGetdents:
+        call(k, SYS_getdents64, fd_arg(), mem(buf), below(sizeof buf + 1), 0, 0, 0);
+        return;
     case kFtruncate: call(k, SYS_ftruncate, fd_arg(), chance(90) ? below(70000) : any_word(), 0, 0, 0, 0); return;
     case kPipe2: {
         int p[2];
         if (g_nfds + 2 > kMaxFds) return;
-        if (call(k, SYS_pipe2, chance(90) ? (u64)p : bad_address(), O_NONBLOCK | (chance(50) ? O_CLOEXEC : 0), 0, 0, 0, 0) == 0)
+        if (call(k, SYS_pipe2, chance(90) ? (u64)p : bad_address(), O_NONBLOCK | (chance(50) ? O_CLOEXEC : 0), 0, 0, 0,
+                 0) == 0)
             add_fd(p[0]), add_fd(p[1]);
         return;
     }
-    case kUnlinkat: call(k, SYS_unlinkat, AT_FDCWD, path_arg(), chance(70) ? 0 : chance(70) ? AT_REMOVEDIR : any_word(), 0, 0, 0); return;
+    case kUnlinkat:
+        call(k, SYS_unlinkat, AT_FDCWD, path_arg(), chance(70) ? 0 : chance(70) ? AT_REMOVEDIR : any_word(), 0, 0, 0);
+        return;
 #ifdef SYS_renameat
     case kRenameat: call(k, SYS_renameat, AT_FDCWD, path_arg(), AT_FDCWD, path_arg(), 0, 0); return;
 #else // (riscv64 has renameat2 only)
-    case kRenameat: call(k, SYS_renameat2, AT_FDCWD, path_arg(), AT_FDCWD, path_arg(), chance(90) ? 0 : any_word(), 0); return;
+    case kRenameat:
+        call(k, SYS_renameat2, AT_FDCWD, path_arg(), AT_FDCWD, path_arg(), chance(90) ? 0 : any_word(), 0);
+        return;
 #endif
     case kMkdirat: call(k, SYS_mkdirat, AT_FDCWD, path_arg(), chance(90) ? 0755 : any_word(), 0, 0, 0); return;
     case kChdir: call(k, SYS_chdir, chance(80) ? (u64)(chance(50) ? "/tmp" : "/") : path_arg(), 0, 0, 0, 0, 0); return;
-    case kGetcwd: call(k, SYS_getcwd, chance(85) ? (u64)buf : bad_address(), chance(80) ? below(sizeof buf) : any_word(), 0, 0, 0, 0); return;
+    case kGetcwd:
+        call(k, SYS_getcwd, mem(buf), chance(80) ? below(sizeof buf) : any_word(), 0, 0, 0,
+             0);
+        return;
     case kUmask: call(k, SYS_umask, chance(50) ? 022 : any_word(), 0, 0, 0, 0, 0); return;
     case kMmap: {
         u64 prot = chance(90) ? below(8) : any_word();
         u64 flags = (chance(85) ? MAP_PRIVATE : chance(70) ? MAP_SHARED : below(4)) | (chance(75) ? MAP_ANONYMOUS : 0);
         long fd = (flags & MAP_ANONYMOUS) && chance(90) ? -1 : fd_arg();
         a = 0, len = (1 + below(16)) * kPage;
-        if (g_full && chance(60)) window_range(&a, &len), flags |= chance(70) ? MAP_FIXED : chance(50) ? MAP_FIXED_NOREPLACE : 0;
+        if (g_full && chance(60))
+            window_range(&a, &len), flags |= chance(70) ? MAP_FIXED : chance(50) ? MAP_FIXED_NOREPLACE : 0;
         else if (chance(10)) a = bad_address(); // (a hint only)
         if (chance(3)) flags |= 1ul << (8 + below(24));
-        if (!g_full || (a < (u64)g_window || a >= (u64)g_window + kWindowPages * kPage)) flags &= ~(u64)(MAP_FIXED | MAP_FIXED_NOREPLACE);
+        if (!g_full || (a < (u64)g_window || a >= (u64)g_window + kWindowPages * kPage))
+            flags &= ~(u64)(MAP_FIXED | MAP_FIXED_NOREPLACE);
         r = call(k, SYS_mmap, a, len, prot, flags, fd, chance(90) ? 0 : chance(50) ? kPage * below(4) : any_word());
         if (r != -1 && (prot & 3) == 3 && prot < 8 && fd == -1 && (flags & MAP_ANONYMOUS) && len && len < (1ul << 30))
             ((volatile char *)r)[below(len)] = 1; // touch: a page fault, copy-on-write after a fork
@@ -293,7 +307,9 @@ static void one(void) {
             syscall(SYS_munmap, r, new_len); // moved out of the window: it goes
         return;
     }
-    case kBrk: call(k, SYS_brk, chance(70) ? (u64)g_brk0 + below(64) * kPage : chance(50) ? 0 : bad_address(), 0, 0, 0, 0, 0); return;
+    case kBrk:
+        call(k, SYS_brk, chance(70) ? (u64)g_brk0 + below(64) * kPage : chance(50) ? 0 : bad_address(), 0, 0, 0, 0, 0);
+        return;
     case kFork: {
         if (!g_full || g_nchildren >= kMaxChildren) return;
         u64 seed = next();
@@ -307,10 +323,10 @@ static void one(void) {
         int pid = pid_arg(), mine = g_full && (pid == -1 || (pid > 0 && pid != getpid() && g_nchildren));
         u64 options = (mine && chance(50) ? 0 : WNOHANG) | (chance(10) ? below(16) : 0);
         if (k == kWait4) {
-            r = call(k, SYS_wait4, pid, chance(85) ? (u64)buf : chance(50) ? 0 : bad_address(), options, chance(80) ? 0 : (u64)buf, 0, 0);
+            r = call(k, SYS_wait4, pid, chance(10) ? 0 : mem(buf), options, chance(80) ? 0 : (u64)buf, 0, 0);
         } else {
             u64 idtype = chance(80) ? (pid == -1 ? P_ALL : P_PID) : any_word();
-            u64 info = chance(85) ? (u64)buf : bad_address();
+            u64 info = mem(buf);
             memset(buf, 0, 32);
             r = call(k, SYS_waitid, idtype, pid < 0 ? 0 : pid, info, options | WEXITED, 0, 0);
             if (r == 0 && info == (u64)buf) r = *(int *)(buf + 16); // si_pid (0: none yet)
@@ -321,7 +337,10 @@ static void one(void) {
         return;
     }
     case kKill: call(k, SYS_kill, pid_arg(), signal_arg(), 0, 0, 0, 0); return;
-    case kTgkill: call(k, SYS_tgkill, chance(80) ? getpid() : pid_arg(), chance(80) ? gettid() : pid_arg(), signal_arg(), 0, 0, 0); return;
+    case kTgkill:
+        call(k, SYS_tgkill, chance(80) ? getpid() : pid_arg(), chance(80) ? gettid() : pid_arg(), signal_arg(), 0, 0,
+             0);
+        return;
     case kSigaction: { // SIGUSR2 counted or ignored; others only where nothing sends them
         static const int sigs[] = {SIGUSR2, SIGUSR2, SIGPWR, SIGURG, SIGKILL, 0, 65, SIGSTOP};
         int sig = sigs[below(sizeof sigs / sizeof sigs[0])];
@@ -330,20 +349,21 @@ static void one(void) {
         act.sa_handler = chance(50) ? on_usr2 : SIG_IGN;
         act.sa_flags = chance(50) ? SA_RESTART : 0;
         r = chance(90) ? sigaction(sig, &act, chance(50) ? NULL : (struct sigaction *)buf) : sigaction(sig, NULL, NULL);
-        __atomic_fetch_add(&g_counts->calls[k], 1, __ATOMIC_RELAXED);
-        if (r == 0) __atomic_fetch_add(&g_counts->ok[k], 1, __ATOMIC_RELAXED);
+        tally(k, r == 0);
         return;
     }
     case kSigprocmask: {
         u64 set = next() & ~(1ul << (SIGKILL - 1));
-        call(k, SYS_rt_sigprocmask, chance(90) ? below(3) : any_word(), chance(85) ? (u64)&set : chance(50) ? 0 : bad_address(),
+        call(k, SYS_rt_sigprocmask, chance(90) ? below(3) : any_word(), chance(10) ? 0 : mem(&set),
              chance(50) ? (u64)buf : 0, chance(90) ? 8 : any_word(), 0, 0);
         return;
     }
-    case kSigpending: call(k, SYS_rt_sigpending, chance(85) ? (u64)buf : bad_address(), chance(90) ? 8 : any_word(), 0, 0, 0, 0); return;
+    case kSigpending:
+        call(k, SYS_rt_sigpending, mem(buf), chance(90) ? 8 : any_word(), 0, 0, 0, 0);
+        return;
     case kSigaltstack: { // (a query, or disabling it: never a stack at a wild place)
         stack_t ss = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
-        call(k, SYS_sigaltstack, chance(50) ? (u64)&ss : 0, chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0);
+        call(k, SYS_sigaltstack, chance(50) ? (u64)&ss : 0, mem(buf), 0, 0, 0, 0);
         return;
     }
     case kFutex: { // a wait never on a matching value, or with a timeout of a microsecond
@@ -354,7 +374,7 @@ static void one(void) {
         u64 val = op == 0 && chance(50) ? (u64)(unsigned)*word : (u64)(unsigned)(*word + 1);
         u64 timeout = op == 0 && val == (u64)(unsigned)*word ? (u64)&ts : chance(50) ? (u64)&ts : 0;
         if (op != 0 && op != 1) val = 1, timeout = (u64)&ts; // (the others: quick or refused)
-        call(k, SYS_futex, chance(85) ? (u64)word : chance(50) ? (u64)word + 1 : bad_address(), op, val, timeout, 0, 0);
+        call(k, SYS_futex, chance(90) ? mem(word) : (u64)word + 1, op, val, timeout, 0, 0);
         return;
     }
     case kNanosleep: {
@@ -363,31 +383,47 @@ static void one(void) {
         call(k, SYS_nanosleep, chance(90) ? (u64)&ts : bad_address(), chance(50) ? (u64)buf : 0, 0, 0, 0, 0);
         return;
     }
-    case kClockGettime: call(k, chance(50) ? SYS_clock_gettime : SYS_clock_getres, chance(90) ? below(8) : any_word(), chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0); return;
-    case kGettimeofday: call(k, SYS_gettimeofday, chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0, 0); return;
-    case kTimes: call(k, SYS_times, chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0, 0); return;
-    case kGetrusage: call(k, SYS_getrusage, chance(90) ? below(3) - 1 : any_word(), chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0); return;
-    case kGetrandom: call(k, SYS_getrandom, chance(85) ? (u64)buf : bad_address(), below(sizeof buf + 1), chance(90) ? below(4) : any_word(), 0, 0, 0); return;
+    case kClockGettime:
+        call(k, chance(50) ? SYS_clock_gettime : SYS_clock_getres, chance(90) ? below(8) : any_word(),
+             mem(buf), 0, 0, 0, 0);
+        return;
+    case kGettimeofday: call(k, SYS_gettimeofday, mem(buf), 0, 0, 0, 0, 0); return;
+    case kTimes: call(k, SYS_times, mem(buf), 0, 0, 0, 0, 0); return;
+    case kGetrusage:
+        call(k, SYS_getrusage, chance(90) ? below(3) - 1 : any_word(), mem(buf), 0, 0, 0,
+             0);
+        return;
+    case kGetrandom:
+        call(k, SYS_getrandom, mem(buf), below(sizeof buf + 1),
+             chance(90) ? below(4) : any_word(), 0, 0, 0);
+        return;
     case kSchedYield: call(k, SYS_sched_yield, 0, 0, 0, 0, 0, 0); return;
     case kAffinity: {
         u64 mask = chance(80) ? 1 + below(15) : any_word();
-        if (chance(50)) call(k, SYS_sched_getaffinity, chance(80) ? 0 : pid_arg(), chance(90) ? 8 : any_word(), chance(85) ? (u64)buf : bad_address(), 0, 0, 0);
-        else call(k, SYS_sched_setaffinity, chance(80) ? 0 : pid_arg(), chance(90) ? 8 : any_word(), chance(85) ? (u64)&mask : bad_address(), 0, 0, 0);
+        if (chance(50))
+            call(k, SYS_sched_getaffinity, chance(80) ? 0 : pid_arg(), chance(90) ? 8 : any_word(),
+                 mem(buf), 0, 0, 0);
+        else
+            call(k, SYS_sched_setaffinity, chance(80) ? 0 : pid_arg(), chance(90) ? 8 : any_word(),
+                 mem(&mask), 0, 0, 0);
         return;
     }
-    case kPrlimit: // reads, and sets only a limit it does not live by (RLIMIT_CORE)
-        call(k, SYS_prlimit64, chance(80) ? 0 : pid_arg(), chance(90) ? below(16) : any_word(), 0, chance(85) ? (u64)buf : bad_address(), 0, 0);
+    case kPrlimit: // reads only (a new limit could starve the process)
+        call(k, SYS_prlimit64, chance(80) ? 0 : pid_arg(), chance(90) ? below(16) : any_word(), 0,
+             mem(buf), 0, 0);
         return;
     case kIds: {
-        static const long nrs[] = {SYS_getpid, SYS_getppid, SYS_gettid, SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_getpgid, SYS_getsid};
+        static const long nrs[] = {SYS_getpid, SYS_getppid, SYS_gettid,  SYS_getuid, SYS_geteuid,
+                                   SYS_getgid, SYS_getegid, SYS_getpgid, SYS_getsid};
         call(k, nrs[below(sizeof nrs / sizeof nrs[0])], chance(80) ? 0 : pid_arg(), 0, 0, 0, 0, 0);
         return;
     }
-    case kUname: call(k, SYS_uname, chance(85) ? (u64)buf : bad_address(), 0, 0, 0, 0, 0); return;
+    case kUname: call(k, SYS_uname, mem(buf), 0, 0, 0, 0, 0); return;
     case kPoll: { // no wait: a timeout of 0; 1 or 2 entries, or more than RLIMIT_NOFILE
         struct pollfd p[2] = {{(int)fd_arg(), POLLIN | POLLOUT, 0}, {(int)fd_arg(), (short)next(), 0}};
         struct timespec zero = {0, 0};
-        call(k, SYS_ppoll, chance(85) ? (u64)p : bad_address(), chance(90) ? 1 + below(2) : 1ul << 20, (u64)&zero, 0, 8, 0);
+        call(k, SYS_ppoll, mem(p), chance(90) ? 1 + below(2) : 1ul << 20, (u64)&zero, 0, 8,
+             0);
         return;
     }
     case kSelect: {
@@ -395,21 +431,27 @@ static void one(void) {
         FD_ZERO(&rd);
         for (int i = 0; i < g_nfds; ++i) if (chance(50)) FD_SET(g_fds[i], &rd);
         struct timespec zero = {0, 0};
-        call(k, SYS_pselect6, chance(90) ? 64 : any_word(), chance(85) ? (u64)&rd : bad_address(), 0, 0, (u64)&zero, 0);
+        call(k, SYS_pselect6, chance(90) ? 64 : any_word(), mem(&rd), 0, 0, (u64)&zero, 0);
         return;
     }
     case kIoctl: { // terminal requests on its own descriptors (not the console)
-        static const u64 reqs[] = {0x5401 /* TCGETS */, 0x541b /* FIONREAD */, 0x5413 /* TIOCGWINSZ */, 0x540f, 0xdeadbeef};
-        call(k, SYS_ioctl, fd_arg(), reqs[below(sizeof reqs / sizeof reqs[0])], chance(85) ? (u64)buf : bad_address(), 0, 0, 0);
+        static const u64 reqs[] = {0x5401 /* TCGETS */, 0x541b /* FIONREAD */, 0x5413 /* TIOCGWINSZ */, 0x540f,
+                                   0xdeadbeef};
+        call(k, SYS_ioctl, fd_arg(), reqs[below(sizeof reqs / sizeof reqs[0])], mem(buf),
+             0, 0, 0);
         return;
     }
     case kExecveBad: { // only calls that fail: a file that is not a program, a bad pointer
         static const char *const paths[] = {"/README", "/nonexistent", "/tmp", ""};
         char *const argv[] = {"x", NULL};
-        call(k, SYS_execve, chance(85) ? (u64)paths[below(4)] : bad_address(), chance(80) ? (u64)argv : bad_address(), 0, 0, 0, 0);
+        call(k, SYS_execve, chance(85) ? (u64)paths[below(4)] : bad_address(), chance(80) ? (u64)argv : bad_address(),
+             0, 0, 0, 0);
         return;
     }
-    case kUnknown: call(k, chance(50) ? 1000 + (long)below(1000) : (long)(0x40000000ul + 1000 + below(100)), any_word(), any_word(), any_word(), 0, 0, 0); return;
+    case kUnknown:
+        call(k, chance(50) ? 1000 + (long)below(1000) : (long)(0x40000000ul + 1000 + below(100)), any_word(),
+             any_word(), any_word(), 0, 0, 0);
+        return;
     case kKinds: return;
     }
 }
@@ -489,7 +531,8 @@ int main(int argc, char **argv) {
     printf("linuxfuzz: %lu calls; children: %lu exited, %lu killed by a signal\n", total, g_counts->children_ok,
            g_counts->children_signalled);
     for (int sig = 1; sig < 65; ++sig)
-        if (g_counts->by_signal[sig]) printf("linuxfuzz:   killed by %s: %lu\n", strsignal(sig), g_counts->by_signal[sig]);
+        if (g_counts->by_signal[sig])
+            printf("linuxfuzz:   killed by %s: %lu\n", strsignal(sig), g_counts->by_signal[sig]);
     for (int k = 0; k < kKinds; ++k)
         printf("linuxfuzz:   %s: %lu calls, %lu succeeded\n", kNames[k], g_counts->calls[k], g_counts->ok[k]);
     printf("linuxfuzz: done\n");
