@@ -124,7 +124,8 @@ TEST_CASE("x86_64 without FSGSBASE: the FS and GS bases go through their MSRs at
                       0);
 }
 
-TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, the thread flags, and the flag rules") {
+/// clone.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void clone_program(const std::string& options = "") {
     run_linux_program("clone.c", "", "",
                       {"CLONE_VM: the child exits 3, its write is seen 1\n",
                        "no CLONE_VM: the child exits 4, its write is its own 1\n",
@@ -135,7 +136,11 @@ TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, t
                        "a thread: parent's tid word 1, its own gettid 1, cleared and woken at its end 1\n",
                        "CLONE_THREAD without CLONE_SIGHAND: -1 (EINVAL 1); CLONE_SIGHAND without CLONE_VM: -1 "
                        "(EINVAL 1)\n"},
-                      0, false); // (qemu-user refuses CLONE_VM without the thread flags: x86_64 is the oracle)
+                      0, false, false, {}, options); // (qemu-user refuses CLONE_VM without the thread flags: x86_64 is the oracle)
+}
+
+TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, the thread flags, and the flag rules") {
+    clone_program();
 }
 
 TEST_CASE("Linux programs: raw clone3 as a fork, and its errors") {
@@ -179,7 +184,8 @@ TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename,
                       0);
 }
 
-TEST_CASE("Linux programs: MAP_SHARED of /tmp and /dev/shm files: one set of bytes for mappings, read, write and a fork's child; SIGBUS past the end; read-only rights; msync") {
+/// mapshared.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void mapshared_program(const std::string& options = "") {
     run_linux_program("mapshared.c", "", "",
                       {"write 5: 5, ftruncate: 0; the mapping holds 'hello': 1\n",
                        "a store shows in pread: 1 X; a pwrite shows in the mapping: 1 W\n",
@@ -190,7 +196,11 @@ TEST_CASE("Linux programs: MAP_SHARED of /tmp and /dev/shm files: one set of byt
                        "ftruncate to 3 and back: 0 0; 'hel' kept 1, zeros after it 1 1\n",
                        "unlink 0, close 0: the mapping still holds MN; msync 0, MS_SYNC|MS_ASYNC -1 (EINVAL 1)\n",
                        "shm_open 1, ftruncate 0; the child added 10: 11; shm_unlink 0\n"},
-                      0);
+                      0, true, false, {}, options);
+}
+
+TEST_CASE("Linux programs: MAP_SHARED of /tmp and /dev/shm files: one set of bytes for mappings, read, write and a fork's child; SIGBUS past the end; read-only rights; msync") {
+    mapshared_program();
 }
 
 TEST_CASE("Linux programs: a signal handler leaves the FP/SIMD registers and rounding mode of the code it interrupts as they were (the frame carries them)") {
@@ -200,7 +210,8 @@ TEST_CASE("Linux programs: a signal handler leaves the FP/SIMD registers and rou
                       0);
 }
 
-TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, end of file, SIGPIPE, stdout through a pipe, O_NONBLOCK") {
+/// pipes.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void pipes_program(const std::string& options = "") {
     run_linux_program("pipes.c", "", "",
                       {"read 200000 bytes through a pipe, checksum 4635803727602808992; then 0 (end of file); the "
                        "child exited with 0\n",
@@ -210,10 +221,15 @@ TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, e
                        "an empty non-blocking pipe: -1 (EAGAIN 1); a 70000-byte write: 65536, FIONREAD 65536, then -1 "
                        "(EAGAIN 1); close-on-exec 1\n",
                        "the waiting thread read 7 bytes\n"},
-                      0);
+                      0, true, false, {}, options);
 }
 
-TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two threads; argv, envp, auxv, close-on-exec; its errors") {
+TEST_CASE("Linux programs: pipes between processes and threads: 200,000 bytes, end of file, SIGPIPE, stdout through a pipe, O_NONBLOCK") {
+    pipes_program();
+}
+
+/// exec.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void exec_program(const std::string& options = "") {
     run_linux_program("exec.c", "", "",
                       {"after fork: argc 6, 2 environment strings (MK_TEST=yes), AT_PAGESZ 4096, AT_EXECFN is the path 1\n",
                        "after fork: kept descriptor open 1, close-on-exec one closed 1\n",
@@ -226,7 +242,11 @@ TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two th
                        "execve of a directory: -1 (EACCES 1)\n", "execve of a file without x: -1 (EACCES 1)\n",
                        "execve of a file that is no program: -1 (ENOEXEC 1)\n",
                        "execve with a bad argv: -1 (EFAULT 1)\n"},
-                      0, false);
+                      0, false, false, {}, options);
+}
+
+TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two threads; argv, envp, auxv, close-on-exec; its errors") {
+    exec_program();
 }
 
 TEST_CASE("Linux programs: clocks (real time from the RTC, CPU time), sleeps on the timer (nanosleep, clock_nanosleep, usleep; EINTR with rem), futex timeouts (cond and sem timed waits), alarm and setitimer, getrusage and times") {
@@ -290,7 +310,8 @@ TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODIS
                        "across two mappings -1 (EFAULT 1)\n"});
 }
 
-TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a SIGSEGV handler that siglongjmps, EINTR, default actions, SIGCHLD, sigsuspend") {
+/// signals.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void signals_program(const std::string& options = "") {
     run_linux_program("signals.c", "", "",
                       {"kill(self, SIGUSR1): handler ran 1 times, signo 10, SI_USER 1, from me 1\n",
                        "raise(SIGUSR2): handler ran 2 times, signo 12, SI_TKILL 1\n",
@@ -307,7 +328,11 @@ TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a 
                        "kill with signal 99: -1 (EINVAL 1)\n", "kill of no such process: -1 (ESRCH 1)\n",
                        "sigaction(SIGKILL): -1 (EINVAL 1)\n", "kill(self, 0): 0\n",
                        "tkill(0): -1 (EINVAL 1), tgkill(0, pid): -1 (EINVAL 1)\n"},
-                      0);
+                      0, true, false, {}, options);
+}
+
+TEST_CASE("Linux programs: signals: handlers with siginfo, masks, sigpending, a SIGSEGV handler that siglongjmps, EINTR, default actions, SIGCHLD, sigsuspend") {
+    signals_program();
 }
 
 /// futex.c and robust.c: futex CMP_REQUEUE, REQUEUE and WAKE_OP; robust mutexes.
@@ -350,6 +375,17 @@ TEST_CASE("Linux programs with four CPUs: pthreads, fork and waitid, stress, fut
     stress_program("--smp 4");
     futex_programs("--smp 4");
     fpu_program("--smp 4");
+}
+
+// Issue 14: more of the programs with four CPUs (clone's thread flags and tid words, pipes
+// between processes and threads, execve from two threads, signals between processes,
+// MAP_SHARED seen by a fork's child on another CPU).
+TEST_CASE("Linux programs with four CPUs: clone, pipes, execve, signals and shared mappings, as on one CPU") {
+    clone_program("--smp 4");
+    pipes_program("--smp 4");
+    exec_program("--smp 4");
+    signals_program("--smp 4");
+    mapshared_program("--smp 4");
 }
 
 TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
