@@ -5,6 +5,7 @@
 // owners, or removes every name of an owner (its end). Every answer must be the map's: the
 // same errno (EINVAL for an empty or too long name, EEXIST, ENOENT, EACCES for another
 // owner's), the same owner and slot found, the same count; at the end every entry is freed.
+#include "counted_alloc.hpp"
 #include "names.hpp"
 
 #include <cstdint>
@@ -18,15 +19,9 @@ namespace {
 using procserv::NameTable;
 using u64 = std::uint64_t;
 
-long g_live;
-void* zeroed(u64 bytes) {
-    ++g_live;
-    return calloc(1, bytes);
-}
-void release(void* p) {
-    if (p) --g_live;
-    free(p);
-}
+using fuzz::g_live;
+using fuzz::release;
+using fuzz::zeroed;
 int code(const procserv::Result<void>& r) { return r.ok() ? 0 : r.error().code; }
 
 } // namespace

@@ -7,6 +7,7 @@
 // readable, linked or not) and used() must be the pages that live files hold. At the end,
 // with everything closed and removed, no byte of data is counted and every allocation the
 // filesystem made has been freed.
+#include "counted_alloc.hpp"
 #include "ramfs.hpp"
 
 #include <cstdint>
@@ -19,15 +20,9 @@ using procserv::RamFs;
 using procserv::RamNode;
 using u64 = std::uint64_t;
 
-long g_live; // allocations the filesystem holds
-void* zeroed(u64 bytes) {
-    ++g_live;
-    return calloc(1, bytes);
-}
-void release(void* p) {
-    if (p) --g_live;
-    free(p);
-}
+using fuzz::g_live;
+using fuzz::release;
+using fuzz::zeroed;
 
 const char* const kNames[] = {"a", "b", "c", "dd"};
 constexpr int kOpen = 8;
