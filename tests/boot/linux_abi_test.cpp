@@ -143,24 +143,35 @@ TEST_CASE("Linux programs: glibc's clone with CLONE_VM, CLONE_FS, CLONE_FILES, t
     clone_program();
 }
 
-TEST_CASE("Linux programs: raw clone3 as a fork, and its errors") {
+/// clone3.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void clone3_program(const std::string& options = "") {
     run_linux_program("clone3.c", "", "",
                       {"clone3 as a fork: the child exited with 6\n",
                        "clone3 with a signal in flags: -1 (EINVAL 1)\n", "clone3 with a size below 64: -1 (EINVAL 1)\n",
                        "clone3 with a nonzero field past what is known: -1 (E2BIG 1)\n"},
-                      0, false); // (qemu-user 7.2 has no clone3: the x86_64 run is the oracle)
+                      0, false, false, {}, options); // (qemu-user 7.2 has no clone3: the x86_64 run is the oracle)
 }
 
-TEST_CASE("Linux programs: stdio on the console; open, fstat, read, lseek, close of an initrd file; their errors") {
+TEST_CASE("Linux programs: raw clone3 as a fork, and its errors") {
+    clone3_program();
+}
+
+/// files.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void files_program(const std::string& options = "") {
     run_linux_program("files.c", "", "tests/programs/initrd/hello.txt",
                       {"read 23 of 23 bytes (a regular file: 1): Hello from the initrd.\n",
                        "lseek to 6, read 4: 'from'; the end at 23, read there: 0\n",
                        "close: 0, again: -1 (EBADF 1)\n", "open of a missing file: -1 (ENOENT 1)\n",
                        "open of a file as a directory: -1 (ENOTDIR 1)\n", "stderr works too\n"},
-                      0);
+                      0, true, false, {}, options);
 }
 
-TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename, unlink while open, a private mapping), dup/dup2/fcntl, /dev/null; their errors") {
+TEST_CASE("Linux programs: stdio on the console; open, fstat, read, lseek, close of an initrd file; their errors") {
+    files_program();
+}
+
+/// tmpfs.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void tmpfs_program(const std::string& options = "") {
     run_linux_program("tmpfs.c", "", "",
                       {"a private mapping of a /tmp file at 4096: its bytes 1; a write to it stays its own (the file has "
                        "'b'), a fork child sees it 1; of a write-only descriptor: -1 (EACCES 1)\n",
@@ -181,7 +192,11 @@ TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename,
                        "read(out + 100, buf, 1): -1 (EBADF 1)\n", "dup2(out, -1): -1 (EBADF 1)\n",
                        "unlink stdout.txt while open: 0; still reads 9 bytes, links 0\n",
                        "/dev/null: write 4, read 0\n", "cleanup: 0 0 0 0 0\n", "the directory is gone: 1\n"},
-                      0);
+                      0, true, false, {}, options);
+}
+
+TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename, unlink while open, a private mapping), dup/dup2/fcntl, /dev/null; their errors") {
+    tmpfs_program();
 }
 
 /// mapshared.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
@@ -203,11 +218,16 @@ TEST_CASE("Linux programs: MAP_SHARED of /tmp and /dev/shm files: one set of byt
     mapshared_program();
 }
 
-TEST_CASE("Linux programs: a signal handler leaves the FP/SIMD registers and rounding mode of the code it interrupts as they were (the frame carries them)") {
+/// sigfpu.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void sigfpu_program(const std::string& options = "") {
     run_linux_program("sigfpu.c", "", "",
                       {"16 faults, each handler clobbering FP registers and the rounding mode: the same result 1, still "
                        "round to nearest 1\n"},
-                      0);
+                      0, true, false, {}, options);
+}
+
+TEST_CASE("Linux programs: a signal handler leaves the FP/SIMD registers and rounding mode of the code it interrupts as they were (the frame carries them)") {
+    sigfpu_program();
 }
 
 /// pipes.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
@@ -249,7 +269,8 @@ TEST_CASE("Linux programs: execve after fork, vfork and posix_spawn, from two th
     exec_program();
 }
 
-TEST_CASE("Linux programs: clocks (real time from the RTC, CPU time), sleeps on the timer (nanosleep, clock_nanosleep, usleep; EINTR with rem), futex timeouts (cond and sem timed waits), alarm and setitimer, getrusage and times") {
+/// time.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void time_program(const std::string& options = "") {
     run_linux_program("time.c", "", "",
                       {"monotonic moves forward: 1; clock_getres: 0, at most 10 ms 1\n",
                        "gettimeofday: 0; time() agrees: 1\n", "the real time is after 2020: 1\n",
@@ -268,10 +289,15 @@ TEST_CASE("Linux programs: clocks (real time from the RTC, CPU time), sleeps on 
                        "ms 1\n",
                        "a reaped child's 200 ms: wait4's rusage at least 100 ms 1, RUSAGE_CHILDREN 1, tms_cutime 1; "
                        "getrusage(7): -1 (EINVAL 1)\n"},
-                      0);
+                      0, true, false, {}, options);
 }
 
-TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow), mremap, select") {
+TEST_CASE("Linux programs: clocks (real time from the RTC, CPU time), sleeps on the timer (nanosleep, clock_nanosleep, usleep; EINTR with rem), futex timeouts (cond and sem timed waits), alarm and setitimer, getrusage and times") {
+    time_program();
+}
+
+/// calls.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
+static void calls_program(const std::string& options = "") {
     run_linux_program("calls.c", "", "",
                       {"getrandom: 64 and 64 bytes, not all zero 1, the two differ 1\n",
                        "getrandom errors: unknown flag -1 (EINVAL 1), RANDOM|INSECURE -1 (EINVAL 1), bad buffer -1 "
@@ -307,7 +333,11 @@ TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODIS
                       {"SS_AUTODISARM: 0; disarmed in the handler 1; after it: flags 0x80000000\n",
                        "mremap errors: unaligned -1 (EINVAL 1), unknown flag -1 (EINVAL 1), MREMAP_FIXED alone -1 "
                        "(EINVAL 1), new size 0 -1 (EINVAL 1), overlapping -1 (EINVAL 1), nothing mapped -1 (EFAULT 1), "
-                       "across two mappings -1 (EFAULT 1)\n"});
+                       "across two mappings -1 (EFAULT 1)\n"}, options);
+}
+
+TEST_CASE("Linux programs: getrandom, statx, sigaltstack (SA_ONSTACK, SS_AUTODISARM, a thread's stack overflow), mremap, select") {
+    calls_program();
 }
 
 /// signals.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
@@ -386,6 +416,15 @@ TEST_CASE("Linux programs with four CPUs: clone, pipes, execve, signals and shar
     exec_program("--smp 4");
     signals_program("--smp 4");
     mapshared_program("--smp 4");
+}
+
+TEST_CASE("Linux programs with four CPUs: clone3, files, /tmp, FP/SIMD state in handlers, clocks and timers, getrandom/statx/sigaltstack/mremap/select, as on one CPU") {
+    clone3_program("--smp 4");
+    files_program("--smp 4");
+    tmpfs_program("--smp 4");
+    sigfpu_program("--smp 4");
+    time_program("--smp 4");
+    calls_program("--smp 4");
 }
 
 TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
