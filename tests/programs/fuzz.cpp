@@ -34,6 +34,8 @@
 #include <sys/process.hpp>
 #include <sys/string.hpp>
 
+#include "rng.hpp"
+
 namespace {
 
 using abi::ObjectType;
@@ -69,14 +71,10 @@ u32 g_program_pages = 0;
 u64 g_seed = 1, g_calls = 20000, g_epoch = 2000, g_trace = ~u64{0};
 
 // ---- D's state ----------------------------------------------------------------------
-u64 g_rng;
-u64 next() {
-    u64 x = g_rng;
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    return g_rng = x;
-}
-u64 below(u64 n) { return n ? next() % n : 0; }
-bool chance(u32 percent) { return below(100) < percent; }
+Rng g_rng;
+u64 next() { return g_rng.next(); }
+u64 below(u64 n) { return g_rng.below(n); }
+bool chance(u32 percent) { return g_rng.chance(percent); }
 
 unsigned char g_type[kFSlots]; ///< what D believes each slot of F holds (0: empty)
 u64 g_baseline[kScratchCount];
@@ -404,7 +402,7 @@ void sleep_a_tick() {
 }
 
 [[noreturn]] void fuzzer(u64) {
-    g_rng = g_seed * 0x9e3779b97f4a7c15u | 1;
+    g_rng.s = g_seed * 0x9e3779b97f4a7c15u | 1;
     g_baseline_count = fill_u(g_baseline);
     revoke_u();
     if (g_baseline_count == 0) fail("U holds nothing", 0);

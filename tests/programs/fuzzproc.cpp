@@ -36,6 +36,8 @@
 #include <sys/proc.hpp>
 #include <sys/string.hpp>
 
+#include "rng.hpp"
+
 namespace {
 
 using abi::u64;
@@ -70,17 +72,7 @@ struct Counts {
 Counts* g_counts;
 u64 g_epoch_now = 0;
 
-// ---- one fuzzing thread's state -------------------------------------------------------
-struct Rng {
-    u64 s;
-    u64 next() {
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-        return s;
-    }
-    u64 below(u64 n) { return n ? next() % n : 0; }
-    bool chance(unsigned percent) { return below(100) < percent; }
-};
-
+// ---- one fuzzing process's state (each thread draws from an Rng of its own) ------------
 /// What the calling process made that its requests may name (fork copies it; threads of
 /// the process share it, and only the main thread changes the lists of stacks, mappings
 /// and children).
@@ -100,7 +92,7 @@ struct Mine {
 };
 Mine g_mine;
 alignas(16) unsigned char g_stacks[kStacks][kStackBytes];
-int g_trace_pid = 0;
+int g_pid = 0; ///< the calling process's (its ring, its trace lines)
 
 const char* const kPaths[] = {"/", "/README", "/hello.txt", "/etc/motd", "/etc", "/bin", "/tmp", "/dev/shm",
                               "/nonexistent", "", "relative", "../..", "/README/x", "/etc/motd/", "/fuzzproc"};
@@ -195,9 +187,9 @@ void tally(Op op, bool ok) { tally(static_cast<u64>(op) - kFirstOp, ok); }
 /// One raw request, recorded in the process's ring first (its answer after).
 long send(const Call& c, u64 index) {
     if (g_epoch_now >= g_trace)
-        sys::print_whole("fuzzproc:   pid {} call {} label {:#x}: {:#x} {:#x} {:#x} {:#x}\n", g_trace_pid, index,
+        sys::print_whole("fuzzproc:   pid {} call {} label {:#x}: {:#x} {:#x} {:#x} {:#x}\n", g_pid, index,
                          c.label, c.w[0], c.w[1], c.w[2], c.w[3]);
-    const u64 pid = static_cast<u64>(g_trace_pid);
+    const u64 pid = static_cast<u64>(g_pid);
     const u64 at = __atomic_fetch_add(&g_counts->next[pid % kRings], 1, __ATOMIC_RELAXED);
     Record& rec = g_counts->ring[pid % kRings][at % kRing];
     rec = {pid, index, c.label, {c.w[0], c.w[1], c.w[2], c.w[3]}, -99999};
@@ -405,7 +397,7 @@ void one(Rng& r, u64 index, bool full) {
             sys::SigAction act{reinterpret_cast<sys::SigHandler>(handler), r.next(), static_cast<unsigned>(flags)};
             sys::SigAction old{};
             if (g_epoch_now >= g_trace)
-                sys::print_whole("fuzzproc:   pid {} call {} sigaction {}\n", g_trace_pid, index, sig);
+                sys::print_whole("fuzzproc:   pid {} call {} sigaction {}\n", g_pid, index, sig);
             tally(op, sys::sigaction(sig, &act, &old) == 0);
             return;
         }
@@ -515,9 +507,9 @@ void check_stack(u64 index) {
     volatile int word = 0;
     sys::Reply rep = sys::call(procserv::kEndpoint, label(Op::FutexWake), {ptr(const_cast<int*>(&word)), 0});
     if (!rep.ok() || static_cast<long>(rep.mr[0]) != -sys::kEFAULT) return;
-    sys::print_whole("fuzzproc: FAILED: pid {}: its stack is gone after its call {}; its last requests:\n", g_trace_pid,
+    sys::print_whole("fuzzproc: FAILED: pid {}: its stack is gone after its call {}; its last requests:\n", g_pid,
                      index);
-    print_last(static_cast<u64>(g_trace_pid));
+    print_last(static_cast<u64>(g_pid));
     sys::exit_group(99);
 }
 
@@ -533,7 +525,7 @@ int clone_worker(void* arg) { return static_cast<int>(reinterpret_cast<u64>(work
 /// A fork's child: a few requests, then it ends (by exit or exit_group: the same for one
 /// thread).
 [[noreturn]] void grandchild(Rng r) {
-    g_trace_pid = sys::getpid();
+    g_pid = sys::getpid();
     g_mine.nchildren = 0;
     u64 n = r.below(16);
     for (u64 i = 0; i < n; ++i) one(r, i, false);
@@ -627,7 +619,7 @@ int main(int argc, char** argv) {
         g_epoch_now = e;
         for (u64 p = 0; p < g_procs; ++p) {
             long pid = sys::clone(sys::SIGCHLD, nullptr, nullptr, nullptr, 0);
-            if (pid == 0) g_trace_pid = sys::getpid(), child(mix(g_seed, e * 1000 + p), g_epoch / g_procs);
+            if (pid == 0) g_pid = sys::getpid(), child(mix(g_seed, e * 1000 + p), g_epoch / g_procs);
             if (pid < 0) sys::print_whole("fuzzproc: FAILED: fork: {}\n", pid), ok = false;
         }
         int status = 0;
