@@ -12,6 +12,23 @@
 #include <vector>
 
 namespace {
+/// tests/linux-abi/SOURCE built by the arch's Debian gcc -static as `name` in a directory
+/// of its own, which goes when the program does.
+struct LinuxProgram {
+    std::string dir, elf;
+    LinuxProgram(const std::string& source, const std::string& name) : dir(temp_dir()) {
+        REQUIRE_FALSE(dir.empty());
+        elf = dir + "/" + name;
+        CommandResult cc = compile_linux_program("tests/linux-abi/" + source, elf);
+        INFO("cc: " << cc.output);
+        REQUIRE(cc.status == 0);
+    }
+    ~LinuxProgram() {
+        std::remove(elf.c_str());
+        rmdir(dir.c_str());
+    }
+};
+
 /// Builds tests/linux-abi/SOURCE with the arch's Debian gcc -static, boots it as the first
 /// process with `args`, and runs the same binary on this Linux host (natively, or under
 /// qemu-user) with `host_args`: both must print every line of `lines` and exit with
@@ -25,13 +42,9 @@ void run_linux_program(const std::string& source, const std::string& args, const
                        const std::vector<std::string>& lines, int status, bool foreign_host = true,
                        bool host_tty = false, const std::vector<std::string>& native_lines = {},
                        const std::string& options = "") {
-    std::string dir = temp_dir();
-    REQUIRE_FALSE(dir.empty());
-    std::string name = "glibc-" + source.substr(0, source.find('.'));
-    std::string elf = dir + "/" + name;
-    CommandResult cc = compile_linux_program("tests/linux-abi/" + source, elf);
-    INFO("cc: " << cc.output);
-    REQUIRE(cc.status == 0);
+    const std::string name = "glibc-" + source.substr(0, source.find('.'));
+    const LinuxProgram program(source, name);
+    const std::string& elf = program.elf;
     BootResult r = boot(options + " --exec '" + elf + "'" + (args.empty() ? "" : " " + args), options.empty() ? 90 : 240);
     SHOW(r);
     CHECK(r.contains("procserv: started " + name + " as pid 1"));
@@ -40,11 +53,7 @@ void run_linux_program(const std::string& source, const std::string& args, const
     CHECK(memory_returned(r, name));
     CHECK(r.status == status);
     std::string arch = env_or("MK_ARCH", "x86_64");
-    if (arch != "x86_64" && !foreign_host) {
-        std::remove(elf.c_str());
-        rmdir(dir.c_str());
-        return;
-    }
+    if (arch != "x86_64" && !foreign_host) return;
     std::string command = (arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + elf + "' " + host_args;
     CommandResult host = host_tty ? run_on_terminal(command, {}) : run_command(command);
     INFO("on Linux: exit status " << host.status << "; output:\n" << host.output);
@@ -52,8 +61,6 @@ void run_linux_program(const std::string& source, const std::string& args, const
     for (const std::string& line : lines) CHECK(host.output.find(line) != std::string::npos);
     if (arch == "x86_64")
         for (const std::string& line : native_lines) CHECK(host.output.find(line) != std::string::npos);
-    std::remove(elf.c_str());
-    rmdir(dir.c_str());
 }
 } // namespace
 
@@ -506,12 +513,8 @@ void run_typed(const std::string& elf, const std::string& args, const std::strin
 } // namespace
 
 TEST_CASE("Linux programs: typed input through the line discipline (lines, editing, ^C, end of file, raw mode); poll of the console and of pipes") {
-    std::string dir = temp_dir();
-    REQUIRE_FALSE(dir.empty());
-    std::string elf = dir + "/glibc-input";
-    CommandResult cc = compile_linux_program("tests/linux-abi/input.c", elf);
-    INFO("cc: " << cc.output);
-    REQUIRE(cc.status == 0);
+    const LinuxProgram program("input.c", "glibc-input");
+    const std::string& elf = program.elf;
     const std::string arch = env_or("MK_ARCH", "x86_64");
     run_typed(elf, "", "glibc-input",
               {{"input: ready\n", "hello\nabx\x7f" "c\n\x03more\n\x04"},
@@ -527,8 +530,6 @@ TEST_CASE("Linux programs: typed input through the line discipline (lines, editi
                "poll of the console with nothing typed: 0; waiting for a line\n",
                "poll of the console: 1, 0x1\n", "the line: 1 'k'\n", "raw: 3 bytes: 71 1b 7f\n"},
               0);
-    std::remove(elf.c_str());
-    rmdir(dir.c_str());
 }
 
 TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on the console (line editing, pipes, ^C to the foreground job)") {
@@ -551,17 +552,11 @@ TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on th
               {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5);
 }
 
-
 TEST_CASE("fuzz: Linux system calls with random arguments from several processes (scripts/fuzz ARCH --linux) give procserv's memory back") {
     // tests/linux-abi/fuzz.c: 6,000 random system calls from three glibc processes at a
     // time (and their fork children); not run on the host (it makes numbers no Linux has).
-    std::string dir = temp_dir();
-    REQUIRE_FALSE(dir.empty());
-    std::string elf = dir + "/linuxfuzz";
-    CommandResult cc = compile_linux_program("tests/linux-abi/fuzz.c", elf);
-    INFO("cc: " << cc.output);
-    REQUIRE(cc.status == 0);
-    BootResult r = boot("--exec '" + elf + "' seed=7 calls=6000 procs=3 epoch=1500", 120);
+    const LinuxProgram program("fuzz.c", "linuxfuzz");
+    BootResult r = boot("--exec '" + program.elf + "' seed=7 calls=6000 procs=3 epoch=1500", 120);
     SHOW(r);
     CHECK(r.status == 0);
     CHECK(r.contains("linuxfuzz: seed 7, 6000 calls, 3 processes, epoch 1500"));
@@ -569,6 +564,4 @@ TEST_CASE("fuzz: Linux system calls with random arguments from several processes
         CHECK(r.contains(std::string("linuxfuzz:   ") + call + ": "));
     CHECK(r.contains("linuxfuzz: done"));
     CHECK(memory_returned(r, "linuxfuzz"));
-    std::remove(elf.c_str());
-    rmdir(dir.c_str());
 }

@@ -23,7 +23,6 @@ void check(bool ok, const char* what) {
     if (!ok) ++g_failures;
 }
 
-
 } // namespace
 
 int main() {
