@@ -60,6 +60,7 @@ void RegionSet::merge_around(u32 i) {
 }
 
 Result<void> RegionSet::insert(const Region& r) {
+    if (r.start >= r.end) return Errno{22}; // empty or inverted (a wrapped end): the caller's bug, as below
     u32 i = first_at_or_after(r.start);
     if (i < count_ && regions_[i].start < r.end) return Errno{22}; // overlaps: the caller's bug, never user input
     if (i > 0 && regions_[i - 1].mergeable(r)) { // grows the region before it, with no room needed
