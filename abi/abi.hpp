@@ -219,7 +219,7 @@ constexpr u32 kLinuxSyscallWords = 9;
 namespace errc {
 constexpr int kPerm = 1, kNoEnt = 2, kIntr = 4, kBadF = 9, kAgain = 11, kNoMem = 12,
               kAcces = 13, kFault = 14, kBusy = 16, kExist = 17, kInval = 22, kNoTty = 25,
-              kPipe = 32, kRange = 34, kBadMsg = 74, kOpNotSupp = 95, kTimedOut = 110;
+              kPipe = 32, kRange = 34, kNoSys = 38, kBadMsg = 74, kOpNotSupp = 95, kTimedOut = 110;
 } // namespace errc
 
 } // namespace abi

@@ -21,6 +21,7 @@ namespace abi {
 enum class Kind : unsigned char {
     Word,      ///< any value
     Word32,    ///< a value below 2^32 (EINVAL otherwise)
+    Int32,     ///< a signed 32-bit value, sign-extended (EINVAL otherwise): procserv's ids and fds
     Cap,       ///< a capability in the caller's cap spaces, of `type` with `rights`
                ///< (EBADF empty, ERANGE no such slot, ENOTTY another type, EACCES a right missing)
     CapOrNone, ///< the same, or kNoSlot for none
@@ -73,6 +74,7 @@ constexpr ParamInfo info_of(const P&) {
 
 template <Name N> using Word = Param<N, Kind::Word>;
 template <Name N> using Word32 = Param<N, Kind::Word32>;
+template <Name N> using Int32 = Param<N, Kind::Int32>;
 template <Name N, ObjectType T, u32 R> using Cap = Param<N, Kind::Cap, T, R>;
 template <Name N, ObjectType T, u32 R> using CapOrNone = Param<N, Kind::CapOrNone, T, R>;
 template <Name N> using Slot = Param<N, Kind::Slot>;
@@ -120,6 +122,7 @@ struct WordRule {
     Kind kind;
     constexpr bool valid(u64 v) const {
         return kind == Kind::Word32 ? v <= 0xffffffffu
+             : kind == Kind::Int32  ? v + 0x80000000u <= 0xffffffffu
              : kind == Kind::Flags  ? (v & ~limit) == 0
              : kind == Kind::Limit  ? v <= limit
                                     : true;
@@ -160,7 +163,7 @@ constexpr u32 word_bits(bool (*pick)(const WordRule&)) {
     return bits;
 }
 constexpr bool has_check(const WordRule& r) {
-    return r.kind == Kind::Word32 || r.kind == Kind::Flags || r.kind == Kind::Limit;
+    return r.kind == Kind::Word32 || r.kind == Kind::Int32 || r.kind == Kind::Flags || r.kind == Kind::Limit;
 }
 constexpr bool absent_is_none(const WordRule& r) { return r.kind == Kind::CapOrNone; }
 } // namespace detail

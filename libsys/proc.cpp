@@ -3,22 +3,20 @@
 #include <sys/arch_abi.hpp>
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
-#include <sys/procserv_abi.hpp>
+#include <sys/procserv_call.hpp>
 #include <sys/string.hpp>
 
 namespace sys {
 namespace {
 
-using procserv::Op;
+namespace req = procserv::req;
 
-u64 label_of(Op op) { return static_cast<u64>(op); }
-
-/// One request, one Call: a request that must wait is answered when the wait is over.
-Reply request(Op op, std::initializer_list<u64> words) { return call(procserv::kEndpoint, label_of(op), words); }
 
 long result(const Reply& r) { return r.ok() ? static_cast<long>(r.mr[0]) : static_cast<long>(r.error); }
 
 u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
+/// An int as its word (sign-extended: the table's Int32).
+u64 int_word(int v) { return static_cast<u64>(static_cast<long>(v)); }
 
 // A thread_create thread starts here with its function and argument in the first two
 // argument registers: its return value is the thread's exit status.
@@ -38,8 +36,7 @@ bool flags_fit(unsigned long flags) { return (flags >> 32) == 0; }
 
 long clone(unsigned long flags, void* child_stack, int* parent_tid, int* child_tid, unsigned long tls) {
     if (!flags_fit(flags)) return -kEINVAL;
-    u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift);
-    return result(call(procserv::kEndpoint, label, {ptr(child_stack), ptr(parent_tid), ptr(child_tid), tls}));
+    return result(ask(req::Clone{ptr(child_stack), ptr(parent_tid), ptr(child_tid), tls, flags}));
 }
 
 long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags, int* parent_tid,
@@ -50,20 +47,20 @@ long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags,
     procserv::StartBlock block{ptr(reinterpret_cast<void*>(clone_trampoline)), ptr(reinterpret_cast<void*>(fn)),
                                ptr(arg), ptr(stack_top)};
     auto* b = &block;
-    u64 label = label_of(Op::Clone) | (u64{flags} << procserv::kCloneFlagsShift) | procserv::kCloneStartBlock;
-    return result(call(procserv::kEndpoint, label, {ptr(b), ptr(parent_tid), ptr(child_tid), tls}));
+    constexpr u64 kStartBlock = procserv::kCloneStartBlock >> procserv::kLabelArgShift;
+    return result(ask(req::Clone{ptr(b), ptr(parent_tid), ptr(child_tid), tls, flags | kStartBlock}));
 }
 
 int thread_create(const char*, void* stack_top, void* (*start)(void*), void* arg) {
     if (!start) return -kEINVAL;
-    return static_cast<int>(result(request(Op::ThreadCreate,
-        {ptr(stack_top), ptr(reinterpret_cast<void*>(thread_trampoline)), ptr(reinterpret_cast<void*>(start)), ptr(arg)})));
+    const u64 entry = ptr(reinterpret_cast<void*>(thread_trampoline)), fn = ptr(reinterpret_cast<void*>(start));
+    return static_cast<int>(result(ask(req::ThreadCreate{ptr(stack_top), entry, fn, ptr(arg)})));
 }
 
 int thread_join(int tid, int* retval) {
     // procserv stores the code at retval itself (-EFAULT if it cannot, and the code stays
     // unclaimed), now or, for a thread still running, before it signals the join semaphore.
-    Reply r = call(procserv::kEndpoint, label_of(Op::Join), {static_cast<u64>(static_cast<long>(tid)), ptr(retval)});
+    Reply r = ask(req::Join{static_cast<u64>(static_cast<long>(tid)), ptr(retval)});
     if (!r.ok()) return static_cast<int>(r.error);
     if (r.label == static_cast<u64>(procserv::Reply::kBlock)) {
         // Signalled once, when the thread has exited and its code is stored. (If the
@@ -75,52 +72,47 @@ int thread_join(int tid, int* retval) {
 }
 
 void exit(int status) {
-    for (;;) call(procserv::kEndpoint, label_of(Op::Exit), {static_cast<u64>(static_cast<long>(status))});
+    for (;;) ask(req::Exit{static_cast<u64>(static_cast<long>(status))});
 }
 
 void exit_group(int status) {
-    for (;;) call(procserv::kEndpoint, label_of(Op::ExitGroup), {static_cast<u64>(status & 0xff)});
+    for (;;) ask(req::ExitGroup{static_cast<u64>(status & 0xff)});
 }
 
-int getpid() { return static_cast<int>(request(Op::GetIds, {}).mr[0]); }
-int gettid() { return static_cast<int>(request(Op::GetIds, {}).mr[1]); }
-int getppid() { return static_cast<int>(request(Op::GetIds, {}).mr[2]); }
+int getpid() { return static_cast<int>(ask(req::GetIds{}).mr[0]); }
+int gettid() { return static_cast<int>(ask(req::GetIds{}).mr[1]); }
+int getppid() { return static_cast<int>(ask(req::GetIds{}).mr[2]); }
 
-int chdir(const char* path) { return static_cast<int>(result(request(Op::Chdir, {ptr(path)}))); }
-long getcwd(char* buf, std::size_t size) { return result(request(Op::Getcwd, {ptr(buf), size})); }
-unsigned umask(unsigned mask) { return static_cast<unsigned>(result(request(Op::Umask, {mask & 0777u}))); }
+int chdir(const char* path) { return static_cast<int>(result(ask(req::Chdir{ptr(path)}))); }
+long getcwd(char* buf, std::size_t size) { return result(ask(req::Getcwd{ptr(buf), size})); }
+unsigned umask(unsigned mask) { return static_cast<unsigned>(result(ask(req::Umask{mask & 0777u}))); }
 
 int open(const char* path, int flags) {
-    return static_cast<int>(result(request(Op::Open, {ptr(path), static_cast<u64>(flags)})));
+    return static_cast<int>(result(ask(req::Open{ptr(path), static_cast<unsigned>(flags)})));
 }
-long read(int fd, void* buf, std::size_t count) {
-    return result(request(Op::Read, {static_cast<u64>(static_cast<long>(fd)), ptr(buf), count}));
-}
-int close(int fd) { return static_cast<int>(result(request(Op::Close, {static_cast<u64>(static_cast<long>(fd))}))); }
-int dup(int fd) { return static_cast<int>(result(request(Op::Dup, {static_cast<u64>(static_cast<long>(fd))}))); }
+long read(int fd, void* buf, std::size_t count) { return result(ask(req::Read{int_word(fd), ptr(buf), count})); }
+int close(int fd) { return static_cast<int>(result(ask(req::Close{int_word(fd)}))); }
+int dup(int fd) { return static_cast<int>(result(ask(req::Dup{int_word(fd)}))); }
 
 int waitpid(int pid, int* status, int options) {
     // procserv stores the status (-EFAULT if it cannot: the child then stays waitable).
-    return static_cast<int>(result(request(Op::Waitpid, {static_cast<u64>(static_cast<long>(pid)),
-                                                         static_cast<u64>(options), ptr(status)})));
+    return static_cast<int>(result(ask(req::Waitpid{int_word(pid), int_word(options), ptr(status)})));
 }
 
 int spawn(const char* path, const char* const argv[]) {
-    return static_cast<int>(result(request(Op::Spawn, {ptr(path), ptr(argv)})));
+    return static_cast<int>(result(ask(req::Spawn{ptr(path), ptr(argv)})));
 }
 
 int kill(int pid, int sig) {
-    return static_cast<int>(result(request(Op::Kill, {static_cast<u64>(static_cast<long>(pid)),
-                                                     static_cast<u64>(static_cast<long>(sig))})));
+    return static_cast<int>(result(ask(req::Kill{int_word(pid), int_word(sig)})));
 }
 
 int tkill(int tid, int sig) {
-    return static_cast<int>(result(request(Op::Tkill, {static_cast<u64>(static_cast<long>(tid)),
-                                                      static_cast<u64>(static_cast<long>(sig))})));
+    return static_cast<int>(result(ask(req::Tkill{int_word(tid), int_word(sig)})));
 }
 
 int sched_getaffinity(int tid, unsigned long* mask) {
-    Reply r = request(Op::SchedAffinity, {static_cast<u64>(static_cast<long>(tid)), 0});
+    Reply r = ask(req::SchedAffinity{int_word(tid), 0});
     if (long e = result(r); e < 0) return static_cast<int>(e);
     *mask = r.mr[1];
     return 0;
@@ -128,7 +120,7 @@ int sched_getaffinity(int tid, unsigned long* mask) {
 
 int sched_setaffinity(int tid, unsigned long mask) {
     if (!mask) return -kEINVAL; // (an empty mask: 0 in the request only reads)
-    long e = result(request(Op::SchedAffinity, {static_cast<u64>(static_cast<long>(tid)), mask}));
+    long e = result(ask(req::SchedAffinity{int_word(tid), mask}));
     return e < 0 ? static_cast<int>(e) : 0;
 }
 
@@ -141,7 +133,7 @@ namespace {
 // frame's registers and never returns.
 [[noreturn]] void signal_trampoline(procserv::SignalFrame* frame, SigHandler handler) {
     handler(frame->info.signo, &frame->info, frame);
-    for (;;) call(procserv::kEndpoint, label_of(Op::Sigreturn), {ptr(frame)});
+    for (;;) ask(req::Sigreturn{ptr(frame)});
 }
 constexpr u64 kSigDfl = 0, kSigIgn = 1;
 } // namespace
@@ -154,7 +146,7 @@ int sigaction(int sig, const SigAction* act, SigAction* old) {
                                                                  : ptr(reinterpret_cast<void*>(act->handler));
         mask = act->mask, flags = act->flags, trampoline = ptr(reinterpret_cast<void*>(signal_trampoline));
     }
-    Reply r = request(Op::Sigaction, {static_cast<u64>(static_cast<unsigned>(sig)) | flags << 32, handler, mask, trampoline});
+    Reply r = ask(req::Sigaction{u64{static_cast<unsigned>(sig)} | flags << 32, handler, mask, trampoline});
     long e = result(r);
     if (e < 0) return static_cast<int>(e);
     if (old) {
@@ -167,43 +159,41 @@ int sigaction(int sig, const SigAction* act, SigAction* old) {
 }
 
 int sigprocmask(int how, const unsigned long* set, unsigned long* old) {
-    Reply r = set ? request(Op::Sigprocmask, {static_cast<u64>(static_cast<unsigned>(how)), *set})
-                  : request(Op::Sigprocmask, {SIG_BLOCK, 0}); // (blocking nothing more: a query)
+    Reply r = set ? ask(req::Sigprocmask{static_cast<unsigned>(how), *set})
+                  : ask(req::Sigprocmask{SIG_BLOCK, 0}); // (blocking nothing more: a query)
     long e = result(r);
     if (e < 0) return static_cast<int>(e);
     if (old) *old = r.mr[1];
     return 0;
 }
 
-unsigned long sigpending() { return request(Op::Sigpending, {}).mr[1]; }
+unsigned long sigpending() { return ask(req::Sigpending{}).mr[1]; }
 
 int futex_wait(int* addr, int val) {
-    return static_cast<int>(result(request(Op::FutexWait, {ptr(addr), static_cast<u64>(static_cast<unsigned>(val))})));
+    return static_cast<int>(result(ask(req::FutexWait{ptr(addr), static_cast<unsigned>(val)})));
 }
 int futex_wake(int* addr, int n) {
-    return static_cast<int>(result(request(Op::FutexWake, {ptr(addr), static_cast<u64>(n)})));
+    return static_cast<int>(result(ask(req::FutexWake{ptr(addr), int_word(n)})));
 }
 
 long mmap(void* addr, std::size_t length, int prot, int flags, int fd, long offset) {
-    u64 label = label_of(Op::Mmap) | (u64{static_cast<unsigned>(fd)} << procserv::kMmapFdShift);
-    return result(call(procserv::kEndpoint, label,
-                       {ptr(addr), length, u64{static_cast<unsigned>(prot)} | u64{static_cast<unsigned>(flags)} << 32,
-                        static_cast<u64>(offset)}));
+    const u64 prot_flags = u64{static_cast<unsigned>(prot)} | u64{static_cast<unsigned>(flags)} << 32;
+    return result(ask(req::Mmap{ptr(addr), length, prot_flags, static_cast<u64>(offset), static_cast<unsigned>(fd)}));
 }
-int munmap(void* addr, std::size_t length) { return static_cast<int>(result(request(Op::Munmap, {ptr(addr), length}))); }
+int munmap(void* addr, std::size_t length) { return static_cast<int>(result(ask(req::Munmap{ptr(addr), length}))); }
 int mprotect(void* addr, std::size_t length, int prot) {
-    return static_cast<int>(result(request(Op::Mprotect, {ptr(addr), length, static_cast<u64>(static_cast<unsigned>(prot))})));
+    return static_cast<int>(result(ask(req::Mprotect{ptr(addr), length, static_cast<unsigned>(prot)})));
 }
 int madvise(void* addr, std::size_t length, int advice) {
-    return static_cast<int>(result(request(Op::Madvise, {ptr(addr), length, static_cast<u64>(static_cast<unsigned>(advice))})));
+    return static_cast<int>(result(ask(req::Madvise{ptr(addr), length, static_cast<unsigned>(advice)})));
 }
-long brk(void* addr) { return result(request(Op::Brk, {ptr(addr)})); }
+long brk(void* addr) { return result(ask(req::Brk{ptr(addr)})); }
 
 long write_console(const char* s, std::size_t n) {
     // procserv writes up to 256 bytes per request: ask until all is written.
     std::size_t done = 0;
     while (done < n) {
-        long r = result(request(Op::Write, {ptr(s + done), n - done}));
+        long r = result(ask(req::Write{ptr(s + done), n - done}));
         if (r <= 0) return done > 0 ? static_cast<long>(done) : r;
         done += static_cast<std::size_t>(r);
     }
@@ -217,7 +207,6 @@ long write_console(const char* s, std::size_t n) {
 // machine off with that status through its Machine capability instead. If both fail,
 // this returns and crt0 traps.
 extern "C" void libsys_main_returned(int status) {
-    (void)sys::call(procserv::kEndpoint, static_cast<abi::u64>(procserv::Op::ExitGroup),
-                    {static_cast<abi::u64>(status & 0xff)});
+    (void)sys::ask(procserv::req::ExitGroup{static_cast<abi::u64>(status & 0xff)});
     (void)sys::power_off(abi::root::kMachine, static_cast<abi::u64>(status & 0xff));
 }

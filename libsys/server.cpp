@@ -1,14 +1,17 @@
 // Capabilities, IPC and servers (sys/server.hpp): the procserv requests, the process's
 // own cap space through its capability in slot kSelfCapSpace, and the Server's kept replies.
+#include <sys/procserv_call.hpp>
 #include <sys/server.hpp>
 
 namespace sys {
 namespace {
 
-using procserv::Op;
+namespace req = procserv::req;
 
-long request(Op op, std::initializer_list<u64> words) {
-    Reply r = call(procserv::kEndpoint, static_cast<u64>(op), words);
+/// Request M's result: mr0, or the call's own error.
+template <class M>
+long request(const M& request) {
+    Reply r = ask(request);
     return r.ok() ? static_cast<long>(r.mr[0]) : static_cast<long>(r.error);
 }
 u64 ptr(const void* p) { return reinterpret_cast<u64>(p); }
@@ -25,15 +28,15 @@ u64 slot_count() {
 
 } // namespace
 
-long cap_create(CapType type, u64 bytes) { return request(Op::CapCreate, {static_cast<u64>(type), bytes}); }
+long cap_create(CapType type, u64 bytes) { return request(req::CapCreate{static_cast<u64>(type), bytes}); }
 
 long mmap_memory(u64 slot, void* addr, std::size_t length, int prot, int flags) {
     u64 pf = static_cast<u64>(static_cast<u32>(prot)) | static_cast<u64>(static_cast<u32>(flags)) << 32;
-    return request(Op::MmapMemory, {slot, ptr(addr), length, pf});
+    return request(req::MmapMemory{slot, ptr(addr), length, pf});
 }
 
 abi::IpcBuffer* ipc_buffer_setup() {
-    long va = request(Op::IpcBuffer, {});
+    long va = request(req::IpcBuffer{});
     if (va < 0) return nullptr;
     auto* b = reinterpret_cast<abi::IpcBuffer*>(va);
     set_ipc_buffer(b);
@@ -41,10 +44,10 @@ abi::IpcBuffer* ipc_buffer_setup() {
 }
 
 long service_register(const char* name, u64 endpoint_slot) {
-    return request(Op::ServiceRegister, {ptr(name), endpoint_slot});
+    return request(req::ServiceRegister{ptr(name), endpoint_slot});
 }
-long service_lookup(const char* name) { return request(Op::ServiceLookup, {ptr(name)}); }
-long service_unregister(const char* name) { return request(Op::ServiceUnregister, {ptr(name)}); }
+long service_lookup(const char* name) { return request(req::ServiceLookup{ptr(name)}); }
+long service_unregister(const char* name) { return request(req::ServiceUnregister{ptr(name)}); }
 
 long cap_delete(u64 slot) { return static_cast<long>(sys::cap_delete(kSelf, slot)); }
 

@@ -46,70 +46,122 @@ alignas(kernel::cpio::Archive) unsigned char g_initrd_storage[sizeof(kernel::cpi
 namespace {
 
 // ---- requests --------------------------------------------------------------------------
-/// One request, dispatched to its family's handler (thread.cpp, process.cpp, wait.cpp,
-/// fs.cpp, mman.cpp).
-Answer handle(ThreadRec& t, u64 label, const sys::Reply& r) {
-    Process& p = *t.proc;
-    switch (static_cast<Op>(label & 0xffff)) {
-    case Op::Exit: // the whole int is the join code; its low 8 bits the process status
-        end_thread(t, static_cast<int>(r.mr[0]));
-        return no_reply();
-    case Op::ExitGroup:
-        kill_group(p, static_cast<int>((r.mr[0] & 0xff) << 8), &t);
-        end_thread(t, static_cast<int>(r.mr[0]));
-        return no_reply();
-    case Op::Clone: return done(do_clone(t, label, r));
-    case Op::ThreadCreate: return thread_create(t, r);
-    case Op::Join: return join(t, static_cast<long>(r.mr[0]), r.mr[1]);
-    case Op::GetIds: return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.parent ? p.parent->pid : 0));
-    case Op::Chdir: return done(do_chdir(t, r.mr[0]));
-    case Op::Getcwd: return done(do_getcwd(t, r.mr[0], r.mr[1]));
-    case Op::Umask: return done(do_umask(t, r.mr[0]));
-    case Op::Open: return done(do_open(t, kAtFdcwd, r.mr[0], r.mr[1], 0666, sys::O_DIRECTORY));
-    case Op::Read: return do_read(t, r.mr[0], r.mr[1], r.mr[2]);
-    case Op::Close: return done(do_close(t, r.mr[0]));
-    case Op::Dup: return done(do_dup(t, r.mr[0]));
-    case Op::Waitpid: return waitpid(t, static_cast<long>(r.mr[0]), r.mr[1], r.mr[2]);
-    case Op::Spawn: return done(do_spawn(t, r.mr[0], r.mr[1]));
-    case Op::FutexWait: return futex_wait(t, r.mr[0], r.mr[1]);
-    case Op::FutexWake: return done(futex_wake(t, r.mr[0], r.mr[1]));
-    case Op::Write: {
-        char buf[256];
-        u64 n = r.mr[1] < sizeof buf ? r.mr[1] : sizeof buf;
-        if (!copy_in(*p.mm, r.mr[0], buf, n)) return done(Errno{sys::kEFAULT});
-        for (u64 i = 0; i < n; ++i) sys::debug_putc(buf[i]);
-        return done(static_cast<long>(n));
-    }
-    case Op::Mmap:
-        return done(do_mmap(t, static_cast<int>(label >> procserv::kMmapFdShift), r.mr[0], r.mr[1],
-                            static_cast<u32>(r.mr[2]), static_cast<u32>(r.mr[2] >> 32), r.mr[3]));
-    case Op::Munmap: return done(do_munmap(t, r.mr[0], r.mr[1]));
-    case Op::Mprotect: return done(do_mprotect(t, r.mr[0], r.mr[1], r.mr[2]));
-    case Op::Madvise: return done(do_madvise(t, r.mr[0], r.mr[1], r.mr[2]));
-    case Op::Brk: return done(do_brk(t, r.mr[0]));
-    case Op::CapCreate: return done(cap_create(t, r.mr[0], r.mr[1]));
-    case Op::MmapMemory:
-        return done(do_mmap_memory(t, r.mr[0], r.mr[1], r.mr[2], static_cast<u32>(r.mr[3]),
-                                   static_cast<u32>(r.mr[3] >> 32)));
-    case Op::IpcBuffer: return done(ipc_buffer(t));
-    case Op::ServiceRegister: return done(service_register(t, r.mr[0], r.mr[1]));
-    case Op::ServiceLookup: return done(service_lookup(t, r.mr[0]));
-    case Op::ServiceUnregister: return done(service_unregister(t, r.mr[0]));
-    case Op::Kill: return do_kill(t, static_cast<int>(r.mr[0]), static_cast<int>(r.mr[1]));
-    case Op::SchedAffinity: { // (tid is a pid_t: -1 and the like find nobody)
-        Result<u64> mask = thread_affinity(t, r.mr[0], r.mr[1], r.mr[1] != 0);
-        return mask.ok() ? done(0, mask.value()) : done(mask.error());
-    }
-    case Op::Sigaction:
-    case Op::Sigprocmask:
-    case Op::Sigpending:
-    case Op::Tkill:
-    case Op::Sigreturn: return native_signal_call(t, static_cast<Op>(label & 0xffff), r);
-    case Op::Stats:
-        return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
-                    static_cast<u64>(g_live_procs));
-    }
-    return done(Errno{sys::kENOSYS});
+// Each request of the table (sys/procserv_requests.hpp) as its struct, to its family's
+// handler (thread.cpp, process.cpp, wait.cpp, fs.cpp, mman.cpp, caps.cpp, signal.cpp).
+namespace req = procserv::req;
+using procserv::Message;
+
+Answer serve(ThreadRec& t, const req::Exit& a, const Message&) { // the whole int is the join code
+    end_thread(t, static_cast<int>(a.status));
+    return no_reply();
+}
+Answer serve(ThreadRec& t, const req::ExitGroup& a, const Message&) { // its low 8 bits the status
+    kill_group(*t.proc, static_cast<int>((a.status & 0xff) << 8), &t);
+    end_thread(t, static_cast<int>(a.status));
+    return no_reply();
+}
+Answer serve(ThreadRec& t, const req::Clone& a, const Message&) { return done(do_clone(t, a)); }
+Answer serve(ThreadRec& t, const req::ThreadCreate& a, const Message&) { return thread_create(t, a); }
+Answer serve(ThreadRec& t, const req::Join& a, const Message&) { return join(t, static_cast<int>(a.tid), a.retval); }
+Answer serve(ThreadRec& t, const req::GetIds&, const Message&) {
+    const Process& p = *t.proc;
+    return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.parent ? p.parent->pid : 0));
+}
+Answer serve(ThreadRec& t, const req::Chdir& a, const Message&) { return done(do_chdir(t, a.path)); }
+Answer serve(ThreadRec& t, const req::Getcwd& a, const Message&) { return done(do_getcwd(t, a.buf, a.size)); }
+Answer serve(ThreadRec& t, const req::Umask& a, const Message&) { return done(do_umask(t, a.mask)); }
+Answer serve(ThreadRec& t, const req::Open& a, const Message&) {
+    return done(do_open(t, kAtFdcwd, a.path, a.flags, 0666, sys::O_DIRECTORY));
+}
+Answer serve(ThreadRec& t, const req::Read& a, const Message&) {
+    return do_read(t, a.fd, a.buf, a.count);
+}
+Answer serve(ThreadRec& t, const req::Close& a, const Message&) { return done(do_close(t, a.fd)); }
+Answer serve(ThreadRec& t, const req::Dup& a, const Message&) { return done(do_dup(t, a.fd)); }
+Answer serve(ThreadRec& t, const req::Waitpid& a, const Message&) {
+    return waitpid(t, static_cast<int>(a.pid), a.options, a.status);
+}
+Answer serve(ThreadRec& t, const req::Spawn& a, const Message&) { return done(do_spawn(t, a.path, a.argv)); }
+Answer serve(ThreadRec& t, const req::FutexWait& a, const Message&) { return futex_wait(t, a.addr, a.val); }
+Answer serve(ThreadRec& t, const req::FutexWake& a, const Message&) {
+    return done(futex_wake(t, a.addr, a.n));
+}
+Answer serve(ThreadRec& t, const req::Write& a, const Message&) {
+    char buf[256];
+    const u64 n = a.count < sizeof buf ? u64{a.count} : sizeof buf;
+    if (!copy_in(*t.proc->mm, a.buf, buf, n)) return done(Errno{sys::kEFAULT});
+    for (u64 i = 0; i < n; ++i) sys::debug_putc(buf[i]);
+    return done(static_cast<long>(n));
+}
+Answer serve(ThreadRec&, const req::Stats&, const Message&) {
+    return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
+                static_cast<u64>(g_live_procs));
+}
+Answer serve(ThreadRec& t, const req::Mmap& a, const Message&) {
+    return done(do_mmap(t, static_cast<int>(a.fd.word32()), a.addr, a.length, static_cast<u32>(a.prot_flags),
+                        static_cast<u32>(a.prot_flags >> 32), a.offset));
+}
+Answer serve(ThreadRec& t, const req::Munmap& a, const Message&) { return done(do_munmap(t, a.addr, a.length)); }
+Answer serve(ThreadRec& t, const req::Mprotect& a, const Message&) {
+    return done(do_mprotect(t, a.addr, a.length, a.prot));
+}
+Answer serve(ThreadRec& t, const req::Madvise& a, const Message&) {
+    return done(do_madvise(t, a.addr, a.length, a.advice));
+}
+Answer serve(ThreadRec& t, const req::Brk& a, const Message&) { return done(do_brk(t, a.addr)); }
+Answer serve(ThreadRec& t, const req::CapCreate& a, const Message&) { return done(cap_create(t, a.type, a.bytes)); }
+Answer serve(ThreadRec& t, const req::IpcBuffer&, const Message&) { return done(ipc_buffer(t)); }
+Answer serve(ThreadRec& t, const req::ServiceRegister& a, const Message&) {
+    return done(service_register(t, a.name, a.endpoint));
+}
+Answer serve(ThreadRec& t, const req::ServiceLookup& a, const Message&) { return done(service_lookup(t, a.name)); }
+Answer serve(ThreadRec& t, const req::ServiceUnregister& a, const Message&) {
+    return done(service_unregister(t, a.name));
+}
+Answer serve(ThreadRec& t, const req::MmapMemory& a, const Message&) {
+    return done(do_mmap_memory(t, a.slot, a.addr, a.length, static_cast<u32>(a.prot_flags),
+                               static_cast<u32>(a.prot_flags >> 32)));
+}
+Answer serve(ThreadRec& t, const req::Kill& a, const Message&) {
+    return do_kill(t, static_cast<int>(a.pid), static_cast<int>(a.sig));
+}
+Answer serve(ThreadRec& t, const req::SchedAffinity& a, const Message&) { // (-1 and the like find nobody)
+    Result<u64> mask = thread_affinity(t, a.tid, a.mask, a.mask != 0);
+    return mask.ok() ? done(0, mask.value()) : done(mask.error());
+}
+// The native signal calls share signal.cpp's state (its frame buffer): one entry there.
+template <class M>
+    requires(M::request.op >= procserv::Op::Sigaction && M::request.op <= procserv::Op::Sigpending)
+Answer serve(ThreadRec& t, const M&, const Message& m) {
+    return native_signal_call(t, m);
+}
+
+/// Each request's handler by Op, reading the request as its struct.
+using Handler = Answer (*)(ThreadRec&, const Message&);
+constexpr auto kHandlers = [] {
+    struct {
+        Handler at[procserv::kOpCount];
+    } h{};
+    procserv::Requests::each([&]<class M>() {
+        h.at[static_cast<u64>(M::request.op) - procserv::kFirstOp] = [](ThreadRec& t, const Message& m) {
+            return serve(t, procserv::arguments<M>(m), m);
+        };
+    });
+    return h;
+}();
+
+/// One request: refused as the table says (ENOSYS: no such operation; EINVAL: a word
+/// outside its kind), or served by its handler.
+Answer handle(ThreadRec& t, const Message& m) {
+    if (const int e = procserv::check(m)) return done(Errno{e});
+    return kHandlers.at[procserv::op_of(m.label) - procserv::kFirstOp](t, m);
+}
+
+/// A request as it arrived: words the caller did not send read as 0.
+Message request_of(const sys::Reply& r) {
+    Message m{r.label};
+    for (u32 i = 0; i < abi::kMsgRegsInRegisters && i < r.length; ++i) m.word[i] = r.mr[i];
+    return m;
 }
 
 /// A fault of thread t. A page fault on a zero page not yet backed gets its frame and the
@@ -235,7 +287,7 @@ int main() {
             continue;
         }
         if (r.badge & procserv::kFaultBadge) a = on_fault(*t, r);
-        else if ((a = handle(*t, r.label, r)).reply && signals_ready(*t)) a = deliver_signals(*t, a);
+        else if ((a = handle(*t, request_of(r))).reply && signals_ready(*t)) a = deliver_signals(*t, a);
         // The first program ended: the machine powers off with its status.
         if (g_first_status >= 0) {
             int st = g_first_status;

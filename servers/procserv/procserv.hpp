@@ -11,7 +11,7 @@
 #include <base/elf.hpp>
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
-#include <sys/procserv_abi.hpp>
+#include <sys/procserv_requests.hpp>
 #include <sys/string.hpp>
 
 namespace procserv {
@@ -375,7 +375,7 @@ Result<void> start(ThreadRec& t, u64 ip, u64 sp, u64 arg0, u64 arg1 = 0);
 void end_thread(ThreadRec& t, int code);
 void drop_ended_records(Process& p);
 Answer join(ThreadRec& t, long tid, u64 retval);
-Answer thread_create(ThreadRec& t, const sys::Reply& r);
+Answer thread_create(ThreadRec& t, const procserv::req::ThreadCreate& a);
 /// All of a thread's registers (abi::kRegCount), read or written.
 Result<void> get_registers(ThreadRec& t, u64* regs);
 Result<void> set_registers(ThreadRec& t, const u64* regs);
@@ -404,7 +404,7 @@ inline bool process_alive(long pid) {
 }
 Result<long> spawn_program(const char* path, const char* const* argv, int argc, ThreadRec* parent);
 Result<long> do_spawn(ThreadRec& t, u64 path_va, u64 argv_va);
-Result<long> do_clone(ThreadRec& t, u64 label, const sys::Reply& r);
+Result<long> do_clone(ThreadRec& t, const procserv::req::Clone& a);
 /// clone with Linux's flags (do_clone's rules); the child continues on a copy of the
 /// caller's registers (on `stack` if not 0) returning 0, or, with `start_block`, at the
 /// StartBlock at `stack`. `linux_result`: for a Linux program, the index of its result
@@ -772,7 +772,7 @@ Answer signal_call(ThreadRec& t, long n, const u64* a);
 Answer do_kill(ThreadRec& t, int pid, int sig);
 Answer do_tkill(ThreadRec& t, long tgid, long tid, long sig); ///< tkill, tgkill (tgid 0: any process): EINVAL, ESRCH
 /// The native signal calls (Op::Sigaction, Sigprocmask, Sigpending, Tkill, Sigreturn).
-Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r);
+Answer native_signal_call(ThreadRec& t, const procserv::Message& m);
 /// `n` random bytes (time.cpp: not a cryptographic source).
 void random_fill(void* out, u64 n);
 

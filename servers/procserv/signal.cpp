@@ -521,37 +521,41 @@ Answer do_kill(ThreadRec& t, int pid, int sig) {
     return answer_caller();
 }
 
-Answer native_signal_call(ThreadRec& t, procserv::Op op, const sys::Reply& r) {
+Answer native_signal_call(ThreadRec& t, const procserv::Message& m) {
     using procserv::Op;
+    namespace req = procserv::req;
     Process& p = *t.proc;
     if (!t.sig) return done(Errno{sys::kENOSYS});
-    switch (op) {
-    case Op::Sigaction: {
-        // (sig | flags << 32, handler, mask, trampoline); no trampoline: only the old action
+    switch (static_cast<Op>(procserv::op_of(m.label))) {
+    case Op::Sigaction: { // no trampoline: only the old action
+        const auto a = procserv::arguments<req::Sigaction>(m);
         constexpr u64 kNativeFlags = kSaSiginfo | kSaRestart | kSaNodefer | kSaResethand;
-        const u64 sig = r.mr[0] & 0xffffffff, flags = r.mr[0] >> 32, handler = r.mr[1];
+        const u64 sig = a.sig_flags & 0xffffffff, flags = a.sig_flags >> 32;
         if (sig < 1 || sig > 64) return done(Errno{sys::kEINVAL});
         SigActions::Action& act = t.sig->act[sig];
         const Answer old = done(static_cast<long>(act.handler), act.flags, act.mask);
-        if (r.mr[3] == 0) return old;
+        if (a.trampoline == 0) return old;
         if ((flags & ~kNativeFlags) || sig == kSigKill || sig == kSigStop)
             return done(Errno{sys::kEINVAL});
-        set_action(t, static_cast<int>(sig), {handler, flags, r.mr[3], r.mr[2]});
+        set_action(t, static_cast<int>(sig), {a.handler, flags, a.trampoline, a.mask});
         return old;
     }
-    case Op::Sigprocmask: {
+    case Op::Sigprocmask: { // (the table checked `how`)
+        const auto a = procserv::arguments<req::Sigprocmask>(m);
         const u64 old = t.sigmask;
-        if (r.mr[0] > 2) return done(Errno{sys::kEINVAL});
-        change_mask(t, r.mr[0], r.mr[1]);
+        change_mask(t, a.how, a.set);
         return done(0, old); // (what it unblocked is delivered as this answer goes)
     }
     case Op::Sigpending: return done(0, t.sigpending | p.sigpending);
-    case Op::Tkill: return do_tkill(t, 0, static_cast<long>(r.mr[0]), static_cast<long>(r.mr[1]));
+    case Op::Tkill: {
+        const auto a = procserv::arguments<req::Tkill>(m);
+        return do_tkill(t, 0, static_cast<int>(a.tid), static_cast<int>(a.sig));
+    }
     case Op::Sigreturn: {
         // The frame's registers and mask come back (a frame that cannot be read: SIGSEGV,
         // as Linux); signals the mask held back are delivered on them at once.
         procserv::SignalFrame& f = g_native;
-        if (!copy_in(*p.mm, r.mr[0], &f, sizeof f)) {
+        if (!copy_in(*p.mm, procserv::arguments<req::Sigreturn>(m).frame, &f, sizeof f)) {
             kill_group(p, kSigSegv, nullptr);
             return no_reply();
         }

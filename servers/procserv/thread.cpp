@@ -274,12 +274,12 @@ void drop_ended_records(Process& p) {
 
 /// thread_create: a thread of the caller's process on a stack of its own, starting at
 /// the libsys entry with (function, argument) as its two arguments.
-Answer thread_create(ThreadRec& t, const sys::Reply& r) {
+Answer thread_create(ThreadRec& t, const procserv::req::ThreadCreate& a) {
     Process& p = *t.proc;
     // The stack's top page must be mapped writable memory of the process (procserv
     // made every page, so its table says so), before anything is created. The thread
     // starts at the libsys entry with (function, argument) as its two arguments.
-    u64 top = r.mr[0] & ~u64{15};
+    u64 top = a.stack_top & ~u64{15};
     if (top < 64 || !user_writable(*p.mm, top - 1)) return done(Errno{sys::kEFAULT});
     Result<ThreadRec*> made = new_thread(p, true);
     if (!made.ok()) return done(made.error());
@@ -288,7 +288,7 @@ Answer thread_create(ThreadRec& t, const sys::Reply& r) {
     c->files = t.files, ++t.files->refs;
     if ((c->sig = t.sig)) ++t.sig->refs;
     inherit_affinity(*c, t);
-    (void)start(*c, r.mr[1], top - sys::arch_abi::kEntryStackBias, r.mr[2], r.mr[3]);
+    (void)start(*c, a.entry, top - sys::arch_abi::kEntryStackBias, a.fn, a.arg);
     return done(c->tid);
 }
 

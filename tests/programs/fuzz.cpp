@@ -175,7 +175,8 @@ u64 draw(const abi::ParamInfo& p) {
     using K = abi::Kind;
     switch (p.kind) {
     case K::Word: return chance(70) ? below(64) : chance(70) ? interesting_word() : next();
-    case K::Word32: return chance(80) ? below(16) : chance(60) ? interesting_word() : next();
+    case K::Word32:
+    case K::Int32: return chance(80) ? below(16) : chance(60) ? interesting_word() : next();
     case K::CapOrNone:
         if (chance(25)) return abi::kNoSlot;
         [[fallthrough]];

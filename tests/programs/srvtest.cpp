@@ -7,6 +7,7 @@
 // (argv[1]).
 #include "proc/check.hpp"
 
+#include <sys/procserv_requests.hpp>
 #include <sys/server.hpp>
 
 namespace {
@@ -360,6 +361,22 @@ int driver() {
     check_eq(sys::service_unregister("echo"), -sys::kENOENT, "withdrawn twice: ENOENT");
     check_eq(sys::cap_delete(static_cast<abi::u64>(badged)), 0, "cap_delete");
     check_eq(sys::cap_delete(static_cast<abi::u64>(badged)), -sys::kEBADF, "cap_delete of an empty slot: EBADF");
+
+    // What procserv's request table (sys/procserv_requests.hpp) refuses before a handler runs.
+    using procserv::Op;
+    auto raw = [](Op op, abi::u64 above, std::initializer_list<abi::u64> words) {
+        const abi::u64 label = static_cast<abi::u64>(op) | above << procserv::kLabelArgShift;
+        return static_cast<long>(sys::call(procserv::kEndpoint, label, words).mr[0]);
+    };
+    check_eq(static_cast<long>(sys::call(procserv::kEndpoint, 0x99, {}).mr[0]), -sys::kENOSYS,
+             "a request procserv does not know: ENOSYS");
+    check_eq(raw(Op::GetIds, 1, {}), -sys::kEINVAL, "label bits above a request that takes none: EINVAL");
+    check_eq(raw(Op::Close, 0, {abi::u64{1} << 32}), -sys::kEINVAL, "a descriptor that is no int: EINVAL");
+    check_eq(raw(Op::Close, 0, {~abi::u64{0}}), -sys::kEBADF, "descriptor -1: EBADF (the handler's answer)");
+    check_eq(raw(Op::Umask, 0, {01000}), -sys::kEINVAL, "a umask outside 0777: EINVAL");
+    check_eq(raw(Op::Mmap, abi::u64{1} << 32, {0, kPage, 3 | abi::u64{0x22} << 32, 0}), -sys::kEINVAL,
+             "an mmap fd wider than 32 bits: EINVAL");
+    check_eq(raw(Op::GetIds, 0, {}), static_cast<long>(sys::getpid()), "and a good request is served as before");
     return finish();
 }
 

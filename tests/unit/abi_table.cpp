@@ -1,12 +1,16 @@
 #include "abi_table.hpp"
 
 #include <abi/methods.hpp>
+#include <sys/procserv_requests.hpp>
 #include <type_traits>
 
 namespace {
 
 constexpr const char* kBegin = "<!-- method table: printed by scripts/abi-table from abi/methods.hpp; do not edit -->\n";
 constexpr const char* kEnd = "<!-- end of method table -->\n";
+constexpr const char* kRequestsBegin =
+    "<!-- request table: printed by scripts/abi-table from sys/procserv_requests.hpp; do not edit -->\n";
+constexpr const char* kRequestsEnd = "<!-- end of request table -->\n";
 
 const char* type_name(abi::ObjectType t) {
     using T = abi::ObjectType;
@@ -69,6 +73,7 @@ std::string param_text(const abi::ParamInfo& p) {
     switch (p.kind) {
     case K::Word: break;
     case K::Word32: s += " (32-bit)"; break;
+    case K::Int32: s += " (int)"; break;
     case K::Cap:
     case K::CapOrNone:
         s += ": ";
@@ -95,10 +100,11 @@ std::string words_text(unsigned required, const char* more) {
     std::string s;
     unsigned i = 0;
     S words{};
-    abi::for_each_word(words, [&](const auto& w) {
+    abi::for_each_word(words, [&]<class P>(const P&) {
         if (i) s += ", ";
         if (i == required) s += "[";
-        s += param_text(std::remove_cvref_t<decltype(w)>::info);
+        s += param_text(P::info);
+        if constexpr (procserv::is_in_label<P>) s += " (in the label, above bit 16)";
         ++i;
     });
     if (i > required) s += "]";
@@ -121,10 +127,32 @@ std::string abi_method_table() {
     return t;
 }
 
-std::string with_abi_method_table(const std::string& page, const std::string& table) {
-    auto begin = page.find(kBegin);
-    auto end = page.find(kEnd);
+std::string procserv_request_table() {
+    std::string t = "| request (label) | libsys | arguments | answer | what it does |\n"
+                    "|---|---|---|---|---|\n";
+    procserv::Requests::each([&]<class M>() {
+        const procserv::RequestInfo& r = M::request;
+        t += std::string("| ") + r.op_name + " (" + hex(static_cast<abi::u64>(r.op)) + ") | " + r.call + " | " +
+             words_text<M>(abi::kWords<M>, nullptr) + " | " +
+             words_text<typename M::Out>(abi::kWords<typename M::Out>, nullptr) + " | " + r.doc + " |\n";
+    });
+    return t;
+}
+
+namespace {
+std::string with_table(const std::string& page, const std::string& table, const char* begin_marker,
+                       const char* end_marker) {
+    auto begin = page.find(begin_marker);
+    auto end = page.find(end_marker);
     if (begin == std::string::npos || end == std::string::npos || end < begin) return {};
-    begin += std::string(kBegin).size();
+    begin += std::string(begin_marker).size();
     return page.substr(0, begin) + table + page.substr(end);
+}
+} // namespace
+
+std::string with_abi_method_table(const std::string& page, const std::string& table) {
+    return with_table(page, table, kBegin, kEnd);
+}
+std::string with_procserv_request_table(const std::string& page, const std::string& table) {
+    return with_table(page, table, kRequestsBegin, kRequestsEnd);
 }

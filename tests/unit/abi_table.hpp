@@ -1,6 +1,7 @@
-// docs/abi.md's method table, printed from abi::Methods (abi/methods.hpp). The unit test
-// "docs/abi.md's method table is the one abi/methods.hpp prints" compares the page with
-// it; scripts/abi-table writes it into the page.
+// docs/abi.md's method table, printed from abi::Methods (abi/methods.hpp), and
+// docs/procserv.md's request table, printed from procserv::Requests
+// (sys/procserv_requests.hpp). Unit tests compare the pages with them; scripts/abi-table
+// writes them into the pages.
 #pragma once
 
 #include <string>
@@ -11,3 +12,9 @@ std::string abi_method_table();
 /// `page` with the text between the generated-table markers replaced by `table`; empty
 /// if the page has no markers.
 std::string with_abi_method_table(const std::string& page, const std::string& table);
+
+/// The markdown table of procserv's requests: a row per request, in Op order.
+std::string procserv_request_table();
+
+/// `page` with its request table replaced by `table`; empty if the page has no markers.
+std::string with_procserv_request_table(const std::string& page, const std::string& table);

@@ -1,25 +1,35 @@
-// scripts/abi-table's printer: writes abi/methods.hpp's method table into the page given
-// (docs/abi.md), between its markers, or prints the table alone without an argument.
+// scripts/abi-table's printer: writes abi/methods.hpp's method table into docs/abi.md and
+// sys/procserv_requests.hpp's request table into docs/procserv.md, between their markers
+// (`abi_table ABI_PAGE PROCSERV_PAGE`), or prints both tables without arguments.
 #include "abi_table.hpp"
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
 
-int main(int argc, char** argv) {
-    const std::string table = abi_method_table();
-    if (argc < 2) {
-        std::fputs(table.c_str(), stdout);
-        return 0;
-    }
-    std::ifstream in(argv[1]);
+namespace {
+int rewrite(const char* path, std::string (*with)(const std::string&, const std::string&), const std::string& table) {
+    std::ifstream in(path);
     std::stringstream page;
     page << in.rdbuf();
-    const std::string out = with_abi_method_table(page.str(), table);
+    const std::string out = with(page.str(), table);
     if (out.empty()) {
-        std::fprintf(stderr, "abi-table: %s has no method table markers\n", argv[1]);
+        std::fprintf(stderr, "abi-table: %s has no table markers\n", path);
         return 1;
     }
-    if (out != page.str()) std::ofstream(argv[1]) << out;
+    if (out != page.str()) std::ofstream(path) << out;
     return 0;
+}
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fputs(abi_method_table().c_str(), stdout);
+        std::fputs("\n", stdout);
+        std::fputs(procserv_request_table().c_str(), stdout);
+        return 0;
+    }
+    return rewrite(argv[1], with_abi_method_table, abi_method_table()) |
+           rewrite(argv[2], with_procserv_request_table, procserv_request_table());
 }

@@ -4,9 +4,10 @@
 // Every thread procserv creates has its own small cap space:
 //   slot kEndpoint  procserv's endpoint, badged with the thread's id (Write)
 //   slot kJoin      during a thread_join: the joined thread's join semaphore (Read)
-// A request is a Call on kEndpoint with label = Op (flags packed above it for Clone)
-// and up to four words; no IPC buffer is needed. Pointers are read and written by
-// procserv in the caller's memory, which it maps itself (it made every page of it).
+// A request is a Call on kEndpoint with label = Op (Clone's flags and Mmap's fd above
+// it) and up to four words, as sys/procserv_requests.hpp's table says; no IPC buffer is
+// needed. Pointers are read and written by procserv in the caller's memory, which it maps
+// itself (it made every page of it).
 // The reply's label is kDone: mr0 = result (>= 0 or -errno), mr1.. extra results. A
 // call that must wait (waitpid, futex_wait) is one Call all the same: procserv keeps
 // its reply (a kernel Reply object per thread) and answers when the wait is over. Only
@@ -18,49 +19,22 @@
 
 namespace procserv {
 
+using abi::u32;
 using abi::u64;
 
 constexpr u64 kEndpoint = 0, kJoin = 1;
 constexpr unsigned kThreadCapSpaceBits = 3; // kThreadCapSpaceSlots
 
+/// The requests. Each one's arguments, kinds and answer: sys/procserv_requests.hpp
+/// (docs/procserv.md prints them).
 enum class Op : u64 {
-    Exit = 0x100,       ///< (status): never answered
-    ExitGroup,          ///< (status): never answered
-    Clone,              ///< label | flags << 16: (stack, parent_tid ptr, child_tid ptr, tls)
-    ThreadCreate,       ///< (stack top, entry, fn, arg): the thread runs entry(fn, arg)
-    Join,               ///< (tid, retval ptr) -> 0 with the code stored at retval, or kBlock on kJoin
-    GetIds,             ///< () -> (pid, tid, ppid)
-    Chdir,              ///< (path ptr)
-    Getcwd,             ///< (buf ptr, size)
-    Umask,              ///< (mask) -> old
-    Open,               ///< (path ptr, flags)
-    Read,               ///< (fd, buf ptr, count)
-    Close,              ///< (fd)
-    Dup,                ///< (fd)
-    Waitpid,            ///< (pid, options, status ptr) -> pid with the status stored (answered when a child ends)
-    Spawn,              ///< (path ptr, argv ptr)
-    FutexWait,          ///< (addr, val) -> 0 / -EAGAIN (answered when woken)
-    FutexWake,          ///< (addr, n) -> woken
-    Write,              ///< (buf ptr, count) -> written (to the console)
-    Stats,              ///< () -> (free bytes of procserv's pools, live threads, live processes)
-    Mmap,               ///< label | fd << 16: (addr, length, prot | flags << 32, offset) -> address
-    Munmap,             ///< (addr, length)
-    Mprotect,           ///< (addr, length, prot)
-    Madvise,            ///< (addr, length, advice)
-    Brk,                ///< (addr) -> the break
-    CapCreate,          ///< (type: CapType, bytes for Memory) -> the new object's slot in the process cap space
-    IpcBuffer,          ///< () -> the address of the calling thread's IPC buffer (made on first use)
-    ServiceRegister,    ///< (name ptr, endpoint slot)
-    ServiceLookup,      ///< (name ptr) -> slot of a badged copy of the service's endpoint
-    ServiceUnregister,  ///< (name ptr)
-    MmapMemory,         ///< (slot, addr, length, prot | flags << 32) -> address: map a memory object
-    Kill,               ///< (pid, sig): as kill(2) (pid > 0, 0, -1, -pgid)
-    Sigaction,          ///< (sig | flags << 32, handler, mask, trampoline) -> (old handler, old flags, old mask)
-    Sigprocmask,        ///< (how: 0 block, 1 unblock, 2 set; set) -> old mask
-    Sigreturn,          ///< (frame ptr): never answered; the thread goes on as the frame says
-    Tkill,              ///< (tid, sig): the signal to that thread of any process
-    Sigpending,         ///< () -> the signals pending for the thread and its process
-    SchedAffinity,      ///< (tid or 0 for the caller, new mask or 0 to only read) -> the mask in effect
+    Exit = 0x100, ExitGroup, Clone, ThreadCreate, Join, GetIds,           // threads and processes
+    Chdir, Getcwd, Umask, Open, Read, Close, Dup,                         // files
+    Waitpid, Spawn, FutexWait, FutexWake, Write, Stats,                   // children, futexes, console, tests
+    Mmap, Munmap, Mprotect, Madvise, Brk,                                 // memory
+    CapCreate, IpcBuffer, ServiceRegister, ServiceLookup, ServiceUnregister, MmapMemory, // servers
+    Kill, Sigaction, Sigprocmask, Sigreturn, Tkill, Sigpending,          // signals
+    SchedAffinity,
 };
 
 /// A signal handler of a libsys program runs on a SignalFrame that procserv writes below
