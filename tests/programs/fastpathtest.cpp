@@ -12,6 +12,8 @@
 // - and the null system call: a Yield with nothing else to run, which the entry assembly
 //   answers at once, and one that switches, both keeping every register.
 // One line per check, then the root task powers off with the number of failures.
+#include "root_task.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/process.hpp>
 
@@ -37,12 +39,8 @@ constexpr u64 kBadgeA = 0xa11, kBadgeB = 0xb22;
 constexpr u64 kFaultPage = 0x50000000, kFaultMagic = 0xfa017ed;
 constexpr u64 kMaxWords = 16;
 
-int g_failures = 0;
 
-void check(bool ok, const char* what) {
-    sys::print("fastpathtest: {}{}\n", what, ok ? " ok" : " FAILED");
-    if (!ok) ++g_failures;
-}
+using pt::check;
 
 // ---- who ran when (threads of the root task's address space) -------------------------
 volatile char g_log[32];
@@ -208,6 +206,7 @@ bool retype(abi::ObjectType type, u64 slot) {
 } // namespace
 
 int main() {
+    pt::start_root_task("fastpathtest");
     sys::print("fastpathtest: running\n");
     // The null system call: a Yield with nothing else ready, which the entry assembly
     // answers before saving anything (microkernel/sched/fast_yield.h), keeps every register
@@ -317,6 +316,5 @@ int main() {
         if (g_threads[i] != client_slot) deleted = sys::cap_delete(root::kCapSpace, g_threads[i]) == 0 && deleted;
     check(deleted, "every helper thread deleted");
 
-    if (g_failures == 0) sys::print("fastpathtest: all checks passed\n");
-    return g_failures; // a root task's return powers off with its status (libsys)
+    return pt::finish(); // a root task's return powers off with its status (libsys)
 }

@@ -3,6 +3,8 @@
 // debug console: system calls and their errors, message registers and capabilities,
 // the TLS register, preemption, its own memory management, and finally a fault, which
 // the kernel must report without dying (the root task has no fault handler).
+#include "root_task.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/string.hpp>
 
@@ -12,18 +14,15 @@ using abi::u64;
 namespace root = abi::root;
 namespace rt = abi::rights;
 
-int g_failures = 0;
 char g_buffer[64];   // .bss: the loader must zero it
 int g_calls = 1;     // .data: the loader must copy it
 
-void check(bool ok, const char* what) {
-    sys::print("hello: {}{}\n", what, ok ? " ok" : " FAILED");
-    if (!ok) ++g_failures;
-}
+using pt::check;
 
 } // namespace
 
 int main(int argc, char** argv) {
+    pt::start_root_task("hello");
     (void)argv;
     sys::print("hello: running in user mode\n");
 
@@ -64,7 +63,7 @@ int main(int argc, char** argv) {
     check(used, "a frame retyped from my untyped, mapped and written");
     check(sys::unmap(root::kAddressSpace, kPage) == 0, "unmap");
 
-    if (g_failures == 0) sys::print("hello: all checks passed\n");
+    pt::finish();
     sys::print("hello: now touching the page I unmapped, at {:#x}\n", kPage);
     u64 value = page[0];
     sys::print("hello: FAILED: the read returned {:#x}\n", value);

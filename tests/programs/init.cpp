@@ -2,20 +2,18 @@
 // process API that also serves as the boot suite's smoke test of procserv. It reads a
 // file of the initrd, starts threads on its own stacks and joins them, spawns a child
 // process and waits for it, and exits with 0 when everything behaved.
+#include "proc/check.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
 #include <sys/string.hpp>
 
 namespace {
 
-int g_failures = 0;
 alignas(16) char g_stacks[4][8192];
 int g_shared = 0;
 
-void check(bool ok, const char* what) {
-    sys::print("init: {}{}\n", what, ok ? " ok" : " FAILED");
-    if (!ok) ++g_failures;
-}
+using pt::check;
 
 void* worker(void* arg) {
     __atomic_fetch_add(&g_shared, 1, __ATOMIC_SEQ_CST);
@@ -25,6 +23,7 @@ void* worker(void* arg) {
 } // namespace
 
 int main(int argc, char** argv) {
+    pt::start("init");
     if (argc > 1 && strlen(argv[1]) == 5 && memcmp(argv[1], "child", 5) == 0) {
         sys::print("init: child process {} (parent {}) says hello\n", sys::getpid(), sys::getppid());
         return 7;
@@ -58,6 +57,5 @@ int main(int argc, char** argv) {
     check(pid > 0 && sys::waitpid(pid, &status, 0) == pid && sys::wifexited(status) && sys::wexitstatus(status) == 7,
           "spawned a child and waited for its exit status 7");
     check(sys::waitpid(-1, &status, sys::WNOHANG) == -sys::kECHILD, "no more children: -ECHILD");
-    sys::print("init: {} failures\n", g_failures);
-    return g_failures ? 1 : 0;
+    return pt::finish();
 }

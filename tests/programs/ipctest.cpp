@@ -5,6 +5,8 @@
 // a fault handler receives a thread's page fault and kills it; a busy thread is
 // preempted so that a thread of equal priority runs. One line per check, then the root
 // task suspends itself and the kernel powers off ("no thread can run").
+#include "root_task.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/process.hpp>
 
@@ -31,19 +33,15 @@ constexpr u64 kFirstHelperSlot = 100;
 
 constexpr u64 kFaultAddress = 0xdead0000;
 
-int g_failures = 0;
 volatile u64 g_spins = 0;      // preemption check (shared address space)
 volatile bool g_stop = false;
 volatile bool g_after_fault = false;
 
-void check(bool ok, const char* what) {
-    sys::print("ipctest: {}{}\n", what, ok ? " ok" : " FAILED");
-    if (!ok) ++g_failures;
-}
+using pt::check;
 
 /// A worker's end: report its failures to the root task, which then deletes it.
 [[noreturn]] void report_and_wait() {
-    sys::send(kDone, static_cast<u64>(g_failures));
+    sys::send(kDone, static_cast<u64>(pt::failures()));
     for (;;) sys::yield();
 }
 
@@ -144,6 +142,7 @@ bool start(sys::Slots& slots, const sys::ThreadOptions& o, sys::Started& t, bool
 } // namespace
 
 int main() {
+    pt::start_root_task("ipctest");
     sys::print("ipctest: running\n");
     sys::Slots slots{kFirstHelperSlot, 256};
     bool made = sys::retype(root::kUntyped, abi::ObjectType::Endpoint, 0, root::kCapSpace, kEndpoint) == 0 &&
@@ -206,6 +205,5 @@ int main() {
         check(false, "busy thread started");
     }
 
-    if (g_failures == 0) sys::print("ipctest: all checks passed\n");
-    return g_failures; // a root task's return powers off with its status (libsys)
+    return pt::finish(); // a root task's return powers off with its status (libsys)
 }

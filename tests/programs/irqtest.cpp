@@ -4,6 +4,8 @@
 // boot test types them once this program says it waits), each delivered by an
 // interrupt; then it powers the machine off with status 42 through the Machine
 // capability.
+#include "root_task.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/string.hpp>
 
@@ -16,16 +18,13 @@ using abi::MachineMethod;
 
 constexpr u64 kHandler = 20, kSemaphore = 21, kSecondHandler = 22;
 
-int g_failures = 0;
 
-void check(bool ok, const char* what) {
-    sys::print("irqtest: {}{}\n", what, ok ? " ok" : " FAILED");
-    if (!ok) ++g_failures;
-}
+using pt::check;
 
 } // namespace
 
 int main() {
+    pt::start_root_task("irqtest");
     const auto& info = *reinterpret_cast<const root::Info*>(root::kInfo);
     check(info.magic == root::kInfoMagic, "RootInfo is mapped");
     u64 total = 0;
@@ -89,7 +88,8 @@ int main() {
     check(sys::cap_delete(root::kCapSpace, kHandler) == 0 &&
               sys::invoke(root::kMachine, abi::MachineIssueIrqHandler{.line = line, .dest = kHandler}).error == 0,
           "deleting the handler frees the line for a new one");
-    sys::print("irqtest: {} failures; powering off with status 42\n", g_failures);
+    pt::finish();
+    sys::print("irqtest: powering off with status 42\n");
     sys::power_off(root::kMachine, 42);
     return 2; // not reached
 }

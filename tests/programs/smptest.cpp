@@ -24,6 +24,8 @@
 //     loaded on 0 to 3 other CPUs
 //   - address spaces come and go on every CPU (started with asids=3, so that identifiers
 //     are reused), each finding its own memory as the program's image left it
+#include "root_task.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/process.hpp>
 #include <sys/string.hpp>
@@ -59,14 +61,10 @@ constexpr u64 kBenchFrame = 35;   // the frame the shootdown timing maps and unm
 constexpr u64 kPage = 0x50000000; // the page the reader reads
 constexpr u32 kBasePriority = 100;
 
-int g_failures = 0;
 u32 g_cpus = 0;
 sys::Slots g_slots; // the helpers' slots: from the root task's first free one (main)
 
-void check(bool ok, const char* what) {
-    sys::print("smptest: {}{}\n", what, ok ? " ok" : " FAILED");
-    if (!ok) ++g_failures;
-}
+using pt::check;
 
 /// A thread of this address space pinned to `cpu`; its region from `region`.
 bool start_on(u32 cpu, sys::Entry entry, u64 arg, u64 region, sys::Started& t, u32 priority = kBasePriority,
@@ -574,6 +572,7 @@ void spaces() {
 } // namespace
 
 int main() {
+    pt::start_root_task("smptest");
     sys::print("smptest: running\n");
     // `calls=N` among the kernel's command-line words: the hammer's calls per worker.
     const char* cmdline = reinterpret_cast<const root::Info*>(root::kInfo)->cmdline;
@@ -610,6 +609,5 @@ int main() {
         timing();
         spaces();
     }
-    if (g_failures == 0) sys::print("smptest: all checks passed\n");
-    return g_failures;
+    return pt::finish();
 }

@@ -1,10 +1,13 @@
-// The semantics programs' harness. It must build both freestanding in the guest (no C
+// The test programs' harness: the process semantics programs', the servers' test and the
+// root tasks' (through root_task.hpp). It must build both freestanding in the guest (no C
 // library, no static constructors, no heap) and hosted on Linux, so it uses nothing but
 // sys/proc.hpp and sys/string.hpp, and formats numbers itself.
 //
 // Each check prints one line, "<program>: <what> ok" or "<program>: <what> FAILED (...)",
 // in a single write so that lines from several threads or processes do not interleave.
-// finish() prints "<program>: done, N failures" and returns the exit status.
+// finish() prints "<program>: N passed, M failed" (the checks of this process) and
+// returns the exit status. The boot and Linux suites look for that line
+// (tests/unit/summary_line.hpp).
 #pragma once
 
 #include <sys/proc.hpp>
@@ -18,7 +21,9 @@ extern "C" [[noreturn]] void sys_illegal_instruction();
 namespace pt {
 
 inline const char* g_program = "?";
-inline int g_failures = 0;
+inline int g_passed = 0, g_failures = 0;
+/// Where lines go: procserv's console (write_console) unless a root task says otherwise.
+inline void (*g_write)(const char*, std::size_t) = nullptr;
 
 /// One output line, built in place and written at once.
 struct Line {
@@ -56,7 +61,8 @@ struct Line {
     }
     void print() {
         buf[n++] = '\n';
-        sys::write_console(buf, n);
+        if (g_write) g_write(buf, n);
+        else sys::write_console(buf, n);
     }
 };
 
@@ -71,12 +77,14 @@ inline void start(const char* program) { g_program = program; }
 inline void say(const char* what) { line().str(what).print(); }
 
 inline void failed() { __atomic_add_fetch(&g_failures, 1, __ATOMIC_RELAXED); }
+inline void passed() { __atomic_add_fetch(&g_passed, 1, __ATOMIC_RELAXED); }
+inline int failures() { return __atomic_load_n(&g_failures, __ATOMIC_RELAXED); }
 
 inline bool check(bool ok, const char* what) {
     Line l = line();
     l.str(what).str(ok ? " ok" : " FAILED");
     l.print();
-    if (!ok) failed();
+    ok ? passed() : failed();
     return ok;
 }
 
@@ -87,7 +95,7 @@ inline bool check(bool ok, const char* what, long got) {
     if (ok) l.str(" ok");
     else l.str(" FAILED (got ").num(got).str(")");
     l.print();
-    if (!ok) failed();
+    ok ? passed() : failed();
     return ok;
 }
 
@@ -98,7 +106,7 @@ inline bool check_eq(long got, long want, const char* what) {
     if (ok) l.str(" ok");
     else l.str(" FAILED (got ").num(got).str(", expected ").num(want).str(")");
     l.print();
-    if (!ok) failed();
+    ok ? passed() : failed();
     return ok;
 }
 
@@ -115,7 +123,7 @@ inline bool check_status(int status, bool ok, const char* what) {
         l.str(")");
     }
     l.print();
-    if (!ok) failed();
+    ok ? passed() : failed();
     return ok;
 }
 
@@ -127,10 +135,11 @@ inline bool check_signaled(int status, int sig, const char* what) {
     return check_status(status, sys::wifsignaled(status) && sys::wtermsig(status) == sig, what);
 }
 
+/// The summary line; the exit status: 0 if every check passed.
 inline int finish() {
-    int failures = __atomic_load_n(&g_failures, __ATOMIC_RELAXED);
-    line().str("done, ").num(failures).str(failures == 1 ? " failure" : " failures").print();
-    return failures == 0 ? 0 : 1;
+    const int bad = failures();
+    line().num(__atomic_load_n(&g_passed, __ATOMIC_RELAXED)).str(" passed, ").num(bad).str(" failed").print();
+    return bad == 0 ? 0 : 1;
 }
 
 // ---- small tools the programs share -------------------------------------------------
