@@ -64,10 +64,14 @@ void run_linux_program(const std::string& source, const std::string& args, const
 }
 } // namespace
 
-TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it does on Linux") {
+/// hello.c: Debian's static glibc, argv, malloc. `options`: scripts/run's (e.g. --smp 4).
+static void hello_program(const std::string& options = "") {
     run_linux_program("hello.c", "seven", "seven",
-                      {"hello from glibc: 2 arguments: ", " seven\n", "malloc'd 1 MiB, pid "}, 7);
+                      {"hello from glibc: 2 arguments: ", " seven\n", "malloc'd 1 MiB, pid "}, 7, true, false, {},
+                      options);
 }
+
+TEST_CASE("Linux programs: Debian's static glibc hello runs unmodified, as it does on Linux") { hello_program(); }
 
 /// threads.c: glibc's pthreads (64 threads, a mutex, joins), fork + wait4, waitid. `options`:
 /// scripts/run's (these programs also run with --smp 4, below).
@@ -434,7 +438,8 @@ TEST_CASE("Linux programs with four CPUs: clone3, files, /tmp, FP/SIMD state in 
     calls_program("--smp 4");
 }
 
-TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
+/// tty.c: the console as a terminal. `options`: scripts/run's.
+static void tty_program(const std::string& options = "") {
     run_linux_program("tty.c", "", "",
                       {"isatty: stdin 1, stdout 1, stderr 1\n",
                        "tcgetattr: 0; canonical 1, echo 1, output processing 1\n",
@@ -444,7 +449,11 @@ TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetatt
                        "written to /dev/tty\n/dev/tty: opened 1, isatty 1, wrote 20\n",
                        "/dev/zero: read 64, all zero 1, write 1, char device 1:5; /dev/urandom: read 64, not all "
                        "zero 1, char device 1:9\n"},
-                      0, true, true);
+                      0, true, true, {}, options);
+}
+
+TEST_CASE("Linux programs: the console is a terminal (isatty, tcgetattr/tcsetattr, window size, foreground group, /dev/tty); pipes and /dev/null are not; /dev/zero, /dev/urandom") {
+    tty_program();
 }
 
 namespace {
@@ -460,7 +469,8 @@ std::string fetch_busybox(const std::string& arch) {
 }
 } // namespace
 
-TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {
+/// busybox.sh under Debian's busybox-static. `options`: scripts/run's.
+static void busybox_script(const std::string& options = "") {
     const std::string arch = env_or("MK_ARCH", "x86_64");
     const std::string busybox = fetch_busybox(arch);
     if (busybox.empty()) {
@@ -472,7 +482,8 @@ TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipe
         "hello from busybox sh\none\ntwo\n2\na.txt\nsub\nz\ny\nx\nsubshell status 3\nfalse status 1\nsum 10\n"
         "substituted SUB\nsub is a directory\nnope is not there\ncat of a missing file: 1\n1\none\ntwo\nONE\ntwo\n"
         "1 2 3 4 5 \n2 sub/z\ncleaned up\ngone\n"};
-    BootResult r = boot("--file '" + script + "' --exec '" + busybox + "' sh /busybox.sh");
+    BootResult r = boot(options + " --file '" + script + "' --exec '" + busybox + "' sh /busybox.sh",
+                        options.empty() ? 90 : 240);
     SHOW(r);
     // (procserv's lines, "not served" ones among them, may come between the script's)
     std::string out;
@@ -493,14 +504,19 @@ TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipe
     }
 }
 
+TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipes, redirections, applets by execve of /proc/self/exe), as on Linux") {
+    busybox_script();
+}
+
 namespace {
 /// Boots `elf` (args after it) typing `steps`, and checks `lines`, `status` and that all
 /// memory came back; then the same on this Linux host, on a terminal of its own, typed
-/// the same way (`host_command` runs the program there).
+/// the same way (`host_command` runs the program there). `options`: scripts/run's.
 void run_typed(const std::string& elf, const std::string& args, const std::string& name,
                const std::vector<TypingStep>& steps, const std::string& host_command,
-               const std::vector<std::string>& lines, int status) {
-    BootResult r = boot_typing("--exec '" + elf + "'" + (args.empty() ? "" : " " + args), steps);
+               const std::vector<std::string>& lines, int status, const std::string& options = "") {
+    BootResult r = boot_typing(options + " --exec '" + elf + "'" + (args.empty() ? "" : " " + args), steps,
+                               options.empty() ? 90 : 240);
     SHOW(r);
     for (const std::string& line : lines) CHECK(r.contains(line));
     CHECK(memory_returned(r, name));
@@ -512,7 +528,8 @@ void run_typed(const std::string& elf, const std::string& args, const std::strin
 }
 } // namespace
 
-TEST_CASE("Linux programs: typed input through the line discipline (lines, editing, ^C, end of file, raw mode); poll of the console and of pipes") {
+/// input.c typed at: the line discipline, poll. `options`: scripts/run's.
+static void input_program(const std::string& options = "") {
     const LinuxProgram program("input.c", "glibc-input");
     const std::string& elf = program.elf;
     const std::string arch = env_or("MK_ARCH", "x86_64");
@@ -529,10 +546,15 @@ TEST_CASE("Linux programs: typed input through the line discipline (lines, editi
                "^Cinterrupted: -1 (EINTR 1), SIGINT handled 1\n", "after it: 4 'more'\n", "end of file: 0 ''\n",
                "poll of the console with nothing typed: 0; waiting for a line\n",
                "poll of the console: 1, 0x1\n", "the line: 1 'k'\n", "raw: 3 bytes: 71 1b 7f\n"},
-              0);
+              0, options);
 }
 
-TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on the console (line editing, pipes, ^C to the foreground job)") {
+TEST_CASE("Linux programs: typed input through the line discipline (lines, editing, ^C, end of file, raw mode); poll of the console and of pipes") {
+    input_program();
+}
+
+/// busybox sh typed at on the console. `options`: scripts/run's.
+static void busybox_interactive(const std::string& options = "") {
     const std::string arch = env_or("MK_ARCH", "x86_64");
     const std::string busybox = fetch_busybox(arch);
     if (busybox.empty()) {
@@ -549,7 +571,19 @@ TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on th
                {"/tmp # ", "exit 5\n"}},
               // (on the host too in /, the guest's root's prompt, whoever runs the test)
               "env -u HOME -C / 'PS1=\\w # ' " + (arch == "x86_64" ? "" : "qemu-" + arch + " ") + busybox + " sh",
-              {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5);
+              {"typed-42\n", "hi\n", "EDITED\n", "status 130\n"}, 5, options);
+}
+
+TEST_CASE("Linux programs: Debian's busybox-static as an interactive shell on the console (line editing, pipes, ^C to the foreground job)") {
+    busybox_interactive();
+}
+
+TEST_CASE("Linux programs with four CPUs: glibc's hello, the console as a terminal, typed input, busybox (a script and an interactive shell), as on one CPU") {
+    hello_program("--smp 4");
+    tty_program("--smp 4");
+    input_program("--smp 4");
+    busybox_script("--smp 4");
+    busybox_interactive("--smp 4");
 }
 
 TEST_CASE("fuzz: Linux system calls with random arguments from several processes (scripts/fuzz ARCH --linux) give procserv's memory back") {
