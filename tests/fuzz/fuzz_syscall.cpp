@@ -7,12 +7,17 @@
 // its cap space C), and C holding an untyped of 256 KiB from U (C[0]), a copy of C (C[1])
 // and of the thread (C[2]). Every object the calls make comes from U. The input is a
 // sequence of 28-byte records, one call each: syscall number, capability slot, method
-// label, word count, and six words, each a small number, a slot-sized one, a page
-// address or a large value. Each call is made by the thread the scheduler runs on CPU 0
-// (threads the calls make and resume run too, so IPC between them happens); when none
-// can run, the first thread's caller gives up what it waits for (suspended and resumed).
-// At the end U is revoked, and every byte of it must be free again: an object the calls
-// made that outlives its last capability, or memory charged twice, is lost memory.
+// label and the CPU that makes the call, word count, and six words, each a small number,
+// a slot-sized one, a page address or a large value. The scheduler runs four CPUs, as the
+// kernel's does with --smp 4 (its remote operations answered here: a thread running on
+// another CPU is in user mode between two calls); each call is made by the thread the
+// scheduler runs on the record's CPU (threads the calls make and resume run too, placed
+// on idle CPUs, pinned by SetAffinity, taken by idle CPUs from busy ones, so IPC between
+// them happens across CPUs); when none can run, the first thread's caller gives up what
+// it waits for (suspended and resumed). After every call no thread may be current on two
+// CPUs, and each current thread runs where it says and where its affinity lets it. At
+// the end U is revoked, and every byte of it must be free again: an object the calls made
+// that outlives its last capability, or memory charged twice, is lost memory.
 #include "../unit/fake_memory.hpp"
 #include "../unit/toy_pte.hpp"
 
@@ -32,6 +37,18 @@ using namespace kernel;
 
 namespace {
 constexpr PagingOps kToyOps = paging_ops_for<ToyPte>();
+constexpr u32 kCpus = 4;
+
+/// The CPU making the current call (Scheduler's this_cpu), and the scheduler's way to the
+/// others: between two calls every thread is in user mode with its registers in its
+/// Thread, so a Kick, a Stall or a TakeOff has nothing to wait for; SaveFpu gives up the
+/// CPU's FP/SIMD registers (on the host the area is the state).
+u32 g_cpu = 0;
+Scheduler* g_sched = nullptr;
+u32 this_cpu() { return g_cpu; }
+void reach(Scheduler::Remote what, u32 cpu, Thread* t) {
+    if (what == Scheduler::Remote::SaveFpu && g_sched->fpu_owner(cpu) == t) g_sched->set_fpu_owner(cpu, nullptr);
+}
 constexpr u64 kMemoryBytes = 1 << 20;
 constexpr size_t kRecord = 28;
 
@@ -58,7 +75,7 @@ FakeMemory& memory() {
 
 struct World {
     FakeMemory& mem = memory();
-    Scheduler sched{1};
+    Scheduler sched{kCpus};
     Reaper reaper{sched};
     CapSpace* root_space = nullptr;
     Untyped* child = nullptr;
@@ -67,6 +84,8 @@ struct World {
     u64 child_free = 0;
 
     bool build() {
+        g_sched = &sched, g_cpu = 0;
+        sched.go_smp(kCpus, reach, this_cpu);
         auto root = Untyped::create(mem.window(), PhysAddr{mem.base}, mem.size, &kToyOps);
         if (!root.ok() || !root.value()->check_retype(ObjectType::CapSpace, 6, 1).ok()) return false;
         root_space = &static_cast<CapSpace&>(root.value()->carve(ObjectType::CapSpace, 6));
@@ -88,25 +107,48 @@ struct World {
         return me->resume(sched).ok() && sched.schedule(0) == me;
     }
 
-    /// The thread that makes the next call: CPU 0's, as the kernel would choose it (a
-    /// thread without an address space is suspended, as run_user_threads does; the
-    /// first thread, whose calls the test makes, has none and needs none). When
-    /// none can run, the first thread's caller gives up whatever it waits for.
-    Thread& caller() {
+    /// The thread on `cpu` now, as the kernel would choose it: null if it idles.
+    Thread* running(u32 cpu) {
+        g_cpu = cpu;
+        Thread* t = sched.current(cpu);
+        if (!t || t->state() != ThreadState::Running || sched.need_resched(cpu)) t = sched.schedule(cpu);
+        return t;
+    }
+
+    /// The thread that makes the next call: `cpu`'s, or, if it idles, the first CPU's
+    /// after it that runs one (a thread without an address space is suspended, as
+    /// run_user_threads does; the first thread, whose calls the test makes, has none and
+    /// needs none). When no CPU can run one, the first thread's caller gives up whatever
+    /// it waits for. g_cpu is the caller's CPU.
+    Thread& caller(u32 cpu) {
         for (;;) {
-            Thread* t = sched.current(0);
-            if (!t || t->state() != ThreadState::Running || sched.need_resched(0)) t = sched.schedule(0);
+            Thread* t = nullptr;
+            for (u32 k = 0; k < kCpus && !t; ++k) t = running((cpu + k) % kCpus);
             if (!t) {
+                g_cpu = cpu;
                 me->suspend(sched);
-                if (!me->resume(sched).ok() || !(t = sched.schedule(0))) abort();
+                if (!me->resume(sched).ok()) abort();
+                continue;
             }
             if (t == me || t->address_space()) return *t; // (the first thread needs none here)
             t->suspend(sched);
         }
     }
 
+    /// No thread is current on two CPUs; a current thread runs where it says, and where
+    /// its affinity lets it.
+    void check_cpus() const {
+        for (u32 a = 0; a < kCpus; ++a) {
+            const Thread* t = sched.current(a);
+            if (!t) continue;
+            if (t->cpu() != a || !(t->affinity() >> a & 1)) abort();
+            for (u32 b = a + 1; b < kCpus; ++b)
+                if (sched.current(b) == t) abort();
+        }
+    }
+
     void call(const uint8_t* r) {
-        Thread& t = caller();
+        Thread& t = caller(r[2] >> 6);
         const u64 nr = r[0] & 0x80 ? static_cast<u64>(abi::Syscall::Invoke) : r[0] % 9; // (8: no such call)
         const u64 slot = r[1] == 0xff ? word(r + 4) : r[1] % 72;
         const u64 label = r[2] % 16;
@@ -115,8 +157,9 @@ struct World {
         t.set_reg(abi::kRegSyscall, nr);
         t.set_reg(abi::kRegCap, slot);
         t.set_reg(abi::kRegInfo, abi::MessageInfo{label, count, 0}.encode());
-        SyscallContext ctx{t, 0, sched, reaper, mem.window()};
+        SyscallContext ctx{t, g_cpu, sched, reaper, mem.window()};
         handle_syscall(ctx);
+        check_cpus();
     }
 
     /// Everything the calls made goes (and the thread and C); all of U must be free again.
