@@ -83,6 +83,45 @@ template <Name N> using Address = Param<N, Kind::Address>;
 template <Name N, u64 Mask> using Flags = Param<N, Kind::Flags, ObjectType{}, 0, Mask>;
 template <Name N, u64 Max> using Limit = Param<N, Kind::Limit, ObjectType{}, 0, Max>;
 
+/// A system call (abi::Syscall): the capability it names in kRegCap, if any (ObjectType{}
+/// for none, and for Invoke, whose capability the method's row names), the right it needs
+/// there, and what it does. The kernel looks the capability up as this says (dispatch.cpp,
+/// the fastpath); docs/abi.md's system-call table is printed from it.
+struct SyscallInfo {
+    Syscall nr;
+    const char* name;
+    ObjectType object;
+    u32 right;
+    const char* doc;
+};
+constexpr SyscallInfo kSyscalls[] = {
+    {Syscall::Send, "Send", ObjectType::Endpoint, rights::kWrite,
+     "send the message to the endpoint; blocks until a receiver takes it"},
+    {Syscall::Receive, "Receive", ObjectType::Endpoint, rights::kRead,
+     "wait on the endpoint; returns the message and the sender's badge"},
+    {Syscall::Call, "Call", ObjectType::Endpoint, rights::kWrite,
+     "send, then wait for the reply through a one-shot reply capability"},
+    {Syscall::Reply, "Reply", ObjectType{}, 0,
+     "answer the caller this thread last received a call from (ENOENT if none)"},
+    {Syscall::ReplyReceive, "ReplyReceive", ObjectType::Endpoint, rights::kRead,
+     "reply if a reply is owed, then receive on the endpoint (both checked before the reply goes)"},
+    {Syscall::Yield, "Yield", ObjectType{}, 0, "give up the rest of the time slice"},
+    {Syscall::Invoke, "Invoke", ObjectType{}, 0,
+     "call method `MessageInfo::label` on the object the capability names (the method table below)"},
+    {Syscall::DebugPutChar, "DebugPutChar", ObjectType{}, 0,
+     "write the low byte of mr0 to the kernel's console (bring-up and tests, like seL4's debug put-char); "
+     "always 0"},
+};
+static_assert(sizeof kSyscalls / sizeof kSyscalls[0] == static_cast<u64>(Syscall::Count_));
+constexpr bool syscalls_in_order() {
+    for (u64 i = 0; i < static_cast<u64>(Syscall::Count_); ++i)
+        if (static_cast<u64>(kSyscalls[i].nr) != i) return false;
+    return true;
+}
+static_assert(syscalls_in_order());
+/// System call `nr`'s row.
+constexpr const SyscallInfo& syscall_info(Syscall nr) { return kSyscalls[static_cast<u64>(nr)]; }
+
 /// A method: its object and label, the right the invoked capability needs, how many of its
 /// arguments must be given (the rest are optional: absent, they take their default, kNoSlot
 /// for CapOrNone), and where a message or answer goes on past them (words of any number).

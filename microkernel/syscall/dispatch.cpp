@@ -18,8 +18,14 @@ Endpoint::SendOptions options(const Capability& cap) {
 
 u64 cap_slot(const Thread& t) { return t.reg(abi::kRegCap); }
 
+/// The capability system call `nr` names, of the type and with the right abi::kSyscalls says.
+Result<Capability*> syscall_cap(SyscallContext& ctx, abi::Syscall nr) {
+    const abi::SyscallInfo& s = abi::syscall_info(nr);
+    return ctx.lookup(cap_slot(ctx.caller), s.object, s.right);
+}
+
 Result<void> sys_send(SyscallContext& ctx, bool is_call) {
-    Capability* cap = TRY(ctx.lookup(cap_slot(ctx.caller), ObjectType::Endpoint, abi::rights::kWrite));
+    Capability* cap = TRY(syscall_cap(ctx, is_call ? abi::Syscall::Call : abi::Syscall::Send));
     TRY(check_message(ctx.caller));
     auto& ep = cap->as<Endpoint>();
     if (is_call) ep.call(ctx.caller, options(*cap), ctx.scheduler);
@@ -28,7 +34,7 @@ Result<void> sys_send(SyscallContext& ctx, bool is_call) {
 }
 
 Result<void> sys_receive(SyscallContext& ctx) {
-    Capability* cap = TRY(ctx.lookup(cap_slot(ctx.caller), ObjectType::Endpoint, abi::rights::kRead));
+    Capability* cap = TRY(syscall_cap(ctx, abi::Syscall::Receive));
     cap->as<Endpoint>().receive(ctx.caller, ctx.scheduler);
     return {};
 }
@@ -42,7 +48,7 @@ Result<void> sys_reply(SyscallContext& ctx) {
 
 Result<void> sys_reply_receive(SyscallContext& ctx) {
     // Both halves are validated before the reply goes out.
-    Capability* cap = TRY(ctx.lookup(cap_slot(ctx.caller), ObjectType::Endpoint, abi::rights::kRead));
+    Capability* cap = TRY(syscall_cap(ctx, abi::Syscall::ReplyReceive));
     TRY(check_message(ctx.caller));
     cap->as<Endpoint>().reply_receive(ctx.caller, ctx.scheduler);
     return {};

@@ -9,6 +9,7 @@
 // tests/unit/test_fastpath.cpp runs every case both ways and compares).
 #pragma once
 
+#include <abi/methods.hpp>
 #include <microkernel/object/cap_space.hpp>
 #include <microkernel/object/endpoint.hpp>
 #include <microkernel/object/thread.hpp>
@@ -28,11 +29,14 @@ namespace kernel {
     CapSpace* space = caller.space_for(slot);
     if (!space || slot >= space->slot_count()) return nullptr;
     Capability& cap = space->slot(slot);
+    // (abi::kSyscalls: the type and right the slowpath's lookup asks for)
+    constexpr abi::SyscallInfo call = abi::syscall_info(abi::Syscall::Call),
+                               reply_receive = abi::syscall_info(abi::Syscall::ReplyReceive);
+    static_assert(call.object == ObjectType::Endpoint && reply_receive.object == ObjectType::Endpoint);
     if (cap.empty() || cap.type() != ObjectType::Endpoint) return nullptr;
     auto& ep = cap.as<Endpoint>();
-    if (is_call)
-        return cap.has(abi::rights::kWrite) ? ep.fast_call(caller, cap, cpu, scheduler) : nullptr;
-    return cap.has(abi::rights::kRead) ? ep.fast_reply_receive(caller, cpu, scheduler) : nullptr;
+    if (is_call) return cap.has(call.right) ? ep.fast_call(caller, cap, cpu, scheduler) : nullptr;
+    return cap.has(reply_receive.right) ? ep.fast_reply_receive(caller, cpu, scheduler) : nullptr;
 }
 
 /// A Linux-ABI thread's system call (the current thread of `cpu`) on the fastpath: the

@@ -8,6 +8,9 @@ namespace {
 
 constexpr const char* kBegin = "<!-- method table: printed by scripts/abi-table from abi/methods.hpp; do not edit -->\n";
 constexpr const char* kEnd = "<!-- end of method table -->\n";
+constexpr const char* kSyscallsBegin =
+    "<!-- system-call table: printed by scripts/abi-table from abi/methods.hpp; do not edit -->\n";
+constexpr const char* kSyscallsEnd = "<!-- end of system-call table -->\n";
 constexpr const char* kRequestsBegin =
     "<!-- request table: printed by scripts/abi-table from sys/procserv_requests.hpp; do not edit -->\n";
 constexpr const char* kRequestsEnd = "<!-- end of request table -->\n";
@@ -127,6 +130,20 @@ std::string abi_method_table() {
     return t;
 }
 
+std::string abi_syscall_table() {
+    std::string t = "| nr | name | capability in `kRegCap` | what it does |\n"
+                    "|---|---|---|---|\n";
+    for (const abi::SyscallInfo& s : abi::kSyscalls) {
+        std::string cap = s.object == abi::ObjectType{}
+                              ? "-"
+                              : std::string(type_name(s.object)) + " (" + rights_text(s.object, s.right) + ")";
+        if (s.nr == abi::Syscall::Invoke) cap = "any (the method's right)";
+        t += "| " + std::to_string(static_cast<abi::u64>(s.nr)) + " | `" + s.name + "` | " + cap + " | " + s.doc +
+             " |\n";
+    }
+    return t;
+}
+
 std::string procserv_request_table() {
     std::string t = "| request (label) | libsys | arguments | answer | what it does |\n"
                     "|---|---|---|---|---|\n";
@@ -152,6 +169,9 @@ std::string with_table(const std::string& page, const std::string& table, const 
 
 std::string with_abi_method_table(const std::string& page, const std::string& table) {
     return with_table(page, table, kBegin, kEnd);
+}
+std::string with_abi_syscall_table(const std::string& page, const std::string& table) {
+    return with_table(page, table, kSyscallsBegin, kSyscallsEnd);
 }
 std::string with_procserv_request_table(const std::string& page, const std::string& table) {
     return with_table(page, table, kRequestsBegin, kRequestsEnd);

@@ -13,6 +13,12 @@ std::string abi_method_table();
 /// if the page has no markers.
 std::string with_abi_method_table(const std::string& page, const std::string& table);
 
+/// docs/abi.md's system-call table: a row per abi::Syscall (abi::kSyscalls).
+std::string abi_syscall_table();
+
+/// `page` with its system-call table replaced by `table`; empty if the page has no markers.
+std::string with_abi_syscall_table(const std::string& page, const std::string& table);
+
 /// The markdown table of procserv's requests: a row per request, in Op order.
 std::string procserv_request_table();
 

@@ -89,8 +89,11 @@ struct TableWorld : KernelWorld {
     }
 
     long long invoke(u64 slot, u64 label, const std::vector<u64>& words) {
+        return syscall(abi::Syscall::Invoke, slot, label, words);
+    }
+    long long syscall(abi::Syscall nr, u64 slot, u64 label = 0, const std::vector<u64>& words = {}) {
         for (u32 i = 0; i < words.size(); ++i) me.set_mr(i, words[i]);
-        me.set_reg(abi::kRegSyscall, static_cast<u64>(abi::Syscall::Invoke));
+        me.set_reg(abi::kRegSyscall, static_cast<u64>(nr));
         me.set_reg(abi::kRegCap, slot);
         me.set_reg(abi::kRegInfo, abi::MessageInfo{label, static_cast<u32>(words.size()), 0}.encode());
         SyscallContext ctx{me, 0, sched, reaper, mem.window()};
@@ -171,6 +174,17 @@ TEST_CASE("abi table: the kernel refuses what abi/methods.hpp refuses, for every
     abi::Methods::each([]<class M>() { check_method<M>(); });
 }
 
+TEST_CASE("abi table: each system call refuses its capability as abi::kSyscalls says") {
+    for (const abi::SyscallInfo& s : abi::kSyscalls) {
+        if (s.object == ObjectType{}) continue;
+        INFO("system call " << s.name);
+        TableWorld w;
+        CHECK(w.syscall(s.nr, TableWorld::kEmpty) == err(Error::BadCapability));
+        CHECK(w.syscall(s.nr, w.full(TableWorld::other_than(s.object))) == err(Error::WrongType));
+        CHECK(w.syscall(s.nr, w.without(s.object, s.right)) == err(Error::AccessDenied));
+    }
+}
+
 TEST_CASE("abi table: each object type's labels are distinct") {
     std::vector<std::pair<ObjectType, u64>> seen;
     abi::Methods::each([&]<class M>() {
@@ -180,10 +194,11 @@ TEST_CASE("abi table: each object type's labels are distinct") {
     CHECK(seen.size() == abi::Methods::kCount);
 }
 
-TEST_CASE("abi table: docs/abi.md's method table is the one abi/methods.hpp prints") {
+TEST_CASE("abi table: docs/abi.md's system-call and method tables are the ones abi/methods.hpp prints") {
     const std::string page = read_file(std::string(MK_SOURCE_ROOT) + "/docs/abi.md");
-    const std::string expected = with_abi_method_table(page, abi_method_table());
-    REQUIRE_FALSE(expected.empty()); // the page has the table's markers
-    INFO("docs/abi.md is out of date: scripts/abi-table rewrites its method table");
+    const std::string expected =
+        with_abi_syscall_table(with_abi_method_table(page, abi_method_table()), abi_syscall_table());
+    REQUIRE_FALSE(expected.empty()); // the page has the tables' markers
+    INFO("docs/abi.md is out of date: scripts/abi-table rewrites its tables");
     CHECK(page == expected);
 }
