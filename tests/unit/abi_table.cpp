@@ -1,6 +1,8 @@
 #include "abi_table.hpp"
 
 #include <abi/methods.hpp>
+#include <fstream>
+#include <sstream>
 #include <sys/procserv_requests.hpp>
 #include <type_traits>
 
@@ -128,6 +130,13 @@ std::string abi_method_table() {
              " |\n";
     });
     return t;
+}
+
+std::string read_page(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
 }
 
 std::string abi_syscall_table() {

@@ -6,6 +6,9 @@
 
 #include <string>
 
+/// The whole of the file at `path` (empty if it cannot be read).
+std::string read_page(const std::string& path);
+
 /// The markdown table: a row per method, in abi::Methods' order.
 std::string abi_method_table();
 

@@ -6,20 +6,17 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 namespace {
 int rewrite(const char* path, std::string (*with)(const std::string&, const std::string&), const std::string& table) {
-    std::ifstream in(path);
-    std::stringstream page;
-    page << in.rdbuf();
-    const std::string out = with(page.str(), table);
+    const std::string page = read_page(path);
+    const std::string out = with(page, table);
     if (out.empty()) {
         std::fprintf(stderr, "abi-table: %s has no table markers\n", path);
         return 1;
     }
-    if (out != page.str()) std::ofstream(path) << out;
+    if (out != page) std::ofstream(path) << out;
     return 0;
 }
 } // namespace

@@ -12,10 +12,8 @@
 #include "toy_pte.hpp"
 
 #include <abi/methods.hpp>
-#include <fstream>
 #include <microkernel/object/machine.hpp>
 #include <microkernel/syscall/dispatch.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -162,12 +160,6 @@ void check_method() {
     });
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 } // namespace
 
 TEST_CASE("abi table: the kernel refuses what abi/methods.hpp refuses, for every method") {
@@ -195,7 +187,7 @@ TEST_CASE("abi table: each object type's labels are distinct") {
 }
 
 TEST_CASE("abi table: docs/abi.md's system-call and method tables are the ones abi/methods.hpp prints") {
-    const std::string page = read_file(std::string(MK_SOURCE_ROOT) + "/docs/abi.md");
+    const std::string page = read_page(std::string(MK_SOURCE_ROOT) + "/docs/abi.md");
     const std::string expected =
         with_abi_syscall_table(with_abi_method_table(page, abi_method_table()), abi_syscall_table());
     REQUIRE_FALSE(expected.empty()); // the page has the tables' markers

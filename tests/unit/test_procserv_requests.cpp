@@ -5,8 +5,6 @@
 #include "abi_table.hpp"
 
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <sys/procserv_requests.hpp>
 
@@ -91,13 +89,6 @@ void check_request() {
     });
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 } // namespace
 
 TEST_CASE("procserv requests: what libsys encodes procserv accepts and reads back; a bad word is EINVAL") {
@@ -111,7 +102,7 @@ TEST_CASE("procserv requests: an operation not in the table is ENOSYS") {
 }
 
 TEST_CASE("procserv requests: docs/procserv.md's request table is the one sys/procserv_requests.hpp prints") {
-    const std::string page = read_file(std::string(MK_SOURCE_ROOT) + "/docs/procserv.md");
+    const std::string page = read_page(std::string(MK_SOURCE_ROOT) + "/docs/procserv.md");
     const std::string expected = with_procserv_request_table(page, procserv_request_table());
     REQUIRE_FALSE(expected.empty()); // the page has the table's markers
     INFO("docs/procserv.md is out of date: scripts/abi-table rewrites its request table");
