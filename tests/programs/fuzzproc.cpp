@@ -34,6 +34,7 @@
 // timing, so a seed gives the same requests in each process, not the same run.
 #include <sys/kernel.hpp>
 #include <sys/proc.hpp>
+#include <sys/procserv_requests.hpp>
 #include <sys/string.hpp>
 
 #include "rng.hpp"
@@ -44,14 +45,16 @@ using abi::u64;
 using procserv::Op;
 
 constexpr long kPage = 4096;
-constexpr u64 kFirstOp = static_cast<u64>(Op::Exit);
-constexpr u64 kOps = static_cast<u64>(Op::SchedAffinity) - kFirstOp + 1;
-const char* const kOpNames[kOps] = {
-    "Exit", "ExitGroup", "Clone", "ThreadCreate", "Join", "GetIds", "Chdir", "Getcwd", "Umask",
-    "Open", "Read", "Close", "Dup", "Waitpid", "Spawn", "FutexWait", "FutexWake", "Write", "Stats",
-    "Mmap", "Munmap", "Mprotect", "Madvise", "Brk", "CapCreate", "IpcBuffer", "ServiceRegister",
-    "ServiceLookup", "ServiceUnregister", "MmapMemory", "Kill", "Sigaction", "Sigprocmask",
-    "Sigreturn", "Tkill", "Sigpending", "SchedAffinity"};
+constexpr u64 kFirstOp = procserv::kFirstOp, kOps = procserv::kOpCount;
+/// Each Op's name, from procserv's request table.
+constexpr auto kOpNames = [] {
+    struct {
+        const char* at[kOps];
+    } names{};
+    procserv::Requests::each(
+        [&]<class M>() { names.at[static_cast<u64>(M::request.op) - kFirstOp] = M::request.op_name; });
+    return names;
+}();
 
 // ---- options, and the counts every process adds to (a shared mapping) -------------------
 u64 g_seed = 1, g_calls = 20000, g_procs = 3, g_epoch = 2000, g_trace = ~u64{0};
@@ -651,7 +654,7 @@ int main(int argc, char** argv) {
                      g_counts->children_signalled);
     for (u64 i = 0; i <= kOps; ++i)
         if (g_counts->calls[i])
-            sys::print_whole("fuzzproc:   {}: {} calls, {} succeeded\n", i < kOps ? kOpNames[i] : "(unknown label)",
+            sys::print_whole("fuzzproc:   {}: {} calls, {} succeeded\n", i < kOps ? kOpNames.at[i] : "(unknown label)",
                              g_counts->calls[i], g_counts->ok[i]);
     if (!ok) return 1;
     sys::print_whole("fuzzproc: procserv's memory back after every epoch: ok\n");
