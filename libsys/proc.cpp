@@ -47,8 +47,7 @@ long clone_fn(int (*fn)(void*), void* arg, void* stack_top, unsigned long flags,
     procserv::StartBlock block{ptr(reinterpret_cast<void*>(clone_trampoline)), ptr(reinterpret_cast<void*>(fn)),
                                ptr(arg), ptr(stack_top)};
     auto* b = &block;
-    constexpr u64 kStartBlock = procserv::kCloneStartBlock >> procserv::kLabelArgShift;
-    return result(ask(req::Clone{ptr(b), ptr(parent_tid), ptr(child_tid), tls, flags | kStartBlock}));
+    return result(ask(req::Clone{ptr(b), ptr(parent_tid), ptr(child_tid), tls, flags | procserv::kCloneStartBlock}));
 }
 
 int thread_create(const char*, void* stack_top, void* (*start)(void*), void* arg) {

@@ -437,9 +437,8 @@ constexpr unsigned long kKnownFlags = sys::CLONE_VM | sys::CLONE_FS | sys::CLONE
     sys::CLONE_CHILD_CLEARTID | sys::CLONE_DETACHED | sys::CLONE_CHILD_SETTID | sys::CLONE_VFORK | sys::kCloneSignalMask;
 
 Result<long> do_clone(ThreadRec& t, const procserv::req::Clone& a) {
-    constexpr u64 kStartBlock = procserv::kCloneStartBlock >> procserv::kLabelArgShift;
-    return clone_thread(t, a.flags & 0xffffffffu, a.stack, a.parent_tid, a.child_tid, a.tls, a.flags & kStartBlock,
-                        abi::kNoSlot);
+    return clone_thread(t, a.flags & 0xffffffffu, a.stack, a.parent_tid, a.child_tid, a.tls,
+                        a.flags & procserv::kCloneStartBlock, abi::kNoSlot);
 }
 
 Result<long> clone_thread(ThreadRec& t, unsigned long flags, u64 stack, u64 ptid, u64 ctid, u64 tls, bool start_block,

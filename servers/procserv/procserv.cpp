@@ -51,92 +51,87 @@ namespace {
 namespace req = procserv::req;
 using procserv::Message;
 
-Answer serve(ThreadRec& t, const req::Exit& a, const Message&) { // the whole int is the join code
+Answer serve(ThreadRec& t, const req::Exit& a) { // the whole int is the join code
     end_thread(t, static_cast<int>(a.status));
     return no_reply();
 }
-Answer serve(ThreadRec& t, const req::ExitGroup& a, const Message&) { // its low 8 bits the status
+Answer serve(ThreadRec& t, const req::ExitGroup& a) { // its low 8 bits the status
     kill_group(*t.proc, static_cast<int>((a.status & 0xff) << 8), &t);
     end_thread(t, static_cast<int>(a.status));
     return no_reply();
 }
-Answer serve(ThreadRec& t, const req::Clone& a, const Message&) { return done(do_clone(t, a)); }
-Answer serve(ThreadRec& t, const req::ThreadCreate& a, const Message&) { return thread_create(t, a); }
-Answer serve(ThreadRec& t, const req::Join& a, const Message&) { return join(t, static_cast<int>(a.tid), a.retval); }
-Answer serve(ThreadRec& t, const req::GetIds&, const Message&) {
+Answer serve(ThreadRec& t, const req::Clone& a) { return done(do_clone(t, a)); }
+Answer serve(ThreadRec& t, const req::ThreadCreate& a) { return thread_create(t, a); }
+Answer serve(ThreadRec& t, const req::Join& a) { return join(t, static_cast<int>(a.tid), a.retval); }
+Answer serve(ThreadRec& t, const req::GetIds&) {
     const Process& p = *t.proc;
     return done(p.pid, static_cast<u64>(t.tid), static_cast<u64>(p.parent ? p.parent->pid : 0));
 }
-Answer serve(ThreadRec& t, const req::Chdir& a, const Message&) { return done(do_chdir(t, a.path)); }
-Answer serve(ThreadRec& t, const req::Getcwd& a, const Message&) { return done(do_getcwd(t, a.buf, a.size)); }
-Answer serve(ThreadRec& t, const req::Umask& a, const Message&) { return done(do_umask(t, a.mask)); }
-Answer serve(ThreadRec& t, const req::Open& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Chdir& a) { return done(do_chdir(t, a.path)); }
+Answer serve(ThreadRec& t, const req::Getcwd& a) { return done(do_getcwd(t, a.buf, a.size)); }
+Answer serve(ThreadRec& t, const req::Umask& a) { return done(do_umask(t, a.mask)); }
+Answer serve(ThreadRec& t, const req::Open& a) {
     return done(do_open(t, kAtFdcwd, a.path, a.flags, 0666, sys::O_DIRECTORY));
 }
-Answer serve(ThreadRec& t, const req::Read& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Read& a) {
     return do_read(t, a.fd, a.buf, a.count);
 }
-Answer serve(ThreadRec& t, const req::Close& a, const Message&) { return done(do_close(t, a.fd)); }
-Answer serve(ThreadRec& t, const req::Dup& a, const Message&) { return done(do_dup(t, a.fd)); }
-Answer serve(ThreadRec& t, const req::Waitpid& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Close& a) { return done(do_close(t, a.fd)); }
+Answer serve(ThreadRec& t, const req::Dup& a) { return done(do_dup(t, a.fd)); }
+Answer serve(ThreadRec& t, const req::Waitpid& a) {
     return waitpid(t, static_cast<int>(a.pid), a.options, a.status);
 }
-Answer serve(ThreadRec& t, const req::Spawn& a, const Message&) { return done(do_spawn(t, a.path, a.argv)); }
-Answer serve(ThreadRec& t, const req::FutexWait& a, const Message&) { return futex_wait(t, a.addr, a.val); }
-Answer serve(ThreadRec& t, const req::FutexWake& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Spawn& a) { return done(do_spawn(t, a.path, a.argv)); }
+Answer serve(ThreadRec& t, const req::FutexWait& a) { return futex_wait(t, a.addr, a.val); }
+Answer serve(ThreadRec& t, const req::FutexWake& a) {
     return done(futex_wake(t, a.addr, a.n));
 }
-Answer serve(ThreadRec& t, const req::Write& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Write& a) {
     char buf[256];
     const u64 n = a.count < sizeof buf ? u64{a.count} : sizeof buf;
     if (!copy_in(*t.proc->mm, a.buf, buf, n)) return done(Errno{sys::kEFAULT});
     for (u64 i = 0; i < n; ++i) sys::debug_putc(buf[i]);
     return done(static_cast<long>(n));
 }
-Answer serve(ThreadRec&, const req::Stats&, const Message&) {
+Answer serve(ThreadRec&, const req::Stats&) {
     return done(static_cast<long>(pool_free_bytes()), static_cast<u64>(g_live_threads),
                 static_cast<u64>(g_live_procs));
 }
-Answer serve(ThreadRec& t, const req::Mmap& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Mmap& a) {
     return done(do_mmap(t, static_cast<int>(a.fd.word32()), a.addr, a.length, static_cast<u32>(a.prot_flags),
                         static_cast<u32>(a.prot_flags >> 32), a.offset));
 }
-Answer serve(ThreadRec& t, const req::Munmap& a, const Message&) { return done(do_munmap(t, a.addr, a.length)); }
-Answer serve(ThreadRec& t, const req::Mprotect& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Munmap& a) { return done(do_munmap(t, a.addr, a.length)); }
+Answer serve(ThreadRec& t, const req::Mprotect& a) {
     return done(do_mprotect(t, a.addr, a.length, a.prot));
 }
-Answer serve(ThreadRec& t, const req::Madvise& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Madvise& a) {
     return done(do_madvise(t, a.addr, a.length, a.advice));
 }
-Answer serve(ThreadRec& t, const req::Brk& a, const Message&) { return done(do_brk(t, a.addr)); }
-Answer serve(ThreadRec& t, const req::CapCreate& a, const Message&) { return done(cap_create(t, a.type, a.bytes)); }
-Answer serve(ThreadRec& t, const req::IpcBuffer&, const Message&) { return done(ipc_buffer(t)); }
-Answer serve(ThreadRec& t, const req::ServiceRegister& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Brk& a) { return done(do_brk(t, a.addr)); }
+Answer serve(ThreadRec& t, const req::CapCreate& a) { return done(cap_create(t, a.type, a.bytes)); }
+Answer serve(ThreadRec& t, const req::IpcBuffer&) { return done(ipc_buffer(t)); }
+Answer serve(ThreadRec& t, const req::ServiceRegister& a) {
     return done(service_register(t, a.name, a.endpoint));
 }
-Answer serve(ThreadRec& t, const req::ServiceLookup& a, const Message&) { return done(service_lookup(t, a.name)); }
-Answer serve(ThreadRec& t, const req::ServiceUnregister& a, const Message&) {
+Answer serve(ThreadRec& t, const req::ServiceLookup& a) { return done(service_lookup(t, a.name)); }
+Answer serve(ThreadRec& t, const req::ServiceUnregister& a) {
     return done(service_unregister(t, a.name));
 }
-Answer serve(ThreadRec& t, const req::MmapMemory& a, const Message&) {
+Answer serve(ThreadRec& t, const req::MmapMemory& a) {
     return done(do_mmap_memory(t, a.slot, a.addr, a.length, static_cast<u32>(a.prot_flags),
                                static_cast<u32>(a.prot_flags >> 32)));
 }
-Answer serve(ThreadRec& t, const req::Kill& a, const Message&) {
+Answer serve(ThreadRec& t, const req::Kill& a) {
     return do_kill(t, static_cast<int>(a.pid), static_cast<int>(a.sig));
 }
-Answer serve(ThreadRec& t, const req::SchedAffinity& a, const Message&) { // (-1 and the like find nobody)
+Answer serve(ThreadRec& t, const req::SchedAffinity& a) { // (-1 and the like find nobody)
     Result<u64> mask = thread_affinity(t, a.tid, a.mask, a.mask != 0);
     return mask.ok() ? done(0, mask.value()) : done(mask.error());
 }
-// The native signal calls share signal.cpp's state (its frame buffer): one entry there.
-template <class M>
-    requires(M::request.op >= procserv::Op::Sigaction && M::request.op <= procserv::Op::Sigpending)
-Answer serve(ThreadRec& t, const M&, const Message& m) {
-    return native_signal_call(t, m);
-}
 
-/// Each request's handler by Op, reading the request as its struct.
+/// Each request's handler by Op, reading the request as its struct; the native signal
+/// calls go to signal.cpp's one entry, which reads theirs.
 using Handler = Answer (*)(ThreadRec&, const Message&);
 constexpr auto kHandlers = [] {
     struct {
@@ -144,7 +139,10 @@ constexpr auto kHandlers = [] {
     } h{};
     procserv::Requests::each([&]<class M>() {
         h.at[static_cast<u64>(M::request.op) - procserv::kFirstOp] = [](ThreadRec& t, const Message& m) {
-            return serve(t, procserv::arguments<M>(m), m);
+            if constexpr (M::request.op >= procserv::Op::Sigaction && M::request.op <= procserv::Op::Sigpending)
+                return native_signal_call(t, m);
+            else
+                return serve(t, procserv::arguments<M>(m));
         };
     });
     return h;

@@ -323,7 +323,7 @@ void one(Rng& r, u64 index, bool full) {
         if (!full) flags &= ~u64(sys::MAP_FIXED | sys::MAP_FIXED_NOREPLACE), a = 0;
         long fd = (flags & sys::MAP_ANONYMOUS) && r.chance(90) ? -1 : static_cast<long>(fd_arg(r, full));
         u64 offset = r.chance(90) ? 0 : r.chance(50) ? kPage * r.below(4) : any_word(r);
-        c.label |= static_cast<u64>(static_cast<unsigned>(fd)) << procserv::kMmapFdShift;
+        c.label |= static_cast<u64>(static_cast<unsigned>(fd)) << procserv::kLabelArgShift;
         w(a, len, prot | flags << 32, offset);
         long got = send(c, index);
         bool writable_anon = got > 0 && (prot & 3) == 3 && fd == -1 && (flags & sys::MAP_ANONYMOUS) && !(prot >> 3);
@@ -439,7 +439,7 @@ void one(Rng& r, u64 index, bool full) {
             w(kernel_stacks[r.below(3)], ptr(reinterpret_cast<void*>(worker)), 0, 0);
             if (op == Op::Clone) { // CLONE_THREAD or CLONE_SIGHAND without CLONE_VM
                 c.label |= (sys::CLONE_THREAD | (r.chance(50) ? sys::CLONE_SIGHAND : 0) | r.below(0x100))
-                           << procserv::kCloneFlagsShift;
+                           << procserv::kLabelArgShift;
                 w(0, any_word(r), any_word(r), any_word(r));
             }
             break;

@@ -79,14 +79,14 @@ static_assert(u64{1} << kThreadCapSpaceBits == kThreadCapSpaceSlots);
 /// up to 4096 (then EMFILE).
 constexpr unsigned kProcessCapSpaceMinBits = 8, kProcessCapSpaceMaxBits = 12;
 constexpr u64 kMaxServiceName = 63;           ///< bytes of a service name, without its NUL
-constexpr unsigned kCloneFlagsShift = 16;
-constexpr unsigned kMmapFdShift = 16; ///< Mmap's label carries the fd (32 bits) above the Op
-/// Clone label bit (libsys' clone_fn): mr0 is the address of a StartBlock in the
+/// Label bits below this are the Op; Clone's flags and Mmap's fd sit above.
+constexpr unsigned kLabelArgShift = 16;
+/// Clone flag above Linux's 32 (libsys' clone_fn): mr0 is the address of a StartBlock in the
 /// caller's memory (clone_fn keeps it on its own stack); the child starts at the
 /// block's entry on the block's stack, with (fn, arg) as its two arguments, instead of
 /// on a copy of the caller's registers. procserv reads the block and checks the stack
 /// itself: a bad one is -EFAULT, and nothing is written to it.
-constexpr u64 kCloneStartBlock = u64{1} << 48;
+constexpr u64 kCloneStartBlock = u64{1} << 32;
 
 struct StartBlock {
     u64 entry;

@@ -20,10 +20,7 @@
 
 namespace procserv {
 
-/// Label bits below this are the Op; an InLabel argument sits above.
-constexpr unsigned kLabelArgShift = 16;
 constexpr u64 kOpMask = (u64{1} << kLabelArgShift) - 1;
-static_assert(kCloneFlagsShift == kLabelArgShift && kMmapFdShift == kLabelArgShift);
 
 /// A request's entry: its operation and the Op's name, the libsys call that sends it, what
 /// it does.
@@ -71,7 +68,7 @@ struct Clone {
     Address<"parent_tid"> parent_tid;
     Address<"child_tid"> child_tid;
     Word<"tls"> tls;
-    InLabel<"flags", 0x1'ffff'ffff> flags; ///< the clone flags, kCloneStartBlock >> 16 above them
+    InLabel<"flags", kCloneStartBlock | 0xffff'ffff> flags; ///< Linux's clone flags, and kCloneStartBlock
     struct Out { Word<"tid"> tid; };
 };
 struct ThreadCreate {
@@ -327,23 +324,18 @@ constexpr u32 kArgWords = [] {
     return n;
 }();
 
-/// What the check of a request needs, found by Op.
+/// What the check of a request needs, found by Op: its words' rules, the kernel table's
+/// (abi::detail::kWordRules), and the label bits it takes, its InLabel argument's (which
+/// comes last: the rule after its words).
 struct RequestRules {
     u32 words;
-    u64 label_mask;          ///< the InLabel argument's bits; 0: none
-    abi::WordRule rule[abi::kMsgRegsInRegisters];
+    u64 label_mask; ///< 0: none
+    const abi::WordRule* rule;
 };
 template <class M>
-constexpr RequestRules kRequestRules = [] {
-    RequestRules r{kArgWords<M>, 0, {}};
-    M m{};
-    u32 i = 0;
-    abi::for_each_word(m, [&]<class P>(const P&) {
-        if constexpr (is_in_label<P>) r.label_mask = P::info.limit;
-        else r.rule[i++] = {P::info.limit, P::info.kind};
-    });
-    return r;
-}();
+constexpr RequestRules kRequestRules{
+    kArgWords<M>, kArgWords<M> < abi::kWords<M> ? abi::detail::kWordRules<M>.rule[kArgWords<M>].limit : 0,
+    abi::detail::kWordRules<M>.rule};
 struct RulesByOp {
     RequestRules rules[Requests::kCount];
 };
@@ -389,13 +381,26 @@ constexpr Message encode(const M& a) {
     return m;
 }
 
-/// The table's own rules: requests in Op order, one per Op, their words fit in registers.
+/// Does request M have at most one InLabel argument, and that one last?
+template <class M>
+constexpr bool in_label_last() {
+    M m{};
+    u32 i = 0, at = abi::kWords<M>;
+    abi::for_each_word(m, [&]<class P>(const P&) {
+        if (is_in_label<P>) at = i;
+        ++i;
+    });
+    return kArgWords<M> + 1 >= abi::kWords<M> && (at == abi::kWords<M> || at == abi::kWords<M> - 1);
+}
+
+/// The table's own rules: requests in Op order, one per Op, their words fit in registers,
+/// an InLabel argument last.
 constexpr bool requests_are_consistent() {
     bool ok = true;
     u64 next = kFirstOp;
     Requests::each([&]<class M>() {
         ok = ok && static_cast<u64>(M::request.op) == next++ && kArgWords<M> <= abi::kMsgRegsInRegisters &&
-             abi::kWords<typename M::Out> <= abi::kMsgRegsInRegisters;
+             abi::kWords<typename M::Out> <= abi::kMsgRegsInRegisters && in_label_last<M>();
     });
     return ok && next == static_cast<u64>(Op::SchedAffinity) + 1;
 }
