@@ -69,9 +69,10 @@ void trigger_undefined_instruction();
 /// Start the CPU whose firmware id is `arch_id` (a BootInfo::cpus entry, not the boot
 /// CPU) so that it calls kernel::on_cpu_start(index) on the kernel stack that ends at
 /// `stack_top`, with the kernel's page tables active (activate_page_table's), its trap
-/// vectors installed and interrupts masked. False if the firmware refused. Called on the
-/// boot CPU after activate_page_table and timer_start, for one CPU at a time.
-bool start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
+/// vectors installed and interrupts masked. Null once it is on its way (whether it came,
+/// only its report says), else why it was not started ("the firmware refused", ...).
+/// Called on the boot CPU after activate_page_table and timer_start, one CPU at a time.
+const char* start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
 /// Interrupt CPU `cpu` (started, not this one): once it has interrupts unmasked (in user
 /// mode or idling) it calls kernel::on_ipi() with them masked, and completes the
 /// interrupt at its controller. Sends and returns; IPIs may merge (one on_ipi for two).

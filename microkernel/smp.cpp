@@ -168,9 +168,9 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
             break;
         }
         const u64 stack_top = reinterpret_cast<uptr>(window.at<u8>(stack.value())) + kCpuStackBytes;
-        if (!arch::start_cpu(index, arch_id, stack_top)) {
+        if (const char* why = arch::start_cpu(index, arch_id, stack_top)) {
             // (its number goes to the next one: the numbers stay dense)
-            print("cpu {}: not started (arch id {}): the firmware refused\n", index, arch_id);
+            print("cpu {}: not started (arch id {}): {}\n", index, arch_id, why);
             for (usize i = 0; i < kCpuStackBytes / kPageSize; ++i) (void)frames.free(stack.value() + i * kPageSize);
             continue;
         }

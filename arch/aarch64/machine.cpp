@@ -68,14 +68,14 @@ BOOT_ONLY void arch::activate_page_table(kernel::PhysAddr root) {
     for (;;) asm volatile("wfi");
 }
 
-BOOT_ONLY bool arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top) {
+BOOT_ONLY const char* arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top) {
     using namespace arch::aarch64;
     // Its own data, which boot.S's aarch64_secondary_entry finds once its MMU is on (so
     // through the caches, as this CPU wrote it).
     aarch64_cpus[index] = CpuLocal{index, stack_top, nullptr, kernel::fast_yield_run_queue(index),
                                    kernel::on_user_syscall_fast, false};
     const u64 entry = reinterpret_cast<u64>(aarch64_secondary_entry) + g_phys_minus_virt;
-    return psci(kPsciCpuOn, arch_id, entry, index) == 0;
+    return psci(kPsciCpuOn, arch_id, entry, index) == 0 ? nullptr : "the firmware refused (PSCI CPU_ON)";
 }
 
 // The started CPU, high, on its stack: the kernel's tables as on the boot CPU, then the

@@ -164,8 +164,8 @@ park:
     j       park
 
 // A hart that lost the lottery waits until the boot hart gives it a logical number in
-// riscv64_cpu_mailbox[hart id] (arch::start_cpu does, when HSM says the hart already
-// runs), then starts as a hart that HSM started. Only the paging-off path touches the
+// riscv64_cpu_mailbox[hart id] (arch::start_cpu does, for every hart it starts: HSM's
+// answer does not tell reliably whether it is here), then starts as a hart that HSM started. Only the paging-off path touches the
 // mailbox, by its physical address; it is in .data, never cleared by the boot hart.
 join_later:
     li      t0, RISCV64_MAX_HARTS

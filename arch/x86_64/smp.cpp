@@ -42,9 +42,9 @@ BOOT_ONLY void set_slot(u8* copy, const char* slot, u64 value) {
 
 namespace arch {
 
-BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 stack_top) {
+BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 stack_top) {
     using namespace x86_64;
-    if (apic_id > 0xff) return false; // (x2APIC ids need the x2APIC's own ICR)
+    if (apic_id > 0xff) return "an x2APIC id, which needs the x2APIC's own ICR";
     u8* copy = kernel::PhysWindow{kDirectMapBase}.at<u8>(kernel::PhysAddr{kTrampoline});
     __builtin_memcpy(copy, x86_64_ap_trampoline, static_cast<kernel::usize>(x86_64_ap_trampoline_end - x86_64_ap_trampoline));
     set_slot(copy, x86_64_ap_cr3, reinterpret_cast<kernel::uptr>(early_tables) - kKernelBase);
@@ -60,7 +60,7 @@ BOOT_ONLY bool start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::u64 sta
         lapic_send(id, kIcrStartup | static_cast<u32>(kTrampoline >> 12));
         wait_ns(200'000);
     }
-    return true; // (whether it came, only its report says)
+    return nullptr; // (whether it came, only its report says)
 }
 
 } // namespace arch
