@@ -84,6 +84,10 @@ void Scheduler::requeue(Thread& t) {
             place(t);
         }
         kick(was);
+    } else if (!((t.affinity_ >> t.cpu_) & 1)) { // blocked or stopped, last on a CPU it may no longer use
+        const u32 to = pick_cpu(t);
+        fpu_home(t, to);
+        t.cpu_ = to;
     }
 }
 

@@ -80,7 +80,8 @@ class Scheduler {
     void make_ready(Thread& t);
     /// Take a Ready or Running thread off the CPU; the caller then sets its new state.
     void make_unready(Thread& t);
-    /// Re-place a thread after its affinity changed.
+    /// Re-place a thread after its affinity changed (a blocked one too: where it last ran
+    /// must stay a CPU it may use, which the IPC fastpath counts on: can_hand_over).
     void requeue(Thread& t);
     /// Change a thread's priority, moving it between queues if it is Ready.
     void set_priority(Thread& t, u32 priority);
@@ -108,12 +109,12 @@ class Scheduler {
     /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`
     /// is the one its affinity picks, and its priority is above every ready thread's (at
     /// an equal one, the ready thread would go first). The IPC fastpath's test. (On more
-    /// than one CPU it asks only whether `next` last ran on `cpu` and may stay there:
-    /// pick_cpu's other answers are the slowpath's, and the fastpath calls nothing.)
+    /// than one CPU it asks only whether `next` last ran on `cpu`, which its affinity then
+    /// allows: requeue keeps every thread's CPU within its affinity. pick_cpu's other
+    /// answers are the slowpath's, and the fastpath calls nothing.)
     [[gnu::always_inline]] bool can_hand_over(const Thread& next, u32 cpu) const {
         const RunQueue& rq = rq_[cpu];
-        return !rq.resched && (cpus_ == 1 || (next.cpu_ == cpu && ((next.affinity_ >> cpu) & 1))) &&
-               static_cast<int>(next.priority_) > top_priority(rq);
+        return !rq.resched && (cpus_ == 1 || next.cpu_ == cpu) && static_cast<int>(next.priority_) > top_priority(rq);
     }
     /// The current thread of `cpu` has blocked (its caller set its state); `next`, for
     /// which can_hand_over() held, runs there instead. No queue is touched.

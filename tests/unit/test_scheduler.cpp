@@ -108,6 +108,10 @@ TEST_CASE("sched: per-CPU queues follow affinity masks") {
     REQUIRE(w.t[1]->set_affinity(0b1010, w.sched).ok());
     CHECK(w.t[2]->set_affinity(0b110000, w.sched).error() == Error::InvalidArgument); // no such CPU
     CHECK(w.t[2]->affinity() == ~u64{0});
+    // A thread that is not ready moves at once too: where it last ran stays a CPU it may
+    // use, so the IPC fastpath never hands CPU 0 to it (can_hand_over).
+    CHECK(w.t[0]->cpu() == 2);
+    CHECK_FALSE(w.sched.can_hand_over(*w.t[0], 0));
     w.ready(0, 5);
     w.ready(1, 5);
     w.ready(2, 5);
