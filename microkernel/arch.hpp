@@ -243,8 +243,9 @@ struct UserTrap {
 void on_user_syscall_fast();
 [[noreturn]] void on_user_syscall();
 /// With several CPUs (arch::set_syscall_path), every system call: the lock, then what
-/// on_user_syscall does (the fastpath is one CPU's).
-[[noreturn]] void on_user_syscall_locked();
+/// on_user_syscall_fast and on_user_syscall do, for this CPU. Never returns (it is not
+/// [[noreturn]] for the fastpath's sake: its ways back to user mode are jumps).
+void on_user_syscall_locked();
 
 
 /// Print `why` and power off with kPanicStatus, the other CPUs stopped first. Used by trap

@@ -26,26 +26,31 @@ class KernelLock {
   public:
     /// Wait for this CPU's turn, answering remote calls meanwhile (smp.cpp).
     void acquire();
-    /// The same with its uncontended case inline (the locked system-call path's).
-    [[gnu::always_inline]] void acquire_inline() {
-        const u32 ticket = __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED);
-        if (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) wait_turn(ticket);
-    }
+    /// acquire()'s halves, for the system call's entry, which takes the uncontended case
+    /// inline: a ticket, and whether it is its turn already (else wait_turn).
+    [[gnu::always_inline]] u32 take_ticket() { return __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED); }
+    [[gnu::always_inline]] bool is_turn(u32 ticket) const { return __atomic_load_n(&serving_, __ATOMIC_ACQUIRE) == ticket; }
+    void wait_turn(u32 ticket);
     /// The next ticket's turn (its CPU woken if it sleeps). Only the holder writes `serving_`.
     [[gnu::always_inline]] void release() {
-        const u32 next = serving_ + 1;
-        __atomic_store_n(&serving_, next, __ATOMIC_SEQ_CST); // (before sleepers_ is read: wait_turn)
-        if (__atomic_load_n(&sleepers_, __ATOMIC_SEQ_CST)) wake(next);
+        if (u32 next; release_but_wake(next)) [[unlikely]] wake(next);
     }
+    /// release() for code that calls nothing (the system call's fastpath): true if a CPU
+    /// may sleep for its turn, to be woken by wake(next) after all.
+    [[gnu::always_inline]] bool release_but_wake(u32& next) {
+        // (one atomic read-modify-write: ordered before sleepers_ is read, as wait_turn
+        // wants, in fewer instructions than a store and a fence on x86_64 and riscv64)
+        next = __atomic_fetch_add(&serving_, 1, __ATOMIC_SEQ_CST) + 1;
+        return __atomic_load_n(&sleepers_, __ATOMIC_SEQ_CST) != 0;
+    }
+    /// The CPU sleeping for `ticket`, if one is, gets an IPI.
+    void wake(u32 ticket);
     /// Is it held (by anyone)? For assertions and the idle decision's reports.
     bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != __atomic_load_n(&serving_, __ATOMIC_RELAXED); }
 
     static constexpr u32 kCpus = 16; ///< (smp.hpp's kMaxCpus)
 
   private:
-    void wait_turn(u32 ticket);
-    /// The CPU sleeping for `ticket`, if one is, gets an IPI.
-    void wake(u32 ticket);
 
     u32 next_ = 0;     ///< the next ticket to hand out
     u32 serving_ = 0;  ///< the ticket whose holder runs

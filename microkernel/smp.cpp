@@ -73,8 +73,8 @@ static_assert(__builtin_offsetof(BusyQueue, ready) == FAST_YIELD_RQ_READY &&
               __builtin_offsetof(BusyQueue, resched) == FAST_YIELD_RQ_RESCHED);
 constexpr BusyQueue kBusyQueue{};
 
-/// Each CPU between the entry of a system call and the lock (on_user_syscall_locked): a
-/// thread taken off it meanwhile must make the call again (TakeOff).
+/// Each CPU waiting for the lock on a system call's entry (wait_for_syscall): a thread
+/// taken off it meanwhile must make the call again (TakeOff).
 bool g_entering_syscall[kMaxCpus];
 
 /// Stall's remote half: nothing to do (its answer comes from the kernel, where the thread
@@ -256,7 +256,9 @@ SMP_ONLY [[gnu::noinline]] void retire_root_elsewhere(const AddressSpace& space)
     remote_call_some(space.cpus(), retire_root_here, &s);
 }
 
-SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() { acquire_inline(); }
+SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() {
+    if (const u32 ticket = take_ticket(); !is_turn(ticket)) wait_turn(ticket);
+}
 
 static_assert(KernelLock::kCpus == kMaxCpus);
 
@@ -295,11 +297,10 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wake(u32 ticket) {
         if (__atomic_load_n(&asleep_[cpu], __ATOMIC_SEQ_CST) == ticket + 1) return arch::send_ipi(cpu);
 }
 
-SMP_ONLY void lock_for_syscall() {
-    bool& entering = g_entering_syscall[arch::cpu_index()];
-    entering = true;
-    g_kernel.lock.acquire_inline();
-    entering = false;
+SMP_ONLY [[gnu::noinline]] void wait_for_syscall(u32 ticket, u32 cpu) {
+    g_entering_syscall[cpu] = true;
+    g_kernel.lock.wait_turn(ticket);
+    g_entering_syscall[cpu] = false;
 }
 
 SMP_ONLY [[gnu::noinline]] void unlock_to_user(AddressSpace* loading, u32 cpu) {

@@ -36,9 +36,10 @@ u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow wi
 /// others leave on_cpu_start for the scheduler. The caller (the boot CPU) holds the big
 /// kernel lock when this returns.
 void go_smp(u32 online);
-/// The locked system-call path's entry on this CPU: the lock, noting meanwhile that a
-/// system call is on its way in (Scheduler::Remote::TakeOff).
-void lock_for_syscall();
+/// A system call's entry on `cpu` when its `ticket` for the lock was not served at once:
+/// its turn, noting meanwhile that a system call is on its way in (answering remote
+/// calls: Scheduler::Remote::TakeOff).
+void wait_for_syscall(u32 ticket, u32 cpu);
 
 /// The big kernel lock's release on the way back to user mode; `loading` (if not null) is
 /// the space this CPU loads on its way, which gets the CPU's mark (AddressSpace::loaded_on)

@@ -77,6 +77,14 @@ void handle_fault(Thread& t, const UserTrap& trap) {
 // (Everything is worked out before the one call that does it all, in scalars: as a
 // structure, GCC kept a stack frame for it.)
 enum class Unlock { No, IfSmp, Yes };
+/// The lock's release found a CPU asleep for its turn: wake it, then `Exit`. Never
+/// returns, but is not [[noreturn]] (noipa: GCC cannot find out), so that exit_to jumps
+/// here and the fastpath stays a function that calls nothing.
+template <auto Exit>
+SMP_ONLY [[gnu::noipa]] void wake_then_exit(u32 next, u64* regs, bool checked, bool fpu_live, PhysAddr root, u16 asid) {
+    g_kernel.lock.wake(next);
+    return Exit(regs, checked, fpu_live, root, asid);
+}
 template <auto Exit, Unlock How>
 [[gnu::always_inline]] inline void exit_to(Thread& t, u32 cpu) {
     bool fpu_live = g_kernel.scheduler.fpu_owner(cpu) == &t;
@@ -95,7 +103,8 @@ template <auto Exit, Unlock How>
     if (How == Unlock::IfSmp && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, cpu);
     if (How == Unlock::Yes) {
         if (root.value) as->loaded_on(cpu); // (as unlock_to_user)
-        g_kernel.lock.release();
+        if (u32 next; g_kernel.lock.release_but_wake(next)) [[unlikely]]
+            return wake_then_exit<Exit>(next, regs, checked, fpu_live, root, asid);
     }
     return Exit(regs, checked, fpu_live, root, asid);
 }
@@ -201,29 +210,57 @@ template <bool kIsCall>
 [[noreturn]] void on_user_syscall() { slow_syscall(g_kernel.scheduler.current(kOneCpu), kOneCpu); }
 
 namespace {
-// With several CPUs, the same fastpath under the lock, for whichever CPU this is (a copy
-// of its own, linked apart with the rest of SMP: the one-CPU kernel's keeps its CPU a
-// constant). Returns when it does not apply.
-SMP_ONLY [[gnu::flatten]] void fast_locked(Thread& t, u32 cpu) {
-    Scheduler& s = g_kernel.scheduler;
-    const u64 nr = t.reg(abi::kRegSyscall);
-    Thread* next = nr == static_cast<u64>(abi::Syscall::Call)           ? fastpath_ipc(t, true, cpu, s)
-                   : nr == static_cast<u64>(abi::Syscall::ReplyReceive) ? fastpath_ipc(t, false, cpu, s)
-                   : nr == static_cast<u64>(abi::Syscall::Yield)        ? fastpath_yield(t, cpu, s)
-                                                                        : nullptr;
-    if (next) resume_smp(*next, cpu);
+// With several CPUs, the same fastpath under the lock, for whichever CPU this is: a copy
+// of its own, linked apart with the rest of SMP (the one-CPU kernel's keeps its CPU a
+// constant), in the same shape, with the lock's uncontended case inline. Each path is one
+// function that calls nothing and leaves by a jump: to user mode, or to one of the two
+// functions below, which never return but are not [[noreturn]], so that GCC jumps to them
+// (it never makes a call to a noreturn function a jump, and a call would cost the
+// fastpath the registers a call preserves, saved and restored on every system call).
+/// The lock held: the system call of `cpu`'s current thread, the slowpath's way.
+SMP_ONLY [[gnu::noipa]] void slow_syscall_smp(u32 cpu) {
+    Thread* t = g_kernel.scheduler.current(cpu);
+    // Another CPU may have taken the thread off this one while it waited for the lock (it
+    // then undid the call: TakeOff).
+    if (!t) run_user_threads();
+    slow_syscall(t, cpu);
+}
+/// `ticket` was not served at once: its turn, then the whole path (the fastpath's too).
+SMP_ONLY [[gnu::noipa]] void syscall_after_wait(u32 ticket, u32 cpu) {
+    wait_for_syscall(ticket, cpu);
+    Thread* t = g_kernel.scheduler.current(cpu);
+    if (t && !t->linux_abi())
+        if (Thread* next = fastpath(*t, cpu, g_kernel.scheduler)) resume_smp(*next, cpu);
+    slow_syscall_smp(cpu);
+}
+[[gnu::always_inline]] inline void leave_smp(Thread& next, u32 cpu) {
+    return exit_to<arch::leave_to_user, Unlock::Yes>(next, cpu);
+}
+template <bool kIsCall>
+[[gnu::always_inline]] inline void fast_ipc_smp(Thread& t, u32 cpu) {
+    if (Thread* next = fastpath_ipc(t, kIsCall, cpu, g_kernel.scheduler)) return leave_smp(*next, cpu);
+    return slow_syscall_smp(cpu);
+}
+SMP_ONLY [[gnu::noinline, gnu::flatten]] void fast_reply_receive_smp(Thread& t, u32 cpu) {
+    return fast_ipc_smp<false>(t, cpu);
+}
+SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t, u32 cpu) {
+    if (Thread* next = fastpath_yield(t, cpu, g_kernel.scheduler)) return leave_smp(*next, cpu);
+    return slow_syscall_smp(cpu);
 }
 } // namespace
 
-SMP_ONLY [[noreturn]] void on_user_syscall_locked() {
-    lock_for_syscall();
+SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
     const u32 cpu = arch::cpu_index();
-    // Another CPU may have taken the thread off this one while it waited for the lock (it
-    // then undid the call: TakeOff).
-    Thread* t = g_kernel.scheduler.current(cpu);
-    if (!t) run_user_threads();
-    if (!t->linux_abi()) fast_locked(*t, cpu);
-    slow_syscall(t, cpu);
+    if (const u32 ticket = g_kernel.lock.take_ticket(); !g_kernel.lock.is_turn(ticket)) [[unlikely]]
+        return syscall_after_wait(ticket, cpu);
+    Thread* t = g_kernel.scheduler.current(cpu); // (not null: only a waiting CPU's is taken off)
+    if (t->linux_abi()) return slow_syscall_smp(cpu);
+    const u64 nr = t->reg(abi::kRegSyscall);
+    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc_smp<true>(*t, cpu);
+    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive_smp(*t, cpu);
+    if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield_smp(*t, cpu);
+    return slow_syscall_smp(cpu);
 }
 
 [[noreturn]] void on_user_trap(const UserTrap& trap) {
