@@ -73,6 +73,12 @@ void trigger_undefined_instruction();
 /// only its report says), else why it was not started ("the firmware refused", ...).
 /// Called on the boot CPU after activate_page_table and timer_start, one CPU at a time.
 const char* start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
+/// The boot mode test=join: send the CPU `arch_id` into the kernel's image at its first
+/// instruction, as a loader that hands over every CPU does, so that start_cpu later finds
+/// it waiting there. Null once sent, else why not (riscv64: SBI HSM hart_start at the
+/// image's entry, where U-Boot sends the harts it holds; x86_64 and aarch64 have no such
+/// loader: their CPUs enter the kernel only as start_cpu starts them).
+const char* send_cpu_to_image(kernel::u64 arch_id);
 /// Interrupt CPU `cpu` (started, not this one): once it has interrupts unmasked (in user
 /// mode or idling) it calls kernel::on_ipi() with them masked, and completes the
 /// interrupt at its controller. Sends and returns; IPIs may merge (one on_ipi for two).

@@ -62,8 +62,22 @@ BOOT_ONLY void list_initrd(const BootInfo& info, PhysWindow window) {
 // Test boot mode: touch an address nothing maps, so the trap path must report it.
 constexpr u64 kTestFaultAddress = 0xdead0000;
 
-BOOT_ONLY void run_test_mode(const char* mode) {
+// Test boot mode test=join: every other CPU enters the image by itself first, as it does
+// when a loader hands over every CPU it holds, and waits there until start_other_cpus
+// starts it (where the arch has such a loader: riscv64).
+BOOT_ONLY void send_cpus_to_image(const BootInfo& info) {
+    u32 sent = 0;
+    for (u64 id : info.cpus) {
+        if (id == info.boot_cpu) continue;
+        if (const char* why = arch::send_cpu_to_image(id)) print("test: join: arch id {} not sent into the image: {}\n", id, why);
+        else ++sent;
+    }
+    print("test: join: {} CPUs sent into the image\n", sent);
+}
+
+BOOT_ONLY void run_test_mode(const char* mode, const BootInfo& info) {
     if (!*mode) return;
+    if (cmdline_has(mode, "join")) return send_cpus_to_image(info);
     if (cmdline_has(mode, "fault")) {
         print("test: reading unmapped address {:#x}\n", kTestFaultAddress);
         (void)*reinterpret_cast<volatile u64*>(kTestFaultAddress);
@@ -148,7 +162,7 @@ BOOT_ONLY [[noreturn]] void main(BootInfo& info) {
           g_kernel.frames.free_frames());
 
     char test_mode[32] = {};
-    if (cmdline_get(info.cmdline, "test", test_mode, sizeof test_mode)) run_test_mode(test_mode);
+    if (cmdline_get(info.cmdline, "test", test_mode, sizeof test_mode)) run_test_mode(test_mode, info);
 
     constexpr u32 kHz = static_cast<u32>(1'000'000'000 / abi::kTickNs);
     constexpr u64 kTicks = 5;

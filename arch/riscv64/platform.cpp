@@ -6,6 +6,7 @@
 #include <base/boot_only.hpp>
 
 extern "C" {
+void _start();                  // entry.S: the image's first instruction
 void riscv64_secondary_entry(); // entry.S: a started hart's first instruction (physical)
 extern char boot_stack_top[];   // entry.S: the boot hart's kernel stack
 extern kernel::u64 riscv64_cpu_mailbox[RISCV64_MAX_HARTS];
@@ -59,6 +60,12 @@ BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64
     asm volatile("fence rw, w" ::: "memory");
     __atomic_store_n(&riscv64_cpu_mailbox[hart], u64{index}, __ATOMIC_RELEASE);
     return r.error == 0 || r.error == sbi::kErrAlreadyAvailable ? nullptr : "the firmware refused (SBI HSM hart_start)";
+}
+
+BOOT_ONLY const char* send_cpu_to_image(kernel::u64 hart) {
+    using namespace riscv64;
+    const u64 entry = reinterpret_cast<u64>(_start) - kKernelBase + g_platform.image_phys;
+    return sbi::hart_start(hart, entry, 0).error == 0 ? nullptr : "the firmware refused (SBI HSM hart_start)";
 }
 
 } // namespace arch
