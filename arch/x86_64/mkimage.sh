@@ -4,6 +4,21 @@
 # first module, console on COM1, no menu delay.
 set -euo pipefail
 out=$1 kernel=$2 initrd=$3 append=${4:-}
+# QEMU -kernel loads the kernel through multiboot1's a.out kludge (entry.S): one range of
+# the file, from the header's load address. So every loaded segment must lie in the file
+# at one distance from its physical address, which the linker keeps only while no section
+# asks for more than page alignment (an alignas(8192) object in .bss did not: every
+# --no-firmware boot then jumped to address 0). Say so here rather than there.
+delta=
+while read -r type offset _ phys _; do
+  [[ $type == LOAD ]] || continue
+  if [[ -n $delta && $((phys - offset)) != "$delta" ]]; then
+    echo "mkimage: $kernel: its loaded segments are not at one distance from their physical addresses" \
+         "in the file (a section aligned above 4096 bytes?); QEMU -kernel (multiboot1) would load it wrong" >&2
+    exit 1
+  fi
+  delta=$((phys - offset))
+done < <(readelf -lW "$kernel")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage" "$stage.log"' EXIT
 mkdir -p "$stage/boot/grub"
