@@ -51,7 +51,6 @@ class KernelLock {
     static constexpr u32 kCpus = 16; ///< (smp.hpp's kMaxCpus)
 
   private:
-
     u32 next_ = 0;     ///< the next ticket to hand out
     u32 serving_ = 0;  ///< the ticket whose holder runs
     u32 sleepers_ = 0; ///< waiters asleep, or about to be

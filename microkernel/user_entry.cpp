@@ -187,22 +187,34 @@ namespace {
 // leaves by a jump (arch::leave_to_user is not [[noreturn]]: GCC never makes a call to
 // a noreturn function a jump). Call is inline in on_user_syscall_fast, ReplyReceive and
 // Yield are functions of their own: together they ran out of registers.
-[[gnu::always_inline]] inline void leave(Thread& next) { return exit_to<arch::leave_to_user, Unlock::No>(next, kOneCpu); }
-template <bool kIsCall>
-[[gnu::always_inline]] inline void fast_ipc(Thread& t) {
-    if (Thread* next = fastpath_ipc(t, kIsCall, kOneCpu, g_kernel.scheduler)) return leave(*next);
+void slow_syscall_smp(u32 cpu);
+template <Unlock How>
+[[gnu::always_inline]] inline void leave(Thread& next, u32 cpu) { return exit_to<arch::leave_to_user, How>(next, cpu); }
+/// A system call the fastpath leaves: on one CPU this returns, and the entry calls
+/// on_user_syscall; with several, the slowpath, jumped to (slow_syscall_smp, below).
+template <Unlock How>
+[[gnu::always_inline]] inline void not_fast(u32 cpu) {
+    if constexpr (How == Unlock::Yes) return slow_syscall_smp(cpu);
 }
-[[gnu::noinline, gnu::flatten]] void fast_reply_receive(Thread& t) { return fast_ipc<false>(t); }
-[[gnu::noinline]] void fast_yield(Thread& t) {
-    if (Thread* next = fastpath_yield(t, kOneCpu, g_kernel.scheduler)) return leave(*next);
+template <Unlock How, bool kIsCall>
+[[gnu::always_inline]] inline void fast_ipc(Thread& t, u32 cpu) {
+    if (Thread* next = fastpath_ipc(t, kIsCall, cpu, g_kernel.scheduler)) return leave<How>(*next, cpu);
+    return not_fast<How>(cpu);
 }
+template <Unlock How>
+[[gnu::always_inline]] inline void fast_yield_on(Thread& t, u32 cpu) {
+    if (Thread* next = fastpath_yield(t, cpu, g_kernel.scheduler)) return leave<How>(*next, cpu);
+    return not_fast<How>(cpu);
+}
+[[gnu::noinline, gnu::flatten]] void fast_reply_receive(Thread& t) { return fast_ipc<Unlock::No, false>(t, kOneCpu); }
+[[gnu::noinline]] void fast_yield(Thread& t) { return fast_yield_on<Unlock::No>(t, kOneCpu); }
 } // namespace
 
 [[gnu::flatten]] void on_user_syscall_fast() {
     Thread* t = g_kernel.scheduler.current(kOneCpu); // (never null: a user thread trapped)
     if (t->linux_abi()) return;
     u64 nr = t->reg(abi::kRegSyscall); // (as fastpath() tests it)
-    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<true>(*t);
+    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<Unlock::No, true>(*t, kOneCpu);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive(*t);
     if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield(*t);
 }
@@ -212,11 +224,13 @@ template <bool kIsCall>
 namespace {
 // With several CPUs, the same fastpath under the lock, for whichever CPU this is: a copy
 // of its own, linked apart with the rest of SMP (the one-CPU kernel's keeps its CPU a
-// constant), in the same shape, with the lock's uncontended case inline. Each path is one
-// function that calls nothing and leaves by a jump: to user mode, or to one of the two
-// functions below, which never return but are not [[noreturn]], so that GCC jumps to them
-// (it never makes a call to a noreturn function a jump, and a call would cost the
-// fastpath the registers a call preserves, saved and restored on every system call).
+// constant), in the same shape and of the same pieces (fast_ipc, fast_yield_on), with the
+// lock's uncontended case inline. Each path is one function that calls nothing and leaves
+// by a jump: to user mode, or to the slowpath, the wait for a contended lock or the wake
+// of a CPU asleep for its turn (wake_then_exit), which never return but are not
+// [[noreturn]], so that GCC jumps to them (it never makes a call to a noreturn function a
+// jump, and a call would cost the fastpath the registers a call preserves, saved and
+// restored on every system call).
 /// The lock held: the system call of `cpu`'s current thread, the slowpath's way.
 SMP_ONLY [[gnu::noipa]] void slow_syscall_smp(u32 cpu) {
     Thread* t = g_kernel.scheduler.current(cpu);
@@ -233,21 +247,10 @@ SMP_ONLY [[gnu::noipa]] void syscall_after_wait(u32 ticket, u32 cpu) {
         if (Thread* next = fastpath(*t, cpu, g_kernel.scheduler)) resume_smp(*next, cpu);
     slow_syscall_smp(cpu);
 }
-[[gnu::always_inline]] inline void leave_smp(Thread& next, u32 cpu) {
-    return exit_to<arch::leave_to_user, Unlock::Yes>(next, cpu);
-}
-template <bool kIsCall>
-[[gnu::always_inline]] inline void fast_ipc_smp(Thread& t, u32 cpu) {
-    if (Thread* next = fastpath_ipc(t, kIsCall, cpu, g_kernel.scheduler)) return leave_smp(*next, cpu);
-    return slow_syscall_smp(cpu);
-}
 SMP_ONLY [[gnu::noinline, gnu::flatten]] void fast_reply_receive_smp(Thread& t, u32 cpu) {
-    return fast_ipc_smp<false>(t, cpu);
+    return fast_ipc<Unlock::Yes, false>(t, cpu);
 }
-SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t, u32 cpu) {
-    if (Thread* next = fastpath_yield(t, cpu, g_kernel.scheduler)) return leave_smp(*next, cpu);
-    return slow_syscall_smp(cpu);
-}
+SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t, u32 cpu) { return fast_yield_on<Unlock::Yes>(t, cpu); }
 } // namespace
 
 SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
@@ -257,7 +260,7 @@ SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
     Thread* t = g_kernel.scheduler.current(cpu); // (not null: only a waiting CPU's is taken off)
     if (t->linux_abi()) return slow_syscall_smp(cpu);
     const u64 nr = t->reg(abi::kRegSyscall);
-    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc_smp<true>(*t, cpu);
+    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<Unlock::Yes, true>(*t, cpu);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive_smp(*t, cpu);
     if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield_smp(*t, cpu);
     return slow_syscall_smp(cpu);

@@ -165,8 +165,9 @@ park:
 
 // A hart that lost the lottery waits until the boot hart gives it a logical number in
 // riscv64_cpu_mailbox[hart id] (arch::start_cpu does, for every hart it starts: HSM's
-// answer does not tell reliably whether it is here), then starts as a hart that HSM started. Only the paging-off path touches the
-// mailbox, by its physical address; it is in .data, never cleared by the boot hart.
+// answer does not tell reliably whether it is here), then starts as a hart that HSM
+// started. Only the paging-off path touches the mailbox, by its physical address; it is
+// in .data, never cleared by the boot hart.
 join_later:
     li      t0, RISCV64_MAX_HARTS
     bgeu    s0, t0, park

@@ -44,14 +44,21 @@ BOOT_ONLY void activate_page_table(kernel::PhysAddr root) {
     riscv64_kernel_satp = kSatpModeSv39 | (root.value >> 12);
 }
 
+namespace {
+constexpr const char* kHsmRefused = "the firmware refused (SBI HSM hart_start)";
+/// The physical address of kernel code (what HSM starts a hart at: paging is off there).
+BOOT_ONLY kernel::u64 physical(void (*code)()) {
+    return reinterpret_cast<kernel::u64>(code) - kKernelBase + riscv64::g_platform.image_phys;
+}
+} // namespace
+
 BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
     using namespace riscv64;
     g_platform.hart_id[index] = hart;
     riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index),
                                    index, kernel::on_user_syscall_fast, false, 0};
-    const u64 entry = reinterpret_cast<u64>(riscv64_secondary_entry) - kKernelBase + g_platform.image_phys;
-    const sbi::Ret r = sbi::hart_start(hart, entry, index);
-    if (hart >= RISCV64_MAX_HARTS) return r.error == 0 ? nullptr : "the firmware refused (SBI HSM hart_start)";
+    const sbi::Ret r = sbi::hart_start(hart, physical(riscv64_secondary_entry), index);
+    if (hart >= RISCV64_MAX_HARTS) return r.error == 0 ? nullptr : kHsmRefused;
     // The hart may be in the image already, waiting in join_later for its number (a hart
     // that HSM starts never reads the mailbox). HSM then says it runs, or, in 2 of 1,500
     // boots through OpenSBI 1.1 and U-Boot (none of 1,500 without U-Boot), that it was
@@ -59,13 +66,11 @@ BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64
     // the hart waited in join_later all along. Either way it takes its number here.
     asm volatile("fence rw, w" ::: "memory");
     __atomic_store_n(&riscv64_cpu_mailbox[hart], u64{index}, __ATOMIC_RELEASE);
-    return r.error == 0 || r.error == sbi::kErrAlreadyAvailable ? nullptr : "the firmware refused (SBI HSM hart_start)";
+    return r.error == 0 || r.error == sbi::kErrAlreadyAvailable ? nullptr : kHsmRefused;
 }
 
 BOOT_ONLY const char* send_cpu_to_image(kernel::u64 hart) {
-    using namespace riscv64;
-    const u64 entry = reinterpret_cast<u64>(_start) - kKernelBase + g_platform.image_phys;
-    return sbi::hart_start(hart, entry, 0).error == 0 ? nullptr : "the firmware refused (SBI HSM hart_start)";
+    return riscv64::sbi::hart_start(hart, physical(_start), 0).error == 0 ? nullptr : kHsmRefused;
 }
 
 } // namespace arch
