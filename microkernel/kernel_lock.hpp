@@ -33,18 +33,20 @@ class KernelLock {
     void wait_turn(u32 ticket);
     /// The next ticket's turn (its CPU woken if it sleeps). Only the holder writes `serving_`.
     [[gnu::always_inline]] void release() {
-        if (u32 next; release_but_wake(next)) [[unlikely]] wake(next);
+        if (release_but_wake()) [[unlikely]] wake();
     }
     /// release() for code that calls nothing (the system call's fastpath): true if a CPU
-    /// may sleep for its turn, to be woken by wake(next) after all.
-    [[gnu::always_inline]] bool release_but_wake(u32& next) {
+    /// may sleep for its turn, to be woken by wake() after all.
+    [[gnu::always_inline]] bool release_but_wake() {
         // (one atomic read-modify-write: ordered before sleepers_ is read, as wait_turn
         // wants, in fewer instructions than a store and a fence on x86_64 and riscv64)
-        next = __atomic_fetch_add(&serving_, 1, __ATOMIC_SEQ_CST) + 1;
+        __atomic_fetch_add(&serving_, 1, __ATOMIC_SEQ_CST);
         return __atomic_load_n(&sleepers_, __ATOMIC_SEQ_CST) != 0;
     }
-    /// The CPU sleeping for `ticket`, if one is, gets an IPI.
-    void wake(u32 ticket);
+    /// The CPU sleeping for the ticket served now, if one is, gets an IPI. (Called after
+    /// the release, it may find a later ticket served: then the earlier one has run, and
+    /// the later one's release looked for sleepers itself; the IPI is one too many.)
+    void wake();
     /// Is it held (by anyone)? For assertions and the idle decision's reports.
     bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != __atomic_load_n(&serving_, __ATOMIC_RELAXED); }
 

@@ -292,7 +292,8 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     }
 }
 
-SMP_ONLY [[gnu::noinline]] void KernelLock::wake(u32 ticket) {
+SMP_ONLY [[gnu::noinline]] void KernelLock::wake() {
+    const u32 ticket = __atomic_load_n(&serving_, __ATOMIC_SEQ_CST);
     for (u32 cpu = 0; cpu < g_online; ++cpu)
         if (__atomic_load_n(&asleep_[cpu], __ATOMIC_SEQ_CST) == ticket + 1) return arch::send_ipi(cpu);
 }

@@ -81,8 +81,8 @@ enum class Unlock { No, IfSmp, Yes };
 /// returns, but is not [[noreturn]] (noipa: GCC cannot find out), so that exit_to jumps
 /// here and the fastpath stays a function that calls nothing.
 template <auto Exit>
-SMP_ONLY [[gnu::noipa]] void wake_then_exit(u32 next, u64* regs, bool checked, bool fpu_live, PhysAddr root, u16 asid) {
-    g_kernel.lock.wake(next);
+SMP_ONLY [[gnu::noipa]] void wake_then_exit(u64* regs, bool checked, bool fpu_live, PhysAddr root, u16 asid) {
+    g_kernel.lock.wake();
     return Exit(regs, checked, fpu_live, root, asid);
 }
 template <auto Exit, Unlock How>
@@ -103,8 +103,8 @@ template <auto Exit, Unlock How>
     if (How == Unlock::IfSmp && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, cpu);
     if (How == Unlock::Yes) {
         if (root.value) as->loaded_on(cpu); // (as unlock_to_user)
-        if (u32 next; g_kernel.lock.release_but_wake(next)) [[unlikely]]
-            return wake_then_exit<Exit>(next, regs, checked, fpu_live, root, asid);
+        if (g_kernel.lock.release_but_wake()) [[unlikely]]
+            return wake_then_exit<Exit>(regs, checked, fpu_live, root, asid);
     }
     return Exit(regs, checked, fpu_live, root, asid);
 }
@@ -198,6 +198,7 @@ template <Unlock How>
 }
 template <Unlock How, bool kIsCall>
 [[gnu::always_inline]] inline void fast_ipc(Thread& t, u32 cpu) {
+    if constexpr (How == Unlock::Yes) g_kernel.scheduler.assume_smp();
     if (Thread* next = fastpath_ipc(t, kIsCall, cpu, g_kernel.scheduler)) return leave<How>(*next, cpu);
     return not_fast<How>(cpu);
 }
@@ -247,10 +248,10 @@ SMP_ONLY [[gnu::noipa]] void syscall_after_wait(u32 ticket, u32 cpu) {
         if (Thread* next = fastpath(*t, cpu, g_kernel.scheduler)) resume_smp(*next, cpu);
     slow_syscall_smp(cpu);
 }
-SMP_ONLY [[gnu::noinline, gnu::flatten]] void fast_reply_receive_smp(Thread& t, u32 cpu) {
-    return fast_ipc<Unlock::Yes, false>(t, cpu);
+SMP_ONLY [[gnu::noinline, gnu::flatten]] void fast_reply_receive_smp(Thread& t) {
+    return fast_ipc<Unlock::Yes, false>(t, arch::cpu_index());
 }
-SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t, u32 cpu) { return fast_yield_on<Unlock::Yes>(t, cpu); }
+SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t) { return fast_yield_on<Unlock::Yes>(t, arch::cpu_index()); }
 } // namespace
 
 SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
@@ -261,8 +262,8 @@ SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
     if (t->linux_abi()) return slow_syscall_smp(cpu);
     const u64 nr = t->reg(abi::kRegSyscall);
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<Unlock::Yes, true>(*t, cpu);
-    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive_smp(*t, cpu);
-    if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield_smp(*t, cpu);
+    if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive_smp(*t);
+    if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield_smp(*t);
     return slow_syscall_smp(cpu);
 }
 

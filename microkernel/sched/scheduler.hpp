@@ -29,11 +29,18 @@ class Scheduler {
     static constexpr u32 kPriorities = Thread::kMaxPriority + 1;
     static_assert(kPriorities == 4 * 64, "top_priority() takes the summary's 4 bits from a table");
 
-    explicit Scheduler(u32 cpus) : cpus_(clamp_cpus(cpus)) {}
+    explicit Scheduler(u32 cpus) : cpus_(clamp_cpus(cpus)) {
+        for (u32 cpu = 0; cpu < kMaxCpus; ++cpu) rq_[cpu].lists = lists_[cpu];
+    }
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
     u32 cpus() const { return cpus_; }
+    /// Code that runs only once several CPUs run threads says so: GCC then drops the
+    /// one-CPU cases of what it inlines (can_hand_over's).
+    [[gnu::always_inline]] void assume_smp() const {
+        if (cpus_ == 1) __builtin_unreachable();
+    }
 
     /// How the scheduler reaches another CPU (smp.cpp; each a no-op for the calling CPU's
     /// own number where that makes sense). Kick: `cpu`'s queue changed, it reschedules
@@ -164,14 +171,16 @@ class Scheduler {
   private:
     using RunList = ThreadList<&Thread::run_link_>;
     friend struct FastYieldLayout;
-    // (current, ready and resched first: the entry assembly's Yield reads them at the
-    // offsets of microkernel/sched/fast_yield.h)
-    struct RunQueue {
+    // A CPU's queue, its lists apart (lists_): a power of two in size, so that finding a
+    // CPU's is a shift, not a multiply (the fastpaths do it several times). (current,
+    // ready and resched first: the entry assembly's Yield reads them at the offsets of
+    // microkernel/sched/fast_yield.h)
+    struct alignas(128) RunQueue {
         Thread* current = nullptr;
         u32 ready = 0;
         bool resched = false;
         int top = -1; ///< top_priority()
-        RunList lists[kPriorities];
+        RunList* lists = nullptr; ///< its FIFO per priority: lists_[its CPU]
         u64 bitmap[kPriorities / 64] = {};
         u64 summary = 0; ///< bit w: bitmap[w] is not zero
         Thread* fpu_owner = nullptr;
@@ -242,6 +251,7 @@ class Scheduler {
     }
 
     RunQueue rq_[kMaxCpus];
+    RunList lists_[kMaxCpus][kPriorities];
     u32 cpus_;
     RemoteFn remote_ = nullptr; // null: one CPU
     u32 (*this_cpu_)() = nullptr;
