@@ -11,9 +11,10 @@ constexpr bool kTlbBroadcast = false;
 /// This CPU's logical number (microkernel/smp.hpp): the first field of its CpuLocal, which
 /// the GS base points at while the kernel runs (arch/x86_64/cpu_local.h).
 inline kernel::u32 cpu_index() {
-    kernel::u32 index;
-    asm("movl %%gs:0, %0" : "=r"(index));
-    return index;
+    kernel::u64 index; // (movl zeroes the upper half: said, GCC indexes with it as it is)
+    asm("movl %%gs:0, %k0" : "=r"(index));
+    if (index >= 64) __builtin_unreachable();
+    return static_cast<kernel::u32>(index);
 }
 
 inline void interrupts_enable() { asm volatile("sti" ::: "memory"); }
