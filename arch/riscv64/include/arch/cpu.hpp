@@ -11,9 +11,10 @@ constexpr bool kTlbBroadcast = false;
 /// This CPU's logical number (microkernel/smp.hpp), from its CpuLocal, which tp points
 /// at while the kernel runs (arch/riscv64/cpu_local.hpp: CPU_INDEX, 32).
 inline kernel::u32 cpu_index() {
-    kernel::u32 index;
-    asm("lw %0, 32(tp)" : "=r"(index));
-    return index;
+    kernel::u64 index; // (below 64, said: GCC then indexes with it as lwu leaves it)
+    asm("lwu %0, 32(tp)" : "=r"(index));
+    if (index >= 64) __builtin_unreachable();
+    return static_cast<kernel::u32>(index);
 }
 
 /// sstatus.SIE gates every supervisor interrupt (the per-source enables are in sie).
