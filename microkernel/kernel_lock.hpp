@@ -29,33 +29,42 @@ class KernelLock {
     /// acquire()'s halves, for the system call's entry, which takes the uncontended case
     /// inline: a ticket, and whether it is its turn already (else wait_turn).
     [[gnu::always_inline]] u32 take_ticket() { return __atomic_fetch_add(&next_, 1, __ATOMIC_RELAXED); }
-    [[gnu::always_inline]] bool is_turn(u32 ticket) const { return __atomic_load_n(&serving_, __ATOMIC_ACQUIRE) == ticket; }
+    [[gnu::always_inline]] bool is_turn(u32 ticket) const { return serving(__ATOMIC_ACQUIRE) == ticket; }
     void wait_turn(u32 ticket);
-    /// The next ticket's turn (its CPU woken if it sleeps). Only the holder writes `serving_`.
+    /// The next ticket's turn (its CPU woken if it sleeps). Only the holder moves the turn.
     [[gnu::always_inline]] void release() {
         if (release_but_wake()) [[unlikely]] wake();
     }
     /// release() for code that calls nothing (the system call's fastpath): true if a CPU
     /// may sleep for its turn, to be woken by wake() after all.
     [[gnu::always_inline]] bool release_but_wake() {
-        // (one atomic read-modify-write: ordered before sleepers_ is read, as wait_turn
-        // wants, in fewer instructions than a store and a fence on x86_64 and riscv64)
-        __atomic_fetch_add(&serving_, 1, __ATOMIC_SEQ_CST);
-        return __atomic_load_n(&sleepers_, __ATOMIC_SEQ_CST) != 0;
+        // (the next ticket's turn and, in the same atomic add, whether anyone sleeps: a
+        // waiter says it sleeps by an add to the same word, which reads the turn; of the
+        // two adds, the later sees the earlier's, wait_turn)
+        return static_cast<u32>(__atomic_fetch_add(&turn_, kServingOne, __ATOMIC_SEQ_CST)) != 0;
     }
     /// The CPU sleeping for the ticket served now, if one is, gets an IPI. (Called after
     /// the release, it may find a later ticket served: then the earlier one has run, and
     /// the later one's release looked for sleepers itself; the IPI is one too many.)
     void wake();
     /// Is it held (by anyone)? For assertions and the idle decision's reports.
-    bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != __atomic_load_n(&serving_, __ATOMIC_RELAXED); }
+    bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != serving(__ATOMIC_RELAXED); }
 
     static constexpr u32 kCpus = 16; ///< (smp.hpp's kMaxCpus)
 
   private:
-    u32 next_ = 0;     ///< the next ticket to hand out
-    u32 serving_ = 0;  ///< the ticket whose holder runs
-    u32 sleepers_ = 0; ///< waiters asleep, or about to be
+    u32 next_ = 0; ///< the next ticket to hand out
+    /// The ticket whose holder runs (the upper half: added to there, it wraps off the
+    /// word's end as a u32 would) and the number of waiters asleep or about to be (the
+    /// lower half: never below zero, so it never borrows from the ticket). One word, so
+    /// that the release's one atomic add also reads the sleepers.
+    union {
+        u64 turn_ = 0;
+        u32 turn_halves_[2]; // (read alone: turn_halves_[1] is the ticket, little-endian)
+    };
+    static constexpr u64 kServingOne = u64{1} << 32;
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+    [[gnu::always_inline]] u32 serving(int order) const { return __atomic_load_n(&turn_halves_[1], order); }
     u32 asleep_[kCpus]; ///< a sleeping CPU's ticket + 1, else 0 (the kernel's is static: zero)
 };
 

@@ -265,35 +265,36 @@ static_assert(KernelLock::kCpus == kMaxCpus);
 SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     const u32 me = arch::cpu_index();
     u32 looks = 0;
-    while (__atomic_load_n(&serving_, __ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
+    while (serving(__ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
         on_ipi();
         if (++looks < kSpinsBeforeSleep || (me == 0 && !arch::kWaitEndsMasked)) {
             arch::cpu_relax();
             continue;
         }
-        // Said before looking once more, and the releaser looks after its store: either
-        // this CPU sees its turn or the releaser sees it asleep and sends the IPI (which
-        // ends the sleep even if it comes first).
+        // Said in the word the release adds to, which looks at the turn in the same
+        // atomic add: either this add comes first, and the release sees a sleeper and
+        // sends the IPI (which ends the sleep even if it comes first), or it sees the
+        // release's turn.
         looks = 0;
         __atomic_store_n(&asleep_[me], ticket + 1, __ATOMIC_SEQ_CST);
-        __atomic_fetch_add(&sleepers_, 1, __ATOMIC_SEQ_CST);
+        const u64 turn = __atomic_fetch_add(&turn_, 1, __ATOMIC_SEQ_CST); // (a sleeper more)
         // The boot CPU's interrupts need the lock (the kernel's ticks, devices): it sleeps
         // with them masked, woken by one pending, which stays pending until the kernel
         // waits or leaves for user mode (remote calls it answers here, on_ipi). (Where
         // that is not possible it spins: x86_64's PAUSE lets the other vCPUs run under
         // -icount; riscv64's pause hint does not, and a boot hart spinning there with
         // its tick masked left a sleeping hart unscheduled for good.)
-        if (__atomic_load_n(&serving_, __ATOMIC_SEQ_CST) != ticket) {
+        if (static_cast<u32>(turn >> 32) != ticket) {
             if (me != 0) arch::sleep_until_interrupt();
             else arch::wait_for_interrupt();
         }
-        __atomic_fetch_sub(&sleepers_, 1, __ATOMIC_SEQ_CST);
+        __atomic_fetch_sub(&turn_, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&asleep_[me], 0, __ATOMIC_RELAXED);
     }
 }
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::wake() {
-    const u32 ticket = __atomic_load_n(&serving_, __ATOMIC_SEQ_CST);
+    const u32 ticket = serving(__ATOMIC_SEQ_CST);
     for (u32 cpu = 0; cpu < g_online; ++cpu)
         if (__atomic_load_n(&asleep_[cpu], __ATOMIC_SEQ_CST) == ticket + 1) return arch::send_ipi(cpu);
 }
