@@ -124,9 +124,9 @@ class Scheduler {
         return !rq.resched && (cpus_ == 1 || next.cpu_ == cpu) && static_cast<int>(next.priority_) > top_priority(rq);
     }
     /// The current thread of `cpu` has blocked (its caller set its state); `next`, for
-    /// which can_hand_over() held, runs there instead. No queue is touched.
+    /// which can_hand_over() held, runs there instead. No queue is touched, and next's
+    /// CPU is already `cpu` (can_hand_over asked; with one CPU every thread's is 0).
     [[gnu::always_inline]] void hand_over(u32 cpu, Thread& next) {
-        next.cpu_ = cpu;
         next.state_ = ThreadState::Running;
         rq_[cpu].current = &next;
     }
