@@ -24,6 +24,9 @@ namespace kernel {
 
 class KernelLock {
   public:
+    constexpr KernelLock() = default;
+    /// A lock whose first ticket is `first` (tests: the tickets' wrap).
+    constexpr explicit KernelLock(u32 first) : next_(first), turn_(u64{first} << 32) {}
     /// Wait for this CPU's turn, answering remote calls meanwhile (smp.cpp).
     void acquire();
     /// acquire()'s halves, for the system call's entry, which takes the uncontended case
