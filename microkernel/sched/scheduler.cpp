@@ -85,9 +85,7 @@ void Scheduler::requeue(Thread& t) {
         }
         kick(was);
     } else if (!((t.affinity_ >> t.cpu_) & 1)) { // blocked or stopped, last on a CPU it may no longer use
-        const u32 to = pick_cpu(t);
-        fpu_home(t, to);
-        t.cpu_ = to;
+        move_to(t, pick_cpu(t));
     }
 }
 

@@ -204,10 +204,15 @@ class Scheduler {
     }
     /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
     void place(Thread& t);
+    /// `t`'s CPU becomes `cpu` (moving: its FP/SIMD registers, if still live where it was,
+    /// go to its area first).
+    [[gnu::always_inline]] void move_to(Thread& t, u32 cpu) {
+        fpu_home(t, cpu);
+        t.cpu_ = cpu;
+    }
     /// Queue `t` at the tail of its priority on `cpu`, which reschedules if that is worth it.
     [[gnu::always_inline]] void put(Thread& t, u32 cpu) {
-        fpu_home(t, cpu); // (moving: its FP/SIMD registers, if still live where it was, go to its area first)
-        t.cpu_ = cpu;
+        move_to(t, cpu);
         t.state_ = ThreadState::Ready;
         RunQueue& rq = rq_[cpu];
         enqueue(rq, t, false);
