@@ -92,10 +92,10 @@ void send_ipi(kernel::u32 cpu);
 /// they have.
 bool flush_user_elsewhere(kernel::u64 cpus, kernel::u64 va, kernel::u16 asid, bool all);
 /// This CPU's system-call path: the entry assembly calls `syscall` (instead of
-/// kernel::on_user_syscall_fast, which it calls until this is used) and its Yield reads
-/// the run queue at `run_queue` (instead of kernel::fast_yield_run_queue's). go_smp sets
-/// kernel::on_user_syscall_locked on every CPU.
-void set_syscall_path(void (*syscall)(), const void* run_queue);
+/// kernel::on_user_syscall_fast, which it calls until this is used). go_smp sets
+/// kernel::on_user_syscall_locked on every CPU. (The entry's Yield still reads the run
+/// queue of kernel::fast_yield_run_queue, which says when it must take the path.)
+void set_syscall_path(void (*syscall)());
 
 // ---- User mode (docs/porting.md, "User mode") ----------------------------------------
 // A user thread's state is its portable register file (abi::kRegCount words, laid out

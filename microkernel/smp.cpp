@@ -4,7 +4,6 @@
 #include <microkernel/kernel_state.hpp>
 #include <microkernel/object/address_space.hpp>
 #include <microkernel/root_task.hpp>
-#include <microkernel/sched/fast_yield.h>
 #include <microkernel/smp.hpp>
 #include <microkernel/tlb.hpp>
 #include <arch/context.hpp>
@@ -61,18 +60,6 @@ bool g_go = false;  ///< go_smp has run: the started CPUs leave on_cpu_start
 /// How many times a CPU waiting for the big kernel lock looks before it sleeps for its turn.
 constexpr u32 kSpinsBeforeSleep = 256;
 
-/// What the entry assembly's Yield reads on every CPU once several run threads: a run
-/// queue that always has a thread ready, so that every Yield takes the locked path (the
-/// entry reads its queue without the lock, and another CPU may be changing the real one).
-struct BusyQueue {
-    void* current = nullptr;
-    u32 ready = 1;
-    bool resched = true;
-};
-static_assert(__builtin_offsetof(BusyQueue, ready) == FAST_YIELD_RQ_READY &&
-              __builtin_offsetof(BusyQueue, resched) == FAST_YIELD_RQ_RESCHED);
-constexpr BusyQueue kBusyQueue{};
-
 /// Each CPU waiting for the lock on a system call's entry (wait_for_syscall): a thread
 /// taken off it meanwhile must make the call again (TakeOff).
 bool g_entering_syscall[kMaxCpus];
@@ -113,8 +100,9 @@ SMP_ONLY void reach(Scheduler::Remote what, u32 cpu, Thread* t) {
     }
 }
 
-/// This CPU from now on: system calls take the locked path, and its Yield never skips it.
-BOOT_ONLY void take_locked_path() { arch::set_syscall_path(on_user_syscall_locked, &kBusyQueue); }
+/// This CPU from now on: system calls take the locked path. (Its Yield never skips it: the
+/// entry reads its queue without the lock, and go_smp marked every queue locked.)
+BOOT_ONLY void take_locked_path() { arch::set_syscall_path(on_user_syscall_locked); }
 
 /// How the boot CPU waits for another CPU at boot: asleep between its own timer ticks
 /// (nothing else interrupts it yet), looking at `done()` after each, for up to

@@ -117,10 +117,8 @@ aarch64_user_svc:
     b.ne 1f
     mrs x0, tpidr_el1
     ldr x0, [x0, #CPU_RUN_QUEUE]
-    ldr w1, [x0, #FAST_YIELD_RQ_READY]
-    cbnz w1, 1f                                 // someone else may run: the whole path
-    ldrb w1, [x0, #FAST_YIELD_RQ_RESCHED]
-    cbnz w1, 1f
+    ldr x1, [x0, #FAST_YIELD_RQ_BUSY]
+    cbnz x1, 1f                                 // someone else may run (or must: locked): the whole path
     ldr x0, [x0, #FAST_YIELD_RQ_CURRENT]
     ldr w1, [x0, #FAST_YIELD_TIME_SLICE]
     str w1, [x0, #FAST_YIELD_REMAINING]

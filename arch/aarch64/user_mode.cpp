@@ -161,10 +161,9 @@ void arch::activate_user_space(kernel::PhysAddr root, kernel::u16 asid) {
 
 void arch::fpu_switch(void* from, void* to) { aarch64_fpu_switch(from, to); }
 
-void arch::set_syscall_path(void (*syscall)(), const void* run_queue) {
+void arch::set_syscall_path(void (*syscall)()) {
     aarch64::CpuLocal& c = aarch64::this_cpu();
     c.syscall = syscall;
-    c.run_queue = run_queue;
 }
 
 void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel::PhysAddr space_root,

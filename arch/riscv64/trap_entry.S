@@ -88,10 +88,8 @@ from_user:
     addi    t0, t0, -SCAUSE_ECALL_FROM_U
     bnez    t0, 1f
     ld      a0, CPU_RUN_QUEUE(sp)
-    lw      t0, FAST_YIELD_RQ_READY(a0)
-    bnez    t0, 1f                              // someone else may run: the whole path
-    lbu     t0, FAST_YIELD_RQ_RESCHED(a0)
-    bnez    t0, 1f
+    ld      t0, FAST_YIELD_RQ_BUSY(a0)
+    bnez    t0, 1f                              // someone else may run (or must: locked): the whole path
     ld      a0, FAST_YIELD_RQ_CURRENT(a0)
     lw      t0, FAST_YIELD_TIME_SLICE(a0)
     sw      t0, FAST_YIELD_REMAINING(a0)

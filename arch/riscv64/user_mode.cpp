@@ -125,10 +125,9 @@ void fpu_switch(void* from, void* to) {
     riscv64_fpu_load(to);
 }
 
-void set_syscall_path(void (*syscall)(), const void* run_queue) {
+void set_syscall_path(void (*syscall)()) {
     riscv64::CpuLocal& c = riscv64::this_cpu();
     c.syscall = syscall;
-    c.run_queue = run_queue;
 }
 
 // The upper half (root entries 256..511: direct map and kernel image) points at the

@@ -137,10 +137,8 @@
 // 0 on the way out) and borrows rsi through the scratch slot; rcx and r11 still hold what
 // sysretq loads, and nothing else changes (no stack: rsp is the user's).
 4:  mov %gs:CPU_RUN_QUEUE, %rdi
-    cmpl $0, FAST_YIELD_RQ_READY(%rdi)
-    jne 1b                                   // someone else may run: the whole path
-    cmpb $0, FAST_YIELD_RQ_RESCHED(%rdi)
-    jne 1b
+    cmpq $0, FAST_YIELD_RQ_BUSY(%rdi)
+    jne 1b                                   // someone else may run (or must: locked): the whole path
     mov FAST_YIELD_RQ_CURRENT(%rdi), %rdi
     mov %rsi, %gs:CPU_SCRATCH
     mov FAST_YIELD_TIME_SLICE(%rdi), %esi

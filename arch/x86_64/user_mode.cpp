@@ -299,10 +299,9 @@ void set_fpu_live(bool live) {
 }
 } // namespace
 
-void set_syscall_path(void (*syscall)(), const void* run_queue) {
+void set_syscall_path(void (*syscall)()) {
     CpuLocal& c = this_cpu();
     c.syscall = syscall;
-    c.run_queue = run_queue;
 }
 
 void fpu_switch(void* from, void* to) {

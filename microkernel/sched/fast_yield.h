@@ -10,8 +10,9 @@
 
 #define FAST_YIELD_SYSCALL 5          /* abi::Syscall::Yield */
 #define FAST_YIELD_RQ_CURRENT 0       /* Scheduler::RunQueue::current (Thread*) */
-#define FAST_YIELD_RQ_READY 8         /*   ::ready (u32): threads ready, the current one not counted */
-#define FAST_YIELD_RQ_RESCHED 12      /*   ::resched (bool) */
+#define FAST_YIELD_RQ_BUSY 8          /*   ::ready (u32: threads ready, the current one not counted),
+                                         ::resched and ::locked (bools) and two zero bytes: one
+                                         u64, zero when the Yield may stay (one load, one test) */
 #define FAST_YIELD_TIME_SLICE 1480    /* Thread::time_slice_ (u32) */
 #define FAST_YIELD_REMAINING 1484     /* Thread::remaining_ (u32) */
 #define FAST_YIELD_SLICE_EXPIRED 1488 /* Thread::slice_expired_ (bool) */

@@ -57,6 +57,7 @@ class Scheduler {
         cpus_ = clamp_cpus(cpus);
         remote_ = remote;
         this_cpu_ = this_cpu;
+        for (RunQueue& rq : rq_) rq.locked = true;
     }
     /// `t` runs on another CPU: have it enter the kernel first (its registers are read or
     /// written next). Nothing to do on one CPU or for a thread that is not running.
@@ -173,12 +174,14 @@ class Scheduler {
     friend struct FastYieldLayout;
     // A CPU's queue, its lists apart (lists_): a power of two in size, so that finding a
     // CPU's is a shift, not a multiply (the fastpaths do it several times). (current,
-    // ready and resched first: the entry assembly's Yield reads them at the offsets of
-    // microkernel/sched/fast_yield.h)
+    // then ready, resched and locked in one word: the entry assembly's Yield reads them at
+    // the offsets of microkernel/sched/fast_yield.h)
     struct alignas(128) RunQueue {
         Thread* current = nullptr;
         u32 ready = 0;
         bool resched = false;
+        bool locked = false; ///< several CPUs run threads: every system call takes the lock
+        u8 zero[2] = {};     ///< (the rest of the entry's word)
         int top = -1; ///< top_priority()
         RunList* lists = nullptr; ///< its FIFO per priority: lists_[its CPU]
         u64 bitmap[kPriorities / 64] = {};
