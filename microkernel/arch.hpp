@@ -10,7 +10,9 @@
 //                      wait_for_interrupt() end for an interrupt pending while masked?),
 //                      cpu_relax(),
 //                      read_cycle_counter(), cpu_index() (this
-//                      CPU's logical number, from its own data: docs/porting.md);
+//                      CPU's logical number, from its own data: docs/porting.md),
+//                      cpu_run_queue() (kernel::fast_yield_run_queue(cpu_index()), from
+//                      the same data);
 //                      kTlbBroadcast (flush_user_page and flush_asid reach every CPU).
 //   <arch/elf.hpp>     namespace arch: kElfMachine, the e_machine of user programs.
 // and defining, in its own .cpp/.S files, the functions declared below.
@@ -196,7 +198,7 @@ namespace kernel {
 
 /// The run queue of CPU `cpu` the entry assembly's Yield reads (sched/fast_yield.h), for
 /// the arch's per-CPU data.
-const void* fast_yield_run_queue(u32 cpu);
+void* fast_yield_run_queue(u32 cpu);
 
 /// Called by the arch when this CPU took the kernel's inter-processor interrupt (send_ipi),
 /// with interrupts masked; runs the remote call waiting for it, if any (smp.hpp).

@@ -15,7 +15,6 @@ struct KernelState {
     FrameAllocator frames;  ///< physical memory the kernel has not handed to anyone yet
     Scheduler scheduler{1}; ///< one CPU until the secondary CPUs are started
     Reaper reaper{scheduler}; ///< destroys objects whose last capability went
-    PhysAddr active_root[Scheduler::kMaxCpus] = {}; ///< user root table each CPU has loaded (zero: none)
     AsidPool asids;           ///< address-space identifiers (init from arch::asid_count())
     u64 user_interrupts = 0;  ///< interrupts that arrived while user code ran
     volatile u64 ticks = 0; ///< timer interrupts since the timer started (CPU 0)

@@ -67,7 +67,7 @@ void handle_fault(Thread& t, const UserTrap& trap) {
     }
 }
 
-// Resume `t` on CPU `cpu` (this one): its address space, if not the active one, then its
+// Resume `t` on CPU `here` (this one): its address space, if not the active one, then its
 // registers (a TLS base set meanwhile written into them first). `Exit` is
 // return_to_user, or leave_to_user to make it a jump. `How` the big kernel lock goes once
 // everything is read: not at all (one CPU's fastpath), if several CPUs run threads
@@ -86,23 +86,23 @@ SMP_ONLY [[gnu::noipa]] void wake_then_exit(u64* regs, bool checked, bool fpu_li
     return Exit(regs, checked, fpu_live, root, asid);
 }
 template <auto Exit, Unlock How>
-[[gnu::always_inline]] inline void exit_to(Thread& t, u32 cpu) {
-    bool fpu_live = g_kernel.scheduler.fpu_owner(cpu) == &t;
+[[gnu::always_inline]] inline void exit_to(Thread& t, Scheduler::Cpu here) {
+    bool fpu_live = g_kernel.scheduler.fpu_owner(here) == &t;
     auto* as = static_cast<AddressSpace*>(t.address_space());
     PhysAddr root{};
     u16 asid = 0;
-    if (as && as->root() != g_kernel.active_root[cpu]) {
+    if (as && as->root() != here.loaded_root()) {
         root = as->root();
         if (root.value == 0) __builtin_unreachable(); // (a space has a root: the exit need not test it again)
         asid = as->asid();
-        g_kernel.active_root[cpu] = root;
+        here.loaded_root() = root;
     }
     if (u64 base; t.take_pending_tls(base)) t.set_reg(arch::kRegTls, base);
     u64* regs = t.register_file();
     const bool checked = t.take_registers_checked();
-    if (How == Unlock::IfSmp && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, cpu);
+    if (How == Unlock::IfSmp && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, here.index());
     if (How == Unlock::Yes) {
-        if (root.value) as->loaded_on(cpu); // (as unlock_to_user)
+        if (root.value) as->loaded_on(here.index()); // (as unlock_to_user)
         if (g_kernel.lock.release_but_wake()) [[unlikely]]
             return wake_then_exit<Exit>(regs, checked, fpu_live, root, asid);
     }
@@ -110,12 +110,12 @@ template <auto Exit, Unlock How>
 }
 
 [[noreturn, gnu::always_inline]] inline void resume(Thread& t, u32 cpu) {
-    exit_to<arch::return_to_user, Unlock::IfSmp>(t, cpu);
+    exit_to<arch::return_to_user, Unlock::IfSmp>(t, g_kernel.scheduler.cpu(cpu));
     __builtin_unreachable();
 }
 /// resume, in code that only runs with several CPUs.
 [[noreturn, gnu::always_inline]] inline void resume_smp(Thread& t, u32 cpu) {
-    exit_to<arch::return_to_user, Unlock::Yes>(t, cpu);
+    exit_to<arch::return_to_user, Unlock::Yes>(t, g_kernel.scheduler.cpu(cpu));
     __builtin_unreachable();
 }
 
@@ -159,7 +159,7 @@ template <auto Exit, Unlock How>
 
 namespace kernel {
 
-const void* fast_yield_run_queue(u32 cpu) { return g_kernel.scheduler.run_queue(cpu); }
+void* fast_yield_run_queue(u32 cpu) { return g_kernel.scheduler.run_queue(cpu); }
 
 namespace {
 // Everything but the fastpath's common case: a Linux program's system call (its
@@ -169,7 +169,7 @@ namespace {
     Scheduler& s = g_kernel.scheduler;
     if (!t) panic("system call from user mode with no current thread");
     if (t->linux_abi()) {
-        if (Thread* next = fastpath_linux(*t, arch::kRegLinuxResult, cpu, s)) resume(*next, cpu);
+        if (Thread* next = fastpath_linux(*t, arch::kRegLinuxResult, s.cpu(cpu), s)) resume(*next, cpu);
         if (t->fault_endpoint().empty())
             print("user fault: Linux system call {} with no handler; thread suspended\n", t->reg(abi::kRegSyscall));
         t->linux_syscall(arch::kRegLinuxResult, s);
@@ -187,35 +187,38 @@ namespace {
 // leaves by a jump (arch::leave_to_user is not [[noreturn]]: GCC never makes a call to
 // a noreturn function a jump). Call is inline in on_user_syscall_fast, ReplyReceive and
 // Yield are functions of their own: together they ran out of registers.
-void slow_syscall_smp(u32 cpu);
+void slow_syscall_smp();
 template <Unlock How>
-[[gnu::always_inline]] inline void leave(Thread& next, u32 cpu) { return exit_to<arch::leave_to_user, How>(next, cpu); }
+[[gnu::always_inline]] inline void leave(Thread& next, Scheduler::Cpu cpu) {
+    return exit_to<arch::leave_to_user, How>(next, cpu);
+}
 /// A system call the fastpath leaves: on one CPU this returns, and the entry calls
 /// on_user_syscall; with several, the slowpath, jumped to (slow_syscall_smp, below).
 template <Unlock How>
-[[gnu::always_inline]] inline void not_fast(u32 cpu) {
-    if constexpr (How == Unlock::Yes) return slow_syscall_smp(cpu);
+[[gnu::always_inline]] inline void not_fast() {
+    if constexpr (How == Unlock::Yes) return slow_syscall_smp();
 }
 template <Unlock How, bool kIsCall>
-[[gnu::always_inline]] inline void fast_ipc(Thread& t, u32 cpu) {
+[[gnu::always_inline]] inline void fast_ipc(Thread& t, Scheduler::Cpu cpu) {
     if constexpr (How == Unlock::Yes) g_kernel.scheduler.assume_smp();
     if (Thread* next = fastpath_ipc(t, kIsCall, cpu, g_kernel.scheduler)) return leave<How>(*next, cpu);
-    return not_fast<How>(cpu);
+    return not_fast<How>();
 }
 template <Unlock How>
-[[gnu::always_inline]] inline void fast_yield_on(Thread& t, u32 cpu) {
+[[gnu::always_inline]] inline void fast_yield_on(Thread& t, Scheduler::Cpu cpu) {
     if (Thread* next = fastpath_yield(t, cpu, g_kernel.scheduler)) return leave<How>(*next, cpu);
-    return not_fast<How>(cpu);
+    return not_fast<How>();
 }
-[[gnu::noinline, gnu::flatten]] void fast_reply_receive(Thread& t) { return fast_ipc<Unlock::No, false>(t, kOneCpu); }
-[[gnu::noinline]] void fast_yield(Thread& t) { return fast_yield_on<Unlock::No>(t, kOneCpu); }
+[[gnu::always_inline]] inline Scheduler::Cpu one_cpu() { return g_kernel.scheduler.cpu(kOneCpu); }
+[[gnu::noinline, gnu::flatten]] void fast_reply_receive(Thread& t) { return fast_ipc<Unlock::No, false>(t, one_cpu()); }
+[[gnu::noinline]] void fast_yield(Thread& t) { return fast_yield_on<Unlock::No>(t, one_cpu()); }
 } // namespace
 
 [[gnu::flatten]] void on_user_syscall_fast() {
-    Thread* t = g_kernel.scheduler.current(kOneCpu); // (never null: a user thread trapped)
+    Thread* t = g_kernel.scheduler.current(one_cpu()); // (never null: a user thread trapped)
     if (t->linux_abi()) return;
     u64 nr = t->reg(abi::kRegSyscall); // (as fastpath() tests it)
-    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<Unlock::No, true>(*t, kOneCpu);
+    if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<Unlock::No, true>(*t, one_cpu());
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive(*t);
     if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield(*t);
 }
@@ -233,7 +236,10 @@ namespace {
 // jump, and a call would cost the fastpath the registers a call preserves, saved and
 // restored on every system call).
 /// The lock held: the system call of `cpu`'s current thread, the slowpath's way.
-SMP_ONLY [[gnu::noipa]] void slow_syscall_smp(u32 cpu) {
+/// (It and syscall_after_wait find their CPU's number again: the locked path then keeps no
+/// copy of it for them.)
+SMP_ONLY [[gnu::noipa]] void slow_syscall_smp() {
+    const u32 cpu = arch::cpu_index();
     Thread* t = g_kernel.scheduler.current(cpu);
     // Another CPU may have taken the thread off this one while it waited for the lock (it
     // then undid the call: TakeOff).
@@ -241,33 +247,35 @@ SMP_ONLY [[gnu::noipa]] void slow_syscall_smp(u32 cpu) {
     slow_syscall(t, cpu);
 }
 /// `ticket` was not served at once: its turn, then the whole path (the fastpath's too).
-SMP_ONLY [[gnu::noipa]] void syscall_after_wait(u32 ticket, u32 cpu) {
+SMP_ONLY [[gnu::noipa]] void syscall_after_wait(u32 ticket) {
+    const u32 cpu = arch::cpu_index();
     wait_for_syscall(ticket, cpu);
     Thread* t = g_kernel.scheduler.current(cpu);
     if (t && !t->linux_abi())
-        if (Thread* next = fastpath(*t, cpu, g_kernel.scheduler)) resume_smp(*next, cpu);
-    slow_syscall_smp(cpu);
+        if (Thread* next = fastpath(*t, g_kernel.scheduler.cpu(cpu), g_kernel.scheduler)) resume_smp(*next, cpu);
+    slow_syscall_smp();
 }
-// (Each reads its CPU's number again rather than take it from the entry: one register
-// less across the call, one instruction less on x86_64, where a u32 argument is
-// zero-extended again before it indexes.)
+/// This CPU, its queue found through its own data (arch::cpu_run_queue: one load, where
+/// rq_[index] would be a shift and an add at every use). (The leaves below find it again
+/// rather than take it from the entry: fewer registers across the call.)
+[[gnu::always_inline]] inline Scheduler::Cpu this_cpu() { return Scheduler::cpu(arch::cpu_run_queue(), arch::cpu_index()); }
 SMP_ONLY [[gnu::noinline, gnu::flatten]] void fast_reply_receive_smp(Thread& t) {
-    return fast_ipc<Unlock::Yes, false>(t, arch::cpu_index());
+    return fast_ipc<Unlock::Yes, false>(t, this_cpu());
 }
-SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t) { return fast_yield_on<Unlock::Yes>(t, arch::cpu_index()); }
+SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t) { return fast_yield_on<Unlock::Yes>(t, this_cpu()); }
 } // namespace
 
 SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
-    const u32 cpu = arch::cpu_index();
+    const Scheduler::Cpu cpu = this_cpu();
     if (const u32 ticket = g_kernel.lock.take_ticket(); !g_kernel.lock.is_turn(ticket)) [[unlikely]]
-        return syscall_after_wait(ticket, cpu);
+        return syscall_after_wait(ticket);
     Thread* t = g_kernel.scheduler.current(cpu); // (not null: only a waiting CPU's is taken off)
-    if (t->linux_abi()) return slow_syscall_smp(cpu);
+    if (t->linux_abi()) return slow_syscall_smp();
     const u64 nr = t->reg(abi::kRegSyscall);
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fast_ipc<Unlock::Yes, true>(*t, cpu);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fast_reply_receive_smp(*t);
     if (nr == static_cast<u64>(abi::Syscall::Yield)) return fast_yield_smp(*t);
-    return slow_syscall_smp(cpu);
+    return slow_syscall_smp();
 }
 
 [[noreturn]] void on_user_trap(const UserTrap& trap) {

@@ -69,7 +69,7 @@ struct alignas(64) CpuLocal {
     kernel::u32 index;     ///< logical number (arch::cpu_index)
     u64 kernel_sp;         ///< top of the CPU's kernel stack
     u64* regs;             ///< where the next entry from EL0 saves the thread
-    const void* run_queue; ///< the CPU's run queue, for the entry's Yield
+    void* run_queue;       ///< the CPU's run queue: the entry's Yield, arch::cpu_run_queue
     void (*syscall)();     ///< what the svc entry calls (arch::set_syscall_path)
     bool fpu_live;         ///< EL0 may use FP/SIMD (CPACR_EL1.FPEN), as last written
 };

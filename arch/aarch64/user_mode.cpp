@@ -27,7 +27,7 @@ namespace arch::aarch64 {
 static_assert(offsetof(CpuLocal, index) == CPU_INDEX);
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
-static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
+static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE && CPU_RUN_QUEUE == 24); // (arch/cpu.hpp reads it there)
 static_assert(offsetof(CpuLocal, syscall) == CPU_SYSCALL);
 static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 

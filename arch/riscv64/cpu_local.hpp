@@ -29,7 +29,7 @@ struct alignas(64) CpuLocal {
     char* kernel_sp;
     kernel::u64* regs;
     kernel::u64 scratch;
-    const void* run_queue;
+    void* run_queue;
     kernel::u32 index;
     void (*syscall)();  ///< what the ecall entry calls (arch::set_syscall_path)
     bool fpu_live;      ///< the thread return_to_user last resumed owns the FP registers
@@ -38,7 +38,7 @@ struct alignas(64) CpuLocal {
 static_assert(offsetof(CpuLocal, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(CpuLocal, regs) == CPU_REGS);
 static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH);
-static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE);
+static_assert(offsetof(CpuLocal, run_queue) == CPU_RUN_QUEUE && CPU_RUN_QUEUE == 24); // (arch/cpu.hpp reads it there)
 static_assert(offsetof(CpuLocal, index) == CPU_INDEX);
 static_assert(offsetof(CpuLocal, syscall) == CPU_SYSCALL);
 static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);

@@ -44,6 +44,7 @@ static_assert(offsetof(CpuLocal, regs) == CPU_REGS && offsetof(CpuLocal, run_que
 static_assert(offsetof(CpuLocal, scratch) == CPU_SCRATCH && offsetof(CpuLocal, self) == CPU_SELF);
 static_assert(offsetof(CpuLocal, syscall) == CPU_SYSCALL && offsetof(CpuLocal, fpu_live) == CPU_FPU_LIVE);
 static_assert(offsetof(CpuLocal, active_pcid) == CPU_ACTIVE_PCID && sizeof(CpuLocal::fpu_live) == 1);
+static_assert(CPU_INDEX == 0 && CPU_RUN_QUEUE == 24); // (where arch/cpu.hpp reads them)
 static_assert(sizeof(CpuLocal) == CPU_LOCAL_SIZE);
 static_assert(USER_DS == kUserData && USER_CS == kUserCode);
 

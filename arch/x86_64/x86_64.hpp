@@ -40,7 +40,7 @@ struct CpuLocal {
     u32 index;             ///< logical number (arch::cpu_index)
     u64 kernel_sp;         ///< top of the CPU's kernel stack
     u64* regs;             ///< where the next entry from user mode saves the thread
-    const void* run_queue; ///< the CPU's run queue, for the entry's Yield
+    void* run_queue;       ///< the CPU's run queue: the entry's Yield, arch::cpu_run_queue
     u64 scratch;           ///< syscall entry's parking slot
     CpuLocal* self;        ///< this CpuLocal's address
     void (*syscall)();     ///< what syscall entry calls (arch::set_syscall_path)

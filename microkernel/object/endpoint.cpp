@@ -155,7 +155,7 @@ namespace {
 }
 } // namespace
 
-[[gnu::always_inline]] inline Thread* Endpoint::fast_receiver(const Thread& caller, u32 cpu, const Scheduler& scheduler) const {
+[[gnu::always_inline]] inline Thread* Endpoint::fast_receiver(const Thread& caller, Scheduler::Cpu cpu, const Scheduler& scheduler) const {
     Thread* receiver = receivers_.front();
     if (!receiver || receiver->reply_to_ || receiver->fault_.pending || caller.fault_.pending ||
         !receiver->address_space() || !scheduler.can_hand_over(*receiver, cpu))
@@ -163,7 +163,7 @@ namespace {
     return receiver;
 }
 
-[[gnu::always_inline]] inline void Endpoint::fast_deliver_call(Thread& caller, Thread& receiver, bool grant, u32 cpu, Scheduler& scheduler) {
+[[gnu::always_inline]] inline void Endpoint::fast_deliver_call(Thread& caller, Thread& receiver, bool grant, Scheduler::Cpu cpu, Scheduler& scheduler) {
     // (deliver()'s is_call half and the scheduler's part, for a receiver at the queue's head)
     receivers_.pop_front();
     receiver.blocked_on_ = nullptr;
@@ -174,7 +174,7 @@ namespace {
     scheduler.hand_over(cpu, receiver);
 }
 
-Thread* Endpoint::fast_call(Thread& caller, const Capability& cap, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_call(Thread& caller, const Capability& cap, Scheduler::Cpu cpu, Scheduler& scheduler) {
     Thread* receiver = fast_receiver(caller, cpu, scheduler);
     auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
     if (!receiver || !fast_fits(caller, *receiver, info.length)) return nullptr;
@@ -184,7 +184,7 @@ Thread* Endpoint::fast_call(Thread& caller, const Capability& cap, u32 cpu, Sche
     return receiver;
 }
 
-Thread* Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, Scheduler::Cpu cpu, Scheduler& scheduler) {
     Thread* receiver = fast_receiver(caller, cpu, scheduler);
     if (!receiver || !receiver->ipc_buffer()) return nullptr;
     constexpr u64 kind = static_cast<u64>(abi::FaultKind::LinuxSyscall);
@@ -194,7 +194,7 @@ Thread* Endpoint::fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32
     return receiver;
 }
 
-Thread* Endpoint::fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler) {
+Thread* Endpoint::fast_reply_receive(Thread& server, Scheduler::Cpu cpu, Scheduler& scheduler) {
     Thread* caller = server.reply_to_;
     if (!caller || server.fault_.pending || !senders_.empty() || server.timeout_ || !caller->address_space() ||
         !scheduler.can_hand_over(*caller, cpu))

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <microkernel/object/thread.hpp>
+#include <microkernel/sched/scheduler.hpp>
 
 namespace kernel {
 
@@ -45,12 +46,12 @@ class Endpoint : public KernelObject {
     /// at once (Scheduler::can_hand_over). Then the partner
     /// is made current with no run-queue operation and returned; otherwise (null) nothing
     /// has changed and the slowpath does the same work by its general means.
-    Thread* fast_call(Thread& caller, const Capability& cap, u32 cpu, Scheduler& scheduler);
-    Thread* fast_reply_receive(Thread& server, u32 cpu, Scheduler& scheduler);
+    Thread* fast_call(Thread& caller, const Capability& cap, Scheduler::Cpu cpu, Scheduler& scheduler);
+    Thread* fast_reply_receive(Thread& server, Scheduler::Cpu cpu, Scheduler& scheduler);
     /// A Linux-ABI thread's system call (Thread::linux_syscall) on the fastpath: the same
     /// conditions, and the receiver has an IPC buffer for the call's nine words. The
     /// answer (FaultReply::Resume with the result in mr0) takes fast_reply_receive.
-    Thread* fast_linux_call(Thread& caller, u64 badge, u32 result_reg, u32 cpu, Scheduler& scheduler);
+    Thread* fast_linux_call(Thread& caller, u64 badge, u32 result_reg, Scheduler::Cpu cpu, Scheduler& scheduler);
 
     /// The answer to a fault: the label (an abi::FaultReply) says what becomes of the
     /// thread, ip and sp are its new registers for ResumeWithRegs. check_fault_answer
@@ -70,10 +71,10 @@ class Endpoint : public KernelObject {
   private:
     /// The fastpath's receiver for `caller`'s call: the head of the queue if it can take
     /// the message at once (fast_call's conditions), else null.
-    Thread* fast_receiver(const Thread& caller, u32 cpu, const Scheduler& scheduler) const;
+    Thread* fast_receiver(const Thread& caller, Scheduler::Cpu cpu, const Scheduler& scheduler) const;
     /// The fastpath's call, the message already with `receiver` (fast_receiver's): it
     /// leaves the queue and runs, owing `caller` its reply.
-    void fast_deliver_call(Thread& caller, Thread& receiver, bool grant, u32 cpu, Scheduler& scheduler);
+    void fast_deliver_call(Thread& caller, Thread& receiver, bool grant, Scheduler::Cpu cpu, Scheduler& scheduler);
     void enqueue_sender(Thread& sender, SendOptions options, bool is_call, Scheduler& scheduler);
     /// Deliver `sender`'s message to `receiver` (who is off every queue).
     static void deliver(Thread& sender, Thread& receiver, u64 badge, bool grant, bool is_call,

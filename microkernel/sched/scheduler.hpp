@@ -23,6 +23,8 @@
 namespace kernel {
 
 class Scheduler {
+    struct RunQueue;
+
   public:
     /// A Scheduler takes about 4 KiB per CPU: keep it in .bss, never on a stack.
     static constexpr u32 kMaxCpus = 16;
@@ -75,12 +77,39 @@ class Scheduler {
             if (rq_[cpu].current || rq_[cpu].ready) return true;
         return false;
     }
-    /// Where the entry assembly's Yield reads CPU `cpu`'s run queue (fast_yield.h).
-    const void* run_queue(u32 cpu) const { return &rq_[cpu]; }
+    /// Where the entry assembly's Yield reads CPU `cpu`'s run queue (fast_yield.h); the
+    /// arch keeps it in the CPU's own data (arch::cpu_run_queue).
+    void* run_queue(u32 cpu) { return &rq_[cpu]; }
     u64 cpu_mask() const { return (u64{1} << cpus_) - 1; }
+
+    /// A CPU as the fastpaths see it: its number and its queue, found once per system
+    /// call. With one CPU both are constants, folded into every use; with several the
+    /// locked path takes the queue from the CPU's own data (a pointer it keeps, where an
+    /// index would be shifted again at every use).
+    class Cpu {
+      public:
+        u32 index() const { return index_; }
+        /// The user root table the CPU has loaded (zero: none). Not the scheduler's: kept
+        /// with the queue so that the way to user mode, which has the queue at hand, finds
+        /// it in one load (user_entry.cpp's exit_to, tlb.hpp).
+        PhysAddr& loaded_root();
+
+      private:
+        friend class Scheduler;
+        Cpu(RunQueue& rq, u32 index) : rq_(rq), index_(index) {}
+        RunQueue& rq_;
+        u32 index_;
+    };
+    /// CPU `index`.
+    [[gnu::always_inline]] Cpu cpu(u32 index) { return {rq_[index], index}; }
+    /// CPU `index`, whose queue is at `run_queue` (the arch's copy of run_queue(index)).
+    [[gnu::always_inline]] static Cpu cpu(void* run_queue, u32 index) {
+        return {*static_cast<RunQueue*>(run_queue), index};
+    }
 
     /// Thread running on `cpu`, or null.
     Thread* current(u32 cpu) const { return rq_[cpu].current; }
+    Thread* current(Cpu cpu) const { return cpu.rq_.current; }
     /// Must the arch call schedule(cpu) before returning to user space?
     bool need_resched(u32 cpu) const { return rq_[cpu].resched; }
 
@@ -103,9 +132,9 @@ class Scheduler {
     /// yield(cpu) when nothing of the current thread's priority or above is ready and no
     /// reschedule is pending: what yield() and then schedule() would do (a fresh slice,
     /// the thread keeps the CPU), done at once. False, with nothing changed, otherwise.
-    bool yield_in_place(u32 cpu) {
+    bool yield_in_place(Cpu cpu) {
         // (The entry assembly answers the common case first: fast_yield.h.)
-        RunQueue& rq = rq_[cpu];
+        RunQueue& rq = cpu.rq_;
         Thread* cur = rq.current;
         if (!cur || rq.resched || top_priority(rq) >= static_cast<int>(cur->priority_)) return false;
         cur->remaining_ = cur->time_slice_;
@@ -120,21 +149,23 @@ class Scheduler {
     /// than one CPU it asks only whether `next` last ran on `cpu`, which its affinity then
     /// allows: requeue keeps every thread's CPU within its affinity. pick_cpu's other
     /// answers are the slowpath's, and the fastpath calls nothing.)
-    [[gnu::always_inline]] bool can_hand_over(const Thread& next, u32 cpu) const {
-        const RunQueue& rq = rq_[cpu];
-        return !rq.resched && (cpus_ == 1 || next.cpu_ == cpu) && static_cast<int>(next.priority_) > top_priority(rq);
+    [[gnu::always_inline]] bool can_hand_over(const Thread& next, Cpu cpu) const {
+        const RunQueue& rq = cpu.rq_;
+        return !rq.resched && (cpus_ == 1 || next.cpu_ == cpu.index_) &&
+               static_cast<int>(next.priority_) > top_priority(rq);
     }
     /// The current thread of `cpu` has blocked (its caller set its state); `next`, for
     /// which can_hand_over() held, runs there instead. No queue is touched, and next's
     /// CPU is already `cpu` (can_hand_over asked; with one CPU every thread's is 0).
-    [[gnu::always_inline]] void hand_over(u32 cpu, Thread& next) {
+    [[gnu::always_inline]] void hand_over(Cpu cpu, Thread& next) {
         next.state_ = ThreadState::Running;
-        rq_[cpu].current = &next;
+        cpu.rq_.current = &next;
     }
 
     /// Lazy FPU (arch::fpu_switch): the thread whose FP/SIMD state `cpu`'s registers
     /// hold, running or not, or null.
     Thread* fpu_owner(u32 cpu) const { return rq_[cpu].fpu_owner; }
+    Thread* fpu_owner(Cpu cpu) const { return cpu.rq_.fpu_owner; }
     void set_fpu_owner(u32 cpu, Thread* t) { rq_[cpu].fpu_owner = t; }
     /// `t` is destroyed: no CPU may save registers into its FPU area any more.
     void forget_fpu(const Thread& t) {
@@ -183,6 +214,7 @@ class Scheduler {
         bool locked = false; ///< several CPUs run threads: every system call takes the lock
         u8 zero[2] = {};     ///< (the rest of the entry's word)
         int top = -1; ///< top_priority()
+        PhysAddr loaded_root{}; ///< Cpu::loaded_root()
         RunList* lists = nullptr; ///< its FIFO per priority: lists_[its CPU]
         u64 bitmap[kPriorities / 64] = {};
         u64 summary = 0; ///< bit w: bitmap[w] is not zero
@@ -266,5 +298,6 @@ class Scheduler {
     ThreadList<&Thread::timeout_link_> timed_; // threads with a deadline armed
     u64 now_ = 0;
 };
+inline PhysAddr& Scheduler::Cpu::loaded_root() { return rq_.loaded_root; }
 
 } // namespace kernel

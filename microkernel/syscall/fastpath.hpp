@@ -19,7 +19,8 @@ namespace kernel {
 
 /// Call and ReplyReceive (`is_call` says which) on the fastpath; fastpath() decides.
 /// (Inline, into the system call's entry: no call, no second stack frame.)
-[[gnu::always_inline]] inline Thread* fastpath_ipc(Thread& caller, bool is_call, u32 cpu, Scheduler& scheduler) {
+[[gnu::always_inline]] inline Thread* fastpath_ipc(Thread& caller, bool is_call, Scheduler::Cpu cpu,
+                                                  Scheduler& scheduler) {
     // (what check_message would accept, narrowed to no capabilities; words beyond the
     // registers also need both IPC buffers, which Endpoint checks)
     auto info = abi::MessageInfo::decode(caller.reg(abi::kRegInfo));
@@ -43,10 +44,10 @@ namespace kernel {
 /// call to its handler that Thread::linux_syscall(result_reg) makes, when the handler
 /// waits and can run at once: the handler, now current. Null: nothing changed; call
 /// linux_syscall.
-Thread* fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& scheduler);
+Thread* fastpath_linux(Thread& caller, u32 result_reg, Scheduler::Cpu cpu, Scheduler& scheduler);
 
 /// A Yield that keeps the CPU (the null system call) on the fastpath: `caller` again.
-[[gnu::always_inline]] inline Thread* fastpath_yield(Thread& caller, u32 cpu, Scheduler& scheduler) {
+[[gnu::always_inline]] inline Thread* fastpath_yield(Thread& caller, Scheduler::Cpu cpu, Scheduler& scheduler) {
     if (!scheduler.yield_in_place(cpu)) return nullptr;
     caller.set_result({});
     return &caller;
@@ -56,7 +57,7 @@ Thread* fastpath_linux(Thread& caller, u32 result_reg, u32 cpu, Scheduler& sched
 /// fastpath. Done: the thread to resume, now scheduler.current(cpu). Null: nothing
 /// changed; call handle_syscall. (The kernel's entry, on_user_syscall_fast, makes the same
 /// tests itself, to call each kind in a function of its own; the host test calls this.)
-inline Thread* fastpath(Thread& caller, u32 cpu, Scheduler& scheduler) {
+inline Thread* fastpath(Thread& caller, Scheduler::Cpu cpu, Scheduler& scheduler) {
     u64 nr = caller.reg(abi::kRegSyscall);
     if (nr == static_cast<u64>(abi::Syscall::Call)) return fastpath_ipc(caller, true, cpu, scheduler);
     if (nr == static_cast<u64>(abi::Syscall::ReplyReceive)) return fastpath_ipc(caller, false, cpu, scheduler);

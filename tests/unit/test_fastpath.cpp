@@ -78,7 +78,7 @@ struct World : KernelWorld {
     }
     /// The kernel's way: the fastpath, else the slowpath. Returns whether it was fast.
     bool fast(Thread& th) {
-        if (fastpath(th, 0, sched)) return true; // (the partner is current: nothing to schedule)
+        if (fastpath(th, sched.cpu(0), sched)) return true; // (the partner is current: nothing to schedule)
         slow(th);
         return false;
     }
@@ -89,7 +89,7 @@ struct World : KernelWorld {
         after();
     }
     bool fast_linux(Thread& th) {
-        if (fastpath_linux(th, kLinuxResult, 0, sched)) return true;
+        if (fastpath_linux(th, kLinuxResult, sched.cpu(0), sched)) return true;
         slow_linux(th);
         return false;
     }

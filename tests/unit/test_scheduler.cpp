@@ -111,7 +111,7 @@ TEST_CASE("sched: per-CPU queues follow affinity masks") {
     // A thread that is not ready moves at once too: where it last ran stays a CPU it may
     // use, so the IPC fastpath never hands CPU 0 to it (can_hand_over).
     CHECK(w.t[0]->cpu() == 2);
-    CHECK_FALSE(w.sched.can_hand_over(*w.t[0], 0));
+    CHECK_FALSE(w.sched.can_hand_over(*w.t[0], w.sched.cpu(0)));
     w.ready(0, 5);
     w.ready(1, 5);
     w.ready(2, 5);

@@ -20,6 +20,12 @@ inline kernel::u32 cpu_index() {
     asm("mrs %0, tpidr_el1" : "=r"(local));
     return *reinterpret_cast<const kernel::u32*>(local);
 }
+/// This CPU's run queue (kernel::fast_yield_run_queue), from its CpuLocal (CPU_RUN_QUEUE, 24).
+inline void* cpu_run_queue() {
+    kernel::u64 local;
+    asm("mrs %0, tpidr_el1" : "=r"(local));
+    return *reinterpret_cast<void* const*>(local + 24);
+}
 
 /// Unmask IRQs (PSTATE.I). FIQs stay masked: nothing routes to them.
 inline void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }

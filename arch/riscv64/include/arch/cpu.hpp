@@ -16,6 +16,12 @@ inline kernel::u32 cpu_index() {
     if (index >= 64) __builtin_unreachable();
     return static_cast<kernel::u32>(index);
 }
+/// This CPU's run queue (kernel::fast_yield_run_queue), from its CpuLocal (CPU_RUN_QUEUE, 24).
+inline void* cpu_run_queue() {
+    void* queue;
+    asm("ld %0, 24(tp)" : "=r"(queue));
+    return queue;
+}
 
 /// sstatus.SIE gates every supervisor interrupt (the per-source enables are in sie).
 inline void interrupts_enable() { asm volatile("csrsi sstatus, 2" ::: "memory"); }

@@ -16,6 +16,12 @@ inline kernel::u32 cpu_index() {
     if (index >= 64) __builtin_unreachable();
     return static_cast<kernel::u32>(index);
 }
+/// This CPU's run queue (kernel::fast_yield_run_queue), from its CpuLocal (CPU_RUN_QUEUE).
+inline void* cpu_run_queue() {
+    void* queue;
+    asm("movq %%gs:24, %0" : "=r"(queue));
+    return queue;
+}
 
 inline void interrupts_enable() { asm volatile("sti" ::: "memory"); }
 inline void interrupts_disable() { asm volatile("cli" ::: "memory"); }
