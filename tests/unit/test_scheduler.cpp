@@ -135,6 +135,32 @@ TEST_CASE("sched: per-CPU queues follow affinity masks") {
     CHECK(w.sched.schedule(1) == w.t[3]);
 }
 
+TEST_CASE("sched: a CPU reached through its queue's address (the arch's per-CPU pointer) is the CPU of that number") {
+    // With several CPUs the locked system-call path finds its CPU through the queue the
+    // arch keeps a pointer to (arch::cpu_run_queue), not through its number.
+    Threads w(2, 4);
+    REQUIRE(w.t[0]->set_affinity(0b0100, w.sched).ok()); // blocked: it moves to CPU 2 at once
+    for (u32 i = 0; i < 4; ++i) {
+        Scheduler::Cpu by_queue = Scheduler::cpu(w.sched.run_queue(i), i);
+        CHECK(by_queue.index() == i);
+        CHECK(w.sched.can_hand_over(*w.t[0], by_queue) == (i == 2));
+        CHECK(w.sched.can_hand_over(*w.t[0], w.sched.cpu(i)) == (i == 2));
+    }
+    // Each CPU's loaded root is its own, whichever way the CPU is reached.
+    w.sched.cpu(1).loaded_root() = PhysAddr{0x1000};
+    CHECK(Scheduler::cpu(w.sched.run_queue(1), 1).loaded_root() == PhysAddr{0x1000});
+    CHECK(w.sched.cpu(2).loaded_root() == PhysAddr{});
+    w.sched.set_fpu_owner(3, w.t[1]);
+    CHECK(w.sched.fpu_owner(Scheduler::cpu(w.sched.run_queue(3), 3)) == w.t[1]);
+    CHECK(w.sched.fpu_owner(w.sched.cpu(2)) == nullptr);
+    // The hand-over through the queue's address makes the thread that CPU's current one.
+    w.sched.hand_over(Scheduler::cpu(w.sched.run_queue(2), 2), *w.t[0]);
+    CHECK(w.sched.current(2) == w.t[0]);
+    CHECK(w.sched.current(w.sched.cpu(2)) == w.t[0]);
+    CHECK(w.sched.current(0) == nullptr);
+    CHECK(w.t[0]->state() == ThreadState::Running);
+}
+
 TEST_CASE("sched: priority changes re-place a thread; bad values are rejected") {
     Threads w(2);
     w.ready(0, 10);
