@@ -204,7 +204,8 @@ class Scheduler {
     using RunList = ThreadList<&Thread::run_link_>;
     friend struct FastYieldLayout;
     // A CPU's queue, its lists apart (lists_): a power of two in size, so that finding a
-    // CPU's is a shift, not a multiply (the fastpaths do it several times). (current,
+    // CPU's by its number is a shift, not a multiply (the slowpaths do it; the locked
+    // fastpath has its address: Cpu). (current,
     // then ready, resched and locked in one word: the entry assembly's Yield reads them at
     // the offsets of microkernel/sched/fast_yield.h)
     struct alignas(128) RunQueue {
