@@ -294,7 +294,7 @@ SMP_ONLY [[gnu::noinline]] void wait_for_syscall(u32 ticket, u32 cpu) {
 }
 
 SMP_ONLY [[gnu::noinline]] void unlock_to_user(AddressSpace* loading, u32 cpu) {
-    if (loading) loading->loaded_on(cpu);
+    if (loading) loading->loaded_on(u64{1} << cpu);
     // Threads it woke wait here while its thread goes on (Scheduler::place_smp): the idle
     // CPUs take them now rather than at this CPU's next tick.
     g_kernel.scheduler.share_waiting(cpu);

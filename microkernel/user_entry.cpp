@@ -102,7 +102,7 @@ template <auto Exit, Unlock How>
     const bool checked = t.take_registers_checked();
     if (How == Unlock::IfSmp && g_kernel.smp) unlock_to_user(root.value ? as : nullptr, here.index());
     if (How == Unlock::Yes) {
-        if (root.value) as->loaded_on(here.index()); // (as unlock_to_user)
+        if (root.value) as->loaded_on(here.bit()); // (as unlock_to_user)
         if (g_kernel.lock.release_but_wake()) [[unlikely]]
             return wake_then_exit<Exit>(regs, checked, fpu_live, root, asid);
     }

@@ -158,10 +158,10 @@ class AddressSpace : public KernelObject {
     PhysAddr root() const { return root_; }
     /// The arch's identifier for this space's translations (0: none).
     u16 asid() const { return asid_; }
-    /// With several CPUs running threads: CPU `cpu` loads this space (its bit stays until
-    /// the space is retired: a tagged space's translations outlive a switch). Shootdowns
-    /// go only to the CPUs marked.
-    void loaded_on(u32 cpu) { cpus_ |= u64{1} << cpu; }
+    /// With several CPUs running threads: the CPU whose bit is `cpu_bit` (bit n: CPU n)
+    /// loads this space (its bit stays until the space is retired: a tagged space's
+    /// translations outlive a switch). Shootdowns go only to the CPUs marked.
+    void loaded_on(u64 cpu_bit) { cpus_ |= cpu_bit; }
     u64 cpus() const { return cpus_; }
     u64 user_top() const { return ops_.user_top; }
     u32 tables_left() const { return pool().remaining(); }

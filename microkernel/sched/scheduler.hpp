@@ -32,7 +32,10 @@ class Scheduler {
     static_assert(kPriorities == 4 * 64, "top_priority() takes the summary's 4 bits from a table");
 
     explicit Scheduler(u32 cpus) : cpus_(clamp_cpus(cpus)) {
-        for (u32 cpu = 0; cpu < kMaxCpus; ++cpu) rq_[cpu].lists = lists_[cpu];
+        for (u32 cpu = 0; cpu < kMaxCpus; ++cpu) {
+            rq_[cpu].lists = lists_[cpu];
+            rq_[cpu].bit = u64{1} << cpu;
+        }
     }
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -89,6 +92,10 @@ class Scheduler {
     class Cpu {
       public:
         u32 index() const { return index_; }
+        /// Its bit in a mask of CPUs (bit n: CPU n), kept in the queue's block: the
+        /// locked exit loads it rather than shift for it (x86_64: 7 instructions less a
+        /// round trip, with the register that frees).
+        u64 bit() const;
         /// The user root table the CPU has loaded (zero: none). Not the scheduler's: kept
         /// with the queue so that the way to user mode, which has the queue at hand, finds
         /// it in one load (user_entry.cpp's exit_to, tlb.hpp).
@@ -215,6 +222,7 @@ class Scheduler {
         bool locked = false; ///< several CPUs run threads: every system call takes the lock
         u8 zero[2] = {};     ///< (the rest of the entry's word)
         int top = -1; ///< top_priority()
+        u64 bit = 0;            ///< Cpu::bit()
         PhysAddr loaded_root{}; ///< Cpu::loaded_root()
         RunList* lists = nullptr; ///< its FIFO per priority: lists_[its CPU]
         u64 bitmap[kPriorities / 64] = {};
@@ -300,5 +308,6 @@ class Scheduler {
     u64 now_ = 0;
 };
 inline PhysAddr& Scheduler::Cpu::loaded_root() { return rq_.loaded_root; }
+inline u64 Scheduler::Cpu::bit() const { return rq_.bit; }
 
 } // namespace kernel

@@ -143,6 +143,7 @@ TEST_CASE("sched: a CPU reached through its queue's address (the arch's per-CPU 
     for (u32 i = 0; i < 4; ++i) {
         Scheduler::Cpu by_queue = Scheduler::cpu(w.sched.run_queue(i), i);
         CHECK(by_queue.index() == i);
+        CHECK(by_queue.bit() == u64{1} << i);
         CHECK(w.sched.can_hand_over(*w.t[0], by_queue) == (i == 2));
         CHECK(w.sched.can_hand_over(*w.t[0], w.sched.cpu(i)) == (i == 2));
     }
