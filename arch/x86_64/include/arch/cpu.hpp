@@ -16,7 +16,7 @@ inline kernel::u32 cpu_index() {
     if (index >= 64) __builtin_unreachable();
     return static_cast<kernel::u32>(index);
 }
-/// This CPU's run queue (kernel::fast_yield_run_queue), from its CpuLocal (CPU_RUN_QUEUE).
+/// This CPU's run queue (kernel::fast_yield_run_queue), from its CpuLocal (CPU_RUN_QUEUE, 24).
 inline void* cpu_run_queue() {
     void* queue;
     asm("movq %%gs:24, %0" : "=r"(queue));
