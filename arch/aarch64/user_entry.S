@@ -110,9 +110,10 @@ aarch64_enter_user:                             // (IRQs masked: return_to_user 
 .globl aarch64_user_svc
 .type aarch64_user_svc, %function
 aarch64_user_svc:
-    // The null system call first (microkernel/sched/fast_yield.h): a Yield with nothing
-    // else to run refreshes the thread's slice and returns at once. x0 and x1 are free
-    // (the user's are at [sp]); x0, the result register, leaves 0.
+    // The null system call first (microkernel/sched/fast_yield.h): a native thread's Yield
+    // with nothing else to run refreshes the thread's slice and returns at once (a Linux
+    // thread's 5 is setxattr: the whole path). x0 and x1 are free (the user's are at
+    // [sp]); x0, the result register, leaves 0.
     cmp x8, #FAST_YIELD_SYSCALL                 // (the number first: any other call pays two)
     b.ne 1f
     mrs x0, tpidr_el1
@@ -120,6 +121,8 @@ aarch64_user_svc:
     ldr x1, [x0, #FAST_YIELD_RQ_BUSY]
     cbnz x1, 1f                                 // someone else may run (or must: locked): the whole path
     ldr x0, [x0, #FAST_YIELD_RQ_CURRENT]
+    ldrb w1, [x0, #FAST_YIELD_LINUX_ABI]
+    cbnz w1, 1f                                 // Linux's 5: the whole path
     ldr w1, [x0, #FAST_YIELD_TIME_SLICE]
     str w1, [x0, #FAST_YIELD_REMAINING]
     mov w1, #1

@@ -79,29 +79,35 @@ from_user:
     // user's stack is never touched (it may be anything). t0 becomes the base register
     // for the register file once its user value is parked in CpuLocal.
     sd      t0, CPU_SCRATCH(sp)
-    // The null system call first (microkernel/sched/fast_yield.h): an ecall of Yield with
-    // nothing else to run refreshes the thread's slice and returns at once. t0 is parked
-    // and a0, the result register, leaves 0: both are free.
+    // The null system call first (microkernel/sched/fast_yield.h): a native thread's ecall
+    // of Yield with nothing else to run refreshes the thread's slice and returns at once.
+    // t0 is parked; a7, which holds the number (5), is borrowed until the call is known
+    // to be the thread's own Yield (a Linux thread's 5 is setxattr: the whole path, every
+    // register as the thread left it); then a0, the result register, leaves 0.
     addi    t0, a7, -FAST_YIELD_SYSCALL     // (the number first: any other call pays two)
     bnez    t0, 1f
     csrr    t0, scause
     addi    t0, t0, -SCAUSE_ECALL_FROM_U
     bnez    t0, 1f
-    ld      a0, CPU_RUN_QUEUE(sp)
-    ld      t0, FAST_YIELD_RQ_BUSY(a0)
-    bnez    t0, 1f                              // someone else may run (or must: locked): the whole path
-    ld      a0, FAST_YIELD_RQ_CURRENT(a0)
-    lw      t0, FAST_YIELD_TIME_SLICE(a0)
-    sw      t0, FAST_YIELD_REMAINING(a0)
+    ld      a7, CPU_RUN_QUEUE(sp)
+    ld      t0, FAST_YIELD_RQ_BUSY(a7)
+    bnez    t0, 5f                              // someone else may run (or must: locked): the whole path
+    ld      a7, FAST_YIELD_RQ_CURRENT(a7)
+    lbu     t0, FAST_YIELD_LINUX_ABI(a7)
+    bnez    t0, 5f                              // Linux's 5: the whole path
+    lw      t0, FAST_YIELD_TIME_SLICE(a7)
+    sw      t0, FAST_YIELD_REMAINING(a7)
     li      t0, 1
-    sb      t0, FAST_YIELD_SLICE_EXPIRED(a0)
+    sb      t0, FAST_YIELD_SLICE_EXPIRED(a7)
     csrr    t0, sepc
     addi    t0, t0, 4                           // after the ecall
     csrw    sepc, t0
     li      a0, 0
+    li      a7, FAST_YIELD_SYSCALL              // (the number stays as it was)
     ld      t0, CPU_SCRATCH(sp)
     csrrw   sp, sscratch, sp                    // the user's sp; sscratch = CpuLocal again
     sret
+5:  li      a7, FAST_YIELD_SYSCALL
 1:  ld      t0, CPU_REGS(sp)
 #define SAVE_PLAIN(n, index) .if (n != 2) && (n != 5); sd x##n, index * 8(t0); .endif;
     RISCV64_USER_REG_LAYOUT(SAVE_PLAIN)

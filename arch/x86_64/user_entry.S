@@ -110,7 +110,29 @@
 \name:
     swapgs                                   // GS: this CPU's data (cpu_local.h)
     cmp $FAST_YIELD_SYSCALL, %rax
-    je 4f
+    jne 1f
+// The null system call (microkernel/sched/fast_yield.h): a native thread's Yield with
+// nothing else to run refreshes the thread's slice and returns at once. rax, which holds
+// the number (5), is the one register it borrows until it knows the call is its own (a
+// Linux thread's 5 is fstat: the whole path, every register as the thread left it);
+// then rdi, the result register (0 on the way out). rcx and r11 still hold what sysretq
+// loads, and nothing else changes (no stack: rsp is the user's).
+    mov %gs:CPU_RUN_QUEUE, %rax
+    cmpq $0, FAST_YIELD_RQ_BUSY(%rax)
+    jne 5f                                   // someone else may run (or must: locked): the whole path
+    mov FAST_YIELD_RQ_CURRENT(%rax), %rax
+    cmpb $0, FAST_YIELD_LINUX_ABI(%rax)
+    jne 5f                                   // Linux's 5: the whole path
+    mov FAST_YIELD_TIME_SLICE(%rax), %edi
+    mov %edi, FAST_YIELD_REMAINING(%rax)
+    movb $1, FAST_YIELD_SLICE_EXPIRED(%rax)
+    xor %edi, %edi
+    mov $FAST_YIELD_SYSCALL, %eax            // (the number stays as it was)
+    swapgs                                   // the user's GS base again
+    sysretq
+5:  mov $FAST_YIELD_SYSCALL, %eax            // (and on into the whole path)
+
+// Every other system call: the whole path.
 1:  mov %rsp, %gs:CPU_SCRATCH
     mov %gs:CPU_REGS, %rsp
     save_gprs %rsp                           // rcx, r11 keep what the CPU left (RIP, RFLAGS)
@@ -131,23 +153,6 @@
                                              // (with several CPUs on_user_syscall_locked: never)
     call _ZN6kernel15on_user_syscallEv       // kernel::on_user_syscall(), [[noreturn]]
     ud2
-
-// The null system call (microkernel/sched/fast_yield.h): a Yield with nothing else to run
-// refreshes the thread's slice and returns at once. It touches rdi (the result register,
-// 0 on the way out) and borrows rsi through the scratch slot; rcx and r11 still hold what
-// sysretq loads, and nothing else changes (no stack: rsp is the user's).
-4:  mov %gs:CPU_RUN_QUEUE, %rdi
-    cmpq $0, FAST_YIELD_RQ_BUSY(%rdi)
-    jne 1b                                   // someone else may run (or must: locked): the whole path
-    mov FAST_YIELD_RQ_CURRENT(%rdi), %rdi
-    mov %rsi, %gs:CPU_SCRATCH
-    mov FAST_YIELD_TIME_SLICE(%rdi), %esi
-    mov %esi, FAST_YIELD_REMAINING(%rdi)
-    mov %gs:CPU_SCRATCH, %rsi
-    movb $1, FAST_YIELD_SLICE_EXPIRED(%rdi)
-    xor %edi, %edi
-    swapgs                                   // the user's GS base again
-    sysretq
     .size \name, . - \name
 .endm
 

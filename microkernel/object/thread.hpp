@@ -210,6 +210,7 @@ class Thread : public KernelObject {
     u32 time_slice_ = kDefaultTimeSlice;
     u32 remaining_ = kDefaultTimeSlice;
     bool slice_expired_ = false; ///< on preemption: back to the tail, not the head
+    bool linux_abi_ = false;     ///< (beside the slice: the entry's null system call reads both)
     u32 cpu_ = 0;
     u64 affinity_ = ~u64{0};
     u64 tls_base_ = 0;
@@ -241,7 +242,6 @@ class Thread : public KernelObject {
         u64 address = 0;
         u64 access = 0; ///< abi::FaultAccess; for a LinuxSyscall, the result register
     } fault_;
-    bool linux_abi_ = false;
 
     bool root_task_ = false;
     Thread* reply_to_ = nullptr; ///< server side: the caller waiting for our reply

@@ -16,5 +16,6 @@
 #define FAST_YIELD_TIME_SLICE 1480    /* Thread::time_slice_ (u32) */
 #define FAST_YIELD_REMAINING 1484     /* Thread::remaining_ (u32) */
 #define FAST_YIELD_SLICE_EXPIRED 1488 /* Thread::slice_expired_ (bool) */
+#define FAST_YIELD_LINUX_ABI 1489     /* Thread::linux_abi_ (bool): its 5 is Linux's, not a Yield */
 
 #endif

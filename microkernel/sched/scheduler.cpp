@@ -179,6 +179,7 @@ struct FastYieldLayout {
     static_assert(offsetof(Thread, time_slice_) == FAST_YIELD_TIME_SLICE);
     static_assert(offsetof(Thread, remaining_) == FAST_YIELD_REMAINING);
     static_assert(offsetof(Thread, slice_expired_) == FAST_YIELD_SLICE_EXPIRED);
+    static_assert(offsetof(Thread, linux_abi_) == FAST_YIELD_LINUX_ABI && sizeof(Thread::linux_abi_) == 1);
     static_assert(sizeof(Thread::time_slice_) == 4 && sizeof(Thread::remaining_) == 4 &&
                   sizeof(Scheduler::RunQueue::ready) == 4 && sizeof(Thread::slice_expired_) == 1);
 };
