@@ -119,7 +119,7 @@ aarch64_user_svc:
     mrs x0, tpidr_el1
     ldr x0, [x0, #CPU_RUN_QUEUE]
     ldr x1, [x0, #FAST_YIELD_RQ_BUSY]
-    cbnz x1, 1f                                 // someone else may run (or must: locked): the whole path
+    cbnz x1, 1f                                 // someone else may run: the whole path
     ldr x0, [x0, #FAST_YIELD_RQ_CURRENT]
     ldrb w1, [x0, #FAST_YIELD_LINUX_ABI]
     cbnz w1, 1f                                 // Linux's 5: the whole path

@@ -91,7 +91,7 @@ from_user:
     bnez    t0, 1f
     ld      a7, CPU_RUN_QUEUE(sp)
     ld      t0, FAST_YIELD_RQ_BUSY(a7)
-    bnez    t0, 5f                              // someone else may run (or must: locked): the whole path
+    bnez    t0, 5f                              // someone else may run: the whole path
     ld      a7, FAST_YIELD_RQ_CURRENT(a7)
     lbu     t0, FAST_YIELD_LINUX_ABI(a7)
     bnez    t0, 5f                              // Linux's 5: the whole path

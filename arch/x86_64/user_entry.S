@@ -119,7 +119,7 @@
 // loads, and nothing else changes (no stack: rsp is the user's).
     mov %gs:CPU_RUN_QUEUE, %rax
     cmpq $0, FAST_YIELD_RQ_BUSY(%rax)
-    jne 5f                                   // someone else may run (or must: locked): the whole path
+    jne 5f                                   // someone else may run: the whole path
     mov FAST_YIELD_RQ_CURRENT(%rax), %rax
     cmpb $0, FAST_YIELD_LINUX_ABI(%rax)
     jne 5f                                   // Linux's 5: the whole path

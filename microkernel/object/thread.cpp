@@ -68,6 +68,9 @@ void Thread::set_ipc_buffer(Capability& frame, abi::IpcBuffer* buffer, Reaper& r
 
 Result<void> Thread::set_priority(u32 priority, u32 time_slice, Scheduler& scheduler) {
     if (priority > kMaxPriority || time_slice == 0) return Error::InvalidArgument;
+    // (running on another CPU: in the kernel there first, so that the entry's null Yield,
+    // which copies the slice without the lock, cannot meet these writes: fast_yield.h)
+    scheduler.stall(*this);
     time_slice_ = time_slice;
     if (remaining_ > time_slice) remaining_ = time_slice;
     scheduler.set_priority(*this, priority);

@@ -173,8 +173,7 @@ struct FastYieldLayout {
     static_assert(offsetof(Scheduler::RunQueue, current) == FAST_YIELD_RQ_CURRENT);
     static_assert(offsetof(Scheduler::RunQueue, ready) == FAST_YIELD_RQ_BUSY &&
                   offsetof(Scheduler::RunQueue, resched) == FAST_YIELD_RQ_BUSY + 4 &&
-                  offsetof(Scheduler::RunQueue, locked) == FAST_YIELD_RQ_BUSY + 5 &&
-                  offsetof(Scheduler::RunQueue, zero) == FAST_YIELD_RQ_BUSY + 6 &&
+                  offsetof(Scheduler::RunQueue, zero) == FAST_YIELD_RQ_BUSY + 5 &&
                   offsetof(Scheduler::RunQueue, top) == FAST_YIELD_RQ_BUSY + 8);
     static_assert(offsetof(Thread, time_slice_) == FAST_YIELD_TIME_SLICE);
     static_assert(offsetof(Thread, remaining_) == FAST_YIELD_REMAINING);

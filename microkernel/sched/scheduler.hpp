@@ -62,7 +62,6 @@ class Scheduler {
         cpus_ = clamp_cpus(cpus);
         remote_ = remote;
         this_cpu_ = this_cpu;
-        for (RunQueue& rq : rq_) rq.locked = true;
     }
     /// `t` runs on another CPU: have it enter the kernel first (its registers are read or
     /// written next). Nothing to do on one CPU or for a thread that is not running.
@@ -213,14 +212,15 @@ class Scheduler {
     // A CPU's queue, its lists apart (lists_): a power of two in size, so that finding a
     // CPU's by its number is a shift, not a multiply (the slowpaths do it; the locked
     // fastpath has its address: Cpu). (current,
-    // then ready, resched and locked in one word: the entry assembly's Yield reads them at
-    // the offsets of microkernel/sched/fast_yield.h)
+    // then ready and resched in one word: the entry assembly's Yield reads them at the
+    // offsets of microkernel/sched/fast_yield.h, without the lock when several CPUs run
+    // threads: what another CPU changes here that the thread must not run past, it follows
+    // with an IPI, which the Yield's return to user mode takes)
     struct alignas(128) RunQueue {
         Thread* current = nullptr;
         u32 ready = 0;
         bool resched = false;
-        bool locked = false; ///< several CPUs run threads: every system call takes the lock
-        u8 zero[2] = {};     ///< (the rest of the entry's word)
+        u8 zero[3] = {}; ///< (the rest of the entry's word)
         int top = -1; ///< top_priority()
         u64 bit = 0;            ///< Cpu::bit()
         PhysAddr loaded_root{}; ///< Cpu::loaded_root()

@@ -2,6 +2,7 @@
 // the arch's timer interrupt.
 #include "kernel_world.hpp"
 #include <map>
+#include <utility>
 #include <vector>
 
 using namespace kernel;
@@ -249,14 +250,18 @@ namespace {
 // the kicks (the IPIs a CPU would get) are recorded.
 u32 g_here = 0;
 std::vector<u32> g_kicked;
-void record_remote(Scheduler::Remote what, u32 cpu, Thread*) {
+/// Each stall: the CPU and the time slice its thread had when it was asked.
+std::vector<std::pair<u32, u32>> g_stalled;
+void record_remote(Scheduler::Remote what, u32 cpu, Thread* t) {
     if (what == Scheduler::Remote::Kick) g_kicked.push_back(cpu);
+    if (what == Scheduler::Remote::Stall && cpu != g_here) g_stalled.emplace_back(cpu, t->time_slice()); // (as smp.cpp's reach)
 }
 u32 here() { return g_here; }
 struct SmpThreads : Threads {
     explicit SmpThreads(int n) : Threads(n, 4) {
         g_here = 0;
         g_kicked.clear();
+        g_stalled.clear();
         sched.go_smp(4, record_remote, here);
     }
 };
@@ -280,6 +285,28 @@ TEST_CASE("sched (SMP): a resumed thread goes to an idle CPU when its own is bus
     REQUIRE(w.t[5]->set_affinity(0b1100, w.sched).ok());
     w.ready(5, 10);
     CHECK(w.t[5]->cpu() == 2);
+}
+
+// The entry's null Yield copies its thread's slice without the lock (fast_yield.h): a
+// thread running on another CPU is in the kernel before its slice is written.
+TEST_CASE("sched (SMP): a new priority and slice for a thread running on another CPU stall it first") {
+    SmpThreads w(2);
+    w.ready(0, 10);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    w.ready(1, 10);
+    REQUIRE(w.t[1]->cpu() == 1);
+    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    const u32 before = w.t[1]->time_slice();
+    REQUIRE(w.t[1]->set_priority(9, before + 7, w.sched).ok()); // from CPU 0
+    REQUIRE(g_stalled.size() == 1);
+    CHECK(g_stalled[0].first == 1);
+    CHECK(g_stalled[0].second == before); // asked before the slice changed
+    CHECK(w.t[1]->time_slice() == before + 7);
+    CHECK(w.sched.need_resched(1));
+    // Its own CPU's thread, or one not running, needs no stall.
+    REQUIRE(w.t[0]->set_priority(9, 3, w.sched).ok());
+    CHECK(g_stalled.size() == 1);
+    CHECK(w.t[0]->remaining() <= 3);
 }
 
 TEST_CASE("sched (SMP): a woken thread stays with a waker on its own CPU, else goes to an idle one") {
