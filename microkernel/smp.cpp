@@ -79,13 +79,11 @@ SMP_ONLY void save_fpu_here(void* thread) {
     s.set_fpu_owner(me, nullptr);
 }
 
-/// The scheduler's way to the other CPUs (Scheduler::RemoteFn).
-SMP_ONLY void reach(Scheduler::Remote what, u32 cpu, Thread* t) {
+/// reach() but for a kick: a remote call, answered before it returns.
+SMP_ONLY [[gnu::noinline]] void reach_and_wait(Scheduler::Remote what, u32 cpu, Thread* t) {
     const u32 me = arch::cpu_index();
     switch (what) {
-    case Scheduler::Remote::Kick:
-        if (cpu != me) arch::send_ipi(cpu);
-        break;
+    case Scheduler::Remote::Kick: break; // (reach's)
     case Scheduler::Remote::Stall:
     case Scheduler::Remote::TakeOff: {
         if (cpu == me) break;
@@ -99,9 +97,16 @@ SMP_ONLY void reach(Scheduler::Remote what, u32 cpu, Thread* t) {
     case Scheduler::Remote::SaveFpu: remote_call(cpu, save_fpu_here, t); break;
     }
 }
+/// The scheduler's way to the other CPUs (Scheduler::RemoteFn). A kick, the common case
+/// (every thread placed where it would run before the current one), stays here: often
+/// for this CPU, which needs none (its queue's resched is read on its way to user mode).
+SMP_ONLY void reach(Scheduler::Remote what, u32 cpu, Thread* t) {
+    if (what != Scheduler::Remote::Kick) return reach_and_wait(what, cpu, t);
+    if (cpu != arch::cpu_index()) arch::send_ipi(cpu);
+}
 
-/// This CPU from now on: system calls take the locked path. (Its Yield never skips it: the
-/// entry reads its queue without the lock, and go_smp marked every queue locked.)
+/// This CPU from now on: system calls take the locked path. (All but the null system call,
+/// which the entry answers before it, without the lock: microkernel/sched/fast_yield.h.)
 BOOT_ONLY void take_locked_path() { arch::set_syscall_path(on_user_syscall_locked); }
 
 /// How the boot CPU waits for another CPU at boot: asleep between its own timer ticks

@@ -237,14 +237,17 @@ class Scheduler {
         if (cpus_ == 1) return 0; // (set_affinity keeps CPU 0 allowed then)
         u64 allowed = t.affinity_ & cpu_mask();
         if (t.cpu_ < cpus_ && (allowed >> t.cpu_) & 1) return t.cpu_;
-        // (the lowest allowed CPU: allowed & -allowed is its bit alone, which a de Bruijn
-        // multiply names; riscv64 has no count-trailing-zeros, and libgcc's would be a
-        // call, making every path that places a thread save registers to make it)
+        return lowest_cpu(allowed);
+    }
+    /// The lowest CPU of a mask that is not zero. (mask & -mask is its bit alone, which a
+    /// de Bruijn multiply names; riscv64 has no count-trailing-zeros, and libgcc's would be
+    /// a call, making every path that places a thread save registers to make it.)
+    [[gnu::always_inline]] static u32 lowest_cpu(u64 mask) {
         static constexpr u8 kBitIndex[64] = {
             0,  1,  2,  7,  3,  13, 8,  19, 4,  25, 14, 28, 9,  34, 20, 40, 5,  17, 26, 38, 15, 46,
             29, 48, 10, 31, 35, 54, 21, 50, 41, 57, 63, 6,  12, 18, 24, 27, 33, 39, 16, 37, 45, 47,
             30, 53, 49, 56, 62, 11, 23, 32, 36, 44, 52, 55, 61, 22, 43, 51, 60, 42, 59, 58};
-        return kBitIndex[((allowed & (~allowed + 1)) * 0x0218a392cd3d5dbfull) >> 58];
+        return kBitIndex[((mask & (~mask + 1)) * 0x0218a392cd3d5dbfull) >> 58];
     }
     /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
     void place(Thread& t);
@@ -277,8 +280,9 @@ class Scheduler {
     void place_smp(Thread& t);
     /// Is `cpu` without a thread to run?
     bool idle(u32 cpu) const { return !rq_[cpu].current && !rq_[cpu].ready; }
-    /// An idle CPU `t` may use, or kNoCpu.
-    u32 idle_cpu_for(const Thread& t) const;
+    /// The lowest idle CPU `t` may use, or kNoCpu. `busy`: a CPU known not to be idle,
+    /// not looked at (only the CPUs it may use are: a thread pinned to `busy` costs one test).
+    u32 idle_cpu_for(const Thread& t, u32 busy) const;
     /// `cpu` has threads waiting while others idle: each that may go to an idle CPU goes.
     void share(u32 cpu);
     /// `cpu` has nothing to run: take the highest-priority thread waiting on another CPU

@@ -6,10 +6,9 @@
 
 namespace kernel {
 
-SMP_ONLY u32 Scheduler::idle_cpu_for(const Thread& t) const {
-    const u64 allowed = t.affinity_ & cpu_mask();
-    for (u32 cpu = 0; cpu < cpus_; ++cpu)
-        if (((allowed >> cpu) & 1) && idle(cpu)) return cpu;
+[[gnu::always_inline]] inline u32 Scheduler::idle_cpu_for(const Thread& t, u32 busy) const {
+    for (u64 allowed = t.affinity_ & cpu_mask() & ~(u64{1} << busy); allowed; allowed &= allowed - 1)
+        if (const u32 cpu = lowest_cpu(allowed); idle(cpu)) return cpu;
     return kNoCpu;
 }
 
@@ -17,7 +16,7 @@ SMP_ONLY [[gnu::noinline]] void Scheduler::place_smp(Thread& t) {
     u32 cpu = pick_cpu(t);
     const bool resumed = t.state_ == ThreadState::Created || t.state_ == ThreadState::Suspended;
     if (!idle(cpu)) {
-        const u32 other = idle_cpu_for(t);
+        const u32 other = idle_cpu_for(t, cpu);
         if (other != kNoCpu) {
             if (resumed || cpu != this_cpu_()) cpu = other;
             else rq_[cpu].kept_for_waker = true; // (share_waiting, if the waker does not block)
@@ -38,7 +37,7 @@ SMP_ONLY [[gnu::noinline]] void Scheduler::share(u32 cpu) {
         for (Thread *t = rq.lists[prio].front(), *next; t; t = next) {
             next = t->run_link_.next;
             --left;
-            const u32 to = idle_cpu_for(*t);
+            const u32 to = idle_cpu_for(*t, cpu);
             if (to == kNoCpu) continue;
             dequeue(rq, *t);
             put(*t, to);
