@@ -79,23 +79,15 @@ SMP_ONLY void save_fpu_here(void* thread) {
     s.set_fpu_owner(me, nullptr);
 }
 
-/// reach() but for a kick: a remote call, answered before it returns.
+/// reach() for what waits for the other CPU's answer (a remote call): Stall, TakeOff, SaveFpu.
 SMP_ONLY [[gnu::noinline]] void reach_and_wait(Scheduler::Remote what, u32 cpu, Thread* t) {
-    const u32 me = arch::cpu_index();
-    switch (what) {
-    case Scheduler::Remote::Kick: break; // (reach's)
-    case Scheduler::Remote::Stall:
-    case Scheduler::Remote::TakeOff: {
-        if (cpu == me) break;
-        bool caught = false;
-        remote_call(cpu, stall_here, &caught);
-        // Caught entering a system call, which that CPU will now drop: the thread makes
-        // it again wherever it runs next.
-        if (caught && what == Scheduler::Remote::TakeOff) t->set_reg(abi::kRegIp, t->reg(abi::kRegIp) - arch::kSyscallBytes);
-        break;
-    }
-    case Scheduler::Remote::SaveFpu: remote_call(cpu, save_fpu_here, t); break;
-    }
+    if (what == Scheduler::Remote::SaveFpu) return remote_call(cpu, save_fpu_here, t);
+    if (cpu == arch::cpu_index()) return; // (this CPU's thread: in the kernel already)
+    bool caught = false;
+    remote_call(cpu, stall_here, &caught);
+    // Caught entering a system call, which that CPU will now drop: the thread makes it
+    // again wherever it runs next.
+    if (caught && what == Scheduler::Remote::TakeOff) t->set_reg(abi::kRegIp, t->reg(abi::kRegIp) - arch::kSyscallBytes);
 }
 /// The scheduler's way to the other CPUs (Scheduler::RemoteFn). A kick, the common case
 /// (every thread placed where it would run before the current one), stays here: often

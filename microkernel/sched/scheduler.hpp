@@ -211,11 +211,11 @@ class Scheduler {
     friend struct FastYieldLayout;
     // A CPU's queue, its lists apart (lists_): a power of two in size, so that finding a
     // CPU's by its number is a shift, not a multiply (the slowpaths do it; the locked
-    // fastpath has its address: Cpu). (current,
-    // then ready and resched in one word: the entry assembly's Yield reads them at the
-    // offsets of microkernel/sched/fast_yield.h, without the lock when several CPUs run
-    // threads: what another CPU changes here that the thread must not run past, it follows
-    // with an IPI, which the Yield's return to user mode takes)
+    // fastpath has its address: Cpu). (current, then ready and resched in one word: the
+    // entry assembly's Yield reads them at the offsets of microkernel/sched/fast_yield.h,
+    // without the lock when several CPUs run threads: what another CPU changes here that
+    // the thread must not run past, it follows with an IPI, which the Yield's return to
+    // user mode takes)
     struct alignas(128) RunQueue {
         Thread* current = nullptr;
         u32 ready = 0;
