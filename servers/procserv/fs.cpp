@@ -124,6 +124,11 @@ Result<void> fs_init(u64 capacity) {
     return g_shm.init(heap_alloc, heap_free, capacity, u64{2} << 32, file_drop);
 }
 
+void fs_held(u64& entries, u64& bytes) {
+    entries = g_tmp.entries() + g_shm.entries();
+    bytes = g_tmp.used() + g_shm.used();
+}
+
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max) {
     return walk_path(cwd, path, out, max, kind_of, nullptr);
 }

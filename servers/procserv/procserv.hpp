@@ -559,8 +559,8 @@ bool past_file_end(const Shared& s, u64 offset); ///< page `offset` of s is past
 u64 file_drop(RamNode* n);
 
 // fs.cpp
-/// Make /tmp and /dev/shm (each may hold up to `capacity` bytes of data). ENOMEM.
-Result<void> fs_init(u64 capacity);
+Result<void> fs_init(u64 capacity); ///< make /tmp and /dev/shm (each up to `capacity` bytes of data). ENOMEM
+void fs_held(u64& entries, u64& bytes); ///< what they hold: files and directories, bytes of data
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max);
 bool is_directory(const char* abs);
 /// The directory a *at call's relative path starts from: the cwd (AT_FDCWD) or an open

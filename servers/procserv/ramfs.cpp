@@ -14,6 +14,7 @@ bool same(const char* a, const char* b, std::uint64_t len) {
 
 Result<void> RamFs::init(Alloc alloc, Free free, u64 capacity, u64 first_ino, Drop drop) {
     alloc_ = alloc, free_ = free, drop_ = drop, capacity_ = capacity, used_ = 0, next_ino_ = first_ino;
+    entries_ = 0;
     root_ = static_cast<RamNode*>(alloc_(sizeof(RamNode)));
     if (!root_) return Errno{kENOMEM};
     root_->parent = root_;
@@ -69,6 +70,7 @@ Result<RamNode*> RamFs::create(RamNode* dir, const char* name, u64 len, bool dir
     n->linked = true;
     n->next = dir->children;
     dir->children = n;
+    ++entries_;
     return n;
 }
 
@@ -88,6 +90,7 @@ void RamFs::release(RamNode* n) {
     if (n->backing && drop_) used_ -= drop_(n);
     free_(n->pages);
     free_(n->name);
+    if (n != root_) --entries_;
     free_(n);
 }
 

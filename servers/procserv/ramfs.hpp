@@ -90,6 +90,9 @@ class RamFs {
     /// `bytes` more of data for an adopted file: ENOSPC beyond the capacity.
     Result<void> charge(u64 bytes);
     u64 used() const { return used_; } ///< bytes of data pages
+    /// Files and directories it holds, its root not counted (an unlinked one still open
+    /// included: its memory goes at its last close).
+    u64 entries() const { return entries_; }
     u64 capacity() const { return capacity_; }
 
   private:
@@ -99,7 +102,7 @@ class RamFs {
     Free free_;
     Drop drop_;
     RamNode* root_;
-    u64 used_, capacity_, next_ino_;
+    u64 used_, capacity_, next_ino_, entries_;
 };
 
 } // namespace procserv

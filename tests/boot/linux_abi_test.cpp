@@ -210,6 +210,27 @@ TEST_CASE("Linux programs: a writable /tmp (files, directories, readdir, rename,
     tmpfs_program();
 }
 
+TEST_CASE("Linux programs: files left in /tmp when the program ends are named in procserv's last line, their memory not counted free") {
+    const LinuxProgram program("leftover.c", "glibc-leftover");
+    BootResult r = boot("--exec '" + program.elf + "' /tmp/kept", 90);
+    SHOW(r);
+    CHECK(r.contains("left /tmp/kept/data: 5000 bytes\n"));
+    CHECK(r.contains("KiB free again (still in /tmp and /dev/shm: 2 files and directories, 8 KiB of data); "
+                     "powering off, status 0\n"));
+    CHECK_FALSE(memory_returned(r, "glibc-leftover")); // the two pages, the names and the nodes
+    CHECK(r.status == 0);
+    const std::string dir = temp_dir(); // the oracle: the same binary on this host
+    std::string arch = env_or("MK_ARCH", "x86_64");
+    CommandResult host = run_command((arch == "x86_64" ? "" : "qemu-" + arch + " ") + "'" + program.elf + "' '" +
+                                     dir + "/kept'");
+    INFO("on Linux: exit status " << host.status << "; output:\n" << host.output);
+    CHECK(host.status == 0);
+    CHECK(host.output.find("left " + dir + "/kept/data: 5000 bytes\n") != std::string::npos);
+    std::remove((dir + "/kept/data").c_str());
+    rmdir((dir + "/kept").c_str());
+    rmdir(dir.c_str());
+}
+
 /// mapshared.c: see the test case below. `options`: scripts/run's (also run with --smp 4).
 static void mapshared_program(const std::string& options = "") {
     run_linux_program("mapshared.c", "", "",

@@ -114,14 +114,18 @@ TEST_CASE("ramfs: an unlinked file lives until its last close") {
     fs.open(f);
     fs.open(f);
     write_bytes(fs, f, 0, "still here");
+    CHECK(fs.entries() == 1);
     REQUIRE(fs.remove(fs.root(), "f", 1, false).ok());
     CHECK(fs.find(fs.root(), "f", 1) == nullptr);
     CHECK(byte_at(fs, f, 0) == 's');
+    CHECK(fs.entries() == 1); // unlinked, still held (procserv's end line counts it)
     CHECK(fs.create(fs.root(), "f", 1, false, 0).ok()); // the name is free again
+    CHECK(fs.entries() == 2);
     fs.close(f);
     CHECK(fs.used() == RamFs::kPage);
     fs.close(f);
     CHECK(fs.used() == 0);
+    CHECK(fs.entries() == 1);
     CHECK(g_live == 3); // the root and the new "f" (node, name)
     fs.destroy();
     CHECK(g_live == 0);
@@ -140,7 +144,9 @@ TEST_CASE("ramfs: rename replaces a file, an empty directory; never a directory 
     CHECK(code(fs.rename(fs.root(), "f", 1, fs.root(), "a", 1)) == 21); // EISDIR
     CHECK(code(fs.rename(a, "b", 1, fs.root(), "f", 1)) == 20);        // ENOTDIR
     CHECK(code(fs.rename(fs.root(), "nope", 4, a, "x", 1)) == 2);
+    CHECK(fs.entries() == 4);
     REQUIRE(fs.rename(fs.root(), "f", 1, fs.root(), "g", 1).ok());      // replaces g
+    CHECK(fs.entries() == 3);                                          // g went
     CHECK(fs.find(fs.root(), "g", 1) == f);
     CHECK(fs.find(fs.root(), "f", 1) == nullptr);
     (void)g;
@@ -155,6 +161,7 @@ TEST_CASE("ramfs: rename replaces a file, an empty directory; never a directory 
     make(fs, full, "x");
     make(fs, fs.root(), "d2", true);
     CHECK(code(fs.rename(fs.root(), "d2", 2, fs.root(), "full", 4)) == 39); // ENOTEMPTY
+    CHECK(fs.entries() == 6); // a, b, f (moved), full, x, d2 ("g" and "empty" were replaced)
     fs.destroy(); // every node and name of the tree
     CHECK(g_live == 0);
 }
