@@ -66,12 +66,25 @@ sys::Slots g_slots; // the helpers' slots: from the root task's first free one (
 
 using pt::check;
 
+// The regions whose stacks the running part of the test mapped: main unmaps them when it
+// ends (with the slots it filled), so that the next part may use them again and the root
+// task's address space, which has room for a few parts' stacks only, never fills up,
+// however many CPUs (up to 16) each part starts threads on.
+u64 g_regions[64];
+u32 g_region_count = 0;
+
+/// A thread of this address space (sys::start_thread), its region noted for the part's end.
+long long start_here(const sys::ThreadOptions& o, sys::Started& t) {
+    if (g_region_count < sizeof g_regions / sizeof g_regions[0]) g_regions[g_region_count++] = o.region;
+    return sys::start_thread(g_slots, o, t);
+}
+
 /// A thread of this address space pinned to `cpu`; its region from `region`.
 bool start_on(u32 cpu, sys::Entry entry, u64 arg, u64 region, sys::Started& t, u32 priority = kBasePriority,
               u64 fault_endpoint = abi::kNoSlot) {
     sys::ThreadOptions o{entry, arg, region, fault_endpoint, priority};
     o.affinity = u64{1} << cpu;
-    long long e = sys::start_thread(g_slots, o, t);
+    long long e = start_here(o, t);
     if (e) sys::print("smptest: starting a thread on cpu {} failed: {}\n", cpu, e);
     return e == 0;
 }
@@ -101,11 +114,13 @@ void count_along(u64) {
 }
 
 void count_cpus() {
+    // (Up to the mask's 64 bits: the kernel runs at most kMaxCpus, and refuses the CPU
+    // after its last, also when that is the 17th.)
     u32 n = 0;
-    while (n < kMaxCpus && sys::thread_set_affinity(root::kThread, u64{1} << n) == 0) ++n;
-    const bool refused = n < kMaxCpus && sys::thread_set_affinity(root::kThread, u64{1} << n) == -kEINVAL;
-    g_cpus = n;
-    check(sys::thread_set_affinity(root::kThread, 1) == 0 && n >= 2 && refused,
+    while (n < 64 && sys::thread_set_affinity(root::kThread, u64{1} << n) == 0) ++n;
+    const bool refused = n < 64 && sys::thread_set_affinity(root::kThread, u64{1} << n) == -kEINVAL;
+    g_cpus = n < kMaxCpus ? n : kMaxCpus;
+    check(sys::thread_set_affinity(root::kThread, 1) == 0 && n >= 2 && n <= kMaxCpus && refused,
           "affinity is accepted for each CPU the kernel runs and refused past them");
     sys::print("smptest: {} CPUs\n", n);
 }
@@ -399,7 +414,7 @@ void placement() {
     bool ok = true;
     for (u32 i = 0; ok && i < g_cpus; ++i) {
         sys::ThreadOptions o{placed_spinner, i, region_for(40 + i), abi::kNoSlot, kBasePriority};
-        ok = sys::start_thread(g_slots, o, s[i]) == 0;
+        ok = start_here(o, s[i]) == 0;
     }
     u64 seen = 0;
     for (u32 i = 0; ok && i < g_cpus; ++i) seen |= u64{1} << cpu_of(s[i].thread);
@@ -462,7 +477,7 @@ u64 ipc_round_trip(u32 cpu, u32 region) {
 u64 ping_pong_pairs(u32 pairs) {
     sys::Started servers[kMaxPairs], clients[kMaxPairs];
     bool ok = true;
-    const u32 region = 48 + 2 * pairs; // (regions 50-51, 52-55, 56-63: a region's stack stays mapped)
+    const u32 region = 48 + 2 * pairs; // (regions 50-51, 52-55, 56-63: a stack stays mapped to the part's end)
     for (u32 i = 0; ok && i < pairs; ++i)
         ok = start_on(i, echo_server, kPairs + i, region_for(region + 2 * i), servers[i], kBasePriority + 1) &&
              start_on(i, pair_client, (kPairs + i) << 32 | kRoundTrips, region_for(region + 2 * i + 1), clients[i]);
@@ -598,16 +613,21 @@ int main() {
         made = sys::retype(root::kUntyped, abi::ObjectType::Endpoint, 0, root::kCapSpace, kPairs + i) == 0;
     check(made, "endpoints and semaphores retyped");
     count_cpus();
-    if (g_cpus >= 2) {
-        check_parallel();
-        check_time_slices();
-        hammer();
-        cross_cpu_wakeup();
-        stalls();
-        shootdown();
-        placement();
-        timing();
-        spaces();
-    }
+    using Part = void (*)();
+    constexpr Part kParts[] = {check_parallel, check_time_slices, hammer, cross_cpu_wakeup, stalls,
+                               shootdown,      placement,         timing, spaces};
+    if (g_cpus >= 2)
+        for (Part part : kParts) {
+            // What a part filled goes when it ends: its threads, their stacks' frames
+            // and their mappings (g_regions).
+            const u64 first = g_slots.next;
+            part();
+            for (u64 s = first; s < g_slots.next; ++s) sys::cap_delete(root::kCapSpace, s);
+            g_slots.next = first;
+            for (u32 r = 0; r < g_region_count; ++r)
+                for (u64 page = 0; page < sys::kRegionPages; ++page) // (unmapped pages: an error, ignored)
+                    sys::unmap(root::kAddressSpace, g_regions[r] + page * sys::kPageSize);
+            g_region_count = 0;
+        }
     return pt::finish();
 }
