@@ -91,8 +91,8 @@ BOOT_ONLY void run_test_mode(const char* mode, const BootInfo& info) {
     print("test: unknown test mode '{}'\n", mode);
 }
 
-// The CPUs the firmware describes, by arch id, and the one that booted. (Only that one
-// runs threads yet: SMP is issue 14.)
+// The CPUs the firmware describes, by arch id, and the one that booted (the others start
+// once the timer runs: start_other_cpus).
 BOOT_ONLY void report_cpus(const BootInfo& info) {
     if (info.cpus.count == 0) {
         print("cpus: the firmware lists none; the boot CPU is {}\n", info.boot_cpu);
@@ -104,7 +104,10 @@ BOOT_ONLY void report_cpus(const BootInfo& info) {
         print(" {}", id);
         listed |= id == info.boot_cpu;
     }
-    print("), booted on {}{}; threads run on that one\n", info.boot_cpu, listed ? "" : ", which is not among them");
+    print("), booted on {}{}", info.boot_cpu, listed ? "" : ", which is not among them");
+    if (info.cpus_listed > info.cpus.count)
+        print("; the firmware lists {}: the kernel runs at most {}", info.cpus_listed, kMaxCpus);
+    print(info.cpus.count > 1 ? "\n" : "; threads run on that one\n");
 }
 
 } // namespace

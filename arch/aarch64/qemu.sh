@@ -33,8 +33,9 @@ arch_qemu_cmd() {
                   -device virtio-blk-device,drive=hd0)
         # U-Boot reads bootdelay from its control devicetree, which is QEMU's: hand QEMU
         # its own tree with /config/bootdelay = -2 (autoboot at once, no key check).
-        qemu-system-aarch64 "${machine[@]}" -display none \
-            -machine "dumpdtb=$RUNDIR/virt.dtb" >/dev/null 2>&1 || return 1
+        qemu-system-aarch64 "${machine[@]}" -display none -machine "dumpdtb=$RUNDIR/virt.dtb" \
+            >/dev/null 2>"$RUNDIR/dumpdtb.err" ||
+            { echo "aarch64: QEMU refused the machine: $(cat "$RUNDIR/dumpdtb.err")" >&2; return 1; }
         fdtput -c "$RUNDIR/virt.dtb" /config || return 1
         fdtput -t i "$RUNDIR/virt.dtb" /config bootdelay -- -2 || return 1
         QEMU_CMD+=(-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin -dtb "$RUNDIR/virt.dtb"

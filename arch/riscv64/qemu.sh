@@ -36,7 +36,8 @@ arch_qemu_cmd() {
         # even poll the console) and hand it back with -dtb.
         local dtb=$RUNDIR/virt.dtb
         qemu-system-riscv64 "${machine[@]}" -display none -machine "dumpdtb=$dtb" \
-            >/dev/null 2>&1 || { echo "riscv64: dumping QEMU's devicetree failed" >&2; return 1; }
+            >/dev/null 2>"$RUNDIR/dumpdtb.err" ||
+            { echo "riscv64: QEMU refused the machine: $(cat "$RUNDIR/dumpdtb.err")" >&2; return 1; }
         fdtput -c "$dtb" /config || return 1
         fdtput -t i "$dtb" /config bootdelay -- -2 || return 1
         QEMU_CMD+=("${machine[@]}" -dtb "$dtb")

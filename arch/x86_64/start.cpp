@@ -127,7 +127,7 @@ BOOT_ONLY void collect_boot_info(u32 magic, u32 info_pa, BootInfo& info) {
     ioapic_init(apics);
     info.rtc_seconds = read_rtc();
     info.cpus = apics.cpus;
-    info.truncated |= apics.cpus_dropped;
+    info.cpus_listed = apics.cpus_listed;
     info.boot_cpu = cpuid(1).ebx >> 24; // (the initial APIC id; x2APIC ids above 255 need leaf 0xb)
     g_apic_id[0] = static_cast<u32>(info.boot_cpu);
 }

@@ -81,6 +81,7 @@ TEST_CASE("fdt: boot information the way every devicetree arch reads it") {
     REQUIRE(info.cpus.count == 2);
     CHECK(info.cpus.items[0] == 0);
     CHECK(info.cpus.items[1] == 1);
+    CHECK(info.cpus_listed == 2);
 
     REQUIRE(info.reserved.count == 4); // memreserve, reserved-memory child, initrd, blob
     CHECK(info.reserved.items[0].base == 0x40000000);
