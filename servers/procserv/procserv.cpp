@@ -290,17 +290,9 @@ int main() {
         if (g_first_status >= 0) {
             int st = g_first_status;
             int code = sys::wifexited(st) ? sys::wexitstatus(st) : 128 + sys::wtermsig(st);
-            const u64 free_kib = pool_free_bytes() >> 10;
-            // (What is left in /tmp and /dev/shm is rightly not free: say so, so that the
-            // figure is not taken for a leak.)
-            if (u64 entries, bytes; fs_held(entries, bytes), entries)
-                sys::print("procserv: {} ended with status {}; {} of {} KiB free again (still in /tmp and /dev/shm: "
-                           "{} {}, {} KiB of data); powering off, status {}\n",
-                           static_cast<const char*>(first), code, free_kib, start_free >> 10, entries,
-                           entries == 1 ? "file or directory" : "files and directories", bytes >> 10, code);
-            else
-                sys::print("procserv: {} ended with status {}; {} of {} KiB free again; powering off, status {}\n",
-                           static_cast<const char*>(first), code, free_kib, start_free >> 10, code);
+            sys::print("procserv: {} ended with status {}; {} of {} KiB free again{}; powering off, status {}\n",
+                       static_cast<const char*>(first), code, pool_free_bytes() >> 10, start_free >> 10,
+                       fs_held_note(), code);
             sys::power_off(root::kMachine, static_cast<u64>(code));
         }
     }

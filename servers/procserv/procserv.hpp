@@ -560,7 +560,7 @@ u64 file_drop(RamNode* n);
 
 // fs.cpp
 Result<void> fs_init(u64 capacity); ///< make /tmp and /dev/shm (each up to `capacity` bytes of data). ENOMEM
-void fs_held(u64& entries, u64& bytes); ///< what they hold: files and directories, bytes of data
+const char* fs_held_note(); ///< what they hold, for procserv's end line: "" or " (still in /tmp ...)"
 Result<void> resolve(const char* cwd, const char* path, char* out, u64 max);
 bool is_directory(const char* abs);
 /// The directory a *at call's relative path starts from: the cwd (AT_FDCWD) or an open
