@@ -218,6 +218,14 @@ void kernel_leave();
 
 /// Called by the arch's timer interrupt handler.
 void on_timer_tick();
+/// A timer tick from user mode, before kernel_enter (the arch has acknowledged and
+/// re-armed its timer, and nothing else came with it): with several CPUs, on a CPU other
+/// than the boot CPU (whose ticks keep the kernel's time) whose thread is alone there,
+/// the tick only charges that thread, without the big kernel lock, and the thread
+/// resumes: it never returns. It returns when the tick needs the lock (one CPU, the boot
+/// CPU, another thread ready there or a reschedule asked for): the arch then goes on with
+/// kernel_enter and on_timer_tick, as for any interrupt.
+void on_user_tick_unlocked();
 
 /// Called by the arch when unmasked device line `line` fired (see arch.hpp, "Device
 /// interrupts"); the arch sends the EOI after it returns.

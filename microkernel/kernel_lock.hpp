@@ -3,9 +3,11 @@
 // holds it whenever it runs kernel code: taken at every entry from user mode and from the
 // idle wait, released on the way back to user mode and around the idle wait. The kernel
 // is not preemptible and short, so one lock costs little and keeps every object
-// single-threaded, as on one CPU. One entry goes without it: the null system call, which
+// single-threaded, as on one CPU. Two entries go without it: the null system call, which
 // each arch's entry assembly answers before it saves a register, reading only its own
-// CPU's queue and thread (microkernel/sched/fast_yield.h says why that is safe).
+// CPU's queue and thread (microkernel/sched/fast_yield.h says why that is safe), and for
+// the same reason a timer tick from user mode on a CPU other than the boot CPU whose
+// thread is alone there (kernel::on_user_tick_unlocked, Scheduler::tick_alone).
 //
 // A ticket lock: FIFO, so no CPU starves. A CPU waiting for it keeps answering remote
 // calls (smp.hpp), which the holder may be waiting for with interrupts masked on both

@@ -16,7 +16,8 @@ struct KernelState {
     Scheduler scheduler{1}; ///< one CPU until the secondary CPUs are started
     Reaper reaper{scheduler}; ///< destroys objects whose last capability went
     AsidPool asids;           ///< address-space identifiers (init from arch::asid_count())
-    u64 user_interrupts = 0;  ///< interrupts that arrived while user code ran
+    u64 user_interrupts = 0;  ///< interrupts that arrived while user code ran (under the lock: not
+                              ///< the ticks charged without it, kernel::on_user_tick_unlocked)
     volatile u64 ticks = 0; ///< timer interrupts since the timer started (CPU 0)
     /// Several CPUs run threads: every kernel entry takes `lock` (kernel_lock.hpp), and
     /// system calls take the locked path (smp.hpp). False on one CPU, which pays nothing.

@@ -263,7 +263,20 @@ SMP_ONLY [[gnu::noinline, gnu::flatten]] void fast_reply_receive_smp(Thread& t) 
     return fast_ipc<Unlock::Yes, false>(t, this_cpu());
 }
 SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t) { return fast_yield_on<Unlock::Yes>(t, this_cpu()); }
+
+/// on_user_tick_unlocked with several CPUs: returns unless this CPU's thread is alone.
+SMP_ONLY [[gnu::noinline]] void tick_alone_smp() {
+    const Scheduler::Cpu here = this_cpu();
+    Thread* t = g_kernel.scheduler.current(here);
+    if (here.index() == 0 || !t || !g_kernel.scheduler.tick_alone(here)) return;
+    exit_to<arch::return_to_user, Unlock::No>(*t, here); // (its own space: still loaded)
+    __builtin_unreachable();
+}
 } // namespace
+
+void on_user_tick_unlocked() {
+    if (g_kernel.smp) tick_alone_smp();
+}
 
 SMP_ONLY [[gnu::flatten]] void on_user_syscall_locked() {
     const Scheduler::Cpu cpu = this_cpu();

@@ -61,8 +61,10 @@ kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& i
 /// boot CPU; each other CPU once it runs).
 void gic_cpu_init();
 /// Acknowledge, handle and end every pending interrupt (from the IRQ vector); `tick`:
-/// timer ticks reach the kernel (kernel::on_timer_tick), else they only re-arm.
-void irq_handle(bool tick = true);
+/// timer ticks reach the kernel (kernel::on_timer_tick), else they only re-arm. Says what
+/// came: kIrqTick (the timer), kIrqOther (anything else), both, or neither (spurious).
+constexpr kernel::u32 kIrqTick = 1, kIrqOther = 2;
+kernel::u32 irq_handle(bool tick = true);
 
 /// Each CPU's own data, which TPIDR_EL1 points at (cpu_local.h has the offsets).
 struct alignas(64) CpuLocal {

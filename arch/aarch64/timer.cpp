@@ -124,12 +124,14 @@ BOOT_ONLY void gic_cpu_init() {
     *mmio32(g_gicc + kGiccCtlr) = 1;
 }
 
-void irq_handle(bool tick) {
+kernel::u32 irq_handle(bool tick) {
+    kernel::u32 seen = 0;
     for (;;) {
         u32 iar = *mmio32(g_gicc + kGiccIar);
         u32 intid = iar & 0x3ff;
         // Spurious (nothing pending any more): nothing was acknowledged, so no EOI.
-        if (intid >= kFirstSpecial) return;
+        if (intid >= kFirstSpecial) return seen;
+        seen |= intid == g_timer_intid ? kIrqTick : kIrqOther;
         if (intid == g_timer_intid) {
             // Reload first: the next period counts from now, and the level-triggered
             // line drops before EOI.

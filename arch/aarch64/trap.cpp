@@ -93,7 +93,10 @@ extern "C" void aarch64_trap(arch::aarch64::u64 kind, arch::aarch64::TrapFrame* 
         // Only its timer and IPIs reach another CPU than the boot CPU (devices go to the
         // boot CPU): ticks here charge nobody and IPIs need no lock, so it takes none (it
         // may be waiting for it: KernelLock).
-        if (arch::cpu_index() != 0) return irq_handle(false);
+        if (arch::cpu_index() != 0) {
+            irq_handle(false);
+            return;
+        }
         kernel::kernel_enter();
         irq_handle();
         kernel::kernel_leave();

@@ -145,13 +145,19 @@ aarch64_user_svc:
 //   x0 = the vector kind (4 * origin + type, as vectors.S numbers them),
 //   the user's x0 and x1 pushed at [sp] (sp = kernel stack top - 16),
 //   every other register still the user's, ELR/SPSR/ESR/FAR describing the exception.
-// It saves the whole user state and calls aarch64_user_trap(kind), which never returns.
+// It saves the whole user state and calls aarch64_user_trap(kind), or for an IRQ from
+// EL0 AArch64 aarch64_user_irq(kind) (where a tick may go without the big kernel lock),
+// which never return.
 .globl aarch64_user_entry
 .type aarch64_user_entry, %function
 aarch64_user_entry:
     save_user_registers
+    cmp x0, #9
+    b.eq 1f
     bl aarch64_user_trap                        // (kind), [[noreturn]]
     brk #0x1                                    // it did return: stop here, not in EL0
+1:  bl aarch64_user_irq                         // (kind), [[noreturn]]
+    brk #0x1
 .size aarch64_user_entry, . - aarch64_user_entry
 
 // void aarch64_fpu_switch(void* from (x0, or null), void* to (x1)): the lazy FPU's

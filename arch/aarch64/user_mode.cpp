@@ -192,6 +192,22 @@ void arch::leave_to_user(kernel::u64* regs, bool checked, bool fpu_live, kernel:
     aarch64_enter_user(regs);
 }
 
+namespace {
+/// An IRQ from EL0 on a CPU other than the boot CPU, where only its timer and IPIs arrive
+/// (devices go to the boot CPU): the IPIs' remote calls are answered without the lock
+/// (their caller holds it), and a tick with nothing else to do than charge a thread alone
+/// on its CPU needs none (on_user_tick_unlocked returns when it does). Else the lock, as
+/// for every entry.
+SMP_ONLY [[noreturn, gnu::noinline]] void other_cpu_irq() {
+    using namespace arch::aarch64;
+    const u32 seen = irq_handle(false);
+    if (seen == kIrqTick) kernel::on_user_tick_unlocked();
+    kernel::kernel_enter();
+    if (seen & kIrqTick) kernel::on_timer_tick();
+    kernel::on_user_trap(UserTrap{TrapKind::Interrupt});
+}
+} // namespace
+
 // Called by aarch64_user_entry (user_entry.S) on the empty kernel stack, IRQs masked,
 // with the thread's registers saved (FP/SIMD stays in the registers: lazy FPU). `kind` is
 // the vector number:
@@ -212,6 +228,12 @@ extern "C" [[noreturn]] void aarch64_user_trap(kernel::u64 kind) {
         trap.code = kind; // FIQ (nothing routes one) or an AArch32 vector: no syndrome
     }
     kernel::on_user_trap(trap);
+}
+
+// An IRQ from EL0 AArch64 (kind 9: aarch64_user_entry sends it here).
+extern "C" [[noreturn]] void aarch64_user_irq(kernel::u64 kind) {
+    if (arch::cpu_index() != 0) other_cpu_irq();
+    aarch64_user_trap(kind);
 }
 
 

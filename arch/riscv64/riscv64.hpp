@@ -98,6 +98,8 @@ void software_interrupt();
 /// Called for the supervisor timer interrupt, from S-mode (riscv64_trap) or U-mode
 /// (riscv64_user_trap): calls kernel::on_timer_tick and re-arms.
 void timer_interrupt();
+/// timer_interrupt's first half: the next tick's deadline (this hart's), sip.STIP cleared.
+void rearm_timer();
 
 
 } // namespace arch::riscv64

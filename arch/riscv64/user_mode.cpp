@@ -61,7 +61,21 @@ extern "C" void riscv64_fpu_save(void* area);
 // Runs on the top of the kernel stack with interrupts masked and the user's registers in
 // this_cpu().regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
 // here: trap_entry.S calls kernel::on_user_syscall itself.)
+namespace {
+/// A tick from U-mode. With nothing else to do than charge a thread alone on its hart it
+/// needs no lock (on_user_tick_unlocked returns when it does); else the lock, as for every
+/// entry. (Out of line: the other traps' path stays as it was.)
+[[noreturn, gnu::noinline]] void user_tick(u64 scause) {
+    rearm_timer();
+    kernel::on_user_tick_unlocked();
+    kernel::kernel_enter();
+    kernel::on_timer_tick();
+    kernel::on_user_trap(kernel::UserTrap{.kind = kernel::TrapKind::Interrupt, .code = scause});
+}
+} // namespace
+
 extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
+    if (scause == (kCauseInterrupt | kIrqSupervisorTimer)) user_tick(scause);
     kernel::kernel_enter();
     kernel::UserTrap trap{.kind = kernel::TrapKind::OtherFault, .code = scause};
     u64 code = scause & ~kCauseInterrupt;

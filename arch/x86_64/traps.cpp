@@ -88,6 +88,9 @@ extern "C" [[noreturn]] void x86_64_user_trap(u64 vector, u64 error) {
     // LAPIC holds back those of its priority and below, the IPI among them that ends a
     // sleep for the lock (kernel::KernelLock) taken next.
     if (vector == kTimerVector || vector == kIpiVector) lapic_eoi();
+    // A tick with nothing else to do than charge a thread alone on its CPU needs no lock
+    // (it returns when it does). Else the lock, as for every entry.
+    if (vector == kTimerVector) kernel::on_user_tick_unlocked();
     kernel::kernel_enter();
     kernel::UserTrap trap{TrapKind::OtherFault};
     trap.code = vector;

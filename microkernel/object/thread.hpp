@@ -46,7 +46,7 @@ class Thread : public KernelObject {
     u32 time_slice() const { return time_slice_; }
     u32 remaining() const { return remaining_; }
     /// Timer ticks that found it running (Thread.ReadCpuTime).
-    u64 cpu_ticks() const { return cpu_ticks_; }
+    u64 cpu_ticks() const { return __atomic_load_n(&cpu_ticks_, __ATOMIC_RELAXED); } // (Scheduler::tick_alone)
     /// Out of time or yielded: when it leaves the CPU it goes to the tail of its priority.
     bool slice_expired() const { return slice_expired_; }
     u64 affinity() const { return affinity_; }

@@ -126,7 +126,7 @@ bool Scheduler::tick(u32 cpu) {
         if (rq.ready) rq.resched = true;
         return rq.resched;
     }
-    ++cur->cpu_ticks_;
+    __atomic_store_n(&cur->cpu_ticks_, cur->cpu_ticks_ + 1, __ATOMIC_RELAXED); // (as tick_alone)
     if (cur->remaining_ > 0) --cur->remaining_;
     if (cur->remaining_ == 0) {
         cur->remaining_ = cur->time_slice_;

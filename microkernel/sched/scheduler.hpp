@@ -148,6 +148,28 @@ class Scheduler {
         return true;
     }
 
+    /// A tick of `cpu`, this CPU, with several CPUs and without the lock
+    /// (kernel::on_user_tick_unlocked): if its current thread is alone there (no other
+    /// thread ready, no reschedule asked for), charges it as tick() would (its CPU time,
+    /// its slice, a fresh one when that is used up: nobody to yield to) and says true;
+    /// otherwise changes nothing. It reads only this CPU's queue and thread, which other
+    /// CPUs change under the lock and follow with an IPI or a stall, as for the null
+    /// system call (fast_yield.h); a thread queued here just after the test waits one
+    /// slice more at most, as after a Yield made just before it.
+    bool tick_alone(Cpu cpu) {
+        RunQueue& rq = cpu.rq_;
+        Thread* cur = rq.current;
+        if (!cur || __atomic_load_n(&rq.ready, __ATOMIC_RELAXED) || __atomic_load_n(&rq.resched, __ATOMIC_RELAXED))
+            return false;
+        __atomic_store_n(&cur->cpu_ticks_, cur->cpu_ticks_ + 1, __ATOMIC_RELAXED); // (read by others: cpu_ticks)
+        if (cur->remaining_ > 0) --cur->remaining_;
+        if (cur->remaining_ == 0) {
+            cur->remaining_ = cur->time_slice_;
+            cur->slice_expired_ = false; // (as tick() leaves it when nobody waits)
+        }
+        return true;
+    }
+
     /// May `next` (blocked, on no queue) take `cpu` the moment its current thread blocks,
     /// exactly as schedule() would then choose it? Nothing asked for a reschedule, `cpu`
     /// is the one its affinity picks, and its priority is above every ready thread's (at

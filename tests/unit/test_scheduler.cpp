@@ -309,6 +309,36 @@ TEST_CASE("sched (SMP): a new priority and slice for a thread running on another
     CHECK(w.t[0]->remaining() <= 3);
 }
 
+// A tick from user mode on a CPU other than the boot CPU, before the lock
+// (kernel::on_user_tick_unlocked): 15 CPUs of spinning threads took the lock 100 times a
+// second each, which under QEMU with more CPUs than host cores stalled everyone else.
+TEST_CASE("sched (SMP): a tick without the lock charges a thread alone on its CPU as tick() does, and nothing else") {
+    SmpThreads w(3);
+    w.ready(0, 10);
+    REQUIRE(w.sched.schedule(0) == w.t[0]);
+    w.ready(1, 10);
+    REQUIRE(w.t[1]->cpu() == 1);
+    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    REQUIRE(w.t[0]->remaining() == w.t[1]->remaining());
+    // Alone on CPU 1: charged as the locked tick charges the thread alone on CPU 0,
+    // through a used-up slice (started again: nobody to yield to).
+    for (u32 i = 0; i < 2 * w.t[1]->time_slice() + 1; ++i) {
+        CHECK(w.sched.tick_alone(w.sched.cpu(1)));
+        CHECK_FALSE(w.sched.tick(0));
+        CHECK(w.t[1]->remaining() == w.t[0]->remaining());
+        CHECK(w.t[1]->cpu_ticks() == w.t[0]->cpu_ticks());
+    }
+    CHECK_FALSE(w.sched.need_resched(1));
+    // Another thread waits on CPU 1: the locked tick's business, nothing charged here.
+    REQUIRE(w.t[2]->set_affinity(0b10, w.sched).ok());
+    w.ready(2, 10);
+    REQUIRE(w.sched.ready_count(1) == 1);
+    const u64 ticks = w.t[1]->cpu_ticks();
+    CHECK_FALSE(w.sched.tick_alone(w.sched.cpu(1)));
+    CHECK(w.t[1]->cpu_ticks() == ticks);
+    CHECK_FALSE(w.sched.tick_alone(w.sched.cpu(3))); // idle: nobody to charge
+}
+
 TEST_CASE("sched (SMP): a woken thread stays with a waker on its own CPU, else goes to an idle one") {
     SmpThreads w(3);
     Semaphore& sem = w.semaphore(2);
