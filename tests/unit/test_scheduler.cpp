@@ -264,6 +264,14 @@ struct SmpThreads : Threads {
         g_stalled.clear();
         sched.go_smp(4, record_remote, here);
     }
+    /// t[0] running on CPU 0, t[1] on CPU 1 (placed there: CPU 0 was busy), priority 10.
+    void run_two() {
+        ready(0, 10);
+        REQUIRE(sched.schedule(0) == t[0]);
+        ready(1, 10);
+        REQUIRE(t[1]->cpu() == 1);
+        REQUIRE(sched.schedule(1) == t[1]);
+    }
 };
 } // namespace
 
@@ -291,11 +299,7 @@ TEST_CASE("sched (SMP): a resumed thread goes to an idle CPU when its own is bus
 // thread running on another CPU is in the kernel before its slice is written.
 TEST_CASE("sched (SMP): a new priority and slice for a thread running on another CPU stall it first") {
     SmpThreads w(2);
-    w.ready(0, 10);
-    REQUIRE(w.sched.schedule(0) == w.t[0]);
-    w.ready(1, 10);
-    REQUIRE(w.t[1]->cpu() == 1);
-    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    w.run_two();
     const u32 before = w.t[1]->time_slice();
     REQUIRE(w.t[1]->set_priority(9, before + 7, w.sched).ok()); // from CPU 0
     REQUIRE(g_stalled.size() == 1);
@@ -314,11 +318,7 @@ TEST_CASE("sched (SMP): a new priority and slice for a thread running on another
 // second each, which under QEMU with more CPUs than host cores stalled everyone else.
 TEST_CASE("sched (SMP): a tick without the lock charges a thread alone on its CPU as tick() does, and nothing else") {
     SmpThreads w(3);
-    w.ready(0, 10);
-    REQUIRE(w.sched.schedule(0) == w.t[0]);
-    w.ready(1, 10);
-    REQUIRE(w.t[1]->cpu() == 1);
-    REQUIRE(w.sched.schedule(1) == w.t[1]);
+    w.run_two();
     REQUIRE(w.t[0]->remaining() == w.t[1]->remaining());
     // Alone on CPU 1: charged as the locked tick charges the thread alone on CPU 0,
     // through a used-up slice (started again: nobody to yield to).
