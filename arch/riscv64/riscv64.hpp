@@ -95,8 +95,9 @@ void external_interrupt();
 /// (arch::send_ipi); clears sip.SSIP and calls kernel::on_ipi.
 void software_interrupt();
 
-/// Called for the supervisor timer interrupt, from S-mode (riscv64_trap) or U-mode
-/// (riscv64_user_trap): calls kernel::on_timer_tick and re-arms.
+/// Called for the supervisor timer interrupt from S-mode (riscv64_trap): re-arms and
+/// calls kernel::on_timer_tick. (From U-mode user_mode.cpp's user_tick re-arms, then
+/// tries kernel::on_user_tick_unlocked first.)
 void timer_interrupt();
 /// timer_interrupt's first half: the next tick's deadline (this hart's), sip.STIP cleared.
 void rearm_timer();

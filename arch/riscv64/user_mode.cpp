@@ -58,13 +58,10 @@ extern "C" void riscv64_enter_user(u64* regs, CpuLocal* cpu);
 extern "C" void riscv64_fpu_load(const void* area);
 extern "C" void riscv64_fpu_save(void* area);
 
-// Runs on the top of the kernel stack with interrupts masked and the user's registers in
-// this_cpu().regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
-// here: trap_entry.S calls kernel::on_user_syscall itself.)
 namespace {
 /// A tick from U-mode. With nothing else to do than charge a thread alone on its hart it
 /// needs no lock (on_user_tick_unlocked returns when it does); else the lock, as for every
-/// entry. (Out of line: the other traps' path stays as it was.)
+/// entry. (Out of line: the other traps' path stays as it was, but for the test.)
 [[noreturn, gnu::noinline]] void user_tick(u64 scause) {
     rearm_timer();
     kernel::on_user_tick_unlocked();
@@ -74,15 +71,16 @@ namespace {
 }
 } // namespace
 
+// Runs on the top of the kernel stack with interrupts masked and the user's registers in
+// this_cpu().regs. Turns scause/stval into the portable UserTrap. (An ecall does not come
+// here: trap_entry.S calls kernel::on_user_syscall itself.)
 extern "C" [[noreturn]] void riscv64_user_trap(u64 scause, u64 stval) {
     if (scause == (kCauseInterrupt | kIrqSupervisorTimer)) user_tick(scause);
     kernel::kernel_enter();
     kernel::UserTrap trap{.kind = kernel::TrapKind::OtherFault, .code = scause};
     u64 code = scause & ~kCauseInterrupt;
     if (scause & kCauseInterrupt) {
-        if (code == kIrqSupervisorTimer) {
-            timer_interrupt(); // on_timer_tick and re-arm, as for a tick while idling
-        } else if (code == kIrqSupervisorExternal) {
+        if (code == kIrqSupervisorExternal) { // (the timer's went to user_tick)
             external_interrupt(); // claim, on_device_interrupt, complete
         } else if (code == kIrqSupervisorSoftware) {
             software_interrupt(); // an IPI: on_ipi
