@@ -267,9 +267,8 @@ SMP_ONLY [[gnu::noinline]] void fast_yield_smp(Thread& t) { return fast_yield_on
 /// on_user_tick_unlocked with several CPUs: returns unless this CPU's thread is alone.
 SMP_ONLY [[gnu::noinline]] void tick_alone_smp() {
     const Scheduler::Cpu here = this_cpu();
-    Thread* t = g_kernel.scheduler.current(here);
-    if (here.index() == 0 || !t || !g_kernel.scheduler.tick_alone(here)) return;
-    exit_to<arch::return_to_user, Unlock::No>(*t, here); // (its own space: still loaded)
+    if (here.index() == 0 || !g_kernel.scheduler.tick_alone(here)) return;
+    exit_to<arch::return_to_user, Unlock::No>(*g_kernel.scheduler.current(here), here); // (its space: loaded)
     __builtin_unreachable();
 }
 } // namespace

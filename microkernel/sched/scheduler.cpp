@@ -126,10 +126,7 @@ bool Scheduler::tick(u32 cpu) {
         if (rq.ready) rq.resched = true;
         return rq.resched;
     }
-    __atomic_store_n(&cur->cpu_ticks_, cur->cpu_ticks_ + 1, __ATOMIC_RELAXED); // (as tick_alone)
-    if (cur->remaining_ > 0) --cur->remaining_;
-    if (cur->remaining_ == 0) {
-        cur->remaining_ = cur->time_slice_;
+    if (charge(*cur)) {
         cur->slice_expired_ = true;
         // Only worth a switch if someone of the same or higher priority waits.
         if (top_priority(rq) >= static_cast<int>(cur->priority_)) rq.resched = true;

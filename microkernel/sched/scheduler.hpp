@@ -161,12 +161,7 @@ class Scheduler {
         Thread* cur = rq.current;
         if (!cur || __atomic_load_n(&rq.ready, __ATOMIC_RELAXED) || __atomic_load_n(&rq.resched, __ATOMIC_RELAXED))
             return false;
-        __atomic_store_n(&cur->cpu_ticks_, cur->cpu_ticks_ + 1, __ATOMIC_RELAXED); // (read by others: cpu_ticks)
-        if (cur->remaining_ > 0) --cur->remaining_;
-        if (cur->remaining_ == 0) {
-            cur->remaining_ = cur->time_slice_;
-            cur->slice_expired_ = false; // (as tick() leaves it when nobody waits)
-        }
+        if (charge(*cur)) cur->slice_expired_ = false; // (as tick() leaves it when nobody waits)
         return true;
     }
 
@@ -270,6 +265,16 @@ class Scheduler {
             29, 48, 10, 31, 35, 54, 21, 50, 41, 57, 63, 6,  12, 18, 24, 27, 33, 39, 16, 37, 45, 47,
             30, 53, 49, 56, 62, 11, 23, 32, 36, 44, 52, 55, 61, 22, 43, 51, 60, 42, 59, 58};
         return kBitIndex[((mask & (~mask + 1)) * 0x0218a392cd3d5dbfull) >> 58];
+    }
+    /// A tick for `cur`, running: its CPU time (read by other CPUs: Thread::cpu_ticks) and
+    /// its slice; true when the slice is used up (it starts again here). tick() and
+    /// tick_alone() then decide what that means.
+    static bool charge(Thread& cur) {
+        __atomic_store_n(&cur.cpu_ticks_, cur.cpu_ticks_ + 1, __ATOMIC_RELAXED);
+        if (cur.remaining_ > 0) --cur.remaining_;
+        if (cur.remaining_ != 0) return false;
+        cur.remaining_ = cur.time_slice_;
+        return true;
     }
     /// Queue `t` (off every queue and off the CPU) on the CPU its affinity picks.
     void place(Thread& t);

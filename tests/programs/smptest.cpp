@@ -89,6 +89,11 @@ bool start_on(u32 cpu, sys::Entry entry, u64 arg, u64 region, sys::Started& t, u
     return e == 0;
 }
 
+/// Empty the root task's slots [from, to) (what a part or a started process filled).
+void delete_slots(u64 from, u64 to) {
+    for (u64 s = from; s < to; ++s) sys::cap_delete(root::kCapSpace, s);
+}
+
 u64 region_for(u32 i) { return 0x20000000 + u64{i} * sys::kRegionPages * sys::kPageSize; }
 
 /// A helper thread's end: blocked for good (the root task deletes it). Not a Yield loop:
@@ -528,7 +533,7 @@ u64 shootdown_cost(u32 others) {
         ok = ok && sys::unmap(first.address_space, kVa) == 0;
         total += sys::read_clock(root::kMachine) - t0;
     }
-    for (u64 s = g_slots.next; s < slots.next; ++s) sys::cap_delete(root::kCapSpace, s);
+    delete_slots(g_slots.next, slots.next);
     return ok ? total / kUnmaps : 0;
 }
 
@@ -577,7 +582,7 @@ void spaces() {
         sys::Reply r = sys::receive(kDone);
         if (r.ok() && r.mr[0] == 1) ++fresh;
         // Everything start_process filled goes: the thread, its address space, the frames.
-        for (u64 s = g_slots.next; s < slots.next; ++s) sys::cap_delete(root::kCapSpace, s);
+        delete_slots(g_slots.next, slots.next);
     }
     sys::print("smptest: {} of {} address spaces found their memory fresh\n", fresh, started);
     check(started == kSpaces && fresh == kSpaces,
@@ -622,7 +627,7 @@ int main() {
             // and their mappings (g_regions).
             const u64 first = g_slots.next;
             part();
-            for (u64 s = first; s < g_slots.next; ++s) sys::cap_delete(root::kCapSpace, s);
+            delete_slots(first, g_slots.next);
             g_slots.next = first;
             for (u32 r = 0; r < g_region_count; ++r)
                 for (u64 page = 0; page < sys::kRegionPages; ++page) // (unmapped pages: an error, ignored)
