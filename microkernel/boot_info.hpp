@@ -42,8 +42,8 @@ struct BootInfo {
     /// Every CPU the firmware describes as usable, by its arch id (x86_64: local APIC id;
     /// aarch64: MPIDR_EL1 affinity; riscv64: hart id), in the firmware's order; empty if
     /// it describes none (then only the boot CPU is known).
-    FixedList<u64, 16> cpus;
-    u32 cpus_listed = 0;            ///< how many the firmware describes (`cpus` keeps the first 16)
+    FixedList<u64, 64> cpus;
+    u32 cpus_listed = 0;            ///< how many the firmware describes (`cpus` keeps the first 64)
     u64 boot_cpu = 0;               ///< the arch id of the CPU that booted, which runs the kernel
     bool truncated = false;         ///< a FixedList overflowed: some firmware data was dropped
 };

@@ -57,7 +57,7 @@ class KernelLock {
     /// Is it held (by anyone)? For assertions and the idle decision's reports.
     bool held() const { return __atomic_load_n(&next_, __ATOMIC_RELAXED) != serving(__ATOMIC_RELAXED); }
 
-    static constexpr u32 kCpus = 16; ///< (smp.hpp's kMaxCpus)
+    static constexpr u32 kCpus = 64; ///< (smp.hpp's kMaxCpus)
 
   private:
     u32 next_ = 0; ///< the next ticket to hand out

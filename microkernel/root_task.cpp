@@ -110,10 +110,13 @@ alignas(Machine) u8 g_machine_storage[sizeof(Machine)];
 alignas(Console) u8 g_console_storage[sizeof(Console)];
 Machine* g_machine = nullptr;
 
-/// Address-space size (abi: 2^bits tables, 64 * 2^bits mappings) for `pages` mappings.
+/// Address-space size (abi: 2^bits tables, 64 * 2^bits mappings) for `pages` mappings,
+/// and room besides for a thread on every CPU the kernel can run (a stack and an IPC
+/// buffer each: libsys's regions of 8 pages).
 BOOT_ONLY u32 address_space_bits(u64 pages) {
+    const u64 room = pages + 64 + 8 * kMaxCpus;
     u32 bits = 4;
-    while (bits < AddressSpace::kMaxBits && MapStore::mappings_for(u64{64} << bits) < pages + 64) ++bits;
+    while (bits < AddressSpace::kMaxBits && MapStore::mappings_for(u64{64} << bits) < room) ++bits;
     return bits;
 }
 

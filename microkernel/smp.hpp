@@ -16,7 +16,8 @@ namespace kernel {
 class AddressSpace;
 
 /// Logical CPU numbers: the boot CPU is 0, the others follow in the firmware's order.
-constexpr u32 kMaxCpus = 16;
+/// At most 64: a set of CPUs is one u64 (affinity, an address space's CPUs, remote calls).
+constexpr u32 kMaxCpus = 64;
 /// Each started CPU's kernel stack (the boot CPU's is the arch's boot stack).
 constexpr usize kCpuStackBytes = 16 * 1024;
 /// How long the boot CPU waits for a started CPU to report in.

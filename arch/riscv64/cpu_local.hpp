@@ -16,7 +16,7 @@
 #define CPU_INDEX 32      /* u32: the logical number, 0 for the boot hart (arch::cpu_index) */
 #define CPU_SYSCALL 40    /* what the ecall entry calls first (arch::set_syscall_path) */
 #define CPU_LOCAL_SIZE 64 /* (a cache line each: no false sharing) */
-#define RISCV64_MAX_HARTS 16 /* hart ids entry.S's join_later can wait for (kernel::kMaxCpus) */
+#define RISCV64_MAX_HARTS 64 /* hart ids entry.S's join_later can wait for (kernel::kMaxCpus) */
 
 #ifndef __ASSEMBLER__
 

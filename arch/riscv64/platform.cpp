@@ -91,9 +91,9 @@ SMP_ONLY bool flush_user_elsewhere(kernel::u64 cpus, kernel::u64 va, kernel::u16
     using namespace riscv64;
     if (!g_platform.rfence) return false;
     u64 harts = 0;
-    for (kernel::u32 cpu = 0; cpus >> cpu; ++cpu) {
-        if (!((cpus >> cpu) & 1)) continue;
-        if (g_platform.hart_id[cpu] >= 64) return false; // (one mask from hart 0: enough here)
+    for (u64 left = cpus; left; left &= left - 1) { // (each CPU's bit, lowest first)
+        const kernel::u32 cpu = static_cast<kernel::u32>(__builtin_ctzll(left));
+        if (g_platform.hart_id[cpu] >= 64) return false; // (one mask from hart 0; else the caller's IPIs)
         harts |= u64{1} << g_platform.hart_id[cpu];
     }
     asm volatile("fence rw, rw" ::: "memory"); // the table change, before they look again

@@ -27,11 +27,11 @@ class Scheduler {
 
   public:
     /// A Scheduler takes about 4 KiB per CPU: keep it in .bss, never on a stack.
-    static constexpr u32 kMaxCpus = 16;
+    static constexpr u32 kMaxCpus = 64; ///< (a CPU mask is one u64)
     static constexpr u32 kPriorities = Thread::kMaxPriority + 1;
     static_assert(kPriorities == 4 * 64, "top_priority() takes the summary's 4 bits from a table");
 
-    explicit Scheduler(u32 cpus) : cpus_(clamp_cpus(cpus)) {
+    explicit Scheduler(u32 cpus) : cpus_(clamp_cpus(cpus)), cpu_mask_(mask_of(cpus_)) {
         for (u32 cpu = 0; cpu < kMaxCpus; ++cpu) {
             rq_[cpu].lists = lists_[cpu];
             rq_[cpu].bit = u64{1} << cpu;
@@ -60,6 +60,7 @@ class Scheduler {
     /// `this_cpu` names the CPU the caller of a scheduler method runs on.
     void go_smp(u32 cpus, RemoteFn remote, u32 (*this_cpu)()) {
         cpus_ = clamp_cpus(cpus);
+        cpu_mask_ = mask_of(cpus_);
         remote_ = remote;
         this_cpu_ = this_cpu;
     }
@@ -82,7 +83,7 @@ class Scheduler {
     /// Where the entry assembly's Yield reads CPU `cpu`'s run queue (fast_yield.h); the
     /// arch keeps it in the CPU's own data (arch::cpu_run_queue).
     void* run_queue(u32 cpu) { return &rq_[cpu]; }
-    u64 cpu_mask() const { return (u64{1} << cpus_) - 1; }
+    u64 cpu_mask() const { return cpu_mask_; }
 
     /// A CPU as the fastpaths see it: its number and its queue, found once per system
     /// call. With one CPU both are constants, folded into every use; with several the
@@ -326,6 +327,7 @@ class Scheduler {
     static int find_top(const RunQueue& rq);
 
     static constexpr u32 clamp_cpus(u32 n) { return n < 1 ? 1 : n > kMaxCpus ? kMaxCpus : n; }
+    static constexpr u64 mask_of(u32 cpus) { return ~u64{0} >> (64 - cpus); } // (1 <= cpus <= 64)
     void kick(u32 cpu) {
         if (remote_) remote_(Remote::Kick, cpu, nullptr);
     }
@@ -333,6 +335,7 @@ class Scheduler {
     RunQueue rq_[kMaxCpus];
     RunList lists_[kMaxCpus][kPriorities];
     u32 cpus_;
+    u64 cpu_mask_; ///< bits 0 .. cpus_ - 1
     RemoteFn remote_ = nullptr; // null: one CPU
     u32 (*this_cpu_)() = nullptr;
     ThreadList<&Thread::timeout_link_> timed_; // threads with a deadline armed

@@ -136,6 +136,24 @@ TEST_CASE("sched: per-CPU queues follow affinity masks") {
     CHECK(w.sched.schedule(1) == w.t[3]);
 }
 
+TEST_CASE("sched: with as many CPUs as a mask has bits, every bit is a CPU, the last one too") {
+    // (The CPU mask was (1 << cpus) - 1: with 64 CPUs a shift by the word's width, which
+    // gave 0 on x86_64, and every affinity was refused.)
+    Threads w(2, Scheduler::kMaxCpus);
+    REQUIRE(Scheduler::kMaxCpus == 64);
+    CHECK(w.sched.cpus() == 64);
+    REQUIRE(w.t[0]->set_affinity(u64{1} << 63, w.sched).ok());
+    REQUIRE(w.t[1]->set_affinity(u64{1}, w.sched).ok());
+    w.ready(0, 5);
+    w.ready(1, 5);
+    CHECK(w.t[0]->cpu() == 63);
+    CHECK(w.sched.schedule(63) == w.t[0]);
+    CHECK(w.sched.schedule(0) == w.t[1]);
+    Threads fewer(1, 16);
+    CHECK(fewer.t[0]->set_affinity(u64{1} << 16, fewer.sched).error() == Error::InvalidArgument);
+    CHECK(fewer.t[0]->set_affinity(u64{1} << 15, fewer.sched).ok());
+}
+
 TEST_CASE("sched: a CPU reached through its queue's address (the arch's per-CPU pointer) is the CPU of that number") {
     // With several CPUs the locked system-call path finds its CPU through the queue the
     // arch keeps a pointer to (arch::cpu_run_queue), not through its number.
