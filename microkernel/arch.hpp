@@ -75,6 +75,14 @@ void trigger_undefined_instruction();
 /// only its report says), else why it was not started ("the firmware refused", ...).
 /// Called on the boot CPU after activate_page_table and timer_start, one CPU at a time.
 const char* start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_top);
+/// A CPU the firmware lists that the kernel does not run (past kernel::kMaxCpus): put it
+/// where it sleeps for good, unless the firmware keeps it so already. True if parked
+/// (riscv64: started into a loop that waits with its interrupts masked; a hart stopped
+/// in OpenSBI 1.1 was seen waiting there with an IPI pending (mip.MSIP), which its wait
+/// loop never clears: it loops, and under QEMU keeps a host core busy); false where the
+/// firmware's own wait sleeps (x86_64:
+/// the APs halted by SeaBIOS; aarch64: PSCI keeps them off). After every start_cpu.
+bool park_cpu(kernel::u64 arch_id);
 /// The boot mode test=join: send the CPU `arch_id` into the kernel's image at its first
 /// instruction, as a loader that hands over every CPU does, so that start_cpu later finds
 /// it waiting there. Null once sent, else why not (riscv64: SBI HSM hart_start at the

@@ -28,6 +28,9 @@ struct MmioRange {
     const char* name = "";
 };
 
+/// The CPUs a BootInfo keeps (QEMU's largest boards list 288 and 512).
+constexpr u32 kListedCpus = 256;
+
 struct BootInfo {
     const char* arch = "";          ///< "x86_64", "aarch64", "riscv64"
     char firmware[96] = {};         ///< how we were booted, from the firmware's own words
@@ -41,9 +44,10 @@ struct BootInfo {
     u64 rtc_seconds = 0;            ///< the real-time clock at boot: seconds since 1970 (UTC); 0: none
     /// Every CPU the firmware describes as usable, by its arch id (x86_64: local APIC id;
     /// aarch64: MPIDR_EL1 affinity; riscv64: hart id), in the firmware's order; empty if
-    /// it describes none (then only the boot CPU is known).
-    FixedList<u64, 64> cpus;
-    u32 cpus_listed = 0;            ///< how many the firmware describes (`cpus` keeps the first 64)
+    /// it describes none (then only the boot CPU is known). The kernel runs at most
+    /// kMaxCpus of them (smp.hpp) and parks the others (arch::park_cpu).
+    FixedList<u64, kListedCpus> cpus;
+    u32 cpus_listed = 0;            ///< how many the firmware describes (`cpus` keeps the first 256)
     u64 boot_cpu = 0;               ///< the arch id of the CPU that booted, which runs the kernel
     bool truncated = false;         ///< a FixedList overflowed: some firmware data was dropped
 };

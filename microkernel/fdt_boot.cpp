@@ -68,7 +68,7 @@ BOOT_ONLY Result<void> collect_boot_info(const Tree& t, PhysAddr blob_phys, Boot
                 if (!dt || !dt->string() || !str_equal(dt->string(), "cpu") || !node_enabled(t, c)) return;
                 if (!reg || reg->len < 4 * n) return;
                 ++info.cpus_listed;
-                (void)info.cpus.push(reg->cells_value(0, n)); // (the first 64: report_cpus says so)
+                (void)info.cpus.push(reg->cells_value(0, n)); // (the first 256: report_cpus says so)
             });
     }
 

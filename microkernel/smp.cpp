@@ -141,11 +141,12 @@ BOOT_ONLY void check_remote_calls(u32 online) {
 BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow window) {
     if (arch::cpu_index() != 0) panic("the boot CPU's own data does not say CPU 0");
     u32 index = 1; // the next CPU's number, so also how many are online
+    u32 parked = 0, left = 0; // the CPUs past kMaxCpus
     for (u64 arch_id : info.cpus) {
         if (arch_id == info.boot_cpu) continue;
         if (index >= kMaxCpus) {
-            print("cpu {}: not started (arch id {}): the kernel runs at most {} CPUs\n", index, arch_id, kMaxCpus);
-            break;
+            ++(arch::park_cpu(arch_id) ? parked : left);
+            continue;
         }
         auto stack = frames.alloc_contiguous(kCpuStackBytes / kPageSize, kPageSize);
         if (!stack) {
@@ -175,6 +176,8 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         print("cpu {} online (arch id {})\n", index, arch_id);
         ++index;
     }
+    if (parked) print("smp: {} more CPUs parked (the kernel runs at most {})\n", parked, kMaxCpus);
+    if (left) print("smp: {} more CPUs left halted by the firmware (the kernel runs at most {})\n", left, kMaxCpus);
     check_remote_calls(index);
     g_started = index;
     return index;

@@ -23,8 +23,9 @@ constexpr usize kCpuStackBytes = 16 * 1024;
 /// How long the boot CPU waits for a started CPU to report in.
 constexpr u64 kCpuStartTimeoutNs = 1'000'000'000;
 
-/// Start every CPU of `info.cpus` but the boot CPU, one after the other; print
-/// "cpu N online (arch id X)" for each that reports in, and why not for the others.
+/// Start every CPU of `info.cpus` but the boot CPU, one after the other, up to kMaxCpus
+/// in all (the others are parked: arch::park_cpu); print "cpu N online (arch id X)" for
+/// each that reports in, and why not for the others.
 /// Then check that a remote call reaches each of them: the call is posted in the CPU's
 /// slot, an inter-processor interrupt (arch::send_ipi) makes it run the call in
 /// kernel::on_ipi, which acknowledges; the boot CPU prints how many answered. Needs the

@@ -78,6 +78,8 @@ BOOT_ONLY const char* arch::start_cpu(kernel::u32 index, kernel::u64 arch_id, ke
     return psci(kPsciCpuOn, arch_id, entry, index) == 0 ? nullptr : "the firmware refused (PSCI CPU_ON)";
 }
 
+BOOT_ONLY bool arch::park_cpu(kernel::u64) { return false; } // (PSCI keeps it off)
+
 BOOT_ONLY const char* arch::send_cpu_to_image(kernel::u64) {
     return "on aarch64 a CPU enters the kernel only by PSCI CPU_ON (start_cpu)";
 }

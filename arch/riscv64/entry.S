@@ -197,6 +197,8 @@ misaligned:
     .globl  riscv64_secondary_entry
 riscv64_secondary_entry:
     hart_setup                  // s0 = hart id, s1 = its logical number
+    li      t0, RISCV64_MAX_HARTS
+    bgeu    s1, t0, park        // (arch::park_cpu: a hart the kernel does not run)
     lla     t0, secondary_high_address
     ld      t0, 0(t0)
     csrw    stvec, t0

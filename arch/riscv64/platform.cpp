@@ -50,14 +50,12 @@ constexpr const char* kHsmRefused = "the firmware refused (SBI HSM hart_start)";
 BOOT_ONLY kernel::u64 physical(void (*code)()) {
     return reinterpret_cast<kernel::u64>(code) - kKernelBase + riscv64::g_platform.image_phys;
 }
-} // namespace
 
-BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
+/// Send `hart` to riscv64_secondary_entry with `number` (a logical CPU number, or
+/// RISCV64_MAX_HARTS: park there), wherever it waits.
+BOOT_ONLY const char* hand_over(kernel::u64 hart, kernel::u64 number) {
     using namespace riscv64;
-    g_platform.hart_id[index] = hart;
-    riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index),
-                                   index, kernel::on_user_syscall_fast, false, 0};
-    const sbi::Ret r = sbi::hart_start(hart, physical(riscv64_secondary_entry), index);
+    const sbi::Ret r = sbi::hart_start(hart, physical(riscv64_secondary_entry), number);
     if (hart >= RISCV64_MAX_HARTS) return r.error == 0 ? nullptr : kHsmRefused;
     // The hart may be in the image already, waiting in join_later for its number (a hart
     // that HSM starts never reads the mailbox). HSM then says it runs, or, in 2 of 1,500
@@ -65,9 +63,20 @@ BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64
     // stopped: hart_start succeeds and HSM's status reads "started" right after it, while
     // the hart waited in join_later all along. Either way it takes its number here.
     asm volatile("fence rw, w" ::: "memory");
-    __atomic_store_n(&riscv64_cpu_mailbox[hart], u64{index}, __ATOMIC_RELEASE);
+    __atomic_store_n(&riscv64_cpu_mailbox[hart], number, __ATOMIC_RELEASE);
     return r.error == 0 || r.error == sbi::kErrAlreadyAvailable ? nullptr : kHsmRefused;
 }
+} // namespace
+
+BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64 stack_top) {
+    using namespace riscv64;
+    g_platform.hart_id[index] = hart;
+    riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index),
+                                   index, kernel::on_user_syscall_fast, false, 0};
+    return hand_over(hart, index);
+}
+
+BOOT_ONLY bool park_cpu(kernel::u64 hart) { return hand_over(hart, RISCV64_MAX_HARTS) == nullptr; }
 
 BOOT_ONLY const char* send_cpu_to_image(kernel::u64 hart) {
     return riscv64::sbi::hart_start(hart, physical(_start), 0).error == 0 ? nullptr : kHsmRefused;

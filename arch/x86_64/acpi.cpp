@@ -111,7 +111,7 @@ ApicInfo find_apics(const u8* rsdp, usize rsdp_size) {
         else if (type == kMadtLapicOverride && elen >= 12)
             info.lapic = le64(e + 4);
         else if (type == kMadtLocalApic && elen >= 8 && (le32(e + 4) & (kMadtCpuEnabled | kMadtCpuOnlineCapable)))
-            ++info.cpus_listed, (void)info.cpus.push(e[3]); // (the first 64: the kernel says so)
+            ++info.cpus_listed, (void)info.cpus.push(e[3]); // (the first 256: the kernel says so)
         else if (type == kMadtLocalX2Apic && elen >= 16 && (le32(e + 8) & (kMadtCpuEnabled | kMadtCpuOnlineCapable)))
             ++info.cpus_listed, (void)info.cpus.push(le32(e + 4));
         off += elen;

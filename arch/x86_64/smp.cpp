@@ -63,6 +63,8 @@ BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 apic_id, kernel::
     return nullptr; // (whether it came, only its report says)
 }
 
+BOOT_ONLY bool park_cpu(kernel::u64) { return false; } // (SeaBIOS left it halted, interrupts masked)
+
 BOOT_ONLY const char* send_cpu_to_image(kernel::u64) {
     return "on x86_64 a CPU enters the kernel only by INIT-SIPI-SIPI (start_cpu)";
 }

@@ -126,8 +126,8 @@ struct ApicInfo {
     IsaOverride overrides[16] = {};
     unsigned override_count = 0;
     /// The CPUs' local APIC ids (MADT entries enabled or online-capable), in its order.
-    kernel::FixedList<u64, 64> cpus;
-    kernel::u32 cpus_listed = 0; ///< how many the MADT lists (`cpus` keeps the first 64)
+    kernel::FixedList<u64, kernel::kListedCpus> cpus;
+    kernel::u32 cpus_listed = 0; ///< how many the MADT lists (`cpus` keeps the first kListedCpus)
     bool from_madt = false;
 };
 /// `rsdp` is a copy of the RSDP (multiboot2 ACPI tag) or nullptr to search the BIOS
