@@ -106,11 +106,12 @@ TEST_CASE("Linux programs: 64 MiB of malloc, mutex, condition variable and barri
     stress_program();
 }
 
-TEST_CASE("Linux programs with four CPUs: sched_setaffinity pins a thread to each CPU, a fork inherits the mask, FUTEX_WAKE_OP is atomic, exit_group ends threads spinning on every CPU") {
+TEST_CASE("Linux programs with four CPUs: sched_setaffinity pins a thread to each CPU, a fork inherits the mask, FUTEX_WAKE_OP is atomic, a sleep ends while procserv is busy, exit_group ends threads spinning on every CPU") {
     run_linux_program("affinity.c", "", "",
                       {"sched_getaffinity: the CPUs from 0 on 1\n",
                        "a thread pinned to each CPU runs there (sched_getcpu and getcpu say so) and reads its mask back: 1\n",
                        "threads started without a mask, one per CPU, run on every CPU at once: 1\n",
+                       "a 50 ms sleep ends while three threads per CPU keep making system calls: 1\n",
                        "getcpu into a bad address: -1 (EFAULT 1)\n",
                        "a fork's child inherits its parent's mask: 1\n",
                        "FUTEX_WAKE_OP's adds and another CPU's atomic adds to one word all count: 1\n",

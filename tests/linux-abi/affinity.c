@@ -2,8 +2,8 @@
 // the same calls for one thread): a thread pinned to each CPU runs there (sched_getcpu,
 // getcpu(2), says so), threads started without a mask spread over every CPU, a fork's child
 // inherits the mask, the errors, and exit_group ending a process whose threads spin on
-// every CPU; FUTEX_WAKE_OP's change to a word is atomic against another CPU's atomic
-// adds to it. Booted with --smp 4 (and on Linux, whatever its CPU count): the lines never
+// every CPU; a nanosleep ends while other threads keep procserv busy; FUTEX_WAKE_OP's
+// change to a word is atomic against another CPU's atomic adds to it. Booted with --smp 4 (and on Linux, whatever its CPU count): the lines never
 // say how many CPUs there are.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,6 +94,33 @@ static int start_spinners(pthread_t* threads) {
     return 1;
 }
 
+/// Makes a system call the process server answers (getcpu), again and again, until told to stop.
+static volatile int callers_stop;
+static void* caller(void* arg) {
+    (void)arg;
+    unsigned cpu;
+    while (!callers_stop) syscall(SYS_getcpu, &cpu, 0, 0);
+    return 0;
+}
+
+/// A 50 ms nanosleep while three threads per CPU keep making system calls: true if it
+/// ends within 2 s. (procserv answered sleeps only when its receive timed out, which it
+/// never did while a request was always waiting: the sleep never ended.)
+static int sleep_among_callers(void) {
+    pthread_t threads[3 * MAX_CPUS];
+    const int n = 3 * ncpus;
+    callers_stop = 0;
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&threads[i], 0, caller, 0) != 0) return 0;
+    const double start = now();
+    struct timespec d = {0, 50000000};
+    nanosleep(&d, 0);
+    const double took = now() - start;
+    callers_stop = 1;
+    for (int i = 0; i < n; i++) pthread_join(threads[i], 0);
+    return took >= 0.05 && took < 2;
+}
+
 /// Adds 1 to the word, atomically, until told to stop (pinned to CPU `arg`); the count.
 static int wake_op_word, wake_op_other;
 static volatile int adders_stop;
@@ -132,6 +159,7 @@ int main(void) {
     printf("a thread pinned to each CPU runs there (sched_getcpu and getcpu say so) and reads its mask back: %d\n",
            ran && !bad);
     printf("threads started without a mask, one per CPU, run on every CPU at once: %d\n", spread_over_cpus());
+    printf("a 50 ms sleep ends while three threads per CPU keep making system calls: %d\n", sleep_among_callers());
     unsigned cpu = 0;
     errno = 0;
     long bad_cpu = syscall(SYS_getcpu, (void*)8, &cpu, 0);
