@@ -80,8 +80,8 @@ const char* start_cpu(kernel::u32 index, kernel::u64 arch_id, kernel::u64 stack_
 /// (riscv64: started into a loop that waits with its interrupts masked; a hart stopped
 /// in OpenSBI 1.1 was seen waiting there with an IPI pending (mip.MSIP), which its wait
 /// loop never clears: it loops, and under QEMU keeps a host core busy); false where the
-/// firmware's own wait sleeps (x86_64:
-/// the APs halted by SeaBIOS; aarch64: PSCI keeps them off). After every start_cpu.
+/// firmware's own wait sleeps (x86_64: the APs halted by SeaBIOS; aarch64: PSCI keeps them
+/// off). After every start_cpu.
 bool park_cpu(kernel::u64 arch_id);
 /// The boot mode test=join: send the CPU `arch_id` into the kernel's image at its first
 /// instruction, as a loader that hands over every CPU does, so that start_cpu later finds

@@ -105,7 +105,8 @@ BOOT_ONLY void report_cpus(const BootInfo& info) {
         listed |= id == info.boot_cpu;
     }
     print("), booted on {}{}", info.boot_cpu, listed ? "" : ", which is not among them");
-    if (info.cpus_listed > info.cpus.count) print("; the firmware lists {} (the first {} kept)", info.cpus_listed, info.cpus.count);
+    if (info.cpus_listed > info.cpus.count)
+        print("; the firmware lists {} (the first {} kept)", info.cpus_listed, info.cpus.count);
     if (info.cpus_listed > kMaxCpus) print("; the kernel runs at most {}", kMaxCpus);
     print(info.cpus.count > 1 ? "\n" : "; threads run on that one\n");
 }

@@ -141,11 +141,12 @@ BOOT_ONLY void check_remote_calls(u32 online) {
 BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, PhysWindow window) {
     if (arch::cpu_index() != 0) panic("the boot CPU's own data does not say CPU 0");
     u32 index = 1; // the next CPU's number, so also how many are online
-    u32 parked = 0, left = 0; // the CPUs past kMaxCpus
+    u32 past = 0, parked = 0; // the CPUs past kMaxCpus, and those of them arch::park_cpu parked
     for (u64 arch_id : info.cpus) {
         if (arch_id == info.boot_cpu) continue;
         if (index >= kMaxCpus) {
-            ++(arch::park_cpu(arch_id) ? parked : left);
+            ++past;
+            parked += arch::park_cpu(arch_id);
             continue;
         }
         auto stack = frames.alloc_contiguous(kCpuStackBytes / kPageSize, kPageSize);
@@ -176,8 +177,9 @@ BOOT_ONLY u32 start_other_cpus(const BootInfo& info, FrameAllocator& frames, Phy
         print("cpu {} online (arch id {})\n", index, arch_id);
         ++index;
     }
-    if (parked) print("smp: {} more CPUs parked (the kernel runs at most {})\n", parked, kMaxCpus);
-    if (left) print("smp: {} more CPUs left halted by the firmware (the kernel runs at most {})\n", left, kMaxCpus);
+    if (past) // (parked by the kernel, or the firmware keeps them halted: all or none, per arch)
+        print("smp: {} more CPUs {} (the kernel runs at most {})\n", past,
+              parked ? "parked" : "left halted by the firmware", kMaxCpus);
     check_remote_calls(index);
     g_started = index;
     return index;
@@ -248,7 +250,7 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::acquire() {
     if (const u32 ticket = take_ticket(); !is_turn(ticket)) wait_turn(ticket);
 }
 
-static_assert(KernelLock::kCpus == kMaxCpus);
+static_assert(KernelLock::kCpus == kMaxCpus && Scheduler::kMaxCpus == kMaxCpus);
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     const u32 me = arch::cpu_index();

@@ -53,7 +53,7 @@ BOOT_ONLY kernel::u64 physical(void (*code)()) {
 
 /// Send `hart` to riscv64_secondary_entry with `number` (a logical CPU number, or
 /// RISCV64_MAX_HARTS: park there), wherever it waits.
-BOOT_ONLY const char* hand_over(kernel::u64 hart, kernel::u64 number) {
+BOOT_ONLY const char* send_hart(kernel::u64 hart, kernel::u64 number) {
     using namespace riscv64;
     const sbi::Ret r = sbi::hart_start(hart, physical(riscv64_secondary_entry), number);
     if (hart >= RISCV64_MAX_HARTS) return r.error == 0 ? nullptr : kHsmRefused;
@@ -73,10 +73,10 @@ BOOT_ONLY const char* start_cpu(kernel::u32 index, kernel::u64 hart, kernel::u64
     g_platform.hart_id[index] = hart;
     riscv64_cpus[index] = CpuLocal{reinterpret_cast<char*>(stack_top), nullptr, 0, kernel::fast_yield_run_queue(index),
                                    index, kernel::on_user_syscall_fast, false, 0};
-    return hand_over(hart, index);
+    return send_hart(hart, index);
 }
 
-BOOT_ONLY bool park_cpu(kernel::u64 hart) { return hand_over(hart, RISCV64_MAX_HARTS) == nullptr; }
+BOOT_ONLY bool park_cpu(kernel::u64 hart) { return send_hart(hart, RISCV64_MAX_HARTS) == nullptr; }
 
 BOOT_ONLY const char* send_cpu_to_image(kernel::u64 hart) {
     return riscv64::sbi::hart_start(hart, physical(_start), 0).error == 0 ? nullptr : kHsmRefused;

@@ -3,8 +3,8 @@
 // getcpu(2), says so), threads started without a mask spread over every CPU, a fork's child
 // inherits the mask, the errors, and exit_group ending a process whose threads spin on
 // every CPU; a nanosleep ends while other threads keep procserv busy; FUTEX_WAKE_OP's
-// change to a word is atomic against another CPU's atomic adds to it. Booted with --smp 4 (and on Linux, whatever its CPU count): the lines never
-// say how many CPUs there are.
+// change to a word is atomic against another CPU's atomic adds to it. Booted with --smp 4
+// (and on Linux, whatever its CPU count): the lines never say how many CPUs there are.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
