@@ -53,7 +53,7 @@ constexpr u32 kPpiBase = 16; ///< devicetree PPI n is GIC INTID 16 + n
 /// cells: 0 = SPI or 1 = PPI, number, flags).
 kernel::Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index);
 
-/// GICv2 and the generic timer's interrupt from the devicetree; adds the GIC's windows
+/// The GIC (v2 or v3) and the generic timer's interrupt from the devicetree; adds the GIC's windows
 /// to info.mmio and enables the distributor and CPU interface (everything masked, every
 /// SPI set up for irq_set_masked).
 kernel::Result<void> irq_init(const kernel::fdt::Tree& tree, kernel::BootInfo& info);
@@ -65,6 +65,23 @@ void gic_cpu_init();
 /// came: kIrqTick (the timer), kIrqOther (anything else), both, or neither (spurious).
 constexpr kernel::u32 kIrqTick = 1, kIrqOther = 2;
 kernel::u32 irq_handle(bool tick = true);
+
+/// GICv3 (gicv3.cpp), for timer.cpp's GIC driver: what differs from GICv2.
+namespace gicv3 {
+/// The distributor (turned off; its base is returned) and the redistributor regions,
+/// from the GIC's node; their windows go to info.mmio.
+kernel::Result<u64> init(const kernel::fdt::Tree& tree, kernel::fdt::Node gic, kernel::BootInfo& info);
+/// SPIs kSpiBase..end-1 in group 1, routed to `boot_mpidr`'s CPU.
+void route_spis(u32 end, u64 boot_mpidr);
+void enable_distributor();
+/// This CPU's redistributor (awake, its SGIs and PPIs off at `priority`, group 1) and its
+/// CPU interface (system registers on, every priority let through).
+void cpu_init(u32 priority);
+void enable_local(u32 intid); ///< an SGI or PPI, on this CPU
+u32 acknowledge();            ///< ICC_IAR1_EL1's INTID (1020..1023: none)
+void end(u32 intid);          ///< ICC_EOIR1_EL1
+void send_sgi(u32 cpu, u32 sgi);
+} // namespace gicv3
 
 /// Each CPU's own data, which TPIDR_EL1 points at (cpu_local.h has the offsets).
 struct alignas(64) CpuLocal {

@@ -209,7 +209,13 @@ drop_from_el2:
     ubfx x1, x1, #11, #5            // MDCR_EL2.HPMN = PMCR.N: every counter to EL1
     msr mdcr_el2, x1
     msr vttbr_el2, xzr
-    ldr x1, =SCTLR_RES1             // MMU off at EL1 until we turn it on
+    mrs x1, id_aa64pfr0_el1
+    ubfx x1, x1, #24, #4            // ID_AA64PFR0_EL1.GIC: a GICv3 CPU interface?
+    cbz x1, 1f
+    mov x1, #0x9                    // ICC_SRE_EL2.Enable|SRE: EL1 may use its ICC_* registers
+    msr S3_4_C12_C9_5, x1
+    isb
+1:  ldr x1, =SCTLR_RES1             // MMU off at EL1 until we turn it on
     msr sctlr_el1, x1
     mov x1, #0x3c5                  // SPSR: EL1h, D A I F masked
     msr spsr_el2, x1

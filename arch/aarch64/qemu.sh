@@ -9,10 +9,14 @@ aarch64_out() { echo "$BUILD/arch/aarch64/$1"; }
 aarch64_initrd() { echo "${INITRD:-$BUILD/tests/programs/initrd.cpio}"; }
 
 arch_qemu_cmd() {
-    local disk machine
+    local disk machine gic=${AARCH64_GIC:-}
+    # The board's GIC: version 2 (QEMU's default) takes at most 8 CPUs, so past 8 it is
+    # version 3; AARCH64_GIC=2 or 3 chooses.
+    if [[ -z $gic ]]; then gic=2; (( SMP > 8 )) && gic=3; fi
+    [[ $gic == 2 || $gic == 3 ]] || { echo "aarch64: AARCH64_GIC wants 2 or 3, not '$gic'" >&2; return 1; }
     # Everything that shapes the devicetree QEMU generates: the -dtb copy below must be
     # dumped with exactly these.
-    machine=(-M virt -cpu cortex-a57 -m "$MEM" -smp "$SMP")
+    machine=(-M "virt,gic-version=$gic" -cpu cortex-a57 -m "$MEM" -smp "$SMP")
     QEMU_CMD=(qemu-system-aarch64 "${machine[@]}"
               -display none -monitor none -serial stdio -no-reboot
               -semihosting-config enable=on,target=native)

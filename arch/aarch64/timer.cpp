@@ -1,8 +1,9 @@
-// GICv2 (QEMU virt's default "arm,cortex-a15-gic") and the EL1 virtual timer of the
-// Arm generic timer. The virtual timer is usable at EL1 whatever EL2 did (boot.S zeroes
-// CNTVOFF_EL2 when it passes through EL2), so it is the one we program. The timer is a
-// PPI, the kernel's own; the shared peripheral interrupts (SPIs) are the device lines
-// user space may claim (arch.hpp, "Device interrupts").
+// The GIC, version 2 (QEMU virt's default "arm,cortex-a15-gic") or 3 ("arm,gic-v3",
+// whose differences gicv3.cpp holds), and the EL1 virtual timer of the Arm generic timer.
+// The virtual timer is usable at EL1 whatever EL2 did (boot.S zeroes CNTVOFF_EL2 when it
+// passes through EL2), so it is the one we program. The timer is a PPI, the kernel's own;
+// the shared peripheral interrupts (SPIs) are the device lines user space may claim
+// (arch.hpp, "Device interrupts").
 #include "aarch64.hpp"
 #include <base/boot_only.hpp>
 
@@ -36,13 +37,15 @@ constexpr u32 kIpiSgi = 1;      ///< the SGI the kernel's inter-processor interr
 constexpr u64 kTimerEnable = 1;
 
 u64 g_gicd = 0;          ///< physical bases
-u64 g_gicc = 0;
+u64 g_gicc = 0;          ///< (GICv2 only: GICv3's CPU interface is system registers)
+bool g_v3 = false;       ///< GICv3, driven by gicv3.cpp
 u32 g_timer_intid = 0;
 u32 g_line_count = 0;     ///< INTIDs below this exist (GICD_TYPER)
 u64 g_timer_interval = 0; ///< counter ticks per timer_start period
 kernel::u8 g_gic_target[kernel::kMaxCpus]; ///< each CPU's bit in a GICD_SGIR target list
 
 void enable_interrupt(u32 intid) {
+    if (g_v3 && intid < kSpiBase) return gicv3::enable_local(intid); // this CPU's redistributor
     // Priority bytes are packed four to a word; word accesses work on every GICv2.
     volatile u32* prio = mmio32(g_gicd + kGicdIpriorityr + (intid & ~3u));
     u32 shift = (intid & 3) * 8;
@@ -53,21 +56,25 @@ void enable_interrupt(u32 intid) {
 /// Every SPI disabled, not pending, level-sensitive, routed to this CPU at kPriority,
 /// so that irq_set_masked has nothing left to set up. Level, because a line masked
 /// while its device still asserts it must come back when unmasked, not be lost.
-void spi_init() {
+BOOT_ONLY void spi_init() {
     u32 typer = *mmio32(g_gicd + kGicdTyper);
     g_line_count = 32 * ((typer & 0x1f) + 1); // ITLinesNumber
     if (g_line_count > kFirstSpecial) g_line_count = kFirstSpecial;
-    // The banked GICD_ITARGETSR0..7 read as this CPU's own target bit; RAZ on a
-    // uniprocessor GIC, whose ITARGETSR writes are ignored anyway.
-    u32 self = *mmio32(g_gicd + kGicdItargetsr) & 0xff;
-    if (self == 0) self = 1;
     for (u32 line = kSpiBase; line < g_line_count; line += 32) {
         *mmio32(g_gicd + kGicdIcenabler + line / 8) = ~0u;
         *mmio32(g_gicd + kGicdIcpendr + line / 8) = ~0u;
     }
-    for (u32 line = kSpiBase; line < g_line_count; line += 4) {
+    for (u32 line = kSpiBase; line < g_line_count; line += 4)
         *mmio32(g_gicd + kGicdIpriorityr + line) = kPriority * 0x01010101u;
-        *mmio32(g_gicd + kGicdItargetsr + line) = self * 0x01010101u;
+    if (g_v3) {
+        gicv3::route_spis(g_line_count, AARCH64_READ_SYSREG(mpidr_el1));
+    } else {
+        // The banked GICD_ITARGETSR0..7 read as this CPU's own target bit; RAZ on a
+        // uniprocessor GIC, whose ITARGETSR writes are ignored anyway.
+        u32 self = *mmio32(g_gicd + kGicdItargetsr) & 0xff;
+        if (self == 0) self = 1;
+        for (u32 line = kSpiBase; line < g_line_count; line += 4)
+            *mmio32(g_gicd + kGicdItargetsr + line) = self * 0x01010101u;
     }
     // Two bits per line; the upper one is "edge". The lower one is reserved: kept.
     for (u32 line = kSpiBase; line < g_line_count; line += 16) {
@@ -88,15 +95,20 @@ BOOT_ONLY Result<u32> gic_intid(const kernel::fdt::Prop& interrupts, u32 index) 
 }
 
 BOOT_ONLY Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
-    auto gic = tree.find_compatible("arm,cortex-a15-gic");
-    if (!gic) gic = tree.find_compatible("arm,gic-400");
-    if (!gic) return Error::NotFound;
-    kernel::PhysRange dist = TRY(tree.reg(*gic, 0));
-    kernel::PhysRange cpu = TRY(tree.reg(*gic, 1));
-    g_gicd = dist.base;
-    g_gicc = cpu.base;
-    if (!info.mmio.push({dist, "GICv2 distributor"}) || !info.mmio.push({cpu, "GICv2 CPU interface"}))
-        info.truncated = true;
+    if (auto v3 = tree.find_compatible("arm,gic-v3")) {
+        g_v3 = true;
+        g_gicd = TRY(gicv3::init(tree, *v3, info));
+    } else {
+        auto gic = tree.find_compatible("arm,cortex-a15-gic");
+        if (!gic) gic = tree.find_compatible("arm,gic-400");
+        if (!gic) return Error::NotFound;
+        kernel::PhysRange dist = TRY(tree.reg(*gic, 0));
+        kernel::PhysRange cpu = TRY(tree.reg(*gic, 1));
+        g_gicd = dist.base;
+        g_gicc = cpu.base;
+        if (!info.mmio.push({dist, "GICv2 distributor"}) || !info.mmio.push({cpu, "GICv2 CPU interface"}))
+            info.truncated = true;
+    }
 
     // "interrupts": secure physical, non-secure physical, virtual, hypervisor timer;
     // three cells each (type 1 = PPI, number, flags).
@@ -108,14 +120,23 @@ BOOT_ONLY Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
     // Configure while the distributor is still off (firmware may have left it on).
     *mmio32(g_gicd + kGicdCtlr) = 0;
     spi_init();
-    // Without the security extensions (QEMU virt's GIC at EL1) every interrupt is in
-    // group 0 and signalled as IRQ.
-    *mmio32(g_gicd + kGicdCtlr) = 1;
+    if (g_v3) {
+        gicv3::enable_distributor();
+    } else {
+        // Without the security extensions (QEMU virt's GIC at EL1) every interrupt is in
+        // group 0 and signalled as IRQ.
+        *mmio32(g_gicd + kGicdCtlr) = 1;
+    }
     gic_cpu_init();
     return {};
 }
 
 BOOT_ONLY void gic_cpu_init() {
+    if (g_v3) {
+        gicv3::cpu_init(kPriority);
+        enable_interrupt(kIpiSgi);
+        return;
+    }
     // The banked GICD_ITARGETSR0 reads as this CPU's own target bit (0 on a uniprocessor
     // GIC, where no SGI is ever sent).
     g_gic_target[arch::cpu_index()] = static_cast<kernel::u8>(*mmio32(g_gicd + kGicdItargetsr) & 0xff);
@@ -127,8 +148,8 @@ BOOT_ONLY void gic_cpu_init() {
 kernel::u32 irq_handle(bool tick) {
     kernel::u32 seen = 0;
     for (;;) {
-        u32 iar = *mmio32(g_gicc + kGiccIar);
-        u32 intid = iar & 0x3ff;
+        u32 iar = g_v3 ? gicv3::acknowledge() : *mmio32(g_gicc + kGiccIar);
+        u32 intid = g_v3 ? iar : iar & 0x3ff;
         // Spurious (nothing pending any more): nothing was acknowledged, so no EOI.
         if (intid >= kFirstSpecial) return seen;
         seen |= intid == g_timer_intid ? kIrqTick : kIrqOther;
@@ -145,7 +166,11 @@ kernel::u32 irq_handle(bool tick) {
             kernel::on_device_interrupt(intid);
         }
         // Anything else (an SGI or PPI nobody enabled) is completed and forgotten.
-        *mmio32(g_gicc + kGiccEoir) = iar;
+        if (g_v3) {
+            gicv3::end(iar);
+        } else {
+            *mmio32(g_gicc + kGiccEoir) = iar;
+        }
     }
 }
 
@@ -190,6 +215,7 @@ SMP_ONLY bool arch::flush_user_elsewhere(kernel::u64, kernel::u64, kernel::u16, 
 SMP_ONLY void arch::send_ipi(kernel::u32 cpu) {
     using namespace arch::aarch64;
     asm volatile("dsb ishst" ::: "memory"); // what the target is to see, before it is woken
+    if (g_v3) return gicv3::send_sgi(cpu, kIpiSgi);
     *mmio32(g_gicd + kGicdSgir) = u32{g_gic_target[cpu]} << 16 | kIpiSgi;
 }
 
