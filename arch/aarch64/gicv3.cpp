@@ -48,6 +48,7 @@ constexpr u64 kTyperVlpis = 1u << 1; ///< GICv4: two more 64 KiB frames each
 constexpr u32 kWakerProcessorSleep = 1u << 1;
 constexpr u32 kWakerChildrenAsleep = 1u << 2;
 constexpr u32 kMaxRegions = 4;
+constexpr u64 kCtlrRss = u64{1} << 18; ///< ICC_CTLR_EL1: SGIs reach Aff0 16..255 (RS)
 
 u64 g_gicd = 0;
 kernel::PhysRange g_regions[kMaxRegions]; ///< the redistributor regions, as the devicetree lists them
@@ -119,9 +120,12 @@ BOOT_ONLY void cpu_init(u32 priority) {
     const u64 rd = find_redistributor(packed_affinity(mpidr));
     if (!rd) kernel::panic("GICv3: no redistributor has this CPU's affinity");
     g_gicr[cpu] = rd;
-    // An SGI names Aff3.Aff2.Aff1 and, within them, a bit for Aff0 among 16 (the range
-    // selector picks which 16: QEMU's board never needs one, a GIC without RSS ignores it).
+    // An SGI names Aff3.Aff2.Aff1 and, within them, a bit for Aff0 among 16; the range
+    // selector (RS) says which 16, where the GIC has one (ICC_CTLR_EL1.RSS; Arm's systems
+    // and QEMU's board keep Aff0 below 16). Without it such a CPU could not be sent one.
     const u64 aff0 = mpidr & 0xff;
+    if (aff0 >= 16 && !(READ_ICC(ICC_CTLR_EL1) & kCtlrRss))
+        kernel::panic("GICv3: this CPU's Aff0 is past 15 and the GIC has no SGI range selector");
     g_sgi_target[cpu] = (mpidr >> 32 & 0xff) << 48 | (mpidr >> 16 & 0xff) << 32 | (mpidr >> 8 & 0xff) << 16 |
                         (aff0 >> 4) << 44 | u64{1} << (aff0 & 15);
 

@@ -111,7 +111,7 @@ extern "C" BOOT_ONLY [[noreturn]] void aarch64_boot(kernel::u64 dtb_phys, kernel
         fail("devicetree", r.error());
     add_kernel_image(g_info, load_phys);
     if (!g_info.mmio.push({*uart, "PL011 UART"})) g_info.truncated = true;
-    if (auto r = irq_init(*tree, g_info); !r) fail("GICv2 or generic timer", r.error());
+    if (auto r = irq_init(*tree, g_info); !r) fail("GIC or generic timer", r.error());
     g_info.timer_hz = AARCH64_READ_SYSREG(cntfrq_el0);
     g_info.rtc_seconds = read_rtc(*tree);
     g_info.boot_cpu = AARCH64_READ_SYSREG(mpidr_el1) & 0xff00ffffffull; // Aff3..Aff0, as the devicetree's reg
