@@ -9,14 +9,22 @@ aarch64_out() { echo "$BUILD/arch/aarch64/$1"; }
 aarch64_initrd() { echo "${INITRD:-$BUILD/tests/programs/initrd.cpio}"; }
 
 arch_qemu_cmd() {
-    local disk machine gic=${AARCH64_GIC:-}
+    local disk machine board gic=${AARCH64_GIC:-}
     # The board's GIC: version 2 (QEMU's default) takes at most 8 CPUs, so past 8 it is
     # version 3; AARCH64_GIC=2 or 3 chooses.
     if [[ -z $gic ]]; then gic=2; (( SMP > 8 )) && gic=3; fi
     [[ $gic == 2 || $gic == 3 ]] || { echo "aarch64: AARCH64_GIC wants 2 or 3, not '$gic'" >&2; return 1; }
+    board=virt,gic-version=$gic
+    # AARCH64_EL2=1: the CPUs have EL2, where the firmware then hands over (as on most
+    # real boards); the kernel drops to EL1 itself (boot.S).
+    case ${AARCH64_EL2:-0} in
+        0) ;;
+        1) board+=,virtualization=on ;;
+        *) echo "aarch64: AARCH64_EL2 wants 0 or 1, not '$AARCH64_EL2'" >&2; return 1 ;;
+    esac
     # Everything that shapes the devicetree QEMU generates: the -dtb copy below must be
     # dumped with exactly these.
-    machine=(-M "virt,gic-version=$gic" -cpu cortex-a57 -m "$MEM" -smp "$SMP")
+    machine=(-M "$board" -cpu cortex-a57 -m "$MEM" -smp "$SMP")
     QEMU_CMD=(qemu-system-aarch64 "${machine[@]}"
               -display none -monitor none -serial stdio -no-reboot
               -semihosting-config enable=on,target=native)

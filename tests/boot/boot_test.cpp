@@ -562,6 +562,30 @@ TEST_CASE("aarch64's GICv3: bytes typed arrive by interrupt, the timer ticks, ev
     CHECK_FALSE(r.contains("FAILED"));
 }
 
+// Most real aarch64 boards' firmware hands over at EL2 (QEMU's with virtualization=on:
+// AARCH64_EL2=1): every CPU drops to EL1 itself (boot.S's drop_from_el2: the counters and
+// FP for EL1, and with a GICv3 its system registers), the boot CPU and the ones PSCI starts.
+TEST_CASE("aarch64 entered at EL2: every CPU drops to EL1 and runs threads, with either GIC") {
+    if (arch() != "aarch64") {
+        SUCCEED("no EL2 on " + arch());
+        return;
+    }
+    setenv("AARCH64_EL2", "1", 1);
+    for (const char* gic : {"2", "3"}) {
+        INFO("GICv" << gic);
+        setenv("AARCH64_GIC", gic, 1);
+        BootResult r = boot("--smp 4 --append init=smptest", 120);
+        SHOW(r);
+        CHECK(r.contains(", entered at EL2: RAM "));
+        CHECK(every_cpu_online(r.output, 4));
+        CHECK(r.contains("smp: 4 CPUs run threads"));
+        CHECK(all_passed(r.output, "smptest"));
+        CHECK(r.status == 0);
+    }
+    unsetenv("AARCH64_GIC");
+    unsetenv("AARCH64_EL2");
+}
+
 TEST_CASE("procserv is the root task: init reads the initrd, creates and joins threads, spawns and waits") {
     BootResult r = boot("");
     SHOW(r);
