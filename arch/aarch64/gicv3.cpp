@@ -34,7 +34,7 @@ constexpr u64 kGicdIrouter = 0x6000; ///< 8 bytes per INTID, SPIs only
 constexpr u32 kCtlrEnableGroups = 1u << 0 | 1u << 1; ///< group 0 and 1 (one security state), or 1 and 1A
 constexpr u32 kCtlrAre = 1u << 4;     ///< affinity routing (ARE, or ARE_NS)
 constexpr u32 kCtlrRwp = 1u << 31;    ///< a write is still taking effect
-// Redistributor: its control frame, then 64 KiB on the frame for SGIs and PPIs.
+// Redistributor: a 64 KiB control frame, then the 64 KiB frame for SGIs and PPIs.
 constexpr u64 kGicrTyper = 0x0008;
 constexpr u64 kGicrWaker = 0x0014;
 constexpr u64 kGicrSgiFrame = 0x10000;
@@ -59,16 +59,16 @@ u64 g_sgi_target[kernel::kMaxCpus]; ///< each CPU's affinity and target bit, as 
 volatile u64* mmio64(u64 phys) { return reinterpret_cast<volatile u64*>(kDirectMapBase + phys); }
 
 /// MPIDR_EL1's Aff3..Aff0 as GICR_TYPER's upper word packs them (Aff3:Aff2:Aff1:Aff0).
-u32 packed_affinity(u64 mpidr) { return static_cast<u32>((mpidr >> 32 & 0xff) << 24 | (mpidr & 0xffffff)); }
+constexpr u32 packed_affinity(u64 mpidr) { return static_cast<u32>((mpidr >> 32 & 0xff) << 24 | (mpidr & 0xffffff)); }
 
-void wait_distributor() {
+BOOT_ONLY void wait_distributor() {
     for (u32 i = 0; i < 1'000'000 && (*mmio32(g_gicd + kGicdCtlr) & kCtlrRwp); ++i) {
     }
 }
 
 /// The redistributor whose affinity is this CPU's: regions are walked frame by frame to
 /// the one marked last or the region's end, whichever comes first.
-u64 find_redistributor(u32 affinity) {
+BOOT_ONLY u64 find_redistributor(u32 affinity) {
     for (u32 r = 0; r < g_region_count; ++r) {
         const u64 end = g_regions[r].base + g_regions[r].size;
         for (u64 frame = g_regions[r].base; frame + 2 * kGicrSgiFrame <= end;) {
@@ -120,6 +120,12 @@ BOOT_ONLY void cpu_init(u32 priority) {
     const u64 rd = find_redistributor(packed_affinity(mpidr));
     if (!rd) kernel::panic("GICv3: no redistributor has this CPU's affinity");
     g_gicr[cpu] = rd;
+    // The CPU interface through system registers (SRE; with DFB and DIB, which only an
+    // EL that can trap them would clear), before any of them is touched.
+    WRITE_ICC(ICC_SRE_EL1, READ_ICC(ICC_SRE_EL1) | 7);
+    asm volatile("isb");
+    if (!(READ_ICC(ICC_SRE_EL1) & 1))
+        kernel::panic("GICv3: a higher EL keeps its system registers from EL1 (ICC_SRE_EL2)");
     // An SGI names Aff3.Aff2.Aff1 and, within them, a bit for Aff0 among 16; the range
     // selector (RS) says which 16, where the GIC has one (ICC_CTLR_EL1.RSS; Arm's systems
     // and QEMU's board keep Aff0 below 16). Without it such a CPU could not be sent one.
@@ -138,12 +144,8 @@ BOOT_ONLY void cpu_init(u32 priority) {
     *mmio32(rd + kGicrIgroupr0) = ~0u;
     for (u32 i = 0; i < 32; i += 4) *mmio32(rd + kGicrIpriorityr + i) = priority * 0x01010101u;
 
-    // The CPU interface through system registers (SRE; with DFB and DIB, which only an
-    // EL that can trap them would clear).
-    WRITE_ICC(ICC_SRE_EL1, READ_ICC(ICC_SRE_EL1) | 7);
-    asm volatile("isb");
-    if (!(READ_ICC(ICC_SRE_EL1) & 1)) kernel::panic("GICv3: a higher EL keeps its system registers from EL1 (ICC_SRE_EL2)");
-    WRITE_ICC(ICC_PMR_EL1, 0xff); // let every priority through
+    // The CPU interface: every priority let through, group 1 on.
+    WRITE_ICC(ICC_PMR_EL1, 0xff);
     WRITE_ICC(ICC_BPR1_EL1, 0);
     WRITE_ICC(ICC_CTLR_EL1, 0);   // EOImode 0: the EOI also deactivates
     WRITE_ICC(ICC_IGRPEN1_EL1, 1);
