@@ -97,13 +97,19 @@ BOOT_ONLY Result<void> load_segment(Builder& b, const elf::Segment& s) {
     return {};
 }
 
+/// Machine.PowerOff: with several CPUs, what the lock cost them first.
+[[noreturn]] void power_off(int status) {
+    if (g_kernel.smp) report_lock_waits();
+    arch::poweroff(status);
+}
+
 // The machine's objects (boot-time: no untyped paid for them, nothing frees them).
 constexpr MachineOps kMachineOps{
     .line_valid = arch::irq_line_valid,
     .set_masked = arch::irq_set_masked,
     .console_put = arch::console_putc,
     .console_get = arch::console_getc,
-    .power_off = arch::poweroff,
+    .power_off = power_off,
     .clock_ns = arch::clock_ns,
 };
 alignas(Machine) u8 g_machine_storage[sizeof(Machine)];

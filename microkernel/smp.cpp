@@ -59,6 +59,14 @@ u32 g_started = 1;  ///< CPUs online, running threads or not yet (start_other_cp
 bool g_go = false;  ///< go_smp has run: the started CPUs leave on_cpu_start
 /// How many times a CPU waiting for the big kernel lock looks before it sleeps for its turn.
 constexpr u32 kSpinsBeforeSleep = 256;
+/// What a CPU's waits for the lock came to (KernelLock::wait_turn counts them; a take
+/// served at once counts nothing, so the paths that take it so pay nothing for them).
+struct LockWaits {
+    u64 count = 0;  ///< times its turn was not served at once
+    u64 asleep = 0; ///< times it slept for its turn (after kSpinsBeforeSleep looks)
+    u64 ns = 0;     ///< time from its ticket to its turn, in all
+};
+LockWaits g_lock_waits[kMaxCpus]; ///< each written by its own CPU only
 
 /// Each CPU waiting for the lock on a system call's entry (wait_for_syscall): a thread
 /// taken off it meanwhile must make the call again (TakeOff).
@@ -254,6 +262,7 @@ static_assert(KernelLock::kCpus == kMaxCpus && Scheduler::kMaxCpus == kMaxCpus);
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     const u32 me = arch::cpu_index();
+    const u64 since = arch::clock_ns();
     u32 looks = 0;
     while (serving(__ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
         on_ipi();
@@ -275,12 +284,29 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
         // -icount; riscv64's pause hint does not, and a boot hart spinning there with
         // its tick masked left a sleeping hart unscheduled for good.)
         if (static_cast<u32>(turn >> 32) != ticket) {
+            ++g_lock_waits[me].asleep;
             if (me != 0) arch::sleep_until_interrupt();
             else arch::wait_for_interrupt();
         }
         __atomic_fetch_sub(&turn_, 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&asleep_[me], 0, __ATOMIC_RELAXED);
     }
+    ++g_lock_waits[me].count;
+    g_lock_waits[me].ns += arch::clock_ns() - since;
+}
+
+SMP_ONLY [[gnu::noinline]] void report_lock_waits() {
+    LockWaits all;
+    u32 most = 0;
+    for (u32 cpu = 0; cpu < g_online; ++cpu) {
+        const LockWaits& w = g_lock_waits[cpu];
+        all.count += w.count;
+        all.asleep += w.asleep;
+        all.ns += w.ns;
+        if (w.ns > g_lock_waits[most].ns) most = cpu;
+    }
+    print("smp: the lock was waited for {} times ({} of them asleep), {} us in all; the longest by cpu {}: {} us\n",
+          all.count, all.asleep, all.ns / 1000, most, g_lock_waits[most].ns / 1000);
 }
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::wake() {

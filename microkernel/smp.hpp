@@ -48,6 +48,10 @@ void wait_for_syscall(u32 ticket, u32 cpu);
 /// while the lock is still held, so that every shootdown made after it reaches this CPU.
 void unlock_to_user(AddressSpace* loading, u32 cpu);
 
+/// Print what the CPUs' waits for the big kernel lock came to, in all and the CPU that
+/// waited longest (KernelLock::Waits; at power-off, once several CPUs ran threads).
+void report_lock_waits();
+
 /// Run fn(arg) on CPU `cpu` and return once it has (on this CPU: at once). The caller
 /// holds the big kernel lock; the target runs it from its IPI or while it waits for the
 /// lock, so it may touch only what is the target's own (its TLB, its registers) and what

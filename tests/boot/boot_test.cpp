@@ -278,6 +278,9 @@ TEST_CASE("threads run on every CPU: calls, signals, wakeups, stalls, TLB shootd
           "24 address spaces, started in turn on every cpu and deleted, each find only their own memory"})
         CHECK(r.contains(std::string("smptest: ") + check + " ok"));
     CHECK(all_passed(r.output, "smptest"));
+    // At power-off, what the lock cost: its workers on four CPUs make CPUs wait for it.
+    CHECK(r.number_after("smp: the lock was waited for ") > 0);
+    CHECK(r.contains(" us in all; the longest by cpu "));
     CHECK_FALSE(r.contains("PANIC"));
     CHECK(r.status == 0);
 }
