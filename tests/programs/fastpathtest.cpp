@@ -191,6 +191,7 @@ u32 g_thread_count = 0;
 
 bool start(sys::Entry entry, u64 arg, u32 priority, bool own_space, u64 fault_endpoint = abi::kNoSlot) {
     sys::ThreadOptions o{entry, arg, g_region, fault_endpoint, priority};
+    o.affinity = pt::kCpu0;
     g_region += 0x100000;
     sys::Started t;
     long long e = own_space ? sys::start_process(g_slots, sys::root_program(), o, t) : sys::start_thread(g_slots, o, t);
@@ -207,6 +208,7 @@ bool retype(abi::ObjectType type, u64 slot) {
 
 int main() {
     pt::start_root_task("fastpathtest");
+    pt::stay_on_cpu0();
     sys::print("fastpathtest: running\n");
     // The null system call: a Yield with nothing else ready, which the entry assembly
     // answers before saving anything (microkernel/sched/fast_yield.h), keeps every register

@@ -132,7 +132,8 @@ void spinner(u64) {
     for (;;) sys::yield(); // the root task deletes this thread
 }
 
-bool start(sys::Slots& slots, const sys::ThreadOptions& o, sys::Started& t, bool own_space) {
+bool start(sys::Slots& slots, sys::ThreadOptions o, sys::Started& t, bool own_space) {
+    o.affinity = pt::kCpu0;
     long long e = own_space ? sys::start_process(slots, sys::root_program(), o, t)
                             : sys::start_thread(slots, o, t);
     if (e) sys::print("ipctest: starting a thread failed: {}\n", e);
@@ -143,6 +144,7 @@ bool start(sys::Slots& slots, const sys::ThreadOptions& o, sys::Started& t, bool
 
 int main() {
     pt::start_root_task("ipctest");
+    pt::stay_on_cpu0();
     sys::print("ipctest: running\n");
     sys::Slots slots{kFirstHelperSlot, 256};
     bool made = sys::retype(root::kUntyped, abi::ObjectType::Endpoint, 0, root::kCapSpace, kEndpoint) == 0 &&

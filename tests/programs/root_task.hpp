@@ -19,4 +19,11 @@ inline void start_root_task(const char* program) {
     g_write = debug_console;
 }
 
+/// For a root task whose checks expect what one CPU does (a Yield runs the thread it
+/// started, a busy thread of its priority takes turns with it): it stays on CPU 0, and
+/// the threads it starts with these options too; with several CPUs the kernel then runs
+/// its locked paths to the same results.
+constexpr abi::u64 kCpu0 = 1;
+inline void stay_on_cpu0() { sys::thread_set_affinity(abi::root::kThread, kCpu0); }
+
 } // namespace pt

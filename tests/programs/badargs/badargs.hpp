@@ -57,6 +57,14 @@ inline void expect_eq(long long got, long long want, const char* what) {
 
 inline long long err(const sys::Reply& r) { return r.error; }
 
+/// A thread's options: on CPU 0, where main keeps this program (pt::stay_on_cpu0), as
+/// the cases expect what one CPU does (a Yield runs the thread just started).
+inline sys::ThreadOptions on_cpu0(sys::Entry entry, u64 arg, u64 region) {
+    sys::ThreadOptions o{entry, arg, region};
+    o.affinity = 1;
+    return o;
+}
+
 /// A raw system call with a hand-made MessageInfo (length and caps as given).
 inline long long raw(abi::Syscall nr, u64 slot, u64 label, u32 length, u32 caps = 0) {
     SysRegs r{};

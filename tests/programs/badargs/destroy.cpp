@@ -11,7 +11,7 @@ void destroy() {
         sys::Started t;
         bool ok = retype(ObjectType::Endpoint, 0, kDoomedEp, 1) == 0 &&
                   retype(ObjectType::Semaphore, 0, kSignal, 1) == 0 &&
-                  sys::start_thread(slots, {doomed_receiver, 0, 0x6c000000}, t) == 0;
+                  sys::start_thread(slots, on_cpu0(doomed_receiver, 0, 0x6c000000), t) == 0;
         expect(ok ? 0 : -1, 0, "start a receiver");
         if (ok) {
             sys::yield(); // it blocks in receive
@@ -21,7 +21,7 @@ void destroy() {
             expect(sys::cap_delete(root::kCapSpace, t.thread), 0, "delete it");
         }
         u64 slot = slots.next;
-        ok = sys::start_thread(slots, {self_deleter, slot, 0x6d000000}, t) == 0;
+        ok = sys::start_thread(slots, on_cpu0(self_deleter, slot, 0x6d000000), t) == 0;
         expect(ok && t.thread == slot ? 0 : -1, 0, "start a thread that deletes itself");
         sys::yield();
         sys::yield();
@@ -29,7 +29,7 @@ void destroy() {
         expect(err(bad_invoke(root::kCapSpace, abi::CapSpaceMethod::Identify, {slot})), e::kBadF, "its slot is empty");
 
         // A thread whose address space is destroyed under it is stopped by the kernel.
-        ok = sys::start_process(slots, sys::root_program(), {spin_forever, 0, 0x6e000000}, t) == 0;
+        ok = sys::start_process(slots, sys::root_program(), on_cpu0(spin_forever, 0, 0x6e000000), t) == 0;
         expect(ok ? 0 : -1, 0, "start a thread in a new address space");
         if (ok) {
             sys::yield();
@@ -41,7 +41,7 @@ void destroy() {
         // The IPC buffer frame of a thread blocked in receive is revoked: the kernel must
         // forget the buffer (the thread can then take four words and no capabilities).
         ok = retype(ObjectType::Endpoint, 0, kDoomedEp, 1) == 0 &&
-             sys::start_thread(slots, {echo_on_doomed, 0, 0x6f000000}, t) == 0;
+             sys::start_thread(slots, on_cpu0(echo_on_doomed, 0, 0x6f000000), t) == 0;
         expect(ok ? 0 : -1, 0, "start an echo thread");
         if (ok) {
             sys::yield(); // it blocks in receive

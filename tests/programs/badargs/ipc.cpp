@@ -31,7 +31,7 @@ void transfer() {
         sys::Slots slots{kFirstHelperSlot + 16, 256};
         sys::Started t;
         constexpr u64 kRegion = 0x68000000, kGrantEp = kScratch + 1;
-        long long started = sys::start_thread(slots, {echo_caps, 0, kRegion}, t);
+        long long started = sys::start_thread(slots, on_cpu0(echo_caps, 0, kRegion), t);
         expect(started, 0, "start the receiver");
         expect(sys::cap_mint(root::kCapSpace, kEndpoint, kGrantEp, rt::kWrite | rt::kGrant, 0, root::kCapSpace), 0,
                "an endpoint capability with Grant");

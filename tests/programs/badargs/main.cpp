@@ -50,6 +50,7 @@ const Case kCases[] = {
 int main() {
     using namespace badargs;
     pt::start_root_task("badargs");
+    pt::stay_on_cpu0();
     sys::print("badargs: running\n");
     g_slot_count = u64{1} << reinterpret_cast<const abi::root::Info*>(abi::root::kInfo)->cap_space_bits;
     g_last_slot = g_slot_count - 1;

@@ -51,7 +51,7 @@ void hostile_threads() {
     {
         sys::Slots slots{kFirstHelperSlot, 256};
         sys::Started t;
-        long long started = sys::start_thread(slots, {spin_forever, 0, 0x60000000}, t);
+        long long started = sys::start_thread(slots, on_cpu0(spin_forever, 0, 0x60000000), t);
         expect(started, 0, "start a thread");
         if (started == 0) {
             expect(sys::thread_suspend(t.thread), 0, "suspend it");
