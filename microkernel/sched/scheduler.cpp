@@ -71,22 +71,23 @@ void Scheduler::set_priority(Thread& t, u32 priority) {
 }
 
 void Scheduler::requeue(Thread& t) {
-    if (t.state_ == ThreadState::Ready) {
-        dequeue(rq_[t.cpu_], t);
-        place(t);
-    } else if (t.state_ == ThreadState::Running) {
-        const u32 was = t.cpu_;
+    const u32 was = t.cpu_;
+    const ThreadState state = t.state_;
+    // Every thread's CPU stays one its affinity allows (place_smp counts on it).
+    const bool allowed = (t.affinity_ >> was) & 1;
+    if (state == ThreadState::Running) {
         // A lower priority or a CPU it may no longer use: let schedule() decide.
         rq_[was].resched = true;
-        if (!((t.affinity_ >> was) & 1)) {
+        if (!allowed) {
             stall(t, Remote::TakeOff);
             rq_[was].current = nullptr;
-            place(t);
         }
-        kick(was);
-    } else if (!((t.affinity_ >> t.cpu_) & 1)) { // blocked or stopped, last on a CPU it may no longer use
-        move_to(t, pick_cpu(t));
+    } else if (state == ThreadState::Ready) {
+        dequeue(rq_[was], t);
     }
+    if (!allowed) move_to(t, pick_cpu(t)); // (blocked or stopped: only its CPU changes)
+    if (state == ThreadState::Ready || (state == ThreadState::Running && !allowed)) place(t);
+    if (state == ThreadState::Running) kick(was);
 }
 
 Thread* Scheduler::schedule(u32 cpu) {

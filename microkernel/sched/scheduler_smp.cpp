@@ -13,7 +13,7 @@ namespace kernel {
 }
 
 SMP_ONLY [[gnu::noinline]] void Scheduler::place_smp(Thread& t) {
-    u32 cpu = pick_cpu(t);
+    u32 cpu = t.cpu_; // (one its affinity allows: requeue keeps it so)
     const bool resumed = t.state_ == ThreadState::Created || t.state_ == ThreadState::Suspended;
     if (!idle(cpu)) {
         const u32 other = idle_cpu_for(t, cpu);
