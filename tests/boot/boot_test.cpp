@@ -560,6 +560,16 @@ TEST_CASE("the root task gets all memory, the initrd, the console and IRQ contro
     CHECK_FALSE(r.contains("PANIC"));
 }
 
+/// An environment variable scripts/run reads (arch/aarch64/qemu.sh's AARCH64_GIC and
+/// AARCH64_EL2), set for the boots of the scope that holds this.
+struct RunEnv {
+    const char* name;
+    RunEnv(const char* n, const char* value) : name(n) { setenv(n, value, 1); }
+    ~RunEnv() { unsetenv(name); }
+    RunEnv(const RunEnv&) = delete;
+    RunEnv& operator=(const RunEnv&) = delete;
+};
+
 // aarch64's board has a GICv3 when asked (AARCH64_GIC=3; scripts/run asks for one past 8
 // CPUs): the same interrupts through it, where each CPU has a redistributor for its timer
 // (a PPI) and its SGIs, which name their target by affinity, and the console's line (an
@@ -569,9 +579,8 @@ TEST_CASE("aarch64's GICv3: bytes typed arrive by interrupt, the timer ticks, ev
         SUCCEED("one kind of interrupt controller on " + arch());
         return;
     }
-    setenv("AARCH64_GIC", "3", 1);
+    const RunEnv gic("AARCH64_GIC", "3");
     BootResult r = boot_typing("--smp 4 --append init=irqtest", "irqtest: waiting for 3 bytes", "abc");
-    unsetenv("AARCH64_GIC");
     SHOW(r);
     CHECK(r.status == 42);
     CHECK(r.contains("timer: tick 5"));
@@ -590,10 +599,10 @@ TEST_CASE("aarch64 entered at EL2: every CPU drops to EL1 and runs threads, with
         SUCCEED("no EL2 on " + arch());
         return;
     }
-    setenv("AARCH64_EL2", "1", 1);
-    for (const char* gic : {"2", "3"}) {
-        INFO("GICv" << gic);
-        setenv("AARCH64_GIC", gic, 1);
+    const RunEnv el2("AARCH64_EL2", "1");
+    for (const char* version : {"2", "3"}) {
+        INFO("GICv" << version);
+        const RunEnv gic("AARCH64_GIC", version);
         BootResult r = boot("--smp 4 --append init=smptest", 120);
         SHOW(r);
         CHECK(r.contains(", entered at EL2: RAM "));
@@ -602,8 +611,6 @@ TEST_CASE("aarch64 entered at EL2: every CPU drops to EL1 and runs threads, with
         CHECK(all_passed(r.output, "smptest"));
         CHECK(r.status == 0);
     }
-    unsetenv("AARCH64_GIC");
-    unsetenv("AARCH64_EL2");
 }
 
 TEST_CASE("procserv is the root task: init reads the initrd, creates and joins threads, spawns and waits") {
