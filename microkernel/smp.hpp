@@ -49,7 +49,8 @@ void wait_for_syscall(u32 ticket, u32 cpu);
 void unlock_to_user(AddressSpace* loading, u32 cpu);
 
 /// Print what the CPUs' waits for the big kernel lock came to, in all and the CPU that
-/// waited longest (KernelLock::Waits; at power-off, once several CPUs ran threads).
+/// waited longest (counted by KernelLock::wait_turn; at power-off, once several CPUs ran
+/// threads).
 void report_lock_waits();
 
 /// Run fn(arg) on CPU `cpu` and return once it has (on this CPU: at once). The caller
