@@ -305,6 +305,7 @@ TEST_CASE("the root task's IPC, fastpath and hostile-argument checks pass with f
     for (const std::string program : {"ipctest", "fastpathtest", "badargs"}) {
         INFO(program);
         BootResult r = boot("--no-firmware --smp 4 --append init=" + program, 120);
+        SHOW(r);
         CHECK(r.contains("smp: 4 CPUs run threads"));
         CHECK(all_passed(r.output, program));
         CHECK_FALSE(r.contains("PANIC"));
