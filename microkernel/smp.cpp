@@ -63,7 +63,7 @@ constexpr u32 kSpinsBeforeSleep = 256;
 /// served at once counts nothing, so the paths that take it so pay nothing for them).
 struct LockWaits {
     u64 count = 0;  ///< times its turn was not served at once
-    u64 asleep = 0; ///< times it slept for its turn (after kSpinsBeforeSleep looks)
+    u64 asleep = 0; ///< waits in which it slept for its turn (after kSpinsBeforeSleep looks)
     u64 ns = 0;     ///< time from its ticket to its turn, in all
 };
 LockWaits g_lock_waits[kMaxCpus]; ///< each written by its own CPU only
@@ -263,6 +263,7 @@ static_assert(KernelLock::kCpus == kMaxCpus && Scheduler::kMaxCpus == kMaxCpus);
 SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     const u32 me = arch::cpu_index();
     const u64 since = arch::clock_ns();
+    bool slept = false;
     u32 looks = 0;
     while (serving(__ATOMIC_ACQUIRE) != ticket) { // (answering the holder meanwhile)
         on_ipi();
@@ -284,7 +285,7 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
         // -icount; riscv64's pause hint does not, and a boot hart spinning there with
         // its tick masked left a sleeping hart unscheduled for good.)
         if (static_cast<u32>(turn >> 32) != ticket) {
-            ++g_lock_waits[me].asleep;
+            slept = true;
             if (me != 0) arch::sleep_until_interrupt();
             else arch::wait_for_interrupt();
         }
@@ -292,6 +293,7 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
         __atomic_store_n(&asleep_[me], 0, __ATOMIC_RELAXED);
     }
     ++g_lock_waits[me].count;
+    g_lock_waits[me].asleep += slept; // (once a wait, however often the remote calls woke it)
     g_lock_waits[me].ns += arch::clock_ns() - since;
 }
 
