@@ -70,24 +70,31 @@ void Scheduler::set_priority(Thread& t, u32 priority) {
     }
 }
 
+// Every thread's CPU stays one its affinity allows (place_smp counts on it): requeue,
+// where an affinity changes, moves a thread whose CPU it no longer allows.
+[[gnu::noinline]] void Scheduler::keep_within_affinity(Thread& t) {
+    if (!((t.affinity_ >> t.cpu_) & 1)) move_to(t, pick_cpu(t));
+}
+
 void Scheduler::requeue(Thread& t) {
-    const u32 was = t.cpu_;
-    const ThreadState state = t.state_;
-    // Every thread's CPU stays one its affinity allows (place_smp counts on it).
-    const bool allowed = (t.affinity_ >> was) & 1;
-    if (state == ThreadState::Running) {
+    if (t.state_ == ThreadState::Ready) {
+        dequeue(rq_[t.cpu_], t);
+        keep_within_affinity(t);
+        place(t);
+    } else if (t.state_ == ThreadState::Running) {
+        const u32 was = t.cpu_;
         // A lower priority or a CPU it may no longer use: let schedule() decide.
         rq_[was].resched = true;
-        if (!allowed) {
+        if (!((t.affinity_ >> was) & 1)) {
             stall(t, Remote::TakeOff);
             rq_[was].current = nullptr;
+            keep_within_affinity(t);
+            place(t);
         }
-    } else if (state == ThreadState::Ready) {
-        dequeue(rq_[was], t);
+        kick(was);
+    } else {
+        keep_within_affinity(t); // (blocked or stopped: only its CPU changes)
     }
-    if (!allowed) move_to(t, pick_cpu(t)); // (blocked or stopped: only its CPU changes)
-    if (state == ThreadState::Ready || (state == ThreadState::Running && !allowed)) place(t);
-    if (state == ThreadState::Running) kick(was);
 }
 
 Thread* Scheduler::schedule(u32 cpu) {

@@ -306,6 +306,8 @@ class Scheduler {
     /// is busy. A thread left waiting on a busy CPU goes at that CPU's next tick to one
     /// that has become idle (share), or is taken by a CPU that runs out of work (steal).
     void place_smp(Thread& t);
+    /// `t`'s CPU becomes the lowest one its affinity allows if it allows that one no more.
+    void keep_within_affinity(Thread& t);
     /// Is `cpu` without a thread to run?
     bool idle(u32 cpu) const { return !rq_[cpu].current && !rq_[cpu].ready; }
     /// The lowest idle CPU `t` may use, or kNoCpu. `busy`: a CPU known not to be idle,
