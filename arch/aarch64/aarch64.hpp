@@ -71,9 +71,9 @@ namespace gicv3 {
 /// The distributor (turned off; its base is returned) and the redistributor regions,
 /// from the GIC's node; their windows go to info.mmio.
 kernel::Result<u64> init(const kernel::fdt::Tree& tree, kernel::fdt::Node gic, kernel::BootInfo& info);
-/// SPIs kSpiBase..end-1 in group 1, routed to `boot_mpidr`'s CPU.
-void route_spis(u32 end, u64 boot_mpidr);
-void enable_distributor();
+/// SPIs kSpiBase..end-1 in group 1, routed to `boot_mpidr`'s CPU (`gicd`: init's base).
+void route_spis(u64 gicd, u32 end, u64 boot_mpidr);
+void enable_distributor(u64 gicd);
 /// This CPU's redistributor (awake, its SGIs and PPIs off at `priority`, group 1) and its
 /// CPU interface (system registers on, every priority let through).
 void cpu_init(u32 priority);

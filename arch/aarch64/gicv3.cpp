@@ -50,7 +50,6 @@ constexpr u32 kWakerChildrenAsleep = 1u << 2;
 constexpr u32 kMaxRegions = 4;
 constexpr u64 kCtlrRss = u64{1} << 18; ///< ICC_CTLR_EL1: SGIs reach Aff0 16..255 (RS)
 
-u64 g_gicd = 0;
 kernel::PhysRange g_regions[kMaxRegions]; ///< the redistributor regions, as the devicetree lists them
 u32 g_region_count = 0;
 u64 g_gicr[kernel::kMaxCpus];     ///< each CPU's redistributor (physical), by logical number
@@ -61,8 +60,8 @@ volatile u64* mmio64(u64 phys) { return reinterpret_cast<volatile u64*>(kDirectM
 /// MPIDR_EL1's Aff3..Aff0 as GICR_TYPER's upper word packs them (Aff3:Aff2:Aff1:Aff0).
 constexpr u32 packed_affinity(u64 mpidr) { return static_cast<u32>((mpidr >> 32 & 0xff) << 24 | (mpidr & 0xffffff)); }
 
-BOOT_ONLY void wait_distributor() {
-    for (u32 i = 0; i < 1'000'000 && (*mmio32(g_gicd + kGicdCtlr) & kCtlrRwp); ++i) {
+BOOT_ONLY void wait_distributor(u64 gicd) {
+    for (u32 i = 0; i < 1'000'000 && (*mmio32(gicd + kGicdCtlr) & kCtlrRwp); ++i) {
     }
 }
 
@@ -85,7 +84,6 @@ BOOT_ONLY u64 find_redistributor(u32 affinity) {
 
 BOOT_ONLY Result<u64> init(const kernel::fdt::Tree& tree, kernel::fdt::Node gic, kernel::BootInfo& info) {
     kernel::PhysRange dist = TRY(tree.reg(gic, 0));
-    g_gicd = dist.base;
     if (!info.mmio.push({dist, "GICv3 distributor"})) info.truncated = true;
     u32 regions = 1;
     if (auto p = tree.prop(gic, "#redistributor-regions"); p && p->len >= 4) regions = p->cell(0);
@@ -95,23 +93,23 @@ BOOT_ONLY Result<u64> init(const kernel::fdt::Tree& tree, kernel::fdt::Node gic,
         if (!info.mmio.push({g_regions[r], "GICv3 redistributors"})) info.truncated = true;
     }
     g_region_count = regions;
-    *mmio32(g_gicd + kGicdCtlr) = 0; // configure with the distributor off
-    wait_distributor();
-    return g_gicd;
+    *mmio32(dist.base + kGicdCtlr) = 0; // configure with the distributor off
+    wait_distributor(dist.base);
+    return dist.base;
 }
 
-BOOT_ONLY void route_spis(u32 end, u64 boot_mpidr) {
-    for (u32 line = kSpiBase; line < end; line += 32) *mmio32(g_gicd + kGicdIgroupr + line / 8) = ~0u;
+BOOT_ONLY void route_spis(u64 gicd, u32 end, u64 boot_mpidr) {
+    for (u32 line = kSpiBase; line < end; line += 32) *mmio32(gicd + kGicdIgroupr + line / 8) = ~0u;
     // Interrupt_Routing_Mode 0: to the CPU whose affinity is written here.
     for (u32 line = kSpiBase; line < end; ++line)
-        *mmio64(g_gicd + kGicdIrouter + 8 * u64{line}) = boot_mpidr & 0xff00ffffffull;
+        *mmio64(gicd + kGicdIrouter + 8 * u64{line}) = boot_mpidr & 0xff00ffffffull;
 }
 
-BOOT_ONLY void enable_distributor() {
-    *mmio32(g_gicd + kGicdCtlr) = kCtlrAre;
-    wait_distributor();
-    *mmio32(g_gicd + kGicdCtlr) = kCtlrAre | kCtlrEnableGroups;
-    wait_distributor();
+BOOT_ONLY void enable_distributor(u64 gicd) {
+    *mmio32(gicd + kGicdCtlr) = kCtlrAre;
+    wait_distributor(gicd);
+    *mmio32(gicd + kGicdCtlr) = kCtlrAre | kCtlrEnableGroups;
+    wait_distributor(gicd);
 }
 
 BOOT_ONLY void cpu_init(u32 priority) {

@@ -67,7 +67,7 @@ BOOT_ONLY void spi_init() {
     for (u32 line = kSpiBase; line < g_line_count; line += 4)
         *mmio32(g_gicd + kGicdIpriorityr + line) = kPriority * 0x01010101u;
     if (g_v3) {
-        gicv3::route_spis(g_line_count, AARCH64_READ_SYSREG(mpidr_el1));
+        gicv3::route_spis(g_gicd, g_line_count, AARCH64_READ_SYSREG(mpidr_el1));
     } else {
         // The banked GICD_ITARGETSR0..7 read as this CPU's own target bit; RAZ on a
         // uniprocessor GIC, whose ITARGETSR writes are ignored anyway.
@@ -121,7 +121,7 @@ BOOT_ONLY Result<void> irq_init(const Tree& tree, kernel::BootInfo& info) {
     *mmio32(g_gicd + kGicdCtlr) = 0;
     spi_init();
     if (g_v3) {
-        gicv3::enable_distributor();
+        gicv3::enable_distributor(g_gicd);
     } else {
         // Without the security extensions (QEMU virt's GIC at EL1) every interrupt is in
         // group 0 and signalled as IRQ.

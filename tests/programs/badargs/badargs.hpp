@@ -4,6 +4,8 @@
 // per case and "badargs: N passed, M failed".
 #pragma once
 
+#include "../root_task.hpp"
+
 #include <sys/kernel.hpp>
 #include <sys/process.hpp>
 
@@ -61,7 +63,7 @@ inline long long err(const sys::Reply& r) { return r.error; }
 /// the cases expect what one CPU does (a Yield runs the thread just started).
 inline sys::ThreadOptions on_cpu0(sys::Entry entry, u64 arg, u64 region) {
     sys::ThreadOptions o{entry, arg, region};
-    o.affinity = 1; // (CPU 0)
+    o.affinity = pt::kCpu0;
     return o;
 }
 
