@@ -65,6 +65,7 @@ struct LockWaits {
     u64 count = 0;  ///< times its turn was not served at once
     u64 asleep = 0; ///< waits in which it slept for its turn (after kSpinsBeforeSleep looks)
     u64 ns = 0;     ///< time from its ticket to its turn, in all
+    u64 longest = 0; ///< the longest of them
 };
 LockWaits g_lock_waits[kMaxCpus]; ///< each written by its own CPU only
 
@@ -294,21 +295,26 @@ SMP_ONLY [[gnu::noinline]] void KernelLock::wait_turn(u32 ticket) {
     }
     ++g_lock_waits[me].count;
     g_lock_waits[me].asleep += slept; // (once a wait, however often the remote calls woke it)
-    g_lock_waits[me].ns += arch::clock_ns() - since;
+    const u64 ns = arch::clock_ns() - since;
+    g_lock_waits[me].ns += ns;
+    if (ns > g_lock_waits[me].longest) g_lock_waits[me].longest = ns;
 }
 
 SMP_ONLY [[gnu::noinline]] void report_lock_waits() {
     LockWaits all;
-    u32 most = 0;
+    u32 most = 0, longest = 0;
     for (u32 cpu = 0; cpu < g_online; ++cpu) {
         const LockWaits& w = g_lock_waits[cpu];
         all.count += w.count;
         all.asleep += w.asleep;
         all.ns += w.ns;
         if (w.ns > g_lock_waits[most].ns) most = cpu;
+        if (w.longest > g_lock_waits[longest].longest) longest = cpu;
     }
-    print("smp: the lock was waited for {} times ({} of them asleep), {} us in all; the longest by cpu {}: {} us\n",
-          all.count, all.asleep, all.ns / 1000, most, g_lock_waits[most].ns / 1000);
+    print("smp: the lock was waited for {} times ({} of them asleep), {} us in all; cpu {} waited most, {} us; "
+          "the longest wait {} us, by cpu {}\n",
+          all.count, all.asleep, all.ns / 1000, most, g_lock_waits[most].ns / 1000,
+          g_lock_waits[longest].longest / 1000, longest);
 }
 
 SMP_ONLY [[gnu::noinline]] void KernelLock::wake() {
