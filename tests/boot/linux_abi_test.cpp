@@ -532,6 +532,12 @@ TEST_CASE("Linux programs: Debian's own busybox-static runs a shell script (pipe
     busybox_script();
 }
 
+// Issue 14: the shell's pipelines and forks spread over four CPUs (each applet a process
+// of its own, by execve of /proc/self/exe).
+TEST_CASE("Linux programs with four CPUs: busybox-static runs the same shell script, as on one CPU") {
+    busybox_script("--smp 4");
+}
+
 namespace {
 /// Boots `elf` (args after it) typing `steps`, and checks `lines`, `status` and that all
 /// memory came back; then the same on this Linux host, on a terminal of its own, typed
