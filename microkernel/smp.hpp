@@ -48,9 +48,9 @@ void wait_for_syscall(u32 ticket, u32 cpu);
 /// while the lock is still held, so that every shootdown made after it reaches this CPU.
 void unlock_to_user(AddressSpace* loading, u32 cpu);
 
-/// Print what the CPUs' waits for the big kernel lock came to, in all and the CPU that
-/// waited longest (counted by KernelLock::wait_turn; at power-off, once several CPUs ran
-/// threads).
+/// Print what the CPUs' waits for the big kernel lock came to: in all, the CPU that waited
+/// most and the longest single wait (counted by KernelLock::wait_turn; at power-off, once
+/// several CPUs ran threads).
 void report_lock_waits();
 
 /// Run fn(arg) on CPU `cpu` and return once it has (on this CPU: at once). The caller

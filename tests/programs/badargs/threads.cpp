@@ -81,7 +81,7 @@ void hostile_threads() {
         }
         // A thread that was never configured: no address space, no cap space.
         expect(retype(ObjectType::Thread, 0, kVictim, 1), 0, "a bare thread");
-        expect(sys::thread_set_affinity(kVictim, 1), 0, "keep it on CPU 0, where the yields below run it");
+        expect(sys::thread_set_affinity(kVictim, pt::kCpu0), 0, "keep it on CPU 0, where the yields below run it");
         expect(sys::thread_resume(kVictim), 0, "resume a thread with nothing configured");
         sys::yield(); // the kernel must refuse to run it and come back here
         expect(sys::thread_resume(kVictim), 0, "it was suspended, so it can be resumed again");
